@@ -1,0 +1,70 @@
+import Foundation
+
+/// How the broker behaves: fixed at start from configuration.
+public struct BrokerSettings: Sendable {
+    /// The base URL browsers and providers reach Gatehouse at, without a trailing slash.
+    public var publicURL: String
+    /// How long a flow accepts its callback and its confirmation.
+    public var flowTTL: TimeInterval
+    /// How long before expiry a token is refreshed (capped at half its lifetime).
+    public var refreshSkew: TimeInterval
+    /// How long one replica may hold a connection's refresh lease.
+    public var leaseDuration: TimeInterval
+    /// Origins (`scheme://host[:port]`) that `next_uri` and verifier URLs may point at; a
+    /// `*` port matches any port.
+    public var allowedRedirectOrigins: [String]
+    /// What user verification does before an operator changes it through the API.
+    public var defaultVerification: VerificationSetting
+    /// Whether the operator allowed the unsafe skip at all.
+    public var unsafeSkipAllowed: Bool
+
+    /// Creates settings.
+    public init(
+        publicURL: String, flowTTL: TimeInterval = 900, refreshSkew: TimeInterval = 300,
+        leaseDuration: TimeInterval = 30, allowedRedirectOrigins: [String] = [],
+        defaultVerification: VerificationSetting, unsafeSkipAllowed: Bool
+    ) {
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.flowTTL = flowTTL
+        self.refreshSkew = refreshSkew
+        self.leaseDuration = leaseDuration
+        self.allowedRedirectOrigins = allowedRedirectOrigins
+        self.defaultVerification = defaultVerification
+        self.unsafeSkipAllowed = unsafeSkipAllowed
+    }
+
+    /// The callback URL for a provider: one path per provider (mix-up defence).
+    public func redirectURI(providerID: String) -> String {
+        "\(publicURL)/v1/oauth/\(FormEncoding.escape(providerID))/callback"
+    }
+
+    /// Whether a URL may be redirected to: its origin is allowed, or it is under the public URL.
+    public func isAllowedRedirect(_ text: String) -> Bool {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+            scheme == "https" || scheme == "http", let host = url.host?.lowercased(), !host.isEmpty,
+            url.user == nil, url.password == nil
+        else { return false }
+        let port = url.port.map(String.init) ?? (scheme == "https" ? "443" : "80")
+        if text.hasPrefix(publicURL + "/") { return true }
+        return allowedRedirectOrigins.contains { origin in
+            guard let allowed = URLComponents(string: origin.replacingOccurrences(of: ":*", with: "")) else { return false }
+            let allowedPort = origin.hasSuffix(":*") ? "*" : (allowed.port.map(String.init) ?? (allowed.scheme == "https" ? "443" : "80"))
+            return allowed.scheme?.lowercased() == scheme && allowed.host?.lowercased() == host
+                && (allowedPort == "*" || allowedPort == port)
+        }
+    }
+}
+
+/// The user-verification mode.
+public struct VerificationSetting: Codable, Sendable, Equatable {
+    /// The app's verifier route, or nil.
+    public var verifierURL: String?
+    /// Whether to skip verification (development only).
+    public var unsafeSkip: Bool
+
+    /// Creates a setting.
+    public init(verifierURL: String?, unsafeSkip: Bool) {
+        self.verifierURL = verifierURL
+        self.unsafeSkip = unsafeSkip
+    }
+}

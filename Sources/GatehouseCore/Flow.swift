@@ -1,0 +1,90 @@
+import Foundation
+
+/// One run of the authorization-code flow for (user, provider, scopes).
+public struct Flow: Sendable, Equatable {
+    /// Where a flow stands.
+    public enum Status: String, Sendable {
+        /// Waiting for the user at the provider, or for verification.
+        case pending
+        /// The connection holds the grant.
+        case completed
+        /// Denied, failed at the provider, or expired.
+        case failed
+    }
+
+    /// The authorization id (`ac_...`).
+    public var id: String
+    /// The app's user id.
+    public var userID: String
+    /// The provider's id.
+    public var providerID: String
+    /// The scopes the app asked for.
+    public var requestedScopes: [String]
+    /// The scopes asked of the provider: the union with those already granted.
+    public var authorizeScopes: [String]
+    /// SHA-256 of the `state` parameter (hex); the state itself is only in the URL.
+    public var stateHash: String
+    /// The PKCE verifier, encrypted (AAD `flow:<id>`).
+    public var sealedVerifier: [UInt8]?
+    /// The provider's authorize URL for this flow.
+    public var url: String
+    /// Where to send the browser once completed.
+    public var nextURI: String?
+    /// Where the flow stands.
+    public var status: Flow.Status
+    /// Whether the callback has used the state.
+    public var stateUsed: Bool
+    /// The id handed to the verifier after the callback (`af_...`), secret to that browser.
+    public var verificationID: String?
+    /// The token set from the code exchange, encrypted, held until verification.
+    public var sealedTokens: [UInt8]?
+    /// User info fetched at the callback.
+    public var userInfo: [String: GatehouseWireJSON]?
+    /// Why the flow failed.
+    public var failureReason: String?
+    /// When it was created.
+    public var createdAt: Date
+    /// When it stops accepting a callback or a confirmation.
+    public var expiresAt: Date
+    /// Bumped on every change; what long-poll waiters watch.
+    public var version: Int
+
+    /// The key under which identical open flows are shared.
+    public var dedupeKey: String {
+        Flow.dedupeKey(userID: userID, providerID: providerID, scopes: requestedScopes)
+    }
+
+    /// The key under which identical open flows are shared.
+    public static func dedupeKey(userID: String, providerID: String, scopes: [String]) -> String {
+        "\(providerID)\u{1F}\(userID)\u{1F}\(ScopeSet.key(scopes))"
+    }
+
+    /// Creates a flow.
+    public init(
+        id: String, userID: String, providerID: String, requestedScopes: [String],
+        authorizeScopes: [String], stateHash: String, sealedVerifier: [UInt8]?, url: String,
+        nextURI: String?, status: Flow.Status = .pending, stateUsed: Bool = false,
+        verificationID: String? = nil, sealedTokens: [UInt8]? = nil,
+        userInfo: [String: GatehouseWireJSON]? = nil, failureReason: String? = nil,
+        createdAt: Date, expiresAt: Date, version: Int = 1
+    ) {
+        self.id = id
+        self.userID = userID
+        self.providerID = providerID
+        self.requestedScopes = requestedScopes
+        self.authorizeScopes = authorizeScopes
+        self.stateHash = stateHash
+        self.sealedVerifier = sealedVerifier
+        self.url = url
+        self.nextURI = nextURI
+        self.status = status
+        self.stateUsed = stateUsed
+        self.verificationID = verificationID
+        self.sealedTokens = sealedTokens
+        self.userInfo = userInfo
+        self.failureReason = failureReason
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.version = version
+    }
+}

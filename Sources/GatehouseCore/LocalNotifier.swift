@@ -1,0 +1,89 @@
+/// The in-process notifier: an actor of waiters keyed by flow id.
+public actor LocalNotifier: Notifier {
+    private enum Slot {
+        case armed
+        case fired
+        case waiting(CheckedContinuation<Bool, Never>)
+    }
+
+    private var slots: [String: [UInt64: Slot]] = [:]
+    private var serial: UInt64 = 0
+
+    /// Creates a notifier with no waiters.
+    public init() {}
+
+    /// Registers interest in a flow.
+    public func prepare(flowID: String) -> NotifierTicket {
+        serial += 1
+        slots[flowID, default: [:]][serial] = .armed
+        return NotifierTicket(flowID: flowID, serial: serial)
+    }
+
+    /// Wakes every waiter of the flow.
+    public func notify(flowID: String) {
+        guard let waiting = slots[flowID] else { return }
+        for (serial, slot) in waiting {
+            switch slot {
+            case .armed: slots[flowID]?[serial] = .fired
+            case .fired: break
+            case .waiting(let continuation):
+                slots[flowID]?[serial] = nil
+                continuation.resume(returning: true)
+            }
+        }
+        if slots[flowID]?.isEmpty == true { slots[flowID] = nil }
+    }
+
+    /// Waits for a change or the timeout; cancellation ends the wait early.
+    public func wait(_ ticket: NotifierTicket, timeout: Duration) async -> Bool {
+        if case .fired = slots[ticket.flowID]?[ticket.serial] {
+            remove(ticket)
+            return true
+        }
+        guard slots[ticket.flowID]?[ticket.serial] != nil else { return false }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.park(ticket) }
+            // The timer also ends the wait on cancellation: a cancelled sleep returns at once.
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                await self.expire(ticket)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Drops a ticket.
+    public func cancel(_ ticket: NotifierTicket) {
+        expire(ticket)
+    }
+
+    /// The number of registered waiters (for tests and metrics).
+    public var waiterCount: Int { slots.values.reduce(0) { $0 + $1.count } }
+
+    private func park(_ ticket: NotifierTicket) async -> Bool {
+        await withCheckedContinuation { continuation in
+            switch slots[ticket.flowID]?[ticket.serial] {
+            case .armed?: slots[ticket.flowID]?[ticket.serial] = .waiting(continuation)
+            case .fired?:
+                remove(ticket)
+                continuation.resume(returning: true)
+            default: continuation.resume(returning: false)
+            }
+        }
+    }
+
+    private func expire(_ ticket: NotifierTicket) {
+        if case .waiting(let continuation) = slots[ticket.flowID]?[ticket.serial] {
+            continuation.resume(returning: false)
+        }
+        remove(ticket)
+    }
+
+    private func remove(_ ticket: NotifierTicket) {
+        slots[ticket.flowID]?[ticket.serial] = nil
+        if slots[ticket.flowID]?.isEmpty == true { slots[ticket.flowID] = nil }
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+import GatehouseWire
+
+/// Talks to a provider's endpoints as its template says. The seam for provider traffic.
+public protocol ProviderClient: Sendable {
+    /// The browser URL of the provider's authorize request.
+    func authorizeURL(
+        provider: Provider, redirectURI: String, state: String, codeChallenge: String?,
+        requested: [String], existing: [String]
+    ) throws -> String
+    /// Exchanges an authorization code for tokens.
+    func exchange(provider: Provider, code: String, redirectURI: String, codeVerifier: String?) async throws -> TokenSet
+    /// Uses a refresh token; keeps the old refresh token when the answer has none.
+    func refresh(provider: Provider, tokens: TokenSet) async throws -> TokenSet
+    /// Fetches user info when the template has a request for it and the trigger applies.
+    func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]?
+}

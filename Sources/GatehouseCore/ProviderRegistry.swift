@@ -1,0 +1,227 @@
+import Foundation
+import GatehouseWire
+import Synchronization
+
+/// Providers: built-in templates merged with configuration, stored with encrypted secrets.
+public final class ProviderRegistry: Sendable {
+    private let store: any Store
+    private let cipher: TokenCipher
+    /// The built-in templates.
+    public let catalog: ProviderCatalog
+    private let now: @Sendable () -> Date
+    // A short-lived cache keeps the hot path off the store; writes here drop it at once, and
+    // other replicas see a change within `cacheTTL`.
+    private let cache = Mutex<(loaded: Date, byID: [String: Provider])?>(nil)
+    private let cacheTTL: TimeInterval = 2
+
+    /// Creates a registry.
+    public init(store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.cipher = cipher
+        self.catalog = catalog
+        self.now = now
+    }
+
+    /// All providers.
+    public func all() async throws -> [Provider] {
+        try await loaded().values.sorted { $0.id < $1.id }
+    }
+
+    /// One provider by id.
+    public func provider(id: String) async throws -> Provider? {
+        try await loaded()[id]
+    }
+
+    /// Resolves an authorization requirement: an explicit `id`, else an exact id match on
+    /// `provider_id`, else the one enabled provider of that type.
+    public func resolve(id: String?, providerID: String?) async throws -> Provider {
+        let providers = try await loaded()
+        if let id, !id.isEmpty {
+            guard let provider = providers[id] else { throw GatehouseError.invalid("unknown auth provider id '\(id)'") }
+            guard provider.enabled else { throw GatehouseError.invalid("auth provider '\(id)' is inactive") }
+            return provider
+        }
+        guard let providerID, !providerID.isEmpty else {
+            throw GatehouseError.invalid("auth_requirement needs provider_id or id")
+        }
+        if let provider = providers[providerID] {
+            guard provider.enabled else { throw GatehouseError.invalid("auth provider '\(providerID)' is inactive") }
+            return provider
+        }
+        let ofType = providers.values.filter { $0.enabled && $0.providerType == providerID }
+        if ofType.count == 1 { return ofType[0] }
+        if ofType.count > 1 {
+            throw GatehouseError.invalid(
+                "several auth providers are of type '\(providerID)' (\(ofType.map(\.id).sorted().joined(separator: ", "))); name one with auth_requirement.id")
+        }
+        if catalog.entry(providerID) != nil {
+            throw GatehouseError.invalid("auth provider '\(providerID)' is built in but not configured: add its client_id and client_secret")
+        }
+        throw GatehouseError.invalid("unknown auth provider '\(providerID)'")
+    }
+
+    /// Creates a provider from the admin API or the config file.
+    @discardableResult
+    public func create(_ request: AuthProviderRequest, source: Provider.Source) async throws -> Provider {
+        let provider = try build(from: request, base: nil, source: source)
+        let record = try record(for: provider)
+        if source == .config {
+            try await store.upsertProvider(record)
+        } else {
+            try await store.insertProvider(record)
+        }
+        invalidate()
+        return provider
+    }
+
+    /// Changes a provider: absent fields stay as they are.
+    public func patch(id: String, with request: AuthProviderRequest) async throws -> Provider {
+        guard let current = try await existing(id: id) else {
+            throw GatehouseError.notFound("auth provider '\(id)' not found")
+        }
+        guard current.source == .api else {
+            throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; change it there")
+        }
+        let updated = try build(from: request, base: current, source: .api)
+        guard try await store.updateProvider(id: id, with: record(for: updated)) else {
+            throw GatehouseError.notFound("auth provider '\(id)' not found")
+        }
+        invalidate()
+        return updated
+    }
+
+    /// Removes a provider made through the API; returns it.
+    public func delete(id: String) async throws -> Provider {
+        guard let current = try await existing(id: id) else {
+            throw GatehouseError.notFound("auth provider '\(id)' not found")
+        }
+        guard current.source == .api else {
+            throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; remove it there")
+        }
+        guard try await store.deleteProvider(id: id) != nil else {
+            throw GatehouseError.notFound("auth provider '\(id)' not found")
+        }
+        invalidate()
+        return current
+    }
+
+    /// The secret's hint shown by the API: its last four characters when it is long enough.
+    public static func hint(for secret: String?) -> String? {
+        guard let secret, secret.count >= 12 else { return nil }
+        return String(secret.suffix(4))
+    }
+
+    // MARK: - internals
+
+    private func invalidate() {
+        cache.withLock { $0 = nil }
+    }
+
+    private func existing(id: String) async throws -> Provider? {
+        if let cached = try await loaded()[id] { return cached }
+        invalidate()
+        return try await loaded()[id]
+    }
+
+    private func loaded() async throws -> [String: Provider] {
+        let current = now()
+        if let cached = cache.withLock({ $0 }), current.timeIntervalSince(cached.loaded) < cacheTTL {
+            return cached.byID
+        }
+        var byID: [String: Provider] = [:]
+        for record in try await store.providers() {
+            byID[record.id] = try provider(from: record)
+        }
+        cache.withLock { $0 = (current, byID) }
+        return byID
+    }
+
+    /// Merges a request into a base (an existing provider, or a built-in template) and validates.
+    private func build(from request: AuthProviderRequest, base: Provider?, source: Provider.Source) throws -> Provider {
+        let id = request.id ?? base?.id ?? ""
+        try ProviderTemplateValidator.validate(id: id)
+        if let type = request.type, type != "oauth2" {
+            throw GatehouseError.invalid("type must be oauth2")
+        }
+        if let description = request.description, description.count > 1000 {
+            throw GatehouseError.invalid("description must be at most 1000 characters")
+        }
+        let providerType = request.providerID ?? base?.providerType ?? ""
+        var template: OAuth2Config
+        if let base, request.providerID == nil || request.providerID == base.providerType {
+            template = base.oauth2
+        } else if !providerType.isEmpty {
+            guard let entry = catalog.entry(providerType) else {
+                throw GatehouseError.invalid("provider_id '\(providerType)' is not a built-in provider")
+            }
+            template = entry.oauth2
+        } else {
+            template = OAuth2Config()
+        }
+        var secret = base?.clientSecret
+        if let given = request.oauth2 { template = Self.merge(given, over: template) }
+        if let clientID = request.clientID { template.clientID = clientID }
+        if let given = request.oauth2?.clientSecret ?? request.clientSecret { secret = given }
+        if providerType.isEmpty, base == nil, request.oauth2 == nil {
+            throw GatehouseError.invalid("oauth2 is required for a custom provider (or set provider_id to a built-in one)")
+        }
+        if let clientID = template.clientID, clientID.count > 1000 {
+            throw GatehouseError.invalid("oauth2.client_id must be at most 1000 characters")
+        }
+        if let secret, secret.count > 1000 {
+            throw GatehouseError.invalid("oauth2.client_secret must be at most 1000 characters")
+        }
+        try ProviderTemplateValidator.validate(template)
+        var enabled = base?.enabled ?? true
+        if let status = request.status {
+            guard status == "active" || status == "inactive" else {
+                throw GatehouseError.invalid("status must be active or inactive")
+            }
+            enabled = status == "active"
+        }
+        if let flag = request.enabled { enabled = flag }
+        let time = now()
+        return Provider(
+            id: id, description: request.description ?? base?.description ?? catalog.entry(providerType)?.description,
+            providerType: providerType, enabled: enabled, source: source, oauth2: template,
+            clientSecret: secret, createdAt: base?.createdAt ?? time, updatedAt: time)
+    }
+
+    /// Field-wise merge: what `given` sets wins; each request block is replaced whole.
+    static func merge(_ given: OAuth2Config, over base: OAuth2Config) -> OAuth2Config {
+        var merged = base
+        if let value = given.clientID { merged.clientID = value }
+        if let value = given.scopeDelimiter { merged.scopeDelimiter = value }
+        if let value = given.pkce { merged.pkce = value }
+        if let value = given.authorizeRequest { merged.authorizeRequest = value }
+        if let value = given.tokenRequest { merged.tokenRequest = value }
+        if let value = given.refreshRequest { merged.refreshRequest = value }
+        if let value = given.userInfoRequest { merged.userInfoRequest = value }
+        if let value = given.tokenIntrospectionRequest { merged.tokenIntrospectionRequest = value }
+        merged.clientSecret = nil
+        return merged
+    }
+
+    private func record(for provider: Provider) throws -> ProviderRecord {
+        let sealed = try provider.clientSecret.map {
+            try cipher.seal(Array($0.utf8), context: "provider:\(provider.id)")
+        }
+        return ProviderRecord(
+            id: provider.id, description: provider.description, providerType: provider.providerType,
+            enabled: provider.enabled, source: provider.source.rawValue,
+            templateJSON: Array(try JSONEncoder.sorted.encode(provider.oauth2)), sealedSecret: sealed,
+            secretHint: Self.hint(for: provider.clientSecret), createdAt: provider.createdAt,
+            updatedAt: provider.updatedAt)
+    }
+
+    private func provider(from record: ProviderRecord) throws -> Provider {
+        let template = try JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
+        let secret = try record.sealedSecret.map {
+            String(decoding: try cipher.open($0, context: "provider:\(record.id)"), as: UTF8.self)
+        }
+        return Provider(
+            id: record.id, description: record.description, providerType: record.providerType,
+            enabled: record.enabled, source: Provider.Source(rawValue: record.source) ?? .api,
+            oauth2: template, clientSecret: secret, createdAt: record.createdAt, updatedAt: record.updatedAt)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+
+/// Refreshes connections, one refresh per connection at a time: a single-flight map in this
+/// process and a lease in the store across replicas. Rotating refresh tokens make this a
+/// correctness rule: two refreshes with one refresh token can revoke the user's grant.
+public actor RefreshCoordinator {
+    /// Why a refresh gave no new token.
+    public enum Failure: Error, Sendable {
+        /// The grant is gone: the user must authorize again.
+        case reauthorizationRequired(String)
+        /// The provider is unreachable or overloaded; retry after the date.
+        case unavailable(String, retryAt: Date)
+    }
+
+    private let store: any Store
+    private let client: any ProviderClient
+    private let cipher: TokenCipher
+    private let settings: BrokerSettings
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let owner = SecureRandom.identifier(prefix: "lease_")
+    private var inflight: [String: [CheckedContinuation<Connection, any Error>]] = [:]
+    // Backoff after transient failures is a cache: losing it on restart costs one extra try.
+    private var backoff: [String: (until: Date, failures: Int, reason: String)] = [:]
+
+    /// Creates a coordinator.
+    public init(
+        store: any Store, client: any ProviderClient, cipher: TokenCipher, settings: BrokerSettings,
+        logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.client = client
+        self.cipher = cipher
+        self.settings = settings
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Returns the connection with a fresh token, refreshing it if needed. Concurrent callers
+    /// for one connection share one refresh.
+    public func refresh(_ connection: Connection, provider: Provider) async throws -> Connection {
+        if let pending = backoff[connection.id], pending.until > now() {
+            throw Failure.unavailable(pending.reason, retryAt: pending.until)
+        }
+        if inflight[connection.id] != nil {
+            return try await withCheckedThrowingContinuation { inflight[connection.id]?.append($0) }
+        }
+        inflight[connection.id] = []
+        let result: Result<Connection, any Error>
+        do {
+            result = .success(try await perform(connection, provider: provider))
+        } catch {
+            result = .failure(error)
+        }
+        let waiters = inflight.removeValue(forKey: connection.id) ?? []
+        for waiter in waiters { waiter.resume(with: result) }
+        return try result.get()
+    }
+
+    private func perform(_ connection: Connection, provider: Provider) async throws -> Connection {
+        let context = Connection.cipherContext(providerID: connection.providerID, userID: connection.userID)
+        let deadline = now().addingTimeInterval(settings.leaseDuration)
+        while true {
+            let time = now()
+            if let held = try await store.acquireRefreshLease(
+                connectionID: connection.id, owner: owner, until: time.addingTimeInterval(settings.leaseDuration), now: time)
+            {
+                return try await refreshHolding(held, provider: provider, context: context)
+            }
+            // Another replica holds the lease: wait for its result rather than refresh twice.
+            guard time < deadline else {
+                throw Failure.unavailable("another replica is refreshing this connection", retryAt: time.addingTimeInterval(1))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            if let current = try await store.connection(id: connection.id), current.version != connection.version {
+                let tokens = try cipher.open(TokenSet.self, from: current.sealedTokens, context: context)
+                if tokens.staleAt(skew: settings.refreshSkew) > now() { return current }
+            }
+        }
+    }
+
+    private func refreshHolding(_ held: Connection, provider: Provider, context: String) async throws -> Connection {
+        let tokens: TokenSet
+        do {
+            tokens = try cipher.open(TokenSet.self, from: held.sealedTokens, context: context)
+        } catch {
+            try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: held.status)
+            throw error
+        }
+        // Re-read after winning the lease: if someone already refreshed, use theirs.
+        if held.status == .active, tokens.staleAt(skew: settings.refreshSkew) > now() {
+            try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: held.status)
+            return held
+        }
+        do {
+            let refreshed = try await client.refresh(provider: provider, tokens: tokens)
+            var info = held.userInfo
+            if let fetched = try? await client.userInfo(provider: provider, tokens: refreshed, onRefresh: true) {
+                info = fetched
+            }
+            var updated = held
+            updated.sealedTokens = try cipher.seal(json: refreshed, context: context)
+            updated.expiresAt = refreshed.expiresAt
+            updated.userInfo = info
+            if let scopes = refreshed.scopes, !scopes.isEmpty { updated.scopes = scopes }
+            updated.updatedAt = now()
+            updated.status = .active
+            // Persist before the lease is freed, so no one refreshes with the old token.
+            guard let stored = try await store.completeRefresh(updated, owner: owner) else {
+                throw Failure.unavailable("the refresh lease lapsed before the new token was stored", retryAt: now())
+            }
+            backoff[held.id] = nil
+            logger.info("refreshed token", metadata: ["connection": "\(held.id)", "provider": "\(provider.id)"])
+            return stored
+        } catch let error as ProviderCallError {
+            switch error.kind {
+            case .invalidGrant:
+                try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: .reauthorizationRequired)
+                logger.notice("refresh refused; user must authorize again", metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])
+                throw Failure.reauthorizationRequired(error.message)
+            case .rejected, .transient:
+                try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: held.status)
+                let failures = (backoff[held.id]?.failures ?? 0) + 1
+                let until = now().addingTimeInterval(min(60, pow(2, Double(failures - 1))))
+                backoff[held.id] = (until, failures, error.message)
+                logger.warning("refresh failed; backing off", metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])
+                throw Failure.unavailable(error.message, retryAt: until)
+            }
+        } catch {
+            try? await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: held.status)
+            throw error
+        }
+    }
+}

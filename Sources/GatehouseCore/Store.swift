@@ -1,0 +1,130 @@
+import Foundation
+
+/// Filters and paging for listing connections.
+public struct ConnectionQuery: Sendable, Equatable {
+    /// Only this user's connections.
+    public var userID: String?
+    /// Only this provider's connections.
+    public var providerID: String?
+    /// Page size.
+    public var limit: Int
+    /// Index of the first item.
+    public var offset: Int
+
+    /// Creates a query.
+    public init(userID: String? = nil, providerID: String? = nil, limit: Int = 25, offset: Int = 0) {
+        self.userID = userID
+        self.providerID = providerID
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// A stored provider row: the template as JSON and the client secret encrypted.
+public struct ProviderRecord: Sendable, Equatable {
+    /// The provider.
+    public var id: String
+    /// Its description.
+    public var description: String?
+    /// The built-in template it uses, or empty.
+    public var providerType: String
+    /// Whether it serves new authorizations.
+    public var enabled: Bool
+    /// `config` or `api`.
+    public var source: String
+    /// The `oauth2` template as JSON, without the secret.
+    public var templateJSON: [UInt8]
+    /// The client secret, encrypted (AAD `provider:<id>`).
+    public var sealedSecret: [UInt8]?
+    /// The secret's last characters, for the API's hint.
+    public var secretHint: String?
+    /// Creation time.
+    public var createdAt: Date
+    /// Time of the last change.
+    public var updatedAt: Date
+
+    /// Creates a provider row.
+    public init(
+        id: String, description: String?, providerType: String, enabled: Bool, source: String,
+        templateJSON: [UInt8], sealedSecret: [UInt8]?, secretHint: String?, createdAt: Date,
+        updatedAt: Date
+    ) {
+        self.id = id
+        self.description = description
+        self.providerType = providerType
+        self.enabled = enabled
+        self.source = source
+        self.templateJSON = templateJSON
+        self.sealedSecret = sealedSecret
+        self.secretHint = secretHint
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Where Gatehouse keeps its state. Every method is one atomic operation, so several replicas
+/// can share one database: there is no state that only one process may hold.
+public protocol Store: Sendable {
+    // MARK: providers
+
+    /// All providers, ordered by id.
+    func providers() async throws -> [ProviderRecord]
+    /// One provider.
+    func provider(id: String) async throws -> ProviderRecord?
+    /// Adds a provider; throws `conflict` when the id is taken.
+    func insertProvider(_ record: ProviderRecord) async throws
+    /// Replaces the provider stored under `id` (which may rename it); throws `conflict` when the new id is taken.
+    func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool
+    /// Inserts or replaces a provider (config-file providers on start).
+    func upsertProvider(_ record: ProviderRecord) async throws
+    /// Removes a provider; returns what was removed.
+    func deleteProvider(id: String) async throws -> ProviderRecord?
+
+    // MARK: flows
+
+    /// Adds a flow unless an open flow with the same dedupe key exists; returns the open flow
+    /// that now holds the key (the new one or the existing one).
+    func insertFlowDeduplicated(_ flow: Flow, now: Date) async throws -> Flow
+    /// One flow by authorization id.
+    func flow(id: String) async throws -> Flow?
+    /// One flow by the verification id handed to the verifier.
+    func flow(verificationID: String) async throws -> Flow?
+    /// Marks the state used and returns the flow, only if the state is unused and the flow is
+    /// pending and not expired: the single-use check.
+    func consumeState(hash: String, now: Date) async throws -> Flow?
+    /// Writes a changed flow if its version is still `expectedVersion`; bumps the version.
+    func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow?
+
+    // MARK: connections
+
+    /// The connection of a user with a provider.
+    func connection(userID: String, providerID: String) async throws -> Connection?
+    /// One connection by id.
+    func connection(id: String) async throws -> Connection?
+    /// Inserts or replaces the (user, provider) connection; returns the stored row.
+    func upsertConnection(_ connection: Connection) async throws -> Connection
+    /// A page of connections and the total count.
+    func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int)
+    /// Removes a connection; returns whether it existed.
+    func deleteConnection(id: String) async throws -> Bool
+    /// Takes the refresh lease of a connection if it is free or lapsed; returns the row as it
+    /// stands once the lease is held, or nil when another holder has it.
+    func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection?
+    /// Stores a refreshed connection and frees the lease, only while `owner` holds it.
+    func completeRefresh(_ connection: Connection, owner: String) async throws -> Connection?
+    /// Frees the lease without changing the tokens, setting the status.
+    func releaseRefreshLease(connectionID: String, owner: String, status: Connection.Status) async throws
+
+    // MARK: api keys and settings
+
+    /// Adds an API key by its SHA-256 hash.
+    func insertAPIKey(hash: String, name: String, createdAt: Date) async throws
+    /// Whether an API key with this hash exists.
+    func apiKeyExists(hash: String) async throws -> Bool
+    /// The number of API keys.
+    func apiKeyCount() async throws -> Int
+    /// A setting's value.
+    func setting(_ key: String) async throws -> String?
+    /// Writes a setting.
+    func setSetting(_ key: String, value: String) async throws
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Renders `{{placeholder}}` templates in provider parameters.
+public struct TemplateRenderer: Sendable {
+    /// The values placeholders stand for (`client_id`, `scopes`, `refresh_token`, ...).
+    public var values: [String: String]
+    /// The provider's scope delimiter, used to tidy parameters that carry scopes.
+    public var scopeDelimiter: String
+
+    /// Creates a renderer.
+    public init(values: [String: String], scopeDelimiter: String = " ") {
+        self.values = values
+        self.scopeDelimiter = scopeDelimiter
+    }
+
+    /// Renders one template string: known placeholders become their values, unknown ones empty.
+    /// A value carrying scopes is tidied: no repeated or dangling delimiters, no duplicates.
+    public func render(_ template: String) -> String {
+        var output = ""
+        var rest = Substring(template)
+        var carriesScopes = false
+        while let open = rest.range(of: "{{") {
+            output += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                output += rest[open.lowerBound...]
+                rest = ""
+                break
+            }
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if name == "scopes" || name == "existing_scopes" { carriesScopes = true }
+            output += values[name] ?? ""
+            rest = rest[close.upperBound...]
+        }
+        output += rest
+        if carriesScopes {
+            return ScopeSet.parse(output, delimiter: scopeDelimiter).joined(separator: scopeDelimiter)
+        }
+        return output
+    }
+
+    /// Renders every parameter, dropping those that render empty.
+    public func render(params: [String: String]?) -> [String: String] {
+        var rendered: [String: String] = [:]
+        for (name, template) in params ?? [:] {
+            let value = render(template)
+            if !value.isEmpty { rendered[name] = value }
+        }
+        return rendered
+    }
+}

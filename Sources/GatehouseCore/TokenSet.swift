@@ -1,0 +1,45 @@
+import Foundation
+
+/// What a provider's token endpoint granted. Only ever stored encrypted.
+public struct TokenSet: Codable, Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The access token.
+    public var accessToken: String
+    /// The refresh token, when the provider issued one.
+    public var refreshToken: String?
+    /// Usually `Bearer`.
+    public var tokenType: String?
+    /// When the access token was obtained.
+    public var obtainedAt: Date
+    /// When the access token expires.
+    public var expiresAt: Date
+    /// The scopes the provider said it granted, when it said.
+    public var scopes: [String]?
+
+    /// Creates a token set.
+    public init(
+        accessToken: String, refreshToken: String?, tokenType: String?, obtainedAt: Date,
+        expiresAt: Date, scopes: [String]?
+    ) {
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.tokenType = tokenType
+        self.obtainedAt = obtainedAt
+        self.expiresAt = expiresAt
+        self.scopes = scopes
+    }
+
+    /// How long before expiry a token counts as stale: the skew, but never more than half the
+    /// token's lifetime, so short-lived tokens are not refreshed on every read.
+    public func staleAt(skew: TimeInterval) -> Date {
+        let lifetime = max(0, expiresAt.timeIntervalSince(obtainedAt))
+        return expiresAt.addingTimeInterval(-min(skew, lifetime / 2))
+    }
+
+    /// Redacted: tokens never reach logs.
+    public var description: String {
+        "TokenSet(access: <redacted>, refresh: \(refreshToken == nil ? "none" : "<redacted>"), expiresAt: \(expiresAt))"
+    }
+
+    /// Redacted, as `description`.
+    public var debugDescription: String { description }
+}

@@ -1,0 +1,41 @@
+import GatehouseCore
+import GatehouseWire
+import Hummingbird
+
+/// `/v1/auth/*`: authorize, status (long-poll) and confirm_user.
+struct AuthRoutes {
+    let broker: AuthBroker
+    /// The longest `wait` accepted, in seconds.
+    static let maxWait = 59
+
+    func register(on group: RouterGroup<some RequestContext>) {
+        group.post("auth/authorize") { request, _ in
+            let body = try await RequestDecoding.decode(AuthorizationRequest.self, from: request)
+            return try JSONResponse.make(try await broker.authorize(body))
+        }
+        group.get("auth/status") { request, _ in
+            let query = request.uri.queryParameters
+            guard let id = query.get("id"), !id.isEmpty else {
+                throw GatehouseError.invalid("missing required query parameter 'id'")
+            }
+            var wait: Duration?
+            if let text = query.get("wait") {
+                guard let seconds = Int(text), seconds >= 0 else {
+                    throw GatehouseError.invalid("query parameter 'wait' must be a whole number of seconds from 0 to \(Self.maxWait)")
+                }
+                // Arcade documents a maximum of 59 s; longer waits are clamped, not refused.
+                wait = .seconds(min(seconds, Self.maxWait))
+            }
+            return try JSONResponse.make(try await broker.status(id: id, wait: wait))
+        }
+        registerConfirmAlias(on: group, path: "auth/confirm_user")
+    }
+
+    /// `confirm_user`, also served at Arcade's Coordinator path `/api/v1/oauth/confirm_user`.
+    func registerConfirmAlias(on group: RouterGroup<some RequestContext>, path: String = "confirm_user") {
+        group.post(RouterPath(path)) { request, _ in
+            let body = try await RequestDecoding.decode(ConfirmUserRequest.self, from: request)
+            return try JSONResponse.make(try await broker.confirmUser(body))
+        }
+    }
+}

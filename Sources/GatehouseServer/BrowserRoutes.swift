@@ -1,0 +1,25 @@
+import GatehouseCore
+import HTTPTypes
+import Hummingbird
+
+/// The pages a person's browser sees: the provider callback and the continuation.
+struct BrowserRoutes {
+    let broker: AuthBroker
+
+    func register(on router: Router<some RequestContext>) {
+        router.get("/v1/oauth/:provider/callback") { request, context in
+            let provider = try context.parameters.require("provider")
+            var query: [String: String] = [:]
+            for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
+            return HTMLPage.response(for: await broker.callback(providerID: provider, query: query))
+        }
+        router.get("/v1/oauth/complete/:flow") { _, context in
+            let flow = try context.parameters.require("flow")
+            do {
+                return HTMLPage.response(for: try await broker.continuation(verificationID: flow))
+            } catch {
+                return HTMLPage.response(for: .failure(status: 500, message: "Gatehouse could not look up this sign-in."))
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import GatehouseCore
+import GatehouseSQLite
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// What the composition root made: the application, and what `serve` tells the operator once.
+public struct BuiltApplication<App: ApplicationProtocol>: Sendable {
+    /// The application to run.
+    public let app: App
+    /// The admin API key, when this start created it (first start); shown once.
+    public let newAPIKey: String?
+    /// Warnings for the operator.
+    public let warnings: [String]
+}
+
+/// The composition root, shared by `gatehouse serve` and the tests.
+public func buildApplication(
+    configuration: GatehouseConfiguration,
+    logger: Logger = Logger(label: "gatehouse"),
+    transport: (any HTTPTransport)? = nil,
+    catalog: ProviderCatalog = BuiltInProviders.catalog,
+    now: @escaping @Sendable () -> Date = Date.init
+) async throws -> BuiltApplication<some ApplicationProtocol> {
+    let policy = try configuration.verificationPolicy()
+    try FileManager.default.createDirectory(
+        atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+
+    let cipher: TokenCipher
+    if configuration.rootKeys.isEmpty {
+        let key = try RootKeyFile.loadOrCreate(directory: configuration.dataDirectory)
+        cipher = try TokenCipher(keys: [key], defaultKeyID: key.id)
+    } else {
+        let keys = try configuration.rootKeys.map { try RootKey(id: $0.id, base64: $0.value) }
+        let defaultID = configuration.rootKeys.first(where: \.isDefault)?.id ?? configuration.rootKeys[0].id
+        cipher = try TokenCipher(keys: keys, defaultKeyID: defaultID)
+    }
+
+    let sqlitePath = configuration.sqlitePath
+        ?? (configuration.dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
+    let store = try await SQLiteStore.open(path: sqlitePath, logger: logger)
+
+    var origins = configuration.allowedRedirectOrigins
+    if configuration.isLoopback, !configuration.hasConfigFile {
+        origins += ["http://127.0.0.1:*", "http://localhost:*"]
+    }
+    if let verifier = configuration.verifierURL, let url = URLComponents(string: verifier), let scheme = url.scheme, let host = url.host {
+        origins.append("\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? ""))
+    }
+    let settings = BrokerSettings(
+        publicURL: configuration.effectivePublicURL, flowTTL: configuration.flowTTL,
+        refreshSkew: configuration.refreshSkew, allowedRedirectOrigins: origins,
+        defaultVerification: policy.default, unsafeSkipAllowed: policy.skipAllowed)
+    let client = TemplateProviderClient(
+        transport: transport ?? AsyncHTTPTransport(), defaultLifetime: configuration.defaultTokenLifetime, now: now)
+    let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
+    for provider in configuration.providers {
+        do {
+            try await registry.create(provider, source: .config)
+        } catch let error as GatehouseError {
+            throw ConfigurationLoader.Problem(description: "auth.providers (\(provider.id ?? "?")): \(error.message)")
+        }
+    }
+    let broker = AuthBroker(
+        store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher,
+        settings: settings, logger: logger, now: now)
+
+    let keys = APIKeyService(store: store)
+    var newAPIKey: String?
+    if try await store.apiKeyCount() == 0 {
+        newAPIKey = try await keys.create(name: "admin")
+    }
+
+    let router = Router()
+    router.add(middleware: ErrorMiddleware())
+    router.get("/v1/health") { _, _ in try JSONResponse.make(HealthResponseBody(healthy: true)) }
+    BrowserRoutes(broker: broker).register(on: router)
+    let api = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys))
+    AuthRoutes(broker: broker).register(on: api)
+    AdminRoutes(broker: broker, store: store).register(on: api)
+    // Arcade's Coordinator alias, which third-party verifiers call.
+    AuthRoutes(broker: broker).registerConfirmAlias(on: router.group("api/v1/oauth").add(middleware: APIKeyAuthenticator(keys: keys)))
+
+    let app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
+        services: [StoreService(store: store)],
+        logger: logger)
+    return BuiltApplication(app: app, newAPIKey: newAPIKey, warnings: policy.warning.map { [$0] } ?? [])
+}
+
+/// Closes the store after the server has stopped.
+struct StoreService: Service {
+    let store: SQLiteStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.close()
+    }
+}

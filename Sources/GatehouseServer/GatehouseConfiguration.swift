@@ -1,0 +1,103 @@
+import GatehouseCore
+import GatehouseWire
+
+/// Everything `serve` needs, read and validated once at start.
+public struct GatehouseConfiguration: Sendable {
+    /// Where to listen.
+    public var host: String
+    /// The port.
+    public var port: Int
+    /// The base URL browsers reach Gatehouse at; defaults to `http://host:port`.
+    public var publicURL: String?
+    /// The data directory (SQLite file, root key file).
+    public var dataDirectory: String
+    /// The SQLite file; defaults to `gatehouse.sqlite` in the data directory.
+    public var sqlitePath: String?
+    /// Root keys from the config file; when empty, a key file in the data directory is used.
+    public var rootKeys: [RootKeyEntry]
+    /// Providers from the config file.
+    public var providers: [AuthProviderRequest]
+    /// The verifier URL from the config file.
+    public var verifierURL: String?
+    /// Whether the config file names the unsafe skip.
+    public var unsafeSkipVerification: Bool
+    /// Whether a config file was given at all.
+    public var hasConfigFile: Bool
+    /// Extra allowed redirect origins.
+    public var allowedRedirectOrigins: [String]
+    /// Flow lifetime in seconds.
+    public var flowTTL: Double
+    /// Refresh skew in seconds.
+    public var refreshSkew: Double
+    /// Lifetime assumed when a provider gives no expiry.
+    public var defaultTokenLifetime: Double
+
+    /// One configured root key.
+    public struct RootKeyEntry: Sendable, Equatable {
+        /// Its id.
+        public var id: String
+        /// Base64 of 32 bytes.
+        public var value: String
+        /// Whether it encrypts new data.
+        public var isDefault: Bool
+
+        /// Creates an entry.
+        public init(id: String, value: String, isDefault: Bool) {
+            self.id = id
+            self.value = value
+            self.isDefault = isDefault
+        }
+    }
+
+    /// The no-config defaults: loopback, port 9099, `./.gatehouse`.
+    public init(
+        host: String = "127.0.0.1", port: Int = 9099, publicURL: String? = nil,
+        dataDirectory: String = ".gatehouse", sqlitePath: String? = nil, rootKeys: [RootKeyEntry] = [],
+        providers: [AuthProviderRequest] = [], verifierURL: String? = nil, unsafeSkipVerification: Bool = false,
+        hasConfigFile: Bool = false, allowedRedirectOrigins: [String] = [], flowTTL: Double = 900,
+        refreshSkew: Double = 300, defaultTokenLifetime: Double = 3600
+    ) {
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL
+        self.dataDirectory = dataDirectory
+        self.sqlitePath = sqlitePath
+        self.rootKeys = rootKeys
+        self.providers = providers
+        self.verifierURL = verifierURL
+        self.unsafeSkipVerification = unsafeSkipVerification
+        self.hasConfigFile = hasConfigFile
+        self.allowedRedirectOrigins = allowedRedirectOrigins
+        self.flowTTL = flowTTL
+        self.refreshSkew = refreshSkew
+        self.defaultTokenLifetime = defaultTokenLifetime
+    }
+
+    /// Whether the listen address is loopback only.
+    public var isLoopback: Bool {
+        host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// The effective public URL.
+    public var effectivePublicURL: String {
+        publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    /// The verification policy: skipping is the default only for the no-config quick start on
+    /// loopback; anywhere else the operator must configure a verifier or name the unsafe setting.
+    public func verificationPolicy() throws -> (default: VerificationSetting, skipAllowed: Bool, warning: String?) {
+        if let verifierURL {
+            return (VerificationSetting(verifierURL: verifierURL, unsafeSkip: false), unsafeSkipVerification, nil)
+        }
+        if unsafeSkipVerification {
+            return (VerificationSetting(verifierURL: nil, unsafeSkip: true), true,
+                "auth.user_verification.unsafe_skip_verification is on: anyone who opens an authorization link can attach their account to the user who asked for it. Use it for development only.")
+        }
+        if !hasConfigFile, isLoopback {
+            return (VerificationSetting(verifierURL: nil, unsafeSkip: true), true,
+                "user verification is skipped (quick start on loopback, no config file). Configure auth.user_verification.verifier_url before serving real users.")
+        }
+        throw GatehouseError.invalid(
+            "auth.user_verification: set verifier_url (your app's verifier route), or unsafe_skip_verification: true for development")
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `gatehouse` executable.
+@main
+struct GatehouseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatehouse",
+        abstract: "Gatehouse: a self-hosted OAuth broker that speaks Arcade's auth API.",
+        subcommands: [ServeCommand.self],
+        defaultSubcommand: ServeCommand.self)
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import GatehouseServer
+import Hummingbird
+import Logging
+
+/// `gatehouse serve`: runs the engine.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Gatehouse engine (embedded SQLite store unless configured otherwise).")
+
+    @Option(name: .shortAndLong, help: "A config file in the shape of Arcade's engine.yaml.")
+    var config: String?
+
+    @Option(help: "The address to listen on (default 127.0.0.1, or GATEHOUSE_HOST).")
+    var host: String?
+
+    @Option(help: "The port to listen on (default 9099, or GATEHOUSE_PORT).")
+    var port: Int?
+
+    @Option(name: .customLong("data-dir"), help: "Where the SQLite file and root key live (default ./.gatehouse, or GATEHOUSE_HOME).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "gatehouse")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let configuration: GatehouseConfiguration
+        do {
+            configuration = try ConfigurationLoader.load(
+                path: config, environment: ProcessInfo.processInfo.environment,
+                overrides: (host, port, dataDirectory))
+        } catch {
+            throw ValidationError("invalid configuration: \(error)")
+        }
+        do {
+            try await run(built: try await buildApplication(configuration: configuration, logger: logger), configuration, logger)
+        } catch let error as ConfigurationLoader.Problem {
+            throw ValidationError("cannot start: \(error)")
+        }
+    }
+
+    private func run(built: BuiltApplication<some ApplicationProtocol>, _ configuration: GatehouseConfiguration, _ logger: Logger) async throws {
+        for warning in built.warnings { logger.warning("\(warning)") }
+        if let key = built.newAPIKey {
+            say(
+                """
+                Gatehouse created an admin API key. It is shown only this once; store it now:
+
+                    export ARCADE_API_KEY=\(key)
+                    export ARCADE_BASE_URL=\(configuration.effectivePublicURL)
+
+                """)
+        }
+        say("Gatehouse listening on http://\(configuration.host):\(configuration.port) (data in \(configuration.dataDirectory))")
+        try await built.app.runService()
+    }
+
+    /// Writes a line to standard output at once (unbuffered), so scripts reading a pipe see it.
+    private func say(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}
