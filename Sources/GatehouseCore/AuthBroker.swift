@@ -83,7 +83,8 @@ public struct AuthBroker: Sendable {
             } catch RefreshCoordinator.Failure.unavailable(let reason, _) {
                 // A token that has not expired yet still works; hand it out.
                 guard tokens.expiresAt > now() else {
-                    throw GatehouseError(.providerUnavailable, "the token expired and the provider could not refresh it: \(reason)")
+                    throw GatehouseError(
+                        .providerUnavailable, "the token expired and the provider could not refresh it: \(reason)")
                 }
             }
         }
@@ -183,7 +184,9 @@ public struct AuthBroker: Sendable {
             return try await handleCallback(providerID: providerID, query: query)
         } catch let error as GatehouseError {
             logger.warning("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error.code.rawValue)"])
-            return .failure(status: error.code == .providerUnavailable ? 502 : 500, message: "Gatehouse could not finish this sign-in: \(error.message)")
+            return .failure(
+                status: error.code == .providerUnavailable ? 502 : 500,
+                message: "Gatehouse could not finish this sign-in: \(error.message)")
         } catch {
             logger.error("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error)"])
             return .failure(status: 500, message: "Gatehouse could not finish this sign-in because of an internal error.")
@@ -204,9 +207,11 @@ public struct AuthBroker: Sendable {
         if let error = query["error"] {
             let reason = error == "access_denied" ? "the user denied access" : "the provider reported \(Self.printable(error))"
             _ = try await fail(flow, reason: reason)
-            return .failure(status: 400, message: error == "access_denied"
-                ? "Access was not granted. You can close this window."
-                : "The provider reported an error (\(Self.printable(error))). Start again from the app.")
+            return .failure(
+                status: 400,
+                message: error == "access_denied"
+                    ? "Access was not granted. You can close this window."
+                    : "The provider reported an error (\(Self.printable(error))). Start again from the app.")
         }
         guard let code = query["code"], !code.isEmpty else {
             _ = try await fail(flow, reason: "the callback carried no code")
@@ -243,14 +248,16 @@ public struct AuthBroker: Sendable {
             flow.userInfo = userInfo
             flow.verificationID = verificationID
             guard try await store.updateFlow(flow, expectedVersion: expected) != nil else {
-                return .failure(status: 409, message: "This sign-in changed while it was being finished. Start again from the app.")
+                return .failure(
+                    status: 409, message: "This sign-in changed while it was being finished. Start again from the app.")
             }
             let separator = verifierURL.contains("?") ? "&" : "?"
             return .redirect(verifierURL + separator + "flow_id=" + FormEncoding.escape(verificationID))
         }
         guard mode.unsafeSkip else {
             _ = try await fail(flow, reason: "no user verifier is configured")
-            return .failure(status: 500, message: "Gatehouse has no user verifier configured, so this sign-in cannot be finished.")
+            return .failure(
+                status: 500, message: "Gatehouse has no user verifier configured, so this sign-in cannot be finished.")
         }
         let completed = try await complete(flow, tokens: tokens, userInfo: userInfo)
         return finishOutcome(completed)
@@ -276,7 +283,9 @@ public struct AuthBroker: Sendable {
         guard flow.userID == request.userID else {
             // Someone other than the user who started the flow finished it: never attach it.
             _ = try await fail(flow, reason: "user verification failed: user mismatch")
-            throw GatehouseError(.userMismatch, "An error occurred during verification: the signed-in user is not the user who started this authorization")
+            throw GatehouseError(
+                .userMismatch,
+                "An error occurred during verification: the signed-in user is not the user who started this authorization")
         }
         let tokens = try cipher.open(TokenSet.self, from: sealed, context: "flow:\(flow.id)")
         _ = try await complete(flow, tokens: tokens, userInfo: flow.userInfo)
@@ -290,7 +299,8 @@ public struct AuthBroker: Sendable {
         }
         switch flow.status {
         case .completed: return finishOutcome(flow)
-        case .failed: return .failure(status: 400, message: "This sign-in did not complete: \(flow.failureReason ?? "it failed").")
+        case .failed:
+            return .failure(status: 400, message: "This sign-in did not complete: \(flow.failureReason ?? "it failed").")
         case .pending: return .waiting
         }
     }
@@ -303,13 +313,15 @@ public struct AuthBroker: Sendable {
     /// Attaches a verified grant to the user's connection and completes the flow.
     func complete(_ flow: Flow, tokens: TokenSet, userInfo: [String: JSONValue]?) async throws -> Flow {
         let existing = try await store.connection(userID: flow.userID, providerID: flow.providerID)
-        let scopes = tokens.scopes.map { ScopeSet.union($0, []) }.flatMap { $0.isEmpty ? nil : $0 }
+        let scopes =
+            tokens.scopes.map { ScopeSet.union($0, []) }.flatMap { $0.isEmpty ? nil : $0 }
             ?? ScopeSet.union(flow.authorizeScopes, existing?.scopes ?? [])
         let time = now()
         let connection = Connection(
             id: existing?.id ?? SecureRandom.identifier(prefix: "uc_"), userID: flow.userID,
             providerID: flow.providerID, scopes: scopes,
-            sealedTokens: try cipher.seal(json: tokens, context: Connection.cipherContext(providerID: flow.providerID, userID: flow.userID)),
+            sealedTokens: try cipher.seal(
+                json: tokens, context: Connection.cipherContext(providerID: flow.providerID, userID: flow.userID)),
             expiresAt: tokens.expiresAt, userInfo: userInfo ?? existing?.userInfo, status: .active, authID: flow.id,
             createdAt: existing?.createdAt ?? time, updatedAt: time)
         _ = try await store.upsertConnection(connection)
@@ -341,7 +353,8 @@ public struct AuthBroker: Sendable {
         guard scopes.count <= 100 else { throw GatehouseError.invalid("auth_requirement.oauth2.scopes has more than 100 scopes") }
         for scope in scopes {
             guard !scope.isEmpty, scope.count <= 512, !scope.contains(where: { $0.isWhitespace || $0 == "," }) else {
-                throw GatehouseError.invalid("auth_requirement.oauth2.scopes has an invalid scope: each must be 1-512 characters without spaces or commas")
+                throw GatehouseError.invalid(
+                    "auth_requirement.oauth2.scopes has an invalid scope: each must be 1-512 characters without spaces or commas")
             }
         }
         return ScopeSet.normalize(scopes)

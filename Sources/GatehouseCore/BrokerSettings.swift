@@ -48,7 +48,8 @@ public struct BrokerSettings: Sendable {
         if text.hasPrefix(publicURL + "/") { return true }
         return allowedRedirectOrigins.contains { origin in
             guard let allowed = URLComponents(string: origin.replacingOccurrences(of: ":*", with: "")) else { return false }
-            let allowedPort = origin.hasSuffix(":*") ? "*" : (allowed.port.map(String.init) ?? (allowed.scheme == "https" ? "443" : "80"))
+            let allowedPort =
+                origin.hasSuffix(":*") ? "*" : (allowed.port.map(String.init) ?? (allowed.scheme == "https" ? "443" : "80"))
             return allowed.scheme?.lowercased() == scheme && allowed.host?.lowercased() == host
                 && (allowedPort == "*" || allowedPort == port)
         }

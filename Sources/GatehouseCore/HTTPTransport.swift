@@ -66,7 +66,8 @@ public struct AsyncHTTPTransport: HTTPTransport {
     /// Creates a transport; `HTTPClient.shared` by default.
     public init(client: HTTPClient = .shared, timeout: Duration = .seconds(15), maxBodyBytes: Int = 1 << 20) {
         self.client = client
-        self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        self.timeout = .nanoseconds(
+            Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
         self.maxBodyBytes = maxBodyBytes
     }
 

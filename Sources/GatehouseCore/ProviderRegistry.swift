@@ -15,7 +15,8 @@ public final class ProviderRegistry: Sendable {
     private let cacheTTL: TimeInterval = 2
 
     /// Creates a registry.
-    public init(store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date = Date.init)
+    {
         self.store = store
         self.cipher = cipher
         self.catalog = catalog
@@ -52,10 +53,12 @@ public final class ProviderRegistry: Sendable {
         if ofType.count == 1 { return ofType[0] }
         if ofType.count > 1 {
             throw GatehouseError.invalid(
-                "several auth providers are of type '\(providerID)' (\(ofType.map(\.id).sorted().joined(separator: ", "))); name one with auth_requirement.id")
+                "several auth providers are of type '\(providerID)' (\(ofType.map(\.id).sorted().joined(separator: ", "))); name one with auth_requirement.id"
+            )
         }
         if catalog.entry(providerID) != nil {
-            throw GatehouseError.invalid("auth provider '\(providerID)' is built in but not configured: add its client_id and client_secret")
+            throw GatehouseError.invalid(
+                "auth provider '\(providerID)' is built in but not configured: add its client_id and client_secret")
         }
         throw GatehouseError.invalid("unknown auth provider '\(providerID)'")
     }

@@ -39,7 +39,8 @@ public enum ProviderTemplateValidator {
         if let introspection = config.tokenIntrospectionRequest {
             try validate(introspection, name: "\(prefix).token_introspection_request")
             if let format = introspection.expirationFormat, !["absolute_unix_timestamp", "relative_seconds"].contains(format) {
-                throw GatehouseError.invalid("\(prefix).token_introspection_request.expiration_format must be absolute_unix_timestamp or relative_seconds")
+                throw GatehouseError.invalid(
+                    "\(prefix).token_introspection_request.expiration_format must be absolute_unix_timestamp or relative_seconds")
             }
         }
     }
@@ -62,9 +63,12 @@ public enum ProviderTemplateValidator {
             throw GatehouseError.invalid("\(name).method must be GET or POST")
         }
         if let method = request.authMethod, !authMethods.contains(method) {
-            throw GatehouseError.invalid("\(name).auth_method must be one of none, client_secret_basic, client_secret_post, bearer_access_token")
+            throw GatehouseError.invalid(
+                "\(name).auth_method must be one of none, client_secret_basic, client_secret_post, bearer_access_token")
         }
-        for (field, value) in [("request_content_type", request.requestContentType), ("response_content_type", request.responseContentType)] {
+        for (field, value) in [
+            ("request_content_type", request.requestContentType), ("response_content_type", request.responseContentType),
+        ] {
             if let value, !contentTypes.contains(value) {
                 throw GatehouseError.invalid("\(name).\(field) must be application/x-www-form-urlencoded or application/json")
             }

@@ -117,14 +117,17 @@ public actor RefreshCoordinator {
             switch error.kind {
             case .invalidGrant:
                 try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: .reauthorizationRequired)
-                logger.notice("refresh refused; user must authorize again", metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])
+                logger.notice(
+                    "refresh refused; user must authorize again",
+                    metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])
                 throw Failure.reauthorizationRequired(error.message)
             case .rejected, .transient:
                 try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: held.status)
                 let failures = (backoff[held.id]?.failures ?? 0) + 1
                 let until = now().addingTimeInterval(min(60, pow(2, Double(failures - 1))))
                 backoff[held.id] = (until, failures, error.message)
-                logger.warning("refresh failed; backing off", metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])
+                logger.warning(
+                    "refresh failed; backing off", metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])
                 throw Failure.unavailable(error.message, retryAt: until)
             }
         } catch {

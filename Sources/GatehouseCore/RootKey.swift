@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 
 /// A 256-bit root key that encrypts data at rest, known by an id stored beside every ciphertext.
 public struct RootKey: Sendable {

@@ -42,4 +42,3 @@ public enum ScopeSet {
         Set(normalize(scopes)).sorted().joined(separator: " ")
     }
 }
-

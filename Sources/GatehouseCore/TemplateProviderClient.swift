@@ -26,11 +26,13 @@ public struct TemplateProviderClient: ProviderClient {
         guard let request = provider.oauth2.authorizeRequest, let endpoint = request.endpoint else {
             throw GatehouseError.invalid("provider '\(provider.id)' has no authorize_request.endpoint")
         }
-        let renderer = renderer(provider, redirectURI: redirectURI, extra: [
-            "scopes": requested.joined(separator: provider.scopeDelimiter),
-            "existing_scopes": existing.joined(separator: provider.scopeDelimiter),
-            "state": state,
-        ])
+        let renderer = renderer(
+            provider, redirectURI: redirectURI,
+            extra: [
+                "scopes": requested.joined(separator: provider.scopeDelimiter),
+                "existing_scopes": existing.joined(separator: provider.scopeDelimiter),
+                "state": state,
+            ])
         var params = renderer.render(params: request.params)
         params["state"] = state
         if let codeChallenge {
@@ -77,7 +79,8 @@ public struct TemplateProviderClient: ProviderClient {
         if request2.method == nil { request2.method = "GET" }
         if request2.authMethod == nil || request2.authMethod == "" { request2.authMethod = "bearer_access_token" }
         let renderer = renderer(provider, redirectURI: "", extra: ["access_token": tokens.accessToken])
-        let document = try await call(request2, provider: provider, renderer: renderer, autoParams: [:], accessToken: tokens.accessToken)
+        let document = try await call(
+            request2, provider: provider, renderer: renderer, autoParams: [:], accessToken: tokens.accessToken)
         if let map = request.responseMap, !map.isEmpty {
             return try ResponseMap.apply(map, to: document)
         }
@@ -164,7 +167,9 @@ public struct TemplateProviderClient: ProviderClient {
             let kind: ProviderCallError.Kind
             if ["invalid_grant", "invalid_refresh_token", "token_revoked", "bad_refresh_token", "token_expired"].contains(error) {
                 kind = .invalidGrant
-            } else if response.status == 429 || response.status >= 500 || ["temporarily_unavailable", "server_error", "ratelimited"].contains(error) {
+            } else if response.status == 429 || response.status >= 500
+                || ["temporarily_unavailable", "server_error", "ratelimited"].contains(error)
+            {
                 kind = .transient
             } else {
                 kind = .rejected
@@ -200,7 +205,9 @@ public struct TemplateProviderClient: ProviderClient {
         let obtained = now()
         var lifetime = fields["expires_in"]?.doubleValue
         var scopes = fields["scope"].map(Self.scopes(provider: provider))
-        if lifetime == nil || scopes == nil, let introspected = try await introspect(provider: provider, accessToken: access, onRefresh: previous != nil) {
+        if lifetime == nil || scopes == nil,
+            let introspected = try await introspect(provider: provider, accessToken: access, onRefresh: previous != nil)
+        {
             lifetime = lifetime ?? introspected.lifetime
             scopes = scopes ?? introspected.scopes
         }
@@ -213,7 +220,9 @@ public struct TemplateProviderClient: ProviderClient {
             scopes: scopes ?? previous?.scopes)
     }
 
-    private func introspect(provider: Provider, accessToken: String, onRefresh: Bool) async throws -> (lifetime: Double?, scopes: [String]?)? {
+    private func introspect(provider: Provider, accessToken: String, onRefresh: Bool) async throws -> (
+        lifetime: Double?, scopes: [String]?
+    )? {
         guard var request = provider.oauth2.tokenIntrospectionRequest, request.endpoint != nil, request.enabled ?? true else {
             return nil
         }

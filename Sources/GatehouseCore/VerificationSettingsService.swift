@@ -32,11 +32,15 @@ public struct VerificationSettingsService: Sendable {
     public func update(_ update: SessionVerificationUpdate) async throws -> SessionVerificationSettings {
         let skip = update.unsafeSkipVerification ?? false
         if skip, !settings.unsafeSkipAllowed {
-            throw GatehouseError(.forbidden, "unsafe_skip_verification is not allowed on this server (set auth.user_verification.unsafe_skip_verification in the config to allow it)")
+            throw GatehouseError(
+                .forbidden,
+                "unsafe_skip_verification is not allowed on this server (set auth.user_verification.unsafe_skip_verification in the config to allow it)"
+            )
         }
         if let url = update.verifierURL {
             guard url.count <= 2048, settings.isAllowedRedirect(url) else {
-                throw GatehouseError.invalid("verifier_url must be an http(s) URL whose origin is in auth.allowed_redirect_origins")
+                throw GatehouseError.invalid(
+                    "verifier_url must be an http(s) URL whose origin is in auth.allowed_redirect_origins")
             }
         } else if !skip {
             throw GatehouseError.invalid("set verifier_url, or unsafe_skip_verification to true")

@@ -31,7 +31,8 @@ public final class SQLiteStore: Store {
 
     private func migrate() async throws {
         _ = try await rows("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
-        let applied = try await rows("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").first?.column("v")?.integer ?? 0
+        let applied =
+            try await rows("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").first?.column("v")?.integer ?? 0
         for (index, statements) in SQLiteMigrations.all.enumerated() where index + 1 > applied {
             _ = try await rows("BEGIN IMMEDIATE")
             do {
@@ -86,7 +87,9 @@ public final class SQLiteStore: Store {
                 WHERE id = ? RETURNING id
                 """, Self.binds(record) + [.text(id)]
             ).isEmpty
-        } catch let error as SQLiteError where [.constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed].contains(error.reason) {
+        } catch let error as SQLiteError
+            where [.constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed].contains(error.reason)
+        {
             throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
         }
     }
@@ -227,7 +230,8 @@ public final class SQLiteStore: Store {
             "SELECT * FROM connections \(filter) ORDER BY provider_id, user_id LIMIT ? OFFSET ?",
             [user, user, provider, provider, .integer(query.limit), .integer(query.offset)]
         ).map(Self.connection)
-        let total = try await rows("SELECT COUNT(*) AS n FROM connections \(filter)", [user, user, provider, provider])
+        let total =
+            try await rows("SELECT COUNT(*) AS n FROM connections \(filter)", [user, user, provider, provider])
             .first?.column("n")?.integer ?? 0
         return (items, Int(total))
     }

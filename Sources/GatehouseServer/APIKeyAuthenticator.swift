@@ -9,7 +9,8 @@ import Synchronization
 struct APIKeyAuthenticator<Context: RequestContext>: RouterMiddleware {
     let keys: APIKeyService
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         guard var value = request.headers[.authorization]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
             throw GatehouseError(.unauthenticated, "missing API key: send it in the Authorization header")
         }

@@ -73,7 +73,8 @@ struct AdminRoutes {
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text else { return value }
         guard let number = Int(text), range.contains(number) else {
-            throw GatehouseError.invalid("query parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw GatehouseError.invalid(
+                "query parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }

@@ -21,7 +21,8 @@ struct AuthRoutes {
             var wait: Duration?
             if let text = query.get("wait") {
                 guard let seconds = Int(text), seconds >= 0 else {
-                    throw GatehouseError.invalid("query parameter 'wait' must be a whole number of seconds from 0 to \(Self.maxWait)")
+                    throw GatehouseError.invalid(
+                        "query parameter 'wait' must be a whole number of seconds from 0 to \(Self.maxWait)")
                 }
                 // Arcade documents a maximum of 59 s; longer waits are clamped, not refused.
                 wait = .seconds(min(seconds, Self.maxWait))

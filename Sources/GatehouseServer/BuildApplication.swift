@@ -37,7 +37,8 @@ public func buildApplication(
         cipher = try TokenCipher(keys: keys, defaultKeyID: defaultID)
     }
 
-    let sqlitePath = configuration.sqlitePath
+    let sqlitePath =
+        configuration.sqlitePath
         ?? (configuration.dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
     let store = try await SQLiteStore.open(path: sqlitePath, logger: logger)
 
@@ -45,7 +46,9 @@ public func buildApplication(
     if configuration.isLoopback, !configuration.hasConfigFile {
         origins += ["http://127.0.0.1:*", "http://localhost:*"]
     }
-    if let verifier = configuration.verifierURL, let url = URLComponents(string: verifier), let scheme = url.scheme, let host = url.host {
+    if let verifier = configuration.verifierURL, let url = URLComponents(string: verifier), let scheme = url.scheme,
+        let host = url.host
+    {
         origins.append("\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? ""))
     }
     let settings = BrokerSettings(
@@ -80,7 +83,8 @@ public func buildApplication(
     AuthRoutes(broker: broker).register(on: api)
     AdminRoutes(broker: broker, store: store).register(on: api)
     // Arcade's Coordinator alias, which third-party verifiers call.
-    AuthRoutes(broker: broker).registerConfirmAlias(on: router.group("api/v1/oauth").add(middleware: APIKeyAuthenticator(keys: keys)))
+    AuthRoutes(broker: broker).registerConfirmAlias(
+        on: router.group("api/v1/oauth").add(middleware: APIKeyAuthenticator(keys: keys)))
 
     let app = Application(
         router: router,

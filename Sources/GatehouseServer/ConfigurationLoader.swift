@@ -13,8 +13,14 @@ public enum ConfigurationLoader {
     }
 
     static let knownKeys: [String: Set<String>] = [
-        "api": ["host", "port", "public_url", "public_host", "development", "read_timeout", "write_timeout", "idle_timeout", "max_request_body_size", "rate_limit"],
-        "auth": ["providers", "user_verification", "allowed_redirect_origins", "flow_ttl", "refresh_skew", "default_token_lifetime", "token_store"],
+        "api": [
+            "host", "port", "public_url", "public_host", "development", "read_timeout", "write_timeout", "idle_timeout",
+            "max_request_body_size", "rate_limit",
+        ],
+        "auth": [
+            "providers", "user_verification", "allowed_redirect_origins", "flow_ttl", "refresh_skew", "default_token_lifetime",
+            "token_store",
+        ],
         "auth.user_verification": ["verifier_url", "unsafe_skip_verification"],
         "security": ["root_keys"],
         "storage": ["sqlite", "in_memory", "postgres"],
@@ -32,7 +38,8 @@ public enum ConfigurationLoader {
             } catch {
                 throw Problem(description: "cannot read config file \(path): \(error.localizedDescription)")
             }
-            try apply(yaml: text, to: &config, environment: environment, baseDirectory: (path as NSString).deletingLastPathComponent)
+            try apply(
+                yaml: text, to: &config, environment: environment, baseDirectory: (path as NSString).deletingLastPathComponent)
             config.hasConfigFile = true
         }
         if let value = environment["GATEHOUSE_HOST"] { config.host = value }
@@ -48,7 +55,8 @@ public enum ConfigurationLoader {
         if let port = overrides.port { config.port = port }
         if let directory = overrides.dataDirectory { config.dataDirectory = directory }
         if let url = config.publicURL {
-            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
                 throw Problem(description: "api.public_url must be an absolute http(s) URL, not '\(url)'")
             }
         }
@@ -56,7 +64,9 @@ public enum ConfigurationLoader {
     }
 
     /// Applies a YAML document.
-    static func apply(yaml: String, to config: inout GatehouseConfiguration, environment: [String: String], baseDirectory: String) throws {
+    static func apply(yaml: String, to config: inout GatehouseConfiguration, environment: [String: String], baseDirectory: String)
+        throws
+    {
         let loaded: Any?
         do {
             loaded = try Yams.load(yaml: yaml)
@@ -72,7 +82,8 @@ public enum ConfigurationLoader {
             guard let mapping = value(at: section, in: document) else { continue }
             guard let object = mapping as? [String: Any] else { throw Problem(description: "\(section) must be a mapping") }
             for key in object.keys where !keys.contains(key) {
-                throw Problem(description: "\(section).\(key) is not a known setting (known: \(keys.sorted().joined(separator: ", ")))")
+                throw Problem(
+                    description: "\(section).\(key) is not a known setting (known: \(keys.sorted().joined(separator: ", ")))")
             }
         }
         if let api = document["api"] as? [String: Any] {
@@ -89,14 +100,20 @@ public enum ConfigurationLoader {
         }
         if let auth = document["auth"] as? [String: Any] {
             if let verification = auth["user_verification"] as? [String: Any] {
-                if let url = verification["verifier_url"] { config.verifierURL = try string(url, "auth.user_verification.verifier_url") }
+                if let url = verification["verifier_url"] {
+                    config.verifierURL = try string(url, "auth.user_verification.verifier_url")
+                }
                 if let skip = verification["unsafe_skip_verification"] {
                     config.unsafeSkipVerification = try bool(skip, "auth.user_verification.unsafe_skip_verification")
                 }
             }
             if let origins = auth["allowed_redirect_origins"] {
-                guard let list = origins as? [Any] else { throw Problem(description: "auth.allowed_redirect_origins must be a list") }
-                config.allowedRedirectOrigins = try list.enumerated().map { try string($1, "auth.allowed_redirect_origins[\($0)]") }
+                guard let list = origins as? [Any] else {
+                    throw Problem(description: "auth.allowed_redirect_origins must be a list")
+                }
+                config.allowedRedirectOrigins = try list.enumerated().map {
+                    try string($1, "auth.allowed_redirect_origins[\($0)]")
+                }
             }
             if let value = auth["flow_ttl"] { config.flowTTL = Double(try integer(value, "auth.flow_ttl")) }
             if let value = auth["refresh_skew"] { config.refreshSkew = Double(try integer(value, "auth.refresh_skew")) }
@@ -111,7 +128,10 @@ public enum ConfigurationLoader {
                         var provider = try JSONDecoder().decode(AuthProviderRequest.self, from: data)
                         guard provider.id != nil else { throw Problem(description: "auth.providers[\(index)].id is required") }
                         if provider.oauth2 == nil, provider.providerID == nil {
-                            throw Problem(description: "auth.providers[\(index)] (\(provider.id ?? "")) needs provider_id (a built-in) or an oauth2 block")
+                            throw Problem(
+                                description:
+                                    "auth.providers[\(index)] (\(provider.id ?? "")) needs provider_id (a built-in) or an oauth2 block"
+                            )
                         }
                         provider.type = provider.type ?? "oauth2"
                         return provider
@@ -152,11 +172,14 @@ public enum ConfigurationLoader {
         case let object as [String: Any]:
             var result: [String: Any] = [:]
             for (key, child) in object {
-                result[key] = try expand(child, path: path.isEmpty ? key : "\(path).\(key)", environment: environment, baseDirectory: baseDirectory)
+                result[key] = try expand(
+                    child, path: path.isEmpty ? key : "\(path).\(key)", environment: environment, baseDirectory: baseDirectory)
             }
             return result
         case let list as [Any]:
-            return try list.enumerated().map { try expand($1, path: "\(path)[\($0)]", environment: environment, baseDirectory: baseDirectory) }
+            return try list.enumerated().map {
+                try expand($1, path: "\(path)[\($0)]", environment: environment, baseDirectory: baseDirectory)
+            }
         case let text as String:
             return try expand(string: text, path: path, environment: environment, baseDirectory: baseDirectory)
         default:

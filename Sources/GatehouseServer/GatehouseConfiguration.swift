@@ -90,14 +90,19 @@ public struct GatehouseConfiguration: Sendable {
             return (VerificationSetting(verifierURL: verifierURL, unsafeSkip: false), unsafeSkipVerification, nil)
         }
         if unsafeSkipVerification {
-            return (VerificationSetting(verifierURL: nil, unsafeSkip: true), true,
-                "auth.user_verification.unsafe_skip_verification is on: anyone who opens an authorization link can attach their account to the user who asked for it. Use it for development only.")
+            return (
+                VerificationSetting(verifierURL: nil, unsafeSkip: true), true,
+                "auth.user_verification.unsafe_skip_verification is on: anyone who opens an authorization link can attach their account to the user who asked for it. Use it for development only."
+            )
         }
         if !hasConfigFile, isLoopback {
-            return (VerificationSetting(verifierURL: nil, unsafeSkip: true), true,
-                "user verification is skipped (quick start on loopback, no config file). Configure auth.user_verification.verifier_url before serving real users.")
+            return (
+                VerificationSetting(verifierURL: nil, unsafeSkip: true), true,
+                "user verification is skipped (quick start on loopback, no config file). Configure auth.user_verification.verifier_url before serving real users."
+            )
         }
         throw GatehouseError.invalid(
-            "auth.user_verification: set verifier_url (your app's verifier route), or unsafe_skip_verification: true for development")
+            "auth.user_verification: set verifier_url (your app's verifier route), or unsafe_skip_verification: true for development"
+        )
     }
 }

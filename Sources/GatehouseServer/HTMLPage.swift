@@ -12,7 +12,9 @@ enum HTMLPage {
             headers[.location] = location
             return Response(status: .seeOther, headers: headers)
         case .success(let provider):
-            return page(status: .ok, title: "Connected", message: "You connected \(provider). You can close this window and return to the app.")
+            return page(
+                status: .ok, title: "Connected",
+                message: "You connected \(provider). You can close this window and return to the app.")
         case .waiting:
             return page(status: .ok, title: "Almost done", message: "This sign-in is waiting for the app to confirm who you are.")
         case .failure(let status, let message):

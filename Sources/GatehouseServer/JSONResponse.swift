@@ -1,5 +1,5 @@
-import GatehouseWire
 import Foundation
+import GatehouseWire
 import HTTPTypes
 import Hummingbird
 import NIOCore

@@ -19,7 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (default 9099, or GATEHOUSE_PORT).")
     var port: Int?
 
-    @Option(name: .customLong("data-dir"), help: "Where the SQLite file and root key live (default ./.gatehouse, or GATEHOUSE_HOME).")
+    @Option(
+        name: .customLong("data-dir"), help: "Where the SQLite file and root key live (default ./.gatehouse, or GATEHOUSE_HOME).")
     var dataDirectory: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -44,7 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    private func run(built: BuiltApplication<some ApplicationProtocol>, _ configuration: GatehouseConfiguration, _ logger: Logger) async throws {
+    private func run(built: BuiltApplication<some ApplicationProtocol>, _ configuration: GatehouseConfiguration, _ logger: Logger)
+        async throws
+    {
         for warning in built.warnings { logger.warning("\(warning)") }
         if let key = built.newAPIKey {
             say(
