@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
+        .library(name: "Gatehouse", targets: ["Gatehouse"]),
         .library(name: "GatehouseWire", targets: ["GatehouseWire"]),
     ],
     dependencies: [
@@ -25,6 +26,14 @@ let package = Package(
     ],
     targets: [
         .target(name: "GatehouseWire", swiftSettings: settings),
+        .target(
+            name: "Gatehouse",
+            dependencies: [
+                "GatehouseWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: settings
+        ),
         .target(
             name: "GatehouseCore",
             dependencies: [
@@ -58,7 +67,9 @@ let package = Package(
             name: "gatehouse",
             dependencies: [
                 "GatehouseServer",
+                "Gatehouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings
         ),

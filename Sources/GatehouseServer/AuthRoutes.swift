@@ -1,6 +1,7 @@
 import GatehouseCore
 import GatehouseWire
 import Hummingbird
+import ServiceLifecycle
 
 /// `/v1/auth/*`: authorize, status (long-poll) and confirm_user.
 struct AuthRoutes {
@@ -27,7 +28,11 @@ struct AuthRoutes {
                 // Arcade documents a maximum of 59 s; longer waits are clamped, not refused.
                 wait = .seconds(min(seconds, Self.maxWait))
             }
-            return try JSONResponse.make(try await broker.status(id: id, wait: wait))
+            // On shutdown a parked request answers with the current status instead of holding
+            // the server open: the cancelled wait falls through to a plain read.
+            let waitFor = wait
+            let response = try await cancelWhenGracefulShutdown { try await broker.status(id: id, wait: waitFor) }
+            return try JSONResponse.make(response)
         }
         registerConfirmAlias(on: group, path: "auth/confirm_user")
     }

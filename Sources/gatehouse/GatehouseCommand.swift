@@ -6,6 +6,9 @@ struct GatehouseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse",
         abstract: "Gatehouse: a self-hosted OAuth broker that speaks Arcade's auth API.",
-        subcommands: [ServeCommand.self],
+        subcommands: [
+            ServeCommand.self, AuthCommand.self, TokenCommand.self, ConnectionsCommand.self, ProvidersCommand.self,
+            HealthCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 }

@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Sends API requests with the key, decodes answers, maps errors and retries what is safe to.
+struct APITransport: Sendable {
+    let baseURL: String
+    let apiKey: String
+    let configuration: GatehouseClient.Configuration
+    let httpClient: HTTPClient
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    func send<Response: Decodable>(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: (some Encodable)? = nil as String?,
+        extraTimeout: Duration = .zero, as type: Response.Type
+    ) async throws -> Response {
+        let data = try await raw(method, path, query: query, body: body, extraTimeout: extraTimeout)
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw GatehouseClientError.invalidResponse("\(method) \(path): \(error)")
+        }
+    }
+
+    /// Sends a request and returns the body of a 2xx answer.
+    func raw(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: (some Encodable)? = nil as String?,
+        extraTimeout: Duration = .zero
+    ) async throws -> Data {
+        var url = baseURL + path
+        if !query.isEmpty {
+            url += "?" + query.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Gatehouse-Swift/1")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try Self.encoder.encode(body)))
+        }
+        let timeout = configuration.timeout + extraTimeout
+        var attempt = 0
+        while true {
+            try Task.checkCancellation()
+            let delay: Duration
+            do {
+                let response = try await httpClient.execute(request, timeout: .nanoseconds(Self.nanoseconds(timeout)))
+                let bytes = try await response.body.collect(upTo: 8 << 20)
+                let status = Int(response.status.code)
+                if (200..<300).contains(status) { return Data(bytes.readableBytesView) }
+                let error = Self.apiError(status: status, body: Data(bytes.readableBytesView))
+                guard Self.isRetryable(status), attempt < configuration.maxRetries else { throw error }
+                delay = Self.retryAfter(response.headers) ?? backoff(attempt)
+            } catch let error as GatehouseAPIError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                guard attempt < configuration.maxRetries else {
+                    throw GatehouseClientError.connection(String(describing: error))
+                }
+                delay = backoff(attempt)
+            }
+            attempt += 1
+            try await Task.sleep(for: delay)
+        }
+    }
+
+    func backoff(_ attempt: Int) -> Duration {
+        let doubled = configuration.initialBackoff * (1 << min(attempt, 16))
+        return min(doubled, configuration.maxBackoff)
+    }
+
+    static func isRetryable(_ status: Int) -> Bool {
+        status == 408 || status == 429 || status >= 500
+    }
+
+    /// `retry-after-ms` or `retry-after` (seconds), capped at a minute.
+    static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
+        if let ms = headers.first(name: "retry-after-ms").flatMap(Double.init), ms >= 0 {
+            return .milliseconds(Int64(min(ms, 60_000)))
+        }
+        if let seconds = headers.first(name: "retry-after").flatMap(Double.init), seconds >= 0 {
+            return .milliseconds(Int64(min(seconds, 60) * 1000))
+        }
+        return nil
+    }
+
+    static func apiError(status: Int, body: Data) -> GatehouseAPIError {
+        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        let message =
+            object?["message"] as? String ?? object?["msg"] as? String ?? object?["detail"] as? String
+            ?? String(decoding: body.prefix(500), as: UTF8.self)
+        let name = object?["name"] as? String ?? object?["error"] as? String
+        return GatehouseAPIError(status: status, name: name, message: message)
+    }
+
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+}

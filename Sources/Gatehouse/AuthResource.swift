@@ -1,0 +1,66 @@
+/// `client.auth`: start an authorization, check it, wait for it, confirm its user.
+public struct AuthResource: Sendable {
+    let transport: APITransport
+    /// The long-poll wait per status call, as the official clients use.
+    public static let longPollWait = 45
+
+    /// Starts (or short-circuits) an authorization for a user at a provider.
+    public func start(userID: String, provider: String, scopes: [String] = []) async throws -> AuthorizationResponse {
+        try await authorize(
+            AuthorizationRequest(
+                authRequirement: .init(providerID: provider, providerType: "oauth2", oauth2: .init(scopes: scopes)),
+                userID: userID))
+    }
+
+    /// `POST /v1/auth/authorize` with a full requirement (a specific provider `id`, `nextURI`).
+    public func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationResponse {
+        try await transport.send("POST", "/v1/auth/authorize", body: request, as: AuthorizationResponse.self)
+    }
+
+    /// `GET /v1/auth/status`; with `wait` (up to 59 s) the server answers early only on completion.
+    public func status(id: String, wait: Int? = nil) async throws -> AuthorizationResponse {
+        var query = [("id", id)]
+        if let wait { query.append(("wait", String(wait))) }
+        return try await transport.send(
+            "GET", "/v1/auth/status", query: query, extraTimeout: .seconds(wait ?? 0), as: AuthorizationResponse.self)
+    }
+
+    /// Long-polls until the authorization completes. Unlike the official clients it stops on
+    /// `failed` (throwing `GatehouseClientError.authorizationFailed`), and on `timeout`.
+    /// Cancelling the calling task stops it.
+    public func waitForCompletion(_ response: AuthorizationResponse, timeout: Duration? = nil) async throws
+        -> AuthorizationResponse
+    {
+        if response.status == .completed { return response }
+        guard let id = response.id else { throw GatehouseClientError.invalidResponse("the authorization has no id") }
+        return try await waitForCompletion(id: id, timeout: timeout)
+    }
+
+    /// Long-polls an authorization id until it completes; see `waitForCompletion(_:timeout:)`.
+    public func waitForCompletion(id: String, timeout: Duration? = nil) async throws -> AuthorizationResponse {
+        let clock = ContinuousClock()
+        let deadline = timeout.map { clock.now.advanced(by: $0) }
+        while true {
+            try Task.checkCancellation()
+            var wait = Self.longPollWait
+            if let deadline {
+                let left = clock.now.duration(to: deadline)
+                wait = max(0, min(wait, Int(left.components.seconds)))
+            }
+            let current = try await status(id: id, wait: wait)
+            switch current.status {
+            case .completed?: return current
+            case .failed?: throw GatehouseClientError.authorizationFailed(current)
+            default:
+                if let deadline, clock.now >= deadline { throw GatehouseClientError.timedOut(current) }
+            }
+        }
+    }
+
+    /// `POST /v1/auth/confirm_user`: your verifier says which of your users is signed in.
+    public func confirmUser(flowID: String, userID: String) async throws -> ConfirmUserResponse {
+        try await transport.send(
+            "POST", "/v1/auth/confirm_user", body: ConfirmUserRequest(flowID: flowID, userID: userID),
+            as: ConfirmUserResponse.self)
+    }
+}

@@ -1,0 +1,66 @@
+import AsyncHTTPClient
+import Foundation
+@_exported import GatehouseWire
+
+/// A client for Gatehouse (and any server that speaks Arcade's auth API).
+///
+/// ```swift
+/// let client = try GatehouseClient()   // ARCADE_API_KEY / ARCADE_BASE_URL (or GATEHOUSE_*)
+/// var auth = try await client.auth.start(userID: "alice", provider: "google", scopes: ["..."])
+/// if auth.status != .completed { print(auth.url!) }
+/// auth = try await client.auth.waitForCompletion(auth)
+/// ```
+public struct GatehouseClient: Sendable {
+    /// Timeouts and retries.
+    public struct Configuration: Sendable {
+        /// The time one HTTP request may take (long-polls add their `wait` to it).
+        public var timeout: Duration
+        /// How often a failed request is retried (connection errors, 408, 429, 5xx).
+        public var maxRetries: Int
+        /// The first retry's delay; it doubles up to `maxBackoff`.
+        public var initialBackoff: Duration
+        /// The longest delay between retries.
+        public var maxBackoff: Duration
+
+        /// Creates a configuration; the defaults match the official Arcade clients.
+        public init(
+            timeout: Duration = .seconds(60), maxRetries: Int = 2, initialBackoff: Duration = .milliseconds(500),
+            maxBackoff: Duration = .seconds(8)
+        ) {
+            self.timeout = timeout
+            self.maxRetries = maxRetries
+            self.initialBackoff = initialBackoff
+            self.maxBackoff = maxBackoff
+        }
+    }
+
+    let transport: APITransport
+
+    /// Authorization calls: start, status, wait, confirm.
+    public var auth: AuthResource { AuthResource(transport: transport) }
+    /// Administration: providers and user connections.
+    public var admin: AdminResource { AdminResource(transport: transport) }
+
+    /// Creates a client. The key and URL default to `ARCADE_API_KEY`/`GATEHOUSE_API_KEY` and
+    /// `ARCADE_BASE_URL`/`GATEHOUSE_BASE_URL` (else `http://127.0.0.1:9099`).
+    public init(
+        apiKey: String? = nil, baseURL: String? = nil, configuration: Configuration = .init(),
+        httpClient: HTTPClient = .shared, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
+        guard let key = apiKey ?? environment["GATEHOUSE_API_KEY"] ?? environment["ARCADE_API_KEY"], !key.isEmpty else {
+            throw GatehouseClientError.missingAPIKey
+        }
+        var base = baseURL ?? environment["GATEHOUSE_BASE_URL"] ?? environment["ARCADE_BASE_URL"] ?? "http://127.0.0.1:9099"
+        while base.hasSuffix("/") { base.removeLast() }
+        guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https" else {
+            throw GatehouseClientError.invalidBaseURL(base)
+        }
+        self.transport = APITransport(
+            baseURL: base, apiKey: key, configuration: configuration, httpClient: httpClient)
+    }
+
+    /// `GET /v1/health`.
+    public func health() async throws -> HealthResponse {
+        try await transport.send("GET", "/v1/health", as: HealthResponse.self)
+    }
+}

@@ -1,0 +1,83 @@
+/// Errors the client raises itself, before or after talking to the server.
+public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No API key was given or found in the environment.
+    case missingAPIKey
+    /// The base URL is not an http(s) URL.
+    case invalidBaseURL(String)
+    /// The server could not be reached (after retries).
+    case connection(String)
+    /// The authorization ended in `failed`.
+    case authorizationFailed(AuthorizationResponse)
+    /// `waitForCompletion` ran out of time.
+    case timedOut(AuthorizationResponse)
+    /// The response lacked something the call needs.
+    case invalidResponse(String)
+
+    /// A readable explanation.
+    public var description: String {
+        switch self {
+        case .missingAPIKey: "no API key: pass apiKey: or set ARCADE_API_KEY (or GATEHOUSE_API_KEY)"
+        case .invalidBaseURL(let url): "the base URL '\(url)' is not an http(s) URL"
+        case .connection(let reason): "cannot reach the server: \(reason)"
+        case .authorizationFailed(let response): "authorization \(response.id ?? "?") failed"
+        case .timedOut(let response): "authorization \(response.id ?? "?") did not complete in time"
+        case .invalidResponse(let reason): "unexpected response: \(reason)"
+        }
+    }
+}
+
+/// An error answer from the server, typed by HTTP status like the official clients.
+public struct GatehouseAPIError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The class of error, by status.
+    public enum Kind: Sendable, Equatable {
+        /// 400.
+        case badRequest
+        /// 401.
+        case authentication
+        /// 403.
+        case permissionDenied
+        /// 404.
+        case notFound
+        /// 409.
+        case conflict
+        /// 422.
+        case unprocessableEntity
+        /// 429.
+        case rateLimited
+        /// 5xx.
+        case server
+        /// Any other status.
+        case other
+    }
+
+    /// The class of error.
+    public var kind: Kind
+    /// The HTTP status.
+    public var status: Int
+    /// The server's error code (`name`), such as `user_mismatch`.
+    public var name: String?
+    /// The server's message.
+    public var message: String
+
+    /// Creates an error from a status and the body's fields.
+    public init(status: Int, name: String?, message: String) {
+        self.status = status
+        self.name = name
+        self.message = message
+        self.kind =
+            switch status {
+            case 400: .badRequest
+            case 401: .authentication
+            case 403: .permissionDenied
+            case 404: .notFound
+            case 409: .conflict
+            case 422: .unprocessableEntity
+            case 429: .rateLimited
+            case 500...: .server
+            default: .other
+            }
+    }
+
+    /// Status, code and message.
+    public var description: String { "HTTP \(status)\(name.map { " \($0)" } ?? ""): \(message)" }
+}

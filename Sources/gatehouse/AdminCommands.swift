@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Gatehouse
+import Yams
+
+/// `gatehouse connections`.
+struct ConnectionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "connections", abstract: "List or delete users' stored grants.",
+        subcommands: [List.self, Delete.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List connections.")
+        @OptionGroup var options: ClientOptions
+        @Option(help: "Only this user's.") var user: String?
+        @Option(help: "Only this provider's.") var provider: String?
+
+        func run() async throws {
+            try await runClient {
+                var items: [UserConnection] = []
+                for try await item in try options.client().admin.userConnections.all(userID: user, providerID: provider) {
+                    items.append(item)
+                }
+                if options.json { return try Output.json(items) }
+                Output.table(
+                    ["ID", "USER", "PROVIDER", "STATUS", "SCOPES"],
+                    items.map { [$0.id, $0.userID, $0.providerID, $0.connectionStatus, $0.scopes.joined(separator: " ")] })
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a connection (the user must authorize again).")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The connection id.") var id: String
+
+        func run() async throws {
+            try await runClient {
+                try await options.client().admin.userConnections.delete(id: id)
+                if !options.json { Output.line("deleted \(id)") }
+            }
+        }
+    }
+}
+
+/// `gatehouse providers`.
+struct ProvidersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "providers", abstract: "Manage auth providers.",
+        subcommands: [List.self, Get.self, Add.self, Remove.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List providers.")
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            try await runClient {
+                let items = try await options.client().admin.authProviders.list()
+                if options.json { return try Output.json(items) }
+                Output.table(
+                    ["ID", "TYPE", "STATUS", "BINDING", "REDIRECT URI"],
+                    items.map {
+                        [
+                            $0.id, $0.providerID.isEmpty ? "custom" : $0.providerID, $0.status, $0.binding.type,
+                            $0.oauth2.redirectURI,
+                        ]
+                    })
+            }
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one provider as JSON.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The provider id.") var id: String
+
+        func run() async throws {
+            try await runClient { try Output.json(try await options.client().admin.authProviders.get(id: id)) }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a provider from a YAML or JSON file (one auth.providers entry).")
+        @OptionGroup var options: ClientOptions
+        @Option(name: .shortAndLong, help: "The file.") var file: String
+
+        func run() async throws {
+            try await runClient {
+                let text: String
+                do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                    throw CLIError(message: "cannot read \(file)", code: .usage)
+                }
+                let request: AuthProviderRequest
+                do {
+                    let object = try Yams.load(yaml: text) ?? [:]
+                    request = try JSONDecoder().decode(
+                        AuthProviderRequest.self, from: JSONSerialization.data(withJSONObject: object))
+                } catch {
+                    throw CLIError(message: "\(file) is not a provider definition: \(error)", code: .usage)
+                }
+                let created = try await options.client().admin.authProviders.create(request)
+                if options.json { return try Output.json(created) }
+                Output.line("added \(created.id); register this redirect URI at the provider:\n    \(created.oauth2.redirectURI)")
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a provider.")
+        @OptionGroup var options: ClientOptions
+        @Argument(help: "The provider id.") var id: String
+
+        func run() async throws {
+            try await runClient {
+                try await options.client().admin.authProviders.delete(id: id)
+                if !options.json { Output.line("removed \(id)") }
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Gatehouse
+
+/// `gatehouse auth`: start an authorization for a user.
+struct AuthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auth", abstract: "Authorize users at providers.", subcommands: [AuthStartCommand.self])
+}
+
+/// `gatehouse auth start`.
+struct AuthStartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start", abstract: "Start an authorization; print the URL the user must open.")
+
+    @OptionGroup var options: ClientOptions
+    @Option(help: "The app's user id.") var user: String
+    @Option(help: "The provider id, such as google.") var provider: String
+    @Option(name: .customLong("scope"), help: "A scope to request (repeat for several).") var scopes: [String] = []
+    @Flag(help: "Wait until the user completes the authorization.") var wait = false
+    @Flag(name: .customLong("show-token"), help: "Print the access token once completed.") var showToken = false
+    @Option(help: "Give up waiting after this many seconds.") var timeout: Int?
+
+    func run() async throws {
+        try await runClient {
+            let client = try options.client()
+            var auth = try await client.auth.start(userID: user, provider: provider, scopes: scopes)
+            if auth.status != .completed {
+                if !options.json { Output.line("Open this URL to authorize:\n\n    \(auth.url ?? "(no url)")\n") }
+                if wait {
+                    let started = auth
+                    let limit = timeout.map { Duration.seconds($0) }
+                    auth = try await Spinner.while("Waiting for authorization", enabled: !options.json) {
+                        try await client.auth.waitForCompletion(started, timeout: limit)
+                    }
+                }
+            }
+            var shown = auth
+            if !showToken, shown.context?.token != nil { shown.context?.token = "<hidden: use --show-token>" }
+            if options.json {
+                try Output.json(shown)
+            } else {
+                Output.line(
+                    "status: \(auth.status?.rawValue ?? "?")  id: \(auth.id ?? "?")  scopes: \((auth.scopes ?? []).joined(separator: " "))"
+                )
+                if showToken, let token = auth.context?.token { Output.line("token: \(token)") }
+            }
+            if auth.status != .completed, wait {
+                throw CLIError(message: "the authorization did not complete", code: .authorizationRequired)
+            }
+        }
+    }
+}
+
+/// `gatehouse token`: a fresh access token for scripts.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Print a fresh access token for a user (exit 3 with the URL on stderr when the user must authorize).")
+
+    @OptionGroup var options: ClientOptions
+    @Option(help: "The app's user id.") var user: String
+    @Option(help: "The provider id.") var provider: String
+    @Option(name: .customLong("scope"), help: "A scope the token must carry (repeat for several).") var scopes: [String] = []
+
+    func run() async throws {
+        try await runClient {
+            let auth = try await options.client().auth.start(userID: user, provider: provider, scopes: scopes)
+            guard auth.status == .completed, let token = auth.context?.token else {
+                Output.error("authorization required: open \(auth.url ?? "(no url)")")
+                throw ExitCode(CLIError.Code.authorizationRequired.rawValue)
+            }
+            if options.json { try Output.json(["token": token, "id": auth.id ?? ""]) } else { Output.line(token) }
+        }
+    }
+}
+
+/// `gatehouse health`.
+struct HealthCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "health", abstract: "Check that Gatehouse answers.")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        try await runClient {
+            let health = try await options.client().health()
+            if options.json { try Output.json(health) } else { Output.line(health.healthy ? "healthy" : "unhealthy") }
+            if !health.healthy { throw CLIError(message: "unhealthy", code: .unavailable) }
+        }
+    }
+}

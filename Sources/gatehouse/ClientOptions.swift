@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Gatehouse
+
+/// Options every client command takes.
+struct ClientOptions: ParsableArguments {
+    @Option(
+        name: .customLong("base-url"),
+        help: "Gatehouse's URL (default ARCADE_BASE_URL, GATEHOUSE_BASE_URL or http://127.0.0.1:9099).")
+    var baseURL: String?
+
+    @Option(name: .customLong("api-key"), help: "The API key (default ARCADE_API_KEY or GATEHOUSE_API_KEY).")
+    var apiKey: String?
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func client() throws -> GatehouseClient {
+        do {
+            return try GatehouseClient(apiKey: apiKey, baseURL: baseURL)
+        } catch {
+            throw CLIError(message: "\(error)", code: .usage)
+        }
+    }
+}
+
+/// A failure with a message for stderr and an exit code.
+struct CLIError: Error, CustomStringConvertible {
+    enum Code: Int32 {
+        case failure = 1
+        case usage = 2
+        case authorizationRequired = 3
+        case notFound = 4
+        case unavailable = 5
+    }
+
+    let message: String
+    let code: Code
+
+    var description: String { message }
+}
+
+/// Output helpers shared by the client commands.
+enum Output {
+    static func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        line(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    static func table(_ header: [String], _ rows: [[String]]) {
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        for row in [header] + rows {
+            line(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+    }
+
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Runs a client command body, turning errors into a message and an exit code.
+func runClient(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as CLIError {
+        Output.error("error: \(error.message)")
+        throw ExitCode(error.code.rawValue)
+    } catch let error as GatehouseAPIError {
+        Output.error("error: \(error)")
+        throw ExitCode(error.kind == .notFound ? CLIError.Code.notFound.rawValue : CLIError.Code.failure.rawValue)
+    } catch let error as GatehouseClientError {
+        Output.error("error: \(error)")
+        if case .connection = error { throw ExitCode(CLIError.Code.unavailable.rawValue) }
+        throw ExitCode(CLIError.Code.failure.rawValue)
+    }
+}
