@@ -157,7 +157,7 @@ public final class ProviderRegistry: Sendable {
             guard let entry = catalog.entry(providerType) else {
                 throw GatehouseError.invalid("provider_id '\(providerType)' is not a built-in provider")
             }
-            template = entry.oauth2
+            template = try Self.instantiate(entry, tenant: request.tenant)
         } else {
             template = OAuth2Config()
         }
@@ -188,6 +188,33 @@ public final class ProviderRegistry: Sendable {
             id: id, description: request.description ?? base?.description ?? catalog.entry(providerType)?.description,
             providerType: providerType, enabled: enabled, source: source, oauth2: template,
             clientSecret: secret, createdAt: base?.createdAt ?? time, updatedAt: time)
+    }
+
+    /// A built-in template with its tenant placed in the endpoints. The tenant comes from the
+    /// operator's configuration and must match the entry's allow-list pattern, so no end-user
+    /// input ever picks the host Gatehouse sends secrets to.
+    static func instantiate(_ entry: ProviderCatalog.Entry, tenant: String?) throws -> OAuth2Config {
+        guard let spec = entry.tenant else {
+            if tenant != nil { throw GatehouseError.invalid("tenant: provider '\(entry.id)' has no per-tenant host") }
+            return entry.oauth2
+        }
+        guard let tenant, tenant.range(of: spec.pattern, options: .regularExpression) != nil else {
+            throw GatehouseError.invalid(
+                "tenant: provider '\(entry.id)' needs your \(spec.placeholder) (like '\(spec.example)'), matching \(spec.pattern)"
+            )
+        }
+        var template = entry.oauth2
+        let fill = { (request: RequestConfig?) -> RequestConfig? in
+            guard var request else { return nil }
+            request.endpoint = request.endpoint?.replacingOccurrences(of: "{{\(spec.placeholder)}}", with: tenant)
+            return request
+        }
+        template.authorizeRequest = fill(template.authorizeRequest)
+        template.tokenRequest = fill(template.tokenRequest)
+        template.refreshRequest = fill(template.refreshRequest)
+        template.userInfoRequest = fill(template.userInfoRequest)
+        template.tokenIntrospectionRequest = fill(template.tokenIntrospectionRequest)
+        return template
     }
 
     /// Field-wise merge: what `given` sets wins; each request block is replaced whole.

@@ -119,6 +119,10 @@ public protocol Store: Sendable {
 
     /// Adds an API key by its SHA-256 hash.
     func insertAPIKey(hash: String, name: String, createdAt: Date) async throws
+    /// Every API key (hash, name, creation time), oldest first.
+    func apiKeys() async throws -> [APIKeyRecord]
+    /// Removes the API keys whose hash starts with `hashPrefix`; returns how many.
+    func deleteAPIKeys(hashPrefix: String) async throws -> Int
     /// Whether an API key with this hash exists.
     func apiKeyExists(hash: String) async throws -> Bool
     /// The number of API keys.
@@ -127,4 +131,24 @@ public protocol Store: Sendable {
     func setting(_ key: String) async throws -> String?
     /// Writes a setting.
     func setSetting(_ key: String, value: String) async throws
+}
+
+/// A stored API key: only its hash is kept.
+public struct APIKeyRecord: Sendable, Equatable {
+    /// SHA-256 of the key, hex.
+    public var hash: String
+    /// A name for people.
+    public var name: String
+    /// When it was made.
+    public var createdAt: Date
+
+    /// Creates a record.
+    public init(hash: String, name: String, createdAt: Date) {
+        self.hash = hash
+        self.name = name
+        self.createdAt = createdAt
+    }
+
+    /// The public id of a key: the first 12 hex digits of its hash.
+    public var id: String { String(hash.prefix(12)) }
 }

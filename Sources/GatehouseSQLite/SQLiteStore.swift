@@ -287,6 +287,22 @@ public final class SQLiteStore: Store {
             [.text(hash), .text(name), .float(createdAt.timeIntervalSince1970)])
     }
 
+    /// Every API key.
+    public func apiKeys() async throws -> [APIKeyRecord] {
+        try await rows("SELECT hash, name, created_at FROM api_keys ORDER BY created_at").map {
+            APIKeyRecord(hash: try Self.text($0, "hash"), name: try Self.text($0, "name"), createdAt: Self.date($0, "created_at"))
+        }
+    }
+
+    /// Removes keys by hash prefix.
+    public func deleteAPIKeys(hashPrefix: String) async throws -> Int {
+        guard hashPrefix.count >= 8, hashPrefix.allSatisfy(\.isHexDigit) else { return 0 }
+        return try await rows(
+            "DELETE FROM api_keys WHERE substr(hash, 1, ?) = ? RETURNING hash",
+            [.integer(hashPrefix.count), .text(hashPrefix.lowercased())]
+        ).count
+    }
+
     /// Whether the key hash exists.
     public func apiKeyExists(hash: String) async throws -> Bool {
         try await !rows("SELECT 1 FROM api_keys WHERE hash = ?", [.text(hash)]).isEmpty

@@ -20,9 +20,14 @@ public enum BuiltInProviders {
         return try list.map { entry in
             let oauth2 = try JSONDecoder().decode(
                 OAuth2Config.self, from: JSONSerialization.data(withJSONObject: entry["oauth2"] ?? [:]))
+            let tenant = (entry["tenant"] as? [String: Any]).map {
+                ProviderCatalog.TenantSpec(
+                    placeholder: $0["placeholder"] as? String ?? "subdomain", pattern: $0["pattern"] as? String ?? "^$",
+                    example: $0["example"] as? String ?? "")
+            }
             return ProviderCatalog.Entry(
                 id: entry["id"] as? String ?? "", description: entry["description"] as? String ?? "",
-                docsURL: entry["docs"] as? String, oauth2: oauth2)
+                docsURL: entry["docs"] as? String, oauth2: oauth2, tenant: tenant, quirks: entry["quirks"] as? String)
         }
     }
 

@@ -19,6 +19,9 @@ public struct AuthProviderRequest: Codable, Sendable, Equatable {
     public var clientID: String?
     /// The config file's place for the client secret.
     public var clientSecret: String?
+    /// The tenant (organisation subdomain) for built-in providers with per-tenant hosts, such
+    /// as Salesforce or Zendesk (a Gatehouse extension).
+    public var tenant: String?
     /// The template.
     public var oauth2: OAuth2Config?
 
@@ -27,7 +30,7 @@ public struct AuthProviderRequest: Codable, Sendable, Equatable {
         id: String? = nil, description: String? = nil, externalID: String? = nil,
         providerID: String? = nil, type: String? = nil, status: String? = nil,
         enabled: Bool? = nil, clientID: String? = nil, clientSecret: String? = nil,
-        oauth2: OAuth2Config? = nil
+        tenant: String? = nil, oauth2: OAuth2Config? = nil
     ) {
         self.id = id
         self.description = description
@@ -38,11 +41,12 @@ public struct AuthProviderRequest: Codable, Sendable, Equatable {
         self.enabled = enabled
         self.clientID = clientID
         self.clientSecret = clientSecret
+        self.tenant = tenant
         self.oauth2 = oauth2
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, description, type, status, enabled, oauth2
+        case id, description, type, status, enabled, oauth2, tenant
         case externalID = "external_id"
         case providerID = "provider_id"
         case clientID = "client_id"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gatehouse
+import GatehouseServer
 import Yams
 
 /// `gatehouse connections`.
@@ -47,7 +48,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
 struct ProvidersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "providers", abstract: "Manage auth providers.",
-        subcommands: [List.self, Get.self, Add.self, Remove.self])
+        subcommands: [List.self, Get.self, Add.self, Remove.self, Catalog.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List providers.")
@@ -103,6 +104,41 @@ struct ProvidersCommand: AsyncParsableCommand {
                 if options.json { return try Output.json(created) }
                 Output.line("added \(created.id); register this redirect URI at the provider:\n    \(created.oauth2.redirectURI)")
             }
+        }
+    }
+
+    struct Catalog: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the built-in provider templates, with the redirect URI to register at each provider.")
+        @Option(
+            name: .customLong("public-url"), help: "Gatehouse's public URL (default ARCADE_BASE_URL or http://127.0.0.1:9099).")
+        var publicURL: String?
+        @Flag(help: "Print JSON instead of a table.") var json = false
+
+        struct Item: Encodable {
+            let id: String
+            let description: String
+            let docs: String?
+            let redirectURI: String
+            let tenant: String?
+            let quirks: String?
+
+            enum CodingKeys: String, CodingKey {
+                case id, description, docs, tenant, quirks
+                case redirectURI = "redirect_uri"
+            }
+        }
+
+        func run() async throws {
+            var base = publicURL ?? ProcessInfo.processInfo.environment["ARCADE_BASE_URL"] ?? "http://127.0.0.1:9099"
+            while base.hasSuffix("/") { base.removeLast() }
+            let items = BuiltInProviders.catalog.entries.values.sorted { $0.id < $1.id }.map {
+                Item(
+                    id: $0.id, description: $0.description, docs: $0.docsURL,
+                    redirectURI: "\(base)/v1/oauth/\($0.id)/callback", tenant: $0.tenant?.placeholder, quirks: $0.quirks)
+            }
+            if json { return try Output.json(items) }
+            Output.table(["ID", "REDIRECT URI", "DOCS"], items.map { [$0.id, $0.redirectURI, $0.docs ?? ""] })
         }
     }
 

@@ -53,7 +53,8 @@ enum Output {
             ([header] + rows).map { $0[column].count }.max() ?? 0
         }
         for row in [header] + rows {
-            line(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            let text = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            line(String(text.reversed().drop { $0 == " " }.reversed()))
         }
     }
 

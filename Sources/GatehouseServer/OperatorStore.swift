@@ -1,0 +1,42 @@
+import Foundation
+import GatehouseCore
+import GatehouseSQLite
+import Logging
+
+/// Direct access to the store for operator commands (`gatehouse keys`), beside a running server.
+public struct OperatorStore: Sendable {
+    let store: SQLiteStore
+
+    /// Opens the store the configuration names.
+    public static func open(_ configuration: GatehouseConfiguration) async throws -> OperatorStore {
+        let path =
+            configuration.sqlitePath
+            ?? (configuration.dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigurationLoader.Problem(description: "no Gatehouse database at \(path): start `gatehouse serve` first")
+        }
+        var logger = Logger(label: "gatehouse")
+        logger.logLevel = .error
+        return OperatorStore(store: try await SQLiteStore.open(path: path, logger: logger))
+    }
+
+    /// Makes an API key and returns it (shown once).
+    public func createAPIKey(name: String) async throws -> String {
+        try await APIKeyService(store: store).create(name: name)
+    }
+
+    /// Every key (never the key itself).
+    public func apiKeys() async throws -> [APIKeyRecord] {
+        try await store.apiKeys()
+    }
+
+    /// Revokes the key with this id (a hash prefix); returns whether one was removed.
+    public func revokeAPIKey(id: String) async throws -> Bool {
+        try await store.deleteAPIKeys(hashPrefix: id) > 0
+    }
+
+    /// Closes the store.
+    public func close() async throws {
+        try await store.close()
+    }
+}

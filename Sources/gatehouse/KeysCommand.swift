@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import GatehouseServer
+
+/// `gatehouse keys`: API keys, managed on the server's own store.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Create, list and revoke API keys (run where the server's data lives).",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct StoreOptions: ParsableArguments {
+        @Option(name: .shortAndLong, help: "The server's config file.") var config: String?
+        @Option(name: .customLong("data-dir"), help: "The server's data directory (default ./.gatehouse or GATEHOUSE_HOME).")
+        var dataDirectory: String?
+        @Flag(help: "Print JSON instead of a table.") var json = false
+
+        func withStore<T>(_ body: (OperatorStore) async throws -> T) async throws -> T {
+            let configuration: GatehouseConfiguration
+            let store: OperatorStore
+            do {
+                configuration = try ConfigurationLoader.load(
+                    path: config, environment: ProcessInfo.processInfo.environment,
+                    overrides: (nil, nil, dataDirectory))
+                store = try await OperatorStore.open(configuration)
+            } catch {
+                Output.error("error: \(error)")
+                throw ExitCode(CLIError.Code.usage.rawValue)
+            }
+            do {
+                let result = try await body(store)
+                try await store.close()
+                return result
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key; it is printed once.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "A name for the key.") var name: String = "cli"
+
+        func run() async throws {
+            let key = try await options.withStore { try await $0.createAPIKey(name: name) }
+            if options.json { try Output.json(["api_key": key, "name": name]) } else { Output.line(key) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List API keys (ids and names; keys are never stored).")
+        @OptionGroup var options: StoreOptions
+
+        func run() async throws {
+            let keys = try await options.withStore { try await $0.apiKeys() }
+            let formatter = ISO8601DateFormatter()
+            if options.json {
+                return try Output.json(
+                    keys.map { ["id": $0.id, "name": $0.name, "created_at": formatter.string(from: $0.createdAt)] })
+            }
+            Output.table(["ID", "NAME", "CREATED"], keys.map { [$0.id, $0.name, formatter.string(from: $0.createdAt)] })
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an API key by id (a running server stops accepting it within 10 seconds).")
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The key id from `gatehouse keys list`.") var id: String
+
+        func run() async throws {
+            guard try await options.withStore({ try await $0.revokeAPIKey(id: id) }) else {
+                Output.error("error: no API key with id \(id)")
+                throw ExitCode(CLIError.Code.notFound.rawValue)
+            }
+            if !options.json { Output.line("revoked \(id)") }
+        }
+    }
+}
