@@ -73,6 +73,15 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .executableTarget(
+            name: "GmailMessages",
+            dependencies: [
+                "Gatehouse",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Examples/GmailMessages",
+            swiftSettings: settings
+        ),
         .testTarget(
             name: "GatehouseCoreTests",
             dependencies: ["GatehouseCore"],
