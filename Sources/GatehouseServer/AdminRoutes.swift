@@ -35,12 +35,12 @@ struct AdminRoutes {
             try JSONResponse.make(view(try await providers.delete(id: try context.parameters.require("id"))))
         }
         group.get("admin/user_connections") { request, _ in
-            let query = request.uri.queryParameters
+            let query = request.decodedQuery
             func first(_ names: String...) -> String? {
-                names.lazy.compactMap { query.get($0) }.first { !$0.isEmpty }
+                names.lazy.compactMap { query[$0] }.first { !$0.isEmpty }
             }
-            let limit = try Self.integer(query.get("limit"), name: "limit", default: 25, range: 1...100)
-            let offset = try Self.integer(query.get("offset"), name: "offset", default: 0, range: 0...Int(Int32.max))
+            let limit = try Self.integer(query["limit"], name: "limit", default: 25, range: 1...100)
+            let offset = try Self.integer(query["offset"], name: "offset", default: 0, range: 0...Int(Int32.max))
             let page = try await store.connections(
                 ConnectionQuery(
                     userID: first("user_id", "user.id", "user[id]"),

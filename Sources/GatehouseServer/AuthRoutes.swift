@@ -15,12 +15,12 @@ struct AuthRoutes {
             return try JSONResponse.make(try await broker.authorize(body))
         }
         group.get("auth/status") { request, _ in
-            let query = request.uri.queryParameters
-            guard let id = query.get("id"), !id.isEmpty else {
+            let query = request.decodedQuery
+            guard let id = query["id"], !id.isEmpty else {
                 throw GatehouseError.invalid("missing required query parameter 'id'")
             }
             var wait: Duration?
-            if let text = query.get("wait") {
+            if let text = query["wait"] {
                 guard let seconds = Int(text), seconds >= 0 else {
                     throw GatehouseError.invalid(
                         "query parameter 'wait' must be a whole number of seconds from 0 to \(Self.maxWait)")

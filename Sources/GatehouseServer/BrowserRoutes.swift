@@ -9,9 +9,7 @@ struct BrowserRoutes {
     func register(on router: Router<some RequestContext>) {
         router.get("/v1/oauth/:provider/callback") { request, context in
             let provider = try context.parameters.require("provider")
-            var query: [String: String] = [:]
-            for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
-            return HTMLPage.response(for: await broker.callback(providerID: provider, query: query))
+            return HTMLPage.response(for: await broker.callback(providerID: provider, query: request.decodedQuery))
         }
         router.get("/v1/oauth/complete/:flow") { _, context in
             let flow = try context.parameters.require("flow")
