@@ -216,9 +216,19 @@ public struct TemplateProviderClient: ProviderClient {
             refreshToken: fields["refresh_token"]?.stringValue ?? previous?.refreshToken,
             tokenType: fields["token_type"]?.stringValue ?? previous?.tokenType,
             obtainedAt: obtained,
-            expiresAt: obtained.addingTimeInterval(lifetime.map { max(0, $0) } ?? defaultLifetime),
+            expiresAt: obtained.addingTimeInterval(lifetime.map { max(0, $0) } ?? assumedLifetime(provider)),
             scopes: scopes ?? previous?.scopes)
     }
+
+    /// With no expiry in the answer: the default lifetime when the token can be refreshed; a
+    /// provider that can neither refresh nor say when its tokens expire (ClickUp, Attio) issues
+    /// long-lived tokens, and expiring them here would only force the user through consent again.
+    private func assumedLifetime(_ provider: Provider) -> TimeInterval {
+        provider.oauth2.refreshRequest?.endpoint == nil ? Self.longLived : defaultLifetime
+    }
+
+    /// Ten years: "does not expire" for a token set.
+    static let longLived: TimeInterval = 10 * 365 * 24 * 3600
 
     private func introspect(provider: Provider, accessToken: String, onRefresh: Bool) async throws -> (
         lifetime: Double?, scopes: [String]?
@@ -243,7 +253,9 @@ public struct TemplateProviderClient: ProviderClient {
     private static func scopes(provider: Provider) -> (JSONValue) -> [String] {
         { value in
             if let array = value.arrayValue { return ScopeSet.normalize(array.compactMap(\.stringValue)) }
-            return ScopeSet.parse(value.stringValue ?? "", delimiter: provider.scopeDelimiter)
+            // Some providers (LinkedIn) answer comma-separated scopes whatever the request
+            // delimiter; scopes never contain commas or spaces, so both split safely.
+            return ScopeSet.parse(value.stringValue ?? "", delimiter: provider.scopeDelimiter + ",")
         }
     }
 

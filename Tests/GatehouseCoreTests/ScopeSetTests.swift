@@ -1,0 +1,29 @@
+import Testing
+
+@testable import GatehouseCore
+
+@Suite struct ScopeSetTests {
+    @Test func coverageIsSetInclusion() {
+        #expect(ScopeSet.covers(granted: ["a", "b"], requested: ["b"]))
+        #expect(ScopeSet.covers(granted: ["a"], requested: []))
+        #expect(ScopeSet.covers(granted: [], requested: []))
+        #expect(!ScopeSet.covers(granted: ["a"], requested: ["a", "c"]))
+        #expect(!ScopeSet.covers(granted: ["drive"], requested: ["drive.file"]))
+    }
+
+    @Test func unionKeepsOrderAndDropsRepeats() {
+        #expect(ScopeSet.union(["b", "a"], ["a", "c"]) == ["b", "a", "c"])
+        #expect(ScopeSet.existing(granted: ["a", "b", "c"], requested: ["b"]) == ["a", "c"])
+    }
+
+    @Test func parsesBothDelimiters() {
+        #expect(ScopeSet.parse("a b  c") == ["a", "b", "c"])
+        #expect(ScopeSet.parse("a,b, c", delimiter: ",") == ["a", "b", "c"])
+        #expect(ScopeSet.parse("") == [])
+    }
+
+    @Test func keyIsCanonical() {
+        #expect(ScopeSet.key(["b", "a", "b"]) == ScopeSet.key(["a", "b"]))
+        #expect(ScopeSet.key(["a"]) != ScopeSet.key(["a", "b"]))
+    }
+}

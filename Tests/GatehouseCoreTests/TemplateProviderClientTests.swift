@@ -1,0 +1,126 @@
+import Foundation
+import GatehouseWire
+import Testing
+
+@testable import GatehouseCore
+
+@Suite struct TemplateProviderClientTests {
+    static func provider(
+        auth: String = "client_secret_basic", json: Bool = false, map: [String: String]? = nil, refresh: Bool = true
+    )
+        -> Provider
+    {
+        Provider(
+            id: "hooli", description: nil, providerType: "", enabled: true, source: .api,
+            oauth2: OAuth2Config(
+                clientID: "cid", scopeDelimiter: " ", pkce: PKCEConfig(enabled: true),
+                authorizeRequest: RequestConfig(
+                    endpoint: "https://hooli.test/authorize",
+                    params: ["response_type": "code", "client_id": "{{client_id}}", "scope": "{{scopes}} {{existing_scopes}}"]),
+                tokenRequest: RequestConfig(
+                    endpoint: "https://hooli.test/token", authMethod: auth,
+                    params: ["client_id": "{{client_id}}", "client_secret": "{{client_secret}}"],
+                    requestContentType: json ? "application/json" : nil, responseMap: map),
+                refreshRequest: refresh ? RequestConfig(endpoint: "https://hooli.test/token", authMethod: auth) : nil,
+                userInfoRequest: RequestConfig(endpoint: "https://hooli.test/me", responseMap: ["name": "$.data.name"])),
+            clientSecret: "s3cret", createdAt: Date(), updatedAt: Date())
+    }
+
+    let transport = RecordingTransport()
+    let now = Date(timeIntervalSince1970: 1_000_000)
+    var client: TemplateProviderClient {
+        TemplateProviderClient(transport: transport, defaultLifetime: 3600, now: { [now] in now })
+    }
+
+    @Test func authorizeURLCarriesStatePKCEAndTheScopeUnion() throws {
+        let url = try client.authorizeURL(
+            provider: Self.provider(), redirectURI: "http://gh/cb", state: "st", codeChallenge: "ch", requested: ["b"],
+            existing: ["a"])
+        let query = FormEncoding.decode(String(url.split(separator: "?")[1]))
+        #expect(url.hasPrefix("https://hooli.test/authorize?"))
+        #expect(
+            query == [
+                "response_type": "code", "client_id": "cid", "scope": "b a", "state": "st", "code_challenge": "ch",
+                "code_challenge_method": "S256",
+            ])
+    }
+
+    @Test func basicAuthSendsCredentialsInTheHeaderOnly() async throws {
+        transport.answer(
+            "https://hooli.test/token", json: #"{"access_token":"at","refresh_token":"rt","expires_in":60,"scope":"a b"}"#)
+        let tokens = try await client.exchange(
+            provider: Self.provider(), code: "c0de", redirectURI: "http://gh/cb", codeVerifier: "v")
+        #expect(tokens.accessToken == "at" && tokens.refreshToken == "rt" && tokens.scopes == ["a", "b"])
+        #expect(tokens.expiresAt == now + 60)
+        let request = try #require(transport.requests.last)
+        #expect(request.header("Authorization") == "Basic " + Data("cid:s3cret".utf8).base64EncodedString())
+        #expect(
+            request.form == [
+                "code": "c0de", "code_verifier": "v", "grant_type": "authorization_code", "redirect_uri": "http://gh/cb",
+            ])
+    }
+
+    @Test func postAuthSendsCredentialsInTheBodyOnly() async throws {
+        transport.answer("https://hooli.test/token", json: #"{"access_token":"at"}"#)
+        _ = try await client.exchange(
+            provider: Self.provider(auth: "client_secret_post"), code: "c", redirectURI: "r", codeVerifier: nil)
+        let request = try #require(transport.requests.last)
+        #expect(request.header("Authorization") == nil)
+        #expect(request.form["client_id"] == "cid" && request.form["client_secret"] == "s3cret")
+    }
+
+    @Test func jsonBodiesAndNestedMaps() async throws {
+        transport.answer("https://hooli.test/token", json: #"{"ok":true,"authed_user":{"access_token":"xoxp","scope":"a,b"}}"#)
+        let tokens = try await client.exchange(
+            provider: Self.provider(
+                json: true, map: ["access_token": "$.authed_user.access_token", "scope": "$.authed_user.scope"]),
+            code: "c", redirectURI: "r", codeVerifier: nil)
+        #expect(tokens.accessToken == "xoxp" && tokens.scopes == ["a", "b"])
+        let request = try #require(transport.requests.last)
+        #expect(request.header("Content-Type") == "application/json")
+        let body = try JSONDecoder().decode([String: String].self, from: Data(request.body ?? []))
+        #expect(body["code"] == "c" && body["client_secret"] == nil)
+    }
+
+    @Test func errorsAreClassified() async throws {
+        let provider = Self.provider()
+        let tokens = TokenSet(
+            accessToken: "old", refreshToken: "rt", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        transport.answer("https://hooli.test/token", json: #"{"ok":false,"error":"invalid_code"}"#)
+        await #expect(throws: ProviderCallError(.rejected, "hooli.test answered 200 invalid_code")) {
+            try await client.exchange(provider: provider, code: "c", redirectURI: "r", codeVerifier: nil)
+        }
+        transport.answer(
+            "https://hooli.test/token", status: 400, json: #"{"error":"invalid_grant","error_description":"revoked"}"#)
+        await #expect {
+            try await client.refresh(provider: provider, tokens: tokens)
+        } throws: { ($0 as? ProviderCallError)?.kind == .invalidGrant }
+        transport.answer("https://hooli.test/token", status: 503, json: "busy", contentType: "text/html")
+        await #expect {
+            try await client.refresh(provider: provider, tokens: tokens)
+        } throws: { ($0 as? ProviderCallError)?.kind == .transient }
+        await #expect {
+            try await client.refresh(provider: Self.provider(refresh: false), tokens: tokens)
+        } throws: { ($0 as? ProviderCallError)?.kind == .invalidGrant }
+    }
+
+    @Test func refreshKeepsTheOldRefreshTokenAndDefaultsTheLifetime() async throws {
+        transport.answer("https://hooli.test/token", json: #"{"access_token":"new"}"#)
+        let old = TokenSet(
+            accessToken: "old", refreshToken: "rt", tokenType: "Bearer", obtainedAt: now, expiresAt: now, scopes: ["a"])
+        let fresh = try await client.refresh(provider: Self.provider(), tokens: old)
+        #expect(fresh.accessToken == "new" && fresh.refreshToken == "rt" && fresh.scopes == ["a"])
+        #expect(fresh.expiresAt == now + 3600)
+        #expect(transport.requests.last?.form == ["grant_type": "refresh_token", "refresh_token": "rt"])
+    }
+
+    @Test func userInfoUsesTheBearerTokenAndTheMap() async throws {
+        transport.answer("https://hooli.test/me", json: #"{"data":{"name":"Alice"}}"#)
+        let tokens = TokenSet(accessToken: "at", refreshToken: nil, tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let info = try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: false)
+        #expect(info == ["name": .string("Alice")])
+        #expect(transport.requests.last?.header("Authorization") == "Bearer at")
+        #expect(transport.requests.last?.method == "GET")
+        #expect(try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: true) == nil)
+    }
+}
