@@ -1,0 +1,80 @@
+import Foundation
+import GatehouseServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Runs a test against the real composition root with an in-process provider.
+struct APIHarness {
+    let client: any TestClientProtocol
+    let key: String
+    let provider: FakeProvider
+
+    static func run(
+        configure: (inout GatehouseConfiguration) -> Void = { _ in },
+        _ body: @escaping @Sendable (APIHarness) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-api-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = GatehouseConfiguration(port: 0, dataDirectory: directory)
+        configure(&configuration)
+        let provider = FakeProvider()
+        let built = try await buildApplication(configuration: configuration, transport: provider)
+        let key = try #require(built.newAPIKey)
+        try await built.app.test(.router) { client in
+            try await body(APIHarness(client: client, key: key, provider: provider))
+        }
+    }
+
+    @discardableResult
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, authorization: String? = "key",
+        contentType: String = "application/json"
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let authorization { headers[.authorization] = authorization == "key" ? key : authorization }
+        if json != nil { headers[.contentType] = contentType }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+
+    func object(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    }
+
+    func createProvider() async throws {
+        let response = try await call(.post, "/v1/admin/auth_providers", json: FakeProvider.definition)
+        #expect(response.status == .ok, "\(String(buffer: response.body))")
+    }
+
+    func authorize(user: String, scopes: [String] = ["read"], provider: String = "fake") async throws -> [String: Any] {
+        let scopeList = scopes.map { "\"\($0)\"" }.joined(separator: ",")
+        let response = try await call(
+            .post, "/v1/auth/authorize",
+            json: #"{"auth_requirement":{"provider_id":"\#(provider)","oauth2":{"scopes":[\#(scopeList)]}},"user_id":"\#(user)"}"#
+        )
+        #expect(response.status == .ok, "\(String(buffer: response.body))")
+        return try object(response)
+    }
+
+    /// The browser's return to the callback, with the state from a pending authorization's URL.
+    func callback(for authorization: [String: Any], code: String = "good-code", provider: String = "fake", extra: String = "")
+        async throws -> TestResponse
+    {
+        let url = try #require(authorization["url"] as? String)
+        let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
+        return try await call(.get, "/v1/oauth/\(provider)/callback?code=\(code)&state=\(state)\(extra)", authorization: nil)
+    }
+
+    func completedToken(user: String, scopes: [String] = ["read"]) async throws -> (id: String, token: String) {
+        let pending = try await authorize(user: user, scopes: scopes)
+        #expect(pending["status"] as? String == "pending")
+        let page = try await callback(for: pending)
+        #expect(page.status == .ok)
+        let done = try await authorize(user: user, scopes: scopes)
+        #expect(done["status"] as? String == "completed")
+        let context = try #require(done["context"] as? [String: Any])
+        return (try #require(done["id"] as? String), try #require(context["token"] as? String))
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+@Suite struct HealthAndAuthenticationTests {
+    @Test func healthNeedsNoKey() async throws {
+        try await APIHarness.run { api in
+            let response = try await api.call(.get, "/v1/health", authorization: nil)
+            #expect(response.status == .ok)
+            #expect(try api.object(response) as NSDictionary == ["healthy": true])
+        }
+    }
+
+    @Test func theAPIAcceptsTheKeyRawOrAsBearer() async throws {
+        try await APIHarness.run { api in
+            for header in [api.key, "Bearer \(api.key)", "bearer \(api.key)"] {
+                let response = try await api.call(.get, "/v1/admin/auth_providers", authorization: header)
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test(arguments: [nil, "arc_wrong", "Bearer ", "Bearer arc_wrong"])
+    func missingOrWrongKeysGet401(header: String?) async throws {
+        try await APIHarness.run { api in
+            let response = try await api.call(.get, "/v1/admin/auth_providers", authorization: header)
+            #expect(response.status == .unauthorized)
+            let body = try api.object(response)
+            #expect(body["name"] as? String == "unauthenticated" && body["error"] as? String == "unauthenticated")
+            #expect(body["code"] as? Int == 401 && (body["message"] as? String)?.isEmpty == false && body["msg"] != nil)
+        }
+    }
+
+    @Test func unknownRoutesAnswerJSON404() async throws {
+        try await APIHarness.run { api in
+            let response = try await api.call(.get, "/v1/nope")
+            #expect(response.status == .notFound)
+            #expect(try api.object(response)["code"] as? Int == 404)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import GatehouseServer
+import HTTPTypes
+import Testing
+
+@Suite struct ProviderAdminTests {
+    @Test func createGetPatchDelete() async throws {
+        try await APIHarness.run { api in
+            let created = try await api.call(.post, "/v1/admin/auth_providers", json: FakeProvider.definition)
+            #expect(created.status == .ok)
+            let body = try api.object(created)
+            let oauth2 = try #require(body["oauth2"] as? [String: Any])
+            #expect((oauth2["redirect_uri"] as? String)?.hasSuffix("/v1/oauth/fake/callback") == true)
+            let secret = try #require(oauth2["client_secret"] as? [String: Any])
+            #expect(secret["exists"] as? Bool == true && secret["value"] is NSNull)
+            #expect(!String(buffer: created.body).contains("secret-1"))
+            #expect((body["binding"] as? [String: Any])?["type"] as? String == "project")
+
+            #expect(try await api.call(.post, "/v1/admin/auth_providers", json: FakeProvider.definition).status == .conflict)
+
+            let patched = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake", json: #"{"description":"changed","status":"inactive"}"#)
+            #expect(patched.status == .ok)
+            let patchedBody = try api.object(patched)
+            #expect(patchedBody["description"] as? String == "changed" && patchedBody["status"] as? String == "inactive")
+            #expect(((patchedBody["oauth2"] as? [String: Any])?["client_id"]) as? String == "client-1")
+
+            let list = try api.object(try await api.call(.get, "/v1/admin/auth_providers"))
+            #expect(list["total_count"] as? Int == 1 && list["offset"] as? Int == 0 && list["page_count"] as? Int == 1)
+
+            let deleted = try await api.call(.delete, "/v1/admin/auth_providers/fake")
+            #expect(deleted.status == .ok)
+            #expect(try api.object(deleted)["id"] as? String == "fake")
+            #expect(try await api.call(.get, "/v1/admin/auth_providers/fake").status == .notFound)
+            #expect(try await api.call(.delete, "/v1/admin/auth_providers/fake").status == .notFound)
+            #expect(try await api.call(.patch, "/v1/admin/auth_providers/fake", json: "{}").status == .notFound)
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"id":"x","oauth2":{"client_id":"c","token_request":{"endpoint":"https://p/t"}}}"#, "oauth2.authorize_request"),
+        (
+            #"{"id":"x","oauth2":{"client_id":"c","authorize_request":{"endpoint":"http://example.com/a"},"token_request":{"endpoint":"https://p/t"}}}"#,
+            "https"
+        ),
+        (
+            #"{"id":"x","oauth2":{"client_id":"c","scope_delimiter":";","authorize_request":{"endpoint":"https://p/a"},"token_request":{"endpoint":"https://p/t"}}}"#,
+            "scope_delimiter"
+        ),
+        (
+            #"{"id":"x","oauth2":{"client_id":"c","authorize_request":{"endpoint":"https://p/a"},"token_request":{"endpoint":"https://p/t","response_map":{"access_token":"access_token"}}}}"#,
+            "response_map.access_token"
+        ),
+        (
+            #"{"id":"x","oauth2":{"authorize_request":{"endpoint":"https://p/a"},"token_request":{"endpoint":"https://p/t"}}}"#,
+            "client_id"
+        ),
+        (#"{"id":"bad id","oauth2":{}}"#, "id"),
+        (#"{"id":"x","provider_id":"nope","client_id":"c"}"#, "provider_id"),
+        (#"{"oauth2":{}}"#, "id"),
+        (#"{"id":"x","oauth2":{"client_id":5}}"#, "oauth2.client_id"),
+    ])
+    func badTemplatesNameTheField(json: String, field: String) async throws {
+        try await APIHarness.run { api in
+            let response = try await api.call(.post, "/v1/admin/auth_providers", json: json)
+            #expect(response.status == .badRequest)
+            let message = try api.object(response)["message"] as? String ?? ""
+            #expect(message.contains(field), "\(message)")
+            #expect(try api.object(try await api.call(.get, "/v1/admin/auth_providers"))["total_count"] as? Int == 0)
+        }
+    }
+
+    @Test func aBuiltInNeedsOnlyCredentials() async throws {
+        try await APIHarness.run { api in
+            let created = try await api.call(
+                .post, "/v1/admin/auth_providers",
+                json: #"{"id":"google","provider_id":"google","oauth2":{"client_id":"g","client_secret":"s"}}"#)
+            #expect(created.status == .ok)
+            let pending = try await api.authorize(
+                user: "u", scopes: ["https://www.googleapis.com/auth/gmail.readonly"], provider: "google")
+            let url = try #require(pending["url"] as? String)
+            #expect(url.hasPrefix("https://accounts.google.com/o/oauth2/v2/auth?"))
+            for part in ["access_type=offline", "prompt=consent", "include_granted_scopes=true", "code_challenge_method=S256"] {
+                #expect(url.contains(part), "\(url)")
+            }
+        }
+    }
+
+    @Test func configProvidersAreStaticAndReadOnly() async throws {
+        try await APIHarness.run(configure: {
+            $0.providers = [.init(id: "g", providerID: "google", clientID: "cid", clientSecret: "a-long-enough-secret")]
+        }) { api in
+            let body = try api.object(try await api.call(.get, "/v1/admin/auth_providers/g"))
+            #expect((body["binding"] as? [String: Any])?["type"] as? String == "static")
+            let secret = (body["oauth2"] as? [String: Any])?["client_secret"] as? [String: Any]
+            #expect(secret?["editable"] as? Bool == false && secret?["hint"] as? String == "cret")
+            #expect(try await api.call(.delete, "/v1/admin/auth_providers/g").status == .forbidden)
+        }
+    }
+}

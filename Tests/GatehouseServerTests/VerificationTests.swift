@@ -1,0 +1,107 @@
+import Foundation
+import GatehouseServer
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct VerificationTests {
+    func enableVerifier(_ api: APIHarness) async throws {
+        let response = try await api.call(
+            .put, "/v1/admin/settings/session_verification",
+            json: #"{"verifier_url":"http://127.0.0.1:4000/verify","unsafe_skip_verification":false}"#)
+        #expect(response.status == .ok)
+    }
+
+    func flowID(_ page: TestResponse) throws -> String {
+        #expect(page.status == .seeOther)
+        let header = try #require(page.headers[.location])
+        let location = try #require(URLComponents(string: header))
+        #expect(location.path == "/verify" && location.queryItems?.map(\.name) == ["flow_id"])
+        return try #require(location.queryItems?.first?.value)
+    }
+
+    @Test func confirmUserCompletesTheFlowForTheRightUser() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            try await enableVerifier(api)
+            let pending = try await api.authorize(user: "alice")
+            let id = try #require(pending["id"] as? String)
+            let flow = try flowID(try await api.callback(for: pending))
+            #expect(flow.hasPrefix("af_") && flow != id)
+            #expect(try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))["status"] as? String == "pending")
+
+            let confirmed = try await api.call(.post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(flow)","user_id":"alice"}"#)
+            #expect(confirmed.status == .ok)
+            let body = try api.object(confirmed)
+            #expect(body["auth_id"] as? String == id)
+            let next = try #require(body["next_uri"] as? String)
+            #expect(try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))["status"] as? String == "completed")
+            // Retrying is harmless, and the continuation only reads.
+            #expect(
+                try await api.call(.post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(flow)","user_id":"alice"}"#).status
+                    == .ok)
+            let path = try #require(URLComponents(string: next)?.path)
+            for _ in 0..<2 { #expect(try await api.call(.get, path, authorization: nil).status == .ok) }
+            #expect(api.provider.codeGrants == 1)
+        }
+    }
+
+    @Test func aMismatchIsRefusedAndTheGrantDiscarded() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            try await enableVerifier(api)
+            let pending = try await api.authorize(user: "alice")
+            let flow = try flowID(try await api.callback(for: pending))
+            let refused = try await api.call(
+                .post, "/api/v1/oauth/confirm_user", json: #"{"flow_id":"\#(flow)","user_id":"mallory"}"#)
+            #expect(refused.status == .badRequest)
+            let body = try api.object(refused)
+            #expect(body["error"] as? String == "user_mismatch" && body["code"] as? Int == 400 && body["msg"] != nil)
+            #expect(try api.object(try await api.call(.get, "/v1/admin/user_connections"))["total_count"] as? Int == 0)
+            let retry = try await api.call(.post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(flow)","user_id":"alice"}"#)
+            #expect(retry.status == .badRequest)
+            #expect(
+                try await api.call(.post, "/v1/auth/confirm_user", json: #"{"flow_id":"af_x","user_id":"a"}"#).status == .notFound
+            )
+            #expect(try await api.call(.post, "/v1/auth/confirm_user", json: #"{"flow_id":"af_x"}"#).status == .badRequest)
+        }
+    }
+
+    @Test func theSettingRoundTripsAndRejectsBadURLs() async throws {
+        try await APIHarness.run { api in
+            let initial = try api.object(try await api.call(.get, "/v1/admin/settings/session_verification"))
+            #expect(initial["verifier_url"] is NSNull && initial["unsafe_skip_verification"] as? Bool == true)
+            let bad = try await api.call(
+                .put, "/v1/admin/settings/session_verification", json: #"{"verifier_url":"javascript:alert(1)"}"#)
+            #expect(bad.status == .badRequest)
+            let outside = try await api.call(
+                .put, "/v1/admin/settings/session_verification", json: #"{"verifier_url":"https://evil.example/v"}"#)
+            #expect(outside.status == .badRequest)
+        }
+    }
+
+    @Test func skippingIsForbiddenUnlessTheOperatorNamedIt() async throws {
+        try await APIHarness.run(configure: {
+            $0.hasConfigFile = true
+            $0.verifierURL = "https://app.example.com/verify"
+        }) { api in
+            let view = try api.object(try await api.call(.get, "/v1/admin/settings/session_verification"))
+            #expect(view["verifier_url"] as? String == "https://app.example.com/verify")
+            #expect(view["unsafe_skip_verification_choice_allowed"] as? Bool == false)
+            let response = try await api.call(
+                .put, "/v1/admin/settings/session_verification", json: #"{"unsafe_skip_verification":true}"#)
+            #expect(response.status == .forbidden)
+        }
+    }
+
+    @Test func aConfigWithoutAVerifierDoesNotStart() async throws {
+        var configuration = GatehouseConfiguration(dataDirectory: "/tmp/unused")
+        configuration.hasConfigFile = true
+        #expect(throws: (any Error).self) { try configuration.verificationPolicy() }
+        configuration.hasConfigFile = false
+        configuration.host = "0.0.0.0"
+        #expect(throws: (any Error).self) { try configuration.verificationPolicy() }
+        configuration.unsafeSkipVerification = true
+        #expect(try configuration.verificationPolicy().warning != nil)
+    }
+}
