@@ -88,13 +88,22 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(
+            name: "GatehouseSDKTests",
+            dependencies: [
+                "Gatehouse",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
             name: "GatehouseServerTests",
             dependencies: [
                 "GatehouseServer",
                 "Gatehouse",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
             swiftSettings: settings
         ),
     ]

@@ -15,6 +15,11 @@ let userID = CommandLine.arguments.dropFirst().first ?? environment["GMAIL_USER_
 let provider = environment["GATEHOUSE_PROVIDER"] ?? "google"
 let gmailBase = environment["GMAIL_API_BASE"] ?? "https://gmail.googleapis.com"
 
+/// Writes to standard output at once: a person (or a script) must see the URL while we wait.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("GmailMessages: \(message)\n".utf8))
     exit(1)
@@ -25,7 +30,7 @@ do {
     var auth = try await client.auth.start(
         userID: userID, provider: provider, scopes: ["https://www.googleapis.com/auth/gmail.readonly"])
     if auth.status != .completed {
-        print("Open this URL to let the app read your mail:\n\n    \(auth.url ?? "?")\n")
+        say("Open this URL to let the app read your mail:\n\n    \(auth.url ?? "?")\n")
         auth = try await client.auth.waitForCompletion(auth, timeout: .seconds(300))
     }
     guard let token = auth.context?.token else { fail("no token in a completed authorization") }
@@ -41,7 +46,7 @@ do {
         let messages: [Message]?
     }
     let list = try JSONDecoder().decode(MessageList.self, from: Data(body.readableBytesView))
-    for message in list.messages ?? [] { print(message.id) }
+    for message in list.messages ?? [] { say(message.id) }
 } catch {
     fail("\(error)")
 }

@@ -45,7 +45,8 @@ public struct GatehouseClient: Sendable {
     /// `ARCADE_BASE_URL`/`GATEHOUSE_BASE_URL` (else `http://127.0.0.1:9099`).
     public init(
         apiKey: String? = nil, baseURL: String? = nil, configuration: Configuration = .init(),
-        httpClient: HTTPClient = .shared, environment: [String: String] = ProcessInfo.processInfo.environment
+        httpClient: HTTPClient = GatehouseClient.sharedHTTPClient,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
         guard let key = apiKey ?? environment["GATEHOUSE_API_KEY"] ?? environment["ARCADE_API_KEY"], !key.isEmpty else {
             throw GatehouseClientError.missingAPIKey
@@ -58,6 +59,16 @@ public struct GatehouseClient: Sendable {
         self.transport = APITransport(
             baseURL: base, apiKey: key, configuration: configuration, httpClient: httpClient)
     }
+
+    /// The HTTP client used unless one is given: it fails a request at once when the server
+    /// refuses the connection (the client's own retries then apply), instead of retrying the
+    /// connection until the request's deadline as `HTTPClient.shared` does.
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     /// `GET /v1/health`.
     public func health() async throws -> HealthResponse {

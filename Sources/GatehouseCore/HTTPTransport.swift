@@ -63,8 +63,19 @@ public struct AsyncHTTPTransport: HTTPTransport {
     private let timeout: TimeAmount
     private let maxBodyBytes: Int
 
-    /// Creates a transport; `HTTPClient.shared` by default.
-    public init(client: HTTPClient = .shared, timeout: Duration = .seconds(15), maxBodyBytes: Int = 1 << 20) {
+    /// A client that fails fast when a provider refuses connections (a transient error the
+    /// refresh backoff handles), rather than retrying until the request's deadline.
+    public static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// Creates a transport over `sharedClient` by default.
+    public init(
+        client: HTTPClient = AsyncHTTPTransport.sharedClient, timeout: Duration = .seconds(15), maxBodyBytes: Int = 1 << 20
+    ) {
         self.client = client
         self.timeout = .nanoseconds(
             Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)

@@ -28,11 +28,14 @@ struct AuthRoutes {
                 // Arcade documents a maximum of 59 s; longer waits are clamped, not refused.
                 wait = .seconds(min(seconds, Self.maxWait))
             }
-            // On shutdown a parked request answers with the current status instead of holding
-            // the server open: the cancelled wait falls through to a plain read.
             let waitFor = wait
-            let response = try await cancelWhenGracefulShutdown { try await broker.status(id: id, wait: waitFor) }
-            return try JSONResponse.make(response)
+            do {
+                return try JSONResponse.make(
+                    try await cancelWhenGracefulShutdown { try await broker.status(id: id, wait: waitFor) })
+            } catch is CancellationError {
+                // Shutting down: answer with the current status instead of holding the server open.
+                return try JSONResponse.make(try await broker.status(id: id, wait: nil))
+            }
         }
         registerConfirmAlias(on: group, path: "auth/confirm_user")
     }

@@ -31,3 +31,25 @@ def test_the_database_holds_no_plaintext_token_or_secret(gatehouse, dot, user_id
         assert secret.encode() not in log
     key_file = gatehouse.data / "root.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_shutdown_answers_parked_long_polls(gatehouse, dot, user_id):
+    import threading
+    import time
+
+    r = gatehouse.client().auth.start(user_id=user_id, provider="dot", scopes=["read"])
+    result = {}
+
+    def poll():
+        result["response"] = gatehouse.client().auth.status(id=r.id, wait=45)
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    gatehouse.stop()
+    stopped_after = time.monotonic() - started
+    thread.join(timeout=10)
+    gatehouse.start()
+    assert result["response"].status == "pending"
+    assert stopped_after < 10, f"shutdown waited {stopped_after:.1f}s for a parked request"

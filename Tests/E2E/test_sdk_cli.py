@@ -1,0 +1,120 @@
+"""The Swift side against the real server: the `gatehouse` client commands (built on the Swift
+SDK) and the GmailMessages example, driven as a user would run them."""
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import GATEHOUSE_BIN, GMAIL_SCOPE, consent
+
+EXAMPLE_BIN = str(Path(GATEHOUSE_BIN).parent / "GmailMessages")
+
+
+def cli(gatehouse, *args, key=None, timeout=60):
+    env = dict(os.environ, ARCADE_API_KEY=key or gatehouse.api_key, ARCADE_BASE_URL=gatehouse.base)
+    return subprocess.run([GATEHOUSE_BIN, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def read_url(process):
+    """Reads the program's stdout until the authorize URL shows up."""
+    for _ in range(20):
+        line = process.stdout.readline()
+        if not line:
+            break
+        if "/o/authorize/" in line:
+            return line.strip()
+    raise AssertionError("the program printed no authorize URL")
+
+
+def test_health_and_a_bad_key(gatehouse):
+    ok = cli(gatehouse, "health")
+    assert ok.returncode == 0 and ok.stdout.strip() == "healthy"
+    bad = cli(gatehouse, "providers", "list", key="arc_wrong")
+    assert bad.returncode == 1
+    assert "401" in bad.stderr and "invalid API key" in bad.stderr
+
+
+def test_token_asks_for_authorization_then_prints_a_working_token(gatehouse, dot, user_id):
+    first = cli(gatehouse, "token", "--user", user_id, "--provider", "dot", "--scope", "read")
+    assert first.returncode == 3
+    assert first.stdout == ""
+    url = first.stderr.split("open ", 1)[1].strip()
+    consent(url, "alice")
+    second = cli(gatehouse, "token", "--user", user_id, "--provider", "dot", "--scope", "read")
+    assert second.returncode == 0, second.stderr
+    token = second.stdout.strip()
+    me = requests.get(f"{dot.base}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert me.status_code == 200 and me.json()["username"] == "alice"
+
+
+def test_auth_start_waits_for_the_user(gatehouse, dot, user_id):
+    env = dict(os.environ, ARCADE_API_KEY=gatehouse.api_key, ARCADE_BASE_URL=gatehouse.base)
+    process = subprocess.Popen(
+        [GATEHOUSE_BIN, "auth", "start", "--user", user_id, "--provider", "dot", "--scope", "read", "--scope", "write", "--wait"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = read_url(process)
+        consent(url, "bob")
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "status: completed" in out
+    assert "token:" not in out, "the token is shown only with --show-token"
+
+
+def test_connections_and_providers_commands(gatehouse, dot, user_id, tmp_path):
+    r = gatehouse.client().auth.start(user_id=user_id, provider="dot", scopes=["read"])
+    consent(r.url, "alice")
+    gatehouse.client().auth.wait_for_completion(r)
+
+    listed = cli(gatehouse, "connections", "list", "--user", user_id, "--json")
+    assert listed.returncode == 0, listed.stderr
+    [connection] = json.loads(listed.stdout)
+    assert connection["user_id"] == user_id and connection["provider_id"] == "dot"
+    table = cli(gatehouse, "connections", "list", "--user", user_id)
+    assert table.stdout.splitlines()[0].split() == ["ID", "USER", "PROVIDER", "STATUS", "SCOPES"]
+    assert connection["id"] in table.stdout
+    deleted = cli(gatehouse, "connections", "delete", connection["id"])
+    assert deleted.returncode == 0
+    assert json.loads(cli(gatehouse, "connections", "list", "--user", user_id, "--json").stdout) == []
+    assert cli(gatehouse, "connections", "delete", connection["id"]).returncode == 4
+
+    assert "dot" in cli(gatehouse, "providers", "list").stdout
+    assert json.loads(cli(gatehouse, "providers", "get", "dot").stdout)["id"] == "dot"
+    definition = tmp_path / "extra.yaml"
+    definition.write_text(
+        "id: extra-cli\nprovider_id: google\nclient_id: abc.apps.googleusercontent.com\nclient_secret: a-secret-value\n")
+    added = cli(gatehouse, "providers", "add", "-f", str(definition))
+    assert added.returncode == 0, added.stderr
+    assert f"{gatehouse.base}/v1/oauth/extra-cli/callback" in added.stdout
+    assert cli(gatehouse, "providers", "remove", "extra-cli").returncode == 0
+    assert cli(gatehouse, "providers", "get", "extra-cli").returncode == 4
+    catalog = json.loads(cli(gatehouse, "providers", "catalog", "--json", "--public-url", gatehouse.base).stdout)
+    assert len(catalog) >= 25
+    assert {"id": "slack", "redirect_uri": f"{gatehouse.base}/v1/oauth/slack/callback"}.items() <= next(
+        c for c in catalog if c["id"] == "slack").items()
+
+
+def test_the_gmail_example_lists_messages(gatehouse, dot, user_id):
+    if not Path(EXAMPLE_BIN).exists():
+        pytest.fail(f"example binary missing at {EXAMPLE_BIN}")
+    env = dict(
+        os.environ, ARCADE_API_KEY=gatehouse.api_key, ARCADE_BASE_URL=gatehouse.base, GMAIL_API_BASE=dot.base,
+        GATEHOUSE_PROVIDER="dot")
+    process = subprocess.Popen([EXAMPLE_BIN, user_id], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = read_url(process)
+        assert GMAIL_SCOPE.replace(":", "%3A").replace("/", "%2F") in url
+        consent(url, "alice")
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert out.split()[-3:] == ["alice-m1", "alice-m2", "alice-m3"]
+    # A second run needs no consent.
+    again = subprocess.run([EXAMPLE_BIN, user_id], env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and again.stdout.split() == ["alice-m1", "alice-m2", "alice-m3"]

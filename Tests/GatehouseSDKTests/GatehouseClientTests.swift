@@ -1,0 +1,150 @@
+import Foundation
+import Gatehouse
+import Testing
+
+@Suite struct GatehouseClientTests {
+    static let completed =
+        #"{"id":"ac_1","status":"completed","scopes":["s"],"provider_id":"google","user_id":"alice","context":{"token":"tok","user_info":{"sub":"1"}}}"#
+    static let pending = #"{"id":"ac_1","status":"pending","url":"https://p/authorize"}"#
+
+    @Test func startSendsArcadesBodyAndTheKey() async throws {
+        let server = ScriptedServer()
+        server.script("/v1/auth/authorize", .init(body: Self.completed))
+        try await server.run { client in
+            let auth = try await client.auth.start(userID: "alice", provider: "google", scopes: ["s"])
+            #expect(auth.status == .completed && auth.context?.token == "tok" && auth.context?.userInfo?["sub"] == .string("1"))
+        }
+        let request = try #require(server.recorded.first)
+        #expect(request.method == "POST" && request.uri == "/v1/auth/authorize")
+        #expect(request.authorization == "Bearer arc_test")
+        let body = try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? NSDictionary
+        #expect(
+            body == [
+                "auth_requirement": ["provider_id": "google", "provider_type": "oauth2", "oauth2": ["scopes": ["s"]]],
+                "user_id": "alice",
+            ])
+    }
+
+    @Test func unknownStatusesAreKept() throws {
+        let decoded = try JSONDecoder().decode(AuthorizationResponse.self, from: Data(#"{"id":"x","status":"paused"}"#.utf8))
+        #expect(decoded.status == .unknown("paused"))
+        #expect(String(decoding: try JSONEncoder().encode(decoded), as: UTF8.self).contains(#""status":"paused""#))
+    }
+
+    @Test func retriesServerErrorsAndHonoursRetryAfter() async throws {
+        let server = ScriptedServer()
+        server.script(
+            "/v1/health", .init(status: .serviceUnavailable, body: "{}"),
+            .init(status: .tooManyRequests, body: "{}", headers: [.retryAfter: "0"]), .init(body: #"{"healthy":true}"#))
+        try await server.run { client in
+            let health = try await client.health()
+            #expect(health.healthy)
+        }
+        #expect(server.recorded.count == 3)
+    }
+
+    @Test func givesUpAfterMaxRetriesWithAServerError() async throws {
+        let server = ScriptedServer()
+        server.script("/v1/health", .init(status: .internalServerError, body: #"{"name":"internal_error","message":"boom"}"#))
+        try await server.run { client in
+            await #expect(throws: GatehouseAPIError(status: 500, name: "internal_error", message: "boom")) {
+                try await client.health()
+            }
+        }
+        #expect(server.recorded.count == 3)
+    }
+
+    @Test(arguments: [
+        (400, GatehouseAPIError.Kind.badRequest), (401, .authentication), (403, .permissionDenied), (404, .notFound),
+        (409, .conflict),
+    ])
+    func clientErrorsAreTypedAndNotRetried(status: Int, kind: GatehouseAPIError.Kind) async throws {
+        let server = ScriptedServer()
+        server.script(
+            "/v1/auth/status",
+            .init(status: .init(code: status), body: #"{"name":"x","message":"server says no","msg":"server says no"}"#))
+        try await server.run { client in
+            await #expect {
+                try await client.auth.status(id: "ac_1")
+            } throws: { error in
+                let error = error as? GatehouseAPIError
+                return error?.kind == kind && error?.message == "server says no" && error?.status == status
+            }
+        }
+        #expect(server.recorded.count == 1)
+    }
+
+    @Test func waitForCompletionLongPollsAndStopsOnFailure() async throws {
+        let server = ScriptedServer()
+        server.script("/v1/auth/status", .init(body: Self.pending), .init(body: Self.completed))
+        try await server.run { client in
+            let done = try await client.auth.waitForCompletion(AuthorizationResponse(id: "ac_1", status: .pending))
+            #expect(done.context?.token == "tok")
+        }
+        #expect(server.recorded.map(\.uri) == ["/v1/auth/status?id=ac_1&wait=45", "/v1/auth/status?id=ac_1&wait=45"])
+
+        let failing = ScriptedServer()
+        failing.script("/v1/auth/status", .init(body: #"{"id":"ac_2","status":"failed"}"#))
+        try await failing.run { client in
+            await #expect {
+                try await client.auth.waitForCompletion(id: "ac_2")
+            } throws: { error in
+                if case .authorizationFailed(let response)? = error as? GatehouseClientError { return response.id == "ac_2" }
+                return false
+            }
+        }
+        #expect(failing.recorded.count == 1)
+    }
+
+    @Test func waitForCompletionReturnsACompletedResponseWithoutCalling() async throws {
+        let server = ScriptedServer()
+        try await server.run { client in
+            let done = AuthorizationResponse(id: "ac_1", status: .completed, context: .init(token: "t"))
+            let result = try await client.auth.waitForCompletion(done)
+            #expect(result == done)
+        }
+        #expect(server.recorded.isEmpty)
+    }
+
+    @Test func connectionsArePagedLazily() async throws {
+        let server = ScriptedServer()
+        func item(_ n: Int) -> String {
+            #"{"id":"uc_\#(n)","connection_id":"uc_\#(n)","connection_status":"active","provider_id":"p","provider_type":"oauth2","scopes":[],"user_id":"u\#(n)"}"#
+        }
+        server.script(
+            "/v1/admin/user_connections",
+            .init(body: #"{"items":[\#(item(1)),\#(item(2))],"limit":2,"offset":0,"page_count":2,"total_count":3}"#),
+            .init(body: #"{"items":[\#(item(3))],"limit":2,"offset":2,"page_count":1,"total_count":3}"#))
+        try await server.run { client in
+            var ids: [String] = []
+            for try await connection in client.admin.userConnections.all(userID: "u", pageSize: 2) { ids.append(connection.id) }
+            #expect(ids == ["uc_1", "uc_2", "uc_3"])
+        }
+        #expect(
+            server.recorded.map(\.uri) == [
+                "/v1/admin/user_connections?limit=2&offset=0&user_id=u", "/v1/admin/user_connections?limit=2&offset=2&user_id=u",
+            ])
+    }
+
+    @Test func missingKeyAndBadURLAreClientErrors() {
+        #expect(throws: GatehouseClientError.missingAPIKey) { try GatehouseClient(environment: [:]) }
+        #expect(throws: GatehouseClientError.invalidBaseURL("ftp://x")) {
+            try GatehouseClient(apiKey: "k", baseURL: "ftp://x", environment: [:])
+        }
+        #expect(throws: Never.self) {
+            try GatehouseClient(environment: ["ARCADE_API_KEY": "k", "ARCADE_BASE_URL": "http://h:1"])
+        }
+    }
+
+    @Test func connectionFailuresBecomeAClientError() async throws {
+        let client = try GatehouseClient(
+            apiKey: "k", baseURL: "http://127.0.0.1:1",
+            configuration: .init(maxRetries: 1, initialBackoff: .milliseconds(1)), environment: [:])
+        await #expect {
+            try await client.health()
+        } throws: { error in
+            if case .connection? = error as? GatehouseClientError { return true }
+            return false
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Gatehouse
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+
+/// A live in-process HTTP server whose answers a test scripts, recording every request.
+final class ScriptedServer: Sendable {
+    struct Recorded: Sendable {
+        let method: String
+        let uri: String
+        let authorization: String?
+        let body: String
+    }
+
+    struct Answer: Sendable {
+        var status: HTTPResponse.Status = .ok
+        var body: String
+        var headers: HTTPFields = [:]
+    }
+
+    private let state = Mutex<(recorded: [Recorded], answers: [String: [Answer]])>(([], [:]))
+
+    var recorded: [Recorded] { state.withLock { $0.recorded } }
+
+    /// Queues answers for a path; the last one repeats.
+    func script(_ path: String, _ answers: Answer...) {
+        state.withLock { $0.answers[path] = answers }
+    }
+
+    func run(_ body: @escaping @Sendable (GatehouseClient) async throws -> Void) async throws {
+        let router = Router()
+        router.on("**", method: .get) { request, context in try await self.answer(request, context) }
+        router.on("**", method: .post) { request, context in try await self.answer(request, context) }
+        router.on("**", method: .delete) { request, context in try await self.answer(request, context) }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try require_port(client.port)
+            let gatehouse = try GatehouseClient(
+                apiKey: "arc_test", baseURL: "http://127.0.0.1:\(port)/",
+                configuration: .init(
+                    timeout: .seconds(10), maxRetries: 2, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)),
+                environment: [:])
+            try await body(gatehouse)
+        }
+    }
+
+    private func answer(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 1 << 20)
+        let path = request.uri.path
+        let answer: Answer = state.withLock { state in
+            state.recorded.append(
+                Recorded(
+                    method: request.method.rawValue, uri: request.uri.string, authorization: request.headers[.authorization],
+                    body: String(buffer: body)))
+            guard var queue = state.answers[path], !queue.isEmpty else {
+                return Answer(status: .notFound, body: #"{"name":"not_found","message":"no script"}"#)
+            }
+            let next = queue.count > 1 ? queue.removeFirst() : queue[0]
+            state.answers[path] = queue
+            return next
+        }
+        var headers = answer.headers
+        headers[.contentType] = "application/json"
+        return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+}
+
+func require_port(_ port: Int?) throws -> Int {
+    guard let port else { throw URLError(.badURL) }
+    return port
+}

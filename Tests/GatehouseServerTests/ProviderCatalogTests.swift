@@ -1,0 +1,143 @@
+import Foundation
+import GatehouseCore
+import GatehouseServer
+import GatehouseWire
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Testing
+
+/// Every built-in template, run through the whole flow against a stand-in that answers with that
+/// provider's documented response shapes (Fixtures/providers/<id>.json, doc URLs inside).
+@Suite struct ProviderCatalogTests {
+    static let fixtures = (try? ProviderFixture.all()) ?? []
+    static let clientID = "test-client-id"
+    static let clientSecret = "test-client-secret-0123456789"
+
+    @Test func everyBuiltInHasAFixtureAndValidTemplates() throws {
+        let catalog = BuiltInProviders.catalog
+        #expect(catalog.entries.count >= 25)
+        #expect(Set(Self.fixtures.map(\.providerID)) == Set(catalog.entries.keys))
+        for entry in catalog.entries.values {
+            #expect(entry.docsURL?.hasPrefix("https://") == true, "\(entry.id)")
+        }
+    }
+
+    @Test(arguments: fixtures)
+    func theWholeFlow(fixture: ProviderFixture) async throws {
+        let expect = fixture.expect
+        let clock = Mutex(
+            Date(timeIntervalSince1970: fixture.introspectionResponse?.objectValue?["iat"]?.doubleValue ?? 1_700_000_000))
+        let transport = FixtureTransport(fixture: fixture)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-cat-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let built = try await buildApplication(
+            configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), transport: transport,
+            now: { clock.withLock { $0 } })
+        let key = try #require(built.newAPIKey)
+        try await built.app.test(.router) { client in
+            func call(_ method: HTTPRequest.Method, _ uri: String, _ json: String? = nil) async throws -> JSONValue {
+                var headers: HTTPFields = [.authorization: key]
+                if json != nil { headers[.contentType] = "application/json" }
+                let response = try await client.execute(
+                    uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+                #expect(response.status == .ok, "\(method) \(uri): \(String(buffer: response.body))")
+                return try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
+            }
+            let tenant = fixture.tenant.map { #","tenant":"\#($0)""# } ?? ""
+            let created = try await call(
+                .post, "/v1/admin/auth_providers",
+                #"{"id":"\#(fixture.providerID)","provider_id":"\#(fixture.providerID)","client_id":"\#(Self.clientID)","client_secret":"\#(Self.clientSecret)"\#(tenant)}"#
+            )
+            let oauth2 = created.objectValue?["oauth2"]?.objectValue
+            transport.setEndpoints(
+                .init(
+                    userInfo: oauth2?["user_info_request"]?.objectValue?["endpoint"]?.stringValue,
+                    introspection: oauth2?["token_introspection_request"]?.objectValue?["endpoint"]?.stringValue))
+
+            // The authorize URL.
+            let requested = expect["requested_scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let scopes = try String(decoding: JSONEncoder().encode(requested), as: UTF8.self)
+            let authorize =
+                #"{"auth_requirement":{"provider_id":"\#(fixture.providerID)","oauth2":{"scopes":\#(scopes)}},"user_id":"u"}"#
+            let pending = try await call(.post, "/v1/auth/authorize", authorize)
+            #expect(pending.objectValue?["status"] == .string("pending"))
+            let url = try #require(pending.objectValue?["url"]?.stringValue)
+            let query = FormEncoding.decode(String(url.split(separator: "?", maxSplits: 1).last ?? ""))
+            for (name, value) in expect["authorize_params"]?.objectValue ?? [:] {
+                #expect(query[name] == value.stringValue, "authorize param \(name) in \(url)")
+            }
+            #expect(query["client_id"] == Self.clientID)
+            #expect(query["redirect_uri"]?.hasSuffix("/v1/oauth/\(fixture.providerID)/callback") == true)
+            let state = try #require(query["state"])
+            let pkce = expect["pkce"] == .bool(true)
+            #expect((query["code_challenge"] != nil) == pkce)
+
+            // The callback and the code exchange.
+            let page = try await client.execute(
+                uri: "/v1/oauth/\(fixture.providerID)/callback?code=fixture-code&state=\(FormEncoding.escape(state))",
+                method: .get)
+            #expect(page.status == .ok, "\(String(buffer: page.body))")
+            let exchange = try #require(
+                transport.requests.first { FixtureTransport.params(of: $0)["grant_type"] == "authorization_code" })
+            let sent = FixtureTransport.params(of: exchange)
+            #expect(sent["code"] == "fixture-code")
+            #expect((sent["code_verifier"] != nil) == pkce)
+            let basic = "Basic " + Data("\(Self.clientID):\(Self.clientSecret)".utf8).base64EncodedString()
+            switch expect["token_client_auth"]?.stringValue {
+            case "basic", "basic+json":
+                #expect(exchange.header("Authorization") == basic && sent["client_secret"] == nil)
+                if expect["token_client_auth"] == .string("basic+json") {
+                    #expect(exchange.header("Content-Type") == "application/json")
+                }
+            case "post", "post+json":
+                #expect(exchange.header("Authorization") == nil)
+                #expect(sent["client_id"] == Self.clientID && sent["client_secret"] == Self.clientSecret)
+                if expect["token_client_auth"] == .string("post+json") {
+                    #expect(exchange.header("Content-Type") == "application/json")
+                }
+            case "none":
+                #expect(exchange.header("Authorization") == nil && sent["client_secret"] == nil)
+            case let other:
+                Issue.record("fixture has an unknown token_client_auth \(String(describing: other))")
+            }
+
+            // What the app gets.
+            let done = try await call(.post, "/v1/auth/authorize", authorize)
+            #expect(done.objectValue?["status"] == .string("completed"))
+            let context = done.objectValue?["context"]?.objectValue
+            #expect(context?["token"] == expect["access_token"])
+            let granted = Set(done.objectValue?["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            #expect(granted == Set(expect["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []))
+            if let info = expect["user_info"] { #expect(context?["user_info"] == info) }
+
+            // Expiry and refresh: fresh before half the lifetime, refreshed after expiry.
+            guard fixture.refreshResponse != nil, expect["refresh_token"] != nil else { return }
+            let lifetime =
+                expect["expires_in"]?.doubleValue ?? (expect["expires_at_unix"]?.doubleValue).map {
+                    $0 - clock.withLock { $0.timeIntervalSince1970 }
+                } ?? 3600
+            clock.withLock { $0 += lifetime / 2 - 5 }
+            #expect(
+                try await call(.post, "/v1/auth/authorize", authorize).objectValue?["context"]?.objectValue?["token"]
+                    == expect["access_token"])
+            #expect(!transport.requests.contains { FixtureTransport.params(of: $0)["grant_type"] == "refresh_token" })
+            clock.withLock { $0 += lifetime }
+            let refreshed = try await call(.post, "/v1/auth/authorize", authorize)
+            #expect(refreshed.objectValue?["context"]?.objectValue?["token"] == expect["refreshed_access_token"])
+            let refreshes = transport.requests.filter { FixtureTransport.params(of: $0)["grant_type"] == "refresh_token" }
+            #expect(refreshes.count == 1)
+            #expect(
+                refreshes.first.map { FixtureTransport.params(of: $0)["refresh_token"] } == expect["refresh_token"]?.stringValue)
+            if let rotated = expect["refreshed_refresh_token"]?.stringValue {
+                // The rotated refresh token is the one used next time.
+                clock.withLock { $0 += 10 * 365 * 24 * 3600 }
+                _ = try await call(.post, "/v1/auth/authorize", authorize)
+                let last = transport.requests.last { FixtureTransport.params(of: $0)["grant_type"] == "refresh_token" }
+                #expect(last.map { FixtureTransport.params(of: $0)["refresh_token"] } == rotated)
+            }
+        }
+    }
+}
