@@ -115,6 +115,15 @@ public protocol Store: Sendable {
     /// Frees the lease without changing the tokens, setting the status.
     func releaseRefreshLease(connectionID: String, owner: String, status: Connection.Status) async throws
 
+    // MARK: tool secrets
+
+    /// Every tool secret, by key.
+    func secrets() async throws -> [SecretRecord]
+    /// Inserts or replaces the secret with this key; returns the stored row.
+    func upsertSecret(_ record: SecretRecord) async throws -> SecretRecord
+    /// Removes a secret by id; returns whether it existed.
+    func deleteSecret(id: String) async throws -> Bool
+
     // MARK: api keys and settings
 
     /// Adds an API key by its SHA-256 hash.
@@ -151,4 +160,35 @@ public struct APIKeyRecord: Sendable, Equatable {
 
     /// The public id of a key: the first 12 hex digits of its hash.
     public var id: String { String(hash.prefix(12)) }
+}
+
+/// A stored tool secret: the value only encrypted (AAD `secret:<key>`).
+public struct SecretRecord: Sendable, Equatable {
+    /// The record id (`sec_...`).
+    public var id: String
+    /// The secret's key.
+    public var key: String
+    /// The value, encrypted.
+    public var sealedValue: [UInt8]
+    /// A description.
+    public var description: String?
+    /// The value's last characters, for the API's hint.
+    public var hint: String?
+    /// Creation time.
+    public var createdAt: Date
+    /// Time of the last change.
+    public var updatedAt: Date
+
+    /// Creates a record.
+    public init(
+        id: String, key: String, sealedValue: [UInt8], description: String?, hint: String?, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.key = key
+        self.sealedValue = sealedValue
+        self.description = description
+        self.hint = hint
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 }

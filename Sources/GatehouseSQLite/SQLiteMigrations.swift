@@ -29,6 +29,13 @@ enum SQLiteMigrations {
             "CREATE INDEX connections_provider ON connections(provider_id, user_id)",
             "CREATE TABLE api_keys (hash TEXT PRIMARY KEY, name TEXT NOT NULL, created_at REAL NOT NULL)",
             "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        ]
+        ],
+        [
+            """
+            CREATE TABLE secrets (
+                id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, sealed_value BLOB NOT NULL, description TEXT,
+                hint TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL)
+            """
+        ],
     ]
 }

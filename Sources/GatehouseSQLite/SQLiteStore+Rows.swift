@@ -48,6 +48,13 @@ extension SQLiteStore {
             version: Int(row.column("version")?.integer ?? 0))
     }
 
+    static func secret(_ row: SQLiteRow) throws -> SecretRecord {
+        SecretRecord(
+            id: try text(row, "id"), key: try text(row, "key"), sealedValue: bytes(row, "sealed_value") ?? [],
+            description: row.column("description")?.string, hint: row.column("hint")?.string,
+            createdAt: date(row, "created_at"), updatedAt: date(row, "updated_at"))
+    }
+
     static func text(_ row: SQLiteRow, _ name: String) throws -> String {
         guard let value = row.column(name)?.string else {
             throw GatehouseError(.internalError, "stored row lacks \(name)")

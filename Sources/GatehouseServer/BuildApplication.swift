@@ -82,6 +82,7 @@ public func buildApplication(
     let api = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys))
     AuthRoutes(broker: broker).register(on: api)
     AdminRoutes(broker: broker, store: store).register(on: api)
+    SecretRoutes(store: store, cipher: cipher).register(on: api)
     // Arcade's Coordinator alias, which third-party verifiers call.
     AuthRoutes(broker: broker).registerConfirmAlias(
         on: router.group("api/v1/oauth").add(middleware: APIKeyAuthenticator(keys: keys)))

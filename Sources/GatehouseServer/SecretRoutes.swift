@@ -1,0 +1,53 @@
+import Foundation
+import GatehouseCore
+import GatehouseWire
+import Hummingbird
+
+/// `/v1/admin/secrets`: tool secrets, stored encrypted, upserted by key, deleted by id.
+struct SecretRoutes {
+    let store: any Store
+    let cipher: TokenCipher
+
+    func register(on group: RouterGroup<some RequestContext>) {
+        group.get("admin/secrets") { _, _ in
+            let items = try await store.secrets().map(view)
+            return try JSONResponse.make(OffsetPage(items: items, limit: items.count, offset: 0, totalCount: items.count))
+        }
+        group.post("admin/secrets/:secret") { request, context in
+            let key = try context.parameters.require("secret")
+            guard !key.isEmpty, key.count <= 256,
+                key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+            else {
+                throw GatehouseError.invalid("the secret key must be 1-256 letters, digits, '-', '_' or '.'")
+            }
+            let body = try await RequestDecoding.decode(SecretUpsertRequest.self, from: request)
+            guard !body.value.isEmpty, body.value.count <= 1000 else {
+                throw GatehouseError.invalid("value must be 1-1000 characters")
+            }
+            if let description = body.description, description.count > 1000 {
+                throw GatehouseError.invalid("description must be at most 1000 characters")
+            }
+            let now = Date()
+            let stored = try await store.upsertSecret(
+                SecretRecord(
+                    id: SecureRandom.identifier(prefix: "sec_"), key: key,
+                    sealedValue: try cipher.seal(Array(body.value.utf8), context: "secret:\(key)"), description: body.description,
+                    hint: ProviderRegistry.hint(for: body.value), createdAt: now, updatedAt: now))
+            return try JSONResponse.make(view(stored))
+        }
+        // Arcade upserts by key and deletes by id on the same path; one parameter name serves both.
+        group.delete("admin/secrets/:secret") { _, context in
+            let id = try context.parameters.require("secret")
+            guard try await store.deleteSecret(id: id) else { throw GatehouseError.notFound("secret '\(id)' not found") }
+            return Response(status: .noContent)
+        }
+    }
+
+    func view(_ record: SecretRecord) -> StoredSecretResponse {
+        let formatter = ISO8601DateFormatter()
+        return StoredSecretResponse(
+            id: record.id, key: record.key, description: record.description, hint: record.hint,
+            createdAt: formatter.string(from: record.createdAt), updatedAt: formatter.string(from: record.updatedAt),
+            lastAccessedAt: nil)
+    }
+}
