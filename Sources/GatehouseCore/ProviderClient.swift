@@ -11,7 +11,7 @@ public protocol ProviderClient: Sendable {
     /// Exchanges an authorization code for tokens.
     func exchange(provider: Provider, code: String, redirectURI: String, codeVerifier: String?) async throws -> TokenSet
     /// Uses a refresh token; keeps the old refresh token when the answer has none.
-    func refresh(provider: Provider, tokens: TokenSet) async throws -> TokenSet
+    func refresh(provider: Provider, tokens: TokenSet, redirectURI: String) async throws -> TokenSet
     /// Fetches user info when the template has a request for it and the trigger applies.
     func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]?
 }

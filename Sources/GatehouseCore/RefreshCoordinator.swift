@@ -94,7 +94,8 @@ public actor RefreshCoordinator {
             return held
         }
         do {
-            let refreshed = try await client.refresh(provider: provider, tokens: tokens)
+            let refreshed = try await client.refresh(
+                provider: provider, tokens: tokens, redirectURI: settings.redirectURI(providerID: provider.id))
             var info = held.userInfo
             if let fetched = try? await client.userInfo(provider: provider, tokens: refreshed, onRefresh: true) {
                 info = fetched

@@ -56,14 +56,17 @@ public struct TemplateProviderClient: ProviderClient {
     }
 
     /// Refreshes at the refresh endpoint.
-    public func refresh(provider: Provider, tokens: TokenSet) async throws -> TokenSet {
+    public func refresh(provider: Provider, tokens: TokenSet, redirectURI: String) async throws -> TokenSet {
         guard let request = provider.oauth2.refreshRequest, request.endpoint != nil else {
             throw ProviderCallError(.invalidGrant, "provider '\(provider.id)' has no refresh_request")
         }
         guard let refreshToken = tokens.refreshToken else {
             throw ProviderCallError(.invalidGrant, "the provider issued no refresh token")
         }
-        let renderer = renderer(provider, redirectURI: "", extra: ["refresh_token": refreshToken])
+        // Some providers want the redirect URI (GitLab) or the scopes (Microsoft) again.
+        let renderer = renderer(
+            provider, redirectURI: redirectURI,
+            extra: ["refresh_token": refreshToken, "scopes": (tokens.scopes ?? []).joined(separator: provider.scopeDelimiter)])
         let auto = ["grant_type": "refresh_token", "refresh_token": refreshToken]
         let response = try await call(request, provider: provider, renderer: renderer, autoParams: auto, accessToken: nil)
         return try await tokenSet(from: response, provider: provider, previous: tokens)
@@ -135,6 +138,8 @@ public struct TemplateProviderClient: ProviderClient {
         var body: [UInt8]?
         if method == "GET" {
             if !params.isEmpty { url += (url.contains("?") ? "&" : "?") + FormEncoding.encode(params) }
+        } else if params.isEmpty {
+            // A POST with no arguments goes without a body (Dropbox's RPC endpoints reject `{}`).
         } else if config.requestContentType == "application/json" {
             headers.append(("Content-Type", "application/json"))
             body = Array(try JSONEncoder.sorted.encode(params))

@@ -48,7 +48,7 @@ final class CountingProviderClient: ProviderClient {
         throw ProviderCallError(.rejected, "not used")
     }
 
-    func refresh(provider: Provider, tokens: TokenSet) async throws -> TokenSet {
+    func refresh(provider: Provider, tokens: TokenSet, redirectURI: String) async throws -> TokenSet {
         let (count, failure) = state.withLock { state -> (Int, ProviderCallError?) in
             state.refreshes += 1
             return (state.refreshes, state.failure)

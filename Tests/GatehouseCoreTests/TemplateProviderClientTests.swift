@@ -93,14 +93,14 @@ import Testing
         transport.answer(
             "https://hooli.test/token", status: 400, json: #"{"error":"invalid_grant","error_description":"revoked"}"#)
         await #expect {
-            try await client.refresh(provider: provider, tokens: tokens)
+            try await client.refresh(provider: provider, tokens: tokens, redirectURI: "http://gh/cb")
         } throws: { ($0 as? ProviderCallError)?.kind == .invalidGrant }
         transport.answer("https://hooli.test/token", status: 503, json: "busy", contentType: "text/html")
         await #expect {
-            try await client.refresh(provider: provider, tokens: tokens)
+            try await client.refresh(provider: provider, tokens: tokens, redirectURI: "http://gh/cb")
         } throws: { ($0 as? ProviderCallError)?.kind == .transient }
         await #expect {
-            try await client.refresh(provider: Self.provider(refresh: false), tokens: tokens)
+            try await client.refresh(provider: Self.provider(refresh: false), tokens: tokens, redirectURI: "http://gh/cb")
         } throws: { ($0 as? ProviderCallError)?.kind == .invalidGrant }
     }
 
@@ -108,7 +108,7 @@ import Testing
         transport.answer("https://hooli.test/token", json: #"{"access_token":"new"}"#)
         let old = TokenSet(
             accessToken: "old", refreshToken: "rt", tokenType: "Bearer", obtainedAt: now, expiresAt: now, scopes: ["a"])
-        let fresh = try await client.refresh(provider: Self.provider(), tokens: old)
+        let fresh = try await client.refresh(provider: Self.provider(), tokens: old, redirectURI: "http://gh/cb")
         #expect(fresh.accessToken == "new" && fresh.refreshToken == "rt" && fresh.scopes == ["a"])
         #expect(fresh.expiresAt == now + 3600)
         #expect(transport.requests.last?.form == ["grant_type": "refresh_token", "refresh_token": "rt"])
@@ -122,5 +122,29 @@ import Testing
         #expect(transport.requests.last?.header("Authorization") == "Bearer at")
         #expect(transport.requests.last?.method == "GET")
         #expect(try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: true) == nil)
+    }
+
+    @Test func aPostWithoutArgumentsSendsNoBody() async throws {
+        var provider = Self.provider()
+        provider.oauth2.userInfoRequest = RequestConfig(
+            endpoint: "https://hooli.test/rpc", method: "POST", authMethod: "bearer_access_token",
+            requestContentType: "application/json")
+        transport.answer("https://hooli.test/rpc", json: #"{"account_id":"dbid:1"}"#)
+        let tokens = TokenSet(accessToken: "at", refreshToken: nil, tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        #expect(
+            try await client.userInfo(provider: provider, tokens: tokens, onRefresh: false)?["account_id"] == .string("dbid:1"))
+        let request = try #require(transport.requests.last)
+        #expect(request.body == nil && request.header("Content-Type") == nil)
+    }
+
+    @Test func refreshCanUseTheRedirectURIAndScopes() async throws {
+        var provider = Self.provider()
+        provider.oauth2.refreshRequest?.params = ["redirect_uri": "{{redirect_uri}}", "scope": "{{scopes}}"]
+        transport.answer("https://hooli.test/token", json: #"{"access_token":"new","scope":"a b"}"#)
+        let old = TokenSet(
+            accessToken: "old", refreshToken: "rt", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: ["a", "b"])
+        _ = try await client.refresh(provider: provider, tokens: old, redirectURI: "http://gh/cb")
+        let form = try #require(transport.requests.last).form
+        #expect(form["redirect_uri"] == "http://gh/cb" && form["scope"] == "a b" && form["refresh_token"] == "rt")
     }
 }

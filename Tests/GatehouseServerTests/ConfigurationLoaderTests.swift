@@ -1,0 +1,75 @@
+import Foundation
+import GatehouseServer
+import Testing
+
+@Suite struct ConfigurationLoaderTests {
+    func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func problem(_ yaml: String, environment: [String: String] = [:]) throws -> String {
+        let path = try write(yaml)
+        do {
+            _ = try ConfigurationLoader.load(path: path, environment: environment, overrides: (nil, nil, nil))
+            return ""
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func readsAnEngineYamlAndExpandsVariables() throws {
+        let secretFile = try write("file-secret\n")
+        let path = try write(
+            """
+            api: { host: 0.0.0.0, port: 9100, public_url: "https://auth.example.com" }
+            auth:
+              user_verification: { verifier_url: "https://app.example.com/verify" }
+              allowed_redirect_origins: ["https://app.example.com"]
+              providers:
+                - id: google
+                  provider_id: google
+                  client_id: ${env:GOOGLE_ID}
+                  client_secret: ${file:\(secretFile)}
+            security:
+              root_keys:
+                - { id: k1, value: "${env:KEY1}" }
+                - { id: k2, value: "${env:KEY2}", default: true }
+            storage: { sqlite: { path: /tmp/x.sqlite } }
+            llm: { models: [] }
+            """)
+        let environment = ["GOOGLE_ID": "gid", "KEY1": "a", "KEY2": "b", "GATEHOUSE_PORT": "9200"]
+        let config = try ConfigurationLoader.load(path: path, environment: environment, overrides: (nil, nil, "/data"))
+        #expect(config.host == "0.0.0.0" && config.port == 9200 && config.dataDirectory == "/data")
+        #expect(config.effectivePublicURL == "https://auth.example.com")
+        #expect(config.providers.first?.clientID == "gid" && config.providers.first?.clientSecret == "file-secret")
+        #expect(config.rootKeys.map(\.id) == ["k1", "k2"] && config.rootKeys.last?.isDefault == true)
+        #expect(config.sqlitePath == "/tmp/x.sqlite" && config.verifierURL == "https://app.example.com/verify")
+        #expect(try config.verificationPolicy().skipAllowed == false)
+    }
+
+    @Test(arguments: [
+        ("api: { prot: 1 }", "api.prot"),
+        ("api: { port: 70000 }", "api.port"),
+        ("auth: { providers: [ { id: x, client_id: ${env:MISSING} } ] }", "MISSING"),
+        ("auth: { providers: [ { client_id: a } ] }", "auth.providers[0].id"),
+        ("auth: { providers: [ { id: x, client_id: a } ] }", "provider_id"),
+        ("security: { root_keys: [] }", "security.root_keys"),
+        ("storage: { postgres: { host: db } }", "storage.postgres"),
+        ("auth: { user_verification: { unsafe_skip_verification: maybe } }", "unsafe_skip_verification"),
+        ("api: [1, 2", "YAML"),
+        ("api: { public_url: \"${nope:x}\" }", "${env:NAME}"),
+    ])
+    func badConfigNamesTheKey(yaml: String, key: String) throws {
+        let message = try problem(yaml)
+        #expect(message.contains(key), "\(message)")
+    }
+
+    @Test func aBadRootKeyStopsTheStart() async throws {
+        var configuration = GatehouseConfiguration(
+            dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path)
+        configuration.rootKeys = [.init(id: "k", value: "dG9vIHNob3J0", isDefault: true)]
+        await #expect(throws: (any Error).self) { _ = try await buildApplication(configuration: configuration) }
+    }
+}
