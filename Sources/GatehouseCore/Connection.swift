@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseWire
 
 /// One user's grant for one provider: the accumulated scopes and the encrypted token set.
 public struct Connection: Sendable, Equatable {
@@ -23,7 +24,7 @@ public struct Connection: Sendable, Equatable {
     /// When the access token expires (kept in the clear for the refresh sweep).
     public var expiresAt: Date
     /// What the provider said about the user.
-    public var userInfo: [String: GatehouseWireJSON]?
+    public var userInfo: [String: JSONValue]?
     /// Where it stands.
     public var status: Connection.Status
     /// The authorization id that last granted it.
@@ -38,7 +39,7 @@ public struct Connection: Sendable, Equatable {
     /// Creates a connection.
     public init(
         id: String, userID: String, providerID: String, scopes: [String], sealedTokens: [UInt8],
-        expiresAt: Date, userInfo: [String: GatehouseWireJSON]?, status: Connection.Status,
+        expiresAt: Date, userInfo: [String: JSONValue]?, status: Connection.Status,
         authID: String, createdAt: Date, updatedAt: Date, version: Int = 1
     ) {
         self.id = id

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseWire
 
 /// One run of the authorization-code flow for (user, provider, scopes).
 public struct Flow: Sendable, Equatable {
@@ -39,7 +40,7 @@ public struct Flow: Sendable, Equatable {
     /// The token set from the code exchange, encrypted, held until verification.
     public var sealedTokens: [UInt8]?
     /// User info fetched at the callback.
-    public var userInfo: [String: GatehouseWireJSON]?
+    public var userInfo: [String: JSONValue]?
     /// Why the flow failed.
     public var failureReason: String?
     /// When it was created.
@@ -65,7 +66,7 @@ public struct Flow: Sendable, Equatable {
         authorizeScopes: [String], stateHash: String, sealedVerifier: [UInt8]?, url: String,
         nextURI: String?, status: Flow.Status = .pending, stateUsed: Bool = false,
         verificationID: String? = nil, sealedTokens: [UInt8]? = nil,
-        userInfo: [String: GatehouseWireJSON]? = nil, failureReason: String? = nil,
+        userInfo: [String: JSONValue]? = nil, failureReason: String? = nil,
         createdAt: Date, expiresAt: Date, version: Int = 1
     ) {
         self.id = id
