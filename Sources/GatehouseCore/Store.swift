@@ -95,6 +95,10 @@ public protocol Store: Sendable {
     /// Writes a changed flow if its version is still `expectedVersion`; bumps the version.
     func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow?
 
+    /// Removes ended (or long expired) flows created before `cutoff`, except the ones a
+    /// connection still names as its authorization; returns how many went.
+    func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int
+
     // MARK: connections
 
     /// The connection of a user with a provider.

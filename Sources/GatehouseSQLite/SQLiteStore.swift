@@ -184,6 +184,19 @@ public final class SQLiteStore: Store {
         ).first.map(Self.flow)
     }
 
+    /// Removes old ended flows no connection refers to.
+    public func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int {
+        let time = SQLiteData.float(cutoff.timeIntervalSince1970)
+        return try await rows(
+            """
+            DELETE FROM flows
+            WHERE created_at < ? AND (status <> 'pending' OR expires_at < ?)
+                AND id NOT IN (SELECT auth_id FROM connections)
+            RETURNING id
+            """, [time, time]
+        ).count
+    }
+
     // MARK: connections
 
     /// A user's connection with a provider.

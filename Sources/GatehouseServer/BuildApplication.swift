@@ -90,7 +90,7 @@ public func buildApplication(
     let app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
-        services: [StoreService(store: store)],
+        services: [StoreService(store: store), FlowJanitor(store: store, logger: logger, now: now)],
         logger: logger)
     return BuiltApplication(app: app, newAPIKey: newAPIKey, warnings: policy.warning.map { [$0] } ?? [])
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import GatehouseCore
@@ -81,6 +82,30 @@ import Testing
             #expect(
                 try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", until: now + 30, now: now + 32)
                     == nil)
+        }
+    }
+
+    @Test func oldEndedFlowsAreSweptUnlessAConnectionNamesThem() async throws {
+        try await withStore { store in
+            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+            let long = Date().addingTimeInterval(-30 * 24 * 3600)
+            let ended = try await store.insertFlowDeduplicated(makeFlow(user: "a", now: long), now: long)
+            var failed = ended
+            failed.status = .failed
+            _ = try await store.updateFlow(failed, expectedVersion: ended.version)
+            let expired = try await store.insertFlowDeduplicated(makeFlow(user: "b", now: long), now: long)
+            let named = try await store.insertFlowDeduplicated(makeFlow(user: "c", now: long), now: long)
+            var connection = try await storeStaleConnection(store, cipher: cipher, user: "c")
+            connection.authID = named.id
+            _ = try await store.upsertConnection(connection)
+            let recent = try await store.insertFlowDeduplicated(makeFlow(user: "d"), now: Date())
+
+            let janitor = FlowJanitor(store: store, logger: Logger(label: "test"))
+            await janitor.sweep()
+            #expect(try await store.flow(id: ended.id) == nil)
+            #expect(try await store.flow(id: expired.id) == nil)
+            #expect(try await store.flow(id: named.id) != nil)
+            #expect(try await store.flow(id: recent.id) != nil)
         }
     }
 }

@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Deletes ended flows once they are older than the retention, so the flows table does not
+/// grow by a row per authorization forever. Flows a connection still names are kept: `status`
+/// on a completed authorization id keeps working.
+public struct FlowJanitor: Service {
+    let store: any Store
+    let retention: TimeInterval
+    let interval: Duration
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// Creates a janitor; by default it keeps a week of flows and sweeps hourly.
+    public init(
+        store: any Store, retention: TimeInterval = 7 * 24 * 3600, interval: Duration = .seconds(3600), logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.retention = retention
+        self.interval = interval
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Sweeps once now, then every `interval` until shutdown.
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    await sweep()
+                    try await Task.sleep(for: interval)
+                }
+            }
+        } catch is CancellationError {
+            // Shutdown interrupted the sleep: a normal end, not a failure of the service group.
+        }
+    }
+
+    /// One sweep; failures are logged and retried at the next interval.
+    public func sweep() async {
+        do {
+            let removed = try await store.deleteEndedFlows(createdBefore: now().addingTimeInterval(-retention))
+            if removed > 0 { logger.info("removed ended flows", metadata: ["count": "\(removed)"]) }
+        } catch {
+            logger.warning("flow sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
