@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GatehouseWire
 import Logging
@@ -108,7 +107,7 @@ public struct AuthBroker: Sendable {
         let time = now()
         let flow = Flow(
             id: id, userID: userID, providerID: provider.id, requestedScopes: requested,
-            authorizeScopes: authorizeScopes, stateHash: Self.hash(state),
+            authorizeScopes: authorizeScopes, stateHash: SecretHash.hex(state),
             sealedVerifier: try verifier.map { try cipher.seal(Array($0.utf8), context: "flow:\(id)") },
             url: url, nextURI: nextURI, createdAt: time, expiresAt: time.addingTimeInterval(settings.flowTTL))
         let stored = try await store.insertFlowDeduplicated(flow, now: time)
@@ -197,7 +196,7 @@ public struct AuthBroker: Sendable {
         guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
             return .failure(status: 400, message: "This sign-in link is incomplete: it carries no state.")
         }
-        guard var flow = try await store.consumeState(hash: Self.hash(state), now: now()) else {
+        guard var flow = try await store.consumeState(hash: SecretHash.hex(state), now: now()) else {
             return .failure(status: 400, message: "This sign-in link has expired or was already used. Start again from the app.")
         }
         guard flow.providerID == providerID else {
@@ -358,10 +357,6 @@ public struct AuthBroker: Sendable {
             }
         }
         return ScopeSet.normalize(scopes)
-    }
-
-    static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Keeps provider-sent text short and printable before it reaches a page or a log.

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GatehouseCore
 import HTTPTypes
@@ -31,20 +30,16 @@ final class APIKeyService: Sendable {
 
     init(store: any Store) { self.store = store }
 
-    static func hash(_ key: String) -> String {
-        SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
     /// Makes a key, stores its hash and returns it (the only time it is seen).
     func create(name: String) async throws -> String {
         let key = "arc_" + SecureRandom.token(bytes: 32)
-        try await store.insertAPIKey(hash: Self.hash(key), name: name, createdAt: Date())
+        try await store.insertAPIKey(hash: SecretHash.hex(key), name: name, createdAt: Date())
         return key
     }
 
     func isValid(_ key: String) async throws -> Bool {
         guard key.count <= 256 else { return false }
-        let hash = Self.hash(key)
+        let hash = SecretHash.hex(key)
         let now = Date()
         if let seen = recent.withLock({ $0[hash] }), now.timeIntervalSince(seen) < cacheTTL { return true }
         guard try await store.apiKeyExists(hash: hash) else { return false }

@@ -43,7 +43,7 @@ import Testing
         }
     }
 
-    @Test func concurrentReadsOfAStaleTokenRefreshOnce() async throws {
+    @Test func concurrentReadsOfAStaleTokenNeverOverlapRefreshes() async throws {
         try await APIHarness.run { api in
             try await api.createProvider()
             api.provider.setLifetime(0)

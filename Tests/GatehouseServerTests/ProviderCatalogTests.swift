@@ -16,7 +16,7 @@ import Testing
     static let clientID = "test-client-id"
     static let clientSecret = "test-client-secret-0123456789"
 
-    @Test func everyBuiltInHasAFixtureAndValidTemplates() throws {
+    @Test func everyBuiltInHasAFixtureAndADocsLink() throws {
         let catalog = BuiltInProviders.catalog
         #expect(catalog.entries.count >= 25)
         #expect(Set(Self.fixtures.map(\.providerID)) == Set(catalog.entries.keys))
