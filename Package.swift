@@ -66,6 +66,7 @@ let package = Package(
         .executableTarget(
             name: "gatehouse",
             dependencies: [
+                "GatehouseCore",
                 "GatehouseServer",
                 "Gatehouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -45,8 +45,11 @@ public struct AuthBroker: Sendable {
     /// else a (possibly shared) flow and its URL.
     public func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationResponse {
         let userID = request.userID
-        guard !userID.isEmpty, userID.count <= 256 else {
-            throw GatehouseError.invalid("user_id must be 1-256 characters")
+        guard !userID.isEmpty, userID.utf8.count <= 256 else {
+            throw GatehouseError.invalid("user_id must be 1-256 bytes of UTF-8")
+        }
+        guard !ScopeSet.hasControlCharacter(userID) else {
+            throw GatehouseError.invalid("user_id must not contain control characters")
         }
         if let type = request.authRequirement.providerType, !type.isEmpty, type != "oauth2" {
             throw GatehouseError.invalid("auth_requirement.provider_type must be oauth2")
@@ -109,14 +112,18 @@ public struct AuthBroker: Sendable {
             id: id, userID: userID, providerID: provider.id, requestedScopes: requested,
             authorizeScopes: authorizeScopes, stateHash: SecretHash.hex(state),
             sealedVerifier: try verifier.map { try cipher.seal(Array($0.utf8), context: "flow:\(id)") },
-            url: url, nextURI: nextURI, createdAt: time, expiresAt: time.addingTimeInterval(settings.flowTTL))
+            sealedURL: try cipher.seal(Array(url.utf8), context: "flow-url:\(id)"), nextURI: nextURI, createdAt: time,
+            expiresAt: time.addingTimeInterval(settings.flowTTL))
         let stored = try await store.insertFlowDeduplicated(flow, now: time)
-        return pendingResponse(stored)
+        return try pendingResponse(stored)
     }
 
-    func pendingResponse(_ flow: Flow) -> AuthorizationResponse {
-        AuthorizationResponse(
-            id: flow.id, status: flow.status == .failed ? .failed : .pending, url: flow.url,
+    func pendingResponse(_ flow: Flow) throws -> AuthorizationResponse {
+        let url = try flow.sealedURL.map {
+            String(decoding: try cipher.open($0, context: "flow-url:\(flow.id)"), as: UTF8.self)
+        }
+        return AuthorizationResponse(
+            id: flow.id, status: flow.status == .failed ? .failed : .pending, url: url ?? (flow.url.isEmpty ? nil : flow.url),
             scopes: flow.authorizeScopes, providerID: flow.providerID, userID: flow.userID)
     }
 
@@ -159,7 +166,7 @@ public struct AuthBroker: Sendable {
                 let response = try await completedResponse(connection, provider: provider)
             else {
                 // The grant was deleted or revoked since: this authorization no longer stands.
-                var response = pendingResponse(flow)
+                var response = try pendingResponse(flow)
                 response.status = .failed
                 response.url = nil
                 return response
@@ -169,9 +176,9 @@ public struct AuthBroker: Sendable {
             return completed
         case .pending where flow.expiresAt <= now():
             flow = try await fail(flow, reason: "the authorization expired") ?? flow
-            return pendingResponse(flow)
+            return try pendingResponse(flow)
         case .pending, .failed:
-            return pendingResponse(flow)
+            return try pendingResponse(flow)
         }
     }
 
@@ -245,7 +252,7 @@ public struct AuthBroker: Sendable {
             let expected = flow.version
             flow.sealedTokens = try cipher.seal(json: tokens, context: "flow:\(flow.id)")
             flow.userInfo = userInfo
-            flow.verificationID = verificationID
+            flow.verificationHash = SecretHash.hex(verificationID)
             guard try await store.updateFlow(flow, expectedVersion: expected) != nil else {
                 return .failure(
                     status: 409, message: "This sign-in changed while it was being finished. Start again from the app.")
@@ -268,18 +275,23 @@ public struct AuthBroker: Sendable {
         guard !request.flowID.isEmpty, !request.userID.isEmpty else {
             throw GatehouseError.invalid("flow_id and user_id must not be empty")
         }
-        guard let flow = try await store.flow(verificationID: request.flowID) else {
+        guard !ScopeSet.hasControlCharacter(request.userID), !ScopeSet.hasControlCharacter(request.flowID) else {
+            throw GatehouseError.invalid("flow_id and user_id must not contain control characters")
+        }
+        guard let flow = try await store.flow(verificationHash: SecretHash.hex(request.flowID)) else {
             throw GatehouseError.notFound("flow '\(Self.printable(request.flowID))' not found")
         }
         let nextURI = "\(settings.publicURL)/v1/oauth/complete/\(FormEncoding.escape(request.flowID))"
-        if flow.status == .completed, flow.userID == request.userID {
+        // Bytes, not `String ==`: a canonically equivalent spelling is another user id.
+        let sameUser = ScopeSet.sameBytes(flow.userID, request.userID)
+        if flow.status == .completed, sameUser {
             // Idempotent for a verifier that retries.
             return ConfirmUserResponse(authID: flow.id, nextURI: nextURI)
         }
         guard flow.status == .pending, let sealed = flow.sealedTokens, flow.expiresAt > now() else {
             throw GatehouseError(.flowState, "the flow is not awaiting verification (it completed, failed or expired)")
         }
-        guard flow.userID == request.userID else {
+        guard sameUser else {
             // Someone other than the user who started the flow finished it: never attach it.
             _ = try await fail(flow, reason: "user verification failed: user mismatch")
             throw GatehouseError(
@@ -293,7 +305,7 @@ public struct AuthBroker: Sendable {
 
     /// `GET /v1/oauth/complete/{flow_id}`: where `confirm_user`'s `next_uri` leads; only reads.
     public func continuation(verificationID: String) async throws -> CallbackOutcome {
-        guard let flow = try await store.flow(verificationID: verificationID) else {
+        guard let flow = try await store.flow(verificationHash: SecretHash.hex(verificationID)) else {
             return .failure(status: 404, message: "This sign-in is unknown or has expired.")
         }
         switch flow.status {
@@ -351,9 +363,12 @@ public struct AuthBroker: Sendable {
     static func validatedScopes(_ scopes: [String]) throws -> [String] {
         guard scopes.count <= 100 else { throw GatehouseError.invalid("auth_requirement.oauth2.scopes has more than 100 scopes") }
         for scope in scopes {
-            guard !scope.isEmpty, scope.count <= 512, !scope.contains(where: { $0.isWhitespace || $0 == "," }) else {
+            guard !scope.isEmpty, scope.utf8.count <= 512, !scope.contains(where: { $0.isWhitespace || $0 == "," }) else {
                 throw GatehouseError.invalid(
-                    "auth_requirement.oauth2.scopes has an invalid scope: each must be 1-512 characters without spaces or commas")
+                    "auth_requirement.oauth2.scopes has an invalid scope: each must be 1-512 bytes without spaces or commas")
+            }
+            guard !ScopeSet.hasControlCharacter(scope) else {
+                throw GatehouseError.invalid("auth_requirement.oauth2.scopes has a scope with a control character")
             }
         }
         return ScopeSet.normalize(scopes)

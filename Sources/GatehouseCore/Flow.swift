@@ -27,7 +27,11 @@ public struct Flow: Sendable, Equatable {
     public var stateHash: String
     /// The PKCE verifier, encrypted (AAD `flow:<id>`).
     public var sealedVerifier: [UInt8]?
-    /// The provider's authorize URL for this flow.
+    /// The provider's authorize URL for this flow, encrypted (AAD `flow-url:<id>`): it carries
+    /// `state`, which must not sit in the store in clear.
+    public var sealedURL: [UInt8]?
+    /// The authorize URL in clear, only on flows stored by versions before `sealedURL`
+    /// (emptied when such a flow ends); empty for every flow made now.
     public var url: String
     /// Where to send the browser once completed.
     public var nextURI: String?
@@ -35,8 +39,9 @@ public struct Flow: Sendable, Equatable {
     public var status: Flow.Status
     /// Whether the callback has used the state.
     public var stateUsed: Bool
-    /// The id handed to the verifier after the callback (`af_...`), secret to that browser.
-    public var verificationID: String?
+    /// SHA-256 (hex) of the id handed to the verifier after the callback (`af_...`); the id
+    /// itself is known only to that browser and the app's verifier.
+    public var verificationHash: String?
     /// The token set from the code exchange, encrypted, held until verification.
     public var sealedTokens: [UInt8]?
     /// User info fetched at the callback.
@@ -63,9 +68,9 @@ public struct Flow: Sendable, Equatable {
     /// Creates a flow.
     public init(
         id: String, userID: String, providerID: String, requestedScopes: [String],
-        authorizeScopes: [String], stateHash: String, sealedVerifier: [UInt8]?, url: String,
+        authorizeScopes: [String], stateHash: String, sealedVerifier: [UInt8]?, sealedURL: [UInt8]? = nil, url: String = "",
         nextURI: String?, status: Flow.Status = .pending, stateUsed: Bool = false,
-        verificationID: String? = nil, sealedTokens: [UInt8]? = nil,
+        verificationHash: String? = nil, sealedTokens: [UInt8]? = nil,
         userInfo: [String: JSONValue]? = nil, failureReason: String? = nil,
         createdAt: Date, expiresAt: Date, version: Int = 1
     ) {
@@ -76,11 +81,12 @@ public struct Flow: Sendable, Equatable {
         self.authorizeScopes = authorizeScopes
         self.stateHash = stateHash
         self.sealedVerifier = sealedVerifier
+        self.sealedURL = sealedURL
         self.url = url
         self.nextURI = nextURI
         self.status = status
         self.stateUsed = stateUsed
-        self.verificationID = verificationID
+        self.verificationHash = verificationHash
         self.sealedTokens = sealedTokens
         self.userInfo = userInfo
         self.failureReason = failureReason

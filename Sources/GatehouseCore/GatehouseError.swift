@@ -31,6 +31,8 @@ public struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let unsupportedMediaType = Code(rawValue: "unsupported_media_type")
         /// The request body is too large.
         public static let payloadTooLarge = Code(rawValue: "payload_too_large")
+        /// The caller sent too much too fast; `retryAfter` says when to try again.
+        public static let rateLimited = Code(rawValue: "rate_limited")
         /// Something failed inside Gatehouse.
         public static let internalError = Code(rawValue: "internal_error")
     }
@@ -39,11 +41,14 @@ public struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertibl
     public var code: Code
     /// What went wrong, for a person; never holds a secret.
     public var message: String
+    /// Seconds after which a retry may succeed (`Retry-After`), for `rateLimited`.
+    public var retryAfter: Int?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, retryAfter: Int? = nil) {
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     /// The code and the message.

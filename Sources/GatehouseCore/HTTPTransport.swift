@@ -1,7 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
 
 /// An outbound HTTP request to a provider.
 public struct OutboundRequest: Sendable, Equatable {
@@ -55,43 +52,4 @@ public struct OutboundResponse: Sendable, Equatable {
 public protocol HTTPTransport: Sendable {
     /// Sends a request and reads the whole answer.
     func send(_ request: OutboundRequest) async throws -> OutboundResponse
-}
-
-/// The transport over AsyncHTTPClient.
-public struct AsyncHTTPTransport: HTTPTransport {
-    private let client: HTTPClient
-    private let timeout: TimeAmount
-    private let maxBodyBytes: Int
-
-    /// A client that fails fast when a provider refuses connections (a transient error the
-    /// refresh backoff handles), rather than retrying until the request's deadline.
-    public static let sharedClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = .seconds(5)
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
-
-    /// Creates a transport over `sharedClient` by default.
-    public init(
-        client: HTTPClient = AsyncHTTPTransport.sharedClient, timeout: Duration = .seconds(15), maxBodyBytes: Int = 1 << 20
-    ) {
-        self.client = client
-        self.timeout = .nanoseconds(
-            Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
-        self.maxBodyBytes = maxBodyBytes
-    }
-
-    /// Sends a request with the configured timeout and body limit.
-    public func send(_ request: OutboundRequest) async throws -> OutboundResponse {
-        var outbound = HTTPClientRequest(url: request.url)
-        outbound.method = HTTPMethod(rawValue: request.method)
-        for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
-        if let body = request.body { outbound.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await client.execute(outbound, timeout: timeout)
-        let body = try await response.body.collect(upTo: maxBodyBytes)
-        var headers: [String: String] = [:]
-        for header in response.headers { headers[header.name.lowercased()] = header.value }
-        return OutboundResponse(status: Int(response.status.code), headers: headers, body: Array(buffer: body))
-    }
 }

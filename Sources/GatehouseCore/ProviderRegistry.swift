@@ -175,6 +175,13 @@ public final class ProviderRegistry: Sendable {
             throw GatehouseError.invalid("oauth2.client_secret must be at most 1000 characters")
         }
         try ProviderTemplateValidator.validate(template)
+        if let base, base.clientSecret != nil, request.oauth2?.clientSecret == nil, request.clientSecret == nil,
+            let moved = Self.movedEndpoint(from: base.oauth2, to: template)
+        {
+            // Otherwise a key that may edit templates could send the stored secret to its own host.
+            throw GatehouseError.invalid(
+                "oauth2.\(moved).endpoint moves to another host: send oauth2.client_secret in the same request")
+        }
         var enabled = base?.enabled ?? true
         if let status = request.status {
             guard status == "active" || status == "inactive" else {
@@ -215,6 +222,17 @@ public final class ProviderRegistry: Sendable {
         template.userInfoRequest = fill(template.userInfoRequest)
         template.tokenIntrospectionRequest = fill(template.tokenIntrospectionRequest)
         return template
+    }
+
+    /// The first request whose endpoint host differs between two templates.
+    static func movedEndpoint(from old: OAuth2Config, to new: OAuth2Config) -> String? {
+        let before = Dictionary(uniqueKeysWithValues: ProviderTemplateValidator.requests(of: old).map { ($0.field, $0.request) })
+        for (field, request) in ProviderTemplateValidator.requests(of: new) {
+            let host = { (request: RequestConfig?) in request?.endpoint.flatMap { URLComponents(string: $0)?.host?.lowercased() }
+            }
+            if host(request) != host(before[field]) { return field }
+        }
+        return nil
     }
 
     /// Field-wise merge: what `given` sets wins; each request block is replaced whole.

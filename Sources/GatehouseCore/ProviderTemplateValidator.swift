@@ -29,6 +29,7 @@ public enum ProviderTemplateValidator {
         guard let authorize = config.authorizeRequest else {
             throw GatehouseError.invalid("\(prefix).authorize_request is required")
         }
+        try validateSecretPlacement(config, prefix: prefix)
         try validate(authorize, name: "\(prefix).authorize_request")
         guard let token = config.tokenRequest else {
             throw GatehouseError.invalid("\(prefix).token_request is required")
@@ -54,9 +55,9 @@ public enum ProviderTemplateValidator {
         else {
             throw GatehouseError.invalid("\(name).endpoint must be an absolute URL")
         }
-        // Plain HTTP only on loopback: tokens and secrets never cross a network in the clear.
-        let loopback = host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
-        guard scheme == "https" || (scheme == "http" && loopback) else {
+        // Plain HTTP only on literal loopback: tokens and secrets never cross a network in the
+        // clear (`127.attacker.example` is a name anyone can point anywhere).
+        guard scheme == "https" || (scheme == "http" && ProviderNetworkPolicy.isLiteralLoopback(host: host)) else {
             throw GatehouseError.invalid("\(name).endpoint must use https (http is allowed only on loopback)")
         }
         if let method = request.method?.uppercased(), method != "GET", method != "POST" {
@@ -78,6 +79,54 @@ public enum ProviderTemplateValidator {
                 try ResponseMap.validate(expression)
             } catch let error as GatehouseError {
                 throw GatehouseError.invalid("\(name).response_map.\(key): \(error.message)")
+            }
+        }
+    }
+
+    /// The requests of a template by their field names.
+    static func requests(of config: OAuth2Config) -> [(field: String, request: RequestConfig)] {
+        [
+            ("authorize_request", config.authorizeRequest), ("token_request", config.tokenRequest),
+            ("refresh_request", config.refreshRequest), ("user_info_request", config.userInfoRequest),
+            ("token_introspection_request", config.tokenIntrospectionRequest),
+        ].compactMap { field, request in request.map { (field, $0) } }
+    }
+
+    /// Which requests may carry each secret: the ones whose job needs it, sent to the party that
+    /// issued it. Anywhere else (the authorize URL a browser sees, a header of another call) a
+    /// template edit would hand the secret to whoever controls that place.
+    static let secretPlaces: [String: (fields: Set<String>, role: String)] = [
+        "client_secret": (
+            ["token_request", "refresh_request", "token_introspection_request"], "token, refresh and introspection"
+        ),
+        "refresh_token": (["refresh_request"], "refresh"),
+        "access_token": (["user_info_request", "token_introspection_request"], "user info and introspection"),
+    ]
+
+    static func validateSecretPlacement(_ config: OAuth2Config, prefix: String) throws {
+        let tokenHost = config.tokenRequest?.endpoint.flatMap { URLComponents(string: $0)?.host?.lowercased() }
+        for (field, request) in requests(of: config) {
+            var places: [(String, String)] = []
+            if let endpoint = request.endpoint { places.append(("endpoint", endpoint)) }
+            if let format = request.authHeaderValueFormat { places.append(("auth_header_value_format", format)) }
+            for (name, value) in request.params ?? [:] { places.append(("params.\(name)", value)) }
+            for (name, value) in request.headers ?? [:] { places.append(("headers.\(name)", value)) }
+            for (place, template) in places.sorted(by: { $0.0 < $1.0 }) {
+                for name in TemplateRenderer.placeholders(in: template) {
+                    guard let allowed = secretPlaces[name], !allowed.fields.contains(field) else { continue }
+                    throw GatehouseError.invalid(
+                        "\(prefix).\(field).\(place) may not use {{\(name)}}: it belongs only in the \(allowed.role) requests")
+                }
+            }
+            // Client authentication sends the secret too. User info may use it only at the token
+            // endpoint's own host (HubSpot's introspection doubles as user info).
+            guard let method = request.authMethod, method.hasPrefix("client_secret") else { continue }
+            let host = request.endpoint.flatMap { URLComponents(string: $0)?.host?.lowercased() }
+            let sameParty = field == "user_info_request" && host != nil && host == tokenHost
+            guard secretPlaces["client_secret"]!.fields.contains(field) || sameParty else {
+                throw GatehouseError.invalid(
+                    "\(prefix).\(field).auth_method \(method) would send the client secret outside the token, refresh and introspection requests"
+                )
             }
         }
     }

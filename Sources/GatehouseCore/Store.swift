@@ -87,8 +87,8 @@ public protocol Store: Sendable {
     func insertFlowDeduplicated(_ flow: Flow, now: Date) async throws -> Flow
     /// One flow by authorization id.
     func flow(id: String) async throws -> Flow?
-    /// One flow by the verification id handed to the verifier.
-    func flow(verificationID: String) async throws -> Flow?
+    /// One flow by the hash of the verification id handed to the verifier.
+    func flow(verificationHash: String) async throws -> Flow?
     /// Marks the state used and returns the flow, only if the state is unused and the flow is
     /// pending and not expired: the single-use check.
     func consumeState(hash: String, now: Date) async throws -> Flow?
@@ -130,14 +130,14 @@ public protocol Store: Sendable {
 
     // MARK: api keys and settings
 
-    /// Adds an API key by its SHA-256 hash.
-    func insertAPIKey(hash: String, name: String, createdAt: Date) async throws
-    /// Every API key (hash, name, creation time), oldest first.
+    /// Adds an API key (its SHA-256 hash, name, role).
+    func insertAPIKey(_ record: APIKeyRecord) async throws
+    /// Every API key (hash, name, role, creation time), oldest first.
     func apiKeys() async throws -> [APIKeyRecord]
     /// Removes the API keys whose hash starts with `hashPrefix`; returns how many.
     func deleteAPIKeys(hashPrefix: String) async throws -> Int
-    /// Whether an API key with this hash exists.
-    func apiKeyExists(hash: String) async throws -> Bool
+    /// The API key with this hash, if it exists.
+    func apiKey(hash: String) async throws -> APIKeyRecord?
     /// The number of API keys.
     func apiKeyCount() async throws -> Int
     /// A setting's value.
@@ -152,13 +152,16 @@ public struct APIKeyRecord: Sendable, Equatable {
     public var hash: String
     /// A name for people.
     public var name: String
+    /// What the key may do.
+    public var role: APIKeyRole
     /// When it was made.
     public var createdAt: Date
 
     /// Creates a record.
-    public init(hash: String, name: String, createdAt: Date) {
+    public init(hash: String, name: String, role: APIKeyRole, createdAt: Date) {
         self.hash = hash
         self.name = name
+        self.role = role
         self.createdAt = createdAt
     }
 

@@ -150,6 +150,9 @@ public struct TemplateProviderClient: ProviderClient {
         let response: OutboundResponse
         do {
             response = try await transport.send(OutboundRequest(method: method, url: url, headers: headers, body: body))
+        } catch let refusal as OutboundRefusal {
+            // The operator's network policy, not the provider, said no: retrying will not help.
+            throw ProviderCallError(.rejected, "\(Self.host(of: endpoint)): \(refusal)")
         } catch {
             throw ProviderCallError(.transient, "could not reach \(Self.host(of: endpoint)): \(Self.describe(error))")
         }

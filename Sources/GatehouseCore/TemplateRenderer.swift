@@ -38,6 +38,17 @@ public struct TemplateRenderer: Sendable {
         return output
     }
 
+    /// The placeholder names a template string uses, as `render` reads them.
+    public static func placeholders(in template: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(template)
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            names.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
+
     /// Renders every parameter, dropping those that render empty.
     public func render(params: [String: String]?) -> [String: String] {
         var rendered: [String: String] = [:]

@@ -1,6 +1,37 @@
+import GatehouseCore
+import SQLiteNIO
+
 /// The SQLite schema, as an ordered list of migrations applied once each.
 enum SQLiteMigrations {
-    static let all: [[String]] = [
+    /// One migration: statements, then an optional step in Swift, in one transaction.
+    struct Migration: Sendable {
+        let statements: [String]
+        let code: (@Sendable (SQLiteStore) async throws -> Void)?
+
+        init(_ statements: [String], code: (@Sendable (SQLiteStore) async throws -> Void)? = nil) {
+            self.statements = statements
+            self.code = code
+        }
+    }
+
+    static let all: [Migration] = statementMigrations.map { Migration($0) } + [atRest]
+
+    // Nothing usable at rest in clear: the authorize URL (it carries `state`) is sealed from
+    // now on, ended flows forget their clear URL, and verification ids are kept as hashes.
+    static let atRest = Migration(
+        [
+            "ALTER TABLE flows ADD COLUMN sealed_url BLOB",
+            "UPDATE flows SET url = '' WHERE status <> 'pending' OR state_used = 1",
+        ],
+        code: { store in
+            for row in try await store.rows("SELECT id, verification_id FROM flows WHERE verification_id IS NOT NULL") {
+                guard let id = row.column("id")?.string, let clear = row.column("verification_id")?.string else { continue }
+                _ = try await store.rows(
+                    "UPDATE flows SET verification_id = ? WHERE id = ?", [.text(SecretHash.hex(clear)), .text(id)])
+            }
+        })
+
+    private static let statementMigrations: [[String]] = [
         [
             """
             CREATE TABLE providers (
@@ -37,5 +68,8 @@ enum SQLiteMigrations {
                 hint TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL)
             """
         ],
+        // Key roles. Keys made before roles existed were all-powerful; they stay admin, and
+        // every key inserted from now on names its role.
+        ["ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'"],
     ]
 }

@@ -23,16 +23,23 @@ extension SQLiteStore {
             createdAt: date(row, "created_at"), updatedAt: date(row, "updated_at"))
     }
 
+    static func apiKey(_ row: SQLiteRow) throws -> APIKeyRecord {
+        // An unknown role reads as the least privilege.
+        APIKeyRecord(
+            hash: try text(row, "hash"), name: try text(row, "name"),
+            role: APIKeyRole(rawValue: row.column("role")?.string ?? "") ?? .app, createdAt: date(row, "created_at"))
+    }
+
     static func flow(_ row: SQLiteRow) throws -> Flow {
         Flow(
             id: try text(row, "id"), userID: try text(row, "user_id"), providerID: try text(row, "provider_id"),
             requestedScopes: try decode([String].self, row, "requested_scopes") ?? [],
             authorizeScopes: try decode([String].self, row, "authorize_scopes") ?? [],
             stateHash: try text(row, "state_hash"), sealedVerifier: bytes(row, "sealed_verifier"),
-            url: try text(row, "url"), nextURI: row.column("next_uri")?.string,
+            sealedURL: bytes(row, "sealed_url"), url: row.column("url")?.string ?? "", nextURI: row.column("next_uri")?.string,
             status: Flow.Status(rawValue: try text(row, "status")) ?? .failed,
             stateUsed: row.column("state_used")?.integer == 1,
-            verificationID: row.column("verification_id")?.string, sealedTokens: bytes(row, "sealed_tokens"),
+            verificationHash: row.column("verification_id")?.string, sealedTokens: bytes(row, "sealed_tokens"),
             userInfo: try decode([String: JSONValue].self, row, "user_info"),
             failureReason: row.column("failure_reason")?.string, createdAt: date(row, "created_at"),
             expiresAt: date(row, "expires_at"), version: Int(row.column("version")?.integer ?? 0))

@@ -33,10 +33,17 @@ public final class SQLiteStore: Store {
         _ = try await rows("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
         let applied =
             try await rows("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").first?.column("v")?.integer ?? 0
-        for (index, statements) in SQLiteMigrations.all.enumerated() where index + 1 > applied {
+        let known = SQLiteMigrations.all.count
+        guard applied <= known else {
+            throw GatehouseError(
+                .internalError,
+                "the database schema is version \(applied), newer than this Gatehouse knows (\(known)): run a newer Gatehouse")
+        }
+        for (index, migration) in SQLiteMigrations.all.enumerated() where index + 1 > applied {
             _ = try await rows("BEGIN IMMEDIATE")
             do {
-                for statement in statements { _ = try await rows(statement) }
+                for statement in migration.statements { _ = try await rows(statement) }
+                try await migration.code?(self)
                 _ = try await rows(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     [.integer(index + 1), .float(Date().timeIntervalSince1970)])
@@ -123,21 +130,21 @@ public final class SQLiteStore: Store {
             _ = try await rows(
                 """
                 UPDATE flows SET open_key = NULL, status = 'failed', failure_reason = 'the authorization expired',
-                    version = version + 1
+                    url = '', version = version + 1
                 WHERE open_key = ? AND expires_at <= ?
                 """, [.text(key), .float(now.timeIntervalSince1970)])
             _ = try await rows(
                 """
                 INSERT INTO flows (id, user_id, provider_id, requested_scopes, authorize_scopes, state_hash,
-                    sealed_verifier, url, next_uri, status, state_used, verification_id, sealed_tokens, user_info,
-                    failure_reason, open_key, created_at, expires_at, version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, NULL, NULL, NULL, ?, ?, ?, 1)
+                    sealed_verifier, sealed_url, url, next_uri, status, state_used, verification_id, sealed_tokens,
+                    user_info, failure_reason, open_key, created_at, expires_at, version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, NULL, NULL, NULL, ?, ?, ?, 1)
                 ON CONFLICT(open_key) DO NOTHING
                 """,
                 [
                     .text(flow.id), .text(flow.userID), .text(flow.providerID), .text(Self.json(flow.requestedScopes)),
                     .text(Self.json(flow.authorizeScopes)), .text(flow.stateHash), Self.blob(flow.sealedVerifier),
-                    .text(flow.url), flow.nextURI.map(SQLiteData.text) ?? .null, .text(key),
+                    Self.blob(flow.sealedURL), .text(flow.url), flow.nextURI.map(SQLiteData.text) ?? .null, .text(key),
                     .float(flow.createdAt.timeIntervalSince1970), .float(flow.expiresAt.timeIntervalSince1970),
                 ])
             if let holder = try await rows("SELECT * FROM flows WHERE open_key = ?", [.text(key)]).first {
@@ -152,16 +159,16 @@ public final class SQLiteStore: Store {
         try await rows("SELECT * FROM flows WHERE id = ?", [.text(id)]).first.map(Self.flow)
     }
 
-    /// One flow by verification id.
-    public func flow(verificationID: String) async throws -> Flow? {
-        try await rows("SELECT * FROM flows WHERE verification_id = ?", [.text(verificationID)]).first.map(Self.flow)
+    /// One flow by verification-id hash.
+    public func flow(verificationHash: String) async throws -> Flow? {
+        try await rows("SELECT * FROM flows WHERE verification_id = ?", [.text(verificationHash)]).first.map(Self.flow)
     }
 
     /// Single-use state: marks it used and returns the flow, if it was unused, pending and fresh.
     public func consumeState(hash: String, now: Date) async throws -> Flow? {
         try await rows(
             """
-            UPDATE flows SET state_used = 1, open_key = NULL, version = version + 1
+            UPDATE flows SET state_used = 1, open_key = NULL, url = '', version = version + 1
             WHERE state_hash = ? AND state_used = 0 AND status = 'pending' AND expires_at > ?
             RETURNING *
             """, [.text(hash), .float(now.timeIntervalSince1970)]
@@ -173,13 +180,14 @@ public final class SQLiteStore: Store {
         try await rows(
             """
             UPDATE flows SET status = ?, sealed_tokens = ?, user_info = ?, failure_reason = ?, verification_id = ?,
-                open_key = CASE WHEN ? = 'pending' THEN open_key ELSE NULL END, version = version + 1
+                open_key = CASE WHEN ? = 'pending' THEN open_key ELSE NULL END,
+                url = CASE WHEN ? = 'pending' THEN url ELSE '' END, version = version + 1
             WHERE id = ? AND version = ? RETURNING *
             """,
             [
                 .text(flow.status.rawValue), Self.blob(flow.sealedTokens), Self.jsonOrNull(flow.userInfo),
-                flow.failureReason.map(SQLiteData.text) ?? .null, flow.verificationID.map(SQLiteData.text) ?? .null,
-                .text(flow.status.rawValue), .text(flow.id), .integer(expectedVersion),
+                flow.failureReason.map(SQLiteData.text) ?? .null, flow.verificationHash.map(SQLiteData.text) ?? .null,
+                .text(flow.status.rawValue), .text(flow.status.rawValue), .text(flow.id), .integer(expectedVersion),
             ]
         ).first.map(Self.flow)
     }
@@ -325,18 +333,16 @@ public final class SQLiteStore: Store {
 
     // MARK: api keys and settings
 
-    /// Adds an API key hash.
-    public func insertAPIKey(hash: String, name: String, createdAt: Date) async throws {
+    /// Adds an API key.
+    public func insertAPIKey(_ record: APIKeyRecord) async throws {
         _ = try await rows(
-            "INSERT INTO api_keys (hash, name, created_at) VALUES (?, ?, ?)",
-            [.text(hash), .text(name), .float(createdAt.timeIntervalSince1970)])
+            "INSERT INTO api_keys (hash, name, role, created_at) VALUES (?, ?, ?, ?)",
+            [.text(record.hash), .text(record.name), .text(record.role.rawValue), .float(record.createdAt.timeIntervalSince1970)])
     }
 
     /// Every API key.
     public func apiKeys() async throws -> [APIKeyRecord] {
-        try await rows("SELECT hash, name, created_at FROM api_keys ORDER BY created_at").map {
-            APIKeyRecord(hash: try Self.text($0, "hash"), name: try Self.text($0, "name"), createdAt: Self.date($0, "created_at"))
-        }
+        try await rows("SELECT hash, name, role, created_at FROM api_keys ORDER BY created_at").map(Self.apiKey)
     }
 
     /// Removes keys by hash prefix.
@@ -348,9 +354,9 @@ public final class SQLiteStore: Store {
         ).count
     }
 
-    /// Whether the key hash exists.
-    public func apiKeyExists(hash: String) async throws -> Bool {
-        try await !rows("SELECT 1 FROM api_keys WHERE hash = ?", [.text(hash)]).isEmpty
+    /// The key with this hash.
+    public func apiKey(hash: String) async throws -> APIKeyRecord? {
+        try await rows("SELECT hash, name, role, created_at FROM api_keys WHERE hash = ?", [.text(hash)]).first.map(Self.apiKey)
     }
 
     /// The number of keys.

@@ -2,11 +2,15 @@ import Foundation
 import GatehouseCore
 import HTTPTypes
 import Hummingbird
-import Synchronization
 
-/// Checks `Authorization: <key>` or `Authorization: Bearer <key>` against the stored key hashes.
-struct APIKeyAuthenticator<Context: RequestContext>: RouterMiddleware {
+/// Checks `Authorization: <key>` or `Authorization: Bearer <key>` against the stored key hashes,
+/// and the key's role against the role the route group needs.
+struct APIKeyAuthenticator: RouterMiddleware {
+    typealias Context = GatehouseRequestContext
     let keys: APIKeyService
+    let limiter: KeyLimiter
+    /// The role this group needs: `.app` admits every key, `.admin` only admin keys.
+    let requiredRole: APIKeyRole
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
@@ -14,39 +18,17 @@ struct APIKeyAuthenticator<Context: RequestContext>: RouterMiddleware {
             throw GatehouseError(.unauthenticated, "missing API key: send it in the Authorization header")
         }
         if value.lowercased().hasPrefix("bearer ") { value = String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
-        guard try await keys.isValid(value) else {
+        guard let key = try await keys.authenticate(value) else {
             throw GatehouseError(.unauthenticated, "invalid API key")
         }
-        return try await next(request, context)
-    }
-}
-
-/// API keys: stored as SHA-256 hashes, shown once when made.
-final class APIKeyService: Sendable {
-    private let store: any Store
-    // Hashes seen valid recently, so the hot path does not read the store on every call.
-    private let recent = Mutex<[String: Date]>([:])
-    private let cacheTTL: TimeInterval = 10
-
-    init(store: any Store) { self.store = store }
-
-    /// Makes a key, stores its hash and returns it (the only time it is seen).
-    func create(name: String) async throws -> String {
-        let key = "arc_" + SecureRandom.token(bytes: 32)
-        try await store.insertAPIKey(hash: SecretHash.hex(key), name: name, createdAt: Date())
-        return key
-    }
-
-    func isValid(_ key: String) async throws -> Bool {
-        guard key.count <= 256 else { return false }
-        let hash = SecretHash.hex(key)
-        let now = Date()
-        if let seen = recent.withLock({ $0[hash] }), now.timeIntervalSince(seen) < cacheTTL { return true }
-        guard try await store.apiKeyExists(hash: hash) else { return false }
-        recent.withLock {
-            if $0.count > 1000 { $0.removeAll() }
-            $0[hash] = now
+        if requiredRole == .admin, key.role != .admin {
+            throw GatehouseError(
+                .forbidden, "this API key has the \(key.role.rawValue) role; /v1/admin/* needs a key with the admin role")
         }
-        return true
+        try limiter.admit(key)
+        var context = context
+        context.apiKey = key
+        context.maxUploadSize = limiter.limits.maxBodyBytes
+        return try await next(request, context)
     }
 }

@@ -4,37 +4,37 @@ import GatehouseWire
 import HTTPTypes
 import Hummingbird
 
-/// `/v1/admin/*`: providers, user connections and the verification setting.
+/// `/v1/admin/*` (registered on the admin group): providers, user connections and the verification setting.
 struct AdminRoutes {
     let broker: AuthBroker
     let store: any Store
 
     func register(on group: RouterGroup<some RequestContext>) {
         let providers = broker.providerRegistry
-        group.get("admin/auth_providers") { _, _ in
+        group.get("auth_providers") { _, _ in
             let items = try await providers.all().map(view)
             return try JSONResponse.make(OffsetPage(items: items, limit: items.count, offset: 0, totalCount: items.count))
         }
-        group.post("admin/auth_providers") { request, _ in
-            let body = try await RequestDecoding.decode(AuthProviderRequest.self, from: request)
+        group.post("auth_providers") { request, context in
+            let body = try await RequestDecoding.decode(AuthProviderRequest.self, from: request, context: context)
             guard body.id != nil else { throw GatehouseError.invalid("missing required field 'id'") }
             return try JSONResponse.make(view(try await providers.create(body, source: .api)))
         }
-        group.get("admin/auth_providers/:id") { _, context in
+        group.get("auth_providers/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let provider = try await providers.provider(id: id) else {
                 throw GatehouseError.notFound("auth provider '\(id)' not found")
             }
             return try JSONResponse.make(view(provider))
         }
-        group.patch("admin/auth_providers/:id") { request, context in
-            let body = try await RequestDecoding.decode(AuthProviderRequest.self, from: request)
+        group.patch("auth_providers/:id") { request, context in
+            let body = try await RequestDecoding.decode(AuthProviderRequest.self, from: request, context: context)
             return try JSONResponse.make(view(try await providers.patch(id: try context.parameters.require("id"), with: body)))
         }
-        group.delete("admin/auth_providers/:id") { _, context in
+        group.delete("auth_providers/:id") { _, context in
             try JSONResponse.make(view(try await providers.delete(id: try context.parameters.require("id"))))
         }
-        group.get("admin/user_connections") { request, _ in
+        group.get("user_connections") { request, _ in
             let query = request.decodedQuery
             func first(_ names: String...) -> String? {
                 names.lazy.compactMap { query[$0] }.first { !$0.isEmpty }
@@ -54,18 +54,18 @@ struct AdminRoutes {
             }
             return try JSONResponse.make(OffsetPage(items: items, limit: limit, offset: offset, totalCount: page.total))
         }
-        group.delete("admin/user_connections/:id") { _, context in
+        group.delete("user_connections/:id") { _, context in
             let id = try context.parameters.require("id")
             guard try await store.deleteConnection(id: id) else {
                 throw GatehouseError.notFound("user connection '\(id)' not found")
             }
             return Response(status: .noContent)
         }
-        group.get("admin/settings/session_verification") { _, _ in
+        group.get("settings/session_verification") { _, _ in
             try JSONResponse.make(try await broker.verificationSettings.view())
         }
-        group.put("admin/settings/session_verification") { request, _ in
-            let body = try await RequestDecoding.decode(SessionVerificationUpdate.self, from: request)
+        group.put("settings/session_verification") { request, context in
+            let body = try await RequestDecoding.decode(SessionVerificationUpdate.self, from: request, context: context)
             return try JSONResponse.make(try await broker.verificationSettings.update(body))
         }
     }

@@ -24,8 +24,7 @@ public func buildApplication(
     now: @escaping @Sendable () -> Date = Date.init
 ) async throws -> BuiltApplication<some ApplicationProtocol> {
     let policy = try configuration.verificationPolicy()
-    try FileManager.default.createDirectory(
-        atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    try DataFilePermissions.secureDirectory(configuration.dataDirectory)
 
     let cipher: TokenCipher
     if configuration.rootKeys.isEmpty {
@@ -40,7 +39,9 @@ public func buildApplication(
     let sqlitePath =
         configuration.sqlitePath
         ?? (configuration.dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
+    try DataFilePermissions.secureDatabase(sqlitePath)
     let store = try await SQLiteStore.open(path: sqlitePath, logger: logger)
+    try DataFilePermissions.secureSidecars(of: sqlitePath)
 
     var origins = configuration.allowedRedirectOrigins
     if configuration.isLoopback, !configuration.hasConfigFile {
@@ -55,8 +56,18 @@ public func buildApplication(
         publicURL: configuration.effectivePublicURL, flowTTL: configuration.flowTTL,
         refreshSkew: configuration.refreshSkew, allowedRedirectOrigins: origins,
         defaultVerification: policy.default, unsafeSkipAllowed: policy.skipAllowed)
+    var services: [any Service] = []
+    let outbound: any HTTPTransport
+    if let transport {
+        outbound = transport
+    } else {
+        let guarded = AsyncHTTPTransport(
+            policy: configuration.providerNetworkPolicy, resolver: StaticHostsResolver(configuration.staticHosts))
+        services.append(guarded)
+        outbound = guarded
+    }
     let client = TemplateProviderClient(
-        transport: transport ?? AsyncHTTPTransport(), defaultLifetime: configuration.defaultTokenLifetime, now: now)
+        transport: outbound, defaultLifetime: configuration.defaultTokenLifetime, now: now)
     let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
     for provider in configuration.providers {
         do {
@@ -69,28 +80,33 @@ public func buildApplication(
         store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher,
         settings: settings, logger: logger, now: now)
 
-    let keys = APIKeyService(store: store)
+    let keys = APIKeyService(store: store, now: now)
     var newAPIKey: String?
     if try await store.apiKeyCount() == 0 {
-        newAPIKey = try await keys.create(name: "admin")
+        newAPIKey = try await keys.create(name: "admin", role: .admin)
     }
 
-    let router = Router()
+    let limiter = KeyLimiter(limits: configuration.limits)
+    let router = Router(context: GatehouseRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.get("/v1/health") { _, _ in try JSONResponse.make(HealthResponseBody(healthy: true)) }
     BrowserRoutes(broker: broker).register(on: router)
-    let api = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys))
-    AuthRoutes(broker: broker).register(on: api)
-    AdminRoutes(broker: broker, store: store).register(on: api)
-    SecretRoutes(store: store, cipher: cipher).register(on: api)
+    // App keys reach /v1/auth/*; only admin keys reach /v1/admin/*.
+    let api = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .app))
+    AuthRoutes(broker: broker, limiter: limiter).register(on: api)
+    let admin = router.group("v1/admin").add(middleware: APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .admin))
+    AdminRoutes(broker: broker, store: store).register(on: admin)
+    SecretRoutes(store: store, cipher: cipher).register(on: admin)
     // Arcade's Coordinator alias, which third-party verifiers call.
-    AuthRoutes(broker: broker).registerConfirmAlias(
-        on: router.group("api/v1/oauth").add(middleware: APIKeyAuthenticator(keys: keys)))
+    AuthRoutes(broker: broker, limiter: limiter).registerConfirmAlias(
+        on: router.group("api/v1/oauth").add(middleware: APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .app)))
 
+    let connections = ConnectionGuard(limits: configuration.limits, logger: logger)
     let app = Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: nil)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
-        services: [StoreService(store: store), FlowJanitor(store: store, logger: logger, now: now)],
+        services: [StoreService(store: store), FlowJanitor(store: store, logger: logger, now: now)] + services,
         logger: logger)
     return BuiltApplication(app: app, newAPIKey: newAPIKey, warnings: policy.warning.map { [$0] } ?? [])
 }

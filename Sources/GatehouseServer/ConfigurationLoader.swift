@@ -22,7 +22,7 @@ public enum ConfigurationLoader {
             "token_store",
         ],
         "auth.user_verification": ["verifier_url", "unsafe_skip_verification"],
-        "security": ["root_keys"],
+        "security": ["root_keys", "allowed_provider_networks", "static_hosts"],
         "storage": ["sqlite", "in_memory", "postgres"],
     ]
 
@@ -155,6 +155,9 @@ public enum ConfigurationLoader {
                 throw Problem(description: "security.root_keys: only one key may be default")
             }
         }
+        if let security = document["security"] as? [String: Any] {
+            try applyNetworkSettings(security, to: &config)
+        }
         if let storage = document["storage"] as? [String: Any] {
             if storage["postgres"] != nil {
                 throw Problem(description: "storage.postgres is not supported by this build yet; use storage.sqlite")
@@ -162,6 +165,38 @@ public enum ConfigurationLoader {
             if let sqlite = storage["sqlite"] as? [String: Any], let path = sqlite["path"] ?? sqlite["connection_string"] {
                 config.sqlitePath = try string(path, "storage.sqlite.path")
                     .replacingOccurrences(of: "@ARCADE_HOME", with: config.dataDirectory)
+            }
+        }
+    }
+
+    /// `security.allowed_provider_networks` (CIDR blocks) and `security.static_hosts` (name to
+    /// one address or a list).
+    static func applyNetworkSettings(_ security: [String: Any], to config: inout GatehouseConfiguration) throws {
+        if let networks = security["allowed_provider_networks"] {
+            guard let list = networks as? [Any] else {
+                throw Problem(description: "security.allowed_provider_networks must be a list of CIDR blocks")
+            }
+            config.allowedProviderNetworks = try list.enumerated().map { index, entry in
+                let key = "security.allowed_provider_networks[\(index)]"
+                guard let network = IPNetwork(try string(entry, key)) else {
+                    throw Problem(description: "\(key) must be a CIDR block such as 127.0.0.0/8 or fc00::/7")
+                }
+                return network
+            }
+        }
+        if let hosts = security["static_hosts"] {
+            guard let map = hosts as? [String: Any] else {
+                throw Problem(description: "security.static_hosts must be a mapping of host name to address")
+            }
+            config.staticHosts = try map.reduce(into: [:]) { result, entry in
+                let key = "security.static_hosts.\(entry.key)"
+                let values = (entry.value as? [Any]) ?? [entry.value]
+                result[entry.key] = try values.map {
+                    guard let address = IPAddress(try string($0, key)) else {
+                        throw Problem(description: "\(key) must be an IP address (or a list of them)")
+                    }
+                    return address
+                }
             }
         }
     }

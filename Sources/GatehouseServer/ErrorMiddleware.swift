@@ -13,7 +13,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if error.code == .internalError {
                 context.logger.error("request failed", metadata: ["error": "\(error.message)"])
             }
-            return try JSONResponse.make(HTTPErrorMapping.body(for: error), status: HTTPErrorMapping.status(for: error.code))
+            var response = try JSONResponse.make(
+                HTTPErrorMapping.body(for: error), status: HTTPErrorMapping.status(for: error.code))
+            if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+            return response
         } catch let error as HTTPError {
             let code: GatehouseError.Code =
                 switch error.status {

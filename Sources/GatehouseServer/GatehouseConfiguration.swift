@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseCore
 import GatehouseWire
 
@@ -31,6 +32,15 @@ public struct GatehouseConfiguration: Sendable {
     public var refreshSkew: Double
     /// Lifetime assumed when a provider gives no expiry.
     public var defaultTokenLifetime: Double
+    /// Restricted networks (loopback, private, link-local) provider calls may reach; nil means
+    /// the default: loopback for the no-config quick start, nothing otherwise.
+    public var allowedProviderNetworks: [IPNetwork]?
+    /// Fixed name-to-address answers used before DNS (`security.static_hosts`).
+    public var staticHosts: [String: [IPAddress]]
+    /// Request sizes, timeouts, connection and per-key caps (`api.*`).
+    public var limits: RequestLimits = RequestLimits()
+    /// What the operator should know about the file (sections read but not used).
+    public var warnings: [String] = []
 
     /// One configured root key.
     public struct RootKeyEntry: Sendable, Equatable {
@@ -55,7 +65,8 @@ public struct GatehouseConfiguration: Sendable {
         dataDirectory: String = ".gatehouse", sqlitePath: String? = nil, rootKeys: [RootKeyEntry] = [],
         providers: [AuthProviderRequest] = [], verifierURL: String? = nil, unsafeSkipVerification: Bool = false,
         hasConfigFile: Bool = false, allowedRedirectOrigins: [String] = [], flowTTL: Double = 900,
-        refreshSkew: Double = 300, defaultTokenLifetime: Double = 3600
+        refreshSkew: Double = 300, defaultTokenLifetime: Double = 3600, allowedProviderNetworks: [IPNetwork]? = nil,
+        staticHosts: [String: [IPAddress]] = [:]
     ) {
         self.host = host
         self.port = port
@@ -71,11 +82,24 @@ public struct GatehouseConfiguration: Sendable {
         self.flowTTL = flowTTL
         self.refreshSkew = refreshSkew
         self.defaultTokenLifetime = defaultTokenLifetime
+        self.allowedProviderNetworks = allowedProviderNetworks
+        self.staticHosts = staticHosts
     }
 
-    /// Whether the listen address is loopback only.
+    /// Whether the listen address is loopback only (a literal loopback address or `localhost`).
     public var isLoopback: Bool {
-        host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        ProviderNetworkPolicy.isLiteralLoopback(host: host)
+    }
+
+    /// Whether browsers reach Gatehouse on loopback: the public URL's host is literal loopback.
+    public var isPublicURLLoopback: Bool {
+        guard let host = URLComponents(string: effectivePublicURL)?.host else { return false }
+        return ProviderNetworkPolicy.isLiteralLoopback(host: host)
+    }
+
+    /// The network policy for provider calls.
+    public var providerNetworkPolicy: ProviderNetworkPolicy {
+        ProviderNetworkPolicy(allowed: allowedProviderNetworks ?? (hasConfigFile ? [] : ProviderNetworkPolicy.loopback))
     }
 
     /// The effective public URL.
@@ -95,10 +119,16 @@ public struct GatehouseConfiguration: Sendable {
                 "auth.user_verification.unsafe_skip_verification is on: anyone who opens an authorization link can attach their account to the user who asked for it. Use it for development only."
             )
         }
-        if !hasConfigFile, isLoopback {
+        if !hasConfigFile, isLoopback, isPublicURLLoopback {
             return (
                 VerificationSetting(verifierURL: nil, unsafeSkip: true), true,
                 "user verification is skipped (quick start on loopback, no config file). Configure auth.user_verification.verifier_url before serving real users."
+            )
+        }
+        if !hasConfigFile {
+            // Skipping verification is safe only when nobody but this machine can finish a flow.
+            throw GatehouseError.invalid(
+                "user verification can be skipped only when both the listener (\(host)) and the public URL (\(effectivePublicURL)) are loopback: serve on 127.0.0.1 with a loopback public URL, or give a config file that sets auth.user_verification.verifier_url (your app's verifier route)"
             )
         }
         throw GatehouseError.invalid(

@@ -15,6 +15,7 @@ enum HTTPErrorMapping {
         case .payloadTooLarge: .contentTooLarge
         case .providerError: .badGateway
         case .providerUnavailable: .serviceUnavailable
+        case .rateLimited: .tooManyRequests
         default: .internalServerError
         }
     }

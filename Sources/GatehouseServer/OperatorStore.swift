@@ -21,8 +21,8 @@ public struct OperatorStore: Sendable {
     }
 
     /// Makes an API key and returns it (shown once).
-    public func createAPIKey(name: String) async throws -> String {
-        try await APIKeyService(store: store).create(name: name)
+    public func createAPIKey(name: String, role: APIKeyRole) async throws -> String {
+        try await APIKeyService(store: store).create(name: name, role: role)
     }
 
     /// Every key (never the key itself).

@@ -5,19 +5,23 @@ import Hummingbird
 
 /// Reads a JSON body: checks its media type and size, and names the field that is wrong.
 enum RequestDecoding {
-    static let maxBodyBytes = 64 * 1024
-
-    static func decode<Value: Decodable>(_ type: Value.Type, from request: Request) async throws -> Value {
+    static func decode<Value: Decodable>(_ type: Value.Type, from request: Request, context: some RequestContext)
+        async throws -> Value
+    {
+        let maxBodyBytes = context.maxUploadSize
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") || contentType.contains("+json") else {
             throw GatehouseError(.unsupportedMediaType, "the body must be application/json")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+            throw GatehouseError(.payloadTooLarge, "the body is larger than \(maxBodyBytes) bytes (api.max_request_body_size)")
         }
         var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: maxBodyBytes)
         } catch {
-            throw GatehouseError(.payloadTooLarge, "the body is larger than \(maxBodyBytes) bytes")
+            throw GatehouseError(.payloadTooLarge, "the body is larger than \(maxBodyBytes) bytes (api.max_request_body_size)")
         }
         do {
             return try JSONDecoder().decode(type, from: Data(buffer: buffer))

@@ -9,18 +9,18 @@ struct SecretRoutes {
     let cipher: TokenCipher
 
     func register(on group: RouterGroup<some RequestContext>) {
-        group.get("admin/secrets") { _, _ in
+        group.get("secrets") { _, _ in
             let items = try await store.secrets().map(view)
             return try JSONResponse.make(OffsetPage(items: items, limit: items.count, offset: 0, totalCount: items.count))
         }
-        group.post("admin/secrets/:secret") { request, context in
+        group.post("secrets/:secret") { request, context in
             let key = try context.parameters.require("secret")
             guard !key.isEmpty, key.count <= 256,
                 key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
             else {
                 throw GatehouseError.invalid("the secret key must be 1-256 letters, digits, '-', '_' or '.'")
             }
-            let body = try await RequestDecoding.decode(SecretUpsertRequest.self, from: request)
+            let body = try await RequestDecoding.decode(SecretUpsertRequest.self, from: request, context: context)
             guard !body.value.isEmpty, body.value.count <= 1000 else {
                 throw GatehouseError.invalid("value must be 1-1000 characters")
             }
@@ -36,7 +36,7 @@ struct SecretRoutes {
             return try JSONResponse.make(view(stored))
         }
         // Arcade upserts by key and deletes by id on the same path; one parameter name serves both.
-        group.delete("admin/secrets/:secret") { _, context in
+        group.delete("secrets/:secret") { _, context in
             let id = try context.parameters.require("secret")
             guard try await store.deleteSecret(id: id) else { throw GatehouseError.notFound("secret '\(id)' not found") }
             return Response(status: .noContent)

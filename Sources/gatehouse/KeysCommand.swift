@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatehouseCore
 import GatehouseServer
 
 /// `gatehouse keys`: API keys, managed on the server's own store.
@@ -41,10 +42,16 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key; it is printed once.")
         @OptionGroup var options: StoreOptions
         @Option(help: "A name for the key.") var name: String = "cli"
+        @Option(help: "app (authorize users, read status; the default) or admin (also /v1/admin/*).")
+        var role: APIKeyRole = .app
 
         func run() async throws {
-            let key = try await options.withStore { try await $0.createAPIKey(name: name) }
-            if options.json { try Output.json(["api_key": key, "name": name]) } else { Output.line(key) }
+            let key = try await options.withStore { try await $0.createAPIKey(name: name, role: role) }
+            if options.json {
+                try Output.json(["api_key": key, "name": name, "role": role.rawValue])
+            } else {
+                Output.line(key)
+            }
         }
     }
 
@@ -57,15 +64,22 @@ struct KeysCommand: AsyncParsableCommand {
             let formatter = ISO8601DateFormatter()
             if options.json {
                 return try Output.json(
-                    keys.map { ["id": $0.id, "name": $0.name, "created_at": formatter.string(from: $0.createdAt)] })
+                    keys.map {
+                        [
+                            "id": $0.id, "name": $0.name, "role": $0.role.rawValue,
+                            "created_at": formatter.string(from: $0.createdAt),
+                        ]
+                    })
             }
-            Output.table(["ID", "NAME", "CREATED"], keys.map { [$0.id, $0.name, formatter.string(from: $0.createdAt)] })
+            Output.table(
+                ["ID", "NAME", "ROLE", "CREATED"],
+                keys.map { [$0.id, $0.name, $0.role.rawValue, formatter.string(from: $0.createdAt)] })
         }
     }
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revoke an API key by id (a running server stops accepting it within 10 seconds).")
+            abstract: "Revoke an API key by id (a running server stops accepting it within a second).")
         @OptionGroup var options: StoreOptions
         @Argument(help: "The key id from `gatehouse keys list`.") var id: String
 
@@ -78,3 +92,5 @@ struct KeysCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension APIKeyRole: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatehouseCore
 import GatehouseServer
 import Hummingbird
 import Logging
@@ -42,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
             try await run(built: try await buildApplication(configuration: configuration, logger: logger), configuration, logger)
         } catch let error as ConfigurationLoader.Problem {
             throw ValidationError("cannot start: \(error)")
+        } catch let error as GatehouseError {
+            throw ValidationError("cannot start: \(error.message)")
         }
     }
 

@@ -1,0 +1,85 @@
+import Foundation
+import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#else
+    import Darwin
+#endif
+
+/// Turns a host name into addresses. The seam where the operator's static host map, and tests,
+/// stand in for DNS.
+public protocol HostResolver: Sendable {
+    /// Every address the name has, in preference order.
+    func addresses(of host: String) async throws -> [IPAddress]
+}
+
+/// The system resolver (`getaddrinfo`), run on NIO's blocking-I/O pool.
+public struct SystemResolver: HostResolver {
+    /// Creates the resolver.
+    public init() {}
+
+    /// Resolves through `getaddrinfo`.
+    public func addresses(of host: String) async throws -> [IPAddress] {
+        try await NIOThreadPool.singleton.runIfActive {
+            var hints = addrinfo()
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            var list: UnsafeMutablePointer<addrinfo>?
+            let status = getaddrinfo(host, nil, &hints, &list)
+            guard status == 0, let first = list else {
+                throw HostResolutionError(host: host, reason: String(cString: gai_strerror(status)))
+            }
+            defer { freeaddrinfo(first) }
+            var found: [IPAddress] = []
+            var cursor: UnsafeMutablePointer<addrinfo>? = first
+            while let entry = cursor {
+                if let raw = entry.pointee.ai_addr {
+                    switch Int32(raw.pointee.sa_family) {
+                    case AF_INET:
+                        var address = raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                        if let ip = IPAddress(bytes: withUnsafeBytes(of: &address) { Array($0) }) { found.append(ip) }
+                    case AF_INET6:
+                        var address = raw.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                        if let ip = IPAddress(bytes: withUnsafeBytes(of: &address) { Array($0) }) { found.append(ip) }
+                    default:
+                        break
+                    }
+                }
+                cursor = entry.pointee.ai_next
+            }
+            var seen = Set<IPAddress>()
+            return found.filter { seen.insert($0).inserted }
+        }
+    }
+}
+
+/// Fixed answers for some names (`security.static_hosts`, like `/etc/hosts`), the system
+/// resolver for the rest. The answers are still checked against the network policy.
+public struct StaticHostsResolver: HostResolver {
+    private let hosts: [String: [IPAddress]]
+    private let fallback: any HostResolver
+
+    /// Creates a resolver with fixed answers (names compared case-insensitively).
+    public init(_ hosts: [String: [IPAddress]], fallback: any HostResolver = SystemResolver()) {
+        self.hosts = Dictionary(hosts.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: +)
+        self.fallback = fallback
+    }
+
+    /// The fixed answer, or the fallback's.
+    public func addresses(of host: String) async throws -> [IPAddress] {
+        if let fixed = hosts[host.lowercased()] { return fixed }
+        return try await fallback.addresses(of: host)
+    }
+}
+
+/// A name that did not resolve.
+public struct HostResolutionError: Error, CustomStringConvertible {
+    /// The name.
+    public let host: String
+    /// The resolver's reason.
+    public let reason: String
+    /// A one-line description.
+    public var description: String { "cannot resolve \(host): \(reason)" }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GatehouseCore
+import Synchronization
+
+/// API keys: stored as SHA-256 hashes with a role, shown once when made.
+final class APIKeyService: Sendable {
+    private let store: any Store
+    private let now: @Sendable () -> Date
+    // Keys seen valid within `cacheTTL`, so the hot path does not read the store on every call.
+    // Invalidation: an entry lives at most `cacheTTL`, so a key revoked with `gatehouse keys
+    // revoke` (a separate process) stops working within that time. Bounded at `cacheLimit`.
+    private let recent = Mutex<[String: (key: AuthenticatedKey, seen: Date)]>([:])
+    static let cacheTTL: TimeInterval = 1
+    static let cacheLimit = 10_000
+
+    init(store: any Store, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.now = now
+    }
+
+    /// Makes a key, stores its hash and returns it (the only time it is seen).
+    func create(name: String, role: APIKeyRole) async throws -> String {
+        let key = "arc_" + SecureRandom.token(bytes: 32)
+        try await store.insertAPIKey(APIKeyRecord(hash: SecretHash.hex(key), name: name, role: role, createdAt: now()))
+        return key
+    }
+
+    /// The key's id and role, or nil when no such key exists (or it was revoked).
+    func authenticate(_ key: String) async throws -> AuthenticatedKey? {
+        guard key.utf8.count <= 256 else { return nil }
+        let hash = SecretHash.hex(key)
+        let time = now()
+        if let hit = recent.withLock({ $0[hash] }), time.timeIntervalSince(hit.seen) < Self.cacheTTL { return hit.key }
+        guard let record = try await store.apiKey(hash: hash) else {
+            recent.withLock { _ = $0.removeValue(forKey: hash) }
+            return nil
+        }
+        let authenticated = AuthenticatedKey(id: record.id, role: record.role)
+        recent.withLock {
+            if $0.count >= Self.cacheLimit { $0.removeAll() }
+            $0[hash] = (authenticated, time)
+        }
+        return authenticated
+    }
+}

@@ -1,0 +1,166 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#else
+    import Darwin
+#endif
+
+/// Counts open connections across the server and holds the limits each connection enforces.
+final class ConnectionGuard: Sendable {
+    let limits: RequestLimits
+    /// The effective cap: the configured one, lowered to fit the open-file limit.
+    let maxConnections: Int
+    let open = Atomic<Int>(0)
+    let logger: Logger
+
+    init(limits: RequestLimits, logger: Logger) {
+        self.limits = limits
+        self.logger = logger
+        self.maxConnections = min(limits.maxConnections, Self.connectionBudget())
+    }
+
+    /// Raises the soft open-file limit to the hard one, and returns how many connections fit
+    /// under it with room left for the database, provider calls and logs. Past the limit,
+    /// `accept` fails and the server spins; the cap refuses before that.
+    static func connectionBudget() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        let files = Int(clamping: limit.rlim_cur)
+        return max(8, files - max(64, files / 8))
+    }
+
+    /// The handler for one new connection.
+    func handler() -> ConnectionGuardHandler {
+        ConnectionGuardHandler(guard: self)
+    }
+}
+
+/// Per connection: refuses past the connection cap, and closes a connection that is too slow
+/// to send its request head or body, too slow to read its response, or idle too long between
+/// requests. A request being handled (a parked `status?wait` included) has no timer: its route
+/// bounds it.
+final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let owner: ConnectionGuard
+    private var counted = false
+    private var timer: Scheduled<Void>?
+
+    init(guard owner: ConnectionGuard) {
+        self.owner = owner
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { opened(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        opened(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closed()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            arm(context: context, after: owner.limits.readTimeout)
+        case .body:
+            break
+        case .end:
+            disarm()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head:
+            arm(context: context, after: owner.limits.writeTimeout)
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            let written = promise ?? context.eventLoop.makePromise()
+            written.futureResult.assumeIsolated().whenSuccess { [self] in
+                arm(context: context, after: owner.limits.idleTimeout)
+            }
+            context.write(data, promise: written)
+        }
+    }
+
+    private func opened(context: ChannelHandlerContext) {
+        guard !counted else { return }
+        counted = true
+        let count = owner.open.wrappingAdd(1, ordering: .relaxed).newValue
+        guard count <= owner.maxConnections else {
+            refuse(context: context)
+            return
+        }
+        arm(context: context, after: owner.limits.readTimeout)
+    }
+
+    private func closed() {
+        disarm()
+        if counted {
+            counted = false
+            owner.open.wrappingSubtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// A short, complete 503 and a close: the client learns why at once instead of waiting.
+    private func refuse(context: ChannelHandlerContext) {
+        owner.logger.warning("connection refused: open connection cap reached", metadata: ["cap": "\(owner.maxConnections)"])
+        let body = ByteBuffer(
+            string:
+                #"{"name":"server_busy","message":"Gatehouse has too many open connections (api.max_connections); retry shortly","code":503,"error":"server_busy","msg":"Gatehouse has too many open connections (api.max_connections); retry shortly"}"#
+        )
+        var head = HTTPResponse(status: .serviceUnavailable)
+        head.headerFields[.contentType] = "application/json"
+        head.headerFields[.contentLength] = String(body.readableBytes)
+        head.headerFields[.connection] = "close"
+        head.headerFields[.retryAfter] = "1"
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    private func arm(context: ChannelHandlerContext, after delay: Duration) {
+        disarm()
+        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
+            context.close(promise: nil)
+        }
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+    }
+}

@@ -1,0 +1,26 @@
+import GatehouseCore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The request context of every Gatehouse route: Hummingbird's core storage plus the API key
+/// the request was authenticated with.
+struct GatehouseRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// The caller's key, once `APIKeyAuthenticator` has accepted it.
+    var apiKey: AuthenticatedKey?
+    /// The largest request body a route reads; `RequestLimitsMiddleware` sets it from configuration.
+    var maxUploadSize: Int = RequestLimits.defaultMaxBodyBytes
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+}
+
+/// Who is calling: the key's public id (a hash prefix, never the key) and its role.
+struct AuthenticatedKey: Sendable, Equatable {
+    /// The key's public id.
+    let id: String
+    /// What it may do.
+    let role: APIKeyRole
+}
