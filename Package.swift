@@ -100,6 +100,7 @@ let package = Package(
         .testTarget(
             name: "GatehouseServerTests",
             dependencies: [
+                "GatehouseCore",
                 "GatehouseServer",
                 "Gatehouse",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

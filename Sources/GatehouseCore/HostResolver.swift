@@ -82,4 +82,10 @@ public struct HostResolutionError: Error, CustomStringConvertible {
     public let reason: String
     /// A one-line description.
     public var description: String { "cannot resolve \(host): \(reason)" }
+
+    /// Creates the error.
+    public init(host: String, reason: String) {
+        self.host = host
+        self.reason = reason
+    }
 }

@@ -52,6 +52,6 @@ public struct Provider: Sendable, Equatable {
     public var clientID: String { oauth2.clientID ?? "" }
     /// The delimiter that joins scopes.
     public var scopeDelimiter: String { oauth2.scopeDelimiter ?? " " }
-    /// Whether PKCE is on.
-    public var usesPKCE: Bool { oauth2.pkce?.enabled ?? false }
+    /// Whether PKCE (S256) is on: unless the template turns it off (RFC 9700 §2.1.1).
+    public var usesPKCE: Bool { oauth2.pkce?.enabled ?? true }
 }

@@ -82,7 +82,7 @@ public enum BuiltInProviders {
           quirks: "Use a GitHub App, not an OAuth App: permissions live on the app and scope is ignored; keep 'Expire user authorization tokens' on (8 h tokens, 6-month rotating refresh tokens); without Accept: application/json the token endpoint answers form-encoded."
           oauth2:
             scope_delimiter: " "
-            pkce: { enabled: false }
+            pkce: { enabled: true, code_challenge_method: S256 }
             authorize_request:
               endpoint: https://github.com/login/oauth/authorize
               params:
@@ -664,7 +664,7 @@ public enum BuiltInProviders {
           quirks: "Access tokens last 7 days; refresh responses carry a new refresh token; GET /users/@me needs the identify scope (email needs email)."
           oauth2:
             scope_delimiter: " "
-            pkce: { enabled: false }
+            pkce: { enabled: true, code_challenge_method: S256 }
             authorize_request:
               endpoint: https://discord.com/oauth2/authorize
               params:
@@ -1049,7 +1049,7 @@ public enum BuiltInProviders {
           quirks: "No scope parameter (the token's scope is default); web apps authenticate with HTTP Basic; access tokens last 2 h and refresh tokens are single-use; the token response names the user and organization URIs (owner, organization)."
           oauth2:
             scope_delimiter: " "
-            pkce: { enabled: false }
+            pkce: { enabled: true, code_challenge_method: S256 }
             authorize_request:
               endpoint: https://auth.calendly.com/oauth/authorize
               params:
@@ -1179,7 +1179,7 @@ public enum BuiltInProviders {
           quirks: "Use a Classic OAuth app (read or write); Scoped OAuth apps on identity.pagerduty.com need a custom provider; REST calls need Accept: application/vnd.pagerduty+json;version=2."
           oauth2:
             scope_delimiter: " "
-            pkce: { enabled: false }
+            pkce: { enabled: true, code_challenge_method: S256 }
             authorize_request:
               endpoint: https://app.pagerduty.com/oauth/authorize
               params:

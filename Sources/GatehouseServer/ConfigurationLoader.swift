@@ -15,8 +15,9 @@ public enum ConfigurationLoader {
     static let knownKeys: [String: Set<String>] = [
         "api": [
             "host", "port", "public_url", "public_host", "development", "read_timeout", "write_timeout", "idle_timeout",
-            "max_request_body_size", "rate_limit",
+            "max_request_body_size", "rate_limit", "max_connections", "max_parked_waits_per_key",
         ],
+        "api.rate_limit": ["limit", "time_unit", "burst", "noop", "redis"],
         "auth": [
             "providers", "user_verification", "allowed_redirect_origins", "flow_ttl", "refresh_skew", "default_token_lifetime",
             "token_store",
@@ -24,7 +25,12 @@ public enum ConfigurationLoader {
         "auth.user_verification": ["verifier_url", "unsafe_skip_verification"],
         "security": ["root_keys", "allowed_provider_networks", "static_hosts"],
         "storage": ["sqlite", "in_memory", "postgres"],
+        "storage.sqlite": ["path", "connection_string"],
     ]
+
+    /// Sections of Arcade's engine.yaml that belong to parts Gatehouse does not have: read past
+    /// with a warning, so a ported file starts but nobody thinks they took effect.
+    static let foreignSections: Set<String> = ["llm", "tools", "telemetry", "cache", "workers", "worker", "mcp"]
 
     /// Loads the configuration: file (optional) < environment < command-line values already in `base`.
     public static func load(
@@ -78,6 +84,12 @@ public enum ConfigurationLoader {
             throw Problem(description: "the config file must be a mapping of sections (api, auth, security, storage)")
         }
         let document = try expand(root, path: "", environment: environment, baseDirectory: baseDirectory) as? [String: Any] ?? [:]
+        for section in document.keys.sorted() where knownKeys[section] == nil {
+            guard foreignSections.contains(section) else {
+                throw Problem(description: "\(section) is not a known section (known: api, auth, security, storage)")
+            }
+            config.warnings.append("\(section): this section of Arcade's engine.yaml has no effect in Gatehouse")
+        }
         for (section, keys) in knownKeys {
             guard let mapping = value(at: section, in: document) else { continue }
             guard let object = mapping as? [String: Any] else { throw Problem(description: "\(section) must be a mapping") }
@@ -97,6 +109,7 @@ public enum ConfigurationLoader {
             if config.publicURL == nil, let host = api["public_host"] {
                 config.publicURL = "https://\(try string(host, "api.public_host"))"
             }
+            try applyLimits(api, to: &config)
         }
         if let auth = document["auth"] as? [String: Any] {
             if let verification = auth["user_verification"] as? [String: Any] {
@@ -158,7 +171,17 @@ public enum ConfigurationLoader {
         if let security = document["security"] as? [String: Any] {
             try applyNetworkSettings(security, to: &config)
         }
+        if (document["auth"] as? [String: Any])?["token_store"] != nil {
+            throw Problem(
+                description: "auth.token_store is not used by Gatehouse: tokens live, encrypted, in storage; remove the key")
+        }
         if let storage = document["storage"] as? [String: Any] {
+            if storage["in_memory"] != nil {
+                throw Problem(
+                    description:
+                        "storage.in_memory is not supported: Gatehouse never drops grants on restart; use storage.sqlite (the default)"
+                )
+            }
             if storage["postgres"] != nil {
                 throw Problem(description: "storage.postgres is not supported by this build yet; use storage.sqlite")
             }
@@ -167,6 +190,85 @@ public enum ConfigurationLoader {
                     .replacingOccurrences(of: "@ARCADE_HOME", with: config.dataDirectory)
             }
         }
+    }
+
+    /// The `api` limits: sizes, timeouts, caps and the per-key rate limit.
+    static func applyLimits(_ api: [String: Any], to config: inout GatehouseConfiguration) throws {
+        if let value = api["development"], try bool(value, "api.development") {
+            throw Problem(
+                description:
+                    "api.development: true is not supported (Gatehouse has no development mode); use auth.user_verification.unsafe_skip_verification for local work"
+            )
+        }
+        var limits = config.limits
+        if let value = api["max_request_body_size"] {
+            limits.maxBodyBytes = try size(value, "api.max_request_body_size")
+        }
+        for (key, path) in [
+            ("read_timeout", \RequestLimits.readTimeout), ("write_timeout", \RequestLimits.writeTimeout),
+            ("idle_timeout", \RequestLimits.idleTimeout),
+        ] {
+            if let value = api[key] { limits[keyPath: path] = try duration(value, "api.\(key)") }
+        }
+        if let value = api["max_connections"] {
+            limits.maxConnections = try integer(value, "api.max_connections")
+            guard limits.maxConnections >= 1 else { throw Problem(description: "api.max_connections must be at least 1") }
+        }
+        if let value = api["max_parked_waits_per_key"] {
+            limits.maxParkedWaitsPerKey = try integer(value, "api.max_parked_waits_per_key")
+            guard limits.maxParkedWaitsPerKey >= 0 else {
+                throw Problem(description: "api.max_parked_waits_per_key must be 0 or more")
+            }
+        }
+        if let value = api["rate_limit"] {
+            guard let rate = value as? [String: Any] else {
+                throw Problem(description: "api.rate_limit must be a mapping: {limit, time_unit, burst} or {noop: {}}")
+            }
+            if rate["redis"] != nil {
+                throw Problem(
+                    description:
+                        "api.rate_limit.redis is not supported: Gatehouse limits each key in memory ({limit, time_unit, burst})"
+                )
+            }
+            if rate["noop"] != nil {
+                limits.requestsPerSecond = nil
+            } else {
+                guard let limit = rate["limit"] else { throw Problem(description: "api.rate_limit.limit is required") }
+                let count = try integer(limit, "api.rate_limit.limit")
+                let unit = try rate["time_unit"].map { try string($0, "api.rate_limit.time_unit") } ?? "s"
+                let seconds: Double? = ["s": 1, "m": 60, "h": 3600, "d": 86400][unit]
+                guard let seconds, count >= 1 else {
+                    throw Problem(description: "api.rate_limit: limit must be at least 1 and time_unit one of s, m, h, d")
+                }
+                limits.requestsPerSecond = Double(count) / seconds
+                limits.burst = Double(try rate["burst"].map { try integer($0, "api.rate_limit.burst") } ?? count)
+                guard limits.burst >= 1 else { throw Problem(description: "api.rate_limit.burst must be at least 1") }
+            }
+        }
+        config.limits = limits
+    }
+
+    /// `30s`, `1m`, `500ms`, `2h`, or a number of seconds.
+    static func duration(_ value: Any, _ key: String) throws -> Duration {
+        if let number = value as? Int, number > 0 { return .seconds(number) }
+        let text = try string(value, key).trimmingCharacters(in: .whitespaces).lowercased()
+        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where text.hasSuffix(suffix) {
+            if let number = Double(text.dropLast(suffix.count)), number > 0 { return .milliseconds(Int64(number * scale * 1000)) }
+        }
+        if let number = Double(text), number > 0 { return .milliseconds(Int64(number * 1000)) }
+        throw Problem(description: "\(key) must be a duration such as 30s, 1m or 500ms")
+    }
+
+    /// `4Mb`, `64KB`, `512k`, or a number of bytes.
+    static func size(_ value: Any, _ key: String) throws -> Int {
+        if let number = value as? Int, number > 0 { return number }
+        let text = try string(value, key).trimmingCharacters(in: .whitespaces).lowercased()
+        for (suffix, scale) in [("kb", 1024), ("k", 1024), ("mb", 1 << 20), ("m", 1 << 20), ("b", 1)] where text.hasSuffix(suffix)
+        {
+            if let number = Int(text.dropLast(suffix.count)), number > 0 { return number * scale }
+        }
+        if let number = Int(text), number > 0 { return number }
+        throw Problem(description: "\(key) must be a size such as 64KB or 4Mb")
     }
 
     /// `security.allowed_provider_networks` (CIDR blocks) and `security.static_hosts` (name to

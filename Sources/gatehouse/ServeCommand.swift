@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     private func run(built: BuiltApplication<some ApplicationProtocol>, _ configuration: GatehouseConfiguration, _ logger: Logger)
         async throws
     {
-        for warning in built.warnings { logger.warning("\(warning)") }
+        for warning in configuration.warnings + built.warnings { logger.warning("\(warning)") }
         if let key = built.newAPIKey {
             say(
                 """

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseServer
 import HTTPTypes
 import Hummingbird
@@ -11,6 +12,7 @@ struct APIHarness {
     let client: any TestClientProtocol
     let key: String
     let provider: FakeProvider
+    let configuration: GatehouseConfiguration
 
     static func run(
         configure: (inout GatehouseConfiguration) -> Void = { _ in },
@@ -23,9 +25,18 @@ struct APIHarness {
         let provider = FakeProvider()
         let built = try await buildApplication(configuration: configuration, transport: provider)
         let key = try #require(built.newAPIKey)
+        let configured = configuration
         try await built.app.test(.router) { client in
-            try await body(APIHarness(client: client, key: key, provider: provider))
+            try await body(APIHarness(client: client, key: key, provider: provider, configuration: configured))
         }
+    }
+
+    /// A new key of this role, made the way `gatehouse keys create` makes it.
+    func makeKey(role: APIKeyRole) async throws -> String {
+        let store = try await OperatorStore.open(configuration)
+        let key = try await store.createAPIKey(name: "test-\(role.rawValue)", role: role)
+        try await store.close()
+        return key
     }
 
     @discardableResult

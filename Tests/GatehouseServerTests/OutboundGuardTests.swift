@@ -1,0 +1,93 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+import NIOCore
+import Synchronization
+import Testing
+
+/// The real transport against real local HTTP servers: pinned addresses, refused networks,
+/// redirects not followed.
+@Suite struct OutboundGuardTests {
+    struct FixedResolver: HostResolver {
+        let answers: [String: [IPAddress]]
+        func addresses(of host: String) async throws -> [IPAddress] {
+            guard let found = answers[host] else { throw HostResolutionError(host: host, reason: "unknown in test") }
+            return found
+        }
+    }
+
+    /// Runs a server on 127.0.0.1 with these routes; `body` gets its port.
+    static func withServer(
+        _ routes: (Router<BasicRequestContext>) -> Void, _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws {
+        let router = Router()
+        routes(router)
+        let port = Mutex<Int?>(nil)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } })
+        try await app.test(.live) { _ in
+            try await body(try #require(port.withLock { $0 }))
+        }
+    }
+
+    @Test func aNameIsPinnedToTheCheckedAddress() async throws {
+        try await Self.withServer({ $0.get("/hello") { _, _ in "hi" } }) { port in
+            // `pinned.test` exists only in this resolver: the request can reach the server only
+            // through the address the guard checked.
+            let transport = AsyncHTTPTransport(
+                policy: ProviderNetworkPolicy(allowed: [IPNetwork("127.0.0.1/32")!]),
+                resolver: FixedResolver(answers: ["pinned.test": [IPAddress("127.0.0.1")!]]))
+            let response = try await transport.send(OutboundRequest(method: "GET", url: "http://pinned.test:\(port)/hello"))
+            #expect(response.status == 200 && response.body == Array("hi".utf8))
+            try await transport.shutdown()
+        }
+    }
+
+    @Test func aNameThatResolvesToARestrictedAddressIsRefusedBeforeConnecting() async throws {
+        let hits = Atomic<Int>(0)
+        try await Self.withServer({
+            $0.get("/token") { _, _ in
+                hits.add(1, ordering: .relaxed); return "x"
+            }
+        }) { port in
+            // 127.0.0.2 reaches this machine's server; only 127.0.0.1 is allowed.
+            let transport = AsyncHTTPTransport(
+                policy: ProviderNetworkPolicy(allowed: [IPNetwork("127.0.0.1/32")!]),
+                resolver: FixedResolver(answers: ["evil.test": [IPAddress("127.0.0.2")!]]))
+            await #expect(throws: OutboundRefusal.self) {
+                _ = try await transport.send(OutboundRequest(method: "GET", url: "http://evil.test:\(port)/token"))
+            }
+            await #expect(throws: OutboundRefusal.self) {
+                _ = try await transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.2:\(port)/token"))
+            }
+            try await transport.shutdown()
+        }
+        #expect(hits.load(ordering: .relaxed) == 0)
+    }
+
+    @Test func redirectsAreNotFollowed() async throws {
+        let secrets = Mutex<[String]>([])
+        try await Self.withServer({
+            $0.post("/collect") { request, _ in
+                secrets.withLock { $0.append(request.headers[.authorization] ?? "") }
+                return "stolen"
+            }
+        }) { collector in
+            try await Self.withServer({
+                $0.post("/token") { _, _ in
+                    Response(status: .temporaryRedirect, headers: [.location: "http://127.0.0.1:\(collector)/collect"])
+                }
+            }) { port in
+                let transport = AsyncHTTPTransport(policy: ProviderNetworkPolicy(allowed: ProviderNetworkPolicy.loopback))
+                let response = try await transport.send(
+                    OutboundRequest(
+                        method: "POST", url: "http://127.0.0.1:\(port)/token", headers: [("Authorization", "Basic c2VjcmV0")],
+                        body: Array("grant_type=authorization_code".utf8)))
+                #expect(response.status == 307)
+                try await transport.shutdown()
+            }
+        }
+        #expect(secrets.withLock { $0 }.isEmpty)
+    }
+}

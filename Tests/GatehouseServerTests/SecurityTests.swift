@@ -1,0 +1,189 @@
+import Foundation
+import GatehouseCore
+import GatehouseServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The attacks of the security hardening, each failing through the real composition root.
+@Suite struct SecurityTests {
+    static let adminRoutes: [(HTTPRequest.Method, String, String?)] = [
+        (.get, "/v1/admin/auth_providers", nil), (.post, "/v1/admin/auth_providers", FakeProvider.definition),
+        (.get, "/v1/admin/auth_providers/fake", nil), (.patch, "/v1/admin/auth_providers/fake", #"{"description":"x"}"#),
+        (.delete, "/v1/admin/auth_providers/fake", nil), (.get, "/v1/admin/user_connections", nil),
+        (.delete, "/v1/admin/user_connections/uc_x", nil), (.get, "/v1/admin/settings/session_verification", nil),
+        (.put, "/v1/admin/settings/session_verification", #"{"unsafe_skip_verification":true}"#),
+        (.get, "/v1/admin/secrets", nil), (.post, "/v1/admin/secrets/k", #"{"value":"v"}"#),
+        (.delete, "/v1/admin/secrets/sec_x", nil),
+    ]
+
+    @Test func anAppKeyIsRefusedEveryAdminRouteButAuthorizes() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let app = try await api.makeKey(role: .app)
+            for (method, path, body) in Self.adminRoutes {
+                let response = try await api.call(method, path, json: body, authorization: "Bearer \(app)")
+                #expect(response.status == .forbidden, "\(method) \(path)")
+                let error = try api.object(response)
+                #expect(error["name"] as? String == "forbidden")
+                #expect((error["message"] as? String)?.contains("admin role") == true, "\(error)")
+            }
+            let authorized = try await api.call(
+                .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"provider_id":"fake"},"user_id":"u1"}"#,
+                authorization: app)
+            #expect(authorized.status == .ok)
+            #expect(try await api.call(.get, "/v1/admin/auth_providers").status == .ok)
+        }
+    }
+
+    @Test func aRevokedKeyStopsWithinASecond() async throws {
+        try await APIHarness.run { api in
+            let app = try await api.makeKey(role: .app)
+            #expect(try await api.call(.get, "/v1/auth/status?id=ac_x", authorization: app).status == .notFound)
+            let store = try await OperatorStore.open(api.configuration)
+            let id = try #require(try await store.apiKeys().first { $0.role == .app }?.id)
+            #expect(try await store.revokeAPIKey(id: id))
+            try await store.close()
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await api.call(.get, "/v1/auth/status?id=ac_x", authorization: app).status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: [
+        (
+            #"{"oauth2":{"authorize_request":{"endpoint":"http://127.0.0.1:1/authorize","params":{"response_type":"code","leak":"{{client_secret}}"}}}}"#,
+            "oauth2.authorize_request.params.leak may not use {{client_secret}}"
+        ),
+        (
+            #"{"oauth2":{"user_info_request":{"endpoint":"http://127.0.0.1:1/me","headers":{"X-R":"{{refresh_token}}"}}}}"#,
+            "oauth2.user_info_request.headers.X-R may not use {{refresh_token}}"
+        ),
+        (
+            #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","params":{"a":"{{access_token}}"}}}}"#,
+            "oauth2.token_request.params.a may not use {{access_token}}"
+        ),
+        (
+            #"{"oauth2":{"user_info_request":{"endpoint":"https://other.example/me","auth_method":"client_secret_post"}}}"#,
+            "oauth2.user_info_request.auth_method"
+        ),
+        (
+            #"{"oauth2":{"token_request":{"endpoint":"https://attacker.example/token","auth_method":"client_secret_basic"}}}"#,
+            "oauth2.token_request.endpoint moves to another host"
+        ),
+        (
+            #"{"oauth2":{"token_request":{"endpoint":"http://127.evil.test/token","auth_method":"client_secret_basic"}}}"#,
+            "oauth2.token_request.endpoint must use https"
+        ),
+    ])
+    func aTemplateCannotSendSecretsElsewhere(patch: String, message: String) async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let response = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: patch)
+            #expect(response.status == .badRequest)
+            #expect(
+                (try api.object(response)["message"] as? String)?.contains(message) == true, "\(String(buffer: response.body))")
+            // Nothing was stored: the provider still works as before.
+            let pending = try await api.authorize(user: "u1")
+            #expect((pending["url"] as? String)?.contains("leak") == false)
+        }
+    }
+
+    @Test func movingAnEndpointWithTheSecretInTheSameRequestIsAllowed() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let response = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json: #"{"oauth2":{"client_secret":"new-secret","token_request":{"endpoint":"https://new.example/token"}}}"#)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+        }
+    }
+
+    @Test func userIDsCompareAsBytes() async throws {
+        try await APIHarness.run(configure: { $0.verifierURL = "http://127.0.0.1:9/verify" }) { api in
+            try await api.createProvider()
+            // "é" precomposed starts the flow; the decomposed spelling (equal as Swift strings) confirms it.
+            let pending = try await api.authorize(user: "jos\u{E9}")
+            let page = try await api.callback(for: pending)
+            #expect(page.status == .seeOther)
+            let location = try #require(page.headers[.location])
+            let flowID = try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "flow_id" }?.value)
+            let confirmed = try await api.call(
+                .post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(flowID)","user_id":"jose\#u{301}"}"#)
+            #expect(confirmed.status == .badRequest)
+            #expect(try api.object(confirmed)["name"] as? String == "user_mismatch")
+        }
+    }
+
+    @Test(arguments: ["a\\u0000b", "a\\nb", "a\\u007fb", "a\\u0085b"])
+    func controlCharactersInIdentifiersAreRefused(userID: String) async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let byUser = try await api.call(
+                .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"provider_id":"fake"},"user_id":"\#(userID)"}"#)
+            #expect(byUser.status == .badRequest)
+            let byScope = try await api.call(
+                .post, "/v1/auth/authorize",
+                json: #"{"auth_requirement":{"provider_id":"fake","oauth2":{"scopes":["\#(userID)"]}},"user_id":"u"}"#)
+            #expect(byScope.status == .badRequest)
+            let confirm = try await api.call(.post, "/v1/auth/confirm_user", json: #"{"flow_id":"af_x","user_id":"\#(userID)"}"#)
+            #expect(confirm.status == .badRequest)
+        }
+    }
+
+    @Test func aKeyOverItsRateGets429WithRetryAfter() async throws {
+        try await APIHarness.run(configure: {
+            $0.limits.requestsPerSecond = 1
+            $0.limits.burst = 3
+        }) { api in
+            var statuses: [HTTPResponse.Status] = []
+            var retryAfter: String?
+            for _ in 0..<5 {
+                let response = try await api.call(.get, "/v1/auth/status?id=ac_none")
+                statuses.append(response.status)
+                if response.status == .tooManyRequests { retryAfter = response.headers[.retryAfter] }
+            }
+            #expect(statuses.prefix(3).allSatisfy { $0 == .notFound })
+            #expect(statuses.last == .tooManyRequests)
+            #expect(retryAfter == "1")
+        }
+    }
+
+    @Test func parkedWaitsPerKeyAreCapped() async throws {
+        try await APIHarness.run(configure: { $0.limits.maxParkedWaitsPerKey = 1 }) { api in
+            try await api.createProvider()
+            let id = try #require(try await api.authorize(user: "u1")["id"] as? String)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let parked = try await api.call(.get, "/v1/auth/status?id=\(id)&wait=2")
+                    #expect(parked.status == .ok)
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                let second = try await api.call(.get, "/v1/auth/status?id=\(id)&wait=2")
+                #expect(second.status == .tooManyRequests)
+                #expect(second.headers[.retryAfter] != nil)
+                #expect(try await api.call(.get, "/v1/auth/status?id=\(id)").status == .ok)
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test func aBodyOverTheLimitIsRefusedBeforeItIsRead() async throws {
+        try await APIHarness.run(configure: { $0.limits.maxBodyBytes = 100 }) { api in
+            let big = #"{"user_id":"\#(String(repeating: "a", count: 200))"}"#
+            let response = try await api.call(.post, "/v1/auth/authorize", json: big)
+            #expect(response.status == .contentTooLarge)
+            #expect((try api.object(response)["message"] as? String)?.contains("api.max_request_body_size") == true)
+        }
+    }
+
+    @Test func skippingVerificationNeedsLoopbackAllTheWay() throws {
+        let publicURL = GatehouseConfiguration(publicURL: "https://auth.example.com")
+        #expect(throws: GatehouseError.self) { try publicURL.verificationPolicy() }
+        let publicListener = GatehouseConfiguration(host: "0.0.0.0")
+        #expect(throws: GatehouseError.self) { try publicListener.verificationPolicy() }
+        let lookalike = GatehouseConfiguration(host: "127.attacker.example")
+        #expect(throws: GatehouseError.self) { try lookalike.verificationPolicy() }
+        #expect(try GatehouseConfiguration(publicURL: "http://localhost:9099").verificationPolicy().default.unsafeSkip)
+    }
+}
