@@ -1,0 +1,377 @@
+"""The attacks of the security hardening, each failing against the real binary: key roles, secret
+placement in templates, outbound calls that cannot be steered, the quick start's loopback rule,
+nothing usable at rest, and connections that cannot be held forever."""
+import http.server
+import json
+import os
+import resource
+import socket
+import sqlite3
+import stat
+import subprocess
+import threading
+import time
+
+import arcadepy
+import pytest
+import requests
+from arcadepy import Arcade
+
+from conftest import GATEHOUSE_BIN, consent, free_port, query, stop, wait_http
+
+
+def cli(gatehouse, *args):
+    done = subprocess.run(
+        [GATEHOUSE_BIN, *args, "--data-dir", str(gatehouse.data)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def app_key(gatehouse):
+    created = json.loads(cli(gatehouse, "keys", "create", "--role", "app", "--name", "agent", "--json"))
+    assert created["role"] == "app"
+    return created["api_key"]
+
+
+class Recorder:
+    """A loopback HTTP server that records every request; optionally answers with a redirect."""
+
+    def __init__(self, host="127.0.0.1", redirect_to=None):
+        self.requests = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                recorder.requests.append({"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)})
+                if redirect_to:
+                    self.send_response(307)
+                    self.send_header("Location", redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                else:
+                    body = b'{"access_token":"stolen","token_type":"Bearer"}'
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+
+            do_GET = do_POST
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def provider(provider_id, token_endpoint, client_secret="s3cret-s3cret-s3cret"):
+    return {
+        "id": provider_id,
+        "oauth2": {
+            "client_id": "client",
+            "client_secret": client_secret,
+            "authorize_request": {
+                "endpoint": "https://idp.example/authorize",
+                "params": {"response_type": "code", "client_id": "{{client_id}}", "redirect_uri": "{{redirect_uri}}"},
+            },
+            "token_request": {"endpoint": token_endpoint, "auth_method": "client_secret_basic"},
+        },
+    }
+
+
+class ConfiguredGatehouse:
+    """A second gatehouse with a config file (and, optionally, a lowered open-file limit)."""
+
+    def __init__(self, workdir, name, config, nofile=None):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.data = workdir / f"{name}-data"
+        self.log = workdir / f"{name}.log"
+        path = workdir / f"{name}.yaml"
+        path.write_text(config)
+
+        def limit():
+            if nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+        self.process = subprocess.Popen(
+            [GATEHOUSE_BIN, "serve", "--config", str(path), "--port", str(self.port), "--data-dir", str(self.data)],
+            stdout=self.log.open("w"), stderr=subprocess.STDOUT, preexec_fn=limit)
+        wait_http(f"{self.base}/v1/health", process=self.process, log=self.log)
+        self.api_key = [line.split("=", 1)[1] for line in self.log.read_text().splitlines() if "ARCADE_API_KEY=" in line][0]
+
+    def client(self):
+        return Arcade(api_key=self.api_key, base_url=self.base, max_retries=0)
+
+    def stop(self):
+        stop(self.process)
+
+
+# 1. Key roles
+
+
+def test_an_app_key_cannot_reach_admin_routes(gatehouse, app_key, dot, user_id):
+    agent = Arcade(api_key=app_key, base_url=gatehouse.base, max_retries=0)
+    for call in (
+        lambda: agent.admin.auth_providers.list(),
+        lambda: agent.admin.auth_providers.get("dot"),
+        lambda: agent.admin.auth_providers.patch("dot", description="mine now"),
+        lambda: agent.admin.user_connections.list(),
+        lambda: agent.admin.auth_providers.delete("dot"),
+    ):
+        with pytest.raises(arcadepy.PermissionDeniedError) as refused:
+            call()
+        assert refused.value.status_code == 403
+        assert "admin role" in refused.value.body["message"]
+    # What an agent needs still works.
+    r = agent.auth.start(user_id=user_id, provider="dot", scopes=["read"])
+    assert r.status == "pending"
+    assert agent.auth.status(id=r.id).status == "pending"
+    assert gatehouse.client().admin.auth_providers.get("dot").description != "mine now"
+
+
+def test_keys_list_shows_roles_and_the_first_key_is_admin(gatehouse, app_key):
+    keys = json.loads(cli(gatehouse, "keys", "list", "--json"))
+    roles = {key["name"]: key["role"] for key in keys}
+    assert roles["admin"] == "admin" and roles["agent"] == "app"
+
+
+def test_a_revoked_key_stops_within_a_second(gatehouse):
+    created = json.loads(cli(gatehouse, "keys", "create", "--name", "short-lived", "--json"))
+    agent = Arcade(api_key=created["api_key"], base_url=gatehouse.base, max_retries=0)
+    with pytest.raises(arcadepy.NotFoundError):
+        agent.auth.status(id="ac_nothing")
+    key_id = next(k["id"] for k in json.loads(cli(gatehouse, "keys", "list", "--json")) if k["name"] == "short-lived")
+    cli(gatehouse, "keys", "revoke", key_id)
+    time.sleep(1.05)
+    with pytest.raises(arcadepy.AuthenticationError):
+        agent.auth.status(id="ac_nothing")
+
+
+# 2. Secrets stay where they belong in templates
+
+
+def test_a_patch_cannot_move_the_client_secret_into_the_authorize_url(client, dot, user_id):
+    leaky = dot.provider_definition("dot")["oauth2"]["authorize_request"]
+    leaky["params"]["login_hint"] = "{{client_secret}}"
+    with pytest.raises(arcadepy.BadRequestError) as refused:
+        client.admin.auth_providers.patch("dot", oauth2={"authorize_request": leaky})
+    assert "oauth2.authorize_request.params.login_hint may not use {{client_secret}}" in refused.value.body["message"]
+    url = client.auth.start(user_id=user_id, provider="dot", scopes=["read"]).url
+    assert dot.client_secret not in url and "login_hint" not in url
+
+
+def test_moving_the_token_endpoint_needs_the_secret_again(client, dot):
+    moved = dict(dot.provider_definition("dot")["oauth2"]["token_request"], endpoint="https://attacker.example/token")
+    with pytest.raises(arcadepy.BadRequestError) as refused:
+        client.admin.auth_providers.patch("dot", oauth2={"token_request": moved})
+    assert "moves to another host" in refused.value.body["message"]
+
+
+# 3. Outbound calls can't be steered
+
+
+def test_a_loopback_lookalike_host_is_refused_by_name(client):
+    with pytest.raises(arcadepy.BadRequestError) as refused:
+        client.admin.auth_providers.create(**provider("lookalike", "http://127.evil.test/token"))
+    assert "must use https" in refused.value.body["message"]
+
+
+def test_a_redirected_token_request_never_reaches_the_redirect_target(gatehouse, client, user_id):
+    collector = Recorder()
+    redirector = Recorder(redirect_to=f"http://127.0.0.1:{collector.port}/collect")
+    try:
+        client.admin.auth_providers.create(**provider("redirecting", f"http://127.0.0.1:{redirector.port}/token"))
+        r = client.auth.start(user_id=user_id, provider="redirecting")
+        page = requests.get(gatehouse.redirect_uri("redirecting"), params={"code": "c", "state": query(r.url)["state"]}, timeout=20)
+        assert page.status_code == 502
+        assert len(redirector.requests) == 1 and redirector.requests[0]["headers"]["Authorization"].startswith("Basic ")
+        assert collector.requests == []
+        assert client.auth.status(id=r.id).status == "failed"
+    finally:
+        client.admin.auth_providers.delete("redirecting")
+        redirector.close()
+        collector.close()
+
+
+@pytest.fixture(scope="module")
+def guarded(workdir):
+    """A gatehouse that resolves evil.test to 127.0.0.2 (a resolver the test injects through
+    security.static_hosts) and allows only 127.0.0.1 of the restricted networks. 127.0.0.2
+    stands in for a private address so that a regression never sends a packet off this machine."""
+    instance = ConfiguredGatehouse(
+        workdir, "guarded",
+        """
+auth:
+  user_verification: { unsafe_skip_verification: true }
+security:
+  allowed_provider_networks: [127.0.0.1/32]
+  static_hosts: { evil.test: 127.0.0.2 }
+""")
+    yield instance
+    instance.stop()
+
+
+def test_a_name_that_resolves_to_a_restricted_address_is_refused(guarded, user_id):
+    listener = Recorder(host="127.0.0.2")
+    try:
+        client = guarded.client()
+        client.admin.auth_providers.create(**provider("evil", f"https://evil.test:{listener.port}/token"))
+        r = client.auth.start(user_id=user_id, provider="evil")
+        callback = f"{guarded.base}/v1/oauth/evil/callback"
+        page = requests.get(callback, params={"code": "c", "state": query(r.url)["state"]}, timeout=20)
+        assert page.status_code == 502
+        assert listener.requests == []
+        assert client.auth.status(id=r.id).status == "failed"
+        assert "127.0.0.2 is a loopback address" in guarded.log.read_text()
+    finally:
+        listener.close()
+
+
+# 4. Unsafe verification skip needs loopback all the way
+
+
+def test_the_quick_start_refuses_a_public_url_that_is_not_loopback(tmp_path):
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "data")],
+        env=dict(os.environ, GATEHOUSE_PUBLIC_URL="https://auth.example.com"), capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "loopback" in done.stderr and "verifier_url" in done.stderr
+
+
+# 6. Nothing usable at rest in clear
+
+
+def test_the_store_holds_no_state_and_a_replayed_state_fails(gatehouse, client, dot, user_id):
+    r = client.auth.start(user_id=user_id, provider="dot", scopes=["read"])
+    state = query(r.url)["state"]
+    with sqlite3.connect(f"file:{gatehouse.data / 'gatehouse.sqlite'}?mode=ro", uri=True) as db:
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            for row in db.execute(f"SELECT * FROM {table}"):
+                for value in row:
+                    data = value if isinstance(value, bytes) else str(value).encode()
+                    assert state.encode() not in data, f"state in clear in {table}"
+    page = consent(r.url, "alice")
+    assert client.auth.wait_for_completion(r).status == "completed"
+    replay = requests.get(page.url, timeout=10, allow_redirects=False)
+    assert replay.status_code == 400 and "already used" in replay.text
+
+
+def test_data_files_are_private(gatehouse, dot):
+    def mode(path):
+        return stat.S_IMODE(os.stat(path).st_mode)
+
+    assert mode(gatehouse.data) == 0o700
+    for name in ("gatehouse.sqlite", "gatehouse.sqlite-wal", "gatehouse.sqlite-shm", "root.key"):
+        assert mode(gatehouse.data / name) == 0o600, name
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the directory to another user")
+def test_a_wide_data_directory_of_another_user_stops_the_start(tmp_path):
+    data = tmp_path / "shared-data"
+    data.mkdir(mode=0o755)
+    os.chmod(data, 0o755)
+    os.chown(data, 65534, 65534)
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(data)],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "chmod 700" in done.stderr and "owned by uid 65534" in done.stderr
+
+
+def test_a_wide_data_directory_of_our_own_is_tightened(tmp_path):
+    data = tmp_path / "own-data"
+    data.mkdir()
+    os.chmod(data, 0o755)
+    port = free_port()
+    process = subprocess.Popen(
+        [GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(data)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/v1/health", process=process)
+        assert stat.S_IMODE(os.stat(data).st_mode) == 0o700
+    finally:
+        stop(process)
+
+
+# 7. No connection held forever
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_slowloris_does_not_starve_health_and_the_cap_refuses_clearly(workdir):
+    server = ConfiguredGatehouse(
+        workdir, "slowloris",
+        """
+api: { read_timeout: 3s }
+auth:
+  user_verification: { unsafe_skip_verification: true }
+""",
+        nofile=256)
+    sockets = []
+    try:
+        # Hundreds of connections dribbling a header byte a second.
+        for _ in range(150):
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            sockets.append(s)
+        request = b"GET /v1/health HTTP/1.1\r\nHost: x\r\n"
+        cpu_before = cpu_seconds(server.process.pid)
+        slowest = 0.0
+        for second in range(2):
+            for s in sockets:
+                try:
+                    s.send(request[second:second + 1])
+                except OSError:
+                    pass
+            for _ in range(5):
+                started = time.monotonic()
+                assert requests.get(f"{server.base}/v1/health", timeout=2).status_code == 200
+                slowest = max(slowest, time.monotonic() - started)
+            time.sleep(1)
+        assert slowest < 0.25, f"/v1/health took {slowest:.3f}s under slowloris"
+        # Past the read timeout the server has closed every dribbling connection.
+        time.sleep(3)
+        closed = 0
+        for s in sockets:
+            s.settimeout(2)
+            try:
+                closed += s.recv(1) == b""
+            except OSError:
+                closed += 1
+        assert closed == len(sockets)
+        assert cpu_seconds(server.process.pid) - cpu_before < 3, "the server spun while held open"
+        for s in sockets:
+            s.close()
+        sockets.clear()
+        # More connections than the open-file limit allows: the excess hears a clear 503 at once.
+        for _ in range(240):
+            sockets.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+        refused = 0
+        for s in sockets[-20:]:
+            s.settimeout(2)
+            try:
+                refused += b"503" in s.recv(200)
+            except OSError:
+                pass
+        assert refused == 20
+        for s in sockets:
+            s.close()
+        sockets.clear()
+        time.sleep(0.5)
+        assert requests.get(f"{server.base}/v1/health", timeout=2).status_code == 200
+    finally:
+        for s in sockets:
+            s.close()
+        server.stop()
