@@ -128,6 +128,13 @@ public protocol Store: Sendable {
     /// Removes a secret by id; returns whether it existed.
     func deleteSecret(id: String) async throws -> Bool
 
+    // MARK: root key rotation
+
+    /// Every stored encrypted value of one kind, with its associated data.
+    func sealedFields(_ kind: SealedField.Kind) async throws -> [SealedField]
+    /// Replaces an encrypted value only if it is still `field.blob`; returns whether it did.
+    func replaceSealedField(_ field: SealedField, with blob: [UInt8]) async throws -> Bool
+
     // MARK: api keys and settings
 
     /// Adds an API key (its SHA-256 hash, name, role).

@@ -26,15 +26,7 @@ public func buildApplication(
     let policy = try configuration.verificationPolicy()
     try DataFilePermissions.secureDirectory(configuration.dataDirectory)
 
-    let cipher: TokenCipher
-    if configuration.rootKeys.isEmpty {
-        let key = try RootKeyFile.loadOrCreate(directory: configuration.dataDirectory)
-        cipher = try TokenCipher(keys: [key], defaultKeyID: key.id)
-    } else {
-        let keys = try configuration.rootKeys.map { try RootKey(id: $0.id, base64: $0.value) }
-        let defaultID = configuration.rootKeys.first(where: \.isDefault)?.id ?? configuration.rootKeys[0].id
-        cipher = try TokenCipher(keys: keys, defaultKeyID: defaultID)
-    }
+    let cipher = try configuration.makeCipher()
 
     let sqlitePath =
         configuration.sqlitePath

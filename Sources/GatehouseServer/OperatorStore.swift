@@ -6,6 +6,7 @@ import Logging
 /// Direct access to the store for operator commands (`gatehouse keys`), beside a running server.
 public struct OperatorStore: Sendable {
     let store: SQLiteStore
+    let configuration: GatehouseConfiguration
 
     /// Opens the store the configuration names.
     public static func open(_ configuration: GatehouseConfiguration) async throws -> OperatorStore {
@@ -17,7 +18,7 @@ public struct OperatorStore: Sendable {
         }
         var logger = Logger(label: "gatehouse")
         logger.logLevel = .error
-        return OperatorStore(store: try await SQLiteStore.open(path: path, logger: logger))
+        return OperatorStore(store: try await SQLiteStore.open(path: path, logger: logger), configuration: configuration)
     }
 
     /// Makes an API key and returns it (shown once).
@@ -33,6 +34,11 @@ public struct OperatorStore: Sendable {
     /// Revokes the key with this id (a hash prefix); returns whether one was removed.
     public func revokeAPIKey(id: String) async throws -> Bool {
         try await store.deleteAPIKeys(hashPrefix: id) > 0
+    }
+
+    /// Re-seals every stored secret and token under the default root key; returns the counts.
+    public func reencrypt() async throws -> [(kind: SealedField.Kind, counts: Reencryptor.Counts)] {
+        try await Reencryptor(store: store, cipher: try configuration.makeCipher()).run()
     }
 
     /// Closes the store.

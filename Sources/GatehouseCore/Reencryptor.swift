@@ -1,0 +1,60 @@
+/// Re-seals every stored secret and token under the default root key, so an old key can be
+/// removed from the configuration.
+///
+/// Each value is replaced only if it is still the blob that was read (compare and swap), so a
+/// server refreshing tokens at the same time loses nothing, and a run can be interrupted and
+/// started again: values already under the default key are skipped.
+public struct Reencryptor: Sendable {
+    /// What one run did, per kind of value.
+    public struct Counts: Sendable, Equatable {
+        /// Re-sealed under the default key.
+        public var resealed = 0
+        /// Already under the default key.
+        public var current = 0
+        /// Changed by someone else between read and write (already re-sealed by that writer).
+        public var changed = 0
+        /// Could not be decrypted with any configured key; left as they are.
+        public var unreadable = 0
+
+        /// Creates zero counts.
+        public init() {}
+    }
+
+    let store: any Store
+    let cipher: TokenCipher
+
+    /// Creates a re-encryptor.
+    public init(store: any Store, cipher: TokenCipher) {
+        self.store = store
+        self.cipher = cipher
+    }
+
+    /// Runs once over every kind; returns the counts in `SealedField.Kind.allCases` order.
+    public func run() async throws -> [(kind: SealedField.Kind, counts: Counts)] {
+        var result: [(SealedField.Kind, Counts)] = []
+        for kind in SealedField.Kind.allCases {
+            var counts = Counts()
+            for field in try await store.sealedFields(kind) {
+                guard TokenCipher.keyID(of: field.blob) != cipher.defaultKey.id else {
+                    counts.current += 1
+                    continue
+                }
+                let plaintext: [UInt8]
+                do {
+                    plaintext = try cipher.open(field.blob, context: field.context)
+                } catch {
+                    counts.unreadable += 1
+                    continue
+                }
+                let sealed = try cipher.seal(plaintext, context: field.context)
+                if try await store.replaceSealedField(field, with: sealed) {
+                    counts.resealed += 1
+                } else {
+                    counts.changed += 1
+                }
+            }
+            result.append((kind, counts))
+        }
+        return result
+    }
+}

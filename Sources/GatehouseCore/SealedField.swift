@@ -1,0 +1,48 @@
+/// One encrypted value in the store, with what names its row (the cipher's associated data).
+public struct SealedField: Sendable, Equatable {
+    /// Which column of which table.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// A provider's client secret (`provider:<id>`).
+        case providerSecret = "provider secrets"
+        /// A tool secret's value (`secret:<key>`).
+        case toolSecret = "tool secrets"
+        /// A connection's token set.
+        case connectionTokens = "connection token sets"
+        /// A flow's PKCE verifier (`flow:<id>`).
+        case flowVerifier = "flow verifiers"
+        /// A flow's authorize URL (`flow-url:<id>`).
+        case flowURL = "flow URLs"
+        /// A flow's token set awaiting verification (`flow:<id>`).
+        case flowTokens = "flow token sets"
+    }
+
+    /// Which column.
+    public var kind: Kind
+    /// The row's primary key.
+    public var rowID: String
+    /// The associated data the value was sealed with.
+    public var context: String
+    /// The ciphertext.
+    public var blob: [UInt8]
+
+    /// Creates a field.
+    public init(kind: Kind, rowID: String, context: String, blob: [UInt8]) {
+        self.kind = kind
+        self.rowID = rowID
+        self.context = context
+        self.blob = blob
+    }
+
+    /// The associated data of each kind: the one place these strings are spelled.
+    public static func context(_ kind: Kind, rowID: String, name: String? = nil, providerID: String = "", userID: String = "")
+        -> String
+    {
+        switch kind {
+        case .providerSecret: "provider:\(rowID)"
+        case .toolSecret: "secret:\(name ?? rowID)"
+        case .connectionTokens: Connection.cipherContext(providerID: providerID, userID: userID)
+        case .flowVerifier, .flowTokens: "flow:\(rowID)"
+        case .flowURL: "flow-url:\(rowID)"
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import GatehouseServer
+
+/// `gatehouse reencrypt`: re-seals everything under the default root key, beside a running server.
+struct ReencryptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reencrypt",
+        abstract: "Re-seal every stored secret and token under the default root key (safe while the server runs).",
+        discussion: """
+            Run it after making a new root key the default; when it reports no value left under another key,
+            remove the old key from the config. It is safe to interrupt and to run again.
+            """)
+
+    @OptionGroup var options: KeysCommand.StoreOptions
+
+    func run() async throws {
+        let report = try await options.withStore { try await $0.reencrypt() }
+        let unreadable = report.reduce(0) { $0 + $1.counts.unreadable }
+        if options.json {
+            try Output.json(
+                Dictionary(
+                    uniqueKeysWithValues: report.map {
+                        (
+                            $0.kind.rawValue,
+                            [
+                                "resealed": $0.counts.resealed, "current": $0.counts.current, "changed": $0.counts.changed,
+                                "unreadable": $0.counts.unreadable,
+                            ]
+                        )
+                    }))
+        } else {
+            Output.table(
+                ["VALUES", "RESEALED", "ALREADY CURRENT", "CHANGED MEANWHILE", "UNREADABLE"],
+                report.map {
+                    [
+                        $0.kind.rawValue, String($0.counts.resealed), String($0.counts.current), String($0.counts.changed),
+                        String($0.counts.unreadable),
+                    ]
+                })
+        }
+        // Unreadable values need a key that is not configured: removing any key now would lose them.
+        if unreadable > 0 {
+            Output.error("error: \(unreadable) values could not be decrypted with the configured root keys")
+            throw ExitCode.failure
+        }
+    }
+}

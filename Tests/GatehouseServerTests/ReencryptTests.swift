@@ -1,0 +1,85 @@
+import Foundation
+import GatehouseCore
+import GatehouseServer
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Testing
+
+/// Retiring a root key: re-encrypt under the new default, drop the old key, and everything
+/// still decrypts, refreshes and completes.
+@Suite struct ReencryptTests {
+    static let oldKey = GatehouseConfiguration.RootKeyEntry(
+        id: "k1", value: Data(repeating: 1, count: 32).base64EncodedString(), isDefault: true)
+    static let newKey = GatehouseConfiguration.RootKeyEntry(
+        id: "k2", value: Data(repeating: 2, count: 32).base64EncodedString(), isDefault: true)
+
+    func configuration(_ directory: String, keys: [GatehouseConfiguration.RootKeyEntry]) -> GatehouseConfiguration {
+        GatehouseConfiguration(port: 0, dataDirectory: directory, rootKeys: keys)
+    }
+
+    func counts(_ directory: String, keys: [GatehouseConfiguration.RootKeyEntry]) async throws -> [SealedField.Kind: Reencryptor
+        .Counts]
+    {
+        let store = try await OperatorStore.open(configuration(directory, keys: keys))
+        let report = try await store.reencrypt()
+        try await store.close()
+        return Dictionary(uniqueKeysWithValues: report.map { ($0.kind, $0.counts) })
+    }
+
+    @Test func retiringTheOldKeyLosesNothing() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-rekey-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let provider = FakeProvider()
+        provider.setLifetime(1)
+        let pendingState = Mutex<(url: String, key: String)?>(nil)
+
+        // Everything written under k1.
+        let first = try await buildApplication(configuration: configuration(directory, keys: [Self.oldKey]), transport: provider)
+        let key = try #require(first.newAPIKey)
+        try await first.app.test(.router) { client in
+            let api = APIHarness(
+                client: client, key: key, provider: provider, configuration: configuration(directory, keys: [Self.oldKey]))
+            try await api.createProvider()
+            _ = try await api.completedToken(user: "alice")
+            #expect(
+                try await api.call(.post, "/v1/admin/secrets/github-token", json: #"{"value":"tool-secret-value"}"#).status == .ok
+            )
+            let pending = try await api.authorize(user: "bob")
+            pendingState.withLock { $0 = (try! #require(pending["url"] as? String), key) }
+        }
+
+        // k2 becomes the default; k1 still decrypts while the command runs.
+        let rotated = try await counts(
+            directory,
+            keys: [Self.newKey, GatehouseConfiguration.RootKeyEntry(id: "k1", value: Self.oldKey.value, isDefault: false)])
+        #expect(rotated[.providerSecret]?.resealed == 1)
+        #expect(rotated[.toolSecret]?.resealed == 1)
+        #expect(rotated[.connectionTokens]?.resealed == 1)
+        #expect((rotated[.flowURL]?.resealed ?? 0) >= 2 && (rotated[.flowVerifier]?.resealed ?? 0) >= 1)
+        #expect(rotated.values.allSatisfy { $0.unreadable == 0 })
+
+        // k1 removed: nothing is left under it, and a second run has nothing to do.
+        let after = try await counts(directory, keys: [Self.newKey])
+        #expect(after.values.allSatisfy { $0.resealed == 0 && $0.unreadable == 0 && $0.changed == 0 })
+        #expect(after[.providerSecret]?.current == 1 && after[.connectionTokens]?.current == 1)
+
+        // The server on k2 alone: the expired token refreshes, the pending flow completes.
+        let second = try await buildApplication(configuration: configuration(directory, keys: [Self.newKey]), transport: provider)
+        try await second.app.test(.router) { client in
+            let api = APIHarness(
+                client: client, key: key, provider: provider, configuration: configuration(directory, keys: [Self.newKey]))
+            try await Task.sleep(for: .milliseconds(1100))
+            let refreshed = try await api.authorize(user: "alice")
+            #expect(refreshed["status"] as? String == "completed")
+            #expect(provider.refreshGrants == 1)
+            let url = try #require(pendingState.withLock { $0?.url })
+            let again = try await api.authorize(user: "bob")
+            #expect(again["url"] as? String == url)
+            #expect(try await api.callback(for: again).status == .ok)
+            #expect(try await api.authorize(user: "bob")["status"] as? String == "completed")
+        }
+    }
+}
