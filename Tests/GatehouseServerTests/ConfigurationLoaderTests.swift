@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseServer
 import Testing
 
@@ -59,11 +60,57 @@ import Testing
         ("storage: { postgres: { host: db } }", "storage.postgres"),
         ("auth: { user_verification: { unsafe_skip_verification: maybe } }", "unsafe_skip_verification"),
         ("api: [1, 2", "YAML"),
+        ("api: { development: true }", "api.development"),
+        ("api: { read_timeout: soon }", "api.read_timeout"),
+        ("api: { max_request_body_size: lots }", "api.max_request_body_size"),
+        ("api: { rate_limit: { redis: { addr: x } } }", "api.rate_limit.redis"),
+        ("api: { rate_limit: { limit: 5, time_unit: w } }", "api.rate_limit"),
+        ("auth: { token_store: { in_memory: {} } }", "auth.token_store"),
+        ("storage: { in_memory: {} }", "storage.in_memory"),
+        ("security: { allowed_provider_networks: [10.0.0.0/99] }", "security.allowed_provider_networks[0]"),
+        ("security: { static_hosts: { a.test: not-an-ip } }", "security.static_hosts.a.test"),
+        ("nonsense: {}", "nonsense"),
         ("api: { public_url: \"${nope:x}\" }", "${env:NAME}"),
     ])
     func badConfigNamesTheKey(yaml: String, key: String) throws {
         let message = try problem(yaml)
         #expect(message.contains(key), "\(message)")
+    }
+
+    @Test func limitsAndNetworkSettingsAreRead() throws {
+        let path = try write(
+            """
+            api:
+              read_timeout: 5s
+              write_timeout: 1m
+              idle_timeout: 500ms
+              max_request_body_size: 4Mb
+              max_connections: 300
+              max_parked_waits_per_key: 7
+              rate_limit: { limit: 120, time_unit: m, burst: 10 }
+            auth: { user_verification: { unsafe_skip_verification: true } }
+            security:
+              allowed_provider_networks: [127.0.0.1/32, "fc00::/7"]
+              static_hosts: { idp.internal: [10.1.2.3, "fd00::1"] }
+            telemetry: { environment: local }
+            """)
+        let config = try ConfigurationLoader.load(path: path, environment: [:], overrides: (nil, nil, nil))
+        #expect(config.limits.readTimeout == .seconds(5) && config.limits.writeTimeout == .seconds(60))
+        #expect(config.limits.idleTimeout == .milliseconds(500) && config.limits.maxBodyBytes == 4 << 20)
+        #expect(config.limits.maxConnections == 300 && config.limits.maxParkedWaitsPerKey == 7)
+        #expect(config.limits.requestsPerSecond == 2 && config.limits.burst == 10)
+        #expect(config.allowedProviderNetworks?.map(\.description) == ["127.0.0.1/32", "fc00::/7"])
+        #expect(config.staticHosts["idp.internal"]?.map(\.description) == ["10.1.2.3", "fd00::1"])
+        #expect(config.warnings == ["telemetry: this section of Arcade's engine.yaml has no effect in Gatehouse"])
+        #expect(config.providerNetworkPolicy.allowed.count == 2)
+        let noop = try ConfigurationLoader.load(
+            path: try write("api: { rate_limit: { noop: {} } }"), environment: [:], overrides: (nil, nil, nil))
+        #expect(noop.limits.requestsPerSecond == nil)
+    }
+
+    @Test func theQuickStartAllowsLoopbackProvidersAndAConfigFileDoesNot() throws {
+        #expect(GatehouseConfiguration().providerNetworkPolicy.allowed == ProviderNetworkPolicy.loopback)
+        #expect(GatehouseConfiguration(hasConfigFile: true).providerNetworkPolicy.allowed.isEmpty)
     }
 
     @Test func aBadRootKeyStopsTheStart() async throws {
