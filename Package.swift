@@ -85,7 +85,9 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseCoreTests",
-            dependencies: ["GatehouseCore", "GatehouseSQLite", "GatehouseWire"],
+            dependencies: [
+                "GatehouseCore", "GatehouseSQLite", "GatehouseWire", .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(

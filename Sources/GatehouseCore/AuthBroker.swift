@@ -111,8 +111,11 @@ public struct AuthBroker: Sendable {
         let flow = Flow(
             id: id, userID: userID, providerID: provider.id, requestedScopes: requested,
             authorizeScopes: authorizeScopes, stateHash: SecretHash.hex(state),
-            sealedVerifier: try verifier.map { try cipher.seal(Array($0.utf8), context: "flow:\(id)") },
-            sealedURL: try cipher.seal(Array(url.utf8), context: "flow-url:\(id)"), nextURI: nextURI, createdAt: time,
+            sealedVerifier: try verifier.map {
+                try cipher.seal(Array($0.utf8), context: SealedField.context(.flowVerifier, rowID: id))
+            },
+            sealedURL: try cipher.seal(Array(url.utf8), context: SealedField.context(.flowURL, rowID: id)), nextURI: nextURI,
+            createdAt: time,
             expiresAt: time.addingTimeInterval(settings.flowTTL))
         let stored = try await store.insertFlowDeduplicated(flow, now: time)
         return try pendingResponse(stored)
@@ -120,7 +123,7 @@ public struct AuthBroker: Sendable {
 
     func pendingResponse(_ flow: Flow) throws -> AuthorizationResponse {
         let url = try flow.sealedURL.map {
-            String(decoding: try cipher.open($0, context: "flow-url:\(flow.id)"), as: UTF8.self)
+            String(decoding: try cipher.open($0, context: SealedField.context(.flowURL, rowID: flow.id)), as: UTF8.self)
         }
         return AuthorizationResponse(
             id: flow.id, status: flow.status == .failed ? .failed : .pending, url: url ?? (flow.url.isEmpty ? nil : flow.url),
@@ -228,7 +231,7 @@ public struct AuthBroker: Sendable {
             return .failure(status: 400, message: "This provider is no longer configured.")
         }
         let verifier = try flow.sealedVerifier.map {
-            String(decoding: try cipher.open($0, context: "flow:\(flow.id)"), as: UTF8.self)
+            String(decoding: try cipher.open($0, context: SealedField.context(.flowVerifier, rowID: flow.id)), as: UTF8.self)
         }
         let tokens: TokenSet
         do {
@@ -250,7 +253,7 @@ public struct AuthBroker: Sendable {
         if !mode.unsafeSkip, let verifierURL = mode.verifierURL {
             let verificationID = SecureRandom.identifier(prefix: "af_") + SecureRandom.token(bytes: 16)
             let expected = flow.version
-            flow.sealedTokens = try cipher.seal(json: tokens, context: "flow:\(flow.id)")
+            flow.sealedTokens = try cipher.seal(json: tokens, context: SealedField.context(.flowTokens, rowID: flow.id))
             flow.userInfo = userInfo
             flow.verificationHash = SecretHash.hex(verificationID)
             guard try await store.updateFlow(flow, expectedVersion: expected) != nil else {
@@ -298,7 +301,7 @@ public struct AuthBroker: Sendable {
                 .userMismatch,
                 "An error occurred during verification: the signed-in user is not the user who started this authorization")
         }
-        let tokens = try cipher.open(TokenSet.self, from: sealed, context: "flow:\(flow.id)")
+        let tokens = try cipher.open(TokenSet.self, from: sealed, context: SealedField.context(.flowTokens, rowID: flow.id))
         _ = try await complete(flow, tokens: tokens, userInfo: flow.userInfo)
         return ConfirmUserResponse(authID: flow.id, nextURI: nextURI)
     }

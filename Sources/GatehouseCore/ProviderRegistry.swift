@@ -252,7 +252,7 @@ public final class ProviderRegistry: Sendable {
 
     private func record(for provider: Provider) throws -> ProviderRecord {
         let sealed = try provider.clientSecret.map {
-            try cipher.seal(Array($0.utf8), context: "provider:\(provider.id)")
+            try cipher.seal(Array($0.utf8), context: SealedField.context(.providerSecret, rowID: provider.id))
         }
         return ProviderRecord(
             id: provider.id, description: provider.description, providerType: provider.providerType,
@@ -265,7 +265,7 @@ public final class ProviderRegistry: Sendable {
     private func provider(from record: ProviderRecord) throws -> Provider {
         let template = try JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
         let secret = try record.sealedSecret.map {
-            String(decoding: try cipher.open($0, context: "provider:\(record.id)"), as: UTF8.self)
+            String(decoding: try cipher.open($0, context: SealedField.context(.providerSecret, rowID: record.id)), as: UTF8.self)
         }
         return Provider(
             id: record.id, description: record.description, providerType: record.providerType,

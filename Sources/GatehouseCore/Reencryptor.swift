@@ -13,7 +13,8 @@ public struct Reencryptor: Sendable {
         public var current = 0
         /// Changed by someone else between read and write (already re-sealed by that writer).
         public var changed = 0
-        /// Could not be decrypted with any configured key; left as they are.
+        /// Could not be decrypted with the configured keys (a key is missing, or the value was
+        /// damaged or moved to another row); left as they are.
         public var unreadable = 0
 
         /// Creates zero counts.
@@ -35,15 +36,17 @@ public struct Reencryptor: Sendable {
         for kind in SealedField.Kind.allCases {
             var counts = Counts()
             for field in try await store.sealedFields(kind) {
-                guard TokenCipher.keyID(of: field.blob) != cipher.defaultKey.id else {
-                    counts.current += 1
-                    continue
-                }
+                // Every value is opened, current ones too: a run after the old key is removed
+                // proves that everything still decrypts.
                 let plaintext: [UInt8]
                 do {
                     plaintext = try cipher.open(field.blob, context: field.context)
                 } catch {
                     counts.unreadable += 1
+                    continue
+                }
+                guard TokenCipher.keyID(of: field.blob) != cipher.defaultKey.id else {
+                    counts.current += 1
                     continue
                 }
                 let sealed = try cipher.seal(plaintext, context: field.context)

@@ -31,7 +31,7 @@ enum SQLiteMigrations {
             }
         })
 
-    private static let statementMigrations: [[String]] = [
+    static let statementMigrations: [[String]] = [
         [
             """
             CREATE TABLE providers (

@@ -16,11 +16,17 @@ public final class SQLiteStore: Store {
     public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         let store = SQLiteStore(connection: connection)
-        // WAL lets readers run during a write; FULL sync makes a committed grant survive a crash.
-        _ = try await store.rows("PRAGMA journal_mode=WAL")
-        _ = try await store.rows("PRAGMA synchronous=FULL")
-        _ = try await store.rows("PRAGMA busy_timeout=5000")
-        try await store.migrate()
+        do {
+            // WAL lets readers run during a write; FULL sync makes a committed grant survive a crash.
+            _ = try await store.rows("PRAGMA journal_mode=WAL")
+            _ = try await store.rows("PRAGMA synchronous=FULL")
+            _ = try await store.rows("PRAGMA busy_timeout=5000")
+            try await store.migrate()
+        } catch {
+            // A connection must be closed before it goes away, also when the start fails.
+            try? await connection.close()
+            throw error
+        }
         return store
     }
 

@@ -33,8 +33,24 @@ public func buildApplication(
         ?? (configuration.dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
     try DataFilePermissions.secureDatabase(sqlitePath)
     let store = try await SQLiteStore.open(path: sqlitePath, logger: logger)
-    try DataFilePermissions.secureSidecars(of: sqlitePath)
+    do {
+        try DataFilePermissions.secureSidecars(of: sqlitePath)
+        return try await assemble(
+            configuration: configuration, store: store, cipher: cipher, policy: policy, logger: logger, transport: transport,
+            catalog: catalog, now: now)
+    } catch {
+        // A start that fails after the store opened closes it again.
+        try? await store.close()
+        throw error
+    }
+}
 
+/// Everything above the store: services, routes and the server.
+private func assemble(
+    configuration: GatehouseConfiguration, store: SQLiteStore, cipher: TokenCipher,
+    policy: (default: VerificationSetting, skipAllowed: Bool, warning: String?), logger: Logger,
+    transport: (any HTTPTransport)?, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date
+) async throws -> BuiltApplication<some ApplicationProtocol> {
     var origins = configuration.allowedRedirectOrigins
     if configuration.isLoopback, !configuration.hasConfigFile {
         origins += ["http://127.0.0.1:*", "http://localhost:*"]

@@ -61,6 +61,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let owner: ConnectionGuard
     private var counted = false
+    // Requests read whole and not yet answered: while any is in flight, no timer runs (a
+    // pipelined long-poll must not be cut by the idle timer of the answer before it).
+    private var inFlight = 0
     private var timer: Scheduled<Void>?
 
     init(guard owner: ConnectionGuard) {
@@ -92,6 +95,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .body:
             break
         case .end:
+            inFlight += 1
             disarm()
         }
         context.fireChannelRead(data)
@@ -107,7 +111,12 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .end:
             let written = promise ?? context.eventLoop.makePromise()
             written.futureResult.assumeIsolated().whenSuccess { [self] in
-                arm(context: context, after: owner.limits.idleTimeout)
+                inFlight = max(0, inFlight - 1)
+                if inFlight == 0 {
+                    arm(context: context, after: owner.limits.idleTimeout)
+                } else {
+                    disarm()
+                }
             }
             context.write(data, promise: written)
         }

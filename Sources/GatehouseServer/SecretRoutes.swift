@@ -31,7 +31,9 @@ struct SecretRoutes {
             let stored = try await store.upsertSecret(
                 SecretRecord(
                     id: SecureRandom.identifier(prefix: "sec_"), key: key,
-                    sealedValue: try cipher.seal(Array(body.value.utf8), context: "secret:\(key)"), description: body.description,
+                    sealedValue: try cipher.seal(
+                        Array(body.value.utf8), context: SealedField.context(.toolSecret, rowID: "", name: key)),
+                    description: body.description,
                     hint: ProviderRegistry.hint(for: body.value), createdAt: now, updatedAt: now))
             return try JSONResponse.make(view(stored))
         }

@@ -1,6 +1,7 @@
 """The attacks of the security hardening, each failing against the real binary: key roles, secret
 placement in templates, outbound calls that cannot be steered, the quick start's loopback rule,
 nothing usable at rest, and connections that cannot be held forever."""
+import base64
 import http.server
 import json
 import os
@@ -17,7 +18,7 @@ import pytest
 import requests
 from arcadepy import Arcade
 
-from conftest import GATEHOUSE_BIN, consent, free_port, query, stop, wait_http
+from conftest import GATEHOUSE_BIN, OAuthServer, consent, free_port, query, stop, wait_http
 
 
 def cli(gatehouse, *args):
@@ -91,23 +92,41 @@ def provider(provider_id, token_endpoint, client_secret="s3cret-s3cret-s3cret"):
 class ConfiguredGatehouse:
     """A second gatehouse with a config file (and, optionally, a lowered open-file limit)."""
 
-    def __init__(self, workdir, name, config, nofile=None):
+    def __init__(self, workdir, name, config, nofile=None, env=None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.data = workdir / f"{name}-data"
         self.log = workdir / f"{name}.log"
-        path = workdir / f"{name}.yaml"
-        path.write_text(config)
+        self.config = workdir / f"{name}.yaml"
+        self.nofile = nofile
+        self.env = dict(os.environ, **(env or {}))
+        self.api_key = None
+        self.start(config)
+
+    def start(self, config):
+        self.config.write_text(config)
 
         def limit():
-            if nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+            if self.nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
 
         self.process = subprocess.Popen(
-            [GATEHOUSE_BIN, "serve", "--config", str(path), "--port", str(self.port), "--data-dir", str(self.data)],
-            stdout=self.log.open("w"), stderr=subprocess.STDOUT, preexec_fn=limit)
+            [GATEHOUSE_BIN, "serve", "--config", str(self.config), "--port", str(self.port), "--data-dir", str(self.data)],
+            stdout=self.log.open("a"), stderr=subprocess.STDOUT, preexec_fn=limit, env=self.env)
         wait_http(f"{self.base}/v1/health", process=self.process, log=self.log)
-        self.api_key = [line.split("=", 1)[1] for line in self.log.read_text().splitlines() if "ARCADE_API_KEY=" in line][0]
+        if self.api_key is None:
+            self.api_key = [line.split("=", 1)[1] for line in self.log.read_text().splitlines() if "ARCADE_API_KEY=" in line][0]
+
+    def restart(self, config):
+        self.stop()
+        self.start(config)
+
+    def cli(self, *args):
+        done = subprocess.run(
+            [GATEHOUSE_BIN, *args, "--config", str(self.config), "--data-dir", str(self.data)],
+            capture_output=True, text=True, timeout=60, env=self.env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
 
     def client(self):
         return Arcade(api_key=self.api_key, base_url=self.base, max_retries=0)
@@ -374,4 +393,88 @@ auth:
     finally:
         for s in sockets:
             s.close()
+        server.stop()
+
+
+def test_timeouts_close_idle_and_slow_connections_but_not_parked_waits(workdir, user_id):
+    server = ConfiguredGatehouse(
+        workdir, "timeouts",
+        """
+api: { read_timeout: 2s, idle_timeout: 2s }
+auth:
+  user_verification: { unsafe_skip_verification: true }
+""")
+    try:
+        # Idle: a kept-alive connection is closed once it sits idle past idle_timeout.
+        idle = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        idle.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"200" in idle.recv(1000)
+        time.sleep(3)
+        assert idle.recv(1) == b""
+        # A body that never finishes is cut at read_timeout.
+        slow = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        slow.sendall(
+            b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nAuthorization: " + server.api_key.encode()
+            + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user_id\"")
+        time.sleep(3)
+        assert slow.recv(1000) == b""
+        # A parked long-poll outlives both timeouts: its wait is what bounds it.
+        client = server.client()
+        client.admin.auth_providers.create(**provider("parked", "https://idp.example/token"))
+        r = client.auth.start(user_id=user_id, provider="parked")
+        started = time.monotonic()
+        assert client.auth.status(id=r.id, wait=4).status == "pending"
+        assert time.monotonic() - started >= 3.5
+    finally:
+        server.stop()
+
+
+def test_reencrypt_retires_the_old_root_key(workdir, user_id):
+    keys = {"ROOT_K1": base64.b64encode(b"1" * 32).decode(), "ROOT_K2": base64.b64encode(b"2" * 32).decode()}
+
+    def config(*entries):
+        lines = "\n".join(f"    - {{ id: {k}, value: \"${{env:ROOT_{k.upper()}}}\"{', default: true' if d else ''} }}" for k, d in entries)
+        return f"""
+auth:
+  user_verification: {{ unsafe_skip_verification: true }}
+security:
+  allowed_provider_networks: [127.0.0.0/8]
+  root_keys:
+{lines}
+"""
+
+    server = ConfiguredGatehouse(workdir, "rekey", config(("k1", True)), env=keys)
+    oauth = OAuthServer(workdir, "rekey", 6, f"{server.base}/v1/oauth/rekeyed/callback")
+    try:
+        client = server.client()
+        client.admin.auth_providers.create(**oauth.provider_definition("rekeyed"))
+        r = client.auth.start(user_id=user_id, provider="rekeyed", scopes=["read"])
+        consent(r.url, "alice")
+        first = client.auth.wait_for_completion(r).context.token
+        secret = requests.post(
+            f"{server.base}/v1/admin/secrets/tool-key", json={"value": "tool-secret-value"},
+            headers={"Authorization": server.api_key}, timeout=5)
+        assert secret.status_code == 200
+
+        # k2 becomes the default while k1 still decrypts; reencrypt runs beside the server.
+        server.restart(config(("k2", True), ("k1", False)))
+        report = json.loads(server.cli("reencrypt", "--json"))
+        assert report["provider secrets"]["resealed"] == 1
+        assert report["connection token sets"]["resealed"] == 1
+        assert report["tool secrets"]["resealed"] == 1
+        assert all(kind["unreadable"] == 0 for kind in report.values())
+        again = json.loads(server.cli("reencrypt", "--json"))
+        assert all(kind["resealed"] == 0 for kind in again.values())
+
+        # k1 removed: the expired token refreshes under k2 alone, and a second run finds nothing under k1.
+        server.restart(config(("k2", True)))
+        assert all(kind["unreadable"] == 0 for kind in json.loads(server.cli("reencrypt", "--json")).values())
+        time.sleep(6)
+        before = oauth.stats()["refresh_token_grants"]
+        r = server.client().auth.start(user_id=user_id, provider="rekeyed", scopes=["read"])
+        assert r.status == "completed" and r.context.token != first
+        assert oauth.stats()["refresh_token_grants"] == before + 1
+        assert server.client().admin.auth_providers.get("rekeyed").oauth2.client_secret.exists
+    finally:
+        stop(oauth.process)
         server.stop()

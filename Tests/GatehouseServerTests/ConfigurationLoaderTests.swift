@@ -113,6 +113,32 @@ import Testing
         #expect(GatehouseConfiguration(hasConfigFile: true).providerNetworkPolicy.allowed.isEmpty)
     }
 
+    @Test func aConfigProviderThatLeaksItsSecretStopsTheStart() async throws {
+        let path = try write(
+            """
+            auth:
+              user_verification: { unsafe_skip_verification: true }
+              providers:
+                - id: leaky
+                  client_id: a
+                  client_secret: b
+                  oauth2:
+                    authorize_request:
+                      endpoint: https://idp.example/authorize
+                      params: { response_type: code, leak: "{{client_secret}}" }
+                    token_request: { endpoint: https://idp.example/token }
+            """)
+        var configuration = try ConfigurationLoader.load(path: path, environment: [:], overrides: (nil, nil, nil))
+        configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        do {
+            _ = try await buildApplication(configuration: configuration)
+            Issue.record("the start went ahead")
+        } catch {
+            #expect("\(error)".contains("oauth2.authorize_request.params.leak may not use {{client_secret}}"), "\(error)")
+        }
+    }
+
     @Test func aBadRootKeyStopsTheStart() async throws {
         var configuration = GatehouseConfiguration(
             dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path)

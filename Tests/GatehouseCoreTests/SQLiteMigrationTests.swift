@@ -1,0 +1,94 @@
+import Foundation
+import GatehouseCore
+import Logging
+import SQLiteNIO
+import Testing
+
+@testable import GatehouseSQLite
+
+/// Upgrading a database made before key roles and sealed URLs.
+@Suite struct SQLiteMigrationTests {
+    /// A database at schema version 2 (before this change), with old-style rows.
+    func makeVersion2Database(at path: String) async throws {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: Logger(label: "test"))
+        _ = try await connection.query(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
+        for (index, statements) in SQLiteMigrations.statementMigrations.prefix(2).enumerated() {
+            for statement in statements { _ = try await connection.query(statement) }
+            _ = try await connection.query("INSERT INTO schema_migrations VALUES (?, 0)", [.integer(index + 1)])
+        }
+        _ = try await connection.query("INSERT INTO api_keys (hash, name, created_at) VALUES ('abcdef0123456789', 'old', 0)")
+        let insert = """
+            INSERT INTO flows (id, user_id, provider_id, requested_scopes, authorize_scopes, state_hash, url, status,
+                state_used, verification_id, created_at, expires_at, version)
+            VALUES (?, 'u', 'p', '[]', '[]', ?, ?, ?, ?, ?, 0, ?, 1)
+            """
+        let later = Date().timeIntervalSince1970 + 600
+        _ = try await connection.query(
+            insert,
+            [
+                .text("ac_pending"), .text("h1"), .text("https://p/authorize?state=S1"), .text("pending"), .integer(1),
+                .text("af_clear"), .float(later),
+            ])
+        _ = try await connection.query(
+            insert,
+            [
+                .text("ac_ended"), .text("h2"), .text("https://p/authorize?state=S2"), .text("completed"), .integer(1), .null,
+                .float(later),
+            ])
+        _ = try await connection.query(
+            insert,
+            [
+                .text("ac_open"), .text("h3"), .text("https://p/authorize?state=S3"), .text("pending"), .integer(0), .null,
+                .float(later),
+            ])
+        try await connection.close()
+    }
+
+    @Test func oldKeysStayAdminAndNothingUsableStaysInClear() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-mig-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await makeVersion2Database(at: path)
+        let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
+        #expect(try await store.apiKeys().map(\.role) == [.admin])
+        // The verification id is found by its hash and no longer stored in clear.
+        #expect(try await store.flow(verificationHash: SecretHash.hex("af_clear"))?.id == "ac_pending")
+        #expect(try await store.rows("SELECT 1 FROM flows WHERE verification_id = 'af_clear'").isEmpty)
+        // A flow whose state is used, or that ended, forgets its clear URL; an open one keeps it
+        // (its user may still be at the provider) until it ends.
+        #expect(try await store.flow(id: "ac_ended")?.url == "")
+        #expect(try await store.flow(id: "ac_pending")?.url == "")
+        #expect(try await store.flow(id: "ac_open")?.url == "https://p/authorize?state=S3")
+        // A key made now names its role.
+        try await store.insertAPIKey(APIKeyRecord(hash: "ff00", name: "agent", role: .app, createdAt: Date()))
+        #expect(try await store.apiKey(hash: "ff00")?.role == .app)
+        try await store.close()
+    }
+
+    @Test func aNewerSchemaStopsTheStart() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-mig-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await makeVersion2Database(at: path)
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: Logger(label: "test"))
+        _ = try await connection.query("INSERT INTO schema_migrations VALUES (99, 0)")
+        try await connection.close()
+        await #expect(throws: GatehouseError.self) { _ = try await SQLiteStore.open(path: path, logger: Logger(label: "test")) }
+    }
+
+    @Test func sealedFieldsAreSwappedOnlyIfUnchanged() async throws {
+        try await withStore { store in
+            let flow = try await store.insertFlowDeduplicated(
+                Flow(
+                    id: "ac_1", userID: "u", providerID: "p", requestedScopes: [], authorizeScopes: [], stateHash: "s",
+                    sealedVerifier: [1, 2, 3], sealedURL: [4, 5, 6], nextURI: nil, createdAt: Date(),
+                    expiresAt: Date().addingTimeInterval(60)),
+                now: Date())
+            let fields = try await store.sealedFields(.flowURL)
+            #expect(fields == [SealedField(kind: .flowURL, rowID: flow.id, context: "flow-url:ac_1", blob: [4, 5, 6])])
+            #expect(try await store.replaceSealedField(fields[0], with: [7]))
+            // A second writer holding the old blob loses.
+            #expect(try await !store.replaceSealedField(fields[0], with: [8]))
+            #expect(try await store.flow(id: flow.id)?.sealedURL == [7])
+        }
+    }
+}
