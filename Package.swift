@@ -103,6 +103,7 @@ let package = Package(
             name: "GatehouseServerTests",
             dependencies: [
                 "GatehouseCore",
+                "GatehouseSQLite",
                 "GatehouseServer",
                 "Gatehouse",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

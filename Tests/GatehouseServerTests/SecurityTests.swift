@@ -4,7 +4,10 @@ import GatehouseServer
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Testing
+
+@testable import GatehouseSQLite
 
 /// The attacks of the security hardening, each failing through the real composition root.
 @Suite struct SecurityTests {
@@ -108,6 +111,12 @@ import Testing
             #expect(page.status == .seeOther)
             let location = try #require(page.headers[.location])
             let flowID = try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "flow_id" }?.value)
+            // The verification id is at rest only as its hash.
+            let store = try await SQLiteStore.open(
+                path: api.configuration.dataDirectory + "/gatehouse.sqlite", logger: Logger(label: "test"))
+            #expect(try await store.flow(verificationHash: SecretHash.hex(flowID)) != nil)
+            #expect(try await store.rows("SELECT id FROM flows WHERE verification_id = ?", [.text(flowID)]).isEmpty)
+            try await store.close()
             let confirmed = try await api.call(
                 .post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(flowID)","user_id":"jose\#u{301}"}"#)
             #expect(confirmed.status == .badRequest)
