@@ -1,11 +1,12 @@
 import GatehouseCore
 
 extension GatehouseConfiguration {
-    /// The cipher over the configured root keys, or over the data directory's key file (made on
-    /// first use) when the configuration names none.
-    func makeCipher() throws -> TokenCipher {
+    /// The cipher over the configured root keys, or over the data directory's key file when the
+    /// configuration names none (made on first use only when `createKeyFile`: an operator
+    /// command pointed at the wrong directory must not mint a key).
+    func makeCipher(createKeyFile: Bool = true) throws -> TokenCipher {
         if rootKeys.isEmpty {
-            let key = try RootKeyFile.loadOrCreate(directory: dataDirectory)
+            let key = try RootKeyFile.loadOrCreate(directory: dataDirectory, create: createKeyFile)
             return try TokenCipher(keys: [key], defaultKeyID: key.id)
         }
         let keys = try rootKeys.map { try RootKey(id: $0.id, base64: $0.value) }

@@ -38,7 +38,7 @@ public struct OperatorStore: Sendable {
 
     /// Re-seals every stored secret and token under the default root key; returns the counts.
     public func reencrypt() async throws -> [(kind: SealedField.Kind, counts: Reencryptor.Counts)] {
-        try await Reencryptor(store: store, cipher: try configuration.makeCipher()).run()
+        try await Reencryptor(store: store, cipher: try configuration.makeCipher(createKeyFile: false)).run()
     }
 
     /// Closes the store.

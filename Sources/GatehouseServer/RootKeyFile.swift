@@ -5,7 +5,7 @@ import GatehouseCore
 enum RootKeyFile {
     static let keyID = "local"
 
-    static func loadOrCreate(directory: String) throws -> RootKey {
+    static func loadOrCreate(directory: String, create: Bool = true) throws -> RootKey {
         let path = (directory as NSString).appendingPathComponent("root.key")
         let manager = FileManager.default
         if manager.fileExists(atPath: path) {
@@ -15,6 +15,10 @@ enum RootKeyFile {
                 throw ConfigurationLoader.Problem(description: "\(path) must be readable by its owner only (chmod 600 \(path))")
             }
             return try RootKey(id: keyID, base64: text)
+        }
+        guard create else {
+            throw ConfigurationLoader.Problem(
+                description: "no root key at \(path): point --data-dir (or --config) at the server's data")
         }
         let key = RootKey.generate(id: keyID)
         // Create with 0600 from the start, so the key is never readable by others.
