@@ -16,9 +16,14 @@ public final class AsyncHTTPTransport: HTTPTransport, Service {
     private let timeout: TimeAmount
     private let maxBodyBytes: Int
     // One client per (host, checked address): AsyncHTTPClient pins a name to an address only
-    // per client (`dnsOverride`). Providers are few; the map is bounded and evicts the oldest.
-    private let clients = Mutex<[String: HTTPClient]>([:])
-    private let order = Mutex<[String]>([])
+    // per client (`dnsOverride`). Providers are few; past `maxClients` the least recently used
+    // idle client is shut down (a client in use is never shut down under a request).
+    private struct Pool {
+        var clients: [String: (client: HTTPClient, inUse: Int, lastUsed: UInt64)] = [:]
+        var clock: UInt64 = 0
+        var shutDown = false
+    }
+    private let pool = Mutex(Pool())
     static let maxClients = 64
 
     /// Creates a transport.
@@ -39,11 +44,12 @@ public final class AsyncHTTPTransport: HTTPTransport, Service {
         try await shutdown()
     }
 
-    /// Closes every client.
+    /// Closes every client; later sends fail.
     public func shutdown() async throws {
-        let all = clients.withLock { clients in
-            defer { clients.removeAll() }
-            return Array(clients.values)
+        let all = pool.withLock { pool in
+            pool.shutDown = true
+            defer { pool.clients.removeAll() }
+            return pool.clients.values.map(\.client)
         }
         for client in all { try await client.shutdown() }
     }
@@ -54,7 +60,9 @@ public final class AsyncHTTPTransport: HTTPTransport, Service {
             throw OutboundRefusal(reason: "the URL has no host")
         }
         let address = try await checkedAddress(host: host)
-        let client = try await client(host: host, address: address)
+        let key = "\(host.lowercased())|\(address)"
+        let client = try await acquire(key: key, host: host, address: address)
+        defer { release(key: key) }
         var outbound = HTTPClientRequest(url: request.url)
         outbound.method = HTTPMethod(rawValue: request.method)
         for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
@@ -83,9 +91,47 @@ public final class AsyncHTTPTransport: HTTPTransport, Service {
             reason: refusals.isEmpty ? "\(host) has no address" : "\(host) resolves to \(refusals.joined(separator: "; "))")
     }
 
-    private func client(host: String, address: IPAddress) async throws -> HTTPClient {
-        let key = "\(host.lowercased())|\(address)"
-        if let existing = clients.withLock({ $0[key] }) { return existing }
+    /// The client for a (host, address) pair, marked in use; made on first use.
+    private func acquire(key: String, host: String, address: IPAddress) async throws -> HTTPClient {
+        var made: HTTPClient?
+        while true {
+            let (found, evicted, closed): (HTTPClient?, [HTTPClient], Bool) = pool.withLock { pool in
+                guard !pool.shutDown else { return (nil, made.map { [$0] } ?? [], true) }
+                pool.clock += 1
+                if var entry = pool.clients[key] {
+                    entry.inUse += 1
+                    entry.lastUsed = pool.clock
+                    pool.clients[key] = entry
+                    return (entry.client, made.map { [$0] } ?? [], false)
+                }
+                guard let made else { return (nil, [], false) }
+                pool.clients[key] = (made, 1, pool.clock)
+                var evicted: [HTTPClient] = []
+                while pool.clients.count > Self.maxClients,
+                    let idle = pool.clients.filter({ $0.value.inUse == 0 }).min(by: { $0.value.lastUsed < $1.value.lastUsed })
+                {
+                    pool.clients[idle.key] = nil
+                    evicted.append(idle.value.client)
+                }
+                return (made, evicted, false)
+            }
+            for client in evicted { try? await client.shutdown() }
+            if closed { throw OutboundRefusal(reason: "Gatehouse is shutting down") }
+            if let found { return found }
+            made = makeClient(host: host, address: address)
+        }
+    }
+
+    private func release(key: String) {
+        pool.withLock { pool in
+            if var entry = pool.clients[key] {
+                entry.inUse -= 1
+                pool.clients[key] = entry
+            }
+        }
+    }
+
+    private func makeClient(host: String, address: IPAddress) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         // Fail fast on a refused connection (the refresh backoff handles it) instead of
         // retrying until the deadline.
@@ -93,24 +139,7 @@ public final class AsyncHTTPTransport: HTTPTransport, Service {
         configuration.timeout.connect = .seconds(5)
         configuration.redirectConfiguration = .disallow
         if IPAddress(host) == nil { configuration.dnsOverride = [host: address.description] }
-        let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        var evicted: [HTTPClient] = []
-        let client = clients.withLock { clients in
-            if let raced = clients[key] {
-                evicted.append(made)
-                return raced
-            }
-            clients[key] = made
-            order.withLock { order in
-                order.append(key)
-                while order.count > Self.maxClients {
-                    if let old = clients.removeValue(forKey: order.removeFirst()) { evicted.append(old) }
-                }
-            }
-            return made
-        }
-        for old in evicted { try? await old.shutdown() }
-        return client
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 }
 

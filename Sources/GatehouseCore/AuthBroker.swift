@@ -45,8 +45,8 @@ public struct AuthBroker: Sendable {
     /// else a (possibly shared) flow and its URL.
     public func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationResponse {
         let userID = request.userID
-        guard !userID.isEmpty, userID.utf8.count <= 256 else {
-            throw GatehouseError.invalid("user_id must be 1-256 bytes of UTF-8")
+        guard !userID.isEmpty, userID.count <= 256, userID.utf8.count <= 1024 else {
+            throw GatehouseError.invalid("user_id must be 1-256 characters (and at most 1024 bytes of UTF-8)")
         }
         guard !ScopeSet.hasControlCharacter(userID) else {
             throw GatehouseError.invalid("user_id must not contain control characters")
@@ -126,7 +126,7 @@ public struct AuthBroker: Sendable {
             String(decoding: try cipher.open($0, context: SealedField.context(.flowURL, rowID: flow.id)), as: UTF8.self)
         }
         return AuthorizationResponse(
-            id: flow.id, status: flow.status == .failed ? .failed : .pending, url: url ?? (flow.url.isEmpty ? nil : flow.url),
+            id: flow.id, status: flow.status == .failed ? .failed : .pending, url: url,
             scopes: flow.authorizeScopes, providerID: flow.providerID, userID: flow.userID)
     }
 
@@ -366,9 +366,13 @@ public struct AuthBroker: Sendable {
     static func validatedScopes(_ scopes: [String]) throws -> [String] {
         guard scopes.count <= 100 else { throw GatehouseError.invalid("auth_requirement.oauth2.scopes has more than 100 scopes") }
         for scope in scopes {
-            guard !scope.isEmpty, scope.utf8.count <= 512, !scope.contains(where: { $0.isWhitespace || $0 == "," }) else {
+            // Scalars, not characters: a comma followed by a combining mark is one `Character`
+            // that is not ",", yet its bytes split on a "," delimiter.
+            guard !scope.isEmpty, scope.count <= 512, scope.utf8.count <= 2048,
+                !scope.unicodeScalars.contains(where: { $0 == "," || $0.properties.isWhitespace })
+            else {
                 throw GatehouseError.invalid(
-                    "auth_requirement.oauth2.scopes has an invalid scope: each must be 1-512 bytes without spaces or commas")
+                    "auth_requirement.oauth2.scopes has an invalid scope: each must be 1-512 characters without spaces or commas")
             }
             guard !ScopeSet.hasControlCharacter(scope) else {
                 throw GatehouseError.invalid("auth_requirement.oauth2.scopes has a scope with a control character")

@@ -30,9 +30,6 @@ public struct Flow: Sendable, Equatable {
     /// The provider's authorize URL for this flow, encrypted (AAD `flow-url:<id>`): it carries
     /// `state`, which must not sit in the store in clear.
     public var sealedURL: [UInt8]?
-    /// The authorize URL in clear, only on flows stored by versions before `sealedURL`
-    /// (emptied when such a flow ends); empty for every flow made now.
-    public var url: String
     /// Where to send the browser once completed.
     public var nextURI: String?
     /// Where the flow stands.
@@ -68,7 +65,7 @@ public struct Flow: Sendable, Equatable {
     /// Creates a flow.
     public init(
         id: String, userID: String, providerID: String, requestedScopes: [String],
-        authorizeScopes: [String], stateHash: String, sealedVerifier: [UInt8]?, sealedURL: [UInt8]? = nil, url: String = "",
+        authorizeScopes: [String], stateHash: String, sealedVerifier: [UInt8]?, sealedURL: [UInt8]? = nil,
         nextURI: String?, status: Flow.Status = .pending, stateUsed: Bool = false,
         verificationHash: String? = nil, sealedTokens: [UInt8]? = nil,
         userInfo: [String: JSONValue]? = nil, failureReason: String? = nil,
@@ -82,7 +79,6 @@ public struct Flow: Sendable, Equatable {
         self.stateHash = stateHash
         self.sealedVerifier = sealedVerifier
         self.sealedURL = sealedURL
-        self.url = url
         self.nextURI = nextURI
         self.status = status
         self.stateUsed = stateUsed

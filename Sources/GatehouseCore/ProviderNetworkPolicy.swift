@@ -9,10 +9,18 @@ public struct ProviderNetworkPolicy: Sendable, Equatable {
     public static let restricted: [(network: IPNetwork, kind: String)] = [
         ("0.0.0.0/8", "unspecified"), ("10.0.0.0/8", "private"), ("100.64.0.0/10", "shared (carrier-grade NAT)"),
         ("127.0.0.0/8", "loopback"), ("169.254.0.0/16", "link-local"), ("172.16.0.0/12", "private"),
-        ("192.168.0.0/16", "private"), ("224.0.0.0/4", "multicast"), ("255.255.255.255/32", "broadcast"),
-        ("::/128", "unspecified"), ("::1/128", "loopback"), ("fe80::/10", "link-local"), ("fc00::/7", "private"),
-        ("ff00::/8", "multicast"),
+        ("192.0.0.0/24", "IETF protocol assignment"), ("192.168.0.0/16", "private"), ("198.18.0.0/15", "benchmarking"),
+        ("224.0.0.0/4", "multicast"), ("240.0.0.0/4", "reserved"), ("::/128", "unspecified"), ("::1/128", "loopback"),
+        ("fe80::/10", "link-local"), ("fec0::/10", "site-local"), ("fc00::/7", "private"), ("ff00::/8", "multicast"),
+        ("2001::/32", "Teredo"),
     ].map { (IPNetwork($0.0)!, $0.1) }
+
+    // IPv6 forms that carry an IPv4 address a gateway may forward to: NAT64 (RFC 6052, 8215),
+    // IPv4-compatible (::a.b.c.d) and 6to4 (2002:aabb:ccdd::). The embedded address is checked too.
+    private static let embedding: [(network: IPNetwork, offset: Int)] = [
+        (IPNetwork("64:ff9b::/96")!, 12), (IPNetwork("64:ff9b:1::/48")!, 12), (IPNetwork("::/96")!, 12),
+        (IPNetwork("2002::/16")!, 2),
+    ]
 
     /// The loopback blocks, which the no-config quick start allows.
     public static let loopback: [IPNetwork] = [IPNetwork("127.0.0.0/8")!, IPNetwork("::1/128")!]
@@ -28,9 +36,15 @@ public struct ProviderNetworkPolicy: Sendable, Equatable {
     /// Why an address is refused, or nil when Gatehouse may connect to it.
     public func refusal(for address: IPAddress) -> String? {
         if allowed.contains(where: { $0.contains(address) }) { return nil }
-        guard let block = Self.restricted.first(where: { $0.network.contains(address) }) else { return nil }
-        return
-            "\(address) is a \(block.kind) address (\(block.network)); list it in security.allowed_provider_networks to allow it"
+        if let block = Self.restricted.first(where: { $0.network.contains(address) }) {
+            return
+                "\(address) is a \(block.kind) address (\(block.network)); list it in security.allowed_provider_networks to allow it"
+        }
+        for form in Self.embedding where form.network.contains(address) {
+            let inner = IPAddress(bytes: Array(address.bytes[form.offset..<(form.offset + 4)]))!
+            if let reason = refusal(for: inner) { return "\(address) carries \(inner): \(reason)" }
+        }
+        return nil
     }
 
     /// Whether a URL host is a literal loopback name: `localhost`, an IPv4 literal in

@@ -11,7 +11,9 @@ public final class ProviderRegistry: Sendable {
     private let now: @Sendable () -> Date
     // A short-lived cache keeps the hot path off the store; writes here drop it at once, and
     // other replicas see a change within `cacheTTL`.
-    private let cache = Mutex<(loaded: Date, byID: [String: Provider])?>(nil)
+    // `servable` leaves out providers whose stored template today's rules refuse (stored before
+    // a rule existed): they never start, finish or refresh a flow until an admin fixes them.
+    private let cache = Mutex<(loaded: Date, byID: [String: Provider], servable: [String: Provider])?>(nil)
     private let cacheTTL: TimeInterval = 2
 
     /// Creates a registry.
@@ -25,18 +27,29 @@ public final class ProviderRegistry: Sendable {
 
     /// All providers.
     public func all() async throws -> [Provider] {
-        try await loaded().values.sorted { $0.id < $1.id }
+        try await loaded().byID.values.sorted { $0.id < $1.id }
     }
 
-    /// One provider by id.
+    /// One provider by id as stored, whether or not it may serve flows (for the admin API).
+    public func configured(id: String) async throws -> Provider? {
+        try await loaded().byID[id]
+    }
+
+    /// One provider by id, if it may serve flows.
     public func provider(id: String) async throws -> Provider? {
-        try await loaded()[id]
+        try await loaded().servable[id]
     }
 
     /// Resolves an authorization requirement: an explicit `id`, else an exact id match on
     /// `provider_id`, else the one enabled provider of that type.
     public func resolve(id: String?, providerID: String?) async throws -> Provider {
-        let providers = try await loaded()
+        let all = try await loaded()
+        let providers = all.servable
+        if let id = id ?? providerID, all.byID[id] != nil, providers[id] == nil {
+            throw GatehouseError.invalid(
+                "auth provider '\(id)' has a stored template that breaks a security rule; an admin must fix it (see the server log)"
+            )
+        }
         if let id, !id.isEmpty {
             guard let provider = providers[id] else { throw GatehouseError.invalid("unknown auth provider id '\(id)'") }
             guard provider.enabled else { throw GatehouseError.invalid("auth provider '\(id)' is inactive") }
@@ -121,22 +134,25 @@ public final class ProviderRegistry: Sendable {
     }
 
     private func existing(id: String) async throws -> Provider? {
-        if let cached = try await loaded()[id] { return cached }
+        if let cached = try await loaded().byID[id] { return cached }
         invalidate()
-        return try await loaded()[id]
+        return try await loaded().byID[id]
     }
 
-    private func loaded() async throws -> [String: Provider] {
+    private func loaded() async throws -> (byID: [String: Provider], servable: [String: Provider]) {
         let current = now()
         if let cached = cache.withLock({ $0 }), current.timeIntervalSince(cached.loaded) < cacheTTL {
-            return cached.byID
+            return (cached.byID, cached.servable)
         }
         var byID: [String: Provider] = [:]
+        var servable: [String: Provider] = [:]
         for record in try await store.providers() {
-            byID[record.id] = try provider(from: record)
+            let provider = try provider(from: record)
+            byID[record.id] = provider
+            if (try? ProviderTemplateValidator.validate(provider.oauth2)) != nil { servable[record.id] = provider }
         }
-        cache.withLock { $0 = (current, byID) }
-        return byID
+        cache.withLock { $0 = (current, byID, servable) }
+        return (byID, servable)
     }
 
     /// Merges a request into a base (an existing provider, or a built-in template) and validates.
@@ -260,6 +276,20 @@ public final class ProviderRegistry: Sendable {
             templateJSON: Array(try JSONEncoder.sorted.encode(provider.oauth2)), sealedSecret: sealed,
             secretHint: Self.hint(for: provider.clientSecret), createdAt: provider.createdAt,
             updatedAt: provider.updatedAt)
+    }
+
+    /// Stored providers whose template the current rules refuse (stored before a rule existed),
+    /// with the reason; they are served as inactive until an admin fixes them.
+    public func refusedTemplates() async throws -> [(id: String, reason: String)] {
+        try await store.providers().compactMap { record in
+            let template = try JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
+            do {
+                try ProviderTemplateValidator.validate(template)
+                return nil
+            } catch let error as GatehouseError {
+                return (record.id, error.message)
+            }
+        }
     }
 
     private func provider(from record: ProviderRecord) throws -> Provider {

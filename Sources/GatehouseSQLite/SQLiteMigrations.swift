@@ -17,11 +17,17 @@ enum SQLiteMigrations {
     static let all: [Migration] = statementMigrations.map { Migration($0) } + [atRest]
 
     // Nothing usable at rest in clear: the authorize URL (it carries `state`) is sealed from
-    // now on, ended flows forget their clear URL, and verification ids are kept as hashes.
+    // now on and the `url` column stays empty; a flow still waiting for its callback with a
+    // clear URL ends (its user starts again); verification ids are kept as hashes.
     static let atRest = Migration(
         [
             "ALTER TABLE flows ADD COLUMN sealed_url BLOB",
-            "UPDATE flows SET url = '' WHERE status <> 'pending' OR state_used = 1",
+            """
+            UPDATE flows SET status = 'failed', open_key = NULL, version = version + 1,
+                failure_reason = 'Gatehouse was upgraded while this authorization was open; start it again'
+            WHERE status = 'pending' AND state_used = 0
+            """,
+            "UPDATE flows SET url = ''",
         ],
         code: { store in
             for row in try await store.rows("SELECT id, verification_id FROM flows WHERE verification_id IS NOT NULL") {

@@ -36,7 +36,7 @@ extension SQLiteStore {
             requestedScopes: try decode([String].self, row, "requested_scopes") ?? [],
             authorizeScopes: try decode([String].self, row, "authorize_scopes") ?? [],
             stateHash: try text(row, "state_hash"), sealedVerifier: bytes(row, "sealed_verifier"),
-            sealedURL: bytes(row, "sealed_url"), url: row.column("url")?.string ?? "", nextURI: row.column("next_uri")?.string,
+            sealedURL: bytes(row, "sealed_url"), nextURI: row.column("next_uri")?.string,
             status: Flow.Status(rawValue: try text(row, "status")) ?? .failed,
             stateUsed: row.column("state_used")?.integer == 1,
             verificationHash: row.column("verification_id")?.string, sealedTokens: bytes(row, "sealed_tokens"),

@@ -136,7 +136,7 @@ public final class SQLiteStore: Store {
             _ = try await rows(
                 """
                 UPDATE flows SET open_key = NULL, status = 'failed', failure_reason = 'the authorization expired',
-                    url = '', version = version + 1
+                    version = version + 1
                 WHERE open_key = ? AND expires_at <= ?
                 """, [.text(key), .float(now.timeIntervalSince1970)])
             _ = try await rows(
@@ -150,7 +150,7 @@ public final class SQLiteStore: Store {
                 [
                     .text(flow.id), .text(flow.userID), .text(flow.providerID), .text(Self.json(flow.requestedScopes)),
                     .text(Self.json(flow.authorizeScopes)), .text(flow.stateHash), Self.blob(flow.sealedVerifier),
-                    Self.blob(flow.sealedURL), .text(flow.url), flow.nextURI.map(SQLiteData.text) ?? .null, .text(key),
+                    Self.blob(flow.sealedURL), .text(""), flow.nextURI.map(SQLiteData.text) ?? .null, .text(key),
                     .float(flow.createdAt.timeIntervalSince1970), .float(flow.expiresAt.timeIntervalSince1970),
                 ])
             if let holder = try await rows("SELECT * FROM flows WHERE open_key = ?", [.text(key)]).first {
@@ -174,7 +174,7 @@ public final class SQLiteStore: Store {
     public func consumeState(hash: String, now: Date) async throws -> Flow? {
         try await rows(
             """
-            UPDATE flows SET state_used = 1, open_key = NULL, url = '', version = version + 1
+            UPDATE flows SET state_used = 1, open_key = NULL, version = version + 1
             WHERE state_hash = ? AND state_used = 0 AND status = 'pending' AND expires_at > ?
             RETURNING *
             """, [.text(hash), .float(now.timeIntervalSince1970)]
@@ -186,14 +186,13 @@ public final class SQLiteStore: Store {
         try await rows(
             """
             UPDATE flows SET status = ?, sealed_tokens = ?, user_info = ?, failure_reason = ?, verification_id = ?,
-                open_key = CASE WHEN ? = 'pending' THEN open_key ELSE NULL END,
-                url = CASE WHEN ? = 'pending' THEN url ELSE '' END, version = version + 1
+                open_key = CASE WHEN ? = 'pending' THEN open_key ELSE NULL END, version = version + 1
             WHERE id = ? AND version = ? RETURNING *
             """,
             [
                 .text(flow.status.rawValue), Self.blob(flow.sealedTokens), Self.jsonOrNull(flow.userInfo),
                 flow.failureReason.map(SQLiteData.text) ?? .null, flow.verificationHash.map(SQLiteData.text) ?? .null,
-                .text(flow.status.rawValue), .text(flow.status.rawValue), .text(flow.id), .integer(expectedVersion),
+                .text(flow.status.rawValue), .text(flow.id), .integer(expectedVersion),
             ]
         ).first.map(Self.flow)
     }

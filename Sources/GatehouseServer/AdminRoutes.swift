@@ -22,7 +22,7 @@ struct AdminRoutes {
         }
         group.get("auth_providers/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard let provider = try await providers.provider(id: id) else {
+            guard let provider = try await providers.configured(id: id) else {
                 throw GatehouseError.notFound("auth provider '\(id)' not found")
             }
             return try JSONResponse.make(view(provider))

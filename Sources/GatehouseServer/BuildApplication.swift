@@ -84,6 +84,12 @@ private func assemble(
             throw ConfigurationLoader.Problem(description: "auth.providers (\(provider.id ?? "?")): \(error.message)")
         }
     }
+    var warnings = policy.warning.map { [$0] } ?? []
+    for refused in try await registry.refusedTemplates() {
+        warnings.append(
+            "auth provider '\(refused.id)' is served as inactive: its stored template breaks a rule (\(refused.reason)); fix it with PATCH /v1/admin/auth_providers/\(refused.id)"
+        )
+    }
     let broker = AuthBroker(
         store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher,
         settings: settings, logger: logger, now: now)
@@ -116,7 +122,7 @@ private func assemble(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
         services: [StoreService(store: store), FlowJanitor(store: store, logger: logger, now: now)] + services,
         logger: logger)
-    return BuiltApplication(app: app, newAPIKey: newAPIKey, warnings: policy.warning.map { [$0] } ?? [])
+    return BuiltApplication(app: app, newAPIKey: newAPIKey, warnings: warnings)
 }
 
 /// Closes the store after the server has stopped.

@@ -21,14 +21,10 @@ extension ConfigurationLoader {
             if let value = api[key] { limits[keyPath: path] = try duration(value, "api.\(key)") }
         }
         if let value = api["max_connections"] {
-            limits.maxConnections = try integer(value, "api.max_connections")
-            guard limits.maxConnections >= 1 else { throw Problem(description: "api.max_connections must be at least 1") }
+            limits.maxConnections = try bounded(value, "api.max_connections", 1...1_000_000)
         }
         if let value = api["max_parked_waits_per_key"] {
-            limits.maxParkedWaitsPerKey = try integer(value, "api.max_parked_waits_per_key")
-            guard limits.maxParkedWaitsPerKey >= 0 else {
-                throw Problem(description: "api.max_parked_waits_per_key must be 0 or more")
-            }
+            limits.maxParkedWaitsPerKey = try bounded(value, "api.max_parked_waits_per_key", 0...1_000_000)
         }
         if let value = api["rate_limit"] {
             guard let rate = value as? [String: Any] else {
@@ -44,41 +40,65 @@ extension ConfigurationLoader {
                 limits.requestsPerSecond = nil
             } else {
                 guard let limit = rate["limit"] else { throw Problem(description: "api.rate_limit.limit is required") }
-                let count = try integer(limit, "api.rate_limit.limit")
+                let count = try bounded(limit, "api.rate_limit.limit", 1...1_000_000_000)
                 let unit = try rate["time_unit"].map { try string($0, "api.rate_limit.time_unit") } ?? "s"
-                let seconds: Double? = ["s": 1, "m": 60, "h": 3600, "d": 86400][unit]
-                guard let seconds, count >= 1 else {
-                    throw Problem(description: "api.rate_limit: limit must be at least 1 and time_unit one of s, m, h, d")
+                guard let seconds = ["s": 1.0, "m": 60, "h": 3600, "d": 86400][unit] else {
+                    throw Problem(description: "api.rate_limit.time_unit must be one of s, m, h, d")
                 }
                 limits.requestsPerSecond = Double(count) / seconds
-                limits.burst = Double(try rate["burst"].map { try integer($0, "api.rate_limit.burst") } ?? count)
-                guard limits.burst >= 1 else { throw Problem(description: "api.rate_limit.burst must be at least 1") }
+                limits.burst = Double(
+                    try rate["burst"].map { try bounded($0, "api.rate_limit.burst", 1...1_000_000_000) } ?? count)
             }
         }
         config.limits = limits
     }
 
-    /// `30s`, `1m`, `500ms`, `2h`, or a number of seconds.
+    /// `30s`, `1m`, `500ms`, `2h`, or a number of seconds; from 1 ms to one day.
     static func duration(_ value: Any, _ key: String) throws -> Duration {
-        if let number = value as? Int, number > 0 { return .seconds(number) }
-        let text = try string(value, key).trimmingCharacters(in: .whitespaces).lowercased()
-        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where text.hasSuffix(suffix) {
-            if let number = Double(text.dropLast(suffix.count)), number > 0 { return .milliseconds(Int64(number * scale * 1000)) }
+        var seconds: Double?
+        if let number = value as? Int {
+            seconds = Double(number)
+        } else {
+            let text = try string(value, key).trimmingCharacters(in: .whitespaces).lowercased()
+            seconds = Double(text)
+            for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where text.hasSuffix(suffix) {
+                seconds = Double(text.dropLast(suffix.count)).map { $0 * scale }
+                break
+            }
         }
-        if let number = Double(text), number > 0 { return .milliseconds(Int64(number * 1000)) }
-        throw Problem(description: "\(key) must be a duration such as 30s, 1m or 500ms")
+        guard let seconds, seconds >= 0.001, seconds <= 86_400 else {
+            throw Problem(description: "\(key) must be a duration from 1ms to 24h, such as 30s, 1m or 500ms")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
-    /// `4Mb`, `64KB`, `512k`, or a number of bytes.
+    /// `4Mb`, `64KB`, `512k`, or a number of bytes; at most 1 GiB.
     static func size(_ value: Any, _ key: String) throws -> Int {
-        if let number = value as? Int, number > 0 { return number }
-        let text = try string(value, key).trimmingCharacters(in: .whitespaces).lowercased()
-        for (suffix, scale) in [("kb", 1024), ("k", 1024), ("mb", 1 << 20), ("m", 1 << 20), ("b", 1)] where text.hasSuffix(suffix)
-        {
-            if let number = Int(text.dropLast(suffix.count)), number > 0 { return number * scale }
+        var bytes: Double?
+        if let number = value as? Int {
+            bytes = Double(number)
+        } else {
+            let text = try string(value, key).trimmingCharacters(in: .whitespaces).lowercased()
+            bytes = Double(text)
+            for (suffix, scale) in [("kb", 1024.0), ("k", 1024), ("mb", 1_048_576), ("m", 1_048_576), ("b", 1)]
+            where text.hasSuffix(suffix) {
+                bytes = Double(text.dropLast(suffix.count)).map { $0 * scale }
+                break
+            }
         }
-        if let number = Int(text), number > 0 { return number }
-        throw Problem(description: "\(key) must be a size such as 64KB or 4Mb")
+        guard let bytes, bytes >= 1, bytes <= 1_073_741_824 else {
+            throw Problem(description: "\(key) must be a size from 1 byte to 1Gb, such as 64KB or 4Mb")
+        }
+        return Int(bytes)
+    }
+
+    /// A whole number within bounds, naming the key otherwise.
+    static func bounded(_ value: Any, _ key: String, _ range: ClosedRange<Int>) throws -> Int {
+        let number = try integer(value, key)
+        guard range.contains(number) else {
+            throw Problem(description: "\(key) must be from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
     }
 
     /// `security.allowed_provider_networks` (CIDR blocks) and `security.static_hosts` (name to

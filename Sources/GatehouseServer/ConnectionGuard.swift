@@ -32,12 +32,17 @@ final class ConnectionGuard: Sendable {
     /// under it with room left for the database, provider calls and logs. Past the limit,
     /// `accept` fails and the server spins; the cap refuses before that.
     static func connectionBudget() -> Int {
+        #if canImport(Glibc)
+            let resource = Int32(RLIMIT_NOFILE.rawValue)
+        #else
+            let resource = RLIMIT_NOFILE
+        #endif
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        guard getrlimit(resource, &limit) == 0 else { return 1024 }
         if limit.rlim_cur < limit.rlim_max {
             var raised = limit
             raised.rlim_cur = limit.rlim_max
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+            if setrlimit(resource, &raised) == 0 { limit = raised }
         }
         let files = Int(clamping: limit.rlim_cur)
         return max(8, files - max(64, files / 8))
@@ -61,9 +66,14 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let owner: ConnectionGuard
     private var counted = false
-    // Requests read whole and not yet answered: while any is in flight, no timer runs (a
-    // pipelined long-poll must not be cut by the idle timer of the answer before it).
-    private var inFlight = 0
+    private var refused = false
+    // Heads read and responses finished: while a request is answered, no timer runs (a parked
+    // long-poll is bounded by its route). Counting from the head, not the end, keeps an early
+    // answer (a 401 before the body arrives) from leaving the connection without a timer.
+    private var requests = 0
+    private var responses = 0
+    private var readingBody = false
+    private var writing = false
     private var timer: Scheduled<Void>?
 
     init(guard owner: ConnectionGuard) {
@@ -89,14 +99,19 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // A refused connection is closing: nothing it sends reaches a route.
+        guard !refused else { return }
         switch unwrapInboundIn(data) {
         case .head:
-            arm(context: context, after: owner.limits.readTimeout)
+            requests += 1
+            readingBody = true
+            rearm(context: context)
         case .body:
+            // The body's deadline runs from its head: a trickle of chunks does not extend it.
             break
         case .end:
-            inFlight += 1
-            disarm()
+            readingBody = false
+            rearm(context: context)
         }
         context.fireChannelRead(data)
     }
@@ -104,21 +119,34 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head:
-            arm(context: context, after: owner.limits.writeTimeout)
+            writing = true
+            rearm(context: context)
             context.write(data, promise: promise)
         case .body:
             context.write(data, promise: promise)
         case .end:
             let written = promise ?? context.eventLoop.makePromise()
             written.futureResult.assumeIsolated().whenSuccess { [self] in
-                inFlight = max(0, inFlight - 1)
-                if inFlight == 0 {
-                    arm(context: context, after: owner.limits.idleTimeout)
-                } else {
-                    disarm()
-                }
+                writing = false
+                responses += 1
+                rearm(context: context)
             }
             context.write(data, promise: written)
+        }
+    }
+
+    /// The one timer that applies now: the body being read must arrive within the read
+    /// timeout, a response being written must go within the write timeout, a request being
+    /// handled has none, and a connection with nothing outstanding may idle for the idle timeout.
+    private func rearm(context: ChannelHandlerContext) {
+        if readingBody {
+            arm(context: context, after: owner.limits.readTimeout)
+        } else if writing {
+            arm(context: context, after: owner.limits.writeTimeout)
+        } else if requests > responses {
+            disarm()
+        } else {
+            arm(context: context, after: owner.limits.idleTimeout)
         }
     }
 
@@ -127,6 +155,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         counted = true
         let count = owner.open.wrappingAdd(1, ordering: .relaxed).newValue
         guard count <= owner.maxConnections else {
+            refused = true
             refuse(context: context)
             return
         }

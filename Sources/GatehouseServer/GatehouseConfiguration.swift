@@ -110,6 +110,13 @@ public struct GatehouseConfiguration: Sendable {
     /// The verification policy: skipping is the default only for the no-config quick start on
     /// loopback; anywhere else the operator must configure a verifier or name the unsafe setting.
     public func verificationPolicy() throws -> (default: VerificationSetting, skipAllowed: Bool, warning: String?) {
+        // Skipping is safe only when nobody but this machine can reach a flow's callback.
+        let loopbackAllTheWay = isLoopback && isPublicURLLoopback
+        if unsafeSkipVerification, !loopbackAllTheWay {
+            throw GatehouseError.invalid(
+                "auth.user_verification.unsafe_skip_verification is allowed only when both the listener (\(host)) and the public URL (\(effectivePublicURL)) are loopback; set auth.user_verification.verifier_url instead"
+            )
+        }
         if let verifierURL {
             return (VerificationSetting(verifierURL: verifierURL, unsafeSkip: false), unsafeSkipVerification, nil)
         }
@@ -119,14 +126,13 @@ public struct GatehouseConfiguration: Sendable {
                 "auth.user_verification.unsafe_skip_verification is on: anyone who opens an authorization link can attach their account to the user who asked for it. Use it for development only."
             )
         }
-        if !hasConfigFile, isLoopback, isPublicURLLoopback {
+        if !hasConfigFile, loopbackAllTheWay {
             return (
                 VerificationSetting(verifierURL: nil, unsafeSkip: true), true,
                 "user verification is skipped (quick start on loopback, no config file). Configure auth.user_verification.verifier_url before serving real users."
             )
         }
         if !hasConfigFile {
-            // Skipping verification is safe only when nobody but this machine can finish a flow.
             throw GatehouseError.invalid(
                 "user verification can be skipped only when both the listener (\(host)) and the public URL (\(effectivePublicURL)) are loopback: serve on 127.0.0.1 with a loopback public URL, or give a config file that sets auth.user_verification.verifier_url (your app's verifier route)"
             )

@@ -8,8 +8,9 @@ struct ReencryptCommand: AsyncParsableCommand {
         commandName: "reencrypt",
         abstract: "Re-seal every stored secret and token under the default root key (safe while the server runs).",
         discussion: """
-            Run it after making a new root key the default; when it reports no value left under another key,
-            remove the old key from the config. It is safe to interrupt and to run again.
+            Make the new root key the default, restart every server, then run this. When it reports nothing \
+            unreadable, remove the old key from the config, restart, and run it once more: every value should then \
+            count as already current. It is safe to interrupt and to run again; docs/security.md has the steps.
             """)
 
     @OptionGroup var options: KeysCommand.StoreOptions

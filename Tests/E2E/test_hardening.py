@@ -422,6 +422,14 @@ auth:
             + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user_id\"")
         time.sleep(3)
         assert slow.recv(1000) == b""
+        # Answered before its body came (401 for a missing key), then the body: the connection
+        # still idles out afterwards.
+        early = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        early.sendall(b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n")
+        assert b"401" in early.recv(1000)
+        early.sendall(b"0123456789")
+        time.sleep(3)
+        assert early.recv(1) == b""
         # A parked long-poll outlives both timeouts: its wait is what bounds it.
         client = server.client()
         client.admin.auth_providers.create(**provider("parked", "https://idp.example/token"))

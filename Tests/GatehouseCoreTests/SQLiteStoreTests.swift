@@ -10,7 +10,7 @@ import Testing
             let now = Date()
             let first = try await store.insertFlowDeduplicated(makeFlow(now: now), now: now)
             let second = try await store.insertFlowDeduplicated(makeFlow(now: now), now: now)
-            #expect(second.id == first.id && second.url == first.url)
+            #expect(second.id == first.id && second.sealedURL == first.sealedURL)
             let other = try await store.insertFlowDeduplicated(makeFlow(scopes: ["b"], now: now), now: now)
             #expect(other.id != first.id)
             // An expired holder gives way.

@@ -27,7 +27,8 @@ func makeFlow(user: String = "u", provider: String = "p", scopes: [String] = ["a
     let id = SecureRandom.identifier(prefix: "ac_")
     return Flow(
         id: id, userID: user, providerID: provider, requestedScopes: scopes, authorizeScopes: scopes,
-        stateHash: SecureRandom.token(), sealedVerifier: nil, url: "https://p/authorize?\(id)", nextURI: nil, createdAt: now,
+        stateHash: SecureRandom.token(), sealedVerifier: nil, sealedURL: Array("https://p/authorize?\(id)".utf8), nextURI: nil,
+        createdAt: now,
         expiresAt: now.addingTimeInterval(ttl))
 }
 

@@ -82,13 +82,14 @@ import Testing
     func aTemplateCannotSendSecretsElsewhere(patch: String, message: String) async throws {
         try await APIHarness.run { api in
             try await api.createProvider()
+            let before = try await api.call(.get, "/v1/admin/auth_providers/fake")
             let response = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: patch)
             #expect(response.status == .badRequest)
             #expect(
                 (try api.object(response)["message"] as? String)?.contains(message) == true, "\(String(buffer: response.body))")
-            // Nothing was stored: the provider still works as before.
-            let pending = try await api.authorize(user: "u1")
-            #expect((pending["url"] as? String)?.contains("leak") == false)
+            // Nothing was stored: the provider reads exactly as before.
+            let after = try await api.call(.get, "/v1/admin/auth_providers/fake")
+            #expect(String(buffer: after.body) == String(buffer: before.body))
         }
     }
 
@@ -121,6 +122,46 @@ import Testing
                 .post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(flowID)","user_id":"jose\#u{301}"}"#)
             #expect(confirmed.status == .badRequest)
             #expect(try api.object(confirmed)["name"] as? String == "user_mismatch")
+        }
+    }
+
+    @Test func aScopeWithACommaUnderACombiningMarkIsRefused() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let response = try await api.call(
+                .post, "/v1/auth/authorize",
+                json: #"{"auth_requirement":{"provider_id":"fake","oauth2":{"scopes":["a,\u0301b"]}},"user_id":"u"}"#)
+            #expect(response.status == .badRequest)
+        }
+    }
+
+    @Test func aStoredTemplateThatBreaksTheRulesServesNoFlow() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-old-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // A row as an older Gatehouse could have stored it: the secret in the authorize URL.
+        let store = try await SQLiteStore.open(path: directory + "/gatehouse.sqlite", logger: Logger(label: "test"))
+        let template =
+            #"{"client_id":"c","authorize_request":{"endpoint":"https://idp.example/authorize","params":{"x":"{{client_secret}}"}},"token_request":{"endpoint":"https://idp.example/token"}}"#
+        try await store.insertProvider(
+            ProviderRecord(
+                id: "old", description: nil, providerType: "", enabled: true, source: "api", templateJSON: Array(template.utf8),
+                sealedSecret: nil, secretHint: nil, createdAt: Date(), updatedAt: Date()))
+        try await store.close()
+        let built = try await buildApplication(
+            configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), transport: FakeProvider())
+        #expect(built.warnings.contains { $0.contains("'old' is served as inactive") && $0.contains("{{client_secret}}") })
+        let key = try #require(built.newAPIKey)
+        try await built.app.test(.router) { client in
+            let api = APIHarness(
+                client: client, key: key, provider: FakeProvider(),
+                configuration: GatehouseConfiguration(dataDirectory: directory))
+            let response = try await api.call(
+                .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"id":"old"},"user_id":"u"}"#)
+            #expect(response.status == .badRequest)
+            #expect((try api.object(response)["message"] as? String)?.contains("breaks a security rule") == true)
+            // The admin still sees it, to fix it.
+            #expect(try await api.call(.get, "/v1/admin/auth_providers/old").status == .ok)
         }
     }
 
@@ -194,5 +235,12 @@ import Testing
         let lookalike = GatehouseConfiguration(host: "127.attacker.example")
         #expect(throws: GatehouseError.self) { try lookalike.verificationPolicy() }
         #expect(try GatehouseConfiguration(publicURL: "http://localhost:9099").verificationPolicy().default.unsafeSkip)
+        // Naming the unsafe setting does not lift the rule.
+        let named = GatehouseConfiguration(host: "0.0.0.0", unsafeSkipVerification: true, hasConfigFile: true)
+        #expect(throws: GatehouseError.self) { try named.verificationPolicy() }
+        let choice = GatehouseConfiguration(
+            publicURL: "https://auth.example.com", verifierURL: "https://app.example.com/verify", unsafeSkipVerification: true,
+            hasConfigFile: true)
+        #expect(throws: GatehouseError.self) { try choice.verificationPolicy() }
     }
 }

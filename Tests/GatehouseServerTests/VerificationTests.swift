@@ -101,7 +101,11 @@ import Testing
         configuration.hasConfigFile = false
         configuration.host = "0.0.0.0"
         #expect(throws: (any Error).self) { try configuration.verificationPolicy() }
+        // Naming the unsafe skip does not make it safe on a public listener.
         configuration.unsafeSkipVerification = true
+        #expect(throws: (any Error).self) { try configuration.verificationPolicy() }
+        configuration.host = "127.0.0.1"
+        configuration.hasConfigFile = true
         #expect(try configuration.verificationPolicy().warning != nil)
     }
 }
