@@ -136,6 +136,7 @@ public enum ConfigurationLoader {
             if let providers = auth["providers"] {
                 guard let list = providers as? [Any] else { throw Problem(description: "auth.providers must be a list") }
                 config.providers = try list.enumerated().map { index, entry in
+                    try checkProviderKeys(entry, path: "auth.providers[\(index)]")
                     let data = try JSONSerialization.data(withJSONObject: entry)
                     do {
                         var provider = try JSONDecoder().decode(AuthProviderRequest.self, from: data)

@@ -73,6 +73,12 @@ import Testing
         ("security: { allowed_provider_networks: [10.0.0.0/99] }", "security.allowed_provider_networks[0]"),
         ("security: { static_hosts: { a.test: not-an-ip } }", "security.static_hosts.a.test"),
         ("nonsense: {}", "nonsense"),
+        ("auth: { providers: [ { id: x, provider_id: google, clinet_id: a } ] }", "auth.providers[0].clinet_id"),
+        ("auth: { providers: [ { id: x, external_id: e, provider_id: google } ] }", "auth.providers[0].external_id"),
+        (
+            "auth: { providers: [ { id: x, oauth2: { token_request: { endpoint: e, auth: basic } } } ] }",
+            "auth.providers[0].oauth2.token_request.auth"
+        ),
         ("api: { public_url: \"${nope:x}\" }", "${env:NAME}"),
     ])
     func badConfigNamesTheKey(yaml: String, key: String) throws {

@@ -1,0 +1,43 @@
+// The keys a provider entry of the config file may hold: a misspelt key is refused, not
+// silently dropped by the decoder.
+extension ConfigurationLoader {
+    static let providerKeys: Set<String> = [
+        "id", "description", "type", "status", "enabled", "oauth2", "tenant", "provider_id", "client_id", "client_secret",
+    ]
+    static let oauth2Keys: Set<String> = [
+        "client_id", "client_secret", "scope_delimiter", "pkce", "authorize_request", "token_request", "refresh_request",
+        "user_info_request", "token_introspection_request", "use_pkce", "pkce_code_challenge_method",
+    ]
+    static let requestKeys: Set<String> = [
+        "endpoint", "method", "params", "headers", "triggers", "enabled", "auth_method", "request_content_type",
+        "response_content_type", "response_map", "auth_header_value_format", "expiration_format",
+    ]
+    static let requestBlocks: Set<String> = [
+        "authorize_request", "token_request", "refresh_request", "user_info_request", "token_introspection_request",
+    ]
+
+    /// Refuses a key no part of Gatehouse reads, naming it.
+    static func checkProviderKeys(_ entry: Any, path: String) throws {
+        guard let provider = entry as? [String: Any] else { throw Problem(description: "\(path) must be a mapping") }
+        try check(provider, allowed: providerKeys, path: path)
+        guard let oauth2 = provider["oauth2"] as? [String: Any] else { return }
+        try check(oauth2, allowed: oauth2Keys, path: "\(path).oauth2")
+        if let pkce = oauth2["pkce"] as? [String: Any] {
+            try check(pkce, allowed: ["enabled", "code_challenge_method"], path: "\(path).oauth2.pkce")
+        }
+        for block in requestBlocks.sorted() {
+            guard let request = oauth2[block] as? [String: Any] else { continue }
+            try check(request, allowed: requestKeys, path: "\(path).oauth2.\(block)")
+            if let triggers = request["triggers"] as? [String: Any] {
+                try check(triggers, allowed: ["on_token_grant", "on_token_refresh"], path: "\(path).oauth2.\(block).triggers")
+            }
+        }
+    }
+
+    private static func check(_ mapping: [String: Any], allowed: Set<String>, path: String) throws {
+        if let unknown = mapping.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw Problem(
+                description: "\(path).\(unknown) is not a known setting (known: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+}
