@@ -1,0 +1,95 @@
+import Foundation
+import GatehouseWire
+import Logging
+
+// The hot path: a token at once when the grant covers the scopes, else a (shared) flow.
+extension AuthBroker {
+    /// `POST /v1/auth/authorize`: a token at once when the user's grant covers the scopes,
+    /// else a (possibly shared) flow and its URL.
+    public func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationResponse {
+        let userID = request.userID
+        guard !userID.isEmpty, userID.count <= 256, userID.utf8.count <= 1024 else {
+            throw GatehouseError.invalid("user_id must be 1-256 characters (and at most 1024 bytes of UTF-8)")
+        }
+        guard !ScopeSet.hasControlCharacter(userID) else {
+            throw GatehouseError.invalid("user_id must not contain control characters")
+        }
+        if let type = request.authRequirement.providerType, !type.isEmpty, type != "oauth2" {
+            throw GatehouseError.invalid("auth_requirement.provider_type must be oauth2")
+        }
+        let requested = try Self.validatedScopes(request.authRequirement.oauth2?.scopes ?? [])
+        if let next = request.nextURI, !settings.isAllowedRedirect(next) {
+            throw GatehouseError.invalid("next_uri is not an allowed redirect (configure auth.allowed_redirect_origins)")
+        }
+        let provider = try await providers.resolve(
+            id: request.authRequirement.id, providerID: request.authRequirement.providerID)
+
+        let connection = try await store.connection(userID: userID, providerID: provider.id)
+        if let connection, connection.status == .active, ScopeSet.covers(granted: connection.scopes, requested: requested) {
+            if let response = try await completedResponse(connection, provider: provider) { return response }
+        }
+        return try await startFlow(
+            userID: userID, provider: provider, requested: requested, granted: connection?.scopes ?? [],
+            nextURI: request.nextURI)
+    }
+
+    /// The completed answer for a connection, refreshing first when its token is stale; nil
+    /// when the grant is gone and the user must authorize again.
+    func completedResponse(_ connection: Connection, provider: Provider) async throws -> AuthorizationResponse? {
+        let context = Connection.cipherContext(providerID: connection.providerID, userID: connection.userID)
+        var current = connection
+        var tokens = try cipher.open(TokenSet.self, from: connection.sealedTokens, context: context)
+        if tokens.staleAt(skew: settings.refreshSkew) <= now() {
+            do {
+                current = try await refresher.refresh(connection, provider: provider)
+                tokens = try cipher.open(TokenSet.self, from: current.sealedTokens, context: context)
+            } catch RefreshCoordinator.Failure.reauthorizationRequired {
+                return nil
+            } catch RefreshCoordinator.Failure.unavailable(let reason, _) {
+                // A token that has not expired yet still works; hand it out.
+                guard tokens.expiresAt > now() else {
+                    throw GatehouseError(
+                        .providerUnavailable, "the token expired and the provider could not refresh it: \(reason)")
+                }
+            }
+        }
+        return AuthorizationResponse(
+            id: current.authID, status: .completed, scopes: current.scopes, providerID: provider.id,
+            userID: current.userID,
+            context: .init(token: tokens.accessToken, userInfo: current.userInfo ?? [:]))
+    }
+
+    private func startFlow(
+        userID: String, provider: Provider, requested: [String], granted: [String], nextURI: String?
+    ) async throws -> AuthorizationResponse {
+        let authorizeScopes = ScopeSet.union(requested, granted)
+        let state = SecureRandom.token()
+        let verifier = provider.usesPKCE ? PKCE.makeVerifier() : nil
+        let id = SecureRandom.identifier(prefix: "ac_")
+        let url = try client.authorizeURL(
+            provider: provider, redirectURI: settings.redirectURI(providerID: provider.id), state: state,
+            codeChallenge: verifier.map(PKCE.challenge(for:)), requested: requested,
+            existing: ScopeSet.existing(granted: granted, requested: requested))
+        let time = now()
+        let flow = Flow(
+            id: id, userID: userID, providerID: provider.id, requestedScopes: requested,
+            authorizeScopes: authorizeScopes, stateHash: SecretHash.hex(state),
+            sealedVerifier: try verifier.map {
+                try cipher.seal(Array($0.utf8), context: SealedField.context(.flowVerifier, rowID: id))
+            },
+            sealedURL: try cipher.seal(Array(url.utf8), context: SealedField.context(.flowURL, rowID: id)), nextURI: nextURI,
+            createdAt: time,
+            expiresAt: time.addingTimeInterval(settings.flowTTL))
+        let stored = try await store.insertFlowDeduplicated(flow, now: time)
+        return try pendingResponse(stored)
+    }
+
+    func pendingResponse(_ flow: Flow) throws -> AuthorizationResponse {
+        let url = try flow.sealedURL.map {
+            String(decoding: try cipher.open($0, context: SealedField.context(.flowURL, rowID: flow.id)), as: UTF8.self)
+        }
+        return AuthorizationResponse(
+            id: flow.id, status: flow.status == .failed ? .failed : .pending, url: url,
+            scopes: flow.authorizeScopes, providerID: flow.providerID, userID: flow.userID)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import GatehouseWire
+import Logging
+
+// `status`, with the long-poll parked on the notifier.
+extension AuthBroker {
+    /// `GET /v1/auth/status`: the flow's status; with `wait`, parks until it completes or the
+    /// wait runs out (then 200 with the current status, never 408).
+    public func status(id: String, wait: Duration?) async throws -> AuthorizationResponse {
+        guard let wait, wait > .zero else { return try await statusNow(id: id) }
+        let deadline = ContinuousClock.now.advanced(by: wait)
+        while true {
+            let ticket = await notifier.prepare(flowID: id)
+            let response: AuthorizationResponse
+            do {
+                response = try await statusNow(id: id)
+            } catch {
+                await notifier.cancel(ticket)
+                throw error
+            }
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if response.status == .completed || remaining <= .zero || Task.isCancelled {
+                await notifier.cancel(ticket)
+                return response
+            }
+            if !(await notifier.wait(ticket, timeout: remaining)) {
+                return try await statusNow(id: id)
+            }
+        }
+    }
+
+    func statusNow(id: String) async throws -> AuthorizationResponse {
+        guard var flow = try await store.flow(id: id) else {
+            throw GatehouseError.notFound("authorization '\(id)' not found")
+        }
+        switch flow.status {
+        case .completed:
+            guard let provider = try await providers.provider(id: flow.providerID),
+                let connection = try await store.connection(userID: flow.userID, providerID: flow.providerID),
+                connection.status == .active,
+                let response = try await completedResponse(connection, provider: provider)
+            else {
+                // The grant was deleted or revoked since: this authorization no longer stands.
+                var response = try pendingResponse(flow)
+                response.status = .failed
+                response.url = nil
+                return response
+            }
+            var completed = response
+            completed.id = flow.id
+            return completed
+        case .pending where flow.expiresAt <= now():
+            flow = try await fail(flow, reason: "the authorization expired") ?? flow
+            return try pendingResponse(flow)
+        case .pending, .failed:
+            return try pendingResponse(flow)
+        }
+    }
+}

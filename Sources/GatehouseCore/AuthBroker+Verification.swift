@@ -1,0 +1,53 @@
+import Foundation
+import GatehouseWire
+import Logging
+
+// The app's verifier confirms the user; the continuation page only reads.
+extension AuthBroker {
+    /// `POST /v1/auth/confirm_user`: the app's verifier says who is signed in. On a match the
+    /// grant is attached and the flow completes; on a mismatch the grant is discarded.
+    public func confirmUser(_ request: ConfirmUserRequest) async throws -> ConfirmUserResponse {
+        guard !request.flowID.isEmpty, !request.userID.isEmpty else {
+            throw GatehouseError.invalid("flow_id and user_id must not be empty")
+        }
+        guard !ScopeSet.hasControlCharacter(request.userID), !ScopeSet.hasControlCharacter(request.flowID) else {
+            throw GatehouseError.invalid("flow_id and user_id must not contain control characters")
+        }
+        guard let flow = try await store.flow(verificationHash: SecretHash.hex(request.flowID)) else {
+            throw GatehouseError.notFound("flow '\(Self.printable(request.flowID))' not found")
+        }
+        let nextURI = "\(settings.publicURL)/v1/oauth/complete/\(FormEncoding.escape(request.flowID))"
+        // Bytes, not `String ==`: a canonically equivalent spelling is another user id.
+        let sameUser = ScopeSet.sameBytes(flow.userID, request.userID)
+        if flow.status == .completed, sameUser {
+            // Idempotent for a verifier that retries.
+            return ConfirmUserResponse(authID: flow.id, nextURI: nextURI)
+        }
+        guard flow.status == .pending, let sealed = flow.sealedTokens, flow.expiresAt > now() else {
+            throw GatehouseError(.flowState, "the flow is not awaiting verification (it completed, failed or expired)")
+        }
+        guard sameUser else {
+            // Someone other than the user who started the flow finished it: never attach it.
+            _ = try await fail(flow, reason: "user verification failed: user mismatch")
+            throw GatehouseError(
+                .userMismatch,
+                "An error occurred during verification: the signed-in user is not the user who started this authorization")
+        }
+        let tokens = try cipher.open(TokenSet.self, from: sealed, context: SealedField.context(.flowTokens, rowID: flow.id))
+        _ = try await complete(flow, tokens: tokens, userInfo: flow.userInfo)
+        return ConfirmUserResponse(authID: flow.id, nextURI: nextURI)
+    }
+
+    /// `GET /v1/oauth/complete/{flow_id}`: where `confirm_user`'s `next_uri` leads; only reads.
+    public func continuation(verificationID: String) async throws -> CallbackOutcome {
+        guard let flow = try await store.flow(verificationHash: SecretHash.hex(verificationID)) else {
+            return .failure(status: 404, message: "This sign-in is unknown or has expired.")
+        }
+        switch flow.status {
+        case .completed: return finishOutcome(flow)
+        case .failed:
+            return .failure(status: 400, message: "This sign-in did not complete: \(flow.failureReason ?? "it failed").")
+        case .pending: return .waiting
+        }
+    }
+}

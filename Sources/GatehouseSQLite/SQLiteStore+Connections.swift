@@ -1,0 +1,98 @@
+import Foundation
+import GatehouseCore
+import SQLiteNIO
+
+// Connections: grants by (user, provider), paging, and the refresh lease.
+extension SQLiteStore {
+    /// A user's connection with a provider.
+    public func connection(userID: String, providerID: String) async throws -> Connection? {
+        try await rows("SELECT * FROM connections WHERE user_id = ? AND provider_id = ?", [.text(userID), .text(providerID)])
+            .first.map(Self.connection)
+    }
+
+    /// One connection.
+    public func connection(id: String) async throws -> Connection? {
+        try await rows("SELECT * FROM connections WHERE id = ?", [.text(id)]).first.map(Self.connection)
+    }
+
+    /// Inserts or replaces the (user, provider) connection.
+    public func upsertConnection(_ connection: Connection) async throws -> Connection {
+        let stored = try await rows(
+            """
+            INSERT INTO connections (id, user_id, provider_id, scopes, sealed_tokens, expires_at, user_info, status,
+                auth_id, created_at, updated_at, version)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+            ON CONFLICT(user_id, provider_id) DO UPDATE SET scopes = excluded.scopes,
+                sealed_tokens = excluded.sealed_tokens, expires_at = excluded.expires_at,
+                user_info = excluded.user_info, status = excluded.status, auth_id = excluded.auth_id,
+                updated_at = excluded.updated_at, version = connections.version + 1
+            RETURNING *
+            """,
+            [
+                .text(connection.id), .text(connection.userID), .text(connection.providerID),
+                .text(Self.json(connection.scopes)), Self.blob(connection.sealedTokens),
+                .float(connection.expiresAt.timeIntervalSince1970), Self.jsonOrNull(connection.userInfo),
+                .text(connection.status.rawValue), .text(connection.authID),
+                .float(connection.createdAt.timeIntervalSince1970), .float(connection.updatedAt.timeIntervalSince1970),
+            ])
+        guard let row = stored.first else { throw GatehouseError(.internalError, "could not store the connection") }
+        return try Self.connection(row)
+    }
+
+    /// A page of connections and the total.
+    public func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int) {
+        let filter = "WHERE (? IS NULL OR user_id = ?) AND (? IS NULL OR provider_id = ?)"
+        let user = query.userID.map(SQLiteData.text) ?? .null
+        let provider = query.providerID.map(SQLiteData.text) ?? .null
+        let items = try await rows(
+            "SELECT * FROM connections \(filter) ORDER BY provider_id, user_id LIMIT ? OFFSET ?",
+            [user, user, provider, provider, .integer(query.limit), .integer(query.offset)]
+        ).map(Self.connection)
+        let total =
+            try await rows("SELECT COUNT(*) AS n FROM connections \(filter)", [user, user, provider, provider])
+            .first?.column("n")?.integer ?? 0
+        return (items, Int(total))
+    }
+
+    /// Removes a connection.
+    public func deleteConnection(id: String) async throws -> Bool {
+        try await !rows("DELETE FROM connections WHERE id = ? RETURNING id", [.text(id)]).isEmpty
+    }
+
+    /// Takes the refresh lease if free or lapsed.
+    public func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
+        try await rows(
+            """
+            UPDATE connections SET lease_owner = ?, lease_until = ?
+            WHERE id = ? AND (lease_owner IS NULL OR lease_until <= ?) RETURNING *
+            """, [.text(owner), .float(until.timeIntervalSince1970), .text(connectionID), .float(now.timeIntervalSince1970)]
+        ).first.map(Self.connection)
+    }
+
+    /// Stores refreshed tokens and frees the lease, if still held and unchanged.
+    public func completeRefresh(_ connection: Connection, owner: String) async throws -> Connection? {
+        try await rows(
+            """
+            UPDATE connections SET scopes = ?, sealed_tokens = ?, expires_at = ?, user_info = ?, status = ?,
+                updated_at = ?, version = version + 1, lease_owner = NULL, lease_until = NULL
+            WHERE id = ? AND lease_owner = ? AND version = ? RETURNING *
+            """,
+            [
+                .text(Self.json(connection.scopes)), Self.blob(connection.sealedTokens),
+                .float(connection.expiresAt.timeIntervalSince1970), Self.jsonOrNull(connection.userInfo),
+                .text(connection.status.rawValue), .float(connection.updatedAt.timeIntervalSince1970),
+                .text(connection.id), .text(owner), .integer(connection.version),
+            ]
+        ).first.map(Self.connection)
+    }
+
+    /// Frees the lease, setting the status.
+    public func releaseRefreshLease(connectionID: String, owner: String, status: Connection.Status) async throws {
+        _ = try await rows(
+            """
+            UPDATE connections SET lease_owner = NULL, lease_until = NULL, status = ?,
+                version = version + (CASE WHEN status = ? THEN 0 ELSE 1 END)
+            WHERE id = ? AND lease_owner = ?
+            """, [.text(status.rawValue), .text(status.rawValue), .text(connectionID), .text(owner)])
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GatehouseCore
+import SQLiteNIO
+
+// Flows: dedupe by open key, single-use state, optimistic updates, the janitor's sweep.
+extension SQLiteStore {
+    /// Adds a flow unless an open one holds its dedupe key; returns the holder.
+    public func insertFlowDeduplicated(_ flow: Flow, now: Date) async throws -> Flow {
+        let key = flow.dedupeKey
+        for _ in 0..<3 {
+            // An expired holder gives the key up.
+            _ = try await rows(
+                """
+                UPDATE flows SET open_key = NULL, status = 'failed', failure_reason = 'the authorization expired',
+                    version = version + 1
+                WHERE open_key = ? AND expires_at <= ?
+                """, [.text(key), .float(now.timeIntervalSince1970)])
+            _ = try await rows(
+                """
+                INSERT INTO flows (id, user_id, provider_id, requested_scopes, authorize_scopes, state_hash,
+                    sealed_verifier, sealed_url, url, next_uri, status, state_used, verification_id, sealed_tokens,
+                    user_info, failure_reason, open_key, created_at, expires_at, version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, NULL, NULL, NULL, ?, ?, ?, 1)
+                ON CONFLICT(open_key) DO NOTHING
+                """,
+                [
+                    .text(flow.id), .text(flow.userID), .text(flow.providerID), .text(Self.json(flow.requestedScopes)),
+                    .text(Self.json(flow.authorizeScopes)), .text(flow.stateHash), Self.blob(flow.sealedVerifier),
+                    Self.blob(flow.sealedURL), .text(""), flow.nextURI.map(SQLiteData.text) ?? .null, .text(key),
+                    .float(flow.createdAt.timeIntervalSince1970), .float(flow.expiresAt.timeIntervalSince1970),
+                ])
+            if let holder = try await rows("SELECT * FROM flows WHERE open_key = ?", [.text(key)]).first {
+                return try Self.flow(holder)
+            }
+        }
+        throw GatehouseError(.internalError, "could not store the flow")
+    }
+
+    /// One flow by id.
+    public func flow(id: String) async throws -> Flow? {
+        try await rows("SELECT * FROM flows WHERE id = ?", [.text(id)]).first.map(Self.flow)
+    }
+
+    /// One flow by verification-id hash.
+    public func flow(verificationHash: String) async throws -> Flow? {
+        try await rows("SELECT * FROM flows WHERE verification_id = ?", [.text(verificationHash)]).first.map(Self.flow)
+    }
+
+    /// Single-use state: marks it used and returns the flow, if it was unused, pending and fresh.
+    public func consumeState(hash: String, now: Date) async throws -> Flow? {
+        try await rows(
+            """
+            UPDATE flows SET state_used = 1, open_key = NULL, version = version + 1
+            WHERE state_hash = ? AND state_used = 0 AND status = 'pending' AND expires_at > ?
+            RETURNING *
+            """, [.text(hash), .float(now.timeIntervalSince1970)]
+        ).first.map(Self.flow)
+    }
+
+    /// Optimistic update of a flow.
+    public func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow? {
+        try await rows(
+            """
+            UPDATE flows SET status = ?, sealed_tokens = ?, user_info = ?, failure_reason = ?, verification_id = ?,
+                open_key = CASE WHEN ? = 'pending' THEN open_key ELSE NULL END, version = version + 1
+            WHERE id = ? AND version = ? RETURNING *
+            """,
+            [
+                .text(flow.status.rawValue), Self.blob(flow.sealedTokens), Self.jsonOrNull(flow.userInfo),
+                flow.failureReason.map(SQLiteData.text) ?? .null, flow.verificationHash.map(SQLiteData.text) ?? .null,
+                .text(flow.status.rawValue), .text(flow.id), .integer(expectedVersion),
+            ]
+        ).first.map(Self.flow)
+    }
+
+    /// Removes old ended flows no connection refers to.
+    public func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int {
+        let time = SQLiteData.float(cutoff.timeIntervalSince1970)
+        return try await rows(
+            """
+            DELETE FROM flows
+            WHERE created_at < ? AND (status <> 'pending' OR expires_at < ?)
+                AND id NOT IN (SELECT auth_id FROM connections)
+            RETURNING id
+            """, [time, time]
+        ).count
+    }
+}
