@@ -61,6 +61,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            // One file per built-in provider, compiled into the binary (no resource bundle to ship).
+            resources: [.embedInCode("Providers")],
             swiftSettings: settings
         ),
         .executableTarget(

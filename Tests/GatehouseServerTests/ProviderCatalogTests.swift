@@ -1,6 +1,5 @@
 import Foundation
 import GatehouseCore
-import GatehouseServer
 import GatehouseWire
 import HTTPTypes
 import Hummingbird
@@ -8,6 +7,8 @@ import HummingbirdTesting
 import NIOCore
 import Synchronization
 import Testing
+
+@testable import GatehouseServer
 
 /// Every built-in template, run through the whole flow against a stand-in that answers with that
 /// provider's documented response shapes (Fixtures/providers/<id>.json, doc URLs inside).
@@ -23,6 +24,16 @@ import Testing
         for entry in catalog.entries.values {
             #expect(entry.docsURL?.hasPrefix("https://") == true, "\(entry.id)")
         }
+    }
+
+    @Test func everyProviderFileIsEmbeddedOnceUnderItsOwnName() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/GatehouseServer/Providers").standardized
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
+        let embedded = try BuiltInProviders.files.map(BuiltInProviders.parse)
+        #expect(embedded.count == names.count)
+        #expect(Set(embedded.map { "\($0.id).yaml" }) == Set(names))
+        #expect(BuiltInProviders.catalog.entries.count == names.count)
     }
 
     @Test(arguments: fixtures)
