@@ -40,6 +40,15 @@ let package = Package(
                 "GatehouseWire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        // Outbound HTTP to providers: the network policy applied where the connection is made.
+        .target(
+            name: "GatehouseOutbound",
+            dependencies: [
+                "GatehouseCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -57,6 +66,7 @@ let package = Package(
             name: "GatehouseServer",
             dependencies: [
                 "GatehouseCore",
+                "GatehouseOutbound",
                 "GatehouseSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
@@ -105,6 +115,7 @@ let package = Package(
             name: "GatehouseServerTests",
             dependencies: [
                 "GatehouseCore",
+                "GatehouseOutbound",
                 "GatehouseSQLite",
                 "GatehouseServer",
                 "Gatehouse",

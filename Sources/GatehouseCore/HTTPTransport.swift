@@ -53,3 +53,16 @@ public protocol HTTPTransport: Sendable {
     /// Sends a request and reads the whole answer.
     func send(_ request: OutboundRequest) async throws -> OutboundResponse
 }
+
+/// An outbound call the network policy refused before connecting.
+public struct OutboundRefusal: Error, CustomStringConvertible {
+    /// Why, naming the address and the setting that would allow it.
+    public let reason: String
+    /// A one-line description.
+    public var description: String { "refused to connect: \(reason)" }
+
+    /// Creates a refusal.
+    public init(reason: String) {
+        self.reason = reason
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseOutbound
 import GatehouseSQLite
 import Hummingbird
 import Logging

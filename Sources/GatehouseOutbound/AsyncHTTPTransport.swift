@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GatehouseCore
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
@@ -141,12 +142,4 @@ public final class AsyncHTTPTransport: HTTPTransport, Service {
         if IPAddress(host) == nil { configuration.dnsOverride = [host: address.description] }
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
-}
-
-/// An outbound call the network policy refused before connecting.
-public struct OutboundRefusal: Error, CustomStringConvertible {
-    /// Why, naming the address and the setting that would allow it.
-    public let reason: String
-    /// A one-line description.
-    public var description: String { "refused to connect: \(reason)" }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import NIOPosix
 
 #if canImport(Glibc)
