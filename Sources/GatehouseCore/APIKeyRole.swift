@@ -3,7 +3,7 @@
 /// `app` keys are what agents and apps hold: they start authorizations, read their status and
 /// confirm users. Only `admin` keys reach `/v1/admin/*`, where client secrets are written and
 /// connections are listed and deleted, so a leaked app key never leads to the vault.
-public enum APIKeyRole: String, Sendable, CaseIterable, Codable {
+package enum APIKeyRole: String, Sendable, CaseIterable, Codable {
     /// `/v1/auth/*` and `/v1/health` only.
     case app
     /// Everything, including `/v1/admin/*`.

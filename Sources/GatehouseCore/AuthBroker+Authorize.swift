@@ -6,7 +6,7 @@ import Logging
 extension AuthBroker {
     /// `POST /v1/auth/authorize`: a token at once when the user's grant covers the scopes,
     /// else a (possibly shared) flow and its URL.
-    public func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationResponse {
+    package func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationResponse {
         let userID = request.userID
         guard !userID.isEmpty, userID.count <= 256, userID.utf8.count <= 1024 else {
             throw GatehouseError.invalid("user_id must be 1-256 characters (and at most 1024 bytes of UTF-8)")

@@ -5,7 +5,7 @@ import Logging
 // The provider's redirect back: single-use state, code exchange, then verification or completion.
 extension AuthBroker {
     /// The provider's redirect back to `/v1/oauth/{provider}/callback`.
-    public func callback(providerID: String, query: [String: String]) async -> CallbackOutcome {
+    package func callback(providerID: String, query: [String: String]) async -> CallbackOutcome {
         do {
             return try await handleCallback(providerID: providerID, query: query)
         } catch let error as GatehouseError {

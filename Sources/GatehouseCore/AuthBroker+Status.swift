@@ -6,7 +6,7 @@ import Logging
 extension AuthBroker {
     /// `GET /v1/auth/status`: the flow's status; with `wait`, parks until it completes or the
     /// wait runs out (then 200 with the current status, never 408).
-    public func status(id: String, wait: Duration?) async throws -> AuthorizationResponse {
+    package func status(id: String, wait: Duration?) async throws -> AuthorizationResponse {
         guard let wait, wait > .zero else { return try await statusNow(id: id) }
         let deadline = ContinuousClock.now.advanced(by: wait)
         while true {

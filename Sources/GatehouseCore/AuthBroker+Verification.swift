@@ -6,7 +6,7 @@ import Logging
 extension AuthBroker {
     /// `POST /v1/auth/confirm_user`: the app's verifier says who is signed in. On a match the
     /// grant is attached and the flow completes; on a mismatch the grant is discarded.
-    public func confirmUser(_ request: ConfirmUserRequest) async throws -> ConfirmUserResponse {
+    package func confirmUser(_ request: ConfirmUserRequest) async throws -> ConfirmUserResponse {
         guard !request.flowID.isEmpty, !request.userID.isEmpty else {
             throw GatehouseError.invalid("flow_id and user_id must not be empty")
         }
@@ -39,7 +39,7 @@ extension AuthBroker {
     }
 
     /// `GET /v1/oauth/complete/{flow_id}`: where `confirm_user`'s `next_uri` leads; only reads.
-    public func continuation(verificationID: String) async throws -> CallbackOutcome {
+    package func continuation(verificationID: String) async throws -> CallbackOutcome {
         guard let flow = try await store.flow(verificationHash: SecretHash.hex(verificationID)) else {
             return .failure(status: 404, message: "This sign-in is unknown or has expired.")
         }

@@ -3,7 +3,7 @@ import GatehouseWire
 import Logging
 
 /// Runs authorizations: the hot path that hands out tokens, flows, callbacks and verification.
-public struct AuthBroker: Sendable {
+package struct AuthBroker: Sendable {
     let store: any Store
     let notifier: any Notifier
     let providers: ProviderRegistry
@@ -12,12 +12,12 @@ public struct AuthBroker: Sendable {
     let refresher: RefreshCoordinator
     let verification: VerificationSettingsService
     /// The fixed settings.
-    public let settings: BrokerSettings
+    package let settings: BrokerSettings
     let logger: Logger
     let now: @Sendable () -> Date
 
     /// Creates a broker.
-    public init(
+    package init(
         store: any Store, notifier: any Notifier, providers: ProviderRegistry, client: any ProviderClient,
         cipher: TokenCipher, settings: BrokerSettings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -35,9 +35,9 @@ public struct AuthBroker: Sendable {
     }
 
     /// The providers this broker serves.
-    public var providerRegistry: ProviderRegistry { providers }
+    package var providerRegistry: ProviderRegistry { providers }
     /// The user-verification setting.
-    public var verificationSettings: VerificationSettingsService { verification }
+    package var verificationSettings: VerificationSettingsService { verification }
 
     /// Attaches a verified grant to the user's connection and completes the flow.
     func complete(_ flow: Flow, tokens: TokenSet, userInfo: [String: JSONValue]?) async throws -> Flow {

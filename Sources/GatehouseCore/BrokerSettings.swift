@@ -1,25 +1,25 @@
 import Foundation
 
 /// How the broker behaves: fixed at start from configuration.
-public struct BrokerSettings: Sendable {
+package struct BrokerSettings: Sendable {
     /// The base URL browsers and providers reach Gatehouse at, without a trailing slash.
-    public var publicURL: String
+    package var publicURL: String
     /// How long a flow accepts its callback and its confirmation.
-    public var flowTTL: TimeInterval
+    package var flowTTL: TimeInterval
     /// How long before expiry a token is refreshed (capped at half its lifetime).
-    public var refreshSkew: TimeInterval
+    package var refreshSkew: TimeInterval
     /// How long one replica may hold a connection's refresh lease.
-    public var leaseDuration: TimeInterval
+    package var leaseDuration: TimeInterval
     /// Origins (`scheme://host[:port]`) that `next_uri` and verifier URLs may point at; a
     /// `*` port matches any port.
-    public var allowedRedirectOrigins: [String]
+    package var allowedRedirectOrigins: [String]
     /// What user verification does before an operator changes it through the API.
-    public var defaultVerification: VerificationSetting
+    package var defaultVerification: VerificationSetting
     /// Whether the operator allowed the unsafe skip at all.
-    public var unsafeSkipAllowed: Bool
+    package var unsafeSkipAllowed: Bool
 
     /// Creates settings.
-    public init(
+    package init(
         publicURL: String, flowTTL: TimeInterval = 900, refreshSkew: TimeInterval = 300,
         leaseDuration: TimeInterval = 30, allowedRedirectOrigins: [String] = [],
         defaultVerification: VerificationSetting, unsafeSkipAllowed: Bool
@@ -34,12 +34,17 @@ public struct BrokerSettings: Sendable {
     }
 
     /// The callback URL for a provider: one path per provider (mix-up defence).
-    public func redirectURI(providerID: String) -> String {
+    package func redirectURI(providerID: String) -> String {
+        Self.redirectURI(publicURL: publicURL, providerID: providerID)
+    }
+
+    /// The callback URL format, the one place it is spelled.
+    package static func redirectURI(publicURL: String, providerID: String) -> String {
         "\(publicURL)/v1/oauth/\(FormEncoding.escape(providerID))/callback"
     }
 
     /// Whether a URL may be redirected to: its origin is allowed, or it is under the public URL.
-    public func isAllowedRedirect(_ text: String) -> Bool {
+    package func isAllowedRedirect(_ text: String) -> Bool {
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
             scheme == "https" || scheme == "http", let host = url.host?.lowercased(), !host.isEmpty,
             url.user == nil, url.password == nil
@@ -57,14 +62,14 @@ public struct BrokerSettings: Sendable {
 }
 
 /// The user-verification mode.
-public struct VerificationSetting: Codable, Sendable, Equatable {
+package struct VerificationSetting: Codable, Sendable, Equatable {
     /// The app's verifier route, or nil.
-    public var verifierURL: String?
+    package var verifierURL: String?
     /// Whether to skip verification (development only).
-    public var unsafeSkip: Bool
+    package var unsafeSkip: Bool
 
     /// Creates a setting.
-    public init(verifierURL: String?, unsafeSkip: Bool) {
+    package init(verifierURL: String?, unsafeSkip: Bool) {
         self.verifierURL = verifierURL
         self.unsafeSkip = unsafeSkip
     }

@@ -1,5 +1,5 @@
 /// What the browser gets at the end of a provider callback or a continuation.
-public enum CallbackOutcome: Sendable, Equatable {
+package enum CallbackOutcome: Sendable, Equatable {
     /// A 303 to this URL (the verifier, or the app's `next_uri`).
     case redirect(String)
     /// The success page.

@@ -2,9 +2,9 @@ import Foundation
 import GatehouseWire
 
 /// One user's grant for one provider: the accumulated scopes and the encrypted token set.
-public struct Connection: Sendable, Equatable {
+package struct Connection: Sendable, Equatable {
     /// Where a connection stands.
-    public enum Status: String, Sendable {
+    package enum Status: String, Sendable {
         /// Usable.
         case active
         /// The provider refused the refresh token; the user must authorize again.
@@ -12,32 +12,32 @@ public struct Connection: Sendable, Equatable {
     }
 
     /// The record id (`uc_...`).
-    public var id: String
+    package var id: String
     /// The app's user id.
-    public var userID: String
+    package var userID: String
     /// The provider's id.
-    public var providerID: String
+    package var providerID: String
     /// The scopes granted so far.
-    public var scopes: [String]
+    package var scopes: [String]
     /// The token set, encrypted (AAD `connection:<id>`).
-    public var sealedTokens: [UInt8]
+    package var sealedTokens: [UInt8]
     /// When the access token expires (kept in the clear for the refresh sweep).
-    public var expiresAt: Date
+    package var expiresAt: Date
     /// What the provider said about the user.
-    public var userInfo: [String: JSONValue]?
+    package var userInfo: [String: JSONValue]?
     /// Where it stands.
-    public var status: Connection.Status
+    package var status: Connection.Status
     /// The authorization id that last granted it.
-    public var authID: String
+    package var authID: String
     /// When it was created.
-    public var createdAt: Date
+    package var createdAt: Date
     /// When it last changed.
-    public var updatedAt: Date
+    package var updatedAt: Date
     /// Bumped on every change.
-    public var version: Int
+    package var version: Int
 
     /// Creates a connection.
-    public init(
+    package init(
         id: String, userID: String, providerID: String, scopes: [String], sealedTokens: [UInt8],
         expiresAt: Date, userInfo: [String: JSONValue]?, status: Connection.Status,
         authID: String, createdAt: Date, updatedAt: Date, version: Int = 1
@@ -58,7 +58,7 @@ public struct Connection: Sendable, Equatable {
 
     /// The associated data that binds a token blob to this row. The row's natural key
     /// (provider, user) is used, so a blob survives an upsert that keeps the row.
-    public static func cipherContext(providerID: String, userID: String) -> String {
+    package static func cipherContext(providerID: String, userID: String) -> String {
         "connection:\(providerID)\u{1F}\(userID)"
     }
 }

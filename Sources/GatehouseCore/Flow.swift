@@ -2,9 +2,9 @@ import Foundation
 import GatehouseWire
 
 /// One run of the authorization-code flow for (user, provider, scopes).
-public struct Flow: Sendable, Equatable {
+package struct Flow: Sendable, Equatable {
     /// Where a flow stands.
-    public enum Status: String, Sendable {
+    package enum Status: String, Sendable {
         /// Waiting for the user at the provider, or for verification.
         case pending
         /// The connection holds the grant.
@@ -14,56 +14,56 @@ public struct Flow: Sendable, Equatable {
     }
 
     /// The authorization id (`ac_...`).
-    public var id: String
+    package var id: String
     /// The app's user id.
-    public var userID: String
+    package var userID: String
     /// The provider's id.
-    public var providerID: String
+    package var providerID: String
     /// The scopes the app asked for.
-    public var requestedScopes: [String]
+    package var requestedScopes: [String]
     /// The scopes asked of the provider: the union with those already granted.
-    public var authorizeScopes: [String]
+    package var authorizeScopes: [String]
     /// SHA-256 of the `state` parameter (hex); the state itself is only in the URL.
-    public var stateHash: String
+    package var stateHash: String
     /// The PKCE verifier, encrypted (AAD `flow:<id>`).
-    public var sealedVerifier: [UInt8]?
+    package var sealedVerifier: [UInt8]?
     /// The provider's authorize URL for this flow, encrypted (AAD `flow-url:<id>`): it carries
     /// `state`, which must not sit in the store in clear.
-    public var sealedURL: [UInt8]?
+    package var sealedURL: [UInt8]?
     /// Where to send the browser once completed.
-    public var nextURI: String?
+    package var nextURI: String?
     /// Where the flow stands.
-    public var status: Flow.Status
+    package var status: Flow.Status
     /// Whether the callback has used the state.
-    public var stateUsed: Bool
+    package var stateUsed: Bool
     /// SHA-256 (hex) of the id handed to the verifier after the callback (`af_...`); the id
     /// itself is known only to that browser and the app's verifier.
-    public var verificationHash: String?
+    package var verificationHash: String?
     /// The token set from the code exchange, encrypted, held until verification.
-    public var sealedTokens: [UInt8]?
+    package var sealedTokens: [UInt8]?
     /// User info fetched at the callback.
-    public var userInfo: [String: JSONValue]?
+    package var userInfo: [String: JSONValue]?
     /// Why the flow failed.
-    public var failureReason: String?
+    package var failureReason: String?
     /// When it was created.
-    public var createdAt: Date
+    package var createdAt: Date
     /// When it stops accepting a callback or a confirmation.
-    public var expiresAt: Date
+    package var expiresAt: Date
     /// Bumped on every change; what long-poll waiters watch.
-    public var version: Int
+    package var version: Int
 
     /// The key under which identical open flows are shared.
-    public var dedupeKey: String {
+    package var dedupeKey: String {
         Flow.dedupeKey(userID: userID, providerID: providerID, scopes: requestedScopes)
     }
 
     /// The key under which identical open flows are shared.
-    public static func dedupeKey(userID: String, providerID: String, scopes: [String]) -> String {
+    package static func dedupeKey(userID: String, providerID: String, scopes: [String]) -> String {
         "\(providerID)\u{1F}\(userID)\u{1F}\(ScopeSet.key(scopes))"
     }
 
     /// Creates a flow.
-    public init(
+    package init(
         id: String, userID: String, providerID: String, requestedScopes: [String],
         authorizeScopes: [String], stateHash: String, sealedVerifier: [UInt8]?, sealedURL: [UInt8]? = nil,
         nextURI: String?, status: Flow.Status = .pending, stateUsed: Bool = false,

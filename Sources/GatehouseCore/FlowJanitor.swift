@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// Deletes ended flows once they are older than the retention, so the flows table does not
 /// grow by a row per authorization forever. Flows a connection still names are kept: `status`
 /// on a completed authorization id keeps working.
-public struct FlowJanitor: Service {
+package struct FlowJanitor: Service {
     let store: any Store
     let retention: TimeInterval
     let interval: Duration
@@ -13,7 +13,7 @@ public struct FlowJanitor: Service {
     let now: @Sendable () -> Date
 
     /// Creates a janitor; by default it keeps a week of flows and sweeps hourly.
-    public init(
+    package init(
         store: any Store, retention: TimeInterval = 7 * 24 * 3600, interval: Duration = .seconds(3600), logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -25,7 +25,7 @@ public struct FlowJanitor: Service {
     }
 
     /// Sweeps once now, then every `interval` until shutdown.
-    public func run() async throws {
+    package func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
@@ -39,7 +39,7 @@ public struct FlowJanitor: Service {
     }
 
     /// One sweep; failures are logged and retried at the next interval.
-    public func sweep() async {
+    package func sweep() async {
         do {
             let removed = try await store.deleteEndedFlows(createdBefore: now().addingTimeInterval(-retention))
             if removed > 0 { logger.info("removed ended flows", metadata: ["count": "\(removed)"]) }

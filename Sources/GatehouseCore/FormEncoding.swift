@@ -1,7 +1,7 @@
 /// `application/x-www-form-urlencoded` and query-string encoding.
-public enum FormEncoding {
+package enum FormEncoding {
     /// Percent-encodes everything but RFC 3986's unreserved characters.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {
@@ -18,12 +18,12 @@ public enum FormEncoding {
     }
 
     /// Encodes parameters, sorted by name so requests are reproducible.
-    public static func encode(_ params: [String: String]) -> String {
+    package static func encode(_ params: [String: String]) -> String {
         params.sorted { $0.key < $1.key }.map { "\(escape($0.key))=\(escape($0.value))" }.joined(separator: "&")
     }
 
     /// Decodes a form or query string; later duplicates win.
-    public static func decode(_ text: String) -> [String: String] {
+    package static func decode(_ text: String) -> [String: String] {
         var result: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -34,7 +34,7 @@ public enum FormEncoding {
     }
 
     /// Reverses percent-encoding, reading `+` as a space.
-    public static func unescape(_ text: String) -> String {
+    package static func unescape(_ text: String) -> String {
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {

@@ -1,61 +1,61 @@
 /// An error a caller can act on: an opaque, stable code and a message safe to show.
 ///
 /// The message never holds a secret. The server maps `code` to an HTTP status in one place.
-public struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A stable machine-readable error code.
-    public struct Code: RawRepresentable, Hashable, Sendable {
+    package struct Code: RawRepresentable, Hashable, Sendable {
         /// The wire spelling.
-        public let rawValue: String
+        package let rawValue: String
         /// Creates a code.
-        public init(rawValue: String) { self.rawValue = rawValue }
+        package init(rawValue: String) { self.rawValue = rawValue }
 
         /// The request is malformed or names something invalid.
-        public static let invalidRequest = Code(rawValue: "invalid_request")
+        package static let invalidRequest = Code(rawValue: "invalid_request")
         /// No such record.
-        public static let notFound = Code(rawValue: "not_found")
+        package static let notFound = Code(rawValue: "not_found")
         /// The record exists already.
-        public static let conflict = Code(rawValue: "conflict")
+        package static let conflict = Code(rawValue: "conflict")
         /// The API key is missing or wrong.
-        public static let unauthenticated = Code(rawValue: "unauthenticated")
+        package static let unauthenticated = Code(rawValue: "unauthenticated")
         /// The operator's configuration forbids this.
-        public static let forbidden = Code(rawValue: "forbidden")
+        package static let forbidden = Code(rawValue: "forbidden")
         /// The user who confirmed a flow is not the user who started it.
-        public static let userMismatch = Code(rawValue: "user_mismatch")
+        package static let userMismatch = Code(rawValue: "user_mismatch")
         /// The flow is not (or no longer) in a state that allows this.
-        public static let flowState = Code(rawValue: "invalid_flow_state")
+        package static let flowState = Code(rawValue: "invalid_flow_state")
         /// The provider answered with an error.
-        public static let providerError = Code(rawValue: "provider_error")
+        package static let providerError = Code(rawValue: "provider_error")
         /// The provider could not be reached or is overloaded; try again later.
-        public static let providerUnavailable = Code(rawValue: "provider_unavailable")
+        package static let providerUnavailable = Code(rawValue: "provider_unavailable")
         /// The request body's media type is not JSON.
-        public static let unsupportedMediaType = Code(rawValue: "unsupported_media_type")
+        package static let unsupportedMediaType = Code(rawValue: "unsupported_media_type")
         /// The request body is too large.
-        public static let payloadTooLarge = Code(rawValue: "payload_too_large")
+        package static let payloadTooLarge = Code(rawValue: "payload_too_large")
         /// The caller sent too much too fast; `retryAfter` says when to try again.
-        public static let rateLimited = Code(rawValue: "rate_limited")
+        package static let rateLimited = Code(rawValue: "rate_limited")
         /// Something failed inside Gatehouse.
-        public static let internalError = Code(rawValue: "internal_error")
+        package static let internalError = Code(rawValue: "internal_error")
     }
 
     /// The error's code.
-    public var code: Code
+    package var code: Code
     /// What went wrong, for a person; never holds a secret.
-    public var message: String
+    package var message: String
     /// Seconds after which a retry may succeed (`Retry-After`), for `rateLimited`.
-    public var retryAfter: Int?
+    package var retryAfter: Int?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, retryAfter: Int? = nil) {
+    package init(_ code: Code, _ message: String, retryAfter: Int? = nil) {
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
     }
 
     /// The code and the message.
-    public var description: String { "\(code.rawValue): \(message)" }
+    package var description: String { "\(code.rawValue): \(message)" }
 
     /// A malformed request.
-    public static func invalid(_ message: String) -> GatehouseError { .init(.invalidRequest, message) }
+    package static func invalid(_ message: String) -> GatehouseError { .init(.invalidRequest, message) }
     /// A missing record.
-    public static func notFound(_ message: String) -> GatehouseError { .init(.notFound, message) }
+    package static func notFound(_ message: String) -> GatehouseError { .init(.notFound, message) }
 }

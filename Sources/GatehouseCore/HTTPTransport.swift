@@ -1,18 +1,18 @@
 import Foundation
 
 /// An outbound HTTP request to a provider.
-public struct OutboundRequest: Sendable, Equatable {
+package struct OutboundRequest: Sendable, Equatable {
     /// `GET` or `POST`.
-    public var method: String
+    package var method: String
     /// The full URL.
-    public var url: String
+    package var url: String
     /// Header fields, in order.
-    public var headers: [(String, String)]
+    package var headers: [(String, String)]
     /// The body, if any.
-    public var body: [UInt8]?
+    package var body: [UInt8]?
 
     /// Creates a request.
-    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
+    package init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -20,28 +20,28 @@ public struct OutboundRequest: Sendable, Equatable {
     }
 
     /// The first value of a header, case-insensitively.
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 
     /// Compares method, URL, headers and body.
-    public static func == (lhs: OutboundRequest, rhs: OutboundRequest) -> Bool {
+    package static func == (lhs: OutboundRequest, rhs: OutboundRequest) -> Bool {
         lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body
             && lhs.headers.map { [$0.0, $0.1] } == rhs.headers.map { [$0.0, $0.1] }
     }
 }
 
 /// A provider's answer.
-public struct OutboundResponse: Sendable, Equatable {
+package struct OutboundResponse: Sendable, Equatable {
     /// The HTTP status.
-    public var status: Int
+    package var status: Int
     /// Header fields, names lower-cased.
-    public var headers: [String: String]
+    package var headers: [String: String]
     /// The body.
-    public var body: [UInt8]
+    package var body: [UInt8]
 
     /// Creates a response.
-    public init(status: Int, headers: [String: String] = [:], body: [UInt8]) {
+    package init(status: Int, headers: [String: String] = [:], body: [UInt8]) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -49,20 +49,20 @@ public struct OutboundResponse: Sendable, Equatable {
 }
 
 /// Sends requests to providers. The seam where tests put an in-process provider.
-public protocol HTTPTransport: Sendable {
+package protocol HTTPTransport: Sendable {
     /// Sends a request and reads the whole answer.
     func send(_ request: OutboundRequest) async throws -> OutboundResponse
 }
 
 /// An outbound call the network policy refused before connecting.
-public struct OutboundRefusal: Error, CustomStringConvertible {
+package struct OutboundRefusal: Error, CustomStringConvertible {
     /// Why, naming the address and the setting that would allow it.
-    public let reason: String
+    package let reason: String
     /// A one-line description.
-    public var description: String { "refused to connect: \(reason)" }
+    package var description: String { "refused to connect: \(reason)" }
 
     /// Creates a refusal.
-    public init(reason: String) {
+    package init(reason: String) {
         self.reason = reason
     }
 }

@@ -7,13 +7,13 @@
 #endif
 
 /// An IPv4 or IPv6 address as its bytes; IPv4-mapped IPv6 addresses read as IPv4.
-public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
+package struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// 4 bytes (IPv4) or 16 bytes (IPv6).
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
 
     /// Parses a literal (`203.0.113.7`, `2001:db8::1`, `[::1]`); nil for anything else,
     /// including host names that merely start with digits (`127.attacker.example`).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         var literal = Substring(text)
         if literal.hasPrefix("["), literal.hasSuffix("]") { literal = literal.dropFirst().dropLast() }
         var v4 = in_addr()
@@ -28,7 +28,7 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Wraps raw bytes (4 or 16); mapped IPv4 (`::ffff:a.b.c.d`) becomes IPv4.
-    public init?(bytes: [UInt8]) {
+    package init?(bytes: [UInt8]) {
         switch bytes.count {
         case 4: self.bytes = bytes
         case 16 where bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff:
@@ -39,10 +39,10 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether this is an IPv4 address.
-    public var isIPv4: Bool { bytes.count == 4 }
+    package var isIPv4: Bool { bytes.count == 4 }
 
     /// The usual text form.
-    public var description: String {
+    package var description: String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = isIPv4 ? AF_INET : AF_INET6
         let ok = bytes.withUnsafeBytes { raw in
@@ -54,14 +54,14 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A block of addresses in CIDR notation (`10.0.0.0/8`, `fc00::/7`).
-public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
+package struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
     /// The first address.
-    public let address: IPAddress
+    package let address: IPAddress
     /// The number of leading bits that must match.
-    public let prefixLength: Int
+    package let prefixLength: Int
 
     /// Parses `address/prefix`, or a bare address (a network of one).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
         guard let address = IPAddress(parts[0]) else { return nil }
         let bits = address.bytes.count * 8
@@ -77,7 +77,7 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether an address lies in this block.
-    public func contains(_ other: IPAddress) -> Bool {
+    package func contains(_ other: IPAddress) -> Bool {
         guard other.bytes.count == address.bytes.count else { return false }
         var remaining = prefixLength
         for (mine, theirs) in zip(address.bytes, other.bytes) where remaining > 0 {
@@ -89,5 +89,5 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `address/prefix`.
-    public var description: String { "\(address)/\(prefixLength)" }
+    package var description: String { "\(address)/\(prefixLength)" }
 }

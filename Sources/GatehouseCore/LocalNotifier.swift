@@ -1,5 +1,5 @@
 /// The in-process notifier: an actor of waiters keyed by flow id.
-public actor LocalNotifier: Notifier {
+package actor LocalNotifier: Notifier {
     private enum Slot {
         case armed
         case fired
@@ -10,17 +10,17 @@ public actor LocalNotifier: Notifier {
     private var serial: UInt64 = 0
 
     /// Creates a notifier with no waiters.
-    public init() {}
+    package init() {}
 
     /// Registers interest in a flow.
-    public func prepare(flowID: String) -> NotifierTicket {
+    package func prepare(flowID: String) -> NotifierTicket {
         serial += 1
         slots[flowID, default: [:]][serial] = .armed
         return NotifierTicket(flowID: flowID, serial: serial)
     }
 
     /// Wakes every waiter of the flow.
-    public func notify(flowID: String) {
+    package func notify(flowID: String) {
         guard let waiting = slots[flowID] else { return }
         for (serial, slot) in waiting {
             switch slot {
@@ -35,7 +35,7 @@ public actor LocalNotifier: Notifier {
     }
 
     /// Waits for a change or the timeout; cancellation ends the wait early.
-    public func wait(_ ticket: NotifierTicket, timeout: Duration) async -> Bool {
+    package func wait(_ ticket: NotifierTicket, timeout: Duration) async -> Bool {
         if case .fired = slots[ticket.flowID]?[ticket.serial] {
             remove(ticket)
             return true
@@ -56,12 +56,12 @@ public actor LocalNotifier: Notifier {
     }
 
     /// Drops a ticket.
-    public func cancel(_ ticket: NotifierTicket) {
+    package func cancel(_ ticket: NotifierTicket) {
         expire(ticket)
     }
 
     /// The number of registered waiters (for tests and metrics).
-    public var waiterCount: Int { slots.values.reduce(0) { $0 + $1.count } }
+    package var waiterCount: Int { slots.values.reduce(0) { $0 + $1.count } }
 
     private func park(_ ticket: NotifierTicket) async -> Bool {
         await withCheckedContinuation { continuation in

@@ -1,5 +1,5 @@
 /// Wakes long-poll waiters when a flow changes, here or in another replica.
-public protocol Notifier: Sendable {
+package protocol Notifier: Sendable {
     /// Announces that the flow `id` changed.
     func notify(flowID: String) async
     /// Waits until the flow `id` changes or `timeout` passes; returns whether it changed.
@@ -12,14 +12,14 @@ public protocol Notifier: Sendable {
 }
 
 /// A registration made by `Notifier.prepare`.
-public struct NotifierTicket: Sendable, Hashable {
+package struct NotifierTicket: Sendable, Hashable {
     /// The flow watched.
-    public let flowID: String
+    package let flowID: String
     /// Unique per registration.
-    public let serial: UInt64
+    package let serial: UInt64
 
     /// Creates a ticket.
-    public init(flowID: String, serial: UInt64) {
+    package init(flowID: String, serial: UInt64) {
         self.flowID = flowID
         self.serial = serial
     }

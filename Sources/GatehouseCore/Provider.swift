@@ -2,9 +2,9 @@ import Foundation
 import GatehouseWire
 
 /// A configured auth provider: a template in Arcade's `oauth2` model plus client credentials.
-public struct Provider: Sendable, Equatable {
+package struct Provider: Sendable, Equatable {
     /// Where a provider came from.
-    public enum Source: String, Sendable {
+    package enum Source: String, Sendable {
         /// The config file (read only through the API).
         case config
         /// The admin API.
@@ -12,26 +12,26 @@ public struct Provider: Sendable, Equatable {
     }
 
     /// The unique id, used in `auth.start(provider=...)` and in the callback path.
-    public var id: String
+    package var id: String
     /// A description.
-    public var description: String?
+    package var description: String?
     /// The built-in template it uses, or empty for a custom provider.
-    public var providerType: String
+    package var providerType: String
     /// Whether it serves new authorizations.
-    public var enabled: Bool
+    package var enabled: Bool
     /// Where it came from.
-    public var source: Source
+    package var source: Source
     /// The template; its `clientSecret` is always nil here.
-    public var oauth2: OAuth2Config
+    package var oauth2: OAuth2Config
     /// The client secret, decrypted only in memory.
-    public var clientSecret: String?
+    package var clientSecret: String?
     /// When it was created.
-    public var createdAt: Date
+    package var createdAt: Date
     /// When it last changed.
-    public var updatedAt: Date
+    package var updatedAt: Date
 
     /// Creates a provider.
-    public init(
+    package init(
         id: String, description: String?, providerType: String, enabled: Bool, source: Source,
         oauth2: OAuth2Config, clientSecret: String?, createdAt: Date, updatedAt: Date
     ) {
@@ -49,9 +49,9 @@ public struct Provider: Sendable, Equatable {
     }
 
     /// The client id.
-    public var clientID: String { oauth2.clientID ?? "" }
+    package var clientID: String { oauth2.clientID ?? "" }
     /// The delimiter that joins scopes.
-    public var scopeDelimiter: String { oauth2.scopeDelimiter ?? " " }
+    package var scopeDelimiter: String { oauth2.scopeDelimiter ?? " " }
     /// Whether PKCE (S256) is on: unless the template turns it off (RFC 9700 §2.1.1).
-    public var usesPKCE: Bool { oauth2.pkce?.enabled ?? true }
+    package var usesPKCE: Bool { oauth2.pkce?.enabled ?? true }
 }

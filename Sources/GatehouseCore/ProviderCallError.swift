@@ -1,7 +1,7 @@
 /// Why a call to a provider's endpoint failed.
-public struct ProviderCallError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct ProviderCallError: Error, Sendable, Equatable, CustomStringConvertible {
     /// How to react.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// The grant is gone (`invalid_grant` and kin): the user must authorize again.
         case invalidGrant
         /// The provider refused the request for another reason (configuration, bad code).
@@ -11,16 +11,16 @@ public struct ProviderCallError: Error, Sendable, Equatable, CustomStringConvert
     }
 
     /// How to react.
-    public var kind: Kind
+    package var kind: Kind
     /// What the provider said, without secrets (its `error` and `error_description`).
-    public var message: String
+    package var message: String
 
     /// Creates an error.
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
     /// The kind and message.
-    public var description: String { "\(kind): \(message)" }
+    package var description: String { "\(kind): \(message)" }
 }

@@ -1,18 +1,18 @@
 import GatehouseWire
 
 /// The built-in provider templates, by `provider_id`.
-public struct ProviderCatalog: Sendable {
+package struct ProviderCatalog: Sendable {
     /// How a built-in provider with per-tenant hosts takes its tenant from configuration.
-    public struct TenantSpec: Sendable, Equatable {
+    package struct TenantSpec: Sendable, Equatable {
         /// The placeholder in endpoints, such as `subdomain` for `{{subdomain}}`.
-        public var placeholder: String
+        package var placeholder: String
         /// The allow-list pattern a configured tenant must match in full.
-        public var pattern: String
+        package var pattern: String
         /// An example value, for messages.
-        public var example: String
+        package var example: String
 
         /// Creates a tenant spec.
-        public init(placeholder: String, pattern: String, example: String) {
+        package init(placeholder: String, pattern: String, example: String) {
             self.placeholder = placeholder
             self.pattern = pattern
             self.example = example
@@ -20,22 +20,22 @@ public struct ProviderCatalog: Sendable {
     }
 
     /// One built-in template.
-    public struct Entry: Sendable {
+    package struct Entry: Sendable {
         /// The `provider_id`, such as `google`.
-        public var id: String
+        package var id: String
         /// What it is.
-        public var description: String
+        package var description: String
         /// Where the provider documents its OAuth setup.
-        public var docsURL: String?
+        package var docsURL: String?
         /// The template, without client credentials.
-        public var oauth2: OAuth2Config
+        package var oauth2: OAuth2Config
         /// Set when endpoints depend on a configured tenant.
-        public var tenant: TenantSpec?
+        package var tenant: TenantSpec?
         /// Provider quirks worth knowing, in a line.
-        public var quirks: String?
+        package var quirks: String?
 
         /// Creates an entry.
-        public init(
+        package init(
             id: String, description: String, docsURL: String?, oauth2: OAuth2Config, tenant: TenantSpec? = nil,
             quirks: String? = nil
         ) {
@@ -49,13 +49,13 @@ public struct ProviderCatalog: Sendable {
     }
 
     /// The entries by id.
-    public let entries: [String: Entry]
+    package let entries: [String: Entry]
 
     /// Creates a catalogue.
-    public init(_ entries: [Entry]) {
+    package init(_ entries: [Entry]) {
         self.entries = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The template for a `provider_id`.
-    public func entry(_ id: String) -> Entry? { entries[id] }
+    package func entry(_ id: String) -> Entry? { entries[id] }
 }

@@ -2,7 +2,7 @@ import Foundation
 import GatehouseWire
 
 /// Talks to a provider's endpoints as its template says. The seam for provider traffic.
-public protocol ProviderClient: Sendable {
+package protocol ProviderClient: Sendable {
     /// The browser URL of the provider's authorize request.
     func authorizeURL(
         provider: Provider, redirectURI: String, state: String, codeChallenge: String?,

@@ -4,9 +4,9 @@
 /// input: without this check it could point Gatehouse (and the client secret it sends) at a
 /// cloud metadata service, a database on the private network, or the host itself. Restricted
 /// blocks are refused unless the operator lists them in `security.allowed_provider_networks`.
-public struct ProviderNetworkPolicy: Sendable, Equatable {
+package struct ProviderNetworkPolicy: Sendable, Equatable {
     /// Blocks refused unless allowed, each with the word the refusal uses.
-    public static let restricted: [(network: IPNetwork, kind: String)] = [
+    package static let restricted: [(network: IPNetwork, kind: String)] = [
         ("0.0.0.0/8", "unspecified"), ("10.0.0.0/8", "private"), ("100.64.0.0/10", "shared (carrier-grade NAT)"),
         ("127.0.0.0/8", "loopback"), ("169.254.0.0/16", "link-local"), ("172.16.0.0/12", "private"),
         ("192.0.0.0/24", "IETF protocol assignment"), ("192.168.0.0/16", "private"), ("198.18.0.0/15", "benchmarking"),
@@ -23,18 +23,18 @@ public struct ProviderNetworkPolicy: Sendable, Equatable {
     ]
 
     /// The loopback blocks, which the no-config quick start allows.
-    public static let loopback: [IPNetwork] = [IPNetwork("127.0.0.0/8")!, IPNetwork("::1/128")!]
+    package static let loopback: [IPNetwork] = [IPNetwork("127.0.0.0/8")!, IPNetwork("::1/128")!]
 
     /// Restricted blocks the operator allows.
-    public var allowed: [IPNetwork]
+    package var allowed: [IPNetwork]
 
     /// Creates a policy that allows these blocks on top of every public address.
-    public init(allowed: [IPNetwork] = []) {
+    package init(allowed: [IPNetwork] = []) {
         self.allowed = allowed
     }
 
     /// Why an address is refused, or nil when Gatehouse may connect to it.
-    public func refusal(for address: IPAddress) -> String? {
+    package func refusal(for address: IPAddress) -> String? {
         if allowed.contains(where: { $0.contains(address) }) { return nil }
         if let block = Self.restricted.first(where: { $0.network.contains(address) }) {
             return
@@ -49,7 +49,7 @@ public struct ProviderNetworkPolicy: Sendable, Equatable {
 
     /// Whether a URL host is a literal loopback name: `localhost`, an IPv4 literal in
     /// 127.0.0.0/8, or `::1`. A name such as `127.attacker.example` is not.
-    public static func isLiteralLoopback(host: String) -> Bool {
+    package static func isLiteralLoopback(host: String) -> Bool {
         if host.lowercased() == "localhost" { return true }
         guard let address = IPAddress(host) else { return false }
         return loopback.contains { $0.contains(address) }

@@ -3,11 +3,11 @@ import GatehouseWire
 import Synchronization
 
 /// Providers: built-in templates merged with configuration, stored with encrypted secrets.
-public final class ProviderRegistry: Sendable {
+package final class ProviderRegistry: Sendable {
     private let store: any Store
     private let cipher: TokenCipher
     /// The built-in templates.
-    public let catalog: ProviderCatalog
+    package let catalog: ProviderCatalog
     private let now: @Sendable () -> Date
     // A short-lived cache keeps the hot path off the store; writes here drop it at once, and
     // other replicas see a change within `cacheTTL`.
@@ -17,7 +17,7 @@ public final class ProviderRegistry: Sendable {
     private let cacheTTL: TimeInterval = 2
 
     /// Creates a registry.
-    public init(store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date = Date.init)
+    package init(store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date = Date.init)
     {
         self.store = store
         self.cipher = cipher
@@ -26,23 +26,23 @@ public final class ProviderRegistry: Sendable {
     }
 
     /// All providers.
-    public func all() async throws -> [Provider] {
+    package func all() async throws -> [Provider] {
         try await loaded().byID.values.sorted { $0.id < $1.id }
     }
 
     /// One provider by id as stored, whether or not it may serve flows (for the admin API).
-    public func configured(id: String) async throws -> Provider? {
+    package func configured(id: String) async throws -> Provider? {
         try await loaded().byID[id]
     }
 
     /// One provider by id, if it may serve flows.
-    public func provider(id: String) async throws -> Provider? {
+    package func provider(id: String) async throws -> Provider? {
         try await loaded().servable[id]
     }
 
     /// Resolves an authorization requirement: an explicit `id`, else an exact id match on
     /// `provider_id`, else the one enabled provider of that type.
-    public func resolve(id: String?, providerID: String?) async throws -> Provider {
+    package func resolve(id: String?, providerID: String?) async throws -> Provider {
         let all = try await loaded()
         let providers = all.servable
         if let id = id ?? providerID, all.byID[id] != nil, providers[id] == nil {
@@ -78,7 +78,7 @@ public final class ProviderRegistry: Sendable {
 
     /// Creates a provider from the admin API or the config file.
     @discardableResult
-    public func create(_ request: AuthProviderRequest, source: Provider.Source) async throws -> Provider {
+    package func create(_ request: AuthProviderRequest, source: Provider.Source) async throws -> Provider {
         let provider = try build(from: request, base: nil, source: source)
         let record = try record(for: provider)
         if source == .config {
@@ -91,7 +91,7 @@ public final class ProviderRegistry: Sendable {
     }
 
     /// Changes a provider: absent fields stay as they are.
-    public func patch(id: String, with request: AuthProviderRequest) async throws -> Provider {
+    package func patch(id: String, with request: AuthProviderRequest) async throws -> Provider {
         guard let current = try await existing(id: id) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
@@ -107,7 +107,7 @@ public final class ProviderRegistry: Sendable {
     }
 
     /// Removes a provider made through the API; returns it.
-    public func delete(id: String) async throws -> Provider {
+    package func delete(id: String) async throws -> Provider {
         guard let current = try await existing(id: id) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
@@ -122,7 +122,7 @@ public final class ProviderRegistry: Sendable {
     }
 
     /// The secret's hint shown by the API: its last four characters when it is long enough.
-    public static func hint(for secret: String?) -> String? {
+    package static func hint(for secret: String?) -> String? {
         guard let secret, secret.count >= 12 else { return nil }
         return String(secret.suffix(4))
     }
@@ -280,7 +280,7 @@ public final class ProviderRegistry: Sendable {
 
     /// Stored providers whose template the current rules refuse (stored before a rule existed),
     /// with the reason; they are served as inactive until an admin fixes them.
-    public func refusedTemplates() async throws -> [(id: String, reason: String)] {
+    package func refusedTemplates() async throws -> [(id: String, reason: String)] {
         try await store.providers().compactMap { record in
             let template = try JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
             do {

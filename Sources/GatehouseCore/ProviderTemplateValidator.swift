@@ -2,12 +2,12 @@ import Foundation
 import GatehouseWire
 
 /// Checks a provider template before it is stored, naming the bad field.
-public enum ProviderTemplateValidator {
+package enum ProviderTemplateValidator {
     static let authMethods: Set<String> = ["", "none", "client_secret_basic", "client_secret_post", "bearer_access_token"]
     static let contentTypes: Set<String> = ["application/x-www-form-urlencoded", "application/json"]
 
     /// Validates a provider id.
-    public static func validate(id: String) throws {
+    package static func validate(id: String) throws {
         guard !id.isEmpty, id.count <= 100,
             id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
         else {
@@ -16,7 +16,7 @@ public enum ProviderTemplateValidator {
     }
 
     /// Validates a complete template (after a built-in template was merged in).
-    public static func validate(_ config: OAuth2Config, prefix: String = "oauth2") throws {
+    package static func validate(_ config: OAuth2Config, prefix: String = "oauth2") throws {
         guard let clientID = config.clientID, !clientID.isEmpty else {
             throw GatehouseError.invalid("\(prefix).client_id is required")
         }

@@ -4,34 +4,34 @@
 /// Each value is replaced only if it is still the blob that was read (compare and swap), so a
 /// server refreshing tokens at the same time loses nothing, and a run can be interrupted and
 /// started again: values already under the default key are skipped.
-public struct Reencryptor: Sendable {
+package struct Reencryptor: Sendable {
     /// What one run did, per kind of value.
-    public struct Counts: Sendable, Equatable {
+    package struct Counts: Sendable, Equatable {
         /// Re-sealed under the default key.
-        public var resealed = 0
+        package var resealed = 0
         /// Already under the default key.
-        public var current = 0
+        package var current = 0
         /// Changed by someone else between read and write (already re-sealed by that writer).
-        public var changed = 0
+        package var changed = 0
         /// Could not be decrypted with the configured keys (a key is missing, or the value was
         /// damaged or moved to another row); left as they are.
-        public var unreadable = 0
+        package var unreadable = 0
 
         /// Creates zero counts.
-        public init() {}
+        package init() {}
     }
 
     let store: any Store
     let cipher: TokenCipher
 
     /// Creates a re-encryptor.
-    public init(store: any Store, cipher: TokenCipher) {
+    package init(store: any Store, cipher: TokenCipher) {
         self.store = store
         self.cipher = cipher
     }
 
     /// Runs once over every kind; returns the counts in `SealedField.Kind.allCases` order.
-    public func run() async throws -> [(kind: SealedField.Kind, counts: Counts)] {
+    package func run() async throws -> [(kind: SealedField.Kind, counts: Counts)] {
         var result: [(SealedField.Kind, Counts)] = []
         for kind in SealedField.Kind.allCases {
             var counts = Counts()

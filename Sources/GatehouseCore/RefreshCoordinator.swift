@@ -4,9 +4,9 @@ import Logging
 /// Refreshes connections, one refresh per connection at a time: a single-flight map in this
 /// process and a lease in the store across replicas. Rotating refresh tokens make this a
 /// correctness rule: two refreshes with one refresh token can revoke the user's grant.
-public actor RefreshCoordinator {
+package actor RefreshCoordinator {
     /// Why a refresh gave no new token.
-    public enum Failure: Error, Sendable {
+    package enum Failure: Error, Sendable {
         /// The grant is gone: the user must authorize again.
         case reauthorizationRequired(String)
         /// The provider is unreachable or overloaded; retry after the date.
@@ -25,7 +25,7 @@ public actor RefreshCoordinator {
     private var backoff: [String: (until: Date, failures: Int, reason: String)] = [:]
 
     /// Creates a coordinator.
-    public init(
+    package init(
         store: any Store, client: any ProviderClient, cipher: TokenCipher, settings: BrokerSettings,
         logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -39,7 +39,7 @@ public actor RefreshCoordinator {
 
     /// Returns the connection with a fresh token, refreshing it if needed. Concurrent callers
     /// for one connection share one refresh.
-    public func refresh(_ connection: Connection, provider: Provider) async throws -> Connection {
+    package func refresh(_ connection: Connection, provider: Provider) async throws -> Connection {
         if let pending = backoff[connection.id], pending.until > now() {
             throw Failure.unavailable(pending.reason, retryAt: pending.until)
         }

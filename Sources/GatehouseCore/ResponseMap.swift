@@ -4,9 +4,9 @@ import GatehouseWire
 /// Evaluates Arcade's `response_map` expressions against a provider's JSON response:
 /// JSONPath (`$.a.b[0]`, `$['a']`), `join('<path>', '<delimiter>')` and
 /// `jwt_decode('<token path>', '<claim path>')`, which compose.
-public enum ResponseMap {
+package enum ResponseMap {
     /// Applies a map: each output key gets the value of its expression, when present.
-    public static func apply(_ map: [String: String], to document: JSONValue) throws -> [String: JSONValue] {
+    package static func apply(_ map: [String: String], to document: JSONValue) throws -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
         for (key, expression) in map {
             if let value = try evaluate(expression, in: document) { result[key] = value }
@@ -15,7 +15,7 @@ public enum ResponseMap {
     }
 
     /// Evaluates one expression; nil when the path finds nothing.
-    public static func evaluate(_ expression: String, in document: JSONValue) throws -> JSONValue? {
+    package static func evaluate(_ expression: String, in document: JSONValue) throws -> JSONValue? {
         var parser = ExpressionParser(text: expression)
         let value = try parser.parseExpression(in: document)
         parser.skipSpaces()
@@ -26,12 +26,12 @@ public enum ResponseMap {
     }
 
     /// Checks an expression's syntax without a document, for validating templates.
-    public static func validate(_ expression: String) throws {
+    package static func validate(_ expression: String) throws {
         _ = try evaluate(expression, in: .object([:]))
     }
 
     /// Reads a JSONPath (`$`, `.name`, `['name']`, `[index]`) from a document.
-    public static func select(path: String, in document: JSONValue) throws -> JSONValue? {
+    package static func select(path: String, in document: JSONValue) throws -> JSONValue? {
         var chars = Substring(path.trimmingCharacters(in: .whitespaces))
         guard chars.first == "$" else {
             throw GatehouseError.invalid("JSONPath '\(path)' must start with '$'")

@@ -2,15 +2,15 @@ import Crypto
 import Foundation
 
 /// A 256-bit root key that encrypts data at rest, known by an id stored beside every ciphertext.
-public struct RootKey: Sendable {
+package struct RootKey: Sendable {
     /// The key's id, written into each ciphertext it makes.
-    public let id: String
+    package let id: String
     private let material: [UInt8]
 
     var key: SymmetricKey { SymmetricKey(data: material) }
 
     /// Creates a root key from its id and 32 bytes of key material.
-    public init(id: String, bytes: [UInt8]) throws {
+    package init(id: String, bytes: [UInt8]) throws {
         guard bytes.count == 32 else {
             throw GatehouseError.invalid("root key '\(id)' must be 32 bytes (base64 of 32 random bytes), not \(bytes.count)")
         }
@@ -22,7 +22,7 @@ public struct RootKey: Sendable {
     }
 
     /// Creates a root key from base64 (or base64url) text.
-    public init(id: String, base64: String) throws {
+    package init(id: String, base64: String) throws {
         guard let bytes = Base64URL.decode(base64.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw GatehouseError.invalid("root key '\(id)' is not valid base64")
         }
@@ -30,13 +30,13 @@ public struct RootKey: Sendable {
     }
 
     /// A new random key.
-    public static func generate(id: String) -> RootKey {
+    package static func generate(id: String) -> RootKey {
         // 32 random bytes always make a valid key.
         try! RootKey(id: id, bytes: SecureRandom.bytes(32))
     }
 
     /// The key material as base64url, for the key file.
-    public var base64: String {
+    package var base64: String {
         Base64URL.encode(material)
     }
 }

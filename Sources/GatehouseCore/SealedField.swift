@@ -1,7 +1,7 @@
 /// One encrypted value in the store, with what names its row (the cipher's associated data).
-public struct SealedField: Sendable, Equatable {
+package struct SealedField: Sendable, Equatable {
     /// Which column of which table.
-    public enum Kind: String, Sendable, CaseIterable {
+    package enum Kind: String, Sendable, CaseIterable {
         /// A provider's client secret (`provider:<id>`).
         case providerSecret = "provider secrets"
         /// A tool secret's value (`secret:<key>`).
@@ -17,16 +17,16 @@ public struct SealedField: Sendable, Equatable {
     }
 
     /// Which column.
-    public var kind: Kind
+    package var kind: Kind
     /// The row's primary key.
-    public var rowID: String
+    package var rowID: String
     /// The associated data the value was sealed with.
-    public var context: String
+    package var context: String
     /// The ciphertext.
-    public var blob: [UInt8]
+    package var blob: [UInt8]
 
     /// Creates a field.
-    public init(kind: Kind, rowID: String, context: String, blob: [UInt8]) {
+    package init(kind: Kind, rowID: String, context: String, blob: [UInt8]) {
         self.kind = kind
         self.rowID = rowID
         self.context = context
@@ -34,7 +34,7 @@ public struct SealedField: Sendable, Equatable {
     }
 
     /// The associated data of each kind: the one place these strings are spelled.
-    public static func context(_ kind: Kind, rowID: String, name: String? = nil, providerID: String = "", userID: String = "")
+    package static func context(_ kind: Kind, rowID: String, name: String? = nil, providerID: String = "", userID: String = "")
         -> String
     {
         switch kind {

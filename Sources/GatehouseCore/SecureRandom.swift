@@ -1,28 +1,28 @@
 /// Random identifiers and secrets from the system's cryptographic generator.
-public enum SecureRandom {
+package enum SecureRandom {
     /// `count` random bytes.
-    public static func bytes(_ count: Int) -> [UInt8] {
+    package static func bytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
     /// A URL-safe token carrying `bytes` random bytes (32 bytes: 256 bits).
-    public static func token(bytes count: Int = 32) -> String {
+    package static func token(bytes count: Int = 32) -> String {
         Base64URL.encode(bytes(count))
     }
 
     /// An identifier with a prefix, such as `ac_...`, carrying 128 random bits.
-    public static func identifier(prefix: String) -> String {
+    package static func identifier(prefix: String) -> String {
         prefix + token(bytes: 16)
     }
 }
 
 /// Base64url without padding (RFC 4648 §5), as PKCE and JWTs use it.
-public enum Base64URL {
+package enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// Encodes bytes.
-    public static func encode<Bytes: Collection>(_ data: Bytes) -> String where Bytes.Element == UInt8 {
+    package static func encode<Bytes: Collection>(_ data: Bytes) -> String where Bytes.Element == UInt8 {
         let bytes = Array(data)
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count * 4 + 2) / 3)
@@ -44,7 +44,7 @@ public enum Base64URL {
     }
 
     /// Decodes base64url or standard base64, with or without padding; nil when malformed.
-    public static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         var values: [UInt8] = []
         for char in text.utf8 {
             switch char {

@@ -1,18 +1,18 @@
 import Foundation
 
 /// Filters and paging for listing connections.
-public struct ConnectionQuery: Sendable, Equatable {
+package struct ConnectionQuery: Sendable, Equatable {
     /// Only this user's connections.
-    public var userID: String?
+    package var userID: String?
     /// Only this provider's connections.
-    public var providerID: String?
+    package var providerID: String?
     /// Page size.
-    public var limit: Int
+    package var limit: Int
     /// Index of the first item.
-    public var offset: Int
+    package var offset: Int
 
     /// Creates a query.
-    public init(userID: String? = nil, providerID: String? = nil, limit: Int = 25, offset: Int = 0) {
+    package init(userID: String? = nil, providerID: String? = nil, limit: Int = 25, offset: Int = 0) {
         self.userID = userID
         self.providerID = providerID
         self.limit = limit
@@ -21,30 +21,30 @@ public struct ConnectionQuery: Sendable, Equatable {
 }
 
 /// A stored provider row: the template as JSON and the client secret encrypted.
-public struct ProviderRecord: Sendable, Equatable {
+package struct ProviderRecord: Sendable, Equatable {
     /// The provider.
-    public var id: String
+    package var id: String
     /// Its description.
-    public var description: String?
+    package var description: String?
     /// The built-in template it uses, or empty.
-    public var providerType: String
+    package var providerType: String
     /// Whether it serves new authorizations.
-    public var enabled: Bool
+    package var enabled: Bool
     /// `config` or `api`.
-    public var source: String
+    package var source: String
     /// The `oauth2` template as JSON, without the secret.
-    public var templateJSON: [UInt8]
+    package var templateJSON: [UInt8]
     /// The client secret, encrypted (AAD `provider:<id>`).
-    public var sealedSecret: [UInt8]?
+    package var sealedSecret: [UInt8]?
     /// The secret's last characters, for the API's hint.
-    public var secretHint: String?
+    package var secretHint: String?
     /// Creation time.
-    public var createdAt: Date
+    package var createdAt: Date
     /// Time of the last change.
-    public var updatedAt: Date
+    package var updatedAt: Date
 
     /// Creates a provider row.
-    public init(
+    package init(
         id: String, description: String?, providerType: String, enabled: Bool, source: String,
         templateJSON: [UInt8], sealedSecret: [UInt8]?, secretHint: String?, createdAt: Date,
         updatedAt: Date
@@ -64,7 +64,7 @@ public struct ProviderRecord: Sendable, Equatable {
 
 /// Where Gatehouse keeps its state. Every method is one atomic operation, so several replicas
 /// can share one database: there is no state that only one process may hold.
-public protocol Store: Sendable {
+package protocol Store: Sendable {
     // MARK: providers
 
     /// All providers, ordered by id.
@@ -154,18 +154,18 @@ public protocol Store: Sendable {
 }
 
 /// A stored API key: only its hash is kept.
-public struct APIKeyRecord: Sendable, Equatable {
+package struct APIKeyRecord: Sendable, Equatable {
     /// SHA-256 of the key, hex.
-    public var hash: String
+    package var hash: String
     /// A name for people.
-    public var name: String
+    package var name: String
     /// What the key may do.
-    public var role: APIKeyRole
+    package var role: APIKeyRole
     /// When it was made.
-    public var createdAt: Date
+    package var createdAt: Date
 
     /// Creates a record.
-    public init(hash: String, name: String, role: APIKeyRole, createdAt: Date) {
+    package init(hash: String, name: String, role: APIKeyRole, createdAt: Date) {
         self.hash = hash
         self.name = name
         self.role = role
@@ -173,28 +173,28 @@ public struct APIKeyRecord: Sendable, Equatable {
     }
 
     /// The public id of a key: the first 12 hex digits of its hash.
-    public var id: String { String(hash.prefix(12)) }
+    package var id: String { String(hash.prefix(12)) }
 }
 
 /// A stored tool secret: the value only encrypted (AAD `secret:<key>`).
-public struct SecretRecord: Sendable, Equatable {
+package struct SecretRecord: Sendable, Equatable {
     /// The record id (`sec_...`).
-    public var id: String
+    package var id: String
     /// The secret's key.
-    public var key: String
+    package var key: String
     /// The value, encrypted.
-    public var sealedValue: [UInt8]
+    package var sealedValue: [UInt8]
     /// A description.
-    public var description: String?
+    package var description: String?
     /// The value's last characters, for the API's hint.
-    public var hint: String?
+    package var hint: String?
     /// Creation time.
-    public var createdAt: Date
+    package var createdAt: Date
     /// Time of the last change.
-    public var updatedAt: Date
+    package var updatedAt: Date
 
     /// Creates a record.
-    public init(
+    package init(
         id: String, key: String, sealedValue: [UInt8], description: String?, hint: String?, createdAt: Date, updatedAt: Date
     ) {
         self.id = id

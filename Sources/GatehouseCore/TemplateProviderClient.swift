@@ -2,14 +2,14 @@ import Foundation
 import GatehouseWire
 
 /// Runs Arcade `oauth2` templates over an `HTTPTransport`.
-public struct TemplateProviderClient: ProviderClient {
+package struct TemplateProviderClient: ProviderClient {
     private let transport: any HTTPTransport
     private let now: @Sendable () -> Date
     /// The lifetime assumed when a provider says nothing about expiry: never "forever".
-    public let defaultLifetime: TimeInterval
+    package let defaultLifetime: TimeInterval
 
     /// Creates a client.
-    public init(
+    package init(
         transport: any HTTPTransport, defaultLifetime: TimeInterval = 3600,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -19,7 +19,7 @@ public struct TemplateProviderClient: ProviderClient {
     }
 
     /// The authorize URL: rendered params plus `state` and the PKCE challenge.
-    public func authorizeURL(
+    package func authorizeURL(
         provider: Provider, redirectURI: String, state: String, codeChallenge: String?,
         requested: [String], existing: [String]
     ) throws -> String {
@@ -44,7 +44,7 @@ public struct TemplateProviderClient: ProviderClient {
     }
 
     /// Exchanges a code at the token endpoint.
-    public func exchange(provider: Provider, code: String, redirectURI: String, codeVerifier: String?) async throws -> TokenSet {
+    package func exchange(provider: Provider, code: String, redirectURI: String, codeVerifier: String?) async throws -> TokenSet {
         guard let request = provider.oauth2.tokenRequest, request.endpoint != nil else {
             throw ProviderCallError(.rejected, "provider '\(provider.id)' has no token_request.endpoint")
         }
@@ -56,7 +56,7 @@ public struct TemplateProviderClient: ProviderClient {
     }
 
     /// Refreshes at the refresh endpoint.
-    public func refresh(provider: Provider, tokens: TokenSet, redirectURI: String) async throws -> TokenSet {
+    package func refresh(provider: Provider, tokens: TokenSet, redirectURI: String) async throws -> TokenSet {
         guard let request = provider.oauth2.refreshRequest, request.endpoint != nil else {
             throw ProviderCallError(.invalidGrant, "provider '\(provider.id)' has no refresh_request")
         }
@@ -73,7 +73,7 @@ public struct TemplateProviderClient: ProviderClient {
     }
 
     /// Fetches user info, verbatim or through its response map.
-    public func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]? {
+    package func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]? {
         guard let request = provider.oauth2.userInfoRequest, request.endpoint != nil else { return nil }
         let triggers = request.triggers
         let wanted = onRefresh ? (triggers?.onTokenRefresh ?? false) : (triggers?.onTokenGrant ?? true)
@@ -277,7 +277,8 @@ public struct TemplateProviderClient: ProviderClient {
 }
 
 extension JSONEncoder {
-    static var sorted: JSONEncoder {
+    /// Sorted keys, unescaped slashes: the one JSON spelling of stored templates and API bodies.
+    package static var sorted: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder

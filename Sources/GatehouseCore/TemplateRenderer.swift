@@ -1,21 +1,21 @@
 import Foundation
 
 /// Renders `{{placeholder}}` templates in provider parameters.
-public struct TemplateRenderer: Sendable {
+package struct TemplateRenderer: Sendable {
     /// The values placeholders stand for (`client_id`, `scopes`, `refresh_token`, ...).
-    public var values: [String: String]
+    package var values: [String: String]
     /// The provider's scope delimiter, used to tidy parameters that carry scopes.
-    public var scopeDelimiter: String
+    package var scopeDelimiter: String
 
     /// Creates a renderer.
-    public init(values: [String: String], scopeDelimiter: String = " ") {
+    package init(values: [String: String], scopeDelimiter: String = " ") {
         self.values = values
         self.scopeDelimiter = scopeDelimiter
     }
 
     /// Renders one template string: known placeholders become their values, unknown ones empty.
     /// A value carrying scopes is tidied: no repeated or dangling delimiters, no duplicates.
-    public func render(_ template: String) -> String {
+    package func render(_ template: String) -> String {
         var output = ""
         var rest = Substring(template)
         var carriesScopes = false
@@ -39,7 +39,7 @@ public struct TemplateRenderer: Sendable {
     }
 
     /// The placeholder names a template string uses, as `render` reads them.
-    public static func placeholders(in template: String) -> [String] {
+    package static func placeholders(in template: String) -> [String] {
         var names: [String] = []
         var rest = Substring(template)
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
@@ -50,7 +50,7 @@ public struct TemplateRenderer: Sendable {
     }
 
     /// Renders every parameter, dropping those that render empty.
-    public func render(params: [String: String]?) -> [String: String] {
+    package func render(params: [String: String]?) -> [String: String] {
         var rendered: [String: String] = [:]
         for (name, template) in params ?? [:] {
             let value = render(template)

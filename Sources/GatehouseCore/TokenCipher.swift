@@ -6,14 +6,14 @@ import Foundation
 /// The default key encrypts; every key decrypts, so keys can rotate. Each ciphertext carries its
 /// key id, and the associated data binds it to its row (`connection:<id>`), so a blob copied to
 /// another row fails to decrypt.
-public struct TokenCipher: Sendable {
+package struct TokenCipher: Sendable {
     private static let formatVersion: UInt8 = 1
     private let keys: [String: RootKey]
     /// The key that encrypts new data.
-    public let defaultKey: RootKey
+    package let defaultKey: RootKey
 
     /// Creates a cipher; `defaultKeyID` must name one of `keys`.
-    public init(keys: [RootKey], defaultKeyID: String) throws {
+    package init(keys: [RootKey], defaultKeyID: String) throws {
         var byID: [String: RootKey] = [:]
         for key in keys {
             guard byID.updateValue(key, forKey: key.id) == nil else {
@@ -28,7 +28,7 @@ public struct TokenCipher: Sendable {
     }
 
     /// Encrypts `plaintext` for the row named by `context`.
-    public func seal(_ plaintext: [UInt8], context: String) throws -> [UInt8] {
+    package func seal(_ plaintext: [UInt8], context: String) throws -> [UInt8] {
         let box = try AES.GCM.seal(plaintext, using: defaultKey.key, authenticating: Array(context.utf8))
         guard let combined = box.combined else {
             throw GatehouseError(.internalError, "encryption failed")
@@ -38,7 +38,7 @@ public struct TokenCipher: Sendable {
     }
 
     /// Decrypts a blob made by `seal` for the same `context`.
-    public func open(_ blob: [UInt8], context: String) throws -> [UInt8] {
+    package func open(_ blob: [UInt8], context: String) throws -> [UInt8] {
         guard blob.count > 2, blob[0] == Self.formatVersion else {
             throw GatehouseError(.internalError, "stored secret has an unknown format")
         }
@@ -59,18 +59,18 @@ public struct TokenCipher: Sendable {
     }
 
     /// The id of the key a blob was encrypted under, or nil when the blob is malformed.
-    public static func keyID(of blob: [UInt8]) -> String? {
+    package static func keyID(of blob: [UInt8]) -> String? {
         guard blob.count > 2, blob[0] == formatVersion, blob.count > 2 + Int(blob[1]) else { return nil }
         return String(decoding: blob[2..<(2 + Int(blob[1]))], as: UTF8.self)
     }
 
     /// Encrypts a `Codable` value as JSON.
-    public func seal<Value: Encodable>(json value: Value, context: String) throws -> [UInt8] {
+    package func seal<Value: Encodable>(json value: Value, context: String) throws -> [UInt8] {
         try seal(Array(JSONEncoder().encode(value)), context: context)
     }
 
     /// Decrypts a `Codable` value sealed with `seal(json:context:)`.
-    public func open<Value: Decodable>(_ type: Value.Type, from blob: [UInt8], context: String) throws -> Value {
+    package func open<Value: Decodable>(_ type: Value.Type, from blob: [UInt8], context: String) throws -> Value {
         try JSONDecoder().decode(type, from: Data(open(blob, context: context)))
     }
 }

@@ -1,22 +1,22 @@
 import Foundation
 
 /// What a provider's token endpoint granted. Only ever stored encrypted.
-public struct TokenSet: Codable, Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct TokenSet: Codable, Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The access token.
-    public var accessToken: String
+    package var accessToken: String
     /// The refresh token, when the provider issued one.
-    public var refreshToken: String?
+    package var refreshToken: String?
     /// Usually `Bearer`.
-    public var tokenType: String?
+    package var tokenType: String?
     /// When the access token was obtained.
-    public var obtainedAt: Date
+    package var obtainedAt: Date
     /// When the access token expires.
-    public var expiresAt: Date
+    package var expiresAt: Date
     /// The scopes the provider said it granted, when it said.
-    public var scopes: [String]?
+    package var scopes: [String]?
 
     /// Creates a token set.
-    public init(
+    package init(
         accessToken: String, refreshToken: String?, tokenType: String?, obtainedAt: Date,
         expiresAt: Date, scopes: [String]?
     ) {
@@ -30,16 +30,16 @@ public struct TokenSet: Codable, Sendable, Equatable, CustomStringConvertible, C
 
     /// How long before expiry a token counts as stale: the skew, but never more than half the
     /// token's lifetime, so short-lived tokens are not refreshed on every read.
-    public func staleAt(skew: TimeInterval) -> Date {
+    package func staleAt(skew: TimeInterval) -> Date {
         let lifetime = max(0, expiresAt.timeIntervalSince(obtainedAt))
         return expiresAt.addingTimeInterval(-min(skew, lifetime / 2))
     }
 
     /// Redacted: tokens never reach logs.
-    public var description: String {
+    package var description: String {
         "TokenSet(access: <redacted>, refresh: \(refreshToken == nil ? "none" : "<redacted>"), expiresAt: \(expiresAt))"
     }
 
     /// Redacted, as `description`.
-    public var debugDescription: String { description }
+    package var debugDescription: String { description }
 }

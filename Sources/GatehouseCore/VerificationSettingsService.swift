@@ -3,13 +3,13 @@ import GatehouseWire
 
 /// The user-verification setting: defaults from configuration, changes through the admin API,
 /// kept in the store so every replica agrees.
-public struct VerificationSettingsService: Sendable {
+package struct VerificationSettingsService: Sendable {
     let store: any Store
     let settings: BrokerSettings
     private static let key = "session_verification"
 
     /// The setting in force.
-    public func current() async throws -> VerificationSetting {
+    package func current() async throws -> VerificationSetting {
         guard let stored = try await store.setting(Self.key),
             let value = try? JSONDecoder().decode(VerificationSetting.self, from: Data(stored.utf8))
         else { return settings.defaultVerification }
@@ -21,7 +21,7 @@ public struct VerificationSettingsService: Sendable {
     }
 
     /// The setting as the API shows it.
-    public func view() async throws -> SessionVerificationSettings {
+    package func view() async throws -> SessionVerificationSettings {
         let value = try await current()
         return SessionVerificationSettings(
             verifierURL: value.verifierURL, unsafeSkipVerification: value.unsafeSkip,
@@ -29,7 +29,7 @@ public struct VerificationSettingsService: Sendable {
     }
 
     /// Changes the setting.
-    public func update(_ update: SessionVerificationUpdate) async throws -> SessionVerificationSettings {
+    package func update(_ update: SessionVerificationUpdate) async throws -> SessionVerificationSettings {
         let skip = update.unsafeSkipVerification ?? false
         if skip, !settings.unsafeSkipAllowed {
             throw GatehouseError(

@@ -11,7 +11,7 @@ import Synchronization
 /// address (so a DNS answer that changes between check and connect changes nothing). Redirects
 /// are never followed: a provider that answers 3xx gets its answer read as an error, and the
 /// secret never travels to the redirect target.
-public final class AsyncHTTPTransport: HTTPTransport, Service {
+package final class AsyncHTTPTransport: HTTPTransport, Service {
     private let policy: ProviderNetworkPolicy
     private let resolver: any HostResolver
     private let timeout: TimeAmount
@@ -28,7 +28,7 @@ public final class AsyncHTTPTransport: HTTPTransport, Service {
     static let maxClients = 64
 
     /// Creates a transport.
-    public init(
+    package init(
         policy: ProviderNetworkPolicy, resolver: any HostResolver = SystemResolver(), timeout: Duration = .seconds(15),
         maxBodyBytes: Int = 1 << 20
     ) {
@@ -40,13 +40,13 @@ public final class AsyncHTTPTransport: HTTPTransport, Service {
     }
 
     /// Runs until shutdown, then closes every client.
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         try await shutdown()
     }
 
     /// Closes every client; later sends fail.
-    public func shutdown() async throws {
+    package func shutdown() async throws {
         let all = pool.withLock { pool in
             pool.shutDown = true
             defer { pool.clients.removeAll() }
@@ -56,7 +56,7 @@ public final class AsyncHTTPTransport: HTTPTransport, Service {
     }
 
     /// Sends a request to the checked address with the configured timeout and body limit.
-    public func send(_ request: OutboundRequest) async throws -> OutboundResponse {
+    package func send(_ request: OutboundRequest) async throws -> OutboundResponse {
         guard let url = URLComponents(string: request.url), let host = url.host, !host.isEmpty else {
             throw OutboundRefusal(reason: "the URL has no host")
         }

@@ -12,18 +12,18 @@ import NIOPosix
 
 /// Turns a host name into addresses. The seam where the operator's static host map, and tests,
 /// stand in for DNS.
-public protocol HostResolver: Sendable {
+package protocol HostResolver: Sendable {
     /// Every address the name has, in preference order.
     func addresses(of host: String) async throws -> [IPAddress]
 }
 
 /// The system resolver (`getaddrinfo`), run on NIO's blocking-I/O pool.
-public struct SystemResolver: HostResolver {
+package struct SystemResolver: HostResolver {
     /// Creates the resolver.
-    public init() {}
+    package init() {}
 
     /// Resolves through `getaddrinfo`.
-    public func addresses(of host: String) async throws -> [IPAddress] {
+    package func addresses(of host: String) async throws -> [IPAddress] {
         try await NIOThreadPool.singleton.runIfActive {
             var hints = addrinfo()
             #if canImport(Glibc)
@@ -62,34 +62,34 @@ public struct SystemResolver: HostResolver {
 
 /// Fixed answers for some names (`security.static_hosts`, like `/etc/hosts`), the system
 /// resolver for the rest. The answers are still checked against the network policy.
-public struct StaticHostsResolver: HostResolver {
+package struct StaticHostsResolver: HostResolver {
     private let hosts: [String: [IPAddress]]
     private let fallback: any HostResolver
 
     /// Creates a resolver with fixed answers (names compared case-insensitively).
-    public init(_ hosts: [String: [IPAddress]], fallback: any HostResolver = SystemResolver()) {
+    package init(_ hosts: [String: [IPAddress]], fallback: any HostResolver = SystemResolver()) {
         self.hosts = Dictionary(hosts.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: +)
         self.fallback = fallback
     }
 
     /// The fixed answer, or the fallback's.
-    public func addresses(of host: String) async throws -> [IPAddress] {
+    package func addresses(of host: String) async throws -> [IPAddress] {
         if let fixed = hosts[host.lowercased()] { return fixed }
         return try await fallback.addresses(of: host)
     }
 }
 
 /// A name that did not resolve.
-public struct HostResolutionError: Error, CustomStringConvertible {
+package struct HostResolutionError: Error, CustomStringConvertible {
     /// The name.
-    public let host: String
+    package let host: String
     /// The resolver's reason.
-    public let reason: String
+    package let reason: String
     /// A one-line description.
-    public var description: String { "cannot resolve \(host): \(reason)" }
+    package var description: String { "cannot resolve \(host): \(reason)" }
 
     /// Creates the error.
-    public init(host: String, reason: String) {
+    package init(host: String, reason: String) {
         self.host = host
         self.reason = reason
     }

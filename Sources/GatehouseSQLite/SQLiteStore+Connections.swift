@@ -5,18 +5,18 @@ import SQLiteNIO
 // Connections: grants by (user, provider), paging, and the refresh lease.
 extension SQLiteStore {
     /// A user's connection with a provider.
-    public func connection(userID: String, providerID: String) async throws -> Connection? {
+    package func connection(userID: String, providerID: String) async throws -> Connection? {
         try await rows("SELECT * FROM connections WHERE user_id = ? AND provider_id = ?", [.text(userID), .text(providerID)])
             .first.map(Self.connection)
     }
 
     /// One connection.
-    public func connection(id: String) async throws -> Connection? {
+    package func connection(id: String) async throws -> Connection? {
         try await rows("SELECT * FROM connections WHERE id = ?", [.text(id)]).first.map(Self.connection)
     }
 
     /// Inserts or replaces the (user, provider) connection.
-    public func upsertConnection(_ connection: Connection) async throws -> Connection {
+    package func upsertConnection(_ connection: Connection) async throws -> Connection {
         let stored = try await rows(
             """
             INSERT INTO connections (id, user_id, provider_id, scopes, sealed_tokens, expires_at, user_info, status,
@@ -40,7 +40,7 @@ extension SQLiteStore {
     }
 
     /// A page of connections and the total.
-    public func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int) {
+    package func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int) {
         let filter = "WHERE (? IS NULL OR user_id = ?) AND (? IS NULL OR provider_id = ?)"
         let user = query.userID.map(SQLiteData.text) ?? .null
         let provider = query.providerID.map(SQLiteData.text) ?? .null
@@ -55,12 +55,12 @@ extension SQLiteStore {
     }
 
     /// Removes a connection.
-    public func deleteConnection(id: String) async throws -> Bool {
+    package func deleteConnection(id: String) async throws -> Bool {
         try await !rows("DELETE FROM connections WHERE id = ? RETURNING id", [.text(id)]).isEmpty
     }
 
     /// Takes the refresh lease if free or lapsed.
-    public func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
+    package func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
         try await rows(
             """
             UPDATE connections SET lease_owner = ?, lease_until = ?
@@ -70,7 +70,7 @@ extension SQLiteStore {
     }
 
     /// Stores refreshed tokens and frees the lease, if still held and unchanged.
-    public func completeRefresh(_ connection: Connection, owner: String) async throws -> Connection? {
+    package func completeRefresh(_ connection: Connection, owner: String) async throws -> Connection? {
         try await rows(
             """
             UPDATE connections SET scopes = ?, sealed_tokens = ?, expires_at = ?, user_info = ?, status = ?,
@@ -87,7 +87,7 @@ extension SQLiteStore {
     }
 
     /// Frees the lease, setting the status.
-    public func releaseRefreshLease(connectionID: String, owner: String, status: Connection.Status) async throws {
+    package func releaseRefreshLease(connectionID: String, owner: String, status: Connection.Status) async throws {
         _ = try await rows(
             """
             UPDATE connections SET lease_owner = NULL, lease_until = NULL, status = ?,

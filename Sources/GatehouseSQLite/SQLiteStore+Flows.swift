@@ -5,7 +5,7 @@ import SQLiteNIO
 // Flows: dedupe by open key, single-use state, optimistic updates, the janitor's sweep.
 extension SQLiteStore {
     /// Adds a flow unless an open one holds its dedupe key; returns the holder.
-    public func insertFlowDeduplicated(_ flow: Flow, now: Date) async throws -> Flow {
+    package func insertFlowDeduplicated(_ flow: Flow, now: Date) async throws -> Flow {
         let key = flow.dedupeKey
         for _ in 0..<3 {
             // An expired holder gives the key up.
@@ -37,17 +37,17 @@ extension SQLiteStore {
     }
 
     /// One flow by id.
-    public func flow(id: String) async throws -> Flow? {
+    package func flow(id: String) async throws -> Flow? {
         try await rows("SELECT * FROM flows WHERE id = ?", [.text(id)]).first.map(Self.flow)
     }
 
     /// One flow by verification-id hash.
-    public func flow(verificationHash: String) async throws -> Flow? {
+    package func flow(verificationHash: String) async throws -> Flow? {
         try await rows("SELECT * FROM flows WHERE verification_id = ?", [.text(verificationHash)]).first.map(Self.flow)
     }
 
     /// Single-use state: marks it used and returns the flow, if it was unused, pending and fresh.
-    public func consumeState(hash: String, now: Date) async throws -> Flow? {
+    package func consumeState(hash: String, now: Date) async throws -> Flow? {
         try await rows(
             """
             UPDATE flows SET state_used = 1, open_key = NULL, version = version + 1
@@ -58,7 +58,7 @@ extension SQLiteStore {
     }
 
     /// Optimistic update of a flow.
-    public func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow? {
+    package func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow? {
         try await rows(
             """
             UPDATE flows SET status = ?, sealed_tokens = ?, user_info = ?, failure_reason = ?, verification_id = ?,
@@ -74,7 +74,7 @@ extension SQLiteStore {
     }
 
     /// Removes old ended flows no connection refers to.
-    public func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int {
+    package func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int {
         let time = SQLiteData.float(cutoff.timeIntervalSince1970)
         return try await rows(
             """

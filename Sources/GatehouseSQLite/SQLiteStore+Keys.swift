@@ -5,19 +5,19 @@ import SQLiteNIO
 // API keys (hashes with a role) and settings.
 extension SQLiteStore {
     /// Adds an API key.
-    public func insertAPIKey(_ record: APIKeyRecord) async throws {
+    package func insertAPIKey(_ record: APIKeyRecord) async throws {
         _ = try await rows(
             "INSERT INTO api_keys (hash, name, role, created_at) VALUES (?, ?, ?, ?)",
             [.text(record.hash), .text(record.name), .text(record.role.rawValue), .float(record.createdAt.timeIntervalSince1970)])
     }
 
     /// Every API key.
-    public func apiKeys() async throws -> [APIKeyRecord] {
+    package func apiKeys() async throws -> [APIKeyRecord] {
         try await rows("SELECT hash, name, role, created_at FROM api_keys ORDER BY created_at").map(Self.apiKey)
     }
 
     /// Removes keys by hash prefix.
-    public func deleteAPIKeys(hashPrefix: String) async throws -> Int {
+    package func deleteAPIKeys(hashPrefix: String) async throws -> Int {
         guard hashPrefix.count >= 8, hashPrefix.allSatisfy(\.isHexDigit) else { return 0 }
         return try await rows(
             "DELETE FROM api_keys WHERE substr(hash, 1, ?) = ? RETURNING hash",
@@ -26,22 +26,22 @@ extension SQLiteStore {
     }
 
     /// The key with this hash.
-    public func apiKey(hash: String) async throws -> APIKeyRecord? {
+    package func apiKey(hash: String) async throws -> APIKeyRecord? {
         try await rows("SELECT hash, name, role, created_at FROM api_keys WHERE hash = ?", [.text(hash)]).first.map(Self.apiKey)
     }
 
     /// The number of keys.
-    public func apiKeyCount() async throws -> Int {
+    package func apiKeyCount() async throws -> Int {
         Int(try await rows("SELECT COUNT(*) AS n FROM api_keys").first?.column("n")?.integer ?? 0)
     }
 
     /// A setting.
-    public func setting(_ key: String) async throws -> String? {
+    package func setting(_ key: String) async throws -> String? {
         try await rows("SELECT value FROM settings WHERE key = ?", [.text(key)]).first?.column("value")?.string
     }
 
     /// Writes a setting.
-    public func setSetting(_ key: String, value: String) async throws {
+    package func setSetting(_ key: String, value: String) async throws {
         _ = try await rows(
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [.text(key), .text(value)])

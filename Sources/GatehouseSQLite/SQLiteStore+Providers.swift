@@ -5,17 +5,17 @@ import SQLiteNIO
 // Providers: the templates, with their client secrets sealed.
 extension SQLiteStore {
     /// All providers, by id.
-    public func providers() async throws -> [ProviderRecord] {
+    package func providers() async throws -> [ProviderRecord] {
         try await rows("SELECT * FROM providers ORDER BY id").map(Self.provider)
     }
 
     /// One provider.
-    public func provider(id: String) async throws -> ProviderRecord? {
+    package func provider(id: String) async throws -> ProviderRecord? {
         try await rows("SELECT * FROM providers WHERE id = ?", [.text(id)]).first.map(Self.provider)
     }
 
     /// Adds a provider; `conflict` when the id is taken.
-    public func insertProvider(_ record: ProviderRecord) async throws {
+    package func insertProvider(_ record: ProviderRecord) async throws {
         let inserted = try await rows(
             """
             INSERT INTO providers (id, description, provider_type, enabled, source, template, sealed_secret,
@@ -28,7 +28,7 @@ extension SQLiteStore {
     }
 
     /// Replaces a provider, possibly renaming it.
-    public func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool {
+    package func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool {
         do {
             return try await !rows(
                 """
@@ -45,7 +45,7 @@ extension SQLiteStore {
     }
 
     /// Inserts or replaces a provider.
-    public func upsertProvider(_ record: ProviderRecord) async throws {
+    package func upsertProvider(_ record: ProviderRecord) async throws {
         _ = try await rows(
             """
             INSERT INTO providers (id, description, provider_type, enabled, source, template, sealed_secret,
@@ -59,7 +59,7 @@ extension SQLiteStore {
     }
 
     /// Removes a provider.
-    public func deleteProvider(id: String) async throws -> ProviderRecord? {
+    package func deleteProvider(id: String) async throws -> ProviderRecord? {
         try await rows("DELETE FROM providers WHERE id = ? RETURNING *", [.text(id)]).first.map(Self.provider)
     }
 }

@@ -15,7 +15,7 @@ extension SQLiteStore {
     }
 
     /// Every encrypted value of a kind.
-    public func sealedFields(_ kind: SealedField.Kind) async throws -> [SealedField] {
+    package func sealedFields(_ kind: SealedField.Kind) async throws -> [SealedField] {
         let (table, key, column) = Self.location(kind)
         let extra =
             switch kind {
@@ -34,7 +34,7 @@ extension SQLiteStore {
     }
 
     /// Compare-and-swap of one encrypted value.
-    public func replaceSealedField(_ field: SealedField, with blob: [UInt8]) async throws -> Bool {
+    package func replaceSealedField(_ field: SealedField, with blob: [UInt8]) async throws -> Bool {
         let (table, key, column) = Self.location(field.kind)
         return try await !rows(
             "UPDATE \(table) SET \(column) = ? WHERE \(key) = ? AND \(column) = ? RETURNING \(key)",

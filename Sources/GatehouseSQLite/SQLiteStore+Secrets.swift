@@ -5,12 +5,12 @@ import SQLiteNIO
 // Tool secrets, sealed, upserted by key.
 extension SQLiteStore {
     /// Every tool secret.
-    public func secrets() async throws -> [SecretRecord] {
+    package func secrets() async throws -> [SecretRecord] {
         try await rows("SELECT * FROM secrets ORDER BY key").map(Self.secret)
     }
 
     /// Inserts or replaces a secret by key.
-    public func upsertSecret(_ record: SecretRecord) async throws -> SecretRecord {
+    package func upsertSecret(_ record: SecretRecord) async throws -> SecretRecord {
         let stored = try await rows(
             """
             INSERT INTO secrets (id, key, sealed_value, description, hint, created_at, updated_at)
@@ -30,7 +30,7 @@ extension SQLiteStore {
     }
 
     /// Removes a secret.
-    public func deleteSecret(id: String) async throws -> Bool {
+    package func deleteSecret(id: String) async throws -> Bool {
         try await !rows("DELETE FROM secrets WHERE id = ? RETURNING id", [.text(id)]).isEmpty
     }
 }

@@ -5,7 +5,7 @@ import NIOCore
 import SQLiteNIO
 
 /// The embedded store: one SQLite file, one connection, each operation one statement.
-public final class SQLiteStore: Store {
+package final class SQLiteStore: Store {
     let connection: SQLiteConnection
 
     private init(connection: SQLiteConnection) {
@@ -13,7 +13,7 @@ public final class SQLiteStore: Store {
     }
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
-    public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+    package static func open(path: String, logger: Logger) async throws -> SQLiteStore {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         let store = SQLiteStore(connection: connection)
         do {
@@ -31,7 +31,7 @@ public final class SQLiteStore: Store {
     }
 
     /// Closes the database.
-    public func close() async throws {
+    package func close() async throws {
         try await connection.close()
     }
 

@@ -80,12 +80,11 @@ struct AdminRoutes {
     }
 
     func view(_ provider: Provider) -> AuthProviderResponse {
-        let formatter = ISO8601DateFormatter()
         let binding = provider.source == .config ? "static" : "project"
         return AuthProviderResponse(
             id: provider.id, description: provider.description, providerID: provider.providerType,
-            status: provider.enabled ? "active" : "inactive", createdAt: formatter.string(from: provider.createdAt),
-            updatedAt: formatter.string(from: provider.updatedAt),
+            status: provider.enabled ? "active" : "inactive", createdAt: provider.createdAt.iso8601,
+            updatedAt: provider.updatedAt.iso8601,
             binding: .init(id: provider.source == .config ? nil : "default", type: binding),
             oauth2: .init(
                 config: provider.oauth2,

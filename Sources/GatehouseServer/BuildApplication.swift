@@ -7,17 +7,17 @@ import Logging
 import ServiceLifecycle
 
 /// What the composition root made: the application, and what `serve` tells the operator once.
-public struct BuiltApplication<App: ApplicationProtocol>: Sendable {
+package struct BuiltApplication<App: ApplicationProtocol>: Sendable {
     /// The application to run.
-    public let app: App
+    package let app: App
     /// The admin API key, when this start created it (first start); shown once.
-    public let newAPIKey: String?
+    package let newAPIKey: String?
     /// Warnings for the operator.
-    public let warnings: [String]
+    package let warnings: [String]
 }
 
 /// The composition root, shared by `gatehouse serve` and the tests.
-public func buildApplication(
+package func buildApplication(
     configuration: GatehouseConfiguration,
     logger: Logger = Logger(label: "gatehouse"),
     transport: (any HTTPTransport)? = nil,
@@ -29,9 +29,7 @@ public func buildApplication(
 
     let cipher = try configuration.makeCipher()
 
-    let sqlitePath =
-        configuration.sqlitePath
-        ?? (configuration.dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
+    let sqlitePath = configuration.databasePath
     try DataFilePermissions.secureDatabase(sqlitePath)
     let store = try await SQLiteStore.open(path: sqlitePath, logger: logger)
     do {

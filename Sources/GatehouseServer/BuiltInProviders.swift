@@ -5,9 +5,9 @@ import Yams
 
 /// The built-in provider templates: one YAML file per provider in `Providers/` (Arcade's
 /// `oauth2` model, see docs/providers.md), embedded in the binary at build time.
-public enum BuiltInProviders {
+package enum BuiltInProviders {
     /// The parsed catalogue.
-    public static let catalog: ProviderCatalog = {
+    package static let catalog: ProviderCatalog = {
         do {
             return ProviderCatalog(try files.map(parse))
         } catch {

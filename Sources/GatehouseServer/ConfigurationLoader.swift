@@ -5,11 +5,11 @@ import Yams
 
 /// Reads `gatehouse.yaml` (Arcade `engine.yaml` shape, for the parts that apply), expands
 /// `${env:NAME}` and `${file:path}`, applies environment overrides, and validates.
-public enum ConfigurationLoader {
+package enum ConfigurationLoader {
     /// A configuration problem, naming the key.
-    public struct Problem: Error, CustomStringConvertible {
+    package struct Problem: Error, CustomStringConvertible {
         /// The message.
-        public let description: String
+        package let description: String
     }
 
     static let knownKeys: [String: Set<String>] = [
@@ -33,7 +33,7 @@ public enum ConfigurationLoader {
     static let foreignSections: Set<String> = ["llm", "tools", "telemetry", "cache", "workers", "worker", "mcp"]
 
     /// Loads the configuration: file (optional) < environment < command-line values already in `base`.
-    public static func load(
+    package static func load(
         path: String?, environment: [String: String], overrides: (host: String?, port: Int?, dataDirectory: String?)
     ) throws -> GatehouseConfiguration {
         var config = GatehouseConfiguration()

@@ -1,6 +1,12 @@
+import Foundation
 import GatehouseCore
 
 extension GatehouseConfiguration {
+    /// The SQLite file: `storage.sqlite.path`, else `gatehouse.sqlite` in the data directory.
+    var databasePath: String {
+        sqlitePath ?? (dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
+    }
+
     /// The cipher over the configured root keys, or over the data directory's key file when the
     /// configuration names none (made on first use only when `createKeyFile`: an operator
     /// command pointed at the wrong directory must not mint a key).

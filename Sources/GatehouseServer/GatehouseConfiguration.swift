@@ -3,56 +3,56 @@ import GatehouseCore
 import GatehouseWire
 
 /// Everything `serve` needs, read and validated once at start.
-public struct GatehouseConfiguration: Sendable {
+package struct GatehouseConfiguration: Sendable {
     /// Where to listen.
-    public var host: String
+    package var host: String
     /// The port.
-    public var port: Int
+    package var port: Int
     /// The base URL browsers reach Gatehouse at; defaults to `http://host:port`.
-    public var publicURL: String?
+    package var publicURL: String?
     /// The data directory (SQLite file, root key file).
-    public var dataDirectory: String
+    package var dataDirectory: String
     /// The SQLite file; defaults to `gatehouse.sqlite` in the data directory.
-    public var sqlitePath: String?
+    package var sqlitePath: String?
     /// Root keys from the config file; when empty, a key file in the data directory is used.
-    public var rootKeys: [RootKeyEntry]
+    package var rootKeys: [RootKeyEntry]
     /// Providers from the config file.
-    public var providers: [AuthProviderRequest]
+    package var providers: [AuthProviderRequest]
     /// The verifier URL from the config file.
-    public var verifierURL: String?
+    package var verifierURL: String?
     /// Whether the config file names the unsafe skip.
-    public var unsafeSkipVerification: Bool
+    package var unsafeSkipVerification: Bool
     /// Whether a config file was given at all.
-    public var hasConfigFile: Bool
+    package var hasConfigFile: Bool
     /// Extra allowed redirect origins.
-    public var allowedRedirectOrigins: [String]
+    package var allowedRedirectOrigins: [String]
     /// Flow lifetime in seconds.
-    public var flowTTL: Double
+    package var flowTTL: Double
     /// Refresh skew in seconds.
-    public var refreshSkew: Double
+    package var refreshSkew: Double
     /// Lifetime assumed when a provider gives no expiry.
-    public var defaultTokenLifetime: Double
+    package var defaultTokenLifetime: Double
     /// Restricted networks (loopback, private, link-local) provider calls may reach; nil means
     /// the default: loopback for the no-config quick start, nothing otherwise.
-    public var allowedProviderNetworks: [IPNetwork]?
+    package var allowedProviderNetworks: [IPNetwork]?
     /// Fixed name-to-address answers used before DNS (`security.static_hosts`).
-    public var staticHosts: [String: [IPAddress]]
+    package var staticHosts: [String: [IPAddress]]
     /// Request sizes, timeouts, connection and per-key caps (`api.*`).
-    public var limits: RequestLimits = RequestLimits()
+    package var limits: RequestLimits = RequestLimits()
     /// What the operator should know about the file (sections read but not used).
-    public var warnings: [String] = []
+    package var warnings: [String] = []
 
     /// One configured root key.
-    public struct RootKeyEntry: Sendable, Equatable {
+    package struct RootKeyEntry: Sendable, Equatable {
         /// Its id.
-        public var id: String
+        package var id: String
         /// Base64 of 32 bytes.
-        public var value: String
+        package var value: String
         /// Whether it encrypts new data.
-        public var isDefault: Bool
+        package var isDefault: Bool
 
         /// Creates an entry.
-        public init(id: String, value: String, isDefault: Bool) {
+        package init(id: String, value: String, isDefault: Bool) {
             self.id = id
             self.value = value
             self.isDefault = isDefault
@@ -60,7 +60,7 @@ public struct GatehouseConfiguration: Sendable {
     }
 
     /// The no-config defaults: loopback, port 9099, `./.gatehouse`.
-    public init(
+    package init(
         host: String = "127.0.0.1", port: Int = 9099, publicURL: String? = nil,
         dataDirectory: String = ".gatehouse", sqlitePath: String? = nil, rootKeys: [RootKeyEntry] = [],
         providers: [AuthProviderRequest] = [], verifierURL: String? = nil, unsafeSkipVerification: Bool = false,
@@ -87,29 +87,29 @@ public struct GatehouseConfiguration: Sendable {
     }
 
     /// Whether the listen address is loopback only (a literal loopback address or `localhost`).
-    public var isLoopback: Bool {
+    package var isLoopback: Bool {
         ProviderNetworkPolicy.isLiteralLoopback(host: host)
     }
 
     /// Whether browsers reach Gatehouse on loopback: the public URL's host is literal loopback.
-    public var isPublicURLLoopback: Bool {
+    package var isPublicURLLoopback: Bool {
         guard let host = URLComponents(string: effectivePublicURL)?.host else { return false }
         return ProviderNetworkPolicy.isLiteralLoopback(host: host)
     }
 
     /// The network policy for provider calls.
-    public var providerNetworkPolicy: ProviderNetworkPolicy {
+    package var providerNetworkPolicy: ProviderNetworkPolicy {
         ProviderNetworkPolicy(allowed: allowedProviderNetworks ?? (hasConfigFile ? [] : ProviderNetworkPolicy.loopback))
     }
 
     /// The effective public URL.
-    public var effectivePublicURL: String {
+    package var effectivePublicURL: String {
         publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
     /// The verification policy: skipping is the default only for the no-config quick start on
     /// loopback; anywhere else the operator must configure a verifier or name the unsafe setting.
-    public func verificationPolicy() throws -> (default: VerificationSetting, skipAllowed: Bool, warning: String?) {
+    package func verificationPolicy() throws -> (default: VerificationSetting, skipAllowed: Bool, warning: String?) {
         // Skipping is safe only when nobody but this machine can reach a flow's callback.
         let loopbackAllTheWay = isLoopback && isPublicURLLoopback
         if unsafeSkipVerification, !loopbackAllTheWay {

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseWire
 import HTTPTypes
 import Hummingbird
@@ -6,11 +7,7 @@ import NIOCore
 
 /// JSON in and out, with the checks every API body gets.
 enum JSONResponse {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    static let encoder = JSONEncoder.sorted
 
     /// A JSON response.
     static func make<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok) throws -> Response {

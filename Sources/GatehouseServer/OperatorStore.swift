@@ -4,15 +4,13 @@ import GatehouseSQLite
 import Logging
 
 /// Direct access to the store for operator commands (`gatehouse keys`), beside a running server.
-public struct OperatorStore: Sendable {
+package struct OperatorStore: Sendable {
     let store: SQLiteStore
     let configuration: GatehouseConfiguration
 
     /// Opens the store the configuration names.
-    public static func open(_ configuration: GatehouseConfiguration) async throws -> OperatorStore {
-        let path =
-            configuration.sqlitePath
-            ?? (configuration.dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
+    package static func open(_ configuration: GatehouseConfiguration) async throws -> OperatorStore {
+        let path = configuration.databasePath
         guard FileManager.default.fileExists(atPath: path) else {
             throw ConfigurationLoader.Problem(description: "no Gatehouse database at \(path): start `gatehouse serve` first")
         }
@@ -22,27 +20,27 @@ public struct OperatorStore: Sendable {
     }
 
     /// Makes an API key and returns it (shown once).
-    public func createAPIKey(name: String, role: APIKeyRole) async throws -> String {
+    package func createAPIKey(name: String, role: APIKeyRole) async throws -> String {
         try await APIKeyService(store: store).create(name: name, role: role)
     }
 
     /// Every key (never the key itself).
-    public func apiKeys() async throws -> [APIKeyRecord] {
+    package func apiKeys() async throws -> [APIKeyRecord] {
         try await store.apiKeys()
     }
 
     /// Revokes the key with this id (a hash prefix); returns whether one was removed.
-    public func revokeAPIKey(id: String) async throws -> Bool {
+    package func revokeAPIKey(id: String) async throws -> Bool {
         try await store.deleteAPIKeys(hashPrefix: id) > 0
     }
 
     /// Re-seals every stored secret and token under the default root key; returns the counts.
-    public func reencrypt() async throws -> [(kind: SealedField.Kind, counts: Reencryptor.Counts)] {
+    package func reencrypt() async throws -> [(kind: SealedField.Kind, counts: Reencryptor.Counts)] {
         try await Reencryptor(store: store, cipher: try configuration.makeCipher(createKeyFile: false)).run()
     }
 
     /// Closes the store.
-    public func close() async throws {
+    package func close() async throws {
         try await store.close()
     }
 }

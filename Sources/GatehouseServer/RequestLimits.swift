@@ -3,29 +3,29 @@ import Foundation
 /// What one client may send or hold: sizes, timeouts, connection and per-key caps
 /// (`api.*` in the config file). Defaults are sized so one busy app key on one replica is not
 /// throttled on the hot path; lower them for keys handed to untrusted agents.
-public struct RequestLimits: Sendable, Equatable {
+package struct RequestLimits: Sendable, Equatable {
     static let defaultMaxBodyBytes = 64 * 1024
 
     /// The largest request body a route reads (`api.max_request_body_size`).
-    public var maxBodyBytes: Int = RequestLimits.defaultMaxBodyBytes
+    package var maxBodyBytes: Int = RequestLimits.defaultMaxBodyBytes
     /// How long a new connection may take to send a whole request head, and a request its
     /// body (`api.read_timeout`).
-    public var readTimeout: Duration = .seconds(10)
+    package var readTimeout: Duration = .seconds(10)
     /// How long a response may take to be written to a slow reader (`api.write_timeout`).
-    public var writeTimeout: Duration = .seconds(60)
+    package var writeTimeout: Duration = .seconds(60)
     /// How long a kept-alive connection may sit between requests (`api.idle_timeout`).
-    public var idleTimeout: Duration = .seconds(30)
+    package var idleTimeout: Duration = .seconds(30)
     /// Open connections past which new ones are refused with 503 (`api.max_connections`);
     /// never more than the open-file limit allows.
-    public var maxConnections: Int = 10_000
+    package var maxConnections: Int = 10_000
     /// Requests per second per API key, refilled continuously (`api.rate_limit.limit` per
     /// `time_unit`); nil turns the limit off (`rate_limit: {noop: {}}`).
-    public var requestsPerSecond: Double? = 20_000
+    package var requestsPerSecond: Double? = 20_000
     /// How many requests a key may send at once above the rate (`api.rate_limit.burst`).
-    public var burst: Double = 40_000
+    package var burst: Double = 40_000
     /// Parked `status?wait` requests per key (`api.max_parked_waits_per_key`).
-    public var maxParkedWaitsPerKey: Int = 10_000
+    package var maxParkedWaitsPerKey: Int = 10_000
 
     /// The defaults.
-    public init() {}
+    package init() {}
 }

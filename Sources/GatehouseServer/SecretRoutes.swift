@@ -46,10 +46,9 @@ struct SecretRoutes {
     }
 
     func view(_ record: SecretRecord) -> StoredSecretResponse {
-        let formatter = ISO8601DateFormatter()
         return StoredSecretResponse(
             id: record.id, key: record.key, description: record.description, hint: record.hint,
-            createdAt: formatter.string(from: record.createdAt), updatedAt: formatter.string(from: record.updatedAt),
+            createdAt: record.createdAt.iso8601, updatedAt: record.updatedAt.iso8601,
             lastAccessedAt: nil)
     }
 }

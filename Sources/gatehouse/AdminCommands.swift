@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gatehouse
+import GatehouseCore
 import GatehouseServer
 import Yams
 
@@ -135,7 +136,8 @@ struct ProvidersCommand: AsyncParsableCommand {
             let items = BuiltInProviders.catalog.entries.values.sorted { $0.id < $1.id }.map {
                 Item(
                     id: $0.id, description: $0.description, docs: $0.docsURL,
-                    redirectURI: "\(base)/v1/oauth/\($0.id)/callback", tenant: $0.tenant?.placeholder, quirks: $0.quirks)
+                    redirectURI: BrokerSettings.redirectURI(publicURL: base, providerID: $0.id), tenant: $0.tenant?.placeholder,
+                    quirks: $0.quirks)
             }
             if json { return try Output.json(items) }
             Output.table(["ID", "REDIRECT URI", "DOCS"], items.map { [$0.id, $0.redirectURI, $0.docs ?? ""] })

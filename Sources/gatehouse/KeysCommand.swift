@@ -61,19 +61,18 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let keys = try await options.withStore { try await $0.apiKeys() }
-            let formatter = ISO8601DateFormatter()
             if options.json {
                 return try Output.json(
                     keys.map {
                         [
                             "id": $0.id, "name": $0.name, "role": $0.role.rawValue,
-                            "created_at": formatter.string(from: $0.createdAt),
+                            "created_at": $0.createdAt.iso8601,
                         ]
                     })
             }
             Output.table(
                 ["ID", "NAME", "ROLE", "CREATED"],
-                keys.map { [$0.id, $0.name, $0.role.rawValue, formatter.string(from: $0.createdAt)] })
+                keys.map { [$0.id, $0.name, $0.role.rawValue, $0.createdAt.iso8601] })
         }
     }
 
