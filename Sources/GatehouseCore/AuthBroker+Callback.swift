@@ -11,41 +11,42 @@ extension AuthBroker {
         } catch let error as GatehouseError {
             logger.warning("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error.code.rawValue)"])
             return .failure(
-                status: error.code == .providerUnavailable ? 502 : 500,
+                error.code == .providerUnavailable ? .providerUnavailable : .internalError,
                 message: "Gatehouse could not finish this sign-in: \(error.message)")
         } catch {
             logger.error("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error)"])
-            return .failure(status: 500, message: "Gatehouse could not finish this sign-in because of an internal error.")
+            return .failure(.internalError, message: "Gatehouse could not finish this sign-in because of an internal error.")
         }
     }
 
     private func handleCallback(providerID: String, query: [String: String]) async throws -> CallbackOutcome {
         guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
-            return .failure(status: 400, message: "This sign-in link is incomplete: it carries no state.")
+            return .failure(.incompleteLink, message: "This sign-in link is incomplete: it carries no state.")
         }
         guard var flow = try await store.consumeState(hash: SecretHash.hex(state), now: now()) else {
-            return .failure(status: 400, message: "This sign-in link has expired or was already used. Start again from the app.")
+            return .failure(
+                .expiredOrUsed, message: "This sign-in link has expired or was already used. Start again from the app.")
         }
         guard flow.providerID == providerID else {
             _ = try await fail(flow, reason: "the callback came to the wrong provider path")
-            return .failure(status: 400, message: "This sign-in came back to the wrong provider. Start again from the app.")
+            return .failure(.wrongProvider, message: "This sign-in came back to the wrong provider. Start again from the app.")
         }
         if let error = query["error"] {
             let reason = error == "access_denied" ? "the user denied access" : "the provider reported \(Self.printable(error))"
             _ = try await fail(flow, reason: reason)
             return .failure(
-                status: 400,
+                .declined,
                 message: error == "access_denied"
                     ? "Access was not granted. You can close this window."
                     : "The provider reported an error (\(Self.printable(error))). Start again from the app.")
         }
         guard let code = query["code"], !code.isEmpty else {
             _ = try await fail(flow, reason: "the callback carried no code")
-            return .failure(status: 400, message: "The provider sent no authorization code. Start again from the app.")
+            return .failure(.noCode, message: "The provider sent no authorization code. Start again from the app.")
         }
         guard let provider = try await providers.provider(id: providerID) else {
             _ = try await fail(flow, reason: "the provider was removed")
-            return .failure(status: 400, message: "This provider is no longer configured.")
+            return .failure(.providerRemoved, message: "This provider is no longer configured.")
         }
         let verifier = try flow.sealedVerifier.map {
             String(decoding: try cipher.open($0, context: SealedField.context(.flowVerifier, rowID: flow.id)), as: UTF8.self)
@@ -58,7 +59,7 @@ extension AuthBroker {
         } catch let error as ProviderCallError {
             _ = try await fail(flow, reason: "token exchange failed: \(error.message)")
             logger.warning("token exchange failed", metadata: ["provider": "\(provider.id)", "reason": "\(error.message)"])
-            return .failure(status: 502, message: "The provider refused the token exchange (\(error.message)).")
+            return .failure(.exchangeRefused, message: "The provider refused the token exchange (\(error.message)).")
         }
         var userInfo: [String: JSONValue]?
         do {
@@ -75,7 +76,7 @@ extension AuthBroker {
             flow.verificationHash = SecretHash.hex(verificationID)
             guard try await store.updateFlow(flow, expectedVersion: expected) != nil else {
                 return .failure(
-                    status: 409, message: "This sign-in changed while it was being finished. Start again from the app.")
+                    .changedMeanwhile, message: "This sign-in changed while it was being finished. Start again from the app.")
             }
             let separator = verifierURL.contains("?") ? "&" : "?"
             return .redirect(verifierURL + separator + "flow_id=" + FormEncoding.escape(verificationID))
@@ -83,7 +84,7 @@ extension AuthBroker {
         guard mode.unsafeSkip else {
             _ = try await fail(flow, reason: "no user verifier is configured")
             return .failure(
-                status: 500, message: "Gatehouse has no user verifier configured, so this sign-in cannot be finished.")
+                .noVerifier, message: "Gatehouse has no user verifier configured, so this sign-in cannot be finished.")
         }
         let completed = try await complete(flow, tokens: tokens, userInfo: userInfo)
         return finishOutcome(completed)

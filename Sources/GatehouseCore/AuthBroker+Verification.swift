@@ -41,12 +41,12 @@ extension AuthBroker {
     /// `GET /v1/oauth/complete/{flow_id}`: where `confirm_user`'s `next_uri` leads; only reads.
     package func continuation(verificationID: String) async throws -> CallbackOutcome {
         guard let flow = try await store.flow(verificationHash: SecretHash.hex(verificationID)) else {
-            return .failure(status: 404, message: "This sign-in is unknown or has expired.")
+            return .failure(.unknownFlow, message: "This sign-in is unknown or has expired.")
         }
         switch flow.status {
         case .completed: return finishOutcome(flow)
         case .failed:
-            return .failure(status: 400, message: "This sign-in did not complete: \(flow.failureReason ?? "it failed").")
+            return .failure(.notCompleted, message: "This sign-in did not complete: \(flow.failureReason ?? "it failed").")
         case .pending: return .waiting
         }
     }

@@ -6,6 +6,37 @@ package enum CallbackOutcome: Sendable, Equatable {
     case success(providerID: String)
     /// A page saying the flow still waits for verification.
     case waiting
-    /// An error page with this status and message.
-    case failure(status: Int, message: String)
+    /// An error page: why (the server picks the status from it) and what to tell the person.
+    case failure(CallbackFailure, message: String)
+}
+
+/// Why a callback or a continuation did not end in success. Core says why; the server alone
+/// turns a reason into an HTTP status.
+package enum CallbackFailure: Sendable, Equatable {
+    /// The link carries no usable `state`.
+    case incompleteLink
+    /// The state is unknown, used, or its flow expired.
+    case expiredOrUsed
+    /// The callback came to another provider's path.
+    case wrongProvider
+    /// The user or the provider declined (`error=...`).
+    case declined
+    /// The provider sent no code.
+    case noCode
+    /// The provider was removed since the flow started.
+    case providerRemoved
+    /// The provider refused the code exchange.
+    case exchangeRefused
+    /// The provider could not be reached.
+    case providerUnavailable
+    /// The flow changed while the callback was finishing it.
+    case changedMeanwhile
+    /// No user verifier is configured.
+    case noVerifier
+    /// Something failed inside Gatehouse.
+    case internalError
+    /// No flow has this verification id.
+    case unknownFlow
+    /// The flow ended without completing.
+    case notCompleted
 }

@@ -16,7 +16,7 @@ struct BrowserRoutes {
             do {
                 return HTMLPage.response(for: try await broker.continuation(verificationID: flow))
             } catch {
-                return HTMLPage.response(for: .failure(status: 500, message: "Gatehouse could not look up this sign-in."))
+                return HTMLPage.response(for: .failure(.internalError, message: "Gatehouse could not look up this sign-in."))
             }
         }
     }

@@ -80,7 +80,7 @@ private func assemble(
         do {
             try await registry.create(provider, source: .config)
         } catch let error as GatehouseError {
-            throw ConfigurationLoader.Problem(description: "auth.providers (\(provider.id ?? "?")): \(error.message)")
+            throw ConfigurationError(description: "auth.providers (\(provider.id ?? "?")): \(error.message)")
         }
     }
     var warnings = policy.warning.map { [$0] } ?? []

@@ -18,7 +18,7 @@ extension ConfigurationLoader {
 
     /// Refuses a key no part of Gatehouse reads, naming it.
     static func checkProviderKeys(_ entry: Any, path: String) throws {
-        guard let provider = entry as? [String: Any] else { throw Problem(description: "\(path) must be a mapping") }
+        guard let provider = entry as? [String: Any] else { throw ConfigurationError(description: "\(path) must be a mapping") }
         try check(provider, allowed: providerKeys, path: path)
         guard let oauth2 = provider["oauth2"] as? [String: Any] else { return }
         try check(oauth2, allowed: oauth2Keys, path: "\(path).oauth2")
@@ -36,7 +36,7 @@ extension ConfigurationLoader {
 
     private static func check(_ mapping: [String: Any], allowed: Set<String>, path: String) throws {
         if let unknown = mapping.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw Problem(
+            throw ConfigurationError(
                 description: "\(path).\(unknown) is not a known setting (known: \(allowed.sorted().joined(separator: ", ")))")
         }
     }

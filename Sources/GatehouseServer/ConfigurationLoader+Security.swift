@@ -5,7 +5,7 @@ extension ConfigurationLoader {
     /// The `api` limits: sizes, timeouts, caps and the per-key rate limit.
     static func applyLimits(_ api: [String: Any], to config: inout GatehouseConfiguration) throws {
         if let value = api["development"], try bool(value, "api.development") {
-            throw Problem(
+            throw ConfigurationError(
                 description:
                     "api.development: true is not supported (Gatehouse has no development mode); use auth.user_verification.unsafe_skip_verification for local work"
             )
@@ -28,10 +28,10 @@ extension ConfigurationLoader {
         }
         if let value = api["rate_limit"] {
             guard let rate = value as? [String: Any] else {
-                throw Problem(description: "api.rate_limit must be a mapping: {limit, time_unit, burst} or {noop: {}}")
+                throw ConfigurationError(description: "api.rate_limit must be a mapping: {limit, time_unit, burst} or {noop: {}}")
             }
             if rate["redis"] != nil {
-                throw Problem(
+                throw ConfigurationError(
                     description:
                         "api.rate_limit.redis is not supported: Gatehouse limits each key in memory ({limit, time_unit, burst})"
                 )
@@ -39,11 +39,11 @@ extension ConfigurationLoader {
             if rate["noop"] != nil {
                 limits.requestsPerSecond = nil
             } else {
-                guard let limit = rate["limit"] else { throw Problem(description: "api.rate_limit.limit is required") }
+                guard let limit = rate["limit"] else { throw ConfigurationError(description: "api.rate_limit.limit is required") }
                 let count = try bounded(limit, "api.rate_limit.limit", 1...1_000_000_000)
                 let unit = try rate["time_unit"].map { try string($0, "api.rate_limit.time_unit") } ?? "s"
                 guard let seconds = ["s": 1.0, "m": 60, "h": 3600, "d": 86400][unit] else {
-                    throw Problem(description: "api.rate_limit.time_unit must be one of s, m, h, d")
+                    throw ConfigurationError(description: "api.rate_limit.time_unit must be one of s, m, h, d")
                 }
                 limits.requestsPerSecond = Double(count) / seconds
                 limits.burst = Double(
@@ -67,7 +67,7 @@ extension ConfigurationLoader {
             }
         }
         guard let seconds, seconds >= 0.001, seconds <= 86_400 else {
-            throw Problem(description: "\(key) must be a duration from 1ms to 24h, such as 30s, 1m or 500ms")
+            throw ConfigurationError(description: "\(key) must be a duration from 1ms to 24h, such as 30s, 1m or 500ms")
         }
         return .milliseconds(Int64(seconds * 1000))
     }
@@ -87,7 +87,7 @@ extension ConfigurationLoader {
             }
         }
         guard let bytes, bytes >= 1, bytes <= 1_073_741_824 else {
-            throw Problem(description: "\(key) must be a size from 1 byte to 1Gb, such as 64KB or 4Mb")
+            throw ConfigurationError(description: "\(key) must be a size from 1 byte to 1Gb, such as 64KB or 4Mb")
         }
         return Int(bytes)
     }
@@ -96,7 +96,7 @@ extension ConfigurationLoader {
     static func bounded(_ value: Any, _ key: String, _ range: ClosedRange<Int>) throws -> Int {
         let number = try integer(value, key)
         guard range.contains(number) else {
-            throw Problem(description: "\(key) must be from \(range.lowerBound) to \(range.upperBound)")
+            throw ConfigurationError(description: "\(key) must be from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }
@@ -106,26 +106,26 @@ extension ConfigurationLoader {
     static func applyNetworkSettings(_ security: [String: Any], to config: inout GatehouseConfiguration) throws {
         if let networks = security["allowed_provider_networks"] {
             guard let list = networks as? [Any] else {
-                throw Problem(description: "security.allowed_provider_networks must be a list of CIDR blocks")
+                throw ConfigurationError(description: "security.allowed_provider_networks must be a list of CIDR blocks")
             }
             config.allowedProviderNetworks = try list.enumerated().map { index, entry in
                 let key = "security.allowed_provider_networks[\(index)]"
                 guard let network = IPNetwork(try string(entry, key)) else {
-                    throw Problem(description: "\(key) must be a CIDR block such as 127.0.0.0/8 or fc00::/7")
+                    throw ConfigurationError(description: "\(key) must be a CIDR block such as 127.0.0.0/8 or fc00::/7")
                 }
                 return network
             }
         }
         if let hosts = security["static_hosts"] {
             guard let map = hosts as? [String: Any] else {
-                throw Problem(description: "security.static_hosts must be a mapping of host name to address")
+                throw ConfigurationError(description: "security.static_hosts must be a mapping of host name to address")
             }
             config.staticHosts = try map.reduce(into: [:]) { result, entry in
                 let key = "security.static_hosts.\(entry.key)"
                 let values = (entry.value as? [Any]) ?? [entry.value]
                 result[entry.key] = try values.map {
                     guard let address = IPAddress(try string($0, key)) else {
-                        throw Problem(description: "\(key) must be an IP address (or a list of them)")
+                        throw ConfigurationError(description: "\(key) must be an IP address (or a list of them)")
                     }
                     return address
                 }

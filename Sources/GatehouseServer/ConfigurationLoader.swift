@@ -6,12 +6,6 @@ import Yams
 /// Reads `gatehouse.yaml` (Arcade `engine.yaml` shape, for the parts that apply), expands
 /// `${env:NAME}` and `${file:path}`, applies environment overrides, and validates.
 package enum ConfigurationLoader {
-    /// A configuration problem, naming the key.
-    package struct Problem: Error, CustomStringConvertible {
-        /// The message.
-        package let description: String
-    }
-
     static let knownKeys: [String: Set<String>] = [
         "api": [
             "host", "port", "public_url", "public_host", "development", "read_timeout", "write_timeout", "idle_timeout",
@@ -42,7 +36,7 @@ package enum ConfigurationLoader {
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw Problem(description: "cannot read config file \(path): \(error.localizedDescription)")
+                throw ConfigurationError(description: "cannot read config file \(path): \(error.localizedDescription)")
             }
             try apply(
                 yaml: text, to: &config, environment: environment, baseDirectory: (path as NSString).deletingLastPathComponent)
@@ -51,7 +45,7 @@ package enum ConfigurationLoader {
         if let value = environment["GATEHOUSE_HOST"] { config.host = value }
         if let value = environment["GATEHOUSE_PORT"] {
             guard let port = Int(value), (1...65535).contains(port) else {
-                throw Problem(description: "GATEHOUSE_PORT must be a port number, not '\(value)'")
+                throw ConfigurationError(description: "GATEHOUSE_PORT must be a port number, not '\(value)'")
             }
             config.port = port
         }
@@ -63,7 +57,7 @@ package enum ConfigurationLoader {
         if let url = config.publicURL {
             guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
             else {
-                throw Problem(description: "api.public_url must be an absolute http(s) URL, not '\(url)'")
+                throw ConfigurationError(description: "api.public_url must be an absolute http(s) URL, not '\(url)'")
             }
         }
         return config
@@ -77,24 +71,26 @@ package enum ConfigurationLoader {
         do {
             loaded = try Yams.load(yaml: yaml)
         } catch {
-            throw Problem(description: "the config file is not valid YAML: \(error)")
+            throw ConfigurationError(description: "the config file is not valid YAML: \(error)")
         }
         guard let root = loaded as? [String: Any] else {
             if loaded == nil { return }
-            throw Problem(description: "the config file must be a mapping of sections (api, auth, security, storage)")
+            throw ConfigurationError(description: "the config file must be a mapping of sections (api, auth, security, storage)")
         }
         let document = try expand(root, path: "", environment: environment, baseDirectory: baseDirectory) as? [String: Any] ?? [:]
         for section in document.keys.sorted() where knownKeys[section] == nil {
             guard foreignSections.contains(section) else {
-                throw Problem(description: "\(section) is not a known section (known: api, auth, security, storage)")
+                throw ConfigurationError(description: "\(section) is not a known section (known: api, auth, security, storage)")
             }
             config.warnings.append("\(section): this section of Arcade's engine.yaml has no effect in Gatehouse")
         }
         for (section, keys) in knownKeys {
             guard let mapping = value(at: section, in: document) else { continue }
-            guard let object = mapping as? [String: Any] else { throw Problem(description: "\(section) must be a mapping") }
+            guard let object = mapping as? [String: Any] else {
+                throw ConfigurationError(description: "\(section) must be a mapping")
+            }
             for key in object.keys where !keys.contains(key) {
-                throw Problem(
+                throw ConfigurationError(
                     description: "\(section).\(key) is not a known setting (known: \(keys.sorted().joined(separator: ", ")))")
             }
         }
@@ -102,7 +98,9 @@ package enum ConfigurationLoader {
             if let host = api["host"] { config.host = try string(host, "api.host") }
             if let port = api["port"] {
                 let number = try integer(port, "api.port")
-                guard (1...65535).contains(number) else { throw Problem(description: "api.port must be from 1 to 65535") }
+                guard (1...65535).contains(number) else {
+                    throw ConfigurationError(description: "api.port must be from 1 to 65535")
+                }
                 config.port = number
             }
             if let url = api["public_url"] { config.publicURL = try string(url, "api.public_url") }
@@ -122,7 +120,7 @@ package enum ConfigurationLoader {
             }
             if let origins = auth["allowed_redirect_origins"] {
                 guard let list = origins as? [Any] else {
-                    throw Problem(description: "auth.allowed_redirect_origins must be a list")
+                    throw ConfigurationError(description: "auth.allowed_redirect_origins must be a list")
                 }
                 config.allowedRedirectOrigins = try list.enumerated().map {
                     try string($1, "auth.allowed_redirect_origins[\($0)]")
@@ -134,15 +132,19 @@ package enum ConfigurationLoader {
                 config.defaultTokenLifetime = Double(try integer(value, "auth.default_token_lifetime"))
             }
             if let providers = auth["providers"] {
-                guard let list = providers as? [Any] else { throw Problem(description: "auth.providers must be a list") }
+                guard let list = providers as? [Any] else {
+                    throw ConfigurationError(description: "auth.providers must be a list")
+                }
                 config.providers = try list.enumerated().map { index, entry in
                     try checkProviderKeys(entry, path: "auth.providers[\(index)]")
                     let data = try JSONSerialization.data(withJSONObject: entry)
                     do {
                         var provider = try JSONDecoder().decode(AuthProviderRequest.self, from: data)
-                        guard provider.id != nil else { throw Problem(description: "auth.providers[\(index)].id is required") }
+                        guard provider.id != nil else {
+                            throw ConfigurationError(description: "auth.providers[\(index)].id is required")
+                        }
                         if provider.oauth2 == nil, provider.providerID == nil {
-                            throw Problem(
+                            throw ConfigurationError(
                                 description:
                                     "auth.providers[\(index)] (\(provider.id ?? "")) needs provider_id (a built-in) or an oauth2 block"
                             )
@@ -150,14 +152,14 @@ package enum ConfigurationLoader {
                         provider.type = provider.type ?? "oauth2"
                         return provider
                     } catch let error as DecodingError {
-                        throw Problem(description: "auth.providers[\(index)]: \(RequestDecoding.describe(error))")
+                        throw ConfigurationError(description: "auth.providers[\(index)]: \(RequestDecoding.describe(error))")
                     }
                 }
             }
         }
         if let keys = (document["security"] as? [String: Any])?["root_keys"] {
             guard let list = keys as? [[String: Any]], !list.isEmpty else {
-                throw Problem(description: "security.root_keys must be a non-empty list of {id, value, default}")
+                throw ConfigurationError(description: "security.root_keys must be a non-empty list of {id, value, default}")
             }
             config.rootKeys = try list.enumerated().map { index, entry in
                 RootKey.Entry(
@@ -166,25 +168,25 @@ package enum ConfigurationLoader {
                     isDefault: try entry["default"].map { try bool($0, "security.root_keys[\(index)].default") } ?? false)
             }
             if config.rootKeys.filter(\.isDefault).count > 1 {
-                throw Problem(description: "security.root_keys: only one key may be default")
+                throw ConfigurationError(description: "security.root_keys: only one key may be default")
             }
         }
         if let security = document["security"] as? [String: Any] {
             try applyNetworkSettings(security, to: &config)
         }
         if (document["auth"] as? [String: Any])?["token_store"] != nil {
-            throw Problem(
+            throw ConfigurationError(
                 description: "auth.token_store is not used by Gatehouse: tokens live, encrypted, in storage; remove the key")
         }
         if let storage = document["storage"] as? [String: Any] {
             if storage["in_memory"] != nil {
-                throw Problem(
+                throw ConfigurationError(
                     description:
                         "storage.in_memory is not supported: Gatehouse never drops grants on restart; use storage.sqlite (the default)"
                 )
             }
             if storage["postgres"] != nil {
-                throw Problem(description: "storage.postgres is not supported by this build yet; use storage.sqlite")
+                throw ConfigurationError(description: "storage.postgres is not supported by this build yet; use storage.sqlite")
             }
             if let sqlite = storage["sqlite"] as? [String: Any], let path = sqlite["path"] ?? sqlite["connection_string"] {
                 config.sqlitePath = try string(path, "storage.sqlite.path")
@@ -220,24 +222,24 @@ package enum ConfigurationLoader {
         while let open = rest.range(of: "${") {
             output += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
-                throw Problem(description: "\(path): unclosed '${' in '\(text)'")
+                throw ConfigurationError(description: "\(path): unclosed '${' in '\(text)'")
             }
             let reference = rest[open.upperBound..<close]
             if reference.hasPrefix("env:") {
                 let name = String(reference.dropFirst(4))
                 guard let value = environment[name] else {
-                    throw Problem(description: "\(path): environment variable \(name) is not set")
+                    throw ConfigurationError(description: "\(path): environment variable \(name) is not set")
                 }
                 output += value
             } else if reference.hasPrefix("file:") {
                 var file = String(reference.dropFirst(5))
                 if !file.hasPrefix("/") { file = (baseDirectory as NSString).appendingPathComponent(file) }
                 guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
-                    throw Problem(description: "\(path): cannot read file \(file)")
+                    throw ConfigurationError(description: "\(path): cannot read file \(file)")
                 }
                 output += contents.trimmingCharacters(in: .whitespacesAndNewlines)
             } else {
-                throw Problem(description: "\(path): '${\(reference)}' must be ${env:NAME} or ${file:path}")
+                throw ConfigurationError(description: "\(path): '${\(reference)}' must be ${env:NAME} or ${file:path}")
             }
             rest = rest[rest.index(after: close)...]
         }
@@ -253,19 +255,19 @@ package enum ConfigurationLoader {
     static func string(_ value: Any, _ key: String) throws -> String {
         if let text = value as? String { return text }
         if let number = value as? Int { return String(number) }
-        throw Problem(description: "\(key) must be a string")
+        throw ConfigurationError(description: "\(key) must be a string")
     }
 
     static func integer(_ value: Any, _ key: String) throws -> Int {
         if let number = value as? Int { return number }
         if let text = value as? String, let number = Int(text) { return number }
-        throw Problem(description: "\(key) must be a whole number")
+        throw ConfigurationError(description: "\(key) must be a whole number")
     }
 
     static func bool(_ value: Any, _ key: String) throws -> Bool {
         if let flag = value as? Bool { return flag }
         if let text = value as? String, ["true", "false"].contains(text.lowercased()) { return text.lowercased() == "true" }
-        throw Problem(description: "\(key) must be true or false")
+        throw ConfigurationError(description: "\(key) must be true or false")
     }
 }
 

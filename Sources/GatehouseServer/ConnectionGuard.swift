@@ -1,3 +1,5 @@
+import Foundation
+import GatehouseWire
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -173,10 +175,10 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// A short, complete 503 and a close: the client learns why at once instead of waiting.
     private func refuse(context: ChannelHandlerContext) {
         owner.logger.warning("connection refused: open connection cap reached", metadata: ["cap": "\(owner.maxConnections)"])
-        let body = ByteBuffer(
-            string:
-                #"{"name":"server_busy","message":"Gatehouse has too many open connections (api.max_connections); retry shortly","code":503,"error":"server_busy","msg":"Gatehouse has too many open connections (api.max_connections); retry shortly"}"#
-        )
+        let error = ErrorBody(
+            status: 503, name: "server_busy",
+            message: "Gatehouse has too many open connections (api.max_connections); retry shortly")
+        let body = ByteBuffer(bytes: (try? JSONResponse.encoder.encode(error)) ?? Data())
         var head = HTTPResponse(status: .serviceUnavailable)
         head.headerFields[.contentType] = "application/json"
         head.headerFields[.contentLength] = String(body.readableBytes)

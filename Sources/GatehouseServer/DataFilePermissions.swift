@@ -27,7 +27,7 @@ enum DataFilePermissions {
     static func secureDatabase(_ path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT, 0o600)
         guard fd >= 0 else {
-            throw ConfigurationLoader.Problem(description: "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw ConfigurationError(description: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         close(fd)
         try secure(path, mode: 0o600, fix: "chmod 600")
@@ -44,18 +44,18 @@ enum DataFilePermissions {
     private static func secure(_ path: String, mode: mode_t, fix: String) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw ConfigurationLoader.Problem(description: "cannot read \(path): \(String(cString: strerror(errno)))")
+            throw ConfigurationError(description: "cannot read \(path): \(String(cString: strerror(errno)))")
         }
         let current = info.st_mode & 0o777
         guard current & ~mode != 0 else { return }
         if info.st_uid == geteuid() {
             guard chmod(path, mode) == 0 else {
-                throw ConfigurationLoader.Problem(
+                throw ConfigurationError(
                     description: "\(path) is mode \(octal(current)) and cannot be tightened: run `\(fix) \(path)`")
             }
             return
         }
-        throw ConfigurationLoader.Problem(
+        throw ConfigurationError(
             description:
                 "\(path) is mode \(octal(current)) and owned by uid \(info.st_uid), not by this user (uid \(geteuid())): run `\(fix) \(path)` as its owner, or `chown` it to the user that runs Gatehouse"
         )

@@ -13,24 +13,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if error.code == .internalError {
                 context.logger.error("request failed", metadata: ["error": "\(error.message)"])
             }
-            var response = try JSONResponse.make(
-                HTTPErrorMapping.body(for: error), status: HTTPErrorMapping.status(for: error.code))
-            if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
-            return response
+            return try error.response(from: request, context: context)
         } catch let error as HTTPError {
-            let code: GatehouseError.Code =
-                switch error.status {
-                case .notFound: .notFound
-                case .methodNotAllowed: .invalidRequest
-                case .contentTooLarge: .payloadTooLarge
-                default: error.status.code < 500 ? .invalidRequest : .internalError
-                }
-            let body = GatehouseError(code, error.body ?? error.status.reasonPhrase)
-            return try JSONResponse.make(HTTPErrorMapping.body(for: body), status: error.status)
+            // Hummingbird's own refusals (no such route, wrong method, body too large) in Arcade's shape.
+            return try HTTPErrorMapping.response(for: error)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
-            let body = GatehouseError(.internalError, "internal error")
-            return try JSONResponse.make(HTTPErrorMapping.body(for: body), status: .internalServerError)
+            return try GatehouseError(.internalError, "internal error").response(from: request, context: context)
         }
     }
 }

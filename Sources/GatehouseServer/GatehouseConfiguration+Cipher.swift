@@ -15,8 +15,12 @@ extension GatehouseConfiguration {
             let key = try RootKeyFile.loadOrCreate(directory: dataDirectory, create: createKeyFile)
             return try TokenCipher(keys: [key], defaultKeyID: key.id)
         }
-        let keys = try rootKeys.map { try RootKey(id: $0.id, base64: $0.value) }
-        let defaultID = rootKeys.first(where: \.isDefault)?.id ?? rootKeys[0].id
-        return try TokenCipher(keys: keys, defaultKeyID: defaultID)
+        do {
+            let keys = try rootKeys.map { try RootKey(id: $0.id, base64: $0.value) }
+            let defaultID = rootKeys.first(where: \.isDefault)?.id ?? rootKeys[0].id
+            return try TokenCipher(keys: keys, defaultKeyID: defaultID)
+        } catch let error as GatehouseError {
+            throw ConfigurationError(description: "security.root_keys: \(error.message)")
+        }
     }
 }

@@ -113,8 +113,9 @@ package struct GatehouseConfiguration: Sendable {
         // Skipping is safe only when nobody but this machine can reach a flow's callback.
         let loopbackAllTheWay = isLoopback && isPublicURLLoopback
         if unsafeSkipVerification, !loopbackAllTheWay {
-            throw GatehouseError.invalid(
-                "auth.user_verification.unsafe_skip_verification is allowed only when both the listener (\(host)) and the public URL (\(effectivePublicURL)) are loopback; set auth.user_verification.verifier_url instead"
+            throw ConfigurationError(
+                description:
+                    "auth.user_verification.unsafe_skip_verification is allowed only when both the listener (\(host)) and the public URL (\(effectivePublicURL)) are loopback; set auth.user_verification.verifier_url instead"
             )
         }
         if let verifierURL {
@@ -133,12 +134,14 @@ package struct GatehouseConfiguration: Sendable {
             )
         }
         if !hasConfigFile {
-            throw GatehouseError.invalid(
-                "user verification can be skipped only when both the listener (\(host)) and the public URL (\(effectivePublicURL)) are loopback: serve on 127.0.0.1 with a loopback public URL, or give a config file that sets auth.user_verification.verifier_url (your app's verifier route)"
+            throw ConfigurationError(
+                description:
+                    "user verification can be skipped only when both the listener (\(host)) and the public URL (\(effectivePublicURL)) are loopback: serve on 127.0.0.1 with a loopback public URL, or give a config file that sets auth.user_verification.verifier_url (your app's verifier route)"
             )
         }
-        throw GatehouseError.invalid(
-            "auth.user_verification: set verifier_url (your app's verifier route), or unsafe_skip_verification: true for development"
+        throw ConfigurationError(
+            description:
+                "auth.user_verification: set verifier_url (your app's verifier route), or unsafe_skip_verification: true for development"
         )
     }
 }

@@ -17,8 +17,8 @@ enum HTMLPage {
                 message: "You connected \(provider). You can close this window and return to the app.")
         case .waiting:
             return page(status: .ok, title: "Almost done", message: "This sign-in is waiting for the app to confirm who you are.")
-        case .failure(let status, let message):
-            return page(status: HTTPResponse.Status(code: status), title: "Sign-in not completed", message: message)
+        case .failure(let reason, let message):
+            return page(status: HTTPErrorMapping.status(for: reason), title: "Sign-in not completed", message: message)
         }
     }
 

@@ -12,7 +12,7 @@ package struct OperatorStore: Sendable {
     package static func open(_ configuration: GatehouseConfiguration) async throws -> OperatorStore {
         let path = configuration.databasePath
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ConfigurationLoader.Problem(description: "no Gatehouse database at \(path): start `gatehouse serve` first")
+            throw ConfigurationError(description: "no Gatehouse database at \(path): start `gatehouse serve` first")
         }
         var logger = Logger(label: "gatehouse")
         logger.logLevel = .error

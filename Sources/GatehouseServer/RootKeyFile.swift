@@ -12,22 +12,22 @@ enum RootKeyFile {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             let permissions = (try? manager.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? 0
             guard permissions & 0o077 == 0 else {
-                throw ConfigurationLoader.Problem(description: "\(path) must be readable by its owner only (chmod 600 \(path))")
+                throw ConfigurationError(description: "\(path) must be readable by its owner only (chmod 600 \(path))")
             }
             return try RootKey(id: keyID, base64: text)
         }
         guard create else {
-            throw ConfigurationLoader.Problem(
+            throw ConfigurationError(
                 description: "no root key at \(path): point --data-dir (or --config) at the server's data")
         }
         let key = RootKey.generate(id: keyID)
         // Create with 0600 from the start, so the key is never readable by others.
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw ConfigurationLoader.Problem(description: "cannot create \(path)") }
+        guard fd >= 0 else { throw ConfigurationError(description: "cannot create \(path)") }
         defer { close(fd) }
         let bytes = Array((key.base64 + "\n").utf8)
         guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-            throw ConfigurationLoader.Problem(description: "cannot write \(path)")
+            throw ConfigurationError(description: "cannot write \(path)")
         }
         return key
     }

@@ -41,10 +41,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         do {
             try await run(built: try await buildApplication(configuration: configuration, logger: logger), configuration, logger)
-        } catch let error as ConfigurationLoader.Problem {
+        } catch let error as ConfigurationError {
             throw ValidationError("cannot start: \(error)")
-        } catch let error as GatehouseError {
-            throw ValidationError("cannot start: \(error.message)")
         }
     }
 

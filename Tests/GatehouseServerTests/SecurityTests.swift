@@ -229,18 +229,18 @@ import Testing
 
     @Test func skippingVerificationNeedsLoopbackAllTheWay() throws {
         let publicURL = GatehouseConfiguration(publicURL: "https://auth.example.com")
-        #expect(throws: GatehouseError.self) { try publicURL.verificationPolicy() }
+        #expect(throws: ConfigurationError.self) { try publicURL.verificationPolicy() }
         let publicListener = GatehouseConfiguration(host: "0.0.0.0")
-        #expect(throws: GatehouseError.self) { try publicListener.verificationPolicy() }
+        #expect(throws: ConfigurationError.self) { try publicListener.verificationPolicy() }
         let lookalike = GatehouseConfiguration(host: "127.attacker.example")
-        #expect(throws: GatehouseError.self) { try lookalike.verificationPolicy() }
+        #expect(throws: ConfigurationError.self) { try lookalike.verificationPolicy() }
         #expect(try GatehouseConfiguration(publicURL: "http://localhost:9099").verificationPolicy().default.unsafeSkip)
         // Naming the unsafe setting does not lift the rule.
         let named = GatehouseConfiguration(host: "0.0.0.0", unsafeSkipVerification: true, hasConfigFile: true)
-        #expect(throws: GatehouseError.self) { try named.verificationPolicy() }
+        #expect(throws: ConfigurationError.self) { try named.verificationPolicy() }
         let choice = GatehouseConfiguration(
             publicURL: "https://auth.example.com", verifierURL: "https://app.example.com/verify", unsafeSkipVerification: true,
             hasConfigFile: true)
-        #expect(throws: GatehouseError.self) { try choice.verificationPolicy() }
+        #expect(throws: ConfigurationError.self) { try choice.verificationPolicy() }
     }
 }

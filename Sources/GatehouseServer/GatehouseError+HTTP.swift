@@ -1,0 +1,15 @@
+import GatehouseCore
+import HTTPTypes
+import Hummingbird
+
+// Core says what went wrong; here, and only here, that becomes an HTTP answer: Arcade's error
+// body under the status `HTTPErrorMapping` gives the code, with `Retry-After` when there is one.
+extension GatehouseError: HTTPResponseError {
+    package var status: HTTPResponse.Status { HTTPErrorMapping.status(for: code) }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try JSONResponse.make(HTTPErrorMapping.body(for: self), status: status)
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
+    }
+}
