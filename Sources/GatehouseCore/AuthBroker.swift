@@ -19,7 +19,8 @@ package struct AuthBroker: Sendable {
     /// Creates a broker.
     package init(
         store: any Store, notifier: any Notifier, providers: ProviderRegistry, client: any ProviderClient,
-        cipher: TokenCipher, settings: BrokerSettings, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        cipher: TokenCipher, settings: BrokerSettings, verification: VerificationSettingsService? = nil, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.notifier = notifier
@@ -31,13 +32,8 @@ package struct AuthBroker: Sendable {
         self.now = now
         self.refresher = RefreshCoordinator(
             store: store, client: client, cipher: cipher, settings: settings, logger: logger, now: now)
-        self.verification = VerificationSettingsService(store: store, settings: settings)
+        self.verification = verification ?? VerificationSettingsService(store: store, settings: settings)
     }
-
-    /// The providers this broker serves.
-    package var providerRegistry: ProviderRegistry { providers }
-    /// The user-verification setting.
-    package var verificationSettings: VerificationSettingsService { verification }
 
     /// Attaches a verified grant to the user's connection and completes the flow.
     func complete(_ flow: Flow, tokens: TokenSet, userInfo: [String: JSONValue]?) async throws -> Flow {

@@ -8,6 +8,12 @@ package struct VerificationSettingsService: Sendable {
     let settings: BrokerSettings
     private static let key = "session_verification"
 
+    /// Creates the service.
+    package init(store: any Store, settings: BrokerSettings) {
+        self.store = store
+        self.settings = settings
+    }
+
     /// The setting in force.
     package func current() async throws -> VerificationSetting {
         guard let stored = try await store.setting(Self.key),

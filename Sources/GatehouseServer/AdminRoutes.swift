@@ -4,37 +4,40 @@ import GatehouseWire
 import HTTPTypes
 import Hummingbird
 
-/// `/v1/admin/*` (registered on the admin group): providers, user connections and the verification setting.
+/// `/v1/admin/*`: providers, user connections and the verification setting.
 struct AdminRoutes {
-    let broker: AuthBroker
+    let providers: ProviderRegistry
     let store: any Store
+    let verification: VerificationSettingsService
+    let settings: BrokerSettings
 
-    func register(on group: RouterGroup<some RequestContext>) {
-        let providers = broker.providerRegistry
-        group.get("auth_providers") { _, _ in
+    /// The routes, relative to `/v1/admin`.
+    var collection: RouteCollection<GatehouseRequestContext> {
+        let routes = RouteCollection(context: GatehouseRequestContext.self)
+        routes.get("auth_providers") { _, _ in
             let items = try await providers.all().map(view)
-            return try JSONResponse.make(OffsetPage(items: items, limit: items.count, offset: 0, totalCount: items.count))
+            return OffsetPage(items: items, limit: items.count, offset: 0, totalCount: items.count)
         }
-        group.post("auth_providers") { request, context in
-            let body = try await RequestDecoding.decode(AuthProviderRequest.self, from: request, context: context)
+        routes.post("auth_providers") { request, context in
+            let body = try await request.decode(as: AuthProviderRequest.self, context: context)
             guard body.id != nil else { throw GatehouseError.invalid("missing required field 'id'") }
-            return try JSONResponse.make(view(try await providers.create(body, source: .api)))
+            return view(try await providers.create(body, source: .api))
         }
-        group.get("auth_providers/:id") { _, context in
+        routes.get("auth_providers/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let provider = try await providers.configured(id: id) else {
                 throw GatehouseError.notFound("auth provider '\(id)' not found")
             }
-            return try JSONResponse.make(view(provider))
+            return view(provider)
         }
-        group.patch("auth_providers/:id") { request, context in
-            let body = try await RequestDecoding.decode(AuthProviderRequest.self, from: request, context: context)
-            return try JSONResponse.make(view(try await providers.patch(id: try context.parameters.require("id"), with: body)))
+        routes.patch("auth_providers/:id") { request, context in
+            let body = try await request.decode(as: AuthProviderRequest.self, context: context)
+            return view(try await providers.patch(id: try context.parameters.require("id"), with: body))
         }
-        group.delete("auth_providers/:id") { _, context in
-            try JSONResponse.make(view(try await providers.delete(id: try context.parameters.require("id"))))
+        routes.delete("auth_providers/:id") { _, context in
+            view(try await providers.delete(id: try context.parameters.require("id")))
         }
-        group.get("user_connections") { request, _ in
+        routes.get("user_connections") { request, _ in
             let query = request.decodedQuery
             func first(_ names: String...) -> String? {
                 names.lazy.compactMap { query[$0] }.first { !$0.isEmpty }
@@ -52,22 +55,22 @@ struct AdminRoutes {
                     providerDescription: described[connection.providerID], providerUserInfo: connection.userInfo ?? [:],
                     scopes: connection.scopes, userID: connection.userID)
             }
-            return try JSONResponse.make(OffsetPage(items: items, limit: limit, offset: offset, totalCount: page.total))
+            return OffsetPage(items: items, limit: limit, offset: offset, totalCount: page.total)
         }
-        group.delete("user_connections/:id") { _, context in
+        routes.delete("user_connections/:id") { _, context in
             let id = try context.parameters.require("id")
             guard try await store.deleteConnection(id: id) else {
                 throw GatehouseError.notFound("user connection '\(id)' not found")
             }
             return Response(status: .noContent)
         }
-        group.get("settings/session_verification") { _, _ in
-            try JSONResponse.make(try await broker.verificationSettings.view())
+        routes.get("settings/session_verification") { _, _ in
+            try await verification.view()
         }
-        group.put("settings/session_verification") { request, context in
-            let body = try await RequestDecoding.decode(SessionVerificationUpdate.self, from: request, context: context)
-            return try JSONResponse.make(try await broker.verificationSettings.update(body))
+        routes.put("settings/session_verification") { request, context in
+            try await verification.update(try await request.decode(as: SessionVerificationUpdate.self, context: context))
         }
+        return routes
     }
 
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
@@ -91,6 +94,6 @@ struct AdminRoutes {
                 clientSecret: .init(
                     binding: binding, editable: provider.source == .api, exists: provider.clientSecret != nil,
                     hint: ProviderRegistry.hint(for: provider.clientSecret)),
-                redirectURI: broker.settings.redirectURI(providerID: provider.id)))
+                redirectURI: settings.redirectURI(providerID: provider.id)))
     }
 }

@@ -6,12 +6,14 @@ import Hummingbird
 struct BrowserRoutes {
     let broker: AuthBroker
 
-    func register(on router: Router<some RequestContext>) {
-        router.get("/v1/oauth/:provider/callback") { request, context in
+    /// The routes, at the root.
+    var collection: RouteCollection<GatehouseRequestContext> {
+        let routes = RouteCollection(context: GatehouseRequestContext.self)
+        routes.get("/v1/oauth/:provider/callback") { request, context in
             let provider = try context.parameters.require("provider")
             return HTMLPage.response(for: await broker.callback(providerID: provider, query: request.decodedQuery))
         }
-        router.get("/v1/oauth/complete/:flow") { _, context in
+        routes.get("/v1/oauth/complete/:flow") { _, context in
             let flow = try context.parameters.require("flow")
             do {
                 return HTMLPage.response(for: try await broker.continuation(verificationID: flow))
@@ -19,5 +21,6 @@ struct BrowserRoutes {
                 return HTMLPage.response(for: .failure(.internalError, message: "Gatehouse could not look up this sign-in."))
             }
         }
+        return routes
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import GatehouseOutbound
 import GatehouseSQLite
+import GatehouseWire
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -89,9 +90,10 @@ private func assemble(
             "auth provider '\(refused.id)' is served as inactive: its stored template breaks a rule (\(refused.reason)); fix it with PATCH /v1/admin/auth_providers/\(refused.id)"
         )
     }
+    let verification = VerificationSettingsService(store: store, settings: settings)
     let broker = AuthBroker(
         store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher,
-        settings: settings, logger: logger, now: now)
+        settings: settings, verification: verification, logger: logger, now: now)
 
     let keys = APIKeyService(store: store, now: now)
     var newAPIKey: String?
@@ -102,17 +104,19 @@ private func assemble(
     let limiter = KeyLimiter(limits: configuration.limits)
     let router = Router(context: GatehouseRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    router.get("/v1/health") { _, _ in try JSONResponse.make(HealthResponseBody(healthy: true)) }
-    BrowserRoutes(broker: broker).register(on: router)
-    // App keys reach /v1/auth/*; only admin keys reach /v1/admin/*.
-    let api = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .app))
-    AuthRoutes(broker: broker, limiter: limiter).register(on: api)
-    let admin = router.group("v1/admin").add(middleware: APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .admin))
-    AdminRoutes(broker: broker, store: store).register(on: admin)
-    SecretRoutes(store: store, cipher: cipher).register(on: admin)
-    // Arcade's Coordinator alias, which third-party verifiers call.
-    AuthRoutes(broker: broker, limiter: limiter).registerConfirmAlias(
-        on: router.group("api/v1/oauth").add(middleware: APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .app)))
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.get("/v1/health") { _, _ in GatehouseWire.HealthResponse(healthy: true) }
+    router.addRoutes(BrowserRoutes(broker: broker).collection)
+    // App keys reach /v1/auth/* (and Arcade's Coordinator alias, which third-party verifiers
+    // call); only admin keys reach /v1/admin/*.
+    let appKeys = APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .app)
+    let adminKeys = APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .admin)
+    let auth = AuthRoutes(broker: broker, limiter: limiter)
+    router.group("v1").add(middleware: appKeys).addRoutes(auth.collection)
+    router.group("api/v1/oauth").add(middleware: appKeys).addRoutes(auth.confirmUser)
+    router.group("v1/admin").add(middleware: adminKeys)
+        .addRoutes(AdminRoutes(providers: registry, store: store, verification: verification, settings: settings).collection)
+        .addRoutes(SecretRoutes(store: store, cipher: cipher).collection)
 
     let connections = ConnectionGuard(limits: configuration.limits, logger: logger)
     let app = Application(

@@ -152,7 +152,7 @@ package enum ConfigurationLoader {
                         provider.type = provider.type ?? "oauth2"
                         return provider
                     } catch let error as DecodingError {
-                        throw ConfigurationError(description: "auth.providers[\(index)]: \(RequestDecoding.describe(error))")
+                        throw ConfigurationError(description: "auth.providers[\(index)]: \(APIRequestDecoder.describe(error))")
                     }
                 }
             }

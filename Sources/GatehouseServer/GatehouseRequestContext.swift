@@ -3,8 +3,8 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// The request context of every Gatehouse route: Hummingbird's core storage plus the API key
-/// the request was authenticated with.
+/// The request context of every Gatehouse route: Hummingbird's core storage, the JSON coders,
+/// and the API key the request was authenticated with.
 struct GatehouseRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The caller's key, once `APIKeyAuthenticator` has accepted it.
@@ -15,6 +15,9 @@ struct GatehouseRequestContext: RequestContext {
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
     }
+
+    var requestDecoder: APIRequestDecoder { APIRequestDecoder() }
+    var responseEncoder: APIResponseEncoder { APIResponseEncoder() }
 }
 
 /// Who is calling: the key's public id (a hash prefix, never the key) and its role.

@@ -5,7 +5,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// JSON in and out, with the checks every API body gets.
+/// JSON out: sorted keys, unescaped slashes, never cached.
 enum JSONResponse {
     static let encoder = JSONEncoder.sorted
 
@@ -19,4 +19,18 @@ enum JSONResponse {
     }
 }
 
-typealias HealthResponseBody = GatehouseWire.HealthResponse
+/// The response encoder of every route: what a handler returns is written by `JSONResponse`.
+struct APIResponseEncoder: ResponseEncoder {
+    func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        try JSONResponse.make(value)
+    }
+}
+
+// The wire types a route returns.
+extension AuthorizationResponse: ResponseEncodable {}
+extension ConfirmUserResponse: ResponseEncodable {}
+extension AuthProviderResponse: ResponseEncodable {}
+extension OffsetPage: ResponseEncodable {}
+extension SessionVerificationSettings: ResponseEncodable {}
+extension StoredSecretResponse: ResponseEncodable {}
+extension GatehouseWire.HealthResponse: ResponseEncodable {}

@@ -8,19 +8,21 @@ struct SecretRoutes {
     let store: any Store
     let cipher: TokenCipher
 
-    func register(on group: RouterGroup<some RequestContext>) {
-        group.get("secrets") { _, _ in
+    /// The routes, relative to `/v1/admin`.
+    var collection: RouteCollection<GatehouseRequestContext> {
+        let routes = RouteCollection(context: GatehouseRequestContext.self)
+        routes.get("secrets") { _, _ in
             let items = try await store.secrets().map(view)
-            return try JSONResponse.make(OffsetPage(items: items, limit: items.count, offset: 0, totalCount: items.count))
+            return OffsetPage(items: items, limit: items.count, offset: 0, totalCount: items.count)
         }
-        group.post("secrets/:secret") { request, context in
+        routes.post("secrets/:secret") { request, context in
             let key = try context.parameters.require("secret")
             guard !key.isEmpty, key.count <= 256,
                 key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
             else {
                 throw GatehouseError.invalid("the secret key must be 1-256 letters, digits, '-', '_' or '.'")
             }
-            let body = try await RequestDecoding.decode(SecretUpsertRequest.self, from: request, context: context)
+            let body = try await request.decode(as: SecretUpsertRequest.self, context: context)
             guard !body.value.isEmpty, body.value.count <= 1000 else {
                 throw GatehouseError.invalid("value must be 1-1000 characters")
             }
@@ -35,14 +37,15 @@ struct SecretRoutes {
                         Array(body.value.utf8), context: SealedField.context(.toolSecret, rowID: "", name: key)),
                     description: body.description,
                     hint: ProviderRegistry.hint(for: body.value), createdAt: now, updatedAt: now))
-            return try JSONResponse.make(view(stored))
+            return view(stored)
         }
         // Arcade upserts by key and deletes by id on the same path; one parameter name serves both.
-        group.delete("secrets/:secret") { _, context in
+        routes.delete("secrets/:secret") { _, context in
             let id = try context.parameters.require("secret")
             guard try await store.deleteSecret(id: id) else { throw GatehouseError.notFound("secret '\(id)' not found") }
             return Response(status: .noContent)
         }
+        return routes
     }
 
     func view(_ record: SecretRecord) -> StoredSecretResponse {

@@ -3,10 +3,11 @@ import GatehouseCore
 import HTTPTypes
 import Hummingbird
 
-/// Reads a JSON body: checks its media type and size, and names the field that is wrong.
-enum RequestDecoding {
-    static func decode<Value: Decodable>(_ type: Value.Type, from request: Request, context: some RequestContext)
-        async throws -> Value
+/// The request decoder of every route (`request.decode(as:context:)`): checks the media type
+/// and the size (`api.max_request_body_size`), and names the field that is wrong.
+struct APIRequestDecoder: RequestDecoder {
+    func decode<Value: Decodable>(_ type: Value.Type, from request: Request, context: some RequestContext) async throws
+        -> Value
     {
         let maxBodyBytes = context.maxUploadSize
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
@@ -26,7 +27,7 @@ enum RequestDecoding {
         do {
             return try JSONDecoder().decode(type, from: Data(buffer: buffer))
         } catch let error as DecodingError {
-            throw GatehouseError.invalid(describe(error))
+            throw GatehouseError.invalid(Self.describe(error))
         }
     }
 
