@@ -95,10 +95,22 @@ let package = Package(
             path: "Examples/GmailMessages",
             swiftSettings: settings
         ),
+        // What the test targets share: the scripted provider transport and the API harness.
+        .target(
+            name: "GatehouseTestSupport",
+            dependencies: [
+                "GatehouseCore",
+                "GatehouseServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/GatehouseTestSupport",
+            swiftSettings: settings
+        ),
         .testTarget(
             name: "GatehouseCoreTests",
             dependencies: [
-                "GatehouseCore", "GatehouseSQLite", "GatehouseWire", .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                "GatehouseCore", "GatehouseSQLite", "GatehouseWire", "GatehouseTestSupport",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
             swiftSettings: settings
         ),
@@ -114,6 +126,7 @@ let package = Package(
         .testTarget(
             name: "GatehouseServerTests",
             dependencies: [
+                "GatehouseTestSupport",
                 "GatehouseCore",
                 "GatehouseOutbound",
                 "GatehouseSQLite",

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseTestSupport
 import GatehouseWire
 import Testing
 
@@ -26,7 +27,7 @@ import Testing
             clientSecret: "s3cret", createdAt: Date(), updatedAt: Date())
     }
 
-    let transport = RecordingTransport()
+    let transport = ScriptedTransport()
     let now = Date(timeIntervalSince1970: 1_000_000)
     var client: TemplateProviderClient {
         TemplateProviderClient(transport: transport, defaultLifetime: 3600, now: { [now] in now })

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
 import GatehouseWire
 import Synchronization
 import Testing
@@ -36,49 +37,40 @@ struct ProviderFixture: Decodable, Sendable, CustomTestStringConvertible {
     }
 }
 
-/// An in-process stand-in for a provider that answers with a fixture's documented shapes and
-/// records what Gatehouse sent.
-final class FixtureTransport: HTTPTransport {
+/// A provider that answers with a fixture's documented shapes, scripted on the shared
+/// `ScriptedTransport` (which records what Gatehouse sent).
+final class FixtureProvider: Sendable {
     struct Endpoints: Sendable {
         var userInfo: String?
         var introspection: String?
     }
 
-    private let fixture: ProviderFixture
-    private let state = Mutex<(requests: [OutboundRequest], endpoints: Endpoints)>(([], Endpoints()))
-
-    init(fixture: ProviderFixture) { self.fixture = fixture }
-
-    var requests: [OutboundRequest] { state.withLock { $0.requests } }
-    func setEndpoints(_ endpoints: Endpoints) { state.withLock { $0.endpoints = endpoints } }
-
-    /// The parameters of a request: query, form or JSON body.
-    static func params(of request: OutboundRequest) -> [String: String] {
-        var params = FormEncoding.decode(String(request.url.split(separator: "?", maxSplits: 1).dropFirst().first ?? ""))
-        let body = request.body ?? []
-        if request.header("Content-Type") == "application/json" {
-            let object = (try? JSONDecoder().decode([String: String].self, from: Data(body))) ?? [:]
-            params.merge(object) { $1 }
-        } else if !body.isEmpty {
-            params.merge(FormEncoding.decode(String(decoding: body, as: UTF8.self))) { $1 }
-        }
-        return params
+    final class Box: Sendable {
+        let endpoints = Mutex(Endpoints())
     }
 
-    func send(_ request: OutboundRequest) async throws -> OutboundResponse {
-        let endpoints = state.withLock {
-            $0.requests.append(request)
-            return $0.endpoints
+    let transport = ScriptedTransport()
+    private let box = Box()
+
+    init(fixture: ProviderFixture) {
+        transport.respond { [box] request in
+            try Self.answer(request, fixture: fixture, endpoints: box.endpoints.withLock { $0 })
         }
-        let bare = String(request.url.split(separator: "?").first ?? "")
-        let params = Self.params(of: request)
-        if let introspection = endpoints.introspection, bare == introspection, let body = fixture.introspectionResponse {
-            return try Self.json(body)
+    }
+
+    func setEndpoints(_ value: Endpoints) { box.endpoints.withLock { $0 = value } }
+
+    private static func answer(_ request: OutboundRequest, fixture: ProviderFixture, endpoints: Endpoints) throws
+        -> OutboundResponse
+    {
+        if let introspection = endpoints.introspection, request.bareURL == introspection, let body = fixture.introspectionResponse
+        {
+            return try ScriptedTransport.json(body)
         }
-        if let userInfo = endpoints.userInfo, bare == userInfo, let body = fixture.userInfoResponse {
-            return try Self.json(body)
+        if let userInfo = endpoints.userInfo, request.bareURL == userInfo, let body = fixture.userInfoResponse {
+            return try ScriptedTransport.json(body)
         }
-        switch params["grant_type"] {
+        switch request.params["grant_type"] {
         case "authorization_code":
             if fixture.tokenResponseContentType == "application/x-www-form-urlencoded" {
                 let fields = (fixture.tokenResponse.objectValue ?? [:]).compactMapValues(\.stringValue)
@@ -86,19 +78,14 @@ final class FixtureTransport: HTTPTransport {
                     status: 200, headers: ["content-type": "application/x-www-form-urlencoded"],
                     body: Array(FormEncoding.encode(fields).utf8))
             }
-            return try Self.json(fixture.tokenResponse)
+            return try ScriptedTransport.json(fixture.tokenResponse)
         case "refresh_token":
             guard let refresh = fixture.refreshResponse else {
                 return OutboundResponse(status: 400, body: Array(#"{"error":"invalid_grant"}"#.utf8))
             }
-            return try Self.json(refresh)
+            return try ScriptedTransport.json(refresh)
         default:
-            return OutboundResponse(
-                status: 404, headers: ["content-type": "application/json"], body: Array(#"{"error":"not_found"}"#.utf8))
+            return ScriptedTransport.json(404, #"{"error":"not_found"}"#)
         }
-    }
-
-    static func json(_ value: JSONValue) throws -> OutboundResponse {
-        OutboundResponse(status: 200, headers: ["content-type": "application/json"], body: Array(try JSONEncoder().encode(value)))
     }
 }

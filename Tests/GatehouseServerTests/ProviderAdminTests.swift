@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseServer
+import GatehouseTestSupport
 import HTTPTypes
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
 import GatehouseWire
 import HTTPTypes
 import Hummingbird
@@ -41,19 +42,17 @@ import Testing
         let expect = fixture.expect
         let clock = Mutex(
             Date(timeIntervalSince1970: fixture.introspectionResponse?.objectValue?["iat"]?.doubleValue ?? 1_700_000_000))
-        let transport = FixtureTransport(fixture: fixture)
+        let provider = FixtureProvider(fixture: fixture)
+        let transport = provider.transport
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-cat-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let built = try await buildApplication(
+        try await APIHarness.run(
             configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), transport: transport,
-            now: { clock.withLock { $0 } })
-        let key = try #require(built.newAPIKey)
-        try await built.app.test(.router) { client in
+            now: { clock.withLock { $0 } }
+        ) { api in
+            let client = api.client
             func call(_ method: HTTPRequest.Method, _ uri: String, _ json: String? = nil) async throws -> JSONValue {
-                var headers: HTTPFields = [.authorization: key]
-                if json != nil { headers[.contentType] = "application/json" }
-                let response = try await client.execute(
-                    uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+                let response = try await api.call(method, uri, json: json)
                 #expect(response.status == .ok, "\(method) \(uri): \(String(buffer: response.body))")
                 return try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
             }
@@ -63,7 +62,7 @@ import Testing
                 #"{"id":"\#(fixture.providerID)","provider_id":"\#(fixture.providerID)","client_id":"\#(Self.clientID)","client_secret":"\#(Self.clientSecret)"\#(tenant)}"#
             )
             let oauth2 = created.objectValue?["oauth2"]?.objectValue
-            transport.setEndpoints(
+            provider.setEndpoints(
                 .init(
                     userInfo: oauth2?["user_info_request"]?.objectValue?["endpoint"]?.stringValue,
                     introspection: oauth2?["token_introspection_request"]?.objectValue?["endpoint"]?.stringValue))
@@ -92,8 +91,8 @@ import Testing
                 method: .get)
             #expect(page.status == .ok, "\(String(buffer: page.body))")
             let exchange = try #require(
-                transport.requests.first { FixtureTransport.params(of: $0)["grant_type"] == "authorization_code" })
-            let sent = FixtureTransport.params(of: exchange)
+                transport.requests.first { $0.params["grant_type"] == "authorization_code" })
+            let sent = exchange.params
             #expect(sent["code"] == "fixture-code")
             #expect((sent["code_verifier"] != nil) == pkce)
             let basic = "Basic " + Data("\(Self.clientID):\(Self.clientSecret)".utf8).base64EncodedString()
@@ -134,20 +133,20 @@ import Testing
             #expect(
                 try await call(.post, "/v1/auth/authorize", authorize).objectValue?["context"]?.objectValue?["token"]
                     == expect["access_token"])
-            #expect(!transport.requests.contains { FixtureTransport.params(of: $0)["grant_type"] == "refresh_token" })
+            #expect(!transport.requests.contains { $0.params["grant_type"] == "refresh_token" })
             clock.withLock { $0 += lifetime }
             let refreshed = try await call(.post, "/v1/auth/authorize", authorize)
             #expect(refreshed.objectValue?["context"]?.objectValue?["token"] == expect["refreshed_access_token"])
-            let refreshes = transport.requests.filter { FixtureTransport.params(of: $0)["grant_type"] == "refresh_token" }
+            let refreshes = transport.requests.filter { $0.params["grant_type"] == "refresh_token" }
             #expect(refreshes.count == 1)
             #expect(
-                refreshes.first.map { FixtureTransport.params(of: $0)["refresh_token"] } == expect["refresh_token"]?.stringValue)
+                refreshes.first.map { $0.params["refresh_token"] } == expect["refresh_token"]?.stringValue)
             if let rotated = expect["refreshed_refresh_token"]?.stringValue {
                 // The rotated refresh token is the one used next time.
                 clock.withLock { $0 += 10 * 365 * 24 * 3600 }
                 _ = try await call(.post, "/v1/auth/authorize", authorize)
-                let last = transport.requests.last { FixtureTransport.params(of: $0)["grant_type"] == "refresh_token" }
-                #expect(last.map { FixtureTransport.params(of: $0)["refresh_token"] } == rotated)
+                let last = transport.requests.last { $0.params["grant_type"] == "refresh_token" }
+                #expect(last.map { $0.params["refresh_token"] } == rotated)
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseServer
+import GatehouseTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -34,22 +35,19 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let provider = FakeProvider()
         provider.setLifetime(1)
-        let pendingState = Mutex<(url: String, key: String)?>(nil)
+        let pending = Mutex<(url: String, key: String)?>(nil)
 
         // Everything written under k1.
-        let first = try await buildApplication(configuration: configuration(directory, keys: [Self.oldKey]), transport: provider)
-        let key = try #require(first.newAPIKey)
-        try await first.app.test(.router) { client in
-            let api = APIHarness(
-                client: client, key: key, provider: provider, configuration: configuration(directory, keys: [Self.oldKey]))
+        try await APIHarness.run(configuration: configuration(directory, keys: [Self.oldKey]), provider: provider) { api in
             try await api.createProvider()
             _ = try await api.completedToken(user: "alice")
             #expect(
                 try await api.call(.post, "/v1/admin/secrets/github-token", json: #"{"value":"tool-secret-value"}"#).status == .ok
             )
-            let pending = try await api.authorize(user: "bob")
-            pendingState.withLock { $0 = (try! #require(pending["url"] as? String), key) }
+            let url = try #require(try await api.authorize(user: "bob")["url"] as? String)
+            pending.withLock { $0 = (url, api.key) }
         }
+        let (url, key) = try #require(pending.withLock { $0 })
 
         // k2 becomes the default; k1 still decrypts while the command runs.
         let rotated = try await counts(
@@ -67,15 +65,12 @@ import Testing
         #expect(after[.providerSecret]?.current == 1 && after[.connectionTokens]?.current == 1)
 
         // The server on k2 alone: the expired token refreshes, the pending flow completes.
-        let second = try await buildApplication(configuration: configuration(directory, keys: [Self.newKey]), transport: provider)
-        try await second.app.test(.router) { client in
-            let api = APIHarness(
-                client: client, key: key, provider: provider, configuration: configuration(directory, keys: [Self.newKey]))
+        try await APIHarness.run(configuration: configuration(directory, keys: [Self.newKey]), provider: provider, key: key) {
+            api in
             try await Task.sleep(for: .milliseconds(1100))
             let refreshed = try await api.authorize(user: "alice")
             #expect(refreshed["status"] as? String == "completed")
             #expect(provider.refreshGrants == 1)
-            let url = try #require(pendingState.withLock { $0?.url })
             let again = try await api.authorize(user: "bob")
             #expect(again["url"] as? String == url)
             #expect(try await api.callback(for: again).status == .ok)

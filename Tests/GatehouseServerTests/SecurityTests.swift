@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseServer
+import GatehouseTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -148,14 +149,7 @@ import Testing
                 id: "old", description: nil, providerType: "", enabled: true, source: "api", templateJSON: Array(template.utf8),
                 sealedSecret: nil, secretHint: nil, createdAt: Date(), updatedAt: Date()))
         try await store.close()
-        let built = try await buildApplication(
-            configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), transport: FakeProvider())
-        #expect(built.warnings.contains { $0.contains("'old' is served as inactive") && $0.contains("{{client_secret}}") })
-        let key = try #require(built.newAPIKey)
-        try await built.app.test(.router) { client in
-            let api = APIHarness(
-                client: client, key: key, provider: FakeProvider(),
-                configuration: GatehouseConfiguration(dataDirectory: directory))
+        let warnings = try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory)) { api in
             let response = try await api.call(
                 .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"id":"old"},"user_id":"u"}"#)
             #expect(response.status == .badRequest)
@@ -163,6 +157,7 @@ import Testing
             // The admin still sees it, to fix it.
             #expect(try await api.call(.get, "/v1/admin/auth_providers/old").status == .ok)
         }
+        #expect(warnings.contains { $0.contains("'old' is served as inactive") && $0.contains("{{client_secret}}") })
     }
 
     @Test(arguments: ["a\\u0000b", "a\\nb", "a\\u007fb", "a\\u0085b"])

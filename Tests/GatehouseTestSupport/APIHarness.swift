@@ -7,14 +7,16 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-/// Runs a test against the real composition root with an in-process provider.
-struct APIHarness {
-    let client: any TestClientProtocol
-    let key: String
-    let provider: FakeProvider
-    let configuration: GatehouseConfiguration
+/// Runs a test against the real composition root (`buildApplication`) with an in-process
+/// provider: the one harness of the API tests.
+package struct APIHarness: Sendable {
+    package let client: any TestClientProtocol
+    package let key: String
+    package let provider: FakeProvider
+    package let configuration: GatehouseConfiguration
 
-    static func run(
+    /// A fresh data directory, removed afterwards; `configure` adjusts the configuration.
+    package static func run(
         configure: (inout GatehouseConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (APIHarness) async throws -> Void
     ) async throws {
@@ -22,17 +24,29 @@ struct APIHarness {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = GatehouseConfiguration(port: 0, dataDirectory: directory)
         configure(&configuration)
-        let provider = FakeProvider()
-        let built = try await buildApplication(configuration: configuration, transport: provider)
-        let key = try #require(built.newAPIKey)
-        let configured = configuration
+        try await run(configuration: configuration, body)
+    }
+
+    /// The application on `configuration` (its data directory is the caller's): the fake
+    /// provider answers unless `transport` is given; `key` is the admin key when an earlier
+    /// start made it. Returns the start's warnings.
+    @discardableResult
+    package static func run(
+        configuration: GatehouseConfiguration, provider: FakeProvider = FakeProvider(), transport: (any HTTPTransport)? = nil,
+        key: String? = nil, now: @escaping @Sendable () -> Date = Date.init,
+        _ body: @escaping @Sendable (APIHarness) async throws -> Void
+    ) async throws -> [String] {
+        let built = try await buildApplication(
+            configuration: configuration, transport: transport ?? provider.transport, now: now)
+        let admin = try #require(built.newAPIKey ?? key, "no admin key: pass the one the first start made")
         try await built.app.test(.router) { client in
-            try await body(APIHarness(client: client, key: key, provider: provider, configuration: configured))
+            try await body(APIHarness(client: client, key: admin, provider: provider, configuration: configuration))
         }
+        return built.warnings
     }
 
     /// A new key of this role, made the way `gatehouse keys create` makes it.
-    func makeKey(role: APIKeyRole) async throws -> String {
+    package func makeKey(role: APIKeyRole) async throws -> String {
         let store = try await OperatorStore.open(configuration)
         let key = try await store.createAPIKey(name: "test-\(role.rawValue)", role: role)
         try await store.close()
@@ -40,7 +54,7 @@ struct APIHarness {
     }
 
     @discardableResult
-    func call(
+    package func call(
         _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, authorization: String? = "key",
         contentType: String = "application/json"
     ) async throws -> TestResponse {
@@ -50,16 +64,16 @@ struct APIHarness {
         return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }
 
-    func object(_ response: TestResponse) throws -> [String: Any] {
+    package func object(_ response: TestResponse) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
     }
 
-    func createProvider() async throws {
+    package func createProvider() async throws {
         let response = try await call(.post, "/v1/admin/auth_providers", json: FakeProvider.definition)
         #expect(response.status == .ok, "\(String(buffer: response.body))")
     }
 
-    func authorize(user: String, scopes: [String] = ["read"], provider: String = "fake") async throws -> [String: Any] {
+    package func authorize(user: String, scopes: [String] = ["read"], provider: String = "fake") async throws -> [String: Any] {
         let scopeList = scopes.map { "\"\($0)\"" }.joined(separator: ",")
         let response = try await call(
             .post, "/v1/auth/authorize",
@@ -70,7 +84,9 @@ struct APIHarness {
     }
 
     /// The browser's return to the callback, with the state from a pending authorization's URL.
-    func callback(for authorization: [String: Any], code: String = "good-code", provider: String = "fake", extra: String = "")
+    package func callback(
+        for authorization: [String: Any], code: String = "good-code", provider: String = "fake", extra: String = ""
+    )
         async throws -> TestResponse
     {
         let url = try #require(authorization["url"] as? String)
@@ -78,7 +94,7 @@ struct APIHarness {
         return try await call(.get, "/v1/oauth/\(provider)/callback?code=\(code)&state=\(state)\(extra)", authorization: nil)
     }
 
-    func completedToken(user: String, scopes: [String] = ["read"]) async throws -> (id: String, token: String) {
+    package func completedToken(user: String, scopes: [String] = ["read"]) async throws -> (id: String, token: String) {
         let pending = try await authorize(user: user, scopes: scopes)
         #expect(pending["status"] as? String == "pending")
         let page = try await callback(for: pending)
