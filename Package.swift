@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
     ],
     targets: [
         .target(name: "GatehouseWire", swiftSettings: settings),
@@ -69,6 +70,7 @@ let package = Package(
                 "GatehouseOutbound",
                 "GatehouseSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
             ],
             // One file per built-in provider, compiled into the binary (no resource bundle to ship).
@@ -129,6 +131,7 @@ let package = Package(
                 "GatehouseTestSupport",
                 "GatehouseCore",
                 "GatehouseOutbound",
+                .product(name: "Configuration", package: "swift-configuration"),
                 "GatehouseSQLite",
                 "GatehouseServer",
                 "Gatehouse",

@@ -3,31 +3,33 @@ import GatehouseCore
 // The `api` limits and the `security` network settings of the config file.
 extension ConfigurationLoader {
     /// The `api` limits: sizes, timeouts, caps and the per-key rate limit.
-    static func applyLimits(_ api: [String: Any], to config: inout GatehouseConfiguration) throws {
-        if let value = api["development"], try bool(value, "api.development") {
+    static func applyLimits(_ settings: SettingsReader, document: [String: Any], to config: inout GatehouseConfiguration)
+        throws
+    {
+        if try settings.bool("api.development") == true {
             throw ConfigurationError(
                 description:
                     "api.development: true is not supported (Gatehouse has no development mode); use auth.user_verification.unsafe_skip_verification for local work"
             )
         }
         var limits = config.limits
-        if let value = api["max_request_body_size"] {
+        if let value = settings.string("api.max_request_body_size") {
             limits.maxBodyBytes = try size(value, "api.max_request_body_size")
         }
         for (key, path) in [
             ("read_timeout", \RequestLimits.readTimeout), ("write_timeout", \RequestLimits.writeTimeout),
             ("idle_timeout", \RequestLimits.idleTimeout),
         ] {
-            if let value = api[key] { limits[keyPath: path] = try duration(value, "api.\(key)") }
+            if let value = settings.string("api.\(key)") { limits[keyPath: path] = try duration(value, "api.\(key)") }
         }
-        if let value = api["max_connections"] {
+        if let value = settings.string("api.max_connections") {
             limits.maxConnections = try bounded(value, "api.max_connections", 1...1_000_000)
         }
-        if let value = api["max_parked_waits_per_key"] {
+        if let value = settings.string("api.max_parked_waits_per_key") {
             limits.maxParkedWaitsPerKey = try bounded(value, "api.max_parked_waits_per_key", 0...1_000_000)
         }
-        if let value = api["rate_limit"] {
-            guard let rate = value as? [String: Any] else {
+        if let rate = value(at: "api.rate_limit", in: document) {
+            guard let rate = rate as? [String: Any] else {
                 throw ConfigurationError(description: "api.rate_limit must be a mapping: {limit, time_unit, burst} or {noop: {}}")
             }
             if rate["redis"] != nil {
@@ -39,15 +41,18 @@ extension ConfigurationLoader {
             if rate["noop"] != nil {
                 limits.requestsPerSecond = nil
             } else {
-                guard let limit = rate["limit"] else { throw ConfigurationError(description: "api.rate_limit.limit is required") }
+                guard let limit = settings.string("api.rate_limit.limit") else {
+                    throw ConfigurationError(description: "api.rate_limit.limit is required")
+                }
                 let count = try bounded(limit, "api.rate_limit.limit", 1...1_000_000_000)
-                let unit = try rate["time_unit"].map { try string($0, "api.rate_limit.time_unit") } ?? "s"
+                let unit = settings.string("api.rate_limit.time_unit") ?? "s"
                 guard let seconds = ["s": 1.0, "m": 60, "h": 3600, "d": 86400][unit] else {
                     throw ConfigurationError(description: "api.rate_limit.time_unit must be one of s, m, h, d")
                 }
                 limits.requestsPerSecond = Double(count) / seconds
                 limits.burst = Double(
-                    try rate["burst"].map { try bounded($0, "api.rate_limit.burst", 1...1_000_000_000) } ?? count)
+                    try settings.string("api.rate_limit.burst").map { try bounded($0, "api.rate_limit.burst", 1...1_000_000_000) }
+                        ?? count)
             }
         }
         config.limits = limits
@@ -102,21 +107,21 @@ extension ConfigurationLoader {
     }
 
     /// `security.allowed_provider_networks` (CIDR blocks) and `security.static_hosts` (name to
-    /// one address or a list).
-    static func applyNetworkSettings(_ security: [String: Any], to config: inout GatehouseConfiguration) throws {
-        if let networks = security["allowed_provider_networks"] {
-            guard let list = networks as? [Any] else {
-                throw ConfigurationError(description: "security.allowed_provider_networks must be a list of CIDR blocks")
-            }
-            config.allowedProviderNetworks = try list.enumerated().map { index, entry in
-                let key = "security.allowed_provider_networks[\(index)]"
-                guard let network = IPNetwork(try string(entry, key)) else {
-                    throw ConfigurationError(description: "\(key) must be a CIDR block such as 127.0.0.0/8 or fc00::/7")
+    /// one address or a list; names hold dots, so this part is read from the document).
+    static func applyNetworkSettings(_ settings: SettingsReader, document: [String: Any], to config: inout GatehouseConfiguration)
+        throws
+    {
+        if let networks = settings.list("security.allowed_provider_networks") {
+            config.allowedProviderNetworks = try networks.enumerated().map { index, entry in
+                guard let network = IPNetwork(entry) else {
+                    throw ConfigurationError(
+                        description:
+                            "security.allowed_provider_networks[\(index)] must be a CIDR block such as 127.0.0.0/8 or fc00::/7")
                 }
                 return network
             }
         }
-        if let hosts = security["static_hosts"] {
+        if let hosts = value(at: "security.static_hosts", in: document) {
             guard let map = hosts as? [String: Any] else {
                 throw ConfigurationError(description: "security.static_hosts must be a mapping of host name to address")
             }

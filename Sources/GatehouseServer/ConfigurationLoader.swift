@@ -26,63 +26,53 @@ package enum ConfigurationLoader {
     /// with a warning, so a ported file starts but nobody thinks they took effect.
     static let foreignSections: Set<String> = ["llm", "tools", "telemetry", "cache", "workers", "worker", "mcp"]
 
-    /// Loads the configuration: file (optional) < environment < command-line values already in `base`.
+    /// Loads the configuration: the file (optional), under the environment (`GATEHOUSE_*`), under
+    /// the command line, layered by one `ConfigReader`.
     package static func load(
         path: String?, environment: [String: String], overrides: (host: String?, port: Int?, dataDirectory: String?)
     ) throws -> GatehouseConfiguration {
         var config = GatehouseConfiguration()
+        var document: [String: Any] = [:]
+        var secrets: Set<String> = []
         if let path {
-            let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw ConfigurationError(description: "cannot read config file \(path): \(error.localizedDescription)")
-            }
-            try apply(
-                yaml: text, to: &config, environment: environment, baseDirectory: (path as NSString).deletingLastPathComponent)
+            document = try readFile(path, environment: environment, secrets: &secrets, warnings: &config.warnings)
             config.hasConfigFile = true
         }
-        if let value = environment["GATEHOUSE_HOST"] { config.host = value }
-        if let value = environment["GATEHOUSE_PORT"] {
-            guard let port = Int(value), (1...65535).contains(port) else {
-                throw ConfigurationError(description: "GATEHOUSE_PORT must be a port number, not '\(value)'")
-            }
-            config.port = port
-        }
-        if let value = environment["GATEHOUSE_PUBLIC_URL"] { config.publicURL = value }
-        if let value = environment["GATEHOUSE_HOME"] { config.dataDirectory = value }
-        if let host = overrides.host { config.host = host }
-        if let port = overrides.port { config.port = port }
-        if let directory = overrides.dataDirectory { config.dataDirectory = directory }
-        if let url = config.publicURL {
-            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
-            else {
-                throw ConfigurationError(description: "api.public_url must be an absolute http(s) URL, not '\(url)'")
-            }
-        }
+        let settings = try SettingsReader(document: document, secrets: secrets, environment: environment, overrides: overrides)
+        try apply(settings, document: document, to: &config)
         return config
     }
 
-    /// Applies a YAML document.
-    static func apply(yaml: String, to config: inout GatehouseConfiguration, environment: [String: String], baseDirectory: String)
-        throws
+    /// Reads, expands and checks the file: every section and key is known (or an Arcade section
+    /// Gatehouse has no part for, with a warning). Records which values came from `${...}`.
+    static func readFile(_ path: String, environment: [String: String], secrets: inout Set<String>, warnings: inout [String])
+        throws -> [String: Any]
     {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(description: "cannot read config file \(path): \(error.localizedDescription)")
+        }
         let loaded: Any?
         do {
-            loaded = try Yams.load(yaml: yaml)
+            loaded = try Yams.load(yaml: text)
         } catch {
             throw ConfigurationError(description: "the config file is not valid YAML: \(error)")
         }
         guard let root = loaded as? [String: Any] else {
-            if loaded == nil { return }
+            if loaded == nil { return [:] }
             throw ConfigurationError(description: "the config file must be a mapping of sections (api, auth, security, storage)")
         }
-        let document = try expand(root, path: "", environment: environment, baseDirectory: baseDirectory) as? [String: Any] ?? [:]
+        let baseDirectory = (path as NSString).deletingLastPathComponent
+        let document =
+            try expand(root, path: "", environment: environment, baseDirectory: baseDirectory, secrets: &secrets)
+            as? [String: Any] ?? [:]
         for section in document.keys.sorted() where knownKeys[section] == nil {
             guard foreignSections.contains(section) else {
                 throw ConfigurationError(description: "\(section) is not a known section (known: api, auth, security, storage)")
             }
-            config.warnings.append("\(section): this section of Arcade's engine.yaml has no effect in Gatehouse")
+            warnings.append("\(section): this section of Arcade's engine.yaml has no effect in Gatehouse")
         }
         for (section, keys) in knownKeys {
             guard let mapping = value(at: section, in: document) else { continue }
@@ -94,122 +84,125 @@ package enum ConfigurationLoader {
                     description: "\(section).\(key) is not a known setting (known: \(keys.sorted().joined(separator: ", ")))")
             }
         }
-        if let api = document["api"] as? [String: Any] {
-            if let host = api["host"] { config.host = try string(host, "api.host") }
-            if let port = api["port"] {
-                let number = try integer(port, "api.port")
-                guard (1...65535).contains(number) else {
-                    throw ConfigurationError(description: "api.port must be from 1 to 65535")
-                }
-                config.port = number
+        return document
+    }
+
+    /// Fills the configuration from the layered settings, and the structured parts of the file.
+    static func apply(_ settings: SettingsReader, document: [String: Any], to config: inout GatehouseConfiguration) throws {
+        if let host = settings.string("api.host") { config.host = host }
+        if let port = try settings.integer("api.port") {
+            guard (1...65535).contains(port) else {
+                throw ConfigurationError(description: "api.port (GATEHOUSE_PORT) must be from 1 to 65535, not \(port)")
             }
-            if let url = api["public_url"] { config.publicURL = try string(url, "api.public_url") }
-            if config.publicURL == nil, let host = api["public_host"] {
-                config.publicURL = "https://\(try string(host, "api.public_host"))"
-            }
-            try applyLimits(api, to: &config)
+            config.port = port
         }
-        if let auth = document["auth"] as? [String: Any] {
-            if let verification = auth["user_verification"] as? [String: Any] {
-                if let url = verification["verifier_url"] {
-                    config.verifierURL = try string(url, "auth.user_verification.verifier_url")
-                }
-                if let skip = verification["unsafe_skip_verification"] {
-                    config.unsafeSkipVerification = try bool(skip, "auth.user_verification.unsafe_skip_verification")
-                }
-            }
-            if let origins = auth["allowed_redirect_origins"] {
-                guard let list = origins as? [Any] else {
-                    throw ConfigurationError(description: "auth.allowed_redirect_origins must be a list")
-                }
-                config.allowedRedirectOrigins = try list.enumerated().map {
-                    try string($1, "auth.allowed_redirect_origins[\($0)]")
-                }
-            }
-            if let value = auth["flow_ttl"] { config.flowTTL = Double(try integer(value, "auth.flow_ttl")) }
-            if let value = auth["refresh_skew"] { config.refreshSkew = Double(try integer(value, "auth.refresh_skew")) }
-            if let value = auth["default_token_lifetime"] {
-                config.defaultTokenLifetime = Double(try integer(value, "auth.default_token_lifetime"))
-            }
-            if let providers = auth["providers"] {
-                guard let list = providers as? [Any] else {
-                    throw ConfigurationError(description: "auth.providers must be a list")
-                }
-                config.providers = try list.enumerated().map { index, entry in
-                    try checkProviderKeys(entry, path: "auth.providers[\(index)]")
-                    let data = try JSONSerialization.data(withJSONObject: entry)
-                    do {
-                        var provider = try JSONDecoder().decode(AuthProviderRequest.self, from: data)
-                        guard provider.id != nil else {
-                            throw ConfigurationError(description: "auth.providers[\(index)].id is required")
-                        }
-                        if provider.oauth2 == nil, provider.providerID == nil {
-                            throw ConfigurationError(
-                                description:
-                                    "auth.providers[\(index)] (\(provider.id ?? "")) needs provider_id (a built-in) or an oauth2 block"
-                            )
-                        }
-                        provider.type = provider.type ?? "oauth2"
-                        return provider
-                    } catch let error as DecodingError {
-                        throw ConfigurationError(description: "auth.providers[\(index)]: \(APIRequestDecoder.describe(error))")
-                    }
-                }
-            }
+        config.publicURL = settings.string("api.public_url") ?? settings.string("api.public_host").map { "https://\($0)" }
+        if let directory = settings.string("data_dir") { config.dataDirectory = directory }
+        try applyLimits(settings, document: document, to: &config)
+
+        if let url = settings.string("auth.user_verification.verifier_url") { config.verifierURL = url }
+        if let skip = try settings.bool("auth.user_verification.unsafe_skip_verification") {
+            config.unsafeSkipVerification = skip
         }
-        if let keys = (document["security"] as? [String: Any])?["root_keys"] {
-            guard let list = keys as? [[String: Any]], !list.isEmpty else {
-                throw ConfigurationError(description: "security.root_keys must be a non-empty list of {id, value, default}")
-            }
-            config.rootKeys = try list.enumerated().map { index, entry in
-                RootKey.Entry(
-                    id: try string(entry["id"] as Any, "security.root_keys[\(index)].id"),
-                    value: try string(entry["value"] as Any, "security.root_keys[\(index)].value"),
-                    isDefault: try entry["default"].map { try bool($0, "security.root_keys[\(index)].default") } ?? false)
-            }
-            if config.rootKeys.filter(\.isDefault).count > 1 {
-                throw ConfigurationError(description: "security.root_keys: only one key may be default")
-            }
-        }
-        if let security = document["security"] as? [String: Any] {
-            try applyNetworkSettings(security, to: &config)
-        }
-        if (document["auth"] as? [String: Any])?["token_store"] != nil {
+        if let origins = settings.list("auth.allowed_redirect_origins") { config.allowedRedirectOrigins = origins }
+        if let value = try settings.integer("auth.flow_ttl") { config.flowTTL = Double(value) }
+        if let value = try settings.integer("auth.refresh_skew") { config.refreshSkew = Double(value) }
+        if let value = try settings.integer("auth.default_token_lifetime") { config.defaultTokenLifetime = Double(value) }
+        if let providers = value(at: "auth.providers", in: document) { config.providers = try readProviders(providers) }
+        if value(at: "auth.token_store", in: document) != nil {
             throw ConfigurationError(
                 description: "auth.token_store is not used by Gatehouse: tokens live, encrypted, in storage; remove the key")
         }
-        if let storage = document["storage"] as? [String: Any] {
-            if storage["in_memory"] != nil {
-                throw ConfigurationError(
-                    description:
-                        "storage.in_memory is not supported: Gatehouse never drops grants on restart; use storage.sqlite (the default)"
-                )
-            }
-            if storage["postgres"] != nil {
-                throw ConfigurationError(description: "storage.postgres is not supported by this build yet; use storage.sqlite")
-            }
-            if let sqlite = storage["sqlite"] as? [String: Any], let path = sqlite["path"] ?? sqlite["connection_string"] {
-                config.sqlitePath = try string(path, "storage.sqlite.path")
-                    .replacingOccurrences(of: "@ARCADE_HOME", with: config.dataDirectory)
+
+        if let keys = value(at: "security.root_keys", in: document) { config.rootKeys = try readRootKeys(keys) }
+        try applyNetworkSettings(settings, document: document, to: &config)
+
+        if value(at: "storage.in_memory", in: document) != nil {
+            throw ConfigurationError(
+                description:
+                    "storage.in_memory is not supported: Gatehouse never drops grants on restart; use storage.sqlite (the default)"
+            )
+        }
+        if value(at: "storage.postgres", in: document) != nil {
+            throw ConfigurationError(description: "storage.postgres is not supported by this build yet; use storage.sqlite")
+        }
+        if let path = settings.string("storage.sqlite.path") ?? settings.string("storage.sqlite.connection_string") {
+            config.sqlitePath = path.replacingOccurrences(of: "@ARCADE_HOME", with: config.dataDirectory)
+        }
+        if let url = config.publicURL {
+            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
+                throw ConfigurationError(description: "api.public_url must be an absolute http(s) URL, not '\(url)'")
             }
         }
     }
 
+    /// `auth.providers`: Arcade's provider entries, each decoded as the admin API takes it.
+    static func readProviders(_ value: Any) throws -> [AuthProviderRequest] {
+        guard let list = value as? [Any] else { throw ConfigurationError(description: "auth.providers must be a list") }
+        return try list.enumerated().map { index, entry in
+            try checkProviderKeys(entry, path: "auth.providers[\(index)]")
+            let data = try JSONSerialization.data(withJSONObject: entry)
+            do {
+                var provider = try JSONDecoder().decode(AuthProviderRequest.self, from: data)
+                guard provider.id != nil else {
+                    throw ConfigurationError(description: "auth.providers[\(index)].id is required")
+                }
+                if provider.oauth2 == nil, provider.providerID == nil {
+                    throw ConfigurationError(
+                        description:
+                            "auth.providers[\(index)] (\(provider.id ?? "")) needs provider_id (a built-in) or an oauth2 block")
+                }
+                provider.type = provider.type ?? "oauth2"
+                return provider
+            } catch let error as DecodingError {
+                throw ConfigurationError(description: "auth.providers[\(index)]: \(APIRequestDecoder.describe(error))")
+            }
+        }
+    }
+
+    /// `security.root_keys`: `{id, value, default}` entries, at most one default.
+    static func readRootKeys(_ value: Any) throws -> [RootKey.Entry] {
+        guard let list = value as? [[String: Any]], !list.isEmpty else {
+            throw ConfigurationError(description: "security.root_keys must be a non-empty list of {id, value, default}")
+        }
+        let keys = try list.enumerated().map { index, entry in
+            RootKey.Entry(
+                id: try string(entry["id"] as Any, "security.root_keys[\(index)].id"),
+                value: try string(entry["value"] as Any, "security.root_keys[\(index)].value"),
+                isDefault: try entry["default"].map { try bool($0, "security.root_keys[\(index)].default") } ?? false)
+        }
+        if keys.filter(\.isDefault).count > 1 {
+            throw ConfigurationError(description: "security.root_keys: only one key may be default")
+        }
+        return keys
+    }
+
     /// Expands `${env:NAME}` and `${file:path}` in every string.
-    static func expand(_ value: Any, path: String, environment: [String: String], baseDirectory: String) throws -> Any {
+    static func expand(
+        _ value: Any, path: String, environment: [String: String], baseDirectory: String, secrets: inout Set<String>
+    ) throws -> Any {
         switch value {
         case let object as [String: Any]:
             var result: [String: Any] = [:]
             for (key, child) in object {
                 result[key] = try expand(
-                    child, path: path.isEmpty ? key : "\(path).\(key)", environment: environment, baseDirectory: baseDirectory)
+                    child, path: path.isEmpty ? key : "\(path).\(key)", environment: environment, baseDirectory: baseDirectory,
+                    secrets: &secrets)
             }
             return result
         case let list as [Any]:
-            return try list.enumerated().map {
-                try expand($1, path: "\(path)[\($0)]", environment: environment, baseDirectory: baseDirectory)
+            var result: [Any] = []
+            for (index, item) in list.enumerated() {
+                result.append(
+                    try expand(
+                        item, path: "\(path)[\(index)]", environment: environment, baseDirectory: baseDirectory,
+                        secrets: &secrets))
             }
+            return result
         case let text as String:
+            // A value that names its source is a secret by convention: keys, client secrets.
+            if text.contains("${") { secrets.insert(path) }
             return try expand(string: text, path: path, environment: environment, baseDirectory: baseDirectory)
         default:
             return value

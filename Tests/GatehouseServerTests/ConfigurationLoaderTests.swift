@@ -1,7 +1,9 @@
+import Configuration
 import Foundation
 import GatehouseCore
-import GatehouseServer
 import Testing
+
+@testable import GatehouseServer
 
 @Suite struct ConfigurationLoaderTests {
     func write(_ text: String) throws -> String {
@@ -115,6 +117,31 @@ import Testing
         let noop = try ConfigurationLoader.load(
             path: try write("api: { rate_limit: { noop: {} } }"), environment: [:], overrides: (nil, nil, nil))
         #expect(noop.limits.requestsPerSecond == nil)
+    }
+
+    @Test func theCommandLineBeatsTheEnvironmentWhichBeatsTheFile() throws {
+        let path = try write("api: { host: 10.0.0.1, port: 9100 }\nstorage: { sqlite: { path: '@ARCADE_HOME/g.sqlite' } }")
+        let environment = ["GATEHOUSE_PORT": "9200", "GATEHOUSE_HOME": "/env-home", "API_HOST": "ignored"]
+        let fromEnvironment = try ConfigurationLoader.load(path: path, environment: environment, overrides: (nil, nil, nil))
+        #expect(fromEnvironment.host == "10.0.0.1" && fromEnvironment.port == 9200)
+        #expect(fromEnvironment.dataDirectory == "/env-home" && fromEnvironment.sqlitePath == "/env-home/g.sqlite")
+        let fromCommandLine = try ConfigurationLoader.load(
+            path: path, environment: environment, overrides: ("127.0.0.1", 9300, "/cli-home"))
+        #expect(
+            fromCommandLine.host == "127.0.0.1" && fromCommandLine.port == 9300 && fromCommandLine.dataDirectory == "/cli-home")
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(path: path, environment: ["GATEHOUSE_PORT": "http"], overrides: (nil, nil, nil))
+        }
+    }
+
+    @Test func valuesFromTheEnvironmentOrFilesAreSecrets() throws {
+        let document: [String: Any] = [
+            "auth": ["user_verification": ["verifier_url": "https://app.example/verify"]], "api": ["host": "h"],
+        ]
+        let values = try SettingsReader.flatten(document, secrets: ["auth.user_verification.verifier_url"])
+        #expect(values[AbsoluteConfigKey(["auth", "user_verification", "verifier_url"])]?.isSecret == true)
+        #expect(values[AbsoluteConfigKey(["api", "host"])]?.isSecret == false)
+        #expect(throws: ConfigurationError.self) { try SettingsReader.flatten(["api": ["host": ["a", "b"]]], secrets: []) }
     }
 
     @Test func theQuickStartAllowsLoopbackProvidersAndAConfigFileDoesNot() throws {

@@ -1,0 +1,103 @@
+import Configuration
+import Foundation
+
+/// The scalar settings, layered by swift-configuration: command line over environment over the
+/// config file. Values written as `${env:...}` or `${file:...}` in the file are secrets: the
+/// reader redacts them wherever it reports an access. Parsing stays with the loader, so every
+/// message names the key.
+struct SettingsReader {
+    /// The file's settings that are single values or lists, by dotted key. Structured parts
+    /// (`auth.providers`, `security.root_keys`, `security.static_hosts`) are read from the document.
+    static let scalarKeys: Set<String> = [
+        "api.host", "api.port", "api.public_url", "api.public_host", "api.development", "api.read_timeout",
+        "api.write_timeout", "api.idle_timeout", "api.max_request_body_size", "api.max_connections",
+        "api.max_parked_waits_per_key", "api.rate_limit.limit", "api.rate_limit.time_unit", "api.rate_limit.burst",
+        "auth.flow_ttl", "auth.refresh_skew", "auth.default_token_lifetime", "auth.user_verification.verifier_url",
+        "auth.user_verification.unsafe_skip_verification", "storage.sqlite.path", "storage.sqlite.connection_string",
+    ]
+    static let listKeys: Set<String> = ["auth.allowed_redirect_origins", "security.allowed_provider_networks"]
+
+    /// The environment variables Gatehouse reads, by the setting they override.
+    static let environmentNames: [String: String] = [
+        "api.host": "GATEHOUSE_HOST", "api.port": "GATEHOUSE_PORT", "api.public_url": "GATEHOUSE_PUBLIC_URL",
+        "data_dir": "GATEHOUSE_HOME",
+    ]
+
+    private let reader: ConfigReader
+
+    init(
+        document: [String: Any], secrets: Set<String>, environment: [String: String],
+        overrides: (host: String?, port: Int?, dataDirectory: String?)
+    ) throws {
+        var commandLine: [AbsoluteConfigKey: ConfigValue] = [:]
+        if let host = overrides.host {
+            commandLine[AbsoluteConfigKey(["api", "host"])] = ConfigValue(.string(host), isSecret: false)
+        }
+        if let port = overrides.port {
+            commandLine[AbsoluteConfigKey(["api", "port"])] = ConfigValue(.string(String(port)), isSecret: false)
+        }
+        if let directory = overrides.dataDirectory {
+            commandLine[AbsoluteConfigKey(["data_dir"])] = ConfigValue(.string(directory), isSecret: false)
+        }
+        // Only the documented variables: `GATEHOUSE_PORT` answers for `api.port`, and nothing
+        // else in the environment is read as a setting.
+        let names = Self.environmentNames
+        let environmentProvider = KeyMappingProvider(upstream: EnvironmentVariablesProvider(environmentVariables: environment)) {
+            key in
+            guard let name = names[key.components.joined(separator: ".")] else { return AbsoluteConfigKey(["-unused-"]) }
+            return AbsoluteConfigKey(name.lowercased().split(separator: "_").map(String.init))
+        }
+        reader = ConfigReader(providers: [
+            InMemoryProvider(name: "command line", values: commandLine),
+            environmentProvider,
+            InMemoryProvider(name: "config file", values: try Self.flatten(document, secrets: secrets)),
+        ])
+    }
+
+    /// The file's single values and lists as configuration values; anything else where a single
+    /// value belongs is refused, naming the key.
+    static func flatten(_ document: [String: Any], secrets: Set<String>) throws -> [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for key in scalarKeys {
+            guard let value = ConfigurationLoader.value(at: key, in: document) else { continue }
+            let text: String
+            switch value {
+            case let flag as Bool: text = flag ? "true" : "false"
+            case let number as Int: text = String(number)
+            case let number as Double: text = String(number)
+            case let string as String: text = string
+            default: throw ConfigurationError(description: "\(key) must be a single value, not a list or a mapping")
+            }
+            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(
+                .string(text), isSecret: secrets.contains(key))
+        }
+        for key in listKeys {
+            guard let value = ConfigurationLoader.value(at: key, in: document) else { continue }
+            guard let list = value as? [Any] else { throw ConfigurationError(description: "\(key) must be a list") }
+            let items = try list.enumerated().map { try ConfigurationLoader.string($1, "\(key)[\($0)]") }
+            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(
+                .stringArray(items), isSecret: false)
+        }
+        return values
+    }
+
+    /// A single value, as text.
+    func string(_ key: String) -> String? {
+        reader.string(forKey: ConfigKey(key))
+    }
+
+    /// A whole number, naming the key when it is not one.
+    func integer(_ key: String) throws -> Int? {
+        try string(key).map { try ConfigurationLoader.integer($0, key) }
+    }
+
+    /// `true` or `false`, naming the key otherwise.
+    func bool(_ key: String) throws -> Bool? {
+        try string(key).map { try ConfigurationLoader.bool($0, key) }
+    }
+
+    /// A list of strings.
+    func list(_ key: String) -> [String]? {
+        reader.stringArray(forKey: ConfigKey(key))
+    }
+}
