@@ -60,41 +60,36 @@ extension ConfigurationLoader {
 
     /// `30s`, `1m`, `500ms`, `2h`, or a number of seconds; from 1 ms to one day.
     static func duration(_ value: Any, _ key: String) throws -> Duration {
-        var seconds: Double?
-        if let number = value as? Int {
-            seconds = Double(number)
-        } else {
-            let text = try string(value, key).trimmingCharacters(in: .whitespaces).lowercased()
-            seconds = Double(text)
-            for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where text.hasSuffix(suffix) {
-                seconds = Double(text.dropLast(suffix.count)).map { $0 * scale }
-                break
-            }
-        }
-        guard let seconds, seconds >= 0.001, seconds <= 86_400 else {
-            throw ConfigurationError(description: "\(key) must be a duration from 1ms to 24h, such as 30s, 1m or 500ms")
-        }
+        let seconds = try measure(
+            value, key, units: [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)], range: 0.001...86_400,
+            expected: "a duration from 1ms to 24h, such as 30s, 1m or 500ms")
         return .milliseconds(Int64(seconds * 1000))
     }
 
     /// `4Mb`, `64KB`, `512k`, or a number of bytes; at most 1 GiB.
     static func size(_ value: Any, _ key: String) throws -> Int {
-        var bytes: Double?
+        Int(
+            try measure(
+                value, key, units: [("kb", 1024), ("k", 1024), ("mb", 1_048_576), ("m", 1_048_576), ("b", 1)],
+                range: 1...1_073_741_824, expected: "a size from 1 byte to 1Gb, such as 64KB or 4Mb"))
+    }
+
+    /// A number with an optional unit suffix, scaled, and within `range`.
+    private static func measure(
+        _ value: Any, _ key: String, units: [(suffix: String, scale: Double)], range: ClosedRange<Double>, expected: String
+    ) throws -> Double {
+        var amount: Double?
         if let number = value as? Int {
-            bytes = Double(number)
+            amount = Double(number)
         } else {
             let text = try string(value, key).trimmingCharacters(in: .whitespaces).lowercased()
-            bytes = Double(text)
-            for (suffix, scale) in [("kb", 1024.0), ("k", 1024), ("mb", 1_048_576), ("m", 1_048_576), ("b", 1)]
-            where text.hasSuffix(suffix) {
-                bytes = Double(text.dropLast(suffix.count)).map { $0 * scale }
-                break
+            amount = Double(text)
+            if let unit = units.first(where: { text.hasSuffix($0.suffix) }) {
+                amount = Double(text.dropLast(unit.suffix.count)).map { $0 * unit.scale }
             }
         }
-        guard let bytes, bytes >= 1, bytes <= 1_073_741_824 else {
-            throw ConfigurationError(description: "\(key) must be a size from 1 byte to 1Gb, such as 64KB or 4Mb")
-        }
-        return Int(bytes)
+        guard let amount, range.contains(amount) else { throw ConfigurationError(description: "\(key) must be \(expected)") }
+        return amount
     }
 
     /// A whole number within bounds, naming the key otherwise.
