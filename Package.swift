@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "GatehouseWire", swiftSettings: settings),
@@ -60,6 +61,16 @@ let package = Package(
             dependencies: [
                 "GatehouseCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: settings
+        ),
+        // The store on PostgreSQL, for many replicas on one database.
+        .target(
+            name: "GatehousePostgres",
+            dependencies: [
+                "GatehouseCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings
         ),
@@ -102,7 +113,10 @@ let package = Package(
             name: "GatehouseTestSupport",
             dependencies: [
                 "GatehouseCore",
+                "GatehouseSQLite",
+                "GatehousePostgres",
                 "GatehouseServer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/GatehouseTestSupport",
@@ -113,6 +127,15 @@ let package = Package(
             dependencies: [
                 "GatehouseCore", "GatehouseSQLite", "GatehouseWire", "GatehouseTestSupport",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: settings
+        ),
+        // The `Store` contract, once, over every backend.
+        .testTarget(
+            name: "GatehouseStoreTests",
+            dependencies: [
+                "GatehouseCore", "GatehouseSQLite", "GatehousePostgres", "GatehouseTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: settings
         ),

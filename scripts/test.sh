@@ -10,6 +10,9 @@ swift format lint --strict --recursive Sources Tests Examples Package.swift
 echo "== swift build --build-tests"
 swift build --build-tests
 
+# The Store contract runs on SQLite and on a real PostgreSQL server started here.
+source scripts/postgres.sh
+
 echo "== swift test"
 swift test --skip-build
 

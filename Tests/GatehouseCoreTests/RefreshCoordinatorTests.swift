@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseTestSupport
 import Logging
 import Testing
 
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func fiftyConcurrentCallersCauseOneRefresh() async throws {
-        try await withStore { store in
+        try await StoreBackend.withSQLite { store in
             let client = CountingProviderClient()
             let stale = try await storeStaleConnection(store, cipher: cipher)
             let refresher = coordinator(store, client)
@@ -40,7 +41,7 @@ import Testing
     }
 
     @Test func twoReplicasSharingAStoreRefreshOnce() async throws {
-        try await withStore { store in
+        try await StoreBackend.withSQLite { store in
             let client = CountingProviderClient()
             let stale = try await storeStaleConnection(store, cipher: cipher)
             let replicas = [coordinator(store, client), coordinator(store, client)]
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func invalidGrantMarksTheConnectionForReauthorization() async throws {
-        try await withStore { store in
+        try await StoreBackend.withSQLite { store in
             let client = CountingProviderClient()
             client.fail(with: ProviderCallError(.invalidGrant, "revoked"))
             let stale = try await storeStaleConnection(store, cipher: cipher)
@@ -72,7 +73,7 @@ import Testing
     }
 
     @Test func transientFailuresBackOffAndKeepTheConnection() async throws {
-        try await withStore { store in
+        try await StoreBackend.withSQLite { store in
             let client = CountingProviderClient()
             client.fail(with: ProviderCallError(.transient, "503"))
             let stale = try await storeStaleConnection(store, cipher: cipher)

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
 import Logging
 import SQLiteNIO
 import Testing
@@ -74,22 +75,5 @@ import Testing
         _ = try await connection.query("INSERT INTO schema_migrations VALUES (99, 0)")
         try await connection.close()
         await #expect(throws: GatehouseError.self) { _ = try await SQLiteStore.open(path: path, logger: Logger(label: "test")) }
-    }
-
-    @Test func sealedFieldsAreSwappedOnlyIfUnchanged() async throws {
-        try await withStore { store in
-            let flow = try await store.insertFlowDeduplicated(
-                Flow(
-                    id: "ac_1", userID: "u", providerID: "p", requestedScopes: [], authorizeScopes: [], stateHash: "s",
-                    sealedVerifier: [1, 2, 3], sealedURL: [4, 5, 6], nextURI: nil, createdAt: Date(),
-                    expiresAt: Date().addingTimeInterval(60)),
-                now: Date())
-            let fields = try await store.sealedFields(.flowURL)
-            #expect(fields == [SealedField(kind: .flowURL, rowID: flow.id, context: "flow-url:ac_1", blob: [4, 5, 6])])
-            #expect(try await store.replaceSealedField(fields[0], with: [7]))
-            // A second writer holding the old blob loses.
-            #expect(try await !store.replaceSealedField(fields[0], with: [8]))
-            #expect(try await store.flow(id: flow.id)?.sealedURL == [7])
-        }
     }
 }

@@ -1,27 +1,12 @@
 import Foundation
 import GatehouseCore
-import GatehouseSQLite
 import GatehouseWire
 import Logging
 import Synchronization
 
-/// Runs `body` with a fresh SQLite store in a temporary directory, closing it afterwards.
-func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let store = try await SQLiteStore.open(
-        path: directory.appendingPathComponent("test.sqlite").path, logger: Logger(label: "test"))
-    do {
-        try await body(store)
-    } catch {
-        try await store.close()
-        throw error
-    }
-    try await store.close()
-}
-
-func makeFlow(user: String = "u", provider: String = "p", scopes: [String] = ["a"], now: Date = Date(), ttl: TimeInterval = 600)
+package func makeFlow(
+    user: String = "u", provider: String = "p", scopes: [String] = ["a"], now: Date = Date(), ttl: TimeInterval = 600
+)
     -> Flow
 {
     let id = SecureRandom.identifier(prefix: "ac_")
@@ -33,23 +18,25 @@ func makeFlow(user: String = "u", provider: String = "p", scopes: [String] = ["a
 }
 
 /// A provider client whose refresh counts calls, takes a little while, and can be told to fail.
-final class CountingProviderClient: ProviderClient {
+package final class CountingProviderClient: ProviderClient {
     private let state = Mutex<(refreshes: Int, failure: ProviderCallError?)>((0, nil))
 
-    var refreshes: Int { state.withLock { $0.refreshes } }
-    func fail(with error: ProviderCallError?) { state.withLock { $0.failure = error } }
+    package init() {}
 
-    func authorizeURL(
+    package var refreshes: Int { state.withLock { $0.refreshes } }
+    package func fail(with error: ProviderCallError?) { state.withLock { $0.failure = error } }
+
+    package func authorizeURL(
         provider: Provider, redirectURI: String, state: String, codeChallenge: String?, requested: [String], existing: [String]
     ) throws
         -> String
     { "https://p/authorize" }
 
-    func exchange(provider: Provider, code: String, redirectURI: String, codeVerifier: String?) async throws -> TokenSet {
+    package func exchange(provider: Provider, code: String, redirectURI: String, codeVerifier: String?) async throws -> TokenSet {
         throw ProviderCallError(.rejected, "not used")
     }
 
-    func refresh(provider: Provider, tokens: TokenSet, redirectURI: String) async throws -> TokenSet {
+    package func refresh(provider: Provider, tokens: TokenSet, redirectURI: String) async throws -> TokenSet {
         let (count, failure) = state.withLock { state -> (Int, ProviderCallError?) in
             state.refreshes += 1
             return (state.refreshes, state.failure)
@@ -62,15 +49,15 @@ final class CountingProviderClient: ProviderClient {
             expiresAt: now.addingTimeInterval(3600), scopes: nil)
     }
 
-    func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]? { nil }
+    package func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]? { nil }
 }
 
-let testProvider = Provider(
+package let testProvider = Provider(
     id: "p", description: nil, providerType: "", enabled: true, source: .api, oauth2: OAuth2Config(clientID: "c"),
     clientSecret: "s", createdAt: Date(), updatedAt: Date())
 
 /// Stores a connection whose token expired a minute ago.
-func storeStaleConnection(_ store: any Store, cipher: TokenCipher, user: String = "u") async throws -> Connection {
+package func storeStaleConnection(_ store: any Store, cipher: TokenCipher, user: String = "u") async throws -> Connection {
     let past = Date().addingTimeInterval(-3600)
     let tokens = TokenSet(
         accessToken: "old", refreshToken: "rt-0", tokenType: "Bearer", obtainedAt: past, expiresAt: past.addingTimeInterval(3000),

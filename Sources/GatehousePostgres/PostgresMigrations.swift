@@ -1,0 +1,102 @@
+import Foundation
+import GatehouseCore
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema: an ordered list of migrations, applied once each, one replica at a
+/// time (`pg_advisory_lock`), each in its own transaction.
+package enum PostgresMigrations {
+    /// The advisory lock every replica takes to migrate ("gatehouse" in ASCII).
+    static let lockID: Int64 = 0x6761_7465_686F_7573
+
+    static let all: [[String]] = [
+        [
+            """
+            CREATE TABLE providers (
+                id TEXT PRIMARY KEY, description TEXT, provider_type TEXT NOT NULL, enabled BOOLEAN NOT NULL,
+                source TEXT NOT NULL, template BYTEA NOT NULL, sealed_secret BYTEA, secret_hint TEXT,
+                created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
+            """,
+            """
+            CREATE TABLE flows (
+                id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider_id TEXT NOT NULL,
+                requested_scopes TEXT NOT NULL, authorize_scopes TEXT NOT NULL, state_hash TEXT NOT NULL UNIQUE,
+                sealed_verifier BYTEA, sealed_url BYTEA, next_uri TEXT, status TEXT NOT NULL,
+                state_used BOOLEAN NOT NULL DEFAULT false, verification_id TEXT UNIQUE, sealed_tokens BYTEA,
+                user_info TEXT, failure_reason TEXT, open_key TEXT UNIQUE,
+                created_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL, version BIGINT NOT NULL)
+            """,
+            "CREATE INDEX flows_created_at ON flows (created_at)",
+            """
+            CREATE TABLE connections (
+                id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider_id TEXT NOT NULL, scopes TEXT NOT NULL,
+                sealed_tokens BYTEA NOT NULL, expires_at DOUBLE PRECISION NOT NULL, user_info TEXT, status TEXT NOT NULL,
+                auth_id TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL,
+                version BIGINT NOT NULL, lease_owner TEXT, lease_until DOUBLE PRECISION,
+                UNIQUE (user_id, provider_id))
+            """,
+            "CREATE INDEX connections_provider ON connections (provider_id, user_id)",
+            """
+            CREATE TABLE api_keys (
+                hash TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            """
+            CREATE TABLE secrets (
+                id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, sealed_value BYTEA NOT NULL, description TEXT,
+                hint TEXT, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
+            """,
+        ]
+    ]
+
+    /// How many migrations this build knows.
+    package static var count: Int { all.count }
+
+    /// Brings the schema up to date under the advisory lock; refuses a schema newer than this
+    /// build knows. Returns how many migrations it applied.
+    @discardableResult
+    package static func run(on client: PostgresClient, logger: Logger) async throws -> Int {
+        try await client.withConnection { connection in
+            _ = try await connection.query("SELECT pg_advisory_lock(\(lockID))", logger: logger)
+            do {
+                let applied = try await migrate(connection, logger: logger)
+                _ = try await connection.query("SELECT pg_advisory_unlock(\(lockID))", logger: logger)
+                return applied
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockID))", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    private static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
+        _ = try await connection.query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)",
+            logger: logger)
+        var current = 0
+        for try await version in try await connection.query(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger
+        ).decode(Int.self) {
+            current = version
+        }
+        guard current <= all.count else {
+            throw GatehouseError(
+                .internalError,
+                "the database schema is version \(current), newer than this Gatehouse knows (\(all.count)): run a newer Gatehouse"
+            )
+        }
+        var applied = 0
+        for (index, statements) in all.enumerated() where index + 1 > current {
+            try await connection.withTransaction(logger: logger) { transaction in
+                for statement in statements {
+                    _ = try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                _ = try await transaction.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(index + 1), \(Date().timeIntervalSince1970))",
+                    logger: logger)
+            }
+            applied += 1
+        }
+        return applied
+    }
+}

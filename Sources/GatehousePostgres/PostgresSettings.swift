@@ -1,0 +1,111 @@
+import Foundation
+import NIOSSL
+import PostgresNIO
+
+/// Where the PostgreSQL store connects: from `storage.postgres` or a `postgres://` URL
+/// (`GATEHOUSE_DATABASE_URL`).
+package struct PostgresSettings: Sendable, Equatable {
+    /// How the connection uses TLS.
+    package enum TLSMode: String, Sendable, CaseIterable {
+        /// Plain TCP.
+        case disable
+        /// TLS when the server offers it, without checking its certificate.
+        case prefer
+        /// TLS always, without checking the certificate.
+        case require
+        /// TLS always, with the certificate checked against the host name.
+        case verifyFull = "verify-full"
+    }
+
+    package var host: String
+    package var port: Int
+    package var username: String
+    package var password: String?
+    package var database: String?
+    package var tls: TLSMode
+    /// The most connections this replica opens.
+    package var poolSize: Int
+
+    /// Settings from the parts.
+    package init(
+        host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil,
+        tls: TLSMode = .prefer, poolSize: Int = 20
+    ) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.tls = tls
+        self.poolSize = poolSize
+    }
+
+    /// Settings from `postgres://user:password@host:port/database?sslmode=...&pool_size=...`.
+    package init(url text: String) throws {
+        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
+            let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
+        else {
+            throw PostgresSettingsError(
+                reason: "must look like postgres://user:password@host:5432/database (the password and database are optional)")
+        }
+        var settings = PostgresSettings(
+            host: host, port: url.port ?? 5432, username: user.removingPercentEncoding ?? user,
+            password: url.password.map { $0.removingPercentEncoding ?? $0 },
+            database: url.path.isEmpty || url.path == "/" ? nil : String(url.path.dropFirst()))
+        for item in url.queryItems ?? [] {
+            switch item.name {
+            case "sslmode":
+                guard let mode = TLSMode(rawValue: item.value ?? "") else {
+                    throw PostgresSettingsError(reason: "sslmode must be one of disable, prefer, require, verify-full")
+                }
+                settings.tls = mode
+            case "pool_size":
+                guard let size = Int(item.value ?? ""), (1...1000).contains(size) else {
+                    throw PostgresSettingsError(reason: "pool_size must be from 1 to 1000")
+                }
+                settings.poolSize = size
+            default:
+                throw PostgresSettingsError(reason: "unknown parameter '\(item.name)' (known: sslmode, pool_size)")
+            }
+        }
+        self = settings
+    }
+
+    /// The settings in a URL with the password hidden, for messages and logs.
+    package var redacted: String {
+        "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database ?? "")?sslmode=\(tls.rawValue)"
+    }
+
+    /// PostgresNIO's client configuration.
+    package func clientConfiguration() throws -> PostgresClient.Configuration {
+        let mode: PostgresClient.Configuration.TLS
+        switch tls {
+        case .disable:
+            mode = .disable
+        case .prefer, .require:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            mode = tls == .prefer ? .prefer(configuration) : .require(configuration)
+        case .verifyFull:
+            mode = .require(TLSConfiguration.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: mode)
+        configuration.options.maximumConnections = poolSize
+        configuration.options.minimumConnections = 0
+        return configuration
+    }
+}
+
+/// A PostgreSQL setting that cannot be used.
+package struct PostgresSettingsError: Error, CustomStringConvertible {
+    /// What is wrong.
+    package let reason: String
+    /// A one-line description.
+    package var description: String { reason }
+
+    /// Creates the error.
+    package init(reason: String) {
+        self.reason = reason
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import GatehouseCore
+import PostgresNIO
+
+// Connections: grants by (user, provider), paging, and the refresh lease.
+extension PostgresStore {
+    /// A user's connection with a provider.
+    package func connection(userID: String, providerID: String) async throws -> Connection? {
+        try await rows("SELECT * FROM connections WHERE user_id = \(userID) AND provider_id = \(providerID)")
+            .first.map(Self.connection)
+    }
+
+    /// One connection.
+    package func connection(id: String) async throws -> Connection? {
+        try await rows("SELECT * FROM connections WHERE id = \(id)").first.map(Self.connection)
+    }
+
+    /// Inserts or replaces the (user, provider) connection.
+    package func upsertConnection(_ connection: Connection) async throws -> Connection {
+        let stored = try await rows(
+            """
+            INSERT INTO connections (id, user_id, provider_id, scopes, sealed_tokens, expires_at, user_info, status,
+                auth_id, created_at, updated_at, version)
+            VALUES (\(connection.id), \(connection.userID), \(connection.providerID), \(Self.text(connection.scopes)),
+                \(Self.blob(connection.sealedTokens)), \(connection.expiresAt.timeIntervalSince1970),
+                \(Self.textOrNull(connection.userInfo)), \(connection.status.rawValue), \(connection.authID),
+                \(connection.createdAt.timeIntervalSince1970), \(connection.updatedAt.timeIntervalSince1970), 1)
+            ON CONFLICT (user_id, provider_id) DO UPDATE SET scopes = excluded.scopes,
+                sealed_tokens = excluded.sealed_tokens, expires_at = excluded.expires_at,
+                user_info = excluded.user_info, status = excluded.status, auth_id = excluded.auth_id,
+                updated_at = excluded.updated_at, version = connections.version + 1
+            RETURNING *
+            """)
+        guard let row = stored.first else { throw GatehouseError(.internalError, "could not store the connection") }
+        return try Self.connection(row)
+    }
+
+    /// A page of connections and the total.
+    package func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int) {
+        let items = try await rows(
+            """
+            SELECT * FROM connections
+            WHERE (\(query.userID)::text IS NULL OR user_id = \(query.userID))
+                AND (\(query.providerID)::text IS NULL OR provider_id = \(query.providerID))
+            ORDER BY provider_id COLLATE "C", user_id COLLATE "C" LIMIT \(query.limit) OFFSET \(query.offset)
+            """
+        ).map(Self.connection)
+        let total =
+            try await rows(
+                """
+                SELECT COUNT(*) AS n FROM connections
+                WHERE (\(query.userID)::text IS NULL OR user_id = \(query.userID))
+                    AND (\(query.providerID)::text IS NULL OR provider_id = \(query.providerID))
+                """
+            ).first?["n"].decode(Int.self) ?? 0
+        return (items, total)
+    }
+
+    /// Removes a connection.
+    package func deleteConnection(id: String) async throws -> Bool {
+        try await !rows("DELETE FROM connections WHERE id = \(id) RETURNING id").isEmpty
+    }
+
+    /// Takes the refresh lease if free or lapsed.
+    package func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
+        try await rows(
+            """
+            UPDATE connections SET lease_owner = \(owner), lease_until = \(until.timeIntervalSince1970)
+            WHERE id = \(connectionID) AND (lease_owner IS NULL OR lease_until <= \(now.timeIntervalSince1970))
+            RETURNING *
+            """
+        ).first.map(Self.connection)
+    }
+
+    /// Stores refreshed tokens and frees the lease, if still held and unchanged.
+    package func completeRefresh(_ connection: Connection, owner: String) async throws -> Connection? {
+        try await rows(
+            """
+            UPDATE connections SET scopes = \(Self.text(connection.scopes)),
+                sealed_tokens = \(Self.blob(connection.sealedTokens)),
+                expires_at = \(connection.expiresAt.timeIntervalSince1970),
+                user_info = \(Self.textOrNull(connection.userInfo)), status = \(connection.status.rawValue),
+                updated_at = \(connection.updatedAt.timeIntervalSince1970), version = version + 1,
+                lease_owner = NULL, lease_until = NULL
+            WHERE id = \(connection.id) AND lease_owner = \(owner) AND version = \(connection.version) RETURNING *
+            """
+        ).first.map(Self.connection)
+    }
+
+    /// Frees the lease, setting the status.
+    package func releaseRefreshLease(connectionID: String, owner: String, status: Connection.Status) async throws {
+        _ = try await rows(
+            """
+            UPDATE connections SET lease_owner = NULL, lease_until = NULL, status = \(status.rawValue),
+                version = version + (CASE WHEN status = \(status.rawValue) THEN 0 ELSE 1 END)
+            WHERE id = \(connectionID) AND lease_owner = \(owner)
+            """)
+    }
+}

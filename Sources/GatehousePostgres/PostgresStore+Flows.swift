@@ -1,0 +1,84 @@
+import Foundation
+import GatehouseCore
+import PostgresNIO
+
+// Flows: dedupe by open key, single-use state, optimistic updates, the janitor's sweep.
+extension PostgresStore {
+    /// Adds a flow unless an open one holds its dedupe key; returns the holder.
+    package func insertFlowDeduplicated(_ flow: Flow, now: Date) async throws -> Flow {
+        let key = flow.dedupeKey
+        let time = now.timeIntervalSince1970
+        for _ in 0..<3 {
+            // An expired holder gives the key up.
+            _ = try await rows(
+                """
+                UPDATE flows SET open_key = NULL, status = 'failed', failure_reason = 'the authorization expired',
+                    version = version + 1
+                WHERE open_key = \(key) AND expires_at <= \(time)
+                """)
+            _ = try await rows(
+                """
+                INSERT INTO flows (id, user_id, provider_id, requested_scopes, authorize_scopes, state_hash,
+                    sealed_verifier, sealed_url, next_uri, status, state_used, verification_id, sealed_tokens,
+                    user_info, failure_reason, open_key, created_at, expires_at, version)
+                VALUES (\(flow.id), \(flow.userID), \(flow.providerID), \(Self.text(flow.requestedScopes)),
+                    \(Self.text(flow.authorizeScopes)), \(flow.stateHash), \(Self.blob(flow.sealedVerifier)),
+                    \(Self.blob(flow.sealedURL)), \(flow.nextURI), 'pending', false, NULL, NULL, NULL, NULL, \(key),
+                    \(flow.createdAt.timeIntervalSince1970), \(flow.expiresAt.timeIntervalSince1970), 1)
+                ON CONFLICT (open_key) DO NOTHING
+                """)
+            if let holder = try await rows("SELECT * FROM flows WHERE open_key = \(key)").first {
+                return try Self.flow(holder)
+            }
+        }
+        throw GatehouseError(.internalError, "could not store the flow")
+    }
+
+    /// One flow by id.
+    package func flow(id: String) async throws -> Flow? {
+        try await rows("SELECT * FROM flows WHERE id = \(id)").first.map(Self.flow)
+    }
+
+    /// One flow by verification-id hash.
+    package func flow(verificationHash: String) async throws -> Flow? {
+        try await rows("SELECT * FROM flows WHERE verification_id = \(verificationHash)").first.map(Self.flow)
+    }
+
+    /// Single-use state: marks it used and returns the flow, if it was unused, pending and fresh.
+    package func consumeState(hash: String, now: Date) async throws -> Flow? {
+        try await rows(
+            """
+            UPDATE flows SET state_used = true, open_key = NULL, version = version + 1
+            WHERE state_hash = \(hash) AND NOT state_used AND status = 'pending' AND expires_at > \(now.timeIntervalSince1970)
+            RETURNING *
+            """
+        ).first.map(Self.flow)
+    }
+
+    /// Optimistic update of a flow.
+    package func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow? {
+        try await rows(
+            """
+            UPDATE flows SET status = \(flow.status.rawValue), sealed_tokens = \(Self.blob(flow.sealedTokens)),
+                user_info = \(Self.textOrNull(flow.userInfo)), failure_reason = \(flow.failureReason),
+                verification_id = \(flow.verificationHash),
+                open_key = CASE WHEN \(flow.status.rawValue) = 'pending' THEN open_key ELSE NULL END,
+                version = version + 1
+            WHERE id = \(flow.id) AND version = \(expectedVersion) RETURNING *
+            """
+        ).first.map(Self.flow)
+    }
+
+    /// Removes old ended flows no connection refers to.
+    package func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int {
+        let time = cutoff.timeIntervalSince1970
+        return try await rows(
+            """
+            DELETE FROM flows
+            WHERE created_at < \(time) AND (status <> 'pending' OR expires_at < \(time))
+                AND id NOT IN (SELECT auth_id FROM connections)
+            RETURNING id
+            """
+        ).count
+    }
+}

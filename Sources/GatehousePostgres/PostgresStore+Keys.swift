@@ -1,0 +1,49 @@
+import Foundation
+import GatehouseCore
+import PostgresNIO
+
+// API keys (hashes with a role) and settings.
+extension PostgresStore {
+    /// Adds an API key.
+    package func insertAPIKey(_ record: APIKeyRecord) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO api_keys (hash, name, role, created_at)
+            VALUES (\(record.hash), \(record.name), \(record.role.rawValue), \(record.createdAt.timeIntervalSince1970))
+            """)
+    }
+
+    /// Every API key, oldest first.
+    package func apiKeys() async throws -> [APIKeyRecord] {
+        try await rows("SELECT hash, name, role, created_at FROM api_keys ORDER BY created_at").map(Self.apiKey)
+    }
+
+    /// Removes keys by hash prefix.
+    package func deleteAPIKeys(hashPrefix: String) async throws -> Int {
+        guard hashPrefix.count >= 8, hashPrefix.allSatisfy(\.isHexDigit) else { return 0 }
+        return try await rows(
+            "DELETE FROM api_keys WHERE left(hash, \(hashPrefix.count)::integer) = \(hashPrefix.lowercased()) RETURNING hash"
+        ).count
+    }
+
+    /// The key with this hash.
+    package func apiKey(hash: String) async throws -> APIKeyRecord? {
+        try await rows("SELECT hash, name, role, created_at FROM api_keys WHERE hash = \(hash)").first.map(Self.apiKey)
+    }
+
+    /// The number of keys.
+    package func apiKeyCount() async throws -> Int {
+        try await rows("SELECT COUNT(*) AS n FROM api_keys").first?["n"].decode(Int.self) ?? 0
+    }
+
+    /// A setting.
+    package func setting(_ key: String) async throws -> String? {
+        try await rows("SELECT value FROM settings WHERE key = \(key)").first?["value"].decode(String.self)
+    }
+
+    /// Writes a setting.
+    package func setSetting(_ key: String, value: String) async throws {
+        _ = try await rows(
+            "INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+    }
+}

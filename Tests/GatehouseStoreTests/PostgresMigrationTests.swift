@@ -1,0 +1,60 @@
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+import GatehouseTestSupport
+import Logging
+import PostgresNIO
+import Testing
+
+/// Migrations on PostgreSQL: once across replicas, and never under a newer schema.
+@Suite(.enabled(if: StoreBackend.available.contains(.postgres), "needs GATEHOUSE_TEST_POSTGRES_URL (scripts/test.sh)"))
+struct PostgresMigrationTests {
+    /// A fresh, empty database; dropped afterwards.
+    func withEmptyDatabase(_ body: (PostgresSettings) async throws -> Void) async throws {
+        var settings = try StoreBackend.postgresSettings()
+        let name = "gh_mig_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await StoreBackend.withClient(settings) { _ = try await $0.query("CREATE DATABASE \(unescaped: name)") }
+        settings.database = name
+        do {
+            try await body(settings)
+        } catch {
+            try? await drop(name)
+            throw error
+        }
+        try await drop(name)
+    }
+
+    func drop(_ name: String) async throws {
+        try await StoreBackend.withClient(try StoreBackend.postgresSettings()) {
+            _ = try await $0.query("DROP DATABASE IF EXISTS \(unescaped: name) WITH (FORCE)")
+        }
+    }
+
+    @Test func replicasStartingTogetherMigrateOnce() async throws {
+        try await withEmptyDatabase { settings in
+            let applied = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await StoreBackend.withClient(settings) {
+                            try await PostgresMigrations.run(on: $0, logger: Logger(label: "test"))
+                        }
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(applied == PostgresMigrations.count)
+        }
+    }
+
+    @Test func aNewerSchemaStopsTheStart() async throws {
+        try await withEmptyDatabase { settings in
+            try await StoreBackend.withClient(settings) { client in
+                try await PostgresMigrations.run(on: client, logger: Logger(label: "test"))
+                _ = try await client.query("INSERT INTO schema_migrations VALUES (99, 0)")
+                await #expect(throws: GatehouseError.self) {
+                    try await PostgresMigrations.run(on: client, logger: Logger(label: "test"))
+                }
+            }
+        }
+    }
+}

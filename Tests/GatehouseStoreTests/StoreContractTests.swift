@@ -1,0 +1,278 @@
+import Foundation
+import GatehouseCore
+import GatehouseTestSupport
+import Logging
+import Synchronization
+import Testing
+
+/// The `Store` contract, stated once and run on every backend: what SQLite's and PostgreSQL's
+/// SQL must both do.
+@Suite struct StoreContractTests {
+    @Test(arguments: StoreBackend.available)
+    func identicalOpenFlowsAreDeduplicated(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let now = Date()
+            let first = try await store.insertFlowDeduplicated(makeFlow(now: now), now: now)
+            let second = try await store.insertFlowDeduplicated(makeFlow(now: now), now: now)
+            #expect(second.id == first.id && second.sealedURL == first.sealedURL)
+            let other = try await store.insertFlowDeduplicated(makeFlow(scopes: ["b"], now: now), now: now)
+            #expect(other.id != first.id)
+            // An expired holder gives way.
+            let later = now.addingTimeInterval(601)
+            let fresh = try await store.insertFlowDeduplicated(makeFlow(now: later), now: later)
+            #expect(fresh.id != first.id)
+            #expect(try await store.flow(id: first.id)?.status == .failed)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func stateIsSingleUseAndExpires(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let now = Date()
+            let flow = try await store.insertFlowDeduplicated(makeFlow(now: now), now: now)
+            #expect(try await store.consumeState(hash: flow.stateHash, now: now.addingTimeInterval(601)) == nil)
+            let consumed = try #require(try await store.consumeState(hash: flow.stateHash, now: now))
+            #expect(consumed.id == flow.id && consumed.stateUsed)
+            #expect(try await store.consumeState(hash: flow.stateHash, now: now) == nil)
+            // Once its state is used, the flow no longer holds the dedupe key.
+            #expect(try await store.insertFlowDeduplicated(makeFlow(now: now), now: now).id != flow.id)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func flowUpdatesAreOptimistic(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let flow = try await store.insertFlowDeduplicated(makeFlow(), now: Date())
+            var failed = flow
+            failed.status = .failed
+            let stored = try #require(try await store.updateFlow(failed, expectedVersion: flow.version))
+            #expect(stored.version == flow.version + 1 && stored.status == .failed)
+            #expect(try await store.updateFlow(failed, expectedVersion: flow.version) == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func connectionsUpsertByUserAndProviderAndPage(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+            let first = try await storeStaleConnection(store, cipher: cipher, user: "u1")
+            var again = first
+            again.id = "uc_other"
+            again.scopes = ["a", "b"]
+            let replaced = try await store.upsertConnection(again)
+            #expect(replaced.id == first.id && replaced.scopes == ["a", "b"] && replaced.version == first.version + 1)
+            for user in ["u2", "u3"] { _ = try await storeStaleConnection(store, cipher: cipher, user: user) }
+            let page = try await store.connections(ConnectionQuery(limit: 2, offset: 1))
+            #expect(page.total == 3 && page.items.map(\.userID) == ["u2", "u3"])
+            let one = try await store.connections(ConnectionQuery(userID: "u2", providerID: "p"))
+            #expect(one.total == 1 && one.items.first?.userID == "u2")
+            #expect(try await store.connections(ConnectionQuery(providerID: "nope")).total == 0)
+            #expect(try await store.deleteConnection(id: first.id))
+            #expect(!(try await store.deleteConnection(id: first.id)))
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func refreshLeaseIsExclusive(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+            let connection = try await storeStaleConnection(store, cipher: cipher)
+            let now = Date()
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 30, now: now) != nil)
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 30, now: now) == nil)
+            // A lapsed lease can be taken over.
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 90, now: now + 31)
+                    != nil)
+            try await store.releaseRefreshLease(connectionID: connection.id, owner: "a", status: .active)
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", until: now + 30, now: now + 32)
+                    == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func oldEndedFlowsAreSweptUnlessAConnectionNamesThem(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+            let long = Date().addingTimeInterval(-30 * 24 * 3600)
+            let ended = try await store.insertFlowDeduplicated(makeFlow(user: "a", now: long), now: long)
+            var failed = ended
+            failed.status = .failed
+            _ = try await store.updateFlow(failed, expectedVersion: ended.version)
+            let expired = try await store.insertFlowDeduplicated(makeFlow(user: "b", now: long), now: long)
+            let named = try await store.insertFlowDeduplicated(makeFlow(user: "c", now: long), now: long)
+            var connection = try await storeStaleConnection(store, cipher: cipher, user: "c")
+            connection.authID = named.id
+            _ = try await store.upsertConnection(connection)
+            let recent = try await store.insertFlowDeduplicated(makeFlow(user: "d"), now: Date())
+
+            let janitor = FlowJanitor(store: store, logger: Logger(label: "test"))
+            await janitor.sweep()
+            #expect(try await store.flow(id: ended.id) == nil)
+            #expect(try await store.flow(id: expired.id) == nil)
+            #expect(try await store.flow(id: named.id) != nil)
+            #expect(try await store.flow(id: recent.id) != nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func twoRacingDedupesGiveOneFlow(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let now = Date()
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await store.insertFlowDeduplicated(makeFlow(user: "race", now: now), now: now).id }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(ids.count == 1)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func twoRacingLeasesGiveOneWinner(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+            let connection = try await storeStaleConnection(store, cipher: cipher)
+            let now = Date()
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for owner in 0..<8 {
+                    group.addTask {
+                        try await store.acquireRefreshLease(
+                            connectionID: connection.id, owner: "o\(owner)", until: now + 30, now: now) != nil
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(winners == 1)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func completeRefreshIsFencedByOwnerAndVersion(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+            let connection = try await storeStaleConnection(store, cipher: cipher)
+            let now = Date()
+            let held = try #require(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 30, now: now))
+            var refreshed = held
+            refreshed.scopes = ["a", "b"]
+            // Another owner cannot write.
+            #expect(try await store.completeRefresh(refreshed, owner: "b") == nil)
+            let stored = try #require(try await store.completeRefresh(refreshed, owner: "a"))
+            #expect(stored.scopes == ["a", "b"] && stored.version == held.version + 1)
+            // The lease is free again, and a write from the stale version is refused.
+            #expect(try await store.completeRefresh(refreshed, owner: "a") == nil)
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", until: now + 30, now: now) != nil)
+            try await store.releaseRefreshLease(connectionID: connection.id, owner: "c", status: .reauthorizationRequired)
+            let released = try #require(try await store.connection(id: connection.id))
+            #expect(released.status == .reauthorizationRequired && released.version == stored.version + 1)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func providersInsertUpdateUpsertAndDelete(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let now = Date(timeIntervalSince1970: 1_700_000_000)
+            let record = ProviderRecord(
+                id: "p1", description: "one", providerType: "", enabled: true, source: "api", templateJSON: Array("{}".utf8),
+                sealedSecret: [1, 2, 3], secretHint: "abcd", createdAt: now, updatedAt: now)
+            try await store.insertProvider(record)
+            await #expect(throws: GatehouseError.self) { try await store.insertProvider(record) }
+            #expect(try await store.provider(id: "p1") == record)
+            var second = record
+            second.id = "p2"
+            try await store.insertProvider(second)
+            var renamed = record
+            renamed.id = "p2"
+            await #expect(throws: GatehouseError.self) { _ = try await store.updateProvider(id: "p1", with: renamed) }
+            renamed.id = "p3"
+            renamed.enabled = false
+            renamed.sealedSecret = nil
+            #expect(try await store.updateProvider(id: "p1", with: renamed))
+            #expect(try await store.provider(id: "p1") == nil)
+            #expect(try await store.provider(id: "p3") == renamed)
+            #expect(!(try await store.updateProvider(id: "nope", with: renamed)))
+            var changed = second
+            changed.description = "two"
+            changed.source = "config"
+            try await store.upsertProvider(changed)
+            #expect(try await store.providers().map(\.id) == ["p2", "p3"])
+            #expect(try await store.provider(id: "p2")?.description == "two")
+            #expect(try await store.deleteProvider(id: "p2") == changed)
+            #expect(try await store.deleteProvider(id: "p2") == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func secretsUpsertByKeyAndDeleteByID(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let now = Date(timeIntervalSince1970: 1_700_000_000)
+            let first = try await store.upsertSecret(
+                SecretRecord(
+                    id: "sec_1", key: "k", sealedValue: [1], description: "d", hint: nil, createdAt: now, updatedAt: now))
+            let second = try await store.upsertSecret(
+                SecretRecord(id: "sec_2", key: "k", sealedValue: [2], description: nil, hint: "h", createdAt: now, updatedAt: now)
+            )
+            // The key keeps its first id and description; the value is replaced.
+            #expect(second.id == first.id && second.description == "d" && second.sealedValue == [2])
+            #expect(try await store.secrets().count == 1)
+            #expect(try await store.deleteSecret(id: first.id))
+            #expect(!(try await store.deleteSecret(id: first.id)))
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func apiKeysAndSettings(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let now = Date(timeIntervalSince1970: 1_700_000_000)
+            let hash = String(repeating: "ab", count: 32)
+            try await store.insertAPIKey(APIKeyRecord(hash: hash, name: "admin", role: .admin, createdAt: now))
+            try await store.insertAPIKey(
+                APIKeyRecord(hash: String(repeating: "cd", count: 32), name: "agent", role: .app, createdAt: now + 1))
+            #expect(try await store.apiKeyCount() == 2)
+            #expect(try await store.apiKey(hash: hash)?.role == .admin)
+            #expect(try await store.apiKeys().map(\.name) == ["admin", "agent"])
+            #expect(try await store.deleteAPIKeys(hashPrefix: "abab") == 0)
+            #expect(try await store.deleteAPIKeys(hashPrefix: "ABABABAB") == 1)
+            #expect(try await store.apiKey(hash: hash) == nil)
+            #expect(try await store.setting("s") == nil)
+            try await store.setSetting("s", value: "1")
+            try await store.setSetting("s", value: "2")
+            #expect(try await store.setting("s") == "2")
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func flowsAreFoundByVerificationHash(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let flow = try await store.insertFlowDeduplicated(makeFlow(), now: Date())
+            var verifying = flow
+            verifying.verificationHash = "vh"
+            verifying.sealedTokens = [9]
+            verifying.userInfo = ["sub": .string("1")]
+            _ = try await store.updateFlow(verifying, expectedVersion: flow.version)
+            let found = try #require(try await store.flow(verificationHash: "vh"))
+            #expect(found.id == flow.id && found.sealedTokens == [9] && found.userInfo == ["sub": .string("1")])
+            #expect(try await store.flow(verificationHash: "other") == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func sealedFieldsAreSwappedOnlyIfUnchanged(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let flow = try await store.insertFlowDeduplicated(makeFlow(), now: Date())
+            let fields = try await store.sealedFields(.flowURL)
+            #expect(fields.map(\.rowID) == [flow.id] && fields.first?.context == "flow-url:\(flow.id)")
+            let field = try #require(fields.first)
+            #expect(try await store.replaceSealedField(field, with: [7]))
+            #expect(try await !store.replaceSealedField(field, with: [8]))
+            #expect(try await store.flow(id: flow.id)?.sealedURL == [7])
+        }
+    }
+}

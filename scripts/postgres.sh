@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests: `source scripts/postgres.sh` starts one on a free
+# loopback port (installing Debian's postgresql package first if it is missing), exports
+# GATEHOUSE_TEST_POSTGRES_URL and GATEHOUSE_REQUIRE_POSTGRES=1, and stops and removes it when the
+# sourcing shell exits.
+set -euo pipefail
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+
+if [ -z "$(pg_bin)" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing PostgreSQL from Debian's packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "postgres: no PostgreSQL found; install Debian's postgresql package" >&2
+    exit 1
+  fi
+fi
+PG_BIN="$(pg_bin)"
+
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the package's postgres user.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+PG_DIR="$(mktemp -d /tmp/gatehouse-pg.XXXXXX)"
+chmod 755 "$PG_DIR"
+[ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
+PG_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U gatehouse --auth=trust -E UTF8 >/dev/null
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null
+
+stop_postgres() {
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+}
+trap stop_postgres EXIT
+
+export GATEHOUSE_TEST_POSTGRES_URL="postgres://gatehouse@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+export GATEHOUSE_REQUIRE_POSTGRES=1
+echo "== PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
