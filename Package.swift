@@ -80,6 +80,8 @@ let package = Package(
                 "GatehouseCore",
                 "GatehouseOutbound",
                 "GatehouseSQLite",
+                "GatehousePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),

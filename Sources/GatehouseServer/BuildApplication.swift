@@ -30,27 +30,47 @@ package func buildApplication(
 
     let cipher = try configuration.makeCipher()
 
-    let sqlitePath = configuration.databasePath
-    try DataFilePermissions.secureDatabase(sqlitePath)
-    let store = try await SQLiteStore.open(path: sqlitePath, logger: logger)
+    let storage = try await configuration.storage.open(logger: logger)
     do {
-        try DataFilePermissions.secureSidecars(of: sqlitePath)
-        return try await assemble(
-            configuration: configuration, store: store, cipher: cipher, policy: policy, logger: logger, transport: transport,
-            catalog: catalog, now: now)
+        // Start-up work on a ready store: config-file providers, the first key, stored templates.
+        let (newAPIKey, refused) = try await storage.bootstrap { store in
+            let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
+            for provider in configuration.providers {
+                do {
+                    try await registry.create(provider, source: .config)
+                } catch let error as GatehouseError {
+                    throw ConfigurationError(description: "auth.providers (\(provider.id ?? "?")): \(error.message)")
+                }
+            }
+            let newAPIKey =
+                try await store.apiKeyCount() == 0
+                ? try await APIKeyService(store: store, now: now).create(name: "admin", role: .admin) : nil
+            return (newAPIKey, try await registry.refusedTemplates())
+        }
+        var warnings = policy.warning.map { [$0] } ?? []
+        for template in refused {
+            warnings.append(
+                "auth provider '\(template.id)' is served as inactive: its stored template breaks a rule (\(template.reason)); fix it with PATCH /v1/admin/auth_providers/\(template.id)"
+            )
+        }
+        let app = try assemble(
+            configuration: configuration, storage: storage, cipher: cipher, policy: policy, logger: logger,
+            transport: transport, catalog: catalog, now: now)
+        return BuiltApplication(app: app, newAPIKey: newAPIKey, warnings: warnings)
     } catch {
-        // A start that fails after the store opened closes it again.
-        try? await store.close()
+        // A start that fails after the storage opened releases it again.
+        await storage.abandon()
         throw error
     }
 }
 
 /// Everything above the store: services, routes and the server.
 private func assemble(
-    configuration: GatehouseConfiguration, store: SQLiteStore, cipher: TokenCipher,
+    configuration: GatehouseConfiguration, storage: any Storage, cipher: TokenCipher,
     policy: (default: VerificationSetting, skipAllowed: Bool, warning: String?), logger: Logger,
     transport: (any HTTPTransport)?, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date
-) async throws -> BuiltApplication<some ApplicationProtocol> {
+) throws -> some ApplicationProtocol {
+    let store = storage.store
     var origins = configuration.allowedRedirectOrigins
     if configuration.isLoopback, !configuration.hasConfigFile {
         origins += ["http://127.0.0.1:*", "http://localhost:*"]
@@ -77,29 +97,12 @@ private func assemble(
     let client = TemplateProviderClient(
         transport: outbound, defaultLifetime: configuration.defaultTokenLifetime, now: now)
     let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
-    for provider in configuration.providers {
-        do {
-            try await registry.create(provider, source: .config)
-        } catch let error as GatehouseError {
-            throw ConfigurationError(description: "auth.providers (\(provider.id ?? "?")): \(error.message)")
-        }
-    }
-    var warnings = policy.warning.map { [$0] } ?? []
-    for refused in try await registry.refusedTemplates() {
-        warnings.append(
-            "auth provider '\(refused.id)' is served as inactive: its stored template breaks a rule (\(refused.reason)); fix it with PATCH /v1/admin/auth_providers/\(refused.id)"
-        )
-    }
     let verification = VerificationSettingsService(store: store, settings: settings)
     let broker = AuthBroker(
         store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher,
         settings: settings, verification: verification, logger: logger, now: now)
 
     let keys = APIKeyService(store: store, now: now)
-    var newAPIKey: String?
-    if try await store.apiKeyCount() == 0 {
-        newAPIKey = try await keys.create(name: "admin", role: .admin)
-    }
 
     let limiter = KeyLimiter(limits: configuration.limits)
     let router = Router(context: GatehouseRequestContext.self)
@@ -119,21 +122,11 @@ private func assemble(
         .addRoutes(SecretRoutes(store: store, cipher: cipher).collection)
 
     let connections = ConnectionGuard(limits: configuration.limits, logger: logger)
-    let app = Application(
+    return Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: nil)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
-        services: [StoreService(store: store), FlowJanitor(store: store, logger: logger, now: now)] + services,
+        // The storage's services start first and stop last.
+        services: storage.services + [FlowJanitor(store: store, logger: logger, now: now)] + services,
         logger: logger)
-    return BuiltApplication(app: app, newAPIKey: newAPIKey, warnings: warnings)
-}
-
-/// Closes the store after the server has stopped.
-struct StoreService: Service {
-    let store: SQLiteStore
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        try await store.close()
-    }
 }

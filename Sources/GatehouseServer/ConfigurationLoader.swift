@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehousePostgres
 import GatehouseWire
 import Yams
 
@@ -20,6 +21,7 @@ package enum ConfigurationLoader {
         "security": ["root_keys", "allowed_provider_networks", "static_hosts"],
         "storage": ["sqlite", "in_memory", "postgres"],
         "storage.sqlite": ["path", "connection_string"],
+        "storage.postgres": ["url", "host", "port", "user", "password", "database", "db", "sslmode", "pool_size"],
     ]
 
     /// Sections of Arcade's engine.yaml that belong to parts Gatehouse does not have: read past
@@ -123,8 +125,9 @@ package enum ConfigurationLoader {
                     "storage.in_memory is not supported: Gatehouse never drops grants on restart; use storage.sqlite (the default)"
             )
         }
-        if value(at: "storage.postgres", in: document) != nil {
-            throw ConfigurationError(description: "storage.postgres is not supported by this build yet; use storage.sqlite")
+        config.postgres = try readPostgres(settings, configured: value(at: "storage.postgres", in: document) != nil)
+        if config.postgres != nil, value(at: "storage.sqlite", in: document) != nil {
+            throw ConfigurationError(description: "storage: name sqlite or postgres, not both")
         }
         if let path = settings.string("storage.sqlite.path") ?? settings.string("storage.sqlite.connection_string") {
             config.sqlitePath = path.replacingOccurrences(of: "@ARCADE_HOME", with: config.dataDirectory)

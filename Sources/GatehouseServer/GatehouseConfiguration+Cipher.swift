@@ -1,10 +1,16 @@
 import Foundation
 import GatehouseCore
+import GatehousePostgres
 
 extension GatehouseConfiguration {
     /// The SQLite file: `storage.sqlite.path`, else `gatehouse.sqlite` in the data directory.
     var databasePath: String {
         sqlitePath ?? (dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
+    }
+
+    /// The backend: PostgreSQL when configured, else the SQLite file.
+    var storage: StorageChoice {
+        postgres.map(StorageChoice.postgres) ?? .sqlite(path: databasePath)
     }
 
     /// The cipher over the configured root keys, or over the data directory's key file when the

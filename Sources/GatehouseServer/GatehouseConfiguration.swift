@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehousePostgres
 import GatehouseWire
 
 /// Everything `serve` needs, read and validated once at start.
@@ -14,6 +15,8 @@ package struct GatehouseConfiguration: Sendable {
     package var dataDirectory: String
     /// The SQLite file; defaults to `gatehouse.sqlite` in the data directory.
     package var sqlitePath: String?
+    /// The PostgreSQL server (`storage.postgres`, `GATEHOUSE_DATABASE_URL`); SQLite when nil.
+    package var postgres: PostgresSettings?
     /// Root keys from the config file; when empty, a key file in the data directory is used.
     package var rootKeys: [RootKeyEntry]
     /// Providers from the config file.

@@ -1,46 +1,54 @@
 import Foundation
 import GatehouseCore
-import GatehouseSQLite
 import Logging
 
-/// Direct access to the store for operator commands (`gatehouse keys`), beside a running server.
+/// Direct access to the store for operator commands (`gatehouse keys`, `reencrypt`, `migrate`),
+/// beside a running server, on whichever backend the configuration names.
 package struct OperatorStore: Sendable {
-    let store: SQLiteStore
+    let storage: any Storage
     let configuration: GatehouseConfiguration
 
-    /// Opens the store the configuration names.
-    package static func open(_ configuration: GatehouseConfiguration) async throws -> OperatorStore {
-        let path = configuration.databasePath
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ConfigurationError(description: "no Gatehouse database at \(path): start `gatehouse serve` first")
+    /// Opens the store the configuration names; a SQLite file must exist already unless `create`.
+    package static func open(_ configuration: GatehouseConfiguration, create: Bool = false) async throws -> OperatorStore {
+        if case .sqlite(let path) = configuration.storage, !FileManager.default.fileExists(atPath: path) {
+            guard create else {
+                throw ConfigurationError(description: "no Gatehouse database at \(path): start `gatehouse serve` first")
+            }
+            try DataFilePermissions.secureDirectory((path as NSString).deletingLastPathComponent)
         }
         var logger = Logger(label: "gatehouse")
         logger.logLevel = .error
-        return OperatorStore(store: try await SQLiteStore.open(path: path, logger: logger), configuration: configuration)
+        return OperatorStore(storage: try await configuration.storage.open(logger: logger), configuration: configuration)
+    }
+
+    /// Brings the schema up to date (SQLite does on open; PostgreSQL under its lock).
+    package func migrate() async throws {
+        try await storage.bootstrap { _ in }
     }
 
     /// Makes an API key and returns it (shown once).
     package func createAPIKey(name: String, role: APIKeyRole) async throws -> String {
-        try await APIKeyService(store: store).create(name: name, role: role)
+        try await storage.bootstrap { try await APIKeyService(store: $0).create(name: name, role: role) }
     }
 
     /// Every key (never the key itself).
     package func apiKeys() async throws -> [APIKeyRecord] {
-        try await store.apiKeys()
+        try await storage.bootstrap { try await $0.apiKeys() }
     }
 
     /// Revokes the key with this id (a hash prefix); returns whether one was removed.
     package func revokeAPIKey(id: String) async throws -> Bool {
-        try await store.deleteAPIKeys(hashPrefix: id) > 0
+        try await storage.bootstrap { try await $0.deleteAPIKeys(hashPrefix: id) > 0 }
     }
 
     /// Re-seals every stored secret and token under the default root key; returns the counts.
     package func reencrypt() async throws -> [(kind: SealedField.Kind, counts: Reencryptor.Counts)] {
-        try await Reencryptor(store: store, cipher: try configuration.makeCipher(createKeyFile: false)).run()
+        let cipher = try configuration.makeCipher(createKeyFile: false)
+        return try await storage.bootstrap { try await Reencryptor(store: $0, cipher: cipher).run() }
     }
 
     /// Closes the store.
     package func close() async throws {
-        try await store.close()
+        await storage.abandon()
     }
 }

@@ -14,13 +14,16 @@ struct SettingsReader {
         "api.max_parked_waits_per_key", "api.rate_limit.limit", "api.rate_limit.time_unit", "api.rate_limit.burst",
         "auth.flow_ttl", "auth.refresh_skew", "auth.default_token_lifetime", "auth.user_verification.verifier_url",
         "auth.user_verification.unsafe_skip_verification", "storage.sqlite.path", "storage.sqlite.connection_string",
+        "storage.postgres.url", "storage.postgres.host", "storage.postgres.port", "storage.postgres.user",
+        "storage.postgres.password", "storage.postgres.database", "storage.postgres.db", "storage.postgres.sslmode",
+        "storage.postgres.pool_size",
     ]
     static let listKeys: Set<String> = ["auth.allowed_redirect_origins", "security.allowed_provider_networks"]
 
     /// The environment variables Gatehouse reads, by the setting they override.
     static let environmentNames: [String: String] = [
         "api.host": "GATEHOUSE_HOST", "api.port": "GATEHOUSE_PORT", "api.public_url": "GATEHOUSE_PUBLIC_URL",
-        "data_dir": "GATEHOUSE_HOME",
+        "data_dir": "GATEHOUSE_HOME", "storage.postgres.url": "GATEHOUSE_DATABASE_URL",
     ]
 
     private let reader: ConfigReader

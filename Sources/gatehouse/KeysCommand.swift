@@ -15,14 +15,14 @@ struct KeysCommand: AsyncParsableCommand {
         var dataDirectory: String?
         @Flag(help: "Print JSON instead of a table.") var json = false
 
-        func withStore<T>(_ body: (OperatorStore) async throws -> T) async throws -> T {
+        func withStore<T>(existing: Bool = true, _ body: (OperatorStore) async throws -> T) async throws -> T {
             let configuration: GatehouseConfiguration
             let store: OperatorStore
             do {
                 configuration = try ConfigurationLoader.load(
                     path: config, environment: ProcessInfo.processInfo.environment,
                     overrides: (nil, nil, dataDirectory))
-                store = try await OperatorStore.open(configuration)
+                store = try await OperatorStore.open(configuration, create: !existing)
             } catch {
                 Output.error("error: \(error)")
                 throw ExitCode(CLIError.Code.usage.rawValue)

@@ -1,0 +1,34 @@
+import GatehousePostgres
+
+// `storage.postgres`: a URL (or `GATEHOUSE_DATABASE_URL`), or the parts.
+extension ConfigurationLoader {
+    static func readPostgres(_ settings: SettingsReader, configured: Bool) throws -> PostgresSettings? {
+        if let url = settings.string("storage.postgres.url") {
+            do {
+                return try PostgresSettings(url: url)
+            } catch let error as PostgresSettingsError {
+                throw ConfigurationError(description: "storage.postgres.url (GATEHOUSE_DATABASE_URL) \(error.reason)")
+            }
+        }
+        guard configured else { return nil }
+        guard let host = settings.string("storage.postgres.host"), let user = settings.string("storage.postgres.user") else {
+            throw ConfigurationError(
+                description: "storage.postgres needs url, or host and user (port, password, database optional)")
+        }
+        var postgres = PostgresSettings(
+            host: host, port: try settings.integer("storage.postgres.port") ?? 5432, username: user,
+            password: settings.string("storage.postgres.password"),
+            database: settings.string("storage.postgres.database") ?? settings.string("storage.postgres.db"))
+        if let mode = settings.string("storage.postgres.sslmode") {
+            guard let tls = PostgresSettings.TLSMode(rawValue: mode) else {
+                throw ConfigurationError(
+                    description: "storage.postgres.sslmode must be one of disable, prefer, require, verify-full")
+            }
+            postgres.tls = tls
+        }
+        if let size = settings.string("storage.postgres.pool_size") {
+            postgres.poolSize = try bounded(size, "storage.postgres.pool_size", 1...1000)
+        }
+        return postgres
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+import GatehouseSQLite
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Where Gatehouse keeps its state: the one seam between the composition root and a backend.
+/// Configuration picks the backend; the backend gives the store that serves, the services that
+/// must run beside it, and a scope for the start-up work done before those services run.
+protocol Storage: Sendable {
+    /// The store that serves requests (ready once `services` run).
+    var store: any Store { get }
+    /// What must run in the application's service group for `store` to work.
+    var services: [any Service] { get }
+    /// Runs start-up work (the first API key, config-file providers) on a ready, migrated store.
+    func bootstrap<T: Sendable>(_ body: (any Store) async throws -> T) async throws -> T
+    /// Releases what opening took, when the start fails before the services run.
+    func abandon() async
+}
+
+/// The configured backend.
+enum StorageChoice: Sendable, Equatable {
+    /// A SQLite file: the zero-setup default.
+    case sqlite(path: String)
+    /// A PostgreSQL server shared by any number of replicas.
+    case postgres(PostgresSettings)
+
+    /// Opens it: SQLite migrates at once; PostgreSQL migrates in `bootstrap`, under the lock.
+    func open(logger: Logger) async throws -> any Storage {
+        switch self {
+        case .sqlite(let path):
+            try DataFilePermissions.secureDatabase(path)
+            let store = try await SQLiteStore.open(path: path, logger: logger)
+            do {
+                try DataFilePermissions.secureSidecars(of: path)
+            } catch {
+                try? await store.close()
+                throw error
+            }
+            return SQLiteStorage(sqlite: store)
+        case .postgres(let settings):
+            return PostgresStorage(
+                settings: settings,
+                client: PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger),
+                logger: logger)
+        }
+    }
+}
+
+/// The embedded store: one connection, opened now, closed after the server stops.
+struct SQLiteStorage: Storage {
+    let sqlite: SQLiteStore
+    var store: any Store { sqlite }
+    var services: [any Service] { [StoreService(store: sqlite)] }
+
+    func bootstrap<T: Sendable>(_ body: (any Store) async throws -> T) async throws -> T {
+        try await body(sqlite)
+    }
+
+    func abandon() async {
+        try? await sqlite.close()
+    }
+}
+
+/// PostgreSQL: the serving pool runs as a service; start-up work runs on a short-lived pool
+/// of its own, after the migrations.
+struct PostgresStorage: Storage {
+    let settings: PostgresSettings
+    let client: PostgresClient
+    let logger: Logger
+    var store: any Store { PostgresStore(client: client, logger: logger) }
+    var services: [any Service] { [client] }
+
+    func bootstrap<T: Sendable>(_ body: (any Store) async throws -> T) async throws -> T {
+        let bootstrap = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await bootstrap.run() }
+            defer { group.cancelAll() }
+            do {
+                // An unreachable server must stop the start with a message, not hang it.
+                try await Self.within(.seconds(15), "no answer within 15 s") {
+                    try await PostgresMigrations.run(on: bootstrap, logger: logger)
+                }
+            } catch let error as GatehouseError {
+                throw ConfigurationError(description: "storage.postgres (\(settings.redacted)): \(error.message)")
+            } catch {
+                throw ConfigurationError(
+                    description: "storage.postgres: cannot use \(settings.redacted): \(String(reflecting: error).prefix(300))")
+            }
+            return try await body(PostgresStore(client: bootstrap, logger: logger))
+        }
+    }
+
+    func abandon() async {}
+
+    /// Runs `body`, or fails with `reason` when it takes longer than `limit`.
+    static func within(_ limit: Duration, _ reason: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await body()
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
+            defer { group.cancelAll() }
+            guard try await group.next() == true else { throw PostgresSettingsError(reason: reason) }
+        }
+    }
+}
+
+/// Closes the SQLite store after the server has stopped.
+struct StoreService: Service {
+    let store: SQLiteStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.close()
+    }
+}

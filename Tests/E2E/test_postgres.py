@@ -1,0 +1,122 @@
+"""Gatehouse on PostgreSQL with the real binary: two replicas share one database, a grant made
+through one is served by the other and survives restarts, `gatehouse migrate` runs alone, and a
+database setting that cannot be used stops the start (never a silent fall back to SQLite)."""
+import os
+import subprocess
+import uuid
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+import requests
+from arcadepy import Arcade
+
+from conftest import GATEHOUSE_BIN, OAuthServer, free_port, stop, wait_http, only_form
+
+BASE_URL = os.environ.get("GATEHOUSE_TEST_POSTGRES_URL")
+if not BASE_URL and os.environ.get("GATEHOUSE_REQUIRE_POSTGRES") == "1":
+    raise RuntimeError("GATEHOUSE_REQUIRE_POSTGRES=1 but GATEHOUSE_TEST_POSTGRES_URL is not set")
+pytestmark = pytest.mark.skipif(not BASE_URL, reason="needs GATEHOUSE_TEST_POSTGRES_URL (scripts/test.sh starts a server)")
+
+def psql(sql, url=None):
+    subprocess.run(["psql", url or BASE_URL.split("?")[0], "-v", "ON_ERROR_STOP=1", "-qc", sql], check=True, timeout=30,
+                   capture_output=True)
+
+@pytest.fixture(scope="module")
+def database():
+    name = "gh_e2e_" + uuid.uuid4().hex[:12]
+    psql(f"CREATE DATABASE {name}")
+    parsed = urlparse(BASE_URL)
+    yield urlunparse(parsed._replace(path=f"/{name}"))
+    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+class Replica:
+    """One `gatehouse serve` on the shared database; all replicas share the data directory that
+    holds the root key, and one public URL (what a load balancer would give them)."""
+
+    def __init__(self, workdir, name, database, public_url=None, port=None):
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = workdir / f"{name}.log"
+        self.env = dict(os.environ, GATEHOUSE_DATABASE_URL=database, GATEHOUSE_PUBLIC_URL=public_url or self.base)
+        self.data = workdir / "replicas-data"
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [GATEHOUSE_BIN, "serve", "--port", str(self.port), "--data-dir", str(self.data)],
+            env=self.env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
+        wait_http(f"{self.base}/v1/health", process=self.process, log=self.log)
+
+    def restart(self):
+        stop(self.process)
+        self.start()
+
+    def admin_key(self):
+        keys = [line.split("=", 1)[1] for line in self.log.read_text().splitlines() if "ARCADE_API_KEY=" in line]
+        return keys[0] if keys else None
+
+    def client(self, key):
+        return Arcade(api_key=key, base_url=self.base, max_retries=0)
+
+def test_migrate_runs_alone_and_twice_is_a_no_op(database, tmp_path):
+    for _ in range(2):
+        done = subprocess.run([GATEHOUSE_BIN, "migrate", "--data-dir", str(tmp_path)],
+                              env=dict(os.environ, GATEHOUSE_DATABASE_URL=database), capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "up to date" in done.stdout
+    assert not (tmp_path / "gatehouse.sqlite").exists()
+
+def test_two_replicas_share_grants_and_keep_them(workdir, database, user_id):
+    a = Replica(workdir, "replica-a", database)
+    b = Replica(workdir, "replica-b", database, public_url=a.base)
+    oauth = OAuthServer(workdir, "pg-dot", 3600, f"{a.base}/v1/oauth/pgdot/callback")
+    try:
+        key = a.admin_key()
+        assert key and b.admin_key() is None, "the first replica made the one admin key"
+        on_a, on_b = a.client(key), b.client(key)
+        on_b.admin.auth_providers.create(**oauth.provider_definition("pgdot"))
+        # Started on A; the provider's redirect is delivered to B, as a load balancer might.
+        r = on_a.auth.start(user_id=user_id, provider="pgdot", scopes=["read"])
+        assert r.status == "pending"
+        browser = requests.Session()
+        page = consent_until_redirect(browser, r.url)
+        callback = urlparse(page)._replace(netloc=f"127.0.0.1:{b.port}").geturl()
+        assert browser.get(callback, timeout=30, allow_redirects=False).status_code == 200
+        done = on_a.auth.status(id=r.id)
+        assert done.status == "completed"
+        token = done.context.token
+        assert on_b.auth.start(user_id=user_id, provider="pgdot", scopes=["read"]).context.token == token
+        # Restarts lose nothing.
+        a.restart()
+        b.restart()
+        assert on_b.auth.start(user_id=user_id, provider="pgdot", scopes=["read"]).context.token == token
+        assert not (a.data / "gatehouse.sqlite").exists(), "PostgreSQL configured: no SQLite file"
+    finally:
+        stop(oauth.process)
+        stop(a.process)
+        stop(b.process)
+
+def consent_until_redirect(browser, url):
+    """Logs in and consents at the provider; returns the callback URL it redirects to."""
+
+    page = browser.get(url, timeout=10)
+    login = only_form(page)
+    page = browser.post(login["url"], data=dict(login["fields"], username="alice", password="alice-password"),
+                        timeout=10, headers={"Referer": page.url})
+    form = only_form(page)
+    answer = browser.post(form["url"], data=dict(form["fields"], allow=form["submits"].get("allow", "Authorize")),
+                          timeout=10, allow_redirects=False, headers={"Referer": page.url})
+    assert answer.status_code == 302
+    return answer.headers["Location"]
+
+@pytest.mark.parametrize("url, says", [
+    ("mysql://gatehouse@127.0.0.1/x", "GATEHOUSE_DATABASE_URL"),
+    ("postgres://gatehouse@127.0.0.1:1/x?sslmode=disable", "cannot use"),
+])
+def test_a_database_that_cannot_be_used_stops_the_start(tmp_path, url, says):
+    done = subprocess.run([GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(tmp_path)],
+                          env=dict(os.environ, GATEHOUSE_DATABASE_URL=url), capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert says in done.stderr
+    assert not (tmp_path / "gatehouse.sqlite").exists(), "never a silent fall back to SQLite"
