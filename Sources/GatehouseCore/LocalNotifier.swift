@@ -34,6 +34,12 @@ package actor LocalNotifier: Notifier {
         if slots[flowID]?.isEmpty == true { slots[flowID] = nil }
     }
 
+    /// Wakes every waiter of every flow (after a replica may have missed changes): each
+    /// re-reads its flow and parks again if nothing happened.
+    package func notifyAll() {
+        for flowID in Array(slots.keys) { notify(flowID: flowID) }
+    }
+
     /// Waits for a change or the timeout; cancellation ends the wait early.
     package func wait(_ ticket: NotifierTicket, timeout: Duration) async -> Bool {
         if case .fired = slots[ticket.flowID]?[ticket.serial] {

@@ -86,7 +86,7 @@ package final class ProviderRegistry: Sendable {
         } else {
             try await store.insertProvider(record)
         }
-        invalidate()
+        await changed()
         return provider
     }
 
@@ -102,7 +102,7 @@ package final class ProviderRegistry: Sendable {
         guard try await store.updateProvider(id: id, with: record(for: updated)) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
-        invalidate()
+        await changed()
         return updated
     }
 
@@ -117,7 +117,7 @@ package final class ProviderRegistry: Sendable {
         guard try await store.deleteProvider(id: id) != nil else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
-        invalidate()
+        await changed()
         return current
     }
 
@@ -129,8 +129,15 @@ package final class ProviderRegistry: Sendable {
 
     // MARK: - internals
 
-    private func invalidate() {
+    /// Drops the cache: the next read loads from the store (another replica changed a provider).
+    package func invalidate() {
         cache.withLock { $0 = nil }
+    }
+
+    /// Drops the cache here and tells the other replicas to drop theirs.
+    private func changed() async {
+        invalidate()
+        try? await store.publish(.providers)
     }
 
     private func existing(id: String) async throws -> Provider? {

@@ -135,6 +135,12 @@ package protocol Store: Sendable {
     /// Replaces an encrypted value only if it is still `field.blob`; returns whether it did.
     func replaceSealedField(_ field: SealedField, with blob: [UInt8]) async throws -> Bool
 
+    // MARK: changes
+
+    /// Tells every replica sharing this store of a change (PostgreSQL `NOTIFY`); a store that
+    /// only one process uses does nothing.
+    func publish(_ change: StoreChange) async throws
+
     // MARK: api keys and settings
 
     /// Adds an API key (its SHA-256 hash, name, role).

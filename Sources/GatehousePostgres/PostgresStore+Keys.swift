@@ -4,6 +4,11 @@ import PostgresNIO
 
 // API keys (hashes with a role) and settings.
 extension PostgresStore {
+    /// `NOTIFY` on the channel every replica listens to.
+    package func publish(_ change: StoreChange) async throws {
+        _ = try await rows("SELECT pg_notify(\(Self.channel), \(change.payload))")
+    }
+
     /// Adds an API key.
     package func insertAPIKey(_ record: APIKeyRecord) async throws {
         _ = try await rows(

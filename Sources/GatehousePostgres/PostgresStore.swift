@@ -25,6 +25,9 @@ package final class PostgresStore: Store {
         return rows
     }
 
+    /// The `LISTEN`/`NOTIFY` channel of the replicas.
+    package static let channel = "gatehouse_changes"
+
     /// Whether an error is PostgreSQL's unique violation.
     static func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"

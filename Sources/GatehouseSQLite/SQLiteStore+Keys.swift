@@ -4,6 +4,9 @@ import SQLiteNIO
 
 // API keys (hashes with a role) and settings.
 extension SQLiteStore {
+    /// One process serves a SQLite file: its in-process paths already hear every change.
+    package func publish(_ change: StoreChange) async throws {}
+
     /// Adds an API key.
     package func insertAPIKey(_ record: APIKeyRecord) async throws {
         _ = try await rows(

@@ -18,6 +18,11 @@ final class APIKeyService: Sendable {
         self.now = now
     }
 
+    /// Forgets every cached key (another replica or `gatehouse keys` changed them).
+    func forgetAll() {
+        recent.withLock { $0.removeAll() }
+    }
+
     /// Makes a key, stores its hash and returns it (the only time it is seen).
     func create(name: String, role: APIKeyRole) async throws -> String {
         let key = "arc_" + SecureRandom.token(bytes: 32)

@@ -98,11 +98,17 @@ private func assemble(
         transport: outbound, defaultLifetime: configuration.defaultTokenLifetime, now: now)
     let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
     let verification = VerificationSettingsService(store: store, settings: settings)
-    let broker = AuthBroker(
-        store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher,
-        settings: settings, verification: verification, logger: logger, now: now)
-
+    // What other replicas change reaches this one through the hub: flows wake parked
+    // long-polls, and the provider and key caches are dropped.
+    let hub = ChangeHub()
     let keys = APIKeyService(store: store, now: now)
+    hub.register { change in
+        if change == .providers || change == .everything { registry.invalidate() }
+        if change == .apiKeys || change == .everything { keys.forgetAll() }
+    }
+    let broker = AuthBroker(
+        store: store, notifier: FleetNotifier(store: store, hub: hub), providers: registry, client: client,
+        cipher: cipher, settings: settings, verification: verification, logger: logger, now: now)
 
     let limiter = KeyLimiter(limits: configuration.limits)
     let router = Router(context: GatehouseRequestContext.self)
@@ -127,6 +133,7 @@ private func assemble(
         server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: nil)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
         // The storage's services start first and stop last.
-        services: storage.services + [FlowJanitor(store: store, logger: logger, now: now)] + services,
+        services: storage.services + [storage.listener(hub: hub)].compactMap { $0 }
+            + [FlowJanitor(store: store, logger: logger, now: now)] + services,
         logger: logger)
 }

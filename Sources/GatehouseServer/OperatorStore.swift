@@ -28,7 +28,11 @@ package struct OperatorStore: Sendable {
 
     /// Makes an API key and returns it (shown once).
     package func createAPIKey(name: String, role: APIKeyRole) async throws -> String {
-        try await storage.bootstrap { try await APIKeyService(store: $0).create(name: name, role: role) }
+        try await storage.bootstrap { store in
+            let key = try await APIKeyService(store: store).create(name: name, role: role)
+            try await store.publish(.apiKeys)
+            return key
+        }
     }
 
     /// Every key (never the key itself).
@@ -38,7 +42,12 @@ package struct OperatorStore: Sendable {
 
     /// Revokes the key with this id (a hash prefix); returns whether one was removed.
     package func revokeAPIKey(id: String) async throws -> Bool {
-        try await storage.bootstrap { try await $0.deleteAPIKeys(hashPrefix: id) > 0 }
+        try await storage.bootstrap { store in
+            let removed = try await store.deleteAPIKeys(hashPrefix: id) > 0
+            // Every replica drops its cached keys at once (within the 1 s cache otherwise).
+            if removed { try await store.publish(.apiKeys) }
+            return removed
+        }
     }
 
     /// Re-seals every stored secret and token under the default root key; returns the counts.

@@ -18,6 +18,8 @@ protocol Storage: Sendable {
     func bootstrap<T: Sendable>(_ body: (any Store) async throws -> T) async throws -> T
     /// Releases what opening took, when the start fails before the services run.
     func abandon() async
+    /// The service that feeds other replicas' changes into `hub`, if the store is shared.
+    func listener(hub: ChangeHub) -> (any Service)?
 }
 
 /// The configured backend.
@@ -62,6 +64,8 @@ struct SQLiteStorage: Storage {
     func abandon() async {
         try? await sqlite.close()
     }
+
+    func listener(hub: ChangeHub) -> (any Service)? { nil }
 }
 
 /// PostgreSQL: the serving pool runs as a service; start-up work runs on a short-lived pool
@@ -94,6 +98,10 @@ struct PostgresStorage: Storage {
     }
 
     func abandon() async {}
+
+    func listener(hub: ChangeHub) -> (any Service)? {
+        PostgresListener(client: client, hub: hub, logger: logger)
+    }
 
     /// Runs `body`, or fails with `reason` when it takes longer than `limit`.
     static func within(_ limit: Duration, _ reason: String, _ body: @escaping @Sendable () async throws -> Void) async throws {

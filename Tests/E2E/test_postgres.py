@@ -3,6 +3,8 @@ through one is served by the other and survives restarts, `gatehouse migrate` ru
 database setting that cannot be used stops the start (never a silent fall back to SQLite)."""
 import os
 import subprocess
+import threading
+import time
 import uuid
 from urllib.parse import urlparse, urlunparse
 
@@ -21,7 +23,7 @@ def psql(sql, url=None):
     subprocess.run(["psql", url or BASE_URL.split("?")[0], "-v", "ON_ERROR_STOP=1", "-qc", sql], check=True, timeout=30,
                    capture_output=True)
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def database():
     name = "gh_e2e_" + uuid.uuid4().hex[:12]
     psql(f"CREATE DATABASE {name}")
@@ -120,3 +122,43 @@ def test_a_database_that_cannot_be_used_stops_the_start(tmp_path, url, says):
     assert done.returncode != 0
     assert says in done.stderr
     assert not (tmp_path / "gatehouse.sqlite").exists(), "never a silent fall back to SQLite"
+
+
+def test_a_callback_on_one_replica_wakes_a_wait_parked_on_another(workdir, database, user_id):
+    a = Replica(workdir, "wake-a", database)
+    b = Replica(workdir, "wake-b", database, public_url=a.base)
+    c = Replica(workdir, "wake-c", database, public_url=a.base)
+    oauth = OAuthServer(workdir, "pg-wake", 3600, f"{a.base}/v1/oauth/pgwake/callback")
+    try:
+        key = a.admin_key()
+        on_a, on_b, on_c = a.client(key), b.client(key), c.client(key)
+        # C has read the providers (and caches them); a provider made on B is still seen at once.
+        on_c.admin.auth_providers.list()
+        on_b.admin.auth_providers.create(**oauth.provider_definition("pgwake"))
+        time.sleep(0.3)
+        r = on_c.auth.start(user_id=user_id, provider="pgwake", scopes=["read"])
+        assert r.status == "pending"
+        # A long-poll parks on C; the consent's callback lands on B.
+        woke = {}
+
+        def park():
+            started = time.monotonic()
+            woke["status"] = on_c.auth.status(id=r.id, wait=30).status
+            woke["after"] = time.monotonic() - started
+
+        waiter = threading.Thread(target=park)
+        waiter.start()
+        time.sleep(0.5)
+        browser = requests.Session()
+        callback = urlparse(consent_until_redirect(browser, r.url))._replace(netloc=f"127.0.0.1:{b.port}").geturl()
+        delivered = time.monotonic()
+        assert browser.get(callback, timeout=30, allow_redirects=False).status_code == 200
+        waiter.join(timeout=35)
+        assert woke.get("status") == "completed"
+        print(f"cross-replica wake: parked wait answered {time.monotonic() - delivered:.3f}s after the callback")
+        assert woke["after"] < 25, "the wait ran out instead of waking"
+        assert on_a.auth.start(user_id=user_id, provider="pgwake", scopes=["read"]).status == "completed"
+    finally:
+        stop(oauth.process)
+        for replica in (a, b, c):
+            stop(replica.process)

@@ -56,6 +56,11 @@ package enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertib
 
     /// A fresh database on the test server, migrated, dropped afterwards.
     package static func withPostgres(_ body: (PostgresStore) async throws -> Void) async throws {
+        try await withPostgres { store, _ in try await body(store) }
+    }
+
+    /// The same, with the settings that reach the fresh database.
+    package static func withPostgres(_ body: (PostgresStore, PostgresSettings) async throws -> Void) async throws {
         var settings = try postgresSettings()
         let name = "gh_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await withClient(settings) { admin in
@@ -65,7 +70,7 @@ package enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertib
         do {
             try await withClient(settings) { client in
                 try await PostgresMigrations.run(on: client, logger: Logger(label: "test"))
-                try await body(PostgresStore(client: client, logger: Logger(label: "test")))
+                try await body(PostgresStore(client: client, logger: Logger(label: "test")), settings)
             }
         } catch {
             try? await dropDatabase(name)

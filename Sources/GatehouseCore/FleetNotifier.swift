@@ -1,0 +1,38 @@
+/// The notifier of a replica that shares its store: waiters park here, in this process; a
+/// change is announced to the other replicas through the store, and what they announce comes
+/// back through the `ChangeHub` (the replica's own announcements too, which only wake twice).
+package struct FleetNotifier: Notifier {
+    let local: LocalNotifier
+    let store: any Store
+
+    /// A notifier over `local` that also publishes through `store`; wire `hub` to wake it.
+    package init(local: LocalNotifier = LocalNotifier(), store: any Store, hub: ChangeHub) {
+        self.local = local
+        self.store = store
+        hub.register { [local] change in
+            switch change {
+            case .flow(let id): await local.notify(flowID: id)
+            case .everything: await local.notifyAll()
+            case .providers, .apiKeys: break
+            }
+        }
+    }
+
+    package func notify(flowID: String) async {
+        await local.notify(flowID: flowID)
+        // Best effort: a replica that misses this re-checks when its wait ends, as before.
+        try? await store.publish(.flow(flowID))
+    }
+
+    package func wait(_ ticket: NotifierTicket, timeout: Duration) async -> Bool {
+        await local.wait(ticket, timeout: timeout)
+    }
+
+    package func prepare(flowID: String) async -> NotifierTicket {
+        await local.prepare(flowID: flowID)
+    }
+
+    package func cancel(_ ticket: NotifierTicket) async {
+        await local.cancel(ticket)
+    }
+}

@@ -1,0 +1,33 @@
+/// A change other replicas must hear of: a flow that completed or failed (its parked
+/// long-polls wake), or cached records that are stale (providers, API keys).
+package enum StoreChange: Sendable, Equatable {
+    /// The flow with this id changed.
+    case flow(String)
+    /// A provider was created, changed or removed.
+    case providers
+    /// An API key was made or revoked.
+    case apiKeys
+    /// Anything may have changed (a replica lost the channel for a while): re-check everything.
+    case everything
+
+    /// The channel payload.
+    package var payload: String {
+        switch self {
+        case .flow(let id): "f:" + id
+        case .providers: "p"
+        case .apiKeys: "k"
+        case .everything: "*"
+        }
+    }
+
+    /// Reads a payload; nil for one this build does not know.
+    package init?(payload: String) {
+        switch payload {
+        case "p": self = .providers
+        case "k": self = .apiKeys
+        case "*": self = .everything
+        case let text where text.hasPrefix("f:"): self = .flow(String(text.dropFirst(2)))
+        default: return nil
+        }
+    }
+}

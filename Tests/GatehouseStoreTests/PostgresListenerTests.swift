@@ -1,0 +1,60 @@
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+import GatehouseTestSupport
+import Logging
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// The change channel between replicas: what one publishes, every listener hears; a listener
+/// whose connection dies comes back and has everything re-checked.
+@Suite(.enabled(if: StoreBackend.available.contains(.postgres), "needs GATEHOUSE_TEST_POSTGRES_URL (scripts/test.sh)"))
+struct PostgresListenerTests {
+    /// Waits up to `limit` for `condition`.
+    func eventually(_ limit: Duration = .seconds(5), _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return condition()
+    }
+
+    @Test func changesReachListenersAndALostConnectionComesBack() async throws {
+        try await StoreBackend.withPostgres { store, settings in
+            let heard = Mutex<[StoreChange]>([])
+            let hub = ChangeHub()
+            hub.register { change in heard.withLock { $0.append(change) } }
+            try await StoreBackend.withClient(settings) { client in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try await PostgresListener(
+                            client: client, hub: hub, logger: Logger(label: "test"), retryDelay: .milliseconds(100)
+                        ).run()
+                    }
+                    defer { group.cancelAll() }
+                    // Another replica (here: the store's own pool) announces a flow.
+                    var delivered = false
+                    for _ in 0..<50 where !delivered {
+                        try await store.publish(.flow("ac_1"))
+                        delivered = try await eventually(.milliseconds(100)) { heard.withLock { $0.contains(.flow("ac_1")) } }
+                    }
+                    #expect(delivered)
+                    // The listening backend dies; the listener comes back and re-checks everything.
+                    _ = try await client.query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
+                    )
+                    #expect(try await eventually { heard.withLock { $0.contains(.everything) } })
+                    heard.withLock { $0.removeAll() }
+                    var again = false
+                    for _ in 0..<50 where !again {
+                        try await store.publish(.providers)
+                        again = try await eventually(.milliseconds(100)) { heard.withLock { $0.contains(.providers) } }
+                    }
+                    #expect(again)
+                }
+            }
+        }
+    }
+}
