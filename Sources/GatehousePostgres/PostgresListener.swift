@@ -21,18 +21,19 @@ package struct PostgresListener: Service {
     }
 
     package func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var reconnecting = false
             while !Task.isCancelled {
                 do {
                     try await client.withConnection { connection in
-                        let changes = try await connection.listen(PostgresStore.channel)
-                        if reconnecting {
-                            logger.notice("change channel back: re-checking parked flows and caches")
-                            await hub.deliver(.everything)
-                        }
-                        for try await notification in changes {
-                            if let change = StoreChange(payload: notification.payload) { await hub.deliver(change) }
+                        try await connection.listen(on: PostgresStore.channel) { changes in
+                            if reconnecting {
+                                logger.notice("change channel back: re-checking parked flows and caches")
+                                await hub.deliver(.everything)
+                            }
+                            for try await notification in changes {
+                                if let change = StoreChange(payload: notification.payload) { await hub.deliver(change) }
+                            }
                         }
                     }
                 } catch is CancellationError {

@@ -79,6 +79,7 @@ extension PostgresStore {
     }
 
     static func textOrNull<T: Encodable>(_ value: T?) -> String? {
-        value.map(text)
+        guard let value else { return nil }
+        return text(value)
     }
 }
