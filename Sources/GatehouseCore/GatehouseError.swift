@@ -33,6 +33,8 @@ package struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertib
         package static let payloadTooLarge = Code(rawValue: "payload_too_large")
         /// The caller sent too much too fast; `retryAfter` says when to try again.
         package static let rateLimited = Code(rawValue: "rate_limited")
+        /// The store (the database) cannot be reached right now; try again shortly.
+        package static let storeUnavailable = Code(rawValue: "store_unavailable")
         /// Something failed inside Gatehouse.
         package static let internalError = Code(rawValue: "internal_error")
     }

@@ -135,6 +135,11 @@ package protocol Store: Sendable {
     /// Replaces an encrypted value only if it is still `field.blob`; returns whether it did.
     func replaceSealedField(_ field: SealedField, with blob: [UInt8]) async throws -> Bool
 
+    // MARK: health
+
+    /// Answers when the store can serve; throws `storeUnavailable` when it cannot.
+    func ping() async throws
+
     // MARK: changes
 
     /// Tells every replica sharing this store of a change (PostgreSQL `NOTIFY`); a store that

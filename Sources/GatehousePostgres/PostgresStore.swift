@@ -16,13 +16,43 @@ package final class PostgresStore: Store {
         self.logger = logger
     }
 
-    /// Runs a statement and reads every row.
+    /// Runs a statement and reads every row. A server that does not answer within
+    /// `queryTimeout`, or a connection that fails, is `storeUnavailable` (503), not a hang.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        var rows: [PostgresRandomAccessRow] = []
-        for try await row in try await client.query(query, logger: logger) {
-            rows.append(row.makeRandomAccess())
+        let client = client
+        let logger = logger
+        do {
+            return try await withThrowingTaskGroup(of: [PostgresRandomAccessRow]?.self) { group in
+                group.addTask {
+                    var rows: [PostgresRandomAccessRow] = []
+                    for try await row in try await client.query(query, logger: logger) {
+                        rows.append(row.makeRandomAccess())
+                    }
+                    return rows
+                }
+                group.addTask {
+                    try await Task.sleep(for: Self.queryTimeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let rows = try await group.next() ?? nil else {
+                    throw GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
+                }
+                return rows
+            }
+        } catch let error as PSQLError where error.serverInfo == nil {
+            // No server answer at all: the connection could not be made or was lost.
+            logger.warning("database unreachable", metadata: ["error": "\(error.code)"])
+            throw GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
         }
-        return rows
+    }
+
+    /// How long one statement may take before the request gets a 503.
+    static let queryTimeout: Duration = .seconds(5)
+
+    /// The server answers a trivial query.
+    package func ping() async throws {
+        _ = try await rows("SELECT 1")
     }
 
     /// The `LISTEN`/`NOTIFY` channel of the replicas.

@@ -4,6 +4,11 @@ import SQLiteNIO
 
 // API keys (hashes with a role) and settings.
 extension SQLiteStore {
+    /// The file answers a trivial query.
+    package func ping() async throws {
+        _ = try await rows("SELECT 1")
+    }
+
     /// One process serves a SQLite file: its in-process paths already hear every change.
     package func publish(_ change: StoreChange) async throws {}
 

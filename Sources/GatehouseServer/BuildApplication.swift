@@ -114,7 +114,16 @@ private func assemble(
     let router = Router(context: GatehouseRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.get("/v1/health") { _, _ in GatehouseWire.HealthResponse(healthy: true) }
+    router.get("/v1/health") { _, _ in
+        // Healthy only when the store answers: a load balancer stops sending to a replica
+        // whose database is gone.
+        do {
+            try await store.ping()
+            return try JSONResponse.make(GatehouseWire.HealthResponse(healthy: true))
+        } catch {
+            return try JSONResponse.make(GatehouseWire.HealthResponse(healthy: false), status: .serviceUnavailable)
+        }
+    }
     router.addRoutes(BrowserRoutes(broker: broker).collection)
     // App keys reach /v1/auth/* (and Arcade's Coordinator alias, which third-party verifiers
     // call); only admin keys reach /v1/admin/*.

@@ -16,7 +16,7 @@ enum HTTPErrorMapping {
         case .unsupportedMediaType: .unsupportedMediaType
         case .payloadTooLarge: .contentTooLarge
         case .providerError: .badGateway
-        case .providerUnavailable: .serviceUnavailable
+        case .providerUnavailable, .storeUnavailable: .serviceUnavailable
         case .rateLimited: .tooManyRequests
         default: .internalServerError
         }

@@ -2,6 +2,7 @@
 through one is served by the other and survives restarts, `gatehouse migrate` runs alone, and a
 database setting that cannot be used stops the start (never a silent fall back to SQLite)."""
 import os
+import socket
 import subprocess
 import threading
 import time
@@ -162,3 +163,89 @@ def test_a_callback_on_one_replica_wakes_a_wait_parked_on_another(workdir, datab
         stop(oauth.process)
         for replica in (a, b, c):
             stop(replica.process)
+
+
+class Proxy:
+    """A TCP forwarder in front of PostgreSQL that the test can cut and restore: the database
+    going away and coming back, as a replica sees it."""
+
+    def __init__(self, target_port):
+        self.target = ("127.0.0.1", target_port)
+        self.port = free_port()
+        self.sockets = []
+        self.listener = None
+        self.start()
+
+    def start(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(64)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for s in (source, sink):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stop(self):
+        # shutdown() first: close() alone leaves a listener blocked in accept() listening.
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+        self.sockets = []
+
+
+def test_a_down_database_answers_503_at_once_and_service_returns_by_itself(workdir, database):
+    parsed = urlparse(database)
+    proxy = Proxy(parsed.port)
+    through_proxy = urlunparse(parsed._replace(netloc=f"{parsed.username}@127.0.0.1:{proxy.port}"))
+    replica = Replica(workdir, "down-db", through_proxy)
+    try:
+        headers = {"Authorization": replica.admin_key()}
+        assert requests.get(f"{replica.base}/v1/auth/status?id=ac_none", headers=headers, timeout=10).status_code == 404
+        proxy.stop()
+        started = time.monotonic()
+        answer = requests.get(f"{replica.base}/v1/auth/status?id=ac_none", headers=headers, timeout=30)
+        took = time.monotonic() - started
+        assert answer.status_code == 503 and answer.json()["name"] == "store_unavailable"
+        assert took < 7, f"the API hung {took:.1f}s while the database was down"
+        health = requests.get(f"{replica.base}/v1/health", timeout=30)
+        assert health.status_code == 503 and health.json() == {"healthy": False}
+        proxy.start()
+        back = time.monotonic()
+        while requests.get(f"{replica.base}/v1/health", timeout=30).status_code != 200:
+            assert time.monotonic() - back < 10, "service did not return within 10 s of the database"
+            time.sleep(0.2)
+        print(f"down database: 503 after {took:.2f}s; healthy {time.monotonic() - back:.2f}s after it came back")
+        assert requests.get(f"{replica.base}/v1/auth/status?id=ac_none", headers=headers, timeout=10).status_code == 404
+    finally:
+        stop(replica.process)
+        proxy.stop()
