@@ -38,11 +38,15 @@ package struct FlowJanitor: Service {
         }
     }
 
-    /// One sweep; failures are logged and retried at the next interval.
+    /// One sweep, on one replica of the fleet at a time; failures are logged and retried at the
+    /// next interval.
     package func sweep() async {
         do {
-            let removed = try await store.deleteEndedFlows(createdBefore: now().addingTimeInterval(-retention))
-            if removed > 0 { logger.info("removed ended flows", metadata: ["count": "\(removed)"]) }
+            let ran = try await store.runExclusively("flow-janitor") { [store, logger, now, retention] in
+                let removed = try await store.deleteEndedFlows(createdBefore: now().addingTimeInterval(-retention))
+                if removed > 0 { logger.info("removed ended flows", metadata: ["count": "\(removed)"]) }
+            }
+            if !ran { logger.debug("flow sweep skipped: another replica is sweeping") }
         } catch {
             logger.warning("flow sweep failed", metadata: ["error": "\(error)"])
         }

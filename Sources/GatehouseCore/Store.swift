@@ -135,6 +135,12 @@ package protocol Store: Sendable {
     /// Replaces an encrypted value only if it is still `field.blob`; returns whether it did.
     func replaceSealedField(_ field: SealedField, with blob: [UInt8]) async throws -> Bool
 
+    // MARK: fleet work
+
+    /// Runs `body` unless another replica is running the job of this name; returns whether it
+    /// ran. A replica that dies while running it frees the job for the others.
+    func runExclusively(_ job: String, _ body: @Sendable () async throws -> Void) async throws -> Bool
+
     // MARK: health
 
     /// Answers when the store can serve; throws `storeUnavailable` when it cannot.

@@ -50,6 +50,39 @@ package final class PostgresStore: Store {
     /// How long one statement may take before the request gets a 503.
     static let queryTimeout: Duration = .seconds(5)
 
+    /// A session advisory lock per job name, held on one pooled connection while `body` runs:
+    /// a replica that dies drops its connection, and with it the lock.
+    package func runExclusively(_ job: String, _ body: @Sendable () async throws -> Void) async throws -> Bool {
+        let key = Self.lockKey(job)
+        return try await client.withConnection { connection in
+            var locked = false
+            for try await value in try await connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger)
+                .decode(Bool.self)
+            {
+                locked = value
+            }
+            guard locked else { return false }
+            do {
+                try await body()
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+                throw error
+            }
+            _ = try await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+            return true
+        }
+    }
+
+    /// A stable 64-bit key for a job name (FNV-1a), apart from the migration lock.
+    static func lockKey(_ job: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ("gatehouse-job:" + job).utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return Int64(bitPattern: hash)
+    }
+
     /// The server answers a trivial query.
     package func ping() async throws {
         _ = try await rows("SELECT 1")

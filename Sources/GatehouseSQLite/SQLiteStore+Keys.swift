@@ -4,6 +4,12 @@ import SQLiteNIO
 
 // API keys (hashes with a role) and settings.
 extension SQLiteStore {
+    /// One process serves a SQLite file: the job always runs here.
+    package func runExclusively(_ job: String, _ body: @Sendable () async throws -> Void) async throws -> Bool {
+        try await body()
+        return true
+    }
+
     /// The file answers a trivial query.
     package func ping() async throws {
         _ = try await rows("SELECT 1")

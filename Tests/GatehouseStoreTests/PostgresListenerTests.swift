@@ -58,3 +58,35 @@ struct PostgresListenerTests {
         }
     }
 }
+
+/// Work the fleet does once: a job held by one replica is skipped by the others.
+@Suite(.enabled(if: StoreBackend.available.contains(.postgres), "needs GATEHOUSE_TEST_POSTGRES_URL (scripts/test.sh)"))
+struct PostgresExclusiveJobTests {
+    @Test func aJobRunsOnOneReplicaAtATime() async throws {
+        try await StoreBackend.withPostgres { store, settings in
+            // A second replica: its own pool on the same database.
+            try await StoreBackend.withClient(settings) { otherClient in
+                let other = PostgresStore(client: otherClient, logger: Logger(label: "test"))
+                let (started, go) = AsyncStream.makeStream(of: Void.self)
+                let (finish, release) = AsyncStream.makeStream(of: Void.self)
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        try await store.runExclusively("sweep") {
+                            go.yield()
+                            for await _ in finish { break }
+                        }
+                    }
+                    for await _ in started { break }
+                    let skipped = try await other.runExclusively("sweep", {})
+                    let separate = try await other.runExclusively("another job", {})
+                    #expect(!skipped && separate)
+                    release.yield()
+                    #expect(try await group.next() == true)
+                    // Released: the other replica takes it now.
+                    let taken = try await other.runExclusively("sweep", {})
+                    #expect(taken)
+                }
+            }
+        }
+    }
+}
