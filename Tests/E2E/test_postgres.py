@@ -249,3 +249,43 @@ def test_a_down_database_answers_503_at_once_and_service_returns_by_itself(workd
     finally:
         stop(replica.process)
         proxy.stop()
+
+
+def test_concurrent_authorizes_over_three_replicas_refresh_each_connection_once(workdir, database):
+    from concurrent.futures import ThreadPoolExecutor
+
+    replicas = [Replica(workdir, "refresh-a", database)]
+    public = replicas[0].base
+    replicas += [Replica(workdir, f"refresh-{n}", database, public_url=public) for n in ("b", "c")]
+    oauth = OAuthServer(workdir, "pg-short", 6, f"{public}/v1/oauth/pgshort/callback")
+    try:
+        key = replicas[0].admin_key()
+        admin = replicas[0].client(key)
+        admin.admin.auth_providers.create(**oauth.provider_definition("pgshort"))
+        users = [f"refresh-{n}-{uuid.uuid4().hex[:6]}@example.com" for n in range(10)]
+        for user in users:
+            r = admin.auth.start(user_id=user, provider="pgshort", scopes=["read"])
+            browser = requests.Session()
+            assert browser.get(consent_until_redirect(browser, r.url), timeout=30, allow_redirects=False).status_code == 200
+        time.sleep(6.5)  # every access token has expired
+        before = oauth.stats()["refresh_token_grants"]
+
+        def authorize(n):
+            replica = replicas[n % 3]
+            answer = requests.post(
+                f"{replica.base}/v1/auth/authorize", headers={"Authorization": key}, timeout=60,
+                json={"auth_requirement": {"provider_id": "pgshort", "oauth2": {"scopes": ["read"]}},
+                      "user_id": users[n % len(users)]})
+            body = answer.json()
+            return answer.status_code, body.get("status") or body.get("message")
+
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            answers = list(pool.map(authorize, range(300)))
+        assert answers.count((200, "completed")) == 300, set(answers)
+        refreshes = oauth.stats()["refresh_token_grants"] - before
+        print(f"300 authorizes over 3 replicas on {len(users)} expired connections: {refreshes} refreshes at the provider")
+        assert refreshes == len(users)
+    finally:
+        stop(oauth.process)
+        for replica in replicas:
+            stop(replica.process)

@@ -42,7 +42,9 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("OAUTH_SERVER_DB", str(BASE_DIR / "db.sqlite3")),
-        "OPTIONS": {"timeout": 20},
+        # IMMEDIATE: concurrent refreshes wait for the write lock instead of failing on a
+        # read-to-write upgrade (SQLite reports that deadlock at once, whatever the timeout).
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
     }
 }
 USE_TZ = True
