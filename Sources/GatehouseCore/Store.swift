@@ -135,6 +135,13 @@ package protocol Store: Sendable {
     /// Replaces an encrypted value only if it is still `field.blob`; returns whether it did.
     func replaceSealedField(_ field: SealedField, with blob: [UInt8]) async throws -> Bool
 
+    // MARK: moving an install
+
+    /// Everything the store holds.
+    func exportAll() async throws -> StoreSnapshot
+    /// Writes a snapshot in one transaction; with `replacing`, everything already stored goes first.
+    func importAll(_ snapshot: StoreSnapshot, replacing: Bool) async throws
+
     // MARK: fleet work
 
     /// Runs `body` unless another replica is running the job of this name; returns whether it

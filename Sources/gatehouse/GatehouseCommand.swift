@@ -8,7 +8,7 @@ struct GatehouseCommand: AsyncParsableCommand {
         abstract: "Gatehouse: a self-hosted OAuth broker that speaks Arcade's auth API.",
         subcommands: [
             ServeCommand.self, AuthCommand.self, TokenCommand.self, ConnectionsCommand.self, ProvidersCommand.self,
-            HealthCommand.self, KeysCommand.self, ReencryptCommand.self, MigrateCommand.self,
+            HealthCommand.self, KeysCommand.self, ReencryptCommand.self, MigrateCommand.self, StoreCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 }

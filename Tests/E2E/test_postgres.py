@@ -289,3 +289,49 @@ def test_concurrent_authorizes_over_three_replicas_refresh_each_connection_once(
         stop(oauth.process)
         for replica in replicas:
             stop(replica.process)
+
+
+def test_store_copy_moves_a_sqlite_install_to_postgres(workdir, database, user_id):
+    data = workdir / "copy-data"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = workdir / "copy-sqlite.log"
+    oauth = OAuthServer(workdir, "pg-copy", 3600, f"{base}/v1/oauth/pgcopy/callback")
+    sqlite = subprocess.Popen([GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(data)],
+                              stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"{base}/v1/health", process=sqlite, log=log)
+        key = [line.split("=", 1)[1] for line in log.read_text().splitlines() if "ARCADE_API_KEY=" in line][0]
+        client = Arcade(api_key=key, base_url=base, max_retries=0)
+        client.admin.auth_providers.create(**oauth.provider_definition("pgcopy"))
+        r = client.auth.start(user_id=user_id, provider="pgcopy", scopes=["read"])
+        browser = requests.Session()
+        assert browser.get(consent_until_redirect(browser, r.url), timeout=30, allow_redirects=False).status_code == 200
+        token = client.auth.status(id=r.id).context.token
+        stop(sqlite)
+
+        copy = [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{data}/gatehouse.sqlite", "--to", database]
+        done = subprocess.run(copy, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        print(done.stdout)
+        lines = [line.split() for line in done.stdout.splitlines()[1:]]
+        assert {row[0] for row in lines} == {"providers", "flows", "connections", "api_keys", "settings", "secrets"}
+        assert all(row[-1] == "yes" and row[1] == row[2] for row in lines)
+        assert next(row for row in lines if row[0] == "connections")[1] == "1"
+        refused = subprocess.run(copy, capture_output=True, text=True, timeout=120)
+        assert refused.returncode != 0 and "--replace" in refused.stderr
+
+        # The same install on PostgreSQL: same key, same grant, no consent again.
+        replica = subprocess.Popen([GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(data)],
+                                   env=dict(os.environ, GATEHOUSE_DATABASE_URL=database),
+                                   stdout=(workdir / "copy-pg.log").open("w"), stderr=subprocess.STDOUT)
+        try:
+            wait_http(f"{base}/v1/health", process=replica)
+            again = Arcade(api_key=key, base_url=base, max_retries=0).auth.start(
+                user_id=user_id, provider="pgcopy", scopes=["read"])
+            assert again.status == "completed" and again.context.token == token
+        finally:
+            stop(replica)
+    finally:
+        stop(sqlite)
+        stop(oauth.process)

@@ -1,0 +1,86 @@
+import Crypto
+import Foundation
+import GatehouseWire
+
+/// Everything a store holds, for moving an install between backends (`gatehouse store copy`).
+/// Refresh leases are not part of it: they are moments, not state.
+package struct StoreSnapshot: Sendable {
+    package var providers: [ProviderRecord] = []
+    package var flows: [Flow] = []
+    package var connections: [Connection] = []
+    package var apiKeys: [APIKeyRecord] = []
+    package var settings: [String: String] = [:]
+    package var secrets: [SecretRecord] = []
+
+    /// An empty snapshot.
+    package init() {}
+
+    /// Whether it holds nothing at all.
+    package var isEmpty: Bool {
+        providers.isEmpty && flows.isEmpty && connections.isEmpty && apiKeys.isEmpty && settings.isEmpty && secrets.isEmpty
+    }
+
+    /// Per table: the row count and a SHA-256 over every row in a canonical form, so two stores
+    /// can be compared after a copy.
+    package var summary: [(table: String, rows: Int, checksum: String)] {
+        [
+            ("providers", providers.map(Self.line)), ("flows", flows.map(Self.line)),
+            ("connections", connections.map(Self.line)), ("api_keys", apiKeys.map(Self.line)),
+            ("settings", settings.map { [$0.key, $0.value].joined(separator: "\u{1F}") }),
+            ("secrets", secrets.map(Self.line)),
+        ].map { table, lines in
+            let digest = SHA256.hash(data: Array(lines.sorted().joined(separator: "\n").utf8))
+            return (table, lines.count, digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined())
+        }
+    }
+
+    private static func line(_ fields: [String?]) -> String {
+        fields.map { $0 ?? "\u{0}" }.joined(separator: "\u{1F}")
+    }
+
+    private static func hex(_ bytes: [UInt8]?) -> String? {
+        bytes.map { $0.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    }
+
+    private static func time(_ date: Date) -> String { String(date.timeIntervalSince1970) }
+
+    private static func json<T: Encodable>(_ value: T?) -> String? {
+        value.flatMap { try? String(decoding: JSONEncoder.sorted.encode($0), as: UTF8.self) }
+    }
+
+    private static func line(_ p: ProviderRecord) -> String {
+        line([
+            p.id, p.description, p.providerType, String(p.enabled), p.source, hex(p.templateJSON), hex(p.sealedSecret),
+            p.secretHint, time(p.createdAt), time(p.updatedAt),
+        ])
+    }
+
+    private static func line(_ f: Flow) -> String {
+        line([
+            f.id, f.userID, f.providerID, json(f.requestedScopes), json(f.authorizeScopes), f.stateHash, hex(f.sealedVerifier),
+            hex(f.sealedURL), f.nextURI, f.status.rawValue, String(f.stateUsed), f.verificationHash, hex(f.sealedTokens),
+            json(f.userInfo), f.failureReason, time(f.createdAt), time(f.expiresAt), String(f.version),
+        ])
+    }
+
+    private static func line(_ c: Connection) -> String {
+        line([
+            c.id, c.userID, c.providerID, json(c.scopes), hex(c.sealedTokens), time(c.expiresAt), json(c.userInfo),
+            c.status.rawValue, c.authID, time(c.createdAt), time(c.updatedAt), String(c.version),
+        ])
+    }
+
+    private static func line(_ k: APIKeyRecord) -> String {
+        line([k.hash, k.name, k.role.rawValue, time(k.createdAt)])
+    }
+
+    private static func line(_ s: SecretRecord) -> String {
+        line([s.id, s.key, hex(s.sealedValue), s.description, s.hint, time(s.createdAt), time(s.updatedAt)])
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+import Logging
+
+/// `gatehouse store copy`: moves an install between stores, every row, and proves it by
+/// comparing row counts and checksums per table afterwards.
+package enum StoreCopy {
+    /// One table's figures on both sides.
+    package struct Table: Sendable {
+        package let name: String
+        package let sourceRows: Int
+        package let targetRows: Int
+        package let sourceChecksum: String
+        package let targetChecksum: String
+        /// Whether the copy has every row unchanged.
+        package var matches: Bool { sourceRows == targetRows && sourceChecksum == targetChecksum }
+    }
+
+    /// `sqlite:PATH` or a `postgres://` URL.
+    static func location(_ text: String) throws -> StorageChoice {
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            guard !path.isEmpty else {
+                throw ConfigurationError(description: "sqlite: needs a path, like sqlite:/var/lib/gatehouse/gatehouse.sqlite")
+            }
+            return .sqlite(path: path)
+        }
+        do {
+            return .postgres(try PostgresSettings(url: text))
+        } catch let error as PostgresSettingsError {
+            throw ConfigurationError(
+                description: "'\(text.prefix(20))…' is neither sqlite:PATH nor a postgres:// URL: \(error.reason)")
+        }
+    }
+
+    /// Copies everything from `source` to `target`. A target that holds anything is refused
+    /// unless `replace` (then its rows are replaced, in the same transaction as the copy).
+    package static func run(from source: String, to target: String, replace: Bool) async throws -> [Table] {
+        var logger = Logger(label: "gatehouse")
+        logger.logLevel = .error
+        let from = try location(source)
+        let to = try location(target)
+        if case .sqlite(let path) = from, !FileManager.default.fileExists(atPath: path) {
+            throw ConfigurationError(description: "no Gatehouse database at \(path)")
+        }
+        if case .sqlite(let path) = to { try DataFilePermissions.secureDirectory((path as NSString).deletingLastPathComponent) }
+        let snapshot = try await using(from, logger) { try await $0.exportAll() }
+        let copied = try await using(to, logger) { store in
+            let empty = try await store.exportAll().isEmpty
+            guard replace || empty else {
+                throw ConfigurationError(
+                    description: "the target already holds data: pass --replace to replace it (every row there is removed)")
+            }
+            try await store.importAll(snapshot, replacing: replace)
+            return try await store.exportAll()
+        }
+        return zip(snapshot.summary, copied.summary).map { before, after in
+            Table(
+                name: before.table, sourceRows: before.rows, targetRows: after.rows, sourceChecksum: before.checksum,
+                targetChecksum: after.checksum)
+        }
+    }
+
+    /// Opens a store, migrated, runs `body` on it, and releases it.
+    private static func using<T: Sendable>(
+        _ choice: StorageChoice, _ logger: Logger, _ body: (any Store) async throws -> T
+    ) async throws -> T {
+        let storage = try await choice.open(logger: logger)
+        do {
+            let result = try await storage.bootstrap(body)
+            await storage.abandon()
+            return result
+        } catch {
+            await storage.abandon()
+            throw error
+        }
+    }
+}
