@@ -33,6 +33,27 @@ package struct SealedField: Sendable, Equatable {
         self.blob = blob
     }
 
+    /// Where each kind lives in the schema every store shares: table, key column, blob column.
+    package static func location(_ kind: Kind) -> (table: String, key: String, column: String) {
+        switch kind {
+        case .providerSecret: ("providers", "id", "sealed_secret")
+        case .toolSecret: ("secrets", "id", "sealed_value")
+        case .connectionTokens: ("connections", "id", "sealed_tokens")
+        case .flowVerifier: ("flows", "id", "sealed_verifier")
+        case .flowURL: ("flows", "id", "sealed_url")
+        case .flowTokens: ("flows", "id", "sealed_tokens")
+        }
+    }
+
+    /// The extra columns a kind's associated data is made from.
+    package static func contextColumns(_ kind: Kind) -> String {
+        switch kind {
+        case .toolSecret: ", key AS name"
+        case .connectionTokens: ", provider_id, user_id"
+        default: ""
+        }
+    }
+
     /// The associated data of each kind: the one place these strings are spelled.
     package static func context(_ kind: Kind, rowID: String, name: String? = nil, providerID: String = "", userID: String = "")
         -> String

@@ -30,27 +30,10 @@ extension PostgresStore {
         try await !rows("DELETE FROM secrets WHERE id = \(id) RETURNING id").isEmpty
     }
 
-    /// Table, key column and blob column of each kind of encrypted value (fixed identifiers).
-    static func location(_ kind: SealedField.Kind) -> (table: String, key: String, column: String) {
-        switch kind {
-        case .providerSecret: ("providers", "id", "sealed_secret")
-        case .toolSecret: ("secrets", "id", "sealed_value")
-        case .connectionTokens: ("connections", "id", "sealed_tokens")
-        case .flowVerifier: ("flows", "id", "sealed_verifier")
-        case .flowURL: ("flows", "id", "sealed_url")
-        case .flowTokens: ("flows", "id", "sealed_tokens")
-        }
-    }
-
     /// Every encrypted value of a kind.
     package func sealedFields(_ kind: SealedField.Kind) async throws -> [SealedField] {
-        let (table, key, column) = Self.location(kind)
-        let extra =
-            switch kind {
-            case .toolSecret: ", key AS name"
-            case .connectionTokens: ", provider_id, user_id"
-            default: ""
-            }
+        let (table, key, column) = SealedField.location(kind)
+        let extra = SealedField.contextColumns(kind)
         return try await rows(
             "SELECT \(unescaped: key) AS row_id, \(unescaped: column) AS blob\(unescaped: extra) FROM \(unescaped: table) WHERE \(unescaped: column) IS NOT NULL"
         ).map { row in
@@ -65,7 +48,7 @@ extension PostgresStore {
 
     /// Compare-and-swap of one encrypted value.
     package func replaceSealedField(_ field: SealedField, with blob: [UInt8]) async throws -> Bool {
-        let (table, key, column) = Self.location(field.kind)
+        let (table, key, column) = SealedField.location(field.kind)
         return try await !rows(
             """
             UPDATE \(unescaped: table) SET \(unescaped: column) = \(Self.blob(blob))
