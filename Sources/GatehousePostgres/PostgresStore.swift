@@ -73,6 +73,22 @@ package final class PostgresStore: Store {
         }
     }
 
+    /// Runs `body` while holding the job's advisory lock, waiting for another holder to finish.
+    package func runSerially<T: Sendable>(_ job: String, _ body: () async throws -> T) async throws -> T {
+        let key = Self.lockKey(job)
+        return try await client.withConnection { connection in
+            _ = try await connection.query("SELECT pg_advisory_lock(\(key))", logger: logger)
+            do {
+                let result = try await body()
+                _ = try await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+                throw error
+            }
+        }
+    }
+
     /// A stable 64-bit key for a job name (FNV-1a), apart from the migration lock.
     static func lockKey(_ job: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -93,7 +93,10 @@ struct PostgresStorage: Storage {
                 throw ConfigurationError(
                     description: "storage.postgres: cannot use \(settings.redacted): \(String(reflecting: error).prefix(300))")
             }
-            return try await body(PostgresStore(client: bootstrap, logger: logger))
+            // One replica at a time: two replicas starting on an empty database must not both
+            // make a first admin key.
+            let store = PostgresStore(client: bootstrap, logger: logger)
+            return try await store.runSerially("bootstrap") { try await body(store) }
         }
     }
 

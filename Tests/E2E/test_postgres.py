@@ -335,3 +335,22 @@ def test_store_copy_moves_a_sqlite_install_to_postgres(workdir, database, user_i
     finally:
         stop(sqlite)
         stop(oauth.process)
+
+
+def test_replicas_starting_together_on_an_empty_database_make_one_admin_key(workdir, database):
+    ports = [free_port(), free_port()]
+    logs = [workdir / f"together-{n}.log" for n in range(2)]
+    processes = [
+        subprocess.Popen([GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(workdir / "together-data")],
+                         env=dict(os.environ, GATEHOUSE_DATABASE_URL=database), stdout=log.open("w"),
+                         stderr=subprocess.STDOUT)
+        for port, log in zip(ports, logs)
+    ]
+    try:
+        for port, process, log in zip(ports, processes, logs):
+            wait_http(f"http://127.0.0.1:{port}/v1/health", process=process, log=log)
+        keys = [line for log in logs for line in log.read_text().splitlines() if "ARCADE_API_KEY=" in line]
+        assert len(keys) == 1
+    finally:
+        for process in processes:
+            stop(process)
