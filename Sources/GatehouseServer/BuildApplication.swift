@@ -82,7 +82,7 @@ private func assemble(
     }
     let settings = BrokerSettings(
         publicURL: configuration.effectivePublicURL, flowTTL: configuration.flowTTL,
-        refreshSkew: configuration.refreshSkew, allowedRedirectOrigins: origins,
+        refreshSkew: configuration.refreshSkew, leaseDuration: configuration.refreshLease, allowedRedirectOrigins: origins,
         defaultVerification: policy.default, unsafeSkipAllowed: policy.skipAllowed)
     var services: [any Service] = []
     let outbound: any HTTPTransport

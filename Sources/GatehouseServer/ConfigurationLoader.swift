@@ -15,7 +15,7 @@ package enum ConfigurationLoader {
         "api.rate_limit": ["limit", "time_unit", "burst", "noop", "redis"],
         "auth": [
             "providers", "user_verification", "allowed_redirect_origins", "flow_ttl", "refresh_skew", "default_token_lifetime",
-            "token_store",
+            "token_store", "refresh_lease",
         ],
         "auth.user_verification": ["verifier_url", "unsafe_skip_verification"],
         "security": ["root_keys", "allowed_provider_networks", "static_hosts"],
@@ -109,6 +109,10 @@ package enum ConfigurationLoader {
         if let origins = settings.list("auth.allowed_redirect_origins") { config.allowedRedirectOrigins = origins }
         if let value = try settings.integer("auth.flow_ttl") { config.flowTTL = Double(value) }
         if let value = try settings.integer("auth.refresh_skew") { config.refreshSkew = Double(value) }
+        if let value = settings.string("auth.refresh_lease") {
+            let lease = try duration(value, "auth.refresh_lease")
+            config.refreshLease = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        }
         if let value = try settings.integer("auth.default_token_lifetime") { config.defaultTokenLifetime = Double(value) }
         if let providers = value(at: "auth.providers", in: document) { config.providers = try readProviders(providers) }
         if value(at: "auth.token_store", in: document) != nil {

@@ -33,6 +33,9 @@ package struct GatehouseConfiguration: Sendable {
     package var flowTTL: Double
     /// Refresh skew in seconds.
     package var refreshSkew: Double
+    /// How long a replica may hold a connection's refresh lease (`auth.refresh_lease`): a
+    /// replica that dies mid-refresh delays that connection's next refresh by at most this.
+    package var refreshLease: Double = 30
     /// Lifetime assumed when a provider gives no expiry.
     package var defaultTokenLifetime: Double
     /// Restricted networks (loopback, private, link-local) provider calls may reach; nil means

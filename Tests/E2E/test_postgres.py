@@ -1,6 +1,7 @@
 """Gatehouse on PostgreSQL with the real binary: two replicas share one database, a grant made
 through one is served by the other and survives restarts, `gatehouse migrate` runs alone, and a
 database setting that cannot be used stops the start (never a silent fall back to SQLite)."""
+import json
 import os
 import socket
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 import requests
 from arcadepy import Arcade
 
-from conftest import GATEHOUSE_BIN, OAuthServer, free_port, stop, wait_http, only_form
+from conftest import GATEHOUSE_BIN, OAuthServer, free_port, only_form, query, stop, wait_http
 
 BASE_URL = os.environ.get("GATEHOUSE_TEST_POSTGRES_URL")
 if not BASE_URL and os.environ.get("GATEHOUSE_REQUIRE_POSTGRES") == "1":
@@ -36,17 +37,21 @@ class Replica:
     """One `gatehouse serve` on the shared database; all replicas share the data directory that
     holds the root key, and one public URL (what a load balancer would give them)."""
 
-    def __init__(self, workdir, name, database, public_url=None, port=None):
+    def __init__(self, workdir, name, database, public_url=None, port=None, config=None):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"{name}.log"
         self.env = dict(os.environ, GATEHOUSE_DATABASE_URL=database, GATEHOUSE_PUBLIC_URL=public_url or self.base)
         self.data = workdir / "replicas-data"
+        self.config = []
+        if config:
+            (workdir / f"{name}.yaml").write_text(config)
+            self.config = ["--config", str(workdir / f"{name}.yaml")]
         self.start()
 
     def start(self):
         self.process = subprocess.Popen(
-            [GATEHOUSE_BIN, "serve", "--port", str(self.port), "--data-dir", str(self.data)],
+            [GATEHOUSE_BIN, "serve", "--port", str(self.port), "--data-dir", str(self.data), *self.config],
             env=self.env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
         wait_http(f"{self.base}/v1/health", process=self.process, log=self.log)
 
@@ -354,3 +359,94 @@ def test_replicas_starting_together_on_an_empty_database_make_one_admin_key(work
     finally:
         for process in processes:
             stop(process)
+
+
+
+class SlowRefreshProvider:
+    """A token endpoint that hands out 2-second tokens, and holds its first refresh answer for
+    a while: long enough to kill the replica waiting for it."""
+
+    def __init__(self, hold):
+        import http.server
+
+        self.refreshes = 0
+        provider = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                form = dict(x.split("=", 1) for x in self.rfile.read(int(self.headers["Content-Length"])).decode().split("&"))
+                if form.get("grant_type") == "refresh_token":
+                    provider.refreshes += 1
+                    if provider.refreshes == 1:
+                        time.sleep(hold)
+                    body = {"access_token": f"refreshed-{provider.refreshes}", "expires_in": 3600, "token_type": "Bearer"}
+                else:
+                    body = {"access_token": "first", "refresh_token": "rt", "expires_in": 2, "token_type": "Bearer"}
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def definition(self, provider_id):
+        token = {"endpoint": f"http://127.0.0.1:{self.port}/token", "auth_method": "client_secret_basic"}
+        return {"id": provider_id, "oauth2": {
+            "client_id": "c", "client_secret": "s3cret-s3cret-s3cret",
+            "authorize_request": {"endpoint": "https://idp.example/authorize",
+                                  "params": {"response_type": "code", "redirect_uri": "{{redirect_uri}}"}},
+            "token_request": token, "refresh_request": token}}
+
+
+def test_a_replica_killed_while_holding_a_lease_delays_the_refresh_by_at_most_the_lease(workdir, database, user_id):
+    config = """
+auth:
+  refresh_lease: 3s
+  user_verification: { unsafe_skip_verification: true }
+security:
+  allowed_provider_networks: [127.0.0.0/8]
+"""
+    provider = SlowRefreshProvider(hold=20)
+    a = Replica(workdir, "lease-a", database, config=config)
+    b = Replica(workdir, "lease-b", database, public_url=a.base, config=config)
+    try:
+        key = a.admin_key()
+        headers = {"Authorization": key}
+        a.client(key).admin.auth_providers.create(**provider.definition("slow"))
+        body = {"auth_requirement": {"provider_id": "slow"}, "user_id": user_id}
+        pending = requests.post(f"{a.base}/v1/auth/authorize", json=body, headers=headers, timeout=10).json()
+        callback = f"{a.base}/v1/oauth/slow/callback?code=c&state={query(pending['url'])['state']}"
+        assert requests.get(callback, timeout=10).status_code == 200
+        time.sleep(2.2)  # the token has expired
+        # A starts the refresh and holds the lease while the provider sits on the answer...
+        def refresh_on_a():
+            try:
+                requests.post(f"{a.base}/v1/auth/authorize", json=body, headers=headers, timeout=60)
+            except requests.ConnectionError:
+                pass  # A is killed under this request
+
+        threading.Thread(target=refresh_on_a, daemon=True).start()
+        deadline = time.monotonic() + 10
+        while provider.refreshes == 0:
+            assert time.monotonic() < deadline, "replica A never called the provider"
+            time.sleep(0.05)
+        # ...and dies.
+        a.process.kill()
+        killed = time.monotonic()
+        answer = requests.post(f"{b.base}/v1/auth/authorize", json=body, headers=headers, timeout=60).json()
+        took = time.monotonic() - killed
+        print(f"lease holder killed: B refreshed {took:.2f}s later (lease 3 s)")
+        assert answer["status"] == "completed" and answer["context"]["token"] == "refreshed-2"
+        assert took < 3 + 2
+        assert provider.refreshes == 2
+    finally:
+        stop(a.process)
+        stop(b.process)
+        provider.server.shutdown()
