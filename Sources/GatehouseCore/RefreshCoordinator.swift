@@ -39,7 +39,10 @@ package actor RefreshCoordinator {
 
     /// Returns the connection with a fresh token, refreshing it if needed. Concurrent callers
     /// for one connection share one refresh.
-    package func refresh(_ connection: Connection, provider: Provider) async throws -> Connection {
+    /// With `sweeping` (the background sweep), a connection is refreshed even when its token is
+    /// fresh, unless someone refreshed it since the sweep read it; one without a refresh token
+    /// is left alone (there is nothing to keep alive).
+    package func refresh(_ connection: Connection, provider: Provider, sweeping: Bool = false) async throws -> Connection {
         if let pending = backoff[connection.id], pending.until > now() {
             throw Failure.unavailable(pending.reason, retryAt: pending.until)
         }
@@ -49,7 +52,7 @@ package actor RefreshCoordinator {
         inflight[connection.id] = []
         let result: Result<Connection, any Error>
         do {
-            result = .success(try await perform(connection, provider: provider))
+            result = .success(try await perform(connection, provider: provider, sweeping: sweeping))
         } catch {
             result = .failure(error)
         }
@@ -58,7 +61,7 @@ package actor RefreshCoordinator {
         return try result.get()
     }
 
-    private func perform(_ connection: Connection, provider: Provider) async throws -> Connection {
+    private func perform(_ connection: Connection, provider: Provider, sweeping: Bool) async throws -> Connection {
         let context = Connection.cipherContext(providerID: connection.providerID, userID: connection.userID)
         let deadline = now().addingTimeInterval(settings.leaseDuration)
         while true {
@@ -66,7 +69,8 @@ package actor RefreshCoordinator {
             if let held = try await store.acquireRefreshLease(
                 connectionID: connection.id, owner: owner, until: time.addingTimeInterval(settings.leaseDuration), now: time)
             {
-                return try await refreshHolding(held, provider: provider, context: context)
+                return try await refreshHolding(
+                    held, provider: provider, context: context, sweepingFrom: sweeping ? connection.version : nil)
             }
             // Another replica holds the lease: wait for its result rather than refresh twice.
             guard time < deadline else {
@@ -80,7 +84,9 @@ package actor RefreshCoordinator {
         }
     }
 
-    private func refreshHolding(_ held: Connection, provider: Provider, context: String) async throws -> Connection {
+    private func refreshHolding(_ held: Connection, provider: Provider, context: String, sweepingFrom version: Int?)
+        async throws -> Connection
+    {
         let tokens: TokenSet
         do {
             tokens = try cipher.open(TokenSet.self, from: held.sealedTokens, context: context)
@@ -89,7 +95,10 @@ package actor RefreshCoordinator {
             throw error
         }
         // Re-read after winning the lease: if someone already refreshed, use theirs.
-        if held.status == .active, tokens.staleAt(skew: settings.refreshSkew) > now() {
+        let nothingToDo =
+            version.map { held.version != $0 || tokens.refreshToken == nil }
+            ?? (tokens.staleAt(skew: settings.refreshSkew) > now())
+        if held.status == .active, nothingToDo {
             try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: held.status)
             return held
         }

@@ -111,6 +111,9 @@ package protocol Store: Sendable {
     func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int)
     /// Removes a connection; returns whether it existed.
     func deleteConnection(id: String) async throws -> Bool
+    /// Active connections whose token expires before `expiringBefore`, or that were last
+    /// written before `untouchedSince` (their refresh token may go idle), soonest expiry first.
+    func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection]
     /// Takes the refresh lease of a connection if it is free or lapsed; returns the row as it
     /// stands once the lease is held, or nil when another holder has it.
     func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection?

@@ -61,6 +61,17 @@ extension PostgresStore {
         try await !rows("DELETE FROM connections WHERE id = \(id) RETURNING id").isEmpty
     }
 
+    /// Connections the refresh sweep should look at.
+    package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection] {
+        try await rows(
+            """
+            SELECT * FROM connections WHERE status = 'active'
+                AND (expires_at < \(expiringBefore.timeIntervalSince1970) OR updated_at < \(untouchedSince.timeIntervalSince1970))
+            ORDER BY expires_at LIMIT \(limit)
+            """
+        ).map(Self.connection)
+    }
+
     /// Takes the refresh lease if free or lapsed.
     package func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
         try await rows(

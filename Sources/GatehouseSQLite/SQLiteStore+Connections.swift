@@ -59,6 +59,17 @@ extension SQLiteStore {
         try await !rows("DELETE FROM connections WHERE id = ? RETURNING id", [.text(id)]).isEmpty
     }
 
+    /// Connections the refresh sweep should look at.
+    package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection] {
+        try await rows(
+            """
+            SELECT * FROM connections WHERE status = 'active' AND (expires_at < ? OR updated_at < ?)
+            ORDER BY expires_at LIMIT ?
+            """,
+            [.float(expiringBefore.timeIntervalSince1970), .float(untouchedSince.timeIntervalSince1970), .integer(limit)]
+        ).map(Self.connection)
+    }
+
     /// Takes the refresh lease if free or lapsed.
     package func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
         try await rows(

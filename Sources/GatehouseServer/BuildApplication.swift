@@ -143,6 +143,12 @@ private func assemble(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
         // The storage's services start first and stop last.
         services: storage.services + [storage.listener(hub: hub)].compactMap { $0 }
-            + [FlowJanitor(store: store, logger: logger, now: now)] + services,
+            + [FlowJanitor(store: store, logger: logger, now: now)] + services
+            + (configuration.refreshSweep.enabled
+                ? [
+                    RefreshSweep(
+                        broker: broker, interval: configuration.refreshSweep.interval, window: configuration.refreshSweep.window,
+                        idleAge: configuration.refreshSweep.idleAge)
+                ] : []),
         logger: logger)
 }

@@ -58,12 +58,17 @@ extension ConfigurationLoader {
         config.limits = limits
     }
 
-    /// `30s`, `1m`, `500ms`, `2h`, or a number of seconds; from 1 ms to one day.
-    static func duration(_ value: Any, _ key: String) throws -> Duration {
+    /// `30s`, `1m`, `500ms`, `2h`, `7d`, or a number of seconds; from 1 ms to `max` seconds.
+    static func duration(_ value: Any, _ key: String, max: Double = 86_400) throws -> Duration {
         let seconds = try measure(
-            value, key, units: [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)], range: 0.001...86_400,
-            expected: "a duration from 1ms to 24h, such as 30s, 1m or 500ms")
+            value, key, units: [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)], range: 0.001...max,
+            expected: "a duration from 1ms to \(Int(max / 3600))h, such as 30s, 1m, 500ms or 7d")
         return .milliseconds(Int64(seconds * 1000))
+    }
+
+    /// Seconds in a duration.
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// `4Mb`, `64KB`, `512k`, or a number of bytes; at most 1 GiB.

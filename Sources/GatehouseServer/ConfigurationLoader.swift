@@ -15,9 +15,10 @@ package enum ConfigurationLoader {
         "api.rate_limit": ["limit", "time_unit", "burst", "noop", "redis"],
         "auth": [
             "providers", "user_verification", "allowed_redirect_origins", "flow_ttl", "refresh_skew", "default_token_lifetime",
-            "token_store", "refresh_lease",
+            "token_store", "refresh_lease", "refresh_sweep",
         ],
         "auth.user_verification": ["verifier_url", "unsafe_skip_verification"],
+        "auth.refresh_sweep": ["enabled", "interval", "window", "idle_refresh_age"],
         "security": ["root_keys", "allowed_provider_networks", "static_hosts"],
         "storage": ["sqlite", "in_memory", "postgres"],
         "storage.sqlite": ["path", "connection_string"],
@@ -110,8 +111,18 @@ package enum ConfigurationLoader {
         if let value = try settings.integer("auth.flow_ttl") { config.flowTTL = Double(value) }
         if let value = try settings.integer("auth.refresh_skew") { config.refreshSkew = Double(value) }
         if let value = settings.string("auth.refresh_lease") {
-            let lease = try duration(value, "auth.refresh_lease")
-            config.refreshLease = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+            config.refreshLease = seconds(try duration(value, "auth.refresh_lease"))
+        }
+        if let enabled = try settings.bool("auth.refresh_sweep.enabled") { config.refreshSweep.enabled = enabled }
+        if let value = settings.string("auth.refresh_sweep.interval") {
+            config.refreshSweep.interval = try duration(value, "auth.refresh_sweep.interval")
+        }
+        if let value = settings.string("auth.refresh_sweep.window") {
+            config.refreshSweep.window = seconds(try duration(value, "auth.refresh_sweep.window"))
+        }
+        if let value = settings.string("auth.refresh_sweep.idle_refresh_age") {
+            config.refreshSweep.idleAge = seconds(
+                try duration(value, "auth.refresh_sweep.idle_refresh_age", max: 366 * 86_400))
         }
         if let value = try settings.integer("auth.default_token_lifetime") { config.defaultTokenLifetime = Double(value) }
         if let providers = value(at: "auth.providers", in: document) { config.providers = try readProviders(providers) }

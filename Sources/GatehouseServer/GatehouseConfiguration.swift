@@ -36,6 +36,24 @@ package struct GatehouseConfiguration: Sendable {
     /// How long a replica may hold a connection's refresh lease (`auth.refresh_lease`): a
     /// replica that dies mid-refresh delays that connection's next refresh by at most this.
     package var refreshLease: Double = 30
+    /// The background refresh sweep (`auth.refresh_sweep`).
+    package var refreshSweep = RefreshSweepSettings()
+
+    /// When the sweep runs and what it refreshes.
+    package struct RefreshSweepSettings: Sendable, Equatable {
+        /// Whether it runs at all.
+        package var enabled = true
+        /// How often.
+        package var interval: Duration = .seconds(300)
+        /// Tokens expiring within this are refreshed ahead of a read; 0 (the default) leaves
+        /// them to refresh on read, which costs the provider nothing for connections nobody uses.
+        package var window: Double = 0
+        /// Connections untouched this long get a refresh, so an idle refresh token is not revoked.
+        package var idleAge: Double = 30 * 86_400
+
+        /// The defaults.
+        package init() {}
+    }
     /// Lifetime assumed when a provider gives no expiry.
     package var defaultTokenLifetime: Double
     /// Restricted networks (loopback, private, link-local) provider calls may reach; nil means

@@ -99,7 +99,10 @@ import Testing
               max_connections: 300
               max_parked_waits_per_key: 7
               rate_limit: { limit: 120, time_unit: m, burst: 10 }
-            auth: { user_verification: { unsafe_skip_verification: true } }
+            auth:
+              user_verification: { unsafe_skip_verification: true }
+              refresh_lease: 10s
+              refresh_sweep: { interval: 1m, window: 10m, idle_refresh_age: 14d }
             security:
               allowed_provider_networks: [127.0.0.1/32, "fc00::/7"]
               static_hosts: { idp.internal: [10.1.2.3, "fd00::1"] }
@@ -114,6 +117,8 @@ import Testing
         #expect(config.staticHosts["idp.internal"]?.map(\.description) == ["10.1.2.3", "fd00::1"])
         #expect(config.warnings == ["telemetry: this section of Arcade's engine.yaml has no effect in Gatehouse"])
         #expect(config.providerNetworkPolicy.allowed.count == 2)
+        #expect(config.refreshLease == 10 && config.refreshSweep.interval == .seconds(60))
+        #expect(config.refreshSweep.window == 600 && config.refreshSweep.idleAge == 14 * 86_400)
         let noop = try ConfigurationLoader.load(
             path: try write("api: { rate_limit: { noop: {} } }"), environment: [:], overrides: (nil, nil, nil))
         #expect(noop.limits.requestsPerSecond == nil)

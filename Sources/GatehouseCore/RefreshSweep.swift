@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps grants alive without waiting for a read: refreshes connections whose token expires
+/// within `window`, and connections untouched for `idleAge` (providers revoke refresh tokens
+/// left idle); a grant the provider refuses is marked `reauthorization_required`. Runs on one
+/// replica of the fleet at a time.
+package struct RefreshSweep: Service {
+    /// What one sweep did.
+    package struct Report: Sendable, Equatable {
+        package var refreshed = 0
+        package var reauthorizationRequired = 0
+        package var failed = 0
+        package var skipped = 0
+
+        mutating func add(_ outcome: Outcome) {
+            switch outcome {
+            case .refreshed: refreshed += 1
+            case .reauthorizationRequired: reauthorizationRequired += 1
+            case .failed: failed += 1
+            case .skipped: skipped += 1
+            }
+        }
+    }
+
+    enum Outcome {
+        case refreshed, reauthorizationRequired, failed, skipped
+    }
+
+    let broker: AuthBroker
+    let interval: Duration
+    let window: TimeInterval
+    let idleAge: TimeInterval
+    let batch: Int
+
+    /// A sweep every `interval`; `window` 0 leaves expiring tokens to refresh on read.
+    package init(broker: AuthBroker, interval: Duration, window: TimeInterval, idleAge: TimeInterval, batch: Int = 500) {
+        self.broker = broker
+        self.interval = interval
+        self.window = window
+        self.idleAge = idleAge
+        self.batch = batch
+    }
+
+    package func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: interval)
+                    _ = await sweep()
+                }
+            }
+        } catch is CancellationError {
+            // Shutdown interrupted the sleep.
+        }
+    }
+
+    /// One sweep (skipped when another replica is sweeping); failures are counted and logged.
+    package func sweep() async -> Report {
+        let report = Mutex(Report())
+        do {
+            let ran = try await broker.store.runExclusively("refresh-sweep") { [self] in
+                let time = broker.now()
+                let candidates = try await broker.store.connectionsToRefresh(
+                    expiringBefore: time.addingTimeInterval(window), untouchedSince: time.addingTimeInterval(-idleAge),
+                    limit: batch)
+                for connection in candidates {
+                    let outcome = await refresh(connection)
+                    report.withLock { $0.add(outcome) }
+                }
+            }
+            if !ran { broker.logger.debug("refresh sweep skipped: another replica is sweeping") }
+        } catch {
+            broker.logger.warning("refresh sweep failed", metadata: ["error": "\(error)"])
+        }
+        let result = report.withLock { $0 }
+        if result != Report() {
+            broker.logger.info(
+                "refresh sweep",
+                metadata: [
+                    "refreshed": "\(result.refreshed)", "reauthorization_required": "\(result.reauthorizationRequired)",
+                    "failed": "\(result.failed)", "skipped": "\(result.skipped)",
+                ])
+        }
+        return result
+    }
+
+    private func refresh(_ connection: Connection) async -> Outcome {
+        guard let provider = try? await broker.providers.provider(id: connection.providerID),
+            provider.oauth2.refreshRequest?.endpoint != nil
+        else { return .skipped }
+        do {
+            let after = try await broker.refresher.refresh(connection, provider: provider, sweeping: true)
+            return after.version == connection.version ? .skipped : .refreshed
+        } catch RefreshCoordinator.Failure.reauthorizationRequired {
+            return .reauthorizationRequired
+        } catch {
+            return .failed
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import GatehouseTestSupport
+import GatehouseWire
+import Logging
+import Testing
+
+@testable import GatehouseCore
+
+/// The background sweep: expiring tokens and idle refresh tokens are refreshed without a read;
+/// a refused grant is marked for re-authorization; fresh, recently used connections are left.
+@Suite struct RefreshSweepTests {
+    let cipher = try! TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+
+    func connection(
+        _ store: any Store, user: String, expiresIn: TimeInterval, updatedAgo: TimeInterval, refreshToken: String? = "rt-0"
+    ) async throws -> Connection {
+        let now = Date()
+        let tokens = TokenSet(
+            accessToken: "old-\(user)", refreshToken: refreshToken, tokenType: "Bearer", obtainedAt: now.addingTimeInterval(-60),
+            expiresAt: now.addingTimeInterval(expiresIn), scopes: ["a"])
+        return try await store.upsertConnection(
+            Connection(
+                id: SecureRandom.identifier(prefix: "uc_"), userID: user, providerID: "p", scopes: ["a"],
+                sealedTokens: try cipher.seal(json: tokens, context: Connection.cipherContext(providerID: "p", userID: user)),
+                expiresAt: tokens.expiresAt, userInfo: nil, status: .active, authID: "ac_1",
+                createdAt: now.addingTimeInterval(-updatedAgo), updatedAt: now.addingTimeInterval(-updatedAgo)))
+    }
+
+    func sweep(_ store: any Store, _ client: any ProviderClient, window: TimeInterval) async throws -> RefreshSweep {
+        let settings = BrokerSettings(
+            publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
+            unsafeSkipAllowed: true)
+        let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
+        try await registry.create(
+            AuthProviderRequest(
+                id: "p", clientSecret: "s",
+                oauth2: OAuth2Config(
+                    clientID: "c", authorizeRequest: RequestConfig(endpoint: "https://p.example/authorize"),
+                    tokenRequest: RequestConfig(endpoint: "https://p.example/token"),
+                    refreshRequest: RequestConfig(endpoint: "https://p.example/token"))), source: .config)
+        let broker = AuthBroker(
+            store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher, settings: settings,
+            logger: Logger(label: "test"))
+        return RefreshSweep(broker: broker, interval: .seconds(60), window: window, idleAge: 86_400)
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func expiringAndIdleConnectionsAreRefreshedAndTheRestLeft(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let client = CountingProviderClient()
+            let expiring = try await connection(store, user: "expiring", expiresIn: 120, updatedAgo: 60)
+            let idle = try await connection(store, user: "idle", expiresIn: 3000, updatedAgo: 2 * 86_400)
+            let fresh = try await connection(store, user: "fresh", expiresIn: 3000, updatedAgo: 60)
+            let longLived = try await connection(
+                store, user: "long-lived", expiresIn: 10 * 365 * 86_400, updatedAgo: 2 * 86_400, refreshToken: nil)
+            let report = try await sweep(store, client, window: 600).sweep()
+            #expect(report.refreshed == 2 && report.skipped == 1 && report.failed == 0)
+            #expect(client.refreshes == 2)
+            for refreshed in [expiring, idle] {
+                #expect(try await store.connection(id: refreshed.id)?.version == refreshed.version + 1)
+            }
+            for untouched in [fresh, longLived] {
+                #expect(try await store.connection(id: untouched.id)?.version == untouched.version)
+            }
+            // With no window, expiring tokens wait for a read; only idle ones are swept.
+            let second = try await sweep(store, CountingProviderClient(), window: 0).sweep()
+            #expect(second.refreshed == 0)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func aRefusedGrantIsMarkedForReauthorization(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let client = CountingProviderClient()
+            client.fail(with: ProviderCallError(.invalidGrant, "revoked"))
+            let idle = try await connection(store, user: "revoked", expiresIn: 3000, updatedAgo: 2 * 86_400)
+            let report = try await sweep(store, client, window: 0).sweep()
+            #expect(report.reauthorizationRequired == 1)
+            #expect(try await store.connection(id: idle.id)?.status == .reauthorizationRequired)
+        }
+    }
+}
