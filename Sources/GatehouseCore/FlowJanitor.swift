@@ -26,16 +26,7 @@ package struct FlowJanitor: Service {
 
     /// Sweeps once now, then every `interval` until shutdown.
     package func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    await sweep()
-                    try await Task.sleep(for: interval)
-                }
-            }
-        } catch is CancellationError {
-            // Shutdown interrupted the sleep: a normal end, not a failure of the service group.
-        }
+        try await runPeriodically(every: interval, immediately: true) { await sweep() }
     }
 
     /// One sweep, on one replica of the fleet at a time; failures are logged and retried at the

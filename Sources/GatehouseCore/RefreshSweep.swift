@@ -45,16 +45,7 @@ package struct RefreshSweep: Service {
     }
 
     package func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: interval)
-                    _ = await sweep()
-                }
-            }
-        } catch is CancellationError {
-            // Shutdown interrupted the sleep.
-        }
+        try await runPeriodically(every: interval, immediately: false) { _ = await sweep() }
     }
 
     /// One sweep (skipped when another replica is sweeping); failures are counted and logged.
