@@ -34,8 +34,7 @@ package final class AsyncHTTPTransport: HTTPTransport, Service {
     ) {
         self.policy = policy
         self.resolver = resolver
-        self.timeout = .nanoseconds(
-            Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        self.timeout = TimeAmount(timeout)
         self.maxBodyBytes = maxBodyBytes
     }
 

@@ -66,11 +66,6 @@ extension ConfigurationLoader {
         return .milliseconds(Int64(seconds * 1000))
     }
 
-    /// Seconds in a duration.
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     /// `4Mb`, `64KB`, `512k`, or a number of bytes; at most 1 GiB.
     static func size(_ value: Any, _ key: String) throws -> Int {
         Int(

@@ -111,18 +111,18 @@ package enum ConfigurationLoader {
         if let value = try settings.integer("auth.flow_ttl") { config.flowTTL = Double(value) }
         if let value = try settings.integer("auth.refresh_skew") { config.refreshSkew = Double(value) }
         if let value = settings.string("auth.refresh_lease") {
-            config.refreshLease = seconds(try duration(value, "auth.refresh_lease"))
+            config.refreshLease = try duration(value, "auth.refresh_lease").timeInterval
         }
         if let enabled = try settings.bool("auth.refresh_sweep.enabled") { config.refreshSweep.enabled = enabled }
         if let value = settings.string("auth.refresh_sweep.interval") {
             config.refreshSweep.interval = try duration(value, "auth.refresh_sweep.interval")
         }
         if let value = settings.string("auth.refresh_sweep.window") {
-            config.refreshSweep.window = seconds(try duration(value, "auth.refresh_sweep.window"))
+            config.refreshSweep.window = try duration(value, "auth.refresh_sweep.window").timeInterval
         }
         if let value = settings.string("auth.refresh_sweep.idle_refresh_age") {
-            config.refreshSweep.idleAge = seconds(
-                try duration(value, "auth.refresh_sweep.idle_refresh_age", max: 366 * 86_400))
+            config.refreshSweep.idleAge =
+                try duration(value, "auth.refresh_sweep.idle_refresh_age", max: 366 * 86_400).timeInterval
         }
         if let value = try settings.integer("auth.default_token_lifetime") { config.defaultTokenLifetime = Double(value) }
         if let providers = value(at: "auth.providers", in: document) { config.providers = try readProviders(providers) }

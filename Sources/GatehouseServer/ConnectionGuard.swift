@@ -193,8 +193,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private func arm(context: ChannelHandlerContext, after delay: Duration) {
         disarm()
-        let nanoseconds = delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
             context.close(promise: nil)
         }
     }

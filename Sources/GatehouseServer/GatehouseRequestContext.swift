@@ -9,7 +9,7 @@ struct GatehouseRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The caller's key, once `APIKeyAuthenticator` has accepted it.
     var apiKey: AuthenticatedKey?
-    /// The largest request body a route reads; `RequestLimitsMiddleware` sets it from configuration.
+    /// The largest request body a route reads; `APIKeyAuthenticator` sets it from `api.max_request_body_size`.
     var maxUploadSize: Int = RequestLimits.defaultMaxBodyBytes
 
     init(source: ApplicationRequestContextSource) {

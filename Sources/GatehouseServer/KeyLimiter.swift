@@ -26,9 +26,7 @@ final class KeyLimiter: Sendable {
         let wait: Double? = buckets.withLock { buckets in
             if buckets.count >= Self.maxKeys, buckets[key.id] == nil { buckets.removeAll() }
             var bucket = buckets[key.id] ?? Bucket(tokens: limits.burst, updated: now)
-            let elapsed = bucket.updated.duration(to: now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(limits.burst, bucket.tokens + seconds * rate)
+            bucket.tokens = min(limits.burst, bucket.tokens + bucket.updated.duration(to: now).timeInterval * rate)
             bucket.updated = now
             defer { buckets[key.id] = bucket }
             guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / rate }

@@ -17,12 +17,11 @@ import Testing
             ProviderRecord(
                 id: "p", description: "d", providerType: "google", enabled: true, source: "api", templateJSON: Array("{}".utf8),
                 sealedSecret: [1, 2], secretHint: "wxyz", createdAt: now, updatedAt: now))
-        let pending = try await store.insertFlowDeduplicated(makeFlow(user: "open", now: now), now: now)
+        _ = try await store.insertFlowDeduplicated(makeFlow(user: "open", now: now), now: now)
         var done = try await store.insertFlowDeduplicated(makeFlow(user: "done", now: now), now: now)
         done.status = .completed
         done.userInfo = ["sub": .string("é")]
         done = try #require(try await store.updateFlow(done, expectedVersion: done.version))
-        _ = pending
         var connection = try await storeStaleConnection(store, cipher: cipher, user: "u\u{301}")
         connection.authID = done.id
         _ = try await store.upsertConnection(connection)
