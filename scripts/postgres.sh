@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL cluster for the tests: `source scripts/postgres.sh` starts one on a free
 # loopback port (installing Debian's postgresql package first if it is missing), exports
-# GATEHOUSE_TEST_POSTGRES_URL and GATEHOUSE_REQUIRE_POSTGRES=1, and stops and removes it when the
-# sourcing shell exits.
+# GATEHOUSE_TEST_POSTGRES_URL, GATEHOUSE_REQUIRE_POSTGRES=1 and GATEHOUSE_TEST_POSTGRES_CTL (its
+# pg_ctl), and stops and removes it when the sourcing shell exits.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
@@ -27,7 +27,23 @@ chmod 755 "$PG_DIR"
 [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
 PG_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U gatehouse --auth=trust -E UTF8 >/dev/null
-as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null
+# The settings go in the cluster's own file, so a plain `pg_ctl start` (the restart e2e) brings it
+# back on the same port.
+as_pg tee -a "$PG_DIR/data/postgresql.conf" >/dev/null <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_DIR'
+fsync = off
+max_connections = 300
+CONF
+# GATEHOUSE_TEST_POSTGRES_CTL runs pg_ctl on this cluster as its owner: `"$GATEHOUSE_TEST_POSTGRES_CTL" stop`.
+cat >"$PG_DIR/ctl" <<CTL
+#!/usr/bin/env bash
+if [ "\$(id -u)" = 0 ]; then exec runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w "\$@"; fi
+exec "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w "\$@"
+CTL
+chmod 755 "$PG_DIR/ctl"
+"$PG_DIR/ctl" start >/dev/null
 
 stop_postgres() {
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
@@ -37,4 +53,5 @@ trap stop_postgres EXIT
 
 export GATEHOUSE_TEST_POSTGRES_URL="postgres://gatehouse@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
 export GATEHOUSE_REQUIRE_POSTGRES=1
+export GATEHOUSE_TEST_POSTGRES_CTL="$PG_DIR/ctl"
 echo "== PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"

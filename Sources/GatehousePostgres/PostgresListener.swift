@@ -6,15 +6,19 @@ import ServiceLifecycle
 /// One `LISTEN` connection per replica: every change another replica announces reaches this
 /// replica's `ChangeHub`. A lost connection is opened again, and then every parked long-poll
 /// re-checks its flow and every cache is dropped, so no wake is lost while it was gone.
+///
+/// The connection is its own, outside the serving pool: after an outage the pool backs off
+/// between attempts, and a LISTEN queued behind the requests came back only 10-15 s after the
+/// database did. Here it is tried again every `retryDelay`.
 package struct PostgresListener: Service {
-    let client: PostgresClient
+    let settings: PostgresSettings
     let hub: ChangeHub
     let logger: Logger
     let retryDelay: Duration
 
-    /// A listener on `client` (which must run in the same service group).
-    package init(client: PostgresClient, hub: ChangeHub, logger: Logger, retryDelay: Duration = .seconds(1)) {
-        self.client = client
+    /// A listener on the database `settings` reach.
+    package init(settings: PostgresSettings, hub: ChangeHub, logger: Logger, retryDelay: Duration = .seconds(1)) {
+        self.settings = settings
         self.hub = hub
         self.logger = logger
         self.retryDelay = retryDelay
@@ -25,7 +29,9 @@ package struct PostgresListener: Service {
             var reconnecting = false
             while !Task.isCancelled {
                 do {
-                    try await client.withConnection { connection in
+                    let connection = try await PostgresConnection.connect(
+                        configuration: try settings.connectionConfiguration(), id: 0, logger: logger)
+                    do {
                         try await connection.listen(on: PostgresStore.channel) { changes in
                             if reconnecting {
                                 logger.notice("change channel back: re-checking parked flows and caches")
@@ -35,7 +41,11 @@ package struct PostgresListener: Service {
                                 if let change = StoreChange(payload: notification.payload) { await hub.deliver(change) }
                             }
                         }
+                    } catch {
+                        try? await connection.close()
+                        throw error
                     }
+                    try? await connection.close()
                 } catch is CancellationError {
                     return
                 } catch {

@@ -76,24 +76,46 @@ package struct PostgresSettings: Sendable, Equatable {
         "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database ?? "")?sslmode=\(tls.rawValue)"
     }
 
-    /// PostgresNIO's client configuration.
-    package func clientConfiguration() throws -> PostgresClient.Configuration {
-        let mode: PostgresClient.Configuration.TLS
+    /// The TLS this mode asks for: none, or a client configuration (checking the server's
+    /// certificate and name only for `verify-full`).
+    private var tlsConfiguration: TLSConfiguration? {
         switch tls {
         case .disable:
-            mode = .disable
+            return nil
         case .prefer, .require:
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .none
-            mode = tls == .prefer ? .prefer(configuration) : .require(configuration)
+            return configuration
         case .verifyFull:
-            mode = .require(TLSConfiguration.makeClientConfiguration())
+            return TLSConfiguration.makeClientConfiguration()
         }
+    }
+
+    /// PostgresNIO's client (pool) configuration.
+    package func clientConfiguration() throws -> PostgresClient.Configuration {
+        let mode: PostgresClient.Configuration.TLS =
+            switch (tls, tlsConfiguration) {
+            case (_, nil): .disable
+            case (.prefer, let configuration?): .prefer(configuration)
+            case (_, let configuration?): .require(configuration)
+            }
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: mode)
         configuration.options.maximumConnections = poolSize
         configuration.options.minimumConnections = 0
         return configuration
+    }
+
+    /// PostgresNIO's configuration for one connection of its own, outside the pool.
+    package func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let mode: PostgresConnection.Configuration.TLS =
+            switch (tls, tlsConfiguration) {
+            case (_, nil): .disable
+            case (.prefer, let configuration?): .prefer(try NIOSSLContext(configuration: configuration))
+            case (_, let configuration?): .require(try NIOSSLContext(configuration: configuration))
+            }
+        return PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: mode)
     }
 }
 

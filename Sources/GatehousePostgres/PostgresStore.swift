@@ -22,29 +22,31 @@ package final class PostgresStore: Store {
         let client = client
         let logger = logger
         do {
-            return try await withThrowingTaskGroup(of: [PostgresRandomAccessRow]?.self) { group in
-                group.addTask {
-                    var rows: [PostgresRandomAccessRow] = []
-                    for try await row in try await client.query(query, logger: logger) {
-                        rows.append(row.makeRandomAccess())
-                    }
-                    return rows
-                }
-                group.addTask {
-                    try await Task.sleep(for: Self.queryTimeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let rows = try await group.next() ?? nil else {
-                    throw GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
+            return try await Deadline.run(within: Self.queryTimeout) {
+                var rows: [PostgresRandomAccessRow] = []
+                for try await row in try await client.query(query, logger: logger) {
+                    rows.append(row.makeRandomAccess())
                 }
                 return rows
             }
-        } catch let error as PSQLError where error.serverInfo == nil {
-            // No server answer at all: the connection could not be made or was lost.
-            logger.warning("database unreachable", metadata: ["error": "\(error.code)"])
+        } catch is Deadline.Passed {
+            throw GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
+        } catch let error as PSQLError where Self.isUnavailable(error) {
+            logger.warning(
+                "database unreachable",
+                metadata: ["error": "\(error.code)", "sqlstate": "\(error.serverInfo?[.sqlState] ?? "-")"])
             throw GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
         }
+    }
+
+    /// Whether an error says the database cannot serve now, rather than that the statement is
+    /// wrong: no server answer at all (the connection could not be made or was lost), or the
+    /// server's own word that it is going away or cannot take the work (SQLSTATE classes 08
+    /// connection exception, 53 insufficient resources, 57 operator intervention, which covers
+    /// the `57P01` every session gets from a restart and the `57P03` of one starting up).
+    static func isUnavailable(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return true }
+        return ["08", "53", "57"].contains(state.prefix(2))
     }
 
     /// How long one statement may take before the request gets a 503.

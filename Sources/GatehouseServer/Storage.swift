@@ -103,7 +103,7 @@ struct PostgresStorage: Storage {
     func abandon() async {}
 
     func listener(hub: ChangeHub) -> (any Service)? {
-        PostgresListener(client: client, hub: hub, logger: logger)
+        PostgresListener(settings: settings, hub: hub, logger: logger)
     }
 
     /// Runs `body`, or fails with `reason` when it takes longer than `limit`.

@@ -30,7 +30,7 @@ struct PostgresListenerTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await PostgresListener(
-                            client: client, hub: hub, logger: Logger(label: "test"), retryDelay: .milliseconds(100)
+                            settings: settings, hub: hub, logger: Logger(label: "test"), retryDelay: .milliseconds(100)
                         ).run()
                     }
                     defer { group.cancelAll() }
