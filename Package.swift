@@ -101,6 +101,16 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // The bare Hummingbird endpoint the hot-path benchmark compares against (Benchmarks/run.sh).
+        .executableTarget(
+            name: "gatehouse-baseline",
+            dependencies: [
+                "GatehouseWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Benchmarks/Baseline",
+            swiftSettings: settings
+        ),
         .executableTarget(
             name: "GmailMessages",
             dependencies: [

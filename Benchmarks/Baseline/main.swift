@@ -1,0 +1,31 @@
+import Foundation
+import GatehouseWire
+import Hummingbird
+
+// The thinnest server that does what a hot `POST /v1/auth/authorize` must do at the least: read
+// the same body into the same wire type and answer the same JSON (sorted keys, the same fields,
+// a token of the same length), with nothing looked up. The benchmark measures Gatehouse against
+// it, side by side on the same machine: `bash Benchmarks/run.sh`.
+//
+// Usage: gatehouse-baseline PORT
+
+let port = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 8090
+let token = String(repeating: "t", count: 36)
+let encoder = JSONEncoder()
+encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+
+let router = Router()
+router.post("v1/auth/authorize") { request, _ -> Response in
+    let body = try await request.body.collect(upTo: 64 * 1024)
+    let asked = try JSONDecoder().decode(AuthorizationRequest.self, from: Data(buffer: body))
+    let answer = AuthorizationResponse(
+        id: "ac_0123456789abcdefghijkl", status: .completed, scopes: asked.authRequirement.oauth2?.scopes ?? [],
+        providerID: asked.authRequirement.providerID, userID: asked.userID,
+        context: .init(token: token, userInfo: [:]))
+    return Response(
+        status: .ok,
+        headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(answer))))
+}
+let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+try await app.runService()

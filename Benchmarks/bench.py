@@ -1,0 +1,441 @@
+"""The hot-path benchmark suite (issue 11): `bash Benchmarks/run.sh` runs it. Figures, not tests.
+
+Every figure is measured in this one run, on this machine, against a baseline measured in the
+same run: the bare Hummingbird endpoint (`gatehouse-baseline`) for the hot path, one refresh
+alone for the refresh storm. Only the Python standard library is used, so nothing is installed.
+
+Environment: GATEHOUSE_BIN, BASELINE_BIN (the release builds), DURATION (wrk, default 10s),
+USERS (authorized users, default 100), SMALL/LARGE (stored connections, default 10,000 and
+1,000,000), PARKED (default 10,000), FLOWS (default 200), STORM (default 1,000 authorizes),
+REFRESH_DELAY_MS (the loopback provider's refresh latency, default 100).
+With --profile, it records the hot path with `perf` instead and prints the flat profile.
+"""
+import asyncio
+import http.client
+import http.server
+import json
+import os
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+BIN = os.environ["GATEHOUSE_BIN"]
+BASELINE = os.environ["BASELINE_BIN"]
+DURATION = os.environ.get("DURATION", "10s")
+USERS = int(os.environ.get("USERS", "100"))
+SMALL = int(os.environ.get("SMALL", "10000"))
+LARGE = int(os.environ.get("LARGE", "1000000"))
+PARKED = int(os.environ.get("PARKED", "10000"))
+FLOWS = int(os.environ.get("FLOWS", "200"))
+STORM = int(os.environ.get("STORM", "1000"))
+REFRESH_DELAY = int(os.environ.get("REFRESH_DELAY_MS", "100")) / 1000
+WORK = Path(tempfile.mkdtemp(prefix="gatehouse-bench-"))
+RESULTS = []
+
+
+def report(name, value, target, ok):
+    RESULTS.append((name, value, target, ok))
+    print(f"  {name}: {value}   (target {target}: {'met' if ok else 'NOT met'})", flush=True)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+class Provider(http.server.BaseHTTPRequestHandler):
+    """The loopback provider's token endpoint. A code gets a token that goes stale after
+    `short` seconds when the path is /token/short (else an hour); a refresh takes
+    REFRESH_DELAY, as a real provider's does, and is counted."""
+
+    refreshes = 0
+    lock = threading.Lock()
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        lifetime = 3600
+        if form.get("grant_type") == ["refresh_token"]:
+            with Provider.lock:
+                Provider.refreshes += 1
+            time.sleep(REFRESH_DELAY)
+        elif self.path.endswith("/short"):
+            lifetime = 3
+        body = json.dumps({"access_token": "at-" + uuid.uuid4().hex, "refresh_token": "rt-" + uuid.uuid4().hex,
+                           "expires_in": lifetime, "token_type": "Bearer"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def rss_mb(pid):
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def threads(pid):
+    return int(re.search(r"Threads:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))
+
+
+class Server:
+    """One `gatehouse serve` on its own data directory (SQLite, the default store)."""
+
+    CONFIG = """
+api:
+  max_connections: 20000
+  max_parked_waits_per_key: 20000
+  rate_limit: { noop: {} }
+auth:
+  refresh_skew: 1
+  user_verification: { unsafe_skip_verification: true }
+security:
+  allowed_provider_networks: [127.0.0.1/32]
+"""
+
+    def __init__(self, name):
+        self.data = WORK / name
+        self.data.mkdir()
+        self.config = WORK / f"{name}.yaml"
+        self.config.write_text(self.CONFIG)
+        self.log = WORK / f"{name}.log"
+        self.port = free_port()
+        self.key = None
+        self.process = None
+
+    def start(self):
+        """Starts it and answers the seconds until `/v1/health` first answered 200."""
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            [BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data),
+             "--config", str(self.config)], stdout=self.log.open("a"), stderr=subprocess.STDOUT)
+        while True:
+            try:
+                if request("GET", self.port, "/v1/health", timeout=1)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gatehouse stopped: see {self.log}")
+            time.sleep(0.002)
+        took = time.monotonic() - started
+        if self.key is None:
+            self.key = re.findall(r"ARCADE_API_KEY=(arc_\S+)", self.log.read_text())[0]
+        return took
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def call(self, method, path, body=None):
+        return request(method, self.port, path, body, {"Authorization": self.key})
+
+
+def request(method, port, path, body=None, headers=None, timeout=30):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        payload = json.dumps(body).encode() if body is not None else None
+        connection.request(method, path, payload, {"Content-Type": "application/json", **(headers or {})})
+        answer = connection.getresponse()
+        data = answer.read()
+        json_body = answer.getheader("Content-Type", "").startswith("application/json")
+        return answer.status, (json.loads(data) if data and json_body else data)
+    finally:
+        connection.close()
+
+
+def authorize_body(user, provider="bench"):
+    return {"auth_requirement": {"provider_id": provider, "oauth2": {"scopes": ["read"]}}, "user_id": user}
+
+
+def add_provider(server, provider_port, provider_id, token_path):
+    token = f"http://127.0.0.1:{provider_port}{token_path}"
+    definition = {"id": provider_id, "oauth2": {
+        "client_id": "c", "client_secret": "bench-secret-0123456789",
+        "authorize_request": {"endpoint": "https://idp.example/authorize",
+                              "params": {"response_type": "code", "redirect_uri": "{{redirect_uri}}"}},
+        "token_request": {"endpoint": token, "auth_method": "client_secret_basic"},
+        "refresh_request": {"endpoint": token, "auth_method": "client_secret_basic"}}}
+    status, body = server.call("POST", "/v1/admin/auth_providers", definition)
+    assert status == 200, body
+
+
+def start_flow(server, user, provider="bench"):
+    status, body = server.call("POST", "/v1/auth/authorize", authorize_body(user, provider))
+    assert status == 200 and body["status"] == "pending", body
+    return body
+
+
+def callback_path(pending, provider="bench"):
+    state = parse_qs(urlparse(pending["url"]).query)["state"][0]
+    return f"/v1/oauth/{provider}/callback?code=c&state={state}"
+
+
+def connect(server, user, provider="bench"):
+    """An authorized user: a flow and its callback (the provider consents at once)."""
+    pending = start_flow(server, user, provider)
+    status, _ = request("GET", server.port, callback_path(pending, provider))
+    assert status == 200
+    status, body = server.call("POST", "/v1/auth/authorize", authorize_body(user, provider))
+    assert body["status"] == "completed", body
+
+
+def fill(server, total):
+    """Copies one stored connection under new user ids until `total` are stored: what a large
+    install's table and indexes look like to the hot path (the copies are never read)."""
+    database = sqlite3.connect(server.data / "gatehouse.sqlite")
+    have = database.execute("SELECT count(*) FROM connections").fetchone()[0]
+    columns = [row[1] for row in database.execute("PRAGMA table_info(connections)")]
+    chosen = ", ".join({"id": "'filler-' || n", "user_id": "'filler-' || n || '@example.com'"}.get(c, c) for c in columns)
+    database.execute(f"""
+        INSERT INTO connections ({", ".join(columns)})
+        WITH RECURSIVE seq(n) AS (SELECT {have} UNION ALL SELECT n + 1 FROM seq WHERE n < {total - 1})
+        SELECT {chosen} FROM seq, (SELECT * FROM connections LIMIT 1)""")
+    database.commit()
+    count = database.execute("SELECT count(*) FROM connections").fetchone()[0]
+    database.close()
+    return count
+
+
+def wrk(port, key, users):
+    """wrk -t2 -c64 on authorize, each request for one of `users` at random: (req/s, p99 ms)."""
+    script = WORK / f"authorize-{uuid.uuid4().hex[:6]}.lua"
+    bodies = ", ".join(json.dumps(json.dumps(authorize_body(user))) for user in users)
+    script.write_text(f"""
+local bodies = {{{bodies}}}
+local headers = {{["Content-Type"] = "application/json", ["Authorization"] = "{key}"}}
+request = function()
+  return wrk.format("POST", "/v1/auth/authorize", headers, bodies[math.random(#bodies)])
+end
+local failed = 0
+response = function(status, headers, body)
+  if status ~= 200 or not string.find(body, '"completed"') then failed = failed + 1 end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("failed=%d\\n", failed))
+end
+""")
+    out = subprocess.run(["wrk", "-t2", "-c64", "-d" + DURATION, "--latency", "-s", str(script),
+                          f"http://127.0.0.1:{port}/v1/auth/authorize"], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    failed = re.search(r"failed=(\d+)", out)
+    if failed and int(failed.group(1)):
+        raise RuntimeError(f"{failed.group(1)} answers were not 200 completed:\n{out}")
+    return rps, float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+
+
+async def open_connection(port):
+    return await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+
+
+async def send(writer, method, path, key, body=None):
+    payload = json.dumps(body).encode() if body is not None else b""
+    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode()
+    writer.write(head + payload)
+    await writer.drain()
+
+
+async def receive(reader):
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))
+    body = await reader.readexactly(length)
+    return status, json.loads(body)
+
+
+async def hot_and_large(server, baseline_port, users):
+    print(f"hot authorize: wrk -t2 -c64 -d{DURATION}, {len(users)} authorized users, server and wrk on the same cores",
+          flush=True)
+    base_rps, base_p99 = wrk(baseline_port, server.key, users)
+    print(f"  bare Hummingbird endpoint: {base_rps:,.0f} req/s, p99 {base_p99:.2f} ms", flush=True)
+    server.stop()
+    stored = fill(server, SMALL)
+    server.start()
+    small_rps, small_p99 = wrk(server.port, server.key, users)
+    print(f"  Gatehouse, {stored:,} stored connections: {small_rps:,.0f} req/s, p99 {small_p99:.2f} ms", flush=True)
+    report("throughput vs bare endpoint", f"{small_rps / base_rps:.2f}x", ">= 0.8x", small_rps / base_rps >= 0.8)
+    report("p99 vs bare endpoint", f"{small_p99 / base_p99:.2f}x", "<= 1.5x", small_p99 / base_p99 <= 1.5)
+    server.stop()
+    stored_large = fill(server, LARGE)
+    server.start()
+    large_rps, large_p99 = wrk(server.port, server.key, users)
+    print(f"  Gatehouse, {stored_large:,} stored connections: {large_rps:,.0f} req/s, p99 {large_p99:.2f} ms", flush=True)
+    report(f"throughput, {stored_large:,} vs {stored:,} stored", f"{large_rps / small_rps:.2f}x", ">= 0.9x",
+           large_rps / small_rps >= 0.9)
+
+
+async def wake(server):
+    print(f"callback -> parked long-poll answered, same process, {FLOWS} flows:", flush=True)
+    took, own = [], []
+    for n in range(FLOWS):
+        pending = start_flow(server, f"wake-{n}-{uuid.uuid4().hex[:6]}")
+        reader, writer = await open_connection(server.port)
+        await send(writer, "GET", f"/v1/auth/status?id={pending['id']}&wait=30", server.key)
+        await asyncio.sleep(0.02)
+        cb_reader, cb_writer = await open_connection(server.port)
+        sent = time.monotonic()
+        await send(cb_writer, "GET", callback_path(pending), server.key)
+        waited = asyncio.ensure_future(receive(reader))
+        head = await cb_reader.readuntil(b"\r\n\r\n")
+        own.append((time.monotonic() - sent) * 1000)
+        status, body = await waited
+        took.append((time.monotonic() - sent) * 1000)
+        assert b" 200 " in head and status == 200 and body["status"] == "completed", body
+        for w in (writer, cb_writer):
+            w.close()
+    print(f"  from sending the callback to the parked answer: p50 {statistics.median(took):.2f} ms, "
+          f"p99 {percentile(took, 0.99):.2f} ms (the callback's own answer: p50 {statistics.median(own):.2f} ms, "
+          f"p99 {percentile(own, 0.99):.2f} ms; both include its code exchange with the loopback provider)")
+    report("callback -> parked answer p99", f"{percentile(took, 0.99):.2f} ms", "<= 5 ms", percentile(took, 0.99) <= 5)
+
+
+async def parked(server):
+    print(f"{PARKED:,} parked status?wait=59 requests:", flush=True)
+    flows = [start_flow(server, f"parked-{n}-{uuid.uuid4().hex[:6]}")["id"] for n in range(100)]
+    idle_rss, idle_threads = rss_mb(server.process.pid), threads(server.process.pid)
+    connections = []
+    for n in range(PARKED):
+        reader, writer = await open_connection(server.port)
+        await send(writer, "GET", f"/v1/auth/status?id={flows[n % len(flows)]}&wait=59", server.key)
+        connections.append((reader, writer))
+    await asyncio.sleep(3)
+    early = [c for c in connections if c[0].at_eof() or len(c[0]._buffer)]
+    rss, count = rss_mb(server.process.pid), threads(server.process.pid)
+    print(f"  RSS {idle_rss:.0f} MB before, {rss:.0f} MB with {PARKED:,} parked ({len(early)} answered early); "
+          f"threads {idle_threads} before, {count} with them parked")
+    for _, writer in connections:
+        writer.close()
+    report(f"RSS with {PARKED:,} parked waits", f"{rss:.0f} MB", "<= 200 MB", rss <= 200 and not early)
+    report("threads per parked wait", f"{(count - idle_threads) / PARKED:.4f}", "none", count - idle_threads < 8)
+    await asyncio.sleep(1)
+
+
+async def storm(server, provider_port):
+    print(f"refresh storm: {STORM:,} concurrent authorizes on {USERS} expired connections "
+          f"(the provider answers a refresh in {REFRESH_DELAY * 1000:.0f} ms):", flush=True)
+    add_provider(server, provider_port, "short", "/token/short")
+    users = [f"storm-{n}-{uuid.uuid4().hex[:6]}" for n in range(USERS + 1)]
+    for user in users:
+        connect(server, user, "short")
+    await asyncio.sleep(3)  # every token is now stale
+    # One refresh alone: the baseline.
+    started = time.monotonic()
+    status, body = server.call("POST", "/v1/auth/authorize", authorize_body(users[-1], "short"))
+    alone = (time.monotonic() - started) * 1000
+    assert status == 200 and body["status"] == "completed", body
+    before = Provider.refreshes
+    connections = [await open_connection(server.port) for _ in range(STORM)]
+    sent = []
+    for n, (_, writer) in enumerate(connections):
+        sent.append(time.monotonic())
+        await send(writer, "POST", "/v1/auth/authorize", server.key, authorize_body(users[n % USERS], "short"))
+
+    async def answer(n):
+        status, body = await receive(connections[n][0])
+        assert status == 200 and body["status"] == "completed", body
+        return (time.monotonic() - sent[n]) * 1000
+
+    took = await asyncio.gather(*(answer(n) for n in range(STORM)))
+    for _, writer in connections:
+        writer.close()
+    calls = Provider.refreshes - before
+    p99 = percentile(took, 0.99)
+    print(f"  {calls} refresh calls at the provider; p99 {p99:.1f} ms, one refresh alone {alone:.1f} ms")
+    report("refresh calls in the storm", f"{calls}", f"exactly {USERS}", calls == USERS)
+    report("storm p99 vs one refresh alone", f"{p99 / alone:.2f}x", "<= 2x", p99 / alone <= 2)
+
+
+def cold_start():
+    print("cold start (3 starts on a fresh data directory each):", flush=True)
+    times, idle = [], []
+    for n in range(3):
+        server = Server(f"cold-{n}")
+        times.append(server.start())
+        time.sleep(1)
+        idle.append(rss_mb(server.process.pid))
+        server.stop()
+    print(f"  to healthy: {', '.join(f'{t * 1000:.0f}' for t in times)} ms; idle RSS {', '.join(f'{r:.0f}' for r in idle)} MB")
+    report("cold start to healthy (median)", f"{statistics.median(times) * 1000:.0f} ms", "<= 200 ms",
+           statistics.median(times) <= 0.2)
+    report("idle RSS (median)", f"{statistics.median(idle):.0f} MB", "<= 40 MB", statistics.median(idle) <= 40)
+
+
+def profile(server, users):
+    """`perf record` (software clock) of the server while wrk runs the hot path; prints the
+    flat profile (self time), demangled."""
+    data = WORK / "perf.data"
+    recorder = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-o", str(data),
+                                 "-p", str(server.process.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    rps, p99 = wrk(server.port, server.key, users)
+    recorder.send_signal(2)
+    recorder.wait(timeout=60)
+    flat = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--sort", "dso,symbol",
+                           "--percent-limit", "0.7", "--stdio", "-g", "none"], capture_output=True, text=True).stdout
+    demangled = subprocess.run(["swift", "demangle", "--simplified"], input=flat, capture_output=True, text=True).stdout
+    print(f"profile of the hot path under wrk ({rps:,.0f} req/s, p99 {p99:.2f} ms), self time:")
+    for line in demangled.splitlines():
+        if line.strip() and not line.startswith("#"):
+            print("  " + line.strip()[:200])
+    print(f"(perf data: {data}; perf report -i {data} for the call graphs)")
+
+
+async def main():
+    provider = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Provider)
+    threading.Thread(target=provider.serve_forever, daemon=True).start()
+    provider_port = provider.server_address[1]
+    baseline_port = free_port()
+    baseline = subprocess.Popen([BASELINE, str(baseline_port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    server = Server("hot")
+    try:
+        cold_start()
+        server.start()
+        add_provider(server, provider_port, "bench", "/token")
+        users = [f"user-{n}@example.com" for n in range(USERS)]
+        for user in users:
+            connect(server, user)
+        if "--profile" in sys.argv:
+            server.stop()
+            fill(server, SMALL)
+            server.start()
+            profile(server, users)
+            return
+        await hot_and_large(server, baseline_port, users)
+        await wake(server)
+        await parked(server)
+        await storm(server, provider_port)
+    finally:
+        baseline.terminate()
+        if server.process and server.process.poll() is None:
+            server.stop()
+        provider.shutdown()
+    print("\nsummary:")
+    for name, value, target, ok in RESULTS:
+        print(f"  {'ok ' if ok else 'NO '} {name}: {value} (target {target})")
+    print(f"(logs and data in {WORK})")
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
