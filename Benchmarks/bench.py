@@ -67,6 +67,9 @@ class Provider(http.server.BaseHTTPRequestHandler):
     refreshes = 0
     lock = threading.Lock()
     protocol_version = "HTTP/1.1"
+    # Head and body go out in two writes; with Nagle's algorithm the body waits for the
+    # client's delayed ACK (40 ms), which would be measured as Gatehouse's time.
+    disable_nagle_algorithm = True
 
     def do_POST(self):
         form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())

@@ -24,7 +24,9 @@ extension AuthBroker {
         let provider = try await providers.resolve(
             id: request.authRequirement.id, providerID: request.authRequirement.providerID)
 
-        let connection = try await store.connection(userID: userID, providerID: provider.id)
+        let connection = try await connections.connection(userID: userID, providerID: provider.id) {
+            try await store.connection(userID: userID, providerID: provider.id)
+        }
         if let connection, connection.status == .active, ScopeSet.covers(granted: connection.scopes, requested: requested) {
             if let response = try await completedResponse(connection, provider: provider) { return response }
         }

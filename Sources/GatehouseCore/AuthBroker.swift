@@ -10,6 +10,8 @@ package struct AuthBroker: Sendable {
     let client: any ProviderClient
     let cipher: TokenCipher
     let refresher: RefreshCoordinator
+    /// The hot path's connections, kept in memory (see `ConnectionCache` for the rules).
+    package let connections: ConnectionCache
     let verification: VerificationSettingsService
     /// The fixed settings.
     package let settings: BrokerSettings
@@ -19,8 +21,8 @@ package struct AuthBroker: Sendable {
     /// Creates a broker.
     package init(
         store: any Store, notifier: any Notifier, providers: ProviderRegistry, client: any ProviderClient,
-        cipher: TokenCipher, settings: BrokerSettings, verification: VerificationSettingsService? = nil, logger: Logger,
-        now: @escaping @Sendable () -> Date = Date.init
+        cipher: TokenCipher, settings: BrokerSettings, verification: VerificationSettingsService? = nil,
+        connections: ConnectionCache? = nil, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.notifier = notifier
@@ -30,8 +32,11 @@ package struct AuthBroker: Sendable {
         self.settings = settings
         self.logger = logger
         self.now = now
+        let connections = connections ?? ConnectionCache(now: now)
+        self.connections = connections
         self.refresher = RefreshCoordinator(
-            store: store, client: client, cipher: cipher, settings: settings, logger: logger, now: now)
+            store: store, client: client, cipher: cipher, settings: settings, connections: connections, logger: logger,
+            now: now)
         self.verification = verification ?? VerificationSettingsService(store: store, settings: settings)
     }
 
@@ -49,16 +54,17 @@ package struct AuthBroker: Sendable {
                 json: tokens, context: Connection.cipherContext(providerID: flow.providerID, userID: flow.userID)),
             expiresAt: tokens.expiresAt, userInfo: userInfo ?? existing?.userInfo, status: .active, authID: flow.id,
             createdAt: existing?.createdAt ?? time, updatedAt: time)
-        _ = try await store.upsertConnection(connection)
+        let stored = try await store.upsertConnection(connection)
+        await connections.changed(stored.id, announcingThrough: store)
         var done = flow
         done.status = .completed
         done.sealedTokens = nil
-        guard let stored = try await store.updateFlow(done, expectedVersion: flow.version) else {
+        guard let completed = try await store.updateFlow(done, expectedVersion: flow.version) else {
             throw GatehouseError(.flowState, "the flow changed while it was being completed")
         }
         await notifier.notify(flowID: flow.id)
         logger.info("authorization completed", metadata: ["auth_id": "\(flow.id)", "provider": "\(flow.providerID)"])
-        return stored
+        return completed
     }
 
     /// Marks a flow failed and wakes its waiters.

@@ -13,7 +13,7 @@ package struct FleetNotifier: Notifier {
             switch change {
             case .flow(let id): await local.notify(flowID: id)
             case .everything: await local.notifyAll()
-            case .providers, .apiKeys: break
+            case .providers, .apiKeys, .connection: break
             }
         }
     }

@@ -17,6 +17,7 @@ package actor RefreshCoordinator {
     private let client: any ProviderClient
     private let cipher: TokenCipher
     private let settings: BrokerSettings
+    private let connections: ConnectionCache
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let owner = SecureRandom.identifier(prefix: "lease_")
@@ -27,12 +28,13 @@ package actor RefreshCoordinator {
     /// Creates a coordinator.
     package init(
         store: any Store, client: any ProviderClient, cipher: TokenCipher, settings: BrokerSettings,
-        logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        connections: ConnectionCache, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.client = client
         self.cipher = cipher
         self.settings = settings
+        self.connections = connections
         self.logger = logger
         self.now = now
     }
@@ -120,6 +122,7 @@ package actor RefreshCoordinator {
             guard let stored = try await store.completeRefresh(updated, owner: owner) else {
                 throw Failure.unavailable("the refresh lease lapsed before the new token was stored", retryAt: now())
             }
+            await connections.changed(held.id, announcingThrough: store)
             backoff[held.id] = nil
             logger.info("refreshed token", metadata: ["connection": "\(held.id)", "provider": "\(provider.id)"])
             return stored
@@ -127,6 +130,7 @@ package actor RefreshCoordinator {
             switch error.kind {
             case .invalidGrant:
                 try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: .reauthorizationRequired)
+                await connections.changed(held.id, announcingThrough: store)
                 logger.notice(
                     "refresh refused; user must authorize again",
                     metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])

@@ -5,6 +5,19 @@ import Foundation
 package enum SecretHash {
     /// The hex digest of a secret's UTF-8 bytes.
     package static func hex(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        var secret = secret
+        let digest = secret.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        // On every API call (the key cache is keyed by it): one pass, no formatter.
+        return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { out in
+            var index = 0
+            for byte in digest {
+                out[index] = digits[Int(byte >> 4)]
+                out[index + 1] = digits[Int(byte & 0x0f)]
+                index += 2
+            }
+            return index
+        }
     }
+
+    private static let digits = Array("0123456789abcdef".utf8)
 }

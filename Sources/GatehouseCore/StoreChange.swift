@@ -1,8 +1,10 @@
 /// A change other replicas must hear of: a flow that completed or failed (its parked
-/// long-polls wake), or cached records that are stale (providers, API keys).
+/// long-polls wake), or cached records that are stale (providers, API keys, connections).
 package enum StoreChange: Sendable, Equatable {
     /// The flow with this id changed.
     case flow(String)
+    /// The connection with this id changed or was deleted.
+    case connection(String)
     /// A provider was created, changed or removed.
     case providers
     /// An API key was made or revoked.
@@ -14,6 +16,7 @@ package enum StoreChange: Sendable, Equatable {
     package var payload: String {
         switch self {
         case .flow(let id): "f:" + id
+        case .connection(let id): "c:" + id
         case .providers: "p"
         case .apiKeys: "k"
         case .everything: "*"
@@ -27,6 +30,7 @@ package enum StoreChange: Sendable, Equatable {
         case "k": self = .apiKeys
         case "*": self = .everything
         case let text where text.hasPrefix("f:"): self = .flow(String(text.dropFirst(2)))
+        case let text where text.hasPrefix("c:"): self = .connection(String(text.dropFirst(2)))
         default: return nil
         }
     }

@@ -133,10 +133,12 @@ package final class AsyncHTTPTransport: HTTPTransport, Service {
 
     private func makeClient(host: String, address: IPAddress) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
-        // Fail fast on a refused connection (the refresh backoff handles it) instead of
-        // retrying until the deadline.
-        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)
+        // A storm of expired tokens at one provider is that many refreshes at once: the default
+        // of 8 connections per host queued them (100 refreshes of 100 ms took 2 s).
+        configuration.connectionPool = .init(
+            idleTimeout: configuration.connectionPool.idleTimeout, concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         if IPAddress(host) == nil { configuration.dnsOverride = [host: address.description] }
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)

@@ -10,6 +10,7 @@ struct AdminRoutes {
     let store: any Store
     let verification: VerificationSettingsService
     let settings: BrokerSettings
+    let connections: ConnectionCache
 
     /// The routes, relative to `/v1/admin`.
     var collection: RouteCollection<GatehouseRequestContext> {
@@ -62,6 +63,8 @@ struct AdminRoutes {
             guard try await store.deleteConnection(id: id) else {
                 throw GatehouseError.notFound("user connection '\(id)' not found")
             }
+            // Before the answer: no token of a deleted grant is handed out after it.
+            await connections.changed(id, announcingThrough: store)
             return Response(status: .noContent)
         }
         routes.get("settings/session_verification") { _, _ in

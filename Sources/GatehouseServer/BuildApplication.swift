@@ -102,13 +102,23 @@ private func assemble(
     // long-polls, and the provider and key caches are dropped.
     let hub = ChangeHub()
     let keys = APIKeyService(store: store, now: now)
+    let connectionCache = ConnectionCache(now: now)
     hub.register { change in
-        if change == .providers || change == .everything { registry.invalidate() }
-        if change == .apiKeys || change == .everything { keys.forgetAll() }
+        switch change {
+        case .providers: registry.invalidate()
+        case .apiKeys: keys.forgetAll()
+        case .connection(let id): connectionCache.forget(connectionID: id)
+        case .everything:
+            registry.invalidate()
+            keys.forgetAll()
+            connectionCache.forgetAll()
+        case .flow: break
+        }
     }
     let broker = AuthBroker(
         store: store, notifier: FleetNotifier(store: store, hub: hub), providers: registry, client: client,
-        cipher: cipher, settings: settings, verification: verification, logger: logger, now: now)
+        cipher: cipher, settings: settings, verification: verification, connections: connectionCache, logger: logger,
+        now: now)
 
     let limiter = KeyLimiter(limits: configuration.limits)
     let router = Router(context: GatehouseRequestContext.self)
@@ -133,7 +143,10 @@ private func assemble(
     router.group("v1").add(middleware: appKeys).addRoutes(auth.collection)
     router.group("api/v1/oauth").add(middleware: appKeys).addRoutes(auth.confirmUser)
     router.group("v1/admin").add(middleware: adminKeys)
-        .addRoutes(AdminRoutes(providers: registry, store: store, verification: verification, settings: settings).collection)
+        .addRoutes(AdminRoutes(
+                providers: registry, store: store, verification: verification, settings: settings,
+                connections: connectionCache
+            ).collection)
         .addRoutes(SecretRoutes(store: store, cipher: cipher).collection)
 
     let connections = ConnectionGuard(limits: configuration.limits, logger: logger)

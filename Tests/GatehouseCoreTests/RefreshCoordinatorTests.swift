@@ -12,7 +12,9 @@ import Testing
         unsafeSkipAllowed: true)
 
     func coordinator(_ store: any Store, _ client: any ProviderClient) -> RefreshCoordinator {
-        RefreshCoordinator(store: store, client: client, cipher: cipher, settings: settings, logger: Logger(label: "test"))
+        RefreshCoordinator(
+            store: store, client: client, cipher: cipher, settings: settings, connections: ConnectionCache(),
+            logger: Logger(label: "test"))
     }
 
     func token(of connection: Connection) throws -> String {

@@ -1,0 +1,92 @@
+import Foundation
+import Synchronization
+
+/// Connections read on the hot path, kept in memory so that handing out a token for a user
+/// who is already authorized reads no store.
+///
+/// - Bounded: at most `limit` entries; past it, an arbitrary entry makes room.
+/// - Invalidation: every change to a connection made through this process (a flow completed,
+///   a refresh, a grant refused, a delete) forgets its entry before the change is answered, and
+///   is published so that other replicas forget theirs when the store's change notification
+///   arrives (`StoreChange.connection`). A lost change channel forgets everything. An entry
+///   also lapses after `ttl`, which bounds what a change made outside Gatehouse (SQL by hand)
+///   can leave behind.
+/// - A read that started before a change cannot put the old row back: fills carry the
+///   generation they began in, and any change moves the generation on.
+/// - It holds what the store holds: the token set stays sealed here too.
+package final class ConnectionCache: Sendable {
+    private struct Key: Hashable {
+        let userID: String
+        let providerID: String
+    }
+
+    private struct State {
+        var entries: [Key: (connection: Connection, loaded: Date)] = [:]
+        var keys: [String: Key] = [:]
+        var generation: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    private let limit: Int
+    private let ttl: TimeInterval
+    private let now: @Sendable () -> Date
+
+    /// A cache of at most `limit` connections, each kept at most `ttl` seconds.
+    package init(limit: Int = 10_000, ttl: TimeInterval = 30, now: @escaping @Sendable () -> Date = Date.init) {
+        self.limit = limit
+        self.ttl = ttl
+        self.now = now
+    }
+
+    /// The user's connection with the provider: from memory when it is there and fresh, else
+    /// from `load` (kept for the next call).
+    package func connection(
+        userID: String, providerID: String, load: () async throws -> Connection?
+    ) async throws -> Connection? {
+        let key = Key(userID: userID, providerID: providerID)
+        let time = now()
+        let (hit, generation) = state.withLock { state in
+            (state.entries[key].flatMap { time.timeIntervalSince($0.loaded) < ttl ? $0.connection : nil }, state.generation)
+        }
+        if let hit { return hit }
+        guard let loaded = try await load() else { return nil }
+        state.withLock { state in
+            // Something changed while the row was read: it may be the old one.
+            guard state.generation == generation else { return }
+            if state.entries[key] == nil, state.entries.count >= limit, let victim = state.entries.first {
+                state.entries.remove(at: state.entries.startIndex)
+                state.keys[victim.value.connection.id] = nil
+            }
+            state.entries[key] = (loaded, time)
+            state.keys[loaded.id] = key
+        }
+        return loaded
+    }
+
+    /// Forgets one connection (it changed or was deleted).
+    package func forget(connectionID: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            if let key = state.keys.removeValue(forKey: connectionID) { state.entries[key] = nil }
+        }
+    }
+
+    /// Forgets a connection changed here, and tells the other replicas through the store.
+    package func changed(_ connectionID: String, announcingThrough store: any Store) async {
+        forget(connectionID: connectionID)
+        // Best effort, like a flow's wake: the other replicas' entries lapse after `ttl`.
+        try? await store.publish(.connection(connectionID))
+    }
+
+    /// Forgets every connection (changes may have been missed).
+    package func forgetAll() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeAll()
+            state.keys.removeAll()
+        }
+    }
+
+    /// How many connections are held.
+    package var count: Int { state.withLock { $0.entries.count } }
+}
