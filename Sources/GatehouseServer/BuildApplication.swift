@@ -143,10 +143,12 @@ private func assemble(
     router.group("v1").add(middleware: appKeys).addRoutes(auth.collection)
     router.group("api/v1/oauth").add(middleware: appKeys).addRoutes(auth.confirmUser)
     router.group("v1/admin").add(middleware: adminKeys)
-        .addRoutes(AdminRoutes(
+        .addRoutes(
+            AdminRoutes(
                 providers: registry, store: store, verification: verification, settings: settings,
                 connections: connectionCache
-            ).collection)
+            ).collection
+        )
         .addRoutes(SecretRoutes(store: store, cipher: cipher).collection)
 
     let connections = ConnectionGuard(limits: configuration.limits, logger: logger)
