@@ -7,7 +7,8 @@ alone for the refresh storm. Only the Python standard library is used, so nothin
 Environment: GATEHOUSE_BIN, BASELINE_BIN (the release builds), DURATION (wrk, default 10s),
 USERS (authorized users, default 100), SMALL/LARGE (stored connections, default 10,000 and
 1,000,000), PARKED (default 10,000), FLOWS (default 200), STORM (default 1,000 authorizes),
-REFRESH_DELAY_MS (the loopback provider's refresh latency, default 100).
+REFRESH_DELAY_MS (the loopback provider's refresh latency, default 100), ONLY (some of
+cold,hot,wake,parked,storm).
 With --profile, it records the hot path with `perf` instead and prints the flat profile.
 """
 import asyncio
@@ -37,6 +38,7 @@ PARKED = int(os.environ.get("PARKED", "10000"))
 FLOWS = int(os.environ.get("FLOWS", "200"))
 STORM = int(os.environ.get("STORM", "1000"))
 REFRESH_DELAY = int(os.environ.get("REFRESH_DELAY_MS", "100")) / 1000
+ONLY = set(filter(None, os.environ.get("ONLY", "cold,hot,wake,parked,storm").split(",")))
 WORK = Path(tempfile.mkdtemp(prefix="gatehouse-bench-"))
 RESULTS = []
 
@@ -413,7 +415,8 @@ async def main():
     baseline = subprocess.Popen([BASELINE, str(baseline_port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     server = Server("hot")
     try:
-        cold_start()
+        if "cold" in ONLY:
+            cold_start()
         server.start()
         add_provider(server, provider_port, "bench", "/token")
         users = [f"user-{n}@example.com" for n in range(USERS)]
@@ -425,10 +428,10 @@ async def main():
             server.start()
             profile(server, users)
             return
-        await hot_and_large(server, baseline_port, users)
-        await wake(server)
-        await parked(server)
-        await storm(server, provider_port)
+        for name, section in (("hot", lambda: hot_and_large(server, baseline_port, users)), ("wake", lambda: wake(server)),
+                              ("parked", lambda: parked(server)), ("storm", lambda: storm(server, provider_port))):
+            if name in ONLY:
+                await section()
     finally:
         baseline.terminate()
         if server.process and server.process.poll() is None:

@@ -8,7 +8,8 @@ extension AuthBroker {
     /// else a (possibly shared) flow and its URL.
     package func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationResponse {
         let userID = request.userID
-        guard !userID.isEmpty, userID.count <= 256, userID.utf8.count <= 1024 else {
+        // `count` walks grapheme clusters; 256 bytes or fewer cannot be more than 256 of them.
+        guard !userID.isEmpty, userID.utf8.count <= 256 || userID.count <= 256, userID.utf8.count <= 1024 else {
             throw GatehouseError.invalid("user_id must be 1-256 characters (and at most 1024 bytes of UTF-8)")
         }
         guard !ScopeSet.hasControlCharacter(userID) else {

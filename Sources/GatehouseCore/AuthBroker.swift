@@ -82,7 +82,7 @@ package struct AuthBroker: Sendable {
 
     static func validatedScopes(_ scopes: [String]) throws -> [String] {
         guard scopes.count <= 100 else { throw GatehouseError.invalid("auth_requirement.oauth2.scopes has more than 100 scopes") }
-        for scope in scopes {
+        for scope in scopes where scope.isEmpty || !ScopeSet.isPlainASCII(scope) {
             // Scalars, not characters: a comma followed by a combining mark is one `Character`
             // that is not ",", yet its bytes split on a "," delimiter.
             guard !scope.isEmpty, scope.count <= 512, scope.utf8.count <= 2048,

@@ -14,18 +14,33 @@ package enum ScopeSet {
 
     /// Drops empty and repeated scopes, keeping first-seen order.
     package static func normalize(_ scopes: [String]) -> [String] {
+        // The hot path sees a few scopes: comparing them pairwise costs less than hashing.
+        let few = scopes.count <= 16
         var seen = Set<[UInt8]>()
         var result: [String] = []
+        result.reserveCapacity(scopes.count)
         for scope in scopes {
-            let trimmed = scope.trimmingCharacters(in: .whitespaces)
-            if !trimmed.isEmpty, seen.insert(Array(trimmed.utf8)).inserted { result.append(trimmed) }
+            let trimmed = isTrimmed(scope) ? scope : scope.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            let fresh =
+                few ? !result.contains { sameBytes($0, trimmed) } : seen.insert(Array(trimmed.utf8)).inserted
+            if fresh { result.append(trimmed) }
         }
         return result
     }
 
+    /// Whether `trimmingCharacters(in: .whitespaces)` would leave the text as it is.
+    private static func isTrimmed(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return true }
+        return !CharacterSet.whitespaces.contains(first) && !CharacterSet.whitespaces.contains(last)
+    }
+
     /// Whether `granted` includes every requested scope; an empty request is always covered.
     package static func covers(granted: [String], requested: [String]) -> Bool {
-        Set(requested.map { Array($0.utf8) }).isSubset(of: Set(granted.map { Array($0.utf8) }))
+        if requested.count * granted.count <= 256 {
+            return requested.allSatisfy { scope in granted.contains { sameBytes($0, scope) } }
+        }
+        return Set(requested.map { Array($0.utf8) }).isSubset(of: Set(granted.map { Array($0.utf8) }))
     }
 
     /// The union of two scope lists, first list first.
@@ -51,6 +66,14 @@ package enum ScopeSet {
 
     /// Whether text holds a control character (C0, DEL, C1), which no identifier may.
     package static func hasControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        // Printable ASCII, the usual case, has none; anything else is asked of Unicode.
+        if text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) }) { return false }
+        return text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    /// Whether a scope is printable ASCII without a comma or a space (which makes it valid,
+    /// whatever its length up to 512): the case the hot path sees, checked byte by byte.
+    package static func isPlainASCII(_ scope: String) -> Bool {
+        scope.utf8.count <= 512 && scope.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") }
     }
 }

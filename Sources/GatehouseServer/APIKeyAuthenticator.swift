@@ -14,10 +14,9 @@ struct APIKeyAuthenticator: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
-        guard var value = request.headers[.authorization]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+        guard let header = request.headers[.authorization], let value = Self.key(in: header) else {
             throw GatehouseError(.unauthenticated, "missing API key: send it in the Authorization header")
         }
-        if value.lowercased().hasPrefix("bearer ") { value = String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
         guard let key = try await keys.authenticate(value) else {
             throw GatehouseError(.unauthenticated, "invalid API key")
         }
@@ -30,5 +29,24 @@ struct APIKeyAuthenticator: RouterMiddleware {
         context.apiKey = key
         context.maxUploadSize = limiter.limits.maxBodyBytes
         return try await next(request, context)
+    }
+
+    /// The key in an `Authorization` value: `<key>` or `Bearer <key>` (any case), spaces
+    /// around either part ignored; nil when there is none.
+    static func key(in header: String) -> String? {
+        var value = Substring(header).trimmingSpaces()
+        if value.utf8.count > 7, value.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { (65...90).contains($0) ? $0 | 0x20 == $1 : $0 == $1 }) {
+            value = value.dropFirst(7).trimmingSpaces()
+        }
+        return value.isEmpty ? nil : String(value)
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs (what `.whitespaces` trims in a header).
+    fileprivate func trimmingSpaces() -> Substring {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else { return "" }
+        return self[first...last]
     }
 }

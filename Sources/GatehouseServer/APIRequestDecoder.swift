@@ -6,6 +6,9 @@ import Hummingbird
 /// The request decoder of every route (`request.decode(as:context:)`): checks the media type
 /// and the size (`api.max_request_body_size`), and names the field that is wrong.
 struct APIRequestDecoder: RequestDecoder {
+    // One decoder for every request: it holds no per-call state.
+    static let decoder = JSONDecoder()
+
     func decode<Value: Decodable>(_ type: Value.Type, from request: Request, context: some RequestContext) async throws
         -> Value
     {
@@ -25,7 +28,7 @@ struct APIRequestDecoder: RequestDecoder {
             throw GatehouseError(.payloadTooLarge, "the body is larger than \(maxBodyBytes) bytes (api.max_request_body_size)")
         }
         do {
-            return try JSONDecoder().decode(type, from: Data(buffer: buffer))
+            return try Self.decoder.decode(type, from: Data(buffer: buffer))
         } catch let error as DecodingError {
             throw GatehouseError.invalid(Self.describe(error))
         }

@@ -76,7 +76,12 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var responses = 0
     private var readingBody = false
     private var writing = false
+    // The limit that applies now (nil: none), and the one timer that enforces it. Moving the
+    // limit on, as every request does several times, only writes `deadline`; the timer is
+    // rescheduled when it fires early, or when a nearer limit comes.
+    private var deadline: NIODeadline?
     private var timer: Scheduled<Void>?
+    private var timerFiresAt: NIODeadline = .distantFuture
 
     init(guard owner: ConnectionGuard) {
         self.owner = owner
@@ -166,6 +171,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private func closed() {
         disarm()
+        timer?.cancel()
+        timer = nil
         if counted {
             counted = false
             owner.open.wrappingSubtract(1, ordering: .relaxed)
@@ -192,14 +199,27 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     private func arm(context: ChannelHandlerContext, after delay: Duration) {
-        disarm()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
-            context.close(promise: nil)
+        let due = NIODeadline.now() + TimeAmount(delay)
+        deadline = due
+        if timer == nil || timerFiresAt > due { schedule(context: context, at: due) }
+    }
+
+    private func schedule(context: ChannelHandlerContext, at due: NIODeadline) {
+        timer?.cancel()
+        timerFiresAt = due
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) { [self] in
+            timer = nil
+            guard let deadline else { return }
+            if deadline <= .now() {
+                context.close(promise: nil)
+            } else {
+                schedule(context: context, at: deadline)
+            }
         }
     }
 
+    /// No limit now; a timer still scheduled finds none when it fires.
     private func disarm() {
-        timer?.cancel()
-        timer = nil
+        deadline = nil
     }
 }

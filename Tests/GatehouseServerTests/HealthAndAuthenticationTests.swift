@@ -14,7 +14,7 @@ import Testing
 
     @Test func theAPIAcceptsTheKeyRawOrAsBearer() async throws {
         try await APIHarness.run { api in
-            for header in [api.key, "Bearer \(api.key)", "bearer \(api.key)"] {
+            for header in [api.key, "Bearer \(api.key)", "bearer \(api.key)", "BEARER  \(api.key) ", "\t\(api.key)"] {
                 let response = try await api.call(.get, "/v1/admin/auth_providers", authorization: header)
                 #expect(response.status == .ok)
             }
