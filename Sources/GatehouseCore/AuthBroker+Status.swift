@@ -13,7 +13,10 @@ extension AuthBroker {
             let ticket = await notifier.prepare(flowID: id)
             let response: AuthorizationResponse
             do {
-                response = try await statusNow(id: id)
+                // Read in a child task: the frames of the read (the store, the cipher) are
+                // freed with it, instead of staying in this task's stack while it is parked.
+                async let read = statusNow(id: id)
+                response = try await read
             } catch {
                 await notifier.cancel(ticket)
                 throw error
@@ -27,6 +30,12 @@ extension AuthBroker {
                 return try await statusNow(id: id)
             }
         }
+    }
+
+    /// Ends every parked `status?wait` now, and every later one at once: the server is
+    /// shutting down, so each answers with its flow's current status.
+    package func endWaits() async {
+        await notifier.endWaits()
     }
 
     func statusNow(id: String) async throws -> AuthorizationResponse {

@@ -35,4 +35,8 @@ package struct FleetNotifier: Notifier {
     package func cancel(_ ticket: NotifierTicket) async {
         await local.cancel(ticket)
     }
+
+    package func endWaits() async {
+        await local.endWaits()
+    }
 }

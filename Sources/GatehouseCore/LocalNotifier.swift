@@ -1,16 +1,26 @@
 /// The in-process notifier: an actor of waiters keyed by flow id.
+///
+/// A parked wait is one continuation, nothing more: no task and no timer of its own (10,000
+/// parked long-polls are 10,000 continuations). One sweeper task, alive only while waits are
+/// parked, ends those whose time is up, to within `tick`.
 package actor LocalNotifier: Notifier {
     private enum Slot {
         case armed
         case fired
-        case waiting(CheckedContinuation<Bool, Never>)
+        case waiting(CheckedContinuation<Bool, Never>, until: ContinuousClock.Instant)
     }
 
     private var slots: [String: [UInt64: Slot]] = [:]
     private var serial: UInt64 = 0
+    private var parked = 0
+    private var ended = false
+    private var sweeper: Task<Void, Never>?
+    private let tick: Duration
 
-    /// Creates a notifier with no waiters.
-    package init() {}
+    /// Creates a notifier with no waiters; a wait ends within `tick` after its timeout.
+    package init(tick: Duration = .milliseconds(50)) {
+        self.tick = tick
+    }
 
     /// Registers interest in a flow.
     package func prepare(flowID: String) -> NotifierTicket {
@@ -26,12 +36,11 @@ package actor LocalNotifier: Notifier {
             switch slot {
             case .armed: slots[flowID]?[serial] = .fired
             case .fired: break
-            case .waiting(let continuation):
-                slots[flowID]?[serial] = nil
+            case .waiting(let continuation, _):
+                remove(flowID: flowID, serial: serial)
                 continuation.resume(returning: true)
             }
         }
-        if slots[flowID]?.isEmpty == true { slots[flowID] = nil }
     }
 
     /// Wakes every waiter of every flow (after a replica may have missed changes): each
@@ -40,56 +49,70 @@ package actor LocalNotifier: Notifier {
         for flowID in Array(slots.keys) { notify(flowID: flowID) }
     }
 
-    /// Waits for a change or the timeout; cancellation ends the wait early.
-    package func wait(_ ticket: NotifierTicket, timeout: Duration) async -> Bool {
-        if case .fired = slots[ticket.flowID]?[ticket.serial] {
-            remove(ticket)
-            return true
-        }
-        guard slots[ticket.flowID]?[ticket.serial] != nil else { return false }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await self.park(ticket) }
-            // The timer also ends the wait on cancellation: a cancelled sleep returns at once.
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                await self.expire(ticket)
-                return false
+    /// Ends every wait now and every later one at once (the server is shutting down): each
+    /// answers with the flow's current status instead of holding the server open.
+    package func endWaits() {
+        ended = true
+        for (flowID, waiting) in slots {
+            for case let (serial, .waiting(continuation, _)) in waiting {
+                remove(flowID: flowID, serial: serial)
+                continuation.resume(returning: false)
             }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
         }
     }
 
-    /// Drops a ticket.
+    /// Waits for a change or the timeout; cancellation ends the wait early.
+    package func wait(_ ticket: NotifierTicket, timeout: Duration) async -> Bool {
+        let until = ContinuousClock.now.advanced(by: timeout)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                switch slots[ticket.flowID]?[ticket.serial] {
+                case .armed? where !ended && !Task.isCancelled && timeout > .zero:
+                    slots[ticket.flowID]?[ticket.serial] = .waiting(continuation, until: until)
+                    parked += 1
+                    if sweeper == nil { sweeper = Task { await self.sweep() } }
+                case .fired?:
+                    remove(flowID: ticket.flowID, serial: ticket.serial)
+                    continuation.resume(returning: true)
+                default:
+                    remove(flowID: ticket.flowID, serial: ticket.serial)
+                    continuation.resume(returning: false)
+                }
+            }
+        } onCancel: {
+            Task { await self.cancel(ticket) }
+        }
+    }
+
+    /// Drops a ticket; a wait parked on it ends with `false`.
     package func cancel(_ ticket: NotifierTicket) {
-        expire(ticket)
+        if case .waiting(let continuation, _) = slots[ticket.flowID]?[ticket.serial] {
+            continuation.resume(returning: false)
+        }
+        remove(flowID: ticket.flowID, serial: ticket.serial)
     }
 
     /// The number of registered waiters (for tests and metrics).
     package var waiterCount: Int { slots.values.reduce(0) { $0 + $1.count } }
 
-    private func park(_ ticket: NotifierTicket) async -> Bool {
-        await withCheckedContinuation { continuation in
-            switch slots[ticket.flowID]?[ticket.serial] {
-            case .armed?: slots[ticket.flowID]?[ticket.serial] = .waiting(continuation)
-            case .fired?:
-                remove(ticket)
-                continuation.resume(returning: true)
-            default: continuation.resume(returning: false)
+    /// Ends the waits whose time is up, every `tick`, while any are parked.
+    private func sweep() async {
+        while parked > 0 {
+            try? await Task.sleep(for: tick)
+            let now = ContinuousClock.now
+            for (flowID, waiting) in slots {
+                for case let (serial, .waiting(continuation, until)) in waiting where until <= now {
+                    remove(flowID: flowID, serial: serial)
+                    continuation.resume(returning: false)
+                }
             }
         }
+        sweeper = nil
     }
 
-    private func expire(_ ticket: NotifierTicket) {
-        if case .waiting(let continuation) = slots[ticket.flowID]?[ticket.serial] {
-            continuation.resume(returning: false)
-        }
-        remove(ticket)
-    }
-
-    private func remove(_ ticket: NotifierTicket) {
-        slots[ticket.flowID]?[ticket.serial] = nil
-        if slots[ticket.flowID]?.isEmpty == true { slots[ticket.flowID] = nil }
+    private func remove(flowID: String, serial: UInt64) {
+        guard let slot = slots[flowID]?.removeValue(forKey: serial) else { return }
+        if case .waiting = slot { parked -= 1 }
+        if slots[flowID]?.isEmpty == true { slots[flowID] = nil }
     }
 }

@@ -9,6 +9,8 @@ package protocol Notifier: Sendable {
     func prepare(flowID: String) async -> NotifierTicket
     /// Drops a ticket that will not be waited on.
     func cancel(_ ticket: NotifierTicket) async
+    /// Ends every parked wait, and every later one at once: the server is shutting down.
+    func endWaits() async
 }
 
 /// A registration made by `Notifier.prepare`.

@@ -50,7 +50,12 @@ struct AuthRoutes {
         }
         do {
             return try await limiter.parking(key) {
-                try await cancelWhenGracefulShutdown { try await broker.status(id: id, wait: waitFor) }
+                // A handler, not a task per wait: shutting down ends every parked wait at once.
+                try await withGracefulShutdownHandler {
+                    try await broker.status(id: id, wait: waitFor)
+                } onGracefulShutdown: {
+                    Task { await broker.endWaits() }
+                }
             }
         } catch is CancellationError {
             // Shutting down: answer with the current status instead of holding the server open.

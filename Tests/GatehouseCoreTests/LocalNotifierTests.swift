@@ -37,3 +37,48 @@ import Testing
         #expect(await !notifier.wait(ticket, timeout: .milliseconds(50)))
     }
 }
+
+@Suite struct LocalNotifierEndingTests {
+    @Test func endingWaitsAnswersTheParkedAndEveryLaterOneAtOnce() async {
+        let notifier = LocalNotifier()
+        let ticket = await notifier.prepare(flowID: "f")
+        async let parked = notifier.wait(ticket, timeout: .seconds(30))
+        try? await Task.sleep(for: .milliseconds(50))
+        let clock = ContinuousClock()
+        let started = clock.now
+        await notifier.endWaits()
+        #expect(await !parked)
+        let later = await notifier.prepare(flowID: "g")
+        #expect(await !notifier.wait(later, timeout: .seconds(30)))
+        #expect(started.duration(to: clock.now) < .seconds(5))
+        #expect(await notifier.waiterCount == 0)
+    }
+
+    @Test func cancellingTheWaiterEndsItsWait() async {
+        let notifier = LocalNotifier()
+        let ticket = await notifier.prepare(flowID: "f")
+        let waiter = Task { await notifier.wait(ticket, timeout: .seconds(30)) }
+        try? await Task.sleep(for: .milliseconds(50))
+        let clock = ContinuousClock()
+        let started = clock.now
+        waiter.cancel()
+        #expect(await !waiter.value)
+        #expect(started.duration(to: clock.now) < .seconds(5))
+        #expect(await notifier.waiterCount == 0)
+    }
+
+    @Test func manyWaitsTimeOutTogetherWithoutATaskEach() async {
+        let notifier = LocalNotifier(tick: .milliseconds(10))
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for n in 0..<500 {
+                group.addTask {
+                    let ticket = await notifier.prepare(flowID: "f\(n % 7)")
+                    return await notifier.wait(ticket, timeout: .milliseconds(100))
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 500 && !results.contains(true))
+        #expect(await notifier.waiterCount == 0)
+    }
+}
