@@ -9,12 +9,17 @@ package final class ProviderRegistry: Sendable {
     /// The built-in templates.
     package let catalog: ProviderCatalog
     private let now: @Sendable () -> Date
-    // A short-lived cache keeps the hot path off the store; writes here drop it at once, and
-    // other replicas see a change within `cacheTTL`.
+    // A cache keeps the hot path off the store. Writes here drop it at once; other replicas
+    // drop theirs when the change channel tells them (`StoreChange.providers`), and at the
+    // latest after `cacheTTL`. A load that overlaps a change is not kept (`generation`), and
+    // concurrent misses share one load.
     // `servable` leaves out providers whose stored template today's rules refuse (stored before
     // a rule existed): they never start, finish or refresh a flow until an admin fixes them.
-    private let cache = Mutex<(loaded: Date, byID: [String: Provider], servable: [String: Provider])?>(nil)
-    private let cacheTTL: TimeInterval = 2
+    private let cache = Mutex<
+        (entry: (loaded: Date, byID: [String: Provider], servable: [String: Provider])?, generation: UInt64)
+    >((nil, 0))
+    private let loads = SingleFlight<UInt64, (byID: [String: Provider], servable: [String: Provider])>()
+    private let cacheTTL: TimeInterval = 30
 
     /// Creates a registry.
     package init(store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date = Date.init)
@@ -131,7 +136,10 @@ package final class ProviderRegistry: Sendable {
 
     /// Drops the cache: the next read loads from the store (another replica changed a provider).
     package func invalidate() {
-        cache.withLock { $0 = nil }
+        cache.withLock {
+            $0.entry = nil
+            $0.generation &+= 1
+        }
     }
 
     /// Drops the cache here and tells the other replicas to drop theirs.
@@ -148,18 +156,21 @@ package final class ProviderRegistry: Sendable {
 
     private func loaded() async throws -> (byID: [String: Provider], servable: [String: Provider]) {
         let current = now()
-        if let cached = cache.withLock({ $0 }), current.timeIntervalSince(cached.loaded) < cacheTTL {
+        let (cached, generation) = cache.withLock { ($0.entry, $0.generation) }
+        if let cached, current.timeIntervalSince(cached.loaded) < cacheTTL {
             return (cached.byID, cached.servable)
         }
-        var byID: [String: Provider] = [:]
-        var servable: [String: Provider] = [:]
-        for record in try await store.providers() {
-            let provider = try provider(from: record)
-            byID[record.id] = provider
-            if (try? ProviderTemplateValidator.validate(provider.oauth2)) != nil { servable[record.id] = provider }
+        return try await loads.run(generation) {
+            var byID: [String: Provider] = [:]
+            var servable: [String: Provider] = [:]
+            for record in try await self.store.providers() {
+                let provider = try self.provider(from: record)
+                byID[record.id] = provider
+                if (try? ProviderTemplateValidator.validate(provider.oauth2)) != nil { servable[record.id] = provider }
+            }
+            self.cache.withLock { if $0.generation == generation { $0.entry = (current, byID, servable) } }
+            return (byID, servable)
         }
-        cache.withLock { $0 = (current, byID, servable) }
-        return (byID, servable)
     }
 
     /// Merges a request into a base (an existing provider, or a built-in template) and validates.

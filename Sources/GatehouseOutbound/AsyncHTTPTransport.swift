@@ -137,7 +137,7 @@ package final class AsyncHTTPTransport: HTTPTransport, Service {
         // A storm of expired tokens at one provider is that many refreshes at once: the default
         // of 8 connections per host queued them (100 refreshes of 100 ms took 2 s).
         configuration.connectionPool = .init(
-            idleTimeout: configuration.connectionPool.idleTimeout, concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+            idleTimeout: configuration.connectionPool.idleTimeout, concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         if IPAddress(host) == nil { configuration.dnsOverride = [host: address.description] }

@@ -9,7 +9,10 @@ final class APIKeyService: Sendable {
     // Keys seen valid within `cacheTTL`, so the hot path does not read the store on every call.
     // Invalidation: an entry lives at most `cacheTTL`, so a key revoked with `gatehouse keys
     // revoke` (a separate process) stops working within that time. Bounded at `cacheLimit`.
-    private let recent = Mutex<[String: (key: AuthenticatedKey, seen: Date)]>([:])
+    // A lookup that overlaps a revocation is not kept (`generation`), and concurrent misses
+    // for one key share one store read.
+    private let recent = Mutex<(keys: [String: (key: AuthenticatedKey, seen: Date)], generation: UInt64)>(([:], 0))
+    private let lookups = SingleFlight<String, APIKeyRecord?>()
     static let cacheTTL: TimeInterval = 1
     static let cacheLimit = 10_000
 
@@ -20,7 +23,10 @@ final class APIKeyService: Sendable {
 
     /// Forgets every cached key (another replica or `gatehouse keys` changed them).
     func forgetAll() {
-        recent.withLock { $0.removeAll() }
+        recent.withLock {
+            $0.keys.removeAll()
+            $0.generation &+= 1
+        }
     }
 
     /// Makes a key, stores its hash and returns it (the only time it is seen).
@@ -35,15 +41,18 @@ final class APIKeyService: Sendable {
         guard key.utf8.count <= 256 else { return nil }
         let hash = SecretHash.hex(key)
         let time = now()
-        if let hit = recent.withLock({ $0[hash] }), time.timeIntervalSince(hit.seen) < Self.cacheTTL { return hit.key }
-        guard let record = try await store.apiKey(hash: hash) else {
-            recent.withLock { _ = $0.removeValue(forKey: hash) }
+        let (hit, generation) = recent.withLock { ($0.keys[hash], $0.generation) }
+        if let hit, time.timeIntervalSince(hit.seen) < Self.cacheTTL { return hit.key }
+        let store = store
+        guard let record = try await lookups.run("\(generation):\(hash)", { try await store.apiKey(hash: hash) }) else {
+            recent.withLock { _ = $0.keys.removeValue(forKey: hash) }
             return nil
         }
         let authenticated = AuthenticatedKey(id: record.id, role: record.role)
         recent.withLock {
-            if $0.count >= Self.cacheLimit { $0.removeAll() }
-            $0[hash] = (authenticated, time)
+            guard $0.generation == generation else { return }
+            if $0.keys.count >= Self.cacheLimit { $0.keys.removeAll() }
+            $0.keys[hash] = (authenticated, time)
         }
         return authenticated
     }
