@@ -313,6 +313,10 @@ async def hot_and_large(server, baseline_port, users):
     server.start()
     small_rps, small_p99 = wrk(server.port, server.key, users)
     print(f"  Gatehouse, {stored:,} stored connections: {small_rps:,.0f} req/s, p99 {small_p99:.2f} ms", flush=True)
+    # The baseline again, after: the ratios use the mean of both runs, which evens out drift.
+    again_rps, again_p99 = wrk(baseline_port, server.key, users)
+    print(f"  bare Hummingbird endpoint again: {again_rps:,.0f} req/s, p99 {again_p99:.2f} ms", flush=True)
+    base_rps, base_p99 = (base_rps + again_rps) / 2, (base_p99 + again_p99) / 2
     report("throughput vs bare endpoint", f"{small_rps / base_rps:.2f}x", ">= 0.8x", small_rps / base_rps >= 0.8)
     report("p99 vs bare endpoint", f"{small_p99 / base_p99:.2f}x", "<= 1.5x", small_p99 / base_p99 <= 1.5)
     server.stop()

@@ -11,11 +11,16 @@ enum JSONResponse {
 
     /// A JSON response.
     static func make<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder.encode(value)
+        let body =
+            if let authorization = value as? AuthorizationResponse {
+                try AuthorizationResponseWriter.write(authorization)
+            } else {
+                ByteBuffer(bytes: try encoder.encode(value))
+            }
         return Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            body: .init(byteBuffer: body))
     }
 }
 
