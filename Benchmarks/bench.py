@@ -353,25 +353,38 @@ async def wake(server):
     report("callback -> parked answer p99", f"{percentile(took, 0.99):.2f} ms", "<= 5 ms", percentile(took, 0.99) <= 5)
 
 
-async def parked(server):
-    print(f"{PARKED:,} parked status?wait=59 requests:", flush=True)
-    flows = [start_flow(server, f"parked-{n}-{uuid.uuid4().hex[:6]}")["id"] for n in range(100)]
-    idle_rss, idle_threads = rss_mb(server.process.pid), threads(server.process.pid)
+async def park(pid, port, key, flows):
+    """Parks PARKED `status?wait=59` requests on the server `pid`; answers (RSS before, RSS
+    with them parked, threads before, threads with them, how many were answered early)."""
+    idle_rss, idle_threads = rss_mb(pid), threads(pid)
     connections = []
     for n in range(PARKED):
-        reader, writer = await open_connection(server.port)
-        await send(writer, "GET", f"/v1/auth/status?id={flows[n % len(flows)]}&wait=59", server.key)
+        reader, writer = await open_connection(port)
+        await send(writer, "GET", f"/v1/auth/status?id={flows[n % len(flows)]}&wait=59", key)
         connections.append((reader, writer))
     await asyncio.sleep(3)
     early = [c for c in connections if c[0].at_eof() or len(c[0]._buffer)]
-    rss, count = rss_mb(server.process.pid), threads(server.process.pid)
-    print(f"  RSS {idle_rss:.0f} MB before, {rss:.0f} MB with {PARKED:,} parked ({len(early)} answered early); "
-          f"threads {idle_threads} before, {count} with them parked")
+    rss, count = rss_mb(pid), threads(pid)
     for _, writer in connections:
         writer.close()
-    report(f"RSS with {PARKED:,} parked waits", f"{rss:.0f} MB", "<= 200 MB", rss <= 200 and not early)
-    report("threads per parked wait", f"{(count - idle_threads) / PARKED:.4f}", "none", count - idle_threads < 8)
     await asyncio.sleep(1)
+    return idle_rss, rss, idle_threads, count, len(early)
+
+
+async def parked(server, baseline):
+    print(f"{PARKED:,} parked status?wait=59 requests:", flush=True)
+    base_idle, base_rss, _, _, _ = await park(baseline.pid, baseline.port, server.key, ["ac_x"])
+    print(f"  bare Hummingbird endpoint (a sleeping handler): RSS {base_idle:.0f} MB before, {base_rss:.0f} MB with them "
+          f"parked, {(base_rss - base_idle) * 1024 / PARKED:.1f} KB each")
+    flows = [start_flow(server, f"parked-{n}-{uuid.uuid4().hex[:6]}")["id"] for n in range(100)]
+    idle_rss, rss, idle_threads, count, early = await park(server.process.pid, server.port, server.key, flows)
+    print(f"  Gatehouse: RSS {idle_rss:.0f} MB before, {rss:.0f} MB with them parked, "
+          f"{(rss - idle_rss) * 1024 / PARKED:.1f} KB each ({early} answered early); threads {idle_threads} before, "
+          f"{count} with them parked")
+    report(f"RSS with {PARKED:,} parked waits", f"{rss:.0f} MB", "<= 200 MB", rss <= 200 and not early)
+    report("memory per parked wait vs bare endpoint", f"{(rss - idle_rss) / (base_rss - base_idle):.2f}x", "(none set)",
+           True)
+    report("threads per parked wait", f"{(count - idle_threads) / PARKED:.4f}", "none", count - idle_threads < 8)
 
 
 async def storm(server, provider_port):
@@ -464,6 +477,7 @@ async def main():
     provider.socket.close()
     baseline_port = free_port()
     baseline = subprocess.Popen([BASELINE, str(baseline_port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    baseline.port = baseline_port
     server = Server("hot")
     try:
         if "cold" in ONLY:
@@ -480,7 +494,7 @@ async def main():
             profile(server, users)
             return
         for name, section in (("hot", lambda: hot_and_large(server, baseline_port, users)), ("wake", lambda: wake(server)),
-                              ("parked", lambda: parked(server)), ("storm", lambda: storm(server, provider_port))):
+                              ("parked", lambda: parked(server, baseline)), ("storm", lambda: storm(server, provider_port))):
             if name in ONLY:
                 await section()
     finally:

@@ -27,5 +27,17 @@ router.post("v1/auth/authorize") { request, _ -> Response in
         headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(answer))))
 }
+// The same for a parked long-poll: `status?wait=N` holds the request N seconds (no lookup, no
+// notifier) and answers pending, so the benchmark can tell what a parked request costs
+// Hummingbird itself from what Gatehouse adds.
+router.get("v1/auth/status") { request, _ -> Response in
+    let wait = request.uri.queryParameters.get("wait", as: Int.self) ?? 0
+    try? await Task.sleep(for: .seconds(wait))
+    let answer = AuthorizationResponse(id: request.uri.queryParameters.get("id") ?? "", status: .pending)
+    return Response(
+        status: .ok,
+        headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(answer))))
+}
 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
 try await app.runService()
