@@ -551,3 +551,30 @@ def test_postgres_restarted_under_load_answers_503_then_serves_again_losing_noth
         stop(oauth.process)
         stop(a.process)
         stop(b.process)
+
+
+def test_a_connection_deleted_on_one_replica_is_not_served_by_another(workdir, database, user_id):
+    a = Replica(workdir, "forget-a", database)
+    b = Replica(workdir, "forget-b", database, public_url=a.base)
+    oauth = OAuthServer(workdir, "pg-forget", 3600, f"{a.base}/v1/oauth/pgforget/callback")
+    try:
+        key = a.admin_key()
+        on_a, on_b = a.client(key), b.client(key)
+        on_a.admin.auth_providers.create(**oauth.provider_definition("pgforget"))
+        r = on_a.auth.start(user_id=user_id, provider="pgforget", scopes=["read"])
+        browser = requests.Session()
+        assert browser.get(consent_until_redirect(browser, r.url), timeout=30, allow_redirects=False).status_code == 200
+        # B has served the grant, so it holds it in memory.
+        for _ in range(3):
+            assert on_b.auth.start(user_id=user_id, provider="pgforget", scopes=["read"]).status == "completed"
+        connection = on_a.admin.user_connections.list(user={"id": user_id}).items[0]
+        on_a.admin.user_connections.delete(connection.id)
+        deleted = time.monotonic()
+        while on_b.auth.start(user_id=user_id, provider="pgforget", scopes=["read"]).status == "completed":
+            assert time.monotonic() - deleted < 2, "another replica kept handing out a deleted grant's token"
+            time.sleep(0.05)
+        print(f"deleted on A: B stopped serving the grant {time.monotonic() - deleted:.3f}s later")
+    finally:
+        stop(oauth.process)
+        stop(a.process)
+        stop(b.process)
