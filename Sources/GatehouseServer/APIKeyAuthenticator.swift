@@ -35,7 +35,9 @@ struct APIKeyAuthenticator: RouterMiddleware {
     /// around either part ignored; nil when there is none.
     static func key(in header: String) -> String? {
         var value = Substring(header).trimmingSpaces()
-        if value.utf8.count > 7, value.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { (65...90).contains($0) ? $0 | 0x20 == $1 : $0 == $1 }) {
+        // ASCII letters compared without case: A-Z (65-90) become a-z.
+        let lowered = value.utf8.prefix(7).map { (65...90).contains($0) ? $0 | 0x20 : $0 }
+        if value.utf8.count > 7, lowered.elementsEqual("bearer ".utf8) {
             value = value.dropFirst(7).trimmingSpaces()
         }
         return value.isEmpty ? nil : String(value)
