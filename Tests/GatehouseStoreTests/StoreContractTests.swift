@@ -294,4 +294,31 @@ import Testing
             #expect(try await store.flow(id: flow.id)?.sealedURL == [7])
         }
     }
+
+    /// Writes that arrive together (committed together on SQLite) are still answered one by
+    /// one: a conflicting insert fails alone, and every other write is stored.
+    @Test(arguments: StoreBackend.available)
+    func concurrentWritesAreAnsweredEachOnItsOwn(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let now = Date(timeIntervalSince1970: 1_700_000_000)
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for n in 0..<40 {
+                    group.addTask {
+                        let record = ProviderRecord(
+                            id: "p\(n % 20)", description: nil, providerType: "", enabled: true, source: "api",
+                            templateJSON: Array("{}".utf8), sealedSecret: nil, secretHint: nil, createdAt: now, updatedAt: now)
+                        do {
+                            try await store.insertProvider(record)
+                            return true
+                        } catch let error as GatehouseError where error.code == .conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 20)
+            #expect(try await store.providers().map(\.id).sorted() == (0..<20).map { "p\($0)" }.sorted())
+        }
+    }
 }
