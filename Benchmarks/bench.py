@@ -22,11 +22,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+
+from loopback import COUNTERS, REFRESH_DELAY, free_port, percentile, start_provider
 
 BIN = os.environ["GATEHOUSE_BIN"]
 BASELINE = os.environ["BASELINE_BIN"]
@@ -37,7 +38,6 @@ LARGE = int(os.environ.get("LARGE", "1000000"))
 PARKED = int(os.environ.get("PARKED", "10000"))
 FLOWS = int(os.environ.get("FLOWS", "200"))
 STORM = int(os.environ.get("STORM", "1000"))
-REFRESH_DELAY = int(os.environ.get("REFRESH_DELAY_MS", "100")) / 1000
 ONLY = set(filter(None, os.environ.get("ONLY", "cold,hot,wake,parked,storm").split(",")))
 WORK = Path(tempfile.mkdtemp(prefix="gatehouse-bench-"))
 RESULTS = []
@@ -46,81 +46,6 @@ RESULTS = []
 def report(name, value, target, ok):
     RESULTS.append((name, value, target, ok))
     print(f"  {name}: {value}   (target {target}: {'met' if ok else 'NOT met'})", flush=True)
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
-
-
-class Counters:
-    """What the provider counts, in shared memory: it runs in a process of its own, so that
-    the client's work here does not slow it (one interpreter lock)."""
-
-    def __init__(self):
-        import multiprocessing
-
-        self.lock = multiprocessing.Lock()
-        self.refreshes = multiprocessing.Value("i", 0, lock=False)
-        self.active = multiprocessing.Value("i", 0, lock=False)
-        self.most_active = multiprocessing.Value("i", 0, lock=False)
-        self.first_refresh = multiprocessing.Value("d", 0, lock=False)
-        self.last_refresh = multiprocessing.Value("d", 0, lock=False)
-
-
-COUNTERS = Counters()
-
-
-class Provider(http.server.BaseHTTPRequestHandler):
-    """The loopback provider's token endpoint. A code gets a token that goes stale after
-    `short` seconds when the path is /token/short (else an hour); a refresh takes
-    REFRESH_DELAY, as a real provider's does, and is counted."""
-
-    protocol_version = "HTTP/1.1"
-    # Head and body go out in two writes; with Nagle's algorithm the body waits for the
-    # client's delayed ACK (40 ms), which would be measured as Gatehouse's time.
-    disable_nagle_algorithm = True
-
-    def do_POST(self):
-        form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-        lifetime = 3600
-        if form.get("grant_type") == ["refresh_token"]:
-            c = COUNTERS
-            with c.lock:
-                c.refreshes.value += 1
-                c.active.value += 1
-                c.most_active.value = max(c.most_active.value, c.active.value)
-                c.first_refresh.value = c.first_refresh.value or time.monotonic()
-            time.sleep(REFRESH_DELAY)
-            with c.lock:
-                c.active.value -= 1
-                c.last_refresh.value = time.monotonic()
-        elif self.path.endswith("/short"):
-            lifetime = 3
-        body = json.dumps({"access_token": "at-" + uuid.uuid4().hex, "refresh_token": "rt-" + uuid.uuid4().hex,
-                           "expires_in": lifetime, "token_type": "Bearer"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-class ProviderServer(http.server.ThreadingHTTPServer):
-    # The default backlog of 5 drops connections when a storm of refreshes arrives at once.
-    request_queue_size = 1024
-    daemon_threads = True
 
 
 def rss_mb(pid):
@@ -471,13 +396,7 @@ def profile(server, users):
 
 
 async def main():
-    import multiprocessing
-
-    provider = ProviderServer(("127.0.0.1", 0), Provider)
-    provider_port = provider.server_address[1]
-    provider_process = multiprocessing.get_context("fork").Process(target=provider.serve_forever, daemon=True)
-    provider_process.start()
-    provider.socket.close()
+    provider_port, provider_process = start_provider()
     baseline_port = free_port()
     baseline = subprocess.Popen([BASELINE, str(baseline_port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     baseline.port = baseline_port

@@ -1,5 +1,4 @@
 """The body of scripts/bench-replicas.sh: see there."""
-import http.server
 import json
 import os
 import re
@@ -15,36 +14,14 @@ from urllib.parse import parse_qs, urlparse
 
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "Benchmarks"))
+from loopback import free_port, start_provider  # noqa: E402 (the shared loopback provider)
+
 BIN = os.environ["GATEHOUSE_BIN"]
 PG = os.environ["GATEHOUSE_TEST_POSTGRES_URL"]
 DURATION = os.environ.get("DURATION", "10s")
 FLOWS = int(os.environ.get("FLOWS", "200"))
 WORK = Path(tempfile.mkdtemp(prefix="gatehouse-bench-"))
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class TokenEndpoint(http.server.BaseHTTPRequestHandler):
-    """Hands out hour-long tokens for any code: the provider is not what is measured."""
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.dumps({"access_token": "at-" + uuid.uuid4().hex, "refresh_token": "rt", "expires_in": 3600,
-                           "token_type": "Bearer"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 def database():
@@ -113,9 +90,7 @@ def wrk(base, key, user):
 
 
 def main():
-    tokens = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TokenEndpoint)
-    threading.Thread(target=tokens.serve_forever, daemon=True).start()
-    token_port = tokens.server_address[1]
+    token_port, tokens = start_provider()
     processes = []
     try:
         sqlite, sqlite_base, sqlite_key = serve("sqlite", {})
@@ -161,7 +136,7 @@ def main():
     finally:
         for process in processes:
             process.terminate()
-        tokens.shutdown()
+        tokens.terminate()
 
 
 if __name__ == "__main__":
