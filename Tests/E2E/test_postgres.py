@@ -522,7 +522,9 @@ def test_postgres_restarted_under_load_answers_503_then_serves_again_losing_noth
         odd = [(round(sent - down, 2), round(took, 2), code, name) for sent, took, code, name in answers
                if (code, name) not in {(200, "completed"), (503, "store_unavailable")}]
         assert not odd, f"answers other than 200 completed or 503 (sent after the stop, took, code, name): {odd}"
-        while_down = [code for sent, took, code, _ in answers if sent > down + 0.5 and sent + took < up]
+        # A token already in memory may still be handed out just after the database went away,
+        # until the API key's cache entry lapses (1 s); after that, every answer is a 503.
+        while_down = [code for sent, took, code, _ in answers if sent > down + 1.5 and sent + took < up]
         assert while_down and set(while_down) == {503}
         assert max(took for _, took, _, _ in answers) < 7, "a request hung while the database was down"
         after = [code for sent, _, code, _ in answers if sent > back + 0.5]
