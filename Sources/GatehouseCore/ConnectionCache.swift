@@ -57,6 +57,7 @@ package final class ConnectionCache: Sendable {
                 state.entries.remove(at: state.entries.startIndex)
                 state.keys[victim.value.connection.id] = nil
             }
+            if let previous = state.entries[key]?.connection.id, previous != loaded.id { state.keys[previous] = nil }
             state.entries[key] = (loaded, time)
             state.keys[loaded.id] = key
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseWire
 import HTTPTypes
 import Hummingbird
 
@@ -26,6 +27,9 @@ struct APIRequestDecoder: RequestDecoder {
             buffer = try await request.collectBody(upTo: maxBodyBytes)
         } catch {
             throw GatehouseError(.payloadTooLarge, "the body is larger than \(maxBodyBytes) bytes (api.max_request_body_size)")
+        }
+        if type == AuthorizationRequest.self, let plain = AuthorizationRequestReader.read(buffer) as? Value {
+            return plain
         }
         do {
             return try Self.decoder.decode(type, from: Data(buffer: buffer))

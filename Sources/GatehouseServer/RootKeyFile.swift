@@ -21,13 +21,20 @@ enum RootKeyFile {
                 description: "no root key at \(path): point --data-dir (or --config) at the server's data")
         }
         let key = RootKey.generate(id: keyID)
-        // Create with 0600 from the start, so the key is never readable by others.
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw ConfigurationError(description: "cannot create \(path)") }
-        defer { close(fd) }
+        // Written whole to a file of its own (0600 from the start, so never readable by others),
+        // then linked into place: two replicas starting together on one data directory cannot
+        // see half a key, and the one that loses the race reads the winner's.
+        let temporary = path + ".\(SecureRandom.token(bytes: 8)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw ConfigurationError(description: "cannot create \(temporary)") }
+        defer { unlink(temporary) }
         let bytes = Array((key.base64 + "\n").utf8)
-        guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-            throw ConfigurationError(description: "cannot write \(path)")
+        let written = write(fd, bytes, bytes.count) == bytes.count && fsync(fd) == 0
+        close(fd)
+        guard written else { throw ConfigurationError(description: "cannot write \(temporary)") }
+        guard link(temporary, path) == 0 else {
+            if errno == EEXIST { return try loadOrCreate(directory: directory, create: false) }
+            throw ConfigurationError(description: "cannot create \(path)")
         }
         return key
     }
