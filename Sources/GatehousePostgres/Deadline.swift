@@ -5,12 +5,14 @@ import Synchronization
 /// connection the server has just dropped) holds the request for as long as it hangs. Here the
 /// work runs in a task of its own; when the time is up the caller is answered at once and the
 /// work is cancelled and left to end by itself.
-enum Deadline {
+package enum Deadline {
     /// The time ran out before the work answered.
-    struct Passed: Error {}
+    package struct Passed: Error {}
 
     /// `body`'s result, or `Passed` after `limit`; cancelling the caller cancels the work.
-    static func run<T: Sendable>(within limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    package static func run<T: Sendable>(within limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws
+        -> T
+    {
         let race = Race<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

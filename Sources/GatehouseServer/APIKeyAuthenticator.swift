@@ -31,13 +31,16 @@ struct APIKeyAuthenticator: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// Whether two ASCII bytes are the same letter in any case (A-Z, 65-90, become a-z).
+    private static func sameIgnoringCase(_ byte: UInt8, _ lower: UInt8) -> Bool {
+        ((65...90).contains(byte) ? byte | 0x20 : byte) == lower
+    }
+
     /// The key in an `Authorization` value: `<key>` or `Bearer <key>` (any case), spaces
     /// around either part ignored; nil when there is none.
     static func key(in header: String) -> String? {
         var value = Substring(header).trimmingSpaces()
-        // ASCII letters compared without case: A-Z (65-90) become a-z.
-        let lowered = value.utf8.prefix(7).map { (65...90).contains($0) ? $0 | 0x20 : $0 }
-        if value.utf8.count > 7, lowered.elementsEqual("bearer ".utf8) {
+        if value.utf8.count > 7, value.utf8.prefix(7).elementsEqual("bearer ".utf8, by: Self.sameIgnoringCase) {
             value = value.dropFirst(7).trimmingSpaces()
         }
         return value.isEmpty ? nil : String(value)

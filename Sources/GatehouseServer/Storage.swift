@@ -108,17 +108,10 @@ struct PostgresStorage: Storage {
 
     /// Runs `body`, or fails with `reason` when it takes longer than `limit`.
     static func within(_ limit: Duration, _ reason: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await body()
-                return true
-            }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return false
-            }
-            defer { group.cancelAll() }
-            guard try await group.next() == true else { throw PostgresSettingsError(reason: reason) }
+        do {
+            try await Deadline.run(within: limit, body)
+        } catch is Deadline.Passed {
+            throw PostgresSettingsError(reason: reason)
         }
     }
 }
