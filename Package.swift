@@ -97,7 +97,6 @@ let package = Package(
                 "GatehouseServer",
                 "Gatehouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings
         ),
@@ -171,6 +170,7 @@ let package = Package(
                 "GatehouseServer",
                 "Gatehouse",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: settings

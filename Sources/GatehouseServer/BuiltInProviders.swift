@@ -1,7 +1,6 @@
 import Foundation
 import GatehouseCore
 import GatehouseWire
-import Yams
 
 /// The built-in provider templates: one YAML file per provider in `Providers/` (Arcade's
 /// `oauth2` model, see docs/providers.md), embedded in the binary at build time.
@@ -53,7 +52,7 @@ package enum BuiltInProviders {
     /// Reads one provider's file. Per-tenant hosts use `{{<tenant placeholder>}}` in endpoints
     /// only; `headers` is a Gatehouse extension.
     static func parse(_ file: [UInt8]) throws -> ProviderCatalog.Entry {
-        guard let entry = try Yams.load(yaml: String(decoding: file, as: UTF8.self)) as? [String: Any],
+        guard let entry = try YAMLReader.load(String(decoding: file, as: UTF8.self)) as? [String: Any],
             let id = entry["id"] as? String
         else {
             throw GatehouseError.invalid("a built-in provider file is not a YAML mapping with an id")

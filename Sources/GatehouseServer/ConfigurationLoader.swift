@@ -2,7 +2,6 @@ import Foundation
 import GatehouseCore
 import GatehousePostgres
 import GatehouseWire
-import Yams
 
 /// Reads `gatehouse.yaml` (Arcade `engine.yaml` shape, for the parts that apply), expands
 /// `${env:NAME}` and `${file:path}`, applies environment overrides, and validates.
@@ -59,7 +58,7 @@ package enum ConfigurationLoader {
         }
         let loaded: Any?
         do {
-            loaded = try Yams.load(yaml: text)
+            loaded = try YAMLReader.load(text)
         } catch {
             throw ConfigurationError(description: "the config file is not valid YAML: \(error)")
         }

@@ -3,7 +3,6 @@ import Foundation
 import Gatehouse
 import GatehouseCore
 import GatehouseServer
-import Yams
 
 /// `gatehouse connections`.
 struct ConnectionsCommand: AsyncParsableCommand {
@@ -95,7 +94,7 @@ struct ProvidersCommand: AsyncParsableCommand {
                 }
                 let request: AuthProviderRequest
                 do {
-                    let object = try Yams.load(yaml: text) ?? [:]
+                    let object = try YAMLReader.load(text) ?? [:]
                     request = try JSONDecoder().decode(
                         AuthProviderRequest.self, from: JSONSerialization.data(withJSONObject: object))
                 } catch {
