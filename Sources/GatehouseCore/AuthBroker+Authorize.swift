@@ -84,6 +84,8 @@ extension AuthBroker {
             createdAt: time,
             expiresAt: time.addingTimeInterval(settings.flowTTL))
         let stored = try await store.insertFlowDeduplicated(flow, now: time)
+        // An open flow for the same request is handed out again instead: not a new start.
+        if stored.id == id { telemetry.flowStarted(provider: provider.id) }
         return try pendingResponse(stored)
     }
 

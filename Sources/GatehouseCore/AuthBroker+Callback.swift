@@ -28,12 +28,12 @@ extension AuthBroker {
                 .expiredOrUsed, message: "This sign-in link has expired or was already used. Start again from the app.")
         }
         guard flow.providerID == providerID else {
-            _ = try await fail(flow, reason: "the callback came to the wrong provider path")
+            _ = try await fail(flow, .wrongProvider, reason: "the callback came to the wrong provider path")
             return .failure(.wrongProvider, message: "This sign-in came back to the wrong provider. Start again from the app.")
         }
         if let error = query["error"] {
             let reason = error == "access_denied" ? "the user denied access" : "the provider reported \(Self.printable(error))"
-            _ = try await fail(flow, reason: reason)
+            _ = try await fail(flow, error == "access_denied" ? .denied : .providerError, reason: reason)
             return .failure(
                 .declined,
                 message: error == "access_denied"
@@ -41,11 +41,11 @@ extension AuthBroker {
                     : "The provider reported an error (\(Self.printable(error))). Start again from the app.")
         }
         guard let code = query["code"], !code.isEmpty else {
-            _ = try await fail(flow, reason: "the callback carried no code")
+            _ = try await fail(flow, .noCode, reason: "the callback carried no code")
             return .failure(.noCode, message: "The provider sent no authorization code. Start again from the app.")
         }
         guard let provider = try await providers.provider(id: providerID) else {
-            _ = try await fail(flow, reason: "the provider was removed")
+            _ = try await fail(flow, .providerRemoved, reason: "the provider was removed")
             return .failure(.providerRemoved, message: "This provider is no longer configured.")
         }
         let verifier = try flow.sealedVerifier.map {
@@ -57,7 +57,7 @@ extension AuthBroker {
                 provider: provider, code: code, redirectURI: settings.redirectURI(providerID: provider.id),
                 codeVerifier: verifier)
         } catch let error as ProviderCallError {
-            _ = try await fail(flow, reason: "token exchange failed: \(error.message)")
+            _ = try await fail(flow, .exchangeFailed, reason: "token exchange failed: \(error.message)")
             logger.warning("token exchange failed", metadata: ["provider": "\(provider.id)", "reason": "\(error.message)"])
             return .failure(.exchangeRefused, message: "The provider refused the token exchange (\(error.message)).")
         }
@@ -82,7 +82,7 @@ extension AuthBroker {
             return .redirect(verifierURL + separator + "flow_id=" + FormEncoding.escape(verificationID))
         }
         guard mode.unsafeSkip else {
-            _ = try await fail(flow, reason: "no user verifier is configured")
+            _ = try await fail(flow, .noVerifier, reason: "no user verifier is configured")
             return .failure(
                 .noVerifier, message: "Gatehouse has no user verifier configured, so this sign-in cannot be finished.")
         }

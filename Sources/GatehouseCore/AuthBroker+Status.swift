@@ -26,7 +26,10 @@ extension AuthBroker {
                 await notifier.cancel(ticket)
                 return response
             }
-            if !(await notifier.wait(ticket, timeout: remaining)) {
+            telemetry.parkedLongPolls(1)
+            let woken = await notifier.wait(ticket, timeout: remaining)
+            telemetry.parkedLongPolls(-1)
+            if !woken {
                 return try await statusNow(id: id)
             }
         }
@@ -59,7 +62,7 @@ extension AuthBroker {
             completed.id = flow.id
             return completed
         case .pending where flow.expiresAt <= now():
-            flow = try await fail(flow, reason: "the authorization expired") ?? flow
+            flow = try await fail(flow, .expired, reason: "the authorization expired") ?? flow
             return try pendingResponse(flow)
         case .pending, .failed:
             return try pendingResponse(flow)

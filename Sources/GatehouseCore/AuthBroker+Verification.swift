@@ -28,7 +28,7 @@ extension AuthBroker {
         }
         guard sameUser else {
             // Someone other than the user who started the flow finished it: never attach it.
-            _ = try await fail(flow, reason: "user verification failed: user mismatch")
+            _ = try await fail(flow, .userMismatch, reason: "user verification failed: user mismatch")
             throw GatehouseError(
                 .userMismatch,
                 "An error occurred during verification: the signed-in user is not the user who started this authorization")

@@ -16,13 +16,16 @@ package struct AuthBroker: Sendable {
     /// The fixed settings.
     package let settings: BrokerSettings
     let logger: Logger
+    /// Flows, refreshes and provider calls, counted.
+    package let telemetry: Telemetry
     let now: @Sendable () -> Date
 
     /// Creates a broker.
     package init(
         store: any Store, notifier: any Notifier, providers: ProviderRegistry, client: any ProviderClient,
         cipher: TokenCipher, settings: BrokerSettings, verification: VerificationSettingsService? = nil,
-        connections: ConnectionCache? = nil, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        connections: ConnectionCache? = nil, telemetry: Telemetry = .none, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.notifier = notifier
@@ -31,12 +34,13 @@ package struct AuthBroker: Sendable {
         self.cipher = cipher
         self.settings = settings
         self.logger = logger
+        self.telemetry = telemetry
         self.now = now
         let connections = connections ?? ConnectionCache(now: now)
         self.connections = connections
         self.refresher = RefreshCoordinator(
-            store: store, client: client, cipher: cipher, settings: settings, connections: connections, logger: logger,
-            now: now)
+            store: store, client: client, cipher: cipher, settings: settings, connections: connections,
+            telemetry: telemetry, logger: logger, now: now)
         self.verification = verification ?? VerificationSettingsService(store: store, settings: settings)
     }
 
@@ -63,18 +67,20 @@ package struct AuthBroker: Sendable {
             throw GatehouseError(.flowState, "the flow changed while it was being completed")
         }
         await notifier.notify(flowID: flow.id)
+        telemetry.flowCompleted(provider: flow.providerID)
         logger.info("authorization completed", metadata: ["auth_id": "\(flow.id)", "provider": "\(flow.providerID)"])
         return completed
     }
 
-    /// Marks a flow failed and wakes its waiters.
-    func fail(_ flow: Flow, reason: String) async throws -> Flow? {
+    /// Marks a flow failed and wakes its waiters; `kind` is what the metric counts.
+    func fail(_ flow: Flow, _ kind: FlowFailure, reason: String) async throws -> Flow? {
         var failed = flow
         failed.status = .failed
         failed.sealedTokens = nil
         failed.failureReason = reason
         let stored = try await store.updateFlow(failed, expectedVersion: flow.version)
         await notifier.notify(flowID: flow.id)
+        if stored != nil { telemetry.flowFailed(provider: flow.providerID, reason: kind) }
         return stored
     }
 

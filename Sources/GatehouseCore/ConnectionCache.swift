@@ -30,11 +30,16 @@ package final class ConnectionCache: Sendable {
     private let limit: Int
     private let ttl: TimeInterval
     private let now: @Sendable () -> Date
+    private let telemetry: Telemetry
 
     /// A cache of at most `limit` connections, each kept at most `ttl` seconds.
-    package init(limit: Int = 10_000, ttl: TimeInterval = 30, now: @escaping @Sendable () -> Date = Date.init) {
+    package init(
+        limit: Int = 10_000, ttl: TimeInterval = 30, telemetry: Telemetry = .none,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.limit = limit
         self.ttl = ttl
+        self.telemetry = telemetry
         self.now = now
     }
 
@@ -48,6 +53,7 @@ package final class ConnectionCache: Sendable {
         let (hit, generation) = state.withLock { state in
             (state.entries[key].flatMap { time.timeIntervalSince($0.loaded) < ttl ? $0.connection : nil }, state.generation)
         }
+        telemetry.cacheLookup(.connection, hit: hit != nil)
         if let hit { return hit }
         guard let loaded = try await load() else { return nil }
         state.withLock { state in

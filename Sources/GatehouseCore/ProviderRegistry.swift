@@ -20,13 +20,17 @@ package final class ProviderRegistry: Sendable {
     >((nil, 0))
     private let loads = SingleFlight<UInt64, (byID: [String: Provider], servable: [String: Provider])>()
     private let cacheTTL: TimeInterval = 30
+    private let telemetry: Telemetry
 
     /// Creates a registry.
-    package init(store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date = Date.init)
-    {
+    package init(
+        store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, telemetry: Telemetry = .none,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
         self.cipher = cipher
         self.catalog = catalog
+        self.telemetry = telemetry
         self.now = now
     }
 
@@ -158,8 +162,10 @@ package final class ProviderRegistry: Sendable {
         let current = now()
         let (cached, generation) = cache.withLock { ($0.entry, $0.generation) }
         if let cached, current.timeIntervalSince(cached.loaded) < cacheTTL {
+            telemetry.cacheLookup(.provider, hit: true)
             return (cached.byID, cached.servable)
         }
+        telemetry.cacheLookup(.provider, hit: false)
         return try await loads.run(generation) {
             var byID: [String: Provider] = [:]
             var servable: [String: Provider] = [:]

@@ -18,6 +18,7 @@ package actor RefreshCoordinator {
     private let cipher: TokenCipher
     private let settings: BrokerSettings
     private let connections: ConnectionCache
+    private let telemetry: Telemetry
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let owner = SecureRandom.identifier(prefix: "lease_")
@@ -28,13 +29,15 @@ package actor RefreshCoordinator {
     /// Creates a coordinator.
     package init(
         store: any Store, client: any ProviderClient, cipher: TokenCipher, settings: BrokerSettings,
-        connections: ConnectionCache, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+        connections: ConnectionCache, telemetry: Telemetry = .none, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.client = client
         self.cipher = cipher
         self.settings = settings
         self.connections = connections
+        self.telemetry = telemetry
         self.logger = logger
         self.now = now
     }
@@ -124,6 +127,7 @@ package actor RefreshCoordinator {
             }
             await connections.changed(held.id, announcingThrough: store)
             backoff[held.id] = nil
+            telemetry.refreshed(provider: provider.id, outcome: .ok)
             logger.info("refreshed token", metadata: ["connection": "\(held.id)", "provider": "\(provider.id)"])
             return stored
         } catch let error as ProviderCallError {
@@ -131,6 +135,7 @@ package actor RefreshCoordinator {
             case .invalidGrant:
                 try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: .reauthorizationRequired)
                 await connections.changed(held.id, announcingThrough: store)
+                telemetry.refreshed(provider: provider.id, outcome: .reauthorizationRequired)
                 logger.notice(
                     "refresh refused; user must authorize again",
                     metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])
@@ -140,6 +145,7 @@ package actor RefreshCoordinator {
                 let failures = (backoff[held.id]?.failures ?? 0) + 1
                 let until = now().addingTimeInterval(min(60, pow(2, Double(failures - 1))))
                 backoff[held.id] = (until, failures, error.message)
+                telemetry.refreshed(provider: provider.id, outcome: .transient)
                 logger.warning(
                     "refresh failed; backing off", metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])
                 throw Failure.unavailable(error.message, retryAt: until)

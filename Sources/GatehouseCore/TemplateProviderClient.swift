@@ -5,16 +5,18 @@ import GatehouseWire
 package struct TemplateProviderClient: ProviderClient {
     private let transport: any HTTPTransport
     private let now: @Sendable () -> Date
+    private let telemetry: Telemetry
     /// The lifetime assumed when a provider says nothing about expiry: never "forever".
     package let defaultLifetime: TimeInterval
 
     /// Creates a client.
     package init(
-        transport: any HTTPTransport, defaultLifetime: TimeInterval = 3600,
+        transport: any HTTPTransport, defaultLifetime: TimeInterval = 3600, telemetry: Telemetry = .none,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.transport = transport
         self.defaultLifetime = defaultLifetime
+        self.telemetry = telemetry
         self.now = now
     }
 
@@ -51,7 +53,8 @@ package struct TemplateProviderClient: ProviderClient {
         var auto = ["code": code, "grant_type": "authorization_code", "redirect_uri": redirectURI]
         if let codeVerifier { auto["code_verifier"] = codeVerifier }
         let renderer = renderer(provider, redirectURI: redirectURI, extra: ["code": code])
-        let response = try await call(request, provider: provider, renderer: renderer, autoParams: auto, accessToken: nil)
+        let response = try await call(
+            .exchange, request, provider: provider, renderer: renderer, autoParams: auto, accessToken: nil)
         return try await tokenSet(from: response, provider: provider, previous: nil)
     }
 
@@ -68,7 +71,8 @@ package struct TemplateProviderClient: ProviderClient {
             provider, redirectURI: redirectURI,
             extra: ["refresh_token": refreshToken, "scopes": (tokens.scopes ?? []).joined(separator: provider.scopeDelimiter)])
         let auto = ["grant_type": "refresh_token", "refresh_token": refreshToken]
-        let response = try await call(request, provider: provider, renderer: renderer, autoParams: auto, accessToken: nil)
+        let response = try await call(
+            .refresh, request, provider: provider, renderer: renderer, autoParams: auto, accessToken: nil)
         return try await tokenSet(from: response, provider: provider, previous: tokens)
     }
 
@@ -83,6 +87,7 @@ package struct TemplateProviderClient: ProviderClient {
         if request2.authMethod == nil || request2.authMethod == "" { request2.authMethod = "bearer_access_token" }
         let renderer = renderer(provider, redirectURI: "", extra: ["access_token": tokens.accessToken])
         let document = try await call(
+            .userInfo,
             request2, provider: provider, renderer: renderer, autoParams: [:], accessToken: tokens.accessToken)
         if let map = request.responseMap, !map.isEmpty {
             return try ResponseMap.apply(map, to: document)
@@ -101,6 +106,23 @@ package struct TemplateProviderClient: ProviderClient {
     }
 
     /// Sends one templated request and parses its answer as a JSON document.
+    /// One call to the provider, timed for `gatehouse_provider_call_duration_seconds`.
+    private func call(
+        _ kind: Telemetry.ProviderCall, _ config: RequestConfig, provider: Provider, renderer: TemplateRenderer,
+        autoParams: [String: String], accessToken: String?
+    ) async throws -> JSONValue {
+        let started = ContinuousClock.now
+        do {
+            let document = try await call(
+                config, provider: provider, renderer: renderer, autoParams: autoParams, accessToken: accessToken)
+            telemetry.providerCall(provider: provider.id, call: kind, succeeded: true, duration: started.duration(to: .now))
+            return document
+        } catch {
+            telemetry.providerCall(provider: provider.id, call: kind, succeeded: false, duration: started.duration(to: .now))
+            throw error
+        }
+    }
+
     private func call(
         _ config: RequestConfig, provider: Provider, renderer: TemplateRenderer,
         autoParams: [String: String], accessToken: String?
@@ -249,7 +271,8 @@ package struct TemplateProviderClient: ProviderClient {
         if request.authMethod == nil { request.authMethod = "client_secret_basic" }
         if request.method == nil { request.method = "GET" }
         let renderer = renderer(provider, redirectURI: "", extra: ["access_token": accessToken])
-        let document = try await call(request, provider: provider, renderer: renderer, autoParams: [:], accessToken: accessToken)
+        let document = try await call(
+            .introspection, request, provider: provider, renderer: renderer, autoParams: [:], accessToken: accessToken)
         let fields = try ResponseMap.apply(request.responseMap ?? ["expires_in": "$.exp", "scope": "$.scope"], to: document)
         var lifetime = fields["expires_in"]?.doubleValue
         if let value = lifetime, (request.expirationFormat ?? "absolute_unix_timestamp") == "absolute_unix_timestamp" {

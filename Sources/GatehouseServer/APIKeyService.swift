@@ -16,8 +16,11 @@ final class APIKeyService: Sendable {
     static let cacheTTL: TimeInterval = 1
     static let cacheLimit = 10_000
 
-    init(store: any Store, now: @escaping @Sendable () -> Date = Date.init) {
+    private let telemetry: Telemetry
+
+    init(store: any Store, telemetry: Telemetry = .none, now: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
+        self.telemetry = telemetry
         self.now = now
     }
 
@@ -42,7 +45,11 @@ final class APIKeyService: Sendable {
         let hash = SecretHash.hex(key)
         let time = now()
         let (hit, generation) = recent.withLock { ($0.keys[hash], $0.generation) }
-        if let hit, time.timeIntervalSince(hit.seen) < Self.cacheTTL { return hit.key }
+        if let hit, time.timeIntervalSince(hit.seen) < Self.cacheTTL {
+            telemetry.cacheLookup(.apiKey, hit: true)
+            return hit.key
+        }
+        telemetry.cacheLookup(.apiKey, hit: false)
         let store = store
         guard let record = try await lookups.run("\(generation):\(hash)", { try await store.apiKey(hash: hash) }) else {
             recent.withLock { _ = $0.keys.removeValue(forKey: hash) }

@@ -5,6 +5,7 @@ import GatehouseSQLite
 import GatehouseWire
 import Hummingbird
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// What the composition root made: the application, and what `serve` tells the operator once.
@@ -94,15 +95,18 @@ private func assemble(
         services.append(guarded)
         outbound = guarded
     }
+    // Metrics: one registry per application, served at /metrics.
+    let metricsRegistry = PrometheusCollectorRegistry()
+    let telemetry = Telemetry(factory: PrometheusMetricsFactory.gatehouse(registry: metricsRegistry))
     let client = TemplateProviderClient(
-        transport: outbound, defaultLifetime: configuration.defaultTokenLifetime, now: now)
-    let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
+        transport: outbound, defaultLifetime: configuration.defaultTokenLifetime, telemetry: telemetry, now: now)
+    let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, now: now)
     let verification = VerificationSettingsService(store: store, settings: settings)
     // What other replicas change reaches this one through the hub: flows wake parked
     // long-polls, and the provider and key caches are dropped.
     let hub = ChangeHub()
-    let keys = APIKeyService(store: store, now: now)
-    let connectionCache = ConnectionCache(now: now)
+    let keys = APIKeyService(store: store, telemetry: telemetry, now: now)
+    let connectionCache = ConnectionCache(telemetry: telemetry, now: now)
     hub.register { change in
         switch change {
         case .providers: registry.invalidate()
@@ -117,23 +121,14 @@ private func assemble(
     }
     let broker = AuthBroker(
         store: store, notifier: FleetNotifier(store: store, hub: hub), providers: registry, client: client,
-        cipher: cipher, settings: settings, verification: verification, connections: connectionCache, logger: logger,
-        now: now)
+        cipher: cipher, settings: settings, verification: verification, connections: connectionCache,
+        telemetry: telemetry, logger: logger, now: now)
 
     let limiter = KeyLimiter(limits: configuration.limits)
     let router = Router(context: GatehouseRequestContext.self)
+    router.add(middleware: RequestObserverMiddleware(logger: logger, telemetry: telemetry))
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.debug))
-    router.get("/v1/health") { _, _ in
-        // Healthy only when the store answers: a load balancer stops sending to a replica
-        // whose database is gone.
-        do {
-            try await store.ping()
-            return try JSONResponse.make(GatehouseWire.HealthResponse(healthy: true))
-        } catch {
-            return try JSONResponse.make(GatehouseWire.HealthResponse(healthy: false), status: .serviceUnavailable)
-        }
-    }
+    router.addRoutes(HealthRoutes(store: store).collection)
     router.addRoutes(BrowserRoutes(broker: broker).collection)
     // App keys reach /v1/auth/* (and Arcade's Coordinator alias, which third-party verifiers
     // call); only admin keys reach /v1/admin/*.
@@ -150,6 +145,7 @@ private func assemble(
             ).collection
         )
         .addRoutes(SecretRoutes(store: store, cipher: cipher).collection)
+    router.group("metrics").add(middleware: adminKeys).addRoutes(MetricsRoutes(registry: metricsRegistry).collection)
 
     let connections = ConnectionGuard(limits: configuration.limits, logger: logger)
     return Application(

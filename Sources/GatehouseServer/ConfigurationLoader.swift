@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import GatehousePostgres
 import GatehouseWire
+import Logging
 
 /// Reads `gatehouse.yaml` (Arcade `engine.yaml` shape, for the parts that apply), expands
 /// `${env:NAME}` and `${file:path}`, applies environment overrides, and validates.
@@ -22,6 +23,7 @@ package enum ConfigurationLoader {
         "storage": ["sqlite", "in_memory", "postgres"],
         "storage.sqlite": ["path", "connection_string"],
         "storage.postgres": ["url", "host", "port", "user", "password", "database", "db", "sslmode", "pool_size"],
+        "log": ["format", "level"],
     ]
 
     /// Sections of Arcade's engine.yaml that belong to parts Gatehouse does not have: read past
@@ -64,7 +66,8 @@ package enum ConfigurationLoader {
         }
         guard let root = loaded as? [String: Any] else {
             if loaded == nil { return [:] }
-            throw ConfigurationError(description: "the config file must be a mapping of sections (api, auth, security, storage)")
+            throw ConfigurationError(
+                description: "the config file must be a mapping of sections (api, auth, log, security, storage)")
         }
         let baseDirectory = (path as NSString).deletingLastPathComponent
         let document =
@@ -72,7 +75,8 @@ package enum ConfigurationLoader {
             as? [String: Any] ?? [:]
         for section in document.keys.sorted() where knownKeys[section] == nil {
             guard foreignSections.contains(section) else {
-                throw ConfigurationError(description: "\(section) is not a known section (known: api, auth, security, storage)")
+                throw ConfigurationError(
+                    description: "\(section) is not a known section (known: api, auth, log, security, storage)")
             }
             warnings.append("\(section): this section of Arcade's engine.yaml has no effect in Gatehouse")
         }
@@ -92,6 +96,19 @@ package enum ConfigurationLoader {
     /// Fills the configuration from the layered settings, and the structured parts of the file.
     static func apply(_ settings: SettingsReader, document: [String: Any], to config: inout GatehouseConfiguration) throws {
         if let host = settings.string("api.host") { config.host = host }
+        if let format = settings.string("log.format") {
+            guard let known = LineLogHandler.Format(rawValue: format) else {
+                throw ConfigurationError(description: "log.format (GATEHOUSE_LOG_FORMAT) must be text or json, not '\(format)'")
+            }
+            config.logFormat = known
+        }
+        if let level = settings.string("log.level") {
+            guard let known = Logger.Level(rawValue: level) else {
+                let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ConfigurationError(description: "log.level (GATEHOUSE_LOG_LEVEL) must be one of \(levels), not '\(level)'")
+            }
+            config.logLevel = known
+        }
         if let port = try settings.integer("api.port") {
             guard (1...65535).contains(port) else {
                 throw ConfigurationError(description: "api.port (GATEHOUSE_PORT) must be from 1 to 65535, not \(port)")

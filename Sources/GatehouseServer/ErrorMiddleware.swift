@@ -16,7 +16,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as HTTPError {
             // Hummingbird's own refusals (no such route, wrong method, body too large) in Arcade's shape.
-            return try HTTPErrorMapping.response(for: error)
+            return try HTTPErrorMapping.response(for: error, path: request.uri.path)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             return try GatehouseError(.internalError, "internal error").response(from: request, context: context)

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import GatehousePostgres
 import GatehouseWire
+import Logging
 
 /// Everything `serve` needs, read and validated once at start.
 package struct GatehouseConfiguration: Sendable {
@@ -56,6 +57,10 @@ package struct GatehouseConfiguration: Sendable {
     }
     /// Lifetime assumed when a provider gives no expiry.
     package var defaultTokenLifetime: Double
+    /// How log lines are written (`log.format`): logfmt text, or JSON.
+    package var logFormat: LineLogHandler.Format = .text
+    /// The lowest level logged (`log.level`); every request is one line at `info`.
+    package var logLevel: Logger.Level = .info
     /// Restricted networks (loopback, private, link-local) provider calls may reach; nil means
     /// the default: loopback for the no-config quick start, nothing otherwise.
     package var allowedProviderNetworks: [IPNetwork]?

@@ -40,7 +40,7 @@ enum HTTPErrorMapping {
 
     /// Hummingbird's own `HTTPError` (no such route, wrong method, body too large) answered in
     /// Arcade's shape, under its own status.
-    static func response(for error: HTTPError) throws -> Response {
+    static func response(for error: HTTPError, path: String) throws -> Response {
         let code: GatehouseError.Code =
             switch error.status {
             case .notFound: .notFound
@@ -48,7 +48,18 @@ enum HTTPErrorMapping {
             case .contentTooLarge: .payloadTooLarge
             default: error.status.code < 500 ? .invalidRequest : .internalError
             }
-        return try JSONResponse.make(
-            body(for: GatehouseError(code, error.body ?? error.status.reasonPhrase)), status: error.status)
+        var message = error.body ?? error.status.reasonPhrase
+        if error.status == .notFound, let family = engineRoutes.first(where: { path == $0 || path.hasPrefix($0 + "/") }) {
+            message =
+                "Gatehouse serves Arcade's auth API only (/v1/auth/*, /v1/admin/*, /v1/health); \(family) belongs to Arcade's tool engine, which Gatehouse does not include"
+        }
+        return try JSONResponse.make(body(for: GatehouseError(code, message)), status: error.status)
     }
+
+    /// Arcade's routes that belong to its tool engine (tools, workers, MCP, chat), not its auth
+    /// service: a client pointed at Gatehouse that calls one is told so.
+    static let engineRoutes = [
+        "/v1/tools", "/v1/formatted_tools", "/v1/scheduled_tools", "/v1/workers", "/v1/mcp", "/v1/projects", "/v1/chat",
+        "/v1/config",
+    ]
 }

@@ -19,7 +19,7 @@ struct SettingsReader {
         "auth.user_verification.unsafe_skip_verification", "storage.sqlite.path", "storage.sqlite.connection_string",
         "storage.postgres.url", "storage.postgres.host", "storage.postgres.port", "storage.postgres.user",
         "storage.postgres.password", "storage.postgres.database", "storage.postgres.db", "storage.postgres.sslmode",
-        "storage.postgres.pool_size",
+        "storage.postgres.pool_size", "log.format", "log.level",
     ]
     static let listKeys: Set<String> = ["auth.allowed_redirect_origins", "security.allowed_provider_networks"]
 
@@ -27,6 +27,7 @@ struct SettingsReader {
     static let environmentNames: [String: String] = [
         "api.host": "GATEHOUSE_HOST", "api.port": "GATEHOUSE_PORT", "api.public_url": "GATEHOUSE_PUBLIC_URL",
         "data_dir": "GATEHOUSE_HOME", "storage.postgres.url": "GATEHOUSE_DATABASE_URL",
+        "log.format": "GATEHOUSE_LOG_FORMAT", "log.level": "GATEHOUSE_LOG_LEVEL",
     ]
 
     private let reader: ConfigReader

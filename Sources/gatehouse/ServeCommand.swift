@@ -24,14 +24,16 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("data-dir"), help: "Where the SQLite file and root key live (default ./.gatehouse, or GATEHOUSE_HOME).")
     var dataDirectory: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error or critical (default info, log.level, or GATEHOUSE_LOG_LEVEL).")
+    var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "text (logfmt) or json (default text, log.format, or GATEHOUSE_LOG_FORMAT).")
+    var logFormat: String?
 
     func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        var logger = Logger(label: "gatehouse")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let configuration: GatehouseConfiguration
+        var configuration: GatehouseConfiguration
         do {
             configuration = try ConfigurationLoader.load(
                 path: config, environment: ProcessInfo.processInfo.environment,
@@ -39,6 +41,27 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("invalid configuration: \(error)")
         }
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel) else {
+                throw ValidationError(
+                    "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            configuration.logLevel = level
+        }
+        if let logFormat {
+            guard let format = LineLogHandler.Format(rawValue: logFormat) else {
+                throw ValidationError("--log-format must be text or json")
+            }
+            configuration.logFormat = format
+        }
+        let (format, level) = (configuration.logFormat, configuration.logLevel)
+        LoggingSystem.bootstrap(
+            { label, provider in
+                var handler = LineLogHandler(label: label, format: format, metadataProvider: provider)
+                handler.logLevel = level
+                return handler
+            }, metadataProvider: RequestCorrelation.metadataProvider)
+        let logger = Logger(label: "gatehouse")
         do {
             try await run(built: try await buildApplication(configuration: configuration, logger: logger), configuration, logger)
         } catch let error as ConfigurationError {

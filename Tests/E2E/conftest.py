@@ -149,7 +149,8 @@ class Gatehouse:
     def start(self):
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
-                [GATEHOUSE_BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data)],
+                [GATEHOUSE_BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data),
+                 "--log-format", "json"],
                 stdout=log, stderr=subprocess.STDOUT)
         wait_http(f"{self.base}/v1/health", process=self.process, log=self.log)
         keys = re.findall(r"export ARCADE_API_KEY=(arc_\S+)", self.log.read_text())
@@ -240,6 +241,10 @@ def only_form(response):
     return form
 
 
+# Every authorization code and state the tests carried to a callback: none may reach a log.
+SEEN_SECRETS = set()
+
+
 def consent(url, username, password=None, allow=True):
     """Drives a browser through the provider's real login and consent forms, then delivers the
     provider's redirect to Gatehouse's callback. Returns Gatehouse's answer (redirects not followed)."""
@@ -258,6 +263,7 @@ def consent(url, username, password=None, allow=True):
     assert answer.status_code == 302, f"the provider did not redirect back: {answer.status_code} {answer.text[:300]}"
     callback = answer.headers["Location"]
     assert callback.startswith("http://127.0.0.1:"), callback
+    SEEN_SECRETS.update(v for k, v in query(callback).items() if k in ("code", "state"))
     return browser.get(callback, timeout=30, allow_redirects=False)
 
 

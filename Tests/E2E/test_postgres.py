@@ -242,11 +242,13 @@ def test_a_down_database_answers_503_at_once_and_service_returns_by_itself(workd
         took = time.monotonic() - started
         assert answer.status_code == 503 and answer.json()["name"] == "store_unavailable"
         assert took < 7, f"the API hung {took:.1f}s while the database was down"
-        health = requests.get(f"{replica.base}/v1/health", timeout=30)
-        assert health.status_code == 503 and health.json() == {"healthy": False}
+        ready = requests.get(f"{replica.base}/v1/health/ready", timeout=30)
+        assert ready.status_code == 503 and ready.json() == {"healthy": False, "reason": "the store does not answer"}
+        # Liveness stays up: the process is fine, an orchestrator must not restart it.
+        assert requests.get(f"{replica.base}/v1/health", timeout=5).json() == {"healthy": True}
         proxy.start()
         back = time.monotonic()
-        while requests.get(f"{replica.base}/v1/health", timeout=30).status_code != 200:
+        while requests.get(f"{replica.base}/v1/health/ready", timeout=30).status_code != 200:
             assert time.monotonic() - back < 10, "service did not return within 10 s of the database"
             time.sleep(0.2)
         print(f"down database: 503 after {took:.2f}s; healthy {time.monotonic() - back:.2f}s after it came back")
@@ -496,7 +498,7 @@ def test_postgres_restarted_under_load_answers_503_then_serves_again_losing_noth
 
         def healthy(replica):
             try:
-                return requests.get(f"{replica.base}/v1/health", timeout=10).status_code == 200
+                return requests.get(f"{replica.base}/v1/health/ready", timeout=10).status_code == 200
             except requests.RequestException:
                 return False
 
@@ -506,7 +508,7 @@ def test_postgres_restarted_under_load_answers_503_then_serves_again_losing_noth
             subprocess.run([ctl, "stop", "-m", "fast"], check=True, capture_output=True, timeout=60)
             down = time.monotonic()
             time.sleep(1)
-            assert not healthy(a) and not healthy(b), "/v1/health said healthy with the database down"
+            assert not healthy(a) and not healthy(b), "/v1/health/ready said ready with the database down"
             time.sleep(3)
             subprocess.run([ctl, "start"], check=True, capture_output=True, timeout=60)
             up = time.monotonic()

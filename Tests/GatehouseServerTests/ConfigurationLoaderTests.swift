@@ -88,6 +88,21 @@ import Testing
         #expect(message.contains(key), "\(message)")
     }
 
+    @Test func logFormatAndLevelAreReadAndChecked() throws {
+        let path = try write("log: { format: json, level: debug }\n")
+        let configuration = try ConfigurationLoader.load(path: path, environment: [:], overrides: (nil, nil, nil))
+        #expect(configuration.logFormat == .json && configuration.logLevel == .debug)
+        let fromEnvironment = try ConfigurationLoader.load(
+            path: nil, environment: ["GATEHOUSE_LOG_FORMAT": "json", "GATEHOUSE_LOG_LEVEL": "warning"],
+            overrides: (nil, nil, nil))
+        #expect(fromEnvironment.logFormat == .json && fromEnvironment.logLevel == .warning)
+        let defaults = try ConfigurationLoader.load(path: nil, environment: [:], overrides: (nil, nil, nil))
+        #expect(defaults.logFormat == .text && defaults.logLevel == .info)
+        #expect(try problem("log: { format: xml }\n").contains("log.format (GATEHOUSE_LOG_FORMAT) must be text or json"))
+        #expect(try problem("log: { level: loud }\n").contains("log.level (GATEHOUSE_LOG_LEVEL) must be one of trace"))
+        #expect(try problem("log: { colour: on }\n").contains("log.colour is not a known setting"))
+    }
+
     @Test func limitsAndNetworkSettingsAreRead() throws {
         let path = try write(
             """

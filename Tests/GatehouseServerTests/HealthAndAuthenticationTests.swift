@@ -12,6 +12,34 @@ import Testing
         }
     }
 
+    @Test func readinessChecksTheStore() async throws {
+        try await APIHarness.run { api in
+            let response = try await api.call(.get, "/v1/health/ready", authorization: nil)
+            #expect(response.status == .ok)
+            #expect(try api.object(response) as NSDictionary == ["healthy": true])
+        }
+    }
+
+    @Test(arguments: ["/v1/tools/list", "/v1/tools", "/v1/workers/w1/health", "/v1/chat/completions", "/v1/mcp"])
+    func arcadesEngineRoutesSayGatehouseServesTheAuthAPIOnly(path: String) async throws {
+        try await APIHarness.run { api in
+            let response = try await api.call(.get, path)
+            #expect(response.status == .notFound)
+            let message = try #require(try api.object(response)["message"] as? String)
+            #expect(message.contains("Gatehouse serves Arcade's auth API only"), "\(message)")
+        }
+    }
+
+    @Test func otherUnknownRoutesAreAPlainNotFound() async throws {
+        try await APIHarness.run { api in
+            for path in ["/v1/toolsx", "/v1/nothing", "/elsewhere"] {
+                let response = try await api.call(.get, path)
+                #expect(response.status == .notFound)
+                #expect(try api.object(response)["message"] as? String == "Not Found")
+            }
+        }
+    }
+
     @Test func theAPIAcceptsTheKeyRawOrAsBearer() async throws {
         try await APIHarness.run { api in
             for header in [api.key, "Bearer \(api.key)", "bearer \(api.key)", "BEARER  \(api.key) ", "\t\(api.key)"] {

@@ -1,0 +1,21 @@
+/// Why a flow failed, as a metric label: a fixed set, where the flow's stored reason is free text.
+package enum FlowFailure: String, Sendable, CaseIterable {
+    /// The callback came to another provider's path.
+    case wrongProvider = "wrong_provider"
+    /// The user said no at the provider.
+    case denied
+    /// The provider's redirect carried another error.
+    case providerError = "provider_error"
+    /// The redirect carried no code.
+    case noCode = "no_code"
+    /// The provider was removed while the flow was open.
+    case providerRemoved = "provider_removed"
+    /// The token endpoint refused the code or could not be reached.
+    case exchangeFailed = "exchange_failed"
+    /// No user verifier is configured and skipping is not allowed.
+    case noVerifier = "no_verifier"
+    /// The user who finished is not the user who started.
+    case userMismatch = "user_mismatch"
+    /// Nobody finished it in time.
+    case expired
+}

@@ -1,0 +1,152 @@
+import CoreMetrics
+import Synchronization
+
+/// Gatehouse's metrics, through swift-metrics: the composition root gives the factory
+/// (Prometheus in `serve`), tests that do not look get `Telemetry.none`.
+///
+/// Every label comes from a bounded set: route patterns, statuses, methods, provider ids,
+/// fixed reasons and outcomes. No user id, token, key, secret or free text is ever a label.
+/// Handles are made once per label set and kept, so recording is a lookup and an atomic add.
+package final class Telemetry: Sendable {
+    /// How a refresh ended.
+    package enum RefreshOutcome: String, Sendable, CaseIterable {
+        /// A new token was stored.
+        case ok
+        /// The provider refused the grant: the user must authorize again.
+        case reauthorizationRequired = "reauthorization_required"
+        /// The provider could not be reached or failed; Gatehouse backs off and tries again.
+        case transient
+    }
+
+    /// Which provider endpoint was called.
+    package enum ProviderCall: String, Sendable, CaseIterable {
+        /// The code for a token.
+        case exchange
+        /// A refresh token for a new token.
+        case refresh
+        /// Who the user is.
+        case userInfo = "user_info"
+        /// What the token is (RFC 7662).
+        case introspection
+    }
+
+    /// The in-memory caches on the hot path.
+    package enum Cache: String, Sendable, CaseIterable {
+        /// Connections (`ConnectionCache`).
+        case connection
+        /// API keys.
+        case apiKey = "api_key"
+        /// Providers (`ProviderRegistry`).
+        case provider
+    }
+
+    /// Records nothing.
+    package static let none = Telemetry(factory: NOOPMetricsHandler.instance)
+
+    private let factory: any MetricsFactory
+    private let counters = Mutex<[String: Counter]>([:])
+    private let timers = Mutex<[String: Timer]>([:])
+    // The hot path's counters, made up front: no lookup at all.
+    private let cacheHits: [Cache: Counter]
+    private let cacheMisses: [Cache: Counter]
+    private let parked: Meter
+
+    /// Telemetry recorded through `factory`.
+    package init(factory: any MetricsFactory) {
+        self.factory = factory
+        func lookups(_ result: String) -> [Cache: Counter] {
+            Dictionary(
+                uniqueKeysWithValues: Cache.allCases.map {
+                    (
+                        $0,
+                        Counter(
+                            label: "gatehouse_cache_lookups_total", dimensions: [("cache", $0.rawValue), ("result", result)],
+                            factory: factory)
+                    )
+                })
+        }
+        cacheHits = lookups("hit")
+        cacheMisses = lookups("miss")
+        parked = Meter(label: "gatehouse_parked_long_polls", factory: factory)
+    }
+
+    /// One answered HTTP request.
+    package func request(method: String, route: String, status: Int, duration: Duration) {
+        counter("gatehouse_http_requests_total", [("method", method), ("route", route), ("status", String(status))])
+            .increment()
+        timer("gatehouse_http_request_duration_seconds", [("method", method), ("route", route)])
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// A flow was started (a new consent URL handed out).
+    package func flowStarted(provider: String) {
+        counter("gatehouse_flows_started_total", [("provider", provider)]).increment()
+    }
+
+    /// A flow completed: the grant is stored.
+    package func flowCompleted(provider: String) {
+        counter("gatehouse_flows_completed_total", [("provider", provider)]).increment()
+    }
+
+    /// A flow failed, for `reason`.
+    package func flowFailed(provider: String, reason: FlowFailure) {
+        counter("gatehouse_flows_failed_total", [("provider", provider), ("reason", reason.rawValue)]).increment()
+    }
+
+    /// A refresh ended.
+    package func refreshed(provider: String, outcome: RefreshOutcome) {
+        counter("gatehouse_refreshes_total", [("provider", provider), ("outcome", outcome.rawValue)]).increment()
+    }
+
+    /// A call to a provider's endpoint took `duration`; `succeeded` when it gave a usable answer.
+    package func providerCall(provider: String, call: ProviderCall, succeeded: Bool, duration: Duration) {
+        timer(
+            "gatehouse_provider_call_duration_seconds",
+            [("provider", provider), ("call", call.rawValue), ("outcome", succeeded ? "ok" : "error")]
+        ).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// A `status?wait` long-poll parked (`+1`) or ended (`-1`).
+    package func parkedLongPolls(_ change: Int) {
+        if change > 0 { parked.increment(by: Double(change)) } else { parked.decrement(by: Double(-change)) }
+    }
+
+    /// A lookup in one of the hot path's caches.
+    package func cacheLookup(_ cache: Cache, hit: Bool) {
+        (hit ? cacheHits : cacheMisses)[cache]!.increment()
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = Self.key(label, dimensions)
+        return counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
+        let key = Self.key(label, dimensions)
+        return timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
+            timers[key] = timer
+            return timer
+        }
+    }
+
+    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
+        var key = label
+        for (name, value) in dimensions { key += "\u{0}" + name + "\u{0}" + value }
+        return key
+    }
+}
+
+extension Duration {
+    /// The whole nanoseconds in this duration.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,29 @@
+import GatehouseCore
+import GatehouseWire
+import Hummingbird
+
+/// `/v1/health`, the liveness check Arcade's clients call: the process answers, nothing else is
+/// touched, so an orchestrator does not restart replicas because their database is down. And
+/// `/v1/health/ready`, the readiness check for load balancers: the store answers.
+struct HealthRoutes {
+    let store: any Store
+
+    var collection: RouteCollection<GatehouseRequestContext> {
+        let routes = RouteCollection(context: GatehouseRequestContext.self)
+        routes.get("/v1/health") { _, _ in
+            try JSONResponse.make(GatehouseWire.HealthResponse(healthy: true))
+        }
+        routes.get("/v1/health/ready") { _, context in
+            do {
+                try await store.ping()
+                return try JSONResponse.make(GatehouseWire.HealthResponse(healthy: true))
+            } catch {
+                context.logger.warning("not ready: the store does not answer", metadata: ["error": "\(error)"])
+                return try JSONResponse.make(
+                    GatehouseWire.HealthResponse(healthy: false, reason: "the store does not answer"),
+                    status: .serviceUnavailable)
+            }
+        }
+        return routes
+    }
+}

@@ -1,0 +1,64 @@
+import GatehouseCore
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The outermost middleware: gives each request its id (the caller's `X-Request-Id`, or one made
+/// here), echoes it in the response, and writes one line per request: method, route pattern
+/// (never the path or query, which may hold a code or a state), status, duration and the id.
+/// The duration is to the response's head; a body is written after.
+struct RequestObserverMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+    let telemetry: Telemetry
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
+        let started = ContinuousClock.now
+        var context = context
+        let id: String
+        if let given = RequestCorrelation.accepted(request.headers[RequestCorrelation.header]) {
+            id = given
+            context.logger[metadataKey: "hb.request.id"] = .string(given)
+        } else {
+            // Hummingbird's server gives every request an id; its test router does not.
+            id = context.logger[metadataKey: "hb.request.id"]?.description ?? RequestID().description
+        }
+        return try await RequestCorrelation.$id.withValue(id) {
+            do {
+                var response = try await next(request, context)
+                response.headers[RequestCorrelation.header] = id
+                record(request, id: id, context: context, status: response.status.code, since: started)
+                return response
+            } catch {
+                // ErrorMiddleware answers every error, so only a failure to write its answer lands here.
+                record(request, id: id, context: context, status: 500, since: started)
+                throw error
+            }
+        }
+    }
+
+    private func record(
+        _ request: Request, id: String, context: Context, status: Int, since started: ContinuousClock.Instant
+    ) {
+        let duration = started.duration(to: .now)
+        let route = context.endpointPath ?? "unmatched"
+        // A client may send any token as a method: the label keeps to the ones routes answer.
+        let method =
+            switch request.method {
+            case .get, .head, .post, .put, .patch, .delete, .options: request.method.rawValue
+            default: "other"
+            }
+        telemetry.request(method: method, route: route, status: status, duration: duration)
+        let elapsed = duration.components
+        let milliseconds = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds / 1_000_000_000_000) / 1000
+        logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue),
+                "route": .string(route),
+                "status": .stringConvertible(status),
+                "duration_ms": .stringConvertible(milliseconds),
+                "request_id": .string(id),
+            ])
+    }
+}

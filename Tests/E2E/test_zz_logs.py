@@ -1,0 +1,44 @@
+"""Runs last (by name): what the whole session's log holds. One JSON line per request with its id,
+and not one token, code, state, client secret or API key that the tests saw."""
+import json
+import uuid
+
+import requests
+
+from conftest import SEEN_SECRETS
+
+
+def json_lines(gatehouse):
+    # The log file also has the banner `serve` prints on standard output; every log line is JSON.
+    return [json.loads(line) for line in gatehouse.log.read_text().splitlines() if line.startswith("{")]
+
+
+def test_each_request_is_one_json_line_with_the_callers_request_id(gatehouse):
+    request_id = f"e2e-{uuid.uuid4().hex}"
+    answer = requests.get(f"{gatehouse.base}/v1/health", headers={"X-Request-Id": request_id}, timeout=5)
+    assert answer.headers["X-Request-Id"] == request_id
+    made = requests.get(f"{gatehouse.base}/v1/health", timeout=5).headers["X-Request-Id"]
+    lines = json_lines(gatehouse)
+    mine = [line for line in lines if line.get("request_id") == request_id]
+    assert len(mine) == 1, mine
+    assert {k: mine[0][k] for k in ("msg", "method", "route", "status")} == {
+        "msg": "request", "method": "GET", "route": "/v1/health", "status": 200}
+    assert isinstance(mine[0]["duration_ms"], (int, float)) and mine[0]["level"] == "info"
+    assert [line["request_id"] for line in lines if line.get("request_id") == made] == [made]
+    requests_logged = [line for line in lines if line.get("msg") == "request"]
+    assert len(requests_logged) > 50, "the session made many requests; each should be a line"
+    assert all(line.get("request_id") for line in requests_logged)
+
+
+def test_the_whole_log_holds_no_token_code_secret_or_key(gatehouse, dot, dot_short):
+    log = gatehouse.log.read_text()
+    access, refresh = dot.stored_tokens()
+    short_access, short_refresh = dot_short.stored_tokens()
+    tokens = access + refresh + short_access + short_refresh
+    assert tokens and SEEN_SECRETS, "the session should have made grants to look for"
+    for secret in tokens + sorted(SEEN_SECRETS) + [dot.client_secret, dot_short.client_secret]:
+        assert secret not in log, f"a secret of {len(secret)} characters is in the log"
+    # The admin key is printed once, on the first start, for the operator to copy; never logged.
+    assert log.count(gatehouse.api_key) == 1
+    root_key = (gatehouse.data / "root.key").read_text().strip()
+    assert root_key and root_key not in log

@@ -1,0 +1,121 @@
+import Foundation
+import GatehouseTestSupport
+import HTTPTypes
+import Logging
+import NIOCore
+import Testing
+
+@testable import GatehouseServer
+
+/// One line per request with its id; the id taken from `X-Request-Id` or made, and echoed.
+@Suite struct RequestLogTests {
+    static func logger(_ output: LineOutput, format: LineLogHandler.Format = .json) -> Logger {
+        // As `serve` makes it: the request id comes through the metadata provider.
+        Logger(label: "gatehouse") { label in
+            LineLogHandler(
+                label: label, format: format, metadataProvider: RequestCorrelation.metadataProvider, output: output)
+        }
+    }
+
+    static func lines(_ output: LineOutput) throws -> [[String: Any]] {
+        try output.lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    }
+
+    @Test func eachRequestIsOneLineWithItsRouteStatusDurationAndTheCallersID() async throws {
+        let output = LineOutput.capture()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-log-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await APIHarness.run(
+            configuration: GatehouseConfiguration(port: 0, dataDirectory: directory),
+            logger: Self.logger(output)
+        ) { api in
+            let response = try await api.client.execute(
+                uri: "/v1/auth/status?id=secret-looking-query", method: .get,
+                headers: [.authorization: api.key, RequestCorrelation.header: "trace-42.a:b_c"])
+            #expect(response.status == .notFound)
+            #expect(response.headers[RequestCorrelation.header] == "trace-42.a:b_c")
+        }
+        let requests = try Self.lines(output).filter { $0["msg"] as? String == "request" }
+        #expect(requests.count == 1)
+        let line = try #require(requests.first)
+        #expect(line["method"] as? String == "GET")
+        #expect(line["route"] as? String == "/v1/auth/status")
+        #expect(line["status"] as? Int == 404)
+        #expect(line["request_id"] as? String == "trace-42.a:b_c")
+        #expect((line["duration_ms"] as? Double).map { $0 >= 0 } == true)
+        #expect(line["level"] as? String == "info")
+        #expect(line["hb.request.id"] == nil)
+        #expect(!output.lines.joined().contains("secret-looking-query"), "a query string was logged")
+    }
+
+    @Test(arguments: ["", "has space", "quote\"", String(repeating: "a", count: 129), "é"])
+    func anIDThatIsUnsafeToEchoIsReplaced(given: String) async throws {
+        let output = LineOutput.capture()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-log-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await APIHarness.run(
+            configuration: GatehouseConfiguration(port: 0, dataDirectory: directory),
+            logger: Self.logger(output)
+        ) { api in
+            var headers: HTTPFields = [:]
+            headers.append(HTTPField(name: RequestCorrelation.header, value: given))
+            let response = try await api.client.execute(uri: "/v1/health", method: .get, headers: headers)
+            let echoed = try #require(response.headers[RequestCorrelation.header])
+            #expect(echoed != given)
+            #expect((17...32).contains(echoed.count) && echoed.allSatisfy(\.isHexDigit), "\(echoed)")
+            let line = try #require(try Self.lines(output).first { $0["msg"] as? String == "request" })
+            #expect(line["request_id"] as? String == echoed)
+        }
+    }
+
+    @Test func everyLoggerCarriesTheRequestIDWhileTheRequestIsServed() throws {
+        let output = LineOutput.capture()
+        // A logger made elsewhere (the broker's, the store's) with the provider from bootstrap.
+        let other = Logger(label: "broker") { label in
+            LineLogHandler(
+                label: label, format: .text, metadataProvider: RequestCorrelation.metadataProvider, output: output)
+        }
+        RequestCorrelation.$id.withValue("r-1") { other.info("inside") }
+        other.info("outside")
+        #expect(output.lines.count == 2)
+        #expect(output.lines[0].hasSuffix(#"msg=inside request_id=r-1"#), "\(output.lines[0])")
+        #expect(output.lines[1].hasSuffix(#"msg=outside"#), "\(output.lines[1])")
+    }
+
+    @Test func jsonLinesEscapeAndTypeTheirValues() throws {
+        let line = LogLine.json(
+            time: "T", level: .warning, label: "g", message: "a \"quoted\"\nline\u{1}",
+            [
+                "n": .stringConvertible(3), "d": .stringConvertible(0.5), "b": .stringConvertible(true), "msg": "shadow",
+                "nested": .dictionary(["k": .array(["x", .stringConvertible(1)])]),
+            ])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["msg"] as? String == "a \"quoted\"\nline\u{1}")
+        #expect(object["meta_msg"] as? String == "shadow")
+        #expect(object["n"] as? Int == 3)
+        #expect(object["d"] as? Double == 0.5)
+        #expect(object["b"] as? Bool == true)
+        #expect(object["level"] as? String == "warning" && object["logger"] as? String == "g" && object["time"] as? String == "T")
+        #expect(((object["nested"] as? [String: Any])?["k"] as? [Any])?.count == 2)
+        #expect(!line.contains("\n"))
+    }
+
+    @Test func textLinesQuoteWhatNeedsIt() {
+        let line = LogLine.text(
+            time: "T", level: .info, label: "g", message: "two words",
+            ["plain": "abc", "spaced": "a b", "empty": "", "eq": "a=b", "quote": "say \"hi\"", "newline": "a\nb"])
+        #expect(
+            line
+                == #"time=T level=info msg="two words" empty="" eq="a=b" newline="a\nb" plain=abc quote="say \"hi\"" spaced="a b""#
+        )
+    }
+
+    @Test func timestampsAreRFC3339InUTCWithMilliseconds() throws {
+        let stamp = LineLogHandler.timestamp()
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let date = try #require(formatter.date(from: stamp), "\(stamp)")
+        #expect(abs(date.timeIntervalSinceNow) < 5)
+        #expect(stamp.count == 24 && stamp.hasSuffix("Z"))
+    }
+}
