@@ -43,7 +43,15 @@ package final class Telemetry: Sendable {
     /// Records nothing.
     package static let none = Telemetry(factory: NOOPMetricsHandler.instance)
 
+    private struct RequestSeries: Hashable {
+        let method: String
+        let route: String
+        let status: Int
+    }
+
     private let factory: any MetricsFactory
+    // Per request: one lock, one lookup, for the counter and the histogram together.
+    private let requests = Mutex<[RequestSeries: (count: Counter, duration: Timer)]>([:])
     private let counters = Mutex<[String: Counter]>([:])
     private let timers = Mutex<[String: Timer]>([:])
     // The hot path's counters, made up front: no lookup at all.
@@ -72,10 +80,19 @@ package final class Telemetry: Sendable {
 
     /// One answered HTTP request.
     package func request(method: String, route: String, status: Int, duration: Duration) {
-        counter("gatehouse_http_requests_total", [("method", method), ("route", route), ("status", String(status))])
-            .increment()
-        timer("gatehouse_http_request_duration_seconds", [("method", method), ("route", route)])
-            .recordNanoseconds(duration.nanoseconds)
+        let series = RequestSeries(method: method, route: route, status: status)
+        let handles = requests.withLock { requests in
+            if let handles = requests[series] { return handles }
+            let handles = (
+                count: counter(
+                    "gatehouse_http_requests_total", [("method", method), ("route", route), ("status", String(status))]),
+                duration: timer("gatehouse_http_request_duration_seconds", [("method", method), ("route", route)])
+            )
+            requests[series] = handles
+            return handles
+        }
+        handles.count.increment()
+        handles.duration.recordNanoseconds(duration.nanoseconds)
     }
 
     /// A flow was started (a new consent URL handed out).

@@ -22,6 +22,7 @@ package struct BuiltApplication<App: ApplicationProtocol>: Sendable {
 package func buildApplication(
     configuration: GatehouseConfiguration,
     logger: Logger = Logger(label: "gatehouse"),
+    requestLog: RequestLog? = nil,
     transport: (any HTTPTransport)? = nil,
     catalog: ProviderCatalog = BuiltInProviders.catalog,
     now: @escaping @Sendable () -> Date = Date.init
@@ -56,6 +57,7 @@ package func buildApplication(
         }
         let app = try assemble(
             configuration: configuration, storage: storage, cipher: cipher, policy: policy, logger: logger,
+            requestLog: requestLog ?? RequestLog(format: configuration.logFormat, level: configuration.logLevel),
             transport: transport, catalog: catalog, now: now)
         return BuiltApplication(app: app, newAPIKey: newAPIKey, warnings: warnings)
     } catch {
@@ -68,7 +70,7 @@ package func buildApplication(
 /// Everything above the store: services, routes and the server.
 private func assemble(
     configuration: GatehouseConfiguration, storage: any Storage, cipher: TokenCipher,
-    policy: (default: VerificationSetting, skipAllowed: Bool, warning: String?), logger: Logger,
+    policy: (default: VerificationSetting, skipAllowed: Bool, warning: String?), logger: Logger, requestLog: RequestLog,
     transport: (any HTTPTransport)?, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date
 ) throws -> some ApplicationProtocol {
     let store = storage.store
@@ -126,7 +128,7 @@ private func assemble(
 
     let limiter = KeyLimiter(limits: configuration.limits)
     let router = Router(context: GatehouseRequestContext.self)
-    router.add(middleware: RequestObserverMiddleware(logger: logger, telemetry: telemetry))
+    router.add(middleware: RequestObserverMiddleware(log: requestLog, telemetry: telemetry))
     router.add(middleware: ErrorMiddleware())
     router.addRoutes(HealthRoutes(store: store).collection)
     router.addRoutes(BrowserRoutes(broker: broker).collection)

@@ -94,7 +94,7 @@ enum LogLine {
         }
     }
 
-    private static func appendTextValue(_ value: String, to line: inout String) {
+    static func appendTextValue(_ value: String, to line: inout String) {
         let plain =
             !value.isEmpty
             && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F && $0 != "\"" && $0 != "=" && $0 != "\\" }

@@ -8,7 +8,7 @@ import Logging
 /// (never the path or query, which may hold a code or a state), status, duration and the id.
 /// The duration is to the response's head; a body is written after.
 struct RequestObserverMiddleware<Context: RequestContext>: RouterMiddleware {
-    let logger: Logger
+    let log: RequestLog
     let telemetry: Telemetry
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
@@ -51,14 +51,6 @@ struct RequestObserverMiddleware<Context: RequestContext>: RouterMiddleware {
         telemetry.request(method: method, route: route, status: status, duration: duration)
         let elapsed = duration.components
         let milliseconds = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds / 1_000_000_000_000) / 1000
-        logger.info(
-            "request",
-            metadata: [
-                "method": .string(request.method.rawValue),
-                "route": .string(route),
-                "status": .stringConvertible(status),
-                "duration_ms": .stringConvertible(milliseconds),
-                "request_id": .string(id),
-            ])
+        log.record(method: request.method.rawValue, route: route, status: status, milliseconds: milliseconds, requestID: id)
     }
 }

@@ -84,6 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
                 """)
         }
         say("Gatehouse listening on http://\(configuration.host):\(configuration.port) (data in \(configuration.dataDirectory))")
+        // Buffered request lines reach the log before the process ends.
+        defer { LineOutput.standardError.flush() }
         try await built.app.runService()
     }
 

@@ -27,7 +27,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await APIHarness.run(
             configuration: GatehouseConfiguration(port: 0, dataDirectory: directory),
-            logger: Self.logger(output)
+            logger: Self.logger(output), requestLog: RequestLog(format: .json, level: .info, output: output)
         ) { api in
             let response = try await api.client.execute(
                 uri: "/v1/auth/status?id=secret-looking-query", method: .get,
@@ -55,7 +55,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await APIHarness.run(
             configuration: GatehouseConfiguration(port: 0, dataDirectory: directory),
-            logger: Self.logger(output)
+            logger: Self.logger(output), requestLog: RequestLog(format: .json, level: .info, output: output)
         ) { api in
             var headers: HTTPFields = [:]
             headers.append(HTTPField(name: RequestCorrelation.header, value: given))
@@ -80,6 +80,56 @@ import Testing
         #expect(output.lines.count == 2)
         #expect(output.lines[0].hasSuffix(#"msg=inside request_id=r-1"#), "\(output.lines[0])")
         #expect(output.lines[1].hasSuffix(#"msg=outside"#), "\(output.lines[1])")
+    }
+
+    @Test func infoLinesAreBufferedBrieflyAndANoticeWritesEverythingInOrder() async throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { for end in ends { close(end) } }
+        _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
+        func readAll() -> String {
+            var bytes = [UInt8](repeating: 0, count: 65_536)
+            let count = read(ends[0], &bytes, bytes.count)
+            return count > 0 ? String(decoding: bytes[..<count], as: UTF8.self) : ""
+        }
+        let output = LineOutput.writing(to: ends[1])
+        let logger = Logger(label: "g") { LineLogHandler(label: $0, format: .text, output: output) }
+        logger.info("first")
+        logger.info("second")
+        #expect(readAll() == "", "an info line was written at once")
+        logger.notice("third")
+        let written = readAll().split(separator: "\n").map { $0.split(separator: " ").last.map(String.init) ?? "" }
+        #expect(written == ["msg=first", "msg=second", "msg=third"])
+        logger.info("fourth")
+        try await Task.sleep(for: LineOutput.flushInterval * 3)
+        #expect(readAll().hasSuffix("msg=fourth\n"), "a buffered line waited longer than the flush interval")
+    }
+
+    @Test func requestLinesAreWhatTheGeneralHandlerWouldWrite() throws {
+        let output = LineOutput.capture()
+        for format in LineLogHandler.Format.allCases {
+            RequestLog(format: format, level: .info, output: output)
+                .record(method: "GET", route: "/v1/odd \"route\"", status: 404, milliseconds: 1.25, requestID: "r-1")
+        }
+        RequestLog(format: .json, level: .warning, output: output)
+            .record(method: "GET", route: "/", status: 200, milliseconds: 1, requestID: "r-2")
+        #expect(output.lines.count == 2, "a request line was written below its level")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.lines[0].utf8)) as? [String: Any])
+        let general = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    LogLine.json(
+                        time: json["time"] as? String ?? "", level: .info, label: "gatehouse", message: "request",
+                        [
+                            "method": "GET", "route": "/v1/odd \"route\"", "status": .stringConvertible(404),
+                            "duration_ms": .stringConvertible(1.25), "request_id": "r-1",
+                        ]
+                    ).utf8)) as? [String: Any])
+        #expect(json as NSDictionary == general as NSDictionary)
+        #expect(
+            output.lines[1].hasSuffix(
+                #"level=info msg=request method=GET route="/v1/odd \"route\"" status=404 duration_ms=1.25 request_id=r-1"#),
+            "\(output.lines[1])")
     }
 
     @Test func jsonLinesEscapeAndTypeTheirValues() throws {

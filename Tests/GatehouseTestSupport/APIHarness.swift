@@ -35,11 +35,12 @@ package struct APIHarness: Sendable {
     package static func run(
         configuration: GatehouseConfiguration, provider: FakeProvider = FakeProvider(), transport: (any HTTPTransport)? = nil,
         key: String? = nil, now: @escaping @Sendable () -> Date = Date.init,
-        logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), requestLog: RequestLog = .off,
         _ body: @escaping @Sendable (APIHarness) async throws -> Void
     ) async throws -> [String] {
         let built = try await buildApplication(
-            configuration: configuration, logger: logger, transport: transport ?? provider.transport, now: now)
+            configuration: configuration, logger: logger, requestLog: requestLog, transport: transport ?? provider.transport,
+            now: now)
         let admin = try #require(built.newAPIKey ?? key, "no admin key: pass the one the first start made")
         try await built.app.test(.router) { client in
             try await body(APIHarness(client: client, key: admin, provider: provider, configuration: configuration))
