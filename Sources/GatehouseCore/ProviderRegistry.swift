@@ -99,15 +99,36 @@ package final class ProviderRegistry: Sendable {
         return provider
     }
 
-    /// Changes a provider: absent fields stay as they are.
-    package func patch(id: String, with request: AuthProviderRequest) async throws -> Provider {
+    /// Changes a provider by JSON Merge Patch (RFC 7396): absent fields stay as they are at every
+    /// level of `oauth2`, `null` clears one (and `description` or `client_secret` at the top).
+    package func patch(id: String, with patch: ProviderPatch) async throws -> Provider {
         guard let current = try await existing(id: id) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
         guard current.source == .api else {
             throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; change it there")
         }
-        let updated = try build(from: request, base: current, source: .api)
+        var oauth2: OAuth2Config?
+        let sameTemplate = patch.request.providerID == nil || patch.request.providerID == current.providerType
+        if let given = patch.document["oauth2"], sameTemplate {
+            guard case .object(var fields) = given else {
+                throw GatehouseError.invalid("oauth2 cannot be cleared; send the fields to change, or delete the provider")
+            }
+            fields["client_secret"] = nil  // kept sealed apart from the template
+            let base = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(current.oauth2))
+            do {
+                oauth2 = try JSONDecoder().decode(
+                    OAuth2Config.self, from: JSONEncoder().encode(base.merged(with: .object(fields))))
+            } catch {
+                throw GatehouseError.invalid("oauth2 after this patch is not a valid template: \(error)")
+            }
+        }
+        let updated = try build(
+            from: patch.request, base: current, source: .api, replacingOAuth2: oauth2,
+            clearing: (
+                description: patch.clears("description"),
+                secret: patch.clears("client_secret") || patch.clears("client_secret", inOAuth2: true)
+            ))
         guard try await store.updateProvider(id: id, with: record(for: updated)) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
@@ -180,7 +201,12 @@ package final class ProviderRegistry: Sendable {
     }
 
     /// Merges a request into a base (an existing provider, or a built-in template) and validates.
-    private func build(from request: AuthProviderRequest, base: Provider?, source: Provider.Source) throws -> Provider {
+    /// `replacingOAuth2` is a patch's merged template, taken whole; `clearing` names what a patch
+    /// sent as `null`.
+    private func build(
+        from request: AuthProviderRequest, base: Provider?, source: Provider.Source, replacingOAuth2: OAuth2Config? = nil,
+        clearing: (description: Bool, secret: Bool) = (false, false)
+    ) throws -> Provider {
         let id = request.id ?? base?.id ?? ""
         try ProviderTemplateValidator.validate(id: id)
         if let type = request.type, type != "oauth2" {
@@ -201,8 +227,13 @@ package final class ProviderRegistry: Sendable {
         } else {
             template = OAuth2Config()
         }
-        var secret = base?.clientSecret
-        if let given = request.oauth2 { template = Self.merge(given, over: template) }
+        var secret = clearing.secret ? nil : base?.clientSecret
+        if let replacingOAuth2 {
+            template = replacingOAuth2
+            template.clientSecret = nil
+        } else if let given = request.oauth2 {
+            template = Self.merge(given, over: template)
+        }
         if let clientID = request.clientID { template.clientID = clientID }
         if let given = request.oauth2?.clientSecret ?? request.clientSecret { secret = given }
         if providerType.isEmpty, base == nil, request.oauth2 == nil {
@@ -215,7 +246,8 @@ package final class ProviderRegistry: Sendable {
             throw GatehouseError.invalid("oauth2.client_secret must be at most 1000 characters")
         }
         try ProviderTemplateValidator.validate(template)
-        if let base, base.clientSecret != nil, request.oauth2?.clientSecret == nil, request.clientSecret == nil,
+        if let base, base.clientSecret != nil, !clearing.secret, request.oauth2?.clientSecret == nil,
+            request.clientSecret == nil,
             let moved = Self.movedEndpoint(from: base.oauth2, to: template)
         {
             // Otherwise a key that may edit templates could send the stored secret to its own host.
@@ -232,7 +264,9 @@ package final class ProviderRegistry: Sendable {
         if let flag = request.enabled { enabled = flag }
         let time = now()
         return Provider(
-            id: id, description: request.description ?? base?.description ?? catalog.entry(providerType)?.description,
+            id: id,
+            description: clearing.description
+                ? nil : request.description ?? base?.description ?? catalog.entry(providerType)?.description,
             providerType: providerType, enabled: enabled, source: source, oauth2: template,
             clientSecret: secret, createdAt: base?.createdAt ?? time, updatedAt: time)
     }

@@ -32,7 +32,7 @@ struct AdminRoutes {
             return view(provider)
         }
         routes.patch("auth_providers/:id") { request, context in
-            let body = try await request.decode(as: AuthProviderRequest.self, context: context)
+            let body = try await request.decode(as: ProviderPatch.self, context: context)
             return view(try await providers.patch(id: try context.parameters.require("id"), with: body))
         }
         routes.delete("auth_providers/:id") { _, context in
@@ -43,7 +43,8 @@ struct AdminRoutes {
             func first(_ names: String...) -> String? {
                 names.lazy.compactMap { query[$0] }.first { !$0.isEmpty }
             }
-            let limit = try Self.integer(query["limit"], name: "limit", default: 25, range: 1...100)
+            // Above the largest page, the largest page: what the official clients expect.
+            let limit = min(100, try Self.integer(query["limit"], name: "limit", default: 25, range: 1...Int(Int32.max)))
             let offset = try Self.integer(query["offset"], name: "offset", default: 0, range: 0...Int(Int32.max))
             let page = try await store.connections(
                 ConnectionQuery(

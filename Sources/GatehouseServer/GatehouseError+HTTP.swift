@@ -7,9 +7,13 @@ import Hummingbird
 extension GatehouseError: HTTPResponseError {
     package var status: HTTPResponse.Status { HTTPErrorMapping.status(for: code) }
 
+    static let shouldRetry = HTTPField.Name("x-should-retry")!
+
     package func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try JSONResponse.make(HTTPErrorMapping.body(for: self), status: status)
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        // The official clients retry a 409 twice unless told not to; a conflict stays one.
+        if status == .conflict { response.headers[Self.shouldRetry] = "false" }
         return response
     }
 }

@@ -98,7 +98,7 @@ package struct LineLogHandler: LogHandler {
 }
 
 /// Where log lines go. Lines at `info` and below are buffered and written together, at the
-/// latest `flushInterval` after the first of them (a line per request would otherwise be a
+/// latest about `flushInterval` after the first of them (a line per request would otherwise be a
 /// system call per request); a line at `notice` or above is written at once, with everything
 /// buffered before it, so lines keep their order. A crash can lose at most that interval of
 /// `info` lines. Each write is whole lines, so lines from many threads never interleave.

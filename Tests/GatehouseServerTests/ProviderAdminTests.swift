@@ -5,6 +5,66 @@ import HTTPTypes
 import Testing
 
 @Suite struct ProviderAdminTests {
+    @Test func patchMergesAtEveryLevelAndNullClears() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            func oauth2() async throws -> [String: Any] {
+                let body = try api.object(try await api.call(.get, "/v1/admin/auth_providers/fake"))
+                return try #require(body["oauth2"] as? [String: Any])
+            }
+            // One field deep inside token_request: its auth_method stays.
+            var response = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json: #"{"oauth2":{"token_request":{"params":{"audience":"api"}},"scope_delimiter":","}}"#)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            var config = try await oauth2()
+            let token = try #require(config["token_request"] as? [String: Any])
+            #expect(token["auth_method"] as? String == "client_secret_basic")
+            #expect((token["endpoint"] as? String)?.hasSuffix("/token") == true)
+            #expect((token["params"] as? [String: Any])?["audience"] as? String == "api")
+            #expect(config["scope_delimiter"] as? String == ",")
+            #expect((config["authorize_request"] as? [String: Any])?["params"] is [String: Any], "a sibling block was lost")
+            #expect(config["client_id"] as? String == "client-1")
+
+            // null clears, at any level; the rest stays.
+            response = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json: #"{"description":null,"oauth2":{"user_info_request":null,"token_request":{"params":{"audience":null}}}}"#)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let body = try api.object(response)
+            #expect(body["description"] == nil || body["description"] is NSNull)
+            config = try await oauth2()
+            #expect(config["user_info_request"] == nil || config["user_info_request"] is NSNull)
+            let params = (config["token_request"] as? [String: Any])?["params"] as? [String: Any] ?? [:]
+            #expect(params["audience"] == nil)
+            #expect((config["token_request"] as? [String: Any])?["auth_method"] as? String == "client_secret_basic")
+            #expect((config["client_secret"] as? [String: Any])?["exists"] as? Bool == true)
+
+            // The secret is cleared only when asked.
+            response = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: #"{"oauth2":{"client_secret":null}}"#)
+            #expect(response.status == .ok)
+            #expect(((try await oauth2())["client_secret"] as? [String: Any])?["exists"] as? Bool == false)
+
+            // A patch that leaves a broken template is refused, and changes nothing.
+            response = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake", json: #"{"oauth2":{"authorize_request":{"endpoint":null}}}"#)
+            #expect(response.status == .badRequest)
+            #expect((try await oauth2())["authorize_request"] is [String: Any])
+            response = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: #"{"oauth2":null}"#)
+            #expect(response.status == .badRequest)
+            #expect((try api.object(response)["message"] as? String ?? "").contains("oauth2 cannot be cleared"))
+        }
+    }
+
+    @Test func aLimitAboveTheLargestPageIsClamped() async throws {
+        try await APIHarness.run { api in
+            let page = try api.object(try await api.call(.get, "/v1/admin/user_connections?limit=500"))
+            #expect(page["limit"] as? Int == 0 || page["limit"] as? Int == 100, "\(page)")
+            #expect(try await api.call(.get, "/v1/admin/user_connections?limit=500").status == .ok)
+            #expect(try await api.call(.get, "/v1/admin/user_connections?limit=-1").status == .badRequest)
+        }
+    }
+
     @Test func createGetPatchDelete() async throws {
         try await APIHarness.run { api in
             let created = try await api.call(.post, "/v1/admin/auth_providers", json: FakeProvider.definition)
@@ -17,7 +77,10 @@ import Testing
             #expect(!String(buffer: created.body).contains("secret-1"))
             #expect((body["binding"] as? [String: Any])?["type"] as? String == "project")
 
-            #expect(try await api.call(.post, "/v1/admin/auth_providers", json: FakeProvider.definition).status == .conflict)
+            let conflict = try await api.call(.post, "/v1/admin/auth_providers", json: FakeProvider.definition)
+            #expect(conflict.status == .conflict)
+            // The official clients retry a 409 twice unless told not to.
+            #expect(conflict.headers[HTTPField.Name("x-should-retry")!] == "false")
 
             let patched = try await api.call(
                 .patch, "/v1/admin/auth_providers/fake", json: #"{"description":"changed","status":"inactive"}"#)
