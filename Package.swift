@@ -91,7 +91,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // One file per built-in provider, compiled into the binary (no resource bundle to ship).
-            resources: [.embedInCode("Providers")],
+            resources: [.embedInCode("Providers"), .embedInCode("OpenAPI")],
             swiftSettings: settings
         ),
         .executableTarget(

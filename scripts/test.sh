@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: Swift unit and API tests, then the end-to-end suite that runs the real
-# gatehouse binary against a real OAuth 2.0 server (django-oauth-toolkit) with the real arcadepy.
+# gatehouse binary against a real OAuth 2.0 server (django-oauth-toolkit) with the real arcadepy,
+# then schemathesis against the live binary and its OpenAPI document.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,6 @@ swift test --skip-build
 
 echo "== end-to-end"
 GATEHOUSE_BIN="$(swift build --show-bin-path)/gatehouse" bash scripts/e2e.sh
+
+echo "== fuzzing the API against its OpenAPI document (schemathesis)"
+GATEHOUSE_BIN="$(swift build --show-bin-path)/gatehouse" bash scripts/fuzz.sh

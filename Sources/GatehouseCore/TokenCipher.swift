@@ -43,7 +43,8 @@ package struct TokenCipher: Sendable {
             throw GatehouseError(.internalError, "stored secret has an unknown format")
         }
         let idLength = Int(blob[1])
-        guard blob.count > 2 + idLength + 28 else {
+        // 12 bytes of nonce and 16 of tag: an empty plaintext is exactly that long.
+        guard blob.count >= 2 + idLength + 28 else {
             throw GatehouseError(.internalError, "stored secret is truncated")
         }
         let keyID = String(decoding: blob[2..<(2 + idLength)], as: UTF8.self)

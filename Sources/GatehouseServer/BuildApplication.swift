@@ -131,6 +131,7 @@ private func assemble(
     router.add(middleware: RequestObserverMiddleware(log: requestLog, telemetry: telemetry))
     router.add(middleware: ErrorMiddleware())
     router.addRoutes(HealthRoutes(store: store).collection)
+    router.addRoutes(OpenAPIRoutes().collection)
     router.addRoutes(BrowserRoutes(broker: broker).collection)
     // App keys reach /v1/auth/* (and Arcade's Coordinator alias, which third-party verifiers
     // call); only admin keys reach /v1/admin/*.

@@ -16,6 +16,11 @@ import pytest
 import requests
 from arcadepy import Arcade
 
+import openapi_check
+
+# Every response Gatehouse gives any test is checked against its OpenAPI document.
+openapi_check.install()
+
 HERE = Path(__file__).resolve().parent
 OAUTH_DIR = HERE / "oauth_server"
 GATEHOUSE_BIN = os.environ.get("GATEHOUSE_BIN", str(HERE.parents[1] / ".build" / "debug" / "gatehouse"))

@@ -18,6 +18,14 @@ import Testing
         #expect(throws: GatehouseError.self) { try cipher.open(tampered, context: "connection:1") }
     }
 
+    @Test func anEmptyValueRoundTripsAndOneByteLessIsRefused() throws {
+        // An empty client secret was stored and then read as "truncated": every provider read failed.
+        let cipher = try TokenCipher(keys: [keyA], defaultKeyID: "a")
+        let blob = try cipher.seal([], context: "provider:x")
+        #expect(try cipher.open(blob, context: "provider:x") == [])
+        #expect(throws: GatehouseError.self) { try cipher.open(Array(blob.dropLast()), context: "provider:x") }
+    }
+
     @Test func rotationDecryptsOldDataAndWritesUnderTheNewKey() throws {
         let old = try TokenCipher(keys: [keyA], defaultKeyID: "a")
         let blob = try old.seal(Array("t".utf8), context: "c")

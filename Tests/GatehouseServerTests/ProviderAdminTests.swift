@@ -56,6 +56,18 @@ import Testing
         }
     }
 
+    @Test func anEmptyClientSecretIsStoredAndEverythingStillReads() async throws {
+        // Found by schemathesis: it was stored, then every read of the providers answered 500.
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let patched = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: #"{"client_secret":""}"#)
+            #expect(patched.status == .ok)
+            #expect(try await api.call(.get, "/v1/admin/auth_providers").status == .ok)
+            #expect(try await api.call(.get, "/v1/admin/auth_providers/fake").status == .ok)
+            #expect(try await api.authorize(user: "e1")["status"] as? String == "pending")
+        }
+    }
+
     @Test func aLimitAboveTheLargestPageIsClamped() async throws {
         try await APIHarness.run { api in
             let page = try api.object(try await api.call(.get, "/v1/admin/user_connections?limit=500"))

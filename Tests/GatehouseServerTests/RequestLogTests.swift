@@ -17,18 +17,24 @@ import Testing
         }
     }
 
+    /// The API with its logs and request lines, in JSON, going to `output`.
+    static func run(loggingTo output: LineOutput, _ body: @escaping @Sendable (APIHarness) async throws -> Void)
+        async throws
+    {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-log-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await APIHarness.run(
+            configuration: GatehouseConfiguration(port: 0, dataDirectory: directory),
+            logger: logger(output), requestLog: RequestLog(format: .json, level: .info, output: output), body)
+    }
+
     static func lines(_ output: LineOutput) throws -> [[String: Any]] {
         try output.lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
     }
 
     @Test func eachRequestIsOneLineWithItsRouteStatusDurationAndTheCallersID() async throws {
         let output = LineOutput.capture()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-log-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try await APIHarness.run(
-            configuration: GatehouseConfiguration(port: 0, dataDirectory: directory),
-            logger: Self.logger(output), requestLog: RequestLog(format: .json, level: .info, output: output)
-        ) { api in
+        try await Self.run(loggingTo: output) { api in
             let response = try await api.client.execute(
                 uri: "/v1/auth/status?id=secret-looking-query", method: .get,
                 headers: [.authorization: api.key, RequestCorrelation.header: "trace-42.a:b_c"])
@@ -51,12 +57,7 @@ import Testing
     @Test(arguments: ["", "has space", "quote\"", String(repeating: "a", count: 129), "é"])
     func anIDThatIsUnsafeToEchoIsReplaced(given: String) async throws {
         let output = LineOutput.capture()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-log-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try await APIHarness.run(
-            configuration: GatehouseConfiguration(port: 0, dataDirectory: directory),
-            logger: Self.logger(output), requestLog: RequestLog(format: .json, level: .info, output: output)
-        ) { api in
+        try await Self.run(loggingTo: output) { api in
             var headers: HTTPFields = [:]
             headers.append(HTTPField(name: RequestCorrelation.header, value: given))
             let response = try await api.client.execute(uri: "/v1/health", method: .get, headers: headers)
