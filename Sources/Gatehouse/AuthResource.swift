@@ -19,8 +19,15 @@ public struct AuthResource: Sendable {
 
     /// `GET /v1/auth/status`; with `wait` (up to 59 s) the server answers early only on completion.
     public func status(id: String, wait: Int? = nil) async throws -> AuthorizationResponse {
+        try await status(id: id, wait: wait, returnFailed: false)
+    }
+
+    private func status(id: String, wait: Int?, returnFailed: Bool) async throws -> AuthorizationResponse {
         var query = [("id", id)]
         if let wait { query.append(("wait", String(wait))) }
+        // Gatehouse answers a failed flow's long-poll at once when asked (Arcade's server and
+        // the official clients hold it for the whole wait).
+        if returnFailed { query.append(("return_failed", "true")) }
         return try await transport.send(
             "GET", "/v1/auth/status", query: query, extraTimeout: .seconds(wait ?? 0), as: AuthorizationResponse.self)
     }
@@ -47,7 +54,7 @@ public struct AuthResource: Sendable {
                 let left = clock.now.duration(to: deadline)
                 wait = max(0, min(wait, Int(left.components.seconds)))
             }
-            let current = try await status(id: id, wait: wait)
+            let current = try await status(id: id, wait: wait, returnFailed: true)
             switch current.status {
             case .completed?: return current
             case .failed?: throw GatehouseClientError.authorizationFailed(current)

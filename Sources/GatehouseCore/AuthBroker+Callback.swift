@@ -11,42 +11,36 @@ extension AuthBroker {
         } catch let error as GatehouseError {
             logger.warning("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error.code.rawValue)"])
             return .failure(
-                error.code == .providerUnavailable ? .providerUnavailable : .internalError,
-                message: "Gatehouse could not finish this sign-in: \(error.message)")
+                error.code == .providerUnavailable ? .providerUnavailable : .internalError, detail: error.message)
         } catch {
             logger.error("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error)"])
-            return .failure(.internalError, message: "Gatehouse could not finish this sign-in because of an internal error.")
+            return .failure(.internalError, detail: String(reflecting: type(of: error)))
         }
     }
 
     private func handleCallback(providerID: String, query: [String: String]) async throws -> CallbackOutcome {
         guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
-            return .failure(.incompleteLink, message: "This sign-in link is incomplete: it carries no state.")
+            return .failure(.incompleteLink, detail: "the callback carries no usable state")
         }
         guard var flow = try await store.consumeState(hash: SecretHash.hex(state), now: now()) else {
-            return .failure(
-                .expiredOrUsed, message: "This sign-in link has expired or was already used. Start again from the app.")
+            return .failure(.expiredOrUsed, detail: "the state is unknown, used, or its flow expired")
         }
         guard flow.providerID == providerID else {
             _ = try await fail(flow, .wrongProvider, reason: "the callback came to the wrong provider path")
-            return .failure(.wrongProvider, message: "This sign-in came back to the wrong provider. Start again from the app.")
+            return .failure(.wrongProvider, detail: "the callback came to the wrong provider path")
         }
         if let error = query["error"] {
             let reason = error == "access_denied" ? "the user denied access" : "the provider reported \(Self.printable(error))"
             _ = try await fail(flow, error == "access_denied" ? .denied : .providerError, reason: reason)
-            return .failure(
-                .declined,
-                message: error == "access_denied"
-                    ? "Access was not granted. You can close this window."
-                    : "The provider reported an error (\(Self.printable(error))). Start again from the app.")
+            return .failure(error == "access_denied" ? .declined : .providerReportedError, detail: reason)
         }
         guard let code = query["code"], !code.isEmpty else {
             _ = try await fail(flow, .noCode, reason: "the callback carried no code")
-            return .failure(.noCode, message: "The provider sent no authorization code. Start again from the app.")
+            return .failure(.noCode, detail: "the callback carried no code")
         }
         guard let provider = try await providers.provider(id: providerID) else {
             _ = try await fail(flow, .providerRemoved, reason: "the provider was removed")
-            return .failure(.providerRemoved, message: "This provider is no longer configured.")
+            return .failure(.providerRemoved, detail: "the provider was removed")
         }
         let verifier = try flow.sealedVerifier.map {
             String(decoding: try cipher.open($0, context: SealedField.context(.flowVerifier, rowID: flow.id)), as: UTF8.self)
@@ -59,7 +53,7 @@ extension AuthBroker {
         } catch let error as ProviderCallError {
             _ = try await fail(flow, .exchangeFailed, reason: "token exchange failed: \(error.message)")
             logger.warning("token exchange failed", metadata: ["provider": "\(provider.id)", "reason": "\(error.message)"])
-            return .failure(.exchangeRefused, message: "The provider refused the token exchange (\(error.message)).")
+            return .failure(.exchangeRefused, detail: "token exchange failed: \(error.message)")
         }
         var userInfo: [String: JSONValue]?
         do {
@@ -75,16 +69,14 @@ extension AuthBroker {
             flow.userInfo = userInfo
             flow.verificationHash = SecretHash.hex(verificationID)
             guard try await store.updateFlow(flow, expectedVersion: expected) != nil else {
-                return .failure(
-                    .changedMeanwhile, message: "This sign-in changed while it was being finished. Start again from the app.")
+                return .failure(.changedMeanwhile, detail: "the flow changed while the callback was finishing it")
             }
             let separator = verifierURL.contains("?") ? "&" : "?"
             return .redirect(verifierURL + separator + "flow_id=" + FormEncoding.escape(verificationID))
         }
         guard mode.unsafeSkip else {
             _ = try await fail(flow, .noVerifier, reason: "no user verifier is configured")
-            return .failure(
-                .noVerifier, message: "Gatehouse has no user verifier configured, so this sign-in cannot be finished.")
+            return .failure(.noVerifier, detail: "no user verifier is configured")
         }
         let completed = try await complete(flow, tokens: tokens, userInfo: userInfo)
         return finishOutcome(completed)

@@ -5,8 +5,10 @@ import Logging
 // `status`, with the long-poll parked on the notifier.
 extension AuthBroker {
     /// `GET /v1/auth/status`: the flow's status; with `wait`, parks until it completes or the
-    /// wait runs out (then 200 with the current status, never 408).
-    package func status(id: String, wait: Duration?) async throws -> AuthorizationResponse {
+    /// wait runs out (then 200 with the current status, never 408). A failed flow keeps the wait
+    /// parked, as Arcade's clients expect; `returnFailed` (Gatehouse's `return_failed=true`, which
+    /// the Swift SDK sends) answers it at once instead.
+    package func status(id: String, wait: Duration?, returnFailed: Bool = false) async throws -> AuthorizationResponse {
         guard let wait, wait > .zero else { return try await statusNow(id: id) }
         let deadline = ContinuousClock.now.advanced(by: wait)
         while true {
@@ -22,7 +24,9 @@ extension AuthBroker {
                 throw error
             }
             let remaining = ContinuousClock.now.duration(to: deadline)
-            if response.status == .completed || remaining <= .zero || Task.isCancelled {
+            if response.status == .completed || (returnFailed && response.status == .failed) || remaining <= .zero
+                || Task.isCancelled
+            {
                 await notifier.cancel(ticket)
                 return response
             }

@@ -28,7 +28,7 @@ extension AuthBroker {
         }
         guard sameUser else {
             // Someone other than the user who started the flow finished it: never attach it.
-            _ = try await fail(flow, .userMismatch, reason: "user verification failed: user mismatch")
+            _ = try await fail(flow, .userMismatch, reason: Flow.userMismatchReason)
             throw GatehouseError(
                 .userMismatch,
                 "An error occurred during verification: the signed-in user is not the user who started this authorization")
@@ -41,12 +41,14 @@ extension AuthBroker {
     /// `GET /v1/oauth/complete/{flow_id}`: where `confirm_user`'s `next_uri` leads; only reads.
     package func continuation(verificationID: String) async throws -> CallbackOutcome {
         guard let flow = try await store.flow(verificationHash: SecretHash.hex(verificationID)) else {
-            return .failure(.unknownFlow, message: "This sign-in is unknown or has expired.")
+            return .failure(.unknownFlow, detail: "no flow has this verification id")
         }
         switch flow.status {
         case .completed: return finishOutcome(flow)
+        case .failed where flow.failureReason == Flow.userMismatchReason:
+            return .failure(.wrongUser, detail: Flow.userMismatchReason)
         case .failed:
-            return .failure(.notCompleted, message: "This sign-in did not complete: \(flow.failureReason ?? "it failed").")
+            return .failure(.notCompleted, detail: flow.failureReason ?? "the flow failed")
         case .pending: return .waiting
         }
     }

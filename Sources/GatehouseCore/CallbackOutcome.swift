@@ -6,8 +6,10 @@ package enum CallbackOutcome: Sendable, Equatable {
     case success(providerID: String)
     /// A page saying the flow still waits for verification.
     case waiting
-    /// An error page: why (the server picks the status from it) and what to tell the person.
-    case failure(CallbackFailure, message: String)
+    /// An error page: why (the server picks the status and the words for the person from it),
+    /// and what went wrong in detail, for the log only: it may hold a provider's or a library's
+    /// own error text, which a person should not have to read.
+    case failure(CallbackFailure, detail: String)
 }
 
 /// Why a callback or a continuation did not end in success. Core says why; the server alone
@@ -19,8 +21,10 @@ package enum CallbackFailure: Sendable, Equatable {
     case expiredOrUsed
     /// The callback came to another provider's path.
     case wrongProvider
-    /// The user or the provider declined (`error=...`).
+    /// The user declined at the provider (`error=access_denied`).
     case declined
+    /// The provider's redirect carried another error (`error=...`).
+    case providerReportedError
     /// The provider sent no code.
     case noCode
     /// The provider was removed since the flow started.
@@ -39,4 +43,6 @@ package enum CallbackFailure: Sendable, Equatable {
     case unknownFlow
     /// The flow ended without completing.
     case notCompleted
+    /// The app's verifier said another of its users finished this sign-in: the grant was discarded.
+    case wrongUser
 }

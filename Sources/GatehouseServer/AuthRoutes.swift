@@ -45,6 +45,8 @@ struct AuthRoutes {
             // Arcade documents a maximum of 59 s; longer waits are clamped, not refused.
             wait = .seconds(min(seconds, Self.maxWait))
         }
+        // A Gatehouse extension: answer a failed flow at once instead of holding the wait.
+        let returnFailed = query["return_failed"] == "true"
         guard let waitFor = wait, waitFor > .zero, let key = context.apiKey else {
             return try await broker.status(id: id, wait: nil)
         }
@@ -52,7 +54,7 @@ struct AuthRoutes {
             return try await limiter.parking(key) {
                 // A handler, not a task per wait: shutting down ends every parked wait at once.
                 try await withGracefulShutdownHandler {
-                    try await broker.status(id: id, wait: waitFor)
+                    try await broker.status(id: id, wait: waitFor, returnFailed: returnFailed)
                 } onGracefulShutdown: {
                     Task { await broker.endWaits() }
                 }

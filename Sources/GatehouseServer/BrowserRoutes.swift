@@ -11,16 +11,26 @@ struct BrowserRoutes {
         let routes = RouteCollection(context: GatehouseRequestContext.self)
         routes.get("/v1/oauth/:provider/callback") { request, context in
             let provider = try context.parameters.require("provider")
-            return HTMLPage.response(for: await broker.callback(providerID: provider, query: request.decodedQuery))
+            return Self.page(for: await broker.callback(providerID: provider, query: request.decodedQuery), context)
         }
         routes.get("/v1/oauth/complete/:flow") { _, context in
             let flow = try context.parameters.require("flow")
             do {
-                return HTMLPage.response(for: try await broker.continuation(verificationID: flow))
+                return Self.page(for: try await broker.continuation(verificationID: flow), context)
             } catch {
-                return HTMLPage.response(for: .failure(.internalError, message: "Gatehouse could not look up this sign-in."))
+                return Self.page(for: .failure(.internalError, detail: "continuation lookup failed: \(error)"), context)
             }
         }
         return routes
+    }
+
+    /// The page, with a failure's detail logged under the request id the page shows.
+    static func page(for outcome: CallbackOutcome, _ context: GatehouseRequestContext) -> Response {
+        if case .failure(let reason, let detail) = outcome {
+            context.logger.log(
+                level: reason.isThePersonsDoing ? .notice : .warning, "sign-in not completed",
+                metadata: ["reason": "\(reason)", "detail": "\(detail)"])
+        }
+        return HTMLPage.response(for: outcome, reference: RequestCorrelation.id)
     }
 }

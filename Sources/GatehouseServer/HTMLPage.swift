@@ -5,7 +5,9 @@ import NIOCore
 
 /// First-party pages: no third-party loads, no referrer, no framing.
 enum HTMLPage {
-    static func response(for outcome: CallbackOutcome) -> Response {
+    /// The page for `outcome`; a failure page shows `reference` (the request id) for the person
+    /// to quote.
+    static func response(for outcome: CallbackOutcome, reference: String?) -> Response {
         switch outcome {
         case .redirect(let location):
             var headers = securityHeaders
@@ -17,8 +19,10 @@ enum HTMLPage {
                 message: "You connected \(provider). You can close this window and return to the app.")
         case .waiting:
             return page(status: .ok, title: "Almost done", message: "This sign-in is waiting for the app to confirm who you are.")
-        case .failure(let reason, let message):
-            return page(status: HTTPErrorMapping.status(for: reason), title: "Sign-in not completed", message: message)
+        case .failure(let reason, _):
+            return page(
+                status: HTTPErrorMapping.status(for: reason), title: reason.title, message: reason.explanation,
+                reference: reference)
         }
     }
 
@@ -30,14 +34,18 @@ enum HTMLPage {
         .cacheControl: "no-store",
     ]
 
-    static func page(status: HTTPResponse.Status, title: String, message: String) -> Response {
+    static func page(status: HTTPResponse.Status, title: String, message: String, reference: String? = nil) -> Response {
+        let quoted =
+            reference.map {
+                "<p class=\"ref\">If you ask for help, quote this reference: <code>\(escape($0))</code></p>"
+            } ?? ""
         let html = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
             <title>\(escape(title)) · Gatehouse</title>
             <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}
-            h1{font-size:1.4rem}</style></head>
-            <body><h1>\(escape(title))</h1><p>\(escape(message))</p></body></html>
+            h1{font-size:1.4rem}.ref{color:#666;font-size:.9rem}code{word-break:break-all}</style></head>
+            <body><h1>\(escape(title))</h1><p>\(escape(message))</p>\(quoted)</body></html>
             """
         var headers = securityHeaders
         headers[.contentType] = "text/html; charset=utf-8"

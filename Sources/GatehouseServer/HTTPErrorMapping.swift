@@ -27,7 +27,8 @@ enum HTTPErrorMapping {
         switch failure {
         case .incompleteLink, .expiredOrUsed, .wrongProvider, .declined, .noCode, .providerRemoved, .notCompleted:
             .badRequest
-        case .exchangeRefused, .providerUnavailable: .badGateway
+        case .exchangeRefused, .providerUnavailable, .providerReportedError: .badGateway
+        case .wrongUser: .forbidden
         case .changedMeanwhile: .conflict
         case .unknownFlow: .notFound
         case .noVerifier, .internalError: .internalServerError

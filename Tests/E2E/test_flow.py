@@ -68,7 +68,10 @@ def test_deny_makes_the_flow_failed(client, dot, user_id):
     r = client.auth.start(user_id=user_id, provider="dot", scopes=["read"])
     page = consent(r.url, "alice", allow=False)
     assert page.status_code == 400
-    assert "not granted" in page.text
+    # The page speaks to the person, with a reference that finds the log line.
+    assert "Access not granted" in page.text and "You chose not to give access" in page.text
+    assert "access_denied" not in page.text
+    assert f"<code>{page.headers['X-Request-Id']}</code>" in page.text
     assert client.auth.status(id=r.id).status == "failed"
 
 

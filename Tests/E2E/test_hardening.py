@@ -282,7 +282,7 @@ def test_the_store_holds_no_state_and_a_replayed_state_fails(gatehouse, client, 
     page = consent(r.url, "alice")
     assert client.auth.wait_for_completion(r).status == "completed"
     replay = requests.get(page.url, timeout=10, allow_redirects=False)
-    assert replay.status_code == 400 and "already used" in replay.text
+    assert replay.status_code == 400 and "work once" in replay.text
 
 
 def test_data_files_are_private(gatehouse, dot):

@@ -3,6 +3,7 @@ SDK) and the GmailMessages example, driven as a user would run them."""
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,26 @@ def test_auth_start_waits_for_the_user(gatehouse, dot, user_id):
     assert process.returncode == 0, err
     assert "status: completed" in out
     assert "token:" not in out, "the token is shown only with --show-token"
+
+
+def test_auth_start_wait_learns_of_a_denial_at_once(gatehouse, dot, user_id):
+    # The CLI (the Swift SDK) asks status for `return_failed`: a denial ends the wait at once,
+    # where the official clients' long-poll is held for its whole 45 s.
+    env = dict(os.environ, ARCADE_API_KEY=gatehouse.api_key, ARCADE_BASE_URL=gatehouse.base)
+    process = subprocess.Popen(
+        [GATEHOUSE_BIN, "auth", "start", "--user", user_id, "--provider", "dot", "--scope", "read", "--wait"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = read_url(process)
+        consent(url, "bob", allow=False)
+        denied = time.monotonic()
+        out, err = process.communicate(timeout=30)
+        took = time.monotonic() - denied
+    finally:
+        process.kill()
+    assert process.returncode != 0, out
+    assert "failed" in (out + err).lower(), out + err
+    assert took < 15, f"the CLI waited {took:.1f} s after the denial"
 
 
 def test_connections_and_providers_commands(gatehouse, dot, user_id, tmp_path):

@@ -11,7 +11,7 @@ def test_replayed_callback_is_refused_and_changes_nothing(client, dot, user_id):
     replay = requests.get(page.url, timeout=10, allow_redirects=False)
     assert replay.status_code == 400
     assert replay.headers["Content-Type"].startswith("text/html")
-    assert "already used" in replay.text
+    assert "This link has expired" in replay.text and "work once" in replay.text
     assert client.auth.start(user_id=user_id, provider="dot", scopes=["read"]).context.token == token
 
 

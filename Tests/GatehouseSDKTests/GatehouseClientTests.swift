@@ -81,7 +81,11 @@ import Testing
             let done = try await client.auth.waitForCompletion(AuthorizationResponse(id: "ac_1", status: .pending))
             #expect(done.context?.token == "tok")
         }
-        #expect(server.recorded.map(\.uri) == ["/v1/auth/status?id=ac_1&wait=45", "/v1/auth/status?id=ac_1&wait=45"])
+        // `return_failed`: Gatehouse answers a failed flow at once instead of holding the wait.
+        #expect(
+            server.recorded.map(\.uri) == [
+                "/v1/auth/status?id=ac_1&wait=45&return_failed=true", "/v1/auth/status?id=ac_1&wait=45&return_failed=true",
+            ])
 
         let failing = ScriptedServer()
         failing.script("/v1/auth/status", .init(body: #"{"id":"ac_2","status":"failed"}"#))

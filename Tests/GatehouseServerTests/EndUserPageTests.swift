@@ -1,0 +1,75 @@
+import Foundation
+import GatehouseTestSupport
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import Testing
+
+@testable import GatehouseServer
+
+/// The pages a person sees when a sign-in does not end in success: words for the person, a
+/// reference to quote, and the detail in the log under that reference.
+@Suite struct EndUserPageTests {
+    static func page(_ response: TestResponse) -> String { String(buffer: response.body) }
+
+    @Test func aDenialSaysSoAndGivesAReference() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "d1")
+            let response = try await api.callback(for: pending, extra: "&error=access_denied")
+            #expect(response.status == .badRequest)
+            let html = Self.page(response)
+            #expect(html.contains("Access not granted") && html.contains("You chose not to give access"))
+            let reference = try #require(response.headers[RequestCorrelation.header])
+            #expect(html.contains("quote this reference: <code>\(reference)</code>"))
+            #expect(!html.contains("access_denied"))
+            #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+
+            // The link works once.
+            let replay = try await api.callback(for: pending)
+            #expect(replay.status == .badRequest)
+            #expect(Self.page(replay).contains("This link has expired"))
+        }
+    }
+
+    @Test func aFailedExchangeShowsNoInternalTextAndLogsItUnderTheReference() async throws {
+        let output = LineOutput.capture()
+        try await RequestLogTests.run(loggingTo: output) { api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "d2")
+            let response = try await api.callback(for: pending, code: "refused-code")
+            #expect(response.status == .badGateway)
+            let html = Self.page(response)
+            #expect(html.contains("The sign-in didn&#39;t go through"))
+            for inside in ["invalid_grant", "token exchange", "HTTPClientError", "refused"] {
+                #expect(!html.contains(inside), "the page shows '\(inside)'")
+            }
+            let reference = try #require(response.headers[RequestCorrelation.header])
+            #expect(html.contains(reference))
+            let logged = try RequestLogTests.lines(output).first { $0["msg"] as? String == "sign-in not completed" }
+            let line = try #require(logged)
+            #expect(line["request_id"] as? String == reference)
+            #expect(line["level"] as? String == "warning" && line["reason"] as? String == "exchangeRefused")
+            #expect((line["detail"] as? String)?.contains("invalid_grant") == true)
+        }
+    }
+
+    @Test func aFailedFlowsLongPollAnswersAtOnceWhenAskedAndWaitsOtherwise() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "d3")
+            let id = try #require(pending["id"] as? String)
+            _ = try await api.callback(for: pending, extra: "&error=access_denied")
+            let clock = ContinuousClock()
+            var started = clock.now
+            let asked = try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)&wait=30&return_failed=true"))
+            #expect(asked["status"] as? String == "failed")
+            #expect(started.duration(to: clock.now) < .seconds(10), "a failed flow held a return_failed wait")
+            // Without it, as Arcade's clients expect: held for the wait, then the failure.
+            started = clock.now
+            let held = try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)&wait=1"))
+            #expect(held["status"] as? String == "failed")
+            #expect(started.duration(to: clock.now) >= .milliseconds(900))
+        }
+    }
+}
