@@ -59,6 +59,11 @@ import Testing
             let body = try api.object(refused)
             #expect(body["error"] as? String == "user_mismatch" && body["code"] as? Int == 400 && body["msg"] != nil)
             #expect(try api.object(try await api.call(.get, "/v1/admin/user_connections"))["total_count"] as? Int == 0)
+            // The person who followed the link is told, in words for them.
+            let page = try await api.call(.get, "/v1/oauth/complete/\(flow)", authorization: nil)
+            #expect(page.status == .forbidden)
+            let html = String(buffer: page.body)
+            #expect(html.contains("Signed in as someone else") && !html.contains("mismatch"))
             let retry = try await api.call(.post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(flow)","user_id":"alice"}"#)
             #expect(retry.status == .badRequest)
             #expect(
