@@ -10,6 +10,18 @@ if [ ! -x "$GATEHOUSE_BIN" ]; then
   exit 1
 fi
 
+# The browser tests drive Debian's Chromium through its driver.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing Chromium and its driver from Debian's packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "e2e: the browser tests need Debian's chromium and chromium-driver packages" >&2
+    exit 1
+  fi
+fi
+
 venv=.venv-e2e
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum Tests/E2E/requirements.txt | cut -d' ' -f1)
