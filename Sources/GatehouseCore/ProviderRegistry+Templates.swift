@@ -4,6 +4,77 @@ import GatehouseWire
 // How a provider's template is made from a request: a built-in instantiated for its tenant,
 // fields merged over a base, and the endpoint moves that need the secret again.
 extension ProviderRegistry {
+    /// Merges a request into a base (an existing provider, or a built-in template) and validates.
+    /// `replacingOAuth2` is a patch's merged template, taken whole; `clearing` names what a patch
+    /// sent as `null`.
+    func build(
+        from request: AuthProviderRequest, base: Provider?, source: Provider.Source, replacingOAuth2: OAuth2Config? = nil,
+        clearing: (description: Bool, secret: Bool) = (false, false)
+    ) throws -> Provider {
+        let id = request.id ?? base?.id ?? ""
+        try ProviderTemplateValidator.validate(id: id)
+        if let type = request.type, type != "oauth2" {
+            throw GatehouseError.invalid("type must be oauth2")
+        }
+        if let description = request.description, description.count > 1000 {
+            throw GatehouseError.invalid("description must be at most 1000 characters")
+        }
+        let providerType = request.providerID ?? base?.providerType ?? ""
+        var template: OAuth2Config
+        if let base, request.providerID == nil || request.providerID == base.providerType {
+            template = base.oauth2
+        } else if !providerType.isEmpty {
+            guard let entry = catalog.entry(providerType) else {
+                throw GatehouseError.invalid("provider_id '\(providerType)' is not a built-in provider")
+            }
+            template = try Self.instantiate(entry, tenant: request.tenant)
+        } else {
+            template = OAuth2Config()
+        }
+        var secret = clearing.secret ? nil : base?.clientSecret
+        if let replacingOAuth2 {
+            template = replacingOAuth2
+            template.clientSecret = nil
+        } else if let given = request.oauth2 {
+            template = Self.merge(given, over: template)
+        }
+        if let clientID = request.clientID { template.clientID = clientID }
+        if let given = request.oauth2?.clientSecret ?? request.clientSecret { secret = given }
+        if providerType.isEmpty, base == nil, request.oauth2 == nil {
+            throw GatehouseError.invalid("oauth2 is required for a custom provider (or set provider_id to a built-in one)")
+        }
+        if let clientID = template.clientID, clientID.count > 1000 {
+            throw GatehouseError.invalid("oauth2.client_id must be at most 1000 characters")
+        }
+        if let secret, secret.count > 1000 {
+            throw GatehouseError.invalid("oauth2.client_secret must be at most 1000 characters")
+        }
+        try ProviderTemplateValidator.validate(template)
+        if let base, base.clientSecret != nil, !clearing.secret, request.oauth2?.clientSecret == nil,
+            request.clientSecret == nil,
+            let moved = Self.movedEndpoint(from: base.oauth2, to: template)
+        {
+            // Otherwise a key that may edit templates could send the stored secret to its own host.
+            throw GatehouseError.invalid(
+                "oauth2.\(moved).endpoint moves to another host: send oauth2.client_secret in the same request")
+        }
+        var enabled = base?.enabled ?? true
+        if let status = request.status {
+            guard status == "active" || status == "inactive" else {
+                throw GatehouseError.invalid("status must be active or inactive")
+            }
+            enabled = status == "active"
+        }
+        if let flag = request.enabled { enabled = flag }
+        let time = now()
+        return Provider(
+            id: id,
+            description: clearing.description
+                ? nil : request.description ?? base?.description ?? catalog.entry(providerType)?.description,
+            providerType: providerType, enabled: enabled, source: source, oauth2: template,
+            clientSecret: secret, createdAt: base?.createdAt ?? time, updatedAt: time)
+    }
+
     /// A built-in template with its tenant placed in the endpoints. The tenant comes from the
     /// operator's configuration and must match the entry's allow-list pattern, so no end-user
     /// input ever picks the host Gatehouse sends secrets to.

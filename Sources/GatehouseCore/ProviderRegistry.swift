@@ -8,7 +8,7 @@ package final class ProviderRegistry: Sendable {
     private let cipher: TokenCipher
     /// The built-in templates.
     package let catalog: ProviderCatalog
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
     // A cache keeps the hot path off the store. Writes here drop it at once; other replicas
     // drop theirs when the change channel tells them (`StoreChange.providers`), and at the
     // latest after `cacheTTL`. A load that overlaps a change is not kept (`generation`), and
@@ -198,77 +198,6 @@ package final class ProviderRegistry: Sendable {
             self.cache.withLock { if $0.generation == generation { $0.entry = (current, byID, servable) } }
             return (byID, servable)
         }
-    }
-
-    /// Merges a request into a base (an existing provider, or a built-in template) and validates.
-    /// `replacingOAuth2` is a patch's merged template, taken whole; `clearing` names what a patch
-    /// sent as `null`.
-    private func build(
-        from request: AuthProviderRequest, base: Provider?, source: Provider.Source, replacingOAuth2: OAuth2Config? = nil,
-        clearing: (description: Bool, secret: Bool) = (false, false)
-    ) throws -> Provider {
-        let id = request.id ?? base?.id ?? ""
-        try ProviderTemplateValidator.validate(id: id)
-        if let type = request.type, type != "oauth2" {
-            throw GatehouseError.invalid("type must be oauth2")
-        }
-        if let description = request.description, description.count > 1000 {
-            throw GatehouseError.invalid("description must be at most 1000 characters")
-        }
-        let providerType = request.providerID ?? base?.providerType ?? ""
-        var template: OAuth2Config
-        if let base, request.providerID == nil || request.providerID == base.providerType {
-            template = base.oauth2
-        } else if !providerType.isEmpty {
-            guard let entry = catalog.entry(providerType) else {
-                throw GatehouseError.invalid("provider_id '\(providerType)' is not a built-in provider")
-            }
-            template = try Self.instantiate(entry, tenant: request.tenant)
-        } else {
-            template = OAuth2Config()
-        }
-        var secret = clearing.secret ? nil : base?.clientSecret
-        if let replacingOAuth2 {
-            template = replacingOAuth2
-            template.clientSecret = nil
-        } else if let given = request.oauth2 {
-            template = Self.merge(given, over: template)
-        }
-        if let clientID = request.clientID { template.clientID = clientID }
-        if let given = request.oauth2?.clientSecret ?? request.clientSecret { secret = given }
-        if providerType.isEmpty, base == nil, request.oauth2 == nil {
-            throw GatehouseError.invalid("oauth2 is required for a custom provider (or set provider_id to a built-in one)")
-        }
-        if let clientID = template.clientID, clientID.count > 1000 {
-            throw GatehouseError.invalid("oauth2.client_id must be at most 1000 characters")
-        }
-        if let secret, secret.count > 1000 {
-            throw GatehouseError.invalid("oauth2.client_secret must be at most 1000 characters")
-        }
-        try ProviderTemplateValidator.validate(template)
-        if let base, base.clientSecret != nil, !clearing.secret, request.oauth2?.clientSecret == nil,
-            request.clientSecret == nil,
-            let moved = Self.movedEndpoint(from: base.oauth2, to: template)
-        {
-            // Otherwise a key that may edit templates could send the stored secret to its own host.
-            throw GatehouseError.invalid(
-                "oauth2.\(moved).endpoint moves to another host: send oauth2.client_secret in the same request")
-        }
-        var enabled = base?.enabled ?? true
-        if let status = request.status {
-            guard status == "active" || status == "inactive" else {
-                throw GatehouseError.invalid("status must be active or inactive")
-            }
-            enabled = status == "active"
-        }
-        if let flag = request.enabled { enabled = flag }
-        let time = now()
-        return Provider(
-            id: id,
-            description: clearing.description
-                ? nil : request.description ?? base?.description ?? catalog.entry(providerType)?.description,
-            providerType: providerType, enabled: enabled, source: source, oauth2: template,
-            clientSecret: secret, createdAt: base?.createdAt ?? time, updatedAt: time)
     }
 
     private func record(for provider: Provider) throws -> ProviderRecord {

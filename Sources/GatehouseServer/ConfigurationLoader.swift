@@ -2,7 +2,6 @@ import Foundation
 import GatehouseCore
 import GatehousePostgres
 import GatehouseWire
-import Logging
 
 /// Reads `gatehouse.yaml` (Arcade `engine.yaml` shape, for the parts that apply), expands
 /// `${env:NAME}` and `${file:path}`, applies environment overrides, and validates.
@@ -96,19 +95,7 @@ package enum ConfigurationLoader {
     /// Fills the configuration from the layered settings, and the structured parts of the file.
     static func apply(_ settings: SettingsReader, document: [String: Any], to config: inout GatehouseConfiguration) throws {
         if let host = settings.string("api.host") { config.host = host }
-        if let format = settings.string("log.format") {
-            guard let known = LineLogHandler.Format(rawValue: format) else {
-                throw ConfigurationError(description: "log.format (GATEHOUSE_LOG_FORMAT) must be text or json, not '\(format)'")
-            }
-            config.logFormat = known
-        }
-        if let level = settings.string("log.level") {
-            guard let known = Logger.Level(rawValue: level) else {
-                let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ConfigurationError(description: "log.level (GATEHOUSE_LOG_LEVEL) must be one of \(levels), not '\(level)'")
-            }
-            config.logLevel = known
-        }
+        try applyLog(settings, to: &config)
         if let port = try settings.integer("api.port") {
             guard (1...65535).contains(port) else {
                 throw ConfigurationError(description: "api.port (GATEHOUSE_PORT) must be from 1 to 65535, not \(port)")

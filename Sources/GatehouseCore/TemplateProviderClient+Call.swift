@@ -1,0 +1,125 @@
+import Foundation
+import GatehouseWire
+
+// One call to a provider's endpoint: the request a template describes (parameters, client
+// credentials in exactly one place, the body's type), sent through the guarded transport,
+// timed, and its answer read by the template's rules.
+extension TemplateProviderClient {
+    /// One call to the provider, timed for `gatehouse_provider_call_duration_seconds`.
+    func call(
+        _ kind: Telemetry.ProviderCall, _ config: RequestConfig, provider: Provider, renderer: TemplateRenderer,
+        autoParams: [String: String], accessToken: String?
+    ) async throws -> JSONValue {
+        let started = ContinuousClock.now
+        do {
+            let document = try await call(
+                config, provider: provider, renderer: renderer, autoParams: autoParams, accessToken: accessToken)
+            telemetry.providerCall(provider: provider.id, call: kind, succeeded: true, duration: started.duration(to: .now))
+            return document
+        } catch {
+            telemetry.providerCall(provider: provider.id, call: kind, succeeded: false, duration: started.duration(to: .now))
+            throw error
+        }
+    }
+
+    func call(
+        _ config: RequestConfig, provider: Provider, renderer: TemplateRenderer,
+        autoParams: [String: String], accessToken: String?
+    ) async throws -> JSONValue {
+        guard let endpoint = config.endpoint else {
+            throw ProviderCallError(.rejected, "request has no endpoint")
+        }
+        var params = renderer.render(params: config.params)
+        for (name, value) in autoParams where params[name] == nil { params[name] = value }
+        var headers: [(String, String)] = [("Accept", "application/json")]
+        for (name, value) in (config.headers ?? [:]).sorted(by: { $0.key < $1.key }) {
+            headers.removeAll { $0.0.lowercased() == name.lowercased() }
+            headers.append((name, renderer.render(value)))
+        }
+        // Client credentials go in exactly one place (RFC 6749 §2.3.1; Okta rejects both).
+        switch config.authMethod ?? "" {
+        case "client_secret_basic":
+            params["client_id"] = nil
+            params["client_secret"] = nil
+            let pair = FormEncoding.escape(provider.clientID) + ":" + FormEncoding.escape(provider.clientSecret ?? "")
+            headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
+        case "client_secret_post":
+            params["client_id"] = provider.clientID
+            params["client_secret"] = provider.clientSecret ?? ""
+        case "bearer_access_token":
+            if accessToken != nil {
+                let format = config.authHeaderValueFormat ?? "Bearer {{access_token}}"
+                headers.append(("Authorization", renderer.render(format)))
+            }
+        default:
+            break
+        }
+        let method = (config.method ?? "POST").uppercased()
+        var url = endpoint
+        var body: [UInt8]?
+        if method == "GET" {
+            if !params.isEmpty { url += (url.contains("?") ? "&" : "?") + FormEncoding.encode(params) }
+        } else if params.isEmpty {
+            // A POST with no arguments goes without a body (Dropbox's RPC endpoints reject `{}`).
+        } else if config.requestContentType == "application/json" {
+            headers.append(("Content-Type", "application/json"))
+            body = Array(try JSONEncoder.sorted.encode(params))
+        } else {
+            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+            body = Array(FormEncoding.encode(params).utf8)
+        }
+        let response: OutboundResponse
+        do {
+            response = try await transport.send(OutboundRequest(method: method, url: url, headers: headers, body: body))
+        } catch let refusal as OutboundRefusal {
+            // The operator's network policy, not the provider, said no: retrying will not help.
+            throw ProviderCallError(.rejected, "\(Self.host(of: endpoint)): \(refusal)")
+        } catch {
+            throw ProviderCallError(.transient, "could not reach \(Self.host(of: endpoint)): \(Self.describe(error))")
+        }
+        return try Self.parse(response, config: config, host: Self.host(of: endpoint))
+    }
+
+    static func parse(_ response: OutboundResponse, config: RequestConfig, host: String) throws -> JSONValue {
+        let contentType = response.headers["content-type"] ?? config.responseContentType ?? "application/json"
+        var document: JSONValue?
+        if contentType.contains("x-www-form-urlencoded") || contentType.hasPrefix("text/plain") {
+            let text = String(decoding: response.body, as: UTF8.self)
+            document = .object(FormEncoding.decode(text).mapValues { .string($0) })
+        } else {
+            document = try? JSONDecoder().decode(JSONValue.self, from: Data(response.body))
+        }
+        let object = document?.objectValue
+        // Slack and GitHub say errors with a 200 and an `error` member.
+        if let error = object?["error"]?.stringValue, !(200..<300).contains(response.status) || object?["ok"] != .bool(true) {
+            let description = object?["error_description"]?.stringValue.map { ": \($0)" } ?? ""
+            let kind: ProviderCallError.Kind
+            if ["invalid_grant", "invalid_refresh_token", "token_revoked", "bad_refresh_token", "token_expired"].contains(error) {
+                kind = .invalidGrant
+            } else if response.status == 429 || response.status >= 500
+                || ["temporarily_unavailable", "server_error", "ratelimited"].contains(error)
+            {
+                kind = .transient
+            } else {
+                kind = .rejected
+            }
+            throw ProviderCallError(kind, "\(host) answered \(response.status) \(error)\(description)")
+        }
+        guard (200..<300).contains(response.status) else {
+            let kind: ProviderCallError.Kind = response.status == 429 || response.status >= 500 ? .transient : .rejected
+            throw ProviderCallError(kind, "\(host) answered HTTP \(response.status)")
+        }
+        guard let document else {
+            throw ProviderCallError(.rejected, "\(host) answered with a body that is not \(contentType)")
+        }
+        return document
+    }
+
+    static func host(of url: String) -> String {
+        URLComponents(string: url)?.host ?? "the provider"
+    }
+
+    static func describe(_ error: any Error) -> String {
+        String(describing: error).prefix(200).description
+    }
+}
