@@ -159,11 +159,3 @@ package final class Telemetry: Sendable {
         return key
     }
 }
-
-extension Duration {
-    /// The whole nanoseconds in this duration.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

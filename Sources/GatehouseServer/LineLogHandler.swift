@@ -57,7 +57,7 @@ package struct LineLogHandler: LogHandler {
         let line =
             switch format {
             case .json: LogLine.json(time: time, level: event.level, label: label, message: "\(event.message)", merged)
-            case .text: LogLine.text(time: time, level: event.level, label: label, message: "\(event.message)", merged)
+            case .text: LogLine.text(time: time, level: event.level, message: "\(event.message)", merged)
             }
         output.write(line, urgent: event.level >= .notice)
     }

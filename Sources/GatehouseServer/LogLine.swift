@@ -26,9 +26,7 @@ enum LogLine {
 
     /// `time=… level=info msg="…" key=value`, values quoted when empty or when they hold a space,
     /// a quote, `=` or a control character.
-    static func text(
-        time: String, level: Logger.Level, label: String, message: String, _ metadata: Logger.Metadata
-    ) -> String {
+    static func text(time: String, level: Logger.Level, message: String, _ metadata: Logger.Metadata) -> String {
         var line = "time=\(time) level=\(level.rawValue) msg="
         appendTextValue(message, to: &line)
         for key in metadata.keys.sorted() {

@@ -49,8 +49,7 @@ struct RequestObserverMiddleware<Context: RequestContext>: RouterMiddleware {
             default: "other"
             }
         telemetry.request(method: method, route: route, status: status, duration: duration)
-        let elapsed = duration.components
-        let milliseconds = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds / 1_000_000_000_000) / 1000
+        let milliseconds = Double(duration.nanoseconds / 1000) / 1000  // to the microsecond
         log.record(method: request.method.rawValue, route: route, status: status, milliseconds: milliseconds, requestID: id)
     }
 }

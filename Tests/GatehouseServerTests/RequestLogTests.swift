@@ -160,7 +160,7 @@ import Testing
 
     @Test func textLinesQuoteWhatNeedsIt() {
         let line = LogLine.text(
-            time: "T", level: .info, label: "g", message: "two words",
+            time: "T", level: .info, message: "two words",
             ["plain": "abc", "spaced": "a b", "empty": "", "eq": "a=b", "quote": "say \"hi\"", "newline": "a\nb"])
         #expect(
             line
