@@ -370,10 +370,10 @@ def cold_start():
         time.sleep(1)
         idle.append(rss_mb(server.process.pid))
         server.stop()
-    print(f"  to healthy: {', '.join(f'{t * 1000:.0f}' for t in times)} ms; idle RSS {', '.join(f'{r:.0f}' for r in idle)} MB")
+    print(f"  to healthy: {', '.join(f'{t * 1000:.0f}' for t in times)} ms; idle RSS {', '.join(f'{r:.1f}' for r in idle)} MiB")
     report("cold start to healthy (median)", f"{statistics.median(times) * 1000:.0f} ms", "<= 200 ms",
            statistics.median(times) <= 0.2)
-    report("idle RSS (median)", f"{statistics.median(idle):.0f} MB", "<= 40 MB", statistics.median(idle) <= 40)
+    report("idle RSS (median)", f"{statistics.median(idle):.1f} MiB", "<= 40 MB", statistics.median(idle) <= 40)
 
 
 def profile(server, users):
