@@ -61,6 +61,9 @@ extension AuthBroker {
         } catch {
             logger.warning("user info request failed", metadata: ["provider": "\(provider.id)", "error": "\(error)"])
         }
+        if let identity {
+            return try await askIdentity(identity, flow: flow, tokens: tokens, userInfo: userInfo)
+        }
         let mode = try await verification.current()
         if !mode.unsafeSkip, let verifierURL = mode.verifierURL {
             let verificationID = SecureRandom.identifier(prefix: "af_") + SecureRandom.token(bytes: 16)

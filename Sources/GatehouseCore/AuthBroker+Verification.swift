@@ -7,6 +7,11 @@ extension AuthBroker {
     /// `POST /v1/auth/confirm_user`: the app's verifier says who is signed in. On a match the
     /// grant is attached and the flow completes; on a mismatch the grant is discarded.
     package func confirmUser(_ request: ConfirmUserRequest) async throws -> ConfirmUserResponse {
+        guard identity == nil else {
+            // The state a verification leg carries is no flow_id: only the ID token decides.
+            throw GatehouseError(
+                .flowState, "user verification goes through the app's OpenID Provider here; confirm_user is not used")
+        }
         guard !request.flowID.isEmpty, !request.userID.isEmpty else {
             throw GatehouseError.invalid("flow_id and user_id must not be empty")
         }

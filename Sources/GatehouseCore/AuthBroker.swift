@@ -13,6 +13,8 @@ package struct AuthBroker: Sendable {
     /// The hot path's connections, kept in memory (see `ConnectionCache` for the rules).
     package let connections: ConnectionCache
     let verification: VerificationSettingsService
+    /// The app's own sign-in, when user verification goes through an OpenID Provider.
+    let identity: (any IdentityVerifier)?
     /// The fixed settings.
     package let settings: BrokerSettings
     let logger: Logger
@@ -24,7 +26,8 @@ package struct AuthBroker: Sendable {
     package init(
         store: any Store, notifier: any Notifier, providers: ProviderRegistry, client: any ProviderClient,
         cipher: TokenCipher, settings: BrokerSettings, verification: VerificationSettingsService? = nil,
-        connections: ConnectionCache? = nil, telemetry: Telemetry = .none, logger: Logger,
+        connections: ConnectionCache? = nil, identity: (any IdentityVerifier)? = nil, telemetry: Telemetry = .none,
+        logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
@@ -42,6 +45,7 @@ package struct AuthBroker: Sendable {
             store: store, client: client, cipher: cipher, settings: settings, connections: connections,
             telemetry: telemetry, logger: logger, now: now)
         self.verification = verification ?? VerificationSettingsService(store: store, settings: settings)
+        self.identity = identity
     }
 
     /// Attaches a verified grant to the user's connection and completes the flow.

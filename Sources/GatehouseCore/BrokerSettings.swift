@@ -17,12 +17,15 @@ package struct BrokerSettings: Sendable {
     package var defaultVerification: VerificationSetting
     /// Whether the operator allowed the unsafe skip at all.
     package var unsafeSkipAllowed: Bool
+    /// The app's OpenID Provider when the config file sends user verification through it; the
+    /// admin API cannot change verification then.
+    package var identityIssuer: String?
 
     /// Creates settings.
     package init(
         publicURL: String, flowTTL: TimeInterval = 900, refreshSkew: TimeInterval = 300,
         leaseDuration: TimeInterval = 30, allowedRedirectOrigins: [String] = [],
-        defaultVerification: VerificationSetting, unsafeSkipAllowed: Bool
+        defaultVerification: VerificationSetting, unsafeSkipAllowed: Bool, identityIssuer: String? = nil
     ) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         self.flowTTL = flowTTL
@@ -31,6 +34,7 @@ package struct BrokerSettings: Sendable {
         self.allowedRedirectOrigins = allowedRedirectOrigins
         self.defaultVerification = defaultVerification
         self.unsafeSkipAllowed = unsafeSkipAllowed
+        self.identityIssuer = identityIssuer
     }
 
     /// The callback URL for a provider: one path per provider (mix-up defence).

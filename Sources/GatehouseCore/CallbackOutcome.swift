@@ -45,4 +45,6 @@ package enum CallbackFailure: Sendable, Equatable {
     case notCompleted
     /// The app's verifier said another of its users finished this sign-in: the grant was discarded.
     case wrongUser
+    /// The app's sign-in (OIDC) did not confirm who is finishing the consent.
+    case appSignInFailed
 }

@@ -16,6 +16,8 @@ package enum FlowFailure: String, Sendable, CaseIterable {
     case noVerifier = "no_verifier"
     /// The user who finished is not the user who started.
     case userMismatch = "user_mismatch"
+    /// The app's sign-in (OIDC) did not say who finished: an error, or an ID token that failed a check.
+    case userVerificationFailed = "user_verification_failed"
     /// Nobody finished it in time.
     case expired
 }

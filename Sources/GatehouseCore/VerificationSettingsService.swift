@@ -36,6 +36,12 @@ package struct VerificationSettingsService: Sendable {
 
     /// Changes the setting.
     package func update(_ update: SessionVerificationUpdate) async throws -> SessionVerificationSettings {
+        if let issuer = settings.identityIssuer {
+            throw GatehouseError(
+                .conflict,
+                "user verification goes through the OpenID Provider \(issuer) (auth.user_verification.oidc in the config file); change it there"
+            )
+        }
         let skip = update.unsafeSkipVerification ?? false
         if skip, !settings.unsafeSkipAllowed {
             throw GatehouseError(

@@ -60,6 +60,7 @@ extension PostgresStore {
         try await rows(
             """
             UPDATE flows SET status = \(flow.status.rawValue), sealed_tokens = \(Self.blob(flow.sealedTokens)),
+                sealed_verifier = \(Self.blob(flow.sealedVerifier)),
                 user_info = \(Self.textOrNull(flow.userInfo)), failure_reason = \(flow.failureReason),
                 verification_id = \(flow.verificationHash),
                 open_key = CASE WHEN \(flow.status.rawValue) = 'pending' THEN open_key ELSE NULL END,

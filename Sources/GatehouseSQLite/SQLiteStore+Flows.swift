@@ -61,12 +61,13 @@ extension SQLiteStore {
     package func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow? {
         try await rows(
             """
-            UPDATE flows SET status = ?, sealed_tokens = ?, user_info = ?, failure_reason = ?, verification_id = ?,
-                open_key = CASE WHEN ? = 'pending' THEN open_key ELSE NULL END, version = version + 1
+            UPDATE flows SET status = ?, sealed_tokens = ?, sealed_verifier = ?, user_info = ?, failure_reason = ?,
+                verification_id = ?, open_key = CASE WHEN ? = 'pending' THEN open_key ELSE NULL END, version = version + 1
             WHERE id = ? AND version = ? RETURNING *
             """,
             [
-                .text(flow.status.rawValue), Self.blob(flow.sealedTokens), Self.jsonOrNull(flow.userInfo),
+                .text(flow.status.rawValue), Self.blob(flow.sealedTokens), Self.blob(flow.sealedVerifier),
+                Self.jsonOrNull(flow.userInfo),
                 flow.failureReason.map(SQLiteData.text) ?? .null, flow.verificationHash.map(SQLiteData.text) ?? .null,
                 .text(flow.status.rawValue), .text(flow.id), .integer(expectedVersion),
             ]

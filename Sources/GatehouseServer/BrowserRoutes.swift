@@ -2,7 +2,8 @@ import GatehouseCore
 import HTTPTypes
 import Hummingbird
 
-/// The pages a person's browser sees: the provider callback and the continuation.
+/// The pages a person's browser sees: the provider callback, the app's sign-in coming back
+/// (OIDC user verification), and the continuation.
 struct BrowserRoutes {
     let broker: AuthBroker
 
@@ -12,6 +13,9 @@ struct BrowserRoutes {
         routes.get("/v1/oauth/:provider/callback") { request, context in
             let provider = try context.parameters.require("provider")
             return Self.page(for: await broker.callback(providerID: provider, query: request.decodedQuery), context)
+        }
+        routes.get(RouterPath(AuthBroker.identityCallbackPath)) { request, context in
+            Self.page(for: await broker.identityCallback(query: request.decodedQuery), context)
         }
         routes.get("/v1/oauth/complete/:flow") { _, context in
             let flow = try context.parameters.require("flow")

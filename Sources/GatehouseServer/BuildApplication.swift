@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseOIDC
 import GatehouseOutbound
 import GatehouseSQLite
 import GatehouseWire
@@ -86,7 +87,8 @@ private func assemble(
     let settings = BrokerSettings(
         publicURL: configuration.effectivePublicURL, flowTTL: configuration.flowTTL,
         refreshSkew: configuration.refreshSkew, leaseDuration: configuration.refreshLease, allowedRedirectOrigins: origins,
-        defaultVerification: policy.default, unsafeSkipAllowed: policy.skipAllowed)
+        defaultVerification: policy.default, unsafeSkipAllowed: policy.skipAllowed,
+        identityIssuer: configuration.oidc?.issuer)
     var services: [any Service] = []
     let outbound: any HTTPTransport
     if let transport {
@@ -121,10 +123,15 @@ private func assemble(
         case .flow: break
         }
     }
+    // User verification through the app's own sign-in, when configured.
+    let identity = configuration.oidc.map {
+        OIDCVerifier(
+            settings: $0, redirectURI: settings.publicURL + AuthBroker.identityCallbackPath, transport: outbound, now: now)
+    }
     let broker = AuthBroker(
         store: store, notifier: FleetNotifier(store: store, hub: hub), providers: registry, client: client,
         cipher: cipher, settings: settings, verification: verification, connections: connectionCache,
-        telemetry: telemetry, logger: logger, now: now)
+        identity: identity, telemetry: telemetry, logger: logger, now: now)
 
     let limiter = KeyLimiter(limits: configuration.limits)
     let router = Router(context: GatehouseRequestContext.self)

@@ -12,6 +12,7 @@ extension CallbackFailure {
         case .expiredOrUsed, .unknownFlow: "This link has expired"
         case .incompleteLink, .wrongProvider: "This link doesn't work"
         case .wrongUser: "Signed in as someone else"
+        case .appSignInFailed: "We couldn't confirm who you are"
         case .providerReportedError, .noCode, .exchangeRefused, .providerUnavailable:
             "The sign-in didn't go through"
         case .providerRemoved: "This connection is no longer offered"
@@ -31,6 +32,8 @@ extension CallbackFailure {
             "The link that brought you here is incomplete or belongs to another sign-in. Go back to the app and start again."
         case .wrongUser:
             "You finished this sign-in while signed in to the app as a different person than the one who started it, so nothing was connected. Sign in to the app as yourself and start again."
+        case .appSignInFailed:
+            "Signing in to the app did not finish, so nothing was connected. Go back to the app, sign in, and start again."
         case .providerReportedError, .noCode, .exchangeRefused, .providerUnavailable:
             "The service you were signing in to did not complete the sign-in. Go back to the app and try again; if it keeps happening, contact the app's support."
         case .providerRemoved:

@@ -16,7 +16,8 @@ package enum ConfigurationLoader {
             "providers", "user_verification", "allowed_redirect_origins", "flow_ttl", "refresh_skew", "default_token_lifetime",
             "token_store", "refresh_lease", "refresh_sweep",
         ],
-        "auth.user_verification": ["verifier_url", "unsafe_skip_verification"],
+        "auth.user_verification": ["verifier_url", "unsafe_skip_verification", "oidc"],
+        "auth.user_verification.oidc": ["issuer", "client_id", "client_secret", "user_claim", "scopes"],
         "auth.refresh_sweep": ["enabled", "interval", "window", "idle_refresh_age"],
         "security": ["root_keys", "allowed_provider_networks", "static_hosts"],
         "storage": ["sqlite", "in_memory", "postgres"],
@@ -110,6 +111,7 @@ package enum ConfigurationLoader {
         if let skip = try settings.bool("auth.user_verification.unsafe_skip_verification") {
             config.unsafeSkipVerification = skip
         }
+        try applyOIDC(settings, to: &config)
         if let origins = settings.list("auth.allowed_redirect_origins") { config.allowedRedirectOrigins = origins }
         if let value = try settings.integer("auth.flow_ttl") { config.flowTTL = Double(value) }
         if let value = try settings.integer("auth.refresh_skew") { config.refreshSkew = Double(value) }

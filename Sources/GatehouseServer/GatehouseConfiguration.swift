@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseOIDC
 import GatehousePostgres
 import GatehouseWire
 import Logging
@@ -26,6 +27,8 @@ package struct GatehouseConfiguration: Sendable {
     package var verifierURL: String?
     /// Whether the config file names the unsafe skip.
     package var unsafeSkipVerification: Bool
+    /// The app's OpenID Provider (`auth.user_verification.oidc`), when user verification goes through it.
+    package var oidc: OIDCSettings?
     /// Whether a config file was given at all.
     package var hasConfigFile: Bool
     /// Extra allowed redirect origins.
@@ -141,6 +144,15 @@ package struct GatehouseConfiguration: Sendable {
     package func verificationPolicy() throws -> (default: VerificationSetting, skipAllowed: Bool, warning: String?) {
         // Skipping is safe only when nobody but this machine can reach a flow's callback.
         let loopbackAllTheWay = isLoopback && isPublicURLLoopback
+        if oidc != nil {
+            guard verifierURL == nil, !unsafeSkipVerification else {
+                throw ConfigurationError(
+                    description:
+                        "auth.user_verification: oidc cannot be combined with verifier_url or unsafe_skip_verification; choose one"
+                )
+            }
+            return (VerificationSetting(verifierURL: nil, unsafeSkip: false), false, nil)
+        }
         if unsafeSkipVerification, !loopbackAllTheWay {
             throw ConfigurationError(
                 description:

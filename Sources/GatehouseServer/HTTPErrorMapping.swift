@@ -28,7 +28,7 @@ enum HTTPErrorMapping {
         case .incompleteLink, .expiredOrUsed, .wrongProvider, .declined, .noCode, .providerRemoved, .notCompleted:
             .badRequest
         case .exchangeRefused, .providerUnavailable, .providerReportedError: .badGateway
-        case .wrongUser: .forbidden
+        case .wrongUser, .appSignInFailed: .forbidden
         case .changedMeanwhile: .conflict
         case .unknownFlow: .notFound
         case .noVerifier, .internalError: .internalServerError

@@ -16,12 +16,16 @@ struct SettingsReader {
         "auth.refresh_sweep.interval", "auth.refresh_sweep.window", "auth.refresh_sweep.idle_refresh_age",
         "auth.default_token_lifetime",
         "auth.user_verification.verifier_url",
-        "auth.user_verification.unsafe_skip_verification", "storage.sqlite.path", "storage.sqlite.connection_string",
+        "auth.user_verification.unsafe_skip_verification", "auth.user_verification.oidc.issuer",
+        "auth.user_verification.oidc.client_id", "auth.user_verification.oidc.client_secret",
+        "auth.user_verification.oidc.user_claim", "storage.sqlite.path", "storage.sqlite.connection_string",
         "storage.postgres.url", "storage.postgres.host", "storage.postgres.port", "storage.postgres.user",
         "storage.postgres.password", "storage.postgres.database", "storage.postgres.db", "storage.postgres.sslmode",
         "storage.postgres.pool_size", "log.format", "log.level",
     ]
-    static let listKeys: Set<String> = ["auth.allowed_redirect_origins", "security.allowed_provider_networks"]
+    static let listKeys: Set<String> = [
+        "auth.allowed_redirect_origins", "security.allowed_provider_networks", "auth.user_verification.oidc.scopes",
+    ]
 
     /// The environment variables Gatehouse reads, by the setting they override.
     static let environmentNames: [String: String] = [

@@ -12,6 +12,10 @@ import Testing
         return path
     }
 
+    func load(_ yaml: String) throws -> GatehouseConfiguration {
+        try ConfigurationLoader.load(path: try write(yaml), environment: [:], overrides: (nil, nil, nil))
+    }
+
     func problem(_ yaml: String, environment: [String: String] = [:]) throws -> String {
         let path = try write(yaml)
         do {

@@ -275,9 +275,12 @@ import Testing
             verifying.verificationHash = "vh"
             verifying.sealedTokens = [9]
             verifying.userInfo = ["sub": .string("1")]
+            // A verification leg through the app's sign-in keeps its own PKCE verifier.
+            verifying.sealedVerifier = [7, 7]
             _ = try await store.updateFlow(verifying, expectedVersion: flow.version)
             let found = try #require(try await store.flow(verificationHash: "vh"))
             #expect(found.id == flow.id && found.sealedTokens == [9] && found.userInfo == ["sub": .string("1")])
+            #expect(found.sealedVerifier == [7, 7])
             #expect(try await store.flow(verificationHash: "other") == nil)
         }
     }

@@ -1,0 +1,100 @@
+import Crypto
+import Foundation
+import GatehouseWire
+import Logging
+
+// User verification through the app's own sign-in (OIDC): after the provider's callback the
+// browser goes to the app's OpenID Provider, and the flow completes only when the ID token it
+// brings back names the user who started the flow.
+extension AuthBroker {
+    /// Where `GET /v1/oauth/user_verification` is served: the OpenID Provider's redirect URI.
+    package static let identityCallbackPath = "/v1/oauth/user_verification"
+
+    /// Parks the grant on the flow and sends the browser to the app's OpenID Provider.
+    func askIdentity(
+        _ identity: any IdentityVerifier, flow: Flow, tokens: TokenSet, userInfo: [String: JSONValue]?
+    ) async throws -> CallbackOutcome {
+        // A fresh state for this leg; the PKCE verifier takes the place of the provider's, used.
+        let state = SecureRandom.token(bytes: 32)
+        let verifier = PKCE.makeVerifier()
+        let url: String
+        do {
+            url = try await identity.signInURL(
+                state: state, nonce: Self.nonce(for: state), codeChallenge: PKCE.challenge(for: verifier))
+        } catch {
+            let reason = "the app's sign-in is unavailable: \(error)"
+            _ = try await fail(flow, .userVerificationFailed, reason: reason)
+            return .failure(.appSignInFailed, detail: reason)
+        }
+        var parked = flow
+        parked.sealedTokens = try cipher.seal(json: tokens, context: SealedField.context(.flowTokens, rowID: flow.id))
+        parked.sealedVerifier = try cipher.seal(Array(verifier.utf8), context: SealedField.context(.flowVerifier, rowID: flow.id))
+        parked.userInfo = userInfo
+        parked.verificationHash = SecretHash.hex(state)
+        guard try await store.updateFlow(parked, expectedVersion: flow.version) != nil else {
+            return .failure(.changedMeanwhile, detail: "the flow changed while the callback was finishing it")
+        }
+        return .redirect(url)
+    }
+
+    /// `GET /v1/oauth/user_verification`: the OpenID Provider's redirect back. Completes the
+    /// flow when the signed-in user is the flow's user; otherwise discards the grant.
+    package func identityCallback(query: [String: String]) async -> CallbackOutcome {
+        do {
+            return try await handleIdentityCallback(query: query)
+        } catch {
+            logger.error("user verification failed", metadata: ["error": "\(error)"])
+            return .failure(.internalError, detail: String(reflecting: type(of: error)))
+        }
+    }
+
+    private func handleIdentityCallback(query: [String: String]) async throws -> CallbackOutcome {
+        guard let identity else {
+            return .failure(.incompleteLink, detail: "user verification through OIDC is not configured")
+        }
+        guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
+            return .failure(.incompleteLink, detail: "the OpenID Provider's redirect carries no usable state")
+        }
+        guard let flow = try await store.flow(verificationHash: SecretHash.hex(state)), flow.status == .pending,
+            let sealedTokens = flow.sealedTokens, let sealedVerifier = flow.sealedVerifier, flow.expiresAt > now()
+        else {
+            return .failure(.expiredOrUsed, detail: "the verification state is unknown, used, or its flow expired")
+        }
+        if let error = query["error"] {
+            let reason = "the app's sign-in answered \(Self.printable(error))"
+            _ = try await fail(flow, .userVerificationFailed, reason: reason)
+            return .failure(.appSignInFailed, detail: reason)
+        }
+        guard let code = query["code"], !code.isEmpty, code.utf8.count <= 4096 else {
+            _ = try await fail(flow, .userVerificationFailed, reason: "the app's sign-in sent no code")
+            return .failure(.appSignInFailed, detail: "the app's sign-in sent no code")
+        }
+        let verifier = String(
+            decoding: try cipher.open(sealedVerifier, context: SealedField.context(.flowVerifier, rowID: flow.id)),
+            as: UTF8.self)
+        let user: String
+        do {
+            user = try await identity.signedInUser(code: code, codeVerifier: verifier, nonce: Self.nonce(for: state))
+        } catch {
+            let reason = "the app's sign-in did not confirm the user: \(error)"
+            _ = try await fail(flow, .userVerificationFailed, reason: reason)
+            return .failure(.appSignInFailed, detail: reason)
+        }
+        // Bytes, not `String ==`: a canonically equivalent spelling is another user id.
+        guard ScopeSet.sameBytes(user, flow.userID) else {
+            // Someone other than the user who started the flow finished it: never attach it.
+            _ = try await fail(flow, .userMismatch, reason: Flow.userMismatchReason)
+            return .failure(.wrongUser, detail: "the app's sign-in names another user than the flow's")
+        }
+        let tokens = try cipher.open(
+            TokenSet.self, from: sealedTokens, context: SealedField.context(.flowTokens, rowID: flow.id))
+        return finishOutcome(try await complete(flow, tokens: tokens, userInfo: flow.userInfo))
+    }
+
+    /// The OIDC nonce of a verification leg: derived from its state, which only this server and
+    /// the person's browser know, so nothing more is stored and an ID token minted for another
+    /// leg does not fit.
+    static func nonce(for state: String) -> String {
+        Base64URL.encode(Array(SHA256.hash(data: Array("gatehouse-oidc-nonce:\(state)".utf8))))
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import GatehouseWire
+import JWTKit
+
+/// An ID token's claims: the ones every check reads, typed, and all of them by name for the
+/// configured user claim.
+struct IDTokenClaims: JWTIdentityToken {
+    var issuer: IssuerClaim
+    var audience: AudienceClaim
+    var expiration: ExpirationClaim
+    var nonce: String?
+    var authorizedParty: String?
+    var all: [String: JSONValue]
+
+    enum CodingKeys: String, CodingKey {
+        case issuer = "iss"
+        case audience = "aud"
+        case expiration = "exp"
+        case nonce
+        case authorizedParty = "azp"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        issuer = try container.decode(IssuerClaim.self, forKey: .issuer)
+        audience = try container.decode(AudienceClaim.self, forKey: .audience)
+        expiration = try container.decode(ExpirationClaim.self, forKey: .expiration)
+        nonce = try container.decodeIfPresent(String.self, forKey: .nonce)
+        authorizedParty = try container.decodeIfPresent(String.self, forKey: .authorizedParty)
+        all = try [String: JSONValue](from: decoder)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try all.encode(to: encoder)
+    }
+
+    /// Called by jwt-kit once the signature holds. The clock may run a minute apart from the
+    /// OpenID Provider's.
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try expiration.verifyNotExpired(currentDate: Date().addingTimeInterval(-60))
+    }
+}

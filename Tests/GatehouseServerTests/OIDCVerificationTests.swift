@@ -1,0 +1,202 @@
+import Foundation
+import GatehouseCore
+import GatehouseOIDC
+import GatehouseTestSupport
+import GatehouseWire
+import HTTPTypes
+import HummingbirdTesting
+import JWTKit
+import Synchronization
+import Testing
+
+@testable import GatehouseServer
+
+/// User verification through the app's own OpenID Provider, end to end through the API:
+/// provider callback -> the app's sign-in -> the flow completes only for the flow's user.
+@Suite struct OIDCVerificationTests {
+    static let settings = OIDCSettings(
+        issuer: FakeOpenIDProvider.issuer, clientID: FakeOpenIDProvider.clientID,
+        clientSecret: FakeOpenIDProvider.clientSecret, userClaim: "email", scopes: ["email"])
+
+    /// A harness whose user verification goes through `op`, signed in as `email`.
+    func run(
+        signedIn email: String, _ body: @escaping @Sendable (APIHarness, FakeOpenIDProvider) async throws -> Void
+    ) async throws {
+        let op = FakeOpenIDProvider()
+        try await op.addKey(kid: "k1")
+        op.user.withLock { $0 = ["sub": .string("u-1"), "email": .string(email), "email_verified": .bool(true)] }
+        try await APIHarness.run(configure: { $0.oidc = Self.settings }) { api in
+            op.serve(on: api.provider.transport)
+            try await api.createProvider()
+            try await body(api, op)
+        }
+    }
+
+    /// The provider's callback for a new flow of `user`: where it sends the browser, and the flow id.
+    func signIn(_ api: APIHarness, user: String) async throws -> (url: String, state: String, id: String) {
+        let pending = try await api.authorize(user: user)
+        let page = try await api.callback(for: pending)
+        #expect(page.status == .seeOther)
+        let location = try #require(page.headers[.location])
+        let query = FormEncoding.decode(String(location.split(separator: "?", maxSplits: 1).last ?? ""))
+        return (location, try #require(query["state"]), try #require(pending["id"] as? String))
+    }
+
+    func status(_ api: APIHarness, _ id: String) async throws -> String? {
+        try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))["status"] as? String
+    }
+
+    @Test func theFlowsUserCompletesAndTheLinkWorksOnce() async throws {
+        try await run(signedIn: "alice@example.com") { api, op in
+            let (url, state, id) = try await signIn(api, user: "alice@example.com")
+            let components = try #require(URLComponents(string: url))
+            #expect(components.host == "idp.example" && components.path == "/authorize")
+            let query = FormEncoding.decode(components.percentEncodedQuery ?? "")
+            #expect(query["response_type"] == "code" && query["client_id"] == FakeOpenIDProvider.clientID)
+            #expect(query["scope"] == "openid email" && query["code_challenge_method"] == "S256")
+            #expect(query["redirect_uri"] == api.configuration.effectivePublicURL + "/v1/oauth/user_verification")
+            #expect(query["nonce"]?.count == 43 && query["code_challenge"]?.count == 43 && state.count == 43)
+            #expect(try await status(api, id) == "pending")
+
+            try await op.prepare(signInURL: url)
+            let back = "/v1/oauth/user_verification?code=\(FakeOpenIDProvider.code)&state=\(state)"
+            let page = try await api.call(.get, back, authorization: nil)
+            #expect(page.status == .ok && String(buffer: page.body).contains("Connected"))
+            #expect(try await status(api, id) == "completed")
+            #expect(try api.object(try await api.call(.get, "/v1/admin/user_connections"))["total_count"] as? Int == 1)
+            // The state is single use.
+            let again = try await api.call(.get, back, authorization: nil)
+            #expect(again.status == .badRequest && String(buffer: again.body).contains("This link has expired"))
+        }
+    }
+
+    @Test func anotherSignedInUserIsRefusedAndNothingIsStored() async throws {
+        try await run(signedIn: "bob@example.com") { api, op in
+            let (url, state, id) = try await signIn(api, user: "alice@example.com")
+            try await op.prepare(signInURL: url)
+            let page = try await api.call(
+                .get, "/v1/oauth/user_verification?code=\(FakeOpenIDProvider.code)&state=\(state)", authorization: nil)
+            #expect(page.status == .forbidden && String(buffer: page.body).contains("Signed in as someone else"))
+            #expect(try await status(api, id) == "failed")
+            #expect(try api.object(try await api.call(.get, "/v1/admin/user_connections"))["total_count"] as? Int == 0)
+        }
+    }
+
+    /// ID tokens that must not be believed, each with what makes it wrong.
+    static let badTokens: [(String, @Sendable (inout [String: JSONValue]) -> Void)] = [
+        ("another nonce", { $0["nonce"] = .string("not-this-one") }),
+        ("no nonce", { $0["nonce"] = nil }),
+        ("another audience", { $0["aud"] = .string("someone-else") }),
+        ("an extra untrusted audience", { $0["aud"] = .array([.string(FakeOpenIDProvider.clientID), .string("other")]) }),
+        ("another issuer", { $0["iss"] = .string("https://evil.example") }),
+        ("expired", { $0["exp"] = .number(Date().timeIntervalSince1970 - 600) }),
+        ("an unverified email", { $0["email_verified"] = .bool(false) }),
+        ("no email", { $0["email"] = nil }),
+        ("a number for the email", { $0["email"] = .number(1) }),
+    ]
+
+    @Test(arguments: 0..<badTokens.count) func anIDTokenThatFailsACheckCompletesNothing(_ index: Int) async throws {
+        let (name, adjust) = Self.badTokens[index]
+        try await run(signedIn: "alice@example.com") { api, op in
+            op.adjust.withLock { $0 = adjust }
+            let (url, state, id) = try await signIn(api, user: "alice@example.com")
+            try await op.prepare(signInURL: url)
+            let page = try await api.call(
+                .get, "/v1/oauth/user_verification?code=\(FakeOpenIDProvider.code)&state=\(state)", authorization: nil)
+            #expect(page.status == .forbidden, "\(name)")
+            #expect(String(buffer: page.body).contains("confirm who you are"), "\(name)")
+            #expect(try await status(api, id) == "failed", "\(name)")
+            #expect(try api.object(try await api.call(.get, "/v1/admin/user_connections"))["total_count"] as? Int == 0)
+        }
+    }
+
+    @Test func aTokenSignedByAnUnpublishedKeyOrTheWrongCodeCompletesNothing() async throws {
+        for attempt in ["unpublished key", "wrong code", "provider error"] {
+            try await run(signedIn: "alice@example.com") { api, op in
+                try await op.addKey(kid: "k2", publish: false)
+                op.signWith.withLock { $0 = "k2" }
+                let (url, state, id) = try await signIn(api, user: "alice@example.com")
+                try await op.prepare(signInURL: url)
+                let answer =
+                    switch attempt {
+                    case "unpublished key": "code=\(FakeOpenIDProvider.code)"
+                    case "wrong code": "code=stolen"
+                    default: "error=access_denied"
+                    }
+                let page = try await api.call(.get, "/v1/oauth/user_verification?\(answer)&state=\(state)", authorization: nil)
+                #expect(page.status == .forbidden, "\(attempt)")
+                #expect(try await status(api, id) == "failed", "\(attempt)")
+            }
+        }
+    }
+
+    @Test func confirmUserAndTheSettingsAPIStepAside() async throws {
+        try await run(signedIn: "alice@example.com") { api, _ in
+            let (_, state, _) = try await signIn(api, user: "alice@example.com")
+            let confirm = try await api.call(
+                .post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(state)","user_id":"alice@example.com"}"#)
+            #expect(confirm.status == .badRequest)
+            let put = try await api.call(
+                .put, "/v1/admin/settings/session_verification", json: #"{"verifier_url":null,"unsafe_skip_verification":true}"#)
+            #expect(put.status == .conflict && String(buffer: put.body).contains("idp.example"))
+        }
+    }
+
+    @Test func aRotatedKeyIsFetchedOnceItSigns() async throws {
+        let op = FakeOpenIDProvider()
+        try await op.addKey(kid: "k1")
+        op.user.withLock { $0 = ["sub": .string("alice")] }
+        let transport = ScriptedTransport()
+        op.serve(on: transport)
+        let clock = TestClock()
+        let verifier = OIDCVerifier(
+            settings: OIDCSettings(
+                issuer: FakeOpenIDProvider.issuer, clientID: FakeOpenIDProvider.clientID,
+                clientSecret: FakeOpenIDProvider.clientSecret),
+            redirectURI: "https://gatehouse.example/v1/oauth/user_verification", transport: transport, now: clock.now)
+        func signIn() async throws -> String {
+            let url = try await verifier.signInURL(state: "s", nonce: "n", codeChallenge: PKCE.challenge(for: "v"))
+            try await op.prepare(signInURL: url)
+            return try await verifier.signedInUser(code: FakeOpenIDProvider.code, codeVerifier: "v", nonce: "n")
+        }
+        #expect(try await signIn() == "alice")
+        // The provider rotates: a new key, published, signs from now on.
+        try await op.addKey(kid: "k2")
+        op.signWith.withLock { $0 = "k2" }
+        clock.advance(by: OIDCVerifier.keyRefetchInterval)
+        #expect(try await signIn() == "alice")
+        let jwksReads = transport.requests.filter { $0.url.hasSuffix("/jwks") }.count
+        #expect(jwksReads == 2)
+        // Discovery was read once.
+        #expect(transport.requests.filter { $0.url.hasSuffix("openid-configuration") }.count == 1)
+    }
+
+    @Test func theConfigurationIsCheckedAtStart() throws {
+        let base = "auth:\n  user_verification:\n    oidc: "
+        let good = #"{ issuer: "https://login.example.com", client_id: app, client_secret: s }"#
+        let config = try ConfigurationLoaderTests().load(base + good)
+        #expect(config.oidc?.userClaim == "sub" && config.oidc?.scopeParameter == "openid")
+        #expect(try config.verificationPolicy().default == VerificationSetting(verifierURL: nil, unsafeSkip: false))
+        for (yaml, says) in [
+            (#"{ issuer: "http://login.example.com", client_id: app, client_secret: s }"#, "issuer"),
+            (#"{ issuer: "https://login.example.com", client_secret: s }"#, "client_id"),
+            (#"{ issuer: "https://login.example.com", client_id: app }"#, "client_secret"),
+            (#"{ issuer: "https://login.example.com", client_id: app, client_secret: s, scopes: ["a b"] }"#, "scopes"),
+            (#"{ issuer: "https://login.example.com", client_id: app, client_secret: s, colour: red }"#, "colour"),
+        ] {
+            #expect(try ConfigurationLoaderTests().problem(base + yaml).contains(says), "\(yaml)")
+        }
+        let both = try ConfigurationLoaderTests().load(base + good + "\n    verifier_url: https://app.example.com/v")
+        #expect(throws: ConfigurationError.self) { try both.verificationPolicy() }
+        let loopback = try ConfigurationLoaderTests().load(
+            base + #"{ issuer: "http://127.0.0.1:8000/o", client_id: app, client_secret: s }"#)
+        #expect(loopback.oidc?.issuer == "http://127.0.0.1:8000/o")
+    }
+}
+
+/// A clock the test moves.
+final class TestClock: Sendable {
+    private let time = Mutex(Date())
+    var now: @Sendable () -> Date { { self.time.withLock { $0 } } }
+    func advance(by seconds: TimeInterval) { time.withLock { $0 += seconds } }
+}
