@@ -177,12 +177,12 @@ package struct GatehouseConfiguration: Sendable {
         if !hasConfigFile {
             throw ConfigurationError(
                 description:
-                    "user verification can be skipped only when both the listener (\(host)) and the public URL (\(effectivePublicURL)) are loopback: serve on 127.0.0.1 with a loopback public URL, or give a config file that sets auth.user_verification.verifier_url (your app's verifier route)"
+                    "user verification can be skipped only when both the listener (\(host)) and the public URL (\(effectivePublicURL)) are loopback: serve on 127.0.0.1 with a loopback public URL, or give a config file that sets auth.user_verification.verifier_url (your app's verifier route) or auth.user_verification.oidc (your app's OpenID Provider)"
             )
         }
         throw ConfigurationError(
             description:
-                "auth.user_verification: set verifier_url (your app's verifier route), or unsafe_skip_verification: true for development"
+                "auth.user_verification: set verifier_url (your app's verifier route) or oidc (your app's OpenID Provider), or unsafe_skip_verification: true for development"
         )
     }
 }

@@ -2,6 +2,7 @@
 gatehouse binary, and the real arcadepy client, all on 127.0.0.1."""
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -61,18 +62,29 @@ def stop(process):
 class OAuthServer:
     """One django-oauth-toolkit instance with its own database and token lifetime."""
 
-    def __init__(self, workdir, name, token_lifetime, redirect_uri):
-        self.port = free_port()
+    def __init__(self, workdir, name, token_lifetime, redirect_uri, openid=False, port=None):
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.client_id = f"gatehouse-{name}"
         self.client_secret = uuid.uuid4().hex + uuid.uuid4().hex
         self.db = workdir / f"{name}.sqlite3"
         self.log = workdir / f"{name}.log"
-        self.env = dict(os.environ, OAUTH_SERVER_DB=str(self.db), ACCESS_TOKEN_EXPIRE_SECONDS=str(token_lifetime))
+        self.env = dict(os.environ, OAUTH_SERVER_DB=str(self.db), ACCESS_TOKEN_EXPIRE_SECONDS=str(token_lifetime),
+                        SESSION_COOKIE_NAME=f"{name}_session", CSRF_COOKIE_NAME=f"{name}_csrf")
+        # As an OpenID Provider: an RS256 key of its own, and the issuer it names in ID tokens.
+        self.issuer = f"{self.base}/o"
+        if openid:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            self.env.update(OIDC_ISSUER=self.issuer, OIDC_RSA_PRIVATE_KEY=key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
         manage = [sys.executable, "manage.py"]
         subprocess.run(manage + ["migrate", "-v0"], cwd=OAUTH_DIR, env=self.env, check=True, timeout=120)
         subprocess.run(
-            manage + ["seed", "--client-id", self.client_id, "--client-secret", self.client_secret, "--redirect-uri", redirect_uri],
+            manage + ["seed", "--client-id", self.client_id, "--client-secret", self.client_secret, "--redirect-uri", redirect_uri]
+            + (["--openid"] if openid else []),
             cwd=OAUTH_DIR, env=self.env, check=True, timeout=60)
         self.process = subprocess.Popen(
             manage + ["runserver", f"127.0.0.1:{self.port}", "--noreload"],
@@ -175,6 +187,52 @@ class Gatehouse:
 
     def redirect_uri(self, provider_id):
         return f"{self.base}/v1/oauth/{provider_id}/callback"
+
+
+class ConfiguredGatehouse:
+    """A second gatehouse with a config file (and, optionally, a lowered open-file limit)."""
+
+    def __init__(self, workdir, name, config, nofile=None, env=None, port=None):
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.data = workdir / f"{name}-data"
+        self.log = workdir / f"{name}.log"
+        self.config = workdir / f"{name}.yaml"
+        self.nofile = nofile
+        self.env = dict(os.environ, **(env or {}))
+        self.api_key = None
+        self.start(config)
+
+    def start(self, config):
+        self.config.write_text(config)
+
+        def limit():
+            if self.nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
+
+        self.process = subprocess.Popen(
+            [GATEHOUSE_BIN, "serve", "--config", str(self.config), "--port", str(self.port), "--data-dir", str(self.data)],
+            stdout=self.log.open("a"), stderr=subprocess.STDOUT, preexec_fn=limit, env=self.env)
+        wait_http(f"{self.base}/v1/health", process=self.process, log=self.log)
+        if self.api_key is None:
+            self.api_key = [line.split("=", 1)[1] for line in self.log.read_text().splitlines() if "ARCADE_API_KEY=" in line][0]
+
+    def restart(self, config):
+        self.stop()
+        self.start(config)
+
+    def cli(self, *args):
+        done = subprocess.run(
+            [GATEHOUSE_BIN, *args, "--config", str(self.config), "--data-dir", str(self.data)],
+            capture_output=True, text=True, timeout=60, env=self.env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def client(self):
+        return Arcade(api_key=self.api_key, base_url=self.base, max_retries=0)
+
+    def stop(self):
+        stop(self.process)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The pages a person sees, in a real browser: Debian's headless Chromium driven by Selenium
-through the provider's real login and consent pages to Gatehouse's pages. Each test saves a
+through the provider's real login and consent pages to Gatehouse's pages, and through the app's
+own sign-in (a real OpenID Provider) when user verification goes through OIDC. Each test saves a
 screenshot of the page it reached (a phone-sized window) in the test's work directory, or in
 docs/screenshots/ with GATEHOUSE_SCREENSHOTS=1 (how the pictures in docs/ were made)."""
 import os
@@ -11,7 +12,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import HERE
+from conftest import HERE, ConfiguredGatehouse, OAuthServer, free_port
 
 DOCS_SHOTS = HERE.parents[1] / "docs" / "screenshots"
 
@@ -28,7 +29,7 @@ def browser():
     driver.quit()
 
 
-def sign_in_and_answer(browser, url, username, allow):
+def sign_in_and_answer(browser, url, username, allow, back_at="/v1/oauth/dot/callback"):
     browser.get(url)
     if "/accounts/login/" in browser.current_url:
         browser.find_element(By.NAME, "username").send_keys(username)
@@ -39,8 +40,9 @@ def sign_in_and_answer(browser, url, username, allow):
         browser.find_element(By.CSS_SELECTOR, "input[name=allow]").click()
     else:
         browser.find_element(By.CSS_SELECTOR, "input[type=submit]:not([name=allow])").click()
-    # The provider redirects the browser back to Gatehouse's callback.
-    WebDriverWait(browser, 15).until(lambda b: "/v1/oauth/dot/callback" in b.current_url, message=browser.page_source[:500])
+    # The provider redirects the browser back to Gatehouse (and, with OIDC user verification,
+    # on through the app's sign-in).
+    WebDriverWait(browser, 15).until(lambda b: back_at in b.current_url, message=browser.page_source[:500])
 
 
 def heading(browser):
@@ -83,3 +85,76 @@ def test_a_denial_in_a_real_browser_says_so_with_a_reference(browser, shots, gat
     assert "access_denied" not in browser.page_source
     shot(browser, shots, "denied")
     assert gatehouse.client().auth.status(id=r.id).status == "failed"
+
+
+# User verification through the app's own sign-in: a second django-oauth-toolkit, with OIDC on,
+# plays the app's OpenID Provider; a third is the service the person connects.
+
+
+@pytest.fixture(scope="module")
+def oidc(workdir):
+    """A gatehouse whose config sends user verification through the app's OpenID Provider
+    (`idp`, ID tokens naming the user by email), with one provider, `svc`."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    idp = OAuthServer(workdir, "idp", 3600, f"{base}/v1/oauth/user_verification", openid=True)
+    svc = OAuthServer(workdir, "svc", 3600, f"{base}/v1/oauth/svc/callback")
+    config = f"""
+auth:
+  user_verification:
+    oidc:
+      issuer: "{idp.issuer}"
+      client_id: {idp.client_id}
+      client_secret: "${{env:IDP_CLIENT_SECRET}}"
+      user_claim: email
+      scopes: [email]
+security:
+  allowed_provider_networks: [127.0.0.1/32]
+"""
+    server = ConfiguredGatehouse(workdir, "oidc", config, env={"IDP_CLIENT_SECRET": idp.client_secret}, port=port)
+    server.client().admin.auth_providers.create(**svc.provider_definition("svc"))
+    yield server, idp
+    server.stop()
+    for provider in (idp, svc):
+        provider.process.terminate()
+
+
+def sign_in_to_the_app(browser, idp, username):
+    """The person signs in to the app (at its OpenID Provider), as someone who uses the app does
+    before it asks them to connect a service."""
+    browser.delete_cookie("idp_session")
+    browser.get(f"{idp.base}/accounts/login/?next=/test/stats")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(f"{username}-password")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 15).until(lambda b: "/test/stats" in b.current_url)
+
+
+def test_oidc_the_signed_in_user_completes_without_an_extra_page(browser, shots, oidc):
+    server, idp = oidc
+    sign_in_to_the_app(browser, idp, "alice")
+    client = server.client()
+    r = client.auth.start(user_id="alice@example.com", provider="svc", scopes=["read"])
+    # Consent at the service (as any account there); the app's sign-in then answers for alice
+    # without a page of its own: the browser lands on Gatehouse's success page.
+    sign_in_and_answer(browser, r.url, "bob", allow=True, back_at="/v1/oauth/user_verification")
+    assert heading(browser) == "Connected", browser.page_source[:500]
+    assert client.auth.wait_for_completion(r).status == "completed"
+    token = client.auth.start(user_id="alice@example.com", provider="svc", scopes=["read"])
+    assert token.status == "completed" and token.context.token
+
+
+def test_oidc_another_signed_in_user_is_refused_and_nothing_is_stored(browser, shots, oidc):
+    server, idp = oidc
+    sign_in_to_the_app(browser, idp, "bob")
+    client = server.client()
+    r = client.auth.start(user_id="carol@example.com", provider="svc", scopes=["read"])
+    sign_in_and_answer(browser, r.url, "alice", allow=True, back_at="/v1/oauth/user_verification")
+    assert heading(browser) == "Signed in as someone else"
+    assert "quote this reference" in browser.page_source
+    shot(browser, shots, "wrong-user")
+    assert client.auth.status(id=r.id).status == "failed"
+    for user in ("carol@example.com", "bob@example.com"):
+        assert client.admin.user_connections.list(user={"id": user}).total_count == 0
+    # The next request for carol starts over: nothing of bob's grant was kept.
+    assert client.auth.start(user_id="carol@example.com", provider="svc", scopes=["read"]).status == "pending"

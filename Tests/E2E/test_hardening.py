@@ -6,7 +6,6 @@ import http.client
 import http.server
 import json
 import os
-import resource
 import socket
 import sqlite3
 import stat
@@ -19,7 +18,7 @@ import pytest
 import requests
 from arcadepy import Arcade
 
-from conftest import GATEHOUSE_BIN, OAuthServer, consent, free_port, query, stop, wait_http
+from conftest import GATEHOUSE_BIN, ConfiguredGatehouse, OAuthServer, consent, free_port, query, stop, wait_http
 
 
 def cli(gatehouse, *args):
@@ -88,52 +87,6 @@ def provider(provider_id, token_endpoint, client_secret="s3cret-s3cret-s3cret"):
             "token_request": {"endpoint": token_endpoint, "auth_method": "client_secret_basic"},
         },
     }
-
-
-class ConfiguredGatehouse:
-    """A second gatehouse with a config file (and, optionally, a lowered open-file limit)."""
-
-    def __init__(self, workdir, name, config, nofile=None, env=None):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.data = workdir / f"{name}-data"
-        self.log = workdir / f"{name}.log"
-        self.config = workdir / f"{name}.yaml"
-        self.nofile = nofile
-        self.env = dict(os.environ, **(env or {}))
-        self.api_key = None
-        self.start(config)
-
-    def start(self, config):
-        self.config.write_text(config)
-
-        def limit():
-            if self.nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
-
-        self.process = subprocess.Popen(
-            [GATEHOUSE_BIN, "serve", "--config", str(self.config), "--port", str(self.port), "--data-dir", str(self.data)],
-            stdout=self.log.open("a"), stderr=subprocess.STDOUT, preexec_fn=limit, env=self.env)
-        wait_http(f"{self.base}/v1/health", process=self.process, log=self.log)
-        if self.api_key is None:
-            self.api_key = [line.split("=", 1)[1] for line in self.log.read_text().splitlines() if "ARCADE_API_KEY=" in line][0]
-
-    def restart(self, config):
-        self.stop()
-        self.start(config)
-
-    def cli(self, *args):
-        done = subprocess.run(
-            [GATEHOUSE_BIN, *args, "--config", str(self.config), "--data-dir", str(self.data)],
-            capture_output=True, text=True, timeout=60, env=self.env)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    def client(self):
-        return Arcade(api_key=self.api_key, base_url=self.base, max_retries=0)
-
-    def stop(self):
-        stop(self.process)
 
 
 # 1. Key roles

@@ -64,3 +64,16 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
 }
+
+# Two instances share 127.0.0.1 in one browser: each names its own cookies.
+SESSION_COOKIE_NAME = os.environ.get("SESSION_COOKIE_NAME", "sessionid")
+CSRF_COOKIE_NAME = os.environ.get("CSRF_COOKIE_NAME", "csrftoken")
+
+# As an OpenID Provider (the app's own sign-in, for Gatehouse's OIDC user verification): ID
+# tokens signed RS256 with the key the harness generated, carrying the user's email.
+if os.environ.get("OIDC_RSA_PRIVATE_KEY"):
+    OAUTH2_PROVIDER["OIDC_ENABLED"] = True
+    OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = os.environ["OIDC_RSA_PRIVATE_KEY"]
+    OAUTH2_PROVIDER["OIDC_ISS_ENDPOINT"] = os.environ["OIDC_ISSUER"]
+    OAUTH2_PROVIDER["OAUTH2_VALIDATOR_CLASS"] = "testprovider.oidc.EmailClaims"
+    OAUTH2_PROVIDER["SCOPES"] = dict(OAUTH2_PROVIDER["SCOPES"], openid="Sign you in", email="Know your email address")

@@ -10,6 +10,9 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", required=True)
         parser.add_argument("--client-secret", required=True)
         parser.add_argument("--redirect-uri", action="append", required=True)
+        parser.add_argument(
+            "--openid", action="store_true",
+            help="the app's own sign-in: RS256 ID tokens, and no consent page for a signed-in user")
 
     def handle(self, *args, **options):
         for name in ("alice", "bob"):
@@ -23,6 +26,6 @@ class Command(BaseCommand):
             client_type=Application.CLIENT_CONFIDENTIAL,
             authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
             redirect_uris=" ".join(options["redirect_uri"]),
-            skip_authorization=False,
-            algorithm="",
+            skip_authorization=options["openid"],
+            algorithm="RS256" if options["openid"] else "",
         )
