@@ -18,7 +18,9 @@ let serverLink: [LinkerSetting] = {
     #if canImport(Glibc)
         var text = [CChar](repeating: 0, count: 64)  // "glibc 2.36"
         _ = confstr(Int32(_CS_GNU_LIBC_VERSION), &text, text.count)
-        let version = String(cString: text).split(separator: " ").last?.split(separator: ".").compactMap { Int($0) } ?? []
+        let version =
+            String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: " ").last?
+            .split(separator: ".").compactMap { Int($0) } ?? []
         if version.count >= 2, (version[0], version[1]) >= (2, 36) {
             return [
                 .unsafeFlags(
@@ -44,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"5.0.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -124,9 +127,11 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            // One file per built-in provider, compiled into the binary (no resource bundle to ship).
-            resources: [.embedInCode("Providers"), .embedInCode("OpenAPI")],
+            // One file per built-in provider, the OpenAPI document and the dashboard's templates,
+            // compiled into the binary (no resource bundle to ship).
+            resources: [.embedInCode("Providers"), .embedInCode("OpenAPI"), .embedInCode("DashboardTemplates")],
             swiftSettings: settings
         ),
         .executableTarget(

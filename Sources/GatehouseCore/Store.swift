@@ -92,6 +92,8 @@ package protocol Store: Sendable {
     /// Marks the state used and returns the flow, only if the state is unused and the flow is
     /// pending and not expired: the single-use check.
     func consumeState(hash: String, now: Date) async throws -> Flow?
+    /// Pending flows that have not expired, newest first, at most `limit` (the dashboard's list).
+    func openFlows(now: Date, limit: Int) async throws -> [Flow]
     /// Writes a changed flow if its version is still `expectedVersion`; bumps the version.
     func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow?
 

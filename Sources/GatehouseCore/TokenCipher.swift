@@ -27,6 +27,13 @@ package struct TokenCipher: Sendable {
         self.defaultKey = defaultKey
     }
 
+    /// A key for one purpose (such as signing dashboard sessions), derived from the default root
+    /// key with HKDF-SHA256: the same on every replica, and new after a root key rotation.
+    package func derivedKey(purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: defaultKey.key, info: Array("gatehouse:\(purpose)".utf8), outputByteCount: 32)
+    }
+
     /// Encrypts `plaintext` for the row named by `context`.
     package func seal(_ plaintext: [UInt8], context: String) throws -> [UInt8] {
         let box = try AES.GCM.seal(plaintext, using: defaultKey.key, authenticating: Array(context.utf8))

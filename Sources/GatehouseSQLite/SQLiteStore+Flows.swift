@@ -46,6 +46,14 @@ extension SQLiteStore {
         try await rows("SELECT * FROM flows WHERE verification_id = ?", [.text(verificationHash)]).first.map(Self.flow)
     }
 
+    /// Pending, unexpired flows, newest first.
+    package func openFlows(now: Date, limit: Int) async throws -> [Flow] {
+        try await rows(
+            "SELECT * FROM flows WHERE status = 'pending' AND expires_at > ? ORDER BY created_at DESC LIMIT ?",
+            [.float(now.timeIntervalSince1970), .integer(limit)]
+        ).map(Self.flow)
+    }
+
     /// Single-use state: marks it used and returns the flow, if it was unused, pending and fresh.
     package func consumeState(hash: String, now: Date) async throws -> Flow? {
         try await rows(

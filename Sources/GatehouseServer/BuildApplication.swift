@@ -156,6 +156,13 @@ private func assemble(
         )
         .addRoutes(SecretRoutes(store: store, cipher: cipher).collection)
     router.group("metrics").add(middleware: adminKeys).addRoutes(MetricsRoutes(registry: metricsRegistry).collection)
+    router.addRoutes(
+        DashboardRoutes(
+            sessions: DashboardSessions(
+                key: cipher.derivedKey(purpose: "dashboard-session"), secure: !configuration.isPublicURLLoopback),
+            pages: try DashboardPages(), providers: registry, catalog: catalog, store: store, keys: keys,
+            verification: verification, settings: settings, connections: connectionCache, now: now
+        ).collection)
 
     let connections = ConnectionGuard(limits: configuration.limits, logger: logger)
     return Application(

@@ -286,6 +286,22 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
+    func openFlowsArePendingAndUnexpiredNewestFirst(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let now = Date()
+            let old = try await store.insertFlowDeduplicated(makeFlow(user: "a", now: now.addingTimeInterval(-10)), now: now)
+            let new = try await store.insertFlowDeduplicated(makeFlow(user: "b", now: now), now: now)
+            let ended = try await store.insertFlowDeduplicated(makeFlow(user: "c", now: now), now: now)
+            var failed = ended
+            failed.status = .failed
+            _ = try await store.updateFlow(failed, expectedVersion: ended.version)
+            _ = try await store.insertFlowDeduplicated(makeFlow(user: "d", now: now.addingTimeInterval(-700)), now: now)
+            #expect(try await store.openFlows(now: now, limit: 10).map(\.id) == [new.id, old.id])
+            #expect(try await store.openFlows(now: now, limit: 1).map(\.id) == [new.id])
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
     func sealedFieldsAreSwappedOnlyIfUnchanged(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             let flow = try await store.insertFlowDeduplicated(makeFlow(), now: Date())

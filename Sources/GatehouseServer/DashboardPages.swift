@@ -1,0 +1,52 @@
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+
+/// The dashboard's pages: Mustache templates embedded at build time (`Dashboard/`), rendered
+/// with Mustache's HTML escaping of every value, and sent with headers that let the page load
+/// nothing from elsewhere, post forms only to itself, and not be framed.
+struct DashboardPages: Sendable {
+    private let library: MustacheLibrary
+
+    static let headers: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .contentSecurityPolicy:
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        .init("Referrer-Policy")!: "no-referrer",
+        .init("X-Frame-Options")!: "DENY",
+        .init("X-Content-Type-Options")!: "nosniff",
+        .cacheControl: "no-store",
+    ]
+
+    init() throws {
+        var library = MustacheLibrary()
+        let templates: [(String, [UInt8])] = [
+            ("layout", PackageResources.layout_mustache), ("sign-in", PackageResources.sign_in_mustache),
+            ("providers", PackageResources.providers_mustache), ("provider", PackageResources.provider_mustache),
+            ("connections", PackageResources.connections_mustache), ("flows", PackageResources.flows_mustache),
+            ("keys", PackageResources.keys_mustache), ("verification", PackageResources.verification_mustache),
+        ]
+        for (name, bytes) in templates {
+            try library.register(String(decoding: bytes, as: UTF8.self), named: name)
+        }
+        self.library = library
+    }
+
+    /// The page `name` for `context`.
+    func render(_ name: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:])
+        -> Response
+    {
+        let html = library.render(context, withTemplate: name) ?? ""
+        var headers = Self.headers
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A 303 to `location`.
+    static func redirect(_ location: String, headers extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.location: location, .cacheControl: "no-store"]
+        headers.append(contentsOf: extra)
+        return Response(status: .seeOther, headers: headers)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+// Connections (search by user or provider, paged; delete) and flows in progress.
+extension DashboardRoutes {
+    static let pageSize = 25
+
+    func addConnectionRoutes(to routes: RouteCollection<GatehouseRequestContext>) {
+        routes.get("/dashboard/connections") { request, _ in
+            try await page(request) { session in
+                let query = request.uri.queryParameters
+                let user = Self.nonEmpty(query["user"].map(String.init))
+                let provider = Self.nonEmpty(query["provider"].map(String.init))
+                let number = max(1, query["page"].flatMap { Int(String($0)) } ?? 1)
+                let found = try await store.connections(
+                    ConnectionQuery(
+                        userID: user, providerID: provider, limit: Self.pageSize,
+                        offset: min(number - 1, 1_000_000) * Self.pageSize))
+                let pages = max(1, (found.total + Self.pageSize - 1) / Self.pageSize)
+                func link(_ target: Int) -> String {
+                    "/dashboard/connections?"
+                        + FormEncoding.encode(["user": user ?? "", "provider": provider ?? "", "page": "\(target)"])
+                }
+                let rows: [[String: Any]] = found.items.map {
+                    [
+                        "id": $0.id, "userID": $0.userID, "providerID": $0.providerID, "status": $0.status.rawValue,
+                        "scopes": $0.scopes.joined(separator: " "), "updated": $0.updatedAt.iso8601, "csrf": session.csrf,
+                    ]
+                }
+                return self.pages.render(
+                    "connections",
+                    pageContext(
+                        session, nav: "connections",
+                        [
+                            "connections": rows, "user": user ?? "", "provider": provider ?? "", "total": found.total,
+                            "page": number, "pages": pages, "notice": Self.notice(request) as Any,
+                            "previous": (number > 1 ? link(number - 1) : nil) as Any,
+                            "next": (number < pages ? link(number + 1) : nil) as Any,
+                        ]))
+            }
+        }
+        routes.post("/dashboard/connections/:id/delete") { request, context in
+            let id = try context.parameters.require("id")
+            return try await form(request) { _, _ in
+                if try await store.deleteConnection(id: id) {
+                    // Before the answer: no token of a deleted grant is handed out after it.
+                    await connections.changed(id, announcingThrough: store)
+                }
+                return DashboardPages.redirect("/dashboard/connections?done=deleted")
+            }
+        }
+        routes.get("/dashboard/flows") { request, _ in
+            try await page(request) { session in
+                let rows: [[String: Any]] = try await store.openFlows(now: now(), limit: 100).map {
+                    [
+                        "id": $0.id, "userID": $0.userID, "providerID": $0.providerID,
+                        "scopes": $0.authorizeScopes.joined(separator: " "), "created": $0.createdAt.iso8601,
+                        "expires": $0.expiresAt.iso8601,
+                        "stage": $0.sealedTokens == nil ? "consent at the provider" : "user verification",
+                    ]
+                }
+                return pages.render("flows", pageContext(session, nav: "flows", ["flows": rows]))
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import GatehouseCore
+import GatehouseWire
+import Hummingbird
+
+// API keys (create with a role, revoke) and the user-verification setting.
+extension DashboardRoutes {
+    func addKeyRoutes(to routes: RouteCollection<GatehouseRequestContext>) {
+        routes.get("/dashboard/keys") { request, _ in
+            try await page(request) { try await keysPage($0, extra: ["notice": Self.notice(request) as Any]) }
+        }
+        routes.post("/dashboard/keys") { request, _ in
+            try await form(request) { session, fields in
+                guard let name = Self.nonEmpty(fields["name"]), name.count <= 100,
+                    let role = APIKeyRole(rawValue: fields["role"] ?? "")
+                else {
+                    return try await keysPage(
+                        session, extra: ["error": "A key needs a name (up to 100 characters) and a role."], status: .badRequest)
+                }
+                // Shown on this answer only: it is not stored anywhere it could be shown again.
+                let key = try await keys.create(name: name, role: role)
+                return try await keysPage(session, extra: ["newKey": key])
+            }
+        }
+        routes.post("/dashboard/keys/:id/revoke") { request, context in
+            let id = try context.parameters.require("id")
+            return try await form(request) { _, _ in
+                guard id.count == 12, try await store.deleteAPIKeys(hashPrefix: id) > 0 else {
+                    return DashboardPages.redirect("/dashboard/keys")
+                }
+                // Every replica drops its cached keys at once.
+                try await store.publish(.apiKeys)
+                keys.forgetAll()
+                return DashboardPages.redirect("/dashboard/keys?done=revoked")
+            }
+        }
+        routes.get("/dashboard/verification") { request, _ in
+            try await page(request) { try await verificationPage($0, extra: ["notice": Self.notice(request) as Any]) }
+        }
+        routes.post("/dashboard/verification") { request, _ in
+            try await form(request) { session, fields in
+                let update = SessionVerificationUpdate(
+                    verifierURL: Self.nonEmpty(fields["verifier_url"]), unsafeSkipVerification: fields["unsafe_skip"] == "1")
+                do {
+                    _ = try await verification.update(update)
+                } catch let error as GatehouseError where error.code != .internalError && error.code != .storeUnavailable {
+                    return try await verificationPage(session, extra: ["error": error.message], status: .badRequest)
+                }
+                return DashboardPages.redirect("/dashboard/verification?done=saved")
+            }
+        }
+    }
+
+    private func keysPage(_ session: Session, extra: [String: Any], status: HTTPResponse.Status = .ok) async throws -> Response {
+        let rows: [[String: Any]] = try await store.apiKeys().sorted { $0.createdAt < $1.createdAt }.map {
+            [
+                "id": $0.id, "name": $0.name, "role": $0.role.rawValue, "created": $0.createdAt.iso8601,
+                "current": $0.id == session.keyID, "csrf": session.csrf,
+            ]
+        }
+        return pages.render(
+            "keys", pageContext(session, nav: "keys", extra.merging(["keys": rows]) { first, _ in first }), status: status)
+    }
+
+    private func verificationPage(_ session: Session, extra: [String: Any], status: HTTPResponse.Status = .ok) async throws
+        -> Response
+    {
+        let view = try await verification.view()
+        return pages.render(
+            "verification",
+            pageContext(
+                session, nav: "verification",
+                extra.merging([
+                    "oidcIssuer": settings.identityIssuer as Any, "verifierURL": view.verifierURL ?? "",
+                    "unsafeSkip": view.unsafeSkipVerification, "skipAllowed": view.unsafeSkipVerificationChoiceAllowed,
+                ]) { first, _ in first }),
+            status: status)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GatehouseCore
+import HTTPTypes
+import Hummingbird
+
+/// `/dashboard`: the operator's pages, signed in with an admin API key. Every page needs a
+/// session; every form post needs the session's CSRF token as well.
+struct DashboardRoutes: Sendable {
+    let sessions: DashboardSessions
+    let pages: DashboardPages
+    let providers: ProviderRegistry
+    let catalog: ProviderCatalog
+    let store: any Store
+    let keys: APIKeyService
+    let verification: VerificationSettingsService
+    let settings: BrokerSettings
+    let connections: ConnectionCache
+    let now: @Sendable () -> Date
+
+    typealias Session = DashboardSessions.Session
+
+    /// The routes, at the root.
+    var collection: RouteCollection<GatehouseRequestContext> {
+        let routes = RouteCollection(context: GatehouseRequestContext.self)
+        routes.get("/dashboard") { request, _ in
+            DashboardPages.redirect(try await signedIn(request) == nil ? "/dashboard/sign-in" : "/dashboard/providers")
+        }
+        routes.get("/dashboard/sign-in") { _, _ in pages.render("sign-in", [:]) }
+        routes.post("/dashboard/sign-in") { request, _ in try await signIn(request) }
+        routes.post("/dashboard/sign-out") { request, _ in
+            try await form(request) { _, _ in
+                DashboardPages.redirect("/dashboard/sign-in", headers: [.setCookie: sessions.clearCookie])
+            }
+        }
+        addProviderRoutes(to: routes)
+        addConnectionRoutes(to: routes)
+        addKeyRoutes(to: routes)
+        return routes
+    }
+
+    private func signIn(_ request: Request) async throws -> Response {
+        let fields = try await Self.fields(request)
+        guard let key = fields["key"], let found = try await keys.authenticate(key), found.role == .admin else {
+            return pages.render("sign-in", ["error": "That is not an admin API key."], status: .unauthorized)
+        }
+        let cookie = sessions.issue(keyID: found.id, now: now())
+        return DashboardPages.redirect("/dashboard/providers", headers: [.setCookie: sessions.setCookie(cookie)])
+    }
+
+    /// The session of a request: its cookie's signature holds, it has not ended, and the admin
+    /// key it names still exists.
+    func signedIn(_ request: Request) async throws -> Session? {
+        let cookies = request.headers[values: .cookie].flatMap { $0.split(separator: ";") }
+        guard
+            let value = cookies.lazy.map({ $0.trimmingCharacters(in: .whitespaces) })
+                .first(where: { $0.hasPrefix(DashboardSessions.cookieName + "=") })?
+                .dropFirst(DashboardSessions.cookieName.count + 1),
+            let session = sessions.session(cookie: String(value), now: now())
+        else { return nil }
+        guard try await store.apiKeys().contains(where: { $0.id == session.keyID && $0.role == .admin }) else { return nil }
+        return session
+    }
+
+    /// A page for a signed-in operator; anyone else goes to the sign-in page.
+    func page(_ request: Request, _ body: (Session) async throws -> Response) async throws -> Response {
+        guard let session = try await signedIn(request) else { return DashboardPages.redirect("/dashboard/sign-in") }
+        return try await body(session)
+    }
+
+    /// A form post from a signed-in operator carrying the session's CSRF token; its fields go to `body`.
+    func form(_ request: Request, _ body: (Session, [String: String]) async throws -> Response) async throws -> Response {
+        guard let session = try await signedIn(request) else { return DashboardPages.redirect("/dashboard/sign-in") }
+        let fields = try await Self.fields(request)
+        guard sessions.accepts(csrf: fields["csrf"], for: session) else {
+            return HTMLPage.page(
+                status: .forbidden, title: "This form has expired",
+                message: "The form was not sent from this dashboard's current page. Go back, reload the page and try again.")
+        }
+        return try await body(session, fields)
+    }
+
+    /// What every signed-in page shows: the menu, with `nav` marked, and the CSRF token.
+    func pageContext(_ session: Session, nav: String, _ extra: [String: Any]) -> [String: Any] {
+        extra.merging(["signedIn": true, "csrf": session.csrf, "nav": [nav: true]]) { first, _ in first }
+    }
+
+    /// The message for a `?done=` after a change.
+    static func notice(_ request: Request) -> String? {
+        switch request.uri.queryParameters["done"].map(String.init) {
+        case "added": "Provider added."
+        case "saved": "Saved."
+        case "enabled": "Provider enabled."
+        case "disabled": "Provider disabled: it serves no new authorizations."
+        case "removed": "Provider removed."
+        case "deleted": "Connection deleted: the next authorization for that user starts a new consent."
+        case "revoked": "Key revoked."
+        default: nil
+        }
+    }
+
+    static func fields(_ request: Request) async throws -> [String: String] {
+        let body = try await request.body.collect(upTo: 65_536)
+        return FormEncoding.decode(String(buffer: body))
+    }
+
+    static func nonEmpty(_ text: String?) -> String? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        return text
+    }
+}

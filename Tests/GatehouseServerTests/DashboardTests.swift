@@ -1,0 +1,197 @@
+import Foundation
+import GatehouseCore
+import GatehouseTestSupport
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import GatehouseServer
+
+/// The admin dashboard through the real composition root: sign-in, the session cookie, CSRF on
+/// every form, and what each page changes.
+@Suite struct DashboardTests {
+    /// A signed-in browser: the session cookie, and the CSRF token its pages carry.
+    struct Browser {
+        let api: APIHarness
+        let cookie: String
+
+        func get(_ path: String) async throws -> TestResponse {
+            try await api.client.execute(uri: path, method: .get, headers: [.cookie: cookie])
+        }
+
+        /// Posts a form with the page's CSRF token unless `csrf` is given.
+        func post(_ path: String, _ fields: [String: String] = [:], csrf: String? = nil) async throws -> TestResponse {
+            var form = fields
+            if let csrf { form["csrf"] = csrf } else { form["csrf"] = try await token() }
+            return try await api.client.execute(
+                uri: path, method: .post,
+                headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: FormEncoding.encode(form)))
+        }
+
+        func token() async throws -> String {
+            let html = String(buffer: try await get("/dashboard/keys").body)
+            let start = try #require(html.range(of: #"name="csrf" value=""#))
+            return String(html[start.upperBound...].prefix { $0 != "\"" })
+        }
+    }
+
+    static func signIn(_ api: APIHarness, key: String) async throws -> TestResponse {
+        try await api.client.execute(
+            uri: "/dashboard/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: FormEncoding.encode(["key": key])))
+    }
+
+    static func browser(_ api: APIHarness) async throws -> Browser {
+        let answer = try await signIn(api, key: api.key)
+        #expect(answer.status == .seeOther && answer.headers[.location] == "/dashboard/providers")
+        let setCookie = try #require(answer.headers[.setCookie])
+        return Browser(api: api, cookie: String(setCookie.prefix { $0 != ";" }))
+    }
+
+    @Test func signingInNeedsAnAdminKeyAndSetsAStrictCookie() async throws {
+        try await APIHarness.run { api in
+            let anonymous = try await api.client.execute(uri: "/dashboard/providers", method: .get)
+            #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/dashboard/sign-in")
+            #expect(try await Self.signIn(api, key: "arc_nope").status == .unauthorized)
+            #expect(try await Self.signIn(api, key: try await api.makeKey(role: .app)).status == .unauthorized)
+
+            let answer = try await Self.signIn(api, key: api.key)
+            let setCookie = try #require(answer.headers[.setCookie])
+            for attribute in ["HttpOnly", "SameSite=Strict", "Path=/dashboard", "Max-Age=28800"] {
+                #expect(setCookie.contains(attribute), "\(attribute)")
+            }
+            // The public URL is loopback here; anywhere else the cookie is Secure.
+            #expect(!setCookie.contains("Secure"))
+            #expect(!setCookie.contains(api.key))
+            let browser = try await Self.browser(api)
+            for (path, heading) in [
+                ("/dashboard/providers", "Providers"), ("/dashboard/connections", "Connections"),
+                ("/dashboard/flows", "Flows in progress"), ("/dashboard/keys", "API keys"),
+                ("/dashboard/verification", "User verification"),
+            ] {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok && String(buffer: page.body).contains("<h1>\(heading)</h1>"), "\(path)")
+                #expect(page.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+                #expect(page.headers[.contentSecurityPolicy]?.contains("form-action 'self'") == true)
+            }
+            // A cookie changed anywhere is no session: a later end, another key id, another signature.
+            let parts = browser.cookie.split(separator: ".").map(String.init)
+            let expiry = try #require(Int(parts[1]))
+            let name = DashboardSessions.cookieName
+            for forged in [
+                [parts[0], "\(expiry + 86_400)", parts[2], parts[3]], ["\(name)=aaaaaaaaaaaa", parts[1], parts[2], parts[3]],
+                [parts[0], parts[1], parts[2], String(parts[3].reversed())],
+                [parts[0], parts[1], parts[2], String(parts[3].dropLast()) + (parts[3].hasSuffix("A") ? "B" : "A")],
+            ] {
+                let forgedBrowser = Browser(api: api, cookie: forged.joined(separator: "."))
+                #expect(try await forgedBrowser.get("/dashboard/keys").status == .seeOther, "\(forged)")
+            }
+            // Signing out ends it in the browser.
+            let out = try await browser.post("/dashboard/sign-out")
+            #expect(out.status == .seeOther && out.headers[.setCookie]?.contains("Max-Age=0") == true)
+        }
+    }
+
+    @Test func aFormWithoutTheSessionsTokenIsRefused() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            _ = try await api.completedToken(user: "alice")
+            let browser = try await Self.browser(api)
+            let id = try #require(
+                (try api.object(try await api.call(.get, "/v1/admin/user_connections"))["items"] as? [[String: Any]])?.first?[
+                    "id"]
+                    as? String)
+            for csrf in ["", "forged", try await Self.browser(api).token()] {
+                let refused = try await browser.post("/dashboard/connections/\(id)/delete", csrf: csrf)
+                #expect(refused.status == .forbidden, "csrf '\(csrf)'")
+            }
+            #expect(try api.object(try await api.call(.get, "/v1/admin/user_connections"))["total_count"] as? Int == 1)
+        }
+    }
+
+    @Test func deletingAConnectionMakesTheNextAuthorizationPending() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            _ = try await api.completedToken(user: "alice")
+            _ = try await api.completedToken(user: "bob")
+            let browser = try await Self.browser(api)
+            let found = String(buffer: try await browser.get("/dashboard/connections?user=alice").body)
+            #expect(found.contains("1 connection(s)") && found.contains("alice") && !found.contains("bob"))
+            let start = try #require(found.range(of: "/dashboard/connections/"))
+            let id = String(found[start.upperBound...].prefix { $0 != "/" })
+            let deleted = try await browser.post("/dashboard/connections/\(id)/delete")
+            #expect(deleted.status == .seeOther && deleted.headers[.location] == "/dashboard/connections?done=deleted")
+            #expect(try await api.authorize(user: "alice")["status"] as? String == "pending")
+            #expect(try await api.authorize(user: "bob")["status"] as? String == "completed")
+        }
+    }
+
+    @Test func aBuiltInProviderIsAddedDisabledAndRemoved() async throws {
+        try await APIHarness.run { api in
+            let browser = try await Self.browser(api)
+            let added = try await browser.post(
+                "/dashboard/providers", ["template": "github", "id": "gh", "client_id": "cid", "client_secret": "csecret"])
+            #expect(added.status == .seeOther)
+            let page = String(buffer: try await browser.get("/dashboard/providers?done=added").body)
+            #expect(
+                page.contains("Provider added.") && page.contains("\(api.configuration.effectivePublicURL)/v1/oauth/gh/callback"))
+            #expect(!page.contains("csecret"))
+            let provider = try api.object(try await api.call(.get, "/v1/admin/auth_providers/gh"))
+            #expect(provider["provider_id"] as? String == "github" && provider["status"] as? String == "active")
+
+            #expect(try await browser.post("/dashboard/providers/gh/disable").status == .seeOther)
+            #expect(try api.object(try await api.call(.get, "/v1/admin/auth_providers/gh"))["status"] as? String == "inactive")
+            // Text is escaped wherever it is shown.
+            #expect(
+                try await browser.post("/dashboard/providers/gh", ["description": "<script>x</script>", "client_id": "cid"])
+                    .status == .seeOther)
+            let edited = String(buffer: try await browser.get("/dashboard/providers").body)
+            #expect(edited.contains("&lt;script&gt;") && !edited.contains("<script>"))
+            // A bad template is named, and nothing is stored.
+            let bad = try await browser.post("/dashboard/providers", ["template": "nope", "client_id": "x"])
+            #expect(bad.status == .badRequest && String(buffer: bad.body).contains("nope"))
+            #expect(try await browser.post("/dashboard/providers/gh/delete").status == .seeOther)
+            #expect(try await api.call(.get, "/v1/admin/auth_providers/gh").status == .notFound)
+        }
+    }
+
+    @Test func keysAreMadeOnceAndRevokedAndFlowsAreListed() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "carol")
+            let browser = try await Self.browser(api)
+            let flows = String(buffer: try await browser.get("/dashboard/flows").body)
+            #expect(flows.contains(try #require(pending["id"] as? String)) && flows.contains("carol"))
+
+            let made = String(buffer: try await browser.post("/dashboard/keys", ["name": "worker", "role": "app"]).body)
+            let start = try #require(made.range(of: #"value="arc_"#))
+            let key = "arc_" + String(made[start.upperBound...].prefix { $0 != "\"" })
+            #expect(try await api.call(.get, "/v1/auth/status?id=x", authorization: key).status == .notFound)
+            #expect(!String(buffer: try await browser.get("/dashboard/keys").body).contains(key))
+
+            let id = String(SecretHash.hex(key).prefix(12))
+            #expect(try await browser.post("/dashboard/keys/\(id)/revoke").status == .seeOther)
+            try await Task.sleep(for: .milliseconds(1100))  // past the key cache's second
+            #expect(try await api.call(.get, "/v1/auth/status?id=x", authorization: key).status == .unauthorized)
+            // Revoking the session's own key ends the session.
+            let own = String(SecretHash.hex(api.key).prefix(12))
+            #expect(try await browser.post("/dashboard/keys/\(own)/revoke").status == .seeOther)
+            #expect(try await browser.get("/dashboard/keys").headers[.location] == "/dashboard/sign-in")
+        }
+    }
+
+    @Test func theVerificationSettingIsChangedHere() async throws {
+        try await APIHarness.run { api in
+            let browser = try await Self.browser(api)
+            let saved = try await browser.post("/dashboard/verification", ["verifier_url": "http://127.0.0.1:4000/verify"])
+            #expect(saved.status == .seeOther)
+            let view = try api.object(try await api.call(.get, "/v1/admin/settings/session_verification"))
+            #expect(view["verifier_url"] as? String == "http://127.0.0.1:4000/verify")
+            #expect(view["unsafe_skip_verification"] as? Bool == false)
+            let bad = try await browser.post("/dashboard/verification", ["verifier_url": "https://evil.example/v"])
+            #expect(bad.status == .badRequest)
+        }
+    }
+}
