@@ -7,12 +7,13 @@ import os
 import shutil
 
 import pytest
+import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import HERE, ConfiguredGatehouse, OAuthServer, free_port
+from conftest import HERE, ConfiguredGatehouse, OAuthServer, consent, free_port
 
 DOCS_SHOTS = HERE.parents[1] / "docs" / "screenshots"
 
@@ -158,3 +159,63 @@ def test_oidc_another_signed_in_user_is_refused_and_nothing_is_stored(browser, s
         assert client.admin.user_connections.list(user={"id": user}).total_count == 0
     # The next request for carol starts over: nothing of bob's grant was kept.
     assert client.auth.start(user_id="carol@example.com", provider="svc", scopes=["read"]).status == "pending"
+
+
+# The admin dashboard, signed in with the admin key.
+
+
+def shows(browser, text):
+    """Waits for the page a click led to: until it shows `text`."""
+    WebDriverWait(browser, 10).until(lambda b: text in b.page_source, message=f"waiting for {text!r}")
+
+
+def test_the_dashboard_adds_a_provider_finds_a_connection_and_deletes_it(browser, shots, gatehouse, dot, user_id):
+    client = gatehouse.client()
+    r = client.auth.start(user_id=user_id, provider="dot", scopes=["read"])
+    consent(r.url, "alice")
+    assert client.auth.wait_for_completion(r).status == "completed"
+
+    browser.get(f"{gatehouse.base}/dashboard")
+    assert heading(browser) == "Sign in"
+    browser.find_element(By.NAME, "key").send_keys(gatehouse.api_key)
+    browser.find_element(By.CSS_SELECTOR, "main button").click()
+    shows(browser, "<h1>Providers</h1>")
+    cookie = browser.get_cookie("gatehouse_dashboard")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/dashboard"
+
+    # A built-in provider, with the redirect URI to register shown.
+    Select(browser.find_element(By.NAME, "template")).select_by_value("github")
+    browser.find_element(By.NAME, "id").send_keys("gh-dash")
+    browser.find_element(By.NAME, "client_id").send_keys("dash-client")
+    browser.find_element(By.NAME, "client_secret").send_keys("dash-secret")
+    browser.find_element(By.XPATH, "//button[text()='Add']").click()
+    shows(browser, "Provider added.")
+    shown = browser.find_element(By.CSS_SELECTOR, "input[aria-label='Redirect URI of gh-dash']").get_attribute("value")
+    assert shown == gatehouse.redirect_uri("gh-dash")
+    shot(browser, shots, "dashboard-providers")
+    assert client.admin.auth_providers.get("gh-dash").provider_id == "github"
+
+    # Find the user's connection and delete it: the next authorization asks for consent again.
+    browser.find_element(By.LINK_TEXT, "Connections").click()
+    shows(browser, "<h1>Connections</h1>")
+    browser.find_element(By.NAME, "user").send_keys(user_id)
+    browser.find_element(By.XPATH, "//button[text()='Search']").click()
+    shows(browser, "1 connection(s)")
+    assert user_id in browser.page_source
+    shot(browser, shots, "dashboard-connections")
+    browser.find_element(By.XPATH, "//button[text()='Delete']").click()
+    shows(browser, "Connection deleted")
+    assert client.auth.start(user_id=user_id, provider="dot", scopes=["read"]).status == "pending"
+
+    # A form posted from elsewhere (the session cookie, no CSRF token) changes nothing.
+    forged = requests.post(
+        f"{gatehouse.base}/dashboard/providers/gh-dash/delete", data={"csrf": "guess"},
+        cookies={"gatehouse_dashboard": cookie["value"]}, allow_redirects=False, timeout=5)
+    assert forged.status_code == 403
+    assert client.admin.auth_providers.get("gh-dash").id == "gh-dash"
+
+    browser.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    shows(browser, "<h1>Sign in</h1>")
+    browser.get(f"{gatehouse.base}/dashboard/providers")
+    assert heading(browser) == "Sign in"
+    client.admin.auth_providers.delete("gh-dash")
