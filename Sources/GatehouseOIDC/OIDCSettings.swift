@@ -1,5 +1,5 @@
 /// The app's OpenID Provider, as `auth.user_verification.oidc` configures it.
-package struct OIDCSettings: Sendable, Equatable {
+package struct OIDCSettings: Sendable, Equatable, CustomStringConvertible {
     /// The issuer URL; discovery is read from `<issuer>/.well-known/openid-configuration`.
     package var issuer: String
     /// Gatehouse's client id at the OpenID Provider.
@@ -24,5 +24,10 @@ package struct OIDCSettings: Sendable, Equatable {
     package var scopeParameter: String {
         var seen: Set<String> = ["openid"]
         return (["openid"] + scopes.filter { seen.insert($0).inserted }).joined(separator: " ")
+    }
+
+    /// The settings without the secret, should they ever be printed.
+    package var description: String {
+        "OIDCSettings(issuer: \(issuer), clientID: \(clientID), clientSecret: <redacted>, userClaim: \(userClaim), scopes: \(scopes))"
     }
 }

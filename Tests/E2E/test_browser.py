@@ -5,6 +5,7 @@ screenshot of the page it reached (a phone-sized window) in the test's work dire
 docs/screenshots/ with GATEHOUSE_SCREENSHOTS=1 (how the pictures in docs/ were made)."""
 import os
 import shutil
+import sqlite3
 
 import pytest
 import requests
@@ -86,6 +87,40 @@ def test_a_denial_in_a_real_browser_says_so_with_a_reference(browser, shots, gat
     assert "access_denied" not in browser.page_source
     shot(browser, shots, "denied")
     assert gatehouse.client().auth.status(id=r.id).status == "failed"
+
+
+def test_a_refused_code_exchange_says_the_sign_in_did_not_go_through(browser, shots, gatehouse, dot, user_id):
+    # The provider itself works; for this test Gatehouse holds a wrong client secret for it, so
+    # the provider refuses the code exchange.
+    client = gatehouse.client()
+
+    def secret(value):
+        answer = requests.patch(
+            f"{gatehouse.base}/v1/admin/auth_providers/dot", json={"oauth2": {"client_secret": value}},
+            headers={"Authorization": gatehouse.api_key}, timeout=5)
+        assert answer.status_code == 200, answer.text
+
+    secret("not-the-secret")
+    try:
+        r = client.auth.start(user_id=user_id, provider="dot", scopes=["read"])
+        sign_in_and_answer(browser, r.url, "alice", allow=True)
+        assert heading(browser) == "The sign-in didn't go through"
+        assert "invalid_client" not in browser.page_source and "HTTPClientError" not in browser.page_source
+        shot(browser, shots, "provider-error")
+        assert client.auth.status(id=r.id).status == "failed"
+    finally:
+        secret(dot.client_secret)
+
+
+def test_an_internal_error_says_so_in_words_for_the_person(browser, shots, gatehouse, dot, user_id):
+    # A stored flow whose sealed PKCE verifier no longer opens (a damaged row) cannot finish.
+    r = gatehouse.client().auth.start(user_id=user_id, provider="dot", scopes=["read"])
+    with sqlite3.connect(gatehouse.data / "gatehouse.sqlite", timeout=10) as db:
+        assert db.execute("UPDATE flows SET sealed_verifier = X'01' WHERE id = ?", (r.id,)).rowcount == 1
+    sign_in_and_answer(browser, r.url, "alice", allow=True)
+    assert heading(browser) == "Something went wrong on our side"
+    assert "quote this reference" in browser.page_source
+    shot(browser, shots, "internal-error")
 
 
 # User verification through the app's own sign-in: a second django-oauth-toolkit, with OIDC on,

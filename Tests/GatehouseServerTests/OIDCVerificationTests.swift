@@ -176,6 +176,8 @@ import Testing
         let good = #"{ issuer: "https://login.example.com", client_id: app, client_secret: s }"#
         let config = try ConfigurationLoaderTests().load(base + good)
         #expect(config.oidc?.userClaim == "sub" && config.oidc?.scopeParameter == "openid")
+        // Printed, the settings keep the secret out.
+        #expect("\(Self.settings)".contains("<redacted>") && !"\(Self.settings)".contains(FakeOpenIDProvider.clientSecret))
         #expect(try config.verificationPolicy().default == VerificationSetting(verifierURL: nil, unsafeSkip: false))
         for (yaml, says) in [
             (#"{ issuer: "http://login.example.com", client_id: app, client_secret: s }"#, "issuer"),
