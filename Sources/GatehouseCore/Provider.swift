@@ -29,11 +29,15 @@ package struct Provider: Sendable, Equatable {
     package var createdAt: Date
     /// When it last changed.
     package var updatedAt: Date
+    /// The lifetime assumed for a token whose answer does not say (the built-in template's
+    /// `default_token_lifetime`); nil for the engine-wide default.
+    package var defaultTokenLifetime: TimeInterval?
 
     /// Creates a provider.
     package init(
         id: String, description: String?, providerType: String, enabled: Bool, source: Source,
-        oauth2: OAuth2Config, clientSecret: String?, createdAt: Date, updatedAt: Date
+        oauth2: OAuth2Config, clientSecret: String?, createdAt: Date, updatedAt: Date,
+        defaultTokenLifetime: TimeInterval? = nil
     ) {
         self.id = id
         self.description = description
@@ -46,6 +50,7 @@ package struct Provider: Sendable, Equatable {
         self.clientSecret = clientSecret
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.defaultTokenLifetime = defaultTokenLifetime
     }
 
     /// The client id.

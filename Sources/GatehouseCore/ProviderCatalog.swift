@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseWire
 
 /// The built-in provider templates, by `provider_id`.
@@ -33,11 +34,14 @@ package struct ProviderCatalog: Sendable {
         package var tenant: TenantSpec?
         /// Provider quirks worth knowing, in a line.
         package var quirks: String?
+        /// How long a token lives when the provider's answer does not say and nothing can be
+        /// introspected; nil for the engine-wide `auth.default_token_lifetime`.
+        package var defaultTokenLifetime: TimeInterval?
 
         /// Creates an entry.
         package init(
             id: String, description: String, docsURL: String?, oauth2: OAuth2Config, tenant: TenantSpec? = nil,
-            quirks: String? = nil
+            quirks: String? = nil, defaultTokenLifetime: TimeInterval? = nil
         ) {
             self.id = id
             self.description = description
@@ -45,6 +49,7 @@ package struct ProviderCatalog: Sendable {
             self.oauth2 = oauth2
             self.tenant = tenant
             self.quirks = quirks
+            self.defaultTokenLifetime = defaultTokenLifetime
         }
     }
 

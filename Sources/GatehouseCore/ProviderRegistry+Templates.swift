@@ -72,7 +72,8 @@ extension ProviderRegistry {
             description: clearing.description
                 ? nil : request.description ?? base?.description ?? catalog.entry(providerType)?.description,
             providerType: providerType, enabled: enabled, source: source, oauth2: template,
-            clientSecret: secret, createdAt: base?.createdAt ?? time, updatedAt: time)
+            clientSecret: secret, createdAt: base?.createdAt ?? time, updatedAt: time,
+            defaultTokenLifetime: catalog.entry(providerType)?.defaultTokenLifetime)
     }
 
     /// A built-in template with its tenant placed in the endpoints. The tenant comes from the

@@ -234,6 +234,7 @@ package final class ProviderRegistry: Sendable {
         return Provider(
             id: record.id, description: record.description, providerType: record.providerType,
             enabled: record.enabled, source: Provider.Source(rawValue: record.source) ?? .api,
-            oauth2: template, clientSecret: secret, createdAt: record.createdAt, updatedAt: record.updatedAt)
+            oauth2: template, clientSecret: secret, createdAt: record.createdAt, updatedAt: record.updatedAt,
+            defaultTokenLifetime: catalog.entry(record.providerType)?.defaultTokenLifetime)
     }
 }

@@ -112,6 +112,12 @@ extension TemplateProviderClient {
         guard let document else {
             throw ProviderCallError(.rejected, "\(host) answered with a body that is not \(contentType)")
         }
+        // GraphQL (Linear's user info) says errors with a 200 and a non-empty `errors` array.
+        if case .array(let errors)? = object?["errors"], let first = errors.first {
+            let message = first.objectValue?["message"]?.stringValue ?? "no message"
+            throw ProviderCallError(
+                .rejected, "\(host) answered \(response.status) with GraphQL errors: \(String(message.prefix(200)))")
+        }
         return document
     }
 

@@ -11,7 +11,7 @@ package struct TemplateProviderClient: ProviderClient {
 
     /// Creates a client.
     package init(
-        transport: any HTTPTransport, defaultLifetime: TimeInterval = 3600, telemetry: Telemetry = .none,
+        transport: any HTTPTransport, defaultLifetime: TimeInterval = 1800, telemetry: Telemetry = .none,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.transport = transport
@@ -140,11 +140,12 @@ package struct TemplateProviderClient: ProviderClient {
             scopes: scopes ?? previous?.scopes)
     }
 
-    /// With no expiry in the answer: the default lifetime when the token can be refreshed; a
+    /// With no expiry in the answer: the template's default lifetime, or the engine's, when the
+    /// token can be refreshed; a
     /// provider that can neither refresh nor say when its tokens expire (ClickUp, Attio) issues
     /// long-lived tokens, and expiring them here would only force the user through consent again.
     private func assumedLifetime(_ provider: Provider) -> TimeInterval {
-        provider.oauth2.refreshRequest?.endpoint == nil ? Self.longLived : defaultLifetime
+        provider.oauth2.refreshRequest?.endpoint == nil ? Self.longLived : provider.defaultTokenLifetime ?? defaultLifetime
     }
 
     /// Ten years: "does not expire" for a token set.

@@ -58,7 +58,9 @@ package struct GatehouseConfiguration: Sendable {
         /// The defaults.
         package init() {}
     }
-    /// Lifetime assumed when a provider gives no expiry.
+    /// Lifetime assumed when a provider gives no expiry and its template names none
+    /// (`auth.default_token_lifetime`, 30 minutes): refreshed at 25 minutes (the skew), before a
+    /// token of the common 30-minute lifetime runs out.
     package var defaultTokenLifetime: Double
     /// How log lines are written (`log.format`): logfmt text, or JSON.
     package var logFormat: LineLogHandler.Format = .text
@@ -97,7 +99,7 @@ package struct GatehouseConfiguration: Sendable {
         dataDirectory: String = ".gatehouse", sqlitePath: String? = nil, rootKeys: [RootKeyEntry] = [],
         providers: [AuthProviderRequest] = [], verifierURL: String? = nil, unsafeSkipVerification: Bool = false,
         hasConfigFile: Bool = false, allowedRedirectOrigins: [String] = [], flowTTL: Double = 900,
-        refreshSkew: Double = 300, defaultTokenLifetime: Double = 3600, allowedProviderNetworks: [IPNetwork]? = nil,
+        refreshSkew: Double = 300, defaultTokenLifetime: Double = 1800, allowedProviderNetworks: [IPNetwork]? = nil,
         staticHosts: [String: [IPAddress]] = [:]
     ) {
         self.host = host

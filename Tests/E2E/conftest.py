@@ -62,7 +62,7 @@ def stop(process):
 class OAuthServer:
     """One django-oauth-toolkit instance with its own database and token lifetime."""
 
-    def __init__(self, workdir, name, token_lifetime, redirect_uri, openid=False, port=None):
+    def __init__(self, workdir, name, token_lifetime, redirect_uri, openid=False, port=None, omit_expires_in=False):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.client_id = f"gatehouse-{name}"
@@ -70,7 +70,8 @@ class OAuthServer:
         self.db = workdir / f"{name}.sqlite3"
         self.log = workdir / f"{name}.log"
         self.env = dict(os.environ, OAUTH_SERVER_DB=str(self.db), ACCESS_TOKEN_EXPIRE_SECONDS=str(token_lifetime),
-                        SESSION_COOKIE_NAME=f"{name}_session", CSRF_COOKIE_NAME=f"{name}_csrf")
+                        SESSION_COOKIE_NAME=f"{name}_session", CSRF_COOKIE_NAME=f"{name}_csrf",
+                        OMIT_EXPIRES_IN="1" if omit_expires_in else "0")
         # As an OpenID Provider: an RS256 key of its own, and the issuer it names in ID tokens.
         self.issuer = f"{self.base}/o"
         if openid:

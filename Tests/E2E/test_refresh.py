@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import consent
+from conftest import ConfiguredGatehouse, OAuthServer, consent, free_port
 
 
 def authorize(client, server, user_id):
@@ -45,3 +45,37 @@ def test_fifty_concurrent_starts_on_an_expired_token_cause_one_refresh(client, d
     assert len(tokens) == 1 and first.context.token not in tokens
     assert works(dot_short, tokens.pop())
     assert dot_short.stats()["refresh_token_grants"] == before + 1
+
+
+def test_a_token_of_unknown_lifetime_is_refreshed_before_it_expires(workdir, user_id):
+    """The provider leaves `expires_in` out; its tokens really live 10 s. Gatehouse assumes the
+    configured default (8 s here; 30 minutes unless configured, or the template's own) and
+    refreshes at 8 - 3 s, so the token it hands out still works when the first one has died."""
+    port = free_port()
+    server = OAuthServer(
+        workdir, "noexpiry", 10, f"http://127.0.0.1:{port}/v1/oauth/noexpiry/callback", omit_expires_in=True)
+    gatehouse = ConfiguredGatehouse(workdir, "noexpiry-gh", """
+auth:
+  user_verification: { unsafe_skip_verification: true }
+  default_token_lifetime: 8
+  refresh_skew: 3
+security:
+  allowed_provider_networks: [127.0.0.1/32]
+""", port=port)
+    try:
+        client = gatehouse.client()
+        client.admin.auth_providers.create(**server.provider_definition("noexpiry"))
+        r = client.auth.start(user_id=user_id, provider="noexpiry", scopes=["read"])
+        consent(r.url, "alice")
+        first = client.auth.wait_for_completion(r).context.token
+        time.sleep(6)
+        # Had the answer said 10 s, the refresh would come at 7 s: at 6 s the token is the first.
+        second = client.auth.start(user_id=user_id, provider="noexpiry", scopes=["read"]).context.token
+        assert second != first, "refreshed by the assumed lifetime"
+        time.sleep(5)
+        assert not works(server, first), "the provider's own lifetime ran out"
+        assert works(server, second)
+        assert server.stats()["refresh_token_grants"] == 1
+    finally:
+        gatehouse.stop()
+        server.process.terminate()

@@ -115,6 +115,19 @@ import Testing
         #expect(transport.requests.last?.form == ["grant_type": "refresh_token", "refresh_token": "rt"])
     }
 
+    @Test func aTemplatesOwnLifetimeIsAssumedBeforeTheEngines() async throws {
+        transport.answer("https://hooli.test/token", json: #"{"access_token":"new"}"#)
+        var provider = Self.provider()
+        provider.defaultTokenLifetime = 1800
+        let old = TokenSet(
+            accessToken: "old", refreshToken: "rt", tokenType: "Bearer", obtainedAt: now, expiresAt: now, scopes: ["a"])
+        #expect(try await client.refresh(provider: provider, tokens: old, redirectURI: "http://gh/cb").expiresAt == now + 1800)
+        // Without one, the engine's (3600 in these tests; 1800 unless configured).
+        #expect(
+            try await client.refresh(provider: Self.provider(), tokens: old, redirectURI: "http://gh/cb").expiresAt == now + 3600)
+        #expect(TemplateProviderClient(transport: transport).defaultLifetime == 1800)
+    }
+
     @Test func userInfoUsesTheBearerTokenAndTheMap() async throws {
         transport.answer("https://hooli.test/me", json: #"{"data":{"name":"Alice"}}"#)
         let tokens = TokenSet(accessToken: "at", refreshToken: nil, tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
@@ -123,6 +136,26 @@ import Testing
         #expect(transport.requests.last?.header("Authorization") == "Bearer at")
         #expect(transport.requests.last?.method == "GET")
         #expect(try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: true) == nil)
+    }
+
+    @Test func aGraphQLAnswerWithErrorsFailsTheCallWithItsMessage() async throws {
+        // Linear's viewer query answers 200 with `data: null` and the reason in `errors`.
+        transport.answer(
+            "https://hooli.test/me",
+            json:
+                #"{"data":null,"errors":[{"message":"Authentication required, not authenticated","extensions":{"code":"AUTHENTICATION_ERROR"}}]}"#
+        )
+        let tokens = TokenSet(accessToken: "at", refreshToken: nil, tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        await #expect {
+            try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: false)
+        } throws: { error in
+            let failure = error as? ProviderCallError
+            return failure?.kind == .rejected && failure?.message.contains("Authentication required, not authenticated") == true
+        }
+        // An empty `errors` array is no error.
+        transport.answer("https://hooli.test/me", json: #"{"data":{"name":"Alice"},"errors":[]}"#)
+        #expect(
+            try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: false) == ["name": .string("Alice")])
     }
 
     @Test func aPostWithoutArgumentsSendsNoBody() async throws {

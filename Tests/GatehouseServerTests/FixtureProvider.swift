@@ -14,6 +14,8 @@ struct ProviderFixture: Decodable, Sendable, CustomTestStringConvertible {
     let refreshResponse: JSONValue?
     let userInfoResponse: JSONValue?
     let introspectionResponse: JSONValue?
+    /// Like Zendesk: the answers carry `expires_in` only when the request sent one.
+    let expiresInOnlyWhenRequested: Bool?
     let expect: [String: JSONValue]
 
     enum CodingKeys: String, CodingKey {
@@ -24,6 +26,7 @@ struct ProviderFixture: Decodable, Sendable, CustomTestStringConvertible {
         case refreshResponse = "refresh_response"
         case userInfoResponse = "user_info_response"
         case introspectionResponse = "introspection_response"
+        case expiresInOnlyWhenRequested = "expires_in_only_when_requested"
     }
 
     var testDescription: String { providerID }
@@ -70,6 +73,14 @@ final class FixtureProvider: Sendable {
         if let userInfo = endpoints.userInfo, request.bareURL == userInfo, let body = fixture.userInfoResponse {
             return try ScriptedTransport.json(body)
         }
+        // A provider that states the lifetime only when asked for one.
+        func stated(_ answer: JSONValue) -> JSONValue {
+            guard fixture.expiresInOnlyWhenRequested == true, request.params["expires_in"] == nil,
+                case .object(var fields) = answer
+            else { return answer }
+            fields["expires_in"] = nil
+            return .object(fields)
+        }
         switch request.params["grant_type"] {
         case "authorization_code":
             if fixture.tokenResponseContentType == "application/x-www-form-urlencoded" {
@@ -78,12 +89,12 @@ final class FixtureProvider: Sendable {
                     status: 200, headers: ["content-type": "application/x-www-form-urlencoded"],
                     body: Array(FormEncoding.encode(fields).utf8))
             }
-            return try ScriptedTransport.json(fixture.tokenResponse)
+            return try ScriptedTransport.json(stated(fixture.tokenResponse))
         case "refresh_token":
             guard let refresh = fixture.refreshResponse else {
                 return OutboundResponse(status: 400, body: Array(#"{"error":"invalid_grant"}"#.utf8))
             }
-            return try ScriptedTransport.json(refresh)
+            return try ScriptedTransport.json(stated(refresh))
         default:
             return ScriptedTransport.json(404, #"{"error":"not_found"}"#)
         }

@@ -94,6 +94,9 @@ import Testing
                 transport.requests.first { $0.params["grant_type"] == "authorization_code" })
             let sent = exchange.params
             #expect(sent["code"] == "fixture-code")
+            for (name, value) in expect["token_params"]?.objectValue ?? [:] {
+                #expect(sent[name] == value.stringValue, "token request param \(name)")
+            }
             #expect((sent["code_verifier"] != nil) == pkce)
             let basic = "Basic " + Data("\(Self.clientID):\(Self.clientSecret)".utf8).base64EncodedString()
             switch expect["token_client_auth"]?.stringValue {
@@ -128,7 +131,8 @@ import Testing
             let lifetime =
                 expect["expires_in"]?.doubleValue ?? (expect["expires_at_unix"]?.doubleValue).map {
                     $0 - clock.withLock { $0.timeIntervalSince1970 }
-                } ?? 3600
+                } ?? BuiltInProviders.catalog.entry(fixture.providerID)?.defaultTokenLifetime
+                ?? GatehouseConfiguration().defaultTokenLifetime
             clock.withLock { $0 += lifetime / 2 - 5 }
             #expect(
                 try await call(.post, "/v1/auth/authorize", authorize).objectValue?["context"]?.objectValue?["token"]
@@ -139,6 +143,9 @@ import Testing
             #expect(refreshed.objectValue?["context"]?.objectValue?["token"] == expect["refreshed_access_token"])
             let refreshes = transport.requests.filter { $0.params["grant_type"] == "refresh_token" }
             #expect(refreshes.count == 1)
+            for (name, value) in expect["refresh_params"]?.objectValue ?? [:] {
+                #expect(refreshes.first?.params[name] == value.stringValue, "refresh request param \(name)")
+            }
             #expect(
                 refreshes.first.map { $0.params["refresh_token"] } == expect["refresh_token"]?.stringValue)
             if let rotated = expect["refreshed_refresh_token"]?.stringValue {
