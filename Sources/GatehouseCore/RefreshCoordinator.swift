@@ -112,7 +112,9 @@ package actor RefreshCoordinator {
                 provider: provider, tokens: tokens, redirectURI: settings.redirectURI(providerID: provider.id))
             var info = held.userInfo
             if let fetched = try? await client.userInfo(provider: provider, tokens: refreshed, onRefresh: true) {
-                info = fetched
+                // A refresh answer may say only part of it (Salesforce's instance_url): what it
+                // does not say is kept.
+                info = (info ?? [:]).merging(fetched) { $1 }
             }
             var updated = held
             updated.sealedTokens = try cipher.seal(json: refreshed, context: context)

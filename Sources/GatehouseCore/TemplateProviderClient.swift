@@ -78,10 +78,23 @@ package struct TemplateProviderClient: ProviderClient {
 
     /// Fetches user info, verbatim or through its response map.
     package func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]? {
-        guard let request = provider.oauth2.userInfoRequest, request.endpoint != nil else { return nil }
+        // What the token answer said (`user_info.*` in its response map), under what the user
+        // info endpoint says, when there is one.
+        let fromToken = tokens.responseUserInfo
+        guard let request = provider.oauth2.userInfoRequest, request.endpoint != nil else { return fromToken }
         let triggers = request.triggers
         let wanted = onRefresh ? (triggers?.onTokenRefresh ?? false) : (triggers?.onTokenGrant ?? true)
-        guard wanted else { return nil }
+        guard wanted else { return fromToken }
+        guard let fromToken else { return try await userInfoCall(request, provider: provider, tokens: tokens) }
+        return fromToken.merging(try await userInfoCall(request, provider: provider, tokens: tokens) ?? [:]) { $1 }
+    }
+
+    /// `response_map` keys of a token request that go to the user info instead of the tokens.
+    static let userInfoPrefix = "user_info."
+
+    private func userInfoCall(_ request: RequestConfig, provider: Provider, tokens: TokenSet) async throws
+        -> [String: JSONValue]?
+    {
         var request2 = request
         if request2.method == nil { request2.method = "GET" }
         if request2.authMethod == nil || request2.authMethod == "" { request2.authMethod = "bearer_access_token" }
@@ -109,12 +122,20 @@ package struct TemplateProviderClient: ProviderClient {
     private func tokenSet(from document: JSONValue, provider: Provider, previous: TokenSet?) async throws -> TokenSet {
         let config = previous == nil ? provider.oauth2.tokenRequest : provider.oauth2.refreshRequest
         var fields: [String: JSONValue] = [:]
+        var userInfo: [String: JSONValue] = [:]
         for key in ["access_token", "refresh_token", "expires_in", "scope", "token_type"] {
             if let value = document.objectValue?[key], value != .null { fields[key] = value }
         }
         if let map = config?.responseMap {
             do {
-                for (key, value) in try ResponseMap.apply(map, to: document) { fields[key] = value }
+                for (key, value) in try ResponseMap.apply(map, to: document) {
+                    // `user_info.<name>`: who the token is for, when the answer says it.
+                    if key.hasPrefix(Self.userInfoPrefix) {
+                        userInfo[String(key.dropFirst(Self.userInfoPrefix.count))] = value
+                    } else {
+                        fields[key] = value
+                    }
+                }
             } catch {
                 throw ProviderCallError(.rejected, "response_map failed: \(error)")
             }
@@ -137,7 +158,7 @@ package struct TemplateProviderClient: ProviderClient {
             tokenType: fields["token_type"]?.stringValue ?? previous?.tokenType,
             obtainedAt: obtained,
             expiresAt: obtained.addingTimeInterval(lifetime.map { max(0, $0) } ?? assumedLifetime(provider)),
-            scopes: scopes ?? previous?.scopes)
+            scopes: scopes ?? previous?.scopes, responseUserInfo: userInfo.isEmpty ? nil : userInfo)
     }
 
     /// With no expiry in the answer: the template's default lifetime, or the engine's, when the

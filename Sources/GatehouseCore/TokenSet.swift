@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseWire
 
 /// What a provider's token endpoint granted. Only ever stored encrypted.
 package struct TokenSet: Codable, Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
@@ -14,11 +15,19 @@ package struct TokenSet: Codable, Sendable, Equatable, CustomStringConvertible, 
     package var expiresAt: Date
     /// The scopes the provider said it granted, when it said.
     package var scopes: [String]?
+    /// User info the token answer itself carried (`user_info.*` keys of the token request's
+    /// `response_map`: Notion's owner and workspace, Salesforce's `instance_url`). Handed to the
+    /// connection's user info, never stored with the tokens.
+    package var responseUserInfo: [String: JSONValue]?
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken, refreshToken, tokenType, obtainedAt, expiresAt, scopes
+    }
 
     /// Creates a token set.
     package init(
         accessToken: String, refreshToken: String?, tokenType: String?, obtainedAt: Date,
-        expiresAt: Date, scopes: [String]?
+        expiresAt: Date, scopes: [String]?, responseUserInfo: [String: JSONValue]? = nil
     ) {
         self.accessToken = accessToken
         self.refreshToken = refreshToken
@@ -26,6 +35,7 @@ package struct TokenSet: Codable, Sendable, Equatable, CustomStringConvertible, 
         self.obtainedAt = obtainedAt
         self.expiresAt = expiresAt
         self.scopes = scopes
+        self.responseUserInfo = responseUserInfo
     }
 
     /// How long before expiry a token counts as stale: the skew, but never more than half the

@@ -25,6 +25,18 @@ import Testing
         .accessToken
     }
 
+    @Test func whatARefreshAnswerSaysOfTheUserIsAddedToWhatWasKnown() async throws {
+        try await StoreBackend.withSQLite { store in
+            var stale = try await storeStaleConnection(store, cipher: cipher)
+            stale.userInfo = ["name": .string("Ada")]
+            stale = try await store.upsertConnection(stale)
+            let client = CountingProviderClient(refreshUserInfo: ["instance_url": .string("https://acme.example")])
+            _ = try await coordinator(store, client).refresh(stale, provider: testProvider)
+            let stored = try #require(try await store.connection(id: stale.id))
+            #expect(stored.userInfo == ["name": .string("Ada"), "instance_url": .string("https://acme.example")])
+        }
+    }
+
     @Test func fiftyConcurrentCallersCauseOneRefresh() async throws {
         try await StoreBackend.withSQLite { store in
             let client = CountingProviderClient()

@@ -138,6 +138,28 @@ import Testing
         #expect(try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: true) == nil)
     }
 
+    @Test func userInfoFromTheTokenAnswerGoesToTheConnectionNotTheTokens() async throws {
+        // Notion's and Salesforce's token answers say who and where: `user_info.*` map keys.
+        let map = ["user_info.workspace_id": "$.workspace_id", "user_info.name": "$.owner.name"]
+        transport.answer(
+            "https://hooli.test/token",
+            json: #"{"access_token":"at","workspace_id":"w-1","owner":{"name":"Token Name"},"expires_in":60}"#)
+        transport.answer("https://hooli.test/me", json: #"{"data":{"name":"Endpoint Name"}}"#)
+        let tokens = try await client.exchange(
+            provider: Self.provider(map: map), code: "c", redirectURI: "http://gh/cb", codeVerifier: nil)
+        #expect(tokens.accessToken == "at" && tokens.expiresAt == now + 60)
+        #expect(tokens.responseUserInfo == ["workspace_id": .string("w-1"), "name": .string("Token Name")])
+        // Never sealed with the tokens.
+        let sealed = String(decoding: try JSONEncoder().encode(tokens), as: UTF8.self)
+        #expect(!sealed.contains("w-1") && !sealed.contains("Token Name"))
+        // Merged under what the user info endpoint says, or alone when there is none.
+        let merged = try await client.userInfo(provider: Self.provider(map: map), tokens: tokens, onRefresh: false)
+        #expect(merged == ["workspace_id": .string("w-1"), "name": .string("Endpoint Name")])
+        var without = Self.provider(map: map)
+        without.oauth2.userInfoRequest = nil
+        #expect(try await client.userInfo(provider: without, tokens: tokens, onRefresh: false) == tokens.responseUserInfo)
+    }
+
     @Test func aGraphQLAnswerWithErrorsFailsTheCallWithItsMessage() async throws {
         // Linear's viewer query answers 200 with `data: null` and the reason in `errors`.
         transport.answer(

@@ -20,8 +20,12 @@ package func makeFlow(
 /// A provider client whose refresh counts calls, takes a little while, and can be told to fail.
 package final class CountingProviderClient: ProviderClient {
     private let state = Mutex<(refreshes: Int, failure: ProviderCallError?)>((0, nil))
+    /// What a refresh answer says of the user (`user_info.*` in a response map), if anything.
+    private let refreshUserInfo: [String: JSONValue]?
 
-    package init() {}
+    package init(refreshUserInfo: [String: JSONValue]? = nil) {
+        self.refreshUserInfo = refreshUserInfo
+    }
 
     package var refreshes: Int { state.withLock { $0.refreshes } }
     package func fail(with error: ProviderCallError?) { state.withLock { $0.failure = error } }
@@ -46,10 +50,12 @@ package final class CountingProviderClient: ProviderClient {
         let now = Date()
         return TokenSet(
             accessToken: "refreshed-\(count)", refreshToken: "rt-\(count)", tokenType: "Bearer", obtainedAt: now,
-            expiresAt: now.addingTimeInterval(3600), scopes: nil)
+            expiresAt: now.addingTimeInterval(3600), scopes: nil, responseUserInfo: refreshUserInfo)
     }
 
-    package func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]? { nil }
+    package func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]? {
+        tokens.responseUserInfo
+    }
 }
 
 package let testProvider = Provider(
