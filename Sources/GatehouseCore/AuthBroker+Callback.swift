@@ -22,7 +22,7 @@ extension AuthBroker {
         guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
             return .failure(.incompleteLink, detail: "the callback carries no usable state")
         }
-        guard var flow = try await store.consumeState(hash: SecretHash.hex(state), now: now()) else {
+        guard let flow = try await store.consumeState(hash: SecretHash.hex(state), now: now()) else {
             return .failure(.expiredOrUsed, detail: "the state is unknown, used, or its flow expired")
         }
         guard flow.providerID == providerID else {
@@ -67,11 +67,7 @@ extension AuthBroker {
         let mode = try await verification.current()
         if !mode.unsafeSkip, let verifierURL = mode.verifierURL {
             let verificationID = SecureRandom.identifier(prefix: "af_") + SecureRandom.token(bytes: 16)
-            let expected = flow.version
-            flow.sealedTokens = try cipher.seal(json: tokens, context: SealedField.context(.flowTokens, rowID: flow.id))
-            flow.userInfo = userInfo
-            flow.verificationHash = SecretHash.hex(verificationID)
-            guard try await store.updateFlow(flow, expectedVersion: expected) != nil else {
+            guard try await park(tokens, userInfo: userInfo, on: flow, verificationID: verificationID) else {
                 return .failure(.changedMeanwhile, detail: "the flow changed while the callback was finishing it")
             }
             let separator = verifierURL.contains("?") ? "&" : "?"

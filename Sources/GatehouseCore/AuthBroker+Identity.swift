@@ -26,12 +26,7 @@ extension AuthBroker {
             _ = try await fail(flow, .userVerificationFailed, reason: reason)
             return .failure(.appSignInFailed, detail: reason)
         }
-        var parked = flow
-        parked.sealedTokens = try cipher.seal(json: tokens, context: SealedField.context(.flowTokens, rowID: flow.id))
-        parked.sealedVerifier = try cipher.seal(Array(verifier.utf8), context: SealedField.context(.flowVerifier, rowID: flow.id))
-        parked.userInfo = userInfo
-        parked.verificationHash = SecretHash.hex(state)
-        guard try await store.updateFlow(parked, expectedVersion: flow.version) != nil else {
+        guard try await park(tokens, userInfo: userInfo, on: flow, verificationID: state, pkceVerifier: verifier) else {
             return .failure(.changedMeanwhile, detail: "the flow changed while the callback was finishing it")
         }
         return .redirect(url)
@@ -86,9 +81,7 @@ extension AuthBroker {
             _ = try await fail(flow, .userMismatch, reason: Flow.userMismatchReason)
             return .failure(.wrongUser, detail: "the app's sign-in names another user than the flow's")
         }
-        let tokens = try cipher.open(
-            TokenSet.self, from: sealedTokens, context: SealedField.context(.flowTokens, rowID: flow.id))
-        return finishOutcome(try await complete(flow, tokens: tokens, userInfo: flow.userInfo))
+        return finishOutcome(try await completeParked(flow, sealedTokens: sealedTokens))
     }
 
     /// The OIDC nonce of a verification leg: derived from its state, which only this server and

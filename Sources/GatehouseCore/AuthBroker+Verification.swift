@@ -38,9 +38,33 @@ extension AuthBroker {
                 .userMismatch,
                 "An error occurred during verification: the signed-in user is not the user who started this authorization")
         }
-        let tokens = try cipher.open(TokenSet.self, from: sealed, context: SealedField.context(.flowTokens, rowID: flow.id))
-        _ = try await complete(flow, tokens: tokens, userInfo: flow.userInfo)
+        _ = try await completeParked(flow, sealedTokens: sealed)
         return ConfirmUserResponse(authID: flow.id, nextURI: nextURI)
+    }
+
+    /// Parks a grant on its flow until the user is verified: the tokens sealed, the user info,
+    /// and the hash of the id the verifier brings back (with OIDC, also that leg's PKCE
+    /// verifier). False when the flow changed meanwhile.
+    func park(
+        _ tokens: TokenSet, userInfo: [String: JSONValue]?, on flow: Flow, verificationID: String,
+        pkceVerifier: String? = nil
+    ) async throws -> Bool {
+        var parked = flow
+        parked.sealedTokens = try cipher.seal(json: tokens, context: SealedField.context(.flowTokens, rowID: flow.id))
+        if let pkceVerifier {
+            parked.sealedVerifier = try cipher.seal(
+                Array(pkceVerifier.utf8), context: SealedField.context(.flowVerifier, rowID: flow.id))
+        }
+        parked.userInfo = userInfo
+        parked.verificationHash = SecretHash.hex(verificationID)
+        return try await store.updateFlow(parked, expectedVersion: flow.version) != nil
+    }
+
+    /// Attaches a grant parked on its flow, once its user is verified.
+    func completeParked(_ flow: Flow, sealedTokens: [UInt8]) async throws -> Flow {
+        let tokens = try cipher.open(
+            TokenSet.self, from: sealedTokens, context: SealedField.context(.flowTokens, rowID: flow.id))
+        return try await complete(flow, tokens: tokens, userInfo: flow.userInfo)
     }
 
     /// `GET /v1/oauth/complete/{flow_id}`: where `confirm_user`'s `next_uri` leads; only reads.

@@ -45,15 +45,15 @@ package struct Flow: Sendable, Equatable {
     package var userInfo: [String: JSONValue]?
     /// Why the flow failed.
     package var failureReason: String?
-
-    /// The failure reason of a flow whose verifier named another user than the one who started it.
-    package static let userMismatchReason = "user verification failed: user mismatch"
     /// When it was created.
     package var createdAt: Date
     /// When it stops accepting a callback or a confirmation.
     package var expiresAt: Date
     /// Bumped on every change; what long-poll waiters watch.
     package var version: Int
+
+    /// The failure reason of a flow whose verifier named another user than the one who started it.
+    package static let userMismatchReason = "user verification failed: user mismatch"
 
     /// The key under which identical open flows are shared.
     package var dedupeKey: String {

@@ -1,5 +1,13 @@
+import Foundation
+
 /// `application/x-www-form-urlencoded` and query-string encoding.
 package enum FormEncoding {
+    /// The `Authorization` value of `client_secret_basic`: id and secret each form-encoded first
+    /// (RFC 6749 §2.3.1), then Basic.
+    package static func basicCredentials(clientID: String, secret: String) -> String {
+        "Basic " + Data((escape(clientID) + ":" + escape(secret)).utf8).base64EncodedString()
+    }
+
     /// Percent-encodes everything but RFC 3986's unreserved characters.
     package static func escape(_ text: String) -> String {
         var out = ""

@@ -47,6 +47,13 @@ package struct ProviderNetworkPolicy: Sendable, Equatable {
         return nil
     }
 
+    /// Whether a URL with this scheme and host may carry tokens and secrets: https, or plain
+    /// http on literal loopback only, so nothing secret crosses a network in the clear
+    /// (`127.attacker.example` is a name anyone can point anywhere).
+    package static func mayCarrySecrets(scheme: String, host: String) -> Bool {
+        scheme == "https" || (scheme == "http" && isLiteralLoopback(host: host))
+    }
+
     /// Whether a URL host is a literal loopback name: `localhost`, an IPv4 literal in
     /// 127.0.0.0/8, or `::1`. A name such as `127.attacker.example` is not.
     package static func isLiteralLoopback(host: String) -> Bool {

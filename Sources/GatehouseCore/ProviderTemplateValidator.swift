@@ -55,9 +55,7 @@ package enum ProviderTemplateValidator {
         else {
             throw GatehouseError.invalid("\(name).endpoint must be an absolute URL")
         }
-        // Plain HTTP only on literal loopback: tokens and secrets never cross a network in the
-        // clear (`127.attacker.example` is a name anyone can point anywhere).
-        guard scheme == "https" || (scheme == "http" && ProviderNetworkPolicy.isLiteralLoopback(host: host)) else {
+        guard ProviderNetworkPolicy.mayCarrySecrets(scheme: scheme, host: host) else {
             throw GatehouseError.invalid("\(name).endpoint must use https (http is allowed only on loopback)")
         }
         if let method = request.method?.uppercased(), method != "GET", method != "POST" {

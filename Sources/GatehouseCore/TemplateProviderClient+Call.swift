@@ -41,8 +41,9 @@ extension TemplateProviderClient {
         case "client_secret_basic":
             params["client_id"] = nil
             params["client_secret"] = nil
-            let pair = FormEncoding.escape(provider.clientID) + ":" + FormEncoding.escape(provider.clientSecret ?? "")
-            headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
+            headers.append(
+                ("Authorization", FormEncoding.basicCredentials(clientID: provider.clientID, secret: provider.clientSecret ?? ""))
+            )
         case "client_secret_post":
             params["client_id"] = provider.clientID
             params["client_secret"] = provider.clientSecret ?? ""

@@ -85,8 +85,9 @@ package struct TemplateProviderClient: ProviderClient {
         let triggers = request.triggers
         let wanted = onRefresh ? (triggers?.onTokenRefresh ?? false) : (triggers?.onTokenGrant ?? true)
         guard wanted else { return fromToken }
-        guard let fromToken else { return try await userInfoCall(request, provider: provider, tokens: tokens) }
-        return fromToken.merging(try await userInfoCall(request, provider: provider, tokens: tokens) ?? [:]) { $1 }
+        let fetched = try await userInfoCall(request, provider: provider, tokens: tokens)
+        guard let fromToken else { return fetched }
+        return fromToken.merging(fetched ?? [:]) { $1 }
     }
 
     /// `response_map` keys of a token request that go to the user info instead of the tokens.
@@ -118,7 +119,8 @@ package struct TemplateProviderClient: ProviderClient {
         return TemplateRenderer(values: values, scopeDelimiter: provider.scopeDelimiter)
     }
 
-    /// Sends one templated request and parses its answer as a JSON document.
+    /// The token set a token or refresh answer grants: its fields, the response map's (the
+    /// `user_info.*` keys apart), and introspection for what the answer leaves out.
     private func tokenSet(from document: JSONValue, provider: Provider, previous: TokenSet?) async throws -> TokenSet {
         let config = previous == nil ? provider.oauth2.tokenRequest : provider.oauth2.refreshRequest
         var fields: [String: JSONValue] = [:]
@@ -162,9 +164,9 @@ package struct TemplateProviderClient: ProviderClient {
     }
 
     /// With no expiry in the answer: the template's default lifetime, or the engine's, when the
-    /// token can be refreshed; a
-    /// provider that can neither refresh nor say when its tokens expire (ClickUp, Attio) issues
-    /// long-lived tokens, and expiring them here would only force the user through consent again.
+    /// token can be refreshed; a provider that can neither refresh nor say when its tokens expire
+    /// (ClickUp, Attio) issues long-lived tokens, and expiring them here would only force the user
+    /// through consent again.
     private func assumedLifetime(_ provider: Provider) -> TimeInterval {
         provider.oauth2.refreshRequest?.endpoint == nil ? Self.longLived : provider.defaultTokenLifetime ?? defaultLifetime
     }

@@ -76,8 +76,8 @@ package actor OIDCVerifier: IdentityVerifier {
             params["client_id"] = settings.clientID
             params["client_secret"] = settings.clientSecret
         } else {
-            let pair = FormEncoding.escape(settings.clientID) + ":" + FormEncoding.escape(settings.clientSecret)
-            headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
+            headers.append(
+                ("Authorization", FormEncoding.basicCredentials(clientID: settings.clientID, secret: settings.clientSecret)))
         }
         let response = try await call(
             OutboundRequest(
@@ -122,9 +122,9 @@ package actor OIDCVerifier: IdentityVerifier {
         let collection = JWTKeyCollection()
         var kids: Set<String> = []
         for jwk in jwks.keys {
-            // Keys meant for encryption, or of a kind jwt-kit cannot use, are left out.
-            guard jwk.keyIdentifier != nil, (try? await collection.add(jwk: jwk)) != nil else { continue }
-            if let kid = jwk.keyIdentifier?.string { kids.insert(kid) }
+            // Keys without an id, or of a kind jwt-kit cannot use, are left out.
+            guard let kid = jwk.keyIdentifier?.string, (try? await collection.add(jwk: jwk)) != nil else { continue }
+            kids.insert(kid)
         }
         guard !kids.isEmpty else { throw IdentityVerificationError("the JWKS at \(uri) has no usable signing key") }
         keys = (collection, kids, now())

@@ -40,6 +40,6 @@ extension ConfigurationLoader {
         guard let url = URLComponents(string: text), let host = url.host, !host.isEmpty, url.query == nil,
             url.fragment == nil, url.user == nil
         else { return false }
-        return url.scheme == "https" || (url.scheme == "http" && ProviderNetworkPolicy.isLiteralLoopback(host: host))
+        return ProviderNetworkPolicy.mayCarrySecrets(scheme: url.scheme ?? "", host: host)
     }
 }

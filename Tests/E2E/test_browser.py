@@ -14,7 +14,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import HERE, ConfiguredGatehouse, OAuthServer, consent, free_port
+from conftest import HERE, ConfiguredGatehouse, OAuthServer, consent, free_port, stop
 
 DOCS_SHOTS = HERE.parents[1] / "docs" / "screenshots"
 
@@ -152,7 +152,7 @@ security:
     yield server, idp
     server.stop()
     for provider in (idp, svc):
-        provider.process.terminate()
+        stop(provider.process)
 
 
 def sign_in_to_the_app(browser, idp, username):
@@ -166,7 +166,7 @@ def sign_in_to_the_app(browser, idp, username):
     WebDriverWait(browser, 15).until(lambda b: "/test/stats" in b.current_url)
 
 
-def test_oidc_the_signed_in_user_completes_without_an_extra_page(browser, shots, oidc):
+def test_oidc_the_signed_in_user_completes_without_an_extra_page(browser, oidc):
     server, idp = oidc
     sign_in_to_the_app(browser, idp, "alice")
     client = server.client()

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import ConfiguredGatehouse, OAuthServer, consent, free_port
+from conftest import ConfiguredGatehouse, OAuthServer, consent, free_port, stop
 
 
 def authorize(client, server, user_id):
@@ -78,4 +78,4 @@ security:
         assert server.stats()["refresh_token_grants"] == 1
     finally:
         gatehouse.stop()
-        server.process.terminate()
+        stop(server.process)
