@@ -62,14 +62,17 @@ package struct AuthBroker: Sendable {
                 json: tokens, context: Connection.cipherContext(providerID: flow.providerID, userID: flow.userID)),
             expiresAt: tokens.expiresAt, userInfo: userInfo ?? existing?.userInfo, status: .active, authID: flow.id,
             createdAt: existing?.createdAt ?? time, updatedAt: time)
-        let stored = try await store.upsertConnection(connection)
-        await connections.changed(stored.id, announcingThrough: store)
-        var done = flow
-        done.status = .completed
-        done.sealedTokens = nil
-        guard let completed = try await store.updateFlow(done, expectedVersion: flow.version) else {
+        var completed = flow
+        completed.status = .completed
+        completed.sealedTokens = nil
+        // One transaction: a grant is never stored for a flow that did not complete, nor a flow
+        // completed without its grant (and the callback waits for one durable commit, not two).
+        guard let stored = try await store.completeFlow(completed, expectedVersion: flow.version, connection: connection)
+        else {
             throw GatehouseError(.flowState, "the flow changed while it was being completed")
         }
+        completed.version = flow.version + 1
+        await connections.changed(stored.id, announcingThrough: store)
         await notifier.notify(flowID: flow.id)
         telemetry.flowCompleted(provider: flow.providerID)
         logger.info("authorization completed", metadata: ["auth_id": "\(flow.id)", "provider": "\(flow.providerID)"])

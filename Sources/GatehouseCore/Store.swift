@@ -96,6 +96,11 @@ package protocol Store: Sendable {
     func openFlows(now: Date, limit: Int) async throws -> [Flow]
     /// Writes a changed flow if its version is still `expectedVersion`; bumps the version.
     func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow?
+    /// Writes the completed `flow` as `updateFlow` does and upserts its `connection` as
+    /// `upsertConnection` does, in one transaction: both or neither. Answers the stored
+    /// connection, or nil (nothing written) when the flow's version is no longer
+    /// `expectedVersion`; the flow's version is then `expectedVersion + 1`.
+    func completeFlow(_ flow: Flow, expectedVersion: Int, connection: Connection) async throws -> Connection?
 
     /// Removes ended (or long expired) flows created before `cutoff`, except the ones a
     /// connection still names as its authorization; returns how many went.

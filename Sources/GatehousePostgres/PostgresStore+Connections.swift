@@ -17,22 +17,38 @@ extension PostgresStore {
 
     /// Inserts or replaces the (user, provider) connection.
     package func upsertConnection(_ connection: Connection) async throws -> Connection {
-        let stored = try await rows(
-            """
-            INSERT INTO connections (id, user_id, provider_id, scopes, sealed_tokens, expires_at, user_info, status,
-                auth_id, created_at, updated_at, version)
-            VALUES (\(connection.id), \(connection.userID), \(connection.providerID), \(Self.text(connection.scopes)),
-                \(Self.blob(connection.sealedTokens)), \(connection.expiresAt.timeIntervalSince1970),
-                \(Self.textOrNull(connection.userInfo)), \(connection.status.rawValue), \(connection.authID),
-                \(connection.createdAt.timeIntervalSince1970), \(connection.updatedAt.timeIntervalSince1970), 1)
-            ON CONFLICT (user_id, provider_id) DO UPDATE SET scopes = excluded.scopes,
-                sealed_tokens = excluded.sealed_tokens, expires_at = excluded.expires_at,
-                user_info = excluded.user_info, status = excluded.status, auth_id = excluded.auth_id,
-                updated_at = excluded.updated_at, version = connections.version + 1
-            RETURNING *
-            """)
-        guard let row = stored.first else { throw GatehouseError(.internalError, "could not store the connection") }
+        guard let row = try await rows(Self.upsert(connection)).first else {
+            throw GatehouseError(.internalError, "could not store the connection")
+        }
         return try Self.connection(row)
+    }
+
+    /// Completes a flow and stores its connection in one transaction.
+    package func completeFlow(_ flow: Flow, expectedVersion: Int, connection: Connection) async throws -> Connection? {
+        let row = try await inTransaction { transaction -> PostgresRandomAccessRow? in
+            guard try await !transaction(Self.update(flow, expectedVersion: expectedVersion)).isEmpty else { return nil }
+            guard let row = try await transaction(Self.upsert(connection)).first else {
+                throw GatehouseError(.internalError, "could not store the connection")
+            }
+            return row
+        }
+        return try row.map(Self.connection)
+    }
+
+    static func upsert(_ connection: Connection) -> PostgresQuery {
+        """
+        INSERT INTO connections (id, user_id, provider_id, scopes, sealed_tokens, expires_at, user_info, status,
+            auth_id, created_at, updated_at, version)
+        VALUES (\(connection.id), \(connection.userID), \(connection.providerID), \(Self.text(connection.scopes)),
+            \(Self.blob(connection.sealedTokens)), \(connection.expiresAt.timeIntervalSince1970),
+            \(Self.textOrNull(connection.userInfo)), \(connection.status.rawValue), \(connection.authID),
+            \(connection.createdAt.timeIntervalSince1970), \(connection.updatedAt.timeIntervalSince1970), 1)
+        ON CONFLICT (user_id, provider_id) DO UPDATE SET scopes = excluded.scopes,
+            sealed_tokens = excluded.sealed_tokens, expires_at = excluded.expires_at,
+            user_info = excluded.user_info, status = excluded.status, auth_id = excluded.auth_id,
+            updated_at = excluded.updated_at, version = connections.version + 1
+        RETURNING *
+        """
     }
 
     /// A page of connections and the total.

@@ -67,17 +67,19 @@ extension PostgresStore {
 
     /// Optimistic update of a flow.
     package func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow? {
-        try await rows(
-            """
-            UPDATE flows SET status = \(flow.status.rawValue), sealed_tokens = \(Self.blob(flow.sealedTokens)),
-                sealed_verifier = \(Self.blob(flow.sealedVerifier)),
-                user_info = \(Self.textOrNull(flow.userInfo)), failure_reason = \(flow.failureReason),
-                verification_id = \(flow.verificationHash),
-                open_key = CASE WHEN \(flow.status.rawValue) = 'pending' THEN open_key ELSE NULL END,
-                version = version + 1
-            WHERE id = \(flow.id) AND version = \(expectedVersion) RETURNING *
-            """
-        ).first.map(Self.flow)
+        try await rows(Self.update(flow, expectedVersion: expectedVersion)).first.map(Self.flow)
+    }
+
+    static func update(_ flow: Flow, expectedVersion: Int) -> PostgresQuery {
+        """
+        UPDATE flows SET status = \(flow.status.rawValue), sealed_tokens = \(Self.blob(flow.sealedTokens)),
+            sealed_verifier = \(Self.blob(flow.sealedVerifier)),
+            user_info = \(Self.textOrNull(flow.userInfo)), failure_reason = \(flow.failureReason),
+            verification_id = \(flow.verificationHash),
+            open_key = CASE WHEN \(flow.status.rawValue) = 'pending' THEN open_key ELSE NULL END,
+            version = version + 1
+        WHERE id = \(flow.id) AND version = \(expectedVersion) RETURNING *
+        """
     }
 
     /// Removes old ended flows no connection refers to.

@@ -19,16 +19,47 @@ package final class PostgresStore: Store {
     /// Runs a statement and reads every row. A server that does not answer within
     /// `queryTimeout`, or a connection that fails, is `storeUnavailable` (503), not a hang.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        let client = client
         let logger = logger
-        do {
-            return try await Deadline.run(within: Self.queryTimeout) {
-                var rows: [PostgresRandomAccessRow] = []
-                for try await row in try await client.query(query, logger: logger) {
-                    rows.append(row.makeRandomAccess())
-                }
-                return rows
+        return try await withinDeadline { client in
+            var rows: [PostgresRandomAccessRow] = []
+            for try await row in try await client.query(query, logger: logger) {
+                rows.append(row.makeRandomAccess())
             }
+            return rows
+        }
+    }
+
+    /// Runs `body` in one transaction (rolled back when it throws), under the same deadline and
+    /// with the same errors as one statement; `body` runs its statements through the function it
+    /// is given.
+    func inTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (_ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]) async throws -> T
+    ) async throws -> T {
+        let logger = logger
+        return try await withinDeadline { client in
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    try await body { query in
+                        var rows: [PostgresRandomAccessRow] = []
+                        for try await row in try await connection.query(query, logger: logger) {
+                            rows.append(row.makeRandomAccess())
+                        }
+                        return rows
+                    }
+                }
+            } catch let error as PostgresTransactionError {
+                // What went wrong inside, so a lost server is still `storeUnavailable`.
+                throw error.closureError ?? error.beginError ?? error.commitError ?? error
+            }
+        }
+    }
+
+    private func withinDeadline<T: Sendable>(
+        _ work: @escaping @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = client
+        do {
+            return try await Deadline.run(within: Self.queryTimeout) { try await work(client) }
         } catch is Deadline.Passed {
             throw GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
         } catch let error as PSQLError where Self.isUnavailable(error) {

@@ -17,7 +17,28 @@ extension SQLiteStore {
 
     /// Inserts or replaces the (user, provider) connection.
     package func upsertConnection(_ connection: Connection) async throws -> Connection {
-        let stored = try await rows(
+        let (sql, binds) = Self.upsert(connection)
+        guard let row = try await rows(sql, binds).first else {
+            throw GatehouseError(.internalError, "could not store the connection")
+        }
+        return try Self.connection(row)
+    }
+
+    /// Completes a flow and stores its connection in one transaction.
+    package func completeFlow(_ flow: Flow, expectedVersion: Int, connection: Connection) async throws -> Connection? {
+        try await transaction { run in
+            let (flowSQL, flowBinds) = Self.update(flow, expectedVersion: expectedVersion)
+            guard try await !run(flowSQL, flowBinds).isEmpty else { return nil }
+            let (sql, binds) = Self.upsert(connection)
+            guard let row = try await run(sql, binds).first else {
+                throw GatehouseError(.internalError, "could not store the connection")
+            }
+            return try Self.connection(row)
+        }
+    }
+
+    static func upsert(_ connection: Connection) -> (String, [SQLiteData]) {
+        (
             """
             INSERT INTO connections (id, user_id, provider_id, scopes, sealed_tokens, expires_at, user_info, status,
                 auth_id, created_at, updated_at, version)
@@ -30,13 +51,12 @@ extension SQLiteStore {
             """,
             [
                 .text(connection.id), .text(connection.userID), .text(connection.providerID),
-                .text(Self.json(connection.scopes)), Self.blob(connection.sealedTokens),
-                .float(connection.expiresAt.timeIntervalSince1970), Self.jsonOrNull(connection.userInfo),
+                .text(json(connection.scopes)), blob(connection.sealedTokens),
+                .float(connection.expiresAt.timeIntervalSince1970), jsonOrNull(connection.userInfo),
                 .text(connection.status.rawValue), .text(connection.authID),
                 .float(connection.createdAt.timeIntervalSince1970), .float(connection.updatedAt.timeIntervalSince1970),
-            ])
-        guard let row = stored.first else { throw GatehouseError(.internalError, "could not store the connection") }
-        return try Self.connection(row)
+            ]
+        )
     }
 
     /// A page of connections and the total.

@@ -67,19 +67,23 @@ extension SQLiteStore {
 
     /// Optimistic update of a flow.
     package func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow? {
-        try await rows(
+        let (sql, binds) = Self.update(flow, expectedVersion: expectedVersion)
+        return try await rows(sql, binds).first.map(Self.flow)
+    }
+
+    static func update(_ flow: Flow, expectedVersion: Int) -> (String, [SQLiteData]) {
+        (
             """
             UPDATE flows SET status = ?, sealed_tokens = ?, sealed_verifier = ?, user_info = ?, failure_reason = ?,
                 verification_id = ?, open_key = CASE WHEN ? = 'pending' THEN open_key ELSE NULL END, version = version + 1
             WHERE id = ? AND version = ? RETURNING *
             """,
             [
-                .text(flow.status.rawValue), Self.blob(flow.sealedTokens), Self.blob(flow.sealedVerifier),
-                Self.jsonOrNull(flow.userInfo),
+                .text(flow.status.rawValue), blob(flow.sealedTokens), blob(flow.sealedVerifier), jsonOrNull(flow.userInfo),
                 flow.failureReason.map(SQLiteData.text) ?? .null, flow.verificationHash.map(SQLiteData.text) ?? .null,
                 .text(flow.status.rawValue), .text(flow.id), .integer(expectedVersion),
             ]
-        ).first.map(Self.flow)
+        )
     }
 
     /// Removes old ended flows no connection refers to.

@@ -4,9 +4,11 @@ import Logging
 import NIOCore
 import SQLiteNIO
 
-/// The embedded store: one SQLite file, one connection, each operation one statement.
+/// The embedded store: one SQLite file, one connection, each operation one statement (or one
+/// transaction, with the connection to itself).
 package final class SQLiteStore: Store {
     let connection: SQLiteConnection
+    private let gate = StatementGate()
 
     private init(connection: SQLiteConnection) {
         self.connection = connection
@@ -35,6 +37,9 @@ package final class SQLiteStore: Store {
         try await connection.close()
     }
 
+    // Migrations (and `importAll`) run their transactions statement by statement through `rows`,
+    // calling the store's own methods: they run before the store serves anything, or in a CLI
+    // command that has it alone.
     private func migrate() async throws {
         _ = try await rows("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
         let applied =
@@ -62,6 +67,25 @@ package final class SQLiteStore: Store {
     }
 
     func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await connection.query(sql, binds)
+        try await gate.shared { try await connection.query(sql, binds) }
+    }
+
+    /// Runs `body` in one transaction, with no other statement running meanwhile; `body` runs
+    /// its statements through the function it is given. Rolled back when `body` throws.
+    func transaction<T>(
+        _ body: (_ run: (String, [SQLiteData]) async throws -> [SQLiteRow]) async throws -> T
+    ) async throws -> T {
+        let connection = connection
+        return try await gate.exclusive {
+            _ = try await connection.query("BEGIN IMMEDIATE", [])
+            do {
+                let result = try await body { sql, binds in try await connection.query(sql, binds) }
+                _ = try await connection.query("COMMIT", [])
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", [])
+                throw error
+            }
+        }
     }
 }
