@@ -145,6 +145,19 @@ package actor OIDCVerifier: IdentityVerifier {
             throw IdentityVerificationError(
                 "discovery names the issuer '\(document.issuer)', not the configured '\(settings.issuer)'")
         }
+        // The browser carries the state there, the token endpoint gets the client secret, and the
+        // keys decide what is trusted: none of them in the clear, as for the issuer itself.
+        for (name, endpoint) in [
+            ("authorization_endpoint", document.authorizationEndpoint), ("token_endpoint", document.tokenEndpoint),
+            ("jwks_uri", document.jwksURI),
+        ] {
+            guard let url = URLComponents(string: endpoint), let host = url.host, !host.isEmpty,
+                ProviderNetworkPolicy.mayCarrySecrets(scheme: url.scheme?.lowercased() ?? "", host: host)
+            else {
+                throw IdentityVerificationError(
+                    "discovery's \(name) must be an https URL (http only on literal loopback), not '\(endpoint.prefix(200))'")
+            }
+        }
         discovery = (document, now())
         return document
     }

@@ -21,6 +21,8 @@ final class FakeOpenIDProvider: Sendable {
     let user = Mutex<[String: JSONValue]>([:])
     /// The key id the next token is signed with.
     let signWith = Mutex("k1")
+    /// The token endpoint discovery names.
+    let tokenEndpoint = Mutex(FakeOpenIDProvider.issuer + "/token")
     /// What the token endpoint answers the code with, once `prepare` signed it, and the PKCE
     /// challenge the code was asked with.
     private let prepared = Mutex<(response: OutboundResponse, challenge: String)?>(nil)
@@ -46,7 +48,7 @@ final class FakeOpenIDProvider: Sendable {
             case Self.issuer + "/.well-known/openid-configuration":
                 return ScriptedTransport.json(
                     200,
-                    #"{"issuer":"\#(Self.issuer)","authorization_endpoint":"\#(Self.issuer)/authorize","token_endpoint":"\#(Self.issuer)/token","jwks_uri":"\#(Self.issuer)/jwks"}"#
+                    #"{"issuer":"\#(Self.issuer)","authorization_endpoint":"\#(Self.issuer)/authorize","token_endpoint":"\#(self.tokenEndpoint.withLock { $0 })","jwks_uri":"\#(Self.issuer)/jwks"}"#
                 )
             case Self.issuer + "/jwks":
                 return ScriptedTransport.json(200, #"{"keys":[\#(self.published.withLock { $0.joined(separator: ",") })]}"#)

@@ -130,6 +130,17 @@ import Testing
         }
     }
 
+    @Test func discoveryNamingAnEndpointInTheClearSendsNoOneThere() async throws {
+        try await run(signedIn: "alice@example.com") { api, op in
+            op.tokenEndpoint.withLock { $0 = "http://idp.example/token" }
+            let pending = try await api.authorize(user: "alice@example.com")
+            let page = try await api.callback(for: pending)
+            #expect(page.status != .seeOther && String(buffer: page.body).contains("confirm who you are") && page.status != .ok)
+            #expect(try await status(api, try #require(pending["id"] as? String)) == "failed")
+            #expect(try api.object(try await api.call(.get, "/v1/admin/user_connections"))["total_count"] as? Int == 0)
+        }
+    }
+
     @Test func confirmUserAndTheSettingsAPIStepAside() async throws {
         try await run(signedIn: "alice@example.com") { api, _ in
             let (_, state, _) = try await signIn(api, user: "alice@example.com")
