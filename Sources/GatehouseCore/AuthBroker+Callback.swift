@@ -57,7 +57,7 @@ extension AuthBroker {
         }
         var userInfo: [String: JSONValue]?
         do {
-            userInfo = try await client.userInfo(provider: provider, tokens: tokens, onRefresh: false)
+            userInfo = try await client.userInfo(provider: provider, tokens: tokens, known: nil, onRefresh: false)
         } catch {
             logger.warning("user info request failed", metadata: ["provider": "\(provider.id)", "error": "\(error)"])
         }

@@ -10,8 +10,12 @@ package protocol ProviderClient: Sendable {
     ) throws -> String
     /// Exchanges an authorization code for tokens.
     func exchange(provider: Provider, code: String, redirectURI: String, codeVerifier: String?) async throws -> TokenSet
-    /// Uses a refresh token; keeps the old refresh token when the answer has none.
-    func refresh(provider: Provider, tokens: TokenSet, redirectURI: String) async throws -> TokenSet
-    /// Fetches user info when the template has a request for it and the trigger applies.
-    func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]?
+    /// Uses a refresh token; keeps the old refresh token when the answer has none. `known` is
+    /// what the connection knows of its user, for `{{user_info.<key>}}` in the template.
+    func refresh(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?, redirectURI: String) async throws
+        -> TokenSet
+    /// Fetches user info when the template has a request for it and the trigger applies; `known`
+    /// as for `refresh`, under what the token answer said.
+    func userInfo(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?, onRefresh: Bool) async throws
+        -> [String: JSONValue]?
 }

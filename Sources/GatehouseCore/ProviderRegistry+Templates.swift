@@ -56,7 +56,7 @@ extension ProviderRegistry {
         {
             // Otherwise a key that may edit templates could send the stored secret to its own host.
             throw GatehouseError.invalid(
-                "oauth2.\(moved).endpoint moves to another host: send oauth2.client_secret in the same request")
+                "oauth2.\(moved) moves to another host: send oauth2.client_secret in the same request")
         }
         var enabled = base?.enabled ?? true
         if let status = request.status {
@@ -103,13 +103,15 @@ extension ProviderRegistry {
         return template
     }
 
-    /// The first request whose endpoint host differs between two templates.
+    /// The first request whose endpoint host differs between two templates (or the hosts a
+    /// connection's endpoints may name, when they differ).
     static func movedEndpoint(from old: OAuth2Config, to new: OAuth2Config) -> String? {
+        if Set(old.connectionHosts ?? []) != Set(new.connectionHosts ?? []) { return "connection_hosts" }
         let before = Dictionary(uniqueKeysWithValues: ProviderTemplateValidator.requests(of: old).map { ($0.field, $0.request) })
         for (field, request) in ProviderTemplateValidator.requests(of: new) {
             let host = { (request: RequestConfig?) in request?.endpoint.flatMap { URLComponents(string: $0)?.host?.lowercased() }
             }
-            if host(request) != host(before[field]) { return field }
+            if host(request) != host(before[field]) { return field + ".endpoint" }
         }
         return nil
     }
@@ -125,6 +127,7 @@ extension ProviderRegistry {
         if let value = given.refreshRequest { merged.refreshRequest = value }
         if let value = given.userInfoRequest { merged.userInfoRequest = value }
         if let value = given.tokenIntrospectionRequest { merged.tokenIntrospectionRequest = value }
+        if let value = given.connectionHosts { merged.connectionHosts = value }
         merged.clientSecret = nil
         return merged
     }

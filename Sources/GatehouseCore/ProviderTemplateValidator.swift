@@ -30,6 +30,7 @@ package enum ProviderTemplateValidator {
             throw GatehouseError.invalid("\(prefix).authorize_request is required")
         }
         try validateSecretPlacement(config, prefix: prefix)
+        try validateConnectionPlaceholders(config, prefix: prefix)
         try validate(authorize, name: "\(prefix).authorize_request")
         guard let token = config.tokenRequest else {
             throw GatehouseError.invalid("\(prefix).token_request is required")
@@ -47,10 +48,12 @@ package enum ProviderTemplateValidator {
     }
 
     static func validate(_ request: RequestConfig, name: String) throws {
-        guard let endpoint = request.endpoint, !endpoint.isEmpty else {
+        guard let given = request.endpoint, !given.isEmpty else {
             throw GatehouseError.invalid("\(name).endpoint is required")
         }
-        guard endpoint.count <= 1000, let url = URLComponents(string: endpoint), let scheme = url.scheme?.lowercased(),
+        // Placeholders (checked in validateConnectionPlaceholders) stand in for what a connection fills.
+        let endpoint = standIn(given)
+        guard given.count <= 1000, let url = URLComponents(string: endpoint), let scheme = url.scheme?.lowercased(),
             let host = url.host, !host.isEmpty
         else {
             throw GatehouseError.invalid("\(name).endpoint must be an absolute URL")
@@ -79,6 +82,68 @@ package enum ProviderTemplateValidator {
                 throw GatehouseError.invalid("\(name).response_map.\(key): \(error.message)")
             }
         }
+    }
+
+    /// `user_info.*` placeholders, which a connection fills, only in the requests that run with
+    /// one; in an endpoint, no other placeholder; an origin taken from one only with
+    /// `connection_hosts` saying where it may point.
+    static func validateConnectionPlaceholders(_ config: OAuth2Config, prefix: String) throws {
+        for pattern in config.connectionHosts ?? [] where !ConnectionEndpoint.isValidPattern(pattern) {
+            throw GatehouseError.invalid(
+                "\(prefix).connection_hosts: '\(pattern.prefix(253))' is not a host name or *.domain (with two labels or more)")
+        }
+        for (field, request) in requests(of: config) {
+            var places = request.endpoint.map { [("endpoint", $0)] } ?? []
+            for (name, value) in (request.params ?? [:]).sorted(by: { $0.key < $1.key }) {
+                places.append(("params.\(name)", value))
+            }
+            for (name, value) in (request.headers ?? [:]).sorted(by: { $0.key < $1.key }) {
+                places.append(("headers.\(name)", value))
+            }
+            for (place, template) in places {
+                for name in TemplateRenderer.placeholders(in: template) {
+                    let filled = name.hasPrefix(ConnectionEndpoint.prefix) && name.count > ConnectionEndpoint.prefix.count
+                    if filled, !ConnectionEndpoint.connectionRequests.contains(field) {
+                        throw GatehouseError.invalid(
+                            "\(prefix).\(field).\(place) may not use {{\(name)}}: only the refresh, user info and introspection requests know the connection"
+                        )
+                    }
+                    if place == "endpoint", !filled {
+                        throw GatehouseError.invalid(
+                            "\(prefix).\(field).endpoint may not use {{\(name)}}: an endpoint takes only {{user_info.<key>}}")
+                    }
+                }
+            }
+            guard let endpoint = request.endpoint, let origin = ConnectionEndpoint.originPlaceholder(of: endpoint) else {
+                continue
+            }
+            let after = endpoint.range(of: "}}").map { endpoint[$0.upperBound...] } ?? ""
+            guard after.isEmpty || after.hasPrefix("/") else {
+                throw GatehouseError.invalid(
+                    "\(prefix).\(field).endpoint: {{\(origin)}} must be followed by a path (/...) or nothing")
+            }
+            guard let hosts = config.connectionHosts, !hosts.isEmpty else {
+                throw GatehouseError.invalid(
+                    "\(prefix).\(field).endpoint takes its host from {{\(origin)}}: list the hosts it may name in \(prefix).connection_hosts"
+                )
+            }
+        }
+    }
+
+    /// An endpoint with stand-ins for its placeholders, to check the rest of it as a URL.
+    static func standIn(_ endpoint: String) -> String {
+        guard endpoint.contains("{{") else { return endpoint }
+        var rest = Substring(endpoint)
+        var output = ""
+        if ConnectionEndpoint.originPlaceholder(of: endpoint) != nil, let close = endpoint.range(of: "}}") {
+            output = ConnectionEndpoint.standInOrigin
+            rest = endpoint[close.upperBound...]
+        }
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            output += rest[..<open.lowerBound] + "x"
+            rest = rest[close.upperBound...]
+        }
+        return output + rest
     }
 
     /// The requests of a template by their field names.

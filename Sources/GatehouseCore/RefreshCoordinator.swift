@@ -109,9 +109,12 @@ package actor RefreshCoordinator {
         }
         do {
             let refreshed = try await client.refresh(
-                provider: provider, tokens: tokens, redirectURI: settings.redirectURI(providerID: provider.id))
+                provider: provider, tokens: tokens, known: held.userInfo,
+                redirectURI: settings.redirectURI(providerID: provider.id))
             var info = held.userInfo
-            if let fetched = try? await client.userInfo(provider: provider, tokens: refreshed, onRefresh: true) {
+            if let fetched = try? await client.userInfo(
+                provider: provider, tokens: refreshed, known: held.userInfo, onRefresh: true)
+            {
                 // A refresh answer may say only part of it (Salesforce's instance_url): what it
                 // does not say is kept.
                 info = (info ?? [:]).merging(fetched) { $1 }

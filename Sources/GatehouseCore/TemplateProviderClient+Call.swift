@@ -26,9 +26,11 @@ extension TemplateProviderClient {
         _ config: RequestConfig, provider: Provider, renderer: TemplateRenderer,
         autoParams: [String: String], accessToken: String?
     ) async throws -> JSONValue {
-        guard let endpoint = config.endpoint else {
+        guard let template = config.endpoint else {
             throw ProviderCallError(.rejected, "request has no endpoint")
         }
+        let endpoint = try ConnectionEndpoint.resolve(
+            template, values: renderer.values, hosts: provider.oauth2.connectionHosts)
         var params = renderer.render(params: config.params)
         for (name, value) in autoParams where params[name] == nil { params[name] = value }
         var headers: [(String, String)] = [("Accept", "application/json")]

@@ -55,11 +55,13 @@ package struct TemplateProviderClient: ProviderClient {
         let renderer = renderer(provider, redirectURI: redirectURI, extra: ["code": code])
         let response = try await call(
             .exchange, request, provider: provider, renderer: renderer, autoParams: auto, accessToken: nil)
-        return try await tokenSet(from: response, provider: provider, previous: nil)
+        return try await tokenSet(from: response, provider: provider, previous: nil, known: nil)
     }
 
     /// Refreshes at the refresh endpoint.
-    package func refresh(provider: Provider, tokens: TokenSet, redirectURI: String) async throws -> TokenSet {
+    package func refresh(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?, redirectURI: String)
+        async throws -> TokenSet
+    {
         guard let request = provider.oauth2.refreshRequest, request.endpoint != nil else {
             throw ProviderCallError(.invalidGrant, "provider '\(provider.id)' has no refresh_request")
         }
@@ -69,15 +71,18 @@ package struct TemplateProviderClient: ProviderClient {
         // Some providers want the redirect URI (GitLab) or the scopes (Microsoft) again.
         let renderer = renderer(
             provider, redirectURI: redirectURI,
-            extra: ["refresh_token": refreshToken, "scopes": (tokens.scopes ?? []).joined(separator: provider.scopeDelimiter)])
+            extra: ["refresh_token": refreshToken, "scopes": (tokens.scopes ?? []).joined(separator: provider.scopeDelimiter)],
+            known: known)
         let auto = ["grant_type": "refresh_token", "refresh_token": refreshToken]
         let response = try await call(
             .refresh, request, provider: provider, renderer: renderer, autoParams: auto, accessToken: nil)
-        return try await tokenSet(from: response, provider: provider, previous: tokens)
+        return try await tokenSet(from: response, provider: provider, previous: tokens, known: known)
     }
 
     /// Fetches user info, verbatim or through its response map.
-    package func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]? {
+    package func userInfo(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?, onRefresh: Bool) async throws
+        -> [String: JSONValue]?
+    {
         // What the token answer said (`user_info.*` in its response map), under what the user
         // info endpoint says, when there is one.
         let fromToken = tokens.responseUserInfo
@@ -85,7 +90,8 @@ package struct TemplateProviderClient: ProviderClient {
         let triggers = request.triggers
         let wanted = onRefresh ? (triggers?.onTokenRefresh ?? false) : (triggers?.onTokenGrant ?? true)
         guard wanted else { return fromToken }
-        let fetched = try await userInfoCall(request, provider: provider, tokens: tokens)
+        let fetched = try await userInfoCall(
+            request, provider: provider, tokens: tokens, known: (known ?? [:]).merging(fromToken ?? [:]) { $1 })
         guard let fromToken else { return fetched }
         return fromToken.merging(fetched ?? [:]) { $1 }
     }
@@ -93,13 +99,13 @@ package struct TemplateProviderClient: ProviderClient {
     /// `response_map` keys of a token request that go to the user info instead of the tokens.
     static let userInfoPrefix = "user_info."
 
-    private func userInfoCall(_ request: RequestConfig, provider: Provider, tokens: TokenSet) async throws
-        -> [String: JSONValue]?
-    {
+    private func userInfoCall(
+        _ request: RequestConfig, provider: Provider, tokens: TokenSet, known: [String: JSONValue]
+    ) async throws -> [String: JSONValue]? {
         var request2 = request
         if request2.method == nil { request2.method = "GET" }
         if request2.authMethod == nil || request2.authMethod == "" { request2.authMethod = "bearer_access_token" }
-        let renderer = renderer(provider, redirectURI: "", extra: ["access_token": tokens.accessToken])
+        let renderer = renderer(provider, redirectURI: "", extra: ["access_token": tokens.accessToken], known: known)
         let document = try await call(
             .userInfo,
             request2, provider: provider, renderer: renderer, autoParams: [:], accessToken: tokens.accessToken)
@@ -111,8 +117,10 @@ package struct TemplateProviderClient: ProviderClient {
 
     // MARK: - internals
 
-    private func renderer(_ provider: Provider, redirectURI: String, extra: [String: String]) -> TemplateRenderer {
-        var values = extra
+    private func renderer(
+        _ provider: Provider, redirectURI: String, extra: [String: String], known: [String: JSONValue]? = nil
+    ) -> TemplateRenderer {
+        var values = ConnectionEndpoint.values(known).merging(extra) { $1 }
         values["client_id"] = provider.clientID
         values["client_secret"] = provider.clientSecret ?? ""
         values["redirect_uri"] = redirectURI
@@ -121,7 +129,9 @@ package struct TemplateProviderClient: ProviderClient {
 
     /// The token set a token or refresh answer grants: its fields, the response map's (the
     /// `user_info.*` keys apart), and introspection for what the answer leaves out.
-    private func tokenSet(from document: JSONValue, provider: Provider, previous: TokenSet?) async throws -> TokenSet {
+    private func tokenSet(
+        from document: JSONValue, provider: Provider, previous: TokenSet?, known: [String: JSONValue]?
+    ) async throws -> TokenSet {
         let config = previous == nil ? provider.oauth2.tokenRequest : provider.oauth2.refreshRequest
         var fields: [String: JSONValue] = [:]
         var userInfo: [String: JSONValue] = [:]
@@ -149,7 +159,9 @@ package struct TemplateProviderClient: ProviderClient {
         var lifetime = fields["expires_in"]?.doubleValue
         var scopes = fields["scope"].map(Self.scopes(provider: provider))
         if lifetime == nil || scopes == nil,
-            let introspected = try await introspect(provider: provider, accessToken: access, onRefresh: previous != nil)
+            let introspected = try await introspect(
+                provider: provider, accessToken: access, onRefresh: previous != nil,
+                known: (known ?? [:]).merging(userInfo) { $1 })
         {
             lifetime = lifetime ?? introspected.lifetime
             scopes = scopes ?? introspected.scopes
@@ -174,9 +186,11 @@ package struct TemplateProviderClient: ProviderClient {
     /// Ten years: "does not expire" for a token set.
     static let longLived: TimeInterval = 10 * 365 * 24 * 3600
 
-    private func introspect(provider: Provider, accessToken: String, onRefresh: Bool) async throws -> (
-        lifetime: Double?, scopes: [String]?
-    )? {
+    private func introspect(provider: Provider, accessToken: String, onRefresh: Bool, known: [String: JSONValue])
+        async throws -> (
+            lifetime: Double?, scopes: [String]?
+        )?
+    {
         guard var request = provider.oauth2.tokenIntrospectionRequest, request.endpoint != nil, request.enabled ?? true else {
             return nil
         }
@@ -184,7 +198,7 @@ package struct TemplateProviderClient: ProviderClient {
         guard onRefresh ? (triggers?.onTokenRefresh ?? true) : (triggers?.onTokenGrant ?? true) else { return nil }
         if request.authMethod == nil { request.authMethod = "client_secret_basic" }
         if request.method == nil { request.method = "GET" }
-        let renderer = renderer(provider, redirectURI: "", extra: ["access_token": accessToken])
+        let renderer = renderer(provider, redirectURI: "", extra: ["access_token": accessToken], known: known)
         let document = try await call(
             .introspection, request, provider: provider, renderer: renderer, autoParams: [:], accessToken: accessToken)
         let fields = try ResponseMap.apply(request.responseMap ?? ["expires_in": "$.exp", "scope": "$.scope"], to: document)

@@ -69,6 +69,8 @@ public struct AuthProviderResponse: Codable, Sendable, Equatable {
         public var userInfoRequest: RequestConfig?
         /// The introspection request.
         public var tokenIntrospectionRequest: RequestConfig?
+        /// The hosts an endpoint taking its origin from the connection may name.
+        public var connectionHosts: [String]?
 
         /// Creates the shown block.
         public init(config: OAuth2Config, clientSecret: SecretInfo, redirectURI: String) {
@@ -82,6 +84,7 @@ public struct AuthProviderResponse: Codable, Sendable, Equatable {
             self.refreshRequest = config.refreshRequest
             self.userInfoRequest = config.userInfoRequest
             self.tokenIntrospectionRequest = config.tokenIntrospectionRequest
+            self.connectionHosts = config.connectionHosts
         }
 
         enum CodingKeys: String, CodingKey {
@@ -95,6 +98,7 @@ public struct AuthProviderResponse: Codable, Sendable, Equatable {
             case refreshRequest = "refresh_request"
             case userInfoRequest = "user_info_request"
             case tokenIntrospectionRequest = "token_introspection_request"
+            case connectionHosts = "connection_hosts"
         }
     }
 

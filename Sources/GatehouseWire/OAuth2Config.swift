@@ -37,13 +37,18 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
     public var userInfoRequest: RequestConfig?
     /// The introspection request, for providers whose token responses lack expiry or scope.
     public var tokenIntrospectionRequest: RequestConfig?
+    /// The hosts an endpoint may name when it takes its origin from the connection
+    /// (`{{user_info.instance_url}}/services/oauth2/token`): `login.example.com`, or
+    /// `*.my.salesforce.com` for any name under that domain. A Gatehouse extension.
+    public var connectionHosts: [String]?
 
     /// Creates an `oauth2` block.
     public init(
         clientID: String? = nil, clientSecret: String? = nil, scopeDelimiter: String? = nil,
         pkce: PKCEConfig? = nil, authorizeRequest: RequestConfig? = nil,
         tokenRequest: RequestConfig? = nil, refreshRequest: RequestConfig? = nil,
-        userInfoRequest: RequestConfig? = nil, tokenIntrospectionRequest: RequestConfig? = nil
+        userInfoRequest: RequestConfig? = nil, tokenIntrospectionRequest: RequestConfig? = nil,
+        connectionHosts: [String]? = nil
     ) {
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -54,6 +59,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         self.refreshRequest = refreshRequest
         self.userInfoRequest = userInfoRequest
         self.tokenIntrospectionRequest = tokenIntrospectionRequest
+        self.connectionHosts = connectionHosts
     }
 
     enum CodingKeys: String, CodingKey {
@@ -66,6 +72,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         case refreshRequest = "refresh_request"
         case userInfoRequest = "user_info_request"
         case tokenIntrospectionRequest = "token_introspection_request"
+        case connectionHosts = "connection_hosts"
         // Legacy spellings seen in Arcade's docs (Figma page).
         case usePKCE = "use_pkce"
         case pkceCodeChallengeMethod = "pkce_code_challenge_method"
@@ -88,6 +95,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         refreshRequest = try c.decodeIfPresent(RequestConfig.self, forKey: .refreshRequest)
         userInfoRequest = try c.decodeIfPresent(RequestConfig.self, forKey: .userInfoRequest)
         tokenIntrospectionRequest = try c.decodeIfPresent(RequestConfig.self, forKey: .tokenIntrospectionRequest)
+        connectionHosts = try c.decodeIfPresent([String].self, forKey: .connectionHosts)
     }
 
     /// Encodes the block in the current spelling.
@@ -102,5 +110,6 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         try c.encodeIfPresent(refreshRequest, forKey: .refreshRequest)
         try c.encodeIfPresent(userInfoRequest, forKey: .userInfoRequest)
         try c.encodeIfPresent(tokenIntrospectionRequest, forKey: .tokenIntrospectionRequest)
+        try c.encodeIfPresent(connectionHosts, forKey: .connectionHosts)
     }
 }

@@ -79,3 +79,54 @@ security:
     finally:
         gatehouse.stop()
         stop(server.process)
+
+
+def test_a_refresh_goes_to_the_host_the_token_answer_named_when_the_template_allows_it(workdir, user_id):
+    """Salesforce-style: the token answer names the org's host (`instance_url`), the template's
+    refresh request takes its origin from it, and `connection_hosts` says where it may point.
+    Narrow the hosts and the next refresh is not sent; the token is still handed out while it
+    lives, then the caller gets 503 naming the rule."""
+    port = free_port()
+    server = OAuthServer(
+        workdir, "instance", 6, f"http://127.0.0.1:{port}/v1/oauth/instance/callback", answer_instance_url=True)
+    gatehouse = ConfiguredGatehouse(workdir, "instance-gh", """
+auth:
+  user_verification: { unsafe_skip_verification: true }
+security:
+  allowed_provider_networks: [127.0.0.1/32]
+""", port=port)
+    try:
+        client = gatehouse.client()
+        definition = server.provider_definition("instance")
+        oauth2 = definition["oauth2"]
+        oauth2["token_request"]["response_map"]["user_info.instance_url"] = "$.instance_url"
+        oauth2["refresh_request"]["endpoint"] = "{{user_info.instance_url}}/o/token/"
+        oauth2["connection_hosts"] = ["127.0.0.1"]
+        client.admin.auth_providers.create(**definition)
+        r = client.auth.start(user_id=user_id, provider="instance", scopes=["read"])
+        consent(r.url, "alice")
+        first = client.auth.wait_for_completion(r)
+        assert first.context.user_info["instance_url"] == server.base
+        time.sleep(3.5)
+        second = client.auth.start(user_id=user_id, provider="instance", scopes=["read"])
+        assert second.status == "completed" and second.context.token != first.context.token
+        assert works(server, second.context.token)
+        assert server.stats()["refresh_token_grants"] == 1
+
+        # Hosts that no longer include the one the connection names: nothing goes there.
+        changed = requests.patch(
+            f"{gatehouse.base}/v1/admin/auth_providers/instance",
+            json={"oauth2": {"connection_hosts": ["127.0.0.2"], "client_secret": server.client_secret}},
+            headers={"Authorization": f"Bearer {gatehouse.api_key}"}, timeout=10)
+        assert changed.status_code == 200, changed.text
+        time.sleep(6.5)
+        refused = requests.post(
+            f"{gatehouse.base}/v1/auth/authorize",
+            json={"user_id": user_id, "auth_requirement": {"provider_id": "instance", "oauth2": {"scopes": ["read"]}}},
+            headers={"Authorization": f"Bearer {gatehouse.api_key}"}, timeout=10)
+        assert refused.status_code == 503, refused.text
+        assert "connection_hosts" in refused.json()["message"]
+        assert server.stats()["refresh_token_grants"] == 1
+    finally:
+        gatehouse.stop()
+        stop(server.process)

@@ -94,14 +94,15 @@ import Testing
         transport.answer(
             "https://hooli.test/token", status: 400, json: #"{"error":"invalid_grant","error_description":"revoked"}"#)
         await #expect {
-            try await client.refresh(provider: provider, tokens: tokens, redirectURI: "http://gh/cb")
+            try await client.refresh(provider: provider, tokens: tokens, known: nil, redirectURI: "http://gh/cb")
         } throws: { ($0 as? ProviderCallError)?.kind == .invalidGrant }
         transport.answer("https://hooli.test/token", status: 503, json: "busy", contentType: "text/html")
         await #expect {
-            try await client.refresh(provider: provider, tokens: tokens, redirectURI: "http://gh/cb")
+            try await client.refresh(provider: provider, tokens: tokens, known: nil, redirectURI: "http://gh/cb")
         } throws: { ($0 as? ProviderCallError)?.kind == .transient }
         await #expect {
-            try await client.refresh(provider: Self.provider(refresh: false), tokens: tokens, redirectURI: "http://gh/cb")
+            try await client.refresh(
+                provider: Self.provider(refresh: false), tokens: tokens, known: nil, redirectURI: "http://gh/cb")
         } throws: { ($0 as? ProviderCallError)?.kind == .invalidGrant }
     }
 
@@ -109,7 +110,7 @@ import Testing
         transport.answer("https://hooli.test/token", json: #"{"access_token":"new"}"#)
         let old = TokenSet(
             accessToken: "old", refreshToken: "rt", tokenType: "Bearer", obtainedAt: now, expiresAt: now, scopes: ["a"])
-        let fresh = try await client.refresh(provider: Self.provider(), tokens: old, redirectURI: "http://gh/cb")
+        let fresh = try await client.refresh(provider: Self.provider(), tokens: old, known: nil, redirectURI: "http://gh/cb")
         #expect(fresh.accessToken == "new" && fresh.refreshToken == "rt" && fresh.scopes == ["a"])
         #expect(fresh.expiresAt == now + 3600)
         #expect(transport.requests.last?.form == ["grant_type": "refresh_token", "refresh_token": "rt"])
@@ -121,21 +122,24 @@ import Testing
         provider.defaultTokenLifetime = 1800
         let old = TokenSet(
             accessToken: "old", refreshToken: "rt", tokenType: "Bearer", obtainedAt: now, expiresAt: now, scopes: ["a"])
-        #expect(try await client.refresh(provider: provider, tokens: old, redirectURI: "http://gh/cb").expiresAt == now + 1800)
+        #expect(
+            try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb").expiresAt == now
+                + 1800)
         // Without one, the engine's (3600 in these tests; 1800 unless configured).
         #expect(
-            try await client.refresh(provider: Self.provider(), tokens: old, redirectURI: "http://gh/cb").expiresAt == now + 3600)
+            try await client.refresh(provider: Self.provider(), tokens: old, known: nil, redirectURI: "http://gh/cb").expiresAt
+                == now + 3600)
         #expect(TemplateProviderClient(transport: transport).defaultLifetime == 1800)
     }
 
     @Test func userInfoUsesTheBearerTokenAndTheMap() async throws {
         transport.answer("https://hooli.test/me", json: #"{"data":{"name":"Alice"}}"#)
         let tokens = TokenSet(accessToken: "at", refreshToken: nil, tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
-        let info = try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: false)
+        let info = try await client.userInfo(provider: Self.provider(), tokens: tokens, known: nil, onRefresh: false)
         #expect(info == ["name": .string("Alice")])
         #expect(transport.requests.last?.header("Authorization") == "Bearer at")
         #expect(transport.requests.last?.method == "GET")
-        #expect(try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: true) == nil)
+        #expect(try await client.userInfo(provider: Self.provider(), tokens: tokens, known: nil, onRefresh: true) == nil)
     }
 
     @Test func userInfoFromTheTokenAnswerGoesToTheConnectionNotTheTokens() async throws {
@@ -153,11 +157,12 @@ import Testing
         let sealed = String(decoding: try JSONEncoder().encode(tokens), as: UTF8.self)
         #expect(!sealed.contains("w-1") && !sealed.contains("Token Name"))
         // Merged under what the user info endpoint says, or alone when there is none.
-        let merged = try await client.userInfo(provider: Self.provider(map: map), tokens: tokens, onRefresh: false)
+        let merged = try await client.userInfo(provider: Self.provider(map: map), tokens: tokens, known: nil, onRefresh: false)
         #expect(merged == ["workspace_id": .string("w-1"), "name": .string("Endpoint Name")])
         var without = Self.provider(map: map)
         without.oauth2.userInfoRequest = nil
-        #expect(try await client.userInfo(provider: without, tokens: tokens, onRefresh: false) == tokens.responseUserInfo)
+        #expect(
+            try await client.userInfo(provider: without, tokens: tokens, known: nil, onRefresh: false) == tokens.responseUserInfo)
     }
 
     @Test func aGraphQLAnswerWithErrorsFailsTheCallWithItsMessage() async throws {
@@ -169,7 +174,7 @@ import Testing
         )
         let tokens = TokenSet(accessToken: "at", refreshToken: nil, tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
         await #expect {
-            try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: false)
+            try await client.userInfo(provider: Self.provider(), tokens: tokens, known: nil, onRefresh: false)
         } throws: { error in
             let failure = error as? ProviderCallError
             return failure?.kind == .rejected && failure?.message.contains("Authentication required, not authenticated") == true
@@ -177,7 +182,9 @@ import Testing
         // An empty `errors` array is no error.
         transport.answer("https://hooli.test/me", json: #"{"data":{"name":"Alice"},"errors":[]}"#)
         #expect(
-            try await client.userInfo(provider: Self.provider(), tokens: tokens, onRefresh: false) == ["name": .string("Alice")])
+            try await client.userInfo(provider: Self.provider(), tokens: tokens, known: nil, onRefresh: false) == [
+                "name": .string("Alice")
+            ])
     }
 
     @Test func aPostWithoutArgumentsSendsNoBody() async throws {
@@ -188,7 +195,8 @@ import Testing
         transport.answer("https://hooli.test/rpc", json: #"{"account_id":"dbid:1"}"#)
         let tokens = TokenSet(accessToken: "at", refreshToken: nil, tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
         #expect(
-            try await client.userInfo(provider: provider, tokens: tokens, onRefresh: false)?["account_id"] == .string("dbid:1"))
+            try await client.userInfo(provider: provider, tokens: tokens, known: nil, onRefresh: false)?["account_id"]
+                == .string("dbid:1"))
         let request = try #require(transport.requests.last)
         #expect(request.body == nil && request.header("Content-Type") == nil)
     }
@@ -199,7 +207,7 @@ import Testing
         transport.answer("https://hooli.test/token", json: #"{"access_token":"new","scope":"a b"}"#)
         let old = TokenSet(
             accessToken: "old", refreshToken: "rt", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: ["a", "b"])
-        _ = try await client.refresh(provider: provider, tokens: old, redirectURI: "http://gh/cb")
+        _ = try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
         let form = try #require(transport.requests.last).form
         #expect(form["redirect_uri"] == "http://gh/cb" && form["scope"] == "a b" && form["refresh_token"] == "rt")
     }

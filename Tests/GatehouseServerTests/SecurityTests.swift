@@ -79,6 +79,25 @@ import Testing
             #"{"oauth2":{"token_request":{"endpoint":"http://127.evil.test/token","auth_method":"client_secret_basic"}}}"#,
             "oauth2.token_request.endpoint must use https"
         ),
+        // An origin from the connection needs the hosts it may name, and naming them is a move.
+        (
+            #"{"oauth2":{"refresh_request":{"endpoint":"{{user_info.instance_url}}/token"}}}"#,
+            "oauth2.refresh_request.endpoint takes its host from {{user_info.instance_url}}: list the hosts"
+        ),
+        (#"{"oauth2":{"connection_hosts":["*.evil.example"]}}"#, "oauth2.connection_hosts moves to another host"),
+        (#"{"oauth2":{"connection_hosts":["*.com"]}}"#, "'*.com' is not a host name"),
+        (
+            #"{"oauth2":{"authorize_request":{"endpoint":"http://127.0.0.1:1/authorize","params":{"o":"{{user_info.org}}"}}}}"#,
+            "oauth2.authorize_request.params.o may not use {{user_info.org}}"
+        ),
+        (
+            #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/{{refresh_token}}"}}}"#,
+            "oauth2.refresh_request.endpoint may not use {{refresh_token}}"
+        ),
+        (
+            #"{"oauth2":{"connection_hosts":["a.example"],"refresh_request":{"endpoint":"{{user_info.u}}.a.example/t"}}}"#,
+            "must be followed by a path"
+        ),
     ])
     func aTemplateCannotSendSecretsElsewhere(patch: String, message: String) async throws {
         try await APIHarness.run { api in

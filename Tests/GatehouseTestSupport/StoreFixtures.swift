@@ -40,7 +40,9 @@ package final class CountingProviderClient: ProviderClient {
         throw ProviderCallError(.rejected, "not used")
     }
 
-    package func refresh(provider: Provider, tokens: TokenSet, redirectURI: String) async throws -> TokenSet {
+    package func refresh(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?, redirectURI: String)
+        async throws -> TokenSet
+    {
         let (count, failure) = state.withLock { state -> (Int, ProviderCallError?) in
             state.refreshes += 1
             return (state.refreshes, state.failure)
@@ -53,7 +55,9 @@ package final class CountingProviderClient: ProviderClient {
             expiresAt: now.addingTimeInterval(3600), scopes: nil, responseUserInfo: refreshUserInfo)
     }
 
-    package func userInfo(provider: Provider, tokens: TokenSet, onRefresh: Bool) async throws -> [String: JSONValue]? {
+    package func userInfo(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?, onRefresh: Bool) async throws
+        -> [String: JSONValue]?
+    {
         tokens.responseUserInfo
     }
 }

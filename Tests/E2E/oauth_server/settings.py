@@ -17,7 +17,7 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "testprovider.middleware.TokenGrantCounter",
-    "testprovider.middleware.OmitExpiresIn",
+    "testprovider.middleware.TokenAnswerSwitches",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -21,18 +21,24 @@ class TokenGrantCounter:
         return self.get_response(request)
 
 
-class OmitExpiresIn:
-    """With OMIT_EXPIRES_IN=1, token answers leave out `expires_in` (as Zendesk does unless asked,
-    and as some providers always do): the client has to assume a lifetime."""
+class TokenAnswerSwitches:
+    """Test switches on token answers. OMIT_EXPIRES_IN=1 leaves out `expires_in` (as Zendesk
+    does unless asked, and as some providers always do): the client has to assume a lifetime.
+    ANSWER_INSTANCE_URL=1 adds `instance_url`, this server's own origin, as Salesforce names the
+    org's host that later calls go to."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if os.environ.get("OMIT_EXPIRES_IN") == "1" and request.path == "/o/token/" and response.status_code == 200:
-            body = json.loads(response.content)
+        if request.path != "/o/token/" or response.status_code != 200:
+            return response
+        body = json.loads(response.content)
+        if os.environ.get("OMIT_EXPIRES_IN") == "1":
             body.pop("expires_in", None)
-            response.content = json.dumps(body).encode()
-            response["Content-Length"] = str(len(response.content))
+        if os.environ.get("ANSWER_INSTANCE_URL") == "1":
+            body["instance_url"] = f"{request.scheme}://{request.get_host()}"
+        response.content = json.dumps(body).encode()
+        response["Content-Length"] = str(len(response.content))
         return response

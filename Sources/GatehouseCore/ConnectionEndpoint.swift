@@ -1,0 +1,113 @@
+import Foundation
+import GatehouseWire
+
+/// Endpoints filled from what is known of the connection: `{{user_info.instance_url}}/services/
+/// oauth2/token` (Salesforce's org), `https://api.example.com/orgs/{{user_info.org_id}}/me`.
+///
+/// The values come from the provider's own answers, so they may not choose where secrets go
+/// unchecked: an origin taken from one must be https (http only on literal loopback), with no
+/// path, and name one of the template's `connection_hosts`; a value placed after the origin is
+/// percent-encoded, so it stays one path segment. Anything else fails the call before a byte is
+/// sent.
+package enum ConnectionEndpoint {
+    /// The placeholders a connection fills: `user_info.<key>`.
+    package static let prefix = "user_info."
+    /// The requests that run with a connection (or, for user info, with a token answer) in hand.
+    package static let connectionRequests: Set<String> = [
+        "refresh_request", "user_info_request", "token_introspection_request",
+    ]
+    /// What validation puts in place of an origin placeholder.
+    package static let standInOrigin = "https://connection.invalid"
+
+    /// The renderer values for `info`: `user_info.<key>` for each string, number or boolean.
+    package static func values(_ info: [String: JSONValue]?) -> [String: String] {
+        var values: [String: String] = [:]
+        for (key, value) in info ?? [:] {
+            switch value {
+            case .string(let text): values[prefix + key] = text
+            case .number(let number):
+                values[prefix + key] = number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
+            case .bool(let flag): values[prefix + key] = flag ? "true" : "false"
+            default: break
+            }
+        }
+        return values
+    }
+
+    /// The placeholder an endpoint takes its origin from, when it starts with one.
+    package static func originPlaceholder(of endpoint: String) -> String? {
+        guard endpoint.hasPrefix("{{"), let close = endpoint.range(of: "}}") else { return nil }
+        return endpoint[endpoint.index(endpoint.startIndex, offsetBy: 2)..<close.lowerBound]
+            .trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Whether a `connection_hosts` entry is a host name (or `*.` and a domain of two labels or
+    /// more), or an IP literal.
+    package static func isValidPattern(_ pattern: String) -> Bool {
+        let name = pattern.hasPrefix("*.") ? String(pattern.dropFirst(2)) : pattern
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, name.utf8.count <= 253 else { return false }
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
+    /// Whether `host` is one of `patterns`: a name exactly, or any name under `*.domain`.
+    package static func host(_ host: String, matches patterns: [String]) -> Bool {
+        let host = host.lowercased()
+        return patterns.contains { pattern in
+            let pattern = pattern.lowercased()
+            guard pattern.hasPrefix("*.") else { return host == pattern }
+            return host.hasSuffix(pattern.dropFirst(1)) && host.count > pattern.count - 1
+        }
+    }
+
+    /// The endpoint to call: placeholders filled from `values`, the origin checked against
+    /// `hosts`. An endpoint without placeholders is returned as it is.
+    package static func resolve(_ endpoint: String, values: [String: String], hosts: [String]?) throws -> String {
+        guard endpoint.contains("{{") else { return endpoint }
+        var rest = Substring(endpoint)
+        var output = ""
+        if let name = originPlaceholder(of: endpoint), let close = endpoint.range(of: "}}") {
+            output = try origin(named: name, values: values, hosts: hosts ?? [])
+            rest = endpoint[close.upperBound...]
+        }
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            output += rest[..<open.lowerBound]
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard let value = values[name], !value.isEmpty else {
+                throw ProviderCallError(.rejected, "the endpoint names {{\(name)}}, which this connection does not have")
+            }
+            output += value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+            rest = rest[close.upperBound...]
+        }
+        return output + rest
+    }
+
+    private static func origin(named name: String, values: [String: String], hosts: [String]) throws -> String {
+        guard let value = values[name], !value.isEmpty else {
+            throw ProviderCallError(
+                .rejected, "the endpoint takes its host from {{\(name)}}, which this connection does not have")
+        }
+        guard let url = URLComponents(string: value), let scheme = url.scheme?.lowercased(), let host = url.host,
+            !host.isEmpty, url.user == nil, url.password == nil, url.query == nil, url.fragment == nil,
+            url.path.isEmpty || url.path == "/"
+        else {
+            throw ProviderCallError(.rejected, "{{\(name)}} is not an origin like https://host: '\(value.prefix(200))'")
+        }
+        guard ProviderNetworkPolicy.mayCarrySecrets(scheme: scheme, host: host) else {
+            throw ProviderCallError(
+                .rejected, "{{\(name)}} must be https (http only on literal loopback): '\(value.prefix(200))'")
+        }
+        guard self.host(host, matches: hosts) else {
+            throw ProviderCallError(
+                .rejected, "{{\(name)}} names the host '\(host.prefix(253))', which is not one of the template's connection_hosts"
+            )
+        }
+        return scheme + "://" + host.lowercased() + (url.port.map { ":\($0)" } ?? "")
+    }
+
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+}
