@@ -199,6 +199,23 @@ import Testing
         }
     }
 
+    @Test func aConfigProviderMayNameTheHostsItsConnectionsPointTo() throws {
+        let path = try write(
+            """
+            auth:
+              providers:
+                - id: sf
+                  client_id: a
+                  oauth2:
+                    authorize_request: { endpoint: https://login.salesforce.com/services/oauth2/authorize }
+                    token_request: { endpoint: https://login.salesforce.com/services/oauth2/token }
+                    refresh_request: { endpoint: "{{user_info.instance_url}}/services/oauth2/token" }
+                    connection_hosts: ["*.my.salesforce.com"]
+            """)
+        let configuration = try ConfigurationLoader.load(path: path, environment: [:], overrides: (nil, nil, nil))
+        #expect(configuration.providers.first?.oauth2?.connectionHosts == ["*.my.salesforce.com"])
+    }
+
     @Test func aBadRootKeyStopsTheStart() async throws {
         var configuration = GatehouseConfiguration(
             dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path)
