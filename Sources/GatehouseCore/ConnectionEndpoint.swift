@@ -63,39 +63,99 @@ package enum ConnectionEndpoint {
         }
     }
 
+    /// Whether the placeholders of an endpoint stand where they may: the whole origin at the
+    /// start, or after the authority (in the path or query), never inside the host or port.
+    package static func placeholdersArePlaced(in endpoint: String) -> Bool {
+        guard endpoint.contains("{{") else { return true }
+        var rest = Substring(endpoint)
+        if originPlaceholder(of: endpoint) != nil, let close = endpoint.range(of: "}}") {
+            rest = endpoint[close.upperBound...]
+            return rest.isEmpty || rest.hasPrefix("/")
+        }
+        guard let scheme = rest.range(of: "://") else { return false }
+        rest = rest[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return !authority.contains("{") && !authority.contains("}")
+    }
+
     /// The endpoint to call: placeholders filled from `values`, the origin checked against
     /// `hosts`. An endpoint without placeholders is returned as it is.
     package static func resolve(_ endpoint: String, values: [String: String], hosts: [String]?) throws -> String {
         guard endpoint.contains("{{") else { return endpoint }
+        // Checked when the template was stored; checked again, as a template read from an
+        // older store never was.
+        guard placeholdersArePlaced(in: endpoint) else {
+            throw ProviderCallError(.rejected, "the endpoint has a placeholder in its host")
+        }
         var rest = Substring(endpoint)
         var output = ""
+        var expectedHost: String?
         if let name = originPlaceholder(of: endpoint), let close = endpoint.range(of: "}}") {
-            output = try origin(named: name, values: values, hosts: hosts ?? [])
+            let origin = try origin(named: name, values: values, hosts: hosts ?? [])
+            output = origin.text
+            expectedHost = origin.host
             rest = endpoint[close.upperBound...]
         }
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
             output += rest[..<open.lowerBound]
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            guard let value = values[name], !value.isEmpty else {
+            guard let value = values[name], !value.isEmpty, value != ".", value != ".." else {
                 throw ProviderCallError(.rejected, "the endpoint names {{\(name)}}, which this connection does not have")
             }
             output += value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
             rest = rest[close.upperBound...]
         }
+        output += rest
+        // What is sent must name the host that was checked (or the template's own).
+        let sent = URLComponents(string: output)?.host?.lowercased()
+        let wanted = expectedHost ?? URLComponents(string: standIn(endpoint))?.host?.lowercased()
+        guard let sent, sent == wanted else {
+            throw ProviderCallError(.rejected, "the endpoint does not resolve to the host that was checked")
+        }
+        return output
+    }
+
+    /// An endpoint with stand-ins for its placeholders, to read the rest of it as a URL.
+    package static func standIn(_ endpoint: String) -> String {
+        guard endpoint.contains("{{") else { return endpoint }
+        var rest = Substring(endpoint)
+        var output = ""
+        if originPlaceholder(of: endpoint) != nil, let close = endpoint.range(of: "}}") {
+            output = standInOrigin
+            rest = endpoint[close.upperBound...]
+        }
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            output += rest[..<open.lowerBound] + "x"
+            rest = rest[close.upperBound...]
+        }
         return output + rest
     }
 
-    private static func origin(named name: String, values: [String: String], hosts: [String]) throws -> String {
+    /// An origin value, read strictly: `http(s)://` and a host of letters, digits, `-` and `.`
+    /// (no percent-escapes, no user, no path but `/`), an optional port; http only on literal
+    /// loopback; the host one of `hosts`.
+    private static func origin(named name: String, values: [String: String], hosts: [String]) throws -> (
+        text: String, host: String
+    ) {
         guard let value = values[name], !value.isEmpty else {
             throw ProviderCallError(
                 .rejected, "the endpoint takes its host from {{\(name)}}, which this connection does not have")
         }
-        guard let url = URLComponents(string: value), let scheme = url.scheme?.lowercased(), let host = url.host,
-            !host.isEmpty, url.user == nil, url.password == nil, url.query == nil, url.fragment == nil,
-            url.path.isEmpty || url.path == "/"
-        else {
-            throw ProviderCallError(.rejected, "{{\(name)}} is not an origin like https://host: '\(value.prefix(200))'")
-        }
+        let notAnOrigin = ProviderCallError(
+            .rejected, "{{\(name)}} is not an origin like https://host: '\(value.prefix(200))'")
+        guard let separator = value.range(of: "://") else { throw notAnOrigin }
+        let scheme = value[..<separator.lowerBound].lowercased()
+        var authority = value[separator.upperBound...]
+        if authority.hasSuffix("/") { authority = authority.dropLast() }
+        let parts = authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let host = String(parts[0]).lowercased()
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard scheme == "https" || scheme == "http", !labels.isEmpty,
+            labels.allSatisfy({ label in
+                !label.isEmpty && label.utf8.allSatisfy { $0 == UInt8(ascii: "-") || Self.isAlphanumeric($0) }
+            }),
+            parts.count == 1 || (parts[1].count <= 5 && !parts[1].isEmpty && parts[1].utf8.allSatisfy(Self.isDigit))
+        else { throw notAnOrigin }
         guard ProviderNetworkPolicy.mayCarrySecrets(scheme: scheme, host: host) else {
             throw ProviderCallError(
                 .rejected, "{{\(name)}} must be https (http only on literal loopback): '\(value.prefix(200))'")
@@ -105,7 +165,14 @@ package enum ConnectionEndpoint {
                 .rejected, "{{\(name)}} names the host '\(host.prefix(253))', which is not one of the template's connection_hosts"
             )
         }
-        return scheme + "://" + host.lowercased() + (url.port.map { ":\($0)" } ?? "")
+        return (scheme + "://" + host + (parts.count == 2 ? ":" + parts[1] : ""), host)
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
     }
 
     private static let unreserved = CharacterSet(

@@ -109,9 +109,14 @@ extension ProviderRegistry {
         if Set(old.connectionHosts ?? []) != Set(new.connectionHosts ?? []) { return "connection_hosts" }
         let before = Dictionary(uniqueKeysWithValues: ProviderTemplateValidator.requests(of: old).map { ($0.field, $0.request) })
         for (field, request) in ProviderTemplateValidator.requests(of: new) {
-            let host = { (request: RequestConfig?) in request?.endpoint.flatMap { URLComponents(string: $0)?.host?.lowercased() }
+            // Where it goes: the host, or for an origin from the connection the placeholder (its
+            // hosts are compared above); a request that is new, or unreadable, counts as moved.
+            let host = { (request: RequestConfig?) -> String? in
+                guard let endpoint = request?.endpoint else { return nil }
+                if let origin = ConnectionEndpoint.originPlaceholder(of: endpoint) { return "{{\(origin)}}" }
+                return URLComponents(string: ConnectionEndpoint.standIn(endpoint))?.host?.lowercased()
             }
-            if host(request) != host(before[field]) { return field + ".endpoint" }
+            guard let now = host(request), now == host(before[field]) else { return field + ".endpoint" }
         }
         return nil
     }

@@ -52,7 +52,7 @@ package enum ProviderTemplateValidator {
             throw GatehouseError.invalid("\(name).endpoint is required")
         }
         // Placeholders (checked in validateConnectionPlaceholders) stand in for what a connection fills.
-        let endpoint = standIn(given)
+        let endpoint = ConnectionEndpoint.standIn(given)
         guard given.count <= 1000, let url = URLComponents(string: endpoint), let scheme = url.scheme?.lowercased(),
             let host = url.host, !host.isEmpty
         else {
@@ -114,36 +114,19 @@ package enum ProviderTemplateValidator {
                     }
                 }
             }
-            guard let endpoint = request.endpoint, let origin = ConnectionEndpoint.originPlaceholder(of: endpoint) else {
-                continue
-            }
-            let after = endpoint.range(of: "}}").map { endpoint[$0.upperBound...] } ?? ""
-            guard after.isEmpty || after.hasPrefix("/") else {
+            guard let endpoint = request.endpoint else { continue }
+            guard ConnectionEndpoint.placeholdersArePlaced(in: endpoint) else {
                 throw GatehouseError.invalid(
-                    "\(prefix).\(field).endpoint: {{\(origin)}} must be followed by a path (/...) or nothing")
+                    "\(prefix).\(field).endpoint may use {{user_info.<key>}} only as the whole origin (then followed by a path or nothing) or in the path"
+                )
             }
+            guard let origin = ConnectionEndpoint.originPlaceholder(of: endpoint) else { continue }
             guard let hosts = config.connectionHosts, !hosts.isEmpty else {
                 throw GatehouseError.invalid(
                     "\(prefix).\(field).endpoint takes its host from {{\(origin)}}: list the hosts it may name in \(prefix).connection_hosts"
                 )
             }
         }
-    }
-
-    /// An endpoint with stand-ins for its placeholders, to check the rest of it as a URL.
-    static func standIn(_ endpoint: String) -> String {
-        guard endpoint.contains("{{") else { return endpoint }
-        var rest = Substring(endpoint)
-        var output = ""
-        if ConnectionEndpoint.originPlaceholder(of: endpoint) != nil, let close = endpoint.range(of: "}}") {
-            output = ConnectionEndpoint.standInOrigin
-            rest = endpoint[close.upperBound...]
-        }
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            output += rest[..<open.lowerBound] + "x"
-            rest = rest[close.upperBound...]
-        }
-        return output + rest
     }
 
     /// The requests of a template by their field names.

@@ -36,7 +36,13 @@ extension TemplateProviderClient {
         var headers: [(String, String)] = [("Accept", "application/json")]
         for (name, value) in (config.headers ?? [:]).sorted(by: { $0.key < $1.key }) {
             headers.removeAll { $0.0.lowercased() == name.lowercased() }
-            headers.append((name, renderer.render(value)))
+            let rendered = renderer.render(value)
+            // A value from a provider's answer ({{user_info.*}}) must not start a header of its own.
+            // (By bytes: "\r\n" is one Character, equal to neither "\r" nor "\n".)
+            guard !rendered.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
+                throw ProviderCallError(.rejected, "header \(name) would carry a line break")
+            }
+            headers.append((name, rendered))
         }
         // Client credentials go in exactly one place (RFC 6749 §2.3.1; Okta rejects both).
         switch config.authMethod ?? "" {

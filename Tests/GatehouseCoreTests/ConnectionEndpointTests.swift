@@ -47,6 +47,14 @@ import Testing
         ("https://acme.my.salesforce.com?x=1", "is not an origin"),
         ("https://user@acme.my.salesforce.com", "is not an origin"),
         ("", "which this connection does not have"),
+        // Escapes that a URL parser would decode into the host's text, and what they smuggle.
+        ("https://attacker.example%2F.my.salesforce.com", "is not an origin"),
+        ("https://attacker.example%23.my.salesforce.com", "is not an origin"),
+        ("https://attacker.example%3F.my.salesforce.com", "is not an origin"),
+        ("https://attacker.example\\.my.salesforce.com", "is not an origin"),
+        ("https://acme.my.salesforce.com.", "is not an origin"),
+        ("https://acme.my.salesforce.com:443x", "is not an origin"),
+        ("https://[::1].my.salesforce.com", "is not an origin"),
     ])
     func anOriginOutsideTheHostsSendsNothing(origin: String, message: String) async throws {
         transport.answer("https://evil.example/services/oauth2/token", json: #"{"access_token":"new"}"#)
@@ -73,6 +81,31 @@ import Testing
         #expect(info?["email"] == .string("a@acme.example"))
         #expect(info?["instance_url"] == .string("https://acme.my.salesforce.com"))
         #expect(transport.requests.last?.url == "https://acme.my.salesforce.com/services/oauth2/userinfo/a%2F..%3Fb")
+    }
+
+    @Test func aPathValueThatIsADotSegmentOrAHeaderWithALineBreakSendsNothing() async throws {
+        var provider = Self.provider()
+        provider.oauth2.refreshRequest?.endpoint = "https://api.example.com/orgs/{{user_info.org}}/token"
+        for org in [".", ".."] {
+            await #expect(throws: ProviderCallError.self) {
+                try await client.refresh(provider: provider, tokens: stale, known: ["org": .string(org)], redirectURI: "r")
+            }
+        }
+        provider.oauth2.refreshRequest?.endpoint = "https://api.example.com/token"
+        provider.oauth2.refreshRequest?.headers = ["X-Org": "{{user_info.org}}"]
+        await #expect(throws: ProviderCallError.self) {
+            try await client.refresh(
+                provider: provider, tokens: stale, known: ["org": .string("a\r\nX-Evil: 1")], redirectURI: "r")
+        }
+        #expect(transport.requests.isEmpty)
+    }
+
+    @Test func placeholdersMayNotStandInTheHost() {
+        #expect(ConnectionEndpoint.placeholdersArePlaced(in: "{{user_info.instance_url}}/services/oauth2/token"))
+        #expect(ConnectionEndpoint.placeholdersArePlaced(in: "https://api.example.com/orgs/{{user_info.org}}/me"))
+        #expect(!ConnectionEndpoint.placeholdersArePlaced(in: "https://{{user_info.org}}.attacker.example/i"))
+        #expect(!ConnectionEndpoint.placeholdersArePlaced(in: "https://api.example.com:{{user_info.port}}/i"))
+        #expect(!ConnectionEndpoint.placeholdersArePlaced(in: "{{user_info.instance_url}}.attacker.example/i"))
     }
 
     @Test func hostPatterns() {

@@ -96,7 +96,11 @@ import Testing
         ),
         (
             #"{"oauth2":{"connection_hosts":["a.example"],"refresh_request":{"endpoint":"{{user_info.u}}.a.example/t"}}}"#,
-            "must be followed by a path"
+            "only as the whole origin"
+        ),
+        (
+            #"{"oauth2":{"token_introspection_request":{"endpoint":"https://{{user_info.id}}.attacker.example/i"}}}"#,
+            "oauth2.token_introspection_request.endpoint may use {{user_info.<key>}} only as the whole origin"
         ),
     ])
     func aTemplateCannotSendSecretsElsewhere(patch: String, message: String) async throws {
