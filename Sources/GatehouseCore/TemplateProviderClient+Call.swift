@@ -36,13 +36,7 @@ extension TemplateProviderClient {
         var headers: [(String, String)] = [("Accept", "application/json")]
         for (name, value) in (config.headers ?? [:]).sorted(by: { $0.key < $1.key }) {
             headers.removeAll { $0.0.lowercased() == name.lowercased() }
-            let rendered = renderer.render(value)
-            // A value from a provider's answer ({{user_info.*}}) must not start a header of its own.
-            // (By bytes: "\r\n" is one Character, equal to neither "\r" nor "\n".)
-            guard !rendered.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
-                throw ProviderCallError(.rejected, "header \(name) would carry a line break")
-            }
-            headers.append((name, rendered))
+            headers.append((name, renderer.render(value)))
         }
         // Client credentials go in exactly one place (RFC 6749 §2.3.1; Okta rejects both).
         switch config.authMethod ?? "" {
@@ -62,6 +56,11 @@ extension TemplateProviderClient {
             }
         default:
             break
+        }
+        // A value from a provider's answer ({{user_info.*}}) must not start a header of its own.
+        // (By bytes: "\r\n" is one Character, equal to neither "\r" nor "\n".)
+        for (name, value) in headers where value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) {
+            throw ProviderCallError(.rejected, "header \(name) would carry a line break")
         }
         let method = (config.method ?? "POST").uppercased()
         var url = endpoint
