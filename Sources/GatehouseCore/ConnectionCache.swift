@@ -85,6 +85,15 @@ package final class ConnectionCache: Sendable {
         try? await store.publish(.connection(connectionID))
     }
 
+    /// Deletes a connection from the store and forgets it here and, through the store's change
+    /// channel, on every replica, before returning: no token of a deleted grant is handed out
+    /// after the delete has answered. False when there was no such connection.
+    package func delete(id: String, from store: any Store) async throws -> Bool {
+        guard try await store.deleteConnection(id: id) else { return false }
+        await changed(id, announcingThrough: store)
+        return true
+    }
+
     /// Forgets every connection (changes may have been missed).
     package func forgetAll() {
         state.withLock { state in

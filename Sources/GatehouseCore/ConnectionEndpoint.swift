@@ -36,9 +36,14 @@ package enum ConnectionEndpoint {
 
     /// The placeholder an endpoint takes its origin from, when it starts with one.
     package static func originPlaceholder(of endpoint: String) -> String? {
+        splitOrigin(endpoint)?.placeholder
+    }
+
+    /// An endpoint that starts with a placeholder: its name, and what follows it.
+    private static func splitOrigin(_ endpoint: String) -> (placeholder: String, rest: Substring)? {
         guard endpoint.hasPrefix("{{"), let close = endpoint.range(of: "}}") else { return nil }
-        return endpoint[endpoint.index(endpoint.startIndex, offsetBy: 2)..<close.lowerBound]
-            .trimmingCharacters(in: .whitespaces)
+        let name = endpoint[endpoint.index(endpoint.startIndex, offsetBy: 2)..<close.lowerBound]
+        return (name.trimmingCharacters(in: .whitespaces), endpoint[close.upperBound...])
     }
 
     /// Whether a `connection_hosts` entry is a host name (or `*.` and a domain of two labels or
@@ -67,13 +72,9 @@ package enum ConnectionEndpoint {
     /// start, or after the authority (in the path or query), never inside the host or port.
     package static func placeholdersArePlaced(in endpoint: String) -> Bool {
         guard endpoint.contains("{{") else { return true }
-        var rest = Substring(endpoint)
-        if originPlaceholder(of: endpoint) != nil, let close = endpoint.range(of: "}}") {
-            rest = endpoint[close.upperBound...]
-            return rest.isEmpty || rest.hasPrefix("/")
-        }
-        guard let scheme = rest.range(of: "://") else { return false }
-        rest = rest[scheme.upperBound...]
+        if let origin = splitOrigin(endpoint) { return origin.rest.isEmpty || origin.rest.hasPrefix("/") }
+        guard let scheme = endpoint.range(of: "://") else { return false }
+        let rest = endpoint[scheme.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         return !authority.contains("{") && !authority.contains("}")
     }
@@ -90,22 +91,18 @@ package enum ConnectionEndpoint {
         var rest = Substring(endpoint)
         var output = ""
         var expectedHost: String?
-        if let name = originPlaceholder(of: endpoint), let close = endpoint.range(of: "}}") {
-            let origin = try origin(named: name, values: values, hosts: hosts ?? [])
+        if let split = splitOrigin(endpoint) {
+            let origin = try origin(named: split.placeholder, values: values, hosts: hosts ?? [])
             output = origin.text
             expectedHost = origin.host
-            rest = endpoint[close.upperBound...]
+            rest = split.rest
         }
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            output += rest[..<open.lowerBound]
-            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+        output += try TemplateRenderer.substitute(rest) { name in
             guard let value = values[name], !value.isEmpty, value != ".", value != ".." else {
                 throw ProviderCallError(.rejected, "the endpoint names {{\(name)}}, which this connection does not have")
             }
-            output += value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
-            rest = rest[close.upperBound...]
+            return value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
         }
-        output += rest
         // What is sent must name the host that was checked (or the template's own).
         let sent = URLComponents(string: output)?.host?.lowercased()
         let wanted = expectedHost ?? URLComponents(string: standIn(endpoint))?.host?.lowercased()
@@ -118,17 +115,8 @@ package enum ConnectionEndpoint {
     /// An endpoint with stand-ins for its placeholders, to read the rest of it as a URL.
     package static func standIn(_ endpoint: String) -> String {
         guard endpoint.contains("{{") else { return endpoint }
-        var rest = Substring(endpoint)
-        var output = ""
-        if originPlaceholder(of: endpoint) != nil, let close = endpoint.range(of: "}}") {
-            output = standInOrigin
-            rest = endpoint[close.upperBound...]
-        }
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            output += rest[..<open.lowerBound] + "x"
-            rest = rest[close.upperBound...]
-        }
-        return output + rest
+        let split = splitOrigin(endpoint)
+        return (split == nil ? "" : standInOrigin) + TemplateRenderer.substitute(split?.rest ?? Substring(endpoint)) { _ in "x" }
     }
 
     /// An origin value, read strictly: `http(s)://` and a host of letters, digits, `-` and `.`

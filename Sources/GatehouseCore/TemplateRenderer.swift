@@ -16,26 +16,31 @@ package struct TemplateRenderer: Sendable {
     /// Renders one template string: known placeholders become their values, unknown ones empty.
     /// A value carrying scopes is tidied: no repeated or dangling delimiters, no duplicates.
     package func render(_ template: String) -> String {
-        var output = ""
-        var rest = Substring(template)
         var carriesScopes = false
-        while let open = rest.range(of: "{{") {
-            output += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
-                output += rest[open.lowerBound...]
-                rest = ""
-                break
-            }
-            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+        let output = Self.substitute(Substring(template)) { name in
             if name == "scopes" || name == "existing_scopes" { carriesScopes = true }
-            output += values[name] ?? ""
-            rest = rest[close.upperBound...]
+            return values[name] ?? ""
         }
-        output += rest
         if carriesScopes {
             return ScopeSet.parse(output, delimiter: scopeDelimiter).joined(separator: scopeDelimiter)
         }
         return output
+    }
+
+    /// `template` with each `{{name}}` replaced by `value(name)` (the name trimmed of spaces);
+    /// an unclosed `{{` is kept as it is.
+    package static func substitute(_ template: Substring, _ value: (String) throws -> String) rethrows -> String {
+        var output = ""
+        var rest = template
+        while let open = rest.range(of: "{{") {
+            output += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                return output + rest[open.lowerBound...]
+            }
+            output += try value(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+        }
+        return output + rest
     }
 
     /// The placeholder names a template string uses, as `render` reads them.

@@ -61,11 +61,9 @@ struct AdminRoutes {
         }
         routes.delete("user_connections/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard try await store.deleteConnection(id: id) else {
+            guard try await connections.delete(id: id, from: store) else {
                 throw GatehouseError.notFound("user connection '\(id)' not found")
             }
-            // Before the answer: no token of a deleted grant is handed out after it.
-            await connections.changed(id, announcingThrough: store)
             return Response(status: .noContent)
         }
         routes.get("settings/session_verification") { _, _ in

@@ -43,10 +43,7 @@ extension DashboardRoutes {
         routes.post("/dashboard/connections/:id/delete") { request, context in
             let id = try context.parameters.require("id")
             return try await form(request) { _, _ in
-                if try await store.deleteConnection(id: id) {
-                    // Before the answer: no token of a deleted grant is handed out after it.
-                    await connections.changed(id, announcingThrough: store)
-                }
+                _ = try await connections.delete(id: id, from: store)
                 return DashboardPages.redirect("/dashboard/connections?done=deleted")
             }
         }

@@ -16,12 +16,7 @@ extension DashboardRoutes {
                     id: Self.nonEmpty(fields["id"]) ?? template, providerID: template,
                     clientID: Self.nonEmpty(fields["client_id"]),
                     clientSecret: Self.nonEmpty(fields["client_secret"]), tenant: Self.nonEmpty(fields["tenant"]))
-                do {
-                    _ = try await providers.create(body, source: .api)
-                } catch let error as GatehouseError where error.code != .internalError && error.code != .storeUnavailable {
-                    return try await providersPage(session, extra: ["error": error.message], status: .badRequest)
-                }
-                return DashboardPages.redirect("/dashboard/providers?done=added")
+                return try await changing(session, done: "added") { _ = try await providers.create(body, source: .api) }
             }
         }
         routes.get("/dashboard/providers/:id") { request, context in
@@ -55,20 +50,23 @@ extension DashboardRoutes {
         routes.post("/dashboard/providers/:id/delete") { request, context in
             let id = try context.parameters.require("id")
             return try await form(request) { session, _ in
-                do {
-                    _ = try await providers.delete(id: id)
-                } catch let error as GatehouseError where error.code != .internalError && error.code != .storeUnavailable {
-                    return try await providersPage(session, extra: ["error": error.message], status: .badRequest)
-                }
-                return DashboardPages.redirect("/dashboard/providers?done=removed")
+                try await changing(session, done: "removed") { _ = try await providers.delete(id: id) }
             }
         }
     }
 
     private func change(_ id: String, _ changes: [String: JSONValue], session: Session, done: String) async throws -> Response {
-        do {
+        try await changing(session, done: done) {
             let patch = try JSONDecoder().decode(ProviderPatch.self, from: JSONEncoder().encode(JSONValue.object(changes)))
             _ = try await providers.patch(id: id, with: patch)
+        }
+    }
+
+    /// Runs a change, then back to the list with `done`; an error that is the operator's to fix
+    /// is shown on the providers page instead (ours go to the error middleware).
+    private func changing(_ session: Session, done: String, _ body: () async throws -> Void) async throws -> Response {
+        do {
+            try await body()
         } catch let error as GatehouseError where error.code != .internalError && error.code != .storeUnavailable {
             return try await providersPage(session, extra: ["error": error.message], status: .badRequest)
         }

@@ -17,6 +17,22 @@ def works(server, token):
     return requests.get(f"{server.base}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 200
 
 
+def provider_and_gatehouse(workdir, name, token_lifetime, auth="", **server_options):
+    """A django-oauth-toolkit server of its own (`server_options` are OAuthServer's test switches)
+    and a Gatehouse on the port its redirect URI names, verification skipped, `auth` added to its
+    auth block."""
+    port = free_port()
+    server = OAuthServer(
+        workdir, name, token_lifetime, f"http://127.0.0.1:{port}/v1/oauth/{name}/callback", **server_options)
+    gatehouse = ConfiguredGatehouse(workdir, f"{name}-gh", f"""
+auth:
+  user_verification: {{ unsafe_skip_verification: true }}
+{auth}security:
+  allowed_provider_networks: [127.0.0.1/32]
+""", port=port)
+    return server, gatehouse
+
+
 def test_a_stale_token_is_refreshed_on_read(client, dot_short, user_id):
     first = authorize(client, dot_short, user_id)
     before = dot_short.stats()["refresh_token_grants"]
@@ -51,17 +67,8 @@ def test_a_token_of_unknown_lifetime_is_refreshed_before_it_expires(workdir, use
     """The provider leaves `expires_in` out; its tokens really live 10 s. Gatehouse assumes the
     configured default (8 s here; 30 minutes unless configured, or the template's own) and
     refreshes at 8 - 3 s, so the token it hands out still works when the first one has died."""
-    port = free_port()
-    server = OAuthServer(
-        workdir, "noexpiry", 10, f"http://127.0.0.1:{port}/v1/oauth/noexpiry/callback", omit_expires_in=True)
-    gatehouse = ConfiguredGatehouse(workdir, "noexpiry-gh", """
-auth:
-  user_verification: { unsafe_skip_verification: true }
-  default_token_lifetime: 8
-  refresh_skew: 3
-security:
-  allowed_provider_networks: [127.0.0.1/32]
-""", port=port)
+    server, gatehouse = provider_and_gatehouse(
+        workdir, "noexpiry", 10, auth="  default_token_lifetime: 8\n  refresh_skew: 3\n", omit_expires_in=True)
     try:
         client = gatehouse.client()
         client.admin.auth_providers.create(**server.provider_definition("noexpiry"))
@@ -86,15 +93,7 @@ def test_a_refresh_goes_to_the_host_the_token_answer_named_when_the_template_all
     refresh request takes its origin from it, and `connection_hosts` says where it may point.
     Narrow the hosts and the next refresh is not sent; the token is still handed out while it
     lives, then the caller gets 503 naming the rule."""
-    port = free_port()
-    server = OAuthServer(
-        workdir, "instance", 6, f"http://127.0.0.1:{port}/v1/oauth/instance/callback", answer_instance_url=True)
-    gatehouse = ConfiguredGatehouse(workdir, "instance-gh", """
-auth:
-  user_verification: { unsafe_skip_verification: true }
-security:
-  allowed_provider_networks: [127.0.0.1/32]
-""", port=port)
+    server, gatehouse = provider_and_gatehouse(workdir, "instance", 6, answer_instance_url=True)
     try:
         client = gatehouse.client()
         definition = server.provider_definition("instance")
