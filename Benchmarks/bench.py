@@ -298,7 +298,8 @@ async def park(pid, port, key, flows):
         await send(writer, "GET", f"/v1/auth/status?id={flows[n % len(flows)]}&wait=59", key)
         connections.append((reader, writer))
     await asyncio.sleep(3)
-    early = [c for c in connections if c[0].at_eof() or len(c[0]._buffer)]
+    # Gatehouse writes a long-poll's head at once and its body when the wait ends.
+    early = [c for c in connections if c[0].at_eof() or b'"status"' in c[0]._buffer]
     rss, count = rss_mb(pid), threads(pid)
     for _, writer in connections:
         writer.close()

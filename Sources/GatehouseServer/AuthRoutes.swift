@@ -1,7 +1,6 @@
 import GatehouseCore
 import GatehouseWire
 import Hummingbird
-import ServiceLifecycle
 
 /// `/v1/auth/*`: authorize, status (long-poll) and confirm_user.
 struct AuthRoutes {
@@ -16,7 +15,7 @@ struct AuthRoutes {
         routes.post("auth/authorize") { request, context in
             try await broker.authorize(try await request.decode(as: AuthorizationRequest.self, context: context))
         }
-        routes.get("auth/status") { request, context in
+        routes.get("auth/status") { request, context -> Response in
             try await status(request, context: context)
         }
         routes.addRoutes(confirmUser, atPath: "auth")
@@ -32,7 +31,7 @@ struct AuthRoutes {
         return routes
     }
 
-    private func status(_ request: Request, context: GatehouseRequestContext) async throws -> AuthorizationResponse {
+    private func status(_ request: Request, context: GatehouseRequestContext) async throws -> Response {
         let query = request.decodedQuery
         guard let id = query["id"], !id.isEmpty else {
             throw GatehouseError.invalid("missing required query parameter 'id'")
@@ -47,21 +46,23 @@ struct AuthRoutes {
         }
         // A Gatehouse extension: answer a failed flow at once instead of holding the wait.
         let returnFailed = query["return_failed"] == "true"
-        guard let waitFor = wait, waitFor > .zero, let key = context.apiKey else {
-            return try await broker.status(id: id, wait: nil)
+        let now = try await broker.status(id: id, wait: nil)
+        guard let waitFor = wait, waitFor > .zero, let key = context.apiKey,
+            now.status != .completed, !(returnFailed && now.status == .failed)
+        else {
+            return try JSONResponse.make(now)
         }
-        do {
-            return try await limiter.parking(key) {
-                // A handler, not a task per wait: shutting down ends every parked wait at once.
-                try await withGracefulShutdownHandler {
-                    try await broker.status(id: id, wait: waitFor, returnFailed: returnFailed)
-                } onGracefulShutdown: {
-                    Task { await broker.endWaits() }
-                }
-            }
-        } catch is CancellationError {
-            // Shutting down: answer with the current status instead of holding the server open.
-            return try await broker.status(id: id, wait: nil)
-        }
+        // The wait is the answer's body: the head goes now, and the request's task, out of the
+        // middleware and route frames by then, parks with only the server's frames beneath it
+        // (see `LongPollResponder`).
+        let poll = LongPoll(
+            status: { [broker] in try await broker.status(id: id, wait: $0, returnFailed: returnFailed) },
+            endWaits: { [broker] in await broker.endWaits() }, wait: waitFor, before: now, slot: try limiter.park(key))
+        return JSONResponse.streamed(poll.answer)
+    }
+
+    /// Whether a request is a long-poll that may park (`GET /v1/auth/status?wait=N`).
+    static func mayPark(_ request: Request) -> Bool {
+        request.method == .get && request.uri.path == "/v1/auth/status" && request.uri.query?.contains("wait=") == true
     }
 }

@@ -22,6 +22,18 @@ enum JSONResponse {
             headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: body))
     }
+
+    /// A JSON response whose head is written now and whose body is `answer`'s, written when it
+    /// returns: a long-poll's wait, with the head's status already decided.
+    static func streamed(_ answer: @escaping @Sendable () async -> AuthorizationResponse) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody { writer in
+                try await writer.write(try AuthorizationResponseWriter.write(await answer()))
+                try await writer.finish(nil)
+            })
+    }
 }
 
 /// The response encoder of every route: what a handler returns is written by `JSONResponse`.

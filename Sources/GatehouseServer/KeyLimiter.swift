@@ -40,8 +40,9 @@ final class KeyLimiter: Sendable {
         }
     }
 
-    /// Runs `body` as one parked wait of the key; throws `rate_limited` past the cap.
-    func parking<T: Sendable>(_ key: AuthenticatedKey, _ body: () async throws -> T) async throws -> T {
+    /// Takes one of the key's parked waits; throws `rate_limited` past the cap. The wait is the
+    /// key's until the slot is released or dropped.
+    func park(_ key: AuthenticatedKey) throws -> ParkingSlot {
         let admitted = parked.withLock { counts in
             guard counts[key.id, default: 0] < limits.maxParkedWaitsPerKey else { return false }
             counts[key.id, default: 0] += 1
@@ -53,12 +54,18 @@ final class KeyLimiter: Sendable {
                 "this API key has \(limits.maxParkedWaitsPerKey) status requests waiting already (api.max_parked_waits_per_key)",
                 retryAfter: 1)
         }
-        defer {
-            parked.withLock { counts in
-                counts[key.id, default: 1] -= 1
-                if counts[key.id] == 0 { counts[key.id] = nil }
-            }
+        return ParkingSlot { self.unpark(key.id) }
+    }
+
+    private func unpark(_ keyID: String) {
+        parked.withLock { counts in
+            counts[keyID, default: 1] -= 1
+            if counts[keyID] == 0 { counts[keyID] = nil }
         }
-        return try await body()
+    }
+
+    /// The parked waits the key holds now (for tests).
+    func parkedWaits(of keyID: String) -> Int {
+        parked.withLock { $0[keyID, default: 0] }
     }
 }

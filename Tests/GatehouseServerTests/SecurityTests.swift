@@ -233,6 +233,8 @@ import Testing
                 #expect(try await api.call(.get, "/v1/auth/status?id=\(id)").status == .ok)
                 try await group.waitForAll()
             }
+            // The answered wait gave its place back.
+            #expect(try await api.call(.get, "/v1/auth/status?id=\(id)&wait=1").status == .ok)
         }
     }
 

@@ -1,0 +1,34 @@
+import GatehouseWire
+import ServiceLifecycle
+
+/// A parked `status?wait`, run as its answer's body (`JSONResponse.streamed`): the head is
+/// written when the wait is admitted, the body when the flow completes or the wait runs out.
+///
+/// The head's 200 is sent before the wait, so a read that fails after it cannot become an
+/// error status: the answer is then the status read again, or failing that the one read
+/// before the wait. The client polls again and meets the error there.
+struct LongPoll: Sendable {
+    /// The flow's status: now (`nil`), or once it completes or the wait runs out.
+    let status: @Sendable (_ wait: Duration?) async throws -> AuthorizationResponse
+    /// Ends every parked wait of the server now (it is shutting down).
+    let endWaits: @Sendable () async -> Void
+    let wait: Duration
+    /// The status read before the wait.
+    let before: AuthorizationResponse
+    /// The wait's place against its key's cap, given back when the answer is ready.
+    let slot: ParkingSlot
+
+    func answer() async -> AuthorizationResponse {
+        defer { slot.release() }
+        do {
+            // A handler, not a task per wait: shutting down ends every parked wait at once.
+            return try await withGracefulShutdownHandler {
+                try await status(wait)
+            } onGracefulShutdown: {
+                Task { await endWaits() }
+            }
+        } catch {
+            return (try? await status(nil)) ?? before
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import GatehouseCore
+import GatehouseWire
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+@testable import GatehouseServer
+
+/// A parked long-poll keeps as little as it can: its routes run in a child task, and the place
+/// it takes against the key's cap is given back however its answer ends.
+struct LongPollTests {
+    /// Answers, in `X-Route-Task`, the task its route ran in, and in `X-Request-Task` the task
+    /// the request arrived in.
+    struct TaskRecorder<Inner: HTTPResponder>: HTTPResponder {
+        typealias Context = Inner.Context
+        let inner: Inner
+
+        func respond(to request: Request, context: Context) async throws -> Response {
+            var response = try await inner.respond(to: request, context: context)
+            response.headers[HTTPField.Name("X-Request-Task")!] = Self.currentTask()
+            return response
+        }
+
+        static func currentTask() -> String {
+            withUnsafeCurrentTask { task in task.map { "\($0.hashValue)" } ?? "none" }
+        }
+    }
+
+    @Test func onlyARequestThatMayParkRunsItsRoutesInAChildTask() async throws {
+        let router = Router(context: GatehouseRequestContext.self)
+        for path in ["park", "hot"] {
+            router.get(RouterPath(path)) { _, _ -> Response in
+                Response(
+                    status: .ok,
+                    headers: [
+                        HTTPField.Name("X-Route-Task")!: TaskRecorder<Router<GatehouseRequestContext>.Responder>.currentTask()
+                    ])
+            }
+        }
+        let responder = TaskRecorder(
+            inner: LongPollResponder(inner: router.buildResponder(), mayPark: { $0.uri.path == "/park" }))
+        try await Application(responder: responder).test(.router) { client in
+            for (path, hops) in [("/park", true), ("/hot", false)] {
+                let response = try await client.execute(uri: path, method: .get)
+                let route = try #require(response.headers[HTTPField.Name("X-Route-Task")!])
+                let request = try #require(response.headers[HTTPField.Name("X-Request-Task")!])
+                #expect((route != request) == hops, "\(path)")
+            }
+        }
+    }
+
+    @Test func aParkedWaitIsGivenBackOnceWhetherReleasedOrDropped() throws {
+        var limits = RequestLimits()
+        limits.maxParkedWaitsPerKey = 2
+        let limiter = KeyLimiter(limits: limits)
+        let key = AuthenticatedKey(id: "k1", role: .app)
+        let first = try limiter.park(key)
+        do {
+            _ = try limiter.park(key)  // dropped at once: an answer whose body was never written
+        }
+        #expect(limiter.parkedWaits(of: "k1") == 1)
+        let second = try limiter.park(key)
+        #expect(throws: GatehouseError.self) { try limiter.park(key) }
+        first.release()
+        first.release()
+        #expect(limiter.parkedWaits(of: "k1") == 1)
+        second.release()
+        #expect(limiter.parkedWaits(of: "k1") == 0)
+    }
+
+    struct Unreadable: Error {}
+
+    /// The wait's answer: what the wait read; if that failed, the status read again; if that
+    /// failed too, the status read before the wait. Its place is given back each time.
+    @Test(arguments: [(true, true, "completed"), (false, true, "failed"), (false, false, "pending")])
+    func aWaitAnswersTheLatestStatusItCouldRead(waitReads: Bool, rereadReads: Bool, answered: String) async throws {
+        let released = Mutex(0)
+        let poll = LongPoll(
+            status: { wait in
+                if wait != nil {
+                    guard waitReads else { throw Unreadable() }
+                    return AuthorizationResponse(id: "ac_1", status: .completed)
+                }
+                guard rereadReads else { throw Unreadable() }
+                return AuthorizationResponse(id: "ac_1", status: .failed)
+            },
+            endWaits: {}, wait: .seconds(1), before: AuthorizationResponse(id: "ac_1", status: .pending),
+            slot: ParkingSlot { released.withLock { $0 += 1 } })
+        #expect(await poll.answer().status?.rawValue == answered)
+        #expect(released.withLock { $0 } == 1)
+    }
+}
