@@ -230,8 +230,14 @@ async def send(writer, method, path, key, body=None):
 async def receive(reader):
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
-    length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))
-    body = await reader.readexactly(length)
+    length = re.search(rb"(?i)content-length:\s*(\d+)", head)
+    if length:
+        return status, json.loads(await reader.readexactly(int(length.group(1))))
+    # Chunked: a parked long-poll's body, written when its wait ends.
+    body = b""
+    while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+        body += await reader.readexactly(size + 2)
+    await reader.readuntil(b"\r\n")
     return status, json.loads(body)
 
 

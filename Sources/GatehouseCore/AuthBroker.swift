@@ -3,7 +3,7 @@ import GatehouseWire
 import Logging
 
 /// Runs authorizations: the hot path that hands out tokens, flows, callbacks and verification.
-package struct AuthBroker: Sendable {
+package final class AuthBroker: Sendable {
     let store: any Store
     let notifier: any Notifier
     let providers: ProviderRegistry
