@@ -17,6 +17,7 @@ struct LongPollResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         guard mayPark(request) else { return try await inner.respond(to: request, context: context) }
         return try await withThrowingTaskGroup(of: Response.self) { group in
             group.addTask { try await inner.respond(to: request, context: context) }
+            // The group has that one child, so `next()` is its answer or its error.
             return try await group.next()!
         }
     }
