@@ -40,9 +40,12 @@ extension AuthBroker {
     }
 
     /// Ends every parked `status?wait` now, and every later one at once: the server is
-    /// shutting down, so each answers with its flow's current status.
-    package func endWaits() async {
-        await notifier.endWaits()
+    /// shutting down, so each answers with its flow's current status. Every parked wait's
+    /// shutdown handler calls this; the first call does the work, in a task of its own (the
+    /// handlers are synchronous), and the others return at once.
+    package func endWaits() {
+        guard !waitsEnded.exchange(true, ordering: .relaxed) else { return }
+        Task { await notifier.endWaits() }
     }
 
     func statusNow(id: String) async throws -> AuthorizationResponse {

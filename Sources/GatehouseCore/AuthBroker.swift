@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseWire
 import Logging
+import Synchronization
 
 /// Runs authorizations: the hot path that hands out tokens, flows, callbacks and verification.
 package final class AuthBroker: Sendable {
@@ -21,6 +22,8 @@ package final class AuthBroker: Sendable {
     /// Flows, refreshes and provider calls, counted.
     package let telemetry: Telemetry
     let now: @Sendable () -> Date
+    /// Whether `endWaits` was called: the server is shutting down.
+    let waitsEnded = Atomic(false)
 
     /// Creates a broker.
     package init(

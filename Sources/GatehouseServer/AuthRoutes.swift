@@ -57,7 +57,7 @@ struct AuthRoutes {
         // (see `LongPollResponder`).
         let poll = LongPoll(
             status: { [broker] in try await broker.status(id: id, wait: $0, returnFailed: returnFailed) },
-            endWaits: { [broker] in await broker.endWaits() }, wait: waitFor, before: now, slot: try limiter.park(key))
+            endWaits: broker.endWaits, wait: waitFor, before: now, slot: try limiter.park(key))
         return JSONResponse.streamed(poll.answer)
     }
 

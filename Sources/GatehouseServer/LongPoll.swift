@@ -10,8 +10,9 @@ import ServiceLifecycle
 struct LongPoll: Sendable {
     /// The flow's status: now (`nil`), or once it completes or the wait runs out.
     let status: @Sendable (_ wait: Duration?) async throws -> AuthorizationResponse
-    /// Ends every parked wait of the server now (it is shutting down).
-    let endWaits: @Sendable () async -> Void
+    /// Ends every parked wait of the server now (it is shutting down); called by each parked
+    /// wait, so it must be cheap after the first call.
+    let endWaits: @Sendable () -> Void
     let wait: Duration
     /// The status read before the wait.
     let before: AuthorizationResponse
@@ -25,7 +26,7 @@ struct LongPoll: Sendable {
             return try await withGracefulShutdownHandler {
                 try await status(wait)
             } onGracefulShutdown: {
-                Task { await endWaits() }
+                endWaits()
             }
         } catch {
             return (try? await status(nil)) ?? before
