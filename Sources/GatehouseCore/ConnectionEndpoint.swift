@@ -120,8 +120,8 @@ package enum ConnectionEndpoint {
     }
 
     /// An origin value, read strictly: `http(s)://` and a host of letters, digits, `-` and `.`
-    /// (no percent-escapes, no user, no path but `/`), an optional port; http only on literal
-    /// loopback; the host one of `hosts`.
+    /// (no percent-escapes, no user, no path but `/`), an optional port (443 only, but on
+    /// literal loopback); http only on literal loopback; the host one of `hosts`.
     private static func origin(named name: String, values: [String: String], hosts: [String]) throws -> (
         text: String, host: String
     ) {
@@ -147,6 +147,12 @@ package enum ConnectionEndpoint {
         guard ProviderNetworkPolicy.mayCarrySecrets(scheme: scheme, host: host) else {
             throw ProviderCallError(
                 .rejected, "{{\(name)}} must be https (http only on literal loopback): '\(value.prefix(200))'")
+        }
+        // connection_hosts names hosts, not services: off loopback, the secret goes to the
+        // host's https port only, whatever port a provider's answer names.
+        if parts.count == 2, parts[1] != "443", !ProviderNetworkPolicy.isLiteralLoopback(host: host) {
+            throw ProviderCallError(
+                .rejected, "{{\(name)}} names the port \(parts[1]); off loopback only https's own (443) is allowed")
         }
         guard self.host(host, matches: hosts) else {
             throw ProviderCallError(

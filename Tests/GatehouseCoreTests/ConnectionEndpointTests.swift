@@ -54,6 +54,7 @@ import Testing
         ("https://attacker.example\\.my.salesforce.com", "is not an origin"),
         ("https://acme.my.salesforce.com.", "is not an origin"),
         ("https://acme.my.salesforce.com:443x", "is not an origin"),
+        ("https://acme.my.salesforce.com:8443", "names the port 8443"),
         ("https://[::1].my.salesforce.com", "is not an origin"),
     ])
     func anOriginOutsideTheHostsSendsNothing(origin: String, message: String) async throws {
