@@ -126,12 +126,14 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head:
-            writing = true
-            rearm(context: context)
+            // The write timer starts with the body, not the head: a parked long-poll writes its
+            // head at once and its body when the wait ends, and the wait must not be cut.
             context.write(data, promise: promise)
         case .body:
+            startWriting(context: context)
             context.write(data, promise: promise)
         case .end:
+            startWriting(context: context)
             let written = promise ?? context.eventLoop.makePromise()
             written.futureResult.assumeIsolated().whenSuccess { [self] in
                 writing = false
@@ -140,6 +142,12 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             }
             context.write(data, promise: written)
         }
+    }
+
+    private func startWriting(context: ChannelHandlerContext) {
+        guard !writing else { return }
+        writing = true
+        rearm(context: context)
     }
 
     /// The one timer that applies now: the body being read must arrive within the read

@@ -382,7 +382,7 @@ def test_timeouts_close_idle_and_slow_connections_but_not_parked_waits(workdir, 
     server = ConfiguredGatehouse(
         workdir, "timeouts",
         """
-api: { read_timeout: 2s, idle_timeout: 2s }
+api: { read_timeout: 2s, idle_timeout: 2s, write_timeout: 2s }
 auth:
   user_verification: { unsafe_skip_verification: true }
 """)
@@ -408,7 +408,8 @@ auth:
         early.sendall(b"0123456789")
         time.sleep(3)
         assert early.recv(1) == b""
-        # A parked long-poll outlives both timeouts: its wait is what bounds it.
+        # A parked long-poll outlives all three timeouts, though its head goes at once and its
+        # body when the wait ends: its wait is what bounds it.
         client = server.client()
         client.admin.auth_providers.create(**provider("parked", "https://idp.example/token"))
         r = client.auth.start(user_id=user_id, provider="parked")
