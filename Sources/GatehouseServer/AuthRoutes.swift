@@ -57,7 +57,8 @@ struct AuthRoutes {
         // (see `LongPollResponder`).
         let poll = LongPoll(
             status: { [broker] in try await broker.status(id: id, wait: $0, returnFailed: returnFailed) },
-            endWaits: broker.endWaits, wait: waitFor, before: now, slot: try limiter.park(key))
+            endWaits: broker.endWaits, wait: waitFor, before: now, slot: try limiter.park(key),
+            requestID: RequestCorrelation.id, logger: context.logger)
         return JSONResponse.streamed(poll.answer)
     }
 

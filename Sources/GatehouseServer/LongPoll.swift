@@ -1,4 +1,6 @@
+import GatehouseCore
 import GatehouseWire
+import Logging
 import ServiceLifecycle
 
 /// A parked `status?wait`, run as its answer's body (`JSONResponse.streamed`): the head is
@@ -18,18 +20,30 @@ struct LongPoll: Sendable {
     let before: AuthorizationResponse
     /// The wait's place against its key's cap, given back when the answer is ready.
     let slot: ParkingSlot
+    /// The request's id and logger: the body is written after the request's middleware has
+    /// returned, out of the scope that gave every log line the id.
+    let requestID: String?
+    let logger: Logger
 
     func answer() async -> AuthorizationResponse {
         defer { slot.release() }
-        do {
-            // A handler, not a task per wait: shutting down ends every parked wait at once.
-            return try await withGracefulShutdownHandler {
-                try await status(wait)
-            } onGracefulShutdown: {
-                endWaits()
+        return await RequestCorrelation.$id.withValue(requestID) {
+            do {
+                // A handler, not a task per wait: shutting down ends every parked wait at once.
+                return try await withGracefulShutdownHandler {
+                    try await status(wait)
+                } onGracefulShutdown: {
+                    endWaits()
+                }
+            } catch {
+                if !(error is CancellationError) {
+                    // What ErrorMiddleware would have logged, had the error still been able to
+                    // become the answer.
+                    let reason = (error as? GatehouseError)?.message ?? String(reflecting: type(of: error))
+                    logger.error("status read after a parked wait failed", metadata: ["error": "\(reason)"])
+                }
+                return (try? await status(nil)) ?? before
             }
-        } catch {
-            return (try? await status(nil)) ?? before
         }
     }
 }

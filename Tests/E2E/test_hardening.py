@@ -416,6 +416,17 @@ auth:
         started = time.monotonic()
         assert client.auth.status(id=r.id, wait=4).status == "pending"
         assert time.monotonic() - started >= 3.5
+        # On the wire: the head at once, the body (chunked) when the wait ends.
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        raw.sendall(f"GET /v1/auth/status?id={r.id}&wait=3 HTTP/1.1\r\nHost: x\r\nAuthorization: {server.api_key}\r\n\r\n".encode())
+        started = time.monotonic()
+        received = raw.recv(4096)
+        assert received.startswith(b"HTTP/1.1 200") and time.monotonic() - started < 1.5
+        assert b"transfer-encoding: chunked" in received.lower()
+        while not received.endswith(b"0\r\n\r\n"):
+            received += raw.recv(4096)
+        assert time.monotonic() - started >= 2.5 and b'"status":"pending"' in received
+        raw.close()
     finally:
         server.stop()
 

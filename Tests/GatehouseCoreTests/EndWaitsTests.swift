@@ -44,6 +44,8 @@ import Testing
             let ended = await [first, second]
             #expect(ended == [false, false])
             #expect(started.duration(to: clock.now) < .seconds(10))
+            // Time for any further task a call started to reach the notifier.
+            try await Task.sleep(for: .milliseconds(200))
             #expect(notifier.ends.withLock { $0 } == 1)
         }
     }

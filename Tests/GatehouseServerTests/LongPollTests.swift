@@ -3,6 +3,7 @@ import GatehouseWire
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Synchronization
 import Testing
 
@@ -70,25 +71,33 @@ struct LongPollTests {
         #expect(limiter.parkedWaits(of: "k1") == 0)
     }
 
-    struct Unreadable: Error {}
-
     /// The wait's answer: what the wait read; if that failed, the status read again; if that
-    /// failed too, the status read before the wait. Its place is given back each time.
+    /// failed too, the status read before the wait. Its place is given back each time, the reads
+    /// carry the request's id, and a failed read is logged.
     @Test(arguments: [(true, true, "completed"), (false, true, "failed"), (false, false, "pending")])
     func aWaitAnswersTheLatestStatusItCouldRead(waitReads: Bool, rereadReads: Bool, answered: String) async throws {
         let released = Mutex(0)
+        let seenIDs = Mutex<[String?]>([])
+        let output = LineOutput.capture()
         let poll = LongPoll(
             status: { wait in
+                seenIDs.withLock { $0.append(RequestCorrelation.id) }
                 if wait != nil {
-                    guard waitReads else { throw Unreadable() }
+                    guard waitReads else { throw GatehouseError(.storeUnavailable, "the store went away") }
                     return AuthorizationResponse(id: "ac_1", status: .completed)
                 }
-                guard rereadReads else { throw Unreadable() }
+                guard rereadReads else { throw GatehouseError(.storeUnavailable, "the store went away") }
                 return AuthorizationResponse(id: "ac_1", status: .failed)
             },
             endWaits: {}, wait: .seconds(1), before: AuthorizationResponse(id: "ac_1", status: .pending),
-            slot: ParkingSlot { released.withLock { $0 += 1 } })
+            slot: ParkingSlot { released.withLock { $0 += 1 } }, requestID: "req-1",
+            logger: Logger(label: "test") { LineLogHandler(label: $0, format: .text, output: output) })
         #expect(await poll.answer().status?.rawValue == answered)
         #expect(released.withLock { $0 } == 1)
+        #expect(seenIDs.withLock { $0 }.allSatisfy { $0 == "req-1" })
+        let logged = output.lines.contains {
+            $0.contains("status read after a parked wait failed") && $0.contains("the store went away")
+        }
+        #expect(logged == !waitReads)
     }
 }
