@@ -72,8 +72,8 @@ struct LongPollTests {
     }
 
     /// The wait's answer: what the wait read; if that failed, the status read again; if that
-    /// failed too, the status read before the wait. Its place is given back each time, the reads
-    /// carry the request's id, and a failed read is logged.
+    /// failed too, the status read before the wait. Its place is given back each time, and a
+    /// failed read is logged, and read again, under the request's id.
     @Test(arguments: [(true, true, "completed"), (false, true, "failed"), (false, false, "pending")])
     func aWaitAnswersTheLatestStatusItCouldRead(waitReads: Bool, rereadReads: Bool, answered: String) async throws {
         let released = Mutex(0)
@@ -81,7 +81,7 @@ struct LongPollTests {
         let output = LineOutput.capture()
         let poll = LongPoll(
             status: { wait in
-                seenIDs.withLock { $0.append(RequestCorrelation.id) }
+                if wait == nil { seenIDs.withLock { $0.append(RequestCorrelation.id) } }
                 if wait != nil {
                     guard waitReads else { throw GatehouseError(.storeUnavailable, "the store went away") }
                     return AuthorizationResponse(id: "ac_1", status: .completed)
@@ -91,12 +91,16 @@ struct LongPollTests {
             },
             endWaits: {}, wait: .seconds(1), before: AuthorizationResponse(id: "ac_1", status: .pending),
             slot: ParkingSlot { released.withLock { $0 += 1 } }, requestID: "req-1",
-            logger: Logger(label: "test") { LineLogHandler(label: $0, format: .text, output: output) })
+            logger: Logger(label: "test") {
+                LineLogHandler(
+                    label: $0, format: .text, metadataProvider: RequestCorrelation.metadataProvider, output: output)
+            })
         #expect(await poll.answer().status?.rawValue == answered)
         #expect(released.withLock { $0 } == 1)
         #expect(seenIDs.withLock { $0 }.allSatisfy { $0 == "req-1" })
         let logged = output.lines.contains {
             $0.contains("status read after a parked wait failed") && $0.contains("the store went away")
+                && $0.contains("req-1")
         }
         #expect(logged == !waitReads)
     }
