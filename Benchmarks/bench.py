@@ -176,7 +176,8 @@ def fill(server, total):
     count = database.execute("SELECT count(*) FROM connections").fetchone()[0]
     # The copies go into the database file and onto the disk now: otherwise the server's first
     # write checkpoints a WAL of a gigabyte, and the kernel writes it back, during the measurement
-    # (one run without this measured 0.60x; three with it, 0.83x, 0.89x and 1.01x).
+    # (one run without this measured 0.60x; runs with it, 0.74x to 1.04x: it takes out one
+    # source of noise, not all).
     database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     database.close()
     os.sync()

@@ -10,7 +10,8 @@ import GatehouseWire
 /// percent-encoded, so it stays one path segment. Anything else fails the call before a byte is
 /// sent.
 package enum ConnectionEndpoint {
-    /// The placeholders a connection fills: `user_info.<key>`.
+    /// The placeholders a connection fills (`user_info.<key>`), and the `response_map` keys of
+    /// a token request that go to the connection's user info instead of its tokens.
     package static let prefix = "user_info."
     /// The requests that run with a connection (or, for user info, with a token answer) in hand.
     package static let connectionRequests: Set<String> = [
@@ -52,10 +53,7 @@ package enum ConnectionEndpoint {
         let name = pattern.hasPrefix("*.") ? String(pattern.dropFirst(2)) : pattern
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, name.utf8.count <= 253 else { return false }
-        return labels.allSatisfy { label in
-            !label.isEmpty && label.utf8.count <= 63
-                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        }
+        return labels.allSatisfy { isHostLabel($0) && $0.utf8.count <= 63 }
     }
 
     /// Whether `host` is one of `patterns`: a name exactly, or any name under `*.domain`.
@@ -138,10 +136,7 @@ package enum ConnectionEndpoint {
         let parts = authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         let host = String(parts[0]).lowercased()
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard scheme == "https" || scheme == "http", !labels.isEmpty,
-            labels.allSatisfy({ label in
-                !label.isEmpty && label.utf8.allSatisfy { $0 == UInt8(ascii: "-") || Self.isAlphanumeric($0) }
-            }),
+        guard scheme == "https" || scheme == "http", !labels.isEmpty, labels.allSatisfy(isHostLabel),
             parts.count == 1 || (parts[1].count <= 5 && !parts[1].isEmpty && parts[1].utf8.allSatisfy(Self.isDigit))
         else { throw notAnOrigin }
         guard ProviderNetworkPolicy.mayCarrySecrets(scheme: scheme, host: host) else {
@@ -164,9 +159,13 @@ package enum ConnectionEndpoint {
 
     private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
 
-    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+    /// A label of a host name: ASCII letters, digits and `-`, at least one.
+    private static func isHostLabel(_ label: Substring) -> Bool {
+        !label.isEmpty
+            && label.utf8.allSatisfy { byte in
+                isDigit(byte) || byte == UInt8(ascii: "-") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            }
     }
 
     private static let unreserved = CharacterSet(

@@ -10,8 +10,8 @@ import Synchronization
 /// priority: in a storm, a request that must wait for a refresh joins it at once, and the
 /// refresh's own steps (the lease, the provider call, the write) do not queue behind the
 /// thousand requests that arrived with it. (As an actor with the refresh on the caller's task,
-/// the first refresh went out 48-83 ms after the first request of a 1,000-request storm; with
-/// this, 13-33 ms: docs/performance.md.)
+/// the first refresh went out 65-82 ms after the first request of a 1,000-request storm; with
+/// this, 19-33 ms: docs/performance.md.)
 package final class RefreshCoordinator: Sendable {
     /// Why a refresh gave no new token.
     package enum Failure: Error, Sendable {

@@ -96,9 +96,6 @@ package struct TemplateProviderClient: ProviderClient {
         return fromToken.merging(fetched ?? [:]) { $1 }
     }
 
-    /// `response_map` keys of a token request that go to the user info instead of the tokens.
-    static let userInfoPrefix = "user_info."
-
     private func userInfoCall(
         _ request: RequestConfig, provider: Provider, tokens: TokenSet, known: [String: JSONValue]
     ) async throws -> [String: JSONValue]? {
@@ -142,8 +139,8 @@ package struct TemplateProviderClient: ProviderClient {
             do {
                 for (key, value) in try ResponseMap.apply(map, to: document) {
                     // `user_info.<name>`: who the token is for, when the answer says it.
-                    if key.hasPrefix(Self.userInfoPrefix) {
-                        userInfo[String(key.dropFirst(Self.userInfoPrefix.count))] = value
+                    if key.hasPrefix(ConnectionEndpoint.prefix) {
+                        userInfo[String(key.dropFirst(ConnectionEndpoint.prefix.count))] = value
                     } else {
                         fields[key] = value
                     }
