@@ -8,7 +8,7 @@ Environment: GATEHOUSE_BIN, BASELINE_BIN (the release builds), DURATION (wrk, de
 USERS (authorized users, default 100), SMALL/LARGE (stored connections, default 10,000 and
 1,000,000), PARKED (default 10,000), FLOWS (default 200), STORM (default 1,000 authorizes),
 REFRESH_DELAY_MS (the loopback provider's refresh latency, default 100), ONLY (some of
-cold,hot,wake,parked,storm).
+cold,hot,wake,idle,parked,storm).
 With --profile, it records the hot path with `perf` instead and prints the flat profile.
 """
 import asyncio
@@ -38,7 +38,7 @@ LARGE = int(os.environ.get("LARGE", "1000000"))
 PARKED = int(os.environ.get("PARKED", "10000"))
 FLOWS = int(os.environ.get("FLOWS", "200"))
 STORM = int(os.environ.get("STORM", "1000"))
-ONLY = set(filter(None, os.environ.get("ONLY", "cold,hot,wake,parked,storm").split(",")))
+ONLY = set(filter(None, os.environ.get("ONLY", "cold,hot,wake,idle,parked,storm").split(",")))
 WORK = Path(tempfile.mkdtemp(prefix="gatehouse-bench-"))
 RESULTS = []
 
@@ -295,6 +295,39 @@ async def wake(server):
     report("callback -> parked answer p99", f"{percentile(took, 0.99):.2f} ms", "<= 5 ms", percentile(took, 0.99) <= 5)
 
 
+async def keep_alive(pid, port, key, user):
+    """Opens PARKED connections to the server `pid`; each sends one hot authorize, reads its
+    answer (one connection at a time), and stays open. Answers (RSS before, RSS after)."""
+    before = rss_mb(pid)
+    writers = []
+    for _ in range(PARKED):
+        reader, writer = await open_connection(port)
+        await send(writer, "POST", "/v1/auth/authorize", key, authorize_body(user))
+        status, body = await receive(reader)
+        assert status == 200 and body["status"] == "completed", body
+        writers.append(writer)
+    await asyncio.sleep(2)
+    after = rss_mb(pid)
+    for writer in writers:
+        writer.close()
+    await asyncio.sleep(1)
+    return before, after
+
+
+async def idle(server, baseline, user):
+    """What a keep-alive connection keeps once it has been answered: agents hold pools of them."""
+    print(f"{PARKED:,} keep-alive connections, idle after one hot authorize each:", flush=True)
+    base_before, base_after = await keep_alive(baseline.pid, baseline.port, server.key, user)
+    before, after = await keep_alive(server.process.pid, server.port, server.key, user)
+    print(f"  bare Hummingbird endpoint: RSS {base_before:.0f} MB before, {base_after:.0f} MB with them open, "
+          f"{(base_after - base_before) * 1024 / PARKED:.1f} KB each", flush=True)
+    print(f"  Gatehouse: RSS {before:.0f} MB before, {after:.0f} MB with them open, "
+          f"{(after - before) * 1024 / PARKED:.1f} KB each", flush=True)
+    report(f"RSS with {PARKED:,} idle keep-alive connections", f"{after:.0f} MB")
+    report("memory per idle keep-alive connection vs bare endpoint",
+           f"{(after - before) / (base_after - base_before):.2f}x")
+
+
 async def park(pid, port, key, flows):
     """Parks PARKED `status?wait=59` requests on the server `pid`; answers (RSS before, RSS
     with them parked, threads before, threads with them, how many were answered early)."""
@@ -430,6 +463,7 @@ async def main():
             profile(server, users)
             return
         for name, section in (("hot", lambda: hot_and_large(server, baseline_port, users)), ("wake", lambda: wake(server)),
+                              ("idle", lambda: idle(server, baseline, users[0])),
                               ("parked", lambda: parked(server, baseline)), ("storm", lambda: storm(server, provider_port))):
             if name in ONLY:
                 await section()

@@ -54,16 +54,11 @@ struct AuthRoutes {
         }
         // The wait is the answer's body: the head goes now, and the request's task, out of the
         // middleware and route frames by then, parks with only the server's frames beneath it
-        // (see `LongPollResponder`).
+        // (see `RequestTaskResponder`).
         let poll = LongPoll(
             status: { [broker] in try await broker.status(id: id, wait: $0, returnFailed: returnFailed) },
             endWaits: broker.endWaits, wait: waitFor, before: now, slot: try limiter.park(key),
             requestID: RequestCorrelation.id, logger: context.logger)
         return JSONResponse.streamed(poll.answer)
-    }
-
-    /// Whether a request is a long-poll that may park (`GET /v1/auth/status?wait=N`).
-    static func mayPark(_ request: Request) -> Bool {
-        request.method == .get && request.uri.path == "/v1/auth/status" && request.uri.query?.contains("wait=") == true
     }
 }

@@ -166,7 +166,7 @@ private func assemble(
 
     let connections = ConnectionGuard(limits: configuration.limits, logger: logger)
     return Application(
-        responder: LongPollResponder(inner: router.buildResponder(), mayPark: AuthRoutes.mayPark),
+        responder: RequestTaskResponder(inner: router.buildResponder()),
         server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: nil)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
         // The storage's services start first and stop last.

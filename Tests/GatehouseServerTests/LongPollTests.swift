@@ -1,57 +1,14 @@
 import GatehouseCore
 import GatehouseWire
-import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
 import Logging
 import Synchronization
 import Testing
 
 @testable import GatehouseServer
 
-/// A parked long-poll keeps as little as it can: its routes run in a child task, and the place
-/// it takes against the key's cap is given back however its answer ends.
+/// A parked long-poll keeps as little as it can: the place it takes against the key's cap is
+/// given back however its answer ends.
 struct LongPollTests {
-    /// Answers, in `X-Route-Task`, the task its route ran in, and in `X-Request-Task` the task
-    /// the request arrived in.
-    struct TaskRecorder<Inner: HTTPResponder>: HTTPResponder {
-        typealias Context = Inner.Context
-        let inner: Inner
-
-        func respond(to request: Request, context: Context) async throws -> Response {
-            var response = try await inner.respond(to: request, context: context)
-            response.headers[HTTPField.Name("X-Request-Task")!] = Self.currentTask()
-            return response
-        }
-
-        static func currentTask() -> String {
-            withUnsafeCurrentTask { task in task.map { "\($0.hashValue)" } ?? "none" }
-        }
-    }
-
-    @Test func onlyARequestThatMayParkRunsItsRoutesInAChildTask() async throws {
-        let router = Router(context: GatehouseRequestContext.self)
-        for path in ["park", "hot"] {
-            router.get(RouterPath(path)) { _, _ -> Response in
-                Response(
-                    status: .ok,
-                    headers: [
-                        HTTPField.Name("X-Route-Task")!: TaskRecorder<Router<GatehouseRequestContext>.Responder>.currentTask()
-                    ])
-            }
-        }
-        let responder = TaskRecorder(
-            inner: LongPollResponder(inner: router.buildResponder(), mayPark: { $0.uri.path == "/park" }))
-        try await Application(responder: responder).test(.router) { client in
-            for (path, hops) in [("/park", true), ("/hot", false)] {
-                let response = try await client.execute(uri: path, method: .get)
-                let route = try #require(response.headers[HTTPField.Name("X-Route-Task")!])
-                let request = try #require(response.headers[HTTPField.Name("X-Request-Task")!])
-                #expect((route != request) == hops, "\(path)")
-            }
-        }
-    }
-
     @Test func aParkedWaitIsGivenBackOnceWhetherReleasedOrDropped() throws {
         var limits = RequestLimits()
         limits.maxParkedWaitsPerKey = 2
