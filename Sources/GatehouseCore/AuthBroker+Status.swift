@@ -7,8 +7,11 @@ extension AuthBroker {
     /// `GET /v1/auth/status`: the flow's status; with `wait`, parks until it completes or the
     /// wait runs out (then 200 with the current status, never 408). A failed flow keeps the wait
     /// parked, as Arcade's clients expect; `returnFailed` (Gatehouse's `return_failed=true`, which
-    /// the Swift SDK sends) answers it at once instead.
-    package func status(id: String, wait: Duration?, returnFailed: Bool = false) async throws -> AuthorizationResponse {
+    /// the Swift SDK sends) answers it at once instead. An `abandonment` that is abandoned ends
+    /// the wait at once, as if its time had run out.
+    package func status(
+        id: String, wait: Duration?, returnFailed: Bool = false, abandonment: WaitAbandonment? = nil
+    ) async throws -> AuthorizationResponse {
         guard let wait, wait > .zero else { return try await statusNow(id: id) }
         let deadline = ContinuousClock.now.advanced(by: wait)
         while true {
@@ -30,6 +33,7 @@ extension AuthBroker {
                 await notifier.cancel(ticket)
                 return response
             }
+            abandonment?.onAbandon { [notifier] in Task { await notifier.cancel(ticket) } }
             telemetry.parkedLongPolls(1)
             let woken = await notifier.wait(ticket, timeout: remaining)
             telemetry.parkedLongPolls(-1)

@@ -6,6 +6,7 @@ import Hummingbird
 struct AuthRoutes {
     let broker: AuthBroker
     let limiter: KeyLimiter
+    let parked: ParkedConnections
     /// The longest `wait` accepted, in seconds.
     static let maxWait = 59
 
@@ -55,10 +56,15 @@ struct AuthRoutes {
         // The wait is the answer's body: the head goes now, and the request's task, out of the
         // middleware and route frames by then, parks with only the server's frames beneath it
         // (see `RequestTaskResponder`).
+        let slot = try limiter.park(key)
+        let abandonment = WaitAbandonment()
         let poll = LongPoll(
-            status: { [broker] in try await broker.status(id: id, wait: $0, returnFailed: returnFailed) },
-            endWaits: broker.endWaits, wait: waitFor, before: now, slot: try limiter.park(key),
-            requestID: RequestCorrelation.id, logger: context.logger)
+            status: { [broker] in
+                try await broker.status(id: id, wait: $0, returnFailed: returnFailed, abandonment: abandonment)
+            },
+            endWaits: broker.endWaits, wait: waitFor, before: now, slot: slot,
+            unwatch: parked.watch(context.channel, abandonment), requestID: RequestCorrelation.id,
+            logger: context.logger)
         return JSONResponse.streamed(poll.answer)
     }
 }

@@ -144,7 +144,8 @@ private func assemble(
     // call); only admin keys reach /v1/admin/*.
     let appKeys = APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .app)
     let adminKeys = APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .admin)
-    let auth = AuthRoutes(broker: broker, limiter: limiter)
+    let connections = ConnectionGuard(limits: configuration.limits, logger: logger)
+    let auth = AuthRoutes(broker: broker, limiter: limiter, parked: connections.parked)
     router.group("v1").add(middleware: appKeys).addRoutes(auth.collection)
     router.group("api/v1/oauth").add(middleware: appKeys).addRoutes(auth.confirmUser)
     router.group("v1/admin").add(middleware: adminKeys)
@@ -164,7 +165,6 @@ private func assemble(
             verification: verification, settings: settings, connections: connectionCache, now: now
         ).collection)
 
-    let connections = ConnectionGuard(limits: configuration.limits, logger: logger)
     return Application(
         responder: RequestTaskResponder(inner: router.buildResponder()),
         server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: nil)),

@@ -23,6 +23,8 @@ final class ConnectionGuard: Sendable {
     let maxConnections: Int
     let open = Atomic<Int>(0)
     let logger: Logger
+    /// The parked waits of open connections, ended when their connection closes.
+    let parked = ParkedConnections()
 
     init(limits: RequestLimits, logger: Logger) {
         self.limits = limits
@@ -97,12 +99,22 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        closed()
+        closed(context: context)
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        closed()
+        closed(context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The server allows half-closed connections, so a client that closes is first heard as
+        // its input closing, and the connection stays open until its answer is written: a
+        // parked wait answers now instead of at the end of its time.
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            owner.parked.closed(context.channel)
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -177,7 +189,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         arm(context: context, after: owner.limits.readTimeout)
     }
 
-    private func closed() {
+    private func closed(context: ChannelHandlerContext) {
+        owner.parked.closed(context.channel)
         disarm()
         timer?.cancel()
         timer = nil

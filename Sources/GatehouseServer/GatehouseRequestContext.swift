@@ -11,9 +11,12 @@ struct GatehouseRequestContext: RequestContext {
     var apiKey: AuthenticatedKey?
     /// The largest request body a route reads; `APIKeyAuthenticator` sets it from `api.max_request_body_size`.
     var maxUploadSize: Int = RequestLimits.defaultMaxBodyBytes
+    /// The connection the request came on: a parked wait ends when it closes.
+    let channel: any Channel
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.channel = source.channel
     }
 
     var requestDecoder: APIRequestDecoder { APIRequestDecoder() }

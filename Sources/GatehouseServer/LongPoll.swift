@@ -20,13 +20,19 @@ struct LongPoll: Sendable {
     let before: AuthorizationResponse
     /// The wait's place against its key's cap, given back when the answer is ready.
     let slot: ParkingSlot
+    /// Stops watching the client's connection (`ParkedConnections`); called when the answer is
+    /// ready.
+    let unwatch: @Sendable () -> Void
     /// The request's id and logger: the body is written after the request's middleware has
     /// returned, out of the scope that gave every log line the id.
     let requestID: String?
     let logger: Logger
 
     func answer() async -> AuthorizationResponse {
-        defer { slot.release() }
+        defer {
+            unwatch()
+            slot.release()
+        }
         do {
             // A handler, not a task per wait: shutting down ends every parked wait at once.
             return try await withGracefulShutdownHandler {

@@ -431,6 +431,43 @@ auth:
         server.stop()
 
 
+
+def parked_gauge(server):
+    text = requests.get(f"{server.base}/metrics", headers={"Authorization": server.api_key}, timeout=5).text
+    return float([line.split()[-1] for line in text.splitlines() if line.startswith("gatehouse_parked_long_polls")][0])
+
+
+def test_a_client_that_leaves_a_parked_wait_gives_its_place_back_at_once(workdir, user_id):
+    server = ConfiguredGatehouse(
+        workdir, "leaves",
+        """
+api: { max_parked_waits_per_key: 1 }
+auth:
+  user_verification: { unsafe_skip_verification: true }
+""")
+    try:
+        client = server.client()
+        client.admin.auth_providers.create(**provider("leaves", "https://idp.example/token"))
+        r = client.auth.start(user_id=user_id, provider="leaves")
+        headers = {"Authorization": server.api_key}
+        status = f"{server.base}/v1/auth/status?id={r.id}&wait=1"
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        raw.sendall(f"GET /v1/auth/status?id={r.id}&wait=50 HTTP/1.1\r\nHost: x\r\nAuthorization: {server.api_key}\r\n\r\n".encode())
+        assert raw.recv(4096).startswith(b"HTTP/1.1 200")
+        # The key's one place is taken while the wait is parked...
+        assert requests.get(status, headers=headers, timeout=5).status_code == 429
+        assert parked_gauge(server) == 1
+        raw.close()
+        # ...and given back as soon as its client has gone, not when its 50 s run out.
+        deadline = time.monotonic() + 5
+        while parked_gauge(server) != 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert parked_gauge(server) == 0
+        answer = requests.get(status, headers=headers, timeout=5)
+        assert answer.status_code == 200 and answer.json()["status"] == "pending"
+    finally:
+        server.stop()
+
 def test_reencrypt_retires_the_old_root_key(workdir, user_id):
     keys = {"ROOT_K1": base64.b64encode(b"1" * 32).decode(), "ROOT_K2": base64.b64encode(b"2" * 32).decode()}
 

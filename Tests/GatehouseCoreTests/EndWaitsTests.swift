@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseTestSupport
 import Logging
 import Synchronization
@@ -5,7 +6,8 @@ import Testing
 
 @testable import GatehouseCore
 
-/// Shutting down ends every parked wait, however many shutdown handlers ask for it.
+/// Parked waits end early: every one when the server shuts down, however many shutdown handlers
+/// ask for it, and one whose client has gone.
 @Suite struct EndWaitsTests {
     /// The in-process notifier, counting the calls to `endWaits`.
     final class CountingNotifier: Notifier {
@@ -22,18 +24,22 @@ import Testing
         }
     }
 
+    static func broker(store: any Store, notifier: any Notifier) throws -> AuthBroker {
+        let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+        return AuthBroker(
+            store: store, notifier: notifier,
+            providers: ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([])),
+            client: CountingProviderClient(), cipher: cipher,
+            settings: BrokerSettings(
+                publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
+                unsafeSkipAllowed: true),
+            logger: Logger(label: "test"))
+    }
+
     @Test func everyParkedWaitEndsWithOneCallHoweverManyHandlersAsk() async throws {
         try await StoreBackend.withSQLite { store in
             let notifier = CountingNotifier()
-            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
-            let broker = AuthBroker(
-                store: store, notifier: notifier,
-                providers: ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([])),
-                client: CountingProviderClient(), cipher: cipher,
-                settings: BrokerSettings(
-                    publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
-                    unsafeSkipAllowed: true),
-                logger: Logger(label: "test"))
+            let broker = try Self.broker(store: store, notifier: notifier)
             let tickets = [await notifier.prepare(flowID: "f1"), await notifier.prepare(flowID: "f2")]
             let clock = ContinuousClock()
             let started = clock.now
@@ -47,6 +53,31 @@ import Testing
             // Time for any further task a call started to reach the notifier.
             try await Task.sleep(for: .milliseconds(200))
             #expect(notifier.ends.withLock { $0 } == 1)
+        }
+    }
+
+    /// Abandoned while parked, or before it parks, a wait answers the flow's status now and leaves
+    /// no waiter behind.
+    @Test(arguments: [true, false])
+    func anAbandonedWaitAnswersAtOnceAndLeavesNoWaiter(parkedFirst: Bool) async throws {
+        try await StoreBackend.withSQLite { store in
+            let notifier = LocalNotifier()
+            let broker = try Self.broker(store: store, notifier: notifier)
+            var flow = makeFlow()
+            flow.sealedURL = nil
+            _ = try await store.insertFlowDeduplicated(flow, now: Date())
+            let abandonment = WaitAbandonment()
+            if !parkedFirst { abandonment.abandon() }
+            let clock = ContinuousClock()
+            let started = clock.now
+            async let answer = broker.status(id: flow.id, wait: .seconds(30), abandonment: abandonment)
+            if parkedFirst {
+                while await notifier.waiterCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                abandonment.abandon()
+            }
+            #expect(try await answer.status == .pending)
+            #expect(started.duration(to: clock.now) < .seconds(10))
+            #expect(await notifier.waiterCount == 0)
         }
     }
 }

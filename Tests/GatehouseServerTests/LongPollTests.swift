@@ -29,7 +29,8 @@ struct LongPollTests {
     }
 
     /// The wait's answer: what the wait read; if that failed, the status read again; if that
-    /// failed too, the status read before the wait. Its place is given back each time, and a
+    /// failed too, the status read before the wait. Its place is given back, and its connection
+    /// no longer watched, each time, and a
     /// failed read is logged, and read again, under the request's id.
     @Test(arguments: [(true, true, "completed"), (false, true, "failed"), (false, false, "pending")])
     func aWaitAnswersTheLatestStatusItCouldRead(waitReads: Bool, rereadReads: Bool, answered: String) async throws {
@@ -47,13 +48,13 @@ struct LongPollTests {
                 return AuthorizationResponse(id: "ac_1", status: .failed)
             },
             endWaits: {}, wait: .seconds(1), before: AuthorizationResponse(id: "ac_1", status: .pending),
-            slot: ParkingSlot { released.withLock { $0 += 1 } }, requestID: "req-1",
+            slot: ParkingSlot { released.withLock { $0 += 1 } }, unwatch: { released.withLock { $0 += 1 } }, requestID: "req-1",
             logger: Logger(label: "test") {
                 LineLogHandler(
                     label: $0, format: .text, metadataProvider: RequestCorrelation.metadataProvider, output: output)
             })
         #expect(await poll.answer().status?.rawValue == answered)
-        #expect(released.withLock { $0 } == 1)
+        #expect(released.withLock { $0 } == 2)
         #expect(seenIDs.withLock { $0 }.allSatisfy { $0 == "req-1" })
         let logged = output.lines.contains {
             $0.contains("status read after a parked wait failed") && $0.contains("the store went away")
