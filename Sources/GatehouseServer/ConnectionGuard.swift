@@ -90,6 +90,11 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        // The channel keeps its receive buffer between reads: NIO's first guess, 2 KB, held by
+        // every open connection. A request head is a few hundred bytes; a larger request grows
+        // the buffer for the reads that need it.
+        try? context.channel.syncOptions?.setOption(
+            ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
         if context.channel.isActive { opened(context: context) }
     }
 
