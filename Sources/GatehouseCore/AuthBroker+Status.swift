@@ -44,9 +44,9 @@ extension AuthBroker {
     }
 
     /// Ends every parked `status?wait` now, and every later one at once: the server is
-    /// shutting down, so each answers with its flow's current status. Every parked wait's
-    /// shutdown handler calls this; the first call does the work, in a task of its own (the
-    /// handlers are synchronous), and the others return at once.
+    /// shutting down, so each answers with its flow's current status. The server's shutdown
+    /// handler calls it (`BuiltApplication.runService`); the first call does the work, in a task
+    /// of its own (the handler is synchronous), and any later one returns at once.
     package func endWaits() {
         guard !waitsEnded.exchange(true, ordering: .relaxed) else { return }
         Task { await notifier.endWaits() }

@@ -62,7 +62,7 @@ struct AuthRoutes {
             status: { [broker] in
                 try await broker.status(id: id, wait: $0, returnFailed: returnFailed, abandonment: abandonment)
             },
-            endWaits: broker.endWaits, wait: waitFor, before: now, slot: slot,
+            wait: waitFor, before: now, slot: slot,
             unwatch: parked.watch(context.channel, abandonment), requestID: RequestCorrelation.id,
             logger: context.logger)
         return JSONResponse.streamed(poll.answer)

@@ -9,16 +9,6 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 
-/// What the composition root made: the application, and what `serve` tells the operator once.
-package struct BuiltApplication<App: ApplicationProtocol>: Sendable {
-    /// The application to run.
-    package let app: App
-    /// The admin API key, when this start created it (first start); shown once.
-    package let newAPIKey: String?
-    /// Warnings for the operator.
-    package let warnings: [String]
-}
-
 /// The composition root, shared by `gatehouse serve` and the tests.
 package func buildApplication(
     configuration: GatehouseConfiguration,
@@ -56,11 +46,11 @@ package func buildApplication(
                 "auth provider '\(template.id)' is served as inactive: its stored template breaks a rule (\(template.reason)); fix it with PATCH /v1/admin/auth_providers/\(template.id)"
             )
         }
-        let app = try assemble(
+        let (app, endWaits) = try assemble(
             configuration: configuration, storage: storage, cipher: cipher, policy: policy, logger: logger,
             requestLog: requestLog ?? RequestLog(format: configuration.logFormat, level: configuration.logLevel),
             transport: transport, catalog: catalog, now: now)
-        return BuiltApplication(app: app, newAPIKey: newAPIKey, warnings: warnings)
+        return BuiltApplication(app: app, endWaits: endWaits, newAPIKey: newAPIKey, warnings: warnings)
     } catch {
         // A start that fails after the storage opened releases it again.
         await storage.abandon()
@@ -68,12 +58,13 @@ package func buildApplication(
     }
 }
 
-/// Everything above the store: services, routes and the server.
+/// Everything above the store: services, routes and the server; and what ends the server's
+/// parked waits when it shuts down.
 private func assemble(
     configuration: GatehouseConfiguration, storage: any Storage, cipher: TokenCipher,
     policy: (default: VerificationSetting, skipAllowed: Bool, warning: String?), logger: Logger, requestLog: RequestLog,
     transport: (any HTTPTransport)?, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date
-) throws -> some ApplicationProtocol {
+) throws -> (some ApplicationProtocol, @Sendable () -> Void) {
     let store = storage.store
     var origins = configuration.allowedRedirectOrigins
     if configuration.isLoopback, !configuration.hasConfigFile {
@@ -165,7 +156,7 @@ private func assemble(
             verification: verification, settings: settings, connections: connectionCache, now: now
         ).collection)
 
-    return Application(
+    let app = Application(
         responder: RequestTaskResponder(inner: router.buildResponder()),
         server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: nil)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
@@ -179,4 +170,5 @@ private func assemble(
                         idleAge: configuration.refreshSweep.idleAge)
                 ] : []),
         logger: logger)
+    return (app, broker.endWaits)
 }

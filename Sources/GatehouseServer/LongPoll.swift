@@ -1,7 +1,6 @@
 import GatehouseCore
 import GatehouseWire
 import Logging
-import ServiceLifecycle
 
 /// A parked `status?wait`, run as its answer's body (`JSONResponse.streamed`): the head is
 /// written when the wait is admitted, the body when the flow completes or the wait runs out.
@@ -12,9 +11,6 @@ import ServiceLifecycle
 struct LongPoll: Sendable {
     /// The flow's status: now (`nil`), or once it completes or the wait runs out.
     let status: @Sendable (_ wait: Duration?) async throws -> AuthorizationResponse
-    /// Ends every parked wait of the server now (it is shutting down); called by each parked
-    /// wait, so it must be cheap after the first call.
-    let endWaits: @Sendable () -> Void
     let wait: Duration
     /// The status read before the wait.
     let before: AuthorizationResponse
@@ -34,12 +30,8 @@ struct LongPoll: Sendable {
             slot.release()
         }
         do {
-            // A handler, not a task per wait: shutting down ends every parked wait at once.
-            return try await withGracefulShutdownHandler {
-                try await status(wait)
-            } onGracefulShutdown: {
-                endWaits()
-            }
+            // Shutting down ends it: `BuiltApplication.runService` ends every parked wait at once.
+            return try await status(wait)
         } catch {
             // Under the request's id again for what follows. The wait itself runs without it:
             // a task-local scope held across the wait costs every parked request two more

@@ -86,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         say("Gatehouse listening on http://\(configuration.host):\(configuration.port) (data in \(configuration.dataDirectory))")
         // Buffered request lines reach the log before the process ends.
         defer { LineOutput.standardError.flush() }
-        try await built.app.runService()
+        try await built.runService()
     }
 
     /// Writes a line to standard output at once (unbuffered), so scripts reading a pipe see it.

@@ -1,0 +1,40 @@
+import Hummingbird
+import ServiceLifecycle
+
+/// What the composition root made: the application, and what `serve` tells the operator once.
+package struct BuiltApplication<App: ApplicationProtocol>: Sendable {
+    /// The application to run.
+    package let app: App
+    /// Ends every parked `status?wait` now, and every later one at once.
+    let endWaits: @Sendable () -> Void
+    /// The admin API key, when this start created it (first start); shown once.
+    package let newAPIKey: String?
+    /// Warnings for the operator.
+    package let warnings: [String]
+
+    /// Runs the application until SIGTERM or SIGINT, as `Application.runService` does, and ends
+    /// the parked waits as soon as the shutdown begins: the server waits for the requests it is
+    /// answering, and a parked wait would otherwise hold it up to 59 s.
+    package func runService() async throws {
+        try await ServiceGroup(
+            configuration: .init(
+                services: [WaitEndingService(app: app, endWaits: endWaits)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: app.logger)
+        ).run()
+    }
+}
+
+/// The application, with one shutdown handler that ends every parked wait: a handler per wait
+/// cost each parked request 1.1 KB (`docs/performance.md`).
+struct WaitEndingService<App: ApplicationProtocol>: Service {
+    let app: App
+    let endWaits: @Sendable () -> Void
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await app.run()
+        } onGracefulShutdown: {
+            endWaits()
+        }
+    }
+}
