@@ -28,7 +28,7 @@ extension AuthBroker {
             }
             let remaining = ContinuousClock.now.duration(to: deadline)
             if response.status == .completed || (returnFailed && response.status == .failed) || remaining <= .zero
-                || Task.isCancelled
+                || Task.isCancelled || abandonment?.isAbandoned == true
             {
                 await notifier.cancel(ticket)
                 return response

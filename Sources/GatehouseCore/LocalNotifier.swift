@@ -95,6 +95,9 @@ package actor LocalNotifier: Notifier {
     /// The number of registered waiters (for tests and metrics).
     package var waiterCount: Int { slots.values.reduce(0) { $0 + $1.count } }
 
+    /// The number of waits parked now (for tests).
+    package var parkedCount: Int { parked }
+
     /// Ends the waits whose time is up, every `tick`, while any are parked.
     private func sweep() async {
         while parked > 0 {

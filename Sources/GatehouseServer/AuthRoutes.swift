@@ -63,7 +63,7 @@ struct AuthRoutes {
                 try await broker.status(id: id, wait: $0, returnFailed: returnFailed, abandonment: abandonment)
             },
             wait: waitFor, before: now, slot: slot,
-            unwatch: parked.watch(context.channel, abandonment), requestID: RequestCorrelation.id,
+            watch: parked.watch(context.channel, abandonment), requestID: RequestCorrelation.id,
             logger: context.logger)
         return JSONResponse.streamed(poll.answer)
     }

@@ -3,7 +3,8 @@ import ServiceLifecycle
 
 /// What the composition root made: the application, and what `serve` tells the operator once.
 package struct BuiltApplication<App: ApplicationProtocol>: Sendable {
-    /// The application to run.
+    /// The application. Run it with `runService()`: the application's own `runService` does
+    /// not end parked waits when it shuts down, so a parked wait would hold the shutdown.
     package let app: App
     /// Ends every parked `status?wait` now, and every later one at once.
     let endWaits: @Sendable () -> Void

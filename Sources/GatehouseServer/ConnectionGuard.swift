@@ -23,7 +23,7 @@ final class ConnectionGuard: Sendable {
     let maxConnections: Int
     let open = Atomic<Int>(0)
     let logger: Logger
-    /// The parked waits of open connections, ended when their connection closes.
+    /// The parked waits of open connections, ended when their client closes its side.
     let parked = ParkedConnections()
 
     init(limits: RequestLimits, logger: Logger) {
@@ -117,7 +117,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         // its input closing, and the connection stays open until its answer is written: a
         // parked wait answers now instead of at the end of its time.
         if let event = event as? ChannelEvent, event == .inputClosed {
-            owner.parked.closed(context.channel)
+            owner.parked.inputClosed(context.channel)
         }
         context.fireUserInboundEventTriggered(event)
     }

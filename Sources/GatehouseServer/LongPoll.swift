@@ -16,9 +16,8 @@ struct LongPoll: Sendable {
     let before: AuthorizationResponse
     /// The wait's place against its key's cap, given back when the answer is ready.
     let slot: ParkingSlot
-    /// Stops watching the client's connection (`ParkedConnections`); called when the answer is
-    /// ready.
-    let unwatch: @Sendable () -> Void
+    /// The wait's watch on its client's connection (`ParkedConnections`), ended with it.
+    let watch: ParkingSlot
     /// The request's id and logger: the body is written after the request's middleware has
     /// returned, out of the scope that gave every log line the id.
     let requestID: String?
@@ -26,7 +25,7 @@ struct LongPoll: Sendable {
 
     func answer() async -> AuthorizationResponse {
         defer {
-            unwatch()
+            watch.release()
             slot.release()
         }
         do {

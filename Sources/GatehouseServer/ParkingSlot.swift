@@ -1,10 +1,9 @@
 import Synchronization
 
-/// One parked wait held against its key's cap (`api.max_parked_waits_per_key`). It is given
-/// back once: by `release()` when the answer is ready, or when the slot is dropped, so an
-/// answer that is never written (the connection closed before its head went) does not keep it.
-/// A client that leaves while its wait is parked ends the wait (`ParkedConnections`), which
-/// gives the slot back.
+/// What a parked wait holds: its place against its key's cap (`api.max_parked_waits_per_key`),
+/// or its watch on its connection (`ParkedConnections`). It is given back once: by `release()`
+/// when the answer is ready, or when the slot is dropped, so an answer that is never written (the
+/// connection closed before its head went) does not keep it.
 final class ParkingSlot: Sendable {
     private let giveBack: Mutex<(@Sendable () -> Void)?>
 

@@ -37,11 +37,14 @@ def sign_in_and_answer(browser, url, username, allow, back_at="/v1/oauth/dot/cal
         browser.find_element(By.NAME, "username").send_keys(username)
         browser.find_element(By.NAME, "password").send_keys(f"{username}-password")
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        # The login page's own address names /o/authorize/ (its `next`): wait to leave it.
+        WebDriverWait(browser, 15).until(lambda b: "/accounts/login/" not in b.current_url, message=browser.current_url)
     assert "/o/authorize/" in browser.current_url, browser.current_url
-    if allow:
-        browser.find_element(By.CSS_SELECTOR, "input[name=allow]").click()
-    else:
-        browser.find_element(By.CSS_SELECTOR, "input[type=submit]:not([name=allow])").click()
+    # The consent form, once its page has loaded.
+    answer = "input[name=allow]" if allow else "input[type=submit]:not([name=allow])"
+    WebDriverWait(browser, 15).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, answer), message=f"no consent form at {browser.current_url}")
+    browser.find_element(By.CSS_SELECTOR, answer).click()
     # The provider redirects the browser back to Gatehouse (and, with OIDC user verification,
     # on through the app's sign-in).
     WebDriverWait(browser, 15).until(lambda b: back_at in b.current_url, message=browser.page_source[:500])

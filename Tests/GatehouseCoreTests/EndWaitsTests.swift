@@ -6,8 +6,8 @@ import Testing
 
 @testable import GatehouseCore
 
-/// Parked waits end early: every one when the server shuts down, however many shutdown handlers
-/// ask for it, and one whose client has gone.
+/// Parked waits end early: every one when the server shuts down, however many times the shutdown
+/// asks for it, and one whose client has gone.
 @Suite struct EndWaitsTests {
     /// The in-process notifier, counting the calls to `endWaits`.
     final class CountingNotifier: Notifier {
@@ -36,7 +36,7 @@ import Testing
             logger: Logger(label: "test"))
     }
 
-    @Test func everyParkedWaitEndsWithOneCallHoweverManyHandlersAsk() async throws {
+    @Test func everyParkedWaitEndsWithOneCallHoweverOftenItIsAsked() async throws {
         try await StoreBackend.withSQLite { store in
             let notifier = CountingNotifier()
             let broker = try Self.broker(store: store, notifier: notifier)
@@ -46,7 +46,7 @@ import Testing
             async let first = notifier.wait(tickets[0], timeout: .seconds(30))
             async let second = notifier.wait(tickets[1], timeout: .seconds(30))
             try await Task.sleep(for: .milliseconds(50))
-            for _ in 0..<100 { broker.endWaits() }  // one shutdown handler per parked wait
+            for _ in 0..<100 { broker.endWaits() }  // asked again and again: the work is done once
             let ended = await [first, second]
             #expect(ended == [false, false])
             #expect(started.duration(to: clock.now) < .seconds(10))
@@ -72,7 +72,7 @@ import Testing
             let started = clock.now
             async let answer = broker.status(id: flow.id, wait: .seconds(30), abandonment: abandonment)
             if parkedFirst {
-                while await notifier.waiterCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                while await notifier.parkedCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
                 abandonment.abandon()
             }
             #expect(try await answer.status == .pending)

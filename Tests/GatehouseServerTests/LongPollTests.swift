@@ -35,6 +35,7 @@ struct LongPollTests {
     @Test(arguments: [(true, true, "completed"), (false, true, "failed"), (false, false, "pending")])
     func aWaitAnswersTheLatestStatusItCouldRead(waitReads: Bool, rereadReads: Bool, answered: String) async throws {
         let released = Mutex(0)
+        let unwatched = Mutex(0)
         let seenIDs = Mutex<[String?]>([])
         let output = LineOutput.capture()
         let poll = LongPoll(
@@ -48,13 +49,15 @@ struct LongPollTests {
                 return AuthorizationResponse(id: "ac_1", status: .failed)
             },
             wait: .seconds(1), before: AuthorizationResponse(id: "ac_1", status: .pending),
-            slot: ParkingSlot { released.withLock { $0 += 1 } }, unwatch: { released.withLock { $0 += 1 } }, requestID: "req-1",
+            slot: ParkingSlot { released.withLock { $0 += 1 } }, watch: ParkingSlot { unwatched.withLock { $0 += 1 } },
+            requestID: "req-1",
             logger: Logger(label: "test") {
                 LineLogHandler(
                     label: $0, format: .text, metadataProvider: RequestCorrelation.metadataProvider, output: output)
             })
         #expect(await poll.answer().status?.rawValue == answered)
-        #expect(released.withLock { $0 } == 2)
+        #expect(released.withLock { $0 } == 1)
+        #expect(unwatched.withLock { $0 } == 1)
         #expect(seenIDs.withLock { $0 }.allSatisfy { $0 == "req-1" })
         let logged = output.lines.contains {
             $0.contains("status read after a parked wait failed") && $0.contains("the store went away")
