@@ -8,6 +8,8 @@ import NIOCore
 /// JSON out: sorted keys, unescaped slashes, never cached.
 enum JSONResponse {
     static let encoder = JSONEncoder.sorted
+    /// The head of every JSON answer.
+    static let headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
 
     /// A JSON response.
     static func make<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok) throws -> Response {
@@ -19,7 +21,7 @@ enum JSONResponse {
             }
         return Response(
             status: status,
-            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            headers: headers,
             body: .init(byteBuffer: body))
     }
 
@@ -28,7 +30,7 @@ enum JSONResponse {
     static func streamed(_ answer: @escaping @Sendable () async -> AuthorizationResponse) -> Response {
         Response(
             status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            headers: headers,
             body: ResponseBody { writer in
                 try await writer.write(try AuthorizationResponseWriter.write(await answer()))
                 try await writer.finish(nil)

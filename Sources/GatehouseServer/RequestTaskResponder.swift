@@ -9,7 +9,8 @@ import Hummingbird
 /// closed: 39.8 KB per idle connection after one `status` each, 18.5 KB with the hop (10,000
 /// connections; `docs/performance.md`). A parked long-poll's wait is its answer's body
 /// (`JSONResponse.streamed`), written after this child has ended, so it too keeps only the
-/// server's frames and the wait's. The hop costs no CPU per request that the benchmark can see.
+/// server's frames and the wait's. The hop costs no CPU per request that could be measured (the
+/// server's CPU time per hot authorize, `docs/performance.md`).
 struct RequestTaskResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context: Sendable {
     typealias Context = Inner.Context
     let inner: Inner

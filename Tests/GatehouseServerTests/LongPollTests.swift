@@ -30,8 +30,8 @@ struct LongPollTests {
 
     /// The wait's answer: what the wait read; if that failed, the status read again; if that
     /// failed too, the status read before the wait. Its place is given back, and its connection
-    /// no longer watched, each time, and a
-    /// failed read is logged, and read again, under the request's id.
+    /// no longer watched, each time, and a failed read is logged, and read again, under the
+    /// request's id.
     @Test(arguments: [(true, true, "completed"), (false, true, "failed"), (false, false, "pending")])
     func aWaitAnswersTheLatestStatusItCouldRead(waitReads: Bool, rereadReads: Bool, answered: String) async throws {
         let released = Mutex(0)
