@@ -56,10 +56,15 @@ extension AuthBroker {
                 }
             }
         }
-        return AuthorizationResponse(
-            id: current.authID, status: .completed, scopes: current.scopes, providerID: provider.id,
-            userID: current.userID,
-            context: .init(token: tokens.accessToken, userInfo: current.userInfo ?? [:]))
+        return completedAnswer(current, tokens: tokens)
+    }
+
+    /// The completed answer for a connection and its open token set.
+    func completedAnswer(_ connection: Connection, tokens: TokenSet) -> AuthorizationResponse {
+        AuthorizationResponse(
+            id: connection.authID, status: .completed, scopes: connection.scopes, providerID: connection.providerID,
+            userID: connection.userID,
+            context: .init(token: tokens.accessToken, userInfo: connection.userInfo ?? [:]))
     }
 
     private func startFlow(

@@ -45,6 +45,9 @@ extension AuthBroker {
         let verifier = try flow.sealedVerifier.map {
             String(decoding: try cipher.open($0, context: SealedField.context(.flowVerifier, rowID: flow.id)), as: UTF8.self)
         }
+        // The verification setting does not depend on the exchange: it is read while the exchange
+        // is under way (with an identity provider it is not needed).
+        async let setting: VerificationSetting? = identity == nil ? verification.current() : nil
         let tokens: TokenSet
         do {
             tokens = try await client.exchange(
@@ -64,7 +67,9 @@ extension AuthBroker {
         if let identity {
             return try await askIdentity(identity, flow: flow, tokens: tokens, userInfo: userInfo)
         }
-        let mode = try await verification.current()
+        guard let mode = try await setting else {
+            throw GatehouseError(.internalError, "the verification setting was not read")
+        }
         if !mode.unsafeSkip, let verifierURL = mode.verifierURL {
             let verificationID = SecureRandom.identifier(prefix: "af_") + SecureRandom.token(bytes: 16)
             guard try await park(tokens, userInfo: userInfo, on: flow, verificationID: verificationID) else {

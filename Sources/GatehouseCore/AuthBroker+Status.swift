@@ -37,8 +37,11 @@ extension AuthBroker {
             telemetry.parkedLongPolls(1)
             let woken = await notifier.wait(ticket, timeout: remaining)
             telemetry.parkedLongPolls(-1)
-            if !woken {
-                return try await statusNow(id: id)
+            switch woken {
+            case .ended: return try await statusNow(id: id)
+            // Completed in this process: the answer comes with the wake, not from the store.
+            case .changed(let answer?): return answer
+            case .changed(nil): continue
             }
         }
     }

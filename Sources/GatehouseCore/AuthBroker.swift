@@ -76,7 +76,10 @@ package final class AuthBroker: Sendable {
         }
         completed.version = flow.version + 1
         await connections.changed(stored.id, announcingThrough: store)
-        await notifier.notify(flowID: flow.id)
+        // What a parked wait on this flow would read now, handed to the waits parked here (a
+        // token already stale reads again, and refreshes, as any read would).
+        let answer = tokens.staleAt(skew: settings.refreshSkew) > time ? completedAnswer(stored, tokens: tokens) : nil
+        await notifier.notify(flowID: flow.id, answer: answer)
         telemetry.flowCompleted(provider: flow.providerID)
         logger.info("authorization completed", metadata: ["auth_id": "\(flow.id)", "provider": "\(flow.providerID)"])
         return completed

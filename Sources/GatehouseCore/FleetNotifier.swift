@@ -1,3 +1,5 @@
+import GatehouseWire
+
 /// The notifier of a replica that shares its store: waiters park here, in this process; a
 /// change is announced to the other replicas through the store, and what they announce comes
 /// back through the `ChangeHub` (the replica's own announcements too, which only wake twice).
@@ -11,20 +13,20 @@ package struct FleetNotifier: Notifier {
         self.store = store
         hub.register { [local] change in
             switch change {
-            case .flow(let id): await local.notify(flowID: id)
+            case .flow(let id): await local.notify(flowID: id, answer: nil)
             case .everything: await local.notifyAll()
             case .providers, .apiKeys, .connection: break
             }
         }
     }
 
-    package func notify(flowID: String) async {
-        await local.notify(flowID: flowID)
+    package func notify(flowID: String, answer: AuthorizationResponse?) async {
+        await local.notify(flowID: flowID, answer: answer)
         // Best effort: a replica that misses this re-checks when its wait ends, as before.
         try? await store.publish(.flow(flowID))
     }
 
-    package func wait(_ ticket: NotifierTicket, timeout: Duration) async -> Bool {
+    package func wait(_ ticket: NotifierTicket, timeout: Duration) async -> NotifierWake {
         await local.wait(ticket, timeout: timeout)
     }
 

@@ -1,3 +1,5 @@
+import GatehouseWire
+
 /// The in-process notifier: an actor of waiters keyed by flow id.
 ///
 /// A parked wait is one continuation, nothing more: no task and no timer of its own (10,000
@@ -6,8 +8,9 @@
 package actor LocalNotifier: Notifier {
     private enum Slot {
         case armed
-        case fired
-        case waiting(CheckedContinuation<Bool, Never>, until: ContinuousClock.Instant)
+        // Indirect: a slot stays small while it waits (10,000 parked waits are 10,000 slots).
+        indirect case fired(answer: AuthorizationResponse?)
+        case waiting(CheckedContinuation<NotifierWake, Never>, until: ContinuousClock.Instant)
     }
 
     private var slots: [String: [UInt64: Slot]] = [:]
@@ -29,16 +32,15 @@ package actor LocalNotifier: Notifier {
         return NotifierTicket(flowID: flowID, serial: serial)
     }
 
-    /// Wakes every waiter of the flow.
-    package func notify(flowID: String) {
+    /// Wakes every waiter of the flow, handing each `answer` (nil: they read the flow again).
+    package func notify(flowID: String, answer: AuthorizationResponse?) {
         guard let waiting = slots[flowID] else { return }
         for (serial, slot) in waiting {
             switch slot {
-            case .armed: slots[flowID]?[serial] = .fired
-            case .fired: break
+            case .armed, .fired: slots[flowID]?[serial] = .fired(answer: answer)
             case .waiting(let continuation, _):
                 remove(flowID: flowID, serial: serial)
-                continuation.resume(returning: true)
+                continuation.resume(returning: .changed(answer: answer))
             }
         }
     }
@@ -46,7 +48,7 @@ package actor LocalNotifier: Notifier {
     /// Wakes every waiter of every flow (after a replica may have missed changes): each
     /// re-reads its flow and parks again if nothing happened.
     package func notifyAll() {
-        for flowID in Array(slots.keys) { notify(flowID: flowID) }
+        for flowID in Array(slots.keys) { notify(flowID: flowID, answer: nil) }
     }
 
     /// Ends every wait now and every later one at once (the server is shutting down): each
@@ -56,13 +58,13 @@ package actor LocalNotifier: Notifier {
         for (flowID, waiting) in slots {
             for case let (serial, .waiting(continuation, _)) in waiting {
                 remove(flowID: flowID, serial: serial)
-                continuation.resume(returning: false)
+                continuation.resume(returning: .ended)
             }
         }
     }
 
     /// Waits for a change or the timeout; cancellation ends the wait early.
-    package func wait(_ ticket: NotifierTicket, timeout: Duration) async -> Bool {
+    package func wait(_ ticket: NotifierTicket, timeout: Duration) async -> NotifierWake {
         let until = ContinuousClock.now.advanced(by: timeout)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -71,12 +73,12 @@ package actor LocalNotifier: Notifier {
                     slots[ticket.flowID]?[ticket.serial] = .waiting(continuation, until: until)
                     parked += 1
                     if sweeper == nil { sweeper = Task { await self.sweep() } }
-                case .fired?:
+                case .fired(let answer)?:
                     remove(flowID: ticket.flowID, serial: ticket.serial)
-                    continuation.resume(returning: true)
+                    continuation.resume(returning: .changed(answer: answer))
                 default:
                     remove(flowID: ticket.flowID, serial: ticket.serial)
-                    continuation.resume(returning: false)
+                    continuation.resume(returning: .ended)
                 }
             }
         } onCancel: {
@@ -87,7 +89,7 @@ package actor LocalNotifier: Notifier {
     /// Drops a ticket; a wait parked on it ends with `false`.
     package func cancel(_ ticket: NotifierTicket) {
         if case .waiting(let continuation, _) = slots[ticket.flowID]?[ticket.serial] {
-            continuation.resume(returning: false)
+            continuation.resume(returning: .ended)
         }
         remove(flowID: ticket.flowID, serial: ticket.serial)
     }
@@ -106,7 +108,7 @@ package actor LocalNotifier: Notifier {
             for (flowID, waiting) in slots {
                 for case let (serial, .waiting(continuation, until)) in waiting where until <= now {
                     remove(flowID: flowID, serial: serial)
-                    continuation.resume(returning: false)
+                    continuation.resume(returning: .ended)
                 }
             }
         }

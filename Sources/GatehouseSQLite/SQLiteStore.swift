@@ -8,24 +8,41 @@ import SQLiteNIO
 /// transaction, with the connection to itself).
 package final class SQLiteStore: Store {
     let connection: SQLiteConnection
+    /// The same file opened again with `synchronous=NORMAL`: a commit here is in the file at once
+    /// (for every reader, and across a crash of the process) but reaches the disk only with the
+    /// next durable commit on `connection` or the next checkpoint. Only for a write that a crash
+    /// of the machine may undo, because it can undo it only together with every write after it
+    /// (the WAL is one log): `consumeState`.
+    let unsynced: SQLiteConnection
     private let gate = StatementGate()
 
-    private init(connection: SQLiteConnection) {
+    private init(connection: SQLiteConnection, unsynced: SQLiteConnection) {
         self.connection = connection
+        self.unsynced = unsynced
     }
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
     package static func open(path: String, logger: Logger) async throws -> SQLiteStore {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let store = SQLiteStore(connection: connection)
+        let unsynced: SQLiteConnection
+        do {
+            unsynced = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        let store = SQLiteStore(connection: connection, unsynced: unsynced)
         do {
             // WAL lets readers run during a write; FULL sync makes a committed grant survive a crash.
             _ = try await store.rows("PRAGMA journal_mode=WAL")
             _ = try await store.rows("PRAGMA synchronous=FULL")
             _ = try await store.rows("PRAGMA busy_timeout=5000")
             try await store.migrate()
+            _ = try await unsynced.query("PRAGMA synchronous=NORMAL", [])
+            _ = try await unsynced.query("PRAGMA busy_timeout=5000", [])
         } catch {
             // A connection must be closed before it goes away, also when the start fails.
+            try? await unsynced.close()
             try? await connection.close()
             throw error
         }
@@ -34,6 +51,7 @@ package final class SQLiteStore: Store {
 
     /// Closes the database.
     package func close() async throws {
+        try await unsynced.close()
         try await connection.close()
     }
 
@@ -68,6 +86,13 @@ package final class SQLiteStore: Store {
 
     func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         try await gate.shared { try await connection.query(sql, binds) }
+    }
+
+    /// Runs one statement on `unsynced`, with `connection` idle meanwhile (a write from each
+    /// connection at once would wait in SQLite's busy handler, which sleeps).
+    func unsyncedRows(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
+        let unsynced = unsynced
+        return try await gate.exclusive { try await unsynced.query(sql, binds) }
     }
 
     /// Runs `body` in one transaction, with no other statement running meanwhile; `body` runs

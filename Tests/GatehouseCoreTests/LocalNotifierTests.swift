@@ -1,3 +1,4 @@
+import GatehouseWire
 import Testing
 
 @testable import GatehouseCore
@@ -9,7 +10,27 @@ import Testing
         async let woke = notifier.wait(ticket, timeout: .seconds(30))
         try? await Task.sleep(for: .milliseconds(50))
         await notifier.notify(flowID: "f")
-        #expect(await woke)
+        #expect(await woke.changed)
+        #expect(await notifier.waiterCount == 0)
+    }
+
+    /// A change made here hands its answer to the waits: parked, and prepared but not parked yet.
+    @Test func theAnswerOfAChangeGoesToEveryWaiter() async {
+        let notifier = LocalNotifier()
+        let parkedTicket = await notifier.prepare(flowID: "f")
+        let preparedTicket = await notifier.prepare(flowID: "f")
+        async let parked = notifier.wait(parkedTicket, timeout: .seconds(30))
+        try? await Task.sleep(for: .milliseconds(50))
+        let answer = AuthorizationResponse(id: "f", status: .completed, userID: "u")
+        await notifier.notify(flowID: "f", answer: answer)
+        let prepared = await notifier.wait(preparedTicket, timeout: .seconds(30))
+        for wake in [await parked, prepared] {
+            guard case .changed(let handed?) = wake else {
+                Issue.record("woke without the answer: \(wake)")
+                continue
+            }
+            #expect(handed.id == "f" && handed.status == .completed && handed.userID == "u")
+        }
         #expect(await notifier.waiterCount == 0)
     }
 
@@ -18,7 +39,7 @@ import Testing
         let ticket = await notifier.prepare(flowID: "f")
         let clock = ContinuousClock()
         let started = clock.now
-        #expect(await !notifier.wait(ticket, timeout: .milliseconds(100)))
+        #expect(await !notifier.wait(ticket, timeout: .milliseconds(100)).changed)
         #expect(started.duration(to: clock.now) >= .milliseconds(100))
         #expect(await notifier.waiterCount == 0)
     }
@@ -27,14 +48,14 @@ import Testing
         let notifier = LocalNotifier()
         let ticket = await notifier.prepare(flowID: "f")
         await notifier.notify(flowID: "f")
-        #expect(await notifier.wait(ticket, timeout: .seconds(30)))
+        #expect(await notifier.wait(ticket, timeout: .seconds(30)).changed)
     }
 
     @Test func otherFlowsDoNotWake() async {
         let notifier = LocalNotifier()
         let ticket = await notifier.prepare(flowID: "f")
         await notifier.notify(flowID: "g")
-        #expect(await !notifier.wait(ticket, timeout: .milliseconds(50)))
+        #expect(await !notifier.wait(ticket, timeout: .milliseconds(50)).changed)
     }
 }
 
@@ -47,9 +68,9 @@ import Testing
         let clock = ContinuousClock()
         let started = clock.now
         await notifier.endWaits()
-        #expect(await !parked)
+        #expect(await !parked.changed)
         let later = await notifier.prepare(flowID: "g")
-        #expect(await !notifier.wait(later, timeout: .seconds(30)))
+        #expect(await !notifier.wait(later, timeout: .seconds(30)).changed)
         #expect(started.duration(to: clock.now) < .seconds(5))
         #expect(await notifier.waiterCount == 0)
     }
@@ -62,7 +83,7 @@ import Testing
         let clock = ContinuousClock()
         let started = clock.now
         waiter.cancel()
-        #expect(await !waiter.value)
+        #expect(await !waiter.value.changed)
         #expect(started.duration(to: clock.now) < .seconds(5))
         #expect(await notifier.waiterCount == 0)
     }
@@ -73,7 +94,7 @@ import Testing
             for n in 0..<500 {
                 group.addTask {
                     let ticket = await notifier.prepare(flowID: "f\(n % 7)")
-                    return await notifier.wait(ticket, timeout: .milliseconds(100))
+                    return await notifier.wait(ticket, timeout: .milliseconds(100)).changed
                 }
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }

@@ -90,6 +90,10 @@ import Testing
         }
     }
 
+    static func sortedJSON(_ object: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
     @Test func longPollWakesOnCompletion() async throws {
         try await APIHarness.run { api in
             try await api.createProvider()
@@ -103,6 +107,9 @@ import Testing
             let response = try await polled
             #expect(try api.object(response)["status"] as? String == "completed")
             #expect(started.duration(to: clock.now) < .seconds(10))
+            // The wait's answer came with its wake, not from the store: it is what a read says.
+            let read = try await api.call(.get, "/v1/auth/status?id=\(id)")
+            #expect(try Self.sortedJSON(api.object(response)) == Self.sortedJSON(api.object(read)))
         }
     }
 
