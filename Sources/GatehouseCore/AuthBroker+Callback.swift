@@ -67,9 +67,8 @@ extension AuthBroker {
         if let identity {
             return try await askIdentity(identity, flow: flow, tokens: tokens, userInfo: userInfo)
         }
-        guard let mode = try await setting else {
-            throw GatehouseError(.internalError, "the verification setting was not read")
-        }
+        // `setting` is nil only with an identity provider, which answered above.
+        let mode = try await setting ?? settings.defaultVerification
         if !mode.unsafeSkip, let verifierURL = mode.verifierURL {
             let verificationID = SecureRandom.identifier(prefix: "af_") + SecureRandom.token(bytes: 16)
             guard try await park(tokens, userInfo: userInfo, on: flow, verificationID: verificationID) else {

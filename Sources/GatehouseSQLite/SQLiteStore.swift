@@ -39,6 +39,8 @@ package final class SQLiteStore: Store {
             _ = try await store.rows("PRAGMA busy_timeout=5000")
             try await store.migrate()
             _ = try await unsynced.query("PRAGMA synchronous=NORMAL", [])
+            // It writes one row by a unique key: a page cache of 64 KiB (the default is 2 MiB).
+            _ = try await unsynced.query("PRAGMA cache_size=-64", [])
             _ = try await unsynced.query("PRAGMA busy_timeout=5000", [])
         } catch {
             // A connection must be closed before it goes away, also when the start fails.
