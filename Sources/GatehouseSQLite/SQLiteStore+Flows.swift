@@ -56,12 +56,13 @@ extension SQLiteStore {
 
     /// Single-use state: marks it used and returns the flow, if it was unused, pending and fresh.
     ///
-    /// Without a sync of its own (`unsynced`): every way a callback goes on from here ends in a
-    /// durable write (the flow completed, failed, or parked for verification), which takes the
-    /// mark to the disk with it. A crash of the machine before that undoes the mark only together
-    /// with what the callback did after it: the flow is pending again, its code not exchanged, or
-    /// exchanged with nothing kept (a provider refuses a code used twice). It saves the callback
-    /// one fsync of the two it waited for (`docs/performance.md`).
+    /// Without a sync of its own (`unsynced`): every way a callback goes on from here, unless an
+    /// error stops it, ends in a durable write (the flow completed, failed, or parked for
+    /// verification), which takes the mark to the disk with it. A crash of the machine before
+    /// that undoes the mark only together with what the callback did after it: the flow is
+    /// pending again, its code not exchanged, or exchanged with nothing kept (a provider refuses a
+    /// code used twice). It saves the callback one fsync of the two it waited for
+    /// (`docs/performance.md`).
     package func consumeState(hash: String, now: Date) async throws -> Flow? {
         try await unsyncedRows(
             """

@@ -4,8 +4,8 @@ import Logging
 import NIOCore
 import SQLiteNIO
 
-/// The embedded store: one SQLite file, one connection, each operation one statement (or one
-/// transaction, with the connection to itself).
+/// The embedded store: one SQLite file, each operation one statement (or one transaction, with
+/// the connection to itself) on one connection; `unsynced` is the other, for one write.
 package final class SQLiteStore: Store {
     let connection: SQLiteConnection
     /// The same file opened again with `synchronous=NORMAL`: a commit here is in the file at once
