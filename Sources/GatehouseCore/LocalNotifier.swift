@@ -86,7 +86,7 @@ package actor LocalNotifier: Notifier {
         }
     }
 
-    /// Drops a ticket; a wait parked on it ends with `false`.
+    /// Drops a ticket; a wait parked on it ends (`.ended`).
     package func cancel(_ ticket: NotifierTicket) {
         if case .waiting(let continuation, _) = slots[ticket.flowID]?[ticket.serial] {
             continuation.resume(returning: .ended)
