@@ -6,22 +6,29 @@ import Synchronization
 final class APIKeyService: Sendable {
     private let store: any Store
     private let now: @Sendable () -> Date
+    private let lookup: @Sendable (_ hash: String) async throws -> APIKeyRecord?
     // Keys seen valid within `cacheTTL`, so the hot path does not read the store on every call.
-    // Invalidation: an entry lives at most `cacheTTL`, so a key revoked with `gatehouse keys
-    // revoke` (a separate process) stops working within that time. Bounded at `cacheLimit`.
-    // A lookup that overlaps a revocation is not kept (`generation`), and concurrent misses
-    // for one key share one store read.
+    // Invalidation: an entry lives at most `cacheTTL` from the start of the read that found the
+    // key, so a key revoked with `gatehouse keys revoke` (a separate process) stops working
+    // within that time. Bounded at `cacheLimit`. A lookup that overlaps a revocation here is not
+    // kept (`generation`), and concurrent misses for one key share one store read.
     private let recent = Mutex<(keys: [String: (key: AuthenticatedKey, seen: Date)], generation: UInt64)>(([:], 0))
-    private let lookups = SingleFlight<String, APIKeyRecord?>()
+    private let lookups = SingleFlight<String, AuthenticatedKey?>()
     static let cacheTTL: TimeInterval = 1
     static let cacheLimit = 10_000
 
     private let telemetry: Telemetry
 
-    init(store: any Store, telemetry: Telemetry = .none, now: @escaping @Sendable () -> Date = Date.init) {
+    /// Creates the service; `lookup` finds a key's record by hash (the store's, unless a test
+    /// gives its own).
+    init(
+        store: any Store, telemetry: Telemetry = .none, now: @escaping @Sendable () -> Date = Date.init,
+        lookup: (@Sendable (_ hash: String) async throws -> APIKeyRecord?)? = nil
+    ) {
         self.store = store
         self.telemetry = telemetry
         self.now = now
+        self.lookup = lookup ?? { [store] hash in try await store.apiKey(hash: hash) }
     }
 
     /// Forgets every cached key (another replica or `gatehouse keys` changed them).
@@ -50,8 +57,17 @@ final class APIKeyService: Sendable {
             return hit.key
         }
         telemetry.cacheLookup(.apiKey, hit: false)
-        let store = store
-        guard let record = try await lookups.run("\(generation):\(hash)", { try await store.apiKey(hash: hash) }) else {
+        // The read keeps what it found, once, counted from when it began: a caller that joined a
+        // read under way must not keep its answer for longer than `cacheTTL` from there.
+        return try await lookups.run("\(generation):\(hash)") { [self] in
+            let began = now()
+            let record = try await lookup(hash)
+            return remember(record, hash: hash, generation: generation, seen: began)
+        }
+    }
+
+    private func remember(_ record: APIKeyRecord?, hash: String, generation: UInt64, seen: Date) -> AuthenticatedKey? {
+        guard let record else {
             recent.withLock { _ = $0.keys.removeValue(forKey: hash) }
             return nil
         }
@@ -59,7 +75,7 @@ final class APIKeyService: Sendable {
         recent.withLock {
             guard $0.generation == generation else { return }
             if $0.keys.count >= Self.cacheLimit { $0.keys.removeAll() }
-            $0.keys[hash] = (authenticated, time)
+            $0.keys[hash] = (authenticated, seen)
         }
         return authenticated
     }
