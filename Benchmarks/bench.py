@@ -1,8 +1,10 @@
 """The hot-path benchmark suite (issue 11): `bash Benchmarks/run.sh` runs it. Figures, not tests.
 
 Every figure is measured in this one run, on this machine, against a baseline measured in the
-same run: the bare Hummingbird endpoint (`gatehouse-baseline`) for the hot path, one refresh
-alone for the refresh storm. Only the Python standard library is used, so nothing is installed.
+same run: the bare Hummingbird endpoint (`gatehouse-baseline`) for the hot path, parked waits and
+the refresh storm's burst, one refresh alone for the refresh storm, and a request on a fresh
+connection to the bare endpoint, one fsync and one code exchange at the provider alone for the
+callback. Only the Python standard library is used, so nothing is installed.
 
 Environment: GATEHOUSE_BIN, BASELINE_BIN (the release builds), DURATION (wrk, default 10s),
 USERS (authorized users, default 100), SMALL/LARGE (stored connections, default 10,000 and
@@ -269,9 +271,41 @@ async def hot_and_large(server, baseline_port, users):
            large_rps / small_rps >= 0.9)
 
 
-async def wake(server):
+def fsync_ms(path):
+    """One durable write on the data directory's disk: 4 KiB appended to `path` and fsynced."""
+    with open(path, "ab") as file:
+        file.write(b"x" * 4096)
+        file.flush()
+        started = time.monotonic()
+        os.fsync(file.fileno())
+        return (time.monotonic() - started) * 1000
+
+
+async def provider_ms(reader, writer):
+    """One code exchange at the loopback provider alone, on a kept-alive connection (as
+    Gatehouse's client keeps one)."""
+    form = b"grant_type=authorization_code&code=c"
+    started = time.monotonic()
+    writer.write(b"POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(form) + form)
+    await receive(reader)
+    return (time.monotonic() - started) * 1000
+
+
+async def bare_ms(port):
+    """One request to the bare endpoint on a fresh connection, as the callback comes."""
+    reader, writer = await open_connection(port)
+    started = time.monotonic()
+    await send(writer, "GET", "/v1/auth/status?id=ac_x&wait=0", "")
+    await reader.readuntil(b"\r\n\r\n")
+    writer.close()
+    return (time.monotonic() - started) * 1000
+
+
+async def wake(server, provider_port, baseline_port):
     print(f"callback -> parked long-poll answered, same process, {FLOWS} flows:", flush=True)
-    took, own = [], []
+    took, own, disk, exchange, bare = [], [], [], [], []
+    provider = await open_connection(provider_port)
     for n in range(FLOWS):
         pending = start_flow(server, f"wake-{n}-{uuid.uuid4().hex[:6]}")
         reader, writer = await open_connection(server.port)
@@ -288,13 +322,30 @@ async def wake(server):
         assert b" 200 " in head and status == 200 and body["status"] == "completed", body
         for w in (writer, cb_writer):
             w.close()
+        # The callback's floor on this machine, after the same idle pause: what a request on a
+        # fresh connection, its one durable write and its code exchange cost with no Gatehouse.
+        await asyncio.sleep(0.02)
+        bare.append(await bare_ms(baseline_port))
+        await asyncio.sleep(0.02)
+        disk.append(fsync_ms(WORK / "fsync-probe"))
+        await asyncio.sleep(0.02)
+        exchange.append(await provider_ms(*provider))
+    provider[1].close()
     wake = [t - o for t, o in zip(took, own)]
     print(f"  from sending the callback to the parked answer: p50 {statistics.median(took):.2f} ms, "
           f"p99 {percentile(took, 0.99):.2f} ms (the callback's own answer: p50 {statistics.median(own):.2f} ms, "
-          f"p99 {percentile(own, 0.99):.2f} ms; both include its code exchange with the loopback provider and two "
-          f"durable writes); the parked answer after the callback's own: p50 {statistics.median(wake):.2f} ms, "
+          f"p99 {percentile(own, 0.99):.2f} ms; both include its code exchange with the loopback provider and one "
+          f"durable write); the parked answer after the callback's own: p50 {statistics.median(wake):.2f} ms, "
           f"p99 {percentile(wake, 0.99):.2f} ms")
+    floor = statistics.median(bare) + statistics.median(disk) + statistics.median(exchange)
+    print(f"  the same machine, after the same pause, without Gatehouse: a request to the bare endpoint on a fresh "
+          f"connection p50 {statistics.median(bare):.2f} ms, p99 {percentile(bare, 0.99):.2f} ms; one fsync on the "
+          f"data directory's disk p50 {statistics.median(disk):.2f} ms, p99 {percentile(disk, 0.99):.2f} ms; one code "
+          f"exchange at the provider alone p50 {statistics.median(exchange):.2f} ms, "
+          f"p99 {percentile(exchange, 0.99):.2f} ms")
     report("callback -> parked answer p99", f"{percentile(took, 0.99):.2f} ms", "<= 5 ms", percentile(took, 0.99) <= 5)
+    report("callback -> parked answer p50 vs its floor (the three p50s above, added)",
+           f"{statistics.median(took) / floor:.2f}x ({floor:.2f} ms)")
 
 
 async def keep_alive(pid, port, key, user):
@@ -391,26 +442,12 @@ async def parked(server, baseline):
     report("threads per parked wait", f"{(count - idle_threads) / PARKED:.4f}", "none", count - idle_threads < 8)
 
 
-async def storm(server, provider_port):
-    print(f"refresh storm: {STORM:,} concurrent authorizes on {USERS} expired connections "
-          f"(the provider answers a refresh in {REFRESH_DELAY * 1000:.0f} ms):", flush=True)
-    add_provider(server, provider_port, "short", "/token/short")
-    users = [f"storm-{n}-{uuid.uuid4().hex[:6]}" for n in range(USERS + 1)]
-    for user in users:
-        connect(server, user, "short")
-    await asyncio.sleep(3)  # every token is now stale
-    # One refresh alone: the baseline.
-    started = time.monotonic()
-    status, body = server.call("POST", "/v1/auth/authorize", authorize_body(users[-1], "short"))
-    alone = (time.monotonic() - started) * 1000
-    assert status == 200 and body["status"] == "completed", body
-    connections = [await open_connection(server.port) for _ in range(STORM)]
-    c = COUNTERS
-    before = c.refreshes.value
-    c.most_active.value, c.first_refresh.value = 0, 0
-    # Every request is written before any answer is read, with no wait between writes.
-    requests = [request_bytes("POST", "/v1/auth/authorize", server.key, authorize_body(users[n % USERS], "short"))
-                for n in range(STORM)]
+async def burst(port, key, path, bodies):
+    """Opens a connection per body, then writes every request before reading any answer, with
+    no wait between writes; answers the milliseconds each took, the milliseconds the writes took,
+    and when the first was written."""
+    connections = [await open_connection(port) for _ in bodies]
+    requests = [request_bytes("POST", path, key, body) for body in bodies]
     sent = []
     for n, (_, writer) in enumerate(connections):
         sent.append(time.monotonic())
@@ -422,18 +459,47 @@ async def storm(server, provider_port):
         assert status == 200 and body["status"] == "completed", body
         return (time.monotonic() - sent[n]) * 1000
 
-    took = await asyncio.gather(*(answer(n) for n in range(STORM)))
+    took = await asyncio.gather(*(answer(n) for n in range(len(bodies))))
     for _, writer in connections:
         writer.close()
+    return took, sending, sent[0]
+
+
+async def storm(server, provider_port, baseline_port):
+    print(f"refresh storm: {STORM:,} concurrent authorizes on {USERS} expired connections "
+          f"(the provider answers a refresh in {REFRESH_DELAY * 1000:.0f} ms):", flush=True)
+    add_provider(server, provider_port, "short", "/token/short")
+    users = [f"storm-{n}-{uuid.uuid4().hex[:6]}" for n in range(USERS + 1)]
+    for user in users:
+        connect(server, user, "short")
+    bodies = [authorize_body(users[n % USERS], "short") for n in range(STORM)]
+    # The HTTP layer's own share: the bare endpoint, the same burst, each answer as late as a
+    # refresh would make it.
+    delay = round(REFRESH_DELAY * 1000)
+    bare, _, _ = await burst(baseline_port, server.key, f"/v1/auth/authorize/after?ms={delay}", bodies)
+    print(f"  bare Hummingbird endpoint, the same burst, each answer {delay} ms after its request was read: "
+          f"p50 {statistics.median(bare):.1f} ms, p99 {percentile(bare, 0.99):.1f} ms "
+          f"({percentile(bare, 0.99) / delay:.2f}x the {delay} ms)", flush=True)
+    await asyncio.sleep(3)  # every token is now stale
+    # One refresh alone: the baseline.
+    started = time.monotonic()
+    status, body = server.call("POST", "/v1/auth/authorize", authorize_body(users[-1], "short"))
+    alone = (time.monotonic() - started) * 1000
+    assert status == 200 and body["status"] == "completed", body
+    c = COUNTERS
+    before = c.refreshes.value
+    c.most_active.value, c.first_refresh.value = 0, 0
+    took, sending, first = await burst(server.port, server.key, "/v1/auth/authorize", bodies)
     calls = c.refreshes.value - before
     p99 = percentile(took, 0.99)
     print(f"  {calls} refresh calls at the provider, at most {c.most_active.value} at once, the first "
-          f"{(c.first_refresh.value - sent[0]) * 1000:.0f} ms and the last done "
-          f"{(c.last_refresh.value - sent[0]) * 1000:.0f} ms "
+          f"{(c.first_refresh.value - first) * 1000:.0f} ms and the last done "
+          f"{(c.last_refresh.value - first) * 1000:.0f} ms "
           f"after the first request; answers p50 {statistics.median(took):.1f} ms, p99 {p99:.1f} ms; "
           f"one refresh alone {alone:.1f} ms; writing the {STORM:,} requests took {sending:.0f} ms")
     report("refresh calls in the storm", f"{calls}", f"exactly {USERS}", calls == USERS)
     report("storm p99 vs one refresh alone", f"{p99 / alone:.2f}x", "<= 2x", p99 / alone <= 2)
+    report("storm p99 vs the bare endpoint's in the same burst", f"{p99 / percentile(bare, 0.99):.2f}x")
 
 
 def cold_start():
@@ -492,9 +558,10 @@ async def main():
             server.start()
             profile(server, users)
             return
-        for name, section in (("hot", lambda: hot_and_large(server, baseline_port, users)), ("wake", lambda: wake(server)),
+        for name, section in (("hot", lambda: hot_and_large(server, baseline_port, users)), ("wake", lambda: wake(server, provider_port, baseline_port)),
                               ("idle", lambda: idle(provider_port)),
-                              ("parked", lambda: parked(server, baseline)), ("storm", lambda: storm(server, provider_port))):
+                              ("parked", lambda: parked(server, baseline)),
+                              ("storm", lambda: storm(server, provider_port, baseline_port))):
             if name in ONLY:
                 await section()
     finally:

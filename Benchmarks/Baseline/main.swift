@@ -14,10 +14,12 @@ let token = String(repeating: "t", count: 36)
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
 
-let router = Router()
-router.post("v1/auth/authorize") { request, _ -> Response in
+func asked(_ request: Request) async throws -> AuthorizationRequest {
     let body = try await request.body.collect(upTo: 64 * 1024)
-    let asked = try JSONDecoder().decode(AuthorizationRequest.self, from: Data(buffer: body))
+    return try JSONDecoder().decode(AuthorizationRequest.self, from: Data(buffer: body))
+}
+
+func completed(_ asked: AuthorizationRequest) throws -> Response {
     let answer = AuthorizationResponse(
         id: "ac_0123456789abcdefghijkl", status: .completed, scopes: asked.authRequirement.oauth2?.scopes ?? [],
         providerID: asked.authRequirement.providerID, userID: asked.userID,
@@ -26,6 +28,11 @@ router.post("v1/auth/authorize") { request, _ -> Response in
         status: .ok,
         headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(answer))))
+}
+
+let router = Router()
+router.post("v1/auth/authorize") { request, _ -> Response in
+    try completed(try await asked(request))
 }
 // The same for a parked long-poll: `status?wait=N` holds the request N seconds (no lookup, no
 // notifier) and answers pending, so the benchmark can tell what a parked request costs
@@ -38,6 +45,14 @@ router.get("v1/auth/status") { request, _ -> Response in
         status: .ok,
         headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
         body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(answer))))
+}
+// The same for the refresh storm: `POST /v1/auth/authorize/after?ms=N` answers like the hot
+// route, N ms after its body was read, so the benchmark can tell how long the HTTP layer itself
+// takes to read and answer a burst of requests that each wait as long as one refresh.
+router.post("v1/auth/authorize/after") { request, _ -> Response in
+    let asked = try await asked(request)
+    try? await Task.sleep(for: .milliseconds(request.uri.queryParameters.get("ms", as: Int.self) ?? 0))
+    return try completed(asked)
 }
 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
 try await app.runService()
