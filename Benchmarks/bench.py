@@ -492,9 +492,9 @@ async def storm(server, provider_port, baseline_port):
     took, sending, first = await burst(server.port, server.key, "/v1/auth/authorize", bodies)
     calls = c.refreshes.value - before
     p99 = percentile(took, 0.99)
-    print(f"  {calls} refresh calls at the provider, at most {c.most_active.value} at once, the first "
-          f"{(c.first_refresh.value - first) * 1000:.0f} ms and the last done "
-          f"{(c.last_refresh.value - first) * 1000:.0f} ms "
+    print(f"  {calls} refresh calls at the provider, at most {c.most_active.value} at once, arriving from "
+          f"{(c.first_refresh.value - first) * 1000:.0f} to {(c.last_start.value - first) * 1000:.0f} ms, the last "
+          f"done {(c.last_refresh.value - first) * 1000:.0f} ms "
           f"after the first request; answers p50 {statistics.median(took):.1f} ms, p99 {p99:.1f} ms; "
           f"one refresh alone {alone:.1f} ms; writing the {STORM:,} requests took {sending:.0f} ms")
     report("refresh calls in the storm", f"{calls}", f"exactly {USERS}", calls == USERS)

@@ -33,6 +33,7 @@ class Counters:
         self.active = multiprocessing.Value("i", 0, lock=False)
         self.most_active = multiprocessing.Value("i", 0, lock=False)
         self.first_refresh = multiprocessing.Value("d", 0, lock=False)
+        self.last_start = multiprocessing.Value("d", 0, lock=False)
         self.last_refresh = multiprocessing.Value("d", 0, lock=False)
 
 
@@ -51,6 +52,7 @@ async def answer(form, path):
             c.active.value += 1
             c.most_active.value = max(c.most_active.value, c.active.value)
             c.first_refresh.value = c.first_refresh.value or time.monotonic()
+            c.last_start.value = time.monotonic()
         await asyncio.sleep(REFRESH_DELAY)
         with c.lock:
             c.active.value -= 1
