@@ -14,11 +14,7 @@ let token = String(repeating: "t", count: 36)
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
 
-func asked(_ request: Request) async throws -> AuthorizationRequest {
-    let body = try await request.body.collect(upTo: 64 * 1024)
-    return try JSONDecoder().decode(AuthorizationRequest.self, from: Data(buffer: body))
-}
-
+// The answer to an authorize of an authorized user, for the hot route and the storm's.
 func completed(_ asked: AuthorizationRequest) throws -> Response {
     let answer = AuthorizationResponse(
         id: "ac_0123456789abcdefghijkl", status: .completed, scopes: asked.authRequirement.oauth2?.scopes ?? [],
@@ -32,7 +28,8 @@ func completed(_ asked: AuthorizationRequest) throws -> Response {
 
 let router = Router()
 router.post("v1/auth/authorize") { request, _ -> Response in
-    try completed(try await asked(request))
+    let body = try await request.body.collect(upTo: 64 * 1024)
+    return try completed(try JSONDecoder().decode(AuthorizationRequest.self, from: Data(buffer: body)))
 }
 // The same for a parked long-poll: `status?wait=N` holds the request N seconds (no lookup, no
 // notifier) and answers pending, so the benchmark can tell what a parked request costs
@@ -50,7 +47,8 @@ router.get("v1/auth/status") { request, _ -> Response in
 // route, N ms after its body was read, so the benchmark can tell how long the HTTP layer itself
 // takes to read and answer a burst of requests that each wait as long as one refresh.
 router.post("v1/auth/authorize/after") { request, _ -> Response in
-    let asked = try await asked(request)
+    let body = try await request.body.collect(upTo: 64 * 1024)
+    let asked = try JSONDecoder().decode(AuthorizationRequest.self, from: Data(buffer: body))
     try? await Task.sleep(for: .milliseconds(request.uri.queryParameters.get("ms", as: Int.self) ?? 0))
     return try completed(asked)
 }
