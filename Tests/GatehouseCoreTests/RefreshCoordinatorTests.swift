@@ -11,10 +11,12 @@ import Testing
         publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
         unsafeSkipAllowed: true)
 
-    func coordinator(_ store: any Store, _ client: any ProviderClient) -> RefreshCoordinator {
+    func coordinator(
+        _ store: any Store, _ client: any ProviderClient, now: @escaping @Sendable () -> Date = Date.init
+    ) -> RefreshCoordinator {
         RefreshCoordinator(
             store: store, client: client, cipher: cipher, settings: settings, connections: ConnectionCache(),
-            logger: Logger(label: "test"))
+            logger: Logger(label: "test"), now: now)
     }
 
     func token(of connection: Connection) throws -> String {
@@ -91,7 +93,10 @@ import Testing
             let client = CountingProviderClient()
             client.fail(with: ProviderCallError(.transient, "503"))
             let stale = try await storeStaleConnection(store, cipher: cipher)
-            let refresher = coordinator(store, client)
+            // The clock stands still: the first backoff is 1 s, which a loaded machine running
+            // the suite in parallel can let pass between two calls (CI saw a second refresh).
+            let start = Date()
+            let refresher = coordinator(store, client, now: { start })
             for _ in 0..<3 {
                 await #expect(throws: RefreshCoordinator.Failure.self) {
                     try await refresher.refresh(stale, provider: testProvider)
