@@ -47,7 +47,7 @@ extension AuthBroker {
         }
         // The verification setting does not depend on the exchange: it is read while the exchange
         // is under way (with an identity provider it is not needed).
-        async let setting: VerificationSetting? = identity == nil ? verification.current() : nil
+        async let setting = identity == nil ? verification.current() : settings.defaultVerification
         let tokens: TokenSet
         do {
             tokens = try await client.exchange(
@@ -67,8 +67,7 @@ extension AuthBroker {
         if let identity {
             return try await askIdentity(identity, flow: flow, tokens: tokens, userInfo: userInfo)
         }
-        // `setting` is nil only with an identity provider, which answered above.
-        let mode = try await setting ?? settings.defaultVerification
+        let mode = try await setting
         if !mode.unsafeSkip, let verifierURL = mode.verifierURL {
             let verificationID = SecureRandom.identifier(prefix: "af_") + SecureRandom.token(bytes: 16)
             guard try await park(tokens, userInfo: userInfo, on: flow, verificationID: verificationID) else {

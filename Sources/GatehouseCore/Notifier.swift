@@ -29,12 +29,6 @@ package enum NotifierWake: Sendable {
     case ended
     /// The flow changed; `answer` is its status then when the change was made in this process.
     indirect case changed(answer: AuthorizationResponse?)
-
-    /// Whether the flow changed.
-    package var changed: Bool {
-        if case .changed = self { return true }
-        return false
-    }
 }
 
 /// A registration made by `Notifier.prepare`.

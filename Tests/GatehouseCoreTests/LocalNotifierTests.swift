@@ -3,6 +3,14 @@ import Testing
 
 @testable import GatehouseCore
 
+extension NotifierWake {
+    /// Whether the flow changed (the tests ask only that; the broker matches the cases).
+    var changed: Bool {
+        if case .changed = self { return true }
+        return false
+    }
+}
+
 @Suite struct LocalNotifierTests {
     @Test func aWaiterWakesOnNotify() async {
         let notifier = LocalNotifier()
