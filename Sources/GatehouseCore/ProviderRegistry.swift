@@ -193,7 +193,9 @@ package final class ProviderRegistry: Sendable {
             for record in try await self.store.providers() {
                 let provider = try self.provider(from: record)
                 byID[record.id] = provider
-                if (try? ProviderTemplateValidator.validate(provider.oauth2)) != nil { servable[record.id] = provider }
+                if (try? ProviderTemplateValidator.validateStored(id: record.id, provider.oauth2)) != nil {
+                    servable[record.id] = provider
+                }
             }
             self.cache.withLock { if $0.generation == generation { $0.entry = (current, byID, servable) } }
             return (byID, servable)
@@ -212,16 +214,21 @@ package final class ProviderRegistry: Sendable {
             updatedAt: provider.updatedAt)
     }
 
-    /// Stored providers whose template the current rules refuse (stored before a rule existed),
-    /// with the reason; they are served as inactive until an admin fixes them.
+    /// Stored providers whose id or template the current rules refuse (stored before a rule
+    /// existed), with the reason and the fix; they are served as inactive until an admin fixes them.
     package func refusedTemplates() async throws -> [(id: String, reason: String)] {
         try await store.providers().compactMap { record in
+            do {
+                try ProviderTemplateValidator.validate(id: record.id)
+            } catch let error as GatehouseError {
+                return (record.id, "\(error.message); delete it and add it again under another id")
+            }
             let template = try JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
             do {
                 try ProviderTemplateValidator.validate(template)
                 return nil
             } catch let error as GatehouseError {
-                return (record.id, error.message)
+                return (record.id, "\(error.message); fix it with PATCH /v1/admin/auth_providers/\(record.id)")
             }
         }
     }

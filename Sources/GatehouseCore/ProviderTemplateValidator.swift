@@ -13,6 +13,23 @@ package enum ProviderTemplateValidator {
         else {
             throw GatehouseError.invalid("id must be 1-100 characters of letters, digits, '-', '_' or '.'")
         }
+        // The id is a segment of the callback path, /v1/oauth/{id}/callback: a browser drops a dot
+        // segment, and /v1/oauth/complete/{flow} is the continuation's route.
+        guard id != ".", id != ".." else {
+            throw GatehouseError.invalid("id must not be '.' or '..' (a browser rewrites that callback path)")
+        }
+        guard !reservedIDs.contains(id) else {
+            throw GatehouseError.invalid("id '\(id)' is reserved: /v1/oauth/\(id)/ is one of Gatehouse's own paths")
+        }
+    }
+
+    /// Ids whose callback path one of Gatehouse's own routes would answer.
+    static let reservedIDs: Set<String> = ["complete"]
+
+    /// Validates what the store holds for a provider (written before a rule existed, perhaps).
+    package static func validateStored(id: String, _ config: OAuth2Config) throws {
+        try validate(id: id)
+        try validate(config)
     }
 
     /// Validates a complete template (after a built-in template was merged in).

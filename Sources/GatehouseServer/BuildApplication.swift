@@ -43,7 +43,7 @@ package func buildApplication(
         var warnings = policy.warning.map { [$0] } ?? []
         for template in refused {
             warnings.append(
-                "auth provider '\(template.id)' is served as inactive: its stored template breaks a rule (\(template.reason)); fix it with PATCH /v1/admin/auth_providers/\(template.id)"
+                "auth provider '\(template.id)' is served as inactive: it breaks a rule (\(template.reason))"
             )
         }
         let (app, endWaits) = try assemble(

@@ -132,6 +132,9 @@ import Testing
             "client_id"
         ),
         (#"{"id":"bad id","oauth2":{}}"#, "id"),
+        (#"{"id":"complete","oauth2":{}}"#, "id 'complete' is reserved"),
+        (#"{"id":"..","oauth2":{}}"#, "id must not be"),
+        (#"{"id":".","oauth2":{}}"#, "id must not be"),
         (#"{"id":"x","provider_id":"nope","client_id":"c"}"#, "provider_id"),
         (#"{"oauth2":{}}"#, "id"),
         (#"{"id":"x","oauth2":{"client_id":5}}"#, "oauth2.client_id"),

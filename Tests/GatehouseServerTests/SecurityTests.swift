@@ -159,30 +159,6 @@ import Testing
         }
     }
 
-    @Test func aStoredTemplateThatBreaksTheRulesServesNoFlow() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-old-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        // A row as an older Gatehouse could have stored it: the secret in the authorize URL.
-        let store = try await SQLiteStore.open(path: directory + "/gatehouse.sqlite", logger: Logger(label: "test"))
-        let template =
-            #"{"client_id":"c","authorize_request":{"endpoint":"https://idp.example/authorize","params":{"x":"{{client_secret}}"}},"token_request":{"endpoint":"https://idp.example/token"}}"#
-        try await store.insertProvider(
-            ProviderRecord(
-                id: "old", description: nil, providerType: "", enabled: true, source: "api", templateJSON: Array(template.utf8),
-                sealedSecret: nil, secretHint: nil, createdAt: Date(), updatedAt: Date()))
-        try await store.close()
-        let warnings = try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory)) { api in
-            let response = try await api.call(
-                .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"id":"old"},"user_id":"u"}"#)
-            #expect(response.status == .badRequest)
-            #expect((try api.object(response)["message"] as? String)?.contains("breaks a security rule") == true)
-            // The admin still sees it, to fix it.
-            #expect(try await api.call(.get, "/v1/admin/auth_providers/old").status == .ok)
-        }
-        #expect(warnings.contains { $0.contains("'old' is served as inactive") && $0.contains("{{client_secret}}") })
-    }
-
     @Test(arguments: ["a\\u0000b", "a\\nb", "a\\u007fb", "a\\u0085b"])
     func controlCharactersInIdentifiersAreRefused(userID: String) async throws {
         try await APIHarness.run { api in

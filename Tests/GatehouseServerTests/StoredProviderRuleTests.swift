@@ -1,0 +1,71 @@
+import Foundation
+import GatehouseCore
+import GatehouseServer
+import GatehouseTestSupport
+import Logging
+import Testing
+
+@testable import GatehouseSQLite
+
+/// Provider rows that an older Gatehouse could have stored, which today's rules refuse: the server
+/// starts, serves them as inactive, says why and how to fix them, and lets an admin do it.
+@Suite struct StoredProviderRuleTests {
+    @Test func aStoredTemplateThatBreaksTheRulesServesNoFlow() async throws {
+        // A row as an older Gatehouse could have stored it: the secret in the authorize URL.
+        let template =
+            #"{"client_id":"c","authorize_request":{"endpoint":"https://idp.example/authorize","params":{"x":"{{client_secret}}"}},"token_request":{"endpoint":"https://idp.example/token"}}"#
+        let directory = try await Self.dataDirectory(withStoredProvider: "old", template: template)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let warnings = try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory)) { api in
+            let response = try await api.call(
+                .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"id":"old"},"user_id":"u"}"#)
+            #expect(response.status == .badRequest)
+            #expect((try api.object(response)["message"] as? String)?.contains("breaks a security rule") == true)
+            // The admin still sees it, to fix it.
+            #expect(try await api.call(.get, "/v1/admin/auth_providers/old").status == .ok)
+        }
+        #expect(
+            warnings.contains {
+                $0.contains("'old' is served as inactive") && $0.contains("{{client_secret}}")
+                    && $0.contains("PATCH /v1/admin/auth_providers/old")
+            })
+    }
+
+    // Its callback path, /v1/oauth/complete/callback, is the continuation's route: no flow could finish.
+    @Test func aStoredProviderWithAReservedIDServesNoFlowAndCanBeDeleted() async throws {
+        let template =
+            #"{"client_id":"c","authorize_request":{"endpoint":"https://idp.example/authorize"},"token_request":{"endpoint":"https://idp.example/token"}}"#
+        let directory = try await Self.dataDirectory(withStoredProvider: "complete", template: template)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let warnings = try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory)) { api in
+            let response = try await api.call(
+                .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"id":"complete"},"user_id":"u"}"#)
+            #expect(response.status == .badRequest)
+            #expect(try await api.call(.delete, "/v1/admin/auth_providers/complete").status == .ok)
+            #expect(try await api.call(.get, "/v1/admin/auth_providers/complete").status == .notFound)
+        }
+        #expect(
+            warnings.contains {
+                $0.contains("'complete' is served as inactive") && $0.contains("reserved") && $0.contains("another id")
+            })
+    }
+
+    /// A data directory whose store holds one provider row, written as an older Gatehouse could have.
+    private static func dataDirectory(withStoredProvider id: String, template: String) async throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-old-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = try await SQLiteStore.open(path: directory + "/gatehouse.sqlite", logger: Logger(label: "test"))
+        do {
+            try await store.insertProvider(
+                ProviderRecord(
+                    id: id, description: nil, providerType: "", enabled: true, source: "api",
+                    templateJSON: Array(template.utf8), sealedSecret: nil, secretHint: nil, createdAt: Date(),
+                    updatedAt: Date()))
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+        return directory
+    }
+}
