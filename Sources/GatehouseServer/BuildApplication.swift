@@ -127,7 +127,8 @@ private func assemble(
     let limiter = KeyLimiter(limits: configuration.limits)
     let router = Router(context: GatehouseRequestContext.self)
     router.add(middleware: RequestObserverMiddleware(log: requestLog, telemetry: telemetry))
-    router.add(middleware: ErrorMiddleware())
+    let routeMethods = RouteMethods()
+    router.add(middleware: ErrorMiddleware(routeMethods: routeMethods))
     router.addRoutes(HealthRoutes(store: store).collection)
     router.addRoutes(OpenAPIRoutes().collection)
     router.addRoutes(BrowserRoutes(broker: broker).collection)
@@ -155,6 +156,8 @@ private func assemble(
             pages: try DashboardPages(), providers: registry, catalog: catalog, store: store, keys: keys,
             verification: verification, settings: settings, connections: connectionCache, now: now
         ).collection)
+
+    routeMethods.record(router.routes)
 
     let app = Application(
         responder: RequestTaskResponder(inner: router.buildResponder()),

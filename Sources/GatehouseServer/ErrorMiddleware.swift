@@ -5,6 +5,9 @@ import Logging
 
 /// Turns every error from an API route into Arcade's JSON error body.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// What a path answers, to tell a wrong method from a path that does not exist.
+    let routeMethods: RouteMethods
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
         do {
@@ -15,7 +18,14 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return try error.response(from: request, context: context)
         } catch let error as HTTPError {
-            // Hummingbird's own refusals (no such route, wrong method, body too large) in Arcade's shape.
+            // Hummingbird's own refusals (no such route, body too large) in Arcade's shape; its
+            // router says 404 for a known path asked with another method as well.
+            if error.status == .notFound {
+                let allowed = routeMethods.allowed(onPath: request.uri.path)
+                if !allowed.isEmpty, !allowed.contains(request.method) {
+                    return try HTTPErrorMapping.methodNotAllowed(request.method, allowed: allowed)
+                }
+            }
             return try HTTPErrorMapping.response(for: error, path: request.uri.path)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])

@@ -35,8 +35,9 @@ enum HTTPErrorMapping {
         }
     }
 
-    static func body(for error: GatehouseError) -> ErrorBody {
-        ErrorBody(status: Int(status(for: error.code).code), name: error.code.rawValue, message: error.message)
+    /// The body, whose `code` is the status the response is sent with.
+    static func body(for error: GatehouseError, status: HTTPResponse.Status? = nil) -> ErrorBody {
+        ErrorBody(status: Int((status ?? self.status(for: error.code)).code), name: error.code.rawValue, message: error.message)
     }
 
     /// Hummingbird's own `HTTPError` (no such route, wrong method, body too large) answered in
@@ -54,7 +55,17 @@ enum HTTPErrorMapping {
             message =
                 "Gatehouse serves Arcade's auth API only (/v1/auth/*, /v1/admin/*, /v1/health); \(family) belongs to Arcade's tool engine, which Gatehouse does not include"
         }
-        return try JSONResponse.make(body(for: GatehouseError(code, message)), status: error.status)
+        return try JSONResponse.make(body(for: GatehouseError(code, message), status: error.status), status: error.status)
+    }
+
+    /// `405` for a known path asked with a method it does not answer, naming the ones it does
+    /// (in the body and in `Allow`).
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [HTTPRequest.Method]) throws -> Response {
+        let names = allowed.map(\.rawValue).joined(separator: ", ")
+        let error = GatehouseError(.invalidRequest, "method \(method.rawValue) is not allowed here; this path answers \(names)")
+        var response = try JSONResponse.make(body(for: error, status: .methodNotAllowed), status: .methodNotAllowed)
+        response.headers[.allow] = names
+        return response
     }
 
     /// Arcade's routes that belong to its tool engine (tools, workers, MCP, chat), not its auth

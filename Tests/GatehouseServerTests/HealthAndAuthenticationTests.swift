@@ -40,6 +40,33 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        (HTTPRequest.Method.post, "/v1/health", "GET"), (.get, "/v1/auth/authorize", "POST"),
+        (.put, "/v1/admin/auth_providers/x", "DELETE, GET, PATCH"), (.delete, "/v1/oauth/google/callback", "GET"),
+        (.post, "/v1/openapi.json", "GET"),
+    ])
+    func aKnownPathAskedWithAnotherMethodIs405WithAllow(method: HTTPRequest.Method, path: String, allow: String)
+        async throws
+    {
+        try await APIHarness.run { api in
+            let response = try await api.call(method, path, authorization: nil)
+            #expect(response.status == .methodNotAllowed)
+            #expect(response.headers[.allow] == allow)
+            let body = try api.object(response)
+            #expect(body["name"] as? String == "invalid_request" && body["code"] as? Int == 405)
+            #expect((body["message"] as? String)?.contains("answers \(allow)") == true, "\(body)")
+        }
+    }
+
+    @Test func theRightMethodOnAnUnknownRowIsStill404() async throws {
+        try await APIHarness.run { api in
+            let row = try await api.call(.get, "/v1/admin/auth_providers/nope")
+            #expect(row.status == .notFound)
+            let deeper = try await api.call(.get, "/v1/health/nope")
+            #expect(deeper.status == .notFound)
+        }
+    }
+
     @Test func theAPIAcceptsTheKeyRawOrAsBearer() async throws {
         try await APIHarness.run { api in
             for header in [api.key, "Bearer \(api.key)", "bearer \(api.key)", "BEARER  \(api.key) ", "\t\(api.key)"] {
