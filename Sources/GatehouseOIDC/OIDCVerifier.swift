@@ -63,6 +63,13 @@ package actor OIDCVerifier: IdentityVerifier {
         return user
     }
 
+    /// Reads the discovery document and the key set now (each only if not already held), so that
+    /// a wrong issuer, an unreachable provider or a key set without a usable key shows before a
+    /// person signs in. Throws what a sign-in would meet.
+    package func check() async throws {
+        _ = try await keyCollection()
+    }
+
     /// The token endpoint's answer to the code: its `id_token`.
     private func redeem(code: String, codeVerifier: String) async throws -> String {
         let document = try await document()
@@ -166,7 +173,7 @@ package actor OIDCVerifier: IdentityVerifier {
         do {
             return try await transport.send(request)
         } catch {
-            throw IdentityVerificationError("\(what) could not be reached: \(error)")
+            throw IdentityVerificationError("\(what) at \(request.url) could not be reached: \(error)")
         }
     }
 

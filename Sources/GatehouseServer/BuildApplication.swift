@@ -119,6 +119,9 @@ private func assemble(
         OIDCVerifier(
             settings: $0, redirectURI: settings.publicURL + AuthBroker.identityCallbackPath, transport: outbound, now: now)
     }
+    if let identity, let issuer = configuration.oidc?.issuer {
+        services.append(OIDCStartupCheck(verifier: identity, issuer: issuer, logger: logger))
+    }
     let broker = AuthBroker(
         store: store, notifier: FleetNotifier(store: store, hub: hub), providers: registry, client: client,
         cipher: cipher, settings: settings, verification: verification, connections: connectionCache,

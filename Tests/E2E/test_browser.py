@@ -6,6 +6,7 @@ docs/screenshots/ with GATEHOUSE_SCREENSHOTS=1 (how the pictures in docs/ were m
 import os
 import shutil
 import sqlite3
+import time
 
 import pytest
 import requests
@@ -181,6 +182,47 @@ def test_oidc_the_signed_in_user_completes_without_an_extra_page(browser, oidc):
     assert client.auth.wait_for_completion(r).status == "completed"
     token = client.auth.start(user_id="alice@example.com", provider="svc", scopes=["read"])
     assert token.status == "completed" and token.context.token
+
+
+def logged(server, text, seconds=15):
+    """Whether the server's log has a line with `text` within `seconds` (the start-up check of
+    the OpenID Provider runs beside the server, not before it answers)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(text in line for line in server.log.read_text().splitlines()):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_oidc_the_start_says_the_app_sign_in_can_be_used(oidc):
+    server, idp = oidc
+    assert logged(server, "discovery and keys read"), server.log.read_text()[-2000:]
+    assert f"issuer={idp.issuer}" in server.log.read_text()
+
+
+def test_oidc_a_wrong_issuer_is_in_the_log_at_start_and_the_server_still_serves(workdir, oidc):
+    _, idp = oidc
+    wrong = f"{idp.base}/wrong"
+    config = f"""
+auth:
+  user_verification:
+    oidc:
+      issuer: "{wrong}"
+      client_id: {idp.client_id}
+      client_secret: "${{env:IDP_CLIENT_SECRET}}"
+security:
+  allowed_provider_networks: [127.0.0.1/32]
+"""
+    server = ConfiguredGatehouse(workdir, "oidc-wrong", config, env={"IDP_CLIENT_SECRET": idp.client_secret})
+    try:
+        assert logged(server, "cannot be used yet"), server.log.read_text()[-2000:]
+        line = next(line for line in server.log.read_text().splitlines() if "cannot be used yet" in line)
+        assert "level=error" in line and f"{wrong}/.well-known/openid-configuration answered 404" in line, line
+        assert idp.client_secret not in server.log.read_text()
+        assert requests.get(f"{server.base}/v1/health", timeout=5).json() == {"healthy": True}
+    finally:
+        server.stop()
 
 
 def test_oidc_another_signed_in_user_is_refused_and_nothing_is_stored(browser, shots, oidc):
