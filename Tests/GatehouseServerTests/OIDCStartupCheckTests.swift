@@ -26,7 +26,8 @@ import Testing
         try await op.addKey(kid: "k1")
         let lines = await checked(op)
         #expect(lines.count == 1)
-        #expect(lines.contains { $0.contains("level=info") && $0.contains("discovery and keys read") && $0.contains("idp.example") })
+        #expect(
+            lines.contains { $0.contains("level=info") && $0.contains("discovery and keys read") && $0.contains("idp.example") })
     }
 
     @Test func aKeySetWithoutAUsableKeyIsAnErrorThatSaysSo() async throws {
