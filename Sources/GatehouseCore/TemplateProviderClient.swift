@@ -8,10 +8,13 @@ package struct TemplateProviderClient: ProviderClient {
     let telemetry: Telemetry
     /// The lifetime assumed when a provider says nothing about expiry: never "forever".
     package let defaultLifetime: TimeInterval
+    /// `auth.default_token_lifetime` when not configured: refreshed before a typical 30-minute
+    /// token runs out (docs/providers.md, "Token lifetimes").
+    package static let standardDefaultLifetime: TimeInterval = 1800
 
     /// Creates a client.
     package init(
-        transport: any HTTPTransport, defaultLifetime: TimeInterval = 1800, telemetry: Telemetry = .none,
+        transport: any HTTPTransport, defaultLifetime: TimeInterval = standardDefaultLifetime, telemetry: Telemetry = .none,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.transport = transport

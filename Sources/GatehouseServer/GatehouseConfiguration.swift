@@ -99,7 +99,8 @@ package struct GatehouseConfiguration: Sendable {
         dataDirectory: String = ".gatehouse", sqlitePath: String? = nil, rootKeys: [RootKeyEntry] = [],
         providers: [AuthProviderRequest] = [], verifierURL: String? = nil, unsafeSkipVerification: Bool = false,
         hasConfigFile: Bool = false, allowedRedirectOrigins: [String] = [], flowTTL: Double = 900,
-        refreshSkew: Double = 300, defaultTokenLifetime: Double = 1800, allowedProviderNetworks: [IPNetwork]? = nil,
+        refreshSkew: Double = 300, defaultTokenLifetime: Double = TemplateProviderClient.standardDefaultLifetime,
+        allowedProviderNetworks: [IPNetwork]? = nil,
         staticHosts: [String: [IPAddress]] = [:]
     ) {
         self.host = host
