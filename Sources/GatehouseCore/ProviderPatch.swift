@@ -49,6 +49,18 @@ extension JSONValue {
         }
     }
 
+    /// The JSON Merge Patch (RFC 7396) that turns this value into `target`: what changed, and
+    /// `null` for what `target` left out; an empty object when nothing did.
+    package func mergePatch(to target: JSONValue) -> JSONValue {
+        guard case .object(let fields) = self, case .object(let wanted) = target else { return target }
+        var patch: [String: JSONValue] = [:]
+        for (key, value) in wanted where fields[key] != value {
+            patch[key] = (fields[key] ?? .null).mergePatch(to: value)
+        }
+        for key in fields.keys where wanted[key] == nil { patch[key] = .null }
+        return .object(patch)
+    }
+
     /// `patch` applied to this value by JSON Merge Patch (RFC 7396): objects merge member by
     /// member at every level, `null` removes a member, anything else replaces.
     package func merged(with patch: JSONValue) -> JSONValue {

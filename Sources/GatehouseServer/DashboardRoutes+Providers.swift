@@ -11,12 +11,9 @@ extension DashboardRoutes {
         }
         routes.post("/dashboard/providers") { request, _ in
             try await form(request) { session, fields in
-                let template = fields["template"] ?? ""
-                let body = AuthProviderRequest(
-                    id: Self.nonEmpty(fields["id"]) ?? template, providerID: template,
-                    clientID: Self.nonEmpty(fields["client_id"]),
-                    clientSecret: Self.nonEmpty(fields["client_secret"]), tenant: Self.nonEmpty(fields["tenant"]))
-                return try await changing(session, done: "added") { _ = try await providers.create(body, source: .api) }
+                try await changing(session, done: "added") {
+                    _ = try await providers.create(try Self.newProvider(fields), source: .api)
+                }
             }
         }
         routes.get("/dashboard/providers/:id") { request, context in
@@ -25,7 +22,9 @@ extension DashboardRoutes {
                 guard let provider = try await providers.configured(id: id) else {
                     return DashboardPages.redirect("/dashboard/providers")
                 }
-                return pages.render("provider", pageContext(session, nav: "providers", ["provider": row(provider, session)]))
+                var shown = row(provider, session)
+                shown["templateJSON"] = try ProviderTemplateText.text(of: provider.oauth2)
+                return pages.render("provider", pageContext(session, nav: "providers", ["provider": shown]))
             }
         }
         routes.post("/dashboard/providers/:id") { request, context in
@@ -36,7 +35,16 @@ extension DashboardRoutes {
                 ]
                 if let clientID = Self.nonEmpty(fields["client_id"]) { changes["client_id"] = .string(clientID) }
                 if let secret = Self.nonEmpty(fields["client_secret"]) { changes["client_secret"] = .string(secret) }
-                return try await change(id, changes, session: session, done: "saved")
+                return try await changing(session, done: "saved") {
+                    // The text is the whole template: what it leaves out is removed.
+                    if let text = fields["oauth2"], let current = try await providers.configured(id: id) {
+                        let patch = try ProviderTemplateText.fields(of: current.oauth2)
+                            .mergePatch(to: .object(try ProviderTemplateText.parse(text)))
+                        if patch != .object([:]) { changes["oauth2"] = patch }
+                    }
+                    _ = try await providers.patch(
+                        id: id, with: try ProviderTemplateText.decode(ProviderPatch.self, from: changes))
+                }
             }
         }
         for (action, enabled) in [("enable", true), ("disable", false)] {
@@ -57,9 +65,26 @@ extension DashboardRoutes {
 
     private func change(_ id: String, _ changes: [String: JSONValue], session: Session, done: String) async throws -> Response {
         try await changing(session, done: done) {
-            let patch = try JSONDecoder().decode(ProviderPatch.self, from: JSONEncoder().encode(JSONValue.object(changes)))
-            _ = try await providers.patch(id: id, with: patch)
+            _ = try await providers.patch(id: id, with: try ProviderTemplateText.decode(ProviderPatch.self, from: changes))
         }
+    }
+
+    /// The add form's provider: a built-in template with credentials, or (`kind=custom`) a
+    /// template of the operator's own.
+    private static func newProvider(_ fields: [String: String]) throws -> AuthProviderRequest {
+        guard fields["kind"] == "custom" else {
+            let template = fields["template"] ?? ""
+            return AuthProviderRequest(
+                id: nonEmpty(fields["id"]) ?? template, providerID: template, clientID: nonEmpty(fields["client_id"]),
+                clientSecret: nonEmpty(fields["client_secret"]), tenant: nonEmpty(fields["tenant"]))
+        }
+        guard let id = nonEmpty(fields["id"]) else { throw GatehouseError.invalid("missing required field 'id'") }
+        var oauth2 = try ProviderTemplateText.parse(fields["oauth2"] ?? "")
+        oauth2["client_id"] = nonEmpty(fields["client_id"]).map(JSONValue.string)
+        oauth2["client_secret"] = nonEmpty(fields["client_secret"]).map(JSONValue.string)
+        var document: [String: JSONValue] = ["id": .string(id), "oauth2": .object(oauth2)]
+        document["description"] = nonEmpty(fields["description"]).map(JSONValue.string)
+        return try ProviderTemplateText.decode(AuthProviderRequest.self, from: document)
     }
 
     /// Runs a change, then back to the list with `done`; an error that is the operator's to fix
@@ -83,13 +108,16 @@ extension DashboardRoutes {
                 session, nav: "providers",
                 extra.merging([
                     "providers": rows, "catalogue": catalog.entries.keys.sorted(), "publicURL": settings.publicURL,
+                    "customExample": ProviderTemplateText.example,
                 ]) { first, _ in first }),
             status: status)
     }
 
     private func row(_ provider: Provider, _ session: Session) -> [String: Any] {
         [
-            "id": provider.id, "description": provider.description as Any, "template": provider.providerType,
+            // The input's value is text: an absent description would print as "nil".
+            "id": provider.id, "description": provider.description as Any, "descriptionText": provider.description ?? "",
+            "template": provider.providerType.isEmpty ? "custom" : provider.providerType,
             "status": provider.enabled ? "active" : "disabled", "fromConfig": provider.source == .config,
             "toggle": provider.enabled ? "disable" : "enable", "toggleLabel": provider.enabled ? "Disable" : "Enable",
             "redirectURI": settings.redirectURI(providerID: provider.id), "csrf": session.csrf,

@@ -3,6 +3,7 @@ through the provider's real login and consent pages to Gatehouse's pages, and th
 own sign-in (a real OpenID Provider) when user verification goes through OIDC. Each test saves a
 screenshot of the page it reached (a phone-sized window) in the test's work directory, or in
 docs/screenshots/ with GATEHOUSE_SCREENSHOTS=1 (how the pictures in docs/ were made)."""
+import json
 import os
 import shutil
 import sqlite3
@@ -299,3 +300,59 @@ def test_the_dashboard_adds_a_provider_finds_a_connection_and_deletes_it(browser
     browser.get(f"{gatehouse.base}/dashboard/providers")
     assert heading(browser) == "Sign in"
     client.admin.auth_providers.delete("gh-dash")
+
+
+def test_the_dashboard_adds_a_custom_provider_that_completes_a_real_consent_and_edits_its_template(
+        browser, shots, gatehouse, workdir, user_id):
+    """A template of the operator's own, pasted into the dashboard, runs a real flow at a real
+    OAuth server; then its template is edited whole on its page."""
+    server = OAuthServer(workdir, "dash-custom", 3600, gatehouse.redirect_uri("dot-dash"))
+    try:
+        browser.get(f"{gatehouse.base}/dashboard/providers")
+        if heading(browser) == "Sign in":
+            browser.find_element(By.NAME, "key").send_keys(gatehouse.api_key)
+            browser.find_element(By.CSS_SELECTOR, "main button").click()
+            shows(browser, "<h1>Providers</h1>")
+        custom = browser.find_element(By.XPATH, "//form[input[@name='kind' and @value='custom']]")
+        template = server.provider_definition("dot-dash")["oauth2"]
+        secret = template.pop("client_secret")
+        client_id = template.pop("client_id")
+        custom.find_element(By.NAME, "id").send_keys("dot-dash")
+        custom.find_element(By.NAME, "client_id").send_keys(client_id)
+        custom.find_element(By.NAME, "client_secret").send_keys(secret)
+        area = custom.find_element(By.NAME, "oauth2")
+        assert "provider.example/oauth/authorize" in area.get_attribute("value")  # the example to edit
+        browser.execute_script("arguments[0].value = arguments[1]", area, json.dumps(template, indent=2))
+        custom.find_element(By.XPATH, ".//button[text()='Add']").click()
+        shows(browser, "Provider added.")
+
+        client = gatehouse.client()
+        r = client.auth.start(user_id=user_id, provider="dot-dash", scopes=["read"])
+        sign_in_and_answer(browser, r.url, "alice", allow=True, back_at="/v1/oauth/dot-dash/callback")
+        assert heading(browser) == "Connected"
+        done = client.auth.wait_for_completion(r)
+        assert done.status == "completed" and done.context.token
+
+        # Edited whole: what the text leaves out is gone, the rest (and the secret) stays.
+        browser.get(f"{gatehouse.base}/dashboard/providers/dot-dash")
+        area = browser.find_element(By.NAME, "oauth2")
+        shown = json.loads(area.get_attribute("value"))
+        assert shown["token_request"]["endpoint"] == template["token_request"]["endpoint"]
+        assert "client_secret" not in shown and secret not in browser.page_source
+        del shown["user_info_request"]
+        browser.execute_script("arguments[0].value = arguments[1]", area, json.dumps(shown, indent=2))
+        shot(browser, shots, "dashboard-provider-template")
+        browser.find_element(By.XPATH, "//button[text()='Save']").click()
+        shows(browser, "Saved.")
+        stored = requests.get(
+            f"{gatehouse.base}/v1/admin/auth_providers/dot-dash",
+            headers={"Authorization": f"Bearer {gatehouse.api_key}"}, timeout=5).json()["oauth2"]
+        assert "user_info_request" not in stored and stored["client_secret"]["exists"] is True
+        assert stored["refresh_request"]["endpoint"] == template["refresh_request"]["endpoint"]
+        # The flow still works with the edited template.
+        again = client.auth.start(user_id=f"other-{user_id}", provider="dot-dash", scopes=["read"])
+        sign_in_and_answer(browser, again.url, "alice", allow=True, back_at="/v1/oauth/dot-dash/callback")
+        assert client.auth.wait_for_completion(again).status == "completed"
+    finally:
+        gatehouse.client().admin.auth_providers.delete("dot-dash")
+        stop(server.process)
