@@ -36,12 +36,14 @@ package final class SQLiteStore: Store {
             // WAL lets readers run during a write; FULL sync makes a committed grant survive a crash.
             _ = try await store.rows("PRAGMA journal_mode=WAL")
             _ = try await store.rows("PRAGMA synchronous=FULL")
-            _ = try await store.rows("PRAGMA busy_timeout=5000")
+            // Another process's write (a gatehouse command on the same file) is waited for by
+            // `waitingForOtherWriters`, outside the gate, not in SQLite's busy handler.
+            _ = try await store.rows("PRAGMA busy_timeout=0")
             try await store.migrate()
             _ = try await unsynced.query("PRAGMA synchronous=NORMAL", [])
             // It writes one row by a unique key: a page cache of 64 KiB (the default is 2 MiB).
             _ = try await unsynced.query("PRAGMA cache_size=-64", [])
-            _ = try await unsynced.query("PRAGMA busy_timeout=5000", [])
+            _ = try await unsynced.query("PRAGMA busy_timeout=0", [])
         } catch {
             // A connection must be closed before it goes away, also when the start fails.
             try? await unsynced.close()
@@ -87,14 +89,15 @@ package final class SQLiteStore: Store {
     }
 
     func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await gate.shared { try await connection.query(sql, binds) }
+        let connection = connection
+        return try await waitingForOtherWriters { try await gate.shared { try await connection.query(sql, binds) } }
     }
 
     /// Runs one statement on `unsynced`, with `connection` idle meanwhile (a write from each
-    /// connection at once would wait in SQLite's busy handler, which sleeps).
+    /// connection at once would find the file locked by the other).
     func unsyncedRows(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
         let unsynced = unsynced
-        return try await gate.exclusive { try await unsynced.query(sql, binds) }
+        return try await waitingForOtherWriters { try await gate.exclusive { try await unsynced.query(sql, binds) } }
     }
 
     /// Runs `body` in one transaction, with no other statement running meanwhile; `body` runs
@@ -103,16 +106,26 @@ package final class SQLiteStore: Store {
         _ body: (_ run: (String, [SQLiteData]) async throws -> [SQLiteRow]) async throws -> T
     ) async throws -> T {
         let connection = connection
-        return try await gate.exclusive {
-            _ = try await connection.query("BEGIN IMMEDIATE", [])
-            do {
-                let result = try await body { sql, binds in try await connection.query(sql, binds) }
-                _ = try await connection.query("COMMIT", [])
-                return result
-            } catch {
-                _ = try? await connection.query("ROLLBACK", [])
-                throw error
+        // A `BEGIN IMMEDIATE` refused because another process writes has done nothing: tried
+        // again after a pause, with the gate open meanwhile.
+        return try await waitingForOtherWriters {
+            try await gate.exclusive {
+                _ = try await connection.query("BEGIN IMMEDIATE", [])
+                return try await run(body, on: connection)
             }
+        }
+    }
+
+    private func run<T>(
+        _ body: (_ run: (String, [SQLiteData]) async throws -> [SQLiteRow]) async throws -> T, on connection: SQLiteConnection
+    ) async throws -> T {
+        do {
+            let result = try await body { sql, binds in try await connection.query(sql, binds) }
+            _ = try await connection.query("COMMIT", [])
+            return result
+        } catch {
+            _ = try? await connection.query("ROLLBACK", [])
+            throw error
         }
     }
 }

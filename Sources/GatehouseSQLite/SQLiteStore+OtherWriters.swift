@@ -1,0 +1,38 @@
+import GatehouseCore
+import SQLiteNIO
+
+// Another process may write to the same file: a `gatehouse` command (`keys`, `reencrypt`) beside
+// the server. SQLite's busy handler would wait for it inside the statement, with the gate held,
+// and every other request's statement waiting behind the gate; so the connections do not wait
+// (`busy_timeout=0`) and the store waits here instead, with the gate open between tries.
+extension SQLiteStore {
+    /// How long a statement waits for another process's write before the request fails (503).
+    static let otherWritersWait: Duration = .seconds(5)
+
+    /// Runs `attempt`, again after a pause (1 ms, doubling up to 50 ms) while the file is locked
+    /// by another process's write: an attempt refused that way changed nothing.
+    func waitingForOtherWriters<T>(_ attempt: () async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + Self.otherWritersWait
+        var pause = Duration.milliseconds(1)
+        while true {
+            do {
+                return try await attempt()
+            } catch let error as SQLiteError where Self.isLocked(error) {
+                guard ContinuousClock.now + pause < deadline else {
+                    throw GatehouseError(
+                        .storeUnavailable,
+                        "the database file stayed locked by another process's write (a gatehouse command?); try again shortly")
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(50))
+            }
+        }
+    }
+
+    static func isLocked(_ error: SQLiteError) -> Bool {
+        switch error.reason {
+        case .busy, .busyInRecovery, .busyTimeout: true
+        default: false
+        }
+    }
+}

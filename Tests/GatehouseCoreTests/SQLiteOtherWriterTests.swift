@@ -1,0 +1,71 @@
+import Foundation
+import GatehouseCore
+import Logging
+import SQLiteNIO
+import Synchronization
+import Testing
+
+@testable import GatehouseSQLite
+
+/// Another process writing to the same file (a `gatehouse` command beside the server): the
+/// store's transaction waits for it without holding back the store's other statements, goes on
+/// when it ends, and gives up with a 503 if it does not.
+@Suite struct SQLiteOtherWriterTests {
+    /// A store and, on the same file, a second connection standing for the other process.
+    func withStoreAndOtherProcess(_ body: (SQLiteStore, SQLiteConnection) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-other-\(UUID().uuidString).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
+        let other = try await SQLiteConnection.open(storage: .file(path: path))
+        do {
+            _ = try await store.rows("CREATE TABLE marks (n INTEGER)")
+            try await body(store, other)
+        } catch {
+            try? await other.close()
+            try? await store.close()
+            throw error
+        }
+        try await other.close()
+        try await store.close()
+    }
+
+    @Test func aTransactionWaitsForTheOtherWriterWithoutHoldingBackReads() async throws {
+        try await withStoreAndOtherProcess { store, other in
+            _ = try await other.query("BEGIN IMMEDIATE", [])
+            let committed = Mutex(false)
+            let transaction = Task {
+                try await store.transaction { run in
+                    _ = try await run("INSERT INTO marks (n) VALUES (1)", [])
+                    // The other process's write ended before this one could begin.
+                    #expect(committed.withLock { $0 })
+                }
+            }
+            // Time for the transaction to find the file locked (ordering only; nothing is timed).
+            try await Task.sleep(for: .milliseconds(300))
+            // SQLite's own wait would hold the gate: this read would wait for the transaction,
+            // which waits for the other process, which waits for this read.
+            let read = try await store.rows("SELECT COUNT(*) AS n FROM marks")
+            #expect(read.first?.column("n")?.integer == 0)
+            committed.withLock { $0 = true }
+            _ = try await other.query("COMMIT", [])
+            try await transaction.value
+            #expect(try await store.rows("SELECT COUNT(*) AS n FROM marks").first?.column("n")?.integer == 1)
+        }
+    }
+
+    @Test func aWriteThatTheOtherWriterHoldsOffTooLongIsStoreUnavailable() async throws {
+        try await withStoreAndOtherProcess { store, other in
+            _ = try await other.query("BEGIN IMMEDIATE", [])
+            let error = await #expect(throws: GatehouseError.self) {
+                _ = try await store.rows("INSERT INTO marks (n) VALUES (1)")
+            }
+            #expect(error?.code == .storeUnavailable && error?.message.contains("locked") == true)
+            _ = try await other.query("ROLLBACK", [])
+            // Nothing was written, and the store writes again once the file is free.
+            _ = try await store.rows("INSERT INTO marks (n) VALUES (2)")
+            #expect(try await store.rows("SELECT SUM(n) AS n FROM marks").first?.column("n")?.integer == 2)
+        }
+    }
+}
