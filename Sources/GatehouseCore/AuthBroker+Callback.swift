@@ -29,6 +29,12 @@ extension AuthBroker {
             _ = try await fail(flow, .wrongProvider, reason: "the callback came to the wrong provider path")
             return .failure(.wrongProvider, detail: "the callback came to the wrong provider path")
         }
+        // Before anything else the redirect says, errors included (RFC 9207 §2).
+        let provider = try await providers.provider(id: providerID)
+        if let provider, let problem = IssuerCheck.problem(iss: query["iss"], template: provider.oauth2) {
+            _ = try await fail(flow, .issuerMismatch, reason: problem)
+            return .failure(.issuerMismatch, detail: problem)
+        }
         if let error = query["error"] {
             let reason = error == "access_denied" ? "the user denied access" : "the provider reported \(Self.printable(error))"
             _ = try await fail(flow, error == "access_denied" ? .denied : .providerError, reason: reason)
@@ -38,7 +44,7 @@ extension AuthBroker {
             _ = try await fail(flow, .noCode, reason: "the callback carried no code")
             return .failure(.noCode, detail: "the callback carried no code")
         }
-        guard let provider = try await providers.provider(id: providerID) else {
+        guard let provider else {
             _ = try await fail(flow, .providerRemoved, reason: "the provider was removed")
             return .failure(.providerRemoved, detail: "the provider was removed")
         }

@@ -21,6 +21,8 @@ package enum CallbackFailure: Sendable, Equatable {
     case expiredOrUsed
     /// The callback came to another provider's path.
     case wrongProvider
+    /// The callback's `iss` named another authorization server than the flow's (RFC 9207).
+    case issuerMismatch
     /// The user declined at the provider (`error=access_denied`).
     case declined
     /// The provider's redirect carried another error (`error=...`).

@@ -2,6 +2,8 @@
 package enum FlowFailure: String, Sendable, CaseIterable {
     /// The callback came to another provider's path.
     case wrongProvider = "wrong_provider"
+    /// The callback's `iss` named another authorization server (RFC 9207), or was missing.
+    case issuerMismatch = "issuer_mismatch"
     /// The user said no at the provider.
     case denied
     /// The provider's redirect carried another error.

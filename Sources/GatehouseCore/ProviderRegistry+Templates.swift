@@ -133,6 +133,7 @@ extension ProviderRegistry {
         if let value = given.userInfoRequest { merged.userInfoRequest = value }
         if let value = given.tokenIntrospectionRequest { merged.tokenIntrospectionRequest = value }
         if let value = given.connectionHosts { merged.connectionHosts = value }
+        if let value = given.issuer { merged.issuer = value }
         merged.clientSecret = nil
         return merged
     }

@@ -48,6 +48,11 @@ package enum ProviderTemplateValidator {
         }
         try validateSecretPlacement(config, prefix: prefix)
         try validateConnectionPlaceholders(config, prefix: prefix)
+        if let issuer = config.issuer, !IssuerCheck.isIssuer(issuer) {
+            throw GatehouseError.invalid(
+                "\(prefix).issuer must be the authorization server's https URL (http only on loopback), without query or fragment"
+            )
+        }
         try validate(authorize, name: "\(prefix).authorize_request")
         guard let token = config.tokenRequest else {
             throw GatehouseError.invalid("\(prefix).token_request is required")

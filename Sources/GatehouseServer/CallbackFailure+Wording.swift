@@ -10,7 +10,7 @@ extension CallbackFailure {
         switch self {
         case .declined: "Access not granted"
         case .expiredOrUsed, .unknownFlow: "This link has expired"
-        case .incompleteLink, .wrongProvider: "This link doesn't work"
+        case .incompleteLink, .wrongProvider, .issuerMismatch: "This link doesn't work"
         case .wrongUser: "Signed in as someone else"
         case .appSignInFailed: "We couldn't confirm who you are"
         case .providerReportedError, .noCode, .exchangeRefused, .providerUnavailable:
@@ -28,7 +28,7 @@ extension CallbackFailure {
             "You chose not to give access, so nothing was connected. You can close this window; the app will ask again if it needs access."
         case .expiredOrUsed, .unknownFlow:
             "Sign-in links work once and only for a while. Go back to the app and start again."
-        case .incompleteLink, .wrongProvider:
+        case .incompleteLink, .wrongProvider, .issuerMismatch:
             "The link that brought you here is incomplete or belongs to another sign-in. Go back to the app and start again."
         case .wrongUser:
             "You finished this sign-in while signed in to the app as a different person than the one who started it, so nothing was connected. Sign in to the app as yourself and start again."

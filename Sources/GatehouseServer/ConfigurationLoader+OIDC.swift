@@ -12,7 +12,7 @@ extension ConfigurationLoader {
         let userClaim = settings.string("\(key).user_claim")
         let scopes = settings.list("\(key).scopes")
         guard issuer != nil || clientID != nil || clientSecret != nil || userClaim != nil || scopes != nil else { return }
-        guard let issuer, isIssuerURL(issuer) else {
+        guard let issuer, IssuerCheck.isIssuer(issuer) else {
             throw ConfigurationError(
                 description:
                     "\(key).issuer must be the OpenID Provider's https URL (http only on a loopback host), without query or fragment"
@@ -34,12 +34,5 @@ extension ConfigurationLoader {
         }
         config.oidc = OIDCSettings(
             issuer: issuer, clientID: clientID, clientSecret: clientSecret, userClaim: claim, scopes: extra)
-    }
-
-    private static func isIssuerURL(_ text: String) -> Bool {
-        guard let url = URLComponents(string: text), let host = url.host, !host.isEmpty, url.query == nil,
-            url.fragment == nil, url.user == nil
-        else { return false }
-        return ProviderNetworkPolicy.mayCarrySecrets(scheme: url.scheme ?? "", host: host)
     }
 }

@@ -7,6 +7,7 @@ extension ConfigurationLoader {
     static let oauth2Keys: Set<String> = [
         "client_id", "client_secret", "scope_delimiter", "pkce", "authorize_request", "token_request", "refresh_request",
         "user_info_request", "token_introspection_request", "use_pkce", "pkce_code_challenge_method", "connection_hosts",
+        "issuer",
     ]
     static let requestKeys: Set<String> = [
         "endpoint", "method", "params", "headers", "triggers", "enabled", "auth_method", "request_content_type",

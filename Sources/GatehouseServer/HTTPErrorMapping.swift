@@ -25,7 +25,8 @@ enum HTTPErrorMapping {
     /// The status of a callback page that did not end in success.
     static func status(for failure: CallbackFailure) -> HTTPResponse.Status {
         switch failure {
-        case .incompleteLink, .expiredOrUsed, .wrongProvider, .declined, .noCode, .providerRemoved, .notCompleted:
+        case .incompleteLink, .expiredOrUsed, .wrongProvider, .issuerMismatch, .declined, .noCode, .providerRemoved,
+            .notCompleted:
             .badRequest
         case .exchangeRefused, .providerUnavailable, .providerReportedError: .badGateway
         case .wrongUser, .appSignInFailed: .forbidden

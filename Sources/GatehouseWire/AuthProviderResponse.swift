@@ -71,6 +71,8 @@ public struct AuthProviderResponse: Codable, Sendable, Equatable {
         public var tokenIntrospectionRequest: RequestConfig?
         /// The hosts an endpoint taking its origin from the connection may name.
         public var connectionHosts: [String]?
+        /// The issuer a callback's `iss` must name.
+        public var issuer: String?
 
         /// Creates the shown block.
         public init(config: OAuth2Config, clientSecret: SecretInfo, redirectURI: String) {
@@ -85,6 +87,7 @@ public struct AuthProviderResponse: Codable, Sendable, Equatable {
             self.userInfoRequest = config.userInfoRequest
             self.tokenIntrospectionRequest = config.tokenIntrospectionRequest
             self.connectionHosts = config.connectionHosts
+            self.issuer = config.issuer
         }
 
         enum CodingKeys: String, CodingKey {
@@ -99,6 +102,7 @@ public struct AuthProviderResponse: Codable, Sendable, Equatable {
             case userInfoRequest = "user_info_request"
             case tokenIntrospectionRequest = "token_introspection_request"
             case connectionHosts = "connection_hosts"
+            case issuer
         }
     }
 

@@ -41,6 +41,10 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
     /// (`{{user_info.instance_url}}/services/oauth2/token`): `login.example.com`, or
     /// `*.my.salesforce.com` for any name under that domain. A Gatehouse extension.
     public var connectionHosts: [String]?
+    /// The authorization server's issuer identifier (RFC 8414), for providers that name it in
+    /// their redirect back (`iss`, RFC 9207): a callback must then carry exactly this. A Gatehouse
+    /// extension.
+    public var issuer: String?
 
     /// Creates an `oauth2` block.
     public init(
@@ -48,7 +52,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         pkce: PKCEConfig? = nil, authorizeRequest: RequestConfig? = nil,
         tokenRequest: RequestConfig? = nil, refreshRequest: RequestConfig? = nil,
         userInfoRequest: RequestConfig? = nil, tokenIntrospectionRequest: RequestConfig? = nil,
-        connectionHosts: [String]? = nil
+        connectionHosts: [String]? = nil, issuer: String? = nil
     ) {
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -60,6 +64,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         self.userInfoRequest = userInfoRequest
         self.tokenIntrospectionRequest = tokenIntrospectionRequest
         self.connectionHosts = connectionHosts
+        self.issuer = issuer
     }
 
     enum CodingKeys: String, CodingKey {
@@ -73,6 +78,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         case userInfoRequest = "user_info_request"
         case tokenIntrospectionRequest = "token_introspection_request"
         case connectionHosts = "connection_hosts"
+        case issuer
         // Legacy spellings seen in Arcade's docs (Figma page).
         case usePKCE = "use_pkce"
         case pkceCodeChallengeMethod = "pkce_code_challenge_method"
@@ -96,6 +102,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         userInfoRequest = try c.decodeIfPresent(RequestConfig.self, forKey: .userInfoRequest)
         tokenIntrospectionRequest = try c.decodeIfPresent(RequestConfig.self, forKey: .tokenIntrospectionRequest)
         connectionHosts = try c.decodeIfPresent([String].self, forKey: .connectionHosts)
+        issuer = try c.decodeIfPresent(String.self, forKey: .issuer)
     }
 
     /// Encodes the block in the current spelling.
@@ -111,5 +118,6 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         try c.encodeIfPresent(userInfoRequest, forKey: .userInfoRequest)
         try c.encodeIfPresent(tokenIntrospectionRequest, forKey: .tokenIntrospectionRequest)
         try c.encodeIfPresent(connectionHosts, forKey: .connectionHosts)
+        try c.encodeIfPresent(issuer, forKey: .issuer)
     }
 }

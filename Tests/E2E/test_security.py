@@ -1,7 +1,10 @@
-"""Replayed and tampered callbacks, and API authentication, as a browser and a client meet them."""
+"""Replayed, tampered and mixed-up callbacks (RFC 9207 `iss`), and API authentication, as a browser and a client meet them."""
+import html
+
+import pytest
 import requests
 
-from conftest import consent, query
+from conftest import OAuthServer, consent, query, stop
 
 
 def test_replayed_callback_is_refused_and_changes_nothing(client, dot, user_id):
@@ -32,6 +35,57 @@ def test_callback_on_another_providers_path_is_refused(client, dot, dot_short, g
     page = requests.get(gatehouse.redirect_uri("dotshort"), params={"code": "x", "state": query(r.url)["state"]}, timeout=5)
     assert page.status_code == 400
     assert client.auth.status(id=r.id).status == "failed"
+
+
+@pytest.fixture(scope="module")
+def dot_iss(workdir, gatehouse):
+    """A django-oauth-toolkit whose redirect back carries `iss` (RFC 9207) from a file the test
+    writes: provider `dotiss`."""
+    iss = workdir / "dotiss-iss.txt"
+    iss.write_text("")
+    server = OAuthServer(workdir, "dotiss", 3600, gatehouse.redirect_uri("dotiss"), authorize_iss_file=iss)
+    gatehouse.client().admin.auth_providers.create(**server.provider_definition("dotiss"))
+    yield server, iss
+    gatehouse.client().admin.auth_providers.delete("dotiss")
+    stop(server.process)
+
+
+def test_the_providers_own_iss_completes_and_another_servers_fails_the_flow_unexchanged(client, dot_iss, user_id):
+    server, iss = dot_iss
+    iss.write_text(server.issuer)
+    r = client.auth.start(user_id=user_id, provider="dotiss", scopes=["read"])
+    page = consent(r.url, "alice")
+    assert query(page.url)["iss"] == server.issuer
+    assert client.auth.wait_for_completion(r).status == "completed"
+
+    # A mix-up: the redirect names another authorization server.
+    iss.write_text("https://attacker.example")
+    exchanged = server.stats()["authorization_code_grants"]
+    other = client.auth.start(user_id=f"other-{user_id}", provider="dotiss", scopes=["read"])
+    page = consent(other.url, "alice")
+    assert page.status_code == 400 and "This link doesn't work" in html.unescape(page.text)
+    assert client.auth.status(id=other.id).status == "failed"
+    assert server.stats()["authorization_code_grants"] == exchanged
+    assert client.admin.user_connections.list(user={"id": f"other-{user_id}"}).total_count == 0
+
+
+def test_a_provider_that_names_its_issuer_needs_it_in_every_callback(client, dot_iss, gatehouse, user_id):
+    server, iss = dot_iss
+    url = f"{gatehouse.base}/v1/admin/auth_providers/dotiss"
+    headers = {"Authorization": f"Bearer {gatehouse.api_key}"}
+    assert requests.patch(url, json={"oauth2": {"issuer": server.issuer}}, headers=headers, timeout=5).status_code == 200
+    try:
+        iss.write_text("")
+        r = client.auth.start(user_id=user_id, provider="dotiss", scopes=["read"])
+        assert consent(r.url, "alice").status_code == 400
+        assert client.auth.status(id=r.id).status == "failed"
+        iss.write_text(server.issuer)
+        again = client.auth.start(user_id=user_id, provider="dotiss", scopes=["read"])
+        consent(again.url, "alice")
+        assert client.auth.wait_for_completion(again).status == "completed"
+    finally:
+        cleared = requests.patch(url, json={"oauth2": {"issuer": None}}, headers=headers, timeout=5)
+        assert cleared.status_code == 200 and "issuer" not in cleared.json()["oauth2"]
 
 
 def test_api_needs_the_key_in_either_spelling(gatehouse):

@@ -199,7 +199,7 @@ import Testing
         }
     }
 
-    @Test func aConfigProviderMayNameTheHostsItsConnectionsPointTo() throws {
+    @Test func aConfigProviderMayNameTheHostsItsConnectionsPointToAndItsIssuer() throws {
         let path = try write(
             """
             auth:
@@ -211,9 +211,11 @@ import Testing
                     token_request: { endpoint: https://login.salesforce.com/services/oauth2/token }
                     refresh_request: { endpoint: "{{user_info.instance_url}}/services/oauth2/token" }
                     connection_hosts: ["*.my.salesforce.com"]
+                    issuer: https://login.salesforce.com
             """)
         let configuration = try ConfigurationLoader.load(path: path, environment: [:], overrides: (nil, nil, nil))
         #expect(configuration.providers.first?.oauth2?.connectionHosts == ["*.my.salesforce.com"])
+        #expect(configuration.providers.first?.oauth2?.issuer == "https://login.salesforce.com")
     }
 
     @Test func aBadRootKeyStopsTheStart() async throws {

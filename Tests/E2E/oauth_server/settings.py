@@ -18,6 +18,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "testprovider.middleware.TokenGrantCounter",
     "testprovider.middleware.TokenAnswerSwitches",
+    "testprovider.middleware.AuthorizeIssSwitch",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,5 +1,6 @@
 import json
 import os
+from urllib.parse import urlencode
 
 from django.db.models import F
 
@@ -41,4 +42,25 @@ class TokenAnswerSwitches:
             body["instance_url"] = f"{request.scheme}://{request.get_host()}"
         response.content = json.dumps(body).encode()
         response["Content-Length"] = str(len(response.content))
+        return response
+
+
+class AuthorizeIssSwitch:
+    """Test switch on the authorization response (RFC 9207): when AUTHORIZE_ISS_FILE names a
+    file, the redirect back to the client gets `iss` set to the file's text (read per request, so
+    a test can change it between flows); an empty file sends none."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        path = os.environ.get("AUTHORIZE_ISS_FILE")
+        location = response.get("Location", "")
+        if not path or request.path != "/o/authorize/" or response.status_code != 302 or "state=" not in location:
+            return response
+        with open(path) as file:
+            iss = file.read().strip()
+        if iss:
+            response["Location"] = location + ("&" if "?" in location else "?") + urlencode({"iss": iss})
         return response
