@@ -25,14 +25,27 @@ extension PostgresStore {
 
     /// Completes a flow and stores its connection in one transaction.
     package func completeFlow(_ flow: Flow, expectedVersion: Int, connection: Connection) async throws -> Connection? {
-        let row = try await inTransaction { transaction -> PostgresRandomAccessRow? in
-            guard try await !transaction(Self.update(flow, expectedVersion: expectedVersion)).isEmpty else { return nil }
-            guard let row = try await transaction(Self.upsert(connection)).first else {
-                throw GatehouseError(.internalError, "could not store the connection")
+        do {
+            let row = try await inTransaction(reportingLostCommit: true) { transaction -> PostgresRandomAccessRow? in
+                guard try await !transaction(Self.update(flow, expectedVersion: expectedVersion)).isEmpty else { return nil }
+                guard let row = try await transaction(Self.upsert(connection)).first else {
+                    throw GatehouseError(.internalError, "could not store the connection")
+                }
+                return row
             }
-            return row
+            return try row.map(Self.connection)
+        } catch let lost as CommitAnswerLost {
+            // The person is on the callback page: if the server committed before the connection
+            // went, the flow is complete and the page should say so. The flow's version tells:
+            // only this write makes it `expectedVersion + 1` and completed.
+            guard let stored = try await self.flow(id: flow.id), stored.status == .completed,
+                stored.version == expectedVersion + 1,
+                let kept = try await self.connection(userID: connection.userID, providerID: connection.providerID)
+            else { throw unavailable(after: lost) }
+            logger.notice(
+                "a commit's answer was lost with its connection; the flow had completed", metadata: ["flow": "\(flow.id)"])
+            return kept
         }
-        return try row.map(Self.connection)
     }
 
     static func upsert(_ connection: Connection) -> PostgresQuery {

@@ -31,8 +31,26 @@ package final class PostgresStore: Store {
 
     /// Runs `body` in one transaction (rolled back when it throws), under the same deadline and
     /// with the same errors as one statement; `body` runs its statements through the function it
-    /// is given.
+    /// is given. A `COMMIT` whose answer was lost with the connection may have committed: it is
+    /// `storeUnavailable`, or `CommitAnswerLost` for a caller that can find out (`reportingLostCommit`).
     func inTransaction<T: Sendable>(
+        reportingLostCommit: Bool = false,
+        _ body: @escaping @Sendable (_ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await transaction(body)
+        } catch let lost as CommitAnswerLost where !reportingLostCommit {
+            throw unavailable(after: lost)
+        }
+    }
+
+    /// The 503 for a commit whose answer was lost, logged as an unreachable database is.
+    func unavailable(after lost: CommitAnswerLost) -> GatehouseError {
+        logger.warning("database unreachable at a commit", metadata: ["error": "\(lost.error.code)"])
+        return GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
+    }
+
+    private func transaction<T: Sendable>(
         _ body: @escaping @Sendable (_ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]) async throws -> T
     ) async throws -> T {
         let logger = logger
@@ -48,6 +66,9 @@ package final class PostgresStore: Store {
                     }
                 }
             } catch let error as PostgresTransactionError {
+                if let commit = error.commitError as? PSQLError, Self.isUnavailable(commit) {
+                    throw CommitAnswerLost(error: commit)
+                }
                 // What went wrong inside, so a lost server is still `storeUnavailable`.
                 throw error.closureError ?? error.beginError ?? error.commitError ?? error
             }

@@ -228,6 +228,79 @@ class Proxy:
         self.sockets = []
 
 
+class CommitCuttingProxy(Proxy):
+    """The proxy above, which can also cut a connection right after the server has answered a
+    `COMMIT`: the transaction is committed, and the client never hears it."""
+
+    def __init__(self, target_port):
+        self.armed = threading.Event()
+        self.cut = threading.Event()
+        super().__init__(target_port)
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._answers, args=(upstream, client), daemon=True).start()
+
+    def _answers(self, server, client):
+        """Forwards the server's messages whole (a type byte, then a length that counts itself),
+        and, when armed, drops the connection in place of the next `COMMIT`'s CommandComplete."""
+        pending = b""
+        try:
+            while data := server.recv(65536):
+                pending += data
+                whole = b""
+                while len(pending) >= 5 and len(pending) >= 1 + int.from_bytes(pending[1:5], "big"):
+                    size = 1 + int.from_bytes(pending[1:5], "big")
+                    message, pending = pending[:size], pending[size:]
+                    if self.armed.is_set() and message[:1] == b"C" and message[5:].startswith(b"COMMIT"):
+                        self.armed.clear()
+                        self.cut.set()
+                        client.sendall(whole)
+                        raise OSError("cut after the server's COMMIT")
+                    whole += message
+                client.sendall(whole)
+        except OSError:
+            pass
+        for s in (server, client):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def test_a_callback_whose_commit_answer_is_lost_still_completes_and_says_so(workdir, database, user_id):
+    parsed = urlparse(database)
+    proxy = CommitCuttingProxy(parsed.port)
+    replica = Replica(workdir, "lost-commit", urlunparse(parsed._replace(netloc=f"{parsed.username}@127.0.0.1:{proxy.port}")))
+    oauth = OAuthServer(workdir, "pg-lost", 3600, f"{replica.base}/v1/oauth/pglost/callback")
+    try:
+        client = replica.client(replica.admin_key())
+        client.admin.auth_providers.create(**oauth.provider_definition("pglost"))
+        r = client.auth.start(user_id=user_id, provider="pglost", scopes=["read"])
+        browser = requests.Session()
+        callback = consent_until_redirect(browser, r.url)
+        # The callback's one transaction (the flow completed, the connection stored) commits;
+        # its connection goes before Gatehouse hears so.
+        proxy.armed.set()
+        page = browser.get(callback, timeout=30, allow_redirects=False)
+        assert proxy.cut.is_set(), "no COMMIT went through the proxy"
+        assert page.status_code == 200 and "<h1>Connected</h1>" in page.text, page.text[:300]
+        assert client.auth.status(id=r.id).status == "completed"
+        assert client.auth.start(user_id=user_id, provider="pglost", scopes=["read"]).status == "completed"
+        assert "the flow had completed" in replica.log.read_text()
+    finally:
+        stop(oauth.process)
+        stop(replica.process)
+        proxy.stop()
+
+
 def test_a_down_database_answers_503_at_once_and_service_returns_by_itself(workdir, database):
     parsed = urlparse(database)
     proxy = Proxy(parsed.port)
