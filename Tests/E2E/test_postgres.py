@@ -196,8 +196,12 @@ class Proxy:
                 return
             upstream = socket.create_connection(self.target)
             self.sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._answers, args=(upstream, client), daemon=True).start()
+
+    def _answers(self, server, client):
+        """What the server says, to the client."""
+        self._pump(server, client)
 
     @staticmethod
     def _pump(source, sink):
@@ -206,7 +210,11 @@ class Proxy:
                 sink.sendall(data)
         except OSError:
             pass
-        for s in (source, sink):
+        Proxy._shut(source, sink)
+
+    @staticmethod
+    def _shut(*sockets):
+        for s in sockets:
             try:
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
@@ -237,17 +245,6 @@ class CommitCuttingProxy(Proxy):
         self.cut = threading.Event()
         super().__init__(target_port)
 
-    def _accept(self, listener):
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            self.sockets += [client, upstream]
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._answers, args=(upstream, client), daemon=True).start()
-
     def _answers(self, server, client):
         """Forwards the server's messages whole (a type byte, then a length that counts itself),
         and, when armed, drops the connection in place of the next `COMMIT`'s CommandComplete."""
@@ -268,11 +265,7 @@ class CommitCuttingProxy(Proxy):
                 client.sendall(whole)
         except OSError:
             pass
-        for s in (server, client):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        self._shut(server, client)
 
 
 def test_a_callback_whose_commit_answer_is_lost_still_completes_and_says_so(workdir, database, user_id):
