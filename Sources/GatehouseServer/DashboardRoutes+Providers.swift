@@ -30,20 +30,19 @@ extension DashboardRoutes {
         routes.post("/dashboard/providers/:id") { request, context in
             let id = try context.parameters.require("id")
             return try await form(request) { session, fields in
-                var changes: [String: JSONValue] = [
-                    "description": Self.nonEmpty(fields["description"]).map(JSONValue.string) ?? .null
-                ]
-                if let clientID = Self.nonEmpty(fields["client_id"]) { changes["client_id"] = .string(clientID) }
-                if let secret = Self.nonEmpty(fields["client_secret"]) { changes["client_secret"] = .string(secret) }
-                return try await changing(session, done: "saved") {
+                try await change(id, session: session, done: "saved") {
+                    var changes: [String: JSONValue] = [
+                        "description": Self.nonEmpty(fields["description"]).map(JSONValue.string) ?? .null
+                    ]
+                    if let clientID = Self.nonEmpty(fields["client_id"]) { changes["client_id"] = .string(clientID) }
+                    if let secret = Self.nonEmpty(fields["client_secret"]) { changes["client_secret"] = .string(secret) }
                     // The text is the whole template: what it leaves out is removed.
                     if let text = fields["oauth2"], let current = try await providers.configured(id: id) {
                         let patch = try ProviderTemplateText.fields(of: current.oauth2)
                             .mergePatch(to: .object(try ProviderTemplateText.parse(text)))
                         if patch != .object([:]) { changes["oauth2"] = patch }
                     }
-                    _ = try await providers.patch(
-                        id: id, with: try ProviderTemplateText.decode(ProviderPatch.self, from: changes))
+                    return changes
                 }
             }
         }
@@ -51,7 +50,7 @@ extension DashboardRoutes {
             routes.post("/dashboard/providers/:id/\(action)") { request, context in
                 let id = try context.parameters.require("id")
                 return try await form(request) { session, _ in
-                    try await change(id, ["enabled": .bool(enabled)], session: session, done: "\(action)d")
+                    try await change(id, session: session, done: "\(action)d") { ["enabled": .bool(enabled)] }
                 }
             }
         }
@@ -63,9 +62,14 @@ extension DashboardRoutes {
         }
     }
 
-    private func change(_ id: String, _ changes: [String: JSONValue], session: Session, done: String) async throws -> Response {
+    /// Patches a provider with what `changes` makes (inside `changing`, so that a template the
+    /// operator got wrong is shown on the page).
+    private func change(
+        _ id: String, session: Session, done: String, _ changes: () async throws -> [String: JSONValue]
+    ) async throws -> Response {
         try await changing(session, done: done) {
-            _ = try await providers.patch(id: id, with: try ProviderTemplateText.decode(ProviderPatch.self, from: changes))
+            let patch = try ProviderTemplateText.decode(ProviderPatch.self, from: try await changes())
+            _ = try await providers.patch(id: id, with: patch)
         }
     }
 

@@ -14,9 +14,7 @@ import Testing
         // A row as an older Gatehouse could have stored it: the secret in the authorize URL.
         let template =
             #"{"client_id":"c","authorize_request":{"endpoint":"https://idp.example/authorize","params":{"x":"{{client_secret}}"}},"token_request":{"endpoint":"https://idp.example/token"}}"#
-        let directory = try await Self.dataDirectory(withStoredProvider: "old", template: template)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let warnings = try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory)) { api in
+        let warnings = try await Self.serving(storedProvider: "old", template: template) { api in
             let response = try await api.call(
                 .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"id":"old"},"user_id":"u"}"#)
             #expect(response.status == .badRequest)
@@ -35,9 +33,7 @@ import Testing
     @Test func aStoredProviderWithAReservedIDServesNoFlowAndCanBeDeleted() async throws {
         let template =
             #"{"client_id":"c","authorize_request":{"endpoint":"https://idp.example/authorize"},"token_request":{"endpoint":"https://idp.example/token"}}"#
-        let directory = try await Self.dataDirectory(withStoredProvider: "complete", template: template)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let warnings = try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory)) { api in
+        let warnings = try await Self.serving(storedProvider: "complete", template: template) { api in
             let response = try await api.call(
                 .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"id":"complete"},"user_id":"u"}"#)
             #expect(response.status == .badRequest)
@@ -50,7 +46,17 @@ import Testing
             })
     }
 
-    /// A data directory whose store holds one provider row, written as an older Gatehouse could have.
+    /// Runs `body` against a server started on a store that holds one provider row, written as
+    /// an older Gatehouse could have; returns the start's warnings.
+    private static func serving(
+        storedProvider id: String, template: String, _ body: @escaping @Sendable (APIHarness) async throws -> Void
+    ) async throws -> [String] {
+        let directory = try await dataDirectory(withStoredProvider: id, template: template)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        return try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), body)
+    }
+
+    /// A data directory whose store holds one provider row.
     private static func dataDirectory(withStoredProvider id: String, template: String) async throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-old-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
