@@ -12,13 +12,17 @@ extension SQLiteStore {
     /// Runs `attempt`, again after a pause (1 ms, doubling up to 50 ms) while the file is locked
     /// by another process's write: an attempt refused that way changed nothing.
     func waitingForOtherWriters<T>(_ attempt: () async throws -> T) async throws -> T {
-        let deadline = ContinuousClock.now + Self.otherWritersWait
+        // Set at the first refusal, so that a statement that runs at once reads no clock.
+        var deadline: ContinuousClock.Instant?
         var pause = Duration.milliseconds(1)
         while true {
             do {
                 return try await attempt()
             } catch let error as SQLiteError where Self.isLocked(error) {
-                guard ContinuousClock.now + pause < deadline else {
+                let now = ContinuousClock.now
+                let giveUp = deadline ?? now + Self.otherWritersWait
+                deadline = giveUp
+                guard now + pause < giveUp else {
                     throw GatehouseError(
                         .storeUnavailable,
                         "the database file stayed locked by another process's write (a gatehouse command?); try again shortly")
