@@ -128,7 +128,9 @@ private func assemble(
         identity: identity, telemetry: telemetry, logger: logger, now: now)
 
     let limiter = KeyLimiter(limits: configuration.limits)
-    let router = Router(context: GatehouseRequestContext.self)
+    // Every GET route answers HEAD too (RFC 9110 §9.1), with GET's headers; SwiftNIO's encoder
+    // writes no body after a HEAD, an error's included.
+    let router = Router(context: GatehouseRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestObserverMiddleware(log: requestLog, telemetry: telemetry))
     let routeMethods = RouteMethods()
     router.add(middleware: ErrorMiddleware(routeMethods: routeMethods))

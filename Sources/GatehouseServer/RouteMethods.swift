@@ -14,7 +14,7 @@ final class RouteMethods: Sendable {
     }
 
     /// The methods some route answers on `path`, sorted and without repeats; empty when no route
-    /// has this path.
+    /// has this path. A path that answers `GET` answers `HEAD` too (the router makes those routes).
     func allowed(onPath path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         let methods = routes.withLock { routes in
@@ -23,6 +23,8 @@ final class RouteMethods: Sendable {
                     && zip(route.path.components, segments).allSatisfy { $0 ~= $1 }
             }.map(\.method)
         }
-        return Set(methods).sorted { $0.rawValue < $1.rawValue }
+        var answered = Set(methods)
+        if answered.contains(.get) { answered.insert(.head) }
+        return answered.sorted { $0.rawValue < $1.rawValue }
     }
 }

@@ -432,6 +432,31 @@ auth:
 
 
 
+def test_head_answers_like_get_without_a_body_and_keeps_the_connection_usable(gatehouse):
+    # RFC 9110: HEAD on every GET route, with GET's Content-Length; and no body after any HEAD
+    # answer, errors included (SwiftNIO's encoder leaves it out), or the client would read it as
+    # the start of the next response.
+    conn = http.client.HTTPConnection("127.0.0.1", gatehouse.port, timeout=10)
+    conn.request("GET", "/v1/health")
+    got = conn.getresponse()
+    body = got.read()
+    assert got.status == 200 and body
+    for path, status in [("/v1/health", 200), ("/v1/nothing", 404), ("/v1/auth/status?id=x", 401)]:
+        conn.request("HEAD", path)
+        head = conn.getresponse()
+        assert head.status == status and head.read() == b""
+        if status == 200:
+            assert head.getheader("Content-Length") == str(len(body))
+        conn.request("GET", "/v1/health")
+        after = conn.getresponse()
+        assert after.status == 200 and after.read() == body, f"the answer after HEAD {path} was not the next one"
+    conn.request("POST", "/v1/health", body=b"{}")
+    refused = conn.getresponse()
+    assert refused.status == 405 and refused.getheader("Allow") == "GET, HEAD"
+    refused.read()
+    conn.close()
+
+
 def parked_gauge(server):
     text = requests.get(f"{server.base}/metrics", headers={"Authorization": server.api_key}, timeout=5).text
     return float([line.split()[-1] for line in text.splitlines() if line.startswith("gatehouse_parked_long_polls")][0])
