@@ -19,6 +19,8 @@ package actor OIDCVerifier: IdentityVerifier {
     /// An ID token signed by a key not yet seen makes the JWKS be read again (key rotation), at
     /// most this often.
     package static let keyRefetchInterval: TimeInterval = 5
+    /// The id given to a JWKS's only key when it has none.
+    static let unnamedKeyID = "gatehouse:the-only-key"
 
     /// Creates a verifier; `redirectURI` is Gatehouse's `/v1/oauth/user_verification`.
     package init(
@@ -128,12 +130,18 @@ package actor OIDCVerifier: IdentityVerifier {
         }
         let collection = JWTKeyCollection()
         var kids: Set<String> = []
-        for jwk in jwks.keys {
-            // Keys without an id, or of a kind jwt-kit cannot use, are left out.
+        var usable = 0
+        for var jwk in jwks.keys {
+            // A key without an id is used only when it is the set's only key: with several, an ID
+            // token must name its key (OpenID Connect Core §10.1). It gets an id of our own, and,
+            // as the first key added, is the one a token without a `kid` is checked against.
+            if jwk.keyIdentifier == nil, jwks.keys.count == 1 { jwk.keyIdentifier = JWKIdentifier(string: Self.unnamedKeyID) }
+            // Other keys without an id, and keys of a kind jwt-kit cannot use, are left out.
             guard let kid = jwk.keyIdentifier?.string, (try? await collection.add(jwk: jwk)) != nil else { continue }
-            kids.insert(kid)
+            if kid != Self.unnamedKeyID { kids.insert(kid) }
+            usable += 1
         }
-        guard !kids.isEmpty else { throw IdentityVerificationError("the JWKS at \(uri) has no usable signing key") }
+        guard usable > 0 else { throw IdentityVerificationError("the JWKS at \(uri) has no usable signing key") }
         keys = (collection, kids, now())
         return collection
     }

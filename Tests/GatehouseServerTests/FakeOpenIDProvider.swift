@@ -19,8 +19,8 @@ final class FakeOpenIDProvider: Sendable {
     let adjust = Mutex<@Sendable (inout [String: JSONValue]) -> Void>({ _ in })
     /// The signed-in user's claims.
     let user = Mutex<[String: JSONValue]>([:])
-    /// The key id the next token is signed with.
-    let signWith = Mutex("k1")
+    /// The key id the next token is signed with; nil signs with the first key and names none.
+    let signWith = Mutex<String?>("k1")
     /// The token endpoint discovery names.
     let tokenEndpoint = Mutex(FakeOpenIDProvider.issuer + "/token")
     /// What the token endpoint answers the code with, once `prepare` signed it, and the PKCE
@@ -29,14 +29,16 @@ final class FakeOpenIDProvider: Sendable {
 
     init() {}
 
-    /// A new signing key under `kid`, published in the JWKS when `publish` is set.
-    func addKey(kid: String, publish: Bool = true) async throws {
+    /// A new signing key under `kid`, published in the JWKS when `publish` is set, with its id
+    /// unless `publishID` is false.
+    func addKey(kid: String, publish: Bool = true, publishID: Bool = true) async throws {
         let key = ES256PrivateKey()
         await signing.add(ecdsa: key, kid: JWKIdentifier(string: kid))
         guard publish, let parameters = key.parameters else { return }
+        let id = publishID ? #","kid":"\#(kid)""# : ""
         published.withLock {
             $0.append(
-                #"{"kty":"EC","crv":"P-256","use":"sig","alg":"ES256","kid":"\#(kid)","x":"\#(parameters.x)","y":"\#(parameters.y)"}"#
+                #"{"kty":"EC","crv":"P-256","use":"sig","alg":"ES256"\#(id),"x":"\#(parameters.x)","y":"\#(parameters.y)"}"#
             )
         }
     }
@@ -80,7 +82,8 @@ final class FakeOpenIDProvider: Sendable {
         claims["iat"] = .number(Date().timeIntervalSince1970)
         claims["nonce"] = .string(nonce)
         adjust.withLock { $0 }(&claims)
-        let token = try await signing.sign(SignedClaims(values: claims), kid: JWKIdentifier(string: signWith.withLock { $0 }))
+        let token = try await signing.sign(
+            SignedClaims(values: claims), kid: signWith.withLock { $0 }.map { JWKIdentifier(string: $0) })
         let response = try ScriptedTransport.json(.object(["id_token": .string(token), "token_type": .string("Bearer")]))
         prepared.withLock { $0 = (response, query["code_challenge"] ?? "") }
     }

@@ -153,6 +153,22 @@ import Testing
         }
     }
 
+    /// A verifier reading `op` on `transport`, and a sign-in through it that answers the user.
+    func verifier(
+        _ op: FakeOpenIDProvider, _ transport: ScriptedTransport, now: @escaping @Sendable () -> Date = Date.init
+    ) -> @Sendable () async throws -> String {
+        let verifier = OIDCVerifier(
+            settings: OIDCSettings(
+                issuer: FakeOpenIDProvider.issuer, clientID: FakeOpenIDProvider.clientID,
+                clientSecret: FakeOpenIDProvider.clientSecret),
+            redirectURI: "https://gatehouse.example/v1/oauth/user_verification", transport: transport, now: now)
+        return {
+            let url = try await verifier.signInURL(state: "s", nonce: "n", codeChallenge: PKCE.challenge(for: "v"))
+            try await op.prepare(signInURL: url)
+            return try await verifier.signedInUser(code: FakeOpenIDProvider.code, codeVerifier: "v", nonce: "n")
+        }
+    }
+
     @Test func aRotatedKeyIsFetchedOnceItSigns() async throws {
         let op = FakeOpenIDProvider()
         try await op.addKey(kid: "k1")
@@ -160,16 +176,7 @@ import Testing
         let transport = ScriptedTransport()
         op.serve(on: transport)
         let clock = TestClock()
-        let verifier = OIDCVerifier(
-            settings: OIDCSettings(
-                issuer: FakeOpenIDProvider.issuer, clientID: FakeOpenIDProvider.clientID,
-                clientSecret: FakeOpenIDProvider.clientSecret),
-            redirectURI: "https://gatehouse.example/v1/oauth/user_verification", transport: transport, now: clock.now)
-        func signIn() async throws -> String {
-            let url = try await verifier.signInURL(state: "s", nonce: "n", codeChallenge: PKCE.challenge(for: "v"))
-            try await op.prepare(signInURL: url)
-            return try await verifier.signedInUser(code: FakeOpenIDProvider.code, codeVerifier: "v", nonce: "n")
-        }
+        let signIn = verifier(op, transport, now: clock.now)
         #expect(try await signIn() == "alice")
         // The provider rotates: a new key, published, signs from now on.
         try await op.addKey(kid: "k2")
@@ -180,6 +187,34 @@ import Testing
         #expect(jwksReads == 2)
         // Discovery was read once.
         #expect(transport.requests.filter { $0.url.hasSuffix("openid-configuration") }.count == 1)
+    }
+
+    // OpenID Connect Core §10.1: a set of one key need not name it, nor the token its key.
+    @Test func aSetsOnlyKeyWithoutAnIDVerifiesTokensThatNameNone() async throws {
+        let op = FakeOpenIDProvider()
+        try await op.addKey(kid: "k1", publishID: false)
+        op.user.withLock { $0 = ["sub": .string("alice")] }
+        op.signWith.withLock { $0 = nil }
+        let transport = ScriptedTransport()
+        op.serve(on: transport)
+        let signIn = verifier(op, transport)
+        #expect(try await signIn() == "alice")
+    }
+
+    // With several keys, one without an id cannot be chosen: a token it signs is refused, and
+    // the named key still works.
+    @Test func aKeyWithoutAnIDAmongSeveralIsNotUsed() async throws {
+        let op = FakeOpenIDProvider()
+        try await op.addKey(kid: "named")
+        try await op.addKey(kid: "unnamed", publishID: false)
+        op.user.withLock { $0 = ["sub": .string("alice")] }
+        let transport = ScriptedTransport()
+        op.serve(on: transport)
+        let signIn = verifier(op, transport)
+        op.signWith.withLock { $0 = "unnamed" }
+        await #expect(throws: IdentityVerificationError.self) { try await signIn() }
+        op.signWith.withLock { $0 = "named" }
+        #expect(try await signIn() == "alice")
     }
 
     @Test func theConfigurationIsCheckedAtStart() throws {
