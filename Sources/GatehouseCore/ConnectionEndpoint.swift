@@ -15,7 +15,7 @@ package enum ConnectionEndpoint {
     package static let prefix = "user_info."
     /// The requests that run with a connection (or, for user info, with a token answer) in hand.
     package static let connectionRequests: Set<String> = [
-        "refresh_request", "user_info_request", "token_introspection_request",
+        "refresh_request", "user_info_request", "token_introspection_request", "token_revocation_request",
     ]
     /// What validation puts in place of an origin placeholder.
     package static let standInOrigin = "https://connection.invalid"

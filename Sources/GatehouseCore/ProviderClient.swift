@@ -18,4 +18,7 @@ package protocol ProviderClient: Sendable {
     /// as for `refresh`, under what the token answer said.
     func userInfo(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?, onRefresh: Bool) async throws
         -> [String: JSONValue]?
+    /// Revokes the grant at the provider when the template has a revocation request; false when
+    /// it has none. `known` as for `refresh`.
+    func revoke(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?) async throws -> Bool
 }

@@ -100,6 +100,7 @@ extension ProviderRegistry {
         template.refreshRequest = fill(template.refreshRequest)
         template.userInfoRequest = fill(template.userInfoRequest)
         template.tokenIntrospectionRequest = fill(template.tokenIntrospectionRequest)
+        template.tokenRevocationRequest = fill(template.tokenRevocationRequest)
         return template
     }
 
@@ -132,6 +133,7 @@ extension ProviderRegistry {
         if let value = given.refreshRequest { merged.refreshRequest = value }
         if let value = given.userInfoRequest { merged.userInfoRequest = value }
         if let value = given.tokenIntrospectionRequest { merged.tokenIntrospectionRequest = value }
+        if let value = given.tokenRevocationRequest { merged.tokenRevocationRequest = value }
         if let value = given.connectionHosts { merged.connectionHosts = value }
         if let value = given.issuer { merged.issuer = value }
         merged.clientSecret = nil

@@ -60,6 +60,9 @@ package enum ProviderTemplateValidator {
         try validate(token, name: "\(prefix).token_request")
         if let refresh = config.refreshRequest { try validate(refresh, name: "\(prefix).refresh_request") }
         if let info = config.userInfoRequest { try validate(info, name: "\(prefix).user_info_request") }
+        if let revocation = config.tokenRevocationRequest {
+            try validate(revocation, name: "\(prefix).token_revocation_request")
+        }
         if let introspection = config.tokenIntrospectionRequest {
             try validate(introspection, name: "\(prefix).token_introspection_request")
             if let format = introspection.expirationFormat, !["absolute_unix_timestamp", "relative_seconds"].contains(format) {
@@ -127,7 +130,7 @@ package enum ProviderTemplateValidator {
                     let filled = name.hasPrefix(ConnectionEndpoint.prefix) && name.count > ConnectionEndpoint.prefix.count
                     if filled, !ConnectionEndpoint.connectionRequests.contains(field) {
                         throw GatehouseError.invalid(
-                            "\(prefix).\(field).\(place) may not use {{\(name)}}: only the refresh, user info and introspection requests know the connection"
+                            "\(prefix).\(field).\(place) may not use {{\(name)}}: only the refresh, user info, introspection and revocation requests know the connection"
                         )
                     }
                     if place == "endpoint", !filled {
@@ -157,6 +160,7 @@ package enum ProviderTemplateValidator {
             ("authorize_request", config.authorizeRequest), ("token_request", config.tokenRequest),
             ("refresh_request", config.refreshRequest), ("user_info_request", config.userInfoRequest),
             ("token_introspection_request", config.tokenIntrospectionRequest),
+            ("token_revocation_request", config.tokenRevocationRequest),
         ].compactMap { field, request in request.map { (field, $0) } }
     }
 
@@ -165,10 +169,14 @@ package enum ProviderTemplateValidator {
     /// template edit would hand the secret to whoever controls that place.
     static let secretPlaces: [String: (fields: Set<String>, role: String)] = [
         "client_secret": (
-            ["token_request", "refresh_request", "token_introspection_request"], "token, refresh and introspection"
+            ["token_request", "refresh_request", "token_introspection_request", "token_revocation_request"],
+            "token, refresh, introspection and revocation"
         ),
-        "refresh_token": (["refresh_request"], "refresh"),
-        "access_token": (["user_info_request", "token_introspection_request"], "user info and introspection"),
+        "refresh_token": (["refresh_request", "token_revocation_request"], "refresh and revocation"),
+        "access_token": (
+            ["user_info_request", "token_introspection_request", "token_revocation_request"],
+            "user info, introspection and revocation"
+        ),
     ]
 
     static func validateSecretPlacement(_ config: OAuth2Config, prefix: String) throws {
@@ -193,7 +201,7 @@ package enum ProviderTemplateValidator {
             let sameParty = field == "user_info_request" && host != nil && host == tokenHost
             guard secretPlaces["client_secret"]!.fields.contains(field) || sameParty else {
                 throw GatehouseError.invalid(
-                    "\(prefix).\(field).auth_method \(method) would send the client secret outside the token, refresh and introspection requests"
+                    "\(prefix).\(field).auth_method \(method) would send the client secret outside the token, refresh, introspection and revocation requests"
                 )
             }
         }

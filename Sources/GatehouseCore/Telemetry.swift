@@ -28,6 +28,8 @@ package final class Telemetry: Sendable {
         case userInfo = "user_info"
         /// What the token is (RFC 7662).
         case introspection
+        /// The grant ended at the provider (RFC 7009), when a connection is deleted.
+        case revocation
     }
 
     /// The in-memory caches on the hot path.

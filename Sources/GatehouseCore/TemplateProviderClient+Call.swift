@@ -6,14 +6,16 @@ import GatehouseWire
 // timed, and its answer read by the template's rules.
 extension TemplateProviderClient {
     /// One call to the provider, timed for `gatehouse_provider_call_duration_seconds`.
+    /// `emptyAnswer`: a 2xx without a body is an empty object (a revocation's answer, RFC 7009).
     func call(
         _ kind: Telemetry.ProviderCall, _ config: RequestConfig, provider: Provider, renderer: TemplateRenderer,
-        autoParams: [String: String], accessToken: String?
+        autoParams: [String: String], accessToken: String?, emptyAnswer: Bool = false
     ) async throws -> JSONValue {
         let started = ContinuousClock.now
         do {
             let document = try await call(
-                config, provider: provider, renderer: renderer, autoParams: autoParams, accessToken: accessToken)
+                config, provider: provider, renderer: renderer, autoParams: autoParams, accessToken: accessToken,
+                emptyAnswer: emptyAnswer)
             telemetry.providerCall(provider: provider.id, call: kind, succeeded: true, duration: started.duration(to: .now))
             return document
         } catch {
@@ -24,7 +26,7 @@ extension TemplateProviderClient {
 
     func call(
         _ config: RequestConfig, provider: Provider, renderer: TemplateRenderer,
-        autoParams: [String: String], accessToken: String?
+        autoParams: [String: String], accessToken: String?, emptyAnswer: Bool = false
     ) async throws -> JSONValue {
         guard let template = config.endpoint else {
             throw ProviderCallError(.rejected, "request has no endpoint")
@@ -84,6 +86,9 @@ extension TemplateProviderClient {
             throw ProviderCallError(.rejected, "\(Self.host(of: endpoint)): \(refusal)")
         } catch {
             throw ProviderCallError(.transient, "could not reach \(Self.host(of: endpoint)): \(Self.describe(error))")
+        }
+        if emptyAnswer, (200..<300).contains(response.status), response.body.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 }) {
+            return .object([:])
         }
         return try Self.parse(response, config: config, host: Self.host(of: endpoint))
     }

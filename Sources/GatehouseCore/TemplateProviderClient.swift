@@ -99,6 +99,26 @@ package struct TemplateProviderClient: ProviderClient {
         return fromToken.merging(fetched ?? [:]) { $1 }
     }
 
+    /// Revokes the grant (RFC 7009): its refresh token when it has one, which ends the grant at
+    /// most providers, else its access token. Without `params` the request carries RFC 7009's
+    /// `token` and `token_type_hint`; with them, exactly what they say (`{{token}}`,
+    /// `{{token_type_hint}}`, `{{access_token}}` and `{{refresh_token}}` may be named). The client
+    /// authenticates as at the token endpoint unless the request says otherwise.
+    package func revoke(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?) async throws -> Bool {
+        guard var request = provider.oauth2.tokenRevocationRequest, request.endpoint != nil else { return false }
+        if request.authMethod == nil { request.authMethod = provider.oauth2.tokenRequest?.authMethod }
+        let token: (value: String, hint: String) =
+            tokens.refreshToken.map { ($0, "refresh_token") } ?? (tokens.accessToken, "access_token")
+        var values = ["access_token": tokens.accessToken, "token": token.value, "token_type_hint": token.hint]
+        values["refresh_token"] = tokens.refreshToken
+        let renderer = renderer(provider, redirectURI: "", extra: values, known: known)
+        _ = try await call(
+            .revocation, request, provider: provider, renderer: renderer,
+            autoParams: request.params == nil ? ["token": token.value, "token_type_hint": token.hint] : [:],
+            accessToken: tokens.accessToken, emptyAnswer: true)
+        return true
+    }
+
     private func userInfoCall(
         _ request: RequestConfig, provider: Provider, tokens: TokenSet, known: [String: JSONValue]
     ) async throws -> [String: JSONValue]? {

@@ -10,7 +10,8 @@ struct AdminRoutes {
     let store: any Store
     let verification: VerificationSettingsService
     let settings: BrokerSettings
-    let connections: ConnectionCache
+    /// Deletes connections (and revokes their grants at the provider).
+    let broker: AuthBroker
 
     /// The routes, relative to `/v1/admin`.
     var collection: RouteCollection<GatehouseRequestContext> {
@@ -61,7 +62,7 @@ struct AdminRoutes {
         }
         routes.delete("user_connections/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard try await connections.delete(id: id, from: store) else {
+            guard try await broker.deleteConnection(id: id) else {
                 throw GatehouseError.notFound("user connection '\(id)' not found")
             }
             return Response(status: .noContent)

@@ -148,8 +148,7 @@ private func assemble(
     router.group("v1/admin").add(middleware: adminKeys)
         .addRoutes(
             AdminRoutes(
-                providers: registry, store: store, verification: verification, settings: settings,
-                connections: connectionCache
+                providers: registry, store: store, verification: verification, settings: settings, broker: broker
             ).collection
         )
         .addRoutes(SecretRoutes(store: store, cipher: cipher).collection)
@@ -159,7 +158,7 @@ private func assemble(
             sessions: DashboardSessions(
                 key: cipher.derivedKey(purpose: "dashboard-session"), secure: !configuration.isPublicURLLoopback),
             pages: try DashboardPages(), providers: registry, catalog: catalog, store: store, keys: keys,
-            verification: verification, settings: settings, connections: connectionCache, now: now
+            verification: verification, settings: settings, broker: broker, now: now
         ).collection)
 
     routeMethods.record(router.routes)

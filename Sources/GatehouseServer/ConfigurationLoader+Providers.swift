@@ -6,8 +6,8 @@ extension ConfigurationLoader {
     ]
     static let oauth2Keys: Set<String> = [
         "client_id", "client_secret", "scope_delimiter", "pkce", "authorize_request", "token_request", "refresh_request",
-        "user_info_request", "token_introspection_request", "use_pkce", "pkce_code_challenge_method", "connection_hosts",
-        "issuer",
+        "user_info_request", "token_introspection_request", "token_revocation_request", "use_pkce",
+        "pkce_code_challenge_method", "connection_hosts", "issuer",
     ]
     static let requestKeys: Set<String> = [
         "endpoint", "method", "params", "headers", "triggers", "enabled", "auth_method", "request_content_type",
@@ -15,6 +15,7 @@ extension ConfigurationLoader {
     ]
     static let requestBlocks: Set<String> = [
         "authorize_request", "token_request", "refresh_request", "user_info_request", "token_introspection_request",
+        "token_revocation_request",
     ]
 
     /// Refuses a key no part of Gatehouse reads, naming it.

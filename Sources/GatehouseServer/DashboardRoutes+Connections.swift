@@ -43,7 +43,7 @@ extension DashboardRoutes {
         routes.post("/dashboard/connections/:id/delete") { request, context in
             let id = try context.parameters.require("id")
             return try await form(request) { _, _ in
-                _ = try await connections.delete(id: id, from: store)
+                _ = try await broker.deleteConnection(id: id)
                 return DashboardPages.redirect("/dashboard/connections?done=deleted")
             }
         }

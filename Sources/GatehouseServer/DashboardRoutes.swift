@@ -14,7 +14,8 @@ struct DashboardRoutes: Sendable {
     let keys: APIKeyService
     let verification: VerificationSettingsService
     let settings: BrokerSettings
-    let connections: ConnectionCache
+    /// Deletes connections (and revokes their grants at the provider).
+    let broker: AuthBroker
     let now: @Sendable () -> Date
 
     typealias Session = DashboardSessions.Session

@@ -69,6 +69,8 @@ public struct AuthProviderResponse: Codable, Sendable, Equatable {
         public var userInfoRequest: RequestConfig?
         /// The introspection request.
         public var tokenIntrospectionRequest: RequestConfig?
+        /// The revocation request sent when a connection is deleted.
+        public var tokenRevocationRequest: RequestConfig?
         /// The hosts an endpoint taking its origin from the connection may name.
         public var connectionHosts: [String]?
         /// The issuer a callback's `iss` must name.
@@ -86,6 +88,7 @@ public struct AuthProviderResponse: Codable, Sendable, Equatable {
             self.refreshRequest = config.refreshRequest
             self.userInfoRequest = config.userInfoRequest
             self.tokenIntrospectionRequest = config.tokenIntrospectionRequest
+            self.tokenRevocationRequest = config.tokenRevocationRequest
             self.connectionHosts = config.connectionHosts
             self.issuer = config.issuer
         }
@@ -101,6 +104,7 @@ public struct AuthProviderResponse: Codable, Sendable, Equatable {
             case refreshRequest = "refresh_request"
             case userInfoRequest = "user_info_request"
             case tokenIntrospectionRequest = "token_introspection_request"
+            case tokenRevocationRequest = "token_revocation_request"
             case connectionHosts = "connection_hosts"
             case issuer
         }

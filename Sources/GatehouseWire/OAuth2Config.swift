@@ -37,6 +37,9 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
     public var userInfoRequest: RequestConfig?
     /// The introspection request, for providers whose token responses lack expiry or scope.
     public var tokenIntrospectionRequest: RequestConfig?
+    /// The revocation request (RFC 7009), sent when a connection is deleted; absent means the
+    /// grant is only forgotten here. A Gatehouse extension.
+    public var tokenRevocationRequest: RequestConfig?
     /// The hosts an endpoint may name when it takes its origin from the connection
     /// (`{{user_info.instance_url}}/services/oauth2/token`): `login.example.com`, or
     /// `*.my.salesforce.com` for any name under that domain. A Gatehouse extension.
@@ -52,7 +55,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         pkce: PKCEConfig? = nil, authorizeRequest: RequestConfig? = nil,
         tokenRequest: RequestConfig? = nil, refreshRequest: RequestConfig? = nil,
         userInfoRequest: RequestConfig? = nil, tokenIntrospectionRequest: RequestConfig? = nil,
-        connectionHosts: [String]? = nil, issuer: String? = nil
+        tokenRevocationRequest: RequestConfig? = nil, connectionHosts: [String]? = nil, issuer: String? = nil
     ) {
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -63,6 +66,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         self.refreshRequest = refreshRequest
         self.userInfoRequest = userInfoRequest
         self.tokenIntrospectionRequest = tokenIntrospectionRequest
+        self.tokenRevocationRequest = tokenRevocationRequest
         self.connectionHosts = connectionHosts
         self.issuer = issuer
     }
@@ -77,6 +81,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         case refreshRequest = "refresh_request"
         case userInfoRequest = "user_info_request"
         case tokenIntrospectionRequest = "token_introspection_request"
+        case tokenRevocationRequest = "token_revocation_request"
         case connectionHosts = "connection_hosts"
         case issuer
         // Legacy spellings seen in Arcade's docs (Figma page).
@@ -101,6 +106,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         refreshRequest = try c.decodeIfPresent(RequestConfig.self, forKey: .refreshRequest)
         userInfoRequest = try c.decodeIfPresent(RequestConfig.self, forKey: .userInfoRequest)
         tokenIntrospectionRequest = try c.decodeIfPresent(RequestConfig.self, forKey: .tokenIntrospectionRequest)
+        tokenRevocationRequest = try c.decodeIfPresent(RequestConfig.self, forKey: .tokenRevocationRequest)
         connectionHosts = try c.decodeIfPresent([String].self, forKey: .connectionHosts)
         issuer = try c.decodeIfPresent(String.self, forKey: .issuer)
     }
@@ -117,6 +123,7 @@ public struct OAuth2Config: Codable, Sendable, Equatable {
         try c.encodeIfPresent(refreshRequest, forKey: .refreshRequest)
         try c.encodeIfPresent(userInfoRequest, forKey: .userInfoRequest)
         try c.encodeIfPresent(tokenIntrospectionRequest, forKey: .tokenIntrospectionRequest)
+        try c.encodeIfPresent(tokenRevocationRequest, forKey: .tokenRevocationRequest)
         try c.encodeIfPresent(connectionHosts, forKey: .connectionHosts)
         try c.encodeIfPresent(issuer, forKey: .issuer)
     }

@@ -31,7 +31,8 @@ struct ConnectionsCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a connection (the user must authorize again).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a connection (the user must authorize again); revoked at the provider when its template says how.")
         @OptionGroup var options: ClientOptions
         @Argument(help: "The connection id.") var id: String
 

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import GMAIL_SCOPE, consent, query
+from conftest import GMAIL_SCOPE, OAuthServer, consent, query, stop
 
 
 def test_pending_consent_wait_completed_and_token_works(client, dot, user_id):
@@ -98,6 +98,57 @@ def test_long_poll_times_out_with_200_pending_and_wakes_on_completion(client, do
     assert result["response"].status == "completed"
     # Woken by the completion, not by the 30 s timer.
     assert result["seconds"] < 15
+
+
+def test_a_deleted_connection_is_revoked_at_the_provider_when_its_template_says_how(client, gatehouse, workdir, user_id):
+    """RFC 7009 at a real server: with `token_revocation_request`, deleting the connection ends
+    the grant at django-oauth-toolkit (its refresh token, and with it the access token); the
+    delete stands when the provider refuses."""
+    server = OAuthServer(workdir, "revoking", 3600, gatehouse.redirect_uri("revoking"))
+    try:
+        definition = server.provider_definition("revoking")
+        definition["oauth2"]["token_revocation_request"] = {"endpoint": f"{server.base}/o/revoke_token/"}
+        created = client.admin.auth_providers.create(**definition)
+        # arcadepy does not know the extension: it keeps it as a plain dict.
+        assert created.oauth2.token_revocation_request["endpoint"] == f"{server.base}/o/revoke_token/"
+
+        def connect(user):
+            r = client.auth.start(user_id=user, provider="revoking", scopes=["read"])
+            consent(r.url, "alice")
+            done = client.auth.wait_for_completion(r)
+            [connection] = client.admin.user_connections.list(user={"id": user}).items
+            return done.context.token, connection.id
+
+        def works(token):
+            return requests.get(
+                f"{server.base}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 200
+
+        token, connection = connect(user_id)
+        assert works(token)
+        _, [refresh] = server.stored_tokens()
+        client.admin.user_connections.delete(connection)
+        assert not works(token)
+        refreshed = requests.post(
+            f"{server.base}/o/token/", data={"grant_type": "refresh_token", "refresh_token": refresh},
+            auth=(server.client_id, server.client_secret), timeout=5)
+        assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+        assert client.auth.start(user_id=user_id, provider="revoking", scopes=["read"]).status == "pending"
+
+        # A provider that refuses the revocation (here: a path it does not serve) leaves the
+        # delete standing; the grant still works at the provider, and the log says so.
+        client.admin.auth_providers.patch(
+            "revoking", oauth2={"token_revocation_request": {"endpoint": f"{server.base}/o/no_such_revoke/"}})
+        other = user_id.replace("user-", "other-")
+        token, connection = connect(other)
+        client.admin.user_connections.delete(connection)
+        assert client.admin.user_connections.list(user={"id": other}).total_count == 0
+        assert works(token)
+        log = gatehouse.log.read_text()
+        assert "the provider did not revoke its grant" in log and "HTTP 404" in log
+        assert token not in log
+    finally:
+        client.admin.auth_providers.delete("revoking")
+        stop(server.process)
 
 
 def test_deleted_connection_needs_a_new_flow(client, dot, user_id):

@@ -199,7 +199,7 @@ import Testing
         }
     }
 
-    @Test func aConfigProviderMayNameTheHostsItsConnectionsPointToAndItsIssuer() throws {
+    @Test func aConfigProviderMayNameTheHostsItsConnectionsPointToItsIssuerAndItsRevocation() throws {
         let path = try write(
             """
             auth:
@@ -212,10 +212,14 @@ import Testing
                     refresh_request: { endpoint: "{{user_info.instance_url}}/services/oauth2/token" }
                     connection_hosts: ["*.my.salesforce.com"]
                     issuer: https://login.salesforce.com
+                    token_revocation_request: { endpoint: https://login.salesforce.com/services/oauth2/revoke }
             """)
         let configuration = try ConfigurationLoader.load(path: path, environment: [:], overrides: (nil, nil, nil))
         #expect(configuration.providers.first?.oauth2?.connectionHosts == ["*.my.salesforce.com"])
         #expect(configuration.providers.first?.oauth2?.issuer == "https://login.salesforce.com")
+        #expect(
+            configuration.providers.first?.oauth2?.tokenRevocationRequest?.endpoint
+                == "https://login.salesforce.com/services/oauth2/revoke")
     }
 
     @Test func aBadRootKeyStopsTheStart() async throws {

@@ -60,6 +60,8 @@ package final class CountingProviderClient: ProviderClient {
     {
         tokens.responseUserInfo
     }
+
+    package func revoke(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?) async throws -> Bool { false }
 }
 
 package let testProvider = Provider(

@@ -1,0 +1,92 @@
+import Foundation
+import GatehouseCore
+import GatehouseTestSupport
+import Logging
+import Synchronization
+import Testing
+
+@testable import GatehouseServer
+
+/// Deleting a connection through the admin API and the dashboard's route revokes its grant at
+/// the provider when the template says how, and stands when the provider refuses.
+@Suite struct ConnectionRevocationTests {
+    /// The provider with a revocation request; its revocation endpoint answers `status`.
+    func run(
+        revocationStatus status: Int, logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        _ body: @escaping @Sendable (APIHarness) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-rev-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let provider = FakeProvider()
+        provider.transport.respond { request in
+            guard request.bareURL == FakeProvider.base + "/revoke" else { return nil }
+            return OutboundResponse(status: status, headers: [:], body: status == 200 ? [] : Array(#"{"error":"nope"}"#.utf8))
+        }
+        try await APIHarness.run(
+            configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), provider: provider, logger: logger
+        ) { api in
+            try await api.createProvider()
+            // A new request that gets the client's credentials needs the secret again.
+            let revocation = #"{"endpoint":"\#(FakeProvider.base)/revoke"}"#
+            let patch = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json: #"{"oauth2":{"client_secret":"secret-1","token_revocation_request":\#(revocation)}}"#)
+            #expect(patch.status == .ok, "\(String(buffer: patch.body))")
+            let shown = try api.object(patch)["oauth2"] as? [String: Any]
+            #expect(
+                (shown?["token_revocation_request"] as? [String: Any])?["endpoint"] as? String == FakeProvider.base + "/revoke")
+            try await body(api)
+        }
+    }
+
+    func revocations(_ api: APIHarness) -> [OutboundRequest] {
+        api.provider.transport.requests.filter { $0.bareURL == FakeProvider.base + "/revoke" }
+    }
+
+    @Test func aDeleteRevokesTheRefreshTokenAtTheProvider() async throws {
+        try await run(revocationStatus: 200) { api in
+            _ = try await api.completedToken(user: "alice")
+            let list = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=alice"))
+            let connection = try #require((list["items"] as? [[String: Any]])?.first?["id"] as? String)
+            #expect(revocations(api).isEmpty)
+            let deleted = try await api.call(.delete, "/v1/admin/user_connections/\(connection)")
+            #expect(deleted.status == .noContent)
+            let sent = try #require(revocations(api).first)
+            #expect(revocations(api).count == 1)
+            #expect(sent.form == ["token": "rt-1", "token_type_hint": "refresh_token"])
+            #expect(sent.header("Authorization") == "Basic " + Data("client-1:secret-1".utf8).base64EncodedString())
+            // The user must authorize again.
+            #expect(try await api.authorize(user: "alice")["status"] as? String == "pending")
+        }
+    }
+
+    @Test func aRefusedRevocationLeavesTheDeleteStandingAndSaysSo() async throws {
+        let output = LineOutput.capture()
+        let logger = Logger(label: "test") { LineLogHandler(label: $0, format: .text, output: output) }
+        try await run(revocationStatus: 400, logger: logger) { api in
+            _ = try await api.completedToken(user: "bob")
+            let list = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=bob"))
+            let connection = try #require((list["items"] as? [[String: Any]])?.first?["id"] as? String)
+            let deleted = try await api.call(.delete, "/v1/admin/user_connections/\(connection)")
+            #expect(deleted.status == .noContent)
+            #expect(revocations(api).count == 1)
+            let after = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=bob"))
+            #expect(after["total_count"] as? Int == 0)
+        }
+        let warning = try #require(output.lines.first { $0.contains("did not revoke") }, "\(output.lines)")
+        #expect(warning.contains("level=warning") && warning.contains("nope") && warning.contains("provider=fake"))
+        #expect(!output.lines.contains { $0.contains("rt-1") || $0.contains("at-1") || $0.contains("secret-1") })
+    }
+
+    @Test func withoutARevocationRequestADeleteSendsNothing() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            _ = try await api.completedToken(user: "carol")
+            let list = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=carol"))
+            let connection = try #require((list["items"] as? [[String: Any]])?.first?["id"] as? String)
+            let before = api.provider.transport.requests.count
+            #expect(try await api.call(.delete, "/v1/admin/user_connections/\(connection)").status == .noContent)
+            #expect(api.provider.transport.requests.count == before)
+        }
+    }
+}
