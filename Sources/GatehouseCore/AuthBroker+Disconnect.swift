@@ -2,6 +2,18 @@ import Foundation
 import GatehouseWire
 import Logging
 
+/// What deleting a connection did.
+package enum ConnectionDeletion: Sendable, Equatable {
+    /// There was no such connection.
+    case notFound
+    /// Deleted; its template has no revocation request.
+    case deleted
+    /// Deleted, and the grant revoked at the provider.
+    case revoked
+    /// Deleted, but the provider did not revoke the grant, for this reason.
+    case notRevoked(String)
+}
+
 // Deleting a connection: forgotten on every replica first, then ended at the provider when its
 // template says how.
 extension AuthBroker {
@@ -11,30 +23,34 @@ extension AuthBroker {
     /// `token_revocation_request`, the grant is revoked at the provider (RFC 7009). The delete
     /// stands whatever the provider answers: a failed revocation is logged at warning and counted
     /// in `gatehouse_provider_call_duration_seconds{call="revocation",outcome="error"}`, never
-    /// the delete's error. False when there was no such connection.
-    package func deleteConnection(id: String) async throws -> Bool {
+    /// the delete's error.
+    package func deleteConnection(id: String) async throws -> ConnectionDeletion {
         let connection = try await store.connection(id: id)
-        guard try await connections.delete(id: id, from: store) else { return false }
-        if let connection { await revokeGrant(of: connection) }
-        return true
+        guard try await connections.delete(id: id, from: store) else { return .notFound }
+        guard let connection else { return .deleted }
+        return await revokeGrant(of: connection)
     }
 
-    private func revokeGrant(of connection: Connection) async {
+    private func revokeGrant(of connection: Connection) async -> ConnectionDeletion {
         let metadata: Logger.Metadata = ["provider": "\(connection.providerID)", "connection": "\(connection.id)"]
         do {
             guard let provider = try await providers.provider(id: connection.providerID),
                 provider.oauth2.tokenRevocationRequest != nil
-            else { return }
+            else { return .deleted }
             let tokens = try cipher.open(
                 TokenSet.self, from: connection.sealedTokens,
                 context: Connection.cipherContext(providerID: connection.providerID, userID: connection.userID))
-            guard try await client.revoke(provider: provider, tokens: tokens, known: connection.userInfo) else { return }
+            guard try await client.revoke(provider: provider, tokens: tokens, known: connection.userInfo) else {
+                return .deleted
+            }
             logger.info("connection deleted and its grant revoked at the provider", metadata: metadata)
+            return .revoked
         } catch {
             let reason = (error as? ProviderCallError)?.message ?? String(describing: error)
             logger.warning(
                 "connection deleted, but the provider did not revoke its grant; end it at the provider if it must end now",
                 metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+            return .notRevoked(reason)
         }
     }
 }

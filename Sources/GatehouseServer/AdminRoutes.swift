@@ -62,7 +62,7 @@ struct AdminRoutes {
         }
         routes.delete("user_connections/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard try await broker.deleteConnection(id: id) else {
+            guard try await broker.deleteConnection(id: id) != .notFound else {
                 throw GatehouseError.notFound("user connection '\(id)' not found")
             }
             return Response(status: .noContent)

@@ -43,8 +43,13 @@ extension DashboardRoutes {
         routes.post("/dashboard/connections/:id/delete") { request, context in
             let id = try context.parameters.require("id")
             return try await form(request) { _, _ in
-                _ = try await broker.deleteConnection(id: id)
-                return DashboardPages.redirect("/dashboard/connections?done=deleted")
+                let done =
+                    switch try await broker.deleteConnection(id: id) {
+                    case .notFound, .deleted: "deleted"
+                    case .revoked: "deleted-revoked"
+                    case .notRevoked: "deleted-not-revoked"
+                    }
+                return DashboardPages.redirect("/dashboard/connections?done=\(done)")
             }
         }
         routes.get("/dashboard/flows") { request, _ in

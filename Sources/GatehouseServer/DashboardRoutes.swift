@@ -94,6 +94,9 @@ struct DashboardRoutes: Sendable {
         case "disabled": "Provider disabled: it serves no new authorizations."
         case "removed": "Provider removed."
         case "deleted": "Connection deleted: the next authorization for that user starts a new consent."
+        case "deleted-revoked": "Connection deleted and its grant revoked at the provider."
+        case "deleted-not-revoked":
+            "Connection deleted, but the provider did not revoke its grant (the server's log says why): end it at the provider if it must end now."
         case "revoked": "Key revoked."
         default: nil
         }

@@ -78,6 +78,22 @@ import Testing
         #expect(!output.lines.contains { $0.contains("rt-1") || $0.contains("at-1") || $0.contains("secret-1") })
     }
 
+    @Test(arguments: [(200, "deleted-revoked", "revoked at the provider"), (400, "deleted-not-revoked", "did not revoke")])
+    func theDashboardSaysWhatTheProviderDid(status: Int, done: String, says: String) async throws {
+        try await run(revocationStatus: status) { api in
+            _ = try await api.completedToken(user: "dana")
+            let browser = try await DashboardTests.browser(api)
+            let found = String(buffer: try await browser.get("/dashboard/connections?user=dana").body)
+            let start = try #require(found.range(of: "/dashboard/connections/"))
+            let id = String(found[start.upperBound...].prefix { $0 != "/" })
+            let deleted = try await browser.post("/dashboard/connections/\(id)/delete")
+            #expect(deleted.headers[.location] == "/dashboard/connections?done=\(done)")
+            #expect(revocations(api).count == 1)
+            let page = String(buffer: try await browser.get("/dashboard/connections?done=\(done)").body)
+            #expect(page.contains(says) && page.contains("0 connection(s)"), "\(page)")
+        }
+    }
+
     @Test func withoutARevocationRequestADeleteSendsNothing() async throws {
         try await APIHarness.run { api in
             try await api.createProvider()
