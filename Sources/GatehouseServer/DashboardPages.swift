@@ -37,10 +37,29 @@ struct DashboardPages: Sendable {
     func render(_ name: String, _ context: [String: Any], status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:])
         -> Response
     {
-        let html = library.render(context, withTemplate: name) ?? ""
+        let html = library.render(Self.withoutAbsentValues(context), withTemplate: name) ?? ""
         var headers = Self.headers
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// `context` with every `nil` (an optional passed `as Any`) left out, at any depth: Mustache
+    /// takes a boxed `nil` for a value and prints "nil", and shows the section it guards.
+    static func withoutAbsentValues(_ context: [String: Any]) -> [String: Any] {
+        context.compactMapValues(present)
+    }
+
+    private static func present(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return nil }
+            return present(wrapped)
+        }
+        switch value {
+        case let dictionary as [String: Any]: return withoutAbsentValues(dictionary)
+        case let array as [Any]: return array.compactMap(present)
+        default: return value
+        }
     }
 
     /// A 303 to `location`.

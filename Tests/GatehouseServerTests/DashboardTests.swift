@@ -94,6 +94,43 @@ import Testing
         }
     }
 
+    // A value that is not there is left out of the page, not printed as "nil" (Mustache takes a
+    // boxed nil for a value and shows the section it guards).
+    @Test func noPageShowsAnAbsentValue() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            _ = try await api.completedToken(user: "alice")
+            let browser = try await Self.browser(api)
+            for path in [
+                "/dashboard/providers", "/dashboard/providers/fake", "/dashboard/connections", "/dashboard/flows",
+                "/dashboard/keys", "/dashboard/verification",
+            ] {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok, "\(path)")
+                let html = String(buffer: page.body)
+                #expect(!html.contains(">nil<") && !html.contains("\"nil\"") && !html.contains("<code>nil</code>"), "\(path)")
+                #expect(!html.contains(#"class="notice""#), "\(path): a notice nobody asked for")
+            }
+            // Without an OpenID Provider the verification page is the form that changes the setting.
+            let verification = String(buffer: try await browser.get("/dashboard/verification").body)
+            #expect(verification.contains(#"name="verifier_url""#) && !verification.contains("OpenID Provider"))
+            // One page of connections: no links to other pages.
+            #expect(!String(buffer: try await browser.get("/dashboard/connections").body).contains("Previous"))
+        }
+    }
+
+    @Test func theRenderLeavesOutAbsentValuesAtAnyDepth() {
+        let absent: String? = nil
+        let present: String? = "x"
+        let cleaned = DashboardPages.withoutAbsentValues([
+            "a": absent as Any, "b": present as Any, "rows": [["c": absent as Any, "d": 1]], "list": [absent as Any, "y"],
+        ])
+        #expect(cleaned["a"] == nil && cleaned["b"] as? String == "x")
+        let row = (cleaned["rows"] as? [Any])?.first as? [String: Any]
+        #expect(row?["c"] == nil && row?["d"] as? Int == 1)
+        #expect((cleaned["list"] as? [Any])?.count == 1)
+    }
+
     @Test func aFormWithoutTheSessionsTokenIsRefused() async throws {
         try await APIHarness.run { api in
             try await api.createProvider()
