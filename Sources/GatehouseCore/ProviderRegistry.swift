@@ -21,12 +21,16 @@ package final class ProviderRegistry: Sendable {
     private let loads = SingleFlight<UInt64, (byID: [String: Provider], servable: [String: Provider])>()
     private let cacheTTL: TimeInterval = 30
     private let telemetry: Telemetry
+    // Connections held in memory: a provider's change may delete its grants (a delete, a rename,
+    // a new provider taking a deleted one's id), so whatever drops the provider cache drops them.
+    private let connections: ConnectionCache?
 
     /// Creates a registry.
     package init(
         store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, telemetry: Telemetry = .none,
-        now: @escaping @Sendable () -> Date = Date.init
+        connections: ConnectionCache? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.connections = connections
         self.store = store
         self.cipher = cipher
         self.catalog = catalog
@@ -129,6 +133,13 @@ package final class ProviderRegistry: Sendable {
                 description: patch.clears("description"),
                 secret: patch.clears("client_secret") || patch.clears("client_secret", inOAuth2: true)
             ))
+        // Each connection is sealed for its provider's id: it cannot follow a rename.
+        if updated.id != id, try await store.connections(ConnectionQuery(providerID: id, limit: 1)).total > 0 {
+            throw GatehouseError(
+                .conflict,
+                "auth provider '\(id)' has connections, which cannot move to a new id: delete them first, or add a provider under the new id"
+            )
+        }
         guard try await store.updateProvider(id: id, with: record(for: updated)) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
@@ -136,7 +147,7 @@ package final class ProviderRegistry: Sendable {
         return updated
     }
 
-    /// Removes a provider made through the API; returns it.
+    /// Removes a provider made through the API, with its connections and flows; returns it.
     package func delete(id: String) async throws -> Provider {
         guard let current = try await existing(id: id) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
@@ -165,6 +176,7 @@ package final class ProviderRegistry: Sendable {
             $0.entry = nil
             $0.generation &+= 1
         }
+        connections?.forgetAll()
     }
 
     /// Drops the cache here and tells the other replicas to drop theirs.

@@ -72,12 +72,17 @@ package protocol Store: Sendable {
     /// One provider.
     func provider(id: String) async throws -> ProviderRecord?
     /// Adds a provider; throws `conflict` when the id is taken.
+    /// Connections and flows left under its id (by a provider of that id deleted before they were
+    /// deleted with it) are deleted in the same transaction: a grant belongs to the server that
+    /// issued it, never to a later provider that takes the id.
     func insertProvider(_ record: ProviderRecord) async throws
     /// Replaces the provider stored under `id` (which may rename it); throws `conflict` when the new id is taken.
+    /// A rename deletes the connections and flows under both ids in the same transaction.
     func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool
     /// Inserts or replaces a provider (config-file providers on start).
     func upsertProvider(_ record: ProviderRecord) async throws
-    /// Removes a provider; returns what was removed.
+    /// Removes a provider with its connections and flows, in one transaction; returns what was
+    /// removed.
     func deleteProvider(id: String) async throws -> ProviderRecord?
 
     // MARK: flows

@@ -14,36 +14,48 @@ extension PostgresStore {
         try await rows("SELECT * FROM providers WHERE id = \(id)").first.map(Self.provider)
     }
 
-    /// Adds a provider; `conflict` when the id is taken.
+    /// Adds a provider; `conflict` when the id is taken. Grants left under its id by an earlier
+    /// provider of that id go with the insert: they belong to another server.
     package func insertProvider(_ record: ProviderRecord) async throws {
-        let inserted = try await rows(
-            """
-            INSERT INTO providers (id, description, provider_type, enabled, source, template, sealed_secret,
-                secret_hint, created_at, updated_at)
-            VALUES (\(record.id), \(record.description), \(record.providerType), \(record.enabled), \(record.source),
-                \(Self.blob(record.templateJSON)), \(Self.blob(record.sealedSecret)), \(record.secretHint),
-                \(record.createdAt.timeIntervalSince1970), \(record.updatedAt.timeIntervalSince1970))
-            ON CONFLICT (id) DO NOTHING RETURNING id
-            """)
-        guard !inserted.isEmpty else {
-            throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
+        try await inTransaction { run in
+            let inserted = try await run(
+                """
+                INSERT INTO providers (id, description, provider_type, enabled, source, template, sealed_secret,
+                    secret_hint, created_at, updated_at)
+                VALUES (\(record.id), \(record.description), \(record.providerType), \(record.enabled), \(record.source),
+                    \(Self.blob(record.templateJSON)), \(Self.blob(record.sealedSecret)), \(record.secretHint),
+                    \(record.createdAt.timeIntervalSince1970), \(record.updatedAt.timeIntervalSince1970))
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """)
+            guard !inserted.isEmpty else {
+                throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
+            }
+            try await Self.deleteGrants(ofProvider: record.id, run)
         }
     }
 
-    /// Replaces a provider, possibly renaming it.
+    /// Replaces a provider, possibly renaming it; a rename deletes the grants stored under either
+    /// id (sealed for the old id, or left by an earlier provider of the new one).
     package func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool {
         do {
-            return try await !rows(
-                """
-                UPDATE providers SET id = \(record.id), description = \(record.description),
-                    provider_type = \(record.providerType), enabled = \(record.enabled), source = \(record.source),
-                    template = \(Self.blob(record.templateJSON)), sealed_secret = \(Self.blob(record.sealedSecret)),
-                    secret_hint = \(record.secretHint), created_at = \(record.createdAt.timeIntervalSince1970),
-                    updated_at = \(record.updatedAt.timeIntervalSince1970)
-                WHERE id = \(id) RETURNING id
-                """
-            ).isEmpty
-        } catch  where Self.isUniqueViolation(error) {
+            return try await inTransaction { run in
+                let updated = try await !run(
+                    """
+                    UPDATE providers SET id = \(record.id), description = \(record.description),
+                        provider_type = \(record.providerType), enabled = \(record.enabled), source = \(record.source),
+                        template = \(Self.blob(record.templateJSON)), sealed_secret = \(Self.blob(record.sealedSecret)),
+                        secret_hint = \(record.secretHint), created_at = \(record.createdAt.timeIntervalSince1970),
+                        updated_at = \(record.updatedAt.timeIntervalSince1970)
+                    WHERE id = \(id) RETURNING id
+                    """
+                ).isEmpty
+                if updated, record.id != id {
+                    try await Self.deleteGrants(ofProvider: id, run)
+                    try await Self.deleteGrants(ofProvider: record.id, run)
+                }
+                return updated
+            }
+        } catch where Self.isUniqueViolation(error) {
             throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
         }
     }
@@ -64,8 +76,20 @@ extension PostgresStore {
             """)
     }
 
-    /// Removes a provider.
+    /// Removes a provider with its connections and flows.
     package func deleteProvider(id: String) async throws -> ProviderRecord? {
-        try await rows("DELETE FROM providers WHERE id = \(id) RETURNING *").first.map(Self.provider)
+        try await inTransaction { run in
+            guard let row = try await run("DELETE FROM providers WHERE id = \(id) RETURNING *").first else { return nil }
+            try await Self.deleteGrants(ofProvider: id, run)
+            return try Self.provider(row)
+        }
+    }
+
+    /// Deletes the connections and flows stored under a provider id.
+    private static func deleteGrants(
+        ofProvider id: String, _ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]
+    ) async throws {
+        _ = try await run("DELETE FROM connections WHERE provider_id = \(id)")
+        _ = try await run("DELETE FROM flows WHERE provider_id = \(id)")
     }
 }

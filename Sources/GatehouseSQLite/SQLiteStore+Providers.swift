@@ -14,29 +14,41 @@ extension SQLiteStore {
         try await rows("SELECT * FROM providers WHERE id = ?", [.text(id)]).first.map(Self.provider)
     }
 
-    /// Adds a provider; `conflict` when the id is taken.
+    /// Adds a provider; `conflict` when the id is taken. Grants left under its id by an earlier
+    /// provider of that id go with the insert: they belong to another server.
     package func insertProvider(_ record: ProviderRecord) async throws {
-        let inserted = try await rows(
-            """
-            INSERT INTO providers (id, description, provider_type, enabled, source, template, sealed_secret,
-                secret_hint, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING RETURNING id
-            """, Self.binds(record))
-        guard !inserted.isEmpty else {
-            throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
+        try await transaction { run in
+            let inserted = try await run(
+                """
+                INSERT INTO providers (id, description, provider_type, enabled, source, template, sealed_secret,
+                    secret_hint, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING RETURNING id
+                """, Self.binds(record))
+            guard !inserted.isEmpty else {
+                throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
+            }
+            try await Self.deleteGrants(ofProvider: record.id, run)
         }
     }
 
-    /// Replaces a provider, possibly renaming it.
+    /// Replaces a provider, possibly renaming it; a rename deletes the grants stored under either
+    /// id (sealed for the old id, or left by an earlier provider of the new one).
     package func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool {
         do {
-            return try await !rows(
-                """
-                UPDATE providers SET id = ?, description = ?, provider_type = ?, enabled = ?, source = ?,
-                    template = ?, sealed_secret = ?, secret_hint = ?, created_at = ?, updated_at = ?
-                WHERE id = ? RETURNING id
-                """, Self.binds(record) + [.text(id)]
-            ).isEmpty
+            return try await transaction { run in
+                let updated = try await !run(
+                    """
+                    UPDATE providers SET id = ?, description = ?, provider_type = ?, enabled = ?, source = ?,
+                        template = ?, sealed_secret = ?, secret_hint = ?, created_at = ?, updated_at = ?
+                    WHERE id = ? RETURNING id
+                    """, Self.binds(record) + [.text(id)]
+                ).isEmpty
+                if updated, record.id != id {
+                    try await Self.deleteGrants(ofProvider: id, run)
+                    try await Self.deleteGrants(ofProvider: record.id, run)
+                }
+                return updated
+            }
         } catch let error as SQLiteError
             where [.constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed].contains(error.reason)
         {
@@ -58,8 +70,22 @@ extension SQLiteStore {
             """, Self.binds(record))
     }
 
-    /// Removes a provider.
+    /// Removes a provider with its connections and flows.
     package func deleteProvider(id: String) async throws -> ProviderRecord? {
-        try await rows("DELETE FROM providers WHERE id = ? RETURNING *", [.text(id)]).first.map(Self.provider)
+        try await transaction { run in
+            guard let row = try await run("DELETE FROM providers WHERE id = ? RETURNING *", [.text(id)]).first else {
+                return nil
+            }
+            try await Self.deleteGrants(ofProvider: id, run)
+            return try Self.provider(row)
+        }
+    }
+
+    /// Deletes the connections and flows stored under a provider id.
+    private static func deleteGrants(
+        ofProvider id: String, _ run: (String, [SQLiteData]) async throws -> [SQLiteRow]
+    ) async throws {
+        _ = try await run("DELETE FROM connections WHERE provider_id = ?", [.text(id)])
+        _ = try await run("DELETE FROM flows WHERE provider_id = ?", [.text(id)])
     }
 }

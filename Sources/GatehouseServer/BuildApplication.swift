@@ -95,13 +95,14 @@ private func assemble(
     let telemetry = Telemetry(factory: PrometheusMetricsFactory.gatehouse(registry: metricsRegistry))
     let client = TemplateProviderClient(
         transport: outbound, defaultLifetime: configuration.defaultTokenLifetime, telemetry: telemetry, now: now)
-    let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, now: now)
+    let connectionCache = ConnectionCache(telemetry: telemetry, now: now)
+    let registry = ProviderRegistry(
+        store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, connections: connectionCache, now: now)
     let verification = VerificationSettingsService(store: store, settings: settings)
     // What other replicas change reaches this one through the hub: flows wake parked
-    // long-polls, and the provider and key caches are dropped.
+    // long-polls, and the provider, connection and key caches are dropped.
     let hub = ChangeHub()
     let keys = APIKeyService(store: store, telemetry: telemetry, now: now)
-    let connectionCache = ConnectionCache(telemetry: telemetry, now: now)
     hub.register { change in
         switch change {
         case .providers: registry.invalidate()
