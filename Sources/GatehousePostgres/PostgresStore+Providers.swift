@@ -55,7 +55,7 @@ extension PostgresStore {
                 }
                 return updated
             }
-        } catch where Self.isUniqueViolation(error) {
+        } catch  where Self.isUniqueViolation(error) {
             throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
         }
     }
