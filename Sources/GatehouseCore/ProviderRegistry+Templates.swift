@@ -46,6 +46,11 @@ extension ProviderRegistry {
         if let clientID = template.clientID, clientID.count > 1000 {
             throw GatehouseError.invalid("oauth2.client_id must be at most 1000 characters")
         }
+        if (request.oauth2?.clientSecret ?? request.clientSecret)?.isEmpty == true {
+            // An empty secret fails every code exchange later, far from this request.
+            throw GatehouseError.invalid(
+                "oauth2.client_secret must not be empty: leave it out to keep the stored one, or send null to clear it")
+        }
         if let secret, secret.count > 1000 {
             throw GatehouseError.invalid("oauth2.client_secret must be at most 1000 characters")
         }

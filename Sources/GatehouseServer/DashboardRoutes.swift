@@ -92,7 +92,7 @@ struct DashboardRoutes: Sendable {
         case "saved": "Saved."
         case "enabled": "Provider enabled."
         case "disabled": "Provider disabled: it serves no new authorizations."
-        case "removed": "Provider removed."
+        case "removed": "Provider removed, with its users' connections."
         case "deleted": "Connection deleted: the next authorization for that user starts a new consent."
         case "deleted-revoked": "Connection deleted and its grant revoked at the provider."
         case "deleted-not-revoked":
