@@ -22,13 +22,20 @@ struct APIKeyAuthenticator: RouterMiddleware {
         }
         if requiredRole == .admin, key.role != .admin {
             throw GatehouseError(
-                .forbidden, "this API key has the \(key.role.rawValue) role; /v1/admin/* needs a key with the admin role")
+                .forbidden,
+                "this API key has the \(key.role.rawValue) role; \(Self.area(of: request.uri.path)) needs a key with the admin role"
+            )
         }
         try limiter.admit(key)
         var context = context
         context.apiKey = key
         context.maxUploadSize = limiter.limits.maxBodyBytes
         return try await next(request, context)
+    }
+
+    /// The admin-only area a path is in, for the refusal: `/metrics` or `/v1/admin/*`.
+    static func area(of path: String) -> String {
+        path == "/metrics" || path.hasPrefix("/metrics/") ? "/metrics" : "/v1/admin/*"
     }
 
     /// Whether two ASCII bytes are the same letter in any case (A-Z, 65-90, become a-z).

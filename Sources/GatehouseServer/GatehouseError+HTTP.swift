@@ -14,6 +14,9 @@ extension GatehouseError: HTTPResponseError {
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         // The official clients retry a 409 twice unless told not to; a conflict stays one.
         if status == .conflict { response.headers[Self.shouldRetry] = "false" }
+        // RFC 9110 §11.6.1: a 401 names the scheme that would work (the API key, as a bearer
+        // token or raw).
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = #"Bearer realm="gatehouse""# }
         return response
     }
 }

@@ -15,7 +15,7 @@ struct MetricsRoutes {
             text.reserveCapacity(16_384)
             registry.emit(into: &text)
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(bytes: text)))
         }
         return routes

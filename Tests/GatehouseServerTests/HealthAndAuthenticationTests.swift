@@ -95,6 +95,7 @@ import Testing
         try await APIHarness.run { api in
             let response = try await api.call(.get, "/v1/admin/auth_providers", authorization: header)
             #expect(response.status == .unauthorized)
+            #expect(response.headers[.wwwAuthenticate] == #"Bearer realm="gatehouse""#)
             let body = try api.object(response)
             #expect(body["name"] as? String == "unauthenticated" && body["error"] as? String == "unauthenticated")
             #expect(body["code"] as? Int == 401 && (body["message"] as? String)?.isEmpty == false && body["msg"] != nil)

@@ -33,10 +33,14 @@ import Testing
         try await APIHarness.run { api in
             #expect(try await api.call(.get, "/metrics", authorization: nil).status == .unauthorized)
             let appKey = try await api.makeKey(role: .app)
-            #expect(try await api.call(.get, "/metrics", authorization: "Bearer \(appKey)").status == .forbidden)
+            let refused = try await api.call(.get, "/metrics", authorization: "Bearer \(appKey)")
+            #expect(refused.status == .forbidden)
+            #expect(
+                (try api.object(refused)["message"] as? String)?.hasSuffix("/metrics needs a key with the admin role") == true)
             let page = try await api.call(.get, "/metrics")
             #expect(page.status == .ok)
             #expect(page.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+            #expect(page.headers[.cacheControl] == "no-store")
         }
     }
 
