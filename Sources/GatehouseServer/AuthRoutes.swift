@@ -40,7 +40,9 @@ struct AuthRoutes {
         var wait: Duration?
         if let text = query["wait"] {
             guard let seconds = Int(text), seconds >= 0 else {
-                throw GatehouseError.invalid("query parameter 'wait' must be a whole number of seconds, 0 or more (longer than \(Self.maxWait) waits \(Self.maxWait))")
+                throw GatehouseError.invalid(
+                    "query parameter 'wait' must be a whole number of seconds, 0 or more (longer than \(Self.maxWait) waits \(Self.maxWait))"
+                )
             }
             // Arcade documents a maximum of 59 s; longer waits are clamped, not refused.
             wait = .seconds(min(seconds, Self.maxWait))

@@ -1,3 +1,5 @@
+import Foundation
+
 // The keys a provider entry of the config file may hold: a misspelt key is refused, not
 // silently dropped by the decoder.
 extension ConfigurationLoader {
@@ -17,6 +19,20 @@ extension ConfigurationLoader {
         "authorize_request", "token_request", "refresh_request", "user_info_request", "token_introspection_request",
         "token_revocation_request",
     ]
+
+    /// One `auth.providers` entry read from its own file (`gatehouse providers add -f`), by the
+    /// config file's rules: YAML or JSON, `${env:NAME}` and `${file:path}` expanded (a relative
+    /// path from the file's directory), a key no part of Gatehouse reads refused.
+    package static func providerEntry(file: String, text: String, environment: [String: String]) throws -> [String: Any] {
+        guard let entry = try YAMLReader.load(text) else { throw ConfigurationError(description: "\(file) is empty") }
+        try checkProviderKeys(entry, path: file)
+        var secrets: Set<String> = []
+        let directory = (file as NSString).deletingLastPathComponent
+        let expanded = try expand(
+            entry, path: "", environment: environment, baseDirectory: directory.isEmpty ? "." : directory, secrets: &secrets)
+        guard let object = expanded as? [String: Any] else { throw ConfigurationError(description: "\(file) must be a mapping") }
+        return object
+    }
 
     /// Refuses a key no part of Gatehouse reads, naming it.
     static func checkProviderKeys(_ entry: Any, path: String) throws {

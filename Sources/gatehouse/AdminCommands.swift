@@ -83,7 +83,9 @@ struct ProvidersCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add a provider from a YAML or JSON file (one auth.providers entry).")
+            abstract:
+                "Add a provider from a YAML or JSON file: one auth.providers entry, read as the config file reads it (${env:NAME} and ${file:path} expand)."
+        )
         @OptionGroup var options: ClientOptions
         @Option(name: .shortAndLong, help: "The file.") var file: String
 
@@ -95,9 +97,12 @@ struct ProvidersCommand: AsyncParsableCommand {
                 }
                 let request: AuthProviderRequest
                 do {
-                    let object = try YAMLReader.load(text) ?? [:]
+                    let object = try ConfigurationLoader.providerEntry(
+                        file: file, text: text, environment: ProcessInfo.processInfo.environment)
                     request = try JSONDecoder().decode(
                         AuthProviderRequest.self, from: JSONSerialization.data(withJSONObject: object))
+                } catch let error as ConfigurationError {
+                    throw CLIError(message: error.description, code: .usage)
                 } catch {
                     throw CLIError(message: "\(file) is not a provider definition: \(error)", code: .usage)
                 }

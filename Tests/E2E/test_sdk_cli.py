@@ -14,8 +14,8 @@ from conftest import GATEHOUSE_BIN, GMAIL_SCOPE, consent
 EXAMPLE_BIN = str(Path(GATEHOUSE_BIN).parent / "GmailMessages")
 
 
-def cli(gatehouse, *args, key=None, timeout=60):
-    env = dict(os.environ, ARCADE_API_KEY=key or gatehouse.api_key, ARCADE_BASE_URL=gatehouse.base)
+def cli(gatehouse, *args, key=None, timeout=60, env=None):
+    env = dict(os.environ, **(env or {}), ARCADE_API_KEY=key or gatehouse.api_key, ARCADE_BASE_URL=gatehouse.base)
     return subprocess.run([GATEHOUSE_BIN, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -106,12 +106,24 @@ def test_connections_and_providers_commands(gatehouse, dot, user_id, tmp_path):
 
     assert "dot" in cli(gatehouse, "providers", "list").stdout
     assert json.loads(cli(gatehouse, "providers", "get", "dot").stdout)["id"] == "dot"
+    # The file is one auth.providers entry, read by the config file's rules: references expand
+    # (a relative ${file:} from the file's directory), unknown keys and unset variables are refused.
     definition = tmp_path / "extra.yaml"
+    (tmp_path / "extra-secret.txt").write_text("a-secret-value-from-a-file\n")
     definition.write_text(
-        "id: extra-cli\nprovider_id: google\nclient_id: abc.apps.googleusercontent.com\nclient_secret: a-secret-value\n")
-    added = cli(gatehouse, "providers", "add", "-f", str(definition))
+        "id: extra-cli\nprovider_id: google\nclient_id: ${env:EXTRA_CLIENT_ID}\nclient_secret: ${file:extra-secret.txt}\n")
+    missing = cli(gatehouse, "providers", "add", "-f", str(definition))
+    assert missing.returncode == 2 and "EXTRA_CLIENT_ID is not set" in missing.stderr, missing.stderr
+    misspelt = tmp_path / "misspelt.yaml"
+    misspelt.write_text("id: extra-typo\nprovider_id: google\nclient_idd: x\n")
+    refused = cli(gatehouse, "providers", "add", "-f", str(misspelt))
+    assert refused.returncode == 2 and "client_idd" in refused.stderr, refused.stderr
+    added = cli(gatehouse, "providers", "add", "-f", str(definition), env={"EXTRA_CLIENT_ID": "abc.apps.googleusercontent.com"})
     assert added.returncode == 0, added.stderr
     assert f"{gatehouse.base}/v1/oauth/extra-cli/callback" in added.stdout
+    stored = json.loads(cli(gatehouse, "providers", "get", "extra-cli").stdout)["oauth2"]
+    assert stored["client_id"] == "abc.apps.googleusercontent.com"
+    assert stored["client_secret"]["exists"] and stored["client_secret"]["hint"] == "file"
     assert cli(gatehouse, "providers", "remove", "extra-cli").returncode == 0
     assert cli(gatehouse, "providers", "get", "extra-cli").returncode == 4
     catalog = json.loads(cli(gatehouse, "providers", "catalog", "--json", "--public-url", gatehouse.base).stdout)
