@@ -4,7 +4,7 @@ import GatehousePostgres
 
 extension GatehouseConfiguration {
     /// The SQLite file: `storage.sqlite.path`, else `gatehouse.sqlite` in the data directory.
-    var databasePath: String {
+    package var databasePath: String {
         sqlitePath ?? (dataDirectory as NSString).appendingPathComponent("gatehouse.sqlite")
     }
 

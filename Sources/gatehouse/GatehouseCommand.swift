@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `gatehouse` executable.
 @main
@@ -11,4 +12,20 @@ struct GatehouseCommand: AsyncParsableCommand {
             HealthCommand.self, KeysCommand.self, ReencryptCommand.self, MigrateCommand.self, StoreCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
+
+    /// Runs the command; a usage error exits 2, as the README says (ArgumentParser's own is 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            Output.error(fullMessage(for: error))
+            Foundation.exit(CLIError.Code.usage.rawValue)
+        }
+    }
 }

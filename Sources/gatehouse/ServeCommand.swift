@@ -39,18 +39,18 @@ struct ServeCommand: AsyncParsableCommand {
                 path: config, environment: ProcessInfo.processInfo.environment,
                 overrides: (host, port, dataDirectory))
         } catch {
-            throw ValidationError("invalid configuration: \(error)")
+            throw Self.refusal("invalid configuration: \(error)")
         }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel) else {
-                throw ValidationError(
+                throw Self.refusal(
                     "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             configuration.logLevel = level
         }
         if let logFormat {
             guard let format = LineLogHandler.Format(rawValue: logFormat) else {
-                throw ValidationError("--log-format must be text or json")
+                throw Self.refusal("--log-format must be text or json")
             }
             configuration.logFormat = format
         }
@@ -62,11 +62,20 @@ struct ServeCommand: AsyncParsableCommand {
                 return handler
             }, metadataProvider: RequestCorrelation.metadataProvider)
         let logger = Logger(label: "gatehouse")
+        // Before anything opens the store: a refused start leaves the other process's file alone.
+        if configuration.postgres == nil { try ServeLock.acquire(beside: configuration.databasePath) }
         do {
             try await run(built: try await buildApplication(configuration: configuration, logger: logger), configuration, logger)
         } catch let error as ConfigurationError {
-            throw ValidationError("cannot start: \(error)")
+            throw Self.refusal("cannot start: \(error)")
         }
+    }
+
+    /// A configuration the server cannot start with: said on stderr, exit 2, without the usage
+    /// text a mistyped option gets.
+    static func refusal(_ message: String) -> ExitCode {
+        Output.error("gatehouse: \(message)")
+        return ExitCode(CLIError.Code.usage.rawValue)
     }
 
     private func run(built: BuiltApplication<some ApplicationProtocol>, _ configuration: GatehouseConfiguration, _ logger: Logger)

@@ -217,8 +217,28 @@ def test_the_quick_start_refuses_a_public_url_that_is_not_loopback(tmp_path):
     done = subprocess.run(
         [GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "data")],
         env=dict(os.environ, GATEHOUSE_PUBLIC_URL="https://auth.example.com"), capture_output=True, text=True, timeout=60)
-    assert done.returncode != 0
+    # Exit 2, as the README says of a usage error, and the reason alone: no usage text after it.
+    assert done.returncode == 2
     assert "loopback" in done.stderr and "verifier_url" in done.stderr
+    assert "Usage:" not in done.stderr
+    for args in (["bogus"], ["keys", "create", "--role", "bogus"], ["serve", "--port", "99999"]):
+        refused = subprocess.run([GATEHOUSE_BIN, *args, "--data-dir", str(tmp_path / "data")],
+                                 capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2, (args, refused.returncode, refused.stderr)
+
+
+def test_a_second_serve_on_the_same_sqlite_file_is_refused(gatehouse):
+    """SQLite serves one process: a second `serve` would answer from caches the first one's
+    writes never reach. It is refused before it touches the store, naming the holder."""
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(gatehouse.data)],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"another gatehouse serve (pid {gatehouse.process.pid})" in done.stderr, done.stderr
+    assert "PostgreSQL" in done.stderr
+    assert requests.get(f"{gatehouse.base}/v1/health", timeout=5).json() == {"healthy": True}
+    # The commands that share the file while it serves still run.
+    assert cli(gatehouse, "keys", "list")
 
 
 # 6. Nothing usable at rest in clear

@@ -1,0 +1,38 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One `serve` per SQLite file: its store, its caches and its parked waits live in one process
+/// (other replicas' changes reach a process only through PostgreSQL's channel). A second
+/// `serve` on the same file would answer from caches the first one's writes never reach. The
+/// lock is `flock` on a file beside the database, held until the process ends, however it ends;
+/// `gatehouse keys` and the other commands do not take it.
+enum ServeLock {
+    /// Takes the lock for `database`, or says which process holds it.
+    static func acquire(beside database: String) throws {
+        let path = database + ".serve-lock"
+        // A first start makes the directory as the store would (private; checked again there).
+        let directory = (database as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw ServeCommand.refusal("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            close(descriptor)
+            throw ServeCommand.refusal(
+                "another gatehouse serve (pid \(holder ?? "unknown")) uses \(database): a SQLite store serves one process at a time; stop that one, or run replicas on PostgreSQL (docs/operations.md)"
+            )
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(descriptor, 0)
+        _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        // The descriptor stays open: the lock lasts as long as the process.
+    }
+}
