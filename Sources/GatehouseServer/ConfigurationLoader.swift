@@ -99,7 +99,8 @@ package enum ConfigurationLoader {
         try applyLog(settings, to: &config)
         if let port = try settings.integer("api.port") {
             guard (1...65535).contains(port) else {
-                throw ConfigurationError(description: "the port (--port, GATEHOUSE_PORT or api.port) must be from 1 to 65535, not \(port)")
+                throw ConfigurationError(
+                    description: "the port (--port, GATEHOUSE_PORT or api.port) must be from 1 to 65535, not \(port)")
             }
             config.port = port
         }
