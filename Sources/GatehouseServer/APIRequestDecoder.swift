@@ -47,8 +47,12 @@ struct APIRequestDecoder: RequestDecoder {
         switch error {
         case .keyNotFound(let key, let context):
             return "missing required field '\(path(context.codingPath, key))'"
+        case .typeMismatch(let type, let context) where context.codingPath.isEmpty:
+            return "the body must be \(describe(type))"
         case .typeMismatch(let type, let context):
             return "field '\(path(context.codingPath))' must be \(describe(type))"
+        case .valueNotFound(let type, let context) where context.codingPath.isEmpty:
+            return "the body must be \(describe(type)), not null"
         case .valueNotFound(let type, let context):
             return "field '\(path(context.codingPath))' must be \(describe(type)), not null"
         case .dataCorrupted(let context):

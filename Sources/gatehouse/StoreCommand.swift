@@ -11,8 +11,8 @@ struct StoreCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy every row from one store to another, and compare counts and checksums per table.",
             discussion: """
-                Stop the servers writing to the source first. Both sides must use the same root keys: values are \\
-                copied sealed. Example: gatehouse store copy --from sqlite:.gatehouse/gatehouse.sqlite \\
+                Stop the servers writing to the source first. Both sides must use the same root keys: values are \
+                copied sealed. Example: gatehouse store copy --from sqlite:.gatehouse/gatehouse.sqlite \
                 --to postgres://gatehouse@db:5432/gatehouse
                 """)
 

@@ -131,6 +131,8 @@ import Testing
 
     @Test(arguments: [
         ("{", "application/json", 400, "not valid JSON"),
+        ("[1]", "application/json", 400, "the body must be an object"),
+        ("null", "application/json", 400, "the body must be an object"),
         (#"{"user_id":"u"}"#, "application/json", 400, "auth_requirement"),
         (#"{"auth_requirement":{"provider_id":"fake"}}"#, "application/json", 400, "user_id"),
         (#"{"auth_requirement":{"provider_id":"fake"},"user_id":7}"#, "application/json", 400, "user_id"),
