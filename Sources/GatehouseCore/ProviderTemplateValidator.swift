@@ -173,6 +173,8 @@ package enum ProviderTemplateValidator {
             "token, refresh, introspection and revocation"
         ),
         "refresh_token": (["refresh_request", "token_revocation_request"], "refresh and revocation"),
+        // The token a revocation ends: the refresh token when there is one.
+        "token": (["token_revocation_request"], "revocation"),
         "access_token": (
             ["user_info_request", "token_introspection_request", "token_revocation_request"],
             "user info, introspection and revocation"

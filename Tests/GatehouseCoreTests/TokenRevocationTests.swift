@@ -59,6 +59,11 @@ import Testing
         #expect(try await client.revoke(provider: Self.provider(request), tokens: Self.tokens, known: nil))
         let sent = try #require(transport.requests.last)
         #expect(sent.method == "DELETE" && String(decoding: sent.body ?? [], as: UTF8.self) == #"{"access_token":"at-1"}"#)
+        // RFC 7009's names under other keys.
+        let renamed = RequestConfig(
+            endpoint: "https://hooli.test/revoke", params: ["t": "{{token}}", "kind": "{{token_type_hint}}"])
+        #expect(try await client.revoke(provider: Self.provider(renamed), tokens: Self.tokens, known: nil))
+        #expect(transport.requests.last?.form == ["t": "rt-1", "kind": "refresh_token"])
     }
 
     @Test func withoutARevocationRequestNothingIsSent() async throws {
@@ -84,14 +89,18 @@ import Testing
     @Test func theValidatorKeepsRevocationsSecretsToItsOwnRequestAndChecksItsEndpoint() throws {
         var config = Self.provider(nil).oauth2
         config.tokenRevocationRequest = RequestConfig(
-            endpoint: "https://hooli.test/revoke", params: ["token": "{{refresh_token}}", "secret": "{{client_secret}}"])
+            endpoint: "https://hooli.test/revoke",
+            params: ["token": "{{refresh_token}}", "secret": "{{client_secret}}", "t": "{{token}}"])
         try ProviderTemplateValidator.validate(config, prefix: "oauth2")
         config.tokenRevocationRequest = RequestConfig(endpoint: "ftp://hooli.test/revoke")
         #expect(throws: GatehouseError.self) { try ProviderTemplateValidator.validate(config, prefix: "oauth2") }
-        // The refresh token still belongs nowhere else.
+        // The refresh token, and the token a revocation ends, still belong nowhere else.
         config.tokenRevocationRequest = nil
         config.userInfoRequest?.params = ["t": "{{refresh_token}}"]
         let error = #expect(throws: GatehouseError.self) { try ProviderTemplateValidator.validate(config, prefix: "oauth2") }
         #expect(error?.message.contains("refresh and revocation") == true, "\(String(describing: error))")
+        config.userInfoRequest?.params = ["t": "{{token}}"]
+        let token = #expect(throws: GatehouseError.self) { try ProviderTemplateValidator.validate(config, prefix: "oauth2") }
+        #expect(token?.message.contains("only in the revocation requests") == true, "\(String(describing: token))")
     }
 }
