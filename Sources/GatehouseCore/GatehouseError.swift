@@ -60,4 +60,12 @@ package struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertib
     package static func invalid(_ message: String) -> GatehouseError { .init(.invalidRequest, message) }
     /// A missing record.
     package static func notFound(_ message: String) -> GatehouseError { .init(.notFound, message) }
+    /// A rename of a provider that has connections: each is sealed for its provider's id, so it
+    /// cannot follow the provider to a new one.
+    package static func providerHasConnections(_ id: String) -> GatehouseError {
+        .init(
+            .conflict,
+            "auth provider '\(id)' has connections, which cannot move to a new id: delete them first, or add a provider under the new id"
+        )
+    }
 }

@@ -133,13 +133,6 @@ package final class ProviderRegistry: Sendable {
                 description: patch.clears("description"),
                 secret: patch.clears("client_secret") || patch.clears("client_secret", inOAuth2: true)
             ))
-        // Each connection is sealed for its provider's id: it cannot follow a rename.
-        if updated.id != id, try await store.connections(ConnectionQuery(providerID: id, limit: 1)).total > 0 {
-            throw GatehouseError(
-                .conflict,
-                "auth provider '\(id)' has connections, which cannot move to a new id: delete them first, or add a provider under the new id"
-            )
-        }
         guard try await store.updateProvider(id: id, with: record(for: updated)) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }

@@ -77,7 +77,9 @@ package protocol Store: Sendable {
     /// issued it, never to a later provider that takes the id.
     func insertProvider(_ record: ProviderRecord) async throws
     /// Replaces the provider stored under `id` (which may rename it); throws `conflict` when the new id is taken.
-    /// A rename deletes the connections and flows under both ids in the same transaction.
+    /// A rename throws `conflict` while connections are stored under the old id (each is sealed for
+    /// it), checked in the same transaction; it deletes the old id's flows and the connections and
+    /// flows left under the new id.
     func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool
     /// Inserts or replaces a provider (config-file providers on start).
     func upsertProvider(_ record: ProviderRecord) async throws

@@ -34,11 +34,18 @@ extension PostgresStore {
         }
     }
 
-    /// Replaces a provider, possibly renaming it; a rename deletes the grants stored under either
-    /// id (sealed for the old id, or left by an earlier provider of the new one).
+    /// Replaces a provider, possibly renaming it. A rename is refused while connections are stored
+    /// under the old id (checked in the transaction); it deletes the old id's flows and whatever an
+    /// earlier provider left under the new one. A connection committed under the old id after the
+    /// check is not deleted: it stays under that id, which no provider has any more.
     package func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool {
         do {
             return try await inTransaction { run in
+                if record.id != id,
+                    try await !run("SELECT 1 FROM connections WHERE provider_id = \(id) LIMIT 1").isEmpty
+                {
+                    throw GatehouseError.providerHasConnections(id)
+                }
                 let updated = try await !run(
                     """
                     UPDATE providers SET id = \(record.id), description = \(record.description),
@@ -50,7 +57,7 @@ extension PostgresStore {
                     """
                 ).isEmpty
                 if updated, record.id != id {
-                    try await Self.deleteGrants(ofProvider: id, run)
+                    _ = try await run("DELETE FROM flows WHERE provider_id = \(id)")
                     try await Self.deleteGrants(ofProvider: record.id, run)
                 }
                 return updated

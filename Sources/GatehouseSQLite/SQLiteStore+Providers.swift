@@ -31,11 +31,17 @@ extension SQLiteStore {
         }
     }
 
-    /// Replaces a provider, possibly renaming it; a rename deletes the grants stored under either
-    /// id (sealed for the old id, or left by an earlier provider of the new one).
+    /// Replaces a provider, possibly renaming it. A rename is refused while connections are stored
+    /// under the old id (checked in the transaction, so a flow completing meanwhile is not lost);
+    /// it deletes the old id's flows and whatever an earlier provider left under the new one.
     package func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool {
         do {
             return try await transaction { run in
+                if record.id != id,
+                    try await !run("SELECT 1 FROM connections WHERE provider_id = ? LIMIT 1", [.text(id)]).isEmpty
+                {
+                    throw GatehouseError.providerHasConnections(id)
+                }
                 let updated = try await !run(
                     """
                     UPDATE providers SET id = ?, description = ?, provider_type = ?, enabled = ?, source = ?,
@@ -44,7 +50,7 @@ extension SQLiteStore {
                     """, Self.binds(record) + [.text(id)]
                 ).isEmpty
                 if updated, record.id != id {
-                    try await Self.deleteGrants(ofProvider: id, run)
+                    _ = try await run("DELETE FROM flows WHERE provider_id = ?", [.text(id)])
                     try await Self.deleteGrants(ofProvider: record.id, run)
                 }
                 return updated

@@ -61,11 +61,21 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
-    func aRenameDeletesTheGrantsUnderBothIDsAndAnUpdateInPlaceKeepsThem(backend: StoreBackend) async throws {
+    func aRenameIsRefusedWhileConnectionsAreHeldAndDeletesFlowsAndLeftovers(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             try await store.insertProvider(Self.record("p"))
             let old = try await Self.grant(store, user: "u4", provider: "p")
             let leftOver = try await Self.grant(store, user: "u5", provider: "r")
+            // The refusal is the store's own, in the rename's transaction: a connection that a
+            // flow completes after the caller looked is not deleted by the rename.
+            let refused = await #expect(throws: GatehouseError.self) {
+                try await store.updateProvider(id: "p", with: Self.record("r"))
+            }
+            #expect(refused?.code == .conflict)
+            #expect(try await Self.held(store, old) == (true, true))
+            #expect(try await Self.held(store, leftOver) == (true, true))
+            #expect(try await store.provider(id: "p") != nil)
+            _ = try await store.deleteConnection(id: old.0.id)
             #expect(try await store.updateProvider(id: "p", with: Self.record("r")))
             #expect(try await Self.held(store, old) == (false, false))
             #expect(try await Self.held(store, leftOver) == (false, false))
