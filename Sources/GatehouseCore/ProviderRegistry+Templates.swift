@@ -28,6 +28,8 @@ extension ProviderRegistry {
                 throw GatehouseError.invalid("provider_id '\(providerType)' is not a built-in provider")
             }
             template = try Self.instantiate(entry, tenant: request.tenant)
+            // A provider switched to a built-in keeps the app registration it names.
+            template.clientID = base?.oauth2.clientID
         } else {
             template = OAuth2Config()
         }

@@ -173,6 +173,27 @@ import Testing
         }
     }
 
+    @Test func aProviderSwitchedToABuiltInKeepsItsClientIDAndNeedsItsSecretAgain() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            // The built-in's endpoints are on another host: the stored secret does not follow them.
+            let moved = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: #"{"provider_id":"google"}"#)
+            #expect(moved.status == .badRequest)
+            let message = try api.object(moved)["message"] as? String
+            #expect(message?.contains("send oauth2.client_secret") == true, "\(String(describing: message))")
+            let switched = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake", json: #"{"provider_id":"google","client_secret":"s-2"}"#)
+            #expect(switched.status == .ok)
+            let body = try api.object(switched)
+            #expect(body["provider_id"] as? String == "google")
+            #expect((body["oauth2"] as? [String: Any])?["client_id"] as? String == "client-1")
+            let pending = try await api.authorize(
+                user: "u", scopes: ["https://www.googleapis.com/auth/gmail.readonly"], provider: "fake")
+            let url = try #require(pending["url"] as? String)
+            #expect(url.hasPrefix("https://accounts.google.com/o/oauth2/v2/auth?") && url.contains("client_id=client-1"))
+        }
+    }
+
     @Test func configProvidersAreStaticAndReadOnly() async throws {
         try await APIHarness.run(configure: {
             $0.providers = [.init(id: "g", providerID: "google", clientID: "cid", clientSecret: "a-long-enough-secret")]
