@@ -65,12 +65,23 @@ struct APITransport: Sendable {
                 throw CancellationError()
             } catch {
                 guard attempt < configuration.maxRetries else {
-                    throw GatehouseClientError.connection(String(describing: error))
+                    throw GatehouseClientError.connection("\(baseURL): \(Self.reason(error))")
                 }
                 delay = backoff(attempt)
             }
             attempt += 1
             try await Task.sleep(for: delay)
+        }
+    }
+
+    /// Why a request found no server, in the words a person reads: the system's for a refused
+    /// or reset connection (NIO's own description garbles it), else the client's.
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as IOError: String(cString: strerror(error.errnoCode)).lowercased()
+        case let error as HTTPClientError where error == .connectTimeout: "no connection within the connect timeout"
+        case let error as HTTPClientError where error == .deadlineExceeded: "no answer within the timeout"
+        default: String(describing: error)
         }
     }
 
