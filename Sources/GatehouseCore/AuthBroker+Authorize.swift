@@ -95,8 +95,12 @@ extension AuthBroker {
     }
 
     func pendingResponse(_ flow: Flow) throws -> AuthorizationResponse {
-        let url = try flow.sealedURL.map {
-            String(decoding: try cipher.open($0, context: SealedField.context(.flowURL, rowID: flow.id)), as: UTF8.self)
+        // A failed flow's URL leads nowhere (its state is spent): a client that shows `url`
+        // whenever the status is not `completed` would send the person to a dead end.
+        let url = try flow.sealedURL.flatMap { sealed -> String? in
+            guard flow.status != .failed else { return nil }
+            return String(
+                decoding: try cipher.open(sealed, context: SealedField.context(.flowURL, rowID: flow.id)), as: UTF8.self)
         }
         return AuthorizationResponse(
             id: flow.id, status: flow.status == .failed ? .failed : .pending, url: url,

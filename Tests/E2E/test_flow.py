@@ -72,7 +72,10 @@ def test_deny_makes_the_flow_failed(client, dot, user_id):
     assert "Access not granted" in page.text and "You chose not to give access" in page.text
     assert "access_denied" not in page.text
     assert f"<code>{page.headers['X-Request-Id']}</code>" in page.text
-    assert client.auth.status(id=r.id).status == "failed"
+    failed = client.auth.status(id=r.id)
+    assert failed.status == "failed"
+    # Its URL is spent: a client that shows the URL of any status but completed shows none.
+    assert failed.url is None
 
 
 def test_long_poll_times_out_with_200_pending_and_wakes_on_completion(client, dot, user_id):

@@ -66,7 +66,8 @@ import Testing
             let page = try await api.callback(for: denied, extra: "&error=access_denied")
             #expect(page.status == .badRequest)
             let id = try #require(denied["id"] as? String)
-            #expect(try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))["status"] as? String == "failed")
+            let failed = try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))
+            #expect(failed["status"] as? String == "failed" && failed["url"] == nil, "\(failed)")
 
             let refused = try await api.authorize(user: "dave")
             #expect(try await api.callback(for: refused, code: "bad-code").status == .badGateway)
