@@ -110,6 +110,8 @@ let package = Package(
             dependencies: [
                 "GatehouseCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // For the pool's own errors (its circuit breaker after an outage), which PostgresNIO throws as they are.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import Logging
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// The store on PostgreSQL: every operation one statement (or one transaction) over the pool,
 /// so any number of replicas can share the database. Queries are interpolated, so every value
@@ -87,6 +88,11 @@ package final class PostgresStore: Store {
             logger.warning(
                 "database unreachable",
                 metadata: ["error": "\(error.code)", "sqlstate": "\(error.serverInfo?[.sqlState] ?? "-")"])
+            throw GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
+        } catch let error as ConnectionPoolError where error != .requestCancelled {
+            // After failed attempts to connect the pool refuses at once for a while (its circuit
+            // breaker), and refuses everything while it shuts down: the database cannot serve, a 503.
+            logger.warning("database unreachable", metadata: ["error": "\(error)"])
             throw GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
         }
     }
