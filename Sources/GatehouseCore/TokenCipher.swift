@@ -27,6 +27,9 @@ package struct TokenCipher: Sendable {
         self.defaultKey = defaultKey
     }
 
+    /// The ids of the keys it can open with, sorted.
+    package var keyIDs: [String] { keys.keys.sorted() }
+
     /// A key for one purpose (such as signing dashboard sessions), derived from the default root
     /// key with HKDF-SHA256: the same on every replica, and new after a root key rotation.
     package func derivedKey(purpose: String) -> SymmetricKey {

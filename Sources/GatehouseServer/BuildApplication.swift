@@ -21,12 +21,16 @@ package func buildApplication(
     let policy = try configuration.verificationPolicy()
     try DataFilePermissions.secureDirectory(configuration.dataDirectory)
 
+    let keyFile = configuration.rootKeys.isEmpty ? RootKeyFile.path(in: configuration.dataDirectory) : nil
+    let madeKeyFile = keyFile.flatMap { FileManager.default.fileExists(atPath: $0) ? nil : $0 }
     let cipher = try configuration.makeCipher()
 
     let storage = try await configuration.storage.open(logger: logger)
     do {
         // Start-up work on a ready store: config-file providers, the first key, stored templates.
         let (newAPIKey, refused) = try await storage.bootstrap { store in
+            // Before the config-file providers are sealed again under this start's key.
+            try await SealedDataCheck.verify(store: store, cipher: cipher, madeKeyFile: madeKeyFile)
             let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
             for provider in configuration.providers {
                 do {

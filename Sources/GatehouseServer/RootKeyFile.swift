@@ -5,8 +5,13 @@ import GatehouseCore
 enum RootKeyFile {
     static let keyID = "local"
 
+    /// Where the key file of a data directory is.
+    static func path(in directory: String) -> String {
+        (directory as NSString).appendingPathComponent("root.key")
+    }
+
     static func loadOrCreate(directory: String, create: Bool = true) throws -> RootKey {
-        let path = (directory as NSString).appendingPathComponent("root.key")
+        let path = path(in: directory)
         let manager = FileManager.default
         if manager.fileExists(atPath: path) {
             let text = try String(contentsOfFile: path, encoding: .utf8)

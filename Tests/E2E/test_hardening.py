@@ -18,7 +18,7 @@ import pytest
 import requests
 from arcadepy import Arcade
 
-from conftest import GATEHOUSE_BIN, ConfiguredGatehouse, OAuthServer, consent, free_port, query, stop, wait_http
+from conftest import GATEHOUSE_BIN, ConfiguredGatehouse, Gatehouse, OAuthServer, consent, free_port, query, stop, wait_http
 
 
 def cli(gatehouse, *args):
@@ -239,6 +239,33 @@ def test_a_second_serve_on_the_same_sqlite_file_is_refused(gatehouse):
     assert requests.get(f"{gatehouse.base}/v1/health", timeout=5).json() == {"healthy": True}
     # The commands that share the file while it serves still run.
     assert cli(gatehouse, "keys", "list")
+
+
+def test_a_store_without_its_root_key_is_refused_rather_than_given_a_new_key(tmp_path):
+    """A data directory restored without root.key (or a server started elsewhere) used to start
+    with a fresh key and answer 500 for every stored secret."""
+    server = Gatehouse(tmp_path)
+    try:
+        server.client().admin.auth_providers.create(
+            id="g1", provider_id="google", oauth2={"client_id": "abc", "client_secret": "a-client-secret"})
+    finally:
+        server.stop()
+    key = server.data / "root.key"
+    saved = key.read_bytes()
+    key.unlink()
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(server.data)],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "sealed with a root key this server does not have" in done.stderr, done.stderr
+    assert not key.exists(), "no new key is left beside the data"
+    key.write_bytes(saved)
+    key.chmod(0o600)
+    server.start()
+    try:
+        assert server.client().admin.auth_providers.get("g1").oauth2.client_secret.exists
+    finally:
+        server.stop()
 
 
 # 6. Nothing usable at rest in clear
