@@ -16,7 +16,8 @@ package func buildApplication(
     requestLog: RequestLog? = nil,
     transport: (any HTTPTransport)? = nil,
     catalog: ProviderCatalog = BuiltInProviders.catalog,
-    now: @escaping @Sendable () -> Date = Date.init
+    now: @escaping @Sendable () -> Date = Date.init,
+    onListening: @escaping @Sendable () async -> Void = {}
 ) async throws -> BuiltApplication<some ApplicationProtocol> {
     let policy = try configuration.verificationPolicy()
     try DataFilePermissions.secureDirectory(configuration.dataDirectory)
@@ -53,7 +54,7 @@ package func buildApplication(
         let (app, endWaits) = try assemble(
             configuration: configuration, storage: storage, cipher: cipher, policy: policy, logger: logger,
             requestLog: requestLog ?? RequestLog(format: configuration.logFormat, level: configuration.logLevel),
-            transport: transport, catalog: catalog, now: now)
+            transport: transport, catalog: catalog, now: now, onListening: onListening)
         return BuiltApplication(app: app, endWaits: endWaits, newAPIKey: newAPIKey, warnings: warnings)
     } catch {
         // A start that fails after the storage opened releases it again.
@@ -67,7 +68,8 @@ package func buildApplication(
 private func assemble(
     configuration: GatehouseConfiguration, storage: any Storage, cipher: TokenCipher,
     policy: (default: VerificationSetting, skipAllowed: Bool, warning: String?), logger: Logger, requestLog: RequestLog,
-    transport: (any HTTPTransport)?, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date
+    transport: (any HTTPTransport)?, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date,
+    onListening: @escaping @Sendable () async -> Void
 ) throws -> (some ApplicationProtocol, @Sendable () -> Void) {
     let store = storage.store
     var origins = configuration.allowedRedirectOrigins
@@ -181,6 +183,8 @@ private func assemble(
                         broker: broker, interval: configuration.refreshSweep.interval, window: configuration.refreshSweep.window,
                         idleAge: configuration.refreshSweep.idleAge)
                 ] : []),
+        // Once the socket is bound: a port in use must not be announced as listening.
+        onServerRunning: { _ in await onListening() },
         logger: logger)
     return (app, broker.endWaits)
 }

@@ -122,6 +122,9 @@ struct StoreService: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await store.close()
+        // Closed whether the server stopped or failed (a port in use cancels the group): in a
+        // task of its own, which the cancellation does not reach.
+        let store = store
+        try await Task { try await store.close() }.value
     }
 }

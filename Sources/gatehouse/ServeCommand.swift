@@ -65,7 +65,11 @@ struct ServeCommand: AsyncParsableCommand {
         // Before anything opens the store: a refused start leaves the other process's file alone.
         if configuration.postgres == nil { try ServeLock.acquire(beside: configuration.databasePath) }
         do {
-            try await run(built: try await buildApplication(configuration: configuration, logger: logger), configuration, logger)
+            let data = configuration.postgres == nil ? "data in \(configuration.databasePath)" : "data in PostgreSQL"
+            let listening = "Gatehouse listening on http://\(configuration.host):\(configuration.port) (\(data))"
+            let built = try await buildApplication(
+                configuration: configuration, logger: logger, onListening: { Self.say(listening) })
+            try await run(built: built, configuration, logger)
         } catch let error as ConfigurationError {
             throw Self.refusal("cannot start: \(error)")
         }
@@ -83,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
     {
         for warning in configuration.warnings + built.warnings { logger.warning("\(warning)") }
         if let key = built.newAPIKey {
-            say(
+            Self.say(
                 """
                 Gatehouse created an admin API key. It is shown only this once; store it now:
 
@@ -92,14 +96,13 @@ struct ServeCommand: AsyncParsableCommand {
 
                 """)
         }
-        say("Gatehouse listening on http://\(configuration.host):\(configuration.port) (data in \(configuration.dataDirectory))")
         // Buffered request lines reach the log before the process ends.
         defer { LineOutput.standardError.flush() }
         try await built.runService()
     }
 
     /// Writes a line to standard output at once (unbuffered), so scripts reading a pipe see it.
-    private func say(_ text: String) {
+    private static func say(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 }

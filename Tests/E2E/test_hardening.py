@@ -268,6 +268,23 @@ def test_a_store_without_its_root_key_is_refused_rather_than_given_a_new_key(tmp
         server.stop()
 
 
+def test_a_port_in_use_is_said_and_nothing_claims_to_listen(tmp_path):
+    """It used to print 'listening' first, then crash on the SQLite store left open (debug) or
+    exit without closing it."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        done = subprocess.run(
+            [GATEHOUSE_BIN, "serve", "--port", str(taken.getsockname()[1]), "--data-dir", str(tmp_path / "data")],
+            capture_output=True, text=True, timeout=60)
+    finally:
+        taken.close()
+    assert done.returncode == 1, done.stderr
+    assert "Address already in use" in done.stderr, done.stderr
+    assert "listening" not in done.stdout and "Assertion failed" not in done.stderr
+
+
 # 6. Nothing usable at rest in clear
 
 
