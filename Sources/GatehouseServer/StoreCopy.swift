@@ -44,7 +44,12 @@ package enum StoreCopy {
         if case .sqlite(let path) = from, !FileManager.default.fileExists(atPath: path) {
             throw ConfigurationError(description: "no Gatehouse database at \(path)")
         }
-        if case .sqlite(let path) = to { try DataFilePermissions.secureDirectory((path as NSString).deletingLastPathComponent) }
+        if case .sqlite(let path) = to {
+            // A directory made here is private; one that exists is left as it is (it may be shared,
+            // such as /tmp): the database file itself is made 0600 when the store opens it.
+            let directory = (path as NSString).deletingLastPathComponent
+            if !FileManager.default.fileExists(atPath: directory) { try DataFilePermissions.secureDirectory(directory) }
+        }
         let snapshot = try await using(from, logger) { try await $0.exportAll() }
         let copied = try await using(to, logger) { store in
             let empty = try await store.exportAll().isEmpty

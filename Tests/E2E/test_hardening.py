@@ -285,6 +285,27 @@ def test_a_port_in_use_is_said_and_nothing_claims_to_listen(tmp_path):
     assert "listening" not in done.stdout and "Assertion failed" not in done.stderr
 
 
+def test_store_copy_leaves_an_existing_directory_as_it_is(gatehouse, tmp_path):
+    """It made the target's directory 0700, even a shared one (an exploratory run's /tmp/...),
+    and even when the copy was refused."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o755)
+    target = shared / "copy.sqlite"
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{gatehouse.data / 'gatehouse.sqlite'}", "--to",
+         f"sqlite:{target}"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    fresh = tmp_path / "made" / "copy.sqlite"
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{gatehouse.data / 'gatehouse.sqlite'}", "--to",
+         f"sqlite:{fresh}"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
+
+
 # 6. Nothing usable at rest in clear
 
 
