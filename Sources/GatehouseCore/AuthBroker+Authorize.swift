@@ -48,11 +48,17 @@ extension AuthBroker {
                 tokens = try cipher.open(TokenSet.self, from: current.sealedTokens, context: context)
             } catch RefreshCoordinator.Failure.reauthorizationRequired {
                 return nil
-            } catch RefreshCoordinator.Failure.unavailable(let reason, _) {
+            } catch RefreshCoordinator.Failure.refused {
+                // The refresh token may be dead in a way the provider does not name: while the
+                // token lives it is handed out, then the user is asked to consent again (arcade-api.md
+                // §5.5). The grant is kept, so a fix at the provider brings it back unasked.
+                guard tokens.expiresAt > now() else { return nil }
+            } catch RefreshCoordinator.Failure.unavailable(let reason, let retryAt) {
                 // A token that has not expired yet still works; hand it out.
                 guard tokens.expiresAt > now() else {
                     throw GatehouseError(
-                        .providerUnavailable, "the token expired and the provider could not refresh it: \(reason)")
+                        .providerUnavailable, "the token expired and the provider could not refresh it: \(reason)",
+                        retryAfter: max(1, Int(retryAt.timeIntervalSince(now()).rounded(.up))))
                 }
             }
         }

@@ -84,7 +84,7 @@ package enum ConnectionEndpoint {
         // Checked when the template was stored; checked again, as a template read from an
         // older store never was.
         guard placeholdersArePlaced(in: endpoint) else {
-            throw ProviderCallError(.rejected, "the endpoint has a placeholder in its host")
+            throw ProviderCallError(.configuration, "the endpoint has a placeholder in its host")
         }
         var rest = Substring(endpoint)
         var output = ""
@@ -97,7 +97,7 @@ package enum ConnectionEndpoint {
         }
         output += try TemplateRenderer.substitute(rest) { name in
             guard let value = values[name], !value.isEmpty, value != ".", value != ".." else {
-                throw ProviderCallError(.rejected, "the endpoint names {{\(name)}}, which this connection does not have")
+                throw ProviderCallError(.configuration, "the endpoint names {{\(name)}}, which this connection does not have")
             }
             return value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
         }
@@ -105,7 +105,7 @@ package enum ConnectionEndpoint {
         let sent = URLComponents(string: output)?.host?.lowercased()
         let wanted = expectedHost ?? URLComponents(string: standIn(endpoint))?.host?.lowercased()
         guard let sent, sent == wanted else {
-            throw ProviderCallError(.rejected, "the endpoint does not resolve to the host that was checked")
+            throw ProviderCallError(.configuration, "the endpoint does not resolve to the host that was checked")
         }
         return output
     }
@@ -125,10 +125,10 @@ package enum ConnectionEndpoint {
     ) {
         guard let value = values[name], !value.isEmpty else {
             throw ProviderCallError(
-                .rejected, "the endpoint takes its host from {{\(name)}}, which this connection does not have")
+                .configuration, "the endpoint takes its host from {{\(name)}}, which this connection does not have")
         }
         let notAnOrigin = ProviderCallError(
-            .rejected, "{{\(name)}} is not an origin like https://host: '\(value.prefix(200))'")
+            .configuration, "{{\(name)}} is not an origin like https://host: '\(value.prefix(200))'")
         guard let separator = value.range(of: "://") else { throw notAnOrigin }
         let scheme = value[..<separator.lowerBound].lowercased()
         var authority = value[separator.upperBound...]
@@ -141,17 +141,18 @@ package enum ConnectionEndpoint {
         else { throw notAnOrigin }
         guard ProviderNetworkPolicy.mayCarrySecrets(scheme: scheme, host: host) else {
             throw ProviderCallError(
-                .rejected, "{{\(name)}} must be https (http only on literal loopback): '\(value.prefix(200))'")
+                .configuration, "{{\(name)}} must be https (http only on literal loopback): '\(value.prefix(200))'")
         }
         // connection_hosts names hosts, not services: off loopback, the secret goes to the
         // host's https port only, whatever port a provider's answer names.
         if parts.count == 2, parts[1] != "443", !ProviderNetworkPolicy.isLiteralLoopback(host: host) {
             throw ProviderCallError(
-                .rejected, "{{\(name)}} names the port \(parts[1]); off loopback only https's own (443) is allowed")
+                .configuration, "{{\(name)}} names the port \(parts[1]); off loopback only https's own (443) is allowed")
         }
         guard self.host(host, matches: hosts) else {
             throw ProviderCallError(
-                .rejected, "{{\(name)}} names the host '\(host.prefix(253))', which is not one of the template's connection_hosts"
+                .configuration,
+                "{{\(name)}} names the host '\(host.prefix(253))', which is not one of the template's connection_hosts"
             )
         }
         return (scheme + "://" + host + (parts.count == 2 ? ":" + parts[1] : ""), host)

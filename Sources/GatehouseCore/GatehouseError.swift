@@ -43,7 +43,8 @@ package struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertib
     package var code: Code
     /// What went wrong, for a person; never holds a secret.
     package var message: String
-    /// Seconds after which a retry may succeed (`Retry-After`), for `rateLimited`.
+    /// Seconds after which a retry may succeed (`Retry-After`), for `rateLimited` and
+    /// `providerUnavailable`.
     package var retryAfter: Int?
 
     /// Creates an error.

@@ -4,8 +4,13 @@ package struct ProviderCallError: Error, Sendable, Equatable, CustomStringConver
     package enum Kind: Sendable, Equatable {
         /// The grant is gone (`invalid_grant` and kin): the user must authorize again.
         case invalidGrant
-        /// The provider refused the request for another reason (configuration, bad code).
+        /// The provider refused the request for another reason (a bad code, a malformed or
+        /// unexpected answer). On a refresh, a new consent may mend it.
         case rejected
+        /// The operator's configuration is refused: the provider does not accept the client's
+        /// credentials (`invalid_client`, a bare 401), or the network policy forbids the
+        /// endpoint. No consent mends it; fixing the configuration does.
+        case configuration
         /// Network error, timeout, 5xx or 429: try again later.
         case transient
     }

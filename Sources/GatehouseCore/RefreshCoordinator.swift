@@ -17,8 +17,14 @@ package final class RefreshCoordinator: Sendable {
     package enum Failure: Error, Sendable {
         /// The grant is gone: the user must authorize again.
         case reauthorizationRequired(String)
-        /// The provider is unreachable or overloaded; retry after the date.
+        /// The provider is unreachable or overloaded, or refuses the operator's configuration
+        /// (the client's credentials); retry after the date.
         case unavailable(String, retryAt: Date)
+        /// The provider refused the refresh for a reason that is neither the grant being gone
+        /// nor the client's credentials (`invalid_request`, a bare 400, an answer without a
+        /// token). The grant is kept, so a fix at the provider or in the template brings it
+        /// back; meanwhile a new consent may replace it.
+        case refused(String)
     }
 
     private let store: any Store
@@ -34,8 +40,8 @@ package final class RefreshCoordinator: Sendable {
     private struct State {
         /// The callers waiting for each connection's refresh in flight.
         var inflight: [String: [CheckedContinuation<Connection, any Error>]] = [:]
-        // Backoff after transient failures is a cache: losing it on restart costs one extra try.
-        var backoff: [String: (until: Date, failures: Int, reason: String)] = [:]
+        // Backoff after failures is a cache: losing it on restart costs one extra try.
+        var backoff: [String: (until: Date, failures: Int, failure: Failure)] = [:]
     }
 
     private let state = Mutex(State())
@@ -66,7 +72,7 @@ package final class RefreshCoordinator: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             let decision = state.withLock { state -> Result<Bool, Failure> in
                 if let pending = state.backoff[connection.id], pending.until > time {
-                    return .failure(.unavailable(pending.reason, retryAt: pending.until))
+                    return .failure(pending.failure)
                 }
                 if state.inflight[connection.id] != nil {
                     state.inflight[connection.id]?.append(continuation)
@@ -172,19 +178,35 @@ package final class RefreshCoordinator: Sendable {
                     "refresh refused; user must authorize again",
                     metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])
                 throw Failure.reauthorizationRequired(error.message)
-            case .rejected, .transient:
+            case .rejected, .transient, .configuration:
                 try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: held.status)
                 let time = now()
-                let until = state.withLock { state -> Date in
+                let failure = state.withLock { state -> Failure in
                     let failures = (state.backoff[held.id]?.failures ?? 0) + 1
                     let until = time.addingTimeInterval(min(60, pow(2, Double(failures - 1))))
-                    state.backoff[held.id] = (until, failures, error.message)
-                    return until
+                    let failure: Failure =
+                        error.kind == .rejected
+                        ? .refused(error.message) : .unavailable(error.message, retryAt: until)
+                    state.backoff[held.id] = (until, failures, failure)
+                    return failure
                 }
-                telemetry.refreshed(provider: provider.id, outcome: .transient)
-                logger.warning(
-                    "refresh failed; backing off", metadata: ["connection": "\(held.id)", "reason": "\(error.message)"])
-                throw Failure.unavailable(error.message, retryAt: until)
+                let metadata: Logger.Metadata = ["connection": "\(held.id)", "reason": "\(error.message)"]
+                switch error.kind {
+                case .configuration:
+                    telemetry.refreshed(provider: provider.id, outcome: .configuration)
+                    logger.error(
+                        "refresh refused: the provider does not accept this configuration (check the provider's client_id, client_secret and endpoints); backing off",
+                        metadata: metadata)
+                case .rejected:
+                    telemetry.refreshed(provider: provider.id, outcome: .refused)
+                    logger.warning(
+                        "refresh refused; the grant is kept and an expired token's user is asked to consent again",
+                        metadata: metadata)
+                default:
+                    telemetry.refreshed(provider: provider.id, outcome: .transient)
+                    logger.warning("refresh failed; backing off", metadata: metadata)
+                }
+                throw failure
             }
         } catch {
             try? await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: held.status)

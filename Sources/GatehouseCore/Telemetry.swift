@@ -16,6 +16,12 @@ package final class Telemetry: Sendable {
         case reauthorizationRequired = "reauthorization_required"
         /// The provider could not be reached or failed; Gatehouse backs off and tries again.
         case transient
+        /// The provider refused the refresh for another reason; the grant is kept, and a user
+        /// whose token has expired is asked to consent again.
+        case refused
+        /// The provider refused the client's credentials, or the network policy the endpoint:
+        /// the operator's configuration needs fixing.
+        case configuration
     }
 
     /// Which provider endpoint was called.

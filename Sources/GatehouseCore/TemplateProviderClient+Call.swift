@@ -29,7 +29,7 @@ extension TemplateProviderClient {
         autoParams: [String: String], accessToken: String?, emptyAnswer: Bool = false
     ) async throws -> JSONValue {
         guard let template = config.endpoint else {
-            throw ProviderCallError(.rejected, "request has no endpoint")
+            throw ProviderCallError(.configuration, "request has no endpoint")
         }
         let endpoint = try ConnectionEndpoint.resolve(
             template, values: renderer.values, hosts: provider.oauth2.connectionHosts)
@@ -83,7 +83,7 @@ extension TemplateProviderClient {
             response = try await transport.send(OutboundRequest(method: method, url: url, headers: headers, body: body))
         } catch let refusal as OutboundRefusal {
             // The operator's network policy, not the provider, said no: retrying will not help.
-            throw ProviderCallError(.rejected, "\(Self.host(of: endpoint)): \(refusal)")
+            throw ProviderCallError(.configuration, "\(Self.host(of: endpoint)): \(refusal)")
         } catch {
             throw ProviderCallError(.transient, "could not reach \(Self.host(of: endpoint)): \(Self.describe(error))")
         }
@@ -113,13 +113,21 @@ extension TemplateProviderClient {
                 || ["temporarily_unavailable", "server_error", "ratelimited"].contains(error)
             {
                 kind = .transient
+            } else if error == "invalid_client" {
+                kind = .configuration
             } else {
                 kind = .rejected
             }
             throw ProviderCallError(kind, "\(host) answered \(response.status) \(error)\(description)")
         }
         guard (200..<300).contains(response.status) else {
-            let kind: ProviderCallError.Kind = response.status == 429 || response.status >= 500 ? .transient : .rejected
+            let kind: ProviderCallError.Kind =
+                switch response.status {
+                case 429, 500...: .transient
+                // RFC 6749 §5.2: the client's authentication failed.
+                case 401: .configuration
+                default: .rejected
+                }
             throw ProviderCallError(kind, "\(host) answered HTTP \(response.status)")
         }
         guard let document else {

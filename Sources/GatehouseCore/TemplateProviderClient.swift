@@ -51,7 +51,7 @@ package struct TemplateProviderClient: ProviderClient {
     /// Exchanges a code at the token endpoint.
     package func exchange(provider: Provider, code: String, redirectURI: String, codeVerifier: String?) async throws -> TokenSet {
         guard let request = provider.oauth2.tokenRequest, request.endpoint != nil else {
-            throw ProviderCallError(.rejected, "provider '\(provider.id)' has no token_request.endpoint")
+            throw ProviderCallError(.configuration, "provider '\(provider.id)' has no token_request.endpoint")
         }
         var auto = ["code": code, "grant_type": "authorization_code", "redirect_uri": redirectURI]
         if let codeVerifier { auto["code_verifier"] = codeVerifier }
@@ -169,7 +169,7 @@ package struct TemplateProviderClient: ProviderClient {
                     }
                 }
             } catch {
-                throw ProviderCallError(.rejected, "response_map failed: \(error)")
+                throw ProviderCallError(.configuration, "response_map failed: \(error)")
             }
         }
         guard let access = fields["access_token"]?.stringValue, !access.isEmpty else {

@@ -129,3 +129,84 @@ def test_a_refresh_goes_to_the_host_the_token_answer_named_when_the_template_all
     finally:
         gatehouse.stop()
         stop(server.process)
+
+
+def raw_authorize(gatehouse, user_id, provider):
+    return requests.post(
+        f"{gatehouse.base}/v1/auth/authorize",
+        json={"user_id": user_id, "auth_requirement": {"provider_id": provider, "oauth2": {"scopes": ["read"]}}},
+        headers={"Authorization": f"Bearer {gatehouse.api_key}"}, timeout=10)
+
+
+def patch_provider(gatehouse, provider, oauth2):
+    changed = requests.patch(
+        f"{gatehouse.base}/v1/admin/auth_providers/{provider}", json={"oauth2": oauth2},
+        headers={"Authorization": f"Bearer {gatehouse.api_key}"}, timeout=10)
+    assert changed.status_code == 200, changed.text
+
+
+def connection_status(gatehouse, user_id):
+    page = requests.get(
+        f"{gatehouse.base}/v1/admin/user_connections", params={"user_id": user_id},
+        headers={"Authorization": f"Bearer {gatehouse.api_key}"}, timeout=10).json()
+    return [item["connection_status"] for item in page["items"]]
+
+
+def test_a_refresh_refusing_the_client_keeps_the_grant_until_the_operator_fixes_it(workdir, user_id):
+    """The client secret goes wrong (a rotation half done): the provider answers the refresh
+    401 invalid_client. A new consent would fail the same way at the exchange, so the caller is
+    told 503 with Retry-After and the grant is kept; once the secret is right again, the next
+    authorize refreshes, without the user."""
+    server, gatehouse = provider_and_gatehouse(workdir, "creds", 6)
+    try:
+        client = gatehouse.client()
+        client.admin.auth_providers.create(**server.provider_definition("creds"))
+        r = client.auth.start(user_id=user_id, provider="creds", scopes=["read"])
+        consent(r.url, "alice")
+        first = client.auth.wait_for_completion(r).context.token
+        patch_provider(gatehouse, "creds", {"client_secret": "not-the-secret"})
+        time.sleep(6.5)
+        refused = raw_authorize(gatehouse, user_id, "creds")
+        assert refused.status_code == 503, refused.text
+        assert "invalid_client" in refused.json()["message"]
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert connection_status(gatehouse, user_id) == ["active"]
+
+        patch_provider(gatehouse, "creds", {"client_secret": server.client_secret})
+        time.sleep(int(refused.headers["Retry-After"]))
+        again = client.auth.start(user_id=user_id, provider="creds", scopes=["read"])
+        assert again.status == "completed" and again.context.token != first
+        assert works(server, again.context.token)
+        assert server.stats()["authorization_code_grants"] == 1, "no new consent was needed"
+    finally:
+        gatehouse.stop()
+        stop(server.process)
+
+
+def test_a_refresh_refused_for_another_reason_asks_for_consent_and_the_new_grant_serves(workdir, user_id):
+    """The refresh request asks for a scope the grant does not have (a template mistake): the
+    provider answers 400 invalid_scope, which is not invalid_grant. Once the token has expired,
+    authorize answers pending with a consent URL (arcade-api.md §5.5) rather than 503 for ever;
+    the consent's grant then serves."""
+    server, gatehouse = provider_and_gatehouse(workdir, "scoperefresh", 6)
+    try:
+        client = gatehouse.client()
+        client.admin.auth_providers.create(**server.provider_definition("scoperefresh"))
+        r = client.auth.start(user_id=user_id, provider="scoperefresh", scopes=["read"])
+        consent(r.url, "alice")
+        first = client.auth.wait_for_completion(r).context.token
+        patch_provider(gatehouse, "scoperefresh", {"refresh_request": {"params": {
+            "grant_type": "refresh_token", "refresh_token": "{{refresh_token}}", "scope": "read write"}}})
+        time.sleep(6.5)
+        assert not works(server, first)
+        pending = client.auth.start(user_id=user_id, provider="scoperefresh", scopes=["read"])
+        assert pending.status == "pending" and pending.url
+        assert server.stats()["refresh_token_grants"] == 1
+        assert connection_status(gatehouse, user_id) == ["active"], "the old grant is kept until a consent replaces it"
+        consent(pending.url, "alice")
+        done = client.auth.wait_for_completion(pending)
+        assert done.status == "completed" and works(server, done.context.token)
+        assert server.stats()["authorization_code_grants"] == 2
+    finally:
+        gatehouse.stop()
+        stop(server.process)

@@ -63,7 +63,7 @@ import Testing
         await #expect {
             try await client.refresh(provider: Self.provider(), tokens: stale, known: known, redirectURI: "r")
         } throws: { error in
-            (error as? ProviderCallError).map { $0.kind == .rejected && $0.message.contains(message) } ?? false
+            (error as? ProviderCallError).map { $0.kind == .configuration && $0.message.contains(message) } ?? false
         }
         #expect(transport.requests.isEmpty)
     }

@@ -107,4 +107,31 @@ import Testing
             #expect(try await store.connection(id: stale.id)?.status == .active)
         }
     }
+
+    @Test(arguments: [ProviderCallError.Kind.rejected, .configuration])
+    func aRefusalKeepsTheGrantAndBacksOff(kind: ProviderCallError.Kind) async throws {
+        try await StoreBackend.withSQLite { store in
+            let client = CountingProviderClient()
+            client.fail(with: ProviderCallError(kind, "refused"))
+            let stale = try await storeStaleConnection(store, cipher: cipher)
+            let start = Date()
+            let refresher = coordinator(store, client, now: { start })
+            for _ in 0..<2 {
+                await #expect {
+                    try await refresher.refresh(stale, provider: testProvider)
+                } throws: { error in
+                    switch (kind, error as? RefreshCoordinator.Failure) {
+                    // Another refusal: the caller may ask for a new consent.
+                    case (.rejected, .refused?): true
+                    // The client's credentials: the operator's to fix, so the caller retries.
+                    case (.configuration, .unavailable?): true
+                    default: false
+                    }
+                }
+            }
+            #expect(client.refreshes == 1)
+            let kept = try #require(try await store.connection(id: stale.id))
+            #expect(kept.status == .active && kept.version == stale.version)
+        }
+    }
 }

@@ -104,6 +104,19 @@ import Testing
             try await client.refresh(
                 provider: Self.provider(refresh: false), tokens: tokens, known: nil, redirectURI: "http://gh/cb")
         } throws: { ($0 as? ProviderCallError)?.kind == .invalidGrant }
+        // The client's credentials refused (RFC 6749 §5.2) is the operator's to fix; any other
+        // refusal a new consent may mend.
+        for (status, body, kind) in [
+            (401, #"{"error":"invalid_client"}"#, ProviderCallError.Kind.configuration),
+            (400, #"{"error":"invalid_client"}"#, .configuration), (401, "{}", .configuration),
+            (400, #"{"error":"invalid_request"}"#, .rejected), (403, "{}", .rejected),
+            (400, #"{"error":"unsupported_grant_type"}"#, .rejected),
+        ] {
+            transport.answer("https://hooli.test/token", status: status, json: body)
+            await #expect("\(status) \(body)") {
+                try await client.refresh(provider: provider, tokens: tokens, known: nil, redirectURI: "http://gh/cb")
+            } throws: { ($0 as? ProviderCallError)?.kind == kind }
+        }
     }
 
     @Test func refreshKeepsTheOldRefreshTokenAndDefaultsTheLifetime() async throws {

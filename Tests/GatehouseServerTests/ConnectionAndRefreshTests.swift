@@ -90,7 +90,44 @@ import Testing
             let response = try await api.call(
                 .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"provider_id":"fake"},"user_id":"r5"}"#)
             #expect(response.status == .serviceUnavailable)
+            #expect(response.headers[.retryAfter].flatMap(Int.init).map { $0 >= 1 } == true)
             #expect(!String(buffer: response.body).contains("rt-"))
+        }
+    }
+
+    @Test func aRefreshRefusedForAnotherReasonAsksForConsentAndKeepsTheGrant() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            api.provider.setLifetime(0)
+            _ = try await api.completedToken(user: "r6")
+            let before = api.provider.refreshGrants
+            api.provider.failRefresh(with: "invalid_request")
+            let again = try await api.authorize(user: "r6")
+            #expect(again["status"] as? String == "pending" && again["url"] as? String != nil)
+            // Backing off: the same flow, and the provider is not asked again at once.
+            let twice = try await api.authorize(user: "r6")
+            #expect(twice["id"] as? String == again["id"] as? String)
+            #expect(api.provider.refreshGrants == before + 1)
+            // The grant is kept: a fix at the provider brings it back without a consent.
+            let page = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=r6"))
+            #expect((page["items"] as? [[String: Any]])?.first?["connection_status"] as? String == "active")
+        }
+    }
+
+    @Test func aRefreshRefusingTheClientsCredentialsIs503ForTheOperator() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            api.provider.setLifetime(0)
+            _ = try await api.completedToken(user: "r7")
+            api.provider.failRefresh(with: "invalid_client")
+            let response = try await api.call(
+                .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"provider_id":"fake"},"user_id":"r7"}"#)
+            // A new consent would fail at the exchange the same way: the caller is told to retry.
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.headers[.retryAfter] != nil)
+            #expect(String(buffer: response.body).contains("invalid_client"))
+            let page = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=r7"))
+            #expect((page["items"] as? [[String: Any]])?.first?["connection_status"] as? String == "active")
         }
     }
 }
