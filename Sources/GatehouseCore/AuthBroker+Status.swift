@@ -61,12 +61,13 @@ extension AuthBroker {
         }
         switch flow.status {
         case .completed:
-            guard let provider = try await providers.provider(id: flow.providerID),
+            guard let provider = try await providers.provider(id: flow.providerID), provider.enabled,
                 let connection = try await store.connection(userID: flow.userID, providerID: flow.providerID),
                 connection.status == .active,
                 let response = try await completedResponse(connection, provider: provider)
             else {
-                // The grant was deleted or revoked since: this authorization no longer stands.
+                // The grant was deleted or revoked since, or its provider made inactive: this
+                // authorization no longer stands.
                 var response = try pendingResponse(flow)
                 response.status = .failed
                 response.url = nil

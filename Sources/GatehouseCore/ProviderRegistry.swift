@@ -155,6 +155,24 @@ package final class ProviderRegistry: Sendable {
         return current
     }
 
+    /// Hands the providers the config file no longer lists to the admin API, inactive: their
+    /// connections are kept but serve nothing, a start whose file lists one again takes it back
+    /// (its connections serve again), and the admin API may delete it with them. Deleting them
+    /// here instead would end every user's grant on a config file edited by mistake, or on a
+    /// start with another file. Returns their ids.
+    package func releaseConfigProviders(keeping listed: Set<String>) async throws -> [String] {
+        var released: [String] = []
+        for var record in try await store.providers()
+        where record.source == Provider.Source.config.rawValue && !listed.contains(record.id) {
+            record.source = Provider.Source.api.rawValue
+            record.enabled = false
+            record.updatedAt = now()
+            if try await store.updateProvider(id: record.id, with: record) { released.append(record.id) }
+        }
+        if !released.isEmpty { await changed() }
+        return released.sorted()
+    }
+
     /// The secret's hint shown by the API: its last four characters when it is long enough.
     package static func hint(for secret: String?) -> String? {
         guard let secret, secret.count >= 12 else { return nil }

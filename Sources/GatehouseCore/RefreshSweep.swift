@@ -79,7 +79,7 @@ package struct RefreshSweep: Service {
     }
 
     private func refresh(_ connection: Connection) async -> Outcome {
-        guard let provider = try? await broker.providers.provider(id: connection.providerID),
+        guard let provider = try? await broker.providers.provider(id: connection.providerID), provider.enabled,
             provider.oauth2.refreshRequest?.endpoint != nil
         else { return .skipped }
         do {

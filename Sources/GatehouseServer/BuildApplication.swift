@@ -29,7 +29,7 @@ package func buildApplication(
     let storage = try await configuration.storage.open(logger: logger)
     do {
         // Start-up work on a ready store: config-file providers, the first key, stored templates.
-        let (newAPIKey, refused) = try await storage.bootstrap { store in
+        let (newAPIKey, refused, released) = try await storage.bootstrap { store in
             // Before the config-file providers are sealed again under this start's key.
             try await SealedDataCheck.verify(store: store, cipher: cipher, madeKeyFile: madeKeyFile)
             let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
@@ -40,12 +40,19 @@ package func buildApplication(
                     throw ConfigurationError(description: "auth.providers (\(provider.id ?? "?")): \(error.message)")
                 }
             }
+            let released = try await registry.releaseConfigProviders(
+                keeping: Set(configuration.providers.compactMap(\.id)))
             let newAPIKey =
                 try await store.apiKeyCount() == 0
                 ? try await APIKeyService(store: store, now: now).create(name: "admin", role: .admin) : nil
-            return (newAPIKey, try await registry.refusedTemplates())
+            return (newAPIKey, try await registry.refusedTemplates(), released)
         }
         var warnings = policy.warning.map { [$0] } ?? []
+        for id in released {
+            warnings.append(
+                "auth provider '\(id)' is no longer in the config file: it is kept, inactive, with its connections, which serve no token; list it again to serve them, or delete it with them (gatehouse providers delete \(id))"
+            )
+        }
         for template in refused {
             warnings.append(
                 "auth provider '\(template.id)' is served as inactive: it breaks a rule (\(template.reason))"

@@ -26,18 +26,21 @@ import Testing
                 createdAt: now.addingTimeInterval(-updatedAgo), updatedAt: now.addingTimeInterval(-updatedAgo)))
     }
 
-    func sweep(_ store: any Store, _ client: any ProviderClient, window: TimeInterval) async throws -> RefreshSweep {
+    func sweep(_ store: any Store, _ client: any ProviderClient, window: TimeInterval, enabled: Bool = true) async throws
+        -> RefreshSweep
+    {
         let settings = BrokerSettings(
             publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
             unsafeSkipAllowed: true)
         let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
-        try await registry.create(
-            AuthProviderRequest(
-                id: "p", clientSecret: "s",
-                oauth2: OAuth2Config(
-                    clientID: "c", authorizeRequest: RequestConfig(endpoint: "https://p.example/authorize"),
-                    tokenRequest: RequestConfig(endpoint: "https://p.example/token"),
-                    refreshRequest: RequestConfig(endpoint: "https://p.example/token"))), source: .config)
+        var request = AuthProviderRequest(
+            id: "p", clientSecret: "s",
+            oauth2: OAuth2Config(
+                clientID: "c", authorizeRequest: RequestConfig(endpoint: "https://p.example/authorize"),
+                tokenRequest: RequestConfig(endpoint: "https://p.example/token"),
+                refreshRequest: RequestConfig(endpoint: "https://p.example/token")))
+        request.enabled = enabled
+        try await registry.create(request, source: .config)
         let broker = AuthBroker(
             store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher, settings: settings,
             logger: Logger(label: "test"))
@@ -77,6 +80,17 @@ import Testing
             let report = try await sweep(store, client, window: 0).sweep()
             #expect(report.reauthorizationRequired == 1)
             #expect(try await store.connection(id: idle.id)?.status == .reauthorizationRequired)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func anInactiveProvidersConnectionsAreLeftAlone(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let client = CountingProviderClient()
+            let idle = try await connection(store, user: "idle", expiresIn: 3000, updatedAgo: 2 * 86_400)
+            let report = try await sweep(store, client, window: 600, enabled: false).sweep()
+            #expect(report.refreshed == 0 && client.refreshes == 0)
+            #expect(try await store.connection(id: idle.id)?.version == idle.version)
         }
     }
 }

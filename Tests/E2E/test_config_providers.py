@@ -1,0 +1,46 @@
+"""Providers from the config file: one the file stops listing is kept, inactive, with its
+connections; listed again, they serve without a new consent."""
+import json
+
+import arcadepy
+import pytest
+
+from conftest import ConfiguredGatehouse, OAuthServer, consent, free_port, stop
+
+
+def config(server=None, provider_id=None):
+    providers = f"  providers:\n    - {json.dumps(server.provider_definition(provider_id))}\n" if server else ""
+    return f"""auth:
+  user_verification: {{ unsafe_skip_verification: true }}
+{providers}security:
+  allowed_provider_networks: [127.0.0.1/32]
+"""
+
+
+def test_a_provider_left_out_of_the_file_is_kept_inactive_and_serves_again_when_listed(workdir, user_id):
+    port = free_port()
+    server = OAuthServer(workdir, "cfgdot", 3600, f"http://127.0.0.1:{port}/v1/oauth/cfgdot/callback")
+    gatehouse = ConfiguredGatehouse(workdir, "cfgdot-gh", config(server, "cfgdot"), port=port)
+    try:
+        client = gatehouse.client()
+        r = client.auth.start(user_id=user_id, provider="cfgdot", scopes=["read"])
+        consent(r.url, "alice")
+        done = client.auth.wait_for_completion(r)
+        assert done.status == "completed"
+
+        gatehouse.restart(config())
+        assert "auth provider 'cfgdot' is no longer in the config file" in gatehouse.log.read_text()
+        with pytest.raises(arcadepy.BadRequestError) as refused:
+            client.auth.start(user_id=user_id, provider="cfgdot", scopes=["read"])
+        assert "inactive" in str(refused.value)
+        gone = client.auth.status(id=done.id)
+        assert gone.status == "failed" and gone.context is None
+        assert client.admin.auth_providers.get("cfgdot").status == "inactive"
+
+        gatehouse.restart(config(server, "cfgdot"))
+        again = client.auth.start(user_id=user_id, provider="cfgdot", scopes=["read"])
+        assert again.status == "completed" and again.context.token == done.context.token
+        assert server.stats()["authorization_code_grants"] == 1, "no new consent"
+    finally:
+        gatehouse.stop()
+        stop(server.process)

@@ -1,0 +1,70 @@
+import Foundation
+import GatehouseServer
+import GatehouseTestSupport
+import GatehouseWire
+import Synchronization
+import Testing
+
+/// A provider the config file stops listing: kept with its connections, inactive, and the admin
+/// API's to delete; listed again, it serves them again.
+@Suite struct ConfigProviderReleaseTests {
+    static func configuration(_ directory: String, listed: Bool) throws -> GatehouseConfiguration {
+        var configuration = GatehouseConfiguration(port: 0, dataDirectory: directory)
+        if listed {
+            configuration.providers = [
+                try JSONDecoder().decode(AuthProviderRequest.self, from: Data(FakeProvider.definition.utf8))
+            ]
+        }
+        return configuration
+    }
+
+    @Test func aProviderLeftOutOfTheFileIsKeptInactiveAndServesNoToken() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-release-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let provider = FakeProvider()
+        let first = Mutex<(key: String, auth: String)?>(nil)
+        try await APIHarness.run(configuration: try Self.configuration(directory, listed: true), provider: provider) { api in
+            let done = try await api.completedToken(user: "alice")
+            first.withLock { $0 = (api.key, done.id) }
+        }
+        let (key, auth) = try #require(first.withLock { $0 })
+
+        let warnings = try await APIHarness.run(
+            configuration: try Self.configuration(directory, listed: false), provider: provider, key: key
+        ) { api in
+            let refused = try await api.call(
+                .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"provider_id":"fake"},"user_id":"alice"}"#)
+            #expect(refused.status == .badRequest)
+            #expect(String(buffer: refused.body).contains("inactive"))
+            // A completed authorization of the provider no longer stands.
+            let status = try api.object(try await api.call(.get, "/v1/auth/status?id=\(auth)"))
+            #expect(status["status"] as? String == "failed" && status["context"] == nil)
+            let body = try api.object(try await api.call(.get, "/v1/admin/auth_providers/fake"))
+            #expect(body["status"] as? String == "inactive")
+            #expect((body["binding"] as? [String: Any])?["type"] as? String == "project")
+            let page = try api.object(try await api.call(.get, "/v1/admin/user_connections?provider_id=fake"))
+            #expect(page["total_count"] as? Int == 1)
+        }
+        #expect(warnings.contains { $0.contains("'fake' is no longer in the config file") })
+
+        // Listed again: the kept connection serves, without a new consent.
+        let codeGrants = provider.codeGrants
+        let again = try await APIHarness.run(
+            configuration: try Self.configuration(directory, listed: true), provider: provider, key: key
+        ) { api in
+            let done = try await api.authorize(user: "alice")
+            #expect(done["status"] as? String == "completed")
+            #expect(try await api.call(.delete, "/v1/admin/auth_providers/fake").status == .forbidden)
+        }
+        #expect(provider.codeGrants == codeGrants)
+        #expect(!again.contains { $0.contains("no longer in the config file") })
+
+        // Left out once more, the admin API deletes it with its connections.
+        try await APIHarness.run(configuration: try Self.configuration(directory, listed: false), provider: provider, key: key) {
+            api in
+            #expect(try await api.call(.delete, "/v1/admin/auth_providers/fake").status == .ok)
+            let page = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=alice"))
+            #expect(page["total_count"] as? Int == 0)
+        }
+    }
+}
