@@ -8,9 +8,11 @@ import Synchronization
 /// - Invalidation: every change to a connection made through this process (a flow completed,
 ///   a refresh, a grant refused, a delete) forgets its entry before the change is answered, and
 ///   is published so that other replicas forget theirs when the store's change notification
-///   arrives (`StoreChange.connection`). A lost change channel forgets everything. An entry
-///   also lapses after `ttl`, which bounds what a change made outside Gatehouse (SQL by hand)
-///   can leave behind.
+///   arrives (`StoreChange.connection`). An entry also lapses after `ttl`, which bounds what a
+///   change made outside Gatehouse (SQL by hand) can leave behind.
+/// - While the change channel is down (and, on a shared store, until it is first up), changes
+///   made by other replicas cannot arrive: entries lapse after `channelDownTTL` instead, and
+///   everything is forgotten when the channel goes down and when it is back.
 /// - A read that started before a change cannot put the old row back: fills carry the
 ///   generation they began in, and any change moves the generation on.
 /// - It holds what the store holds: the token set stays sealed here too.
@@ -29,16 +31,22 @@ package final class ConnectionCache: Sendable {
     private let state = Mutex(State())
     private let limit: Int
     private let ttl: TimeInterval
+    private let channelUp: Atomic<Bool>
+    /// How long an entry is kept while the change channel is down.
+    package static let channelDownTTL: TimeInterval = 1
     private let now: @Sendable () -> Date
     private let telemetry: Telemetry
 
-    /// A cache of at most `limit` connections, each kept at most `ttl` seconds.
+    /// A cache of at most `limit` connections, each kept at most `ttl` seconds; `channelUp`
+    /// false when other replicas' changes cannot arrive yet (a shared store before its listener
+    /// is up).
     package init(
-        limit: Int = 10_000, ttl: TimeInterval = 30, telemetry: Telemetry = .none,
+        limit: Int = 10_000, ttl: TimeInterval = 30, channelUp: Bool = true, telemetry: Telemetry = .none,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.limit = limit
         self.ttl = ttl
+        self.channelUp = Atomic(channelUp)
         self.telemetry = telemetry
         self.now = now
     }
@@ -50,8 +58,9 @@ package final class ConnectionCache: Sendable {
     ) async throws -> Connection? {
         let key = Key(userID: userID, providerID: providerID)
         let time = now()
+        let lifetime = channelUp.load(ordering: .relaxed) ? ttl : min(ttl, Self.channelDownTTL)
         let (hit, generation) = state.withLock { state in
-            (state.entries[key].flatMap { time.timeIntervalSince($0.loaded) < ttl ? $0.connection : nil }, state.generation)
+            (state.entries[key].flatMap { time.timeIntervalSince($0.loaded) < lifetime ? $0.connection : nil }, state.generation)
         }
         telemetry.cacheLookup(.connection, hit: hit != nil)
         if let hit { return hit }
@@ -101,6 +110,13 @@ package final class ConnectionCache: Sendable {
             state.entries.removeAll()
             state.keys.removeAll()
         }
+    }
+
+    /// The change channel went down (false) or is back (true): everything is forgotten, and
+    /// while it is down entries lapse after `channelDownTTL`.
+    package func channel(up: Bool) {
+        channelUp.store(up, ordering: .relaxed)
+        forgetAll()
     }
 
     /// How many connections are held.

@@ -15,7 +15,7 @@ package struct FleetNotifier: Notifier {
             switch change {
             case .flow(let id): await local.notify(flowID: id, answer: nil)
             case .everything: await local.notifyAll()
-            case .providers, .apiKeys, .connection: break
+            case .providers, .apiKeys, .connection, .channelLost: break
             }
         }
     }

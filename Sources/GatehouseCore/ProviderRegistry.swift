@@ -20,6 +20,9 @@ package final class ProviderRegistry: Sendable {
     >((nil, 0))
     private let loads = SingleFlight<UInt64, (byID: [String: Provider], servable: [String: Provider])>()
     private let cacheTTL: TimeInterval = 30
+    // While the change channel is down, other replicas' changes cannot arrive: the cache lapses
+    // after `ConnectionCache.channelDownTTL` instead.
+    private let channelUp: Atomic<Bool>
     private let telemetry: Telemetry
     // Connections held in memory: a provider's change may delete its grants (a delete, a rename,
     // a new provider taking a deleted one's id), so whatever drops the provider cache drops them.
@@ -28,9 +31,10 @@ package final class ProviderRegistry: Sendable {
     /// Creates a registry.
     package init(
         store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, telemetry: Telemetry = .none,
-        connections: ConnectionCache? = nil, now: @escaping @Sendable () -> Date = Date.init
+        connections: ConnectionCache? = nil, channelUp: Bool = true, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.connections = connections
+        self.channelUp = Atomic(channelUp)
         self.store = store
         self.cipher = cipher
         self.catalog = catalog
@@ -190,6 +194,13 @@ package final class ProviderRegistry: Sendable {
         connections?.forgetAll()
     }
 
+    /// The change channel went down (false) or is back (true): the cache is dropped, and while
+    /// the channel is down it lapses after `ConnectionCache.channelDownTTL`.
+    package func channel(up: Bool) {
+        channelUp.store(up, ordering: .relaxed)
+        invalidate()
+    }
+
     /// Drops the cache here and tells the other replicas to drop theirs.
     private func changed() async {
         invalidate()
@@ -205,7 +216,8 @@ package final class ProviderRegistry: Sendable {
     private func loaded() async throws -> (byID: [String: Provider], servable: [String: Provider]) {
         let current = now()
         let (cached, generation) = cache.withLock { ($0.entry, $0.generation) }
-        if let cached, current.timeIntervalSince(cached.loaded) < cacheTTL {
+        let lifetime = channelUp.load(ordering: .relaxed) ? cacheTTL : ConnectionCache.channelDownTTL
+        if let cached, current.timeIntervalSince(cached.loaded) < lifetime {
             telemetry.cacheLookup(.provider, hit: true)
             return (cached.byID, cached.servable)
         }

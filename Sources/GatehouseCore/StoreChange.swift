@@ -10,7 +10,12 @@ package enum StoreChange: Sendable, Equatable {
     /// An API key was made or revoked.
     case apiKeys
     /// Anything may have changed (a replica lost the channel for a while): re-check everything.
+    /// The listener says it each time its channel is (again) up.
     case everything
+    /// This replica's listener lost the channel and cannot hear other replicas' changes until
+    /// `everything` says it is back: caches must not be trusted meanwhile. Said only by the
+    /// listener, never sent on the channel (a payload that reads as it is ignored).
+    case channelLost
 
     /// The channel payload.
     package var payload: String {
@@ -20,6 +25,7 @@ package enum StoreChange: Sendable, Equatable {
         case .providers: "p"
         case .apiKeys: "k"
         case .everything: "*"
+        case .channelLost: "!"
         }
     }
 

@@ -4,8 +4,10 @@ import PostgresNIO
 import ServiceLifecycle
 
 /// One `LISTEN` connection per replica: every change another replica announces reaches this
-/// replica's `ChangeHub`. A lost connection is opened again, and then every parked long-poll
-/// re-checks its flow and every cache is dropped, so no wake is lost while it was gone.
+/// replica's `ChangeHub`. Each time the channel is up (the first time too) the hub hears
+/// `everything`: every parked long-poll re-checks its flow and every cache is dropped, so no
+/// wake is lost while it was gone. While it is down (`channelLost`), the caches keep entries
+/// for a second only: a replica that cannot hear the others serves what the store says.
 ///
 /// The connection is its own, outside the serving pool: after an outage the pool backs off
 /// between attempts, and a LISTEN queued behind the requests came back only 10-15 s after the
@@ -26,17 +28,15 @@ package struct PostgresListener: Service {
 
     package func run() async throws {
         await cancelWhenGracefulShutdown {
-            var reconnecting = false
+            var lost = false
             while !Task.isCancelled {
                 do {
                     let connection = try await PostgresConnection.connect(
                         configuration: try settings.connectionConfiguration(), id: 0, logger: logger)
                     do {
                         try await connection.listen(on: PostgresStore.channel) { changes in
-                            if reconnecting {
-                                logger.notice("change channel back: re-checking parked flows and caches")
-                                await hub.deliver(.everything)
-                            }
+                            if lost { logger.notice("change channel back: re-checking parked flows and caches") }
+                            await hub.deliver(.everything)
                             for try await notification in changes {
                                 if let change = StoreChange(payload: notification.payload) { await hub.deliver(change) }
                             }
@@ -51,9 +51,11 @@ package struct PostgresListener: Service {
                 } catch {
                     if Task.isCancelled { return }
                     logger.warning(
-                        "change channel lost; reconnecting", metadata: ["error": "\(String(reflecting: error).prefix(200))"])
+                        "change channel lost; reconnecting (caches keep entries for 1 s meanwhile)",
+                        metadata: ["error": "\(String(reflecting: error).prefix(200))"])
                 }
-                reconnecting = true
+                lost = true
+                await hub.deliver(.channelLost)
                 try? await Task.sleep(for: retryDelay)
             }
         }

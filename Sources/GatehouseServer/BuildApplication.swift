@@ -108,23 +108,27 @@ private func assemble(
     let telemetry = Telemetry(factory: PrometheusMetricsFactory.gatehouse(registry: metricsRegistry))
     let client = TemplateProviderClient(
         transport: outbound, defaultLifetime: configuration.defaultTokenLifetime, telemetry: telemetry, now: now)
-    let connectionCache = ConnectionCache(telemetry: telemetry, now: now)
-    let registry = ProviderRegistry(
-        store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, connections: connectionCache, now: now)
-    let verification = VerificationSettingsService(store: store, settings: settings)
     // What other replicas change reaches this one through the hub: flows wake parked
-    // long-polls, and the provider, connection and key caches are dropped.
+    // long-polls, and the provider, connection and key caches are dropped. On a shared store
+    // the caches hold entries briefly until the listener's channel is first up.
     let hub = ChangeHub()
+    let listener = storage.listener(hub: hub)
+    let connectionCache = ConnectionCache(channelUp: listener == nil, telemetry: telemetry, now: now)
+    let registry = ProviderRegistry(
+        store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, connections: connectionCache,
+        channelUp: listener == nil, now: now)
+    let verification = VerificationSettingsService(store: store, settings: settings)
     let keys = APIKeyService(store: store, telemetry: telemetry, now: now)
     hub.register { change in
         switch change {
         case .providers: registry.invalidate()
         case .apiKeys: keys.forgetAll()
         case .connection(let id): connectionCache.forget(connectionID: id)
-        case .everything:
-            registry.invalidate()
+        case .everything, .channelLost:
+            let up = change == .everything
+            registry.channel(up: up)
             keys.forgetAll()
-            connectionCache.forgetAll()
+            connectionCache.channel(up: up)
         case .flow: break
         }
     }
@@ -182,7 +186,7 @@ private func assemble(
         server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: nil)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
         // The storage's services start first and stop last.
-        services: storage.services + [storage.listener(hub: hub)].compactMap { $0 }
+        services: storage.services + [listener].compactMap { $0 }
             + [FlowJanitor(store: store, logger: logger, now: now)] + services
             + (configuration.refreshSweep.enabled
                 ? [

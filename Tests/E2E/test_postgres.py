@@ -178,6 +178,7 @@ class Proxy:
         self.target = ("127.0.0.1", target_port)
         self.port = free_port()
         self.sockets = []
+        self.upstream_ports = []
         self.listener = None
         self.start()
 
@@ -196,6 +197,7 @@ class Proxy:
                 return
             upstream = socket.create_connection(self.target)
             self.sockets += [client, upstream]
+            self.upstream_ports.append(upstream.getsockname()[1])
             threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
             threading.Thread(target=self._answers, args=(upstream, client), daemon=True).start()
 
@@ -219,6 +221,11 @@ class Proxy:
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def stop_accepting(self):
+        """No new connection gets through; the open ones go on."""
+        self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
 
     def stop(self):
         # shutdown() first: close() alone leaves a listener blocked in accept() listening.
@@ -653,3 +660,55 @@ def test_a_connection_deleted_on_one_replica_is_not_served_by_another(workdir, d
         stop(oauth.process)
         stop(a.process)
         stop(b.process)
+
+
+def test_a_replica_that_cannot_hear_the_others_stops_serving_a_deleted_grant_within_a_second(
+        workdir, database, user_id):
+    """B's change channel (its LISTEN connection) is cut and cannot come back, while its pool's
+    connections still serve: B cannot hear A's delete, so its caches keep entries for a second
+    only, and it stops handing out the deleted grant's token within about that (it was the
+    caches' 30 s before)."""
+    parsed = urlparse(database)
+    proxy = Proxy(parsed.port)
+    through_proxy = urlunparse(parsed._replace(netloc=f"{parsed.username}@127.0.0.1:{proxy.port}"))
+    a = Replica(workdir, "deaf-a", database)
+    b = Replica(workdir, "deaf-b", through_proxy, public_url=a.base)
+    oauth = OAuthServer(workdir, "pg-deaf", 3600, f"{a.base}/v1/oauth/pgdeaf/callback")
+    try:
+        key = a.admin_key()
+        on_a, on_b = a.client(key), b.client(key)
+        on_a.admin.auth_providers.create(**oauth.provider_definition("pgdeaf"))
+        r = on_a.auth.start(user_id=user_id, provider="pgdeaf", scopes=["read"])
+        browser = requests.Session()
+        assert browser.get(consent_until_redirect(browser, r.url), timeout=30, allow_redirects=False).status_code == 200
+        for _ in range(3):
+            assert on_b.auth.start(user_id=user_id, provider="pgdeaf", scopes=["read"]).status == "completed"
+
+        proxy.stop_accepting()
+        ports = ",".join(map(str, proxy.upstream_ports))
+        cut = subprocess.run(
+            ["psql", database.split("?")[0], "-tAc",
+             f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+             f"WHERE query ILIKE 'listen%' AND client_port IN ({ports})"],
+            check=True, timeout=30, capture_output=True, text=True).stdout.strip()
+        assert cut == "1", f"expected B's one LISTEN connection, cut {cut}"
+        started = time.monotonic()
+        while "change channel lost" not in b.log.read_text():
+            assert time.monotonic() - started < 10, "B did not notice its channel was cut"
+            time.sleep(0.1)
+        assert on_b.auth.start(user_id=user_id, provider="pgdeaf", scopes=["read"]).status == "completed"
+
+        connection = on_a.admin.user_connections.list(user={"id": user_id}).items[0]
+        on_a.admin.user_connections.delete(connection.id)
+        deleted = time.monotonic()
+        while on_b.auth.start(user_id=user_id, provider="pgdeaf", scopes=["read"]).status == "completed":
+            assert time.monotonic() - deleted < 3, "a replica without its channel kept handing out a deleted grant"
+            time.sleep(0.05)
+        print(f"channel cut: B stopped serving the deleted grant {time.monotonic() - deleted:.3f}s after A's delete")
+        # B still answers from the store, so it stays ready.
+        assert requests.get(f"{b.base}/v1/health/ready", timeout=10).status_code == 200
+    finally:
+        stop(oauth.process)
+        stop(a.process)
+        stop(b.process)
+        proxy.stop()

@@ -69,6 +69,32 @@ struct ConnectionCacheTests {
         #expect(loader.calls.withLock { $0 } == 2)
     }
 
+    @Test func whileTheChannelIsDownEntriesLapseAfterASecond() async throws {
+        let clock = Mutex(Date(timeIntervalSince1970: 1_000))
+        // A shared store's cache starts with its channel down, until the listener is up.
+        let cache = ConnectionCache(ttl: 30, channelUp: false, now: { clock.withLock { $0 } })
+        let loader = Loader(Self.connection("uc_1"))
+        func read() async throws { _ = try await cache.connection(userID: "alice", providerID: "github") { loader.load() } }
+        try await read()
+        clock.withLock { $0 += 0.5 }
+        try await read()
+        #expect(loader.calls.withLock { $0 } == 1)
+        clock.withLock { $0 += 0.6 }
+        try await read()
+        #expect(loader.calls.withLock { $0 } == 2)
+        // Up: the full lifetime, from an empty cache.
+        cache.channel(up: true)
+        #expect(cache.count == 0)
+        try await read()
+        clock.withLock { $0 += 20 }
+        try await read()
+        #expect(loader.calls.withLock { $0 } == 3)
+        // Lost again: everything is forgotten at once.
+        cache.channel(up: false)
+        try await read()
+        #expect(loader.calls.withLock { $0 } == 4)
+    }
+
     @Test func itHoldsAtMostItsLimitAndForgetsEverythingOnRequest() async throws {
         let cache = ConnectionCache(limit: 10)
         for n in 0..<25 {
