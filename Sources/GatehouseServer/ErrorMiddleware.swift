@@ -1,4 +1,5 @@
 import GatehouseCore
+import GatehouseSQLite
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -28,7 +29,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return try HTTPErrorMapping.response(for: error, path: request.uri.path)
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            // The type only: an error's description may quote what it was given. SQLite's say
+            // which statement failed and why, without values.
+            let described = SQLiteStore.loggable(error) ?? String(reflecting: type(of: error))
+            context.logger.error("request failed", metadata: ["error": "\(described)"])
             return try GatehouseError(.internalError, "internal error").response(from: request, context: context)
         }
     }

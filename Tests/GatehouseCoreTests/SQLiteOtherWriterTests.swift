@@ -68,4 +68,30 @@ import Testing
             #expect(try await store.rows("SELECT SUM(n) AS n FROM marks").first?.column("n")?.integer == 2)
         }
     }
+
+    /// A write whose read snapshot the other side's commit made stale is refused whole
+    /// (`busyInSnapshot`; a `reencrypt` beside a busy server met it as 500s): tried again.
+    @Test func aWriteRefusedForAStaleSnapshotIsTriedAgain() async throws {
+        try await withStoreAndOtherProcess { store, other in
+            _ = try await other.query("BEGIN", [])
+            _ = try await other.query("SELECT * FROM marks", [])
+            _ = try await store.rows("INSERT INTO marks (n) VALUES (1)")
+            let refusal = try await #require(throws: SQLiteError.self) {
+                try await other.query("INSERT INTO marks (n) VALUES (2)", [])
+            }
+            _ = try await other.query("ROLLBACK", [])
+            #expect(refusal.reason == .busyInSnapshot)
+            let calls = Mutex(0)
+            let answer = try await store.waitingForOtherWriters { () async throws -> Int in
+                if calls.withLock({
+                    $0 += 1; return $0
+                }) == 1 {
+                    throw refusal
+                }
+                return 42
+            }
+            #expect(answer == 42 && calls.withLock { $0 } == 2)
+            #expect(SQLiteStore.loggable(refusal) == "SQLiteError busyInSnapshot: database is locked")
+        }
+    }
 }

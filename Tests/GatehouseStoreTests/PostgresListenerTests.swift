@@ -41,11 +41,16 @@ struct PostgresListenerTests {
                         delivered = try await eventually(.milliseconds(100)) { heard.withLock { $0.contains(.flow("ac_1")) } }
                     }
                     #expect(delivered)
-                    // The listening backend dies; the listener comes back and re-checks everything.
+                    // Up for the first time: caches may be trusted from here.
+                    #expect(heard.withLock { $0.first == .everything })
+                    heard.withLock { $0.removeAll() }
+                    // The listening backend dies: the listener says so, comes back and has
+                    // everything re-checked.
                     _ = try await client.query(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
                     )
                     #expect(try await eventually { heard.withLock { $0.contains(.everything) } })
+                    #expect(heard.withLock { $0.first == .channelLost })
                     heard.withLock { $0.removeAll() }
                     var again = false
                     for _ in 0..<50 where !again {
