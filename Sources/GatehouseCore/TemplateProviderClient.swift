@@ -186,21 +186,29 @@ package struct TemplateProviderClient: ProviderClient {
             lifetime = lifetime ?? introspected.lifetime
             scopes = scopes ?? introspected.scopes
         }
+        let refreshToken = fields["refresh_token"]?.stringValue ?? previous?.refreshToken
+        // With nothing to renew the token, a lifetime of 0 or less (some servers' "does not
+        // expire") is taken as not said: a token dead on arrival would only send the user
+        // through consent again, at once and on every read.
+        if refreshToken == nil, let said = lifetime, said <= 0 { lifetime = nil }
         return TokenSet(
             accessToken: access,
-            refreshToken: fields["refresh_token"]?.stringValue ?? previous?.refreshToken,
+            refreshToken: refreshToken,
             tokenType: fields["token_type"]?.stringValue ?? previous?.tokenType,
             obtainedAt: obtained,
-            expiresAt: obtained.addingTimeInterval(lifetime.map { max(0, $0) } ?? assumedLifetime(provider)),
+            expiresAt: obtained.addingTimeInterval(
+                lifetime.map { max(0, $0) } ?? assumedLifetime(provider, refreshable: refreshToken != nil)),
             scopes: scopes ?? previous?.scopes, responseUserInfo: userInfo.isEmpty ? nil : userInfo)
     }
 
     /// With no expiry in the answer: the template's default lifetime, or the engine's, when the
-    /// token can be refreshed; a provider that can neither refresh nor say when its tokens expire
-    /// (ClickUp, Attio) issues long-lived tokens, and expiring them here would only force the user
-    /// through consent again.
-    private func assumedLifetime(_ provider: Provider) -> TimeInterval {
-        provider.oauth2.refreshRequest?.endpoint == nil ? Self.longLived : provider.defaultTokenLifetime ?? defaultLifetime
+    /// token can be refreshed (the template has a refresh request and the grant a refresh
+    /// token). A token that can neither be refreshed nor says when it expires is long-lived
+    /// (ClickUp, Attio, GitHub OAuth apps, Slack without rotation), and expiring it here would
+    /// only force the user through consent again, every lifetime.
+    private func assumedLifetime(_ provider: Provider, refreshable: Bool) -> TimeInterval {
+        guard refreshable, provider.oauth2.refreshRequest?.endpoint != nil else { return Self.longLived }
+        return provider.defaultTokenLifetime ?? defaultLifetime
     }
 
     /// Ten years: "does not expire" for a token set.

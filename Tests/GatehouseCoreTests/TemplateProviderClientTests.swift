@@ -129,6 +129,21 @@ import Testing
         #expect(transport.requests.last?.form == ["grant_type": "refresh_token", "refresh_token": "rt"])
     }
 
+    @Test(arguments: [
+        (#"{"access_token":"at"}"#, TemplateProviderClient.longLived),
+        (#"{"access_token":"at","expires_in":0}"#, TemplateProviderClient.longLived),
+        (#"{"access_token":"at","refresh_token":"rt"}"#, 3600),
+        (#"{"access_token":"at","refresh_token":"rt","expires_in":0}"#, 0),
+    ])
+    func aTokenThatCannotBeRenewedAndSaysNoLifetimeIsLongLived(answer: String, lifetime: TimeInterval) async throws {
+        // GitHub OAuth apps and Slack without rotation: no refresh token, no expiry, although
+        // the template can refresh. Expiring it after the assumed 30 minutes sent the user
+        // through consent again every 30 minutes (at once and on every read with expires_in 0).
+        transport.answer("https://hooli.test/token", json: answer)
+        let tokens = try await client.exchange(provider: Self.provider(), code: "c", redirectURI: "r", codeVerifier: nil)
+        #expect(tokens.expiresAt == now + lifetime)
+    }
+
     @Test func aTemplatesOwnLifetimeIsAssumedBeforeTheEngines() async throws {
         transport.answer("https://hooli.test/token", json: #"{"access_token":"new"}"#)
         var provider = Self.provider()
