@@ -63,7 +63,7 @@ class OAuthServer:
     """One django-oauth-toolkit instance with its own database and token lifetime."""
 
     def __init__(self, workdir, name, token_lifetime, redirect_uri, openid=False, port=None, omit_expires_in=False,
-                 answer_instance_url=False, authorize_iss_file=None):
+                 answer_instance_url=False, authorize_iss_file=None, omit_refresh_token=False):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.client_id = f"gatehouse-{name}"
@@ -74,6 +74,7 @@ class OAuthServer:
                         SESSION_COOKIE_NAME=f"{name}_session", CSRF_COOKIE_NAME=f"{name}_csrf",
                         OMIT_EXPIRES_IN="1" if omit_expires_in else "0",
                         ANSWER_INSTANCE_URL="1" if answer_instance_url else "0",
+                        OMIT_REFRESH_TOKEN="1" if omit_refresh_token else "0",
                         AUTHORIZE_ISS_FILE=str(authorize_iss_file or ""))
         # As an OpenID Provider: an RS256 key of its own, and the issuer it names in ID tokens.
         self.issuer = f"{self.base}/o"

@@ -210,3 +210,27 @@ def test_a_refresh_refused_for_another_reason_asks_for_consent_and_the_new_grant
     finally:
         gatehouse.stop()
         stop(server.process)
+
+
+def test_a_token_without_refresh_token_or_lifetime_is_served_past_the_assumed_lifetime(workdir, user_id):
+    """GitHub OAuth apps and Slack without rotation: the answer has neither `refresh_token` nor
+    `expires_in`, and the template has a refresh request. The token does not expire, so it is
+    served past the assumed lifetime (8 s here) rather than sending the user through consent."""
+    server, gatehouse = provider_and_gatehouse(
+        workdir, "norefresh", 3600, auth="  default_token_lifetime: 8\n  refresh_skew: 3\n", omit_expires_in=True,
+        omit_refresh_token=True)
+    try:
+        client = gatehouse.client()
+        client.admin.auth_providers.create(**server.provider_definition("norefresh"))
+        r = client.auth.start(user_id=user_id, provider="norefresh", scopes=["read"])
+        consent(r.url, "alice")
+        first = client.auth.wait_for_completion(r).context.token
+        time.sleep(9)
+        again = client.auth.start(user_id=user_id, provider="norefresh", scopes=["read"])
+        assert again.status == "completed" and again.context.token == first
+        assert works(server, again.context.token)
+        assert server.stats()["refresh_token_grants"] == 0
+        assert server.stats()["authorization_code_grants"] == 1
+    finally:
+        gatehouse.stop()
+        stop(server.process)

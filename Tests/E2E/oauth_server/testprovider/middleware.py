@@ -26,7 +26,9 @@ class TokenAnswerSwitches:
     """Test switches on token answers. OMIT_EXPIRES_IN=1 leaves out `expires_in` (as Zendesk
     does unless asked, and as some providers always do): the client has to assume a lifetime.
     ANSWER_INSTANCE_URL=1 adds `instance_url`, this server's own origin, as Salesforce names the
-    org's host that later calls go to."""
+    org's host that later calls go to. OMIT_REFRESH_TOKEN=1 leaves out `refresh_token`, as GitHub
+    OAuth apps and Slack without rotation answer (with no `expires_in` either: the token does not
+    expire)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -38,6 +40,8 @@ class TokenAnswerSwitches:
         body = json.loads(response.content)
         if os.environ.get("OMIT_EXPIRES_IN") == "1":
             body.pop("expires_in", None)
+        if os.environ.get("OMIT_REFRESH_TOKEN") == "1":
+            body.pop("refresh_token", None)
         if os.environ.get("ANSWER_INSTANCE_URL") == "1":
             body["instance_url"] = f"{request.scheme}://{request.get_host()}"
         response.content = json.dumps(body).encode()
