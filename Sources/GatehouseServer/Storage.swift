@@ -83,7 +83,9 @@ struct PostgresStorage: Storage {
             group.addTask { await bootstrap.run() }
             defer { group.cancelAll() }
             do {
-                // An unreachable server must stop the start with a message, not hang it.
+                // An unreachable server must stop the start with a message, not hang it; and a
+                // wrong role, database or TLS setting must say so, at once.
+                try await PostgresProbe.check(settings, logger: logger, within: .seconds(15))
                 try await Self.within(.seconds(15), "no answer within 15 s") {
                     try await PostgresMigrations.run(on: bootstrap, logger: logger)
                 }

@@ -130,6 +130,18 @@ def test_a_database_that_cannot_be_used_stops_the_start(tmp_path, url, says):
     assert not (tmp_path / "gatehouse.sqlite").exists(), "never a silent fall back to SQLite"
 
 
+def test_a_database_that_does_not_exist_is_named_at_once(tmp_path):
+    """The pool would try again until the start's 15 s ran out and say only that no answer
+    came; the start says what PostgreSQL said, at once."""
+    url = urlunparse(urlparse(BASE_URL)._replace(path="/gh_no_such_database"))
+    started = time.monotonic()
+    done = subprocess.run([GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(tmp_path)],
+                          env=dict(os.environ, GATEHOUSE_DATABASE_URL=url), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert 'database "gh_no_such_database" does not exist (SQLSTATE 3D000)' in done.stderr
+    assert time.monotonic() - started < 5
+
+
 def test_a_callback_on_one_replica_wakes_a_wait_parked_on_another(workdir, database, user_id):
     a = Replica(workdir, "wake-a", database)
     b = Replica(workdir, "wake-b", database, public_url=a.base)
