@@ -52,6 +52,21 @@ package enum PostgresMigrations {
     /// How many migrations this build knows.
     package static var count: Int { all.count }
 
+    /// Whether the database holds Gatehouse's schema (its `schema_migrations` table), read on a
+    /// connection of its own and changing nothing: what `store copy` asks of a source before
+    /// opening it, which would migrate it.
+    package static func hasSchema(_ settings: PostgresSettings, logger: Logger) async throws -> Bool {
+        let connection = try await PostgresConnection.connect(
+            configuration: try settings.connectionConfiguration(), id: 0, logger: logger)
+        defer { Task { try? await connection.close() } }
+        for try await found in try await connection.query(
+            "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
+        ).decode(Bool.self) {
+            return found
+        }
+        return false
+    }
+
     /// Brings the schema up to date under the advisory lock; refuses a schema newer than this
     /// build knows. Returns how many migrations it applied.
     @discardableResult

@@ -21,6 +21,17 @@ package final class SQLiteStore: Store {
         self.unsynced = unsynced
     }
 
+    /// Whether the file exists and holds Gatehouse's schema (its `schema_migrations` table),
+    /// read without creating or changing anything.
+    package static func hasSchema(path: String, logger: Logger) async throws -> Bool {
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        defer { Task { try? await connection.close() } }
+        return try await !connection.query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", []
+        ).isEmpty
+    }
+
     /// Opens (creating if needed) the database file and brings its schema up to date.
     package static func open(path: String, logger: Logger) async throws -> SQLiteStore {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)

@@ -29,6 +29,14 @@ enum StorageChoice: Sendable, Equatable {
     /// A PostgreSQL server shared by any number of replicas.
     case postgres(PostgresSettings)
 
+    /// Where it is, for a message: the file, or the URL without its password.
+    var redacted: String {
+        switch self {
+        case .sqlite(let path): path
+        case .postgres(let settings): settings.redacted
+        }
+    }
+
     /// Opens it: SQLite migrates at once; PostgreSQL migrates in `bootstrap`, under the lock.
     func open(logger: Logger) async throws -> any Storage {
         switch self {

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehousePostgres
+import GatehouseSQLite
 import Logging
 
 /// `gatehouse store copy`: moves an install between stores, every row, and proves it by
@@ -41,8 +42,16 @@ package enum StoreCopy {
         logger.logLevel = .error
         let from = try location(source)
         let to = try location(target)
-        if case .sqlite(let path) = from, !FileManager.default.fileExists(atPath: path) {
-            throw ConfigurationError(description: "no Gatehouse database at \(path)")
+        // Opening a store migrates it: a source without Gatehouse's tables (a mistyped path or
+        // database name) would be given them, and copied as 0 rows.
+        let sourceHasSchema =
+            switch from {
+            case .sqlite(let path): try await SQLiteStore.hasSchema(path: path, logger: logger)
+            case .postgres(let settings):
+                try await Self.probed(settings, logger) { try await PostgresMigrations.hasSchema(settings, logger: logger) }
+            }
+        guard sourceHasSchema else {
+            throw ConfigurationError(description: "no Gatehouse database at \(from.redacted): it has no Gatehouse tables")
         }
         if case .sqlite(let path) = to {
             // A directory made here is private; one that exists is left as it is (it may be shared,
@@ -65,6 +74,19 @@ package enum StoreCopy {
                 name: before.table, sourceRows: before.rows, targetRows: after.rows, sourceChecksum: before.checksum,
                 targetChecksum: after.checksum)
         }
+    }
+
+    /// `body` on a PostgreSQL server that the probe reached; what it refused is said as the
+    /// start says it.
+    private static func probed<T>(_ settings: PostgresSettings, _ logger: Logger, _ body: () async throws -> T)
+        async throws -> T
+    {
+        do {
+            try await PostgresProbe.check(settings, logger: logger, within: .seconds(15))
+        } catch let error as PostgresSettingsError {
+            throw ConfigurationError(description: "cannot use \(settings.redacted): \(error.reason)")
+        }
+        return try await body()
     }
 
     /// Opens a store, migrated, runs `body` on it, and releases it.

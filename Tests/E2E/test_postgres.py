@@ -429,6 +429,25 @@ def test_store_copy_moves_a_sqlite_install_to_postgres(workdir, database, user_i
         stop(oauth.process)
 
 
+def test_store_copy_from_a_database_without_gatehouse_refuses_and_leaves_it_as_it_was(database, tmp_path):
+    """A mistyped source database: opening it would have migrated it (tables made in a database
+    that is not Gatehouse's) and copied 0 rows as a success."""
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "store", "copy", "--from", database, "--to", f"sqlite:{tmp_path}/copy.sqlite"],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "it has no Gatehouse tables" in done.stderr, done.stderr
+    tables = subprocess.run(["psql", database.split("?")[0], "-tAc", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"],
+                            check=True, capture_output=True, text=True, timeout=30).stdout.strip()
+    assert tables == "0"
+    assert not (tmp_path / "copy.sqlite").exists()
+    missing = subprocess.run(
+        [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{tmp_path}/typo.sqlite", "--to", f"sqlite:{tmp_path}/copy.sqlite"],
+        capture_output=True, text=True, timeout=60)
+    assert missing.returncode != 0 and "it has no Gatehouse tables" in missing.stderr
+    assert not (tmp_path / "typo.sqlite").exists()
+
+
 def test_replicas_starting_together_on_an_empty_database_make_one_admin_key(workdir, database):
     ports = [free_port(), free_port()]
     logs = [workdir / f"together-{n}.log" for n in range(2)]
