@@ -58,13 +58,19 @@ package enum PostgresMigrations {
     package static func hasSchema(_ settings: PostgresSettings, logger: Logger) async throws -> Bool {
         let connection = try await PostgresConnection.connect(
             configuration: try settings.connectionConfiguration(), id: 0, logger: logger)
-        defer { Task { try? await connection.close() } }
-        for try await found in try await connection.query(
-            "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
-        ).decode(Bool.self) {
-            return found
+        var found = false
+        do {
+            for try await exists in try await connection.query(
+                "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
+            ).decode(Bool.self) {
+                found = exists
+            }
+        } catch {
+            try? await connection.close()
+            throw error
         }
-        return false
+        try await connection.close()
+        return found
     }
 
     /// Brings the schema up to date under the advisory lock; refuses a schema newer than this

@@ -26,10 +26,19 @@ package final class SQLiteStore: Store {
     package static func hasSchema(path: String, logger: Logger) async throws -> Bool {
         guard FileManager.default.fileExists(atPath: path) else { return false }
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        defer { Task { try? await connection.close() } }
-        return try await !connection.query(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", []
-        ).isEmpty
+        let found: Bool
+        do {
+            found = try await !connection.query(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", []
+            ).isEmpty
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        // Closed before returning: the last connection's close removes the `-wal` file, which
+        // must not happen while the caller opens the store.
+        try await connection.close()
+        return found
     }
 
     /// Opens (creating if needed) the database file and brings its schema up to date.

@@ -37,13 +37,15 @@ enum DataFilePermissions {
     /// Checks the `-wal` and `-shm` files, where they exist.
     static func secureSidecars(of path: String) throws {
         for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
-            try secure(path + suffix, mode: 0o600, fix: "chmod 600")
+            try secure(path + suffix, mode: 0o600, fix: "chmod 600", mayVanish: true)
         }
     }
 
-    private static func secure(_ path: String, mode: mode_t, fix: String) throws {
+    private static func secure(_ path: String, mode: mode_t, fix: String, mayVanish: Bool = false) throws {
         var info = stat()
         guard stat(path, &info) == 0 else {
+            // SQLite removes a `-wal` file when another process's last connection closes.
+            if mayVanish, errno == ENOENT { return }
             throw ConfigurationError(description: "cannot read \(path): \(String(cString: strerror(errno)))")
         }
         let current = info.st_mode & 0o777
