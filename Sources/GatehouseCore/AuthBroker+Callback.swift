@@ -4,6 +4,21 @@ import Logging
 
 // The provider's redirect back: single-use state, code exchange, then verification or completion.
 extension AuthBroker {
+    /// A callback whose state was used already: a reload of the page, or the browser coming
+    /// back. It says how the flow ended (a completed one as the first answer did, with nothing
+    /// done again) rather than calling a finished sign-in expired.
+    private func reloaded(stateHash: String, providerID: String) async throws -> CallbackOutcome {
+        let expired = CallbackOutcome.failure(.expiredOrUsed, detail: "the state is unknown, used, or its flow expired")
+        guard let flow = try await store.flow(stateHash: stateHash), flow.providerID == providerID, flow.stateUsed else {
+            return expired
+        }
+        switch flow.status {
+        case .completed: return flow.nextURI.map(CallbackOutcome.redirect) ?? .success(providerID: flow.providerID)
+        case .pending where flow.verificationHash != nil && flow.expiresAt > now(): return .waiting
+        case .pending, .failed: return expired
+        }
+    }
+
     /// The provider's redirect back to `/v1/oauth/{provider}/callback`.
     package func callback(providerID: String, query: [String: String]) async -> CallbackOutcome {
         do {
@@ -23,7 +38,7 @@ extension AuthBroker {
             return .failure(.incompleteLink, detail: "the callback carries no usable state")
         }
         guard let flow = try await store.consumeState(hash: SecretHash.hex(state), now: now()) else {
-            return .failure(.expiredOrUsed, detail: "the state is unknown, used, or its flow expired")
+            return try await reloaded(stateHash: SecretHash.hex(state), providerID: providerID)
         }
         guard flow.providerID == providerID else {
             _ = try await fail(flow, .wrongProvider, reason: "the callback came to the wrong provider path")

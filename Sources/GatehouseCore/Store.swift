@@ -96,6 +96,8 @@ package protocol Store: Sendable {
     func flow(id: String) async throws -> Flow?
     /// One flow by the hash of the verification id handed to the verifier.
     func flow(verificationHash: String) async throws -> Flow?
+    /// One flow by the hash of its `state`, used or not (a callback reloaded after its use).
+    func flow(stateHash: String) async throws -> Flow?
     /// Marks the state used and returns the flow, only if the state is unused and the flow is
     /// pending and not expired: the single-use check.
     func consumeState(hash: String, now: Date) async throws -> Flow?

@@ -39,6 +39,11 @@ extension PostgresStore {
         try await rows("SELECT * FROM flows WHERE id = \(id)").first.map(Self.flow)
     }
 
+    /// One flow by state hash.
+    package func flow(stateHash: String) async throws -> Flow? {
+        try await rows("SELECT * FROM flows WHERE state_hash = \(stateHash)").first.map(Self.flow)
+    }
+
     /// One flow by verification-id hash.
     package func flow(verificationHash: String) async throws -> Flow? {
         try await rows("SELECT * FROM flows WHERE verification_id = \(verificationHash)").first.map(Self.flow)

@@ -41,6 +41,11 @@ extension SQLiteStore {
         try await rows("SELECT * FROM flows WHERE id = ?", [.text(id)]).first.map(Self.flow)
     }
 
+    /// One flow by state hash.
+    package func flow(stateHash: String) async throws -> Flow? {
+        try await rows("SELECT * FROM flows WHERE state_hash = ?", [.text(stateHash)]).first.map(Self.flow)
+    }
+
     /// One flow by verification-id hash.
     package func flow(verificationHash: String) async throws -> Flow? {
         try await rows("SELECT * FROM flows WHERE verification_id = ?", [.text(verificationHash)]).first.map(Self.flow)

@@ -25,6 +25,11 @@ struct BrowserRoutes {
                 return Self.page(for: .failure(.internalError, detail: "continuation lookup failed: \(error)"), context)
             }
         }
+        // HEAD does not do what GET does here: a callback's state and code work once, and a
+        // HEAD (a link checker, a prefetch) would spend them before the person's GET.
+        for path in ["/v1/oauth/:provider/callback", AuthBroker.identityCallbackPath, "/v1/oauth/complete/:flow"] {
+            routes.head(RouterPath(path)) { _, _ in HTMLPage.headers() }
+        }
         return routes
     }
 

@@ -52,6 +52,14 @@ enum HTMLPage {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
+    /// What HEAD gets on a page whose GET acts once (a callback): a page's headers, no body,
+    /// and nothing done.
+    static func headers() -> Response {
+        var headers = securityHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: .ok, headers: headers)
+    }
+
     static func escape(_ text: String) -> String {
         var out = ""
         for char in text {

@@ -67,7 +67,7 @@ def shot(browser, folder, name):
     assert browser.save_screenshot(str(folder / f"{name}.png"))
 
 
-def test_a_consent_in_a_real_browser_ends_on_the_success_page_and_the_link_works_once(
+def test_a_consent_in_a_real_browser_ends_on_the_success_page_and_a_reload_says_so_again(
         browser, shots, gatehouse, dot, user_id):
     client = gatehouse.client()
     r = client.auth.start(user_id=user_id, provider="dot", scopes=["read"])
@@ -77,7 +77,12 @@ def test_a_consent_in_a_real_browser_ends_on_the_success_page_and_the_link_works
     shot(browser, shots, "success")
     assert client.auth.wait_for_completion(r).status == "completed"
 
-    browser.get(browser.current_url)  # the same callback link again
+    grants = dot.stats()["authorization_code_grants"]
+    browser.get(browser.current_url)  # the same callback link again: nothing is done twice
+    assert heading(browser) == "Connected"
+    assert dot.stats()["authorization_code_grants"] == grants
+
+    browser.get(gatehouse.redirect_uri("dot") + "?code=x&state=not-a-state-we-made")
     assert heading(browser) == "This link has expired"
     assert "quote this reference" in browser.page_source
     shot(browser, shots, "expired")

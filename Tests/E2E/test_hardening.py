@@ -320,8 +320,10 @@ def test_the_store_holds_no_state_and_a_replayed_state_fails(gatehouse, client, 
                     assert state.encode() not in data, f"state in clear in {table}"
     page = consent(r.url, "alice")
     assert client.auth.wait_for_completion(r).status == "completed"
+    grants = dot.stats()["authorization_code_grants"]
     replay = requests.get(page.url, timeout=10, allow_redirects=False)
-    assert replay.status_code == 400 and "work once" in replay.text
+    assert replay.status_code == 200 and "You connected dot" in replay.text
+    assert dot.stats()["authorization_code_grants"] == grants
 
 
 def test_data_files_are_private(gatehouse, dot):

@@ -72,4 +72,32 @@ import Testing
             #expect(started.duration(to: clock.now) >= .milliseconds(900))
         }
     }
+
+    @Test func aReloadAfterSuccessSaysConnectedAndDoesNothingAgain() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "d4")
+            #expect(Self.page(try await api.callback(for: pending)).contains("Connected"))
+            let reload = try await api.callback(for: pending)
+            #expect(reload.status == .ok && Self.page(reload).contains("You connected fake"))
+            #expect(api.provider.codeGrants == 1)
+        }
+    }
+
+    @Test func headOnTheCallbackSpendsNothing() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "d5")
+            let url = try #require(pending["url"] as? String)
+            let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
+            let head = try await api.call(
+                .head, "/v1/oauth/fake/callback?code=good-code&state=\(state)", authorization: nil)
+            #expect(head.status == .ok && head.body.readableBytes == 0)
+            #expect(head.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(api.provider.codeGrants == 0)
+            // The person's GET still finds the state unused.
+            #expect(Self.page(try await api.callback(for: pending)).contains("You connected fake"))
+            #expect(api.provider.codeGrants == 1)
+        }
+    }
 }

@@ -17,6 +17,10 @@ import Testing
             let consumed = try #require(try await store.consumeState(hash: flow.stateHash, now: now))
             #expect(consumed.id == flow.id && consumed.stateUsed)
             #expect(try await store.consumeState(hash: flow.stateHash, now: now) == nil)
+            // Found by its state still, used (a reload of the callback).
+            let found = try #require(try await store.flow(stateHash: flow.stateHash))
+            #expect(found.id == flow.id && found.stateUsed)
+            #expect(try await store.flow(stateHash: "no-such-state") == nil)
             // Once its state is used, the flow no longer holds the dedupe key.
             #expect(try await store.insertFlowDeduplicated(makeFlow(now: now), now: now).id != flow.id)
         }
