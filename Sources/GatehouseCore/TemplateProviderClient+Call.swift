@@ -131,7 +131,10 @@ extension TemplateProviderClient {
             throw ProviderCallError(kind, "\(host) answered HTTP \(response.status)")
         }
         guard let document else {
-            throw ProviderCallError(.rejected, "\(host) answered with a body that is not \(contentType)")
+            // Form and plain-text answers always read; anything else was read as JSON.
+            throw ProviderCallError(
+                .rejected,
+                "\(host) answered \(response.status) with a body that is not JSON (Content-Type: \(contentType.prefix(100)))")
         }
         // GraphQL (Linear's user info) says errors with a 200 and a non-empty `errors` array.
         if case .array(let errors)? = object?["errors"], let first = errors.first {

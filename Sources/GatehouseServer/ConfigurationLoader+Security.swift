@@ -58,11 +58,14 @@ extension ConfigurationLoader {
         config.limits = limits
     }
 
-    /// `30s`, `1m`, `500ms`, `2h`, `7d`, or a number of seconds; from 1 ms to `max` seconds.
-    static func duration(_ value: Any, _ key: String, max: Double = 86_400) throws -> Duration {
+    /// `30s`, `1m`, `500ms`, `2h`, `7d`, or a number of seconds; from `min` (1 ms unless 0 is
+    /// allowed) to `max` seconds. The error's examples are ones the key takes.
+    static func duration(_ value: Any, _ key: String, min: Double = 0.001, max: Double = 86_400) throws -> Duration {
+        let highest = max >= 2 * 86_400 ? "\(Int(max / 86_400))d" : "\(Int(max / 3600))h"
+        let examples = max >= 7 * 86_400 ? "30s, 1m, 2h or 7d" : "30s, 1m, 500ms or 2h"
         let seconds = try measure(
-            value, key, units: [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)], range: 0.001...max,
-            expected: "a duration from 1ms to \(Int(max / 3600))h, such as 30s, 1m, 500ms or 7d")
+            value, key, units: [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)], range: min...max,
+            expected: "a duration from \(min == 0 ? "0" : "1ms") to \(highest), such as \(examples)")
         return .milliseconds(Int64(seconds * 1000))
     }
 

@@ -124,7 +124,8 @@ package enum ConfigurationLoader {
             config.refreshSweep.interval = try duration(value, "auth.refresh_sweep.interval")
         }
         if let value = settings.string("auth.refresh_sweep.window") {
-            config.refreshSweep.window = try duration(value, "auth.refresh_sweep.window").timeInterval
+            // 0, the default, leaves expiring tokens to refresh on read.
+            config.refreshSweep.window = try duration(value, "auth.refresh_sweep.window", min: 0).timeInterval
         }
         if let value = settings.string("auth.refresh_sweep.idle_refresh_age") {
             config.refreshSweep.idleAge =
@@ -146,11 +147,16 @@ package enum ConfigurationLoader {
                     "storage.in_memory is not supported: Gatehouse never drops grants on restart; use storage.sqlite (the default)"
             )
         }
-        config.postgres = try readPostgres(settings, configured: value(at: "storage.postgres", in: document) != nil)
-        if config.postgres != nil, value(at: "storage.sqlite", in: document) != nil {
+        let namesPostgres = value(at: "storage.postgres", in: document) != nil
+        let namesSQLite = value(at: "storage.sqlite", in: document) != nil
+        if namesPostgres, namesSQLite {
             throw ConfigurationError(description: "storage: name sqlite or postgres, not both")
         }
-        if let path = settings.string("storage.sqlite.path") ?? settings.string("storage.sqlite.connection_string") {
+        config.postgres = try readPostgres(settings, configured: namesPostgres)
+        if config.postgres != nil, namesSQLite {
+            // GATEHOUSE_DATABASE_URL, as any variable, overrides the file.
+            config.warnings.append("storage.sqlite is ignored: GATEHOUSE_DATABASE_URL names a PostgreSQL server")
+        } else if let path = settings.string("storage.sqlite.path") ?? settings.string("storage.sqlite.connection_string") {
             config.sqlitePath = path.replacingOccurrences(of: "@ARCADE_HOME", with: config.dataDirectory)
         }
         if let url = config.publicURL {

@@ -12,7 +12,12 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var options: KeysCommand.StoreOptions
 
     func run() async throws {
-        try await options.withStore(existing: false) { try await $0.migrate() }
-        if !options.json { Output.line("the schema is up to date") }
+        // An SQLite file is made by `serve`; a mistyped --data-dir is said, not given a new one.
+        try await options.withStore(existing: true) { try await $0.migrate() }
+        if options.json {
+            try Output.json(["schema": "up to date"])
+        } else {
+            Output.line("the schema is up to date")
+        }
     }
 }

@@ -30,13 +30,7 @@ struct StoreCommand: AsyncParsableCommand {
                 throw ExitCode(CLIError.Code.failure.rawValue)
             }
             if json {
-                try Output.json(
-                    tables.map {
-                        [
-                            "table": $0.name, "source_rows": String($0.sourceRows), "target_rows": String($0.targetRows),
-                            "checksum": $0.sourceChecksum, "matches": String($0.matches),
-                        ]
-                    })
+                try Output.json(tables.map(TableReport.init))
             } else {
                 Output.table(
                     ["TABLE", "SOURCE ROWS", "TARGET ROWS", "SHA-256 (SOURCE)", "MATCH"],
@@ -52,5 +46,32 @@ struct StoreCommand: AsyncParsableCommand {
                 throw ExitCode(CLIError.Code.failure.rawValue)
             }
         }
+    }
+}
+
+/// One table of `store copy --json`: counts as numbers, both checksums in full.
+private struct TableReport: Encodable {
+    let table: String
+    let sourceRows: Int
+    let targetRows: Int
+    let sourceSHA256: String
+    let targetSHA256: String
+    let matches: Bool
+
+    init(_ table: StoreCopy.Table) {
+        self.table = table.name
+        sourceRows = table.sourceRows
+        targetRows = table.targetRows
+        sourceSHA256 = table.sourceChecksum
+        targetSHA256 = table.targetChecksum
+        matches = table.matches
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case table, matches
+        case sourceRows = "source_rows"
+        case targetRows = "target_rows"
+        case sourceSHA256 = "source_sha256"
+        case targetSHA256 = "target_sha256"
     }
 }

@@ -301,15 +301,20 @@ def test_store_copy_leaves_an_existing_directory_as_it_is(gatehouse, tmp_path):
     fresh = tmp_path / "made" / "copy.sqlite"
     done = subprocess.run(
         [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{gatehouse.data / 'gatehouse.sqlite'}", "--to",
-         f"sqlite:{fresh}"], capture_output=True, text=True, timeout=120)
+         f"sqlite:{fresh}", "--json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
+    # --json: counts as numbers, both checksums.
+    report = {row["table"]: row for row in json.loads(done.stdout)}
+    keys = report["api_keys"]
+    assert keys["matches"] is True and isinstance(keys["source_rows"], int) and keys["source_rows"] >= 1
+    assert keys["source_sha256"] == keys["target_sha256"] and len(keys["source_sha256"]) == 64
 
 
 # 6. Nothing usable at rest in clear
 
 
-def test_the_store_holds_no_state_and_a_replayed_state_fails(gatehouse, client, dot, user_id):
+def test_the_store_holds_no_state_and_a_replayed_state_does_nothing_again(gatehouse, client, dot, user_id):
     r = client.auth.start(user_id=user_id, provider="dot", scopes=["read"])
     state = query(r.url)["state"]
     with sqlite3.connect(f"file:{gatehouse.data / 'gatehouse.sqlite'}?mode=ro", uri=True) as db:

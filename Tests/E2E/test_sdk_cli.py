@@ -151,3 +151,14 @@ def test_the_gmail_example_lists_messages(gatehouse, dot, user_id):
     # A second run needs no consent.
     again = subprocess.run([EXAMPLE_BIN, user_id], env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and again.stdout.split() == ["alice-m1", "alice-m2", "alice-m3"]
+
+
+def test_migrate_on_sqlite_says_a_mistyped_data_dir_and_speaks_json(gatehouse, tmp_path):
+    typo = tmp_path / "gatehose-data"
+    missing = subprocess.run([GATEHOUSE_BIN, "migrate", "--data-dir", str(typo)], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no Gatehouse database" in missing.stderr, missing.stderr
+    assert not typo.exists(), "a mistyped data directory is not given a new database"
+    done = subprocess.run([GATEHOUSE_BIN, "migrate", "--data-dir", str(gatehouse.data), "--json"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"schema": "up to date"}

@@ -104,6 +104,13 @@ import Testing
             try await client.refresh(
                 provider: Self.provider(refresh: false), tokens: tokens, known: nil, redirectURI: "http://gh/cb")
         } throws: { ($0 as? ProviderCallError)?.kind == .invalidGrant }
+        // A sign-in page where JSON was expected says what came.
+        transport.answer("https://hooli.test/token", json: "<html>Sign in</html>", contentType: "text/html")
+        await #expect(
+            throws: ProviderCallError(.rejected, "hooli.test answered 200 with a body that is not JSON (Content-Type: text/html)")
+        ) {
+            try await client.exchange(provider: provider, code: "c", redirectURI: "r", codeVerifier: nil)
+        }
         // The client's credentials refused (RFC 6749 §5.2) is the operator's to fix; any other
         // refusal a new consent may mend.
         for (status, body, kind) in [

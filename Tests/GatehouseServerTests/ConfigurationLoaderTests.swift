@@ -143,6 +143,31 @@ import Testing
         #expect(noop.limits.requestsPerSecond == nil)
     }
 
+    @Test func aDurationErrorOffersValuesTheKeyTakes() throws {
+        // 0 is the window's default: it may be written out.
+        let zero = try load("auth: { user_verification: { unsafe_skip_verification: true }, refresh_sweep: { window: 0 } }")
+        #expect(zero.refreshSweep.window == 0)
+        #expect(
+            try problem("auth: { refresh_lease: 7d }")
+                == "auth.refresh_lease must be a duration from 1ms to 24h, such as 30s, 1m, 500ms or 2h")
+        #expect(
+            try problem("auth: { refresh_sweep: { idle_refresh_age: 400d } }")
+                == "auth.refresh_sweep.idle_refresh_age must be a duration from 1ms to 366d, such as 30s, 1m, 2h or 7d")
+        #expect(try problem("auth: { refresh_sweep: { window: -1s } }").contains("from 0 to 24h"))
+    }
+
+    @Test func theDatabaseURLFromTheEnvironmentBeatsTheFilesSQLite() throws {
+        let path = try write("storage: { sqlite: { path: /srv/g.sqlite } }")
+        let config = try ConfigurationLoader.load(
+            path: path, environment: ["GATEHOUSE_DATABASE_URL": "postgres://gh@db:5432/gh"], overrides: (nil, nil, nil))
+        #expect(config.postgres?.host == "db")
+        #expect(config.warnings.contains("storage.sqlite is ignored: GATEHOUSE_DATABASE_URL names a PostgreSQL server"))
+        // Both in the file is a mistake to say.
+        #expect(
+            try problem("storage: { sqlite: { path: /srv/g.sqlite }, postgres: { url: 'postgres://gh@db/gh' } }")
+                .contains("name sqlite or postgres, not both"))
+    }
+
     @Test func theCommandLineBeatsTheEnvironmentWhichBeatsTheFile() throws {
         let path = try write("api: { host: 10.0.0.1, port: 9100 }\nstorage: { sqlite: { path: '@ARCADE_HOME/g.sqlite' } }")
         let environment = ["GATEHOUSE_PORT": "9200", "GATEHOUSE_HOME": "/env-home", "API_HOST": "ignored"]
