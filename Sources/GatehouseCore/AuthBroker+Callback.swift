@@ -59,9 +59,10 @@ extension AuthBroker {
             _ = try await fail(flow, .noCode, reason: "the callback carried no code")
             return .failure(.noCode, detail: "the callback carried no code")
         }
-        guard let provider else {
-            _ = try await fail(flow, .providerRemoved, reason: "the provider was removed")
-            return .failure(.providerRemoved, detail: "the provider was removed")
+        guard let provider, provider.enabled else {
+            // Removed, or made inactive since the flow started: a grant stored now would serve nothing.
+            _ = try await fail(flow, .providerRemoved, reason: "the provider was removed or made inactive")
+            return .failure(.providerRemoved, detail: "the provider was removed or made inactive")
         }
         let verifier = try flow.sealedVerifier.map {
             String(decoding: try cipher.open($0, context: SealedField.context(.flowVerifier, rowID: flow.id)), as: UTF8.self)

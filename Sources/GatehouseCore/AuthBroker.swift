@@ -75,6 +75,7 @@ package final class AuthBroker: Sendable {
             throw GatehouseError(.flowState, "the flow changed while it was being completed")
         }
         completed.version = flow.version + 1
+        refresher.forgetBackoff(connectionID: stored.id)
         await connections.changed(stored.id, announcingThrough: store)
         // What a parked wait on this flow would read now, handed to the waits parked here (a
         // token already stale reads again, and refreshes, as any read would).

@@ -97,7 +97,8 @@ package enum ConnectionEndpoint {
         }
         output += try TemplateRenderer.substitute(rest) { name in
             guard let value = values[name], !value.isEmpty, value != ".", value != ".." else {
-                throw ProviderCallError(.configuration, "the endpoint names {{\(name)}}, which this connection does not have")
+                // This connection's own lack (its user info never said it): a consent may mend it.
+                throw ProviderCallError(.rejected, "the endpoint names {{\(name)}}, which this connection does not have")
             }
             return value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
         }
@@ -125,7 +126,7 @@ package enum ConnectionEndpoint {
     ) {
         guard let value = values[name], !value.isEmpty else {
             throw ProviderCallError(
-                .configuration, "the endpoint takes its host from {{\(name)}}, which this connection does not have")
+                .rejected, "the endpoint takes its host from {{\(name)}}, which this connection does not have")
         }
         let notAnOrigin = ProviderCallError(
             .configuration, "{{\(name)}} is not an origin like https://host: '\(value.prefix(200))'")

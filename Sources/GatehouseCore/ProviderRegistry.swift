@@ -27,13 +27,18 @@ package final class ProviderRegistry: Sendable {
     // Connections held in memory: a provider's change may delete its grants (a delete, a rename,
     // a new provider taking a deleted one's id), so whatever drops the provider cache drops them.
     private let connections: ConnectionCache?
+    // The ids this process's config file lists (nil: unknown, every config provider is the
+    // file's). A config provider the file does not list is the admin API's to disable or delete.
+    private let fileProviders: Set<String>?
 
     /// Creates a registry.
     package init(
         store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, telemetry: Telemetry = .none,
-        connections: ConnectionCache? = nil, channelUp: Bool = true, now: @escaping @Sendable () -> Date = Date.init
+        connections: ConnectionCache? = nil, channelUp: Bool = true, fileProviders: Set<String>? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.connections = connections
+        self.fileProviders = fileProviders
         self.channelUp = Atomic(channelUp)
         self.store = store
         self.cipher = cipher
@@ -113,7 +118,7 @@ package final class ProviderRegistry: Sendable {
         guard let current = try await existing(id: id) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
-        guard current.source == .api else {
+        guard !listedInFile(current) else {
             throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; change it there")
         }
         var oauth2: OAuth2Config?
@@ -149,7 +154,7 @@ package final class ProviderRegistry: Sendable {
         guard let current = try await existing(id: id) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
-        guard current.source == .api else {
+        guard !listedInFile(current) else {
             throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; remove it there")
         }
         guard try await store.deleteProvider(id: id) != nil else {
@@ -157,6 +162,19 @@ package final class ProviderRegistry: Sendable {
         }
         await changed()
         return current
+    }
+
+    /// Whether the config file owns the provider: it came from a config file, and this
+    /// process's file lists it (or which ids it lists is not known here).
+    private func listedInFile(_ provider: Provider) -> Bool {
+        provider.source == .config && (fileProviders?.contains(provider.id) ?? true)
+    }
+
+    /// The stored providers that came from a config file that `listed` (this file's ids) leaves
+    /// out.
+    package func unlistedConfigProviders(listed: Set<String>) async throws -> [String] {
+        try await store.providers().filter { $0.source == Provider.Source.config.rawValue && !listed.contains($0.id) }
+            .map(\.id).sorted()
     }
 
     /// Hands the providers the config file no longer lists to the admin API, inactive: their

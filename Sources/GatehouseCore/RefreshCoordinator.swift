@@ -99,6 +99,12 @@ package final class RefreshCoordinator: Sendable {
         }
     }
 
+    /// Forgets a connection's backoff: a new consent gave it a new grant, which the old one's
+    /// failures say nothing of.
+    package func forgetBackoff(connectionID: String) {
+        _ = state.withLock { $0.backoff.removeValue(forKey: connectionID) }
+    }
+
     private func perform(_ connection: Connection, provider: Provider, sweeping: Bool) async throws -> Connection {
         let context = Connection.cipherContext(providerID: connection.providerID, userID: connection.userID)
         let deadline = now().addingTimeInterval(settings.leaseDuration)

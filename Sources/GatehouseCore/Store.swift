@@ -127,8 +127,10 @@ package protocol Store: Sendable {
     func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int)
     /// Removes a connection; returns whether it existed.
     func deleteConnection(id: String) async throws -> Bool
-    /// Active connections whose token expires before `expiringBefore`, or that were last
-    /// written before `untouchedSince` (their refresh token may go idle), soonest expiry first.
+    /// Active connections of enabled providers whose token expires before `expiringBefore`, or
+    /// that were last written before `untouchedSince` (their refresh token may go idle), soonest
+    /// expiry first. (An inactive provider's connections, which the sweep leaves alone, would
+    /// otherwise hold the head of every batch.)
     func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection]
     /// Takes the refresh lease of a connection if it is free or lapsed; returns the row as it
     /// stands once the lease is held, or nil when another holder has it.

@@ -113,7 +113,10 @@ extension TemplateProviderClient {
                 || ["temporarily_unavailable", "server_error", "ratelimited"].contains(error)
             {
                 kind = .transient
-            } else if error == "invalid_client" {
+            } else if ["invalid_client", "incorrect_client_credentials", "invalid_client_id", "bad_client_secret"]
+                .contains(error)
+            {
+                // RFC 6749's; GitHub's (with a 200); Slack's two.
                 kind = .configuration
             } else {
                 kind = .rejected
@@ -123,17 +126,20 @@ extension TemplateProviderClient {
         guard (200..<300).contains(response.status) else {
             let kind: ProviderCallError.Kind =
                 switch response.status {
-                case 429, 500...: .transient
-                // RFC 6749 §5.2: the client's authentication failed.
-                case 401: .configuration
+                // A timeout, a rate limit, a server error; a bare 403 is a gateway's or a
+                // firewall's (the provider's own refusals say an OAuth error).
+                case 403, 408, 429, 500...: .transient
+                // RFC 6749 §5.2: the client's authentication failed; or no such endpoint.
+                case 401, 404, 405: .configuration
                 default: .rejected
                 }
             throw ProviderCallError(kind, "\(host) answered HTTP \(response.status)")
         }
         guard let document else {
-            // Form and plain-text answers always read; anything else was read as JSON.
+            // Form and plain-text answers always read; anything else was read as JSON. A page
+            // where JSON belongs is most often a maintenance or gateway page: tried again later.
             throw ProviderCallError(
-                .rejected,
+                .transient,
                 "\(host) answered \(response.status) with a body that is not JSON (Content-Type: \(contentType.prefix(100)))")
         }
         // GraphQL (Linear's user info) says errors with a 200 and a non-empty `errors` array.

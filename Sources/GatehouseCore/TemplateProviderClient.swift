@@ -201,14 +201,16 @@ package struct TemplateProviderClient: ProviderClient {
             scopes: scopes ?? previous?.scopes, responseUserInfo: userInfo.isEmpty ? nil : userInfo)
     }
 
-    /// With no expiry in the answer: the template's default lifetime, or the engine's, when the
-    /// token can be refreshed (the template has a refresh request and the grant a refresh
-    /// token). A token that can neither be refreshed nor says when it expires is long-lived
-    /// (ClickUp, Attio, GitHub OAuth apps, Slack without rotation), and expiring it here would
-    /// only force the user through consent again, every lifetime.
+    /// With no expiry in the answer: the template's own lifetime when it names one (its author
+    /// knows the provider's tokens expire); else the engine's when the token can be refreshed
+    /// (the template has a refresh request and the grant a refresh token). A token that can
+    /// neither be refreshed nor says when it expires is otherwise long-lived (ClickUp, Attio,
+    /// GitHub OAuth apps, Slack without rotation): expiring it on a guess would only force the
+    /// user through consent again, every lifetime.
     private func assumedLifetime(_ provider: Provider, refreshable: Bool) -> TimeInterval {
+        if let own = provider.defaultTokenLifetime { return own }
         guard refreshable, provider.oauth2.refreshRequest?.endpoint != nil else { return Self.longLived }
-        return provider.defaultTokenLifetime ?? defaultLifetime
+        return defaultLifetime
     }
 
     /// Ten years: "does not expire" for a token set.

@@ -101,6 +101,7 @@ extension PostgresStore {
             """
             SELECT * FROM connections WHERE status = 'active'
                 AND (expires_at < \(expiringBefore.timeIntervalSince1970) OR updated_at < \(untouchedSince.timeIntervalSince1970))
+                AND provider_id IN (SELECT id FROM providers WHERE enabled)
             ORDER BY expires_at LIMIT \(limit)
             """
         ).map(Self.connection)

@@ -84,6 +84,7 @@ extension SQLiteStore {
         try await rows(
             """
             SELECT * FROM connections WHERE status = 'active' AND (expires_at < ? OR updated_at < ?)
+                AND provider_id IN (SELECT id FROM providers WHERE enabled = 1)
             ORDER BY expires_at LIMIT ?
             """,
             [.float(expiringBefore.timeIntervalSince1970), .float(untouchedSince.timeIntervalSince1970), .integer(limit)]

@@ -29,7 +29,7 @@ package func buildApplication(
     let storage = try await configuration.storage.open(logger: logger)
     do {
         // Start-up work on a ready store: config-file providers, the first key, stored templates.
-        let (newAPIKey, refused, released) = try await storage.bootstrap { store in
+        let (newAPIKey, refused, leftOut) = try await storage.bootstrap { store in
             // Before the config-file providers are sealed again under this start's key.
             try await SealedDataCheck.verify(store: store, cipher: cipher, madeKeyFile: madeKeyFile)
             let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
@@ -40,17 +40,28 @@ package func buildApplication(
                     throw ConfigurationError(description: "auth.providers (\(provider.id ?? "?")): \(error.message)")
                 }
             }
-            let released = try await registry.releaseConfigProviders(
-                keeping: Set(configuration.providers.compactMap(\.id)))
+            // One process (SQLite) owns its store: a provider its file leaves out is released.
+            // Replicas (PostgreSQL) may run different files for a while (a rollout, a rollback),
+            // so one that leaves a provider out only says so.
+            let listed = Set(configuration.providers.compactMap(\.id))
+            let leftOut: (released: [String], unlisted: [String]) =
+                configuration.postgres == nil
+                ? (try await registry.releaseConfigProviders(keeping: listed), [])
+                : ([], try await registry.unlistedConfigProviders(listed: listed))
             let newAPIKey =
                 try await store.apiKeyCount() == 0
                 ? try await APIKeyService(store: store, now: now).create(name: "admin", role: .admin) : nil
-            return (newAPIKey, try await registry.refusedTemplates(), released)
+            return (newAPIKey, try await registry.refusedTemplates(), leftOut)
         }
         var warnings = policy.warning.map { [$0] } ?? []
-        for id in released {
+        for id in leftOut.released {
             warnings.append(
                 "auth provider '\(id)' is no longer in the config file: it is kept, inactive, with its connections, which serve no token; list it again to serve them, or delete it with them (gatehouse providers delete \(id))"
+            )
+        }
+        for id in leftOut.unlisted {
+            warnings.append(
+                "auth provider '\(id)' comes from a config file but not this one: it still serves, as another replica's file may list it; once no replica's file does, disable or delete it through a replica started without it (the admin API, the dashboard, or gatehouse providers delete \(id))"
             )
         }
         for template in refused {
@@ -116,7 +127,7 @@ private func assemble(
     let connectionCache = ConnectionCache(channelUp: listener == nil, telemetry: telemetry, now: now)
     let registry = ProviderRegistry(
         store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, connections: connectionCache,
-        channelUp: listener == nil, now: now)
+        channelUp: listener == nil, fileProviders: Set(configuration.providers.compactMap(\.id)), now: now)
     let verification = VerificationSettingsService(store: store, settings: settings)
     let keys = APIKeyService(store: store, telemetry: telemetry, now: now)
     hub.register { change in

@@ -743,3 +743,28 @@ def test_a_replica_that_cannot_hear_the_others_stops_serving_a_deleted_grant_wit
         stop(a.process)
         stop(b.process)
         proxy.stop()
+
+
+def test_a_replica_whose_file_leaves_a_provider_out_says_so_and_may_delete_it(workdir, database, user_id):
+    """Replicas may run different files for a while (a rollout): a start that leaves a provider
+    out does not make it inactive for the whole fleet; it says so, and that replica's admin API
+    may delete it (the one whose file lists it may not)."""
+    port = free_port()
+    oauth = OAuthServer(workdir, "pg-cfg", 3600, f"http://127.0.0.1:{port}/v1/oauth/pgcfg/callback")
+    base = "auth:\n  user_verification: { unsafe_skip_verification: true }\n"
+    networks = "security:\n  allowed_provider_networks: [127.0.0.0/8]\n"
+    listing = base + f"  providers:\n    - {json.dumps(oauth.provider_definition('pgcfg'))}\n" + networks
+    a = Replica(workdir, "cfg-a", database, port=port, config=listing)
+    b = Replica(workdir, "cfg-b", database, public_url=a.base, config=base + networks)
+    try:
+        key = a.admin_key()
+        assert "auth provider 'pgcfg' comes from a config file but not this one" in b.log.read_text()
+        r = b.client(key).auth.start(user_id=user_id, provider="pgcfg", scopes=["read"])
+        assert r.status == "pending", "it still serves"
+        headers = {"Authorization": key}
+        assert requests.delete(f"{a.base}/v1/admin/auth_providers/pgcfg", headers=headers, timeout=10).status_code == 403
+        assert requests.delete(f"{b.base}/v1/admin/auth_providers/pgcfg", headers=headers, timeout=10).status_code == 200
+    finally:
+        stop(oauth.process)
+        stop(a.process)
+        stop(b.process)

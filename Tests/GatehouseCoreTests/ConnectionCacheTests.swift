@@ -90,7 +90,10 @@ struct ConnectionCacheTests {
         try await read()
         #expect(loader.calls.withLock { $0 } == 3)
         // Lost again: everything is forgotten at once.
+        try await read()
+        #expect(cache.count == 1)
         cache.channel(up: false)
+        #expect(cache.count == 0)
         try await read()
         #expect(loader.calls.withLock { $0 } == 4)
     }

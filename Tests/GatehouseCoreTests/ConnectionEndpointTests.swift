@@ -63,7 +63,10 @@ import Testing
         await #expect {
             try await client.refresh(provider: Self.provider(), tokens: stale, known: known, redirectURI: "r")
         } throws: { error in
-            (error as? ProviderCallError).map { $0.kind == .configuration && $0.message.contains(message) } ?? false
+            // A value the connection lacks is its own (a consent may mend it); one it has that
+            // the template's rules refuse is the operator's.
+            let kind: ProviderCallError.Kind = origin.isEmpty ? .rejected : .configuration
+            return (error as? ProviderCallError).map { $0.kind == kind && $0.message.contains(message) } ?? false
         }
         #expect(transport.requests.isEmpty)
     }

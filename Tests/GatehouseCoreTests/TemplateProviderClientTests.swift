@@ -107,7 +107,8 @@ import Testing
         // A sign-in page where JSON was expected says what came.
         transport.answer("https://hooli.test/token", json: "<html>Sign in</html>", contentType: "text/html")
         await #expect(
-            throws: ProviderCallError(.rejected, "hooli.test answered 200 with a body that is not JSON (Content-Type: text/html)")
+            throws: ProviderCallError(
+                .transient, "hooli.test answered 200 with a body that is not JSON (Content-Type: text/html)")
         ) {
             try await client.exchange(provider: provider, code: "c", redirectURI: "r", codeVerifier: nil)
         }
@@ -116,8 +117,11 @@ import Testing
         for (status, body, kind) in [
             (401, #"{"error":"invalid_client"}"#, ProviderCallError.Kind.configuration),
             (400, #"{"error":"invalid_client"}"#, .configuration), (401, "{}", .configuration),
-            (400, #"{"error":"invalid_request"}"#, .rejected), (403, "{}", .rejected),
+            (200, #"{"error":"incorrect_client_credentials"}"#, .configuration),
+            (200, #"{"ok":false,"error":"bad_client_secret"}"#, .configuration), (404, "{}", .configuration),
+            (400, #"{"error":"invalid_request"}"#, .rejected), (400, "{}", .rejected),
             (400, #"{"error":"unsupported_grant_type"}"#, .rejected),
+            (403, "{}", .transient), (408, "{}", .transient),
         ] {
             transport.answer("https://hooli.test/token", status: status, json: body)
             await #expect("\(status) \(body)") {
@@ -165,6 +169,10 @@ import Testing
             try await client.refresh(provider: Self.provider(), tokens: old, known: nil, redirectURI: "http://gh/cb").expiresAt
                 == now + 3600)
         #expect(TemplateProviderClient(transport: transport).defaultLifetime == 1800)
+        // Its author's word holds without a refresh token too: the token does expire.
+        transport.answer("https://hooli.test/token", json: #"{"access_token":"at"}"#)
+        #expect(
+            try await client.exchange(provider: provider, code: "c", redirectURI: "r", codeVerifier: nil).expiresAt == now + 1800)
     }
 
     @Test func userInfoUsesTheBearerTokenAndTheMap() async throws {

@@ -22,12 +22,13 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-release-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let provider = FakeProvider()
-        let first = Mutex<(key: String, auth: String)?>(nil)
+        let first = Mutex<(key: String, auth: String, open: String)?>(nil)
         try await APIHarness.run(configuration: try Self.configuration(directory, listed: true), provider: provider) { api in
             let done = try await api.completedToken(user: "alice")
-            first.withLock { $0 = (api.key, done.id) }
+            let open = try #require(try await api.authorize(user: "bob")["url"] as? String)
+            first.withLock { $0 = (api.key, done.id, open) }
         }
-        let (key, auth) = try #require(first.withLock { $0 })
+        let (key, auth, open) = try #require(first.withLock { $0 })
 
         let warnings = try await APIHarness.run(
             configuration: try Self.configuration(directory, listed: false), provider: provider, key: key
@@ -44,6 +45,10 @@ import Testing
             #expect((body["binding"] as? [String: Any])?["type"] as? String == "project")
             let page = try api.object(try await api.call(.get, "/v1/admin/user_connections?provider_id=fake"))
             #expect(page["total_count"] as? Int == 1)
+            // A flow started before finishes nowhere: its grant would serve nothing.
+            let callback = try await api.callback(for: ["url": open])
+            #expect(String(buffer: callback.body).contains("This connection is no longer offered"))
+            #expect(provider.codeGrants == 1)
         }
         #expect(warnings.contains { $0.contains("'fake' is no longer in the config file") })
 

@@ -111,6 +111,11 @@ import Testing
             // The grant is kept: a fix at the provider brings it back without a consent.
             let page = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=r6"))
             #expect((page["items"] as? [[String: Any]])?.first?["connection_status"] as? String == "active")
+            // The person consents again: the new grant is not held to the old one's backoff
+            // (its token, stale at once here, refreshes).
+            api.provider.failRefresh(with: nil)
+            #expect(try await api.callback(for: again).status == .ok)
+            #expect(try await api.authorize(user: "r6")["status"] as? String == "completed")
         }
     }
 

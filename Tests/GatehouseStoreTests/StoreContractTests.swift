@@ -166,6 +166,20 @@ import Testing
     func connectionsToRefreshAreActiveAndExpiringOrIdle(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+            // The provider's (enabled) row; an inactive provider's connections are not due.
+            for (id, enabled) in [("p", true), ("q", false)] {
+                try await store.insertProvider(
+                    ProviderRecord(
+                        id: id, description: nil, providerType: "", enabled: enabled, source: "api",
+                        templateJSON: Array("{}".utf8), sealedSecret: nil, secretHint: nil, createdAt: Date(),
+                        updatedAt: Date()))
+            }
+            let past = Date().addingTimeInterval(-3600)
+            _ = try await store.upsertConnection(
+                Connection(
+                    id: SecureRandom.identifier(prefix: "uc_"), userID: "inactive", providerID: "q", scopes: ["a"],
+                    sealedTokens: [1], expiresAt: past, userInfo: nil, status: .active, authID: "ac_q", createdAt: past,
+                    updatedAt: past))
             let stale = try await storeStaleConnection(store, cipher: cipher, user: "stale")
             var gone = try await storeStaleConnection(store, cipher: cipher, user: "gone")
             gone.status = .reauthorizationRequired
