@@ -58,7 +58,7 @@ extension AuthBroker {
                 guard tokens.expiresAt > now() else {
                     throw GatehouseError(
                         .providerUnavailable, "the token expired and the provider could not refresh it: \(reason)",
-                        retryAfter: max(1, Int(retryAt.timeIntervalSince(now()).rounded(.up))))
+                        retryAfter: retryAt.map { max(1, Int($0.timeIntervalSince(now()).rounded(.up))) })
                 }
             }
         }

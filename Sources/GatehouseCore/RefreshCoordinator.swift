@@ -17,9 +17,10 @@ package final class RefreshCoordinator: Sendable {
     package enum Failure: Error, Sendable {
         /// The grant is gone: the user must authorize again.
         case reauthorizationRequired(String)
-        /// The provider is unreachable or overloaded, or refuses the operator's configuration
-        /// (the client's credentials); retry after the date.
-        case unavailable(String, retryAt: Date)
+        /// The provider is unreachable or overloaded (retry after the date), or refuses the
+        /// operator's configuration, such as the client's credentials (no date: a retry helps
+        /// only once the configuration is fixed).
+        case unavailable(String, retryAt: Date?)
         /// The provider refused the refresh for a reason that is neither the grant being gone
         /// nor the client's credentials (`invalid_request`, a bare 400, an answer without a
         /// token). The grant is kept, so a fix at the provider or in the template brings it
@@ -191,8 +192,13 @@ package final class RefreshCoordinator: Sendable {
                     let failures = (state.backoff[held.id]?.failures ?? 0) + 1
                     let until = time.addingTimeInterval(min(60, pow(2, Double(failures - 1))))
                     let failure: Failure =
-                        error.kind == .rejected
-                        ? .refused(error.message) : .unavailable(error.message, retryAt: until)
+                        switch error.kind {
+                        case .rejected: .refused(error.message)
+                        // A client told to wait would wait up to a minute, twice, for a fix
+                        // that waiting does not bring: it hears the reason at once instead.
+                        case .configuration: .unavailable(error.message, retryAt: nil)
+                        default: .unavailable(error.message, retryAt: until)
+                        }
                     state.backoff[held.id] = (until, failures, failure)
                     return failure
                 }

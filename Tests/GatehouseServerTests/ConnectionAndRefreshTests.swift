@@ -127,9 +127,10 @@ import Testing
             api.provider.failRefresh(with: "invalid_client")
             let response = try await api.call(
                 .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"provider_id":"fake"},"user_id":"r7"}"#)
-            // A new consent would fail at the exchange the same way: the caller is told to retry.
+            // A new consent would fail at the exchange the same way: 503 with the reason, and no
+            // Retry-After (clients would wait it out, twice, for a fix waiting does not bring).
             #expect(response.status == .serviceUnavailable)
-            #expect(response.headers[.retryAfter] != nil)
+            #expect(response.headers[.retryAfter] == nil)
             #expect(String(buffer: response.body).contains("invalid_client"))
             let page = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=r7"))
             #expect((page["items"] as? [[String: Any]])?.first?["connection_status"] as? String == "active")
