@@ -163,39 +163,6 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
-    func connectionsToRefreshAreActiveAndExpiringOrIdle(backend: StoreBackend) async throws {
-        try await backend.withStore { store in
-            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
-            // The provider's (enabled) row; an inactive provider's connections are not due.
-            for (id, enabled) in [("p", true), ("q", false)] {
-                try await store.insertProvider(
-                    ProviderRecord(
-                        id: id, description: nil, providerType: "", enabled: enabled, source: "api",
-                        templateJSON: Array("{}".utf8), sealedSecret: nil, secretHint: nil, createdAt: Date(),
-                        updatedAt: Date()))
-            }
-            let past = Date().addingTimeInterval(-3600)
-            _ = try await store.upsertConnection(
-                Connection(
-                    id: SecureRandom.identifier(prefix: "uc_"), userID: "inactive", providerID: "q", scopes: ["a"],
-                    sealedTokens: [1], expiresAt: past, userInfo: nil, status: .active, authID: "ac_q", createdAt: past,
-                    updatedAt: past))
-            let stale = try await storeStaleConnection(store, cipher: cipher, user: "stale")
-            var gone = try await storeStaleConnection(store, cipher: cipher, user: "gone")
-            gone.status = .reauthorizationRequired
-            _ = try await store.upsertConnection(gone)
-            let now = Date()
-            let due = try await store.connectionsToRefresh(
-                expiringBefore: now, untouchedSince: now.addingTimeInterval(-86_400), limit: 10)
-            #expect(due.map(\.id) == [stale.id])
-            let idle = try await store.connectionsToRefresh(
-                expiringBefore: now.addingTimeInterval(-86_400), untouchedSince: now, limit: 10)
-            #expect(idle.map(\.id) == [stale.id])
-            #expect(try await store.connectionsToRefresh(expiringBefore: now, untouchedSince: now, limit: 0).isEmpty)
-        }
-    }
-
-    @Test(arguments: StoreBackend.available)
     func providersInsertUpdateUpsertAndDelete(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             let now = Date(timeIntervalSince1970: 1_700_000_000)
