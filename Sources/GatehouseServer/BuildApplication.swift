@@ -56,12 +56,12 @@ package func buildApplication(
         var warnings = policy.warning.map { [$0] } ?? []
         for id in leftOut.released {
             warnings.append(
-                "auth provider '\(id)' is no longer in the config file: it is kept, inactive, with its connections, which serve no token; list it again to serve them, or delete it with them (gatehouse providers delete \(id))"
+                "auth provider '\(id)' is no longer in the config file: it is kept, inactive, with its connections, which serve no token; list it again to serve them, or delete it with them (gatehouse providers remove \(id))"
             )
         }
         for id in leftOut.unlisted {
             warnings.append(
-                "auth provider '\(id)' comes from a config file but not this one: it still serves, as another replica's file may list it; once no replica's file does, disable or delete it through a replica started without it (the admin API, the dashboard, or gatehouse providers delete \(id))"
+                "auth provider '\(id)' comes from a config file but not this one: it still serves, as another replica's file may list it; once no replica's file does, disable or delete it through a replica started without it (the admin API, the dashboard, or gatehouse providers remove \(id))"
             )
         }
         for template in refused {

@@ -45,7 +45,9 @@ extension DashboardRoutes {
             return try await form(request) { _, _ in
                 let done =
                     switch try await broker.deleteConnection(id: id) {
-                    case .notFound, .deleted: "deleted"
+                    // Deleted meanwhile (another tab, the API): nothing was done here.
+                    case .notFound: "gone"
+                    case .deleted: "deleted"
                     case .revoked: "deleted-revoked"
                     case .notRevoked: "deleted-not-revoked"
                     }

@@ -97,6 +97,7 @@ struct DashboardRoutes: Sendable {
         case "deleted-revoked": "Connection deleted and its grant revoked at the provider."
         case "deleted-not-revoked":
             "Connection deleted, but the provider did not revoke its grant (the server's log says why): end it at the provider if it must end now."
+        case "gone": "No such connection: it was already deleted."
         case "revoked": "Key revoked."
         default: nil
         }

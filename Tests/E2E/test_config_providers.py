@@ -1,11 +1,13 @@
 """Providers from the config file: one the file stops listing is kept, inactive, with its
 connections; listed again, they serve without a new consent."""
 import json
+import re
+import subprocess
 
 import arcadepy
 import pytest
 
-from conftest import ConfiguredGatehouse, OAuthServer, consent, free_port, stop
+from conftest import GATEHOUSE_BIN, ConfiguredGatehouse, OAuthServer, consent, free_port, stop
 
 
 def config(server=None, provider_id=None):
@@ -41,6 +43,15 @@ def test_a_provider_left_out_of_the_file_is_kept_inactive_and_serves_again_when_
         again = client.auth.start(user_id=user_id, provider="cfgdot", scopes=["read"])
         assert again.status == "completed" and again.context.token == done.context.token
         assert server.stats()["authorization_code_grants"] == 1, "no new consent"
+
+        # Left out again, the command the warning names removes it with its connections.
+        gatehouse.restart(config())
+        warning = [line for line in gatehouse.log.read_text().splitlines() if "no longer in the config file" in line][-1]
+        command = re.search(r"\(gatehouse ([^)]*)\)", warning).group(1).split()
+        removed = subprocess.run([GATEHOUSE_BIN, *command, "--base-url", gatehouse.base, "--api-key", gatehouse.api_key],
+                                 capture_output=True, text=True, timeout=60)
+        assert removed.returncode == 0, removed.stderr
+        assert client.admin.user_connections.list(user={"id": user_id}).items == []
     finally:
         gatehouse.stop()
         stop(server.process)

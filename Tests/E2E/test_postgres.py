@@ -666,6 +666,28 @@ def test_postgres_restarted_under_load_answers_503_then_serves_again_losing_noth
         stop(b.process)
 
 
+def served_by_both(on_a, on_b, oauth, provider, user_id):
+    """A grant made through A (a consent in a plain HTTP session), then served by B three times,
+    so B holds it in memory."""
+    on_a.admin.auth_providers.create(**oauth.provider_definition(provider))
+    r = on_a.auth.start(user_id=user_id, provider=provider, scopes=["read"])
+    browser = requests.Session()
+    assert browser.get(consent_until_redirect(browser, r.url), timeout=30, allow_redirects=False).status_code == 200
+    for _ in range(3):
+        assert on_b.auth.start(user_id=user_id, provider=provider, scopes=["read"]).status == "completed"
+
+
+def deleted_on_a_until_b_stops(on_a, on_b, provider, user_id, limit, message):
+    """Deletes the user's connection through A; returns how long B went on serving it."""
+    connection = on_a.admin.user_connections.list(user={"id": user_id}).items[0]
+    on_a.admin.user_connections.delete(connection.id)
+    deleted = time.monotonic()
+    while on_b.auth.start(user_id=user_id, provider=provider, scopes=["read"]).status == "completed":
+        assert time.monotonic() - deleted < limit, message
+        time.sleep(0.05)
+    return time.monotonic() - deleted
+
+
 def test_a_connection_deleted_on_one_replica_is_not_served_by_another(workdir, database, user_id):
     a = Replica(workdir, "forget-a", database)
     b = Replica(workdir, "forget-b", database, public_url=a.base)
@@ -673,20 +695,10 @@ def test_a_connection_deleted_on_one_replica_is_not_served_by_another(workdir, d
     try:
         key = a.admin_key()
         on_a, on_b = a.client(key), b.client(key)
-        on_a.admin.auth_providers.create(**oauth.provider_definition("pgforget"))
-        r = on_a.auth.start(user_id=user_id, provider="pgforget", scopes=["read"])
-        browser = requests.Session()
-        assert browser.get(consent_until_redirect(browser, r.url), timeout=30, allow_redirects=False).status_code == 200
-        # B has served the grant, so it holds it in memory.
-        for _ in range(3):
-            assert on_b.auth.start(user_id=user_id, provider="pgforget", scopes=["read"]).status == "completed"
-        connection = on_a.admin.user_connections.list(user={"id": user_id}).items[0]
-        on_a.admin.user_connections.delete(connection.id)
-        deleted = time.monotonic()
-        while on_b.auth.start(user_id=user_id, provider="pgforget", scopes=["read"]).status == "completed":
-            assert time.monotonic() - deleted < 2, "another replica kept handing out a deleted grant's token"
-            time.sleep(0.05)
-        print(f"deleted on A: B stopped serving the grant {time.monotonic() - deleted:.3f}s later")
+        served_by_both(on_a, on_b, oauth, "pgforget", user_id)
+        took = deleted_on_a_until_b_stops(
+            on_a, on_b, "pgforget", user_id, 2, "another replica kept handing out a deleted grant's token")
+        print(f"deleted on A: B stopped serving the grant {took:.3f}s later")
     finally:
         stop(oauth.process)
         stop(a.process)
@@ -708,12 +720,7 @@ def test_a_replica_that_cannot_hear_the_others_stops_serving_a_deleted_grant_wit
     try:
         key = a.admin_key()
         on_a, on_b = a.client(key), b.client(key)
-        on_a.admin.auth_providers.create(**oauth.provider_definition("pgdeaf"))
-        r = on_a.auth.start(user_id=user_id, provider="pgdeaf", scopes=["read"])
-        browser = requests.Session()
-        assert browser.get(consent_until_redirect(browser, r.url), timeout=30, allow_redirects=False).status_code == 200
-        for _ in range(3):
-            assert on_b.auth.start(user_id=user_id, provider="pgdeaf", scopes=["read"]).status == "completed"
+        served_by_both(on_a, on_b, oauth, "pgdeaf", user_id)
 
         proxy.stop_accepting()
         ports = ",".join(map(str, proxy.upstream_ports))
@@ -729,13 +736,9 @@ def test_a_replica_that_cannot_hear_the_others_stops_serving_a_deleted_grant_wit
             time.sleep(0.1)
         assert on_b.auth.start(user_id=user_id, provider="pgdeaf", scopes=["read"]).status == "completed"
 
-        connection = on_a.admin.user_connections.list(user={"id": user_id}).items[0]
-        on_a.admin.user_connections.delete(connection.id)
-        deleted = time.monotonic()
-        while on_b.auth.start(user_id=user_id, provider="pgdeaf", scopes=["read"]).status == "completed":
-            assert time.monotonic() - deleted < 3, "a replica without its channel kept handing out a deleted grant"
-            time.sleep(0.05)
-        print(f"channel cut: B stopped serving the deleted grant {time.monotonic() - deleted:.3f}s after A's delete")
+        took = deleted_on_a_until_b_stops(
+            on_a, on_b, "pgdeaf", user_id, 3, "a replica without its channel kept handing out a deleted grant")
+        print(f"channel cut: B stopped serving the deleted grant {took:.3f}s after A's delete")
         # B still answers from the store, so it stays ready.
         assert requests.get(f"{b.base}/v1/health/ready", timeout=10).status_code == 200
     finally:

@@ -33,6 +33,16 @@ auth:
     return server, gatehouse
 
 
+def connected(server, gatehouse, name, user_id):
+    """Registers the provider `name` and a consent as alice; returns the client and the first
+    token."""
+    client = gatehouse.client()
+    client.admin.auth_providers.create(**server.provider_definition(name))
+    r = client.auth.start(user_id=user_id, provider=name, scopes=["read"])
+    consent(r.url, "alice")
+    return client, client.auth.wait_for_completion(r).context.token
+
+
 def test_a_stale_token_is_refreshed_on_read(client, dot_short, user_id):
     first = authorize(client, dot_short, user_id)
     before = dot_short.stats()["refresh_token_grants"]
@@ -70,11 +80,7 @@ def test_a_token_of_unknown_lifetime_is_refreshed_before_it_expires(workdir, use
     server, gatehouse = provider_and_gatehouse(
         workdir, "noexpiry", 10, auth="  default_token_lifetime: 8\n  refresh_skew: 3\n", omit_expires_in=True)
     try:
-        client = gatehouse.client()
-        client.admin.auth_providers.create(**server.provider_definition("noexpiry"))
-        r = client.auth.start(user_id=user_id, provider="noexpiry", scopes=["read"])
-        consent(r.url, "alice")
-        first = client.auth.wait_for_completion(r).context.token
+        client, first = connected(server, gatehouse, "noexpiry", user_id)
         time.sleep(6)
         # Had the answer said 10 s, the refresh would come at 7 s: at 6 s the token is the first.
         second = client.auth.start(user_id=user_id, provider="noexpiry", scopes=["read"]).context.token
@@ -160,11 +166,7 @@ def test_a_refresh_refusing_the_client_keeps_the_grant_until_the_operator_fixes_
     user."""
     server, gatehouse = provider_and_gatehouse(workdir, "creds", 6)
     try:
-        client = gatehouse.client()
-        client.admin.auth_providers.create(**server.provider_definition("creds"))
-        r = client.auth.start(user_id=user_id, provider="creds", scopes=["read"])
-        consent(r.url, "alice")
-        first = client.auth.wait_for_completion(r).context.token
+        client, first = connected(server, gatehouse, "creds", user_id)
         patch_provider(gatehouse, "creds", {"client_secret": "not-the-secret"})
         time.sleep(6.5)
         refused = raw_authorize(gatehouse, user_id, "creds")
@@ -191,11 +193,7 @@ def test_a_refresh_refused_for_another_reason_asks_for_consent_and_the_new_grant
     the consent's grant then serves."""
     server, gatehouse = provider_and_gatehouse(workdir, "scoperefresh", 6)
     try:
-        client = gatehouse.client()
-        client.admin.auth_providers.create(**server.provider_definition("scoperefresh"))
-        r = client.auth.start(user_id=user_id, provider="scoperefresh", scopes=["read"])
-        consent(r.url, "alice")
-        first = client.auth.wait_for_completion(r).context.token
+        client, first = connected(server, gatehouse, "scoperefresh", user_id)
         patch_provider(gatehouse, "scoperefresh", {"refresh_request": {"params": {
             "grant_type": "refresh_token", "refresh_token": "{{refresh_token}}", "scope": "read write"}}})
         time.sleep(6.5)
@@ -221,11 +219,7 @@ def test_a_token_without_refresh_token_or_lifetime_is_served_past_the_assumed_li
         workdir, "norefresh", 3600, auth="  default_token_lifetime: 8\n  refresh_skew: 3\n", omit_expires_in=True,
         omit_refresh_token=True)
     try:
-        client = gatehouse.client()
-        client.admin.auth_providers.create(**server.provider_definition("norefresh"))
-        r = client.auth.start(user_id=user_id, provider="norefresh", scopes=["read"])
-        consent(r.url, "alice")
-        first = client.auth.wait_for_completion(r).context.token
+        client, first = connected(server, gatehouse, "norefresh", user_id)
         time.sleep(9)
         again = client.auth.start(user_id=user_id, provider="norefresh", scopes=["read"])
         assert again.status == "completed" and again.context.token == first

@@ -162,6 +162,11 @@ import Testing
             #expect(deleted.status == .seeOther && deleted.headers[.location] == "/dashboard/connections?done=deleted")
             #expect(try await api.authorize(user: "alice")["status"] as? String == "pending")
             #expect(try await api.authorize(user: "bob")["status"] as? String == "completed")
+            // Deleted again (a second tab): it says nothing was there, not that it deleted it.
+            let again = try await browser.post("/dashboard/connections/\(id)/delete")
+            #expect(again.headers[.location] == "/dashboard/connections?done=gone")
+            let notice = String(buffer: try await browser.get("/dashboard/connections?done=gone").body)
+            #expect(notice.contains("No such connection: it was already deleted."))
         }
     }
 
