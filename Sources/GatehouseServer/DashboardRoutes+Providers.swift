@@ -54,10 +54,22 @@ extension DashboardRoutes {
                 }
             }
         }
+        // Removing a provider deletes every connection made through it: the first post asks,
+        // naming how many; the confirmation's post removes.
         routes.post("/dashboard/providers/:id/delete") { request, context in
             let id = try context.parameters.require("id")
-            return try await form(request) { session, _ in
-                try await changing(session, done: "removed") { _ = try await providers.delete(id: id) }
+            return try await form(request) { session, fields in
+                guard fields["confirm"] == "yes" else {
+                    guard try await providers.configured(id: id) != nil else {
+                        return try await providersPage(
+                            session, extra: ["error": "auth provider '\(id)' not found"], status: .notFound)
+                    }
+                    let held = try await store.connections(ConnectionQuery(providerID: id, limit: 1)).total
+                    return pages.render(
+                        "provider-remove",
+                        pageContext(session, nav: "providers", ["id": id, "connections": held > 0 ? held as Any : false]))
+                }
+                return try await changing(session, done: "removed") { _ = try await providers.delete(id: id) }
             }
         }
     }

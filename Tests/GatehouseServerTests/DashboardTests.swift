@@ -194,8 +194,27 @@ import Testing
             // A bad template is named, and nothing is stored.
             let bad = try await browser.post("/dashboard/providers", ["template": "nope", "client_id": "x"])
             #expect(bad.status == .badRequest && String(buffer: bad.body).contains("nope"))
-            #expect(try await browser.post("/dashboard/providers/gh/delete").status == .seeOther)
+            // Removing asks first; the confirmation removes.
+            let asked = try await browser.post("/dashboard/providers/gh/delete")
+            #expect(asked.status == .ok && String(buffer: asked.body).contains("No user has connected through it."))
+            #expect(try await api.call(.get, "/v1/admin/auth_providers/gh").status == .ok)
+            #expect(try await browser.post("/dashboard/providers/gh/delete", ["confirm": "yes"]).status == .seeOther)
             #expect(try await api.call(.get, "/v1/admin/auth_providers/gh").status == .notFound)
+        }
+    }
+
+    @Test func removingAProviderNamesTheConnectionsItEnds() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            for user in ["alice", "bob"] { _ = try await api.completedToken(user: user) }
+            let browser = try await Self.browser(api)
+            let asked = String(buffer: try await browser.post("/dashboard/providers/fake/delete").body)
+            #expect(asked.contains("Its 2 user connection(s) are deleted with it"))
+            #expect(asked.contains("Remove fake and 2 connection(s)"))
+            #expect(try await api.authorize(user: "alice")["status"] as? String == "completed", "nothing removed yet")
+            #expect(try await browser.post("/dashboard/providers/fake/delete", ["confirm": "yes"]).status == .seeOther)
+            let left = try api.object(try await api.call(.get, "/v1/admin/user_connections?provider_id=fake"))
+            #expect(left["total_count"] as? Int == 0)
         }
     }
 
