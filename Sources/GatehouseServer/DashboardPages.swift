@@ -26,7 +26,8 @@ struct DashboardPages: Sendable {
             ("providers", PackageResources.providers_mustache), ("provider", PackageResources.provider_mustache),
             ("connections", PackageResources.connections_mustache), ("flows", PackageResources.flows_mustache),
             ("keys", PackageResources.keys_mustache),
-            ("provider-remove", PackageResources.provider_remove_mustache), ("verification", PackageResources.verification_mustache),
+            ("provider-remove", PackageResources.provider_remove_mustache),
+            ("verification", PackageResources.verification_mustache),
         ]
         for (name, bytes) in templates {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)
