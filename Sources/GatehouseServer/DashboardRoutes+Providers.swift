@@ -11,7 +11,13 @@ extension DashboardRoutes {
         }
         routes.post("/dashboard/providers") { request, _ in
             try await form(request) { session, fields in
-                try await changing(session, done: "added") {
+                // Refused: the page again, with what was typed (the secret apart) kept.
+                try await changing(
+                    session, done: "added",
+                    failed: {
+                        try await providersPage(session, extra: ["error": $0, "typed": Self.typed(fields)], status: .badRequest)
+                    }
+                ) {
                     _ = try await providers.create(try Self.newProvider(fields), source: .api)
                 }
             }
@@ -19,18 +25,16 @@ extension DashboardRoutes {
         routes.get("/dashboard/providers/:id") { request, context in
             let id = try context.parameters.require("id")
             return try await page(request) { session in
-                guard let provider = try await providers.configured(id: id) else {
-                    return DashboardPages.redirect("/dashboard/providers")
-                }
-                var shown = row(provider, session)
-                shown["templateJSON"] = try ProviderTemplateText.text(of: provider.oauth2)
-                return pages.render("provider", pageContext(session, nav: "providers", ["provider": shown]))
+                try await providerPage(id, session)
             }
         }
         routes.post("/dashboard/providers/:id") { request, context in
             let id = try context.parameters.require("id")
             return try await form(request) { session, fields in
-                try await change(id, session: session, done: "saved") {
+                try await change(
+                    id, session: session, done: "saved",
+                    failed: { try await providerPage(id, session, error: $0, typed: fields) }
+                ) {
                     var changes: [String: JSONValue] = [
                         "description": Self.nonEmpty(fields["description"]).map(JSONValue.string) ?? .null
                     ]
@@ -74,12 +78,41 @@ extension DashboardRoutes {
         }
     }
 
+    /// A provider's page; after a refused edit, with the error and what was typed (the secret
+    /// apart) in place of what is stored.
+    private func providerPage(_ id: String, _ session: Session, error: String? = nil, typed: [String: String] = [:])
+        async throws -> Response
+    {
+        guard let provider = try await providers.configured(id: id) else {
+            return try await providersPage(session, extra: ["error": "auth provider '\(id)' not found"], status: .notFound)
+        }
+        var shown = row(provider, session)
+        shown["templateJSON"] = try ProviderTemplateText.text(of: provider.oauth2)
+        if error != nil {
+            shown["descriptionText"] = typed["description"] ?? ""
+            shown["clientID"] = typed["client_id"] ?? ""
+            shown["templateJSON"] = typed["oauth2"] ?? shown["templateJSON"]
+        }
+        return pages.render(
+            "provider", pageContext(session, nav: "providers", ["provider": shown, "error": error as Any]),
+            status: error == nil ? .ok : .badRequest)
+    }
+
+    /// What the add forms had typed, to fill them again (never the secret).
+    private static func typed(_ fields: [String: String]) -> [String: Any] {
+        var typed: [String: Any] = [:]
+        for key in ["id", "description", "client_id", "tenant", "oauth2", "template"] { typed[key] = fields[key] ?? "" }
+        typed[fields["kind"] == "custom" ? "custom" : "builtIn"] = true
+        return typed
+    }
+
     /// Patches a provider with what `changes` makes (inside `changing`, so that a template the
     /// operator got wrong is shown on the page).
     private func change(
-        _ id: String, session: Session, done: String, _ changes: () async throws -> [String: JSONValue]
+        _ id: String, session: Session, done: String, failed: ((String) async throws -> Response)? = nil,
+        _ changes: () async throws -> [String: JSONValue]
     ) async throws -> Response {
-        try await changing(session, done: done) {
+        try await changing(session, done: done, failed: failed) {
             let patch = try ProviderTemplateText.decode(ProviderPatch.self, from: try await changes())
             _ = try await providers.patch(id: id, with: patch)
         }
@@ -104,11 +137,16 @@ extension DashboardRoutes {
     }
 
     /// Runs a change, then back to the list with `done`; an error that is the operator's to fix
-    /// is shown on the providers page instead (ours go to the error middleware).
-    private func changing(_ session: Session, done: String, _ body: () async throws -> Void) async throws -> Response {
+    /// is shown by `failed` (the providers page unless given) instead (ours go to the error
+    /// middleware).
+    private func changing(
+        _ session: Session, done: String, failed: ((String) async throws -> Response)? = nil,
+        _ body: () async throws -> Void
+    ) async throws -> Response {
         do {
             try await body()
         } catch let error as GatehouseError where error.code != .internalError && error.code != .storeUnavailable {
+            if let failed { return try await failed(error.message) }
             return try await providersPage(session, extra: ["error": error.message], status: .badRequest)
         }
         return DashboardPages.redirect("/dashboard/providers?done=\(done)")
@@ -123,7 +161,11 @@ extension DashboardRoutes {
             pageContext(
                 session, nav: "providers",
                 extra.merging([
-                    "providers": rows, "catalogue": catalog.entries.keys.sorted(), "publicURL": settings.publicURL,
+                    "providers": rows,
+                    "catalogue": catalog.entries.keys.sorted().map { name -> [String: Any] in
+                        ["name": name, "selected": (extra["typed"] as? [String: Any])?["template"] as? String == name]
+                    },
+                    "publicURL": settings.publicURL,
                     "customExample": ProviderTemplateText.example,
                 ]) { first, _ in first }),
             status: status)
