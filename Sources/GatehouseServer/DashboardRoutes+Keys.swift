@@ -17,6 +17,17 @@ extension DashboardRoutes {
                     return try await keysPage(
                         session, extra: ["error": "A key needs a name (up to 100 characters) and a role."], status: .badRequest)
                 }
+                // A reload of the answer below sends the form again: a key of the same name made a
+                // minute ago is taken as that, not as a wish for a second key nobody sees.
+                let recent = now().addingTimeInterval(-60)
+                if try await store.apiKeys().contains(where: { $0.name == name && $0.createdAt > recent }) {
+                    return try await keysPage(
+                        session,
+                        extra: [
+                            "error":
+                                "A key named '\(name)' was made less than a minute ago and shown once then; this looks like the form sent again, so no second key was made. To make another, give it another name."
+                        ], status: .conflict)
+                }
                 // Shown on this answer only: it is not stored anywhere it could be shown again.
                 let key = try await keys.create(name: name, role: role)
                 return try await keysPage(session, extra: ["newKey": key])

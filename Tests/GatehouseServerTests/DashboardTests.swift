@@ -256,6 +256,11 @@ import Testing
             let key = "arc_" + String(made[start.upperBound...].prefix { $0 != "\"" })
             #expect(try await api.call(.get, "/v1/auth/status?id=x", authorization: key).status == .notFound)
             #expect(!String(buffer: try await browser.get("/dashboard/keys").body).contains(key))
+            // A reload sends the form again: it makes no second key.
+            let resent = try await browser.post("/dashboard/keys", ["name": "worker", "role": "app"])
+            #expect(resent.status == .conflict && String(buffer: resent.body).contains("no second key was made"))
+            let listed = String(buffer: try await browser.get("/dashboard/keys").body)
+            #expect(listed.components(separatedBy: "<td>worker</td>").count == 2, "one key named worker")
 
             let id = String(SecretHash.hex(key).prefix(12))
             #expect(try await browser.post("/dashboard/keys/\(id)/revoke").status == .seeOther)
