@@ -22,10 +22,14 @@ extension DashboardRoutes {
                     "/dashboard/connections?"
                         + FormEncoding.encode(["user": user ?? "", "provider": provider ?? "", "page": "\(target)"])
                 }
+                // Past the last page (the list shrank, or a link was edited): the last page.
+                if number > pages { return DashboardPages.redirect(link(pages)) }
                 let rows: [[String: Any]] = found.items.map {
                     [
                         "id": $0.id, "userID": $0.userID, "providerID": $0.providerID, "status": $0.status.rawValue,
                         "scopes": $0.scopes.joined(separator: " "), "updated": $0.updatedAt.iso8601, "csrf": session.csrf,
+                        // Where a delete comes back to: this search, this page.
+                        "back": FormEncoding.encode(["user": user ?? "", "provider": provider ?? "", "page": "\(number)"]),
                     ]
                 }
                 return self.pages.render(
@@ -42,7 +46,7 @@ extension DashboardRoutes {
         }
         routes.post("/dashboard/connections/:id/delete") { request, context in
             let id = try context.parameters.require("id")
-            return try await form(request) { _, _ in
+            return try await form(request) { _, fields in
                 let done =
                     switch try await broker.deleteConnection(id: id) {
                     // Deleted meanwhile (another tab, the API): nothing was done here.
@@ -51,7 +55,10 @@ extension DashboardRoutes {
                     case .revoked: "deleted-revoked"
                     case .notRevoked: "deleted-not-revoked"
                     }
-                return DashboardPages.redirect("/dashboard/connections?done=\(done)")
+                // Back to the search it came from (only its own fields are taken from the form).
+                let back = FormEncoding.decode(fields["back"] ?? "").filter { ["user", "provider", "page"].contains($0.key) }
+                return DashboardPages.redirect(
+                    "/dashboard/connections?" + FormEncoding.encode(back.merging(["done": done]) { $1 }))
             }
         }
         routes.get("/dashboard/flows") { request, _ in

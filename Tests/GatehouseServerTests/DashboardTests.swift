@@ -167,6 +167,13 @@ import Testing
             #expect(again.headers[.location] == "/dashboard/connections?done=gone")
             let notice = String(buffer: try await browser.get("/dashboard/connections?done=gone").body)
             #expect(notice.contains("No such connection: it was already deleted."))
+            // A delete comes back to the search it was made from; a page past the end goes to the last.
+            #expect(found.contains(#"name="back" value="page=1&amp;provider=&amp;user=alice""#))
+            let back = try await browser.post("/dashboard/connections/\(id)/delete", ["back": "user=alice&page=1&evil=x"])
+            let location = back.headers[.location] ?? ""
+            #expect(location.contains("user=alice") && location.contains("done=gone") && !location.contains("evil"))
+            let past = try await browser.get("/dashboard/connections?user=bob&page=9")
+            #expect(past.status == .seeOther && past.headers[.location]?.contains("page=1") == true)
         }
     }
 
