@@ -55,7 +55,13 @@ extension DashboardRoutes {
                 do {
                     _ = try await verification.update(update)
                 } catch let error as GatehouseError where error.code != .internalError && error.code != .storeUnavailable {
-                    return try await verificationPage(session, extra: ["error": error.message], status: .badRequest)
+                    // The form again as it was sent, so that what was typed is not lost.
+                    return try await verificationPage(
+                        session,
+                        extra: [
+                            "error": error.message, "verifierURL": fields["verifier_url"] ?? "",
+                            "unsafeSkip": update.unsafeSkipVerification == true,
+                        ], status: .badRequest)
                 }
                 return DashboardPages.redirect("/dashboard/verification?done=saved")
             }

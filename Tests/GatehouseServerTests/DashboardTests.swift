@@ -290,6 +290,8 @@ import Testing
             #expect(view["unsafe_skip_verification"] as? Bool == false)
             let bad = try await browser.post("/dashboard/verification", ["verifier_url": "https://evil.example/v"])
             #expect(bad.status == .badRequest)
+            // The refused URL stays in the field to be corrected.
+            #expect(String(buffer: bad.body).contains(#"value="https://evil.example/v""#))
         }
     }
 }
