@@ -18,6 +18,12 @@ package enum StoreCopy {
         package var matches: Bool { sourceRows == targetRows && sourceChecksum == targetChecksum }
     }
 
+    /// Throws a `ConfigurationError` (a usage error) unless `text` is `sqlite:PATH` or a
+    /// `postgres://` URL.
+    package static func check(location text: String) throws {
+        _ = try location(text)
+    }
+
     /// `sqlite:PATH` or a `postgres://` URL.
     static func location(_ text: String) throws -> StorageChoice {
         if text.hasPrefix("sqlite:") {

@@ -22,6 +22,14 @@ struct StoreCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON instead of a table.") var json = false
 
         func run() async throws {
+            // A location that is neither form is a usage error (exit 2), said before anything opens.
+            do {
+                try StoreCopy.check(location: from)
+                try StoreCopy.check(location: to)
+            } catch let error as ConfigurationError {
+                Output.error("error: \(error)")
+                throw ExitCode(CLIError.Code.usage.rawValue)
+            }
             let tables: [StoreCopy.Table]
             do {
                 tables = try await StoreCopy.run(from: from, to: to, replace: replace)

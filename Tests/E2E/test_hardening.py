@@ -309,6 +309,11 @@ def test_store_copy_leaves_an_existing_directory_as_it_is(gatehouse, tmp_path):
     keys = report["api_keys"]
     assert keys["matches"] is True and isinstance(keys["source_rows"], int) and keys["source_rows"] >= 1
     assert keys["source_sha256"] == keys["target_sha256"] and len(keys["source_sha256"]) == 64
+    # A location in neither form is a usage error (2), said before anything opens.
+    wrong = subprocess.run([GATEHOUSE_BIN, "store", "copy", "--from", str(gatehouse.data / "gatehouse.sqlite"), "--to",
+                            f"sqlite:{tmp_path}/x.sqlite"], capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and "neither sqlite:PATH nor a postgres:// URL" in wrong.stderr
+    assert not (tmp_path / "x.sqlite").exists()
 
 
 # 6. Nothing usable at rest in clear
