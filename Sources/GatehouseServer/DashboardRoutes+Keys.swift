@@ -37,7 +37,7 @@ extension DashboardRoutes {
             let id = try context.parameters.require("id")
             return try await form(request) { _, _ in
                 guard id.count == 12, try await store.deleteAPIKeys(hashPrefix: id) > 0 else {
-                    return DashboardPages.redirect("/dashboard/keys")
+                    return DashboardPages.redirect("/dashboard/keys?done=key-gone")
                 }
                 // Every replica drops its cached keys at once.
                 try await store.publish(.apiKeys)

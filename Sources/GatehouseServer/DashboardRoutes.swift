@@ -99,6 +99,7 @@ struct DashboardRoutes: Sendable {
             "Connection deleted, but the provider did not revoke its grant (the server's log says why): end it at the provider if it must end now."
         case "gone": "No such connection: it was already deleted."
         case "revoked": "Key revoked."
+        case "key-gone": "No such key: it was already revoked."
         default: nil
         }
     }

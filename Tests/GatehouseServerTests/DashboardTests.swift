@@ -271,6 +271,9 @@ import Testing
 
             let id = String(SecretHash.hex(key).prefix(12))
             #expect(try await browser.post("/dashboard/keys/\(id)/revoke").status == .seeOther)
+            // Revoked again (a second tab): it says so.
+            let again = try await browser.post("/dashboard/keys/\(id)/revoke")
+            #expect(again.headers[.location] == "/dashboard/keys?done=key-gone")
             try await Task.sleep(for: .milliseconds(1100))  // past the key cache's second
             #expect(try await api.call(.get, "/v1/auth/status?id=x", authorization: key).status == .unauthorized)
             // Revoking the session's own key ends the session.
