@@ -18,10 +18,11 @@ struct DeadlineTests {
     @Test func workThatIgnoresCancellationIsAnsweredAtTheDeadline() async throws {
         let started = ContinuousClock.now
         await #expect(throws: Deadline.Passed.self) {
-            _ = try await Deadline.run(within: .milliseconds(50)) { await Self.hang(.seconds(3)) }
+            _ = try await Deadline.run(within: .milliseconds(50)) { await Self.hang(.seconds(10)) }
         }
-        // The caller is answered long before the work ends (3 s).
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // The caller is answered long before the work ends (10 s). The bound is loose: the
+        // suite runs in parallel on two cores, and a starved pool once took 2.2 s here.
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func resultsAndErrorsPassThrough() async throws {
