@@ -173,19 +173,19 @@ package final class ProviderRegistry: Sendable {
     /// The stored providers that came from a config file that `listed` (this file's ids) leaves
     /// out.
     package func unlistedConfigProviders(listed: Set<String>) async throws -> [String] {
-        try await store.providers().filter { $0.source == Provider.Source.config.rawValue && !listed.contains($0.id) }
-            .map(\.id).sorted()
+        try await unlisted(listed).map(\.id).sorted()
     }
 
-    /// Hands the providers the config file no longer lists to the admin API, inactive: their
-    /// connections are kept but serve nothing, a start whose file lists one again takes it back
-    /// (its connections serve again), and the admin API may delete it with them. Deleting them
-    /// here instead would end every user's grant on a config file edited by mistake, or on a
-    /// start with another file. Returns their ids.
+    private func unlisted(_ listed: Set<String>) async throws -> [ProviderRecord] {
+        try await store.providers().filter { $0.source == Provider.Source.config.rawValue && !listed.contains($0.id) }
+    }
+
+    /// Hands the providers the config file no longer lists to the admin API, inactive, with
+    /// their connections (a file that lists one again takes it back); deleting them would end
+    /// every grant on a file edited by mistake. Returns their ids.
     package func releaseConfigProviders(keeping listed: Set<String>) async throws -> [String] {
         var released: [String] = []
-        for var record in try await store.providers()
-        where record.source == Provider.Source.config.rawValue && !listed.contains(record.id) {
+        for var record in try await unlisted(listed) {
             record.source = Provider.Source.api.rawValue
             record.enabled = false
             record.updatedAt = now()

@@ -15,8 +15,7 @@ package enum PostgresProbe {
             do {
                 // Each attempt ends by the deadline (PostgresNIO's own connect timeout is 10 s).
                 var configuration = try settings.connectionConfiguration()
-                let remaining = deadline - attempt
-                let milliseconds = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+                let milliseconds = Int64((deadline - attempt) / .milliseconds(1))
                 configuration.options.connectTimeout = .milliseconds(max(100, min(10_000, milliseconds)))
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
                 try? await connection.close()

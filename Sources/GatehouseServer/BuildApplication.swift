@@ -43,7 +43,7 @@ package func buildApplication(
             // One process (SQLite) owns its store: a provider its file leaves out is released.
             // Replicas (PostgreSQL) may run different files for a while (a rollout, a rollback),
             // so one that leaves a provider out only says so.
-            let listed = Set(configuration.providers.compactMap(\.id))
+            let listed = configuration.providerIDs
             let leftOut: (released: [String], unlisted: [String]) =
                 configuration.postgres == nil
                 ? (try await registry.releaseConfigProviders(keeping: listed), [])
@@ -127,7 +127,7 @@ private func assemble(
     let connectionCache = ConnectionCache(channelUp: listener == nil, telemetry: telemetry, now: now)
     let registry = ProviderRegistry(
         store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, connections: connectionCache,
-        channelUp: listener == nil, fileProviders: Set(configuration.providers.compactMap(\.id)), now: now)
+        channelUp: listener == nil, fileProviders: configuration.providerIDs, now: now)
     let verification = VerificationSettingsService(store: store, settings: settings)
     let keys = APIKeyService(store: store, telemetry: telemetry, now: now)
     hub.register { change in

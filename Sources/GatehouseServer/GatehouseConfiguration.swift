@@ -23,6 +23,8 @@ package struct GatehouseConfiguration: Sendable {
     package var rootKeys: [RootKeyEntry]
     /// Providers from the config file.
     package var providers: [AuthProviderRequest]
+    /// The ids of the providers the config file lists.
+    package var providerIDs: Set<String> { Set(providers.compactMap(\.id)) }
     /// The verifier URL from the config file.
     package var verifierURL: String?
     /// Whether the config file names the unsafe skip.

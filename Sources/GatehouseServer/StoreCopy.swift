@@ -50,12 +50,13 @@ package enum StoreCopy {
         let to = try location(target)
         // Opening a store migrates it: a source without Gatehouse's tables (a mistyped path or
         // database name) would be given them, and copied as 0 rows.
-        let sourceHasSchema =
-            switch from {
-            case .sqlite(let path): try await SQLiteStore.hasSchema(path: path, logger: logger)
-            case .postgres(let settings):
-                try await Self.probed(settings, logger) { try await PostgresMigrations.hasSchema(settings, logger: logger) }
-            }
+        let sourceHasSchema: Bool
+        switch from {
+        case .sqlite(let path): sourceHasSchema = try await SQLiteStore.hasSchema(path: path, logger: logger)
+        case .postgres(let settings):
+            try await Self.probe(settings, logger)
+            sourceHasSchema = try await PostgresMigrations.hasSchema(settings, logger: logger)
+        }
         guard sourceHasSchema else {
             throw ConfigurationError(description: "no Gatehouse database at \(from.redacted): it has no Gatehouse tables")
         }
@@ -82,17 +83,13 @@ package enum StoreCopy {
         }
     }
 
-    /// `body` on a PostgreSQL server that the probe reached; what it refused is said as the
-    /// start says it.
-    private static func probed<T>(_ settings: PostgresSettings, _ logger: Logger, _ body: () async throws -> T)
-        async throws -> T
-    {
+    /// Reaches the PostgreSQL server as a start does; what it refused is said as the start says it.
+    private static func probe(_ settings: PostgresSettings, _ logger: Logger) async throws {
         do {
             try await PostgresProbe.check(settings, logger: logger, within: .seconds(15))
         } catch let error as PostgresSettingsError {
             throw ConfigurationError(description: "cannot use \(settings.redacted): \(error.reason)")
         }
-        return try await body()
     }
 
     /// Opens a store, migrated, runs `body` on it, and releases it.
