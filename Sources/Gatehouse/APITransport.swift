@@ -6,7 +6,8 @@ import NIOHTTP1
 /// Sends API requests with the key, decodes answers, maps errors and retries what is safe to.
 struct APITransport: Sendable {
     let baseURL: String
-    let apiKey: String
+    /// Sent as the bearer token; nil only for the health checks, which need none.
+    let apiKey: String?
     let configuration: GatehouseClient.Configuration
     let httpClient: HTTPClient
 
@@ -39,7 +40,7 @@ struct APITransport: Sendable {
         }
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
-        request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "Gatehouse-Swift/1")
         if let body {
@@ -109,6 +110,7 @@ struct APITransport: Sendable {
         let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
         let message =
             object?["message"] as? String ?? object?["msg"] as? String ?? object?["detail"] as? String
+            ?? object?["reason"] as? String
             ?? String(decoding: body.prefix(500), as: UTF8.self)
         let name = object?["name"] as? String ?? object?["error"] as? String
         return GatehouseAPIError(status: status, name: name, message: message)

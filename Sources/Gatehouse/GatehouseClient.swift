@@ -51,13 +51,18 @@ public struct GatehouseClient: Sendable {
         guard let key = apiKey ?? environment["GATEHOUSE_API_KEY"] ?? environment["ARCADE_API_KEY"], !key.isEmpty else {
             throw GatehouseClientError.missingAPIKey
         }
-        var base = baseURL ?? environment["GATEHOUSE_BASE_URL"] ?? environment["ARCADE_BASE_URL"] ?? "http://127.0.0.1:9099"
+        self.transport = APITransport(
+            baseURL: try Self.baseURL(baseURL, environment: environment), apiKey: key, configuration: configuration,
+            httpClient: httpClient)
+    }
+
+    static func baseURL(_ given: String?, environment: [String: String]) throws -> String {
+        var base = given ?? environment["GATEHOUSE_BASE_URL"] ?? environment["ARCADE_BASE_URL"] ?? "http://127.0.0.1:9099"
         while base.hasSuffix("/") { base.removeLast() }
         guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https" else {
             throw GatehouseClientError.invalidBaseURL(base)
         }
-        self.transport = APITransport(
-            baseURL: base, apiKey: key, configuration: configuration, httpClient: httpClient)
+        return base
     }
 
     /// The HTTP client used unless one is given: it fails a request at once when the server
@@ -73,5 +78,24 @@ public struct GatehouseClient: Sendable {
     /// `GET /v1/health`.
     public func health() async throws -> HealthResponse {
         try await transport.send("GET", "/v1/health", as: HealthResponse.self)
+    }
+
+    /// Checks a server without an API key, as an orchestrator or a deploy script would:
+    /// `GET /v1/health` (the process answers), or with `ready` `GET /v1/health/ready` (it can
+    /// serve: its store answers). A readiness answer of 503 is an answer, `healthy` false with
+    /// the server's reason, not an error. Not retried unless `configuration` says so.
+    public static func health(
+        ready: Bool = false, baseURL: String? = nil, configuration: Configuration = .init(maxRetries: 0),
+        httpClient: HTTPClient = GatehouseClient.sharedHTTPClient,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> HealthResponse {
+        let transport = APITransport(
+            baseURL: try Self.baseURL(baseURL, environment: environment), apiKey: nil, configuration: configuration,
+            httpClient: httpClient)
+        do {
+            return try await transport.send("GET", ready ? "/v1/health/ready" : "/v1/health", as: HealthResponse.self)
+        } catch let error as GatehouseAPIError where ready && error.status == 503 {
+            return HealthResponse(healthy: false, reason: error.message)
+        }
     }
 }

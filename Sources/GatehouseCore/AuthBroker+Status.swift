@@ -79,6 +79,13 @@ extension AuthBroker {
         case .pending where flow.expiresAt <= now():
             flow = try await fail(flow, .expired, reason: "the authorization expired") ?? flow
             return try pendingResponse(flow)
+        case .pending where flow.callbackAbandoned(now: now()):
+            flow =
+                try await fail(
+                    flow, .callbackInterrupted,
+                    reason: "the callback did not finish (the server stopped during it); start the authorization again")
+                ?? flow
+            return try pendingResponse(flow)
         case .pending, .failed:
             return try pendingResponse(flow)
         }

@@ -36,6 +36,9 @@ package struct Flow: Sendable, Equatable {
     package var status: Flow.Status
     /// Whether the callback has used the state.
     package var stateUsed: Bool
+    /// When the callback used the state (nil before, and for flows whose state was used before
+    /// Gatehouse recorded it).
+    package var stateUsedAt: Date?
     /// SHA-256 (hex) of the id handed to the verifier after the callback (`af_...`); the id
     /// itself is known only to that browser and the app's verifier.
     package var verificationHash: String?
@@ -51,6 +54,19 @@ package struct Flow: Sendable, Equatable {
     package var expiresAt: Date
     /// Bumped on every change; what long-poll waiters watch.
     package var version: Int
+
+    /// How long after its state was used a callback may still be finishing its flow: its provider
+    /// calls (the code exchange, the user info) time out after 15 s each, and its writes fail
+    /// sooner. Well past it, the process that took the callback stopped during it.
+    package static let callbackLimit: TimeInterval = 120
+
+    /// Whether the callback took this flow's state and stopped (the process ended) before
+    /// storing the tokens or failing the flow: it is still pending, with nothing from the
+    /// exchange, `callbackLimit` after the state was used.
+    package func callbackAbandoned(now: Date) -> Bool {
+        guard status == .pending, stateUsed, sealedTokens == nil, let stateUsedAt else { return false }
+        return now.timeIntervalSince(stateUsedAt) > Flow.callbackLimit
+    }
 
     /// The failure reason of a flow whose verifier named another user than the one who started it.
     package static let userMismatchReason = "user verification failed: user mismatch"
@@ -69,7 +85,7 @@ package struct Flow: Sendable, Equatable {
     package init(
         id: String, userID: String, providerID: String, requestedScopes: [String],
         authorizeScopes: [String], stateHash: String, sealedVerifier: [UInt8]?, sealedURL: [UInt8]? = nil,
-        nextURI: String?, status: Flow.Status = .pending, stateUsed: Bool = false,
+        nextURI: String?, status: Flow.Status = .pending, stateUsed: Bool = false, stateUsedAt: Date? = nil,
         verificationHash: String? = nil, sealedTokens: [UInt8]? = nil,
         userInfo: [String: JSONValue]? = nil, failureReason: String? = nil,
         createdAt: Date, expiresAt: Date, version: Int = 1
@@ -85,6 +101,7 @@ package struct Flow: Sendable, Equatable {
         self.nextURI = nextURI
         self.status = status
         self.stateUsed = stateUsed
+        self.stateUsedAt = stateUsedAt
         self.verificationHash = verificationHash
         self.sealedTokens = sealedTokens
         self.userInfo = userInfo

@@ -46,7 +46,10 @@ package enum PostgresMigrations {
                 id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, sealed_value BYTEA NOT NULL, description TEXT,
                 hint TEXT, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
             """,
-        ]
+        ],
+        // When a callback used its flow's state (`AuthBroker.statusNow` fails a flow whose
+        // callback never finished). A column old replicas leave alone during a rolling upgrade.
+        ["ALTER TABLE flows ADD COLUMN state_used_at DOUBLE PRECISION"],
     ]
 
     /// How many migrations this build knows.

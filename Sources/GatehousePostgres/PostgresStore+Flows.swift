@@ -63,7 +63,8 @@ extension PostgresStore {
     package func consumeState(hash: String, now: Date) async throws -> Flow? {
         try await rows(
             """
-            UPDATE flows SET state_used = true, open_key = NULL, version = version + 1
+            UPDATE flows SET state_used = true, state_used_at = \(now.timeIntervalSince1970), open_key = NULL,
+                version = version + 1
             WHERE state_hash = \(hash) AND NOT state_used AND status = 'pending' AND expires_at > \(now.timeIntervalSince1970)
             RETURNING *
             """

@@ -25,6 +25,7 @@ extension PostgresStore {
             sealedURL: try bytes(row, "sealed_url"), nextURI: try row["next_uri"].decode(String?.self),
             status: Flow.Status(rawValue: try row["status"].decode(String.self)) ?? .failed,
             stateUsed: try row["state_used"].decode(Bool.self),
+            stateUsedAt: try row["state_used_at"].decode(Double?.self).map(Date.init(timeIntervalSince1970:)),
             verificationHash: try row["verification_id"].decode(String?.self), sealedTokens: try bytes(row, "sealed_tokens"),
             userInfo: try json([String: JSONValue].self, row, "user_info"),
             failureReason: try row["failure_reason"].decode(String?.self), createdAt: try date(row, "created_at"),

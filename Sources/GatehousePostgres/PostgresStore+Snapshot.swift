@@ -40,11 +40,11 @@ extension PostgresStore {
                 try await run(
                     """
                     INSERT INTO flows (id, user_id, provider_id, requested_scopes, authorize_scopes, state_hash,
-                        sealed_verifier, sealed_url, next_uri, status, state_used, verification_id, sealed_tokens,
-                        user_info, failure_reason, open_key, created_at, expires_at, version)
+                        sealed_verifier, sealed_url, next_uri, status, state_used, state_used_at, verification_id,
+                        sealed_tokens, user_info, failure_reason, open_key, created_at, expires_at, version)
                     VALUES (\(f.id), \(f.userID), \(f.providerID), \(Self.text(f.requestedScopes)),
                         \(Self.text(f.authorizeScopes)), \(f.stateHash), \(Self.blob(f.sealedVerifier)), \(Self.blob(f.sealedURL)),
-                        \(f.nextURI), \(f.status.rawValue), \(f.stateUsed), \(f.verificationHash), \(Self.blob(f.sealedTokens)),
+                        \(f.nextURI), \(f.status.rawValue), \(f.stateUsed), \(f.stateUsedAt?.timeIntervalSince1970), \(f.verificationHash), \(Self.blob(f.sealedTokens)),
                         \(Self.textOrNull(f.userInfo)), \(f.failureReason), \(openKey), \(f.createdAt.timeIntervalSince1970),
                         \(f.expiresAt.timeIntervalSince1970), \(f.version))
                     """)

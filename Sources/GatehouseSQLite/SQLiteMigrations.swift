@@ -14,7 +14,11 @@ enum SQLiteMigrations {
         }
     }
 
-    static let all: [Migration] = statementMigrations.map { Migration($0) } + [atRest]
+    static let all: [Migration] = statementMigrations.map { Migration($0) } + [atRest, callbackTime]
+
+    // When a callback used its flow's state: a flow whose callback never finished (the process
+    // stopped during the code exchange) is failed once that is long past (`AuthBroker.statusNow`).
+    static let callbackTime = Migration(["ALTER TABLE flows ADD COLUMN state_used_at REAL"])
 
     // Nothing usable at rest in clear: the authorize URL (it carries `state`) is sealed from
     // now on and the `url` column stays empty; a flow still waiting for its callback with a

@@ -71,10 +71,10 @@ extension SQLiteStore {
     package func consumeState(hash: String, now: Date) async throws -> Flow? {
         try await unsyncedRows(
             """
-            UPDATE flows SET state_used = 1, open_key = NULL, version = version + 1
+            UPDATE flows SET state_used = 1, state_used_at = ?, open_key = NULL, version = version + 1
             WHERE state_hash = ? AND state_used = 0 AND status = 'pending' AND expires_at > ?
             RETURNING *
-            """, [.text(hash), .float(now.timeIntervalSince1970)]
+            """, [.float(now.timeIntervalSince1970), .text(hash), .float(now.timeIntervalSince1970)]
         ).first.map(Self.flow)
     }
 

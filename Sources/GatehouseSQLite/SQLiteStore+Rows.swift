@@ -38,7 +38,7 @@ extension SQLiteStore {
             stateHash: try text(row, "state_hash"), sealedVerifier: bytes(row, "sealed_verifier"),
             sealedURL: bytes(row, "sealed_url"), nextURI: row.column("next_uri")?.string,
             status: Flow.Status(rawValue: try text(row, "status")) ?? .failed,
-            stateUsed: row.column("state_used")?.integer == 1,
+            stateUsed: row.column("state_used")?.integer == 1, stateUsedAt: row.column("state_used_at")?.double.map(Date.init(timeIntervalSince1970:)),
             verificationHash: row.column("verification_id")?.string, sealedTokens: bytes(row, "sealed_tokens"),
             userInfo: try decode([String: JSONValue].self, row, "user_info"),
             failureReason: row.column("failure_reason")?.string, createdAt: date(row, "created_at"),

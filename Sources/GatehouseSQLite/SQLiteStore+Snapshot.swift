@@ -39,15 +39,16 @@ extension SQLiteStore {
                 _ = try await rows(
                     """
                     INSERT INTO flows (id, user_id, provider_id, requested_scopes, authorize_scopes, state_hash,
-                        sealed_verifier, sealed_url, url, next_uri, status, state_used, verification_id, sealed_tokens,
-                        user_info, failure_reason, open_key, created_at, expires_at, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        sealed_verifier, sealed_url, url, next_uri, status, state_used, state_used_at, verification_id,
+                        sealed_tokens, user_info, failure_reason, open_key, created_at, expires_at, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
                         .text(flow.id), .text(flow.userID), .text(flow.providerID), .text(Self.json(flow.requestedScopes)),
                         .text(Self.json(flow.authorizeScopes)), .text(flow.stateHash), Self.blob(flow.sealedVerifier),
                         Self.blob(flow.sealedURL), flow.nextURI.map(SQLiteData.text) ?? .null, .text(flow.status.rawValue),
-                        .integer(flow.stateUsed ? 1 : 0), flow.verificationHash.map(SQLiteData.text) ?? .null,
+                        .integer(flow.stateUsed ? 1 : 0),
+                        flow.stateUsedAt.map { .float($0.timeIntervalSince1970) } ?? .null, flow.verificationHash.map(SQLiteData.text) ?? .null,
                         Self.blob(flow.sealedTokens), Self.jsonOrNull(flow.userInfo),
                         flow.failureReason.map(SQLiteData.text) ?? .null,
                         flow.status == .pending && !flow.stateUsed ? .text(flow.dedupeKey) : .null,

@@ -75,17 +75,32 @@ struct TokenCommand: AsyncParsableCommand {
     }
 }
 
-/// `gatehouse health`.
+/// `gatehouse health`: needs no API key, as the endpoints it calls need none.
 struct HealthCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "health", abstract: "Check that Gatehouse answers.")
+    static let configuration = CommandConfiguration(
+        commandName: "health", abstract: "Check that Gatehouse answers (no API key needed).",
+        discussion: "Exits 0 when healthy, 5 when the server is unreachable or not ready.")
 
     @OptionGroup var options: ClientOptions
 
+    @Flag(help: "Check readiness instead (GET /v1/health/ready): the server's store answers too.")
+    var ready = false
+
     func run() async throws {
         try await runClient {
-            let health = try await options.client().health()
-            if options.json { try Output.json(health) } else { Output.line(health.healthy ? "healthy" : "unhealthy") }
-            if !health.healthy { throw CLIError(message: "unhealthy", code: .unavailable) }
+            let health: HealthResponse
+            do {
+                health = try await GatehouseClient.health(ready: ready, baseURL: options.baseURL)
+            } catch let error as GatehouseClientError {
+                if case .invalidBaseURL = error { throw CLIError(message: "\(error)", code: .usage) }
+                throw error
+            }
+            if options.json {
+                try Output.json(health)
+            } else {
+                Output.line(health.healthy ? "healthy" : "not ready: \(health.reason ?? "no reason given")")
+            }
+            if !health.healthy { throw ExitCode(CLIError.Code.unavailable.rawValue) }
         }
     }
 }

@@ -329,6 +329,11 @@ def test_a_down_database_answers_503_at_once_and_service_returns_by_itself(workd
         assert took < 7, f"the API hung {took:.1f}s while the database was down"
         ready = requests.get(f"{replica.base}/v1/health/ready", timeout=30)
         assert ready.status_code == 503 and ready.json() == {"healthy": False, "reason": "the store does not answer"}
+        # The same through the CLI, without a key, as a deploy script checks it.
+        keyless = {k: v for k, v in os.environ.items() if k not in ("ARCADE_API_KEY", "GATEHOUSE_API_KEY")}
+        check = subprocess.run([GATEHOUSE_BIN, "health", "--ready", "--base-url", replica.base], env=keyless,
+                               capture_output=True, text=True, timeout=60)
+        assert check.returncode == 5 and check.stdout.strip() == "not ready: the store does not answer", check
         # Liveness stays up: the process is fine, an orchestrator must not restart it.
         assert requests.get(f"{replica.base}/v1/health", timeout=5).json() == {"healthy": True}
         proxy.start()

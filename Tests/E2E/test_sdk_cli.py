@@ -33,6 +33,16 @@ def read_url(process):
 def test_health_and_a_bad_key(gatehouse):
     ok = cli(gatehouse, "health")
     assert ok.returncode == 0 and ok.stdout.strip() == "healthy"
+    # As a deploy script or an orchestrator runs it: no key at all.
+    env = {k: v for k, v in os.environ.items() if k not in ("ARCADE_API_KEY", "GATEHOUSE_API_KEY")}
+    for args, answer in ((["health"], "healthy"), (["health", "--ready"], "healthy"),
+                         (["health", "--ready", "--json"], '"healthy" : true')):
+        keyless = subprocess.run([GATEHOUSE_BIN, *args, "--base-url", gatehouse.base], env=env, capture_output=True,
+                                 text=True, timeout=30)
+        assert keyless.returncode == 0 and answer in keyless.stdout, (args, keyless.stdout, keyless.stderr)
+    gone = subprocess.run([GATEHOUSE_BIN, "health", "--base-url", "http://127.0.0.1:1"], env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert gone.returncode == 5 and "cannot reach the server" in gone.stderr, gone.stderr
     bad = cli(gatehouse, "providers", "list", key="arc_wrong")
     assert bad.returncode == 1
     assert "401" in bad.stderr and "invalid API key" in bad.stderr

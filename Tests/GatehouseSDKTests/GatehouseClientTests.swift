@@ -43,6 +43,22 @@ import Testing
         #expect(server.recorded.count == 3)
     }
 
+    @Test func healthChecksNeedNoKeyAndANotReadyServerIsAnAnswer() async throws {
+        let server = ScriptedServer()
+        server.script("/v1/health", .init(body: #"{"healthy":true}"#))
+        server.script(
+            "/v1/health/ready", .init(status: .serviceUnavailable, body: #"{"healthy":false,"reason":"the store does not answer"}"#))
+        try await server.serve { base in
+            let live = try await GatehouseClient.health(baseURL: base, environment: [:])
+            #expect(live == HealthResponse(healthy: true))
+            let ready = try await GatehouseClient.health(ready: true, baseURL: base, environment: [:])
+            #expect(ready == HealthResponse(healthy: false, reason: "the store does not answer"))
+        }
+        // No key sent, and a 503 not retried: one request each.
+        #expect(server.recorded.map(\.uri) == ["/v1/health", "/v1/health/ready"])
+        #expect(server.recorded.allSatisfy { $0.authorization == nil })
+    }
+
     @Test func givesUpAfterMaxRetriesWithAServerError() async throws {
         let server = ScriptedServer()
         server.script("/v1/health", .init(status: .internalServerError, body: #"{"name":"internal_error","message":"boom"}"#))

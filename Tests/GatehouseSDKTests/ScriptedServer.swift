@@ -30,19 +30,25 @@ final class ScriptedServer: Sendable {
     }
 
     func run(_ body: @escaping @Sendable (GatehouseClient) async throws -> Void) async throws {
+        try await serve { base in
+            try await body(
+                GatehouseClient(
+                    apiKey: "arc_test", baseURL: base,
+                    configuration: .init(
+                        timeout: .seconds(10), maxRetries: 2, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)),
+                    environment: [:]))
+        }
+    }
+
+    /// Serves the script; `body` gets the server's base URL.
+    func serve(_ body: @escaping @Sendable (_ baseURL: String) async throws -> Void) async throws {
         let router = Router()
         router.on("**", method: .get) { request, context in try await self.answer(request, context) }
         router.on("**", method: .post) { request, context in try await self.answer(request, context) }
         router.on("**", method: .delete) { request, context in try await self.answer(request, context) }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
-            let port = try require_port(client.port)
-            let gatehouse = try GatehouseClient(
-                apiKey: "arc_test", baseURL: "http://127.0.0.1:\(port)/",
-                configuration: .init(
-                    timeout: .seconds(10), maxRetries: 2, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)),
-                environment: [:])
-            try await body(gatehouse)
+            try await body("http://127.0.0.1:\(try require_port(client.port))/")
         }
     }
 

@@ -16,10 +16,12 @@ import Testing
             #expect(try await store.consumeState(hash: flow.stateHash, now: now.addingTimeInterval(601)) == nil)
             let consumed = try #require(try await store.consumeState(hash: flow.stateHash, now: now))
             #expect(consumed.id == flow.id && consumed.stateUsed)
+            // When, to the millisecond: an interrupted callback is judged by it.
+            #expect(abs(try #require(consumed.stateUsedAt).timeIntervalSince(now)) < 0.001)
             #expect(try await store.consumeState(hash: flow.stateHash, now: now) == nil)
             // Found by its state still, used (a reload of the callback).
             let found = try #require(try await store.flow(stateHash: flow.stateHash))
-            #expect(found.id == flow.id && found.stateUsed)
+            #expect(found.id == flow.id && found.stateUsed && found.stateUsedAt == consumed.stateUsedAt)
             #expect(try await store.flow(stateHash: "no-such-state") == nil)
             // Once its state is used, the flow no longer holds the dedupe key.
             #expect(try await store.insertFlowDeduplicated(makeFlow(now: now), now: now).id != flow.id)

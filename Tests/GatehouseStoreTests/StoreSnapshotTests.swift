@@ -18,6 +18,8 @@ import Testing
                 id: "p", description: "d", providerType: "google", enabled: true, source: "api", templateJSON: Array("{}".utf8),
                 sealedSecret: [1, 2], secretHint: "wxyz", createdAt: now, updatedAt: now))
         _ = try await store.insertFlowDeduplicated(makeFlow(user: "open", now: now), now: now)
+        let used = try await store.insertFlowDeduplicated(makeFlow(user: "used", now: now), now: now)
+        _ = try #require(try await store.consumeState(hash: used.stateHash, now: now))
         var done = try await store.insertFlowDeduplicated(makeFlow(user: "done", now: now), now: now)
         done.status = .completed
         done.userInfo = ["sub": .string("é")]
@@ -44,6 +46,8 @@ import Testing
                 #expect(copied.summary.map(\.rows) == exported.summary.map(\.rows))
                 #expect(copied.summary.map(\.checksum) == exported.summary.map(\.checksum))
                 #expect(copied.summary.allSatisfy { $0.rows > 0 })
+                let used = try #require(copied.flows.first { $0.userID == "used" })
+                #expect(used.stateUsed && used.stateUsedAt == Date(timeIntervalSince1970: 1_700_000_000.123_456))
                 // The copy works as a store: the open flow still holds its dedupe key.
                 let open = try #require(exported.flows.first { $0.userID == "open" })
                 let later = open.createdAt.addingTimeInterval(1)

@@ -1,0 +1,66 @@
+import Foundation
+import GatehouseCore
+import GatehouseSQLite
+import GatehouseServer
+import GatehouseTestSupport
+import Logging
+import Testing
+
+/// A callback that took its state and never finished (the process stopped during the code
+/// exchange): the flow fails once that is long past, instead of staying pending until it expires.
+@Suite struct InterruptedCallbackTests {
+    @Test func aFlowWhoseCallbackStoppedFailsTwoMinutesAfterItsStateWasUsed() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-int-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = GatehouseConfiguration(port: 0, dataDirectory: directory)
+        let clock = TestClock()
+        try await APIHarness.run(configuration: configuration, now: clock.now) { api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "alice")
+            let id = try #require(pending["id"] as? String)
+            let url = try #require(pending["url"] as? String)
+            let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
+
+            // What the callback does first, and all it did before its process stopped.
+            let store = try await SQLiteStore.open(path: directory + "/gatehouse.sqlite", logger: Logger(label: "test"))
+            let used = try await store.consumeState(hash: SecretHash.hex(state), now: clock.now())
+            try await store.close()
+            #expect(abs(try #require(used?.stateUsedAt).timeIntervalSince(clock.now())) < 0.001)
+
+            clock.advance(by: Flow.callbackLimit - 1)
+            #expect(try await status(api, id)["status"] as? String == "pending")
+
+            clock.advance(by: 2)
+            let failed = try await status(api, id)
+            #expect(failed["status"] as? String == "failed")
+            #expect(failed["url"] == nil)
+            // The state stays spent: the provider's late redirect does not revive the flow.
+            let late = try await api.callback(for: pending)
+            #expect(String(buffer: late.body).contains("expired"))
+            #expect(try await status(api, id)["status"] as? String == "failed")
+            // A new authorization for the same user starts afresh.
+            let again = try await api.authorize(user: "alice")
+            #expect(again["status"] as? String == "pending" && again["id"] as? String != id)
+        }
+    }
+
+    @Test func aFlowParkedForVerificationIsNotTakenForAnInterruptedCallback() {
+        let now = Date()
+        var flow = makeFlow(now: now)
+        flow.stateUsed = true
+        flow.stateUsedAt = now
+        let later = now.addingTimeInterval(Flow.callbackLimit + 1)
+        #expect(flow.callbackAbandoned(now: later))
+        flow.sealedTokens = [1, 2, 3]
+        #expect(!flow.callbackAbandoned(now: later))
+        flow.sealedTokens = nil
+        flow.stateUsedAt = nil  // used before Gatehouse recorded when
+        #expect(!flow.callbackAbandoned(now: later))
+    }
+
+    private func status(_ api: APIHarness, _ id: String) async throws -> [String: Any] {
+        let response = try await api.call(.get, "/v1/auth/status?id=\(id)")
+        #expect(response.status == .ok)
+        return try api.object(response)
+    }
+}
