@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Deletes ended flows once they are older than the retention, so the flows table does not
 /// grow by a row per authorization forever. Flows a connection still names are kept: `status`
-/// on a completed authorization id keeps working.
+/// on a completed authorization id keeps working. The dashboard's sign-outs go once their
+/// sessions have lapsed anyway.
 package struct FlowJanitor: Service {
     let store: any Store
     let retention: TimeInterval
@@ -36,6 +37,7 @@ package struct FlowJanitor: Service {
             let ran = try await store.runExclusively("flow-janitor") { [store, logger, now, retention] in
                 let removed = try await store.deleteEndedFlows(createdBefore: now().addingTimeInterval(-retention))
                 if removed > 0 { logger.info("removed ended flows", metadata: ["count": "\(removed)"]) }
+                _ = try await store.deleteLapsedDashboardSignOuts(before: now())
             }
             if !ran { logger.debug("flow sweep skipped: another replica is sweeping") }
         } catch {

@@ -180,6 +180,17 @@ package protocol Store: Sendable {
     /// only one process uses does nothing.
     func publish(_ change: StoreChange) async throws
 
+    // MARK: dashboard sessions
+
+    /// Records that a dashboard session was signed out, so its cookie (a copy included) no
+    /// longer signs anyone in on any replica; `session` is the session's id, `until` when its
+    /// cookie lapses anyway.
+    func endDashboardSession(_ session: String, until: Date) async throws
+    /// Whether the dashboard session was signed out.
+    func dashboardSessionEnded(_ session: String) async throws -> Bool
+    /// Forgets the sign-outs of sessions that lapsed before `before`; returns how many.
+    func deleteLapsedDashboardSignOuts(before: Date) async throws -> Int
+
     // MARK: api keys and settings
 
     /// Adds an API key (its SHA-256 hash, name, role).

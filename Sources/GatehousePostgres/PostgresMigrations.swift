@@ -50,6 +50,8 @@ package enum PostgresMigrations {
         // When a callback used its flow's state (`AuthBroker.statusNow` fails a flow whose
         // callback never finished). A column old replicas leave alone during a rolling upgrade.
         ["ALTER TABLE flows ADD COLUMN state_used_at DOUBLE PRECISION"],
+        // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`).
+        ["CREATE TABLE dashboard_sign_outs (session TEXT PRIMARY KEY, until DOUBLE PRECISION NOT NULL)"],
     ]
 
     /// How many migrations this build knows.

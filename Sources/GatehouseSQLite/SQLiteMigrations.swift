@@ -14,7 +14,12 @@ enum SQLiteMigrations {
         }
     }
 
-    static let all: [Migration] = statementMigrations.map { Migration($0) } + [atRest, callbackTime]
+    static let all: [Migration] = statementMigrations.map { Migration($0) } + [atRest, callbackTime, signOuts]
+
+    // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`).
+    static let signOuts = Migration([
+        "CREATE TABLE dashboard_sign_outs (session TEXT PRIMARY KEY, until REAL NOT NULL)"
+    ])
 
     // When a callback used its flow's state: a flow whose callback never finished (the process
     // stopped during the code exchange) is failed once that is long past (`AuthBroker.statusNow`).

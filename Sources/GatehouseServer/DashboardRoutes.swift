@@ -29,8 +29,9 @@ struct DashboardRoutes: Sendable {
         routes.get("/dashboard/sign-in") { _, _ in pages.render("sign-in", [:]) }
         routes.post("/dashboard/sign-in") { request, _ in try await signIn(request) }
         routes.post("/dashboard/sign-out") { request, _ in
-            try await form(request) { _, _ in
-                DashboardPages.redirect("/dashboard/sign-in", headers: [.setCookie: sessions.clearCookie])
+            try await form(request) { session, _ in
+                try await store.endDashboardSession(session.id, until: session.expiresAt)
+                return DashboardPages.redirect("/dashboard/sign-in", headers: [.setCookie: sessions.clearCookie])
             }
         }
         addProviderRoutes(to: routes)
@@ -48,8 +49,8 @@ struct DashboardRoutes: Sendable {
         return DashboardPages.redirect("/dashboard/providers", headers: [.setCookie: sessions.setCookie(cookie)])
     }
 
-    /// The session of a request: its cookie's signature holds, it has not ended, and the admin
-    /// key it names still exists.
+    /// The session of a request: its cookie's signature holds, it has neither lapsed nor been
+    /// signed out, and the admin key it names still exists.
     func signedIn(_ request: Request) async throws -> Session? {
         let cookies = request.headers[values: .cookie].flatMap { $0.split(separator: ";") }
         guard
@@ -58,7 +59,9 @@ struct DashboardRoutes: Sendable {
                 .dropFirst(DashboardSessions.cookieName.count + 1),
             let session = sessions.session(cookie: String(value), now: now())
         else { return nil }
-        guard try await store.apiKeys().contains(where: { $0.id == session.keyID && $0.role == .admin }) else { return nil }
+        guard try await store.apiKeys().contains(where: { $0.id == session.keyID && $0.role == .admin }),
+            try await !store.dashboardSessionEnded(session.id)
+        else { return nil }
         return session
     }
 

@@ -2,10 +2,11 @@ import Crypto
 import Foundation
 import GatehouseCore
 
-/// Dashboard sign-ins without server-side state: the cookie names the admin key and when the
-/// session ends, signed (HMAC-SHA256) with a key derived from the root key, so every replica
-/// accepts it. A session's CSRF token is derived from it the same way. The key behind a session
-/// is looked up on every request, so revoking it ends the session.
+/// Dashboard sign-ins: the cookie names the admin key and when the session ends, signed
+/// (HMAC-SHA256) with a key derived from the root key, so every replica accepts it. A session's
+/// CSRF token is derived from it the same way. The key behind a session is looked up on every
+/// request, so revoking it ends the session; signing out records the session's id in the store
+/// (`Store.endDashboardSession`), so a copy of the cookie ends with it on every replica.
 struct DashboardSessions: Sendable {
     /// The cookie's name.
     static let cookieName = "gatehouse_dashboard"
@@ -14,8 +15,12 @@ struct DashboardSessions: Sendable {
 
     /// A signed-in session.
     struct Session: Sendable {
+        /// The session's id: SHA-256 (hex) of the cookie's random part, what a sign-out records.
+        let id: String
         /// The admin key's id (its hash prefix).
         let keyID: String
+        /// When the cookie lapses.
+        let expiresAt: Date
         /// The token every form must carry.
         let csrf: String
     }
@@ -41,7 +46,9 @@ struct DashboardSessions: Sendable {
         guard parts.count == 4, let expiry = Int(parts[1]), Double(expiry) > now.timeIntervalSince1970,
             Self.same(parts[3], mac(parts[0..<3].joined(separator: ".")))
         else { return nil }
-        return Session(keyID: parts[0], csrf: mac("csrf:" + parts[2]))
+        return Session(
+            id: SecretHash.hex(parts[2]), keyID: parts[0], expiresAt: Date(timeIntervalSince1970: Double(expiry)),
+            csrf: mac("csrf:" + parts[2]))
     }
 
     /// Whether a form's token is the session's.

@@ -312,6 +312,10 @@ def test_the_dashboard_adds_a_provider_finds_a_connection_and_deletes_it(browser
     shows(browser, "<h1>Sign in</h1>")
     browser.get(f"{gatehouse.base}/dashboard/providers")
     assert heading(browser) == "Sign in"
+    # A copy of the cookie taken before signing out signs nobody in either.
+    copied = requests.get(f"{gatehouse.base}/dashboard/providers", cookies={"gatehouse_dashboard": cookie["value"]},
+                          allow_redirects=False, timeout=5)
+    assert copied.status_code == 303 and copied.headers["location"] == "/dashboard/sign-in"
 
 
 def test_the_dashboard_adds_a_custom_provider_that_completes_a_real_consent_and_edits_its_template(

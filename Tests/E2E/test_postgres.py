@@ -776,3 +776,25 @@ def test_a_replica_whose_file_leaves_a_provider_out_says_so_and_may_delete_it(wo
         stop(oauth.process)
         stop(a.process)
         stop(b.process)
+
+
+def test_a_dashboard_session_signed_out_on_one_replica_is_refused_by_another(workdir, database):
+    a = Replica(workdir, "dash-a", database)
+    b = Replica(workdir, "dash-b", database, public_url=a.base)
+    try:
+        signed_in = requests.post(f"{a.base}/dashboard/sign-in", data={"key": a.admin_key()}, allow_redirects=False,
+                                  timeout=10)
+        assert signed_in.status_code == 303, signed_in.text
+        cookie = {"gatehouse_dashboard": signed_in.cookies["gatehouse_dashboard"]}
+        page = requests.get(f"{b.base}/dashboard/providers", cookies=cookie, allow_redirects=False, timeout=10)
+        assert page.status_code == 200, "the other replica accepts the session"
+        csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        out = requests.post(f"{b.base}/dashboard/sign-out", data={"csrf": csrf}, cookies=cookie, allow_redirects=False,
+                            timeout=10)
+        assert out.status_code == 303 and "Max-Age=0" in out.headers["set-cookie"]
+        for replica in (a, b):
+            again = requests.get(f"{replica.base}/dashboard/providers", cookies=cookie, allow_redirects=False, timeout=10)
+            assert again.status_code == 303 and again.headers["location"] == "/dashboard/sign-in", replica.base
+    finally:
+        stop(a.process)
+        stop(b.process)

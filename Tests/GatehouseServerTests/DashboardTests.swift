@@ -88,9 +88,14 @@ import Testing
                 let forgedBrowser = Browser(api: api, cookie: forged.joined(separator: "."))
                 #expect(try await forgedBrowser.get("/dashboard/keys").status == .seeOther, "\(forged)")
             }
-            // Signing out ends it in the browser.
+            // Signing out ends it in the browser, and on the server: a copy of the cookie signs
+            // nobody in, while another session of the same key goes on.
+            let other = try await Self.browser(api)
             let out = try await browser.post("/dashboard/sign-out")
             #expect(out.status == .seeOther && out.headers[.setCookie]?.contains("Max-Age=0") == true)
+            #expect(try await browser.get("/dashboard/keys").status == .seeOther)
+            #expect(try await browser.post("/dashboard/sign-out", csrf: "any").headers[.location] == "/dashboard/sign-in")
+            #expect(try await other.get("/dashboard/keys").status == .ok)
         }
     }
 

@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
-    func oldEndedFlowsAreSweptUnlessAConnectionNamesThem(backend: StoreBackend) async throws {
+    func oldEndedFlowsAndLapsedSignOutsAreSweptUnlessAConnectionNamesThem(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
             let long = Date().addingTimeInterval(-30 * 24 * 3600)
@@ -97,9 +97,13 @@ import Testing
             connection.authID = named.id
             _ = try await store.upsertConnection(connection)
             let recent = try await store.insertFlowDeduplicated(makeFlow(user: "d"), now: Date())
+            try await store.endDashboardSession("lapsed", until: Date().addingTimeInterval(-1))
+            try await store.endDashboardSession("live", until: Date().addingTimeInterval(3600))
 
             let janitor = FlowJanitor(store: store, logger: Logger(label: "test"))
             await janitor.sweep()
+            #expect(try await !store.dashboardSessionEnded("lapsed"))
+            #expect(try await store.dashboardSessionEnded("live"))
             #expect(try await store.flow(id: ended.id) == nil)
             #expect(try await store.flow(id: expired.id) == nil)
             #expect(try await store.flow(id: named.id) != nil)
