@@ -58,7 +58,8 @@ package struct StoreSnapshot: Sendable {
     private static func line(_ f: Flow) -> String {
         line([
             f.id, f.userID, f.providerID, json(f.requestedScopes), json(f.authorizeScopes), f.stateHash, hex(f.sealedVerifier),
-            hex(f.sealedURL), f.nextURI, f.status.rawValue, String(f.stateUsed), f.stateUsedAt.map(time), f.verificationHash, hex(f.sealedTokens),
+            hex(f.sealedURL), f.nextURI, f.status.rawValue, String(f.stateUsed), f.stateUsedAt.map(time), f.verificationHash,
+            hex(f.sealedTokens),
             json(f.userInfo), f.failureReason, time(f.createdAt), time(f.expiresAt), String(f.version),
         ])
     }

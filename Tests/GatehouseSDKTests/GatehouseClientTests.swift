@@ -47,7 +47,8 @@ import Testing
         let server = ScriptedServer()
         server.script("/v1/health", .init(body: #"{"healthy":true}"#))
         server.script(
-            "/v1/health/ready", .init(status: .serviceUnavailable, body: #"{"healthy":false,"reason":"the store does not answer"}"#))
+            "/v1/health/ready",
+            .init(status: .serviceUnavailable, body: #"{"healthy":false,"reason":"the store does not answer"}"#))
         try await server.serve { base in
             let live = try await GatehouseClient.health(baseURL: base, environment: [:])
             #expect(live == HealthResponse(healthy: true))

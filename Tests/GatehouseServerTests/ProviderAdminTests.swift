@@ -180,7 +180,9 @@ import Testing
             let moved = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: #"{"provider_id":"google"}"#)
             #expect(moved.status == .badRequest)
             let message = try api.object(moved)["message"] as? String
-            #expect(message?.contains("give the client secret (oauth2.client_secret) again") == true, "\(String(describing: message))")
+            #expect(
+                message?.contains("give the client secret (oauth2.client_secret) again") == true, "\(String(describing: message))"
+            )
             let switched = try await api.call(
                 .patch, "/v1/admin/auth_providers/fake", json: #"{"provider_id":"google","client_secret":"s-2"}"#)
             #expect(switched.status == .ok)
