@@ -1,5 +1,13 @@
-"""A restart keeps connections and the API key; nothing secret is stored in the clear."""
-from conftest import consent
+"""A restart keeps connections and the API key; nothing secret is stored in the clear; a crash in
+the middle of a callback leaves a record of it."""
+import socket
+import sqlite3
+import threading
+import time
+
+import requests
+
+from conftest import consent, query
 
 
 def test_restart_keeps_the_connection_and_the_key(gatehouse, dot, user_id):
@@ -53,3 +61,42 @@ def test_shutdown_answers_parked_long_polls(gatehouse, dot, user_id):
     gatehouse.start()
     assert result["response"].status == "pending"
     assert stopped_after < 10, f"shutdown waited {stopped_after:.1f}s for a parked request"
+
+
+def test_a_crash_during_the_code_exchange_leaves_the_used_state_on_record(gatehouse, dot, user_id):
+    """The process is killed while the callback waits on the provider's token endpoint. After the
+    restart the flow's state is spent, with the time it was used: what fails the flow two minutes
+    later instead of at its expiry (InterruptedCallbackTests runs the two minutes on a clock)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        silent.settimeout(20)
+        definition = dot.provider_definition("silent")
+        definition["oauth2"]["token_request"]["endpoint"] = f"http://127.0.0.1:{silent.getsockname()[1]}/token"
+        client = gatehouse.client()
+        client.admin.auth_providers.create(**definition)
+        r = client.auth.start(user_id=user_id, provider="silent", scopes=["read"])
+        state = query(r.url)["state"]
+
+        def browser_returns():
+            try:
+                requests.get(f"{gatehouse.base}/v1/oauth/silent/callback?code=c1&state={state}", timeout=30)
+            except requests.RequestException:
+                pass  # the server is killed under it
+
+        before = time.time()
+        threading.Thread(target=browser_returns, daemon=True).start()
+        exchange, _ = silent.accept()  # the code exchange reached the provider, and waits
+        gatehouse.process.kill()
+        gatehouse.process.wait(timeout=10)
+        exchange.close()
+    gatehouse.start()
+    with sqlite3.connect(gatehouse.data / "gatehouse.sqlite") as db:
+        status, used, used_at = db.execute(
+            "SELECT status, state_used, state_used_at FROM flows WHERE id = ?", (r.id,)).fetchone()
+    assert (status, used) == ("pending", 1)
+    assert before - 1 <= used_at <= time.time()
+    assert client.auth.status(id=r.id).status == "pending", "not before two minutes have passed"
+    # The state stays spent: the same redirect again does not run a second exchange.
+    again = requests.get(f"{gatehouse.base}/v1/oauth/silent/callback?code=c1&state={state}", timeout=10)
+    assert "This link has expired" in again.text
