@@ -54,7 +54,9 @@ package final class AsyncHTTPTransport: HTTPTransport, Service {
         for client in all { try await client.shutdown() }
     }
 
-    /// Sends a request to the checked address with the configured timeout and body limit.
+    /// Sends a request to the checked address with the configured timeout and body limit. The
+    /// timeout covers the whole answer, its body included: a provider that sends its head and
+    /// then trickles (or withholds) the body is cut off with the others.
     package func send(_ request: OutboundRequest) async throws -> OutboundResponse {
         guard let url = URLComponents(string: request.url), let host = url.host, !host.isEmpty else {
             throw OutboundRefusal(reason: "the URL has no host")
@@ -67,11 +69,31 @@ package final class AsyncHTTPTransport: HTTPTransport, Service {
         outbound.method = HTTPMethod(rawValue: request.method)
         for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
         if let body = request.body { outbound.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await client.execute(outbound, timeout: timeout)
-        let body = try await response.body.collect(upTo: maxBodyBytes)
+        let deadline = NIODeadline.now() + timeout
+        let response = try await client.execute(outbound, deadline: deadline)
+        let body = try await Self.collect(response.body, upTo: maxBodyBytes, before: deadline)
         var headers: [String: String] = [:]
         for header in response.headers { headers[header.name.lowercased()] = header.value }
         return OutboundResponse(status: Int(response.status.code), headers: headers, body: Array(buffer: body))
+    }
+
+    /// The body, unless it is not all there by `deadline`: then the reading stops (which ends
+    /// the request and its connection) and the call fails as a request past its deadline does.
+    static func collect(_ body: HTTPClientResponse.Body, upTo limit: Int, before deadline: NIODeadline) async throws
+        -> ByteBuffer
+    {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: limit) }
+            group.addTask {
+                try await Task.sleep(for: .nanoseconds(max(0, (deadline - .now()).nanoseconds)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let collected = first else {
+                throw HTTPClientError.deadlineExceeded
+            }
+            return collected
+        }
     }
 
     /// The first address of the host the policy allows; refuses when there is none.

@@ -91,4 +91,30 @@ import Testing
         }
         #expect(secrets.withLock { $0 }.isEmpty)
     }
+
+    /// A provider that sends its head at once and then its body a byte at a time: the call's
+    /// time limit covers the body too, so the call fails instead of waiting for all of it.
+    @Test func aBodyThatTricklesIsCutOffAtTheTimeLimit() async throws {
+        try await Self.withServer({
+            $0.post("/token") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "application/json", .contentLength: "40"],
+                    body: ResponseBody { writer in
+                        for _ in 0..<40 {
+                            try await writer.write(ByteBuffer(string: " "))
+                            try await Task.sleep(for: .milliseconds(250))
+                        }
+                        try await writer.finish(nil)
+                    })
+            }
+        }) { port in
+            let transport = AsyncHTTPTransport(
+                policy: ProviderNetworkPolicy(allowed: ProviderNetworkPolicy.loopback), timeout: .seconds(1))
+            // The whole body would take 10 s.
+            await #expect(throws: (any Error).self) {
+                _ = try await transport.send(OutboundRequest(method: "POST", url: "http://127.0.0.1:\(port)/token"))
+            }
+            try await transport.shutdown()
+        }
+    }
 }
