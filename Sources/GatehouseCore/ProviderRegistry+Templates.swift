@@ -63,7 +63,7 @@ extension ProviderRegistry {
         {
             // Otherwise a key that may edit templates could send the stored secret to its own host.
             throw GatehouseError.invalid(
-                "oauth2.\(moved) moves to another host: give the client secret (oauth2.client_secret) again with this change")
+                "oauth2.\(moved) moves to another host, port or scheme: give the client secret (oauth2.client_secret) again with this change")
         }
         var enabled = base?.enabled ?? true
         if let status = request.status {
@@ -117,14 +117,15 @@ extension ProviderRegistry {
         if Set(old.connectionHosts ?? []) != Set(new.connectionHosts ?? []) { return "connection_hosts" }
         let before = Dictionary(uniqueKeysWithValues: ProviderTemplateValidator.requests(of: old).map { ($0.field, $0.request) })
         for (field, request) in ProviderTemplateValidator.requests(of: new) {
-            // Where it goes: the host, or for an origin from the connection the placeholder (its
-            // hosts are compared above); a request that is new, or unreadable, counts as moved.
-            let host = { (request: RequestConfig?) -> String? in
+            // Where it goes: the origin (scheme, host and port), or for an origin from the
+            // connection the placeholder (its hosts are compared above); a request that is new,
+            // or unreadable, counts as moved.
+            let origin = { (request: RequestConfig?) -> String? in
                 guard let endpoint = request?.endpoint else { return nil }
                 if let origin = ConnectionEndpoint.originPlaceholder(of: endpoint) { return "{{\(origin)}}" }
-                return URLComponents(string: ConnectionEndpoint.standIn(endpoint))?.host?.lowercased()
+                return ProviderTemplateValidator.origin(of: ConnectionEndpoint.standIn(endpoint))
             }
-            guard let now = host(request), now == host(before[field]) else { return field + ".endpoint" }
+            guard let now = origin(request), now == origin(before[field]) else { return field + ".endpoint" }
         }
         return nil
     }

@@ -181,8 +181,18 @@ package enum ProviderTemplateValidator {
         ),
     ]
 
+    /// Where an endpoint sends what it is given: `scheme://host:port`, the port written out
+    /// (another port of the same host may be another party; plain http is another channel).
+    package static func origin(of endpoint: String) -> String? {
+        guard let url = URLComponents(string: endpoint), let scheme = url.scheme?.lowercased(),
+            let host = url.host?.lowercased(), !host.isEmpty
+        else { return nil }
+        let port = url.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : -1)
+        return "\(scheme)://\(host):\(port)"
+    }
+
     static func validateSecretPlacement(_ config: OAuth2Config, prefix: String) throws {
-        let tokenHost = config.tokenRequest?.endpoint.flatMap { URLComponents(string: $0)?.host?.lowercased() }
+        let tokenOrigin = config.tokenRequest?.endpoint.flatMap(origin(of:))
         for (field, request) in requests(of: config) {
             var places: [(String, String)] = []
             if let endpoint = request.endpoint { places.append(("endpoint", endpoint)) }
@@ -196,11 +206,21 @@ package enum ProviderTemplateValidator {
                         "\(prefix).\(field).\(place) may not use {{\(name)}}: it belongs only in the \(allowed.role) requests")
                 }
             }
+            // Credentials go in one place (design.md §7.8): a request that may authenticate the
+            // client itself (any method but none) places no secret of its own in a header.
+            let headerPlaces = places.filter { $0.0 == "auth_header_value_format" || $0.0.hasPrefix("headers.") }
+            if !["", "none"].contains(request.authMethod ?? "client_secret"),
+                let place = headerPlaces.first(where: { TemplateRenderer.placeholders(in: $0.1).contains("client_secret") })
+            {
+                throw GatehouseError.invalid(
+                    "\(prefix).\(field).\(place.0) may not use {{client_secret}}: auth_method sends the client's credentials; set auth_method: none to place them yourself"
+                )
+            }
             // Client authentication sends the secret too. User info may use it only at the token
-            // endpoint's own host (HubSpot's introspection doubles as user info).
+            // endpoint's own origin (HubSpot's introspection doubles as user info).
             guard let method = request.authMethod, method.hasPrefix("client_secret") else { continue }
-            let host = request.endpoint.flatMap { URLComponents(string: $0)?.host?.lowercased() }
-            let sameParty = field == "user_info_request" && host != nil && host == tokenHost
+            let requestOrigin = request.endpoint.flatMap(origin(of:))
+            let sameParty = field == "user_info_request" && requestOrigin != nil && requestOrigin == tokenOrigin
             guard secretPlaces["client_secret"]!.fields.contains(field) || sameParty else {
                 throw GatehouseError.invalid(
                     "\(prefix).\(field).auth_method \(method) would send the client secret outside the token, refresh, introspection and revocation requests"

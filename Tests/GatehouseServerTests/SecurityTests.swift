@@ -79,6 +79,28 @@ import Testing
             #"{"oauth2":{"token_request":{"endpoint":"http://127.evil.test/token","auth_method":"client_secret_basic"}}}"#,
             "oauth2.token_request.endpoint must use https"
         ),
+        // Another port of the same host may be another party.
+        (
+            #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:2/token","auth_method":"client_secret_basic"}}}"#,
+            "oauth2.token_request.endpoint moves to another host, port or scheme"
+        ),
+        (
+            #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:8443/token","auth_method":"client_secret_basic"}}}"#,
+            "oauth2.refresh_request.endpoint moves to another host, port or scheme"
+        ),
+        (
+            #"{"oauth2":{"user_info_request":{"endpoint":"http://127.0.0.1:2/me","auth_method":"client_secret_basic"}}}"#,
+            "oauth2.user_info_request.auth_method"
+        ),
+        // Credentials in one place: the method sends them, so no header of the template may too.
+        (
+            #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_post","headers":{"Authorization":"Basic {{client_secret}}"}}}}"#,
+            "oauth2.token_request.headers.Authorization may not use {{client_secret}}: auth_method sends"
+        ),
+        (
+            #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","headers":{"X-Secret":"{{client_secret}}"}}}}"#,
+            "oauth2.refresh_request.headers.X-Secret may not use {{client_secret}}"
+        ),
         // An origin from the connection needs the hosts it may name, and naming them is a move.
         (
             #"{"oauth2":{"refresh_request":{"endpoint":"{{user_info.instance_url}}/token"}}}"#,
@@ -114,6 +136,26 @@ import Testing
             // Nothing was stored: the provider reads exactly as before.
             let after = try await api.call(.get, "/v1/admin/auth_providers/fake")
             #expect(String(buffer: after.body) == String(buffer: before.body))
+        }
+    }
+
+    @Test func anEndpointsOriginIsItsSchemeHostAndPort() {
+        let origin = ProviderTemplateValidator.origin(of:)
+        #expect(origin("https://Login.Example/token") == origin("https://login.example:443/other"))
+        #expect(origin("http://127.0.0.1/t") == origin("http://127.0.0.1:80/t"))
+        #expect(origin("https://login.example/token") != origin("https://login.example:8443/token"))
+        #expect(origin("https://login.example/token") != origin("http://login.example:443/token"))
+        #expect(origin("not a url") == nil)
+    }
+
+    @Test func aTemplateThatPlacesTheSecretItselfSaysAuthMethodNone() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let response = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json: #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"none","headers":{"X-Client-Secret":"{{client_secret}}"}}}}"#
+            )
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
         }
     }
 
