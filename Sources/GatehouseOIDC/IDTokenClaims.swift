@@ -35,8 +35,19 @@ struct IDTokenClaims: JWTIdentityToken {
     }
 
     /// Called by jwt-kit once the signature holds. The clock may run a minute apart from the
-    /// OpenID Provider's.
+    /// OpenID Provider's; a token not valid yet (`nbf`), or issued in the future (`iat`), past
+    /// that minute is refused.
     func verify(using algorithm: some JWTAlgorithm) async throws {
         try expiration.verifyNotExpired(currentDate: Date().addingTimeInterval(-60))
+        let latest = Date().addingTimeInterval(60).timeIntervalSince1970
+        for claim in ["nbf", "iat"] {
+            guard let value = all[claim] else { continue }
+            guard let seconds = value.doubleValue else {
+                throw JWTError.claimVerificationFailure(failedClaim: nil, reason: "\(claim) is not a number")
+            }
+            if seconds > latest {
+                throw JWTError.claimVerificationFailure(failedClaim: nil, reason: "\(claim) is in the future")
+            }
+        }
     }
 }

@@ -55,9 +55,15 @@ package actor OIDCVerifier: IdentityVerifier {
         if claims.audience.value.count > 1, claims.authorizedParty != settings.clientID {
             throw IdentityVerificationError("the ID token has several audiences and its azp is not this client")
         }
-        // An address the OpenID Provider has not verified proves nothing about who holds it.
-        if settings.userClaim == "email", claims.all["email_verified"] == .bool(false) {
-            throw IdentityVerificationError("the ID token's email is not verified (email_verified is false)")
+        // An address the OpenID Provider has not verified proves nothing about who holds it; one
+        // it does not say it verified (the claim missing, false, or anything but true) neither.
+        // Some providers send the claim as the string "true".
+        if settings.userClaim == "email", claims.all["email_verified"] != .bool(true),
+            claims.all["email_verified"] != .string("true")
+        {
+            throw IdentityVerificationError(
+                "the ID token's email is not verified (email_verified is not true): use a user claim the provider vouches for, such as sub"
+            )
         }
         guard case .string(let user)? = claims.all[settings.userClaim], !user.isEmpty else {
             throw IdentityVerificationError("the ID token has no string claim '\(settings.userClaim)'")
@@ -108,6 +114,7 @@ package actor OIDCVerifier: IdentityVerifier {
     /// The token's claims once its signature and audience hold; reads the JWKS again when the
     /// token names a key not yet seen.
     private func verified(_ token: String) async throws -> IDTokenClaims {
+        if let problem = Self.headerProblem(of: token) { throw IdentityVerificationError(problem) }
         let kid = Self.keyID(of: token)
         if let keys, let kid, !keys.kids.contains(kid), now().timeIntervalSince(keys.fetched) >= Self.keyRefetchInterval {
             self.keys = nil
@@ -187,11 +194,29 @@ package actor OIDCVerifier: IdentityVerifier {
 
     /// The `kid` of a JWT's header, read without trusting anything else in it.
     static func keyID(of token: String) -> String? {
+        guard case .string(let kid)? = header(of: token)["kid"] else { return nil }
+        return kid
+    }
+
+    /// The token's header fields (none when it cannot be read; the signature check then fails).
+    static func header(of token: String) -> [String: JSONValue] {
         guard let header = token.split(separator: ".", omittingEmptySubsequences: false).first,
             let bytes = Base64URL.decode(String(header)),
-            let fields = try? JSONDecoder().decode([String: JSONValue].self, from: Data(bytes)),
-            case .string(let kid)? = fields["kid"]
-        else { return nil }
-        return kid
+            let fields = try? JSONDecoder().decode([String: JSONValue].self, from: Data(bytes))
+        else { return [:] }
+        return fields
+    }
+
+    /// What the header says that makes the token no ID token to believe: extensions it calls
+    /// critical (RFC 7515 §4.1.11: a recipient that does not understand them must refuse, and
+    /// Gatehouse understands none), or the type of an OAuth access token (RFC 9068), which is
+    /// another kind of token signed by the same keys.
+    static func headerProblem(of token: String) -> String? {
+        let header = header(of: token)
+        if header["crit"] != nil { return "the ID token names critical header extensions (crit), which Gatehouse does not support" }
+        if case .string(let type)? = header["typ"], ["at+jwt", "application/at+jwt"].contains(type.lowercased()) {
+            return "the token is an access token (typ \(type)), not an ID token"
+        }
+        return nil
     }
 }

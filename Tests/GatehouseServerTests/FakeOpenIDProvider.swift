@@ -17,6 +17,8 @@ final class FakeOpenIDProvider: Sendable {
     private let published = Mutex<[String]>([])
     /// Changes the claims of the next ID token (after the defaults are filled in).
     let adjust = Mutex<@Sendable (inout [String: JSONValue]) -> Void>({ _ in })
+    /// Header fields the next ID token carries besides its algorithm and key id.
+    let headerFields = Mutex<[String: JWTHeaderField]>([:])
     /// The signed-in user's claims.
     let user = Mutex<[String: JSONValue]>([:])
     /// The key id the next token is signed with; nil signs with the first key and names none.
@@ -83,7 +85,8 @@ final class FakeOpenIDProvider: Sendable {
         claims["nonce"] = .string(nonce)
         adjust.withLock { $0 }(&claims)
         let token = try await signing.sign(
-            SignedClaims(values: claims), kid: signWith.withLock { $0 }.map { JWKIdentifier(string: $0) })
+            SignedClaims(values: claims), kid: signWith.withLock { $0 }.map { JWKIdentifier(string: $0) },
+            header: JWTHeader(fields: headerFields.withLock { $0 }))
         let response = try ScriptedTransport.json(.object(["id_token": .string(token), "token_type": .string("Bearer")]))
         prepared.withLock { $0 = (response, query["code_challenge"] ?? "") }
     }

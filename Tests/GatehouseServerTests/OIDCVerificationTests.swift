@@ -70,6 +70,25 @@ import Testing
         }
     }
 
+    /// Some providers send the claim as a string; "true" is as good as true, and a token whose
+    /// times are within the minute of clock skew is believed.
+    @Test func emailVerifiedAsTheStringTrueCompletes() async throws {
+        try await run(signedIn: "alice@example.com") { api, op in
+            op.adjust.withLock {
+                $0 = {
+                    $0["email_verified"] = .string("true")
+                    $0["nbf"] = .number(Date().timeIntervalSince1970 + 30)
+                }
+            }
+            let (url, state, id) = try await signIn(api, user: "alice@example.com")
+            try await op.prepare(signInURL: url)
+            let page = try await api.call(
+                .get, "/v1/oauth/user_verification?code=\(FakeOpenIDProvider.code)&state=\(state)", authorization: nil)
+            #expect(page.status == .ok)
+            #expect(try await status(api, id) == "completed")
+        }
+    }
+
     @Test func anotherSignedInUserIsRefusedAndNothingIsStored() async throws {
         try await run(signedIn: "bob@example.com") { api, op in
             let (url, state, id) = try await signIn(api, user: "alice@example.com")
@@ -91,14 +110,31 @@ import Testing
         ("another issuer", { $0["iss"] = .string("https://evil.example") }),
         ("expired", { $0["exp"] = .number(Date().timeIntervalSince1970 - 600) }),
         ("an unverified email", { $0["email_verified"] = .bool(false) }),
+        ("an email not said to be verified", { $0["email_verified"] = nil }),
+        ("email_verified as the string false", { $0["email_verified"] = .string("false") }),
+        ("email_verified as 0", { $0["email_verified"] = .number(0) }),
+        ("email_verified null", { $0["email_verified"] = .null }),
+        ("not valid for a day yet", { $0["nbf"] = .number(Date().timeIntervalSince1970 + 86_400) }),
+        ("issued a day from now", { $0["iat"] = .number(Date().timeIntervalSince1970 + 86_400) }),
         ("no email", { $0["email"] = nil }),
         ("a number for the email", { $0["email"] = .number(1) }),
     ]
 
-    @Test(arguments: 0..<badTokens.count) func anIDTokenThatFailsACheckCompletesNothing(_ index: Int) async throws {
-        let (name, adjust) = Self.badTokens[index]
+    /// Headers that make a validly signed token no ID token to believe.
+    static let badHeaders: [(String, [String: JWTHeaderField])] = [
+        ("a critical extension", ["crit": .array([.string("x-unknown")]), "x-unknown": .string("1")]),
+        ("an access token's type", ["typ": .string("at+jwt")]),
+    ]
+
+    /// Every bad token: its claims adjusted, or its header.
+    static let badCases: [(String, @Sendable (inout [String: JSONValue]) -> Void, [String: JWTHeaderField])] =
+        badTokens.map { ($0.0, $0.1, [:]) } + badHeaders.map { name, fields in (name, { _ in }, fields) }
+
+    @Test(arguments: 0..<badCases.count) func anIDTokenThatFailsACheckCompletesNothing(_ index: Int) async throws {
+        let (name, adjust, header) = Self.badCases[index]
         try await run(signedIn: "alice@example.com") { api, op in
             op.adjust.withLock { $0 = adjust }
+            op.headerFields.withLock { $0 = header }
             let (url, state, id) = try await signIn(api, user: "alice@example.com")
             try await op.prepare(signInURL: url)
             let page = try await api.call(
