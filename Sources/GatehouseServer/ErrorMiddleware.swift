@@ -3,6 +3,7 @@ import GatehouseSQLite
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Turns every error from an API route into Arcade's JSON error body.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -28,6 +29,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 }
             }
             return try HTTPErrorMapping.response(for: error, path: request.uri.path)
+        } catch is NIOTooManyBytesError {
+            // A route that reads its body itself (the dashboard's forms) and got more than it takes.
+            return try GatehouseError(.payloadTooLarge, "the request body is larger than this route takes")
+                .response(from: request, context: context)
         } catch {
             // The type only: an error's description may quote what it was given. SQLite's say
             // which statement failed and why, without values.

@@ -56,6 +56,12 @@ import Testing
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/dashboard/sign-in")
             #expect(try await Self.signIn(api, key: "arc_nope").status == .unauthorized)
             #expect(try await Self.signIn(api, key: try await api.makeKey(role: .app)).status == .unauthorized)
+            // A form larger than the dashboard takes is refused as such, not as a server error.
+            let large = try await api.client.execute(
+                uri: "/dashboard/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "key=" + String(repeating: "a", count: 70_000)))
+            #expect(large.status == .contentTooLarge)
+            #expect(String(buffer: large.body).contains("the request body is larger than this route takes"))
 
             let answer = try await Self.signIn(api, key: api.key)
             let setCookie = try #require(answer.headers[.setCookie])
