@@ -153,6 +153,11 @@ import Testing
             #"{"auth_requirement":{"provider_id":"fake"},"user_id":"u","next_uri":"https://evil.example/"}"#, "application/json",
             400, "next_uri"
         ),
+        // An allowed address with a line break (it would land in the callback's Location header).
+        (
+            #"{"auth_requirement":{"provider_id":"fake"},"user_id":"u","next_uri":"http://127.0.0.1:3000/x\r\nSet-Cookie: a=1"}"#,
+            "application/json", 400, "next_uri"
+        ),
         (#"{"auth_requirement":{"provider_id":"fake"},"user_id":"u"}"#, "text/plain", 415, "application/json"),
     ])
     func badAuthorizeBodies(json: String, contentType: String, status: Int, mention: String) async throws {
