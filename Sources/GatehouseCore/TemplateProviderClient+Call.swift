@@ -105,7 +105,8 @@ extension TemplateProviderClient {
         let object = document?.objectValue
         // Slack and GitHub say errors with a 200 and an `error` member.
         if let error = object?["error"]?.stringValue, !(200..<300).contains(response.status) || object?["ok"] != .bool(true) {
-            let description = object?["error_description"]?.stringValue.map { ": \($0)" } ?? ""
+            // Both are the provider's words, logged and kept with a failed flow: bounded.
+            let description = object?["error_description"]?.stringValue.map { ": \(Self.bounded($0, 300))" } ?? ""
             let kind: ProviderCallError.Kind
             if ["invalid_grant", "invalid_refresh_token", "token_revoked", "bad_refresh_token", "token_expired"].contains(error) {
                 kind = .invalidGrant
@@ -121,7 +122,7 @@ extension TemplateProviderClient {
             } else {
                 kind = .rejected
             }
-            throw ProviderCallError(kind, "\(host) answered \(response.status) \(error)\(description)")
+            throw ProviderCallError(kind, "\(host) answered \(response.status) \(Self.bounded(error, 100))\(description)")
         }
         guard (200..<300).contains(response.status) else {
             let kind: ProviderCallError.Kind =
@@ -153,6 +154,11 @@ extension TemplateProviderClient {
 
     static func host(of url: String) -> String {
         URLComponents(string: url)?.host ?? "the provider"
+    }
+
+    /// At most `limit` characters of a provider's text, marked when cut.
+    static func bounded(_ text: String, _ limit: Int) -> String {
+        text.count <= limit ? text : text.prefix(limit) + "… (\(text.utf8.count) bytes)"
     }
 
     static func describe(_ error: any Error) -> String {

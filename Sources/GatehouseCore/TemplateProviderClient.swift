@@ -129,11 +129,19 @@ package struct TemplateProviderClient: ProviderClient {
         let document = try await call(
             .userInfo,
             request2, provider: provider, renderer: renderer, autoParams: [:], accessToken: tokens.accessToken)
-        if let map = request.responseMap, !map.isEmpty {
-            return try ResponseMap.apply(map, to: document)
+        let info = try request.responseMap.flatMap { $0.isEmpty ? nil : try ResponseMap.apply($0, to: document) }
+            ?? document.objectValue
+        // It is stored with the grant and sent with every completed `authorize`: a provider's
+        // answer of hundreds of keys would slow each one down for that user.
+        if let info, let size = try? JSONEncoder.sorted.encode(info).count, size > Self.maxUserInfoBytes {
+            throw ProviderCallError(
+                .rejected, "the user info is \(size) bytes, more than the \(Self.maxUserInfoBytes) Gatehouse keeps")
         }
-        return document.objectValue
+        return info
     }
+
+    /// The largest user info kept with a grant (its JSON), 64 KiB.
+    static let maxUserInfoBytes = 65_536
 
     // MARK: - internals
 

@@ -130,6 +130,19 @@ import Testing
         }
     }
 
+    /// The provider's error words are logged and kept with the failed flow: a huge one is cut.
+    @Test func aProvidersErrorTextIsBounded() async throws {
+        let long = String(repeating: "x", count: 900_000)
+        transport.answer(
+            "https://hooli.test/token", status: 400, json: #"{"error":"\#(long)","error_description":"\#(long)"}"#)
+        await #expect {
+            try await client.exchange(provider: Self.provider(), code: "c", redirectURI: "r", codeVerifier: nil)
+        } throws: { error in
+            let message = (error as? ProviderCallError)?.message ?? ""
+            return message.count < 500 && message.hasPrefix("hooli.test answered 400 xxx") && message.contains("(900000 bytes)")
+        }
+    }
+
     @Test func refreshKeepsTheOldRefreshTokenAndDefaultsTheLifetime() async throws {
         transport.answer("https://hooli.test/token", json: #"{"access_token":"new"}"#)
         let old = TokenSet(
@@ -206,6 +219,21 @@ import Testing
         without.oauth2.userInfoRequest = nil
         #expect(
             try await client.userInfo(provider: without, tokens: tokens, known: nil, onRefresh: false) == tokens.responseUserInfo)
+    }
+
+    /// User info is stored with the grant and sent with every completed authorize: an answer
+    /// past 64 KiB is refused (the callback goes on without it), a smaller one kept whole.
+    @Test func userInfoPast64KiBIsNotKept() async throws {
+        var provider = Self.provider()
+        provider.oauth2.userInfoRequest = RequestConfig(endpoint: "https://hooli.test/me")
+        let tokens = TokenSet(accessToken: "at", refreshToken: nil, tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let keys = (0..<6_000).map { #""key-\#($0)":"value-\#($0)""# }
+        transport.answer("https://hooli.test/me", json: "{" + keys.prefix(500).joined(separator: ",") + "}")
+        #expect(try await client.userInfo(provider: provider, tokens: tokens, known: nil, onRefresh: false)?.count == 500)
+        transport.answer("https://hooli.test/me", json: "{" + keys.joined(separator: ",") + "}")
+        await #expect {
+            try await client.userInfo(provider: provider, tokens: tokens, known: nil, onRefresh: false)
+        } throws: { ($0 as? ProviderCallError)?.message.contains("more than the 65536 Gatehouse keeps") == true }
     }
 
     @Test func aGraphQLAnswerWithErrorsFailsTheCallWithItsMessage() async throws {
