@@ -5,6 +5,7 @@ import Hummingbird
 /// `/v1/auth/*`: authorize, status (long-poll) and confirm_user.
 struct AuthRoutes {
     let broker: AuthBroker
+    let keys: APIKeyService
     let limiter: KeyLimiter
     let parked: ParkedConnections
     /// The longest `wait` accepted, in seconds.
@@ -60,11 +61,13 @@ struct AuthRoutes {
         // (see `RequestTaskResponder`).
         let slot = try limiter.park(key)
         let abandonment = WaitAbandonment()
+        let presented = request.headers[.authorization].flatMap(APIKeyAuthenticator.key(in:)) ?? ""
         let poll = LongPoll(
             status: { [broker] in
                 try await broker.status(id: id, wait: $0, returnFailed: returnFailed, abandonment: abandonment)
             },
-            wait: waitFor, before: now, slot: slot,
+            wait: waitFor, before: now, keyStillValid: { [keys] in (try? await keys.authenticate(presented)) != nil },
+            slot: slot,
             watch: parked.watch(context.channel, abandonment), requestID: RequestCorrelation.id,
             logger: context.logger)
         return JSONResponse.streamed(poll.answer)

@@ -14,6 +14,8 @@ struct LongPoll: Sendable {
     let wait: Duration
     /// The status read before the wait.
     let before: AuthorizationResponse
+    /// Whether the request's API key still exists (it may be revoked while the wait is parked).
+    let keyStillValid: @Sendable () async -> Bool
     /// The wait's place against its key's cap, given back when the answer is ready.
     let slot: ParkingSlot
     /// The wait's watch on its client's connection (`ParkedConnections`), ended with it.
@@ -30,7 +32,17 @@ struct LongPoll: Sendable {
         }
         do {
             // Shutting down ends it: `BuiltApplication.runService` ends every parked wait at once.
-            return try await status(wait)
+            let answer = try await status(wait)
+            // The head's 200 went before the key was revoked: no token for it now. The status
+            // before the wait is the answer, as if the wait had run out; the client's next
+            // request meets the 401.
+            if answer.context?.token != nil, await !keyStillValid() {
+                await RequestCorrelation.$id.withValue(requestID) {
+                    logger.notice("the API key of a parked wait was revoked while it waited: answered without the token")
+                }
+                return before
+            }
+            return answer
         } catch {
             // Under the request's id again for what follows. The wait itself runs without it:
             // a task-local scope held across the wait costs every parked request two more

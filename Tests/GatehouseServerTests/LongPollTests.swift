@@ -48,7 +48,7 @@ struct LongPollTests {
                 guard rereadReads else { throw GatehouseError(.storeUnavailable, "the store went away") }
                 return AuthorizationResponse(id: "ac_1", status: .failed)
             },
-            wait: .seconds(1), before: AuthorizationResponse(id: "ac_1", status: .pending),
+            wait: .seconds(1), before: AuthorizationResponse(id: "ac_1", status: .pending), keyStillValid: { true },
             slot: ParkingSlot { released.withLock { $0 += 1 } }, watch: ParkingSlot { unwatched.withLock { $0 += 1 } },
             requestID: "req-1",
             logger: Logger(label: "test") {

@@ -54,6 +54,30 @@ import Testing
         }
     }
 
+    /// A wait parked before its key was revoked has its head (200) already: the flow's
+    /// completion does not hand it the token; it answers as if the wait had run out.
+    @Test func aWaitParkedBeforeItsKeyWasRevokedGetsNoToken() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let app = try await api.makeKey(role: .app)
+            let pending = try await api.authorize(user: "nina")
+            let id = try #require(pending["id"] as? String)
+            async let parked = api.call(.get, "/v1/auth/status?id=\(id)&wait=30", authorization: app)
+            try await Task.sleep(for: .milliseconds(200))
+            let store = try await OperatorStore.open(api.configuration)
+            let keyID = try #require(try await store.apiKeys().first { $0.role == .app }?.id)
+            #expect(try await store.revokeAPIKey(id: keyID))
+            try await store.close()
+            try await Task.sleep(for: .milliseconds(1100))  // past the key cache's second
+            _ = try await api.callback(for: pending)
+            let answer = try api.object(try await parked)
+            #expect(answer["status"] as? String == "pending" && answer["context"] == nil)
+            // The admin key's read of the same flow has the token.
+            let read = try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))
+            #expect((read["context"] as? [String: Any])?["token"] != nil)
+        }
+    }
+
     @Test(arguments: [
         (
             #"{"oauth2":{"authorize_request":{"endpoint":"http://127.0.0.1:1/authorize","params":{"response_type":"code","leak":"{{client_secret}}"}}}}"#,
