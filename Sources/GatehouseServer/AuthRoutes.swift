@@ -40,7 +40,9 @@ struct AuthRoutes {
         }
         var wait: Duration?
         if let text = query["wait"] {
-            guard let seconds = Int(text), seconds >= 0 else {
+            // All digits but past Int: as long as the longest wait, like any other long one.
+            let digits = !text.isEmpty && text.utf8.allSatisfy { (48...57).contains($0) }
+            guard let seconds = Int(text) ?? (digits ? Self.maxWait : nil), seconds >= 0 else {
                 throw GatehouseError.invalid(
                     "query parameter 'wait' must be a whole number of seconds, 0 or more (longer than \(Self.maxWait) waits \(Self.maxWait))"
                 )

@@ -120,6 +120,8 @@ import Testing
         ("/v1/auth/status?id=ac_unknown", 404, "not found"),
         ("/v1/auth/status?id=ac_unknown&wait=abc", 400, "wait"),
         ("/v1/auth/status?id=ac_unknown&wait=-1", 400, "wait"),
+        // A wait past any integer is as long as the longest, not a bad query.
+        ("/v1/auth/status?id=ac_unknown&wait=99999999999999999999", 404, "not found"),
         ("/v1/admin/user_connections?limit=0", 400, "limit"),
         ("/v1/admin/user_connections?offset=x", 400, "offset"),
     ])
