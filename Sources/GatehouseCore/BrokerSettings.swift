@@ -51,7 +51,8 @@ package struct BrokerSettings: Sendable {
     package func isAllowedRedirect(_ text: String) -> Bool {
         // A space or a control character is no part of a URL: a line break would land in the
         // `Location` header (where it becomes a space, a malformed address).
-        guard !text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }), let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+        guard !text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }), let url = URLComponents(string: text),
+            let scheme = url.scheme?.lowercased(),
             scheme == "https" || scheme == "http", let host = url.host?.lowercased(), !host.isEmpty,
             url.user == nil, url.password == nil
         else { return false }

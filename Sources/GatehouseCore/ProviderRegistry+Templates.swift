@@ -63,7 +63,8 @@ extension ProviderRegistry {
         {
             // Otherwise a key that may edit templates could send the stored secret to its own host.
             throw GatehouseError.invalid(
-                "oauth2.\(moved) moves to another host, port or scheme: give the client secret (oauth2.client_secret) again with this change")
+                "oauth2.\(moved) moves to another host, port or scheme: give the client secret (oauth2.client_secret) again with this change"
+            )
         }
         var enabled = base?.enabled ?? true
         if let status = request.status {

@@ -129,7 +129,8 @@ package struct TemplateProviderClient: ProviderClient {
         let document = try await call(
             .userInfo,
             request2, provider: provider, renderer: renderer, autoParams: [:], accessToken: tokens.accessToken)
-        let info = try request.responseMap.flatMap { $0.isEmpty ? nil : try ResponseMap.apply($0, to: document) }
+        let info =
+            try request.responseMap.flatMap { $0.isEmpty ? nil : try ResponseMap.apply($0, to: document) }
             ?? document.objectValue
         // It is stored with the grant and sent with every completed `authorize`: a provider's
         // answer of hundreds of keys would slow each one down for that user.

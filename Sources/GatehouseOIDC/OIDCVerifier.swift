@@ -213,7 +213,9 @@ package actor OIDCVerifier: IdentityVerifier {
     /// another kind of token signed by the same keys.
     static func headerProblem(of token: String) -> String? {
         let header = header(of: token)
-        if header["crit"] != nil { return "the ID token names critical header extensions (crit), which Gatehouse does not support" }
+        if header["crit"] != nil {
+            return "the ID token names critical header extensions (crit), which Gatehouse does not support"
+        }
         if case .string(let type)? = header["typ"], ["at+jwt", "application/at+jwt"].contains(type.lowercased()) {
             return "the token is an access token (typ \(type)), not an ID token"
         }

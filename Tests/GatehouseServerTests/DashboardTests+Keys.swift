@@ -1,0 +1,60 @@
+import Foundation
+import GatehouseCore
+import GatehouseTestSupport
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import GatehouseServer
+
+// The keys and verification pages.
+extension DashboardTests {
+    @Test func keysAreMadeOnceAndRevokedAndFlowsAreListed() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "carol")
+            let browser = try await Self.browser(api)
+            let flows = String(buffer: try await browser.get("/dashboard/flows").body)
+            #expect(flows.contains(try #require(pending["id"] as? String)) && flows.contains("carol"))
+
+            let made = String(buffer: try await browser.post("/dashboard/keys", ["name": "worker", "role": "app"]).body)
+            let start = try #require(made.range(of: #"value="arc_"#))
+            let key = "arc_" + String(made[start.upperBound...].prefix { $0 != "\"" })
+            #expect(try await api.call(.get, "/v1/auth/status?id=x", authorization: key).status == .notFound)
+            #expect(!String(buffer: try await browser.get("/dashboard/keys").body).contains(key))
+            // A reload sends the form again: it makes no second key.
+            let resent = try await browser.post("/dashboard/keys", ["name": "worker", "role": "app"])
+            #expect(resent.status == .conflict && String(buffer: resent.body).contains("no second key was made"))
+            let listed = String(buffer: try await browser.get("/dashboard/keys").body)
+            #expect(listed.components(separatedBy: "<td>worker</td>").count == 2, "one key named worker")
+
+            let id = String(SecretHash.hex(key).prefix(12))
+            #expect(try await browser.post("/dashboard/keys/\(id)/revoke").status == .seeOther)
+            // Revoked again (a second tab): it says so.
+            let again = try await browser.post("/dashboard/keys/\(id)/revoke")
+            #expect(again.headers[.location] == "/dashboard/keys?done=key-gone")
+            try await Task.sleep(for: .milliseconds(1100))  // past the key cache's second
+            #expect(try await api.call(.get, "/v1/auth/status?id=x", authorization: key).status == .unauthorized)
+            // Revoking the session's own key ends the session.
+            let own = String(SecretHash.hex(api.key).prefix(12))
+            #expect(try await browser.post("/dashboard/keys/\(own)/revoke").status == .seeOther)
+            #expect(try await browser.get("/dashboard/keys").headers[.location] == "/dashboard/sign-in")
+        }
+    }
+
+    @Test func theVerificationSettingIsChangedHere() async throws {
+        try await APIHarness.run { api in
+            let browser = try await Self.browser(api)
+            let saved = try await browser.post("/dashboard/verification", ["verifier_url": "http://127.0.0.1:4000/verify"])
+            #expect(saved.status == .seeOther)
+            let view = try api.object(try await api.call(.get, "/v1/admin/settings/session_verification"))
+            #expect(view["verifier_url"] as? String == "http://127.0.0.1:4000/verify")
+            #expect(view["unsafe_skip_verification"] as? Bool == false)
+            let bad = try await browser.post("/dashboard/verification", ["verifier_url": "https://evil.example/v"])
+            #expect(bad.status == .badRequest)
+            // The refused URL stays in the field to be corrected.
+            #expect(String(buffer: bad.body).contains(#"value="https://evil.example/v""#))
+        }
+    }
+}
