@@ -83,9 +83,9 @@ public struct GatehouseClient: Sendable {
     /// Checks a server without an API key, as an orchestrator or a deploy script would:
     /// `GET /v1/health` (the process answers), or with `ready` `GET /v1/health/ready` (it can
     /// serve: its store answers). A readiness answer of 503 is an answer, `healthy` false with
-    /// the server's reason, not an error. Not retried unless `configuration` says so.
+    /// the server's reason, not an error. By default not retried, and given 10 s.
     public static func health(
-        ready: Bool = false, baseURL: String? = nil, configuration: Configuration = .init(maxRetries: 0),
+        ready: Bool = false, baseURL: String? = nil, configuration: Configuration = .init(timeout: .seconds(10), maxRetries: 0),
         httpClient: HTTPClient = GatehouseClient.sharedHTTPClient,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> HealthResponse {

@@ -83,7 +83,9 @@ extension AuthBroker {
             flow =
                 try await fail(
                     flow, .callbackInterrupted,
-                    reason: "the callback did not finish (the server stopped during it); start the authorization again")
+                    reason:
+                        "the provider's redirect back was taken but never finished (the server stopped or failed during it); start the authorization again"
+                )
                 ?? flow
             return try pendingResponse(flow)
         case .pending, .failed:

@@ -55,10 +55,13 @@ package struct Flow: Sendable, Equatable {
     /// Bumped on every change; what long-poll waiters watch.
     package var version: Int
 
-    /// How long after its state was used a callback may still be finishing its flow: its provider
-    /// calls (the code exchange, the user info) time out after 15 s each, and its writes fail
-    /// sooner. Well past it, the process that took the callback stopped during it.
-    package static let callbackLimit: TimeInterval = 120
+    /// How long after its state was used a callback may still be finishing its flow. Its
+    /// provider calls (the code exchange, introspection, user info, the app's sign-in discovery)
+    /// have 15 s each once their host's name is resolved, and its writes wait at most 5 s each
+    /// for another writer: a few minutes at the very worst. Past five, the callback stopped (its
+    /// process ended, or it failed without failing the flow); failing the flow sooner could race
+    /// a callback still finishing, whose grant would then be lost.
+    package static let callbackLimit: TimeInterval = 300
 
     /// Whether the callback took this flow's state and stopped (the process ended) before
     /// storing the tokens or failing the flow: it is still pending, with nothing from the

@@ -37,7 +37,8 @@ package struct FlowJanitor: Service {
             let ran = try await store.runExclusively("flow-janitor") { [store, logger, now, retention] in
                 let removed = try await store.deleteEndedFlows(createdBefore: now().addingTimeInterval(-retention))
                 if removed > 0 { logger.info("removed ended flows", metadata: ["count": "\(removed)"]) }
-                _ = try await store.deleteLapsedDashboardSignOuts(before: now())
+                // Five minutes late: a replica whose clock is behind still takes the cookie as live.
+                _ = try await store.deleteLapsedDashboardSignOuts(before: now().addingTimeInterval(-300))
             }
             if !ran { logger.debug("flow sweep skipped: another replica is sweeping") }
         } catch {

@@ -39,7 +39,7 @@ package enum IssuerCheck {
 
     /// `scheme://host[:port]`, lower-cased, without the scheme's default port; nil unless http(s)
     /// with a host.
-    static func origin(of url: String) -> String? {
+    package static func origin(of url: String) -> String? {
         guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
             scheme == "https" || scheme == "http", let host = parts.host?.lowercased(), !host.isEmpty
         else { return nil }

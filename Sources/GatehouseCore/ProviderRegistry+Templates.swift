@@ -124,7 +124,7 @@ extension ProviderRegistry {
             let origin = { (request: RequestConfig?) -> String? in
                 guard let endpoint = request?.endpoint else { return nil }
                 if let origin = ConnectionEndpoint.originPlaceholder(of: endpoint) { return "{{\(origin)}}" }
-                return ProviderTemplateValidator.origin(of: ConnectionEndpoint.standIn(endpoint))
+                return IssuerCheck.origin(of: ConnectionEndpoint.standIn(endpoint))
             }
             guard let now = origin(request), now == origin(before[field]) else { return field + ".endpoint" }
         }

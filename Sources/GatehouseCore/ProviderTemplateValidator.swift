@@ -181,18 +181,20 @@ package enum ProviderTemplateValidator {
         ),
     ]
 
-    /// Where an endpoint sends what it is given: `scheme://host:port`, the port written out
-    /// (another port of the same host may be another party; plain http is another channel).
-    package static func origin(of endpoint: String) -> String? {
-        guard let url = URLComponents(string: endpoint), let scheme = url.scheme?.lowercased(),
-            let host = url.host?.lowercased(), !host.isEmpty
-        else { return nil }
-        let port = url.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : -1)
-        return "\(scheme)://\(host):\(port)"
+    /// The client authentication a request sends, as `TemplateProviderClient` decides it when
+    /// the template names none: none for the token and refresh requests, Basic for
+    /// introspection, the token request's for revocation, the bearer token for user info.
+    static func effectiveAuthMethod(_ field: String, _ request: RequestConfig, in config: OAuth2Config) -> String {
+        switch field {
+        case "token_introspection_request": request.authMethod ?? "client_secret_basic"
+        case "token_revocation_request": request.authMethod ?? config.tokenRequest?.authMethod ?? ""
+        case "user_info_request": request.authMethod.flatMap { $0.isEmpty ? nil : $0 } ?? "bearer_access_token"
+        default: request.authMethod ?? ""
+        }
     }
 
     static func validateSecretPlacement(_ config: OAuth2Config, prefix: String) throws {
-        let tokenOrigin = config.tokenRequest?.endpoint.flatMap(origin(of:))
+        let tokenOrigin = config.tokenRequest?.endpoint.flatMap(IssuerCheck.origin(of:))
         for (field, request) in requests(of: config) {
             var places: [(String, String)] = []
             if let endpoint = request.endpoint { places.append(("endpoint", endpoint)) }
@@ -206,20 +208,23 @@ package enum ProviderTemplateValidator {
                         "\(prefix).\(field).\(place) may not use {{\(name)}}: it belongs only in the \(allowed.role) requests")
                 }
             }
-            // Credentials go in one place (design.md §7.8): a request that may authenticate the
-            // client itself (any method but none) places no secret of its own in a header.
-            let headerPlaces = places.filter { $0.0 == "auth_header_value_format" || $0.0.hasPrefix("headers.") }
-            if !["", "none"].contains(request.authMethod ?? "client_secret"),
-                let place = headerPlaces.first(where: { TemplateRenderer.placeholders(in: $0.1).contains("client_secret") })
+            // Credentials go in one place (design.md §7.8): a request that authenticates the
+            // client by its method places no secret of its own in a header as well.
+            let sent = effectiveAuthMethod(field, request, in: config)
+            if sent.hasPrefix("client_secret"),
+                let place = places.first(where: {
+                    ($0.0 == "auth_header_value_format" || $0.0.hasPrefix("headers."))
+                        && TemplateRenderer.placeholders(in: $0.1).contains("client_secret")
+                })
             {
                 throw GatehouseError.invalid(
-                    "\(prefix).\(field).\(place.0) may not use {{client_secret}}: auth_method sends the client's credentials; set auth_method: none to place them yourself"
+                    "\(prefix).\(field).\(place.0) may not use {{client_secret}}: auth_method \(sent) sends the client's credentials already"
                 )
             }
             // Client authentication sends the secret too. User info may use it only at the token
             // endpoint's own origin (HubSpot's introspection doubles as user info).
             guard let method = request.authMethod, method.hasPrefix("client_secret") else { continue }
-            let requestOrigin = request.endpoint.flatMap(origin(of:))
+            let requestOrigin = request.endpoint.flatMap(IssuerCheck.origin(of:))
             let sameParty = field == "user_info_request" && requestOrigin != nil && requestOrigin == tokenOrigin
             guard secretPlaces["client_secret"]!.fields.contains(field) || sameParty else {
                 throw GatehouseError.invalid(

@@ -89,14 +89,26 @@ package struct TemplateProviderClient: ProviderClient {
         // What the token answer said (`user_info.*` in its response map), under what the user
         // info endpoint says, when there is one.
         let fromToken = tokens.responseUserInfo
-        guard let request = provider.oauth2.userInfoRequest, request.endpoint != nil else { return fromToken }
+        guard let request = provider.oauth2.userInfoRequest, request.endpoint != nil else {
+            return try Self.kept(fromToken)
+        }
         let triggers = request.triggers
         let wanted = onRefresh ? (triggers?.onTokenRefresh ?? false) : (triggers?.onTokenGrant ?? true)
-        guard wanted else { return fromToken }
+        guard wanted else { return try Self.kept(fromToken) }
         let fetched = try await userInfoCall(
             request, provider: provider, tokens: tokens, known: (known ?? [:]).merging(fromToken ?? [:]) { $1 })
-        guard let fromToken else { return fetched }
-        return fromToken.merging(fetched ?? [:]) { $1 }
+        guard let fromToken else { return try Self.kept(fetched) }
+        return try Self.kept(fromToken.merging(fetched ?? [:]) { $1 })
+    }
+
+    /// User info is stored with the grant and sent with every completed `authorize`: a
+    /// provider's answer of hundreds of keys would slow each one down for that user.
+    static func kept(_ info: [String: JSONValue]?) throws -> [String: JSONValue]? {
+        if let info, let size = try? JSONEncoder.sorted.encode(info).count, size > maxUserInfoBytes {
+            throw ProviderCallError(
+                .rejected, "the user info is \(size) bytes, more than the \(maxUserInfoBytes) Gatehouse keeps")
+        }
+        return info
     }
 
     /// Revokes the grant (RFC 7009): its refresh token when it has one, which ends the grant at
@@ -129,16 +141,10 @@ package struct TemplateProviderClient: ProviderClient {
         let document = try await call(
             .userInfo,
             request2, provider: provider, renderer: renderer, autoParams: [:], accessToken: tokens.accessToken)
-        let info =
-            try request.responseMap.flatMap { $0.isEmpty ? nil : try ResponseMap.apply($0, to: document) }
-            ?? document.objectValue
-        // It is stored with the grant and sent with every completed `authorize`: a provider's
-        // answer of hundreds of keys would slow each one down for that user.
-        if let info, let size = try? JSONEncoder.sorted.encode(info).count, size > Self.maxUserInfoBytes {
-            throw ProviderCallError(
-                .rejected, "the user info is \(size) bytes, more than the \(Self.maxUserInfoBytes) Gatehouse keeps")
+        if let map = request.responseMap, !map.isEmpty {
+            return try ResponseMap.apply(map, to: document)
         }
-        return info
+        return document.objectValue
     }
 
     /// The largest user info kept with a grant (its JSON), 64 KiB.

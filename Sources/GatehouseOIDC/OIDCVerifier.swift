@@ -100,8 +100,9 @@ package actor OIDCVerifier: IdentityVerifier {
             what: "the token endpoint")
         guard (200..<300).contains(response.status) else {
             let error = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(response.body)))?["error"]
-            throw IdentityVerificationError(
-                "the token endpoint answered \(response.status)\(error.map { " (\($0))" } ?? "") to the code")
+            // The provider's words are logged and kept with the failed flow: bounded.
+            let said = error.map { " (\(String(describing: $0).prefix(100)))" } ?? ""
+            throw IdentityVerificationError("the token endpoint answered \(response.status)\(said) to the code")
         }
         guard let body = try? JSONDecoder().decode([String: JSONValue].self, from: Data(response.body)),
             case .string(let idToken)? = body["id_token"], !idToken.isEmpty

@@ -49,7 +49,11 @@ final class APIKeyService: Sendable {
     /// The key's id and role, or nil when no such key exists (or it was revoked).
     func authenticate(_ key: String) async throws -> AuthenticatedKey? {
         guard key.utf8.count <= 256 else { return nil }
-        let hash = SecretHash.hex(key)
+        return try await authenticate(hash: SecretHash.hex(key))
+    }
+
+    /// The same by the key's hash (what a parked wait keeps instead of the key).
+    func authenticate(hash: String) async throws -> AuthenticatedKey? {
         let time = now()
         let (hit, generation) = recent.withLock { ($0.keys[hash], $0.generation) }
         if let hit, time.timeIntervalSince(hit.seen) < Self.cacheTTL {

@@ -63,12 +63,13 @@ struct AuthRoutes {
         // (see `RequestTaskResponder`).
         let slot = try limiter.park(key)
         let abandonment = WaitAbandonment()
-        let presented = request.headers[.authorization].flatMap(APIKeyAuthenticator.key(in:)) ?? ""
+        // The key's hash, not the key, waits with the request.
+        let keyHash = SecretHash.hex(request.headers[.authorization].flatMap(APIKeyAuthenticator.key(in:)) ?? "")
         let poll = LongPoll(
             status: { [broker] in
                 try await broker.status(id: id, wait: $0, returnFailed: returnFailed, abandonment: abandonment)
             },
-            wait: waitFor, before: now, keyStillValid: { [keys] in (try? await keys.authenticate(presented)) != nil },
+            wait: waitFor, before: now, keyStillValid: { [keys] in try await keys.authenticate(hash: keyHash) != nil },
             slot: slot,
             watch: parked.watch(context.channel, abandonment), requestID: RequestCorrelation.id,
             logger: context.logger)

@@ -14,8 +14,9 @@ struct LongPoll: Sendable {
     let wait: Duration
     /// The status read before the wait.
     let before: AuthorizationResponse
-    /// Whether the request's API key still exists (it may be revoked while the wait is parked).
-    let keyStillValid: @Sendable () async -> Bool
+    /// Whether the request's API key still exists (it may be revoked while the wait is parked);
+    /// throws when that cannot be told (the store does not answer).
+    let keyStillValid: @Sendable () async throws -> Bool
     /// The wait's place against its key's cap, given back when the answer is ready.
     let slot: ParkingSlot
     /// The wait's watch on its client's connection (`ParkedConnections`), ended with it.
@@ -30,19 +31,13 @@ struct LongPoll: Sendable {
             watch.release()
             slot.release()
         }
+        return await withTokenOnlyIfTheKeyStands(await read())
+    }
+
+    private func read() async -> AuthorizationResponse {
         do {
             // Shutting down ends it: `BuiltApplication.runService` ends every parked wait at once.
-            let answer = try await status(wait)
-            // The head's 200 went before the key was revoked: no token for it now. The status
-            // before the wait is the answer, as if the wait had run out; the client's next
-            // request meets the 401.
-            if answer.context?.token != nil, await !keyStillValid() {
-                await RequestCorrelation.$id.withValue(requestID) {
-                    logger.notice("the API key of a parked wait was revoked while it waited: answered without the token")
-                }
-                return before
-            }
-            return answer
+            return try await status(wait)
         } catch {
             // Under the request's id again for what follows. The wait itself runs without it:
             // a task-local scope held across the wait costs every parked request two more
@@ -57,5 +52,26 @@ struct LongPoll: Sendable {
                 return (try? await status(nil)) ?? before
             }
         }
+    }
+
+    /// The head's 200 went before the wait, perhaps before the request's key was revoked: an
+    /// answer with a token goes only to a key that still stands. Otherwise the status before the
+    /// wait is the answer, as if the wait had run out, and the client's next request meets the
+    /// 401 (or the store's 503, when the key could not be checked).
+    private func withTokenOnlyIfTheKeyStands(_ answer: AuthorizationResponse) async -> AuthorizationResponse {
+        guard answer.context?.token != nil else { return answer }
+        do {
+            if try await keyStillValid() { return answer }
+            RequestCorrelation.$id.withValue(requestID) {
+                logger.notice("the API key of a parked wait was revoked while it waited: answered without the token")
+            }
+        } catch {
+            RequestCorrelation.$id.withValue(requestID) {
+                logger.warning(
+                    "a parked wait's API key could not be checked: answered without the token",
+                    metadata: ["error": "\((error as? GatehouseError)?.message ?? String(reflecting: type(of: error)))"])
+            }
+        }
+        return before
     }
 }

@@ -94,6 +94,9 @@ struct HealthCommand: AsyncParsableCommand {
             } catch let error as GatehouseClientError {
                 if case .invalidBaseURL = error { throw CLIError(message: "\(error)", code: .usage) }
                 throw error
+            } catch let error as GatehouseAPIError {
+                // Another answer than health's own (a proxy's 502 before a stopped server).
+                throw CLIError(message: "not healthy: \(error)", code: .unavailable)
             }
             if options.json {
                 try Output.json(health)

@@ -234,6 +234,13 @@ import Testing
         await #expect {
             try await client.userInfo(provider: provider, tokens: tokens, known: nil, onRefresh: false)
         } throws: { ($0 as? ProviderCallError)?.message.contains("more than the 65536 Gatehouse keeps") == true }
+        // The same for what the token answer said (`user_info.*` of its response map).
+        var fromToken = tokens
+        fromToken.responseUserInfo = ["blob": .string(String(repeating: "x", count: 70_000))]
+        provider.oauth2.userInfoRequest = nil
+        await #expect {
+            try await client.userInfo(provider: provider, tokens: fromToken, known: nil, onRefresh: false)
+        } throws: { ($0 as? ProviderCallError)?.message.contains("more than the 65536 Gatehouse keeps") == true }
     }
 
     @Test func aGraphQLAnswerWithErrorsFailsTheCallWithItsMessage() async throws {

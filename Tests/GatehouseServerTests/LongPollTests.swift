@@ -65,4 +65,39 @@ struct LongPollTests {
         }
         #expect(logged == !waitReads)
     }
+
+    /// An answer with a token goes only to a key that still stands, whichever read gave it: the
+    /// wait's, or the read again after the wait's failed. A key that cannot be checked gets none.
+    @Test(arguments: [
+        (true, KeyCheck.revoked), (false, .revoked), (true, .unknown), (false, .unknown), (true, .stands),
+    ])
+    func aTokenGoesOnlyToAKeyThatStillStands(waitReads: Bool, key: KeyCheck) async throws {
+        let completed = AuthorizationResponse(
+            id: "ac_1", status: .completed, context: .init(token: "tok", userInfo: [:]))
+        let output = LineOutput.capture()
+        let poll = LongPoll(
+            status: { wait in
+                if wait != nil, !waitReads { throw GatehouseError(.storeUnavailable, "the store went away") }
+                return completed
+            },
+            wait: .seconds(1), before: AuthorizationResponse(id: "ac_1", status: .pending),
+            keyStillValid: {
+                switch key {
+                case .stands: return true
+                case .revoked: return false
+                case .unknown: throw GatehouseError(.storeUnavailable, "the store went away")
+                }
+            },
+            slot: ParkingSlot {}, watch: ParkingSlot {}, requestID: "req-2",
+            logger: Logger(label: "test") {
+                LineLogHandler(
+                    label: $0, format: .text, metadataProvider: RequestCorrelation.metadataProvider, output: output)
+            })
+        let answer = await poll.answer()
+        #expect(answer.status == (key == .stands ? .completed : .pending))
+        #expect((answer.context?.token != nil) == (key == .stands))
+        #expect(output.lines.contains { $0.contains("answered without the token") && $0.contains("req-2") } == (key != .stands))
+    }
+
+    enum KeyCheck: Sendable { case stands, revoked, unknown }
 }

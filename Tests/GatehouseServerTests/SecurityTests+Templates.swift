@@ -53,11 +53,12 @@ extension SecurityTests {
         // Credentials in one place: the method sends them, so no header of the template may too.
         (
             #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_post","headers":{"Authorization":"Basic {{client_secret}}"}}}}"#,
-            "oauth2.token_request.headers.Authorization may not use {{client_secret}}: auth_method sends"
+            "oauth2.token_request.headers.Authorization may not use {{client_secret}}: auth_method client_secret_post sends"
         ),
+        // A revocation request without a method of its own authenticates as the token request.
         (
-            #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","headers":{"X-Secret":"{{client_secret}}"}}}}"#,
-            "oauth2.refresh_request.headers.X-Secret may not use {{client_secret}}"
+            #"{"oauth2":{"token_revocation_request":{"endpoint":"http://127.0.0.1:1/revoke","headers":{"X-Secret":"{{client_secret}}"}}}}"#,
+            "oauth2.token_revocation_request.headers.X-Secret may not use {{client_secret}}: auth_method client_secret_basic sends"
         ),
         // An origin from the connection needs the hosts it may name, and naming them is a move.
         (
@@ -98,7 +99,7 @@ extension SecurityTests {
     }
 
     @Test func anEndpointsOriginIsItsSchemeHostAndPort() {
-        let origin = ProviderTemplateValidator.origin(of:)
+        let origin = IssuerCheck.origin(of:)
         #expect(origin("https://Login.Example/token") == origin("https://login.example:443/other"))
         #expect(origin("http://127.0.0.1/t") == origin("http://127.0.0.1:80/t"))
         #expect(origin("https://login.example/token") != origin("https://login.example:8443/token"))
@@ -106,15 +107,19 @@ extension SecurityTests {
         #expect(origin("not a url") == nil)
     }
 
-    @Test func aTemplateThatPlacesTheSecretItselfSaysAuthMethodNone() async throws {
+    /// A request that sends no client authentication of its own (none said, or none by default
+    /// for the token and refresh requests) may place the secret in a header: one place still.
+    @Test func aTemplateMayPlaceTheSecretItselfWhenItsMethodSendsNone() async throws {
         try await APIHarness.run { api in
             try await api.createProvider()
-            let response = try await api.call(
-                .patch, "/v1/admin/auth_providers/fake",
-                json:
-                    #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"none","headers":{"X-Client-Secret":"{{client_secret}}"}}}}"#
-            )
-            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            for patch in [
+                #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"none","headers":{"X-Client-Secret":"{{client_secret}}"}}}}"#,
+                // The fake's refresh request names client_secret_basic: null takes it away (merge patch).
+                #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":null,"headers":{"X-Client-Secret":"{{client_secret}}"}}}}"#,
+            ] {
+                let response = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: patch)
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+            }
         }
     }
 
