@@ -97,13 +97,17 @@ import Testing
             connection.authID = named.id
             _ = try await store.upsertConnection(connection)
             let recent = try await store.insertFlowDeduplicated(makeFlow(user: "d"), now: Date())
-            try await store.endDashboardSession("lapsed", until: Date().addingTimeInterval(-1))
+            // Lapsed more than the janitor's five minutes ago.
+            try await store.endDashboardSession("lapsed", until: Date().addingTimeInterval(-301))
             try await store.endDashboardSession("live", until: Date().addingTimeInterval(3600))
+            // Lapsed a minute ago: kept a little longer for a replica whose clock is behind.
+            try await store.endDashboardSession("just-lapsed", until: Date().addingTimeInterval(-60))
 
             let janitor = FlowJanitor(store: store, logger: Logger(label: "test"))
             await janitor.sweep()
             #expect(try await !store.dashboardSessionEnded("lapsed"))
             #expect(try await store.dashboardSessionEnded("live"))
+            #expect(try await store.dashboardSessionEnded("just-lapsed"))
             #expect(try await store.flow(id: ended.id) == nil)
             #expect(try await store.flow(id: expired.id) == nil)
             #expect(try await store.flow(id: named.id) != nil)
