@@ -22,6 +22,6 @@ package enum FlowFailure: String, Sendable, CaseIterable {
     case userVerificationFailed = "user_verification_failed"
     /// Nobody finished it in time.
     case expired
-    /// The callback took the state and never finished: the server stopped during it.
+    /// The callback took the state and never finished: the server stopped or failed during it.
     case callbackInterrupted = "callback_interrupted"
 }

@@ -48,7 +48,8 @@ package enum PostgresMigrations {
             """,
         ],
         // When a callback used its flow's state (`AuthBroker.statusNow` fails a flow whose
-        // callback never finished). A column old replicas leave alone during a rolling upgrade.
+        // callback never finished). Additive, as the next: replicas of the version before that
+        // are running keep working on it (one restarted refuses the newer schema; operations.md).
         ["ALTER TABLE flows ADD COLUMN state_used_at DOUBLE PRECISION"],
         // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`).
         ["CREATE TABLE dashboard_sign_outs (session TEXT PRIMARY KEY, until DOUBLE PRECISION NOT NULL)"],
