@@ -181,17 +181,26 @@ package enum ProviderTemplateValidator {
         ),
     ]
 
-    /// The client authentication a request sends, as `TemplateProviderClient` decides it when
-    /// the template names none: none for the token and refresh requests, Basic for
-    /// introspection, the token request's for revocation, the bearer token for user info.
-    static func effectiveAuthMethod(_ field: String, _ request: RequestConfig, in config: OAuth2Config) -> String {
-        switch field {
-        case "token_introspection_request": request.authMethod ?? "client_secret_basic"
-        case "token_revocation_request": request.authMethod ?? config.tokenRequest?.authMethod ?? ""
-        case "user_info_request": request.authMethod.flatMap { $0.isEmpty ? nil : $0 } ?? "bearer_access_token"
-        default: request.authMethod ?? ""
+    /// The client authentication a request sends when the template names none: none for the
+    /// token and refresh requests, Basic for introspection, the token request's for revocation,
+    /// the bearer token for user info. One place: `TemplateProviderClient` sends what this says,
+    /// and the secret placement rule judges it.
+    static func effectiveAuthMethod(_ call: Telemetry.ProviderCall, _ request: RequestConfig, in config: OAuth2Config)
+        -> String
+    {
+        switch call {
+        case .introspection: request.authMethod ?? "client_secret_basic"
+        case .revocation: request.authMethod ?? config.tokenRequest?.authMethod ?? ""
+        case .userInfo: request.authMethod.flatMap { $0.isEmpty ? nil : $0 } ?? "bearer_access_token"
+        case .exchange, .refresh: request.authMethod ?? ""
         }
     }
+
+    /// The call each request field of a template makes (the authorize request is the browser's).
+    static let calls: [String: Telemetry.ProviderCall] = [
+        "token_request": .exchange, "refresh_request": .refresh, "user_info_request": .userInfo,
+        "token_introspection_request": .introspection, "token_revocation_request": .revocation,
+    ]
 
     static func validateSecretPlacement(_ config: OAuth2Config, prefix: String) throws {
         let tokenOrigin = config.tokenRequest?.endpoint.flatMap(IssuerCheck.origin(of:))
@@ -210,7 +219,7 @@ package enum ProviderTemplateValidator {
             }
             // Credentials go in one place (design.md §7.8): a request that authenticates the
             // client by its method places no secret of its own in a header as well.
-            let sent = effectiveAuthMethod(field, request, in: config)
+            let sent = calls[field].map { effectiveAuthMethod($0, request, in: config) } ?? ""
             if sent.hasPrefix("client_secret"),
                 let place = places.first(where: {
                     ($0.0 == "auth_header_value_format" || $0.0.hasPrefix("headers."))

@@ -88,25 +88,19 @@ package struct TemplateProviderClient: ProviderClient {
     {
         // What the token answer said (`user_info.*` in its response map), under what the user
         // info endpoint says, when there is one.
-        let fromToken = tokens.responseUserInfo
-        guard let request = provider.oauth2.userInfoRequest, request.endpoint != nil else {
-            return try Self.kept(fromToken)
+        var info = tokens.responseUserInfo
+        if let request = provider.oauth2.userInfoRequest, request.endpoint != nil,
+            onRefresh ? (request.triggers?.onTokenRefresh ?? false) : (request.triggers?.onTokenGrant ?? true)
+        {
+            let fetched = try await userInfoCall(
+                request, provider: provider, tokens: tokens, known: (known ?? [:]).merging(info ?? [:]) { $1 })
+            info = info.map { $0.merging(fetched ?? [:]) { $1 } } ?? fetched
         }
-        let triggers = request.triggers
-        let wanted = onRefresh ? (triggers?.onTokenRefresh ?? false) : (triggers?.onTokenGrant ?? true)
-        guard wanted else { return try Self.kept(fromToken) }
-        let fetched = try await userInfoCall(
-            request, provider: provider, tokens: tokens, known: (known ?? [:]).merging(fromToken ?? [:]) { $1 })
-        guard let fromToken else { return try Self.kept(fetched) }
-        return try Self.kept(fromToken.merging(fetched ?? [:]) { $1 })
-    }
-
-    /// User info is stored with the grant and sent with every completed `authorize`: a
-    /// provider's answer of hundreds of keys would slow each one down for that user.
-    static func kept(_ info: [String: JSONValue]?) throws -> [String: JSONValue]? {
-        if let info, let size = try? JSONEncoder.sorted.encode(info).count, size > maxUserInfoBytes {
+        // Stored with the grant and sent with every completed `authorize`: a provider's answer of
+        // hundreds of keys would slow each one down for that user.
+        if let info, let size = try? JSONEncoder.sorted.encode(info).count, size > Self.maxUserInfoBytes {
             throw ProviderCallError(
-                .rejected, "the user info is \(size) bytes, more than the \(maxUserInfoBytes) Gatehouse keeps")
+                .rejected, "the user info is \(size) bytes, more than the \(Self.maxUserInfoBytes) Gatehouse keeps")
         }
         return info
     }
@@ -118,7 +112,7 @@ package struct TemplateProviderClient: ProviderClient {
     /// authenticates as at the token endpoint unless the request says otherwise.
     package func revoke(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?) async throws -> Bool {
         guard var request = provider.oauth2.tokenRevocationRequest, request.endpoint != nil else { return false }
-        if request.authMethod == nil { request.authMethod = provider.oauth2.tokenRequest?.authMethod }
+        request.authMethod = ProviderTemplateValidator.effectiveAuthMethod(.revocation, request, in: provider.oauth2)
         let token: (value: String, hint: String) =
             tokens.refreshToken.map { ($0, "refresh_token") } ?? (tokens.accessToken, "access_token")
         var values = ["access_token": tokens.accessToken, "token": token.value, "token_type_hint": token.hint]
@@ -136,7 +130,7 @@ package struct TemplateProviderClient: ProviderClient {
     ) async throws -> [String: JSONValue]? {
         var request2 = request
         if request2.method == nil { request2.method = "GET" }
-        if request2.authMethod == nil || request2.authMethod == "" { request2.authMethod = "bearer_access_token" }
+        request2.authMethod = ProviderTemplateValidator.effectiveAuthMethod(.userInfo, request2, in: provider.oauth2)
         let renderer = renderer(provider, redirectURI: "", extra: ["access_token": tokens.accessToken], known: known)
         let document = try await call(
             .userInfo,
@@ -241,7 +235,7 @@ package struct TemplateProviderClient: ProviderClient {
         }
         let triggers = request.triggers
         guard onRefresh ? (triggers?.onTokenRefresh ?? true) : (triggers?.onTokenGrant ?? true) else { return nil }
-        if request.authMethod == nil { request.authMethod = "client_secret_basic" }
+        request.authMethod = ProviderTemplateValidator.effectiveAuthMethod(.introspection, request, in: provider.oauth2)
         if request.method == nil { request.method = "GET" }
         let renderer = renderer(provider, redirectURI: "", extra: ["access_token": accessToken], known: known)
         let document = try await call(
