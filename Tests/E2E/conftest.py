@@ -28,10 +28,20 @@ GATEHOUSE_BIN = os.environ.get("GATEHOUSE_BIN", str(HERE.parents[1] / ".build" /
 GMAIL_SCOPE = "https://www.googleapis.com/auth/gmail.readonly"
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, and not handed out before in this run: once the probe socket
+    closes, the kernel may offer the same port again, and a second server started before the
+    first has bound it would take it (a test saw the OAuth server answer Gatehouse's health)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def wait_http(url, timeout=30, process=None, log=None):
