@@ -21,7 +21,13 @@ extension ProviderRegistry {
         }
         let providerType = request.providerID ?? base?.providerType ?? ""
         var template: OAuth2Config
-        if let base, request.providerID == nil || request.providerID == base.providerType {
+        if request.tenant != nil, providerType.isEmpty {
+            throw GatehouseError.invalid(
+                "tenant: only a provider made from a built-in template with per-tenant hosts has a tenant (set provider_id)")
+        }
+        // A tenant given to an existing provider makes its endpoints again from the built-in, for
+        // that tenant: as a change of built-in does.
+        if let base, request.tenant == nil, request.providerID == nil || request.providerID == base.providerType {
             template = base.oauth2
         } else if !providerType.isEmpty {
             guard let entry = catalog.entry(providerType) else {

@@ -9,84 +9,122 @@ package enum PostgresMigrations {
     /// The advisory lock every replica takes to migrate ("gatehouse" in ASCII).
     static let lockID: Int64 = 0x6761_7465_686F_7573
 
-    static let all: [[String]] = [
-        [
-            """
-            CREATE TABLE providers (
-                id TEXT PRIMARY KEY, description TEXT, provider_type TEXT NOT NULL, enabled BOOLEAN NOT NULL,
-                source TEXT NOT NULL, template BYTEA NOT NULL, sealed_secret BYTEA, secret_hint TEXT,
-                created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
-            """,
-            """
-            CREATE TABLE flows (
-                id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider_id TEXT NOT NULL,
-                requested_scopes TEXT NOT NULL, authorize_scopes TEXT NOT NULL, state_hash TEXT NOT NULL UNIQUE,
-                sealed_verifier BYTEA, sealed_url BYTEA, next_uri TEXT, status TEXT NOT NULL,
-                state_used BOOLEAN NOT NULL DEFAULT false, verification_id TEXT UNIQUE, sealed_tokens BYTEA,
-                user_info TEXT, failure_reason TEXT, open_key TEXT UNIQUE,
-                created_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL, version BIGINT NOT NULL)
-            """,
-            "CREATE INDEX flows_created_at ON flows (created_at)",
-            """
-            CREATE TABLE connections (
-                id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider_id TEXT NOT NULL, scopes TEXT NOT NULL,
-                sealed_tokens BYTEA NOT NULL, expires_at DOUBLE PRECISION NOT NULL, user_info TEXT, status TEXT NOT NULL,
-                auth_id TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL,
-                version BIGINT NOT NULL, lease_owner TEXT, lease_until DOUBLE PRECISION,
-                UNIQUE (user_id, provider_id))
-            """,
-            "CREATE INDEX connections_provider ON connections (provider_id, user_id)",
-            """
-            CREATE TABLE api_keys (
-                hash TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)
-            """,
-            "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-            """
-            CREATE TABLE secrets (
-                id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, sealed_value BYTEA NOT NULL, description TEXT,
-                hint TEXT, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
-            """,
-        ],
+    /// One migration: its statements, and whether it only adds, so that a build that predates it
+    /// keeps working on the schema it leaves (`SchemaCompatibility`).
+    struct Migration: Sendable {
+        let statements: [String]
+        let additive: Bool
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            statements: [
+                """
+                CREATE TABLE providers (
+                    id TEXT PRIMARY KEY, description TEXT, provider_type TEXT NOT NULL, enabled BOOLEAN NOT NULL,
+                    source TEXT NOT NULL, template BYTEA NOT NULL, sealed_secret BYTEA, secret_hint TEXT,
+                    created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
+                """,
+                """
+                CREATE TABLE flows (
+                    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider_id TEXT NOT NULL,
+                    requested_scopes TEXT NOT NULL, authorize_scopes TEXT NOT NULL, state_hash TEXT NOT NULL UNIQUE,
+                    sealed_verifier BYTEA, sealed_url BYTEA, next_uri TEXT, status TEXT NOT NULL,
+                    state_used BOOLEAN NOT NULL DEFAULT false, verification_id TEXT UNIQUE, sealed_tokens BYTEA,
+                    user_info TEXT, failure_reason TEXT, open_key TEXT UNIQUE,
+                    created_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL, version BIGINT NOT NULL)
+                """,
+                "CREATE INDEX flows_created_at ON flows (created_at)",
+                """
+                CREATE TABLE connections (
+                    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider_id TEXT NOT NULL, scopes TEXT NOT NULL,
+                    sealed_tokens BYTEA NOT NULL, expires_at DOUBLE PRECISION NOT NULL, user_info TEXT, status TEXT NOT NULL,
+                    auth_id TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL,
+                    version BIGINT NOT NULL, lease_owner TEXT, lease_until DOUBLE PRECISION,
+                    UNIQUE (user_id, provider_id))
+                """,
+                "CREATE INDEX connections_provider ON connections (provider_id, user_id)",
+                """
+                CREATE TABLE api_keys (
+                    hash TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)
+                """,
+                "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                """
+                CREATE TABLE secrets (
+                    id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, sealed_value BYTEA NOT NULL, description TEXT,
+                    hint TEXT, created_at DOUBLE PRECISION NOT NULL, updated_at DOUBLE PRECISION NOT NULL)
+                """,
+            ], additive: false),
         // When a callback used its flow's state (`AuthBroker.statusNow` fails a flow whose
-        // callback never finished). Additive, as the next: replicas of the version before that
-        // are running keep working on it (one restarted refuses the newer schema; operations.md).
-        ["ALTER TABLE flows ADD COLUMN state_used_at DOUBLE PRECISION"],
+        // callback never finished). Additive, as the next: replicas of the version before keep
+        // working on it (operations.md, "Migrations").
+        Migration(statements: ["ALTER TABLE flows ADD COLUMN state_used_at DOUBLE PRECISION"], additive: true),
         // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`).
-        ["CREATE TABLE dashboard_sign_outs (session TEXT PRIMARY KEY, until DOUBLE PRECISION NOT NULL)"],
+        Migration(
+            statements: ["CREATE TABLE dashboard_sign_outs (session TEXT PRIMARY KEY, until DOUBLE PRECISION NOT NULL)"],
+            additive: true),
     ]
 
     /// How many migrations this build knows.
     package static var count: Int { all.count }
 
-    /// Whether the database holds Gatehouse's schema (its `schema_migrations` table), read on a
-    /// connection of its own and changing nothing: what `store copy` asks of a source before
-    /// opening it, which would migrate it.
-    package static func hasSchema(_ settings: PostgresSettings, logger: Logger) async throws -> Bool {
+    /// How long one try of a migration waits for its table's lock, and how long it goes on
+    /// trying. A migration's `ALTER TABLE` waits for every transaction that has the table open,
+    /// and every query on the table that comes after it waits behind it: without a limit, one
+    /// long transaction would hold up every replica's requests for as long as it lasts. With one,
+    /// the queue behind the migration drains between tries.
+    package struct LockWait: Sendable {
+        package var perTry: Duration
+        package var pause: Duration
+        package var total: Duration
+
+        package init(perTry: Duration = .seconds(2), pause: Duration = .milliseconds(500), total: Duration = .seconds(10)) {
+            self.perTry = perTry
+            self.pause = pause
+            self.total = total
+        }
+    }
+
+    /// The schema's version (the highest migration applied), or nil when the database holds no
+    /// Gatehouse schema (no `schema_migrations` table); read on a connection of its own, changing
+    /// nothing: what `store copy` asks of a database before opening it, which would migrate it.
+    package static func schemaVersion(_ settings: PostgresSettings, logger: Logger) async throws -> Int? {
         let connection = try await PostgresConnection.connect(
             configuration: try settings.connectionConfiguration(), id: 0, logger: logger)
-        var found = false
+        var version: Int?
         do {
-            for try await exists in try await connection.query(
+            var exists = false
+            for try await found in try await connection.query(
                 "SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger
             ).decode(Bool.self) {
-                found = exists
+                exists = found
+            }
+            if exists {
+                for try await highest in try await connection.query(
+                    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger
+                ).decode(Int.self) {
+                    version = highest
+                }
             }
         } catch {
             try? await connection.close()
             throw error
         }
         try await connection.close()
-        return found
+        return version
     }
 
-    /// Brings the schema up to date under the advisory lock; refuses a schema newer than this
-    /// build knows. Returns how many migrations it applied.
+    /// Brings the schema up to date under the advisory lock; refuses a schema that needs a newer
+    /// build, and runs on a newer one whose later migrations only added. Returns how many
+    /// migrations it applied.
     @discardableResult
-    package static func run(on client: PostgresClient, logger: Logger) async throws -> Int {
+    package static func run(
+        on client: PostgresClient, logger: Logger, through last: Int? = nil, lockWait: LockWait = LockWait()
+    ) async throws -> Int {
         try await client.withConnection { connection in
             _ = try await connection.query("SELECT pg_advisory_lock(\(lockID))", logger: logger)
             do {
-                let applied = try await migrate(connection, logger: logger)
+                let applied = try await migrate(connection, through: last ?? all.count, lockWait: lockWait, logger: logger)
                 _ = try await connection.query("SELECT pg_advisory_unlock(\(lockID))", logger: logger)
                 return applied
             } catch {
@@ -96,34 +134,94 @@ package enum PostgresMigrations {
         }
     }
 
-    private static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
+    private static func migrate(
+        _ connection: PostgresConnection, through last: Int, lockWait: LockWait, logger: Logger
+    ) async throws -> Int {
         _ = try await connection.query(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)",
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL, oldest_reader INTEGER)
+            """,
             logger: logger)
-        var current = 0
-        for try await version in try await connection.query(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger
-        ).decode(Int.self) {
-            current = version
+        // Tables made before the column: their rows count as needing their own version.
+        _ = try await connection.query(
+            "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS oldest_reader INTEGER", logger: logger)
+        var version = 0
+        var oldestReader = 0
+        for try await (highest, reader) in try await connection.query(
+            "SELECT COALESCE(MAX(version), 0), COALESCE(MAX(COALESCE(oldest_reader, version)), 0) FROM schema_migrations",
+            logger: logger
+        ).decode((Int, Int).self) {
+            version = highest
+            oldestReader = reader
         }
-        guard current <= all.count else {
-            throw GatehouseError(
-                .internalError,
-                "the database schema is version \(current), newer than this Gatehouse knows (\(all.count)): run a newer Gatehouse"
-            )
+        let known = min(last, all.count)
+        let current: Int
+        switch SchemaCompatibility.decide(version: version, oldestReader: oldestReader, known: known) {
+        case .refuse(let message): throw GatehouseError(.internalError, message)
+        case .runOnNewer(let version):
+            logger.notice("\(SchemaCompatibility.newerSchemaNotice(version: version, known: known))")
+            return 0
+        case .migrate(let applied): current = applied
         }
+        let readers = SchemaCompatibility.oldestReaders(additive: all.map(\.additive))
         var applied = 0
-        for (index, statements) in all.enumerated() where index + 1 > current {
-            try await connection.withTransaction(logger: logger) { transaction in
-                for statement in statements {
-                    _ = try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-                _ = try await transaction.query(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(index + 1), \(Date().timeIntervalSince1970))",
-                    logger: logger)
-            }
+        for (index, migration) in all.enumerated().prefix(known) where index + 1 > current {
+            try await apply(migration, number: index + 1, oldestReader: readers[index], connection, lockWait, logger)
             applied += 1
         }
         return applied
+    }
+
+    /// Applies one migration in one transaction, trying again while another transaction holds a
+    /// lock it needs (SQLSTATE 55P03), for as long as `lockWait` allows.
+    private static func apply(
+        _ migration: Migration, number: Int, oldestReader: Int, _ connection: PostgresConnection, _ lockWait: LockWait,
+        _ logger: Logger
+    ) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: lockWait.total)
+        let perTry = "\(max(1, lockWait.perTry.milliseconds))ms"
+        while true {
+            do {
+                try await connection.withTransaction(logger: logger) { transaction in
+                    _ = try await transaction.query(
+                        PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(perTry)'"), logger: logger)
+                    for statement in migration.statements {
+                        _ = try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    _ = try await transaction.query(
+                        """
+                        INSERT INTO schema_migrations (version, applied_at, oldest_reader)
+                        VALUES (\(number), \(Date().timeIntervalSince1970), \(oldestReader))
+                        """,
+                        logger: logger)
+                }
+                return
+            } catch let error as PostgresTransactionError where isLockTimeout(error.closureError) && error.rollbackError == nil {
+                guard clock.now.advanced(by: lockWait.pause) < deadline else {
+                    throw GatehouseError(
+                        .internalError,
+                        "migration \(number) could not lock its table within \(lockWait.total): another transaction "
+                            + "holds it (a long transaction or an explicit LOCK; pg_stat_activity shows which). Nothing "
+                            + "of this migration was applied: start again when that transaction has ended")
+                }
+                logger.warning(
+                    "migration \(number) waits for a lock that another transaction holds; trying again",
+                    metadata: ["migration": "\(number)"])
+                try await Task.sleep(for: lockWait.pause)
+            }
+        }
+    }
+
+    private static func isLockTimeout(_ error: (any Error)?) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "55P03"
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    fileprivate var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -3,27 +3,35 @@ import SQLiteNIO
 
 /// The SQLite schema, as an ordered list of migrations applied once each.
 enum SQLiteMigrations {
-    /// One migration: statements, then an optional step in Swift, in one transaction.
+    /// One migration: statements, then an optional step in Swift, in one transaction; and
+    /// whether it only adds, so that a build that predates it keeps working on the schema it
+    /// leaves (`SchemaCompatibility`).
     struct Migration: Sendable {
         let statements: [String]
+        let additive: Bool
         let code: (@Sendable (SQLiteStore) async throws -> Void)?
 
-        init(_ statements: [String], code: (@Sendable (SQLiteStore) async throws -> Void)? = nil) {
+        init(
+            _ statements: [String], additive: Bool = false, code: (@Sendable (SQLiteStore) async throws -> Void)? = nil
+        ) {
             self.statements = statements
+            self.additive = additive
             self.code = code
         }
     }
 
     static let all: [Migration] = statementMigrations.map { Migration($0) } + [atRest, callbackTime, signOuts]
 
+    /// The oldest reader recorded with each migration, in order.
+    static let oldestReaders = SchemaCompatibility.oldestReaders(additive: all.map(\.additive))
+
     // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`).
-    static let signOuts = Migration([
-        "CREATE TABLE dashboard_sign_outs (session TEXT PRIMARY KEY, until REAL NOT NULL)"
-    ])
+    static let signOuts = Migration(
+        ["CREATE TABLE dashboard_sign_outs (session TEXT PRIMARY KEY, until REAL NOT NULL)"], additive: true)
 
     // When a callback used its flow's state: a flow whose callback never finished (the process
     // stopped during the code exchange) is failed once that is long past (`AuthBroker.statusNow`).
-    static let callbackTime = Migration(["ALTER TABLE flows ADD COLUMN state_used_at REAL"])
+    static let callbackTime = Migration(["ALTER TABLE flows ADD COLUMN state_used_at REAL"], additive: true)
 
     // Nothing usable at rest in clear: the authorize URL (it carries `state`) is sealed from
     // now on and the `url` column stays empty; a flow still waiting for its callback with a

@@ -21,16 +21,21 @@ package final class SQLiteStore: Store {
         self.unsynced = unsynced
     }
 
-    /// Whether the file exists and holds Gatehouse's schema (its `schema_migrations` table),
-    /// read without creating or changing anything.
-    package static func hasSchema(path: String, logger: Logger) async throws -> Bool {
-        guard FileManager.default.fileExists(atPath: path) else { return false }
+    /// The schema's version (the highest migration applied), or nil when the file does not
+    /// exist or holds no Gatehouse schema (no `schema_migrations` table); read without creating
+    /// or changing anything.
+    package static func schemaVersion(path: String, logger: Logger) async throws -> Int? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let found: Bool
+        let version: Int?
         do {
-            found = try await !connection.query(
+            let found = try await !connection.query(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", []
             ).isEmpty
+            version =
+                found
+                ? try await connection.query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations", []).first?
+                    .column("v")?.integer : nil
         } catch {
             try? await connection.close()
             throw error
@@ -38,11 +43,16 @@ package final class SQLiteStore: Store {
         // Closed before returning: the last connection's close removes the `-wal` file, which
         // must not happen while the caller opens the store.
         try await connection.close()
-        return found
+        return version
     }
 
-    /// Opens (creating if needed) the database file and brings its schema up to date.
-    package static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+    /// How many migrations this build knows.
+    package static var migrationCount: Int { SQLiteMigrations.all.count }
+
+    /// Opens (creating if needed) the database file and brings its schema up to date (through
+    /// migration `last` only, for tests of upgrades); runs on a newer schema whose later
+    /// migrations only added, and refuses one that needs a newer build (`SchemaCompatibility`).
+    package static func open(path: String, logger: Logger, through last: Int? = nil) async throws -> SQLiteStore {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         let unsynced: SQLiteConnection
         do {
@@ -59,7 +69,7 @@ package final class SQLiteStore: Store {
             // Another process's write (a gatehouse command on the same file) is waited for by
             // `waitingForOtherWriters`, outside the gate, not in SQLite's busy handler.
             _ = try await store.rows("PRAGMA busy_timeout=0")
-            try await store.migrate()
+            try await store.migrate(through: last ?? SQLiteMigrations.all.count, logger: logger)
             _ = try await unsynced.query("PRAGMA synchronous=NORMAL", [])
             // It writes one row by a unique key: a page cache of 64 KiB (the default is 2 MiB).
             _ = try await unsynced.query("PRAGMA cache_size=-64", [])
@@ -82,24 +92,41 @@ package final class SQLiteStore: Store {
     // Migrations (and `importAll`) run their transactions statement by statement through `rows`,
     // calling the store's own methods: they run before the store serves anything, or in a CLI
     // command that has it alone.
-    private func migrate() async throws {
-        _ = try await rows("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
-        let applied =
-            try await rows("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").first?.column("v")?.integer ?? 0
-        let known = SQLiteMigrations.all.count
-        guard applied <= known else {
-            throw GatehouseError(
-                .internalError,
-                "the database schema is version \(applied), newer than this Gatehouse knows (\(known)): run a newer Gatehouse")
+    private func migrate(through last: Int, logger: Logger) async throws {
+        _ = try await rows(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL, oldest_reader INTEGER)"
+        )
+        // Files made before the column: their rows count as needing their own version.
+        if try await !rows("PRAGMA table_info(schema_migrations)").contains(where: {
+            $0.column("name")?.string == "oldest_reader"
+        }) {
+            _ = try await rows("ALTER TABLE schema_migrations ADD COLUMN oldest_reader INTEGER")
         }
-        for (index, migration) in SQLiteMigrations.all.enumerated() where index + 1 > applied {
+        let row = try await rows(
+            "SELECT COALESCE(MAX(version), 0) AS v, COALESCE(MAX(COALESCE(oldest_reader, version)), 0) AS r FROM schema_migrations"
+        ).first
+        let known = min(last, SQLiteMigrations.all.count)
+        let current: Int
+        switch SchemaCompatibility.decide(
+            version: row?.column("v")?.integer ?? 0, oldestReader: row?.column("r")?.integer ?? 0, known: known)
+        {
+        case .refuse(let message): throw GatehouseError(.internalError, message)
+        case .runOnNewer(let version):
+            logger.notice("\(SchemaCompatibility.newerSchemaNotice(version: version, known: known))")
+            return
+        case .migrate(let applied): current = applied
+        }
+        for (index, migration) in SQLiteMigrations.all.enumerated().prefix(known) where index + 1 > current {
             _ = try await rows("BEGIN IMMEDIATE")
             do {
                 for statement in migration.statements { _ = try await rows(statement) }
                 try await migration.code?(self)
                 _ = try await rows(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                    [.integer(index + 1), .float(Date().timeIntervalSince1970)])
+                    "INSERT INTO schema_migrations (version, applied_at, oldest_reader) VALUES (?, ?, ?)",
+                    [
+                        .integer(index + 1), .float(Date().timeIntervalSince1970),
+                        .integer(SQLiteMigrations.oldestReaders[index]),
+                    ])
                 _ = try await rows("COMMIT")
             } catch {
                 _ = try? await rows("ROLLBACK")

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 import Synchronization
 
@@ -84,6 +85,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var deadline: NIODeadline?
     private var timer: Scheduled<Void>?
     private var timerFiresAt: NIODeadline = .distantFuture
+    // What the HTTP parser refused: Hummingbird answers it with an empty 400, which is given a
+    // body saying why (`UnreadableRequest`).
+    private var unreadable: HTTPParserError?
 
     init(guard owner: ConnectionGuard) {
         self.owner = owner
@@ -122,6 +126,11 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.fireUserInboundEventTriggered(event)
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? HTTPParserError { unreadable = error }
+        context.fireErrorCaught(error)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // A refused connection is closing: nothing it sends reaches a route.
         guard !refused else { return }
@@ -142,6 +151,12 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status == .badRequest && unreadable != nil:
+            let (answer, body) = UnreadableRequest.answer(to: unreadable!, head: head)
+            unreadable = nil
+            context.write(wrapOutboundOut(.head(answer)), promise: nil)
+            startWriting(context: context)
+            context.write(wrapOutboundOut(.body(body)), promise: promise)
         case .head:
             // The write timer starts with the body, not the head: a parked long-poll writes its
             // head at once and its body when the wait ends, and the wait must not be cut.

@@ -37,6 +37,14 @@ enum StorageChoice: Sendable, Equatable {
         }
     }
 
+    /// How many migrations this build knows for this kind of store.
+    var migrationCount: Int {
+        switch self {
+        case .sqlite: SQLiteStore.migrationCount
+        case .postgres: PostgresMigrations.count
+        }
+    }
+
     /// Opens it: SQLite migrates at once; PostgreSQL migrates in `bootstrap`, under the lock.
     func open(logger: Logger) async throws -> any Storage {
         switch self {

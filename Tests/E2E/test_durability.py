@@ -2,12 +2,13 @@
 the middle of a callback leaves a record of it."""
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
 
 import requests
 
-from conftest import consent, query
+from conftest import GATEHOUSE_BIN, ConfiguredGatehouse, consent, query
 
 
 def test_restart_keeps_the_connection_and_the_key(gatehouse, dot, user_id):
@@ -100,3 +101,32 @@ def test_a_crash_during_the_code_exchange_leaves_the_used_state_on_record(gateho
     # The state stays spent: the same redirect again does not run a second exchange.
     again = requests.get(f"{gatehouse.base}/v1/oauth/silent/callback?code=c1&state={state}", timeout=10)
     assert "This link has expired" in again.text
+
+
+def test_a_schema_whose_later_migrations_only_added_keeps_this_version_running(workdir):
+    """A rollback, or an older replica restarted during a rollout: the real binary on a file whose
+    newer migrations (simulated here as rows of `schema_migrations`) only added runs on it;
+    one that needs a newer build stops the start, and `store copy` refuses such a source."""
+    config = "auth:\n  user_verification: { unsafe_skip_verification: true }\n"
+    server = ConfiguredGatehouse(workdir, "newer-schema", config)
+    server.stop()
+    path = server.data / "gatehouse.sqlite"
+    with sqlite3.connect(path) as db:
+        known, = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        db.execute("INSERT INTO schema_migrations VALUES (?, 0, ?)", (known + 1, known))
+    server.start(config)
+    try:
+        assert "newer than this Gatehouse knows" in server.log.read_text()
+        assert server.client().admin.auth_providers.list().total_count == 0
+        copy = subprocess.run(
+            [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{path}", "--to", f"sqlite:{workdir}/newer-copy.sqlite"],
+            capture_output=True, text=True, timeout=60)
+        assert copy.returncode != 0 and "copy with the Gatehouse that made it" in copy.stderr, copy.stderr
+    finally:
+        server.stop()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO schema_migrations VALUES (?, 0, ?)", (known + 2, known + 2))
+    refused = subprocess.run([GATEHOUSE_BIN, "serve", "--config", str(server.config), "--port", str(server.port),
+                              "--data-dir", str(server.data)], capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0
+    assert f"needs a Gatehouse that knows {known + 2} or more" in refused.stdout + refused.stderr

@@ -436,6 +436,34 @@ auth:
         server.stop()
 
 
+def raw_exchange(port, request):
+    """Sends `request` as bytes on a fresh connection and reads until the server closes it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(request)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.decode("latin-1"), body
+
+
+@pytest.mark.parametrize("request_bytes, says", [
+    (b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+     "a Transfer-Encoding it cannot use"),
+    (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n", "a header line is malformed"),
+    (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n", "headers are larger"),
+])
+def test_a_request_the_http_parser_refuses_is_told_why_in_json(gatehouse, request_bytes, says):
+    head, body = raw_exchange(gatehouse.port, request_bytes)
+    assert head.startswith("HTTP/1.1 400"), head
+    assert "content-type: application/json" in head.lower(), head
+    error = json.loads(body)
+    assert error["code"] == 400 and error["name"] == "invalid_request", error
+    assert says in error["message"], error
+    # The server goes on serving.
+    assert requests.get(f"{gatehouse.base}/v1/health", timeout=5).status_code == 200
+
+
 def test_the_connection_cap_refuses_the_excess_clearly(workdir):
     # A read timeout longer than the test: no held connection is closed (freeing a slot for one
     # of the excess) while the connections are being opened.

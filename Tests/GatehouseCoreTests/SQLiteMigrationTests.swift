@@ -76,4 +76,39 @@ import Testing
         try await connection.close()
         await #expect(throws: GatehouseError.self) { _ = try await SQLiteStore.open(path: path, logger: Logger(label: "test")) }
     }
+
+    @Test func aBuildThatKnowsFewerMigrationsRunsOnASchemaWhoseLaterOnesOnlyAdded() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-mig-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Made by a build from before the schema recorded its oldest reader.
+        try await makeVersion2Database(at: path)
+        try await SQLiteStore.open(path: path, logger: Logger(label: "test")).close()
+        let known = SQLiteMigrations.all.count
+        // The build before the last two migrations (both only add) runs on it, migrating nothing.
+        let older = try await SQLiteStore.open(path: path, logger: Logger(label: "test"), through: known - 2)
+        try await older.insertAPIKey(APIKeyRecord(hash: "ff01", name: "agent", role: .app, createdAt: Date()))
+        #expect(try await older.apiKey(hash: "ff01")?.role == .app)
+        #expect(try await older.rows("SELECT MAX(version) AS v FROM schema_migrations").first?.column("v")?.integer == known)
+        try await older.close()
+        // A build from before the migration that sealed the URLs (it changed rows) is refused.
+        let sealing = SQLiteMigrations.statementMigrations.count + 1
+        await #expect(throws: GatehouseError.self) {
+            _ = try await SQLiteStore.open(path: path, logger: Logger(label: "test"), through: sealing - 1)
+        }
+        // A later migration that only added runs; one that needs a newer build stops the start.
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: Logger(label: "test"))
+        _ = try await connection.query("INSERT INTO schema_migrations VALUES (?, 0, ?)", [.integer(known + 1), .integer(known)])
+        try await connection.close()
+        try await SQLiteStore.open(path: path, logger: Logger(label: "test")).close()
+        let again = try await SQLiteConnection.open(storage: .file(path: path), logger: Logger(label: "test"))
+        _ = try await again.query(
+            "INSERT INTO schema_migrations VALUES (?, 0, ?)", [.integer(known + 2), .integer(known + 2)])
+        try await again.close()
+        do {
+            _ = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
+            Issue.record("a schema that needs a newer build was opened")
+        } catch let error as GatehouseError {
+            #expect(error.message.contains("needs a Gatehouse that knows \(known + 2) or more"))
+        }
+    }
 }

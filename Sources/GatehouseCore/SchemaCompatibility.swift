@@ -1,0 +1,48 @@
+/// What a store does with the schema it finds at start, by how many migrations this build knows
+/// and which of them keep older builds working.
+///
+/// Each applied migration is recorded with the oldest build that can still run on the schema it
+/// leaves, counted in migrations known (`oldest_reader`). A migration that only adds (a nullable
+/// column, a table, an index) keeps the floor of the one before it: a build that predates it
+/// reads and writes as before, and leaves the new column empty, which the newer build accepts as
+/// it accepts rows from before its upgrade. Any other migration raises the floor to itself. So a
+/// replica of the version before may restart during a rolling upgrade, or be rolled back to,
+/// while every migration since it only added.
+package enum SchemaCompatibility {
+    /// What to do at start.
+    package enum Decision: Equatable, Sendable {
+        /// Apply the migrations after `applied` (none when it is `known`).
+        case migrate(applied: Int)
+        /// The schema is newer than this build knows, and its later migrations only added: run
+        /// on it as it is, migrating nothing.
+        case runOnNewer(version: Int)
+        /// The schema needs a newer build: refuse to start, with this message.
+        case refuse(String)
+    }
+
+    /// Decides from the schema's version (the highest migration applied), the oldest reader its
+    /// migrations recorded, and how many migrations this build knows.
+    package static func decide(version: Int, oldestReader: Int, known: Int) -> Decision {
+        if version <= known { return .migrate(applied: version) }
+        if oldestReader <= known { return .runOnNewer(version: version) }
+        return .refuse(
+            "the database schema is version \(version), newer than this Gatehouse knows (\(known)), and it needs a "
+                + "Gatehouse that knows \(oldestReader) or more: run a newer Gatehouse")
+    }
+
+    /// The oldest reader to record for each migration, in order, given whether each one only adds.
+    /// The first migration makes the schema, so it needs a build that knows it.
+    package static func oldestReaders(additive: [Bool]) -> [Int] {
+        var floor = 1
+        return additive.enumerated().map { index, onlyAdds in
+            if !onlyAdds || index == 0 { floor = index + 1 }
+            return floor
+        }
+    }
+
+    /// What a build running on a newer schema logs at start.
+    package static func newerSchemaNotice(version: Int, known: Int) -> String {
+        "the database schema is version \(version), newer than this Gatehouse knows (\(known)); its later migrations "
+            + "only added, so this Gatehouse runs on it without them: finish the rollout to the newer Gatehouse"
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import GatehouseCore
+import GatehouseWire
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+
+/// The answer to a request the HTTP parser refused (a header too large, a malformed header line,
+/// both Content-Length and Transfer-Encoding): Hummingbird writes a 400 with no body and closes
+/// the connection before any middleware runs, so `ConnectionGuardHandler` puts this body in it,
+/// in the shape of every other error.
+enum UnreadableRequest {
+    /// The head and body that replace Hummingbird's empty 400.
+    static func answer(to error: HTTPParserError, head: HTTPResponse) -> (HTTPResponse, ByteBuffer) {
+        let body = ErrorBody(
+            status: 400, name: GatehouseError.Code.invalidRequest.rawValue,
+            message: "the request is not HTTP/1.1 that Gatehouse reads: \(reason(error))")
+        let bytes = ByteBuffer(bytes: (try? JSONResponse.encoder.encode(body)) ?? Data())
+        var head = head
+        head.headerFields[.contentType] = "application/json"
+        head.headerFields[.contentLength] = String(bytes.readableBytes)
+        return (head, bytes)
+    }
+
+    static func reason(_ error: HTTPParserError) -> String {
+        switch error {
+        // What the parser names no further: a Transfer-Encoding it cannot use (one sent with
+        // Content-Length among them), a line without its CR.
+        case .unknown: "it could not be parsed (a Transfer-Encoding it cannot use, such as one with Content-Length)"
+        case .headerOverflow: "its headers are larger than the server reads (too many, or too long)"
+        case .invalidContentLength, .unexpectedContentLength:
+            "its Content-Length cannot be used (not a number, or sent with Transfer-Encoding)"
+        case .invalidHeaderToken, .invalidCharactersUsed, .lfExpected, .invalidConstant:
+            "a header line is malformed (a character that is not allowed, or a line folded onto the next)"
+        case .invalidChunkSize: "its chunked body is malformed"
+        case .invalidURL, .invalidHost, .invalidPort, .invalidPath, .invalidQueryString, .invalidFragment:
+            "its target is not a valid path"
+        case .invalidMethod: "its method is not valid"
+        case .invalidVersion: "its HTTP version is not valid"
+        default: "it could not be parsed (\(error))"
+        }
+    }
+}
