@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import Logging
 import Synchronization
 
 /// API keys: stored as SHA-256 hashes with a role, shown once when made.
@@ -18,15 +19,22 @@ final class APIKeyService: Sendable {
     static let cacheLimit = 10_000
 
     private let telemetry: Telemetry
+    // Store reads for keys that turn out not to exist are bounded (`UnknownKeyBudget`); a key
+    // this replica has found valid before is read whatever the budget says, so a flood of
+    // made-up keys cannot lock out the keys in use. Bounded at `cacheLimit`, like the cache.
+    private let unknown: UnknownKeyBudget
+    private let seenValid = Mutex<Set<String>>([])
 
     /// Creates the service; `lookup` finds a key's record by hash (the store's, unless a test
     /// gives its own).
     init(
-        store: any Store, telemetry: Telemetry = .none, now: @escaping @Sendable () -> Date = Date.init,
+        store: any Store, telemetry: Telemetry = .none, logger: Logger = Logger(label: "gatehouse"),
+        now: @escaping @Sendable () -> Date = Date.init,
         lookup: (@Sendable (_ hash: String) async throws -> APIKeyRecord?)? = nil
     ) {
         self.store = store
         self.telemetry = telemetry
+        self.unknown = UnknownKeyBudget(logger: logger)
         self.now = now
         self.lookup = lookup ?? { [store] hash in try await store.apiKey(hash: hash) }
     }
@@ -65,7 +73,21 @@ final class APIKeyService: Sendable {
         // read under way must not keep its answer for longer than `cacheTTL` from there.
         return try await lookups.run("\(generation):\(hash)") { [self] in
             let began = now()
+            let known = seenValid.withLock { $0.contains(hash) }
+            guard known || unknown.take(now: began) else {
+                throw GatehouseError(
+                    .rateLimited,
+                    "too many requests with unknown API keys reach this server: a key it has not seen before is not looked up until they slow down; retry shortly",
+                    retryAfter: 1)
+            }
             let record = try await lookup(hash)
+            if record != nil, !known {
+                unknown.giveBack()
+                seenValid.withLock { seen in
+                    if seen.count >= Self.cacheLimit { seen.removeAll() }
+                    seen.insert(hash)
+                }
+            }
             return remember(record, hash: hash, generation: generation, seen: began)
         }
     }

@@ -129,7 +129,7 @@ private func assemble(
         store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, connections: connectionCache,
         channelUp: listener == nil, fileProviders: configuration.providerIDs, now: now)
     let verification = VerificationSettingsService(store: store, settings: settings)
-    let keys = APIKeyService(store: store, telemetry: telemetry, now: now)
+    let keys = APIKeyService(store: store, telemetry: telemetry, logger: logger, now: now)
     hub.register { change in
         switch change {
         case .providers: registry.invalidate()

@@ -42,7 +42,16 @@ struct DashboardRoutes: Sendable {
 
     private func signIn(_ request: Request) async throws -> Response {
         let fields = try await Self.fields(request)
-        guard let key = fields["key"], let found = try await keys.authenticate(key), found.role == .admin else {
+        var found: AuthenticatedKey?
+        do {
+            if let key = fields["key"] { found = try await keys.authenticate(key) }
+        } catch let error as GatehouseError where error.code == .rateLimited {
+            // A flood of wrong keys (`UnknownKeyBudget`): said on the page, not as JSON.
+            return pages.render(
+                "sign-in", ["error": "Too many wrong keys reach this server just now; wait a moment and try again."],
+                status: .tooManyRequests)
+        }
+        guard let found, found.role == .admin else {
             return pages.render("sign-in", ["error": "That is not an admin API key."], status: .unauthorized)
         }
         let cookie = sessions.issue(keyID: found.id, now: now())

@@ -2,6 +2,7 @@
 placement in templates, outbound calls that cannot be steered, the quick start's loopback rule,
 nothing usable at rest, and connections that cannot be held forever."""
 import base64
+import concurrent.futures
 import http.client
 import http.server
 import json
@@ -462,6 +463,44 @@ def test_a_request_the_http_parser_refuses_is_told_why_in_json(gatehouse, reques
     assert says in error["message"], error
     # The server goes on serving.
     assert requests.get(f"{gatehouse.base}/v1/health", timeout=5).status_code == 200
+
+
+def test_a_flood_of_made_up_keys_stops_reaching_the_store_and_keys_in_use_go_on(workdir):
+    """Every request with a key costs a store read until the key is known: a flood of made-up
+    keys is answered 429 without one once it passes the budget (1,000, then 100 a second)."""
+    server = ConfiguredGatehouse(workdir, "flood", "auth:\n  user_verification: { unsafe_skip_verification: true }\n")
+    try:
+        admin = server.client()
+        assert admin.admin.auth_providers.list().total_count == 0
+        app_key = json.loads(server.cli("keys", "create", "--role", "app", "--name", "late", "--json"))["api_key"]
+
+        def flood(worker):
+            answers = []
+            with requests.Session() as session:
+                for n in range(500):
+                    answers.append(session.get(
+                        f"{server.base}/v1/admin/auth_providers",
+                        headers={"Authorization": f"Bearer arc_made_up_{worker}_{n}_{os.urandom(8).hex()}"}, timeout=10))
+            return answers
+
+        # Faster than the budget refills (100 a second): 3,000 requests from 6 threads at once.
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            answers = [r for batch in pool.map(flood, range(6)) for r in batch]
+        statuses = {}
+        for r in answers:
+            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+        assert statuses.get(401, 0) >= 1000 and statuses.get(429, 0) >= 1 and len(statuses) == 2, statuses
+        refusal = next(r for r in answers if r.status_code == 429)
+        assert refusal.headers["Retry-After"] == "1" and refusal.json()["name"] == "rate_limited"
+        # The key in use goes on at once; a key this server has not seen yet once the flood ends.
+        assert admin.admin.auth_providers.list().total_count == 0
+        time.sleep(0.5)
+        late = requests.get(f"{server.base}/v1/auth/status", params={"id": "ac_nothing_here"},
+                            headers={"Authorization": f"Bearer {app_key}"}, timeout=5)
+        assert late.status_code == 404, late.text  # past the key check: the flow is unknown
+        assert "requests with unknown API keys come faster than 100 a second" in server.log.read_text()
+    finally:
+        server.stop()
 
 
 def test_the_connection_cap_refuses_the_excess_clearly(workdir):

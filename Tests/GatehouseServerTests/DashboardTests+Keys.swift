@@ -58,3 +58,25 @@ extension DashboardTests {
         }
     }
 }
+
+// Sign-in during a flood of wrong keys.
+extension DashboardTests {
+    @Test func aSignInDuringAFloodOfWrongKeysIsToldSoOnThePageAndAKnownKeyGoesOn() async throws {
+        try await APIHarness.run { api in
+            _ = try await Self.browser(api)  // the admin key, found valid before the flood
+            var refused: TestResponse?
+            for n in 0..<Int(UnknownKeyBudget.burst) * 2 {
+                let answer = try await Self.signIn(api, key: "arc_wrong_\(n)")
+                if answer.status == .tooManyRequests {
+                    refused = answer
+                    break
+                }
+                #expect(answer.status == .unauthorized)
+            }
+            let page = try #require(refused)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(String(buffer: page.body).contains("Too many wrong keys reach this server just now"))
+            #expect(try await Self.signIn(api, key: api.key).status == .seeOther)
+        }
+    }
+}
