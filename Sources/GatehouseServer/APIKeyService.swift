@@ -81,7 +81,10 @@ final class APIKeyService: Sendable {
                     retryAfter: 1)
             }
             let record = try await lookup(hash)
-            if record != nil, !known {
+            if record == nil {
+                // Revoked: no longer read past the budget.
+                if known { _ = seenValid.withLock { $0.remove(hash) } }
+            } else if !known {
                 unknown.giveBack()
                 seenValid.withLock { seen in
                     if seen.count >= Self.cacheLimit { seen.removeAll() }

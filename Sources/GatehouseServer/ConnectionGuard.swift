@@ -150,13 +150,16 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .head(let head) where head.status == .badRequest && unreadable != nil:
-            let (answer, body) = UnreadableRequest.answer(to: unreadable!, head: head)
+        let part = unwrapOutboundIn(data)
+        if let error = unreadable, case .head(let head) = part, head.status == .badRequest {
             unreadable = nil
+            let (answer, body) = UnreadableRequest.answer(to: error, head: head)
             context.write(wrapOutboundOut(.head(answer)), promise: nil)
             startWriting(context: context)
             context.write(wrapOutboundOut(.body(body)), promise: promise)
+            return
+        }
+        switch part {
         case .head:
             // The write timer starts with the body, not the head: a parked long-poll writes its
             // head at once and its body when the wait ends, and the wait must not be cut.

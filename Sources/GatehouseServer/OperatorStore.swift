@@ -21,9 +21,19 @@ package struct OperatorStore: Sendable {
         return OperatorStore(storage: try await configuration.storage.open(logger: logger), configuration: configuration)
     }
 
-    /// Brings the schema up to date (SQLite does on open; PostgreSQL under its lock).
-    package func migrate() async throws {
+    /// Brings the schema up to date (SQLite does on open; PostgreSQL under its lock); returns
+    /// the schema's version and how many migrations this build knows (fewer when a newer
+    /// build's migrations, which only added, are there).
+    package func migrate() async throws -> (version: Int, known: Int) {
         try await storage.bootstrap { _ in }
+        return try await schema()
+    }
+
+    private func schema() async throws -> (version: Int, known: Int) {
+        var logger = Logger(label: "gatehouse")
+        logger.logLevel = .error
+        let choice = configuration.storage
+        return (try await choice.schemaVersion(logger: logger) ?? 0, choice.migrationCount)
     }
 
     /// Makes an API key and returns it (shown once).
@@ -53,6 +63,15 @@ package struct OperatorStore: Sendable {
     /// Re-seals every stored secret and token under the default root key; returns the counts.
     package func reencrypt() async throws -> [(kind: SealedField.Kind, counts: Reencryptor.Counts)] {
         let cipher = try configuration.makeCipher(createKeyFile: false)
+        // A newer build's migrations may hold sealed columns this build would not re-seal: once
+        // the old root key is gone, they could no longer be opened.
+        let (version, known) = try await schema()
+        guard version <= known else {
+            throw ConfigurationError(
+                description:
+                    "the schema is version \(version), newer than this Gatehouse knows (\(known)): re-encrypt with the Gatehouse that made it"
+            )
+        }
         return try await storage.bootstrap { try await Reencryptor(store: $0, cipher: cipher).run() }
     }
 

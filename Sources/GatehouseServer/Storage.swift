@@ -45,6 +45,15 @@ enum StorageChoice: Sendable, Equatable {
         }
     }
 
+    /// The schema's version there (the highest migration applied), or nil when nothing there
+    /// holds Gatehouse's schema; read without changing anything.
+    func schemaVersion(logger: Logger) async throws -> Int? {
+        switch self {
+        case .sqlite(let path): try await SQLiteStore.schemaVersion(path: path, logger: logger)
+        case .postgres(let settings): try await PostgresMigrations.schemaVersion(settings, logger: logger)
+        }
+    }
+
     /// Opens it: SQLite migrates at once; PostgreSQL migrates in `bootstrap`, under the lock.
     func open(logger: Logger) async throws -> any Storage {
         switch self {

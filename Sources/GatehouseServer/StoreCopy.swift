@@ -51,12 +51,12 @@ package enum StoreCopy {
         // Opening a store migrates it: a source without Gatehouse's tables (a mistyped path or
         // database name) would be given them, and copied as 0 rows.
         for case .postgres(let settings) in [from, to] { try await Self.probe(settings, logger) }
-        guard let sourceVersion = try await schemaVersion(from, logger) else {
+        guard let sourceVersion = try await from.schemaVersion(logger: logger) else {
             throw ConfigurationError(description: "no Gatehouse database at \(from.redacted): it has no Gatehouse tables")
         }
         // A schema newer than this build knows has columns it would not copy: only the build
         // that knows every migration copies every row whole.
-        let targetVersion = try await schemaVersion(to, logger) ?? 0
+        let targetVersion = try await to.schemaVersion(logger: logger) ?? 0
         for (side, version) in [(from, sourceVersion), (to, targetVersion)] where version > side.migrationCount {
             throw ConfigurationError(
                 description: "the schema at \(side.redacted) is version \(version), newer than this Gatehouse knows "
@@ -82,15 +82,6 @@ package enum StoreCopy {
             Table(
                 name: before.table, sourceRows: before.rows, targetRows: after.rows, sourceChecksum: before.checksum,
                 targetChecksum: after.checksum)
-        }
-    }
-
-    /// The schema's version where `choice` points, or nil when nothing there holds Gatehouse's
-    /// schema; read without changing anything.
-    private static func schemaVersion(_ choice: StorageChoice, _ logger: Logger) async throws -> Int? {
-        switch choice {
-        case .sqlite(let path): try await SQLiteStore.schemaVersion(path: path, logger: logger)
-        case .postgres(let settings): try await PostgresMigrations.schemaVersion(settings, logger: logger)
         }
     }
 

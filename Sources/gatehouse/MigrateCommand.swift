@@ -13,11 +13,30 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         // An SQLite file is made by `serve`; a mistyped --data-dir is said, not given a new one.
-        try await options.withStore(existing: true) { try await $0.migrate() }
-        if options.json {
-            try Output.json(["schema": "up to date"])
-        } else {
-            Output.line("the schema is up to date")
+        let (version, known) = try await options.withStore(existing: true) { try await $0.migrate() }
+        guard version > known else {
+            if options.json {
+                try Output.json(["schema": "up to date"])
+            } else {
+                Output.line("the schema is up to date")
+            }
+            return
         }
+        // A newer build migrated it, and its later migrations only added (otherwise the open
+        // would have refused).
+        if options.json {
+            try Output.json(NewerSchema(version: version, known: known))
+        } else {
+            Output.line(
+                "the schema is version \(version), newer than this Gatehouse knows (\(known)); its later migrations only added, so nothing was changed"
+            )
+        }
+    }
+
+    /// `--json` for a schema newer than this build knows.
+    struct NewerSchema: Encodable {
+        var schema = "newer"
+        let version: Int
+        let known: Int
     }
 }

@@ -1,5 +1,6 @@
 """A restart keeps connections and the API key; nothing secret is stored in the clear; a crash in
 the middle of a callback leaves a record of it."""
+import json
 import socket
 import sqlite3
 import subprocess
@@ -122,6 +123,13 @@ def test_a_schema_whose_later_migrations_only_added_keeps_this_version_running(w
             [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{path}", "--to", f"sqlite:{workdir}/newer-copy.sqlite"],
             capture_output=True, text=True, timeout=60)
         assert copy.returncode != 0 and "copy with the Gatehouse that made it" in copy.stderr, copy.stderr
+        # Beside it, the operator commands: migrate changes nothing and says so; re-encryption,
+        # which would leave a newer build's sealed columns under the old key, is refused.
+        migrate = json.loads(server.cli("migrate", "--json"))
+        assert migrate == {"schema": "newer", "version": known + 1, "known": known}, migrate
+        reencrypt = subprocess.run([GATEHOUSE_BIN, "reencrypt", "--config", str(server.config), "--data-dir",
+                                    str(server.data)], capture_output=True, text=True, timeout=60)
+        assert reencrypt.returncode != 0 and "re-encrypt with the Gatehouse that made it" in reencrypt.stderr
     finally:
         server.stop()
     with sqlite3.connect(path) as db:

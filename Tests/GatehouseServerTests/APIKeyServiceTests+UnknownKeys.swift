@@ -11,11 +11,12 @@ extension APIKeyServiceTests {
     @Test func aFloodOfMadeUpKeysStopsReachingTheStoreButKeysSeenBeforeGoOn() async throws {
         try await StoreBackend.withSQLite { store in
             let clock = TestClock()
-            let valid = ["arc_old", "arc_new"].map(SecretHash.hex)
+            let valid = Mutex(Set(["arc_old", "arc_new"].map(SecretHash.hex)))
             let reads = Mutex(0)
             let service = APIKeyService(store: store, now: clock.now) { hash in
                 reads.withLock { $0 += 1 }
-                return valid.contains(hash) ? APIKeyRecord(hash: hash, name: "agent", role: .app, createdAt: clock.now()) : nil
+                return valid.withLock { $0.contains(hash) }
+                    ? APIKeyRecord(hash: hash, name: "agent", role: .app, createdAt: clock.now()) : nil
             }
             #expect(try await service.authenticate("arc_old") != nil)
             // A flood spends the budget, one read per made-up key, then is refused without a read.
@@ -53,6 +54,14 @@ extension APIKeyServiceTests {
             clock.advance(APIKeyService.cacheTTL * 2)
             #expect(try await service.authenticate("arc_new") != nil)
             #expect(reads.withLock { $0 } == budget + 4 + refilled)
+            // A key revoked since is read once more, found missing, and is then a stranger again.
+            valid.withLock { _ = $0.remove(SecretHash.hex("arc_old")) }
+            clock.advance(APIKeyService.cacheTTL * 2)
+            #expect(try await service.authenticate("arc_old") == nil)
+            for n in 0..<budget { _ = try? await service.authenticate("arc_drain_\(n)") }
+            let before = reads.withLock { $0 }
+            await #expect(throws: GatehouseError.self) { try await service.authenticate("arc_old") }
+            #expect(reads.withLock { $0 } == before)
         }
     }
 
