@@ -151,7 +151,11 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let part = unwrapOutboundIn(data)
-        if let error = unreadable, case .head(let head) = part, head.status == .badRequest {
+        // Only Hummingbird's own answer to it (400, empty, closing): a pipelined request read
+        // before the bad one may still be answered, with a 400 of its own.
+        if let error = unreadable, case .head(let head) = part, head.status == .badRequest,
+            head.headerFields[.contentLength] == "0", head.headerFields[.connection] == "close"
+        {
             unreadable = nil
             let (answer, body) = UnreadableRequest.answer(to: error, head: head)
             context.write(wrapOutboundOut(.head(answer)), promise: nil)

@@ -7,6 +7,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import socket
 import sqlite3
 import stat
@@ -463,6 +464,27 @@ def test_a_request_the_http_parser_refuses_is_told_why_in_json(gatehouse, reques
     assert says in error["message"], error
     # The server goes on serving.
     assert requests.get(f"{gatehouse.base}/v1/health", timeout=5).status_code == 200
+
+
+def test_a_request_pipelined_before_an_unreadable_one_keeps_its_own_answer(gatehouse):
+    """The parser refuses the second request while the first is still being answered, with a
+    400 of its own: that answer is left whole, and the second's gets the parser's reason."""
+    first = (b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + gatehouse.api_key.encode()
+             + b"\r\nContent-Type: application/json\r\nContent-Length: 1\r\n\r\n{")
+    with socket.create_connection(("127.0.0.1", gatehouse.port), timeout=10) as s:
+        s.sendall(first + b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n")
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    answers = []
+    while answer:
+        head, _, rest = answer.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+        answers.append((head.decode("latin-1"), json.loads(rest[:length])))
+        answer = rest[length:]
+    assert [head.split("\r\n")[0] for head, _ in answers] == ["HTTP/1.1 400 Bad Request"] * 2, answers
+    assert "a header line is malformed" not in answers[0][1]["message"], answers
+    assert "a header line is malformed" in answers[1][1]["message"], answers
 
 
 def test_a_flood_of_made_up_keys_stops_reaching_the_store_and_keys_in_use_go_on(workdir):

@@ -38,6 +38,29 @@ struct UnreadableRequestTests {
 
     @Test func anyOtherBadRequestIsLeftAsItIs() throws {
         let (_, channel) = try ParkedConnectionsTests.connection()
+        // A pipelined request read before the bad one is answered with its own 400 first.
+        channel.pipeline.fireErrorCaught(HTTPParserError.invalidHeaderToken)
+        let own = ByteBuffer(string: #"{"name":"invalid_request"}"#)
+        try channel.writeOutbound(
+            HTTPResponsePart.head(HTTPResponse(status: .badRequest, headerFields: [.contentLength: "\(own.readableBytes)"])))
+        try channel.writeOutbound(HTTPResponsePart.body(own))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        guard case .head(let first) = try channel.readOutbound(as: HTTPResponsePart.self),
+            case .body(let body) = try channel.readOutbound(as: HTTPResponsePart.self),
+            case .end = try channel.readOutbound(as: HTTPResponsePart.self)
+        else {
+            Issue.record("the pipelined answer was changed")
+            return
+        }
+        #expect(first.headerFields[.contentLength] == "\(own.readableBytes)" && body == own)
+        // Then the parser's own answer gets the body; without a parser error, nothing does.
+        try channel.writeOutbound(emptyBadRequest())
+        guard case .head(let second) = try channel.readOutbound(as: HTTPResponsePart.self) else {
+            Issue.record("no head")
+            return
+        }
+        #expect(second.headerFields[.contentType] == "application/json")
+        _ = try channel.readOutbound(as: HTTPResponsePart.self)
         try channel.writeOutbound(emptyBadRequest())
         guard case .head(let head) = try channel.readOutbound(as: HTTPResponsePart.self) else {
             Issue.record("no head")
