@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GatehouseWire
 import NIOCore
 import NIOHTTP1
 
@@ -53,8 +54,11 @@ struct APITransport: Sendable {
             try Task.checkCancellation()
             let delay: Duration
             do {
+                let started = ContinuousClock.now
                 let response = try await httpClient.execute(request, timeout: .nanoseconds(Self.nanoseconds(timeout)))
-                let bytes = try await response.body.collect(upTo: 8 << 20)
+                // The timeout covers the body too: the client's own deadline ends with the head.
+                let left = max(.zero, timeout - started.duration(to: .now))
+                let bytes = try await Deadline.run(within: left) { try await response.body.collect(upTo: 8 << 20) }
                 let status = Int(response.status.code)
                 if (200..<300).contains(status) { return Data(bytes.readableBytesView) }
                 let error = Self.apiError(status: status, body: Data(bytes.readableBytesView))
@@ -82,6 +86,7 @@ struct APITransport: Sendable {
         case let error as IOError: String(cString: strerror(error.errnoCode)).lowercased()
         case let error as HTTPClientError where error == .connectTimeout: "no connection within the connect timeout"
         case let error as HTTPClientError where error == .deadlineExceeded: "no answer within the timeout"
+        case is Deadline.Passed: "no answer within the timeout"
         default: String(describing: error)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseWire
 import Logging
 import PostgresNIO
 import _ConnectionPoolModule

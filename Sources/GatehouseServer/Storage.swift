@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import GatehousePostgres
 import GatehouseSQLite
+import GatehouseWire
 import Logging
 import PostgresNIO
 import ServiceLifecycle

@@ -18,6 +18,8 @@ final class ScriptedServer: Sendable {
         var status: HTTPResponse.Status = .ok
         var body: String
         var headers: HTTPFields = [:]
+        /// The head goes at once, the body this much later (a server that stalls mid-answer).
+        var bodyAfter: Duration?
     }
 
     private let state = Mutex<(recorded: [Recorded], answers: [String: [Answer]])>(([], [:]))
@@ -70,7 +72,16 @@ final class ScriptedServer: Sendable {
         }
         var headers = answer.headers
         headers[.contentType] = "application/json"
-        return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+        guard let delay = answer.bodyAfter else {
+            return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+        }
+        return Response(
+            status: answer.status, headers: headers,
+            body: ResponseBody { writer in
+                try await Task.sleep(for: delay)
+                try await writer.write(ByteBuffer(string: answer.body))
+                try await writer.finish(nil)
+            })
     }
 }
 

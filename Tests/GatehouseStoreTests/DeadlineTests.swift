@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GatehouseCore
+import GatehouseWire
 import Testing
 
 @testable import GatehousePostgres
