@@ -25,9 +25,8 @@ extension ProviderRegistry {
             throw GatehouseError.invalid(
                 "tenant: only a provider made from a built-in template with per-tenant hosts has a tenant (set provider_id)")
         }
-        // A tenant given to an existing provider makes its endpoints again from the built-in, for
-        // that tenant: as a change of built-in does.
-        if let base, request.tenant == nil, request.providerID == nil || request.providerID == base.providerType {
+        let sameBuiltIn = base.map { request.providerID == nil || request.providerID == $0.providerType } ?? false
+        if let base, sameBuiltIn {
             template = base.oauth2
         } else if !providerType.isEmpty {
             guard let entry = catalog.entry(providerType) else {
@@ -45,6 +44,11 @@ extension ProviderRegistry {
             template.clientSecret = nil
         } else if let given = request.oauth2 {
             template = Self.merge(given, over: template)
+        }
+        if let tenant = request.tenant, sameBuiltIn, let entry = catalog.entry(providerType) {
+            // A provider moved to another tenant: the endpoints that carry the tenant move, the
+            // rest of the template (and this patch's changes to it) stays.
+            template = try Self.retenant(template, entry: entry, tenant: tenant)
         }
         if let clientID = request.clientID { template.clientID = clientID }
         if let given = request.oauth2?.clientSecret ?? request.clientSecret { secret = given }
@@ -116,6 +120,26 @@ extension ProviderRegistry {
         template.tokenIntrospectionRequest = fill(template.tokenIntrospectionRequest)
         template.tokenRevocationRequest = fill(template.tokenRevocationRequest)
         return template
+    }
+
+    /// `template` with the endpoints that carry the built-in's tenant placeholder made again for
+    /// `tenant` (checked against the entry's pattern, as a new provider's).
+    static func retenant(_ template: OAuth2Config, entry: ProviderCatalog.Entry, tenant: String) throws -> OAuth2Config {
+        let fresh = try instantiate(entry, tenant: tenant)
+        guard let spec = entry.tenant else { return template }
+        var moved = template
+        let carries = { (request: RequestConfig?) in request?.endpoint?.contains("{{\(spec.placeholder)}}") == true }
+        if carries(entry.oauth2.authorizeRequest) { moved.authorizeRequest?.endpoint = fresh.authorizeRequest?.endpoint }
+        if carries(entry.oauth2.tokenRequest) { moved.tokenRequest?.endpoint = fresh.tokenRequest?.endpoint }
+        if carries(entry.oauth2.refreshRequest) { moved.refreshRequest?.endpoint = fresh.refreshRequest?.endpoint }
+        if carries(entry.oauth2.userInfoRequest) { moved.userInfoRequest?.endpoint = fresh.userInfoRequest?.endpoint }
+        if carries(entry.oauth2.tokenIntrospectionRequest) {
+            moved.tokenIntrospectionRequest?.endpoint = fresh.tokenIntrospectionRequest?.endpoint
+        }
+        if carries(entry.oauth2.tokenRevocationRequest) {
+            moved.tokenRevocationRequest?.endpoint = fresh.tokenRevocationRequest?.endpoint
+        }
+        return moved
     }
 
     /// The first request whose endpoint host differs between two templates (or the hosts a

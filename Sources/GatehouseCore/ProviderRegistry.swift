@@ -122,8 +122,7 @@ package final class ProviderRegistry: Sendable {
             throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; change it there")
         }
         var oauth2: OAuth2Config?
-        let sameTemplate =
-            patch.request.tenant == nil && (patch.request.providerID == nil || patch.request.providerID == current.providerType)
+        let sameTemplate = patch.request.providerID == nil || patch.request.providerID == current.providerType
         if let given = patch.document["oauth2"], sameTemplate {
             guard case .object(var fields) = given else {
                 throw GatehouseError.invalid("oauth2 cannot be cleared; send the fields to change, or delete the provider")

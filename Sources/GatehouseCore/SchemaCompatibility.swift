@@ -2,12 +2,17 @@
 /// and which of them keep older builds working.
 ///
 /// Each applied migration is recorded with the oldest build that can still run on the schema it
-/// leaves, counted in migrations known (`oldest_reader`). A migration that only adds (a nullable
-/// column, a table, an index) keeps the floor of the one before it: a build that predates it
-/// reads and writes as before, and leaves the new column empty, which the newer build accepts as
-/// it accepts rows from before its upgrade. Any other migration raises the floor to itself. So a
-/// replica of the version before may restart during a rolling upgrade, or be rolled back to,
-/// while every migration since it only added.
+/// leaves, counted in migrations known (`oldest_reader`). A migration marked additive keeps the
+/// floor of the one before it; any other raises the floor to itself. So a replica of the version
+/// before may restart during a rolling upgrade, or be rolled back to, while every migration
+/// since it is additive.
+///
+/// Additive means that a build that predates the migration may ignore what it made and still be
+/// right: a nullable column or a table it never reads, or an index that is not unique. The newer
+/// build must accept the new column empty, as it accepts rows from before its upgrade. Not
+/// additive: a unique index or a constraint (an older build's writes could fail), a rename, a
+/// change of type, rows rewritten, and anything an older build must honour to be safe (say so
+/// beside the flag when a table has that role only during a rollout).
 package enum SchemaCompatibility {
     /// What to do at start.
     package enum Decision: Equatable, Sendable {

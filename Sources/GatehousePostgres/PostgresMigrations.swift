@@ -59,7 +59,9 @@ package enum PostgresMigrations {
         // callback never finished). Additive, as the next: replicas of the version before keep
         // working on it (operations.md, "Migrations").
         Migration(statements: ["ALTER TABLE flows ADD COLUMN state_used_at DOUBLE PRECISION"], additive: true),
-        // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`).
+        // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`). Additive,
+        // though an older build does not honour it: a session signed out on a newer replica
+        // still signs in on an older one until the rollout ends (operations.md says so).
         Migration(
             statements: ["CREATE TABLE dashboard_sign_outs (session TEXT PRIMARY KEY, until DOUBLE PRECISION NOT NULL)"],
             additive: true),
@@ -74,8 +76,11 @@ package enum PostgresMigrations {
     /// long transaction would hold up every replica's requests for as long as it lasts. With one,
     /// the queue behind the migration drains between tries.
     package struct LockWait: Sendable {
+        /// The longest one try waits for a lock (`lock_timeout`).
         package var perTry: Duration
+        /// The pause between tries, while the queries behind the migration go on.
         package var pause: Duration
+        /// How long the tries go on before the start stops.
         package var total: Duration
 
         package init(perTry: Duration = .seconds(2), pause: Duration = .milliseconds(500), total: Duration = .seconds(10)) {
@@ -137,15 +142,36 @@ package enum PostgresMigrations {
     private static func migrate(
         _ connection: PostgresConnection, through last: Int, lockWait: LockWait, logger: Logger
     ) async throws -> Int {
-        _ = try await connection.query(
+        precondition(last >= 0, "a build knows no fewer than 0 migrations")
+        // Looked up before anything is made or altered: `CREATE TABLE IF NOT EXISTS` needs the
+        // right to create in the schema, and `ADD COLUMN IF NOT EXISTS` to own the table (and
+        // its lock) even when there is nothing to do, so a role that only reads and writes could
+        // not start on a schema that is up to date. Tables made before `oldest_reader`: their
+        // rows count as needing their own version.
+        var (hasTable, hasColumn) = (false, false)
+        for try await (table, column) in try await connection.query(
             """
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL, oldest_reader INTEGER)
-            """,
-            logger: logger)
-        // Tables made before the column: their rows count as needing their own version.
-        _ = try await connection.query(
-            "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS oldest_reader INTEGER", logger: logger)
+            SELECT to_regclass('schema_migrations') IS NOT NULL, EXISTS (SELECT 1 FROM information_schema.columns
+                WHERE table_schema = current_schema() AND table_name = 'schema_migrations' AND column_name = 'oldest_reader')
+            """, logger: logger
+        ).decode((Bool, Bool).self) {
+            (hasTable, hasColumn) = (table, column)
+        }
+        if !hasTable {
+            _ = try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL, oldest_reader INTEGER)
+                """,
+                logger: logger)
+            hasColumn = true
+        }
+        if !hasColumn {
+            try await withLockRetry("adding schema_migrations.oldest_reader", connection, lockWait, logger) { transaction in
+                _ = try await transaction.query(
+                    "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS oldest_reader INTEGER", logger: logger)
+            }
+        }
         var version = 0
         var oldestReader = 0
         for try await (highest, reader) in try await connection.query(
@@ -173,11 +199,30 @@ package enum PostgresMigrations {
         return applied
     }
 
-    /// Applies one migration in one transaction, trying again while another transaction holds a
-    /// lock it needs (SQLSTATE 55P03), for as long as `lockWait` allows.
+    /// Applies one migration in one transaction.
     private static func apply(
         _ migration: Migration, number: Int, oldestReader: Int, _ connection: PostgresConnection, _ lockWait: LockWait,
         _ logger: Logger
+    ) async throws {
+        try await withLockRetry("migration \(number)", connection, lockWait, logger) { transaction in
+            for statement in migration.statements {
+                _ = try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            _ = try await transaction.query(
+                """
+                INSERT INTO schema_migrations (version, applied_at, oldest_reader)
+                VALUES (\(number), \(Date().timeIntervalSince1970), \(oldestReader))
+                """,
+                logger: logger)
+        }
+    }
+
+    /// Runs `body` in one transaction whose lock waits end at `lockWait.perTry`, trying again
+    /// while another transaction holds a lock it needs (SQLSTATE 55P03), for as long as
+    /// `lockWait` allows; `what` names it in the log and the error.
+    private static func withLockRetry(
+        _ what: String, _ connection: PostgresConnection, _ lockWait: LockWait, _ logger: Logger,
+        _ body: (PostgresConnection) async throws -> Void
     ) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: lockWait.total)
@@ -187,28 +232,18 @@ package enum PostgresMigrations {
                 try await connection.withTransaction(logger: logger) { transaction in
                     _ = try await transaction.query(
                         PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(perTry)'"), logger: logger)
-                    for statement in migration.statements {
-                        _ = try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                    }
-                    _ = try await transaction.query(
-                        """
-                        INSERT INTO schema_migrations (version, applied_at, oldest_reader)
-                        VALUES (\(number), \(Date().timeIntervalSince1970), \(oldestReader))
-                        """,
-                        logger: logger)
+                    try await body(transaction)
                 }
                 return
             } catch let error as PostgresTransactionError where isLockTimeout(error.closureError) && error.rollbackError == nil {
                 guard clock.now.advanced(by: lockWait.pause) < deadline else {
                     throw GatehouseError(
                         .internalError,
-                        "migration \(number) could not lock its table within \(lockWait.total): another transaction "
+                        "\(what) could not lock its table within \(lockWait.total): another transaction "
                             + "holds it (a long transaction or an explicit LOCK; pg_stat_activity shows which). Nothing "
-                            + "of this migration was applied: start again when that transaction has ended")
+                            + "of it was applied: start again when that transaction has ended")
                 }
-                logger.warning(
-                    "migration \(number) waits for a lock that another transaction holds; trying again",
-                    metadata: ["migration": "\(number)"])
+                logger.warning("\(what) waits for a lock that another transaction holds; trying again")
                 try await Task.sleep(for: lockWait.pause)
             }
         }

@@ -25,7 +25,9 @@ enum SQLiteMigrations {
     /// The oldest reader recorded with each migration, in order.
     static let oldestReaders = SchemaCompatibility.oldestReaders(additive: all.map(\.additive))
 
-    // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`).
+    // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`). Additive,
+    // though an older build does not honour it: a session signed out on a newer replica still
+    // signs in on an older one until the rollout ends (operations.md says so).
     static let signOuts = Migration(
         ["CREATE TABLE dashboard_sign_outs (session TEXT PRIMARY KEY, until REAL NOT NULL)"], additive: true)
 

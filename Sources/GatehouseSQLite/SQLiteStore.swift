@@ -96,14 +96,28 @@ package final class SQLiteStore: Store {
         _ = try await rows(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL, oldest_reader INTEGER)"
         )
-        // Files made before the column: their rows count as needing their own version.
-        if try await !rows("PRAGMA table_info(schema_migrations)").contains(where: {
-            $0.column("name")?.string == "oldest_reader"
-        }) {
-            _ = try await rows("ALTER TABLE schema_migrations ADD COLUMN oldest_reader INTEGER")
+        precondition(last >= 0, "a build knows no fewer than 0 migrations")
+        // Files made before the column: their rows count as needing their own version. Looked
+        // up and added in one write transaction: another process may open the file at once.
+        _ = try await rows("BEGIN IMMEDIATE")
+        do {
+            if try await !rows("PRAGMA table_info(schema_migrations)").contains(where: {
+                $0.column("name")?.string == "oldest_reader"
+            }) {
+                _ = try await rows("ALTER TABLE schema_migrations ADD COLUMN oldest_reader INTEGER")
+            }
+            _ = try await rows("COMMIT")
+        } catch {
+            _ = try? await rows("ROLLBACK")
+            throw error
         }
+        // SQLite keeps whatever a column is given: a reader that is not a whole number counts as
+        // needing a build no one has, so the start is refused rather than guessed.
         let row = try await rows(
-            "SELECT COALESCE(MAX(version), 0) AS v, COALESCE(MAX(COALESCE(oldest_reader, version)), 0) AS r FROM schema_migrations"
+            """
+            SELECT COALESCE(MAX(version), 0) AS v, COALESCE(MAX(CASE WHEN typeof(COALESCE(oldest_reader, version)) = 'integer'
+                THEN COALESCE(oldest_reader, version) ELSE 2147483647 END), 0) AS r FROM schema_migrations
+            """
         ).first
         let known = min(last, SQLiteMigrations.all.count)
         let current: Int

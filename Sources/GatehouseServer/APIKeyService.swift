@@ -19,22 +19,26 @@ final class APIKeyService: Sendable {
     static let cacheLimit = 10_000
 
     private let telemetry: Telemetry
-    // Store reads for keys that turn out not to exist are bounded (`UnknownKeyBudget`); a key
-    // this replica has found valid before is read whatever the budget says, so a flood of
-    // made-up keys cannot lock out the keys in use. Bounded at `cacheLimit`, like the cache.
+    // The hashes of the keys that exist, as far as this replica knows: every key in the store
+    // when it last read them all (at the first miss, and again after any change to the keys,
+    // `forgetAll`), with the keys found valid since and without those found missing. A key in
+    // it is read whatever the unknown-key budget says, so a flood of made-up keys locks out no
+    // key that exists, on a replica just started as on one long up; the budget holds back only
+    // keys it has never seen (made up, or made by another process since the last read).
+    private let known = Mutex<(hashes: Set<String>, current: Bool)>(([], false))
+    private let knownReads = SingleFlight<UInt64, Set<String>>()
     private let unknown: UnknownKeyBudget
-    private let seenValid = Mutex<Set<String>>([])
 
     /// Creates the service; `lookup` finds a key's record by hash (the store's, unless a test
-    /// gives its own).
+    /// gives its own); `unknownKeys` bounds the reads for keys that turn out not to exist.
     init(
-        store: any Store, telemetry: Telemetry = .none, logger: Logger = Logger(label: "gatehouse"),
+        store: any Store, telemetry: Telemetry = .none, unknownKeys: UnknownKeyBudget = UnknownKeyBudget(),
         now: @escaping @Sendable () -> Date = Date.init,
         lookup: (@Sendable (_ hash: String) async throws -> APIKeyRecord?)? = nil
     ) {
         self.store = store
         self.telemetry = telemetry
-        self.unknown = UnknownKeyBudget(logger: logger)
+        self.unknown = unknownKeys
         self.now = now
         self.lookup = lookup ?? { [store] hash in try await store.apiKey(hash: hash) }
     }
@@ -45,6 +49,7 @@ final class APIKeyService: Sendable {
             $0.keys.removeAll()
             $0.generation &+= 1
         }
+        known.withLock { $0.current = false }
     }
 
     /// Makes a key, stores its hash and returns it (the only time it is seen).
@@ -56,7 +61,8 @@ final class APIKeyService: Sendable {
 
     /// The key's id and role, or nil when no such key exists (or it was revoked).
     func authenticate(_ key: String) async throws -> AuthenticatedKey? {
-        guard key.utf8.count <= 256 else { return nil }
+        // No key Gatehouse makes is empty, longer, or has a space (`Basic xyz`): not read.
+        guard !key.isEmpty, key.utf8.count <= 256, !key.utf8.contains(UInt8(ascii: " ")) else { return nil }
         return try await authenticate(hash: SecretHash.hex(key))
     }
 
@@ -73,26 +79,31 @@ final class APIKeyService: Sendable {
         // read under way must not keep its answer for longer than `cacheTTL` from there.
         return try await lookups.run("\(generation):\(hash)") { [self] in
             let began = now()
-            let known = seenValid.withLock { $0.contains(hash) }
-            guard known || unknown.take(now: began) else {
+            let isKnown = try await knows(hash, generation: generation)
+            guard isKnown || unknown.take(now: began) else {
                 throw GatehouseError(
                     .rateLimited,
                     "too many requests with unknown API keys reach this server: a key it has not seen before is not looked up until they slow down; retry shortly",
                     retryAfter: 1)
             }
             let record = try await lookup(hash)
-            if record == nil {
-                // Revoked: no longer read past the budget.
-                if known { _ = seenValid.withLock { $0.remove(hash) } }
-            } else if !known {
-                unknown.giveBack()
-                seenValid.withLock { seen in
-                    if seen.count >= Self.cacheLimit { seen.removeAll() }
-                    seen.insert(hash)
-                }
+            if record != nil, !isKnown { unknown.giveBack() }
+            known.withLock { state in
+                if record == nil { state.hashes.remove(hash) } else { state.hashes.insert(hash) }
             }
             return remember(record, hash: hash, generation: generation, seen: began)
         }
+    }
+
+    /// Whether the key is one this replica knows exists; reads every key's hash first when the
+    /// set is not current (kept only if no change to the keys came meanwhile).
+    private func knows(_ hash: String, generation: UInt64) async throws -> Bool {
+        let (found, current) = known.withLock { ($0.hashes.contains(hash), $0.current) }
+        if found || current { return found }
+        let hashes = try await knownReads.run(generation) { [store] in Set(try await store.apiKeys().map(\.hash)) }
+        let unchanged = recent.withLock { $0.generation == generation }
+        if unchanged { known.withLock { $0 = (hashes, true) } }
+        return hashes.contains(hash)
     }
 
     private func remember(_ record: APIKeyRecord?, hash: String, generation: UInt64, seen: Date) -> AuthenticatedKey? {

@@ -3,6 +3,7 @@ import GatehouseCore
 import GatehouseWire
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// The request decoder of every route (`request.decode(as:context:)`): checks the media type
 /// and the size (`api.max_request_body_size`), and names the field that is wrong.
@@ -25,7 +26,9 @@ struct APIRequestDecoder: RequestDecoder {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: maxBodyBytes)
-        } catch {
+        } catch is NIOTooManyBytesError {
+            // Only that: a body the HTTP parser refuses goes on to Hummingbird, which answers it
+            // (`UnreadableRequest`).
             throw GatehouseError(.payloadTooLarge, "the body is larger than \(maxBodyBytes) bytes (api.max_request_body_size)")
         }
         if type == AuthorizationRequest.self, let plain = AuthorizationRequestReader.read(buffer) as? Value {

@@ -129,7 +129,9 @@ private func assemble(
         store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, connections: connectionCache,
         channelUp: listener == nil, fileProviders: configuration.providerIDs, now: now)
     let verification = VerificationSettingsService(store: store, settings: settings)
-    let keys = APIKeyService(store: store, telemetry: telemetry, logger: logger, now: now)
+    let unknownKeys = UnknownKeyBudget(
+        perSecond: configuration.limits.unknownKeyReadsPerSecond, burst: configuration.limits.unknownKeyBurst, logger: logger)
+    let keys = APIKeyService(store: store, telemetry: telemetry, unknownKeys: unknownKeys, now: now)
     hub.register { change in
         switch change {
         case .providers: registry.invalidate()

@@ -28,34 +28,39 @@ extension ConfigurationLoader {
         if let value = settings.string("api.max_parked_waits_per_key") {
             limits.maxParkedWaitsPerKey = try bounded(value, "api.max_parked_waits_per_key", 0...1_000_000)
         }
-        if let rate = value(at: "api.rate_limit", in: document) {
-            guard let rate = rate as? [String: Any] else {
-                throw ConfigurationError(description: "api.rate_limit must be a mapping: {limit, time_unit, burst} or {noop: {}}")
-            }
-            if rate["redis"] != nil {
-                throw ConfigurationError(
-                    description:
-                        "api.rate_limit.redis is not supported: Gatehouse limits each key in memory ({limit, time_unit, burst})"
-                )
-            }
-            if rate["noop"] != nil {
-                limits.requestsPerSecond = nil
-            } else {
-                guard let limit = settings.string("api.rate_limit.limit") else {
-                    throw ConfigurationError(description: "api.rate_limit.limit is required")
-                }
-                let count = try bounded(limit, "api.rate_limit.limit", 1...1_000_000_000)
-                let unit = settings.string("api.rate_limit.time_unit") ?? "s"
-                guard let seconds = ["s": 1.0, "m": 60, "h": 3600, "d": 86400][unit] else {
-                    throw ConfigurationError(description: "api.rate_limit.time_unit must be one of s, m, h, d")
-                }
-                limits.requestsPerSecond = Double(count) / seconds
-                limits.burst = Double(
-                    try settings.string("api.rate_limit.burst").map { try bounded($0, "api.rate_limit.burst", 1...1_000_000_000) }
-                        ?? count)
-            }
+        if let rate = try rate(at: "api.rate_limit", settings, document) {
+            (limits.requestsPerSecond, limits.burst) = rate
+        }
+        if let rate = try rate(at: "api.unknown_key_rate_limit", settings, document) {
+            (limits.unknownKeyReadsPerSecond, limits.unknownKeyBurst) = rate
         }
         config.limits = limits
+    }
+
+    /// A rate at `key`: `{limit, time_unit, burst}` (per second, and the burst, which is the
+    /// limit unless given), or `{noop: {}}` (nil: no limit); nil for both when the key is absent.
+    static func rate(at key: String, _ settings: SettingsReader, _ document: [String: Any]) throws -> (
+        perSecond: Double?, burst: Double
+    )? {
+        guard let rate = value(at: key, in: document) else { return nil }
+        guard let rate = rate as? [String: Any] else {
+            throw ConfigurationError(description: "\(key) must be a mapping: {limit, time_unit, burst} or {noop: {}}")
+        }
+        if rate["redis"] != nil {
+            throw ConfigurationError(
+                description: "\(key).redis is not supported: Gatehouse limits in memory ({limit, time_unit, burst})")
+        }
+        if rate["noop"] != nil { return (nil, 0) }
+        guard let limit = settings.string("\(key).limit") else {
+            throw ConfigurationError(description: "\(key).limit is required")
+        }
+        let count = try bounded(limit, "\(key).limit", 1...1_000_000_000)
+        let unit = settings.string("\(key).time_unit") ?? "s"
+        guard let seconds = ["s": 1.0, "m": 60, "h": 3600, "d": 86400][unit] else {
+            throw ConfigurationError(description: "\(key).time_unit must be one of s, m, h, d")
+        }
+        let burst = try settings.string("\(key).burst").map { try bounded($0, "\(key).burst", 1...1_000_000_000) } ?? count
+        return (Double(count) / seconds, Double(burst))
     }
 
     /// `30s`, `1m`, `500ms`, `2h`, `7d`, or a number of seconds; from `min` (1 ms unless 0 is

@@ -10,8 +10,10 @@ package enum ConfigurationLoader {
         "api": [
             "host", "port", "public_url", "public_host", "development", "read_timeout", "write_timeout", "idle_timeout",
             "max_request_body_size", "rate_limit", "max_connections", "max_parked_waits_per_key",
+            "unknown_key_rate_limit",
         ],
         "api.rate_limit": ["limit", "time_unit", "burst", "noop", "redis"],
+        "api.unknown_key_rate_limit": ["limit", "time_unit", "burst", "noop"],
         "auth": [
             "providers", "user_verification", "allowed_redirect_origins", "flow_ttl", "refresh_skew", "default_token_lifetime",
             "token_store", "refresh_lease", "refresh_sweep",

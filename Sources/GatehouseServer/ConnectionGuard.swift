@@ -85,9 +85,13 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var deadline: NIODeadline?
     private var timer: Scheduled<Void>?
     private var timerFiresAt: NIODeadline = .distantFuture
-    // What the HTTP parser refused: Hummingbird answers it with an empty 400, which is given a
-    // body saying why (`UnreadableRequest`).
-    private var unreadable: HTTPParserError?
+    // What the HTTP parser refused, and whether in a request's body: Hummingbird answers it with
+    // an empty 400, which is given a body saying why (`UnreadableRequest`), or dropped when the
+    // request whose body it was had its answer already (`answered`, counted as each answer's
+    // end is written): a second answer would be read as the next request's.
+    private var unreadable: (error: HTTPParserError, inBody: Bool)?
+    private var answered = 0
+    private var dropping = false
 
     init(guard owner: ConnectionGuard) {
         self.owner = owner
@@ -127,7 +131,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? HTTPParserError { unreadable = error }
+        if let error = error as? HTTPParserError { unreadable = (error, readingBody) }
         context.fireErrorCaught(error)
     }
 
@@ -153,14 +157,27 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         let part = unwrapOutboundIn(data)
         // Only Hummingbird's own answer to it (400, empty, closing): a pipelined request read
         // before the bad one may still be answered, with a 400 of its own.
-        if let error = unreadable, case .head(let head) = part, head.status == .badRequest,
+        if let (error, inBody) = unreadable, case .head(let head) = part, head.status == .badRequest,
             head.headerFields[.contentLength] == "0", head.headerFields[.connection] == "close"
         {
             unreadable = nil
+            if inBody, answered == requests {
+                dropping = true
+                promise?.succeed(())
+                return
+            }
             let (answer, body) = UnreadableRequest.answer(to: error, head: head)
             context.write(wrapOutboundOut(.head(answer)), promise: nil)
             startWriting(context: context)
             context.write(wrapOutboundOut(.body(body)), promise: promise)
+            return
+        }
+        if dropping {
+            promise?.succeed(())
+            if case .end = part {
+                dropping = false
+                context.close(promise: nil)
+            }
             return
         }
         switch part {
@@ -172,6 +189,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             startWriting(context: context)
             context.write(data, promise: promise)
         case .end:
+            answered += 1
             startWriting(context: context)
             let written = promise ?? context.eventLoop.makePromise()
             written.futureResult.assumeIsolated().whenSuccess { [self] in

@@ -47,9 +47,11 @@ struct DashboardRoutes: Sendable {
             if let key = fields["key"] { found = try await keys.authenticate(key) }
         } catch let error as GatehouseError where error.code == .rateLimited {
             // A flood of wrong keys (`UnknownKeyBudget`): said on the page, not as JSON.
-            return pages.render(
+            var page = pages.render(
                 "sign-in", ["error": "Too many wrong keys reach this server just now; wait a moment and try again."],
                 status: .tooManyRequests)
+            page.headers[.retryAfter] = error.retryAfter.map(String.init)
+            return page
         }
         guard let found, found.role == .admin else {
             return pages.render("sign-in", ["error": "That is not an admin API key."], status: .unauthorized)

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Turns every error from an API route into Arcade's JSON error body.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -29,6 +30,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 }
             }
             return try HTTPErrorMapping.response(for: error, path: request.uri.path)
+        } catch let error as HTTPParserError {
+            // A body the HTTP parser refused: Hummingbird answers it with a 400 and closes the
+            // connection, and `ConnectionGuardHandler` says why in it (`UnreadableRequest`).
+            throw error
         } catch is NIOTooManyBytesError {
             // A route that reads its body itself (the dashboard's forms) and got more than it takes.
             return try GatehouseError(.payloadTooLarge, "the request body is larger than this route takes")

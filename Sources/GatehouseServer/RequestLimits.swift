@@ -23,6 +23,11 @@ package struct RequestLimits: Sendable, Equatable {
     package var requestsPerSecond: Double? = 20_000
     /// How many requests a key may send at once above the rate (`api.rate_limit.burst`).
     package var burst: Double = 40_000
+    /// Store reads per second, per replica, for API keys it does not know to exist
+    /// (`api.unknown_key_rate_limit`, `UnknownKeyBudget`); nil: no bound.
+    package var unknownKeyReadsPerSecond: Double? = UnknownKeyBudget.defaultPerSecond
+    /// How many such reads may come at once above the rate (`api.unknown_key_rate_limit.burst`).
+    package var unknownKeyBurst: Double = UnknownKeyBudget.defaultBurst
     /// Parked `status?wait` requests per key (`api.max_parked_waits_per_key`).
     package var maxParkedWaitsPerKey: Int = 10_000
 

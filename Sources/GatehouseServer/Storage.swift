@@ -60,7 +60,13 @@ enum StorageChoice: Sendable, Equatable {
         switch self {
         case .sqlite(let path):
             try DataFilePermissions.secureDatabase(path)
-            let store = try await SQLiteStore.open(path: path, logger: logger)
+            let store: SQLiteStore
+            do {
+                store = try await SQLiteStore.open(path: path, logger: logger)
+            } catch let error as GatehouseError {
+                // A schema that needs a newer build: said as PostgreSQL's is, as a setting to fix.
+                throw ConfigurationError(description: "storage.sqlite (\(path)): \(error.message)")
+            }
             do {
                 try DataFilePermissions.secureSidecars(of: path)
             } catch {

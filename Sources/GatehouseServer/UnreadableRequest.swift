@@ -28,8 +28,7 @@ enum UnreadableRequest {
         // Content-Length among them), a line without its CR.
         case .unknown: "it could not be parsed (a Transfer-Encoding it cannot use, such as one with Content-Length)"
         case .headerOverflow: "its headers are larger than the server reads (too many, or too long)"
-        case .invalidContentLength, .unexpectedContentLength:
-            "its Content-Length cannot be used (not a number, or sent with Transfer-Encoding)"
+        case .invalidContentLength, .unexpectedContentLength: "its Content-Length cannot be used"
         case .invalidHeaderToken, .invalidCharactersUsed, .lfExpected, .invalidConstant:
             "a header line is malformed (a character that is not allowed, or a line folded onto the next)"
         case .invalidChunkSize: "its chunked body is malformed"
@@ -37,6 +36,8 @@ enum UnreadableRequest {
             "its target is not a valid path"
         case .invalidMethod: "its method is not valid"
         case .invalidVersion: "its HTTP version is not valid"
+        // An upgrade the parser stops at, such as HTTP/2's preface: Gatehouse serves HTTP/1.1.
+        case .paused: "it asks for another protocol than HTTP/1.1"
         default: "it could not be parsed (\(error))"
         }
     }

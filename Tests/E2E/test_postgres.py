@@ -75,6 +75,34 @@ def test_migrate_runs_alone_and_twice_is_a_no_op(database, tmp_path):
         assert "up to date" in done.stdout
     assert not (tmp_path / "gatehouse.sqlite").exists()
 
+def test_replicas_run_as_a_role_that_only_reads_and_writes_once_the_owner_migrated(workdir, database, tmp_path):
+    """Least privilege: `gatehouse migrate` as the tables' owner, then `serve` as a role with DML
+    rights only. The start creates and alters nothing (before, it asked for CREATE on the schema
+    at every start, and failed)."""
+    done = subprocess.run([GATEHOUSE_BIN, "migrate", "--data-dir", str(tmp_path)],
+                          env=dict(os.environ, GATEHOUSE_DATABASE_URL=database), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    role = "gh_app_" + uuid.uuid4().hex[:8]
+    psql(f"CREATE ROLE {role} LOGIN")
+    try:
+        psql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}", url=database.split("?")[0])
+        parsed = urlparse(database)
+        as_app = urlunparse(parsed._replace(netloc=f"{role}@{parsed.hostname}:{parsed.port}"))
+        replica = Replica(workdir, "least-privilege", as_app)
+        try:
+            assert requests.get(f"{replica.base}/v1/health/ready", timeout=5).status_code == 200
+            client = replica.client(replica.admin_key())
+            client.admin.auth_providers.create(id="g", provider_id="google", oauth2={"client_id": "c", "client_secret": "s"})
+            r = client.auth.start(user_id="u", provider="g", scopes=["https://www.googleapis.com/auth/gmail.readonly"])
+            assert r.status == "pending" and r.url.startswith("https://accounts.google.com/")
+        finally:
+            stop(replica.process)
+    finally:
+        psql(f"DROP OWNED BY {role}", url=database.split("?")[0])
+        psql(f"DROP ROLE {role}")
+
+
 def test_two_replicas_share_grants_and_keep_them(workdir, database, user_id):
     a = Replica(workdir, "replica-a", database)
     b = Replica(workdir, "replica-b", database, public_url=a.base)

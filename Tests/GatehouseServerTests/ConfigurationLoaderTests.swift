@@ -70,6 +70,8 @@ import Testing
         ("api: { read_timeout: soon }", "api.read_timeout"),
         ("api: { max_request_body_size: lots }", "api.max_request_body_size"),
         ("api: { rate_limit: { redis: { addr: x } } }", "api.rate_limit.redis"),
+        ("api: { unknown_key_rate_limit: { limit: 0 } }", "api.unknown_key_rate_limit.limit"),
+        ("api: { unknown_key_rate_limit: 5 }", "api.unknown_key_rate_limit must be a mapping"),
         ("api: { rate_limit: { limit: 5, time_unit: w } }", "api.rate_limit.time_unit"),
         ("api: { read_timeout: 99999999999999999999h }", "api.read_timeout"),
         ("api: { max_request_body_size: 99999999999999Mb }", "api.max_request_body_size"),
@@ -118,6 +120,7 @@ import Testing
               max_connections: 300
               max_parked_waits_per_key: 7
               rate_limit: { limit: 120, time_unit: m, burst: 10 }
+              unknown_key_rate_limit: { limit: 5, burst: 50 }
             auth:
               user_verification: { unsafe_skip_verification: true }
               refresh_lease: 10s
@@ -132,6 +135,7 @@ import Testing
         #expect(config.limits.idleTimeout == .milliseconds(500) && config.limits.maxBodyBytes == 4 << 20)
         #expect(config.limits.maxConnections == 300 && config.limits.maxParkedWaitsPerKey == 7)
         #expect(config.limits.requestsPerSecond == 2 && config.limits.burst == 10)
+        #expect(config.limits.unknownKeyReadsPerSecond == 5 && config.limits.unknownKeyBurst == 50)
         #expect(config.allowedProviderNetworks?.map(\.description) == ["127.0.0.1/32", "fc00::/7"])
         #expect(config.staticHosts["idp.internal"]?.map(\.description) == ["10.1.2.3", "fd00::1"])
         #expect(config.warnings == ["telemetry: this section of Arcade's engine.yaml has no effect in Gatehouse"])
@@ -139,8 +143,11 @@ import Testing
         #expect(config.refreshLease == 10 && config.refreshSweep.interval == .seconds(60))
         #expect(config.refreshSweep.window == 600 && config.refreshSweep.idleAge == 14 * 86_400)
         let noop = try ConfigurationLoader.load(
-            path: try write("api: { rate_limit: { noop: {} } }"), environment: [:], overrides: (nil, nil, nil))
-        #expect(noop.limits.requestsPerSecond == nil)
+            path: try write("api: { rate_limit: { noop: {} }, unknown_key_rate_limit: { noop: {} } }"), environment: [:],
+            overrides: (nil, nil, nil))
+        #expect(noop.limits.requestsPerSecond == nil && noop.limits.unknownKeyReadsPerSecond == nil)
+        let defaults = try ConfigurationLoader.load(path: try write("api: {}"), environment: [:], overrides: (nil, nil, nil))
+        #expect(defaults.limits.unknownKeyReadsPerSecond == 100 && defaults.limits.unknownKeyBurst == 1000)
     }
 
     @Test func aDurationErrorOffersValuesTheKeyTakes() throws {

@@ -16,17 +16,29 @@ extension ProviderAdminTests {
                 json: #"{"id":"sf","provider_id":"salesforce","tenant":"acme","oauth2":{"client_id":"c","client_secret":"s"}}"#)
             #expect(created.status == .ok, "\(String(buffer: created.body))")
             #expect(try await endpoints(api, "sf") == "https://acme.my.salesforce.com/services/oauth2/authorize")
+            // A change made by hand, which the move keeps.
+            let tuned = try await api.call(
+                .patch, "/v1/admin/auth_providers/sf", json: #"{"oauth2":{"authorize_request":{"params":{"prompt":"login"}}}}"#)
+            #expect(tuned.status == .ok, "\(String(buffer: tuned.body))")
             // The stored secret does not follow the endpoints to another host by itself.
             let moved = try await api.call(.patch, "/v1/admin/auth_providers/sf", json: #"{"tenant":"globex"}"#)
             #expect(moved.status == .badRequest)
             #expect((try api.object(moved)["message"] as? String)?.contains("give the client secret") == true)
             #expect(try await endpoints(api, "sf") == "https://acme.my.salesforce.com/services/oauth2/authorize")
+            // Moved, with the same patch's own change to the template merged as any patch's.
             let done = try await api.call(
-                .patch, "/v1/admin/auth_providers/sf", json: #"{"tenant":"globex","client_secret":"s-2"}"#)
+                .patch, "/v1/admin/auth_providers/sf",
+                json: #"{"tenant":"globex","client_secret":"s-2","oauth2":{"authorize_request":{"params":{"display":"page"}}}}"#)
             #expect(done.status == .ok, "\(String(buffer: done.body))")
             #expect(try await endpoints(api, "sf") == "https://globex.my.salesforce.com/services/oauth2/authorize")
-            let body = try api.object(done)
-            #expect((body["oauth2"] as? [String: Any])?["client_id"] as? String == "c")
+            let oauth2 = try api.object(done)["oauth2"] as? [String: Any]
+            #expect(oauth2?["client_id"] as? String == "c")
+            let tokenEndpoint = (oauth2?["token_request"] as? [String: Any])?["endpoint"] as? String
+            #expect(tokenEndpoint == "https://globex.my.salesforce.com/services/oauth2/token")
+            let params = (oauth2?["authorize_request"] as? [String: Any])?["params"] as? [String: Any]
+            #expect(
+                params?["prompt"] as? String == "login" && params?["display"] as? String == "page",
+                "\(String(describing: params))")
             // A tenant outside the built-in's pattern, on a built-in without tenants, or on a
             // custom provider, names the field and changes nothing.
             try await api.createProvider()

@@ -69,4 +69,30 @@ struct UnreadableRequestTests {
         #expect(head.headerFields[.contentLength] == "0" && head.headerFields[.contentType] == nil)
         _ = try? channel.finish()
     }
+
+    @Test func aBodyRefusedAfterItsRequestWasAnsweredGetsNoSecondAnswer() throws {
+        let (_, channel) = try ParkedConnectionsTests.connection()
+        try channel.writeInbound(
+            HTTPRequestPart.head(HTTPRequest(method: .post, scheme: nil, authority: "x", path: "/v1/auth/authorize")))
+        _ = try channel.readInbound(as: HTTPRequestPart.self)
+        // The bad chunk arrives with the head; the route answers without reading the body.
+        channel.pipeline.fireErrorCaught(HTTPParserError.invalidChunkSize)
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .unauthorized, headerFields: [.contentLength: "2"])))
+        try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: "{}")))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        // Hummingbird then meets the error draining the body, and answers it: dropped, and the
+        // connection closes.
+        try channel.writeOutbound(emptyBadRequest())
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        guard case .head(let head) = try channel.readOutbound(as: HTTPResponsePart.self) else {
+            Issue.record("no head")
+            return
+        }
+        #expect(head.status == .unauthorized)
+        _ = try channel.readOutbound(as: HTTPResponsePart.self)
+        _ = try channel.readOutbound(as: HTTPResponsePart.self)
+        #expect(try channel.readOutbound(as: HTTPResponsePart.self) == nil)
+        #expect(!channel.isActive)
+        _ = try? channel.finish()
+    }
 }

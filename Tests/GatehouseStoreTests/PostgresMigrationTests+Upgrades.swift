@@ -102,4 +102,31 @@ extension PostgresMigrationTests {
             }
         }
     }
+
+    @Test func aRoleThatDoesNotOwnTheTablesStartsOnAnUpToDateSchema() async throws {
+        try await withEmptyDatabase { settings in
+            let role = "gh_app_" + UUID().uuidString.prefix(8).lowercased()
+            try await StoreBackend.withClient(settings) { owner in
+                try await PostgresMigrations.run(on: owner, logger: Logger(label: "test"))
+                _ = try await owner.query("CREATE ROLE \(unescaped: role) LOGIN")
+                _ = try await owner.query(
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(unescaped: role)")
+            }
+            var app = settings
+            app.username = role
+            do {
+                // The runtime role may read and write, not alter: a start changes no table.
+                let applied = try await StoreBackend.withClient(app) {
+                    try await PostgresMigrations.run(on: $0, logger: Logger(label: "test"))
+                }
+                #expect(applied == 0)
+            } catch {
+                Issue.record("a start as a role that does not own the tables failed: \(String(reflecting: error))")
+            }
+            try await StoreBackend.withClient(settings) { owner in
+                _ = try await owner.query("DROP OWNED BY \(unescaped: role)")
+                _ = try await owner.query("DROP ROLE \(unescaped: role)")
+            }
+        }
+    }
 }
