@@ -9,8 +9,7 @@ package enum ConfigurationLoader {
     static let knownKeys: [String: Set<String>] = [
         "api": [
             "host", "port", "public_url", "public_host", "development", "read_timeout", "write_timeout", "idle_timeout",
-            "max_request_body_size", "rate_limit", "max_connections", "max_parked_waits_per_key",
-            "unknown_key_rate_limit",
+            "max_request_body_size", "rate_limit", "max_connections", "max_parked_waits_per_key", "unknown_key_rate_limit",
         ],
         "api.rate_limit": ["limit", "time_unit", "burst", "noop", "redis"],
         "api.unknown_key_rate_limit": ["limit", "time_unit", "burst", "noop"],
