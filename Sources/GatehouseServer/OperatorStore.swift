@@ -9,7 +9,11 @@ package struct OperatorStore: Sendable {
     let configuration: GatehouseConfiguration
 
     /// Opens the store the configuration names; a SQLite file must exist already unless `create`.
-    package static func open(_ configuration: GatehouseConfiguration, create: Bool = false) async throws -> OperatorStore {
+    /// The store logs at `logLevel` and above (to standard error): errors only, unless a command
+    /// has more to say while it waits (`migrate`).
+    package static func open(
+        _ configuration: GatehouseConfiguration, create: Bool = false, logLevel: Logger.Level = .error
+    ) async throws -> OperatorStore {
         if case .sqlite(let path) = configuration.storage, !FileManager.default.fileExists(atPath: path) {
             guard create else {
                 throw ConfigurationError(description: "no Gatehouse database at \(path): start `gatehouse serve` first")
@@ -17,7 +21,7 @@ package struct OperatorStore: Sendable {
             try DataFilePermissions.secureDirectory((path as NSString).deletingLastPathComponent)
         }
         var logger = Logger(label: "gatehouse")
-        logger.logLevel = .error
+        logger.logLevel = logLevel
         return OperatorStore(storage: try await configuration.storage.open(logger: logger), configuration: configuration)
     }
 

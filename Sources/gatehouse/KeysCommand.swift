@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatehouseCore
 import GatehouseServer
+import Logging
 
 /// `gatehouse keys`: API keys, managed on the server's own store.
 struct KeysCommand: AsyncParsableCommand {
@@ -15,14 +16,16 @@ struct KeysCommand: AsyncParsableCommand {
         var dataDirectory: String?
         @Flag(help: "Print JSON instead of a table.") var json = false
 
-        func withStore<T>(existing: Bool = true, _ body: (OperatorStore) async throws -> T) async throws -> T {
+        func withStore<T>(
+            existing: Bool = true, logLevel: Logger.Level = .error, _ body: (OperatorStore) async throws -> T
+        ) async throws -> T {
             let configuration: GatehouseConfiguration
             let store: OperatorStore
             do {
                 configuration = try ConfigurationLoader.load(
                     path: config, environment: ProcessInfo.processInfo.environment,
                     overrides: (nil, nil, dataDirectory))
-                store = try await OperatorStore.open(configuration, create: !existing)
+                store = try await OperatorStore.open(configuration, create: !existing, logLevel: logLevel)
             } catch {
                 Output.error("error: \(error)")
                 throw ExitCode(CLIError.Code.usage.rawValue)

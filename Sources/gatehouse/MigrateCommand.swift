@@ -13,7 +13,8 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         // An SQLite file is made by `serve`; a mistyped --data-dir is said, not given a new one.
-        let (version, known) = try await options.withStore(existing: true) { try await $0.migrate() }
+        // Warnings too: a migration that waits for a lock says so at each try.
+        let (version, known) = try await options.withStore(existing: true, logLevel: .warning) { try await $0.migrate() }
         guard version > known else {
             if options.json {
                 try Output.json(["schema": "up to date"])

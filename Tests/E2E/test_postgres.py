@@ -103,6 +103,33 @@ def test_replicas_run_as_a_role_that_only_reads_and_writes_once_the_owner_migrat
         psql(f"DROP ROLE {role}")
 
 
+def test_migrate_waits_for_a_table_another_transaction_holds_and_says_so(database, tmp_path):
+    """A pending migration meets a transaction that has `flows` open (a long report, a pg_dump):
+    each try waits at most 2 s for the lock, `gatehouse migrate` says so at each one, and it
+    applies once the transaction ends."""
+    migrate = [GATEHOUSE_BIN, "migrate", "--data-dir", str(tmp_path)]
+    env = dict(os.environ, GATEHOUSE_DATABASE_URL=database)
+    assert subprocess.run(migrate, env=env, capture_output=True, timeout=60).returncode == 0
+    # Back to the schema before the last two migrations.
+    url = database.split("?")[0]
+    psql("ALTER TABLE flows DROP COLUMN state_used_at; DROP TABLE dashboard_sign_outs; "
+         "DELETE FROM schema_migrations WHERE version > 1", url=url)
+    holder = subprocess.Popen(["psql", url, "-v", "ON_ERROR_STOP=1", "-qc",
+                               "BEGIN; LOCK TABLE flows IN ACCESS SHARE MODE; SELECT pg_sleep(4); COMMIT;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        done = subprocess.run(migrate, env=env, capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - started
+    finally:
+        holder.wait(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "migration 2 waits for a lock that another transaction holds; trying again" in done.stderr, done.stderr
+    assert "up to date" in done.stdout
+    assert 2 < took < 10, took
+
+
 def test_two_replicas_share_grants_and_keep_them(workdir, database, user_id):
     a = Replica(workdir, "replica-a", database)
     b = Replica(workdir, "replica-b", database, public_url=a.base)
