@@ -113,12 +113,7 @@ extension ProviderRegistry {
             request.endpoint = request.endpoint?.replacingOccurrences(of: "{{\(spec.placeholder)}}", with: tenant)
             return request
         }
-        template.authorizeRequest = fill(template.authorizeRequest)
-        template.tokenRequest = fill(template.tokenRequest)
-        template.refreshRequest = fill(template.refreshRequest)
-        template.userInfoRequest = fill(template.userInfoRequest)
-        template.tokenIntrospectionRequest = fill(template.tokenIntrospectionRequest)
-        template.tokenRevocationRequest = fill(template.tokenRevocationRequest)
+        for request in endpointRequests { template[keyPath: request] = fill(template[keyPath: request]) }
         return template
     }
 
@@ -128,18 +123,19 @@ extension ProviderRegistry {
         let fresh = try instantiate(entry, tenant: tenant)
         guard let spec = entry.tenant else { return template }
         var moved = template
-        let carries = { (request: RequestConfig?) in request?.endpoint?.contains("{{\(spec.placeholder)}}") == true }
-        if carries(entry.oauth2.authorizeRequest) { moved.authorizeRequest?.endpoint = fresh.authorizeRequest?.endpoint }
-        if carries(entry.oauth2.tokenRequest) { moved.tokenRequest?.endpoint = fresh.tokenRequest?.endpoint }
-        if carries(entry.oauth2.refreshRequest) { moved.refreshRequest?.endpoint = fresh.refreshRequest?.endpoint }
-        if carries(entry.oauth2.userInfoRequest) { moved.userInfoRequest?.endpoint = fresh.userInfoRequest?.endpoint }
-        if carries(entry.oauth2.tokenIntrospectionRequest) {
-            moved.tokenIntrospectionRequest?.endpoint = fresh.tokenIntrospectionRequest?.endpoint
-        }
-        if carries(entry.oauth2.tokenRevocationRequest) {
-            moved.tokenRevocationRequest?.endpoint = fresh.tokenRevocationRequest?.endpoint
+        for request in endpointRequests
+        where entry.oauth2[keyPath: request]?.endpoint?.contains("{{\(spec.placeholder)}}") == true {
+            moved[keyPath: request]?.endpoint = fresh[keyPath: request]?.endpoint
         }
         return moved
+    }
+
+    /// The requests of a template that have an endpoint.
+    static var endpointRequests: [WritableKeyPath<OAuth2Config, RequestConfig?>] {
+        [
+            \.authorizeRequest, \.tokenRequest, \.refreshRequest, \.userInfoRequest, \.tokenIntrospectionRequest,
+            \.tokenRevocationRequest,
+        ]
     }
 
     /// The first request whose endpoint host differs between two templates (or the hosts a

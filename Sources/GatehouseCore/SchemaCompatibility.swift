@@ -1,3 +1,5 @@
+import Logging
+
 /// What a store does with the schema it finds at start, by how many migrations this build knows
 /// and which of them keep older builds working.
 ///
@@ -45,9 +47,18 @@ package enum SchemaCompatibility {
         }
     }
 
-    /// What a build running on a newer schema logs at start.
-    package static func newerSchemaNotice(version: Int, known: Int) -> String {
-        "the database schema is version \(version), newer than this Gatehouse knows (\(known)); its later migrations "
-            + "only added, so this Gatehouse runs on it without them: finish the rollout to the newer Gatehouse"
+    /// What a store does at start, as both stores do it: the migrations applied, after which
+    /// this build goes on; nil when it runs on a newer schema as it is (said at notice); throws
+    /// when the schema needs a newer build.
+    package static func applied(version: Int, oldestReader: Int, known: Int, logger: Logger) throws -> Int? {
+        switch decide(version: version, oldestReader: oldestReader, known: known) {
+        case .refuse(let message): throw GatehouseError(.internalError, message)
+        case .migrate(let applied): return applied
+        case .runOnNewer(let version):
+            logger.notice(
+                "the database schema is version \(version), newer than this Gatehouse knows (\(known)); its later migrations only added, so this Gatehouse runs on it without them: finish the rollout to the newer Gatehouse"
+            )
+            return nil
+        }
     }
 }

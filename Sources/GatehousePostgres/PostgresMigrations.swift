@@ -182,14 +182,10 @@ package enum PostgresMigrations {
             oldestReader = reader
         }
         let known = min(last, all.count)
-        let current: Int
-        switch SchemaCompatibility.decide(version: version, oldestReader: oldestReader, known: known) {
-        case .refuse(let message): throw GatehouseError(.internalError, message)
-        case .runOnNewer(let version):
-            logger.notice("\(SchemaCompatibility.newerSchemaNotice(version: version, known: known))")
-            return 0
-        case .migrate(let applied): current = applied
-        }
+        guard
+            let current = try SchemaCompatibility.applied(
+                version: version, oldestReader: oldestReader, known: known, logger: logger)
+        else { return 0 }
         let readers = SchemaCompatibility.oldestReaders(additive: all.map(\.additive))
         var applied = 0
         for (index, migration) in all.enumerated().prefix(known) where index + 1 > current {

@@ -120,16 +120,11 @@ package final class SQLiteStore: Store {
             """
         ).first
         let known = min(last, SQLiteMigrations.all.count)
-        let current: Int
-        switch SchemaCompatibility.decide(
-            version: row?.column("v")?.integer ?? 0, oldestReader: row?.column("r")?.integer ?? 0, known: known)
-        {
-        case .refuse(let message): throw GatehouseError(.internalError, message)
-        case .runOnNewer(let version):
-            logger.notice("\(SchemaCompatibility.newerSchemaNotice(version: version, known: known))")
-            return
-        case .migrate(let applied): current = applied
-        }
+        guard
+            let current = try SchemaCompatibility.applied(
+                version: row?.column("v")?.integer ?? 0, oldestReader: row?.column("r")?.integer ?? 0, known: known,
+                logger: logger)
+        else { return }
         for (index, migration) in SQLiteMigrations.all.enumerated().prefix(known) where index + 1 > current {
             _ = try await rows("BEGIN IMMEDIATE")
             do {

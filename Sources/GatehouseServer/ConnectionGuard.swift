@@ -72,7 +72,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let owner: ConnectionGuard
     private var counted = false
     private var refused = false
-    // Heads read and responses finished: while a request is answered, no timer runs (a parked
+    // Heads read and responses whose end was written: while a request is answered, no timer runs (a parked
     // long-poll is bounded by its route). Counting from the head, not the end, keeps an early
     // answer (a 401 before the body arrives) from leaving the connection without a timer.
     private var requests = 0
@@ -87,10 +87,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var timerFiresAt: NIODeadline = .distantFuture
     // What the HTTP parser refused, and whether in a request's body: Hummingbird answers it with
     // an empty 400, which is given a body saying why (`UnreadableRequest`), or dropped when the
-    // request whose body it was had its answer already (`answered`, counted as each answer's
-    // end is written): a second answer would be read as the next request's.
+    // request whose body it was had its answer already: a second answer would be read as the
+    // next request's.
     private var unreadable: (error: HTTPParserError, inBody: Bool)?
-    private var answered = 0
     private var dropping = false
 
     init(guard owner: ConnectionGuard) {
@@ -155,31 +154,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let part = unwrapOutboundIn(data)
-        // Only Hummingbird's own answer to it (400, empty, closing): a pipelined request read
-        // before the bad one may still be answered, with a 400 of its own.
-        if let (error, inBody) = unreadable, case .head(let head) = part, head.status == .badRequest,
-            head.headerFields[.contentLength] == "0", head.headerFields[.connection] == "close"
-        {
-            unreadable = nil
-            if inBody, answered == requests {
-                dropping = true
-                promise?.succeed(())
-                return
-            }
-            let (answer, body) = UnreadableRequest.answer(to: error, head: head)
-            context.write(wrapOutboundOut(.head(answer)), promise: nil)
-            startWriting(context: context)
-            context.write(wrapOutboundOut(.body(body)), promise: promise)
-            return
-        }
-        if dropping {
-            promise?.succeed(())
-            if case .end = part {
-                dropping = false
-                context.close(promise: nil)
-            }
-            return
-        }
+        if unreadable != nil || dropping, answerUnreadable(part, context: context, promise: promise) { return }
         switch part {
         case .head:
             // The write timer starts with the body, not the head: a parked long-poll writes its
@@ -189,16 +164,48 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             startWriting(context: context)
             context.write(data, promise: promise)
         case .end:
-            answered += 1
+            // Counted as it is written (the write timer runs until it has gone): a parser error
+            // met later in this request's body finds it answered.
+            responses += 1
             startWriting(context: context)
             let written = promise ?? context.eventLoop.makePromise()
             written.futureResult.assumeIsolated().whenSuccess { [self] in
                 writing = false
-                responses += 1
                 rearm(context: context)
             }
             context.write(data, promise: written)
         }
+    }
+
+    /// Hummingbird's own answer to what the parser refused (400, empty, closing; a pipelined
+    /// request read before the bad one may still be answered with a 400 of its own): given a
+    /// body, or dropped with what follows up to its end, and the connection closed, when the
+    /// request whose body was refused has its answer already. Returns whether it took `part`.
+    private func answerUnreadable(
+        _ part: HTTPResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?
+    ) -> Bool {
+        if dropping {
+            promise?.succeed(())
+            if case .end = part {
+                dropping = false
+                context.close(promise: nil)
+            }
+            return true
+        }
+        guard let (error, inBody) = unreadable, case .head(let head) = part, head.status == .badRequest,
+            head.headerFields[.contentLength] == "0", head.headerFields[.connection] == "close"
+        else { return false }
+        unreadable = nil
+        if inBody, responses == requests {
+            dropping = true
+            promise?.succeed(())
+            return true
+        }
+        let (answer, body) = UnreadableRequest.answer(to: error, head: head)
+        context.write(wrapOutboundOut(.head(answer)), promise: nil)
+        startWriting(context: context)
+        context.write(wrapOutboundOut(.body(body)), promise: promise)
+        return true
     }
 
     private func startWriting(context: ChannelHandlerContext) {
