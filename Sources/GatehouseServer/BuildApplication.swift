@@ -165,6 +165,7 @@ private func assemble(
     router.add(middleware: RequestObserverMiddleware(log: requestLog, telemetry: telemetry))
     let routeMethods = RouteMethods()
     router.add(middleware: ErrorMiddleware(routeMethods: routeMethods))
+    router.add(middleware: TransferCodingCheck())
     router.addRoutes(HealthRoutes(store: store).collection)
     router.addRoutes(OpenAPIRoutes().collection)
     router.addRoutes(BrowserRoutes(broker: broker).collection)
@@ -172,7 +173,8 @@ private func assemble(
     // call); only admin keys reach /v1/admin/*.
     let appKeys = APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .app)
     let adminKeys = APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .admin)
-    let connections = ConnectionGuard(limits: configuration.limits, logger: logger)
+    let connections = ConnectionGuard(
+        limits: configuration.limits, logger: logger, requestLog: requestLog, telemetry: telemetry)
     let auth = AuthRoutes(broker: broker, keys: keys, limiter: limiter, parked: connections.parked)
     router.group("v1").add(middleware: appKeys).addRoutes(auth.collection)
     router.group("api/v1/oauth").add(middleware: appKeys).addRoutes(auth.confirmUser)

@@ -1,12 +1,7 @@
-import Foundation
-import GatehouseWire
-import HTTPTypes
+import GatehouseCore
 import Hummingbird
-import HummingbirdCore
 import Logging
 import NIOCore
-import NIOHTTP1
-import NIOHTTPTypes
 import Synchronization
 
 #if canImport(Glibc)
@@ -26,10 +21,14 @@ final class ConnectionGuard: Sendable {
     let logger: Logger
     /// The parked waits of open connections, ended when their client closes its side.
     let parked = ParkedConnections()
+    private let requestLog: RequestLog
+    private let telemetry: Telemetry
 
-    init(limits: RequestLimits, logger: Logger) {
+    init(limits: RequestLimits, logger: Logger, requestLog: RequestLog = .off, telemetry: Telemetry = .none) {
         self.limits = limits
         self.logger = logger
+        self.requestLog = requestLog
+        self.telemetry = telemetry
         self.maxConnections = min(limits.maxConnections, Self.connectionBudget())
     }
 
@@ -53,246 +52,20 @@ final class ConnectionGuard: Sendable {
         return max(8, files - max(64, files / 8))
     }
 
+    /// The request line and count of a request the HTTP parser refused, which no middleware
+    /// sees: as `RequestObserverMiddleware` writes them for every other request, under the route
+    /// `unreadable`, with its duration counted from the refusal. Returns the request id it gave.
+    func recordUnreadable(status: Int, since refused: NIODeadline) -> String {
+        let duration = Duration.nanoseconds((NIODeadline.now() - refused).nanoseconds)
+        telemetry.request(method: "other", route: "unreadable", status: status, duration: duration)
+        let milliseconds = Double(duration.nanoseconds / 1000) / 1000
+        let id = RequestID().description
+        requestLog.record(method: "-", route: "unreadable", status: status, milliseconds: milliseconds, requestID: id)
+        return id
+    }
+
     /// The handler for one new connection.
     func handler() -> ConnectionGuardHandler {
         ConnectionGuardHandler(guard: self)
-    }
-}
-
-/// Per connection: refuses past the connection cap, and closes a connection that is too slow
-/// to send its request head or body, too slow to read its response, or idle too long between
-/// requests. A request being handled (a parked `status?wait` included) has no timer: its route
-/// bounds it.
-final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
-
-    private let owner: ConnectionGuard
-    private var counted = false
-    private var refused = false
-    // Heads read and responses whose end was written: while a request is answered, no timer runs (a parked
-    // long-poll is bounded by its route). Counting from the head, not the end, keeps an early
-    // answer (a 401 before the body arrives) from leaving the connection without a timer.
-    private var requests = 0
-    private var responses = 0
-    private var readingBody = false
-    private var writing = false
-    // The limit that applies now (nil: none), and the one timer that enforces it. Moving the
-    // limit on, as every request does several times, only writes `deadline`; the timer is
-    // rescheduled when it fires early, or when a nearer limit comes.
-    private var deadline: NIODeadline?
-    private var timer: Scheduled<Void>?
-    private var timerFiresAt: NIODeadline = .distantFuture
-    // What the HTTP parser refused, and whether in a request's body: Hummingbird answers it with
-    // an empty 400, which is given a body saying why (`UnreadableRequest`), or dropped when the
-    // request whose body it was had its answer already: a second answer would be read as the
-    // next request's.
-    private var unreadable: (error: HTTPParserError, inBody: Bool)?
-    private var dropping = false
-
-    init(guard owner: ConnectionGuard) {
-        self.owner = owner
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        // The channel keeps its receive buffer between reads: NIO's first guess, 2 KB, held by
-        // every open connection. A request head is a few hundred bytes; a larger request grows
-        // the buffer for the reads that need it.
-        try? context.channel.syncOptions?.setOption(
-            ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
-        if context.channel.isActive { opened(context: context) }
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        opened(context: context)
-        context.fireChannelActive()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        closed(context: context)
-        context.fireChannelInactive()
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        closed(context: context)
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The server allows half-closed connections, so a client that closes is first heard as
-        // its input closing, and the connection stays open until its answer is written: a
-        // parked wait answers now instead of at the end of its time.
-        if let event = event as? ChannelEvent, event == .inputClosed {
-            owner.parked.inputClosed(context.channel)
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? HTTPParserError { unreadable = (error, readingBody) }
-        context.fireErrorCaught(error)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // A refused connection is closing: nothing it sends reaches a route.
-        guard !refused else { return }
-        switch unwrapInboundIn(data) {
-        case .head:
-            requests += 1
-            readingBody = true
-            rearm(context: context)
-        case .body:
-            // The body's deadline runs from its head: a trickle of chunks does not extend it.
-            break
-        case .end:
-            readingBody = false
-            rearm(context: context)
-        }
-        context.fireChannelRead(data)
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let part = unwrapOutboundIn(data)
-        if unreadable != nil || dropping, answerUnreadable(part, context: context, promise: promise) { return }
-        switch part {
-        case .head:
-            // The write timer starts with the body, not the head: a parked long-poll writes its
-            // head at once and its body when the wait ends, and the wait must not be cut.
-            context.write(data, promise: promise)
-        case .body:
-            startWriting(context: context)
-            context.write(data, promise: promise)
-        case .end:
-            // Counted as it is written (the write timer runs until it has gone): a parser error
-            // met later in this request's body finds it answered.
-            responses += 1
-            startWriting(context: context)
-            let written = promise ?? context.eventLoop.makePromise()
-            written.futureResult.assumeIsolated().whenSuccess { [self] in
-                writing = false
-                rearm(context: context)
-            }
-            context.write(data, promise: written)
-        }
-    }
-
-    /// Hummingbird's own answer to what the parser refused (400, empty, closing; a pipelined
-    /// request read before the bad one may still be answered with a 400 of its own): given a
-    /// body, or dropped with what follows up to its end, and the connection closed, when the
-    /// request whose body was refused has its answer already. Returns whether it took `part`.
-    private func answerUnreadable(
-        _ part: HTTPResponsePart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?
-    ) -> Bool {
-        if dropping {
-            promise?.succeed(())
-            if case .end = part {
-                dropping = false
-                context.close(promise: nil)
-            }
-            return true
-        }
-        guard let (error, inBody) = unreadable, case .head(let head) = part, head.status == .badRequest,
-            head.headerFields[.contentLength] == "0", head.headerFields[.connection] == "close"
-        else { return false }
-        unreadable = nil
-        if inBody, responses == requests {
-            dropping = true
-            promise?.succeed(())
-            return true
-        }
-        let (answer, body) = UnreadableRequest.answer(to: error, head: head)
-        context.write(wrapOutboundOut(.head(answer)), promise: nil)
-        startWriting(context: context)
-        context.write(wrapOutboundOut(.body(body)), promise: promise)
-        return true
-    }
-
-    private func startWriting(context: ChannelHandlerContext) {
-        guard !writing else { return }
-        writing = true
-        rearm(context: context)
-    }
-
-    /// The one timer that applies now: the body being read must arrive within the read
-    /// timeout, a response being written must go within the write timeout, a request being
-    /// handled has none, and a connection with nothing outstanding may idle for the idle timeout.
-    private func rearm(context: ChannelHandlerContext) {
-        if readingBody {
-            arm(context: context, after: owner.limits.readTimeout)
-        } else if writing {
-            arm(context: context, after: owner.limits.writeTimeout)
-        } else if requests > responses {
-            disarm()
-        } else {
-            arm(context: context, after: owner.limits.idleTimeout)
-        }
-    }
-
-    private func opened(context: ChannelHandlerContext) {
-        guard !counted else { return }
-        counted = true
-        let count = owner.open.wrappingAdd(1, ordering: .relaxed).newValue
-        guard count <= owner.maxConnections else {
-            refused = true
-            refuse(context: context)
-            return
-        }
-        arm(context: context, after: owner.limits.readTimeout)
-    }
-
-    private func closed(context: ChannelHandlerContext) {
-        owner.parked.closed(context.channel)
-        disarm()
-        timer?.cancel()
-        timer = nil
-        if counted {
-            counted = false
-            owner.open.wrappingSubtract(1, ordering: .relaxed)
-        }
-    }
-
-    /// A short, complete 503 and a close: the client learns why at once instead of waiting.
-    private func refuse(context: ChannelHandlerContext) {
-        owner.logger.warning("connection refused: open connection cap reached", metadata: ["cap": "\(owner.maxConnections)"])
-        let error = ErrorBody(
-            status: 503, name: "server_busy",
-            message: "Gatehouse has too many open connections (api.max_connections); retry shortly")
-        let body = ByteBuffer(bytes: (try? JSONResponse.encoder.encode(error)) ?? Data())
-        var head = HTTPResponse(status: .serviceUnavailable)
-        head.headerFields[.contentType] = "application/json"
-        head.headerFields[.contentLength] = String(body.readableBytes)
-        head.headerFields[.connection] = "close"
-        head.headerFields[.retryAfter] = "1"
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
-    }
-
-    private func arm(context: ChannelHandlerContext, after delay: Duration) {
-        let due = NIODeadline.now() + TimeAmount(delay)
-        deadline = due
-        if timer == nil || timerFiresAt > due { schedule(context: context, at: due) }
-    }
-
-    private func schedule(context: ChannelHandlerContext, at due: NIODeadline) {
-        timer?.cancel()
-        timerFiresAt = due
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) { [self] in
-            timer = nil
-            guard let deadline else { return }
-            if deadline <= .now() {
-                context.close(promise: nil)
-            } else {
-                schedule(context: context, at: deadline)
-            }
-        }
-    }
-
-    /// No limit now; a timer still scheduled finds none when it fires.
-    private func disarm() {
-        deadline = nil
     }
 }

@@ -18,6 +18,7 @@ enum HTTPErrorMapping {
         case .providerError: .badGateway
         case .providerUnavailable, .storeUnavailable: .serviceUnavailable
         case .rateLimited: .tooManyRequests
+        case .notImplemented: .notImplemented
         default: .internalServerError
         }
     }

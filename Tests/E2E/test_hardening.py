@@ -464,6 +464,16 @@ def test_a_request_the_http_parser_refuses_is_told_why_in_json(gatehouse, reques
     error = json.loads(body)
     assert error["code"] == 400 and error["name"] == "invalid_request", error
     assert says in error["message"], error
+    # No middleware saw it, and yet it has its request line and its count, as any request does.
+    metrics = requests.get(f"{gatehouse.base}/metrics", headers={"Authorization": gatehouse.api_key}, timeout=5).text
+    assert 'gatehouse_http_requests_total{method="other",route="unreadable",status="400"}' in metrics
+    request_id = re.search(r"(?i)x-request-id: *(\S+)", head).group(1)
+    deadline = time.monotonic() + 3  # request lines are written within 0.2 s
+    while not (lines := [json.loads(line) for line in gatehouse.log.read_text().splitlines() if request_id in line]):
+        assert time.monotonic() < deadline, f"no request line with {request_id}"
+        time.sleep(0.05)
+    assert [(line["msg"], line["method"], line["route"], line["status"]) for line in lines] == [
+        ("request", "-", "unreadable", 400)], lines
     # The server goes on serving.
     assert requests.get(f"{gatehouse.base}/v1/health", timeout=5).status_code == 200
 
@@ -487,6 +497,41 @@ def test_a_request_pipelined_before_an_unreadable_one_keeps_its_own_answer(gateh
     assert [head.split("\r\n")[0] for head, _ in answers] == ["HTTP/1.1 400 Bad Request"] * 2, answers
     assert "a header line is malformed" not in answers[0][1]["message"], answers
     assert "a header line is malformed" in answers[1][1]["message"], answers
+
+
+def test_an_http_1_0_request_without_keep_alive_gets_its_answer_and_the_connection_ends(gatehouse):
+    """HTTP/1.0 persists a connection only when asked to (RFC 9112 §9.3): the server closes it
+    once it has answered, instead of holding it for the 30 s idle timeout."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", gatehouse.port), timeout=10) as s:
+        s.sendall(b"GET /v1/health HTTP/1.0\r\n\r\n")
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    assert time.monotonic() - started < 5
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert b"connection: close" in head.lower(), head
+    assert json.loads(body) == {"healthy": True}
+
+
+def test_a_body_in_a_transfer_coding_other_than_chunked_is_501_and_the_connection_goes_on(gatehouse):
+    body = b"{}"
+    request = (b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + gatehouse.api_key.encode()
+               + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+               + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    with socket.create_connection(("127.0.0.1", gatehouse.port), timeout=10) as s:
+        s.sendall(request + b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 501"), head
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    error = json.loads(rest[:length])
+    assert error["name"] == "not_implemented" and "Transfer-Encoding 'gzip'" in error["message"], error
+    # Its chunks were read to their end: the next request on the connection is answered.
+    assert rest[length:].startswith(b"HTTP/1.1 200"), rest[length:]
 
 
 def test_a_body_refused_after_its_request_was_answered_gets_no_second_answer(gatehouse):

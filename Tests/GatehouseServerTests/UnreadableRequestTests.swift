@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseWire
 import HTTPTypes
+import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -15,8 +16,13 @@ struct UnreadableRequestTests {
         .head(HTTPResponse(status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"]))
     }
 
-    @Test func theParsersEmptyAnswerIsGivenABodyThatSaysWhy() throws {
-        let (_, channel) = try ParkedConnectionsTests.connection()
+    @Test func theParsersEmptyAnswerIsGivenABodyThatSaysWhyAndARequestLine() throws {
+        let output = LineOutput.capture()
+        let connections = ConnectionGuard(
+            limits: RequestLimits(), logger: Logger(label: "test"),
+            requestLog: RequestLog(format: .text, level: .info, output: output))
+        let channel = EmbeddedChannel(handler: connections.handler())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         channel.pipeline.fireErrorCaught(HTTPParserError.unexpectedContentLength)
         try channel.writeOutbound(emptyBadRequest())
         try channel.writeOutbound(HTTPResponsePart.end(nil))
@@ -33,6 +39,10 @@ struct UnreadableRequestTests {
         let body = try JSONDecoder().decode(ErrorBody.self, from: Data(bytes.readableBytesView))
         #expect(body.code == 400 && body.name == "invalid_request")
         #expect(body.message.contains("Content-Length cannot be used"), "\(body.message)")
+        // No middleware sees it: its request line comes from here, with the id it is answered with.
+        let id = try #require(head.headerFields[RequestCorrelation.header])
+        #expect(output.lines.count == 1, "\(output.lines)")
+        #expect(output.lines.allSatisfy { $0.contains("route=unreadable status=400") && $0.hasSuffix("request_id=\(id)") })
         _ = try? channel.finish()
     }
 

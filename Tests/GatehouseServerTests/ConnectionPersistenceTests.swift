@@ -1,0 +1,94 @@
+import Foundation
+import GatehouseTestSupport
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import Testing
+
+@testable import GatehouseServer
+
+/// When a connection ends after a request, and what a request in an unsupported transfer coding
+/// is told.
+struct ConnectionPersistenceTests {
+    /// The server's pipeline as Hummingbird builds it, the connection guard included (it puts the
+    /// persistence handler before the HTTP types codec).
+    func connection() throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
+        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+        try pipeline.addHandler(ConnectionGuard(limits: RequestLimits(), logger: Logger(label: "test")).handler())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return channel
+    }
+
+    /// Sends `request`, answers each head read with an empty 204, and returns the `Connection`
+    /// header each head reached the server with and the answers as written.
+    func exchange(_ request: String) throws -> (seen: [String?], written: String) {
+        let channel = try connection()
+        try channel.writeInbound(ByteBuffer(string: request))
+        var seen: [String?] = []
+        while let part = try channel.readInbound(as: HTTPRequestPart.self) {
+            guard case .head(let head) = part else { continue }
+            seen.append(head.headerFields[.connection])
+            try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .noContent)))
+            try channel.writeOutbound(HTTPResponsePart.end(nil))
+        }
+        var written = ""
+        while let bytes = try channel.readOutbound(as: ByteBuffer.self) { written += String(buffer: bytes) }
+        _ = try? channel.finish()
+        return (seen, written.lowercased())
+    }
+
+    @Test func anHTTP10RequestWithoutKeepAliveEndsItsConnection() throws {
+        let (seen, written) = try exchange("GET /v1/health HTTP/1.0\r\n\r\n")
+        // Hummingbird closes the connection after answering a request that says exactly this.
+        #expect(seen == ["close"])
+        #expect(written.hasPrefix("http/1.1 204") && written.contains("connection: close\r\n"), "\(written)")
+    }
+
+    @Test func anHTTP10RequestWithKeepAliveAndAnHTTP11OneKeepTheirs() throws {
+        let (seen, written) = try exchange(
+            "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(seen == ["keep-alive", nil])
+        #expect(!written.contains("connection: close"), "\(written)")
+    }
+
+    @Test func closeInAnyCaseOrListIsTheOneSpellingHummingbirdReads() throws {
+        let (seen, written) = try exchange("GET /a HTTP/1.1\r\nHost: x\r\nConnection: TE, Close\r\n\r\n")
+        #expect(seen == ["close"])
+        #expect(written.contains("connection: close\r\n"), "\(written)")
+    }
+
+    @Test func onlyTheAnswerToTheClosingRequestSaysClose() throws {
+        let (seen, written) = try exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.0\r\n\r\n")
+        #expect(seen == [nil, "close"])
+        let answers = written.components(separatedBy: "http/1.1 204").dropFirst()
+        #expect(answers.count == 2 && !answers.first!.contains("connection") && answers.last!.contains("connection: close"))
+    }
+
+    @Test(arguments: ["gzip, chunked", "Identity,chunked"])
+    func aBodyInAnotherTransferCodingIs501(codings: String) async throws {
+        try await APIHarness.run { api in
+            let response = try await api.client.execute(
+                uri: "/v1/auth/authorize", method: .post,
+                headers: [.authorization: api.key, .contentType: "application/json", .transferEncoding: codings],
+                body: ByteBuffer(string: "{}"))
+            #expect(response.status == .notImplemented)
+            let body = try api.object(response)
+            #expect(body["name"] as? String == "not_implemented" && body["code"] as? Int == 501)
+            let coding = codings.split(separator: ",")[0]
+            #expect(body["message"] as? String == "the body's Transfer-Encoding '\(coding)' is not supported; send it plain or chunked")
+        }
+    }
+
+    @Test func chunkedAloneIsRead() throws {
+        #expect(TransferCodingCheck<GatehouseRequestContext>.unsupported(in: "chunked") == nil)
+        #expect(TransferCodingCheck<GatehouseRequestContext>.unsupported(in: "Chunked, chunked") == nil)
+        #expect(TransferCodingCheck<GatehouseRequestContext>.unsupported(in: "chunked, br") == "br")
+    }
+}
