@@ -82,7 +82,9 @@ struct ConnectionPersistenceTests {
             let body = try api.object(response)
             #expect(body["name"] as? String == "not_implemented" && body["code"] as? Int == 501)
             let coding = codings.split(separator: ",")[0]
-            #expect(body["message"] as? String == "the body's Transfer-Encoding '\(coding)' is not supported; send it plain or chunked")
+            #expect(
+                body["message"] as? String
+                    == "the body's Transfer-Encoding '\(coding)' is not supported; send it plain or chunked")
         }
     }
 
