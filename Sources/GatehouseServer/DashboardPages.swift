@@ -64,6 +64,11 @@ struct DashboardPages: Sendable {
         }
     }
 
+    /// Whether `path` is one of the dashboard's, whose errors are pages, not JSON.
+    static func serves(_ path: String) -> Bool {
+        path == "/dashboard" || path.hasPrefix("/dashboard/")
+    }
+
     /// A 303 to `location`.
     static func redirect(_ location: String, headers extra: HTTPFields = [:]) -> Response {
         var headers: HTTPFields = [.location: location, .cacheControl: "no-store"]

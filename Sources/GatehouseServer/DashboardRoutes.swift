@@ -28,12 +28,7 @@ struct DashboardRoutes: Sendable {
         }
         routes.get("/dashboard/sign-in") { _, _ in pages.render("sign-in", [:]) }
         routes.post("/dashboard/sign-in") { request, _ in try await signIn(request) }
-        routes.post("/dashboard/sign-out") { request, _ in
-            try await form(request) { session, _ in
-                try await store.endDashboardSession(session.id, until: session.expiresAt)
-                return DashboardPages.redirect("/dashboard/sign-in", headers: [.setCookie: sessions.clearCookie])
-            }
-        }
+        routes.post("/dashboard/sign-out") { request, _ in try await signOut(request) }
         addProviderRoutes(to: routes)
         addConnectionRoutes(to: routes)
         addKeyRoutes(to: routes)
@@ -60,16 +55,46 @@ struct DashboardRoutes: Sendable {
         return DashboardPages.redirect("/dashboard/providers", headers: [.setCookie: sessions.setCookie(cookie)])
     }
 
-    /// The session of a request: its cookie's signature holds, it has neither lapsed nor been
-    /// signed out, and the admin key it names still exists.
-    func signedIn(_ request: Request) async throws -> Session? {
+    /// Ends the session on every replica (`Store.endDashboardSession`) and, whatever the store
+    /// says, in this browser: a person who signs out while the database is down is told that the
+    /// sign-out could not be recorded, and is no longer signed in here.
+    private func signOut(_ request: Request) async throws -> Response {
+        let signedOut = DashboardPages.redirect("/dashboard/sign-in", headers: [.setCookie: sessions.clearCookie])
+        // Its own cookie and form token are enough: they are checked without the store.
+        guard let session = cookieSession(request) else { return signedOut }
+        guard sessions.accepts(csrf: try await Self.fields(request)["csrf"], for: session) else {
+            return try await signedIn(request) == nil ? signedOut : Self.expiredForm()
+        }
+        do {
+            try await store.endDashboardSession(session.id, until: session.expiresAt)
+        } catch let error as GatehouseError where error.code == .storeUnavailable {
+            var page = HTMLPage.page(
+                status: .serviceUnavailable, title: "Signed out of this browser only",
+                message:
+                    "This browser no longer holds the session, but the server could not reach its database to record the sign-out: a copy of the session's cookie would still be accepted until it lapses at \(session.expiresAt.iso8601). If a copy may exist, revoke the admin key it was signed in with once the database is back.",
+                reference: RequestCorrelation.id)
+            page.headers[.setCookie] = sessions.clearCookie
+            return page
+        }
+        return signedOut
+    }
+
+    /// The session a request's cookie carries, if its signature holds and it has not lapsed:
+    /// what the cookie alone says, before the store is asked.
+    private func cookieSession(_ request: Request) -> Session? {
         let cookies = request.headers[values: .cookie].flatMap { $0.split(separator: ";") }
         guard
             let value = cookies.lazy.map({ $0.trimmingCharacters(in: .whitespaces) })
                 .first(where: { $0.hasPrefix(DashboardSessions.cookieName + "=") })?
-                .dropFirst(DashboardSessions.cookieName.count + 1),
-            let session = sessions.session(cookie: String(value), now: now())
+                .dropFirst(DashboardSessions.cookieName.count + 1)
         else { return nil }
+        return sessions.session(cookie: String(value), now: now())
+    }
+
+    /// The session of a request: its cookie's signature holds, it has neither lapsed nor been
+    /// signed out, and the admin key it names still exists.
+    func signedIn(_ request: Request) async throws -> Session? {
+        guard let session = cookieSession(request) else { return nil }
         guard try await store.apiKeys().contains(where: { $0.id == session.keyID && $0.role == .admin }),
             try await !store.dashboardSessionEnded(session.id)
         else { return nil }
@@ -86,12 +111,15 @@ struct DashboardRoutes: Sendable {
     func form(_ request: Request, _ body: (Session, [String: String]) async throws -> Response) async throws -> Response {
         guard let session = try await signedIn(request) else { return DashboardPages.redirect("/dashboard/sign-in") }
         let fields = try await Self.fields(request)
-        guard sessions.accepts(csrf: fields["csrf"], for: session) else {
-            return HTMLPage.page(
-                status: .forbidden, title: "This form has expired",
-                message: "The form was not sent from this dashboard's current page. Go back, reload the page and try again.")
-        }
+        guard sessions.accepts(csrf: fields["csrf"], for: session) else { return Self.expiredForm() }
         return try await body(session, fields)
+    }
+
+    /// A form whose CSRF token is not the session's.
+    static func expiredForm() -> Response {
+        HTMLPage.page(
+            status: .forbidden, title: "This form has expired",
+            message: "The form was not sent from this dashboard's current page. Go back, reload the page and try again.")
     }
 
     /// What every signed-in page shows: the menu, with `nav` marked, and the CSRF token.

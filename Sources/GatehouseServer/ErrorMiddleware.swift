@@ -6,7 +6,8 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Turns every error from an API route into Arcade's JSON error body.
+/// Turns every error from a route into Arcade's JSON error body, or, on the dashboard's pages,
+/// into a page a person reads, with the request id to quote.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// What a path answers, to tell a wrong method from a path that does not exist.
     let routeMethods: RouteMethods
@@ -15,35 +16,51 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
-        } catch let error as GatehouseError {
-            if error.code == .internalError {
-                context.logger.error("request failed", metadata: ["error": "\(error.message)"])
-            }
-            return try error.response(from: request, context: context)
-        } catch let error as HTTPError {
-            // Hummingbird's own refusals (no such route, body too large) in Arcade's shape; its
-            // router says 404 for a known path asked with another method as well.
-            if error.status == .notFound {
-                let allowed = routeMethods.allowed(onPath: request.uri.path)
-                if !allowed.isEmpty, !allowed.contains(request.method) {
-                    return try HTTPErrorMapping.methodNotAllowed(request.method, allowed: allowed)
-                }
-            }
-            return try HTTPErrorMapping.response(for: error, path: request.uri.path)
         } catch let error as HTTPParserError {
             // A body the HTTP parser refused: Hummingbird answers it with a 400 and closes the
             // connection, and `ConnectionGuardHandler` says why in it (`UnreadableRequest`).
             throw error
-        } catch is NIOTooManyBytesError {
-            // A route that reads its body itself (the dashboard's forms) and got more than it takes.
-            return try GatehouseError(.payloadTooLarge, "the request body is larger than this route takes")
-                .response(from: request, context: context)
         } catch {
+            let (failure, status, headers) = answer(to: error, request: request, context: context)
+            var response =
+                DashboardPages.serves(request.uri.path)
+                ? HTMLPage.page(for: failure, status: status, reference: RequestCorrelation.id)
+                : try failure.response(status: status)
+            response.headers.append(contentsOf: headers)
+            return response
+        }
+    }
+
+    /// What `error` is told as: the error, the status it goes under, and headers of its own.
+    private func answer(
+        to error: any Error, request: Request, context: Context
+    ) -> (GatehouseError, HTTPResponse.Status, HTTPFields) {
+        switch error {
+        case let error as GatehouseError:
+            if error.code == .internalError {
+                context.logger.error("request failed", metadata: ["error": "\(error.message)"])
+            }
+            return (error, error.status, [:])
+        case let error as HTTPError:
+            // Hummingbird's own refusals (no such route, body too large); its router says 404
+            // for a known path asked with another method as well.
+            if error.status == .notFound {
+                let allowed = routeMethods.allowed(onPath: request.uri.path)
+                if !allowed.isEmpty, !allowed.contains(request.method) {
+                    let (refusal, allow) = HTTPErrorMapping.methodNotAllowed(request.method, allowed: allowed)
+                    return (refusal, .methodNotAllowed, [.allow: allow])
+                }
+            }
+            return (HTTPErrorMapping.error(for: error, path: request.uri.path), error.status, [:])
+        case is NIOTooManyBytesError:
+            // A route that reads its body itself (the dashboard's forms) and got more than it takes.
+            return (GatehouseError(.payloadTooLarge, "the request body is larger than this route takes"), .contentTooLarge, [:])
+        default:
             // The type only: an error's description may quote what it was given. SQLite's say
             // which statement failed and why, without values.
             let described = SQLiteStore.loggable(error) ?? String(reflecting: type(of: error))
             context.logger.error("request failed", metadata: ["error": "\(described)"])
-            return try GatehouseError(.internalError, "internal error").response(from: request, context: context)
+            return (GatehouseError(.internalError, "internal error"), .internalServerError, [:])
         }
     }
 }

@@ -10,7 +10,12 @@ extension GatehouseError: HTTPResponseError {
     static let shouldRetry = HTTPField.Name("x-should-retry")!
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try JSONResponse.make(HTTPErrorMapping.body(for: self), status: status)
+        try response(status: status)
+    }
+
+    /// Arcade's error body under `status` (the code's own, or that of the `HTTPError` it stands for).
+    func response(status: HTTPResponse.Status) throws -> Response {
+        var response = try JSONResponse.make(HTTPErrorMapping.body(for: self, status: status), status: status)
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         // The official clients retry a 409 twice unless told not to; a conflict stays one.
         if status == .conflict { response.headers[Self.shouldRetry] = "false" }

@@ -42,9 +42,9 @@ enum HTTPErrorMapping {
         ErrorBody(status: Int((status ?? self.status(for: error.code)).code), name: error.code.rawValue, message: error.message)
     }
 
-    /// Hummingbird's own `HTTPError` (no such route, wrong method, body too large) answered in
-    /// Arcade's shape, under its own status.
-    static func response(for error: HTTPError, path: String) throws -> Response {
+    /// Hummingbird's own `HTTPError` (no such route, wrong method, body too large) as a Gatehouse
+    /// error, answered under the `HTTPError`'s own status.
+    static func error(for error: HTTPError, path: String) -> GatehouseError {
         let code: GatehouseError.Code =
             switch error.status {
             case .notFound: .notFound
@@ -57,17 +57,15 @@ enum HTTPErrorMapping {
             message =
                 "Gatehouse serves Arcade's auth API only (/v1/auth/*, /v1/admin/*, /v1/health); \(family) belongs to Arcade's tool engine, which Gatehouse does not include"
         }
-        return try JSONResponse.make(body(for: GatehouseError(code, message), status: error.status), status: error.status)
+        return GatehouseError(code, message)
     }
 
-    /// `405` for a known path asked with a method it does not answer, naming the ones it does
-    /// (in the body and in `Allow`).
-    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [HTTPRequest.Method]) throws -> Response {
+    /// `405` for a known path asked with a method it does not answer: the error naming the
+    /// methods it does, and the same list for `Allow`.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [HTTPRequest.Method]) -> (GatehouseError, allow: String)
+    {
         let names = allowed.map(\.rawValue).joined(separator: ", ")
-        let error = GatehouseError(.invalidRequest, "method \(method.rawValue) is not allowed here; this path answers \(names)")
-        var response = try JSONResponse.make(body(for: error, status: .methodNotAllowed), status: .methodNotAllowed)
-        response.headers[.allow] = names
-        return response
+        return (GatehouseError(.invalidRequest, "method \(method.rawValue) is not allowed here; this path answers \(names)"), names)
     }
 
     /// Arcade's routes that belong to its tool engine (tools, workers, MCP, chat), not its auth

@@ -376,6 +376,11 @@ def test_a_down_database_answers_503_at_once_and_service_returns_by_itself(workd
     try:
         headers = {"Authorization": replica.admin_key()}
         assert requests.get(f"{replica.base}/v1/auth/status?id=ac_none", headers=headers, timeout=10).status_code == 404
+        signed_in = requests.post(f"{replica.base}/dashboard/sign-in", data={"key": replica.admin_key()},
+                                  allow_redirects=False, timeout=10)
+        cookie = {"gatehouse_dashboard": signed_in.cookies["gatehouse_dashboard"]}
+        page = requests.get(f"{replica.base}/dashboard/providers", cookies=cookie, timeout=10)
+        csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
         proxy.stop()
         started = time.monotonic()
         answer = requests.get(f"{replica.base}/v1/auth/status?id=ac_none", headers=headers, timeout=30)
@@ -391,6 +396,15 @@ def test_a_down_database_answers_503_at_once_and_service_returns_by_itself(workd
         assert check.returncode == 5 and check.stdout.strip() == "not ready: the store does not answer", check
         # Liveness stays up: the process is fine, an orchestrator must not restart it.
         assert requests.get(f"{replica.base}/v1/health", timeout=5).json() == {"healthy": True}
+        # A person on the dashboard reads a page, not the API's JSON; signing out still signs
+        # this browser out, and says the server could not record it.
+        down = requests.get(f"{replica.base}/dashboard/providers", cookies=cookie, timeout=30)
+        assert down.status_code == 503 and down.headers["content-type"].startswith("text/html"), down.text[:300]
+        assert "The server cannot reach its database" in down.text, down.text[:300]
+        out = requests.post(f"{replica.base}/dashboard/sign-out", data={"csrf": csrf}, cookies=cookie,
+                            allow_redirects=False, timeout=30)
+        assert out.status_code == 503 and "Signed out of this browser only" in out.text, out.text[:300]
+        assert "Max-Age=0" in out.headers["set-cookie"], out.headers
         proxy.start()
         back = time.monotonic()
         while requests.get(f"{replica.base}/v1/health/ready", timeout=30).status_code != 200:
@@ -398,6 +412,9 @@ def test_a_down_database_answers_503_at_once_and_service_returns_by_itself(workd
             time.sleep(0.2)
         print(f"down database: 503 after {took:.2f}s; healthy {time.monotonic() - back:.2f}s after it came back")
         assert requests.get(f"{replica.base}/v1/auth/status?id=ac_none", headers=headers, timeout=10).status_code == 404
+        # As that page said: the sign-out was not recorded, so a copy of the cookie still works.
+        copy = requests.get(f"{replica.base}/dashboard/providers", cookies=cookie, allow_redirects=False, timeout=10)
+        assert copy.status_code == 200
     finally:
         stop(replica.process)
         proxy.stop()
