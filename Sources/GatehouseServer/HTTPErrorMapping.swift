@@ -62,10 +62,11 @@ enum HTTPErrorMapping {
 
     /// `405` for a known path asked with a method it does not answer: the error naming the
     /// methods it does, and the same list for `Allow`.
-    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [HTTPRequest.Method]) -> (GatehouseError, allow: String)
-    {
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [HTTPRequest.Method]) -> (GatehouseError, allow: String) {
         let names = allowed.map(\.rawValue).joined(separator: ", ")
-        return (GatehouseError(.invalidRequest, "method \(method.rawValue) is not allowed here; this path answers \(names)"), names)
+        return (
+            GatehouseError(.invalidRequest, "method \(method.rawValue) is not allowed here; this path answers \(names)"), names
+        )
     }
 
     /// Arcade's routes that belong to its tool engine (tools, workers, MCP, chat), not its auth
