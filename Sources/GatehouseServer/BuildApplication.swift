@@ -165,7 +165,6 @@ private func assemble(
     router.add(middleware: RequestObserverMiddleware(log: requestLog, telemetry: telemetry))
     let routeMethods = RouteMethods()
     router.add(middleware: ErrorMiddleware(routeMethods: routeMethods))
-    router.add(middleware: TransferCodingCheck())
     router.addRoutes(HealthRoutes(store: store).collection)
     router.addRoutes(OpenAPIRoutes().collection)
     router.addRoutes(BrowserRoutes(broker: broker).collection)

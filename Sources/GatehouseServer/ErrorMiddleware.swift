@@ -6,8 +6,9 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Turns every error from a route into Arcade's JSON error body, or, on the dashboard's pages,
-/// into a page a person reads, with the request id to quote.
+/// Refuses a body no route can read (`TransferCodingCheck`), and turns every error from a route
+/// into Arcade's JSON error body, or, on the dashboard's pages, into a page a person reads, with
+/// the request id to quote.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// What a path answers, to tell a wrong method from a path that does not exist.
     let routeMethods: RouteMethods
@@ -15,6 +16,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
         do {
+            try TransferCodingCheck.check(request.headers)
             return try await next(request, context)
         } catch let error as HTTPParserError {
             // A body the HTTP parser refused: Hummingbird answers it with a 400 and closes the
