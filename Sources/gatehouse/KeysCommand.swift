@@ -34,6 +34,12 @@ struct KeysCommand: AsyncParsableCommand {
                 let result = try await body(store)
                 try await store.close()
                 return result
+            } catch let error as ConfigurationError {
+                // A database the command cannot use, met once it is asked (PostgreSQL connects
+                // then; SQLite at the open): exit 2 on both, as `serve` refuses it.
+                try? await store.close()
+                Output.error("error: \(error)")
+                throw ExitCode(CLIError.Code.usage.rawValue)
             } catch {
                 try? await store.close()
                 throw error

@@ -3,6 +3,7 @@ through one is served by the other and survives restarts, `gatehouse migrate` ru
 database setting that cannot be used stops the start (never a silent fall back to SQLite)."""
 import json
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -128,6 +129,19 @@ def test_migrate_waits_for_a_table_another_transaction_holds_and_says_so(databas
     assert "migration 2 waits for a lock that another transaction holds; trying again" in done.stderr, done.stderr
     assert "up to date" in done.stdout
     assert 2 < took < 10, took
+
+
+def test_a_schema_that_needs_a_newer_gatehouse_stops_every_command_the_same_way(database, tmp_path):
+    """The same refusal, the same words and exit 2 from serve, migrate and keys, as on SQLite
+    (operator commands exited 1 with ArgumentParser's `Error:` on PostgreSQL)."""
+    env = dict(os.environ, GATEHOUSE_DATABASE_URL=database)
+    assert subprocess.run([GATEHOUSE_BIN, "migrate"], env=env, capture_output=True, timeout=60).returncode == 0
+    psql("INSERT INTO schema_migrations (version, applied_at, oldest_reader) VALUES (99, 0, 99)", url=database.split("?")[0])
+    says = re.compile(r"newer than this Gatehouse knows \(\d+\), and it needs a Gatehouse that knows 99 or more")
+    for command in (["migrate"], ["keys", "list"], ["serve", "--port", str(free_port()), "--data-dir", str(tmp_path)]):
+        done = subprocess.run([GATEHOUSE_BIN, *command], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, (command, done.returncode, done.stderr)
+        assert says.search(done.stderr) and "Error:" not in done.stderr, (command, done.stderr)
 
 
 def test_two_replicas_share_grants_and_keep_them(workdir, database, user_id):
