@@ -52,9 +52,10 @@ final class ConnectionGuard: Sendable {
         return max(8, files - max(64, files / 8))
     }
 
-    /// The request line and count of a request the HTTP parser refused, which no middleware
-    /// sees: as `RequestObserverMiddleware` writes them for every other request, under the route
-    /// `unreadable`, with its duration counted from the refusal. Returns the request id it gave.
+    /// The request line and count of a request the HTTP parser refused in its head, which no
+    /// middleware sees: as `RequestObserverMiddleware` writes them for every other request, under
+    /// the route `unreadable`, with its duration counted from the refusal. Returns the request id
+    /// it gave.
     func recordUnreadable(status: Int, since refused: NIODeadline) -> String {
         let duration = Duration.nanoseconds((NIODeadline.now() - refused).nanoseconds)
         telemetry.request(method: "other", route: "unreadable", status: status, duration: duration)

@@ -8,7 +8,9 @@ import NIOHTTPTypes
 /// Per connection: refuses past the connection cap, and closes a connection that is too slow
 /// to send its request head or body, too slow to read its response, or idle too long between
 /// requests. A request being handled (a parked `status?wait` included) has no timer: its route
-/// bounds it.
+/// bounds it. Added after the HTTP types codec, it puts `ConnectionPersistenceHandler` before
+/// the codec, behind SwiftNIO's request decoder (the e2e suite's HTTP/1.0 test fails should
+/// Hummingbird's pipeline lose that shape).
 final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -153,9 +155,13 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             promise?.succeed(())
             return true
         }
-        let id = owner.recordUnreadable(status: Int(head.status.code), since: refused)
         var (answer, body) = UnreadableRequest.answer(to: error, head: head)
-        answer.headerFields[RequestCorrelation.header] = id
+        // A request refused in its head reached no middleware: its line and count are written
+        // here. One refused in its body went through `RequestObserverMiddleware`, which wrote them.
+        if !inBody {
+            answer.headerFields[RequestCorrelation.header] = owner.recordUnreadable(
+                status: Int(head.status.code), since: refused)
+        }
         context.write(wrapOutboundOut(.head(answer)), promise: nil)
         startWriting(context: context)
         context.write(wrapOutboundOut(.body(body)), promise: promise)

@@ -35,8 +35,10 @@ final class ConnectionPersistenceHandler: ChannelDuplexHandler, RemovableChannel
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        // An informational head (`100 Continue`) is not the request's answer.
-        guard case .head(var head) = unwrapOutboundIn(data), head.status.code >= 200 else {
+        // An informational head (`100 Continue`) is not the request's answer; as SwiftNIO's
+        // encoder has it, `101` is.
+        guard case .head(var head) = unwrapOutboundIn(data), !(100..<200).contains(head.status.code) || head.status.code == 101
+        else {
             context.write(data, promise: promise)
             return
         }

@@ -55,13 +55,15 @@ struct DashboardRoutes: Sendable {
         return DashboardPages.redirect("/dashboard/providers", headers: [.setCookie: sessions.setCookie(cookie)])
     }
 
-    /// Ends the session on every replica (`Store.endDashboardSession`) and, whatever the store
-    /// says, in this browser: a person who signs out while the database is down is told that the
-    /// sign-out could not be recorded, and is no longer signed in here.
+    /// Ends the session on every replica (`Store.endDashboardSession`) and in this browser; while
+    /// the database cannot be reached, in this browser only, and the page says so.
     private func signOut(_ request: Request) async throws -> Response {
+        // No cookie, nothing to clear: a form posted from another site, which a `SameSite=Strict`
+        // cookie does not accompany, changes nothing.
+        guard let cookie = Self.cookie(request) else { return DashboardPages.redirect("/dashboard/sign-in") }
         let signedOut = DashboardPages.redirect("/dashboard/sign-in", headers: [.setCookie: sessions.clearCookie])
-        // Its own cookie and form token are enough: they are checked without the store.
-        guard let session = cookieSession(request) else { return signedOut }
+        // The cookie and the form token are checked without the store.
+        guard let session = sessions.session(cookie: cookie, now: now()) else { return signedOut }
         guard sessions.accepts(csrf: try await Self.fields(request)["csrf"], for: session) else {
             return try await signedIn(request) == nil ? signedOut : Self.expiredForm()
         }
@@ -69,7 +71,7 @@ struct DashboardRoutes: Sendable {
             try await store.endDashboardSession(session.id, until: session.expiresAt)
         } catch let error as GatehouseError where error.code == .storeUnavailable {
             var page = HTMLPage.page(
-                status: .serviceUnavailable, title: "Signed out of this browser only",
+                status: error.status, title: "Signed out of this browser only",
                 message:
                     "This browser no longer holds the session, but the server could not reach its database to record the sign-out: a copy of the session's cookie would still be accepted until it lapses at \(session.expiresAt.iso8601). If a copy may exist, revoke the admin key it was signed in with once the database is back.",
                 reference: RequestCorrelation.id)
@@ -79,22 +81,18 @@ struct DashboardRoutes: Sendable {
         return signedOut
     }
 
-    /// The session a request's cookie carries, if its signature holds and it has not lapsed:
-    /// what the cookie alone says, before the store is asked.
-    private func cookieSession(_ request: Request) -> Session? {
+    /// The dashboard cookie's value, as sent.
+    private static func cookie(_ request: Request) -> String? {
         let cookies = request.headers[values: .cookie].flatMap { $0.split(separator: ";") }
-        guard
-            let value = cookies.lazy.map({ $0.trimmingCharacters(in: .whitespaces) })
-                .first(where: { $0.hasPrefix(DashboardSessions.cookieName + "=") })?
-                .dropFirst(DashboardSessions.cookieName.count + 1)
-        else { return nil }
-        return sessions.session(cookie: String(value), now: now())
+        return cookies.lazy.map({ $0.trimmingCharacters(in: .whitespaces) })
+            .first(where: { $0.hasPrefix(DashboardSessions.cookieName + "=") })
+            .map { String($0.dropFirst(DashboardSessions.cookieName.count + 1)) }
     }
 
     /// The session of a request: its cookie's signature holds, it has neither lapsed nor been
     /// signed out, and the admin key it names still exists.
     func signedIn(_ request: Request) async throws -> Session? {
-        guard let session = cookieSession(request) else { return nil }
+        guard let session = Self.cookie(request).flatMap({ sessions.session(cookie: $0, now: now()) }) else { return nil }
         guard try await store.apiKeys().contains(where: { $0.id == session.keyID && $0.role == .admin }),
             try await !store.dashboardSessionEnded(session.id)
         else { return nil }

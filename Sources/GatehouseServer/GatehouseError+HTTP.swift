@@ -2,8 +2,9 @@ import GatehouseCore
 import HTTPTypes
 import Hummingbird
 
-// Core says what went wrong; here, and only here, that becomes an HTTP answer: Arcade's error
-// body under the status `HTTPErrorMapping` gives the code, with `Retry-After` when there is one.
+// Core says what went wrong, and `HTTPErrorMapping` gives its status; here that becomes the API's
+// answer: Arcade's error body, with `Retry-After` when there is one. (On the dashboard's paths,
+// `ErrorMiddleware` answers with `HTMLPage.page(for:status:reference:)` instead.)
 extension GatehouseError: HTTPResponseError {
     package var status: HTTPResponse.Status { HTTPErrorMapping.status(for: code) }
 

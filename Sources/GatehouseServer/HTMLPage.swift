@@ -55,18 +55,19 @@ enum HTMLPage {
     /// The page for an error on one of the dashboard's pages, under `status`, with `reference`
     /// (the request id) to quote. An internal error's detail stays in the log.
     static func page(for error: GatehouseError, status: HTTPResponse.Status, reference: String?) -> Response {
+        let ours = error.code == .internalError
         let title =
             switch status.code {
+            case _ where ours: "Something went wrong on our side"
             case 404: "No such page"
             case 405: "This page does not take that request"
             case 413: "That was more than this form takes"
             case 429: "Too many requests just now"
             case 503 where error.code == .storeUnavailable: "The server cannot reach its database"
-            case 500...: "Something went wrong on our side"
+            case 502, 503: "A service this page needs did not answer"
             default: "That request could not be used"
             }
-        let message =
-            status == .internalServerError ? "The server's log says what happened, under the reference below." : error.message
+        let message = ours ? "The server's log says what happened, under the reference below." : error.message
         var response = page(status: status, title: title, message: message, reference: reference)
         if let retryAfter = error.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response

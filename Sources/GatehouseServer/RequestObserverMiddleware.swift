@@ -2,6 +2,7 @@ import GatehouseCore
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// The outermost middleware: gives each request its id (the caller's `X-Request-Id`, or one made
 /// here), echoes it in the response, and writes one line per request: method, route pattern
@@ -29,8 +30,13 @@ struct RequestObserverMiddleware<Context: RequestContext>: RouterMiddleware {
                 response.headers[RequestCorrelation.header] = id
                 record(request, id: id, context: context, status: response.status.code, since: started)
                 return response
+            } catch let error as HTTPParserError {
+                // A body the parser refused while the route read it: Hummingbird answers it 400
+                // (`ConnectionGuardHandler` says why, and leaves the line to this one).
+                record(request, id: id, context: context, status: 400, since: started)
+                throw error
             } catch {
-                // ErrorMiddleware answers every error, so only a failure to write its answer lands here.
+                // ErrorMiddleware answers every other error, so only a failure to write its answer lands here.
                 record(request, id: id, context: context, status: 500, since: started)
                 throw error
             }

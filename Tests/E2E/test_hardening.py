@@ -448,32 +448,56 @@ def raw_exchange(port, request):
     return head.decode("latin-1"), body
 
 
-@pytest.mark.parametrize("request_bytes, says", [
+def request_count(server, method, route, status):
+    """What `gatehouse_http_requests_total` says for one series, 0 before its first request."""
+    metrics = requests.get(f"{server.base}/metrics", headers={"Authorization": server.api_key}, timeout=5).text
+    series = f'gatehouse_http_requests_total{{method="{method}",route="{route}",status="{status}"}} '
+    return next((float(line[len(series):]) for line in metrics.splitlines() if line.startswith(series)), 0)
+
+
+def request_lines(server, request_id):
+    """The log lines that carry `request_id`, once the request's own line is there."""
+    deadline = time.monotonic() + 3  # request lines are written within 0.2 s
+    while True:
+        lines = [json.loads(line) for line in server.log.read_text().splitlines()
+                 if f'"request_id":"{request_id}"' in line]
+        if any(line["msg"] == "request" for line in lines):
+            return lines
+        assert time.monotonic() < deadline, f"no request line with {request_id}"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("request_bytes, says, route", [
     (b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-     "a Transfer-Encoding it cannot use"),
-    (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n", "a header line is malformed"),
-    (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n", "headers are larger"),
+     "a Transfer-Encoding it cannot use", None),
+    (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n", "a header line is malformed", None),
+    (b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n", "headers are larger", None),
     # Refused while a route reads the body: answered the same way.
     (b"POST /dashboard/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-     b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", "its chunked body is malformed"),
+     b"X-Request-Id: e2e-refused-body\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "its chunked body is malformed",
+     "/dashboard/sign-in"),
 ])
-def test_a_request_the_http_parser_refuses_is_told_why_in_json(gatehouse, request_bytes, says):
+def test_a_request_the_http_parser_refuses_is_told_why_in_json(gatehouse, request_bytes, says, route):
+    unreadable = request_count(gatehouse, "other", "unreadable", 400)
     head, body = raw_exchange(gatehouse.port, request_bytes)
     assert head.startswith("HTTP/1.1 400"), head
     assert "content-type: application/json" in head.lower(), head
     error = json.loads(body)
     assert error["code"] == 400 and error["name"] == "invalid_request", error
     assert says in error["message"], error
-    # No middleware saw it, and yet it has its request line and its count, as any request does.
-    metrics = requests.get(f"{gatehouse.base}/metrics", headers={"Authorization": gatehouse.api_key}, timeout=5).text
-    assert 'gatehouse_http_requests_total{method="other",route="unreadable",status="400"}' in metrics
-    request_id = re.search(r"(?i)x-request-id: *(\S+)", head).group(1)
-    deadline = time.monotonic() + 3  # request lines are written within 0.2 s
-    while not (lines := [json.loads(line) for line in gatehouse.log.read_text().splitlines() if request_id in line]):
-        assert time.monotonic() < deadline, f"no request line with {request_id}"
-        time.sleep(0.05)
-    assert [(line["msg"], line["method"], line["route"], line["status"]) for line in lines] == [
-        ("request", "-", "unreadable", 400)], lines
+    # It has one request line and one count, as any request does: from the route it reached, or,
+    # refused in its head, under `unreadable` with the id its answer carries.
+    if route is None:
+        request_id = re.search(r"(?i)x-request-id: *(\S+)", head).group(1)
+        assert request_count(gatehouse, "other", "unreadable", 400) == unreadable + 1
+        expected = [("request", "-", "unreadable", 400)]
+    else:
+        request_id = "e2e-refused-body"
+        assert request_count(gatehouse, "other", "unreadable", 400) == unreadable
+        assert request_count(gatehouse, "POST", route, 400) == 1
+        expected = [("request", "POST", route, 400)]
+    lines = request_lines(gatehouse, request_id)
+    assert [(line["msg"], line.get("method"), line.get("route"), line.get("status")) for line in lines] == expected, lines
     # The server goes on serving.
     assert requests.get(f"{gatehouse.base}/v1/health", timeout=5).status_code == 200
 
@@ -504,7 +528,8 @@ def test_an_http_1_0_request_without_keep_alive_gets_its_answer_and_the_connecti
     once it has answered, instead of holding it for the 30 s idle timeout."""
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", gatehouse.port), timeout=10) as s:
-        s.sendall(b"GET /v1/health HTTP/1.0\r\n\r\n")
+        # A request pipelined after it is not answered.
+        s.sendall(b"GET /v1/health HTTP/1.0\r\n\r\nGET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
         answer = b""
         while chunk := s.recv(65536):
             answer += chunk

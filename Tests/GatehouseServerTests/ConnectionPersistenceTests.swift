@@ -44,7 +44,7 @@ struct ConnectionPersistenceTests {
         return (seen, written.lowercased())
     }
 
-    @Test func anHTTP10RequestWithoutKeepAliveEndsItsConnection() throws {
+    @Test func anHTTP10RequestWithoutKeepAliveReachesHummingbirdAsCloseAndItsAnswerSaysSo() throws {
         let (seen, written) = try exchange("GET /v1/health HTTP/1.0\r\n\r\n")
         // Hummingbird closes the connection after answering a request that says exactly this.
         #expect(seen == ["close"])
@@ -64,11 +64,28 @@ struct ConnectionPersistenceTests {
         #expect(written.contains("connection: close\r\n"), "\(written)")
     }
 
+    // (Nothing is read after a closing request: SwiftNIO's decoder refuses it, and Hummingbird
+    // stops reading once it has answered; the e2e suite sends one.)
     @Test func onlyTheAnswerToTheClosingRequestSaysClose() throws {
         let (seen, written) = try exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.0\r\n\r\n")
         #expect(seen == [nil, "close"])
         let answers = written.components(separatedBy: "http/1.1 204").dropFirst()
-        #expect(answers.count == 2 && !answers.first!.contains("connection") && answers.last!.contains("connection: close"))
+        #expect(answers.map { $0.contains("connection: close") } == [false, true], "\(written)")
+    }
+
+    @Test func anInformationalHeadIsNotTheAnswer() throws {
+        let channel = try connection()
+        try channel.writeInbound(ByteBuffer(string: "POST /a HTTP/1.0\r\nContent-Length: 0\r\n\r\n"))
+        _ = try channel.readInbound(as: HTTPRequestPart.self)
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .continue)))
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .noContent)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        var written = ""
+        while let bytes = try channel.readOutbound(as: ByteBuffer.self) { written += String(buffer: bytes) }
+        let heads = written.lowercased().components(separatedBy: "\r\n\r\n")
+        #expect(heads[0].hasPrefix("http/1.1 100") && !heads[0].contains("connection"), "\(written)")
+        #expect(heads[1].hasPrefix("http/1.1 204") && heads[1].contains("connection: close"), "\(written)")
+        _ = try? channel.finish()
     }
 
     @Test(arguments: ["gzip, chunked", "Identity,chunked"])

@@ -28,14 +28,30 @@ extension DashboardTests {
         }
     }
 
-    /// A sign-out with a form token that is not the session's ends nothing: a live session is
-    /// told its form expired, one already ended goes to sign-in.
-    @Test func aSignOutWithAnotherFormTokenEndsNothing() async throws {
+    /// A sign-out with a form token that is not the session's ends nothing, and one without a
+    /// cookie (a form posted from another site) clears nothing.
+    @Test func aSignOutWithAnotherFormTokenOrNoCookieEndsNothing() async throws {
         try await APIHarness.run { api in
             let browser = try await Self.browser(api)
             let refused = try await browser.post("/dashboard/sign-out", csrf: "guess")
             #expect(refused.status == .forbidden && refused.headers[.setCookie] == nil)
             #expect(try await browser.get("/dashboard/keys").status == .ok)
+            let crossSite = try await api.client.execute(
+                uri: "/dashboard/sign-out", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "csrf=x"))
+            #expect(crossSite.status == .seeOther && crossSite.headers[.setCookie] == nil)
+        }
+    }
+
+    @Test func aFormInAnotherTransferCodingIsAPageSayingWhich() async throws {
+        try await APIHarness.run { api in
+            let answer = try await api.client.execute(
+                uri: "/dashboard/sign-in", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .transferEncoding: "gzip, chunked"],
+                body: ByteBuffer(string: "key=x"))
+            #expect(answer.status == .notImplemented && answer.headers[.contentType] == "text/html; charset=utf-8")
+            let html = String(buffer: answer.body)
+            #expect(html.contains("<h1>That request could not be used</h1>") && html.contains("Transfer-Encoding"), "\(html)")
         }
     }
 }
