@@ -37,6 +37,8 @@ package struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertib
         package static let storeUnavailable = Code(rawValue: "store_unavailable")
         /// Something failed inside Gatehouse.
         package static let internalError = Code(rawValue: "internal_error")
+        /// The request's body did not arrive in time.
+        package static let requestTimeout = Code(rawValue: "request_timeout")
         /// The request uses a part of HTTP that Gatehouse does not implement (a transfer coding).
         package static let notImplemented = Code(rawValue: "not_implemented")
     }

@@ -8,7 +8,7 @@ import NIOHTTPTypes
 /// Per connection: refuses past the connection cap, and closes a connection that is too slow
 /// to send its request head or body, too slow to read its response, or idle too long between
 /// requests. A request being handled (a parked `status?wait` included) has no timer: its route
-/// bounds it. Added after the HTTP types codec, it puts `ConnectionPersistenceHandler` before
+/// bounds it. Added after the HTTP types codec, it puts `HTTP1ExchangeHandler` before
 /// the codec, behind SwiftNIO's request decoder (the e2e suite's HTTP/1.0 test fails should
 /// Hummingbird's pipeline lose that shape).
 final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -39,6 +39,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     // next request's.
     private var unreadable: (error: HTTPParserError, inBody: Bool, at: NIODeadline)?
     private var dropping = false
+    // The body of the request being answered did not come within the read timeout: its route
+    // was told (`RequestBodyTimeout`), and the connection ends with its answer.
+    private var bodyLate = false
 
     init(guard owner: ConnectionGuard) {
         self.owner = owner
@@ -54,7 +57,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         // types codec before this handler drops: that decision goes before the codec.
         let pipeline = context.pipeline.syncOperations
         if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
-            try? pipeline.addHandler(ConnectionPersistenceHandler(), position: .after(decoder))
+            try? pipeline.addHandler(HTTP1ExchangeHandler(), position: .after(decoder))
         }
         if context.channel.isActive { opened(context: context) }
     }
@@ -89,8 +92,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // A refused connection is closing: nothing it sends reaches a route.
-        guard !refused else { return }
+        // A refused connection is closing, and so is one whose body came too late: nothing it
+        // sends reaches a route.
+        guard !refused, !bodyLate else { return }
         switch unwrapInboundIn(data) {
         case .head:
             requests += 1
@@ -110,10 +114,15 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         let part = unwrapOutboundIn(data)
         if unreadable != nil || dropping, answerUnreadable(part, context: context, promise: promise) { return }
         switch part {
-        case .head:
+        case .head(var head):
             // The write timer starts with the body, not the head: a parked long-poll writes its
             // head at once and its body when the wait ends, and the wait must not be cut.
-            context.write(data, promise: promise)
+            guard endsConnection else {
+                context.write(data, promise: promise)
+                return
+            }
+            head.headerFields[.connection] = "close"
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .body:
             startWriting(context: context)
             context.write(data, promise: promise)
@@ -125,7 +134,11 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             let written = promise ?? context.eventLoop.makePromise()
             written.futureResult.assumeIsolated().whenSuccess { [self] in
                 writing = false
-                rearm(context: context)
+                if bodyLate {
+                    context.close(promise: nil)
+                } else {
+                    rearm(context: context)
+                }
             }
             context.write(data, promise: written)
         }
@@ -166,6 +179,23 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         startWriting(context: context)
         context.write(wrapOutboundOut(.body(body)), promise: promise)
         return true
+    }
+
+    /// Whether the answer about to be written, to the last request read, is the connection's
+    /// last: that request's body was refused by the parser or came too late. (An earlier
+    /// request's answer is not: the refusal gets an answer of its own after it.)
+    private var endsConnection: Bool {
+        responses + 1 == requests && (bodyLate || unreadable?.inBody == true)
+    }
+
+    /// The body of the request being answered did not come within the read timeout: the route
+    /// reading it is told (`RequestBodyTimeout`, answered 408), and the connection closes once
+    /// that answer is written, or at the write timeout if none is.
+    private func bodyIsLate(context: ChannelHandlerContext) {
+        bodyLate = true
+        readingBody = false
+        context.fireErrorCaught(RequestBodyTimeout(limit: owner.limits.readTimeout))
+        arm(context: context, after: owner.limits.writeTimeout)
     }
 
     private func startWriting(context: ChannelHandlerContext) {
@@ -244,7 +274,12 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             timer = nil
             guard let deadline else { return }
             if deadline <= .now() {
-                context.close(promise: nil)
+                // A body still coming for a request not yet answered: its route answers 408.
+                if readingBody, requests > responses, !bodyLate {
+                    bodyIsLate(context: context)
+                } else {
+                    context.close(promise: nil)
+                }
             } else {
                 schedule(context: context, at: deadline)
             }

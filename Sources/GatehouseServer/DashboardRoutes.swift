@@ -117,7 +117,8 @@ struct DashboardRoutes: Sendable {
     static func expiredForm() -> Response {
         HTMLPage.page(
             status: .forbidden, title: "This form has expired",
-            message: "The form was not sent from this dashboard's current page. Go back, reload the page and try again.")
+            message: "The form was not sent from this dashboard's current page. Go back, reload the page and try again.",
+            reference: RequestCorrelation.id)
     }
 
     /// What every signed-in page shows: the menu, with `nav` marked, and the CSRF token.

@@ -54,6 +54,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 }
             }
             return (HTTPErrorMapping.error(for: error, path: request.uri.path), error.status, [:])
+        case let error as RequestBodyTimeout:
+            let seconds = error.limit.components.seconds
+            return (
+                GatehouseError(.requestTimeout, "the request body did not arrive within \(seconds) s (api.read_timeout)"),
+                .requestTimeout, [:]
+            )
         case is NIOTooManyBytesError:
             // A route that reads its body itself (the dashboard's forms) and got more than it takes.
             return (GatehouseError(.payloadTooLarge, "the request body is larger than this route takes"), .contentTooLarge, [:])

@@ -19,6 +19,7 @@ enum HTTPErrorMapping {
         case .providerUnavailable, .storeUnavailable: .serviceUnavailable
         case .rateLimited: .tooManyRequests
         case .notImplemented: .notImplemented
+        case .requestTimeout: .requestTimeout
         default: .internalServerError
         }
     }

@@ -67,16 +67,19 @@ package struct OperatorStore: Sendable {
     /// Re-seals every stored secret and token under the default root key; returns the counts.
     package func reencrypt() async throws -> [(kind: SealedField.Kind, counts: Reencryptor.Counts)] {
         let cipher = try configuration.makeCipher(createKeyFile: false)
-        // A newer build's migrations may hold sealed columns this build would not re-seal: once
-        // the old root key is gone, they could no longer be opened.
-        let (version, known) = try await schema()
-        guard version <= known else {
-            throw ConfigurationError(
-                description:
-                    "the schema is version \(version), newer than this Gatehouse knows (\(known)): re-encrypt with the Gatehouse that made it"
-            )
+        // The bootstrap first: it says a database it cannot reach as every command does.
+        return try await storage.bootstrap { store in
+            // A newer build's migrations may hold sealed columns this build would not re-seal:
+            // once the old root key is gone, they could no longer be opened.
+            let (version, known) = try await schema()
+            guard version <= known else {
+                throw ConfigurationError(
+                    description:
+                        "the schema is version \(version), newer than this Gatehouse knows (\(known)): re-encrypt with the Gatehouse that made it"
+                )
+            }
+            return try await Reencryptor(store: store, cipher: cipher).run()
         }
-        return try await storage.bootstrap { try await Reencryptor(store: $0, cipher: cipher).run() }
     }
 
     /// Closes the store.

@@ -540,6 +540,28 @@ def test_an_http_1_0_request_without_keep_alive_gets_its_answer_and_the_connecti
     assert json.loads(body) == {"healthy": True}
 
 
+def test_a_client_that_expects_100_continue_is_told_at_once(gatehouse):
+    """Clients that send `Expect: 100-continue` (curl, for a body over 1 KB) wait for it before
+    the body: without it, curl waited 1 s per request."""
+    body = json.dumps({"user_id": "continue@example.com", "auth_requirement": {"provider_id": "nope"}}).encode()
+    with socket.create_connection(("127.0.0.1", gatehouse.port), timeout=5) as s:
+        s.sendall(b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + gatehouse.api_key.encode()
+                  + b"\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
+        s.settimeout(1)
+        assert s.recv(1000) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        s.settimeout(5)
+        s.sendall(body + b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    # The route read the body (it names the provider), and the next request was answered.
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), answer
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    assert "nope" in json.loads(rest[:length])["message"], rest[:length]
+    assert rest[length:].startswith(b"HTTP/1.1 200"), rest[length:]
+
+
 def test_a_body_in_a_transfer_coding_other_than_chunked_is_501_and_the_connection_goes_on(gatehouse):
     body = b"{}"
     request = (b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + gatehouse.api_key.encode()
@@ -566,6 +588,7 @@ def test_a_body_refused_after_its_request_was_answered_gets_no_second_answer(gat
     head, body = raw_exchange(gatehouse.port, b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\n"
                                               b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
     assert head.startswith("HTTP/1.1 401"), head
+    assert "connection: close" in head.lower(), head  # the refusal was read before the answer
     length = int(re.search(r"(?i)content-length: *(\d+)", head).group(1))
     assert json.loads(body[:length])["name"] == "unauthenticated"
     assert body[length:] == b"", body[length:]
@@ -662,13 +685,25 @@ auth:
         assert b"200" in idle.recv(1000)
         time.sleep(3)
         assert idle.recv(1) == b""
-        # A body that never finishes is cut at read_timeout.
+        # A body that never finishes is cut at read_timeout: its route answers 408, which says
+        # the connection ends, and is logged as such (not as a server error).
         slow = socket.create_connection(("127.0.0.1", server.port), timeout=5)
         slow.sendall(
             b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nAuthorization: " + server.api_key.encode()
-            + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user_id\"")
+            + b"\r\nX-Request-Id: e2e-late-body\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user_id\"")
         time.sleep(3)
-        assert slow.recv(1000) == b""
+        answer = b""
+        while chunk := slow.recv(1000):
+            answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408") and b"connection: close" in head.lower(), answer
+        error = json.loads(body)
+        assert error["name"] == "request_timeout" and "within 2 s (api.read_timeout)" in error["message"], error
+        deadline = time.monotonic() + 3  # request lines are written within 0.2 s
+        while not (lines := [line for line in server.log.read_text().splitlines() if "request_id=e2e-late-body" in line]):
+            assert time.monotonic() < deadline, "no request line"
+            time.sleep(0.05)
+        assert len(lines) == 1 and "msg=request" in lines[0] and "status=408" in lines[0], lines
         # Answered before its body came (401 for a missing key), then the body: the connection
         # still idles out afterwards.
         early = socket.create_connection(("127.0.0.1", server.port), timeout=5)

@@ -144,6 +144,19 @@ def test_a_schema_that_needs_a_newer_gatehouse_stops_every_command_the_same_way(
         assert says.search(done.stderr) and "Error:" not in done.stderr, (command, done.stderr)
 
 
+def test_operator_commands_say_a_database_they_cannot_reach_and_exit_2(gatehouse):
+    """Every operator command tells an unreachable server the same way (reencrypt printed a
+    PSQLError and exited 1), after trying for 15 s, as a start does."""
+    env = dict(os.environ, GATEHOUSE_DATABASE_URL=f"postgres://gatehouse@127.0.0.1:{free_port()}/postgres?sslmode=disable")
+    commands = (["migrate"], ["keys", "list"], ["reencrypt"])
+    running = [subprocess.Popen([GATEHOUSE_BIN, *command, "--data-dir", str(gatehouse.data)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for command in commands]
+    for command, process in zip(commands, running):
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 2, (command, process.returncode, stderr)
+        assert stderr.startswith("error: storage.postgres: cannot use") and "connection refused" in stderr, (command, stderr)
+
+
 def test_two_replicas_share_grants_and_keep_them(workdir, database, user_id):
     a = Replica(workdir, "replica-a", database)
     b = Replica(workdir, "replica-b", database, public_url=a.base)

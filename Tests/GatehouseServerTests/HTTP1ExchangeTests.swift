@@ -13,7 +13,7 @@ import Testing
 
 /// When a connection ends after a request, and what a request in an unsupported transfer coding
 /// is told.
-struct ConnectionPersistenceTests {
+struct HTTP1ExchangeTests {
     /// The server's pipeline as Hummingbird builds it, the connection guard included (it puts the
     /// persistence handler before the HTTP types codec).
     func connection() throws -> EmbeddedChannel {
@@ -85,6 +85,35 @@ struct ConnectionPersistenceTests {
         let heads = written.lowercased().components(separatedBy: "\r\n\r\n")
         #expect(heads[0].hasPrefix("http/1.1 100") && !heads[0].contains("connection"), "\(written)")
         #expect(heads[1].hasPrefix("http/1.1 204") && heads[1].contains("connection: close"), "\(written)")
+        _ = try? channel.finish()
+    }
+
+    @Test func aRequestThatExpectsContinueIsToldToSendItsBody() throws {
+        let channel = try connection()
+        try channel.writeInbound(
+            ByteBuffer(string: "POST /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"))
+        #expect(try channel.readOutbound(as: ByteBuffer.self).map { String(buffer: $0) } == "HTTP/1.1 100 Continue\r\n\r\n")
+        _ = try? channel.finish()
+    }
+
+    @Test func continueWaitsForTheAnswersBeforeItAndHTTP10GetsNone() throws {
+        let channel = try connection()
+        try channel.writeInbound(
+            ByteBuffer(
+                string: "GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\n"
+                    + "Content-Length: 2\r\n\r\n{}POST /c HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n"))
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil, "nothing before the first answer")
+        var written = ""
+        for _ in 0..<3 {
+            try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .noContent)))
+            try channel.writeOutbound(HTTPResponsePart.end(nil))
+        }
+        while let bytes = try channel.readOutbound(as: ByteBuffer.self) { written += String(buffer: bytes) }
+        let statuses = written.components(separatedBy: "\r\n").filter { $0.hasPrefix("HTTP/1.1") }
+        #expect(
+            statuses == [
+                "HTTP/1.1 204 No Content", "HTTP/1.1 100 Continue", "HTTP/1.1 204 No Content", "HTTP/1.1 204 No Content",
+            ])
         _ = try? channel.finish()
     }
 
