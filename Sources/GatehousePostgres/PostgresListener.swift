@@ -28,14 +28,25 @@ package struct PostgresListener: Service {
 
     package func run() async throws {
         await cancelWhenGracefulShutdown {
-            var lost = false
+            // Since when it has been down, and when that was last said at warning: an outage is
+            // one warning (and one a minute while it lasts), not one a second.
+            var down: (since: ContinuousClock.Instant, said: ContinuousClock.Instant, tries: Int)?
             while !Task.isCancelled {
+                var failure: String
                 do {
                     let connection = try await PostgresConnection.connect(
                         configuration: try settings.connectionConfiguration(), id: 0, logger: logger)
                     do {
                         try await connection.listen(on: PostgresStore.channel) { changes in
-                            if lost { logger.notice("change channel back: re-checking parked flows and caches") }
+                            // Up (a connection that cannot LISTEN is still down).
+                            if let outage = down {
+                                down = nil
+                                logger.notice(
+                                    "change channel back: re-checking parked flows and caches",
+                                    metadata: [
+                                        "down_seconds": "\(Self.seconds(outage.since.duration(to: .now)))", "tries": "\(outage.tries)",
+                                    ])
+                            }
                             await hub.deliver(.everything)
                             for try await notification in changes {
                                 if let change = StoreChange(payload: notification.payload) { await hub.deliver(change) }
@@ -46,18 +57,42 @@ package struct PostgresListener: Service {
                         throw error
                     }
                     try? await connection.close()
+                    failure = "the connection ended"
                 } catch is CancellationError {
                     return
                 } catch {
                     if Task.isCancelled { return }
-                    logger.warning(
-                        "change channel lost; reconnecting (caches keep entries for 1 s meanwhile)",
-                        metadata: ["error": "\(String(reflecting: error).prefix(200))"])
+                    failure = String(reflecting: error)
                 }
-                lost = true
+                let now = ContinuousClock.now
+                if var outage = down {
+                    outage.tries += 1
+                    if outage.said.duration(to: now) >= .seconds(60) {
+                        outage.said = now
+                        logger.warning(
+                            "change channel still down; reconnecting (caches keep entries for 1 s meanwhile)",
+                            metadata: [
+                                "down_seconds": "\(Self.seconds(outage.since.duration(to: now)))", "tries": "\(outage.tries)",
+                                "error": "\(failure.prefix(200))",
+                            ])
+                    } else {
+                        logger.debug("change channel still down", metadata: ["error": "\(failure.prefix(200))"])
+                    }
+                    down = outage
+                } else {
+                    down = (now, now, 1)
+                    logger.warning(
+                        "change channel lost; reconnecting every \(Self.seconds(retryDelay)) s (caches keep entries for 1 s meanwhile)",
+                        metadata: ["error": "\(failure.prefix(200))"])
+                }
                 await hub.deliver(.channelLost)
                 try? await Task.sleep(for: retryDelay)
             }
         }
+    }
+
+    /// Seconds, to a tenth.
+    static func seconds(_ duration: Duration) -> Double {
+        ((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 10).rounded() / 10
     }
 }

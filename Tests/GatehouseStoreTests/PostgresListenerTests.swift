@@ -26,11 +26,12 @@ struct PostgresListenerTests {
             let heard = Mutex<[StoreChange]>([])
             let hub = ChangeHub()
             hub.register { change in heard.withLock { $0.append(change) } }
+            let log = LogRecorder()
             try await StoreBackend.withClient(settings) { client in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await PostgresListener(
-                            settings: settings, hub: hub, logger: Logger(label: "test"), retryDelay: .milliseconds(100)
+                            settings: settings, hub: hub, logger: log.logger(level: .notice), retryDelay: .milliseconds(100)
                         ).run()
                     }
                     defer { group.cancelAll() }
@@ -51,6 +52,10 @@ struct PostgresListenerTests {
                     )
                     #expect(try await eventually { heard.withLock { $0.contains(.everything) } })
                     #expect(heard.withLock { $0.first == .channelLost })
+                    // One warning for the loss, one notice for its end.
+                    let said = log.logged.map { ($0.level, $0.message) }
+                    #expect(said.count == 2 && said.first?.0 == .warning && said.first?.1.hasPrefix("change channel lost") == true)
+                    #expect(said.last?.0 == .notice && log.logged.last?.metadata["down_seconds"] != nil, "\(said)")
                     heard.withLock { $0.removeAll() }
                     var again = false
                     for _ in 0..<50 where !again {
@@ -60,6 +65,35 @@ struct PostgresListenerTests {
                     #expect(again)
                 }
             }
+        }
+    }
+}
+
+extension PostgresListenerTests {
+    /// A database that stays out of reach is one warning, not one a second: the tries that
+    /// follow are at debug.
+    @Test func anOutageIsOneWarningAndItsTriesAreDebug() async throws {
+        try await StoreBackend.withPostgres { _, settings in
+            var closed = settings
+            closed.port = 1
+            let unreachable = closed
+            let log = LogRecorder()
+            let hub = ChangeHub()
+            let lost = Mutex(0)
+            hub.register { change in if change == .channelLost { lost.withLock { $0 += 1 } } }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await PostgresListener(
+                        settings: unreachable, hub: hub, logger: log.logger(), retryDelay: .milliseconds(20)
+                    ).run()
+                }
+                defer { group.cancelAll() }
+                let retried = try await eventually { lost.withLock { $0 >= 5 } }
+                #expect(retried)
+            }
+            let warnings = log.logged.filter { $0.level >= .warning }
+            #expect(warnings.count == 1 && warnings[0].message.hasPrefix("change channel lost"), "\(warnings)")
+            #expect(log.logged.filter { $0.message == "change channel still down" }.count >= 4)
         }
     }
 }
