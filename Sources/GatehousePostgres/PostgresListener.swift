@@ -44,7 +44,8 @@ package struct PostgresListener: Service {
                                 logger.notice(
                                     "change channel back: re-checking parked flows and caches",
                                     metadata: [
-                                        "down_seconds": "\(Self.seconds(outage.since.duration(to: .now)))", "tries": "\(outage.tries)",
+                                        "down_seconds": "\(Self.seconds(outage.since.duration(to: .now)))",
+                                        "tries": "\(outage.tries)",
                                     ])
                             }
                             await hub.deliver(.everything)

@@ -54,7 +54,8 @@ struct PostgresListenerTests {
                     #expect(heard.withLock { $0.first == .channelLost })
                     // One warning for the loss, one notice for its end.
                     let said = log.logged.map { ($0.level, $0.message) }
-                    #expect(said.count == 2 && said.first?.0 == .warning && said.first?.1.hasPrefix("change channel lost") == true)
+                    #expect(
+                        said.count == 2 && said.first?.0 == .warning && said.first?.1.hasPrefix("change channel lost") == true)
                     #expect(said.last?.0 == .notice && log.logged.last?.metadata["down_seconds"] != nil, "\(said)")
                     heard.withLock { $0.removeAll() }
                     var again = false
