@@ -9,7 +9,8 @@ import NIOHTTP1
 ///   and any request whose `Connection` lists `close` in whatever case, is given exactly
 ///   `Connection: close`, the one spelling Hummingbird reads to close the connection once it has
 ///   answered; that answer says `Connection: close` too. (An HTTP/1.0 client's connection used to
-///   stay open until the idle timeout.)
+///   stay open until the idle timeout.) An HTTP/1.0 request that asks to keep the connection is
+///   answered with `Connection: keep-alive`, without which an HTTP/1.0 client closes it.
 /// - `Expect: 100-continue` (RFC 9110 §10.1.1): `100 Continue` goes as soon as the answers to
 ///   earlier requests on the connection have gone, so a client that waits for it (curl does, for
 ///   a body over 1 KB) sends its body at once instead of after its own timeout, and a client that
@@ -28,6 +29,8 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var ended = 0
     private var closing: Int?
     private var continuing: Int?
+    // HTTP/1.0 requests that asked to keep the connection, whose answers have not started.
+    private var keptOpen: [Int] = []
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data) else {
@@ -45,6 +48,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
             head.headers.replaceOrAdd(name: "connection", value: "close")
             context.fireChannelRead(wrapInboundOut(.head(head)))
         } else {
+            if head.version == .http1_0 { keptOpen.append(requests) }
             context.fireChannelRead(data)
         }
         sendContinueIfDue(context: context)
@@ -58,11 +62,18 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
             answers += 1
             // Answered without its body: no `100 Continue` is owed.
             if continuing == answers { continuing = nil }
-            guard answers == closing else {
+            if answers == closing {
+                head.headers.replaceOrAdd(name: "connection", value: "close")
+            } else if keptOpen.first == answers {
+                keptOpen.removeFirst()
+                // Unless a later layer closes it after this answer (then it says so).
+                if !head.headers["connection"].contains(where: { $0.lowercased() == "close" }) {
+                    head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+                }
+            } else {
                 context.write(data, promise: promise)
                 return
             }
-            head.headers.replaceOrAdd(name: "connection", value: "close")
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:
             ended += 1

@@ -29,13 +29,16 @@ enum UnreadableRequest {
         case .unknown: "it could not be parsed (a Transfer-Encoding it cannot use, such as one with Content-Length)"
         case .headerOverflow: "its headers are larger than the server reads (too many, or too long)"
         case .invalidContentLength, .unexpectedContentLength: "its Content-Length cannot be used"
+        // What llhttp names these by is not always the line at fault (a space in the path comes
+        // as a bad header token): the reason names both kinds of line.
         case .invalidHeaderToken, .invalidCharactersUsed, .lfExpected, .invalidConstant:
-            "a header line is malformed (a character that is not allowed, or a line folded onto the next)"
+            "a header line is malformed, or the request line (a character that is not allowed, such as a space in the path, or a line folded onto the next)"
         case .invalidChunkSize: "its chunked body is malformed"
         case .invalidURL, .invalidHost, .invalidPort, .invalidPath, .invalidQueryString, .invalidFragment:
             "its target is not a valid path"
         case .invalidMethod: "its method is not valid"
-        case .invalidVersion: "its HTTP version is not valid"
+        case .invalidVersion:
+            "its request line is malformed (an HTTP version that is not HTTP/1.x, or a line that does not end in CRLF)"
         // An upgrade the parser stops at, such as HTTP/2's preface: Gatehouse serves HTTP/1.1.
         case .paused: "it asks for another protocol than HTTP/1.1"
         default: "it could not be parsed (\(error))"

@@ -55,6 +55,9 @@ struct HTTP1ExchangeTests {
         let (seen, written) = try exchange(
             "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(seen == ["keep-alive", nil])
+        // The HTTP/1.0 client is told its connection stays; the HTTP/1.1 one needs no word.
+        let answers = written.components(separatedBy: "http/1.1 204").dropFirst()
+        #expect(answers.map { $0.contains("connection: keep-alive") } == [true, false], "\(written)")
         #expect(!written.contains("connection: close"), "\(written)")
     }
 
