@@ -31,6 +31,7 @@ package struct PostgresListener: Service {
             // Since when it has been down, and when that was last said at warning: an outage is
             // one warning (and one a minute while it lasts), not one a second.
             var down: (since: ContinuousClock.Instant, said: ContinuousClock.Instant, tries: Int)?
+            var everUp = false
             while !Task.isCancelled {
                 var failure: String
                 do {
@@ -39,6 +40,7 @@ package struct PostgresListener: Service {
                     do {
                         try await connection.listen(on: PostgresStore.channel) { changes in
                             // Up (a connection that cannot LISTEN is still down).
+                            everUp = true
                             if let outage = down {
                                 down = nil
                                 logger.notice(
@@ -83,7 +85,7 @@ package struct PostgresListener: Service {
                 } else {
                     down = (now, now, 1)
                     logger.warning(
-                        "change channel lost; reconnecting every \(Self.seconds(retryDelay)) s (caches keep entries for 1 s meanwhile)",
+                        "change channel \(everUp ? "lost" : "not up yet"); trying every \(Self.seconds(retryDelay)) s (caches keep entries for 1 s meanwhile)",
                         metadata: ["error": "\(failure.prefix(200))"])
                 }
                 await hub.deliver(.channelLost)

@@ -57,7 +57,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         // types codec before this handler drops: that decision goes before the codec.
         let pipeline = context.pipeline.syncOperations
         if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
-            try? pipeline.addHandler(HTTP1ExchangeHandler(), position: .after(decoder))
+            try? pipeline.addHandler(HTTP1ExchangeHandler(maxBodyBytes: owner.limits.maxBodyBytes), position: .after(decoder))
         }
         if context.channel.isActive { opened(context: context) }
     }
@@ -274,8 +274,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             timer = nil
             guard let deadline else { return }
             if deadline <= .now() {
-                // A body still coming for a request not yet answered: its route answers 408.
-                if readingBody, requests > responses, !bodyLate {
+                // A body still coming for the request being answered: its route answers 408. (A
+                // pipelined request's, behind an answer still going, closes the connection.)
+                if readingBody, responses + 1 == requests, !bodyLate {
                     bodyIsLate(context: context)
                 } else {
                     context.close(promise: nil)

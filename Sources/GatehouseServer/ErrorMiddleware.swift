@@ -55,9 +55,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return (HTTPErrorMapping.error(for: error, path: request.uri.path), error.status, [:])
         case let error as RequestBodyTimeout:
-            let seconds = error.limit.components.seconds
             return (
-                GatehouseError(.requestTimeout, "the request body did not arrive within \(seconds) s (api.read_timeout)"),
+                GatehouseError(.requestTimeout, "the request body did not arrive within \(error.limit) (api.read_timeout)"),
                 .requestTimeout, [:]
             )
         case is NIOTooManyBytesError:

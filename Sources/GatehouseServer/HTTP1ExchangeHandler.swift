@@ -11,26 +11,36 @@ import NIOHTTP1
 ///   answered; that answer says `Connection: close` too. (An HTTP/1.0 client's connection used to
 ///   stay open until the idle timeout.) An HTTP/1.0 request that asks to keep the connection is
 ///   answered with `Connection: keep-alive`, without which an HTTP/1.0 client closes it.
+/// - HTTP/1.0 has no chunked bodies (RFC 9112 §6.1): an answer to it without a `Content-Length`
+///   (a parked `status?wait`) goes as HTTP/1.0, its end marked by the connection's close.
 /// - `Expect: 100-continue` (RFC 9110 §10.1.1): `100 Continue` goes as soon as the answers to
-///   earlier requests on the connection have gone, so a client that waits for it (curl does, for
-///   a body over 1 KB) sends its body at once instead of after its own timeout, and a client that
-///   sends nothing until told is not left waiting.
+///   earlier requests have gone, so a client that waits for it (curl does, for a body over 1 KB)
+///   sends its body at once instead of after its own timeout. A request whose body is refused
+///   whatever it holds (a `Content-Length` over `api.max_request_body_size`, a transfer coding
+///   other than chunked) is not told to send it; nor is one after the connection's last answer.
 final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
+    private let maxBodyBytes: Int
     // Heads read, final answers' heads written and answers ended, counted from one: the answer to
-    // request number `closing` is the connection's last, and request number `continuing` waits
-    // for its `100 Continue`. Pipelined requests after a closing one are not answered.
+    // request number `closing` is the connection's last (pipelined requests after it are not
+    // answered), and the requests in `continuing` wait for their `100 Continue`.
     private var requests = 0
     private var answers = 0
     private var ended = 0
     private var closing: Int?
-    private var continuing: Int?
-    // HTTP/1.0 requests that asked to keep the connection, whose answers have not started.
-    private var keptOpen: [Int] = []
+    private var continuing: [Int] = []
+    // HTTP/1.0 requests whose answers have not started, and whether each asked to keep the
+    // connection; and whether the answer being written ends it (its end is the close).
+    private var http10: [(request: Int, keepAlive: Bool)] = []
+    private var closeAfterEnd = false
+
+    init(maxBodyBytes: Int) {
+        self.maxBodyBytes = maxBodyBytes
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data) else {
@@ -38,17 +48,17 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
             return
         }
         requests += 1
-        let expectsContinue = head.headers["expect"].contains { $0.lowercased() == "100-continue" }
-        // HTTP/1.0 has no `100 Continue` (RFC 9110 §10.1.1).
-        if expectsContinue, head.version.major > 1 || head.version.minor >= 1 {
-            continuing = requests
+        let http11 = head.version.major > 1 || head.version.minor >= 1
+        // HTTP/1.0 has no `100 Continue`.
+        if http11, head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }), bodyMayBeRead(head) {
+            continuing.append(requests)
         }
+        if !http11 { http10.append((requests, head.isKeepAlive)) }
         if !head.isKeepAlive {
             if closing == nil { closing = requests }
             head.headers.replaceOrAdd(name: "connection", value: "close")
             context.fireChannelRead(wrapInboundOut(.head(head)))
         } else {
-            if head.version == .http1_0 { keptOpen.append(requests) }
             context.fireChannelRead(data)
         }
         sendContinueIfDue(context: context)
@@ -61,34 +71,57 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case .head(var head) where !(100..<200).contains(head.status.code) || head.status.code == 101:
             answers += 1
             // Answered without its body: no `100 Continue` is owed.
-            if continuing == answers { continuing = nil }
-            if answers == closing {
-                head.headers.replaceOrAdd(name: "connection", value: "close")
-            } else if keptOpen.first == answers {
-                keptOpen.removeFirst()
-                // Unless a later layer closes it after this answer (then it says so).
-                if !head.headers["connection"].contains(where: { $0.lowercased() == "close" }) {
-                    head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
-                }
-            } else {
-                context.write(data, promise: promise)
-                return
+            if continuing.first == answers { continuing.removeFirst() }
+            if answers == closing { head.headers.replaceOrAdd(name: "connection", value: "close") }
+            if http10.first?.request == answers { answerHTTP10(&head, keepAlive: http10.removeFirst().keepAlive) }
+            // The connection ends with this answer, whoever decided so (`ConnectionGuardHandler`
+            // too): no `100 Continue` after it.
+            if head.headers["connection"].contains(where: { $0.lowercased() == "close" }), closing.map({ $0 > answers }) ?? true {
+                closing = answers
             }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end:
             ended += 1
-            context.write(data, promise: promise)
-            sendContinueIfDue(context: context)
+            guard closeAfterEnd else {
+                context.write(data, promise: promise)
+                sendContinueIfDue(context: context)
+                return
+            }
+            let written = promise ?? context.eventLoop.makePromise()
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            context.write(data, promise: written)
         default:
             context.write(data, promise: promise)
         }
     }
 
-    /// `100 Continue` for the request that asked, once every earlier answer has gone: sent
-    /// between two answers, it would be read as part of the first.
+    /// An answer to an HTTP/1.0 request: `keep-alive` when it asked and may have it; HTTP/1.0,
+    /// ended by the close, when the answer's length is not known ahead.
+    private func answerHTTP10(_ head: inout HTTPResponseHead, keepAlive: Bool) {
+        let closes = head.headers["connection"].contains { $0.lowercased() == "close" }
+        if head.status.mayHaveResponseBody, !head.headers.contains(name: "content-length") {
+            head.version = .http1_0
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+            closeAfterEnd = true
+        } else if keepAlive, !closes {
+            head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+        }
+    }
+
+    /// Whether a route may read the body at all: not one longer than any route takes, nor one in
+    /// a transfer coding `TransferCodingCheck` refuses.
+    private func bodyMayBeRead(_ head: HTTPRequestHead) -> Bool {
+        if let length = head.headers["content-length"].first.flatMap({ Int($0) }), length > maxBodyBytes { return false }
+        return head.headers["transfer-encoding"].allSatisfy { TransferCodingCheck.unsupported(in: $0) == nil }
+    }
+
+    /// `100 Continue` for the next request that asked, once every earlier answer has gone (sent
+    /// between two answers, it would be read as part of the first), unless the connection ends
+    /// before that request is answered.
     private func sendContinueIfDue(context: ChannelHandlerContext) {
-        guard let waiting = continuing, ended == waiting - 1 else { return }
-        continuing = nil
+        guard let waiting = continuing.first, ended == waiting - 1 else { return }
+        continuing.removeFirst()
+        if let closing, waiting > closing { return }
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
     }
 }

@@ -562,6 +562,26 @@ def test_a_client_that_expects_100_continue_is_told_at_once(gatehouse):
     assert rest[length:].startswith(b"HTTP/1.1 200"), rest[length:]
 
 
+def test_an_http_1_0_client_gets_a_parked_wait_it_can_read(gatehouse, client, dot, user_id):
+    """HTTP/1.0 has no chunked bodies: a parked wait, whose length is not known when its head
+    goes, is answered as HTTP/1.0 and ended by the close, though the client asked to keep the
+    connection; a plain answer tells it the connection stays."""
+    r = client.auth.start(user_id=user_id, provider="dot", scopes=["read"])
+    with socket.create_connection(("127.0.0.1", gatehouse.port), timeout=10) as s:
+        s.sendall(b"GET /v1/health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        head = s.recv(65536)
+        assert head.startswith(b"HTTP/1.1 200") and b"connection: keep-alive" in head.lower(), head
+        s.sendall(f"GET /v1/auth/status?id={r.id}&wait=1 HTTP/1.0\r\nConnection: keep-alive\r\n"
+                  f"Authorization: Bearer {gatehouse.api_key}\r\n\r\n".encode())
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200") and b"connection: close" in head.lower(), head
+    assert b"transfer-encoding" not in head.lower(), head
+    assert json.loads(body)["status"] == "pending", body
+
+
 def test_a_body_in_a_transfer_coding_other_than_chunked_is_501_and_the_connection_goes_on(gatehouse):
     body = b"{}"
     request = (b"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + gatehouse.api_key.encode()
@@ -698,7 +718,7 @@ auth:
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 408") and b"connection: close" in head.lower(), answer
         error = json.loads(body)
-        assert error["name"] == "request_timeout" and "within 2 s (api.read_timeout)" in error["message"], error
+        assert error["name"] == "request_timeout" and "within 2.0 seconds (api.read_timeout)" in error["message"], error
         deadline = time.monotonic() + 3  # request lines are written within 0.2 s
         while not (lines := [line for line in server.log.read_text().splitlines() if "request_id=e2e-late-body" in line]):
             assert time.monotonic() < deadline, "no request line"

@@ -120,6 +120,56 @@ struct HTTP1ExchangeTests {
         _ = try? channel.finish()
     }
 
+    /// The bytes written so far, as text.
+    func written(_ channel: EmbeddedChannel) throws -> String {
+        var written = ""
+        while let bytes = try channel.readOutbound(as: ByteBuffer.self) { written += String(buffer: bytes) }
+        return written
+    }
+
+    @Test(arguments: [
+        "Content-Length: 70000", "Transfer-Encoding: gzip, chunked",
+    ])
+    func aBodyRefusedWhateverItHoldsIsNotAskedFor(framing: String) throws {
+        let channel = try connection()
+        try channel.writeInbound(ByteBuffer(string: "POST /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\(framing)\r\n\r\n"))
+        #expect(try written(channel) == "")
+        _ = try? channel.finish()
+    }
+
+    @Test func eachRequestThatAsksGetsItsContinueButNoneAfterTheLastAnswer() throws {
+        let channel = try connection()
+        let asking = "POST /b HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}"
+        try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" + asking + asking))
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .noContent)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .noContent)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        let statuses = try written(channel).components(separatedBy: "\r\n").filter { $0.hasPrefix("HTTP/1.1") }
+        #expect(
+            statuses == ["HTTP/1.1 204 No Content", "HTTP/1.1 100 Continue", "HTTP/1.1 204 No Content", "HTTP/1.1 100 Continue"])
+        // The third's answer ends the connection (the connection guard said so): the fourth,
+        // pipelined behind it, is not told to send its body.
+        try channel.writeInbound(ByteBuffer(string: asking))
+        try channel.writeOutbound(
+            HTTPResponsePart.head(HTTPResponse(status: .requestTimeout, headerFields: [.connection: "close"])))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        #expect(!(try written(channel)).contains("100 Continue"))
+        _ = try? channel.finish()
+    }
+
+    @Test func anHTTP10AnswerOfUnknownLengthIsEndedByTheClose() throws {
+        let channel = try connection()
+        try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"))
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+        try channel.writeOutbound(HTTPResponsePart.body(ByteBuffer(string: "{}")))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        let answer = try written(channel).lowercased()
+        #expect(answer.hasPrefix("http/1.0 200") && answer.contains("connection: close"), "\(answer)")
+        #expect(!answer.contains("transfer-encoding") && answer.hasSuffix("\r\n\r\n{}"), "\(answer)")
+        #expect(!channel.isActive)
+    }
+
     @Test(arguments: ["gzip, chunked", "Identity,chunked"])
     func aBodyInAnotherTransferCodingIs501(codings: String) async throws {
         try await APIHarness.run { api in

@@ -93,7 +93,7 @@ extension PostgresListenerTests {
                 #expect(retried)
             }
             let warnings = log.logged.filter { $0.level >= .warning }
-            #expect(warnings.count == 1 && warnings[0].message.hasPrefix("change channel lost"), "\(warnings)")
+            #expect(warnings.count == 1 && warnings[0].message.hasPrefix("change channel not up yet"), "\(warnings)")
             #expect(log.logged.filter { $0.message == "change channel still down" }.count >= 4)
         }
     }
