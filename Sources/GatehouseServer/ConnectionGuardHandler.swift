@@ -53,8 +53,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         // the buffer for the reads that need it.
         try? context.channel.syncOptions?.setOption(
             ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
-        // Whether the connection persists depends on the request's HTTP version, which the HTTP
-        // types codec before this handler drops: that decision goes before the codec.
+        // What a request asks of its connection (whether it persists, `100 Continue`) depends
+        // on its HTTP version, which the HTTP types codec before this handler drops: the handler
+        // that answers it goes before the codec.
         let pipeline = context.pipeline.syncOperations
         if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
             try? pipeline.addHandler(HTTP1ExchangeHandler(maxBodyBytes: owner.limits.maxBodyBytes), position: .after(decoder))
