@@ -437,13 +437,27 @@ auth:
         server.stop()
 
 
+def until_closed(sock):
+    """Everything `sock` receives until the server closes the connection."""
+    answer = b""
+    while chunk := sock.recv(65536):
+        answer += chunk
+    return answer
+
+
+def first_answer(answer):
+    """The first answer in `answer` (a head and a Content-Length body): its head, its JSON body,
+    and the bytes after it."""
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    return head, json.loads(rest[:length]), rest[length:]
+
+
 def raw_exchange(port, request):
     """Sends `request` as bytes on a fresh connection and reads until the server closes it."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(request)
-        answer = b""
-        while chunk := s.recv(65536):
-            answer += chunk
+        answer = until_closed(s)
     head, _, body = answer.partition(b"\r\n\r\n")
     return head.decode("latin-1"), body
 
@@ -509,15 +523,11 @@ def test_a_request_pipelined_before_an_unreadable_one_keeps_its_own_answer(gateh
              + b"\r\nContent-Type: application/json\r\nContent-Length: 1\r\n\r\n{")
     with socket.create_connection(("127.0.0.1", gatehouse.port), timeout=10) as s:
         s.sendall(first + b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n")
-        answer = b""
-        while chunk := s.recv(65536):
-            answer += chunk
+        answer = until_closed(s)
     answers = []
     while answer:
-        head, _, rest = answer.partition(b"\r\n\r\n")
-        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
-        answers.append((head.decode("latin-1"), json.loads(rest[:length])))
-        answer = rest[length:]
+        head, body, answer = first_answer(answer)
+        answers.append((head.decode("latin-1"), body))
     assert [head.split("\r\n")[0] for head, _ in answers] == ["HTTP/1.1 400 Bad Request"] * 2, answers
     assert "a header line is malformed" not in answers[0][1]["message"], answers
     assert "a header line is malformed" in answers[1][1]["message"], answers
@@ -530,9 +540,7 @@ def test_an_http_1_0_request_without_keep_alive_gets_its_answer_and_the_connecti
     with socket.create_connection(("127.0.0.1", gatehouse.port), timeout=10) as s:
         # A request pipelined after it is not answered.
         s.sendall(b"GET /v1/health HTTP/1.0\r\n\r\nGET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
-        answer = b""
-        while chunk := s.recv(65536):
-            answer += chunk
+        answer = until_closed(s)
     assert time.monotonic() - started < 5
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), head
@@ -551,15 +559,11 @@ def test_a_client_that_expects_100_continue_is_told_at_once(gatehouse):
         assert s.recv(1000) == b"HTTP/1.1 100 Continue\r\n\r\n"
         s.settimeout(5)
         s.sendall(body + b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        answer = b""
-        while chunk := s.recv(65536):
-            answer += chunk
+        answer = until_closed(s)
     # The route read the body (it names the provider), and the next request was answered.
-    head, _, rest = answer.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 400"), answer
-    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
-    assert "nope" in json.loads(rest[:length])["message"], rest[:length]
-    assert rest[length:].startswith(b"HTTP/1.1 200"), rest[length:]
+    head, error, rest = first_answer(answer)
+    assert head.startswith(b"HTTP/1.1 400") and "nope" in error["message"], answer
+    assert rest.startswith(b"HTTP/1.1 200"), rest
 
 
 def test_an_http_1_0_client_gets_a_parked_wait_it_can_read(gatehouse, client, dot, user_id):
@@ -573,9 +577,7 @@ def test_an_http_1_0_client_gets_a_parked_wait_it_can_read(gatehouse, client, do
         assert head.startswith(b"HTTP/1.1 200") and b"connection: keep-alive" in head.lower(), head
         s.sendall(f"GET /v1/auth/status?id={r.id}&wait=1 HTTP/1.0\r\nConnection: keep-alive\r\n"
                   f"Authorization: Bearer {gatehouse.api_key}\r\n\r\n".encode())
-        answer = b""
-        while chunk := s.recv(65536):
-            answer += chunk
+        answer = until_closed(s)
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.0 200") and b"connection: close" in head.lower(), head
     assert b"transfer-encoding" not in head.lower(), head
@@ -589,16 +591,12 @@ def test_a_body_in_a_transfer_coding_other_than_chunked_is_501_and_the_connectio
                + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
     with socket.create_connection(("127.0.0.1", gatehouse.port), timeout=10) as s:
         s.sendall(request + b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        answer = b""
-        while chunk := s.recv(65536):
-            answer += chunk
-    head, _, rest = answer.partition(b"\r\n\r\n")
+        answer = until_closed(s)
+    head, error, rest = first_answer(answer)
     assert head.startswith(b"HTTP/1.1 501"), head
-    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
-    error = json.loads(rest[:length])
     assert error["name"] == "not_implemented" and "Transfer-Encoding 'gzip'" in error["message"], error
     # Its chunks were read to their end: the next request on the connection is answered.
-    assert rest[length:].startswith(b"HTTP/1.1 200"), rest[length:]
+    assert rest.startswith(b"HTTP/1.1 200"), rest
 
 
 def test_a_body_refused_after_its_request_was_answered_gets_no_second_answer(gatehouse):
