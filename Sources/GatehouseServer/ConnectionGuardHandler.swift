@@ -206,10 +206,13 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     /// The one timer that applies now: the body being read must arrive within the read
-    /// timeout, a response being written must go within the write timeout, a request being
-    /// handled has none, and a connection with nothing outstanding may idle for the idle timeout.
+    /// timeout (counted from when its request's turn came), a response being written must go
+    /// within the write timeout, a request being handled has none, and a connection with nothing
+    /// outstanding may idle for the idle timeout.
     private func rearm(context: ChannelHandlerContext) {
-        if readingBody {
+        // A pipelined request's body is due when its turn comes: while an earlier answer is still
+        // going (a parked wait, say), its clock does not run, and cannot cut that answer off.
+        if readingBody, requests <= responses + 1 {
             arm(context: context, after: owner.limits.readTimeout)
         } else if writing {
             arm(context: context, after: owner.limits.writeTimeout)
@@ -275,8 +278,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             timer = nil
             guard let deadline else { return }
             if deadline <= .now() {
-                // A body still coming for the request being answered: its route answers 408. (A
-                // pipelined request's, behind an answer still going, closes the connection.)
+                // A body still coming for the request being answered: its route answers 408.
                 if readingBody, responses + 1 == requests, !bodyLate {
                     bodyIsLate(context: context)
                 } else {

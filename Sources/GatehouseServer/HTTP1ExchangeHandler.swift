@@ -18,6 +18,8 @@ import NIOHTTP1
 ///   sends its body at once instead of after its own timeout. A request whose body is refused
 ///   whatever it holds (a `Content-Length` over `api.max_request_body_size`, a transfer coding
 ///   other than chunked) is not told to send it; nor is one after the connection's last answer.
+///   A request that waited for `100 Continue` and got its final answer instead may never send
+///   its body, so that answer ends the connection (RFC 9110 §10.1.1 asks the server to say so).
 final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -33,6 +35,8 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var ended = 0
     private var closing: Int?
     private var continuing: [Int] = []
+    // Requests that asked for `100 Continue` and will not get it (their body is refused).
+    private var withheld: [Int] = []
     // HTTP/1.0 requests whose answers have not started, and whether each asked to keep the
     // connection; and whether the answer being written ends it (its end is the close).
     private var http10: [(request: Int, keepAlive: Bool)] = []
@@ -50,11 +54,13 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         requests += 1
         let http11 = head.version.major > 1 || head.version.minor >= 1
         // HTTP/1.0 has no `100 Continue`.
-        if http11, head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }), bodyMayBeRead(head) {
-            continuing.append(requests)
+        if http11, head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            if bodyMayBeRead(head) { continuing.append(requests) } else { withheld.append(requests) }
         }
-        if !http11 { http10.append((requests, head.isKeepAlive)) }
-        if !head.isKeepAlive {
+        // `close` wins over `keep-alive` (SwiftNIO reads an HTTP/1.0 request with both as kept).
+        let keepAlive = head.isKeepAlive && !head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
+        if !http11 { http10.append((requests, keepAlive)) }
+        if !keepAlive {
             if closing == nil { closing = requests }
             head.headers.replaceOrAdd(name: "connection", value: "close")
             context.fireChannelRead(wrapInboundOut(.head(head)))
@@ -70,8 +76,16 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         // encoder has it, `101` is.
         case .head(var head) where !(100..<200).contains(head.status.code) || head.status.code == 101:
             answers += 1
-            // Answered without its body: no `100 Continue` is owed.
-            if continuing.first == answers { continuing.removeFirst() }
+            // Answered while its client still waits for `100 Continue`, or after it was withheld:
+            // none is owed now, and the body may never come, so nothing can follow on this
+            // connection.
+            var unsent = false
+            if continuing.first == answers { continuing.removeFirst(); unsent = true }
+            if withheld.first == answers { withheld.removeFirst(); unsent = true }
+            if unsent {
+                closeAfterEnd = true
+                closing = min(closing ?? answers, answers)
+            }
             if answers == closing { head.headers.replaceOrAdd(name: "connection", value: "close") }
             if http10.first?.request == answers { answerHTTP10(&head, keepAlive: http10.removeFirst().keepAlive) }
             // The connection ends with this answer, whoever decided so (`ConnectionGuardHandler`

@@ -749,6 +749,25 @@ auth:
             received += raw.recv(4096)
         assert time.monotonic() - started >= 2.5 and b'"status":"pending"' in received
         raw.close()
+        # A request pipelined behind a parked wait, waiting for its `100 Continue` (which goes
+        # once the wait's answer has): its body's clock starts then, and does not cut the wait
+        # off at read_timeout (it did, after 2 s of a 3 s wait).
+        body = json.dumps({"user_id": user_id, "auth_requirement": {"provider_id": "parked"}}).encode()
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        raw.sendall(f"GET /v1/auth/status?id={r.id}&wait=3 HTTP/1.1\r\nHost: x\r\nAuthorization: {server.api_key}\r\n\r\n"
+                    f"POST /v1/auth/authorize HTTP/1.1\r\nHost: x\r\nAuthorization: {server.api_key}\r\n"
+                    f"Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+        started = time.monotonic()
+        received = b""
+        while b"100 Continue" not in received:
+            received += raw.recv(4096)
+        assert time.monotonic() - started >= 2.5 and b'0\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n' in received, received
+        assert b'"status":"pending"' in received
+        raw.sendall(body + b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head, answer, rest = first_answer(until_closed(raw))
+        assert head.startswith(b"HTTP/1.1 200") and answer["status"] == "pending", (head, answer)
+        assert rest.startswith(b"HTTP/1.1 200"), rest
+        raw.close()
     finally:
         server.stop()
 
@@ -776,6 +795,20 @@ def test_head_answers_like_get_without_a_body_and_keeps_the_connection_usable(ga
     refused = conn.getresponse()
     assert refused.status == 405 and refused.getheader("Allow") == "GET, HEAD"
     refused.read()
+    conn.close()
+
+
+def test_head_on_a_wait_says_its_length_is_not_known_and_parks_nothing(gatehouse, client, dot, user_id):
+    r = client.auth.start(user_id=user_id, provider="dot", scopes=["read"])
+    conn = http.client.HTTPConnection("127.0.0.1", gatehouse.port, timeout=10)
+    started = time.monotonic()
+    conn.request("HEAD", f"/v1/auth/status?id={r.id}&wait=5", headers={"Authorization": gatehouse.api_key})
+    head = conn.getresponse()
+    assert head.status == 200 and head.read() == b"" and time.monotonic() - started < 2
+    # As the GET's: chunked, no Content-Length (it said 0).
+    assert head.getheader("Content-Length") is None and head.getheader("Transfer-Encoding") == "chunked"
+    conn.request("GET", "/v1/health")
+    assert conn.getresponse().read() == b'{"healthy":true}'
     conn.close()
 
 

@@ -130,11 +130,22 @@ struct HTTP1ExchangeTests {
     @Test(arguments: [
         "Content-Length: 70000", "Transfer-Encoding: gzip, chunked",
     ])
-    func aBodyRefusedWhateverItHoldsIsNotAskedFor(framing: String) throws {
+    func aBodyRefusedWhateverItHoldsIsNotAskedForAndItsAnswerEndsTheConnection(framing: String) throws {
         let channel = try connection()
         try channel.writeInbound(ByteBuffer(string: "POST /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\(framing)\r\n\r\n"))
         #expect(try written(channel) == "")
-        _ = try? channel.finish()
+        // Its client may never send the body it was not asked for: nothing can follow the refusal.
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .contentTooLarge)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        let answer = try written(channel).lowercased()
+        #expect(answer.hasPrefix("http/1.1 413") && answer.contains("connection: close"), "\(answer)")
+        #expect(!channel.isActive)
+    }
+
+    @Test func anHTTP10RequestThatSaysKeepAliveAndCloseIsClosed() throws {
+        let (seen, written) = try exchange("GET /a HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n")
+        #expect(seen == ["close"])
+        #expect(written.contains("connection: close\r\n") && !written.contains("keep-alive"), "\(written)")
     }
 
     @Test func eachRequestThatAsksGetsItsContinueButNoneAfterTheLastAnswer() throws {
