@@ -57,8 +57,10 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         if http11, head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
             if bodyMayBeRead(head) { continuing.append(requests) } else { withheld.append(requests) }
         }
-        // `close` wins over `keep-alive` (SwiftNIO reads an HTTP/1.0 request with both as kept).
-        let keepAlive = head.isKeepAlive && !head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
+        // `close` wins over `keep-alive` (SwiftNIO reads an HTTP/1.0 request with both as kept;
+        // for HTTP/1.1 it reads `close` already).
+        let keepAlive =
+            head.isKeepAlive && (http11 || !head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" })
         if !http11 { http10.append((requests, keepAlive)) }
         if !keepAlive {
             if closing == nil { closing = requests }
