@@ -20,9 +20,10 @@ struct AuthRoutes {
         routes.get("auth/status") { request, context -> Response in
             try await status(request, context: context)
         }
-        // GET's head without its body, and nothing parked. A wait's answer has no length known
-        // ahead: its HEAD gives none either (the generated HEAD said `Content-Length: 0`), and
-        // SwiftNIO's encoder says chunked, as for the GET.
+        // GET's head without its body, and no wait (its place against the key's cap is taken
+        // while the head is made). A wait's answer has no length known ahead: its HEAD gives none
+        // either (the generated HEAD said `Content-Length: 0`), and SwiftNIO's encoder says
+        // chunked, as for the GET.
         routes.head("auth/status") { request, context -> Response in
             let answer = try await status(request, context: context)
             guard answer.body.contentLength == nil else { return answer.createHeadResponse() }

@@ -39,14 +39,20 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var withheld: [Int] = []
     // HTTP/1.0 requests whose answers have not started, and whether each asked to keep the
     // connection; and whether the answer being written ends it (its end is the close).
-    private var http10: [(request: Int, keepAlive: Bool)] = []
+    private var http10: [(request: Int, keepAlive: Bool, head: Bool)] = []
     private var closeAfterEnd = false
+    // What follows the connection's last request is dropped.
+    private var droppingRest = false
 
     init(maxBodyBytes: Int) {
         self.maxBodyBytes = maxBodyBytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Nothing after the connection's last request reaches a route: Hummingbird would not
+        // answer it, and a connection left with a request it never answers has no timer (SwiftNIO
+        // reads on after an HTTP/1.0 request that says both `keep-alive` and `close`).
+        if discarding(unwrapInboundIn(data)) { return }
         guard case .head(var head) = unwrapInboundIn(data) else {
             context.fireChannelRead(data)
             return
@@ -61,7 +67,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         // for HTTP/1.1 it reads `close` already).
         let keepAlive =
             head.isKeepAlive && (http11 || !head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" })
-        if !http11 { http10.append((requests, keepAlive)) }
+        if !http11 { http10.append((requests, keepAlive, head.method == .HEAD)) }
         if !keepAlive {
             if closing == nil { closing = requests }
             head.headers.replaceOrAdd(name: "connection", value: "close")
@@ -89,7 +95,10 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 closing = min(closing ?? answers, answers)
             }
             if answers == closing { head.headers.replaceOrAdd(name: "connection", value: "close") }
-            if http10.first?.request == answers { answerHTTP10(&head, keepAlive: http10.removeFirst().keepAlive) }
+            if http10.first?.request == answers {
+                let request = http10.removeFirst()
+                answerHTTP10(&head, keepAlive: request.keepAlive, toHead: request.head)
+            }
             // The connection ends with this answer, whoever decided so (`ConnectionGuardHandler`
             // too): no `100 Continue` after it.
             if head.headers["connection"].contains(where: { $0.lowercased() == "close" }), closing.map({ $0 > answers }) ?? true {
@@ -103,8 +112,11 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 sendContinueIfDue(context: context)
                 return
             }
+            // The output only: bytes the client sent that were not read (a body it was not asked
+            // for) would turn a full close into a reset, which can destroy this answer before it
+            // is read. The connection guard's timers end the rest.
             let written = promise ?? context.eventLoop.makePromise()
-            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(mode: .output, promise: nil) }
             context.write(data, promise: written)
         default:
             context.write(data, promise: promise)
@@ -112,10 +124,11 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     /// An answer to an HTTP/1.0 request: `keep-alive` when it asked and may have it; HTTP/1.0,
-    /// ended by the close, when the answer's length is not known ahead.
-    private func answerHTTP10(_ head: inout HTTPResponseHead, keepAlive: Bool) {
+    /// ended by the close, when the answer's length is not known ahead (not for a HEAD, which
+    /// has no body to end).
+    private func answerHTTP10(_ head: inout HTTPResponseHead, keepAlive: Bool, toHead: Bool) {
         let closes = head.headers["connection"].contains { $0.lowercased() == "close" }
-        if head.status.mayHaveResponseBody, !head.headers.contains(name: "content-length") {
+        if !toHead, head.status.mayHaveResponseBody, !head.headers.contains(name: "content-length") {
             head.version = .http1_0
             head.headers.replaceOrAdd(name: "connection", value: "close")
             closeAfterEnd = true
@@ -127,8 +140,26 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// Whether a route may read the body at all: not one longer than any route takes, nor one in
     /// a transfer coding `TransferCodingCheck` refuses.
     private func bodyMayBeRead(_ head: HTTPRequestHead) -> Bool {
-        if let length = head.headers["content-length"].first.flatMap({ Int($0) }), length > maxBodyBytes { return false }
+        // A length past `Int` (the parser takes up to `UInt64`) is over the limit too.
+        if let length = head.headers["content-length"].first, Int(length) ?? .max > maxBodyBytes { return false }
         return head.headers["transfer-encoding"].allSatisfy { TransferCodingCheck.unsupported(in: $0) == nil }
+    }
+
+    /// Whether `part` comes after the connection's last request (`closing`) and is dropped: a
+    /// request's head once that one's was read, and anything once that one's end was.
+    private func discarding(_ part: HTTPServerRequestPart) -> Bool {
+        guard let closing, requests >= closing else { return false }
+        if droppingRest { return true }
+        switch part {
+        case .head:
+            droppingRest = true
+            return true
+        case .end where requests == closing:
+            droppingRest = true
+            return false
+        default:
+            return false
+        }
     }
 
     /// `100 Continue` for the next request that asked, once every earlier answer has gone (sent

@@ -746,7 +746,9 @@ auth:
         assert received.startswith(b"HTTP/1.1 200") and time.monotonic() - started < 1.5
         assert b"transfer-encoding: chunked" in received.lower()
         while not received.endswith(b"0\r\n\r\n"):
-            received += raw.recv(4096)
+            chunk = raw.recv(4096)
+            assert chunk, f"closed before the wait's end: {received}"
+            received += chunk
         assert time.monotonic() - started >= 2.5 and b'"status":"pending"' in received
         raw.close()
         # A request pipelined behind a parked wait, waiting for its `100 Continue` (which goes
@@ -760,7 +762,9 @@ auth:
         started = time.monotonic()
         received = b""
         while b"100 Continue" not in received:
-            received += raw.recv(4096)
+            chunk = raw.recv(4096)
+            assert chunk, f"closed before 100 Continue: {received}"
+            received += chunk
         assert time.monotonic() - started >= 2.5 and b'0\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n' in received, received
         assert b'"status":"pending"' in received
         raw.sendall(body + b"GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
