@@ -96,6 +96,6 @@ package struct PostgresListener: Service {
 
     /// Seconds, to a tenth.
     static func seconds(_ duration: Duration) -> Double {
-        ((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 10).rounded() / 10
+        (duration.timeInterval * 10).rounded() / 10
     }
 }

@@ -100,8 +100,10 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 answerHTTP10(&head, keepAlive: request.keepAlive, toHead: request.head)
             }
             // The connection ends with this answer, whoever decided so (`ConnectionGuardHandler`
-            // too): no `100 Continue` after it.
-            if head.headers["connection"].contains(where: { $0.lowercased() == "close" }), closing.map({ $0 > answers }) ?? true {
+            // too): no `100 Continue` after it. Read only while one is owed, not on every answer.
+            if !continuing.isEmpty, closing.map({ $0 > answers }) ?? true,
+                head.headers["connection"].contains(where: { $0.lowercased() == "close" })
+            {
                 closing = answers
             }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
