@@ -22,9 +22,7 @@ package func buildApplication(
     let policy = try configuration.verificationPolicy()
     try DataFilePermissions.secureDirectory(configuration.dataDirectory)
 
-    let keyFile = configuration.rootKeys.isEmpty ? RootKeyFile.path(in: configuration.dataDirectory) : nil
-    let madeKeyFile = keyFile.flatMap { FileManager.default.fileExists(atPath: $0) ? nil : $0 }
-    let cipher = try configuration.makeCipher()
+    let (cipher, madeKeyFile) = try configuration.makeCipher()
 
     let storage = try await configuration.storage.open(logger: logger)
     do {

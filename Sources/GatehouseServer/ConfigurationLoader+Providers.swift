@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseWire
 
 // The keys a provider entry of the config file may hold: a misspelt key is refused, not
 // silently dropped by the decoder.
@@ -19,6 +20,41 @@ extension ConfigurationLoader {
         "authorize_request", "token_request", "refresh_request", "user_info_request", "token_introspection_request",
         "token_revocation_request",
     ]
+
+    /// `auth.providers`: Arcade's provider entries, each decoded as the admin API takes it.
+    static func readProviders(_ value: Any) throws -> [AuthProviderRequest] {
+        guard let list = value as? [Any] else { throw ConfigurationError(description: "auth.providers must be a list") }
+        let providers = try list.enumerated().map { index, entry in
+            try checkProviderKeys(entry, path: "auth.providers[\(index)]")
+            let data = try JSONSerialization.data(withJSONObject: entry)
+            do {
+                var provider = try JSONDecoder().decode(AuthProviderRequest.self, from: data)
+                guard provider.id != nil else {
+                    throw ConfigurationError(description: "auth.providers[\(index)].id is required")
+                }
+                if provider.oauth2 == nil, provider.providerID == nil {
+                    throw ConfigurationError(
+                        description:
+                            "auth.providers[\(index)] (\(provider.id ?? "")) needs provider_id (a built-in) or an oauth2 block")
+                }
+                provider.type = provider.type ?? "oauth2"
+                return provider
+            } catch let error as DecodingError {
+                throw ConfigurationError(description: "auth.providers[\(index)]: \(APIRequestDecoder.describe(error))")
+            }
+        }
+        // One id, one provider: a second entry would replace the first without a word.
+        var first: [String: Int] = [:]
+        for (index, provider) in providers.enumerated() {
+            guard let id = provider.id else { continue }
+            if let earlier = first[id] {
+                throw ConfigurationError(
+                    description: "auth.providers[\(index)].id '\(id)' is already the id of auth.providers[\(earlier)]")
+            }
+            first[id] = index
+        }
+        return providers
+    }
 
     /// One `auth.providers` entry read from its own file (`gatehouse providers add -f`), by the
     /// config file's rules: YAML or JSON, `${env:NAME}` and `${file:path}` expanded (a relative

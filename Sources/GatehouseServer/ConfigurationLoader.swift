@@ -168,30 +168,6 @@ package enum ConfigurationLoader {
         }
     }
 
-    /// `auth.providers`: Arcade's provider entries, each decoded as the admin API takes it.
-    static func readProviders(_ value: Any) throws -> [AuthProviderRequest] {
-        guard let list = value as? [Any] else { throw ConfigurationError(description: "auth.providers must be a list") }
-        return try list.enumerated().map { index, entry in
-            try checkProviderKeys(entry, path: "auth.providers[\(index)]")
-            let data = try JSONSerialization.data(withJSONObject: entry)
-            do {
-                var provider = try JSONDecoder().decode(AuthProviderRequest.self, from: data)
-                guard provider.id != nil else {
-                    throw ConfigurationError(description: "auth.providers[\(index)].id is required")
-                }
-                if provider.oauth2 == nil, provider.providerID == nil {
-                    throw ConfigurationError(
-                        description:
-                            "auth.providers[\(index)] (\(provider.id ?? "")) needs provider_id (a built-in) or an oauth2 block")
-                }
-                provider.type = provider.type ?? "oauth2"
-                return provider
-            } catch let error as DecodingError {
-                throw ConfigurationError(description: "auth.providers[\(index)]: \(APIRequestDecoder.describe(error))")
-            }
-        }
-    }
-
     /// `security.root_keys`: `{id, value, default}` entries, at most one default.
     static func readRootKeys(_ value: Any) throws -> [RootKey.Entry] {
         guard let list = value as? [[String: Any]], !list.isEmpty else {

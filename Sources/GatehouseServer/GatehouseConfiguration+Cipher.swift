@@ -15,16 +15,17 @@ extension GatehouseConfiguration {
 
     /// The cipher over the configured root keys, or over the data directory's key file when the
     /// configuration names none (made on first use only when `createKeyFile`: an operator
-    /// command pointed at the wrong directory must not mint a key).
-    func makeCipher(createKeyFile: Bool = true) throws -> TokenCipher {
+    /// command pointed at the wrong directory must not mint a key); `madeKeyFile` is the file's
+    /// path when this call made it.
+    func makeCipher(createKeyFile: Bool = true) throws -> (cipher: TokenCipher, madeKeyFile: String?) {
         if rootKeys.isEmpty {
-            let key = try RootKeyFile.loadOrCreate(directory: dataDirectory, create: createKeyFile)
-            return try TokenCipher(keys: [key], defaultKeyID: key.id)
+            let (key, made) = try RootKeyFile.loadOrCreate(directory: dataDirectory, create: createKeyFile)
+            return (try TokenCipher(keys: [key], defaultKeyID: key.id), made ? RootKeyFile.path(in: dataDirectory) : nil)
         }
         do {
             let keys = try rootKeys.map { try RootKey(id: $0.id, base64: $0.value) }
             let defaultID = rootKeys.first(where: \.isDefault)?.id ?? rootKeys[0].id
-            return try TokenCipher(keys: keys, defaultKeyID: defaultID)
+            return (try TokenCipher(keys: keys, defaultKeyID: defaultID), nil)
         } catch let error as GatehouseError {
             throw ConfigurationError(description: "security.root_keys: \(error.message)")
         }

@@ -66,7 +66,7 @@ package struct OperatorStore: Sendable {
 
     /// Re-seals every stored secret and token under the default root key; returns the counts.
     package func reencrypt() async throws -> [(kind: SealedField.Kind, counts: Reencryptor.Counts)] {
-        let cipher = try configuration.makeCipher(createKeyFile: false)
+        let cipher = try configuration.makeCipher(createKeyFile: false).cipher
         // The bootstrap first: it says a database it cannot reach as every command does.
         return try await storage.bootstrap { store in
             // A newer build's migrations may hold sealed columns this build would not re-seal:

@@ -10,7 +10,9 @@ enum RootKeyFile {
         (directory as NSString).appendingPathComponent("root.key")
     }
 
-    static func loadOrCreate(directory: String, create: Bool = true) throws -> RootKey {
+    /// The key of `directory`'s file, made first when there is none (and `create`); `made` says
+    /// whether this call made it (a replica starting beside this one may have won the race).
+    static func loadOrCreate(directory: String, create: Bool = true) throws -> (key: RootKey, made: Bool) {
         let path = path(in: directory)
         let manager = FileManager.default
         if manager.fileExists(atPath: path) {
@@ -19,7 +21,7 @@ enum RootKeyFile {
             guard permissions & 0o077 == 0 else {
                 throw ConfigurationError(description: "\(path) must be readable by its owner only (chmod 600 \(path))")
             }
-            return try RootKey(id: keyID, base64: text)
+            return (try RootKey(id: keyID, base64: text), false)
         }
         guard create else {
             throw ConfigurationError(
@@ -41,6 +43,6 @@ enum RootKeyFile {
             if errno == EEXIST { return try loadOrCreate(directory: directory, create: false) }
             throw ConfigurationError(description: "cannot create \(path)")
         }
-        return key
+        return (key, true)
     }
 }

@@ -572,6 +572,29 @@ def test_replicas_starting_together_on_an_empty_database_make_one_admin_key(work
 
 
 
+def test_a_replica_that_made_a_root_key_of_its_own_is_refused_even_before_any_secret(workdir, database):
+    """Replicas given GATEHOUSE_DATABASE_URL alone, each in a directory of its own, each made a
+    root key: a provider added through one then answered 500 through the other. The second now
+    refuses to start, before anything is sealed under its key; the first serves on."""
+    first = Replica(workdir, "own-key-first", database)
+    try:
+        own = workdir / "own-key-data"
+        done = subprocess.run([GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(own)],
+                              env=dict(os.environ, GATEHOUSE_DATABASE_URL=database), capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert "the store was set up under another key" in done.stderr, done.stderr
+        assert "security.root_keys" in done.stderr
+        assert not (own / "root.key").exists(), "no key of its own is left to start with next time"
+        assert "ARCADE_API_KEY=" not in done.stdout + done.stderr
+        # A replica with the shared key (here, the same data directory) still starts.
+        second = Replica(workdir, "own-key-second", database)
+        stop(second.process)
+        assert requests.get(f"{first.base}/v1/health", timeout=5).json() == {"healthy": True}
+    finally:
+        stop(first.process)
+
+
 class SlowRefreshProvider:
     """A token endpoint that hands out 2-second tokens, and holds its first refresh answer for
     a while: long enough to kill the replica waiting for it."""

@@ -84,6 +84,10 @@ import Testing
         ("auth: { providers: [ { id: x, provider_id: google, clinet_id: a } ] }", "auth.providers[0].clinet_id"),
         ("auth: { providers: [ { id: x, external_id: e, provider_id: google } ] }", "auth.providers[0].external_id"),
         (
+            "auth: { providers: [ { id: g, provider_id: google }, { id: h, provider_id: github }, { id: g, provider_id: github } ] }",
+            "auth.providers[2].id 'g' is already the id of auth.providers[0]"
+        ),
+        (
             "auth: { providers: [ { id: x, oauth2: { token_request: { endpoint: e, auth: basic } } } ] }",
             "auth.providers[0].oauth2.token_request.auth"
         ),
