@@ -62,6 +62,11 @@ struct ServeCommand: AsyncParsableCommand {
                 return handler
             }, metadataProvider: RequestCorrelation.metadataProvider)
         let logger = Logger(label: "gatehouse")
+        do {
+            try ListenCheck.verify(host: configuration.host, port: configuration.port)
+        } catch let error as ConfigurationError {
+            throw Self.refusal("cannot start: \(error)")
+        }
         // Before anything opens the store: a refused start leaves the other process's file alone.
         if configuration.postgres == nil { try ServeLock.acquire(beside: configuration.databasePath) }
         do {

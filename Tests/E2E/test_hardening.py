@@ -275,15 +275,32 @@ def test_a_port_in_use_is_said_and_nothing_claims_to_listen(tmp_path):
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
+    port = taken.getsockname()[1]
     try:
         done = subprocess.run(
-            [GATEHOUSE_BIN, "serve", "--port", str(taken.getsockname()[1]), "--data-dir", str(tmp_path / "data")],
+            [GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(tmp_path / "data")],
             capture_output=True, text=True, timeout=60)
     finally:
         taken.close()
-    assert done.returncode == 1, done.stderr
-    assert "Address already in use" in done.stderr, done.stderr
+    # Said before anything else happens: no data directory, no admin key shown for a server
+    # that never ran (it used to be made and printed, then SwiftNIO's bind error, exit 1).
+    assert done.returncode == 2, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: another process listens on that port" in done.stderr, done.stderr
     assert "listening" not in done.stdout and "Assertion failed" not in done.stderr
+    assert "ARCADE_API_KEY" not in done.stdout and not (tmp_path / "data").exists()
+
+
+def test_a_host_that_does_not_resolve_is_said_before_anything_else(tmp_path):
+    """It used to say that unsafe_skip_verification needs a loopback listener, or SwiftNIO's
+    resolver error, exit 1, after making and printing an admin key."""
+    config = tmp_path / "gatehouse.yaml"
+    config.write_text("api: { host: not.a.host.invalid }\nauth: { user_verification: { unsafe_skip_verification: true } }\n")
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "serve", "--config", str(config), "--port", str(free_port()), "--data-dir", str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "cannot listen on not.a.host.invalid:" in done.stderr and "does not resolve" in done.stderr, done.stderr
+    assert "ARCADE_API_KEY" not in done.stdout and not (tmp_path / "data").exists()
 
 
 def test_store_copy_leaves_an_existing_directory_as_it_is(gatehouse, tmp_path):

@@ -1,0 +1,38 @@
+import Foundation
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The start's check that the server can listen where it is told to, made before anything else:
+/// a port in use or a host that is not this machine's would otherwise be found only after the
+/// store was opened and the first admin key made and shown, and said in SwiftNIO's words.
+package enum ListenCheck {
+    /// Throws a `ConfigurationError` naming the address and why it cannot be listened on.
+    package static func verify(host: String, port: Int) throws {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        } catch {
+            throw ConfigurationError(
+                description: "cannot listen on \(host):\(port): the host does not resolve (api.host, or --host)")
+        }
+        let fd = socket(address.protocolFamily, Int32(SOCK_STREAM.rawValue), 0)
+        // No socket to try with: the server's own attempt says what is wrong.
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        // As the server binds (SwiftNIO sets it too): a port left in TIME_WAIT is free.
+        var on: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        guard address.withSockAddr({ bind(fd, $0, socklen_t($1)) }) != 0 else { return }
+        let reason =
+            switch errno {
+            case EADDRINUSE: "another process listens on that port"
+            case EADDRNOTAVAIL: "the address is not one of this machine's"
+            case EACCES: "a port below 1024 needs privileges this process does not have"
+            default: String(cString: strerror(errno))
+            }
+        throw ConfigurationError(description: "cannot listen on \(host):\(port): \(reason) (api.host and api.port, or --host and --port)")
+    }
+}
