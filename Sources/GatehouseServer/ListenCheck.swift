@@ -33,6 +33,7 @@ package enum ListenCheck {
             case EACCES: "a port below 1024 needs privileges this process does not have"
             default: String(cString: strerror(errno))
             }
-        throw ConfigurationError(description: "cannot listen on \(host):\(port): \(reason) (api.host and api.port, or --host and --port)")
+        throw ConfigurationError(
+            description: "cannot listen on \(host):\(port): \(reason) (api.host and api.port, or --host and --port)")
     }
 }
