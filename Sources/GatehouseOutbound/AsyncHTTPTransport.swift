@@ -70,8 +70,14 @@ package final class AsyncHTTPTransport: HTTPTransport, Service {
         for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
         if let body = request.body { outbound.body = .bytes(ByteBuffer(bytes: body)) }
         let deadline = NIODeadline.now() + timeout
-        let response = try await client.execute(outbound, deadline: deadline)
-        let body = try await Self.collect(response.body, upTo: maxBodyBytes, before: deadline)
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await client.execute(outbound, deadline: deadline)
+            body = try await Self.collect(response.body, upTo: maxBodyBytes, before: deadline)
+        } catch {
+            throw OutboundFailure.plain(error, timeout: timeout)
+        }
         var headers: [String: String] = [:]
         for header in response.headers { headers[header.name.lowercased()] = header.value }
         return OutboundResponse(status: Int(response.status.code), headers: headers, body: Array(buffer: body))

@@ -113,8 +113,22 @@ import Testing
             // The whole body would take 10 s; the call ends at its deadline, having had the head.
             await #expect {
                 _ = try await transport.send(OutboundRequest(method: "POST", url: "http://127.0.0.1:\(port)/token"))
-            } throws: { String(describing: $0).contains("deadlineExceeded") }
+            } throws: { String(describing: $0) == "no whole answer within 1 s" }
             try await transport.shutdown()
         }
+    }
+
+    /// What a person reads in the error body: "could not reach 127.0.0.1: connection refused",
+    /// not SwiftNIO's "connection reset (error set): Connection refused) (errno: 111)".
+    @Test func aRefusedConnectionIsSaidInPlainWords() async throws {
+        // A port a server listened on and no longer does.
+        let served = Mutex(0)
+        try await Self.withServer({ _ in }) { port in served.withLock { $0 = port } }
+        let closed = served.withLock { $0 }
+        let transport = AsyncHTTPTransport(policy: ProviderNetworkPolicy(allowed: ProviderNetworkPolicy.loopback))
+        await #expect {
+            _ = try await transport.send(OutboundRequest(method: "POST", url: "http://127.0.0.1:\(closed)/token"))
+        } throws: { String(describing: $0) == "connection refused" }
+        try await transport.shutdown()
     }
 }

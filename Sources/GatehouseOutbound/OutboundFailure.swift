@@ -1,0 +1,35 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// A call to a provider that failed on the way: no connection, no answer in time, or an answer
+/// cut off. Its description is what a person reads in an error body or a log line ("connection
+/// refused", "no answer within 15 s"), not SwiftNIO's or AsyncHTTPClient's own words.
+package struct OutboundFailure: Error, CustomStringConvertible {
+    package let description: String
+
+    /// The plain account of `error`, or `error` itself when it is not one this knows (a
+    /// cancellation among them, which must stay one).
+    static func plain(_ error: any Error, timeout: TimeAmount) -> any Error {
+        let seconds = "\(timeout.nanoseconds / 1_000_000_000) s"
+        switch error {
+        case let error as IOError:
+            return OutboundFailure(description: String(cString: strerror(error.errnoCode)).lowercased())
+        case let error as HTTPClientError:
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout:
+                return OutboundFailure(description: "no whole answer within \(seconds)")
+            case .connectTimeout:
+                return OutboundFailure(description: "no connection within \(seconds)")
+            case .remoteConnectionClosed:
+                return OutboundFailure(description: "the connection closed before the whole answer came")
+            case .bodyLengthMismatch:
+                return OutboundFailure(description: "the answer's body was not the length its head said")
+            default:
+                return error
+            }
+        default:
+            return error
+        }
+    }
+}
