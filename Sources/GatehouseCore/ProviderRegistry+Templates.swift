@@ -84,6 +84,11 @@ extension ProviderRegistry {
             enabled = status == "active"
         }
         if let flag = request.enabled { enabled = flag }
+        if enabled, secret == nil, let reason = ProviderTemplateValidator.secretNeeded(by: template) {
+            // Otherwise every person's consent would end in a failed code exchange.
+            throw GatehouseError.invalid(
+                "oauth2.client_secret is required: \(reason). Send it, or make the provider inactive until you have it")
+        }
         let time = now()
         return Provider(
             id: id,

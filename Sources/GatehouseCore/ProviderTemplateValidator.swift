@@ -196,6 +196,23 @@ package enum ProviderTemplateValidator {
         }
     }
 
+    /// Why the code exchange of `config` cannot work without the client secret, naming the field
+    /// that sends it; nil when it sends none (a public client).
+    static func secretNeeded(by config: OAuth2Config) -> String? {
+        guard let token = config.tokenRequest else { return nil }
+        let method = effectiveAuthMethod(.exchange, token, in: config)
+        if method.hasPrefix("client_secret") { return "oauth2.token_request.auth_method is \(method)" }
+        let places = [("auth_header_value_format", token.authHeaderValueFormat)]
+            + (token.params ?? [:]).sorted { $0.key < $1.key }.map { ("params.\($0.key)", Optional($0.value)) }
+            + (token.headers ?? [:]).sorted { $0.key < $1.key }.map { ("headers.\($0.key)", Optional($0.value)) }
+        for (place, template) in places {
+            if let template, TemplateRenderer.placeholders(in: template).contains("client_secret") {
+                return "oauth2.token_request.\(place) uses {{client_secret}}"
+            }
+        }
+        return nil
+    }
+
     /// The call each request field of a template makes (the authorize request is the browser's).
     static let calls: [String: Telemetry.ProviderCall] = [
         "token_request": .exchange, "refresh_request": .refresh, "user_info_request": .userInfo,

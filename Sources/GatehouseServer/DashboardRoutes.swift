@@ -52,7 +52,22 @@ struct DashboardRoutes: Sendable {
             return pages.render("sign-in", ["error": "That is not an admin API key."], status: .unauthorized)
         }
         let cookie = sessions.issue(keyID: found.id, now: now())
-        return DashboardPages.redirect("/dashboard/providers", headers: [.setCookie: sessions.setCookie(cookie)])
+        // Marked, so that a browser that does not send the cookie back is told why.
+        return DashboardPages.redirect(
+            "/dashboard/providers?signed-in", headers: [.setCookie: sessions.setCookie(cookie)])
+    }
+
+    /// The page after a sign-in whose cookie did not come back: a `Secure` cookie on a plain
+    /// http address (the public URL is https), or a browser that blocks cookies. Without it the
+    /// sign-in page came back with no word.
+    private func cookieNotReturned() -> Response {
+        let why =
+            sessions.secure
+            ? "Its cookie is Secure because the public URL (\(settings.publicURL)) is https, and a browser returns such a cookie only over https: open the dashboard at \(settings.publicURL)/dashboard."
+            : "It may block cookies for this site."
+        return pages.render(
+            "sign-in", ["error": "You signed in, but this browser did not send the session back. \(why)"],
+            status: .unauthorized)
     }
 
     /// Ends the session on every replica (`Store.endDashboardSession`) and in this browser; while
@@ -101,7 +116,10 @@ struct DashboardRoutes: Sendable {
 
     /// A page for a signed-in operator; anyone else goes to the sign-in page.
     func page(_ request: Request, _ body: (Session) async throws -> Response) async throws -> Response {
-        guard let session = try await signedIn(request) else { return DashboardPages.redirect("/dashboard/sign-in") }
+        guard let session = try await signedIn(request) else {
+            guard request.uri.queryParameters["signed-in"] == nil else { return cookieNotReturned() }
+            return DashboardPages.redirect("/dashboard/sign-in")
+        }
         return try await body(session)
     }
 
@@ -132,7 +150,7 @@ struct DashboardRoutes: Sendable {
         case "added": "Provider added."
         case "saved": "Saved."
         case "enabled": "Provider enabled."
-        case "disabled": "Provider disabled: it serves no new authorizations."
+        case "disabled": "Provider disabled (inactive): it starts no authorizations and hands out no tokens; its connections are kept for when it is enabled again."
         case "removed": "Provider removed, with its users' connections."
         case "deleted": "Connection deleted: the next authorization for that user starts a new consent."
         case "deleted-revoked": "Connection deleted and its grant revoked at the provider."

@@ -7,6 +7,9 @@ import Logging
 package struct OperatorStore: Sendable {
     let storage: any Storage
     let configuration: GatehouseConfiguration
+    /// The schema's version before this command opened the store (SQLite migrates on open;
+    /// PostgreSQL in `migrate`, so nil there).
+    let versionBeforeOpen: Int?
 
     /// Opens the store the configuration names; a SQLite file must exist already unless `create`.
     /// The store logs at `logLevel` and above (to standard error): errors only, unless a command
@@ -22,15 +25,24 @@ package struct OperatorStore: Sendable {
         }
         var logger = Logger(label: "gatehouse")
         logger.logLevel = logLevel
-        return OperatorStore(storage: try await configuration.storage.open(logger: logger), configuration: configuration)
+        let before: Int? =
+            if case .sqlite = configuration.storage { try await configuration.storage.schemaVersion(logger: logger) ?? 0 } else {
+                nil
+            }
+        return OperatorStore(
+            storage: try await configuration.storage.open(logger: logger), configuration: configuration,
+            versionBeforeOpen: before)
     }
 
     /// Brings the schema up to date (SQLite does on open; PostgreSQL under its lock); returns
-    /// the schema's version and how many migrations this build knows (fewer when a newer
-    /// build's migrations, which only added, are there).
-    package func migrate() async throws -> (version: Int, known: Int) {
+    /// the schema's version before and after, and how many migrations this build knows (fewer
+    /// when a newer build's migrations, which only added, are there).
+    package func migrate() async throws -> (before: Int, version: Int, known: Int) {
+        let before: Int
+        if let versionBeforeOpen { before = versionBeforeOpen } else { before = try await schema().version }
         try await storage.bootstrap { _ in }
-        return try await schema()
+        let (version, known) = try await schema()
+        return (before, version, known)
     }
 
     private func schema() async throws -> (version: Int, known: Int) {

@@ -18,6 +18,9 @@ struct ClientOptions: ParsableArguments {
     func client() throws -> GatehouseClient {
         do {
             return try GatehouseClient(apiKey: apiKey, baseURL: baseURL)
+        } catch GatehouseClientError.missingAPIKey {
+            // The SDK's own words name its `apiKey:` parameter; here it is an option.
+            throw CLIError(message: "no API key: pass --api-key or set ARCADE_API_KEY (or GATEHOUSE_API_KEY)", code: .usage)
         } catch {
             throw CLIError(message: "\(error)", code: .usage)
         }

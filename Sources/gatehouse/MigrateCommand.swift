@@ -14,12 +14,18 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         // An SQLite file is made by `serve`; a mistyped --data-dir is said, not given a new one.
         // Warnings too: a migration that waits for a lock says so at each try.
-        let (version, known) = try await options.withStore(existing: true, logLevel: .warning) { try await $0.migrate() }
+        let (before, version, known) = try await options.withStore(existing: true, logLevel: .warning) {
+            try await $0.migrate()
+        }
         guard version > known else {
+            // What it did, not only where it stands: a first migrate makes every table.
             if options.json {
-                try Output.json(["schema": "up to date"])
+                try Output.json(Migrated(before: before, version: version))
+            } else if version > before {
+                Output.line(
+                    "applied migrations \(before + 1) to \(version): the schema is up to date (version \(version))")
             } else {
-                Output.line("the schema is up to date")
+                Output.line("the schema was up to date already (version \(version)); nothing was changed")
             }
             return
         }
@@ -31,6 +37,18 @@ struct MigrateCommand: AsyncParsableCommand {
             Output.line(
                 "the schema is version \(version), newer than this Gatehouse knows (\(known)); its later migrations only added, so nothing was changed"
             )
+        }
+    }
+
+    /// `--json` for a schema this build brought up to date (or found so).
+    struct Migrated: Encodable {
+        var schema = "up to date"
+        let before: Int
+        let version: Int
+
+        enum CodingKeys: String, CodingKey {
+            case schema, version
+            case before = "version_before"
         }
     }
 

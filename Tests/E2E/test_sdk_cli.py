@@ -43,6 +43,11 @@ def test_health_and_a_bad_key(gatehouse):
     gone = subprocess.run([GATEHOUSE_BIN, "health", "--base-url", "http://127.0.0.1:1"], env=env, capture_output=True,
                           text=True, timeout=30)
     assert gone.returncode == 5 and "cannot reach the server" in gone.stderr, gone.stderr
+    # The option to pass, not the Swift SDK's parameter.
+    unkeyed = subprocess.run([GATEHOUSE_BIN, "providers", "list", "--base-url", gatehouse.base], env=env,
+                             capture_output=True, text=True, timeout=30)
+    assert unkeyed.returncode == 2, unkeyed.stderr
+    assert "no API key: pass --api-key or set ARCADE_API_KEY" in unkeyed.stderr, unkeyed.stderr
     bad = cli(gatehouse, "providers", "list", key="arc_wrong")
     assert bad.returncode == 1
     assert "401" in bad.stderr and "invalid API key" in bad.stderr
@@ -171,4 +176,5 @@ def test_migrate_on_sqlite_says_a_mistyped_data_dir_and_speaks_json(gatehouse, t
     done = subprocess.run([GATEHOUSE_BIN, "migrate", "--data-dir", str(gatehouse.data), "--json"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"schema": "up to date"}
+    said = json.loads(done.stdout)
+    assert said["schema"] == "up to date" and said["version"] == said["version_before"] > 0, said

@@ -40,8 +40,16 @@ import Testing
             #expect((config["token_request"] as? [String: Any])?["auth_method"] as? String == "client_secret_basic")
             #expect((config["client_secret"] as? [String: Any])?["exists"] as? Bool == true)
 
-            // The secret is cleared only when asked.
+            // The secret is cleared only when asked, and not from a provider that serves and
+            // sends it (every consent would end in a failed exchange): that one is made inactive.
             response = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: #"{"oauth2":{"client_secret":null}}"#)
+            #expect(response.status == .badRequest)
+            #expect(
+                (try api.object(response)["message"] as? String ?? "").hasPrefix(
+                    "oauth2.client_secret is required: oauth2.token_request.auth_method is client_secret_basic"))
+            #expect(((try await oauth2())["client_secret"] as? [String: Any])?["exists"] as? Bool == true)
+            response = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake", json: #"{"status":"inactive","oauth2":{"client_secret":null}}"#)
             #expect(response.status == .ok)
             #expect(((try await oauth2())["client_secret"] as? [String: Any])?["exists"] as? Bool == false)
 
