@@ -202,7 +202,8 @@ package enum ProviderTemplateValidator {
         guard let token = config.tokenRequest else { return nil }
         let method = effectiveAuthMethod(.exchange, token, in: config)
         if method.hasPrefix("client_secret") { return "oauth2.token_request.auth_method is \(method)" }
-        let places = [("auth_header_value_format", token.authHeaderValueFormat)]
+        let places =
+            [("auth_header_value_format", token.authHeaderValueFormat)]
             + (token.params ?? [:]).sorted { $0.key < $1.key }.map { ("params.\($0.key)", Optional($0.value)) }
             + (token.headers ?? [:]).sorted { $0.key < $1.key }.map { ("headers.\($0.key)", Optional($0.value)) }
         for (place, template) in places {

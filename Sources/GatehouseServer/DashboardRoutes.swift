@@ -150,7 +150,8 @@ struct DashboardRoutes: Sendable {
         case "added": "Provider added."
         case "saved": "Saved."
         case "enabled": "Provider enabled."
-        case "disabled": "Provider disabled (inactive): it starts no authorizations and hands out no tokens; its connections are kept for when it is enabled again."
+        case "disabled":
+            "Provider disabled (inactive): it starts no authorizations and hands out no tokens; its connections are kept for when it is enabled again."
         case "removed": "Provider removed, with its users' connections."
         case "deleted": "Connection deleted: the next authorization for that user starts a new consent."
         case "deleted-revoked": "Connection deleted and its grant revoked at the provider."
