@@ -55,3 +55,20 @@ def test_a_provider_left_out_of_the_file_is_kept_inactive_and_serves_again_when_
     finally:
         gatehouse.stop()
         stop(server.process)
+
+
+@pytest.mark.parametrize("entries, said", [
+    # Google's template posts the secret: every consent would have ended in invalid_client.
+    ("{ id: g, provider_id: google, client_id: x }",
+     "auth.providers (g): oauth2.client_secret is required: oauth2.token_request.auth_method is client_secret_post"),
+    # Two entries with one id: the second replaced the first without a word.
+    ("{ id: g, provider_id: google, client_id: x, client_secret: y }, { id: g, provider_id: github, client_id: x, client_secret: y }",
+     "auth.providers[1].id 'g' is already the id of auth.providers[0]"),
+])
+def test_a_provider_entry_that_cannot_serve_stops_the_start(tmp_path, entries, said):
+    path = tmp_path / "gatehouse.yaml"
+    path.write_text(f"auth: {{ user_verification: {{ unsafe_skip_verification: true }}, providers: [ {entries} ] }}\n")
+    done = subprocess.run([GATEHOUSE_BIN, "serve", "--config", str(path), "--port", str(free_port()), "--data-dir",
+                           str(tmp_path / "data")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert said in done.stderr, done.stderr
