@@ -18,7 +18,7 @@ package enum ListenCheck {
             throw ConfigurationError(
                 description: "cannot listen on \(host):\(port): the host does not resolve (api.host, or --host)")
         }
-        let fd = socket(address.protocolFamily, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(address.protocol.rawValue, Int32(SOCK_STREAM.rawValue), 0)
         // No socket to try with: the server's own attempt says what is wrong.
         guard fd >= 0 else { return }
         defer { close(fd) }
