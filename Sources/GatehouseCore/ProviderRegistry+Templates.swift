@@ -87,7 +87,8 @@ extension ProviderRegistry {
         if enabled, secret == nil, let reason = ProviderTemplateValidator.secretNeeded(by: template) {
             // Otherwise every person's consent would end in a failed code exchange.
             throw GatehouseError.invalid(
-                "oauth2.client_secret is required: \(reason). Send it, or make the provider inactive until you have it")
+                "oauth2.client_secret is required: \(reason). Give it, or make the provider inactive until you have it; a public client (PKCE, no client authentication) sets oauth2.token_request.auth_method to \"\" and no {{client_secret}}"
+            )
         }
         let time = now()
         return Provider(

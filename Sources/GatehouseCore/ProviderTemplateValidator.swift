@@ -202,12 +202,14 @@ package enum ProviderTemplateValidator {
         guard let token = config.tokenRequest else { return nil }
         let method = effectiveAuthMethod(.exchange, token, in: config)
         if method.hasPrefix("client_secret") { return "oauth2.token_request.auth_method is \(method)" }
+        // Not `auth_header_value_format`: it is sent only with `bearer_access_token`, which an
+        // exchange (before there is a token) does not use.
         let places =
-            [("auth_header_value_format", token.authHeaderValueFormat)]
-            + (token.params ?? [:]).sorted { $0.key < $1.key }.map { ("params.\($0.key)", Optional($0.value)) }
-            + (token.headers ?? [:]).sorted { $0.key < $1.key }.map { ("headers.\($0.key)", Optional($0.value)) }
+            [("endpoint", token.endpoint ?? "")]
+            + (token.params ?? [:]).sorted { $0.key < $1.key }.map { ("params.\($0.key)", $0.value) }
+            + (token.headers ?? [:]).sorted { $0.key < $1.key }.map { ("headers.\($0.key)", $0.value) }
         for (place, template) in places {
-            if let template, TemplateRenderer.placeholders(in: template).contains("client_secret") {
+            if TemplateRenderer.placeholders(in: template).contains("client_secret") {
                 return "oauth2.token_request.\(place) uses {{client_secret}}"
             }
         }

@@ -26,6 +26,8 @@ package final class AsyncHTTPTransport: HTTPTransport, Service {
     }
     private let pool = Mutex(Pool())
     static let maxClients = 64
+    /// How long a connection to a provider may take to open, within the call's `timeout`.
+    static let connectTimeout = TimeAmount.seconds(5)
 
     /// Creates a transport.
     package init(
@@ -76,7 +78,7 @@ package final class AsyncHTTPTransport: HTTPTransport, Service {
             response = try await client.execute(outbound, deadline: deadline)
             body = try await Self.collect(response.body, upTo: maxBodyBytes, before: deadline)
         } catch {
-            throw OutboundFailure.plain(error, timeout: timeout)
+            throw OutboundFailure.plain(error, timeout: timeout, connectTimeout: Self.connectTimeout)
         }
         var headers: [String: String] = [:]
         for header in response.headers { headers[header.name.lowercased()] = header.value }
@@ -161,7 +163,7 @@ package final class AsyncHTTPTransport: HTTPTransport, Service {
 
     private func makeClient(host: String, address: IPAddress) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .seconds(5)
+        configuration.timeout.connect = Self.connectTimeout
         // A storm of expired tokens at one provider is that many refreshes at once: the default
         // of 8 connections per host queued them (100 refreshes of 100 ms took 2 s).
         configuration.connectionPool = .init(

@@ -6,21 +6,21 @@ import NIOCore
 /// cut off. Its description is what a person reads in an error body or a log line ("connection
 /// refused", "no answer within 15 s"), not SwiftNIO's or AsyncHTTPClient's own words.
 package struct OutboundFailure: Error, CustomStringConvertible {
+    /// What went wrong, in a few plain words.
     package let description: String
 
     /// The plain account of `error`, or `error` itself when it is not one this knows (a
     /// cancellation among them, which must stay one).
-    static func plain(_ error: any Error, timeout: TimeAmount) -> any Error {
-        let seconds = "\(timeout.nanoseconds / 1_000_000_000) s"
+    static func plain(_ error: any Error, timeout: TimeAmount, connectTimeout: TimeAmount) -> any Error {
         switch error {
         case let error as IOError:
             return OutboundFailure(description: String(cString: strerror(error.errnoCode)).lowercased())
         case let error as HTTPClientError:
             switch error {
             case .deadlineExceeded, .readTimeout, .writeTimeout:
-                return OutboundFailure(description: "no whole answer within \(seconds)")
+                return OutboundFailure(description: "no whole answer within \(words(timeout))")
             case .connectTimeout:
-                return OutboundFailure(description: "no connection within \(seconds)")
+                return OutboundFailure(description: "no connection within \(words(connectTimeout))")
             case .remoteConnectionClosed:
                 return OutboundFailure(description: "the connection closed before the whole answer came")
             case .bodyLengthMismatch:
@@ -31,5 +31,11 @@ package struct OutboundFailure: Error, CustomStringConvertible {
         default:
             return error
         }
+    }
+
+    /// "15 s", or "250 ms" for a time that is not whole seconds.
+    static func words(_ time: TimeAmount) -> String {
+        time.nanoseconds % 1_000_000_000 == 0
+            ? "\(time.nanoseconds / 1_000_000_000) s" : "\(time.nanoseconds / 1_000_000) ms"
     }
 }

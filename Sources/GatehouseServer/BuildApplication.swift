@@ -23,13 +23,18 @@ package func buildApplication(
     try DataFilePermissions.secureDirectory(configuration.dataDirectory)
 
     let (cipher, madeKeyFile) = try configuration.makeCipher()
-
+    let keyFile =
+        configuration.rootKeys.isEmpty
+        ? (path: RootKeyFile.path(in: configuration.dataDirectory), made: madeKeyFile != nil) : nil
+    // A key file left by a start that failed before the check (the database not up yet) is
+    // checked as a read one at the next start. It is not removed on such a failure: a replica
+    // starting beside this one on the same data directory may have read it and be serving.
     let storage = try await configuration.storage.open(logger: logger)
     do {
         // Start-up work on a ready store: config-file providers, the first key, stored templates.
         let (newAPIKey, refused, leftOut) = try await storage.bootstrap { store in
             // Before the config-file providers are sealed again under this start's key.
-            try await SealedDataCheck.verify(store: store, cipher: cipher, madeKeyFile: madeKeyFile)
+            try await SealedDataCheck.verify(store: store, cipher: cipher, keyFile: keyFile)
             let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
             for provider in configuration.providers {
                 do {

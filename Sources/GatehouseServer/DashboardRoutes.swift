@@ -52,9 +52,18 @@ struct DashboardRoutes: Sendable {
             return pages.render("sign-in", ["error": "That is not an admin API key."], status: .unauthorized)
         }
         let cookie = sessions.issue(keyID: found.id, now: now())
-        // Marked, so that a browser that does not send the cookie back is told why.
+        // Marked with the time, so that a browser that does not send the cookie back at once
+        // is told why (and the same address opened later is not).
         return DashboardPages.redirect(
-            "/dashboard/providers?signed-in", headers: [.setCookie: sessions.setCookie(cookie)])
+            "/dashboard/providers?signed-in=\(Int(now().timeIntervalSince1970))",
+            headers: [.setCookie: sessions.setCookie(cookie)])
+    }
+
+    /// Whether `request` follows a sign-in of the last minute without its cookie.
+    private func cookieLost(_ request: Request) -> Bool {
+        guard Self.cookie(request) == nil, let mark = request.uri.queryParameters["signed-in"].flatMap({ Double(String($0)) })
+        else { return false }
+        return (0...60).contains(now().timeIntervalSince1970 - mark)
     }
 
     /// The page after a sign-in whose cookie did not come back: a `Secure` cookie on a plain
@@ -117,7 +126,7 @@ struct DashboardRoutes: Sendable {
     /// A page for a signed-in operator; anyone else goes to the sign-in page.
     func page(_ request: Request, _ body: (Session) async throws -> Response) async throws -> Response {
         guard let session = try await signedIn(request) else {
-            guard request.uri.queryParameters["signed-in"] == nil else { return cookieNotReturned() }
+            if cookieLost(request) { return cookieNotReturned() }
             return DashboardPages.redirect("/dashboard/sign-in")
         }
         return try await body(session)

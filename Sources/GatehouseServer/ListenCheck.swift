@@ -3,6 +3,10 @@ import NIOCore
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Musl)
+    import Musl
+#else
+    import Darwin
 #endif
 
 /// The start's check that the server can listen where it is told to, made before anything else:
@@ -16,9 +20,14 @@ package enum ListenCheck {
             address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         } catch {
             throw ConfigurationError(
-                description: "cannot listen on \(host):\(port): the host does not resolve (api.host, or --host)")
+                description: "cannot listen on \(host):\(port): the host does not resolve (--host, GATEHOUSE_HOST or api.host)")
         }
-        let fd = socket(address.protocol.rawValue, Int32(SOCK_STREAM.rawValue), 0)
+        #if canImport(Glibc)
+            let stream = Int32(SOCK_STREAM.rawValue)
+        #else
+            let stream = SOCK_STREAM
+        #endif
+        let fd = socket(address.protocol.rawValue, stream, 0)
         // No socket to try with: the server's own attempt says what is wrong.
         guard fd >= 0 else { return }
         defer { close(fd) }
@@ -34,6 +43,8 @@ package enum ListenCheck {
             default: String(cString: strerror(errno))
             }
         throw ConfigurationError(
-            description: "cannot listen on \(host):\(port): \(reason) (api.host and api.port, or --host and --port)")
+            description:
+                "cannot listen on \(host):\(port): \(reason) (--host and --port, GATEHOUSE_HOST and GATEHOUSE_PORT, or api.host and api.port)"
+        )
     }
 }

@@ -7,15 +7,16 @@ import Logging
 package struct OperatorStore: Sendable {
     let storage: any Storage
     let configuration: GatehouseConfiguration
-    /// The schema's version before this command opened the store (SQLite migrates on open;
-    /// PostgreSQL in `migrate`, so nil there).
+    /// The schema's version before the store was opened, when asked for (SQLite migrates on
+    /// open; PostgreSQL in `migrate`, so nil there).
     let versionBeforeOpen: Int?
 
     /// Opens the store the configuration names; a SQLite file must exist already unless `create`.
     /// The store logs at `logLevel` and above (to standard error): errors only, unless a command
     /// has more to say while it waits (`migrate`).
     package static func open(
-        _ configuration: GatehouseConfiguration, create: Bool = false, logLevel: Logger.Level = .error
+        _ configuration: GatehouseConfiguration, create: Bool = false, logLevel: Logger.Level = .error,
+        readingVersion: Bool = false
     ) async throws -> OperatorStore {
         if case .sqlite(let path) = configuration.storage, !FileManager.default.fileExists(atPath: path) {
             guard create else {
@@ -25,10 +26,12 @@ package struct OperatorStore: Sendable {
         }
         var logger = Logger(label: "gatehouse")
         logger.logLevel = logLevel
-        let before: Int? =
-            if case .sqlite = configuration.storage { try await configuration.storage.schemaVersion(logger: logger) ?? 0 } else {
-                nil
-            }
+        var before: Int?
+        if readingVersion, case .sqlite(let path) = configuration.storage {
+            // Secured first, as the open does: the read's `-wal` and `-shm` take the file's mode.
+            try DataFilePermissions.secureDatabase(path)
+            before = try await configuration.storage.schemaVersion(logger: logger) ?? 0
+        }
         return OperatorStore(
             storage: try await configuration.storage.open(logger: logger), configuration: configuration,
             versionBeforeOpen: before)
@@ -37,9 +40,11 @@ package struct OperatorStore: Sendable {
     /// Brings the schema up to date (SQLite does on open; PostgreSQL under its lock); returns
     /// the schema's version before and after, and how many migrations this build knows (fewer
     /// when a newer build's migrations, which only added, are there).
-    package func migrate() async throws -> (before: Int, version: Int, known: Int) {
-        let before: Int
-        if let versionBeforeOpen { before = versionBeforeOpen } else { before = try await schema().version }
+    /// `before` is nil when it could not be read: a database that cannot be used is then said by
+    /// `bootstrap`, in the words every command uses.
+    package func migrate() async throws -> (before: Int?, version: Int, known: Int) {
+        var before = versionBeforeOpen
+        if before == nil { before = try? await schema().version }
         try await storage.bootstrap { _ in }
         let (version, known) = try await schema()
         return (before, version, known)

@@ -13,16 +13,17 @@ enum SealedDataCheck {
     /// Throws when the store holds client secrets or tool secrets and the cipher opens none of
     /// them. (Only these small tables are read: every install that holds grants has providers.)
     ///
-    /// Also throws when this start made its key file (so holds that one new key) and the store
-    /// was set up under another: a replica with a data directory of its own on a PostgreSQL that
-    /// others use would otherwise seal what they cannot open, and open nothing they sealed. A
-    /// replica that read the file another start made beside it at the same moment shares its key,
-    /// and goes on. `madeKeyFile` is the key file this start made, removed again when the check
+    /// With the data directory's key file (`keyFile`; nil with `security.root_keys`), also throws
+    /// when that key is not the one the store was set up under, even before anything secret is
+    /// stored: replicas that each made a key in a directory of their own on one PostgreSQL
+    /// would otherwise each seal what the others cannot open. Keys from `security.root_keys`
+    /// are not judged by it: they may be rotated (`reencrypt`), and listing a new one there is
+    /// the way to start afresh under it. A key file this start made is removed again when it
     /// refuses.
-    static func verify(store: any Store, cipher: TokenCipher, madeKeyFile: String?) async throws {
+    static func verify(store: any Store, cipher: TokenCipher, keyFile: (path: String, made: Bool)?) async throws {
         let fields = try await store.sealedFields(.providerSecret) + store.sealedFields(.toolSecret)
         if !fields.isEmpty, !fields.contains(where: { (try? cipher.open($0.blob, context: $0.context)) != nil }) {
-            if let madeKeyFile { unlink(madeKeyFile) }
+            if let keyFile, keyFile.made { unlink(keyFile.path) }
             let stored = Set(fields.map { TokenCipher.keyID(of: $0.blob) ?? "?" }).sorted().joined(separator: ", ")
             throw ConfigurationError(
                 description: """
@@ -37,16 +38,20 @@ enum SealedDataCheck {
             try await store.setSetting(setting, value: Data(sealed).base64EncodedString())
             return
         }
-        guard let madeKeyFile,
+        guard let keyFile,
             (Data(base64Encoded: check).flatMap { try? cipher.open(Array($0), context: context) }) == nil
         else { return }
-        unlink(madeKeyFile)
+        if keyFile.made { unlink(keyFile.path) }
+        let whose =
+            keyFile.made
+            ? "there was no root.key, so this start made one (and removed it again), but the store was set up under another key"
+            : "the data directory's root.key (\(keyFile.path)) is not the key the store was set up under"
         throw ConfigurationError(
             description: """
-                no root key was found, so this start made one (\(madeKeyFile)), but the store was set up under \
-                another key: what either seals, the other could not open. Restore the data directory's root.key \
-                beside its database, or give every replica the same keys in security.root_keys \
-                (docs/operations.md, "Backups")
+                \(whose): this server could not open what was sealed there. Restore the root.key the store was \
+                set up with beside its database, or give every replica the same keys in security.root_keys; \
+                to start afresh under a new key, giving up what was sealed before, list that key in \
+                security.root_keys (docs/operations.md, "Backups")
                 """)
     }
 }

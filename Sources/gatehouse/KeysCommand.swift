@@ -17,7 +17,8 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON instead of a table.") var json = false
 
         func withStore<T>(
-            existing: Bool = true, logLevel: Logger.Level = .error, _ body: (OperatorStore) async throws -> T
+            existing: Bool = true, logLevel: Logger.Level = .error, readingVersion: Bool = false,
+            _ body: (OperatorStore) async throws -> T
         ) async throws -> T {
             let configuration: GatehouseConfiguration
             let store: OperatorStore
@@ -25,7 +26,8 @@ struct KeysCommand: AsyncParsableCommand {
                 configuration = try ConfigurationLoader.load(
                     path: config, environment: ProcessInfo.processInfo.environment,
                     overrides: (nil, nil, dataDirectory))
-                store = try await OperatorStore.open(configuration, create: !existing, logLevel: logLevel)
+                store = try await OperatorStore.open(
+                    configuration, create: !existing, logLevel: logLevel, readingVersion: readingVersion)
             } catch {
                 Output.error("error: \(error)")
                 throw ExitCode(CLIError.Code.usage.rawValue)

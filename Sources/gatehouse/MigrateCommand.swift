@@ -14,18 +14,21 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         // An SQLite file is made by `serve`; a mistyped --data-dir is said, not given a new one.
         // Warnings too: a migration that waits for a lock says so at each try.
-        let (before, version, known) = try await options.withStore(existing: true, logLevel: .warning) {
+        let (before, version, known) = try await options.withStore(existing: true, logLevel: .warning, readingVersion: true) {
             try await $0.migrate()
         }
         guard version > known else {
             // What it did, not only where it stands: a first migrate makes every table.
             if options.json {
                 try Output.json(Migrated(before: before, version: version))
-            } else if version > before {
-                Output.line(
-                    "applied migrations \(before + 1) to \(version): the schema is up to date (version \(version))")
-            } else {
+            } else if let before, version > before {
+                // "Went", not "applied": on PostgreSQL a replica starting meanwhile may have
+                // applied some of them.
+                Output.line("the schema went from version \(before) to \(version), and is up to date")
+            } else if before != nil {
                 Output.line("the schema was up to date already (version \(version)); nothing was changed")
+            } else {
+                Output.line("the schema is up to date (version \(version))")
             }
             return
         }
@@ -43,7 +46,7 @@ struct MigrateCommand: AsyncParsableCommand {
     /// `--json` for a schema this build brought up to date (or found so).
     struct Migrated: Encodable {
         var schema = "up to date"
-        let before: Int
+        let before: Int?
         let version: Int
 
         enum CodingKeys: String, CodingKey {

@@ -5,8 +5,8 @@ import Testing
 
 @testable import GatehouseServer
 
-/// A start that made a new root key is refused on a store set up under another, even one that
-/// holds no secret yet (replicas that each made a key of their own on one PostgreSQL).
+/// A start whose key file is not the key the store was set up under is refused, even on a store
+/// that holds no secret yet (replicas that each made a key of their own on one PostgreSQL).
 @Suite(.serialized) struct SealedDataCheckTests {
     static func cipher() throws -> TokenCipher {
         try TokenCipher(keys: [RootKey.generate(id: RootKeyFile.keyID)], defaultKeyID: RootKeyFile.keyID)
@@ -20,29 +20,37 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
-    func aNewKeyOnAStoreSetUpUnderAnotherIsRefusedAndItsFileRemoved(backend: StoreBackend) async throws {
+    func aKeyFileThatIsNotTheStoresIsRefusedAndOneMadeRemoved(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             let first = try Self.cipher()
-            // The store's first start, with no key file made by another.
-            try await SealedDataCheck.verify(store: store, cipher: first, madeKeyFile: nil)
+            // The store's first start, with keys from the configuration.
+            try await SealedDataCheck.verify(store: store, cipher: first, keyFile: nil)
             #expect(try await store.setting(SealedDataCheck.setting) != nil)
 
             let made = try Self.keyFile()
             defer { unlink(made) }
             await #expect(throws: ConfigurationError.self) {
-                try await SealedDataCheck.verify(store: store, cipher: try Self.cipher(), madeKeyFile: made)
+                try await SealedDataCheck.verify(store: store, cipher: try Self.cipher(), keyFile: (made, true))
             }
             #expect(!FileManager.default.fileExists(atPath: made), "the refused start leaves no key behind")
+            // A file it read (left by a start that failed before the check, or made by a
+            // replica beside it) is refused too, and left where it is.
+            let read = try Self.keyFile()
+            defer { unlink(read) }
+            await #expect {
+                try await SealedDataCheck.verify(store: store, cipher: try Self.cipher(), keyFile: (read, false))
+            } throws: { String(describing: $0).contains("root.key (\(read)) is not the key the store was set up under") }
+            #expect(FileManager.default.fileExists(atPath: read))
 
-            // The start that made the file the store was set up under (another read it at the
-            // same moment, and set the store up first) goes on, and keeps its file.
+            // The key the store was set up under goes on, made or read, and keeps its file.
             let shared = try Self.keyFile()
             defer { unlink(shared) }
-            try await SealedDataCheck.verify(store: store, cipher: first, madeKeyFile: shared)
+            try await SealedDataCheck.verify(store: store, cipher: first, keyFile: (shared, true))
+            try await SealedDataCheck.verify(store: store, cipher: first, keyFile: (shared, false))
             #expect(FileManager.default.fileExists(atPath: shared))
-            // Keys from the configuration (no file made) are not judged by it: they may be
-            // rotated, and the secrets check covers what they must open.
-            try await SealedDataCheck.verify(store: store, cipher: try Self.cipher(), madeKeyFile: nil)
+            // Keys from the configuration are not judged by it: they may be rotated, and the
+            // secrets check covers what they must open.
+            try await SealedDataCheck.verify(store: store, cipher: try Self.cipher(), keyFile: nil)
         }
     }
 }
