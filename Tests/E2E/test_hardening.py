@@ -227,6 +227,10 @@ def test_the_quick_start_refuses_a_public_url_that_is_not_loopback(tmp_path):
         refused = subprocess.run([GATEHOUSE_BIN, *args, "--data-dir", str(tmp_path / "data")],
                                  capture_output=True, text=True, timeout=60)
         assert refused.returncode == 2, (args, refused.returncode, refused.stderr)
+        if args == ["bogus"]:
+            # Said as a mistyped command, not as an argument of `serve` with its usage.
+            assert "'bogus' is not a gatehouse command (serve, auth, token" in refused.stderr, refused.stderr
+            assert "Usage:" not in refused.stderr
 
 
 def test_a_second_serve_on_the_same_sqlite_file_is_refused(gatehouse):
