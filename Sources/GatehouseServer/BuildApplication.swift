@@ -22,10 +22,7 @@ package func buildApplication(
     let policy = try configuration.verificationPolicy()
     try DataFilePermissions.secureDirectory(configuration.dataDirectory)
 
-    let (cipher, madeKeyFile) = try configuration.makeCipher()
-    let keyFile =
-        configuration.rootKeys.isEmpty
-        ? (path: RootKeyFile.path(in: configuration.dataDirectory), made: madeKeyFile != nil) : nil
+    let (cipher, keyFile) = try configuration.makeCipher()
     // A key file left by a start that failed before the check (the database not up yet) is
     // checked as a read one at the next start. It is not removed on such a failure: a replica
     // starting beside this one on the same data directory may have read it and be serving.

@@ -15,12 +15,14 @@ extension GatehouseConfiguration {
 
     /// The cipher over the configured root keys, or over the data directory's key file when the
     /// configuration names none (made on first use only when `createKeyFile`: an operator
-    /// command pointed at the wrong directory must not mint a key); `madeKeyFile` is the file's
-    /// path when this call made it.
-    func makeCipher(createKeyFile: Bool = true) throws -> (cipher: TokenCipher, madeKeyFile: String?) {
+    /// command pointed at the wrong directory must not mint a key); `keyFile` is that file, and
+    /// whether this call made it (nil with `security.root_keys`).
+    func makeCipher(createKeyFile: Bool = true) throws -> (
+        cipher: TokenCipher, keyFile: (path: String, made: Bool)?
+    ) {
         if rootKeys.isEmpty {
             let (key, made) = try RootKeyFile.loadOrCreate(directory: dataDirectory, create: createKeyFile)
-            return (try TokenCipher(keys: [key], defaultKeyID: key.id), made ? RootKeyFile.path(in: dataDirectory) : nil)
+            return (try TokenCipher(keys: [key], defaultKeyID: key.id), (RootKeyFile.path(in: dataDirectory), made))
         }
         do {
             let keys = try rootKeys.map { try RootKey(id: $0.id, base64: $0.value) }
