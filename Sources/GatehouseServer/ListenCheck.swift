@@ -35,6 +35,19 @@ package enum ListenCheck {
         var on: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
         guard address.withSockAddr({ bind(fd, $0, socklen_t($1)) }) != 0 else { return }
+        throw refusal(host: host, port: port, errno: errno)
+    }
+
+    /// The server's own bind failing the same way, when the port was taken after the check: said
+    /// as the check says it, not in SwiftNIO's words. Nil for any other error.
+    package static func bindFailure(_ error: any Error, host: String, port: Int) -> ConfigurationError? {
+        guard let error = error as? IOError, [EADDRINUSE, EADDRNOTAVAIL, EACCES].contains(error.errnoCode) else {
+            return nil
+        }
+        return refusal(host: host, port: port, errno: error.errnoCode)
+    }
+
+    private static func refusal(host: String, port: Int, errno: Int32) -> ConfigurationError {
         let reason =
             switch errno {
             case EADDRINUSE: "another process listens on that port"
@@ -42,7 +55,7 @@ package enum ListenCheck {
             case EACCES: "a port below 1024 needs privileges this process does not have"
             default: String(cString: strerror(errno))
             }
-        throw ConfigurationError(
+        return ConfigurationError(
             description:
                 "cannot listen on \(host):\(port): \(reason) (--host and --port, GATEHOUSE_HOST and GATEHOUSE_PORT, or api.host and api.port)"
         )

@@ -103,7 +103,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Buffered request lines reach the log before the process ends.
         defer { LineOutput.standardError.flush() }
-        try await built.runService()
+        do {
+            try await built.runService()
+        } catch {
+            // The port taken between the start's check and the bind: exit 2, as the check says.
+            if let refusal = ListenCheck.bindFailure(error, host: configuration.host, port: configuration.port) {
+                throw refusal
+            }
+            throw error
+        }
     }
 
     /// Writes a line to standard output at once (unbuffered), so scripts reading a pipe see it.
