@@ -4,6 +4,8 @@ import Logging
 import NIOCore
 import Testing
 
+@testable import GatehouseServer
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -11,8 +13,6 @@ import Testing
 #else
     import Darwin
 #endif
-
-@testable import GatehouseServer
 
 /// A port another process holds is said as a refused start, whether the start's check finds it or
 /// the server's own bind does (the port taken after the check).
