@@ -19,7 +19,8 @@ public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConver
         case .missingAPIKey: "no API key: pass apiKey: or set ARCADE_API_KEY (or GATEHOUSE_API_KEY)"
         case .invalidBaseURL(let url): "the base URL '\(url)' is not an http(s) URL"
         case .connection(let reason): "cannot reach the server: \(reason)"
-        case .authorizationFailed(let response): "authorization \(response.id ?? "?") failed"
+        case .authorizationFailed(let response):
+            "authorization \(response.id ?? "?") failed" + (response.statusReason.map { ": \($0)" } ?? "")
         case .timedOut(let response): "authorization \(response.id ?? "?") did not complete in time"
         case .invalidResponse(let reason): "unexpected response: \(reason)"
         }

@@ -110,6 +110,7 @@ extension AuthBroker {
         }
         return AuthorizationResponse(
             id: flow.id, status: flow.status == .failed ? .failed : .pending, url: url,
-            scopes: flow.authorizeScopes, providerID: flow.providerID, userID: flow.userID)
+            scopes: flow.authorizeScopes, providerID: flow.providerID, userID: flow.userID,
+            statusReason: flow.status == .failed ? flow.failureReason ?? "the authorization failed" : nil)
     }
 }

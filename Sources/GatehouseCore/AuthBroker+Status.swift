@@ -71,6 +71,8 @@ extension AuthBroker {
                 var response = try pendingResponse(flow)
                 response.status = .failed
                 response.url = nil
+                response.statusReason =
+                    "the connection it made was deleted or revoked since, or its provider disabled; start the authorization again"
                 return response
             }
             var completed = response

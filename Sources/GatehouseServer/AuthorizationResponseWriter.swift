@@ -19,7 +19,7 @@ enum AuthorizationResponseWriter {
             out.writeStaticString(name)
             out.writeStaticString("\":")
         }
-        // Keys in sorted order: context, id, provider_id, scopes, status, url, user_id.
+        // Keys in sorted order: context, id, provider_id, scopes, status, status_reason, url, user_id.
         if let context = response.context {
             key("context")
             out.writeStaticString("{")
@@ -59,6 +59,10 @@ enum AuthorizationResponseWriter {
         if let status = response.status {
             key("status")
             string(status.rawValue, into: &out)
+        }
+        if let reason = response.statusReason {
+            key("status_reason")
+            string(reason, into: &out)
         }
         if let url = response.url {
             key("url")

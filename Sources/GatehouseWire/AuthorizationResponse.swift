@@ -33,12 +33,15 @@ public struct AuthorizationResponse: Codable, Sendable, Equatable {
     public var userID: String?
     /// The token and user info, once completed.
     public var context: Context?
+    /// Why the authorization failed, in words (Gatehouse's own field; Arcade's clients ignore it):
+    /// the user declined, the provider refused the code, the flow expired, and so on.
+    public var statusReason: String?
 
     /// Creates a response.
     public init(
         id: String? = nil, status: AuthorizationStatus? = nil, url: String? = nil,
         scopes: [String]? = nil, providerID: String? = nil, userID: String? = nil,
-        context: Context? = nil
+        context: Context? = nil, statusReason: String? = nil
     ) {
         self.id = id
         self.status = status
@@ -47,11 +50,13 @@ public struct AuthorizationResponse: Codable, Sendable, Equatable {
         self.providerID = providerID
         self.userID = userID
         self.context = context
+        self.statusReason = statusReason
     }
 
     enum CodingKeys: String, CodingKey {
         case id, status, url, scopes, context
         case providerID = "provider_id"
         case userID = "user_id"
+        case statusReason = "status_reason"
     }
 }

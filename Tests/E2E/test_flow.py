@@ -76,6 +76,8 @@ def test_deny_makes_the_flow_failed(client, dot, user_id):
     assert failed.status == "failed"
     # Its URL is spent: a client that shows the URL of any status but completed shows none.
     assert failed.url is None
+    # Why, in Gatehouse's own field, which arcadepy keeps as an extra attribute.
+    assert failed.status_reason == "the user denied access"
 
 
 def test_long_poll_times_out_with_200_pending_and_wakes_on_completion(client, dot, user_id):

@@ -98,7 +98,7 @@ def test_auth_start_wait_learns_of_a_denial_at_once(gatehouse, dot, user_id):
     finally:
         process.kill()
     assert process.returncode != 0, out
-    assert "failed" in (out + err).lower(), out + err
+    assert "failed: the user denied access" in err, out + err
     assert took < 15, f"the CLI waited {took:.1f} s after the denial"
 
 

@@ -105,13 +105,15 @@ import Testing
             ])
 
         let failing = ScriptedServer()
-        failing.script("/v1/auth/status", .init(body: #"{"id":"ac_2","status":"failed"}"#))
+        failing.script(
+            "/v1/auth/status", .init(body: #"{"id":"ac_2","status":"failed","status_reason":"the user denied access"}"#))
         try await failing.run { client in
             await #expect {
                 try await client.auth.waitForCompletion(id: "ac_2")
             } throws: { error in
-                if case .authorizationFailed(let response)? = error as? GatehouseClientError { return response.id == "ac_2" }
-                return false
+                // The error says why, as the server said it.
+                guard case .authorizationFailed(let response)? = error as? GatehouseClientError else { return false }
+                return response.id == "ac_2" && "\(error)" == "authorization ac_2 failed: the user denied access"
             }
         }
         #expect(failing.recorded.count == 1)

@@ -69,11 +69,17 @@ import Testing
             let id = try #require(denied["id"] as? String)
             let failed = try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))
             #expect(failed["status"] as? String == "failed" && failed["url"] == nil, "\(failed)")
+            // Why, in words: the app can tell the person, where `failed` alone says nothing.
+            #expect(failed["status_reason"] as? String == "the user denied access")
 
             let refused = try await api.authorize(user: "dave")
             #expect(try await api.callback(for: refused, code: "bad-code").status == .badGateway)
             let refusedID = try #require(refused["id"] as? String)
-            #expect(try api.object(try await api.call(.get, "/v1/auth/status?id=\(refusedID)"))["status"] as? String == "failed")
+            let exchangeFailed = try api.object(try await api.call(.get, "/v1/auth/status?id=\(refusedID)"))
+            #expect(exchangeFailed["status"] as? String == "failed")
+            #expect((exchangeFailed["status_reason"] as? String)?.hasPrefix("token exchange failed: ") == true, "\(exchangeFailed)")
+            let open = try await api.authorize(user: "frank")
+            #expect(open["status"] as? String == "pending" && open["status_reason"] == nil, "only a failed flow says why")
             #expect(
                 try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=dave"))["total_count"] as? Int == 0)
         }

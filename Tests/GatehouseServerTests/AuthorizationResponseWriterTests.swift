@@ -25,6 +25,8 @@ struct AuthorizationResponseWriterTests {
             AuthorizationResponse(
                 id: "ac_3", status: .failed, context: .init(token: "t", userInfo: nil)),
             AuthorizationResponse(
+                id: "ac_4", status: .failed, scopes: ["a"], providerID: "p", userID: "u", statusReason: "the user denied access"),
+            AuthorizationResponse(
                 context: .init(
                     userInfo: [
                         "z": .array([.null, .bool(true), .number(3), .number(-0.25), .object(["k": .string("v/\"")])]),
@@ -35,7 +37,7 @@ struct AuthorizationResponseWriterTests {
             all.append(
                 AuthorizationResponse(
                     id: text, status: .unknown(text), url: text, scopes: [text, text], providerID: text, userID: text,
-                    context: .init(token: text, userInfo: [text: .string(text)])))
+                    context: .init(token: text, userInfo: [text: .string(text)]), statusReason: text))
         }
         return all
     }

@@ -40,6 +40,7 @@ import Testing
             // A completed authorization of the provider no longer stands.
             let status = try api.object(try await api.call(.get, "/v1/auth/status?id=\(auth)"))
             #expect(status["status"] as? String == "failed" && status["context"] == nil)
+            #expect((status["status_reason"] as? String)?.contains("or its provider disabled") == true, "\(status)")
             let body = try api.object(try await api.call(.get, "/v1/admin/auth_providers/fake"))
             #expect(body["status"] as? String == "inactive")
             #expect((body["binding"] as? [String: Any])?["type"] as? String == "project")
