@@ -77,7 +77,8 @@ import Testing
             let refusedID = try #require(refused["id"] as? String)
             let exchangeFailed = try api.object(try await api.call(.get, "/v1/auth/status?id=\(refusedID)"))
             #expect(exchangeFailed["status"] as? String == "failed")
-            #expect((exchangeFailed["status_reason"] as? String)?.hasPrefix("token exchange failed: ") == true, "\(exchangeFailed)")
+            #expect(
+                (exchangeFailed["status_reason"] as? String)?.hasPrefix("token exchange failed: ") == true, "\(exchangeFailed)")
             let open = try await api.authorize(user: "frank")
             #expect(open["status"] as? String == "pending" && open["status_reason"] == nil, "only a failed flow says why")
             #expect(
