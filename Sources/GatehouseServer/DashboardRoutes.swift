@@ -36,6 +36,16 @@ struct DashboardRoutes: Sendable {
     }
 
     private func signIn(_ request: Request) async throws -> Response {
+        if let reason = CrossSiteFormCheck(publicURL: settings.publicURL).crossSite(
+            request.headers, authority: request.head.authority)
+        {
+            return pages.render(
+                "sign-in",
+                [
+                    "error":
+                        "This sign-in was sent from another site (\(reason)), so it was refused. Sign in on this page."
+                ], status: .forbidden)
+        }
         let fields = try await Self.fields(request)
         var found: AuthenticatedKey?
         do {

@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import time
+import urllib.parse
 
 import pytest
 import requests
@@ -372,3 +373,22 @@ def test_the_dashboard_adds_a_custom_provider_that_completes_a_real_consent_and_
     finally:
         gatehouse.client().admin.auth_providers.delete("dot-dash")
         stop(server.process)
+
+
+def test_a_sign_in_form_posted_from_another_site_is_refused(browser, gatehouse):
+    # Login CSRF: a page elsewhere posts its own admin key to the sign-in form, which carries no
+    # token (there is no session yet). Chromium says the post is cross-site, and it is refused.
+    browser.get(f"{gatehouse.base}/dashboard/sign-in")
+    browser.delete_all_cookies()
+    page = (
+        f"<form method='post' action='{gatehouse.base}/dashboard/sign-in'>"
+        f"<input name='key' value='{gatehouse.api_key}'></form><script>document.forms[0].submit()</script>"
+    )
+    browser.get("data:text/html," + urllib.parse.quote(page))
+    shows(browser, "This sign-in was sent from another site")
+    assert browser.current_url == f"{gatehouse.base}/dashboard/sign-in"
+    assert browser.get_cookie("gatehouse_dashboard") is None
+    # The dashboard's own form still signs in.
+    browser.find_element(By.NAME, "key").send_keys(gatehouse.api_key)
+    browser.find_element(By.CSS_SELECTOR, "main button").click()
+    shows(browser, "<h1>Providers</h1>")
