@@ -150,17 +150,33 @@ extension ProviderRegistry {
         if Set(old.connectionHosts ?? []) != Set(new.connectionHosts ?? []) { return "connection_hosts" }
         let before = Dictionary(uniqueKeysWithValues: ProviderTemplateValidator.requests(of: old).map { ($0.field, $0.request) })
         for (field, request) in ProviderTemplateValidator.requests(of: new) {
-            // Where it goes: the origin (scheme, host and port), or for an origin from the
-            // connection the placeholder (its hosts are compared above); a request that is new,
-            // or unreadable, counts as moved.
-            let origin = { (request: RequestConfig?) -> String? in
-                guard let endpoint = request?.endpoint else { return nil }
-                if let origin = ConnectionEndpoint.originPlaceholder(of: endpoint) { return "{{\(origin)}}" }
-                return IssuerCheck.origin(of: ConnectionEndpoint.standIn(endpoint))
-            }
+            // A request that is new, or unreadable, counts as moved.
             guard let now = origin(request), now == origin(before[field]) else { return field + ".endpoint" }
         }
         return nil
+    }
+
+    /// The first request after the authorize request that would send a stored grant's tokens
+    /// where none of the old template's did: an origin none of those requests had (or the hosts
+    /// a connection's endpoints may name, when they differ).
+    static func newTokenDestination(from old: OAuth2Config, to new: OAuth2Config) -> String? {
+        if Set(old.connectionHosts ?? []) != Set(new.connectionHosts ?? []) { return "connection_hosts" }
+        let tokenSide = { (config: OAuth2Config) in
+            ProviderTemplateValidator.requests(of: config).filter { $0.field != "authorize_request" }
+        }
+        let known = Set(tokenSide(old).compactMap { origin($0.request) })
+        for (field, request) in tokenSide(new) {
+            guard let now = origin(request), known.contains(now) else { return field + ".endpoint" }
+        }
+        return nil
+    }
+
+    /// Where a request goes: its endpoint's origin (scheme, host and port), or for an origin from
+    /// the connection its placeholder (the hosts it may name are compared apart).
+    private static func origin(_ request: RequestConfig?) -> String? {
+        guard let endpoint = request?.endpoint else { return nil }
+        if let origin = ConnectionEndpoint.originPlaceholder(of: endpoint) { return "{{\(origin)}}" }
+        return IssuerCheck.origin(of: ConnectionEndpoint.standIn(endpoint))
     }
 
     /// Field-wise merge: what `given` sets wins; each request block is replaced whole.

@@ -142,7 +142,15 @@ package final class ProviderRegistry: Sendable {
                 description: patch.clears("description"),
                 secret: patch.clears("client_secret") || patch.clears("client_secret", inOAuth2: true)
             ))
-        guard try await store.updateProvider(id: id, with: record(for: updated)) else {
+        // The stored grants' refresh and access tokens would go to the new place: refused while
+        // there are any, checked in the store's transaction (as a rename is).
+        let refusal = Self.newTokenDestination(from: current.oauth2, to: updated.oauth2).map { field in
+            GatehouseError(
+                .conflict,
+                "oauth2.\(field) would send the tokens of auth provider '\(id)''s connections to another host, port or scheme: delete its connections first (their users authorize again), or add the new endpoint as a provider of its own"
+            )
+        }
+        guard try await store.updateProvider(id: id, with: record(for: updated), unlessConnected: refusal) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
         await changed()

@@ -47,6 +47,7 @@ package enum ProviderTemplateValidator {
             throw GatehouseError.invalid("\(prefix).authorize_request is required")
         }
         try validateSecretPlacement(config, prefix: prefix)
+        try validateTokenPlaces(config, prefix: prefix)
         try validateConnectionPlaceholders(config, prefix: prefix)
         if let issuer = config.issuer, !IssuerCheck.isIssuer(issuer) {
             throw GatehouseError.invalid(

@@ -79,8 +79,10 @@ package protocol Store: Sendable {
     /// Replaces the provider stored under `id` (which may rename it); throws `conflict` when the new id is taken.
     /// A rename throws `conflict` while connections are stored under the old id (each is sealed for
     /// it), checked in the same transaction; it deletes the old id's flows and the connections and
-    /// flows left under the new id.
-    func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool
+    /// flows left under the new id. With `refusal`, any change is refused so while connections are
+    /// stored under `id` (a token-side endpoint that moves would receive their refresh tokens).
+    func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?) async throws
+        -> Bool
     /// Inserts or replaces a provider (config-file providers on start).
     func upsertProvider(_ record: ProviderRecord) async throws
     /// Removes a provider with its connections and flows, in one transaction; returns what was
@@ -207,6 +209,13 @@ package protocol Store: Sendable {
     func setting(_ key: String) async throws -> String?
     /// Writes a setting.
     func setSetting(_ key: String, value: String) async throws
+}
+
+extension Store {
+    /// Replaces a provider; see `updateProvider(id:with:unlessConnected:)`.
+    package func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool {
+        try await updateProvider(id: id, with: record, unlessConnected: nil)
+    }
 }
 
 /// A stored API key: only its hash is kept.

@@ -96,6 +96,7 @@ package struct TemplateProviderClient: ProviderClient {
                 request, provider: provider, tokens: tokens, known: (known ?? [:]).merging(info ?? [:]) { $1 })
             info = info.map { $0.merging(fetched ?? [:]) { $1 } } ?? fetched
         }
+        info = info?.redacting(tokens: [tokens.accessToken, tokens.refreshToken])
         // Stored with the grant and sent with every completed `authorize`: a provider's answer of
         // hundreds of keys would slow each one down for that user.
         if let info, let size = try? JSONEncoder.sorted.encode(info).count, size > Self.maxUserInfoBytes {
@@ -196,6 +197,7 @@ package struct TemplateProviderClient: ProviderClient {
             scopes = scopes ?? introspected.scopes
         }
         let refreshToken = fields["refresh_token"]?.stringValue ?? previous?.refreshToken
+        userInfo = userInfo.redacting(tokens: [access, refreshToken, document.objectValue?["id_token"]?.stringValue])
         // With nothing to renew the token, a lifetime of 0 or less (some servers' "does not
         // expire") is taken as not said: a token dead on arrival would only send the user
         // through consent again, at once and on every read.

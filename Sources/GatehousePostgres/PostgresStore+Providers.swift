@@ -38,13 +38,15 @@ extension PostgresStore {
     /// under the old id (checked in the transaction); it deletes the old id's flows and whatever an
     /// earlier provider left under the new one. A connection committed under the old id after the
     /// check is not deleted: it stays under that id, which no provider has any more.
-    package func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool {
+    package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?)
+        async throws -> Bool
+    {
         do {
             return try await inTransaction { run in
-                if record.id != id,
+                if record.id != id || refusal != nil,
                     try await !run("SELECT 1 FROM connections WHERE provider_id = \(id) LIMIT 1").isEmpty
                 {
-                    throw GatehouseError.providerHasConnections(id)
+                    throw refusal ?? GatehouseError.providerHasConnections(id)
                 }
                 let updated = try await !run(
                     """

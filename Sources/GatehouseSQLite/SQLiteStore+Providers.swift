@@ -34,13 +34,15 @@ extension SQLiteStore {
     /// Replaces a provider, possibly renaming it. A rename is refused while connections are stored
     /// under the old id (checked in the transaction, so a flow completing meanwhile is not lost);
     /// it deletes the old id's flows and whatever an earlier provider left under the new one.
-    package func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool {
+    package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?)
+        async throws -> Bool
+    {
         do {
             return try await transaction { run in
-                if record.id != id,
+                if record.id != id || refusal != nil,
                     try await !run("SELECT 1 FROM connections WHERE provider_id = ? LIMIT 1", [.text(id)]).isEmpty
                 {
-                    throw GatehouseError.providerHasConnections(id)
+                    throw refusal ?? GatehouseError.providerHasConnections(id)
                 }
                 let updated = try await !run(
                     """

@@ -83,6 +83,28 @@ extension SecurityTests {
             #"{"oauth2":{"token_introspection_request":{"endpoint":"https://{{user_info.id}}.attacker.example/i"}}}"#,
             "oauth2.token_introspection_request.endpoint may use {{user_info.<key>}} only as the whole origin"
         ),
+        // A GET puts its params in the URL, which logs keep.
+        (
+            #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","method":"GET","auth_method":"client_secret_basic"}}}"#,
+            "oauth2.refresh_request.method must be POST: a GET would put the refresh token in the URL"
+        ),
+        (
+            #"{"oauth2":{"token_introspection_request":{"endpoint":"http://127.0.0.1:1/i","method":"GET","auth_method":"client_secret_post"}}}"#,
+            "oauth2.token_introspection_request.auth_method client_secret_post with method GET"
+        ),
+        (
+            #"{"oauth2":{"user_info_request":{"endpoint":"http://127.0.0.1:1/me","method":"GET","params":{"t":"{{access_token}}"}}}}"#,
+            "oauth2.user_info_request.params.t may not use {{access_token}} with method GET"
+        ),
+        // The user info goes to apps, unsealed: no token may be mapped into it.
+        (
+            #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"user_info.rt":"$.refresh_token"}}}}"#,
+            "oauth2.refresh_request.response_map.user_info.rt may not read the answer's tokens"
+        ),
+        (
+            #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"user_info.all":" $ "}}}}"#,
+            "oauth2.token_request.response_map.user_info.all may not read the answer's tokens (or the whole answer)"
+        ),
     ])
     func aTemplateCannotSendSecretsElsewhere(patch: String, message: String) async throws {
         try await APIHarness.run { api in
@@ -130,6 +152,49 @@ extension SecurityTests {
                 .patch, "/v1/admin/auth_providers/fake",
                 json: #"{"oauth2":{"client_secret":"new-secret","token_request":{"endpoint":"https://new.example/token"}}}"#)
             #expect(response.status == .ok, "\(String(buffer: response.body))")
+        }
+    }
+
+    /// A stored grant's tokens go only where they went when it was made: a patch that would send
+    /// them to a new origin is refused while the provider has connections, even with the secret
+    /// (which any admin may give again), as a rename is.
+    @Test func anEndpointThatWouldReceiveStoredGrantsCannotMoveWhileThereAreAny() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            _ = try await api.completedToken(user: "alice")
+            let before = String(buffer: try await api.call(.get, "/v1/admin/auth_providers/fake").body)
+            for (field, patch) in [
+                ("refresh_request", #""refresh_request":{"endpoint":"https://attacker.example/token"}"#),
+                ("token_request", #""token_request":{"endpoint":"https://attacker.example/token"}"#),
+                ("user_info_request", #""user_info_request":{"endpoint":"https://attacker.example/me"}"#),
+                ("token_revocation_request", #""token_revocation_request":{"endpoint":"https://attacker.example/revoke"}"#),
+            ] {
+                let response = try await api.call(
+                    .patch, "/v1/admin/auth_providers/fake", json: #"{"oauth2":{"client_secret":"throwaway",\#(patch)}}"#)
+                #expect(response.status == .conflict, "\(field): \(String(buffer: response.body))")
+                #expect(
+                    (try api.object(response)["message"] as? String)?.contains(
+                        "oauth2.\(field).endpoint would send the tokens of auth provider 'fake''s connections to another host") == true)
+            }
+            #expect(String(buffer: try await api.call(.get, "/v1/admin/auth_providers/fake").body) == before, "nothing changed")
+            // New flows only: the authorize page may move (with the secret), and a request may
+            // be added where the others already go.
+            for patch in [
+                #"{"oauth2":{"client_secret":"s2","authorize_request":{"endpoint":"https://login.example/authorize","params":{"response_type":"code"}}}}"#,
+                #"{"oauth2":{"client_secret":"s2","token_revocation_request":{"endpoint":"http://127.0.0.1:1/revoke"}}}"#,
+            ] {
+                let response = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: patch)
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+            }
+            // Without connections, the move is the operator's to make.
+            let connection = try #require(
+                (try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=alice"))["items"] as? [[String: Any]])?
+                    .first?["id"] as? String)
+            #expect(try await api.call(.delete, "/v1/admin/user_connections/\(connection)").status == .noContent)
+            let moved = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json: #"{"oauth2":{"client_secret":"s3","refresh_request":{"endpoint":"https://new.example/token"}}}"#)
+            #expect(moved.status == .ok, "\(String(buffer: moved.body))")
         }
     }
 }

@@ -84,4 +84,24 @@ import Testing
             #expect(try await Self.held(store, current) == (true, true))
         }
     }
+
+    /// A change that would send the stored grants' tokens somewhere new (`unlessConnected`) is
+    /// refused with the caller's error while any grant is held, in the change's transaction.
+    @Test(arguments: StoreBackend.available)
+    func aChangeRefusedWhileConnectionsAreHeldChangesNothing(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            try await store.insertProvider(Self.record("p"))
+            let held = try await Self.grant(store, user: "u7", provider: "p")
+            let moved = GatehouseError(.conflict, "moves")
+            let refused = await #expect(throws: GatehouseError.self) {
+                try await store.updateProvider(id: "p", with: Self.record("p", description: "moved"), unlessConnected: moved)
+            }
+            #expect(refused?.message == "moves")
+            #expect(try await store.provider(id: "p")?.description != "moved")
+            #expect(try await Self.held(store, held) == (true, true))
+            _ = try await store.deleteConnection(id: held.0.id)
+            #expect(try await store.updateProvider(id: "p", with: Self.record("p", description: "moved"), unlessConnected: moved))
+            #expect(try await store.provider(id: "p")?.description == "moved")
+        }
+    }
 }

@@ -1,0 +1,54 @@
+import Foundation
+import GatehouseWire
+
+// Where a template may put a token: never in a URL, and never in the user info, which apps
+// read and the store keeps unsealed.
+extension ProviderTemplateValidator {
+    /// The placeholders whose value is a secret a URL must not carry.
+    static let secretPlaceholders = ["{{client_secret}}", "{{refresh_token}}", "{{access_token}}", "{{token}}"]
+
+    /// The token answer's members that hold tokens: no `user_info.*` mapping may read them.
+    static let tokenMembers: Set<String> = ["access_token", "refresh_token", "id_token"]
+
+    /// A GET puts its params in the URL, which servers and proxies log: the requests that carry a
+    /// code, a refresh token or a token to revoke must POST (RFC 6749 §3.2, RFC 7009 §2.1), and
+    /// no other GET may carry a secret in its params.
+    static func validateTokenPlaces(_ config: OAuth2Config, prefix: String) throws {
+        let posted: [String: (call: Telemetry.ProviderCall, carries: String)] = [
+            "token_request": (.exchange, "the code"), "refresh_request": (.refresh, "the refresh token"),
+            "token_revocation_request": (.revocation, "the token to revoke"),
+        ]
+        for (field, request) in requests(of: config) where field != "authorize_request" {
+            let name = "\(prefix).\(field)"
+            guard (request.method ?? "POST").uppercased() == "GET" else { continue }
+            if let post = posted[field] {
+                throw GatehouseError.invalid(
+                    "\(name).method must be POST: a GET would put \(post.carries) in the URL, where logs keep it")
+            }
+            let call: Telemetry.ProviderCall = field == "user_info_request" ? .userInfo : .introspection
+            if effectiveAuthMethod(call, request, in: config) == "client_secret_post" {
+                throw GatehouseError.invalid(
+                    "\(name).auth_method client_secret_post with method GET would put the client secret in the URL: use client_secret_basic, or POST"
+                )
+            }
+            for (param, value) in (request.params ?? [:]).sorted(by: { $0.key < $1.key }) {
+                if let secret = secretPlaceholders.first(where: value.contains) {
+                    throw GatehouseError.invalid(
+                        "\(name).params.\(param) may not use \(secret) with method GET: it would go in the URL; send it in a header, or POST"
+                    )
+                }
+            }
+        }
+        for (field, request) in [("token_request", config.tokenRequest), ("refresh_request", config.refreshRequest)] {
+            for (key, expression) in (request?.responseMap ?? [:]).sorted(by: { $0.key < $1.key })
+            where key.hasPrefix(ConnectionEndpoint.prefix) {
+                let names = Set(expression.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).map(String.init))
+                if expression.trimmingCharacters(in: .whitespaces) == "$" || !names.isDisjoint(with: tokenMembers) {
+                    throw GatehouseError.invalid(
+                        "\(prefix).\(field).response_map.\(key) may not read the answer's tokens (or the whole answer): apps read the user info, and the store keeps it unsealed"
+                    )
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import GatehouseTestSupport
+import GatehouseWire
+import Testing
+
+@testable import GatehouseCore
+
+// The user info is handed to apps and stored unsealed: whatever the template maps there, the
+// grant's tokens never reach it.
+extension TemplateProviderClientTests {
+    @Test func theTokensAreTakenOutOfUserInfoFromTheTokenAnswer() async throws {
+        // A member that holds a token among others (Slack's `authed_user`), mapped whole.
+        let map = ["user_info.user": "$.authed_user", "user_info.team": "$.team"]
+        transport.answer(
+            "https://hooli.test/token",
+            json:
+                #"{"access_token":"AT","refresh_token":"RT","id_token":"IDT","team":"T1","authed_user":{"id":"U1","access_token":"AT","tokens":["RT","x"],"id_token":"IDT"}}"#
+        )
+        let tokens = try await client.exchange(
+            provider: Self.provider(map: map), code: "c", redirectURI: "http://gh/cb", codeVerifier: nil)
+        #expect(tokens.accessToken == "AT" && tokens.refreshToken == "RT")
+        #expect(
+            tokens.responseUserInfo == [
+                "user": .object(["id": .string("U1"), "tokens": .array([.string("x")])]), "team": .string("T1"),
+            ])
+    }
+
+    @Test func theTokensAreTakenOutOfWhatTheUserInfoEndpointSays() async throws {
+        var provider = Self.provider()
+        provider.oauth2.userInfoRequest?.responseMap = nil
+        transport.answer("https://hooli.test/me", json: #"{"sub":"s1","token":"AT","grant":{"refresh":"RT","n":1}}"#)
+        let tokens = TokenSet(accessToken: "AT", refreshToken: "RT", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let info = try await client.userInfo(provider: provider, tokens: tokens, known: nil, onRefresh: false)
+        #expect(info == ["sub": .string("s1"), "grant": .object(["n": .number(1)])])
+    }
+
+    @Test func aRefreshAnswerMappedIntoUserInfoLosesItsTokensToo() async throws {
+        var provider = Self.provider()
+        provider.oauth2.refreshRequest?.responseMap = ["user_info.session": "$.session"]
+        transport.answer(
+            "https://hooli.test/token", json: #"{"access_token":"AT2","refresh_token":"RT2","session":{"rt":"RT2","at":"AT2","org":"o"}}"#)
+        let old = TokenSet(accessToken: "AT", refreshToken: "RT", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let fresh = try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
+        #expect(fresh.responseUserInfo == ["session": .object(["org": .string("o")])])
+    }
+}
