@@ -38,7 +38,8 @@ extension TemplateProviderClientTests {
         var provider = Self.provider()
         provider.oauth2.refreshRequest?.responseMap = ["user_info.session": "$.session"]
         transport.answer(
-            "https://hooli.test/token", json: #"{"access_token":"AT2","refresh_token":"RT2","session":{"rt":"RT2","at":"AT2","org":"o"}}"#)
+            "https://hooli.test/token",
+            json: #"{"access_token":"AT2","refresh_token":"RT2","session":{"rt":"RT2","at":"AT2","org":"o"}}"#)
         let old = TokenSet(accessToken: "AT", refreshToken: "RT", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
         let fresh = try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
         #expect(fresh.responseUserInfo == ["session": .object(["org": .string("o")])])

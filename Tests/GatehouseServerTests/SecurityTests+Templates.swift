@@ -174,7 +174,8 @@ extension SecurityTests {
                 #expect(response.status == .conflict, "\(field): \(String(buffer: response.body))")
                 #expect(
                     (try api.object(response)["message"] as? String)?.contains(
-                        "oauth2.\(field).endpoint would send the tokens of auth provider 'fake''s connections to another host") == true)
+                        "oauth2.\(field).endpoint would send the tokens of auth provider 'fake''s connections to another host")
+                        == true)
             }
             #expect(String(buffer: try await api.call(.get, "/v1/admin/auth_providers/fake").body) == before, "nothing changed")
             // New flows only: the authorize page may move (with the secret), and a request may
