@@ -158,7 +158,15 @@ package enum ConfigurationLoader {
             // GATEHOUSE_DATABASE_URL, as any variable, overrides the file.
             config.warnings.append("storage.sqlite is ignored: GATEHOUSE_DATABASE_URL names a PostgreSQL server")
         } else if let path = settings.string("storage.sqlite.path") ?? settings.string("storage.sqlite.connection_string") {
-            config.sqlitePath = path.replacingOccurrences(of: "@ARCADE_HOME", with: config.dataDirectory)
+            let file = path.replacingOccurrences(of: "@ARCADE_HOME", with: config.dataDirectory)
+            config.sqlitePath = file
+            // The root key beside its database, unless a data directory is named: not in the
+            // `.gatehouse` of whatever directory the service starts in, where a backup of the
+            // database's directory would miss it.
+            if settings.string("data_dir") == nil {
+                let directory = (file as NSString).deletingLastPathComponent
+                config.dataDirectory = directory.isEmpty ? "." : directory
+            }
         }
         if let url = config.publicURL {
             guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil

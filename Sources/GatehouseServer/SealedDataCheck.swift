@@ -29,8 +29,8 @@ enum SealedDataCheck {
                 description: """
                     the stored secrets were sealed with a root key this server does not have: none of the \(fields.count) \
                     stored client and tool secrets (key id \(stored)) opens with its key \
-                    \(cipher.keyIDs.joined(separator: ", ")). Restore the data directory's root.key beside its \
-                    database, or list the keys in security.root_keys (docs/operations.md, "Backups")
+                    \(cipher.keyIDs.joined(separator: ", ")). \(keyFile.map { "Restore the root.key they were sealed with to \($0.path)" } ?? "List the keys they were sealed with in security.root_keys") \
+                    (docs/operations.md, "Backups")
                     """)
         }
         guard let check = try await store.setting(setting) else {
@@ -44,12 +44,12 @@ enum SealedDataCheck {
         if keyFile.made { unlink(keyFile.path) }
         let whose =
             keyFile.made
-            ? "there was no root.key, so this start made one (and removed it again), but the store was set up under another key"
+            ? "there was no root.key at \(keyFile.path), so this start made one (and removed it again), but the store was set up under another key"
             : "the data directory's root.key (\(keyFile.path)) is not the key the store was set up under"
         throw ConfigurationError(
             description: """
                 \(whose): this server could not open what was sealed there. Restore the root.key the store was \
-                set up with beside its database, or give every replica the same keys in security.root_keys; \
+                set up with to \(keyFile.path), or give every replica the same keys in security.root_keys; \
                 to start afresh under a new key, giving up what was sealed before, list that key in \
                 security.root_keys (docs/operations.md, "Backups")
                 """)

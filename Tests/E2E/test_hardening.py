@@ -264,6 +264,7 @@ def test_a_store_without_its_root_key_is_refused_rather_than_given_a_new_key(tmp
         capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
     assert "sealed with a root key this server does not have" in done.stderr, done.stderr
+    assert f"Restore the root.key they were sealed with to {key}" in done.stderr, done.stderr
     assert not key.exists(), "no new key is left beside the data"
     key.write_bytes(saved)
     key.chmod(0o600)
@@ -272,6 +273,28 @@ def test_a_store_without_its_root_key_is_refused_rather_than_given_a_new_key(tmp
         assert server.client().admin.auth_providers.get("g1").oauth2.client_secret.exists
     finally:
         server.stop()
+
+
+def test_the_root_key_is_made_beside_the_database_a_config_file_names(tmp_path):
+    """With `storage.sqlite.path`, root.key went to `.gatehouse` in whatever directory the service
+    started in (`/` under systemd), where a backup of the database's directory missed it."""
+    database, elsewhere = tmp_path / "var" / "gatehouse.sqlite", tmp_path / "cwd"
+    database.parent.mkdir()
+    elsewhere.mkdir()
+    config = tmp_path / "gatehouse.yaml"
+    config.write_text(
+        f"storage: {{ sqlite: {{ path: {database} }} }}\n"
+        "auth: { user_verification: { unsafe_skip_verification: true } }\n")
+    port = free_port()
+    process = subprocess.Popen(
+        [GATEHOUSE_BIN, "serve", "--config", str(config), "--port", str(port)], cwd=elsewhere,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/v1/health", process=process)
+        assert (database.parent / "root.key").exists() and database.exists()
+        assert not (elsewhere / ".gatehouse").exists()
+    finally:
+        stop(process)
 
 
 def test_a_port_in_use_is_said_and_nothing_claims_to_listen(tmp_path):

@@ -179,6 +179,19 @@ import Testing
                 .contains("name sqlite or postgres, not both"))
     }
 
+    /// The root key lives beside the database a file names, not in the `.gatehouse` of whatever
+    /// directory the service starts in (a backup of the database's directory would miss it); a
+    /// data directory that is named still wins.
+    @Test func theRootKeyLivesBesideTheDatabaseTheFileNames() throws {
+        let path = try write("storage: { sqlite: { path: /var/lib/gatehouse/gatehouse.sqlite } }")
+        let beside = try ConfigurationLoader.load(path: path, environment: [:], overrides: (nil, nil, nil))
+        #expect(beside.dataDirectory == "/var/lib/gatehouse" && beside.databasePath == "/var/lib/gatehouse/gatehouse.sqlite")
+        #expect(try load("storage: { sqlite: { path: g.sqlite } }").dataDirectory == ".")
+        let named = try ConfigurationLoader.load(path: path, environment: ["GATEHOUSE_HOME": "/keys"], overrides: (nil, nil, nil))
+        #expect(named.dataDirectory == "/keys" && named.databasePath == "/var/lib/gatehouse/gatehouse.sqlite")
+        #expect(try load("api: { port: 9100 }").dataDirectory == ".gatehouse")
+    }
+
     @Test func theCommandLineBeatsTheEnvironmentWhichBeatsTheFile() throws {
         let path = try write("api: { host: 10.0.0.1, port: 9100 }\nstorage: { sqlite: { path: '@ARCADE_HOME/g.sqlite' } }")
         let environment = ["GATEHOUSE_PORT": "9200", "GATEHOUSE_HOME": "/env-home", "API_HOST": "ignored"]
