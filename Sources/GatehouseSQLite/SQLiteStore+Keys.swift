@@ -10,8 +10,9 @@ extension SQLiteStore {
         return true
     }
 
-    /// The file answers a trivial query.
+    /// The file answers a trivial query, and is still the file this store opened.
     package func ping() async throws {
+        try requireUsableFile()
         _ = try await rows("SELECT 1")
     }
 

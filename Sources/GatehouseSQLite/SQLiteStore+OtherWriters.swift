@@ -29,7 +29,28 @@ extension SQLiteStore {
                 }
                 try await Task.sleep(for: pause)
                 pause = min(pause * 2, .milliseconds(50))
+            } catch let error as SQLiteError {
+                guard let why = Self.unusable(error) else { throw error }
+                // A full disk, a damaged file, a failing disk: the store cannot serve, which a
+                // 503 and readiness say (`ping`), not a 500 that reads like a bug.
+                unusableAt.withLock { $0 = (ContinuousClock.now, why) }
+                // The path only in the log (readiness says it), not to API callers.
+                throw GatehouseError(.storeUnavailable, "the database file cannot be used: \(why)")
             }
+        }
+    }
+
+    /// Why a statement's error means the file cannot be used, in words; nil for any other error.
+    static func unusable(_ error: SQLiteError) -> String? {
+        switch error.reason {
+        case .full: "the disk is full"
+        case .corrupt, .corruptIndex, .corruptSequenceSchema, .corruptVirtualTable, .notADatabase:
+            "it is damaged or not a Gatehouse database; restore it from a backup"
+        case .readOnly, .readonlyCantLock, .readonlyDirectory, .readonlyInRecovery, .readonlyInRollback,
+            .readonlyBackingMoved:
+            "it cannot be written (read-only)"
+        case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath: "it cannot be opened"
+        default: "\(error.reason)".hasPrefix("ioError") ? "the disk failed to read or write it" : nil
         }
     }
 

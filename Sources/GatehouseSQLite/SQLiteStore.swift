@@ -3,6 +3,7 @@ import GatehouseCore
 import Logging
 import NIOCore
 import SQLiteNIO
+import Synchronization
 
 /// The embedded store: one SQLite file, each operation one statement (or one transaction, with
 /// the connection to itself) on one connection; `unsynced` is the other, for one write.
@@ -15,10 +16,31 @@ package final class SQLiteStore: Store {
     /// (the WAL is one log): `consumeState`.
     let unsynced: SQLiteConnection
     private let gate = StatementGate()
+    /// The file, and which file it was when opened: one removed or replaced under the running
+    /// server takes every write with it, so readiness says so (`ping`).
+    let path: String
+    private let opened: SQLiteFileIdentity?
+    /// When a statement last found the file unusable (full disk, damaged file), and why.
+    let unusableAt = Mutex<(at: ContinuousClock.Instant, why: String)?>(nil)
 
-    private init(connection: SQLiteConnection, unsynced: SQLiteConnection) {
+    private init(connection: SQLiteConnection, unsynced: SQLiteConnection, path: String) {
         self.connection = connection
         self.unsynced = unsynced
+        self.path = path
+        self.opened = SQLiteFileIdentity(path: path)
+    }
+
+    /// Throws when the file at `path` is no longer the one this store opened, or a statement
+    /// found it unusable in the last 30 seconds (a ping reads no page, and writes none).
+    func requireUsableFile() throws {
+        if let (at, why) = unusableAt.withLock({ $0 }), at.duration(to: .now) < .seconds(30) {
+            throw GatehouseError(.storeUnavailable, "the database file \(path) could not be used just now: \(why)")
+        }
+        guard let opened, SQLiteFileIdentity(path: path) != opened else { return }
+        throw GatehouseError(
+            .storeUnavailable,
+            "the database file \(path) was removed or replaced while the server ran: what is written now is lost at the next start; restore the file and restart"
+        )
     }
 
     /// The schema's version (the highest migration applied), or nil when the file does not
@@ -61,7 +83,7 @@ package final class SQLiteStore: Store {
             try? await connection.close()
             throw error
         }
-        let store = SQLiteStore(connection: connection, unsynced: unsynced)
+        let store = SQLiteStore(connection: connection, unsynced: unsynced, path: path)
         do {
             // WAL lets readers run during a write; FULL sync makes a committed grant survive a crash.
             _ = try await store.rows("PRAGMA journal_mode=WAL")

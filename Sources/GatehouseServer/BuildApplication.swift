@@ -23,6 +23,9 @@ package func buildApplication(
     try DataFilePermissions.secureDirectory(configuration.dataDirectory)
 
     let (cipher, keyFile) = try configuration.makeCipher()
+    if let keyFile, configuration.postgres == nil {
+        try RootKeyFile.requireDatabase(keyFile: keyFile, databasePath: configuration.databasePath)
+    }
     // A key file left by a start that failed before the check (the database not up yet) is
     // checked as a read one at the next start. It is not removed on such a failure: a replica
     // starting beside this one on the same data directory may have read it and be serving.

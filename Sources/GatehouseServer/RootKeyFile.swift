@@ -45,4 +45,15 @@ enum RootKeyFile {
         }
         return (key, true)
     }
+
+    /// Throws when a key file that was already there (`made` false) has no database beside it:
+    /// the database was lost or deleted, and a start would otherwise make a new, empty store (and
+    /// a new admin key) without a word, as if this were a first install.
+    static func requireDatabase(keyFile: (path: String, made: Bool), databasePath: String) throws {
+        guard !keyFile.made, !FileManager.default.fileExists(atPath: databasePath) else { return }
+        throw ConfigurationError(
+            description:
+                "\(keyFile.path) is there but its database \(databasePath) is not: restore the database from a backup (docs/operations.md, \"Backups\"), or, to start a new, empty store, remove \(keyFile.path) as well"
+        )
+    }
 }

@@ -275,6 +275,41 @@ def test_a_store_without_its_root_key_is_refused_rather_than_given_a_new_key(tmp
         server.stop()
 
 
+def test_a_database_deleted_under_the_server_is_not_ready_and_not_replaced_by_an_empty_one(tmp_path):
+    """A deleted database file used to be taken for a first install: readiness said 200 while
+    every write went to the deleted file, and the next start made a new, empty store and a new
+    admin key."""
+    server = Gatehouse(tmp_path)
+    try:
+        assert requests.get(f"{server.base}/v1/health/ready", timeout=5).status_code == 200
+        (server.data / "gatehouse.sqlite").unlink()
+        ready = requests.get(f"{server.base}/v1/health/ready", timeout=5)
+        assert ready.status_code == 503 and ready.json()["healthy"] is False
+    finally:
+        server.stop()
+    assert "was removed or replaced while the server ran" in server.log.read_text()
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(server.data)],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert f"{server.data / 'root.key'} is there but its database {server.data / 'gatehouse.sqlite'} is not" in done.stderr
+    assert "ARCADE_API_KEY" not in done.stdout and not (server.data / "gatehouse.sqlite").exists()
+
+
+def test_a_damaged_database_stops_the_start_with_its_path(tmp_path):
+    server = Gatehouse(tmp_path)
+    server.stop()
+    database = server.data / "gatehouse.sqlite"
+    for suffix in ("-wal", "-shm"):
+        (server.data / f"gatehouse.sqlite{suffix}").unlink(missing_ok=True)
+    database.write_bytes(b"A" * 8192)
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(server.data)],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert f"storage.sqlite ({database}): the database file cannot be used: it is damaged" in done.stderr, done.stderr
+
+
 def test_the_root_key_is_made_beside_the_database_a_config_file_names(tmp_path):
     """With `storage.sqlite.path`, root.key went to `.gatehouse` in whatever directory the service
     started in (`/` under systemd), where a backup of the database's directory missed it."""
