@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseCore
 
 // The `api` limits and the `security` network settings of the config file.
@@ -26,7 +27,8 @@ extension ConfigurationLoader {
             limits.maxConnections = try bounded(value, "api.max_connections", 1...1_000_000)
         }
         if let value = settings.string("api.max_parked_waits_per_key") {
-            limits.maxParkedWaitsPerKey = try bounded(value, "api.max_parked_waits_per_key", 0...1_000_000)
+            // 0 would refuse every long-poll, which Arcade's clients make for every authorization.
+            limits.maxParkedWaitsPerKey = try bounded(value, "api.max_parked_waits_per_key", 1...1_000_000)
         }
         if let rate = try rate(at: "api.rate_limit", settings, document) {
             (limits.requestsPerSecond, limits.burst) = rate
@@ -66,11 +68,12 @@ extension ConfigurationLoader {
     /// `30s`, `1m`, `500ms`, `2h`, `7d`, or a number of seconds; from `min` (1 ms unless 0 is
     /// allowed) to `max` seconds. The error's examples are ones the key takes.
     static func duration(_ value: Any, _ key: String, min: Double = 0.001, max: Double = 86_400) throws -> Duration {
+        let lowest = min == 0 ? "0" : min < 1 ? "\(Int(min * 1000))ms" : "\(Int(min))s"
         let highest = max >= 2 * 86_400 ? "\(Int(max / 86_400))d" : "\(Int(max / 3600))h"
         let examples = max >= 7 * 86_400 ? "30s, 1m, 2h or 7d" : "30s, 1m, 500ms or 2h"
         let seconds = try measure(
             value, key, units: [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)], range: min...max,
-            expected: "a duration from \(min == 0 ? "0" : "1ms") to \(highest), such as \(examples)")
+            expected: "a duration from \(lowest) to \(highest), such as \(examples)")
         return .milliseconds(Int64(seconds * 1000))
     }
 
@@ -80,6 +83,22 @@ extension ConfigurationLoader {
             try measure(
                 value, key, units: [("kb", 1024), ("k", 1024), ("mb", 1_048_576), ("m", 1_048_576), ("b", 1)],
                 range: 1...1_073_741_824, expected: "a size from 1 byte to 1Gb, such as 64KB or 4Mb"))
+    }
+
+    /// An origin for `next_uri`: `scheme://host[:port]` (`:*` for any port), http or https, with no
+    /// path, query or credentials. Anything else would match nothing, without a word.
+    static func redirectOrigin(_ text: String) throws -> String {
+        let parsed = URLComponents(string: text.replacingOccurrences(of: ":*", with: ""))
+        guard let parsed, ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), let host = parsed.host,
+            !host.isEmpty, parsed.user == nil, parsed.password == nil, parsed.query == nil, parsed.fragment == nil,
+            parsed.path.isEmpty || parsed.path == "/", !text.contains(":*") || text.hasSuffix(":*")
+        else {
+            throw ConfigurationError(
+                description:
+                    "auth.allowed_redirect_origins: '\(text.prefix(200))' is not an origin; give scheme://host[:port], such as https://app.example.com or http://localhost:*"
+            )
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 
     /// A number with an optional unit suffix, scaled, and within `range`.

@@ -114,9 +114,16 @@ package enum ConfigurationLoader {
             config.unsafeSkipVerification = skip
         }
         try applyOIDC(settings, to: &config)
-        if let origins = settings.list("auth.allowed_redirect_origins") { config.allowedRedirectOrigins = origins }
-        if let value = try settings.integer("auth.flow_ttl") { config.flowTTL = Double(value) }
-        if let value = try settings.integer("auth.refresh_skew") { config.refreshSkew = Double(value) }
+        if let origins = settings.list("auth.allowed_redirect_origins") {
+            config.allowedRedirectOrigins = try origins.map { try redirectOrigin($0) }
+        }
+        // Seconds, as before, or a duration with its unit, as every other duration setting takes.
+        if let value = settings.string("auth.flow_ttl") {
+            config.flowTTL = try duration(value, "auth.flow_ttl", min: 1).timeInterval
+        }
+        if let value = settings.string("auth.refresh_skew") {
+            config.refreshSkew = try duration(value, "auth.refresh_skew", min: 0).timeInterval
+        }
         if let value = settings.string("auth.refresh_lease") {
             config.refreshLease = try duration(value, "auth.refresh_lease").timeInterval
         }
@@ -132,7 +139,10 @@ package enum ConfigurationLoader {
             config.refreshSweep.idleAge =
                 try duration(value, "auth.refresh_sweep.idle_refresh_age", max: 366 * 86_400).timeInterval
         }
-        if let value = try settings.integer("auth.default_token_lifetime") { config.defaultTokenLifetime = Double(value) }
+        if let value = settings.string("auth.default_token_lifetime") {
+            config.defaultTokenLifetime =
+                try duration(value, "auth.default_token_lifetime", min: 1, max: 366 * 86_400).timeInterval
+        }
         if let providers = value(at: "auth.providers", in: document) { config.providers = try readProviders(providers) }
         if value(at: "auth.token_store", in: document) != nil {
             throw ConfigurationError(

@@ -92,6 +92,14 @@ import Testing
             "auth.providers[0].oauth2.token_request.auth"
         ),
         ("api: { public_url: \"${nope:x}\" }", "${env:NAME}"),
+        // Values that started and then failed every flow, or every long-poll.
+        ("auth: { flow_ttl: -3 }", "auth.flow_ttl must be a duration from 1s to 24h"),
+        ("auth: { flow_ttl: 0 }", "auth.flow_ttl"),
+        ("auth: { refresh_skew: -5 }", "auth.refresh_skew must be a duration from 0"),
+        ("auth: { default_token_lifetime: -1 }", "auth.default_token_lifetime"),
+        ("api: { max_parked_waits_per_key: 0 }", "api.max_parked_waits_per_key must be from 1"),
+        ("auth: { allowed_redirect_origins: [notanorigin] }", "'notanorigin' is not an origin"),
+        ("auth: { allowed_redirect_origins: ['https://app.example.com/callback'] }", "is not an origin"),
     ])
     func badConfigNamesTheKey(yaml: String, key: String) throws {
         let message = try problem(yaml)
@@ -177,6 +185,15 @@ import Testing
         #expect(
             try problem("storage: { sqlite: { path: /srv/g.sqlite }, postgres: { url: 'postgres://gh@db/gh' } }")
                 .contains("name sqlite or postgres, not both"))
+    }
+
+    /// Durations take their unit, as every other duration setting does; bare seconds as before.
+    @Test func flowAndTokenTimesTakeAUnit() throws {
+        let config = try load("auth: { flow_ttl: 10m, refresh_skew: 0, default_token_lifetime: 1h }")
+        #expect(config.flowTTL == 600 && config.refreshSkew == 0 && config.defaultTokenLifetime == 3600)
+        #expect(try load("auth: { flow_ttl: 900 }").flowTTL == 900)
+        let origins = try load("auth: { allowed_redirect_origins: ['https://app.example.com/', 'http://localhost:*'] }")
+        #expect(origins.allowedRedirectOrigins == ["https://app.example.com", "http://localhost:*"])
     }
 
     /// The root key lives beside the database a file names, not in the `.gatehouse` of whatever
