@@ -61,12 +61,20 @@ enum Output {
         }
     }
 
+    /// A line on standard output. When its reader has gone (`gatehouse connections list | head
+    /// -1`), the command ends as a writer to a closed pipe does (exit 141), where `write(_:)`
+    /// used to stop the process with a crash and a backtrace.
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
+        } catch {
+            exit(141)
+        }
     }
 
+    /// A line on standard error; nothing if it cannot be written.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
     }
 }
 

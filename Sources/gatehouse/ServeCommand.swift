@@ -116,6 +116,6 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Writes a line to standard output at once (unbuffered), so scripts reading a pipe see it.
     private static func say(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
     }
 }

@@ -11,11 +11,11 @@ enum Spinner {
                 let frames = ["|", "/", "-", "\\"]
                 var index = 0
                 while !Task.isCancelled {
-                    FileHandle.standardError.write(Data("\r\(frames[index % 4]) \(label)...".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("\r\(frames[index % 4]) \(label)...".utf8))
                     index += 1
                     try? await Task.sleep(for: .milliseconds(120))
                 }
-                FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8))
                 return nil
             }
             group.addTask { try await body() }

@@ -147,6 +147,21 @@ def test_connections_and_providers_commands(gatehouse, dot, user_id, tmp_path):
         c for c in catalog if c["id"] == "slack").items()
 
 
+def test_output_to_a_pipe_closed_early_ends_quietly(gatehouse):
+    # `gatehouse providers list | head -1`: the reader is gone before the command writes. It used
+    # to stop with "Fatal error: 'try!' expression unexpectedly raised an error" and a backtrace.
+    env = dict(os.environ, ARCADE_API_KEY=gatehouse.api_key, ARCADE_BASE_URL=gatehouse.base)
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([GATEHOUSE_BIN, "providers", "list"], env=env, stdout=write, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert done.returncode == 141, done.stderr
+    assert "Fatal error" not in done.stderr and done.stderr == ""
+
+
 def test_the_gmail_example_lists_messages(gatehouse, dot, user_id):
     if not Path(EXAMPLE_BIN).exists():
         pytest.fail(f"example binary missing at {EXAMPLE_BIN}")
