@@ -35,7 +35,10 @@ struct WaitEndingService<App: ApplicationProtocol>: Service {
         try await withGracefulShutdownHandler {
             try await app.run()
         } onGracefulShutdown: {
+            // At the level an operator runs: a stop that said nothing read like a crash.
+            app.logger.notice("stopping: parked waits are answered now, and requests in flight are finished first")
             endWaits()
         }
+        app.logger.notice("stopped")
     }
 }

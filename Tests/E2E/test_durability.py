@@ -57,9 +57,14 @@ def test_shutdown_answers_parked_long_polls(gatehouse, dot, user_id):
     thread.start()
     time.sleep(0.5)
     started = time.monotonic()
+    logged = gatehouse.log.stat().st_size
     gatehouse.stop()
     stopped_after = time.monotonic() - started
     thread.join(timeout=10)
+    # The stop is said at the level an operator runs (info), where it used to say nothing.
+    said = [json.loads(line) for line in gatehouse.log.read_text()[logged:].splitlines() if line.startswith("{")]
+    assert [line["msg"] for line in said if line["level"] == "notice"][-2:] == [
+        "stopping: parked waits are answered now, and requests in flight are finished first", "stopped"], said
     gatehouse.start()
     assert result["response"].status == "pending"
     assert stopped_after < 10, f"shutdown waited {stopped_after:.1f}s for a parked request"
