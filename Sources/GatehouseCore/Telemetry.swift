@@ -136,6 +136,11 @@ package final class Telemetry: Sendable {
         if change > 0 { parked.increment(by: Double(change)) } else { parked.decrement(by: Double(-change)) }
     }
 
+    /// A connection refused because the open connection cap (`api.max_connections`) was reached.
+    package func connectionRefusedOverCap() {
+        counter("gatehouse_connections_refused_total", [("reason", "cap")]).increment()
+    }
+
     /// A lookup in one of the hot path's caches.
     package func cacheLookup(_ cache: Cache, hit: Bool) {
         (hit ? cacheHits : cacheMisses)[cache]!.increment()

@@ -23,6 +23,9 @@ final class ConnectionGuard: Sendable {
     let parked = ParkedConnections()
     private let requestLog: RequestLog
     private let telemetry: Telemetry
+    // Refusals over the cap since the last warning, and when that was: one line per 10 s at
+    // most, where a burst past the cap wrote a line per connection.
+    private let overCap = Mutex<(refused: Int, warned: NIODeadline?)>((0, nil))
 
     init(limits: RequestLimits, logger: Logger, requestLog: RequestLog = .off, telemetry: Telemetry = .none) {
         self.limits = limits
@@ -63,6 +66,23 @@ final class ConnectionGuard: Sendable {
         let id = RequestID().description
         requestLog.record(method: "-", route: "unreadable", status: status, milliseconds: milliseconds, requestID: id)
         return id
+    }
+
+    /// A connection refused over the cap: counted, and said at most once per 10 seconds with how
+    /// many were refused since the last time.
+    func recordRefusedOverCap() {
+        telemetry.connectionRefusedOverCap()
+        let now = NIODeadline.now()
+        let refused: Int? = overCap.withLock { state in
+            state.refused += 1
+            if let warned = state.warned, now - warned < .seconds(10) { return nil }
+            defer { state = (0, now) }
+            return state.refused
+        }
+        guard let refused else { return }
+        logger.warning(
+            "connections refused: open connection cap reached",
+            metadata: ["cap": "\(maxConnections)", "refused": "\(refused)", "next_said_in": "10s"])
     }
 
     /// The handler for one new connection.

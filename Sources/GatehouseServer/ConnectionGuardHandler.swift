@@ -248,7 +248,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     /// A short, complete 503 and a close: the client learns why at once instead of waiting.
     private func refuse(context: ChannelHandlerContext) {
-        owner.logger.warning("connection refused: open connection cap reached", metadata: ["cap": "\(owner.maxConnections)"])
+        owner.recordRefusedOverCap()
         let error = ErrorBody(
             status: 503, name: "server_busy",
             message: "Gatehouse has too many open connections (api.max_connections); retry shortly")

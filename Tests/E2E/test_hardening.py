@@ -773,6 +773,12 @@ auth:
         sockets.clear()
         time.sleep(0.5)
         assert requests.get(f"{server.base}/v1/health", timeout=2).status_code == 200
+        # Counted, and said at most once per 10 s, where each refusal wrote a line of its own.
+        metrics = requests.get(f"{server.base}/metrics", headers={"Authorization": server.api_key}, timeout=5).text
+        counted = re.search(r'^gatehouse_connections_refused_total\{reason="cap"\} (\d+)', metrics, re.M)
+        assert counted and int(counted.group(1)) >= refused, metrics[:2000]
+        lines = [line for line in server.log.read_text().splitlines() if "open connection cap reached" in line]
+        assert 1 <= len(lines) <= 3, lines
     finally:
         for s in sockets:
             s.close()
