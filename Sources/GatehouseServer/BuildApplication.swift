@@ -17,7 +17,8 @@ package func buildApplication(
     transport: (any HTTPTransport)? = nil,
     catalog: ProviderCatalog = BuiltInProviders.catalog,
     now: @escaping @Sendable () -> Date = Date.init,
-    onListening: @escaping @Sendable () async -> Void = {}
+    onListening: @escaping @Sendable () async -> Void = {},
+    onNewAPIKey: @escaping @Sendable (String) -> Void = { _ in }
 ) async throws -> BuiltApplication<some ApplicationProtocol> {
     let policy = try configuration.verificationPolicy()
     try DataFilePermissions.secureDirectory(configuration.dataDirectory)
@@ -53,7 +54,8 @@ package func buildApplication(
                 : ([], try await registry.unlistedConfigProviders(listed: listed))
             let newAPIKey =
                 try await store.apiKeyCount() == 0
-                ? try await APIKeyService(store: store, now: now).create(name: "admin", role: .admin) : nil
+                ? try await APIKeyService(store: store, now: now).create(name: "admin", role: .admin, before: onNewAPIKey)
+                : nil
             return (newAPIKey, try await registry.refusedTemplates(), leftOut)
         }
         var warnings = policy.warning.map { [$0] } ?? []

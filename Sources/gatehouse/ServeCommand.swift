@@ -72,8 +72,10 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let data = configuration.postgres == nil ? "data in \(configuration.databasePath)" : "data in PostgreSQL"
             let listening = "Gatehouse listening on http://\(configuration.host):\(configuration.port) (\(data))"
+            let publicURL = configuration.effectivePublicURL
             let built = try await buildApplication(
-                configuration: configuration, logger: logger, onListening: { Self.say(listening) })
+                configuration: configuration, logger: logger, onListening: { Self.say(listening) },
+                onNewAPIKey: { Self.announce(key: $0, publicURL: publicURL) })
             try await run(built: built, configuration, logger)
         } catch let error as ConfigurationError {
             throw Self.refusal("cannot start: \(error)")
@@ -91,16 +93,6 @@ struct ServeCommand: AsyncParsableCommand {
         async throws
     {
         for warning in configuration.warnings + built.warnings { logger.warning("\(warning)") }
-        if let key = built.newAPIKey {
-            Self.say(
-                """
-                Gatehouse created an admin API key. It is shown only this once; store it now:
-
-                    export ARCADE_API_KEY=\(key)
-                    export ARCADE_BASE_URL=\(configuration.effectivePublicURL)
-
-                """)
-        }
         // Buffered request lines reach the log before the process ends.
         defer { LineOutput.standardError.flush() }
         do {
@@ -112,6 +104,19 @@ struct ServeCommand: AsyncParsableCommand {
             }
             throw error
         }
+    }
+
+    /// The first admin key, said before it is stored (`APIKeyService.create`): a stop in between
+    /// must not leave a stored key that was never shown.
+    private static func announce(key: String, publicURL: String) {
+        say(
+            """
+            Gatehouse created an admin API key. It is shown only this once; store it now:
+
+                export ARCADE_API_KEY=\(key)
+                export ARCADE_BASE_URL=\(publicURL)
+
+            """)
     }
 
     /// Writes a line to standard output at once (unbuffered), so scripts reading a pipe see it.

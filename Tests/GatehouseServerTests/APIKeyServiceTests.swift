@@ -79,4 +79,25 @@ import Testing
             #expect(answers.allSatisfy { $0 != nil })
         }
     }
+
+    /// The first start's key is shown before it is stored: a start stopped in between (SIGTERM)
+    /// has shown a key that does not work, and the next start makes and shows another; it used
+    /// to store one that nobody ever saw, and no later start showed any.
+    @Test func aKeyIsShownBeforeItIsStored() async throws {
+        try await StoreBackend.withSQLite { store in
+            let shown = Mutex<[String]>([])
+            let stored = try await APIKeyService(store: store).create(name: "admin", role: .admin) { key in
+                shown.withLock { $0.append(key) }
+            }
+            #expect(shown.withLock { $0 } == [stored])
+            // A store that fails the write: the key was shown already, and nothing holds it.
+            try await store.close()
+            await #expect(throws: (any Error).self) {
+                try await APIKeyService(store: store).create(name: "admin", role: .admin) { key in
+                    shown.withLock { $0.append(key) }
+                }
+            }
+            #expect(shown.withLock { $0 }.count == 2)
+        }
+    }
 }
