@@ -16,6 +16,8 @@ package struct Reencryptor: Sendable {
         /// Could not be decrypted with the configured keys (a key is missing, or the value was
         /// damaged or moved to another row); left as they are.
         package var unreadable = 0
+        /// The root key ids the unreadable values name (`?` for one too damaged to say).
+        package var unreadableKeyIDs: Set<String> = []
 
         /// Creates zero counts.
         package init() {}
@@ -43,6 +45,7 @@ package struct Reencryptor: Sendable {
                     plaintext = try cipher.open(field.blob, context: field.context)
                 } catch {
                     counts.unreadable += 1
+                    counts.unreadableKeyIDs.insert(TokenCipher.keyID(of: field.blob) ?? "?")
                     continue
                 }
                 guard TokenCipher.keyID(of: field.blob) != cipher.defaultKey.id else {

@@ -42,7 +42,10 @@ struct ReencryptCommand: AsyncParsableCommand {
         }
         // Unreadable values need a key that is not configured: removing any key now would lose them.
         if unreadable > 0 {
-            Output.error("error: \(unreadable) values could not be decrypted with the configured root keys")
+            let named = report.reduce(into: Set<String>()) { $0.formUnion($1.counts.unreadableKeyIDs) }.sorted()
+            Output.error(
+                "error: \(unreadable) values could not be decrypted with the configured root keys: they were sealed under root key \(named.joined(separator: ", ")); list it in security.root_keys (--config) and run again"
+            )
             throw ExitCode.failure
         }
     }

@@ -59,6 +59,12 @@ import Testing
         #expect((rotated[.flowURL]?.resealed ?? 0) >= 2 && (rotated[.flowVerifier]?.resealed ?? 0) >= 1)
         #expect(rotated.values.allSatisfy { $0.unreadable == 0 })
 
+        // A run with only a key that opens none of it names the key the values need.
+        let other = GatehouseConfiguration.RootKeyEntry(
+            id: "k3", value: Data(repeating: 3, count: 32).base64EncodedString(), isDefault: true)
+        let lost = try await counts(directory, keys: [other])
+        #expect(lost[.providerSecret]?.unreadable == 1 && lost[.providerSecret]?.unreadableKeyIDs == ["k2"])
+
         // k1 removed: nothing is left under it, and a second run has nothing to do.
         let after = try await counts(directory, keys: [Self.newKey])
         #expect(after.values.allSatisfy { $0.resealed == 0 && $0.unreadable == 0 && $0.changed == 0 })
