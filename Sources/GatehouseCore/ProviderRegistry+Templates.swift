@@ -157,10 +157,11 @@ extension ProviderRegistry {
     }
 
     /// The first request after the authorize request that would send a stored grant's tokens
-    /// where none of the old template's did: an origin none of those requests had (or the hosts
-    /// a connection's endpoints may name, when they differ).
+    /// where none of the old template's did: an origin none of those requests had (or a host a
+    /// connection's endpoints may name that the old template did not list; fewer hosts is
+    /// stricter, and allowed).
     static func newTokenDestination(from old: OAuth2Config, to new: OAuth2Config) -> String? {
-        if Set(old.connectionHosts ?? []) != Set(new.connectionHosts ?? []) { return "connection_hosts" }
+        if !Set(new.connectionHosts ?? []).isSubset(of: old.connectionHosts ?? []) { return "connection_hosts" }
         let tokenSide = { (config: OAuth2Config) in
             ProviderTemplateValidator.requests(of: config).filter { $0.field != "authorize_request" }
         }

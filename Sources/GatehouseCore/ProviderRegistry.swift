@@ -145,9 +145,11 @@ package final class ProviderRegistry: Sendable {
         // The stored grants' refresh and access tokens would go to the new place: refused while
         // there are any, checked in the store's transaction (as a rename is).
         let refusal = Self.newTokenDestination(from: current.oauth2, to: updated.oauth2).map { field in
-            GatehouseError(
+            // A tenant moves the endpoints that carry it: said as the tenant, which the patch named.
+            let change = patch.request.tenant.map { "tenant '\($0)' moves oauth2.\(field), which" } ?? "oauth2.\(field)"
+            return GatehouseError(
                 .conflict,
-                "oauth2.\(field) would send the tokens of auth provider '\(id)''s connections to another host, port or scheme: delete its connections first (their users authorize again), or add the new endpoint as a provider of its own"
+                "\(change) would send the tokens of auth provider '\(id)''s connections to another host, port or scheme: delete its connections first (their users authorize again), or add the new endpoint as a provider of its own"
             )
         }
         guard try await store.updateProvider(id: id, with: record(for: updated), unlessConnected: refusal) else {

@@ -5,7 +5,7 @@ import GatehouseWire
 // read and the store keeps unsealed.
 extension ProviderTemplateValidator {
     /// The placeholders whose value is a secret a URL must not carry.
-    static let secretPlaceholders = ["{{client_secret}}", "{{refresh_token}}", "{{access_token}}", "{{token}}"]
+    static let secretPlaceholders: Set<String> = ["client_secret", "refresh_token", "access_token", "token"]
 
     /// The token answer's members that hold tokens: no `user_info.*` mapping may read them.
     static let tokenMembers: Set<String> = ["access_token", "refresh_token", "id_token"]
@@ -32,9 +32,10 @@ extension ProviderTemplateValidator {
                 )
             }
             for (param, value) in (request.params ?? [:]).sorted(by: { $0.key < $1.key }) {
-                if let secret = secretPlaceholders.first(where: value.contains) {
+                // As the renderer reads them: `{{ token }}` is `{{token}}`.
+                if let secret = TemplateRenderer.placeholders(in: value).first(where: secretPlaceholders.contains) {
                     throw GatehouseError.invalid(
-                        "\(name).params.\(param) may not use \(secret) with method GET: it would go in the URL; send it in a header, or POST"
+                        "\(name).params.\(param) may not use {{\(secret)}} with method GET: it would go in the URL; send it in a header, or POST"
                     )
                 }
             }
@@ -42,13 +43,32 @@ extension ProviderTemplateValidator {
         for (field, request) in [("token_request", config.tokenRequest), ("refresh_request", config.refreshRequest)] {
             for (key, expression) in (request?.responseMap ?? [:]).sorted(by: { $0.key < $1.key })
             where key.hasPrefix(ConnectionEndpoint.prefix) {
-                let names = Set(expression.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).map(String.init))
-                if expression.trimmingCharacters(in: .whitespaces) == "$" || !names.isDisjoint(with: tokenMembers) {
+                // A path that reads a token member, or the whole answer. A function of one
+                // (`jwt_decode('$.id_token', '$.email')` reads a claim) is let through: the user
+                // info loses any token it would carry all the same (`redacting(tokens:)`).
+                if let member = Self.firstMember(of: expression), member == "$" || tokenMembers.contains(member) {
                     throw GatehouseError.invalid(
                         "\(prefix).\(field).response_map.\(key) may not read the answer's tokens (or the whole answer): apps read the user info, and the store keeps it unsealed"
                     )
                 }
             }
         }
+    }
+
+    /// The member a plain JSONPath starts at (`$.a.b` and `$['a']` give `a`), `$` for the whole
+    /// document; nil for a function.
+    static func firstMember(of expression: String) -> String? {
+        var rest = Substring(expression.trimmingCharacters(in: .whitespaces))
+        guard rest.hasPrefix("$") else { return nil }
+        rest = rest.dropFirst()
+        if rest.isEmpty { return "$" }
+        if rest.hasPrefix(".") {
+            return String(rest.dropFirst().prefix { $0 != "." && $0 != "[" })
+        }
+        if rest.hasPrefix("['") || rest.hasPrefix("[\"") {
+            let quote = rest.dropFirst().first!
+            return String(rest.dropFirst(2).prefix { $0 != quote })
+        }
+        return nil
     }
 }

@@ -21,7 +21,8 @@ package func buildApplication(
     onNewAPIKey: @escaping @Sendable (String) -> Void = { _ in }
 ) async throws -> BuiltApplication<some ApplicationProtocol> {
     let policy = try configuration.verificationPolicy()
-    try DataFilePermissions.secureDirectory(configuration.dataDirectory)
+    try DataFilePermissions.secureDirectory(
+        configuration.dataDirectory, onlyIfMade: configuration.dataDirectoryFromDatabasePath)
 
     let (cipher, keyFile) = try configuration.makeCipher()
     if let keyFile, configuration.postgres == nil {

@@ -86,19 +86,28 @@ extension ConfigurationLoader {
     }
 
     /// An origin for `next_uri`: `scheme://host[:port]` (`:*` for any port), http or https, with no
-    /// path, query or credentials. Anything else would match nothing, without a word.
-    static func redirectOrigin(_ text: String) throws -> String {
+    /// credentials; anything else would match nothing, without a word. Only the origin is
+    /// compared: a path, query or fragment is cut off, with a warning saying so.
+    static func redirectOrigin(_ text: String, warnings: inout [String]) throws -> String {
+        let anyPort = text.range(of: ":*")
         let parsed = URLComponents(string: text.replacingOccurrences(of: ":*", with: ""))
-        guard let parsed, ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), let host = parsed.host,
-            !host.isEmpty, parsed.user == nil, parsed.password == nil, parsed.query == nil, parsed.fragment == nil,
-            parsed.path.isEmpty || parsed.path == "/", !text.contains(":*") || text.hasSuffix(":*")
+        guard let parsed, let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let host = parsed.host, !host.isEmpty, parsed.user == nil, parsed.password == nil
         else {
             throw ConfigurationError(
                 description:
                     "auth.allowed_redirect_origins: '\(text.prefix(200))' is not an origin; give scheme://host[:port], such as https://app.example.com or http://localhost:*"
             )
         }
-        return text.hasSuffix("/") ? String(text.dropLast()) : text
+        let port = anyPort != nil ? ":*" : parsed.port.map { ":\($0)" } ?? ""
+        let name = host.contains(":") && !host.hasPrefix("[") ? "[\(host.lowercased())]" : host.lowercased()
+        let origin = "\(scheme)://\(name)\(port)"
+        if !(parsed.path.isEmpty || parsed.path == "/") || parsed.query != nil || parsed.fragment != nil {
+            warnings.append(
+                "auth.allowed_redirect_origins: '\(text.prefix(200))' is taken as \(origin): only the origin of a next_uri is compared"
+            )
+        }
+        return origin
     }
 
     /// A number with an optional unit suffix, scaled, and within `range`.

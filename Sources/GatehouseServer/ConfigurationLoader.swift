@@ -115,7 +115,7 @@ package enum ConfigurationLoader {
         }
         try applyOIDC(settings, to: &config)
         if let origins = settings.list("auth.allowed_redirect_origins") {
-            config.allowedRedirectOrigins = try origins.map { try redirectOrigin($0) }
+            config.allowedRedirectOrigins = try origins.map { try redirectOrigin($0, warnings: &config.warnings) }
         }
         // Seconds, as before, or a duration with its unit, as every other duration setting takes.
         if let value = settings.string("auth.flow_ttl") {
@@ -176,6 +176,7 @@ package enum ConfigurationLoader {
             if settings.string("data_dir") == nil {
                 let directory = (file as NSString).deletingLastPathComponent
                 config.dataDirectory = directory.isEmpty ? "." : directory
+                config.dataDirectoryFromDatabasePath = true
             }
         }
         if let url = config.publicURL {

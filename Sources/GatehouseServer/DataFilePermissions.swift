@@ -14,10 +14,15 @@ import Foundation
 /// fixed from here, so Gatehouse refuses to start and says what to run.
 enum DataFilePermissions {
     /// Creates the directory (0700) if needed, then checks or tightens it.
-    static func secureDirectory(_ path: String) throws {
+    /// With `onlyIfMade`, a directory that exists already is left as it is: one Gatehouse was not
+    /// named to own (the directory a database path names, such as `/var/lib`), whose mode is
+    /// not Gatehouse's to change; the files in it are made private one by one.
+    static func secureDirectory(_ path: String, onlyIfMade: Bool = false) throws {
         if !FileManager.default.fileExists(atPath: path) {
             try FileManager.default.createDirectory(
                 atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } else if onlyIfMade {
+            return
         }
         try secure(path, mode: 0o700, fix: "chmod 700")
     }

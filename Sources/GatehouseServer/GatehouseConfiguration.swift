@@ -15,6 +15,9 @@ package struct GatehouseConfiguration: Sendable {
     package var publicURL: String?
     /// The data directory (SQLite file, root key file).
     package var dataDirectory: String
+    /// Whether `dataDirectory` is the directory `storage.sqlite.path` names (no data directory
+    /// was): its mode is left as it is (`DataFilePermissions.secureDirectory`).
+    package var dataDirectoryFromDatabasePath = false
     /// The SQLite file; defaults to `gatehouse.sqlite` in the data directory.
     package var sqlitePath: String?
     /// The PostgreSQL server (`storage.postgres`, `GATEHOUSE_DATABASE_URL`); SQLite when nil.

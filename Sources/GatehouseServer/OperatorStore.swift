@@ -22,7 +22,7 @@ package struct OperatorStore: Sendable {
             guard create else {
                 throw ConfigurationError(description: "no Gatehouse database at \(path): start `gatehouse serve` first")
             }
-            try DataFilePermissions.secureDirectory((path as NSString).deletingLastPathComponent)
+            try DataFilePermissions.secureDirectory((path as NSString).deletingLastPathComponent, onlyIfMade: true)
         }
         var logger = Logger(label: "gatehouse")
         logger.logLevel = logLevel

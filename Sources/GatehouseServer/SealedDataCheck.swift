@@ -49,9 +49,19 @@ enum SealedDataCheck {
         throw ConfigurationError(
             description: """
                 \(whose): this server could not open what was sealed there. Restore the root.key the store was \
-                set up with to \(keyFile.path), or give every replica the same keys in security.root_keys; \
+                set up with to \(keyFile.path)\(formerPlace(of: keyFile.path)), or give every replica the same keys in security.root_keys; \
                 to start afresh under a new key, giving up what was sealed before, list that key in \
                 security.root_keys (docs/operations.md, "Backups")
                 """)
+    }
+
+    /// Where an earlier version kept the key when `storage.sqlite.path` was set (`.gatehouse` in
+    /// the working directory), said when a key is there and it is not `path`.
+    private static func formerPlace(of path: String) -> String {
+        let former = FileManager.default.currentDirectoryPath + "/.gatehouse/root.key"
+        guard FileManager.default.fileExists(atPath: former),
+            URL(fileURLWithPath: former).standardizedFileURL != URL(fileURLWithPath: path).standardizedFileURL
+        else { return "" }
+        return " (\(former) may be it: earlier versions of Gatehouse kept it there when storage.sqlite.path was set)"
     }
 }

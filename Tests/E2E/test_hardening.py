@@ -320,14 +320,34 @@ def test_the_root_key_is_made_beside_the_database_a_config_file_names(tmp_path):
     config.write_text(
         f"storage: {{ sqlite: {{ path: {database} }} }}\n"
         "auth: { user_verification: { unsafe_skip_verification: true } }\n")
-    port = free_port()
-    process = subprocess.Popen(
-        [GATEHOUSE_BIN, "serve", "--config", str(config), "--port", str(port)], cwd=elsewhere,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    database.parent.chmod(0o755)
+
+    def serve(*extra):
+        port = free_port()
+        return port, subprocess.Popen(
+            [GATEHOUSE_BIN, "serve", "--config", str(config), "--port", str(port), *extra], cwd=elsewhere,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    # Where an earlier version kept the key: .gatehouse in the directory the start ran in.
+    port, process = serve("--data-dir", str(elsewhere / ".gatehouse"))
+    try:
+        wait_http(f"http://127.0.0.1:{port}/v1/health", process=process)
+    finally:
+        stop(process)
+    assert (elsewhere / ".gatehouse" / "root.key").exists() and not (database.parent / "root.key").exists()
+    # Now the key belongs beside the database: the start that would make a new one there is
+    # refused, and names where the old one is.
+    _, refused = serve()
+    _, err = refused.communicate(timeout=60)
+    assert refused.returncode == 2, err
+    assert f"{elsewhere / '.gatehouse' / 'root.key'} may be it" in err, err
+    (elsewhere / ".gatehouse" / "root.key").rename(database.parent / "root.key")
+    port, process = serve()
     try:
         wait_http(f"http://127.0.0.1:{port}/v1/health", process=process)
         assert (database.parent / "root.key").exists() and database.exists()
-        assert not (elsewhere / ".gatehouse").exists()
+        # A directory the database path names is not Gatehouse's to chmod (it may be /var/lib).
+        assert stat.S_IMODE(database.parent.stat().st_mode) == 0o755
     finally:
         stop(process)
 

@@ -99,7 +99,8 @@ import Testing
         ("auth: { default_token_lifetime: -1 }", "auth.default_token_lifetime"),
         ("api: { max_parked_waits_per_key: 0 }", "api.max_parked_waits_per_key must be from 1"),
         ("auth: { allowed_redirect_origins: [notanorigin] }", "'notanorigin' is not an origin"),
-        ("auth: { allowed_redirect_origins: ['https://app.example.com/callback'] }", "is not an origin"),
+        ("auth: { allowed_redirect_origins: ['ftp://app.example.com'] }", "is not an origin"),
+        ("auth: { allowed_redirect_origins: ['https://user:pw@app.example.com'] }", "is not an origin"),
     ])
     func badConfigNamesTheKey(yaml: String, key: String) throws {
         let message = try problem(yaml)
@@ -192,8 +193,11 @@ import Testing
         let config = try load("auth: { flow_ttl: 10m, refresh_skew: 0, default_token_lifetime: 1h }")
         #expect(config.flowTTL == 600 && config.refreshSkew == 0 && config.defaultTokenLifetime == 3600)
         #expect(try load("auth: { flow_ttl: 900 }").flowTTL == 900)
-        let origins = try load("auth: { allowed_redirect_origins: ['https://app.example.com/', 'http://localhost:*'] }")
-        #expect(origins.allowedRedirectOrigins == ["https://app.example.com", "http://localhost:*"])
+        let origins = try load(
+            "auth: { allowed_redirect_origins: ['https://app.example.com/', 'http://localhost:*', 'https://App.example.com:8443/cb'] }")
+        #expect(origins.allowedRedirectOrigins == ["https://app.example.com", "http://localhost:*", "https://app.example.com:8443"])
+        // A path worked before (only the origin is compared), and still does, with a word.
+        #expect(origins.warnings == ["auth.allowed_redirect_origins: 'https://App.example.com:8443/cb' is taken as https://app.example.com:8443: only the origin of a next_uri is compared"])
     }
 
     /// The root key lives beside the database a file names, not in the `.gatehouse` of whatever

@@ -93,7 +93,7 @@ extension SecurityTests {
             "oauth2.token_introspection_request.auth_method client_secret_post with method GET"
         ),
         (
-            #"{"oauth2":{"user_info_request":{"endpoint":"http://127.0.0.1:1/me","method":"GET","params":{"t":"{{access_token}}"}}}}"#,
+            #"{"oauth2":{"user_info_request":{"endpoint":"http://127.0.0.1:1/me","method":"GET","params":{"t":"{{ access_token }}"}}}}"#,
             "oauth2.user_info_request.params.t may not use {{access_token}} with method GET"
         ),
         // The user info goes to apps, unsealed: no token may be mapped into it.
@@ -104,6 +104,10 @@ extension SecurityTests {
         (
             #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"user_info.all":" $ "}}}}"#,
             "oauth2.token_request.response_map.user_info.all may not read the answer's tokens (or the whole answer)"
+        ),
+        (
+            #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"user_info.t":"$['id_token']"}}}}"#,
+            "oauth2.token_request.response_map.user_info.t may not read the answer's tokens"
         ),
     ])
     func aTemplateCannotSendSecretsElsewhere(patch: String, message: String) async throws {
@@ -145,6 +149,20 @@ extension SecurityTests {
         }
     }
 
+    /// A claim read out of the ID token is user info, not the token: OpenID providers with no
+    /// user info endpoint say who the user is that way.
+    @Test func aClaimOfTheIDTokenMayBeMappedIntoUserInfo() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let response = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json:
+                    #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"user_info.email":"jwt_decode('$.id_token', '$.email')"}}}}"#
+            )
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+        }
+    }
+
     @Test func movingAnEndpointWithTheSecretInTheSameRequestIsAllowed() async throws {
         try await APIHarness.run { api in
             try await api.createProvider()
@@ -168,13 +186,14 @@ extension SecurityTests {
                 ("token_request", #""token_request":{"endpoint":"https://attacker.example/token"}"#),
                 ("user_info_request", #""user_info_request":{"endpoint":"https://attacker.example/me"}"#),
                 ("token_revocation_request", #""token_revocation_request":{"endpoint":"https://attacker.example/revoke"}"#),
+                ("connection_hosts", #""connection_hosts":["evil.example"]"#),
             ] {
                 let response = try await api.call(
                     .patch, "/v1/admin/auth_providers/fake", json: #"{"oauth2":{"client_secret":"throwaway",\#(patch)}}"#)
                 #expect(response.status == .conflict, "\(field): \(String(buffer: response.body))")
                 #expect(
                     (try api.object(response)["message"] as? String)?.contains(
-                        "oauth2.\(field).endpoint would send the tokens of auth provider 'fake''s connections to another host")
+                        "oauth2.\(field)\(field == "connection_hosts" ? "" : ".endpoint") would send the tokens of auth provider 'fake''s connections to another host")
                         == true)
             }
             #expect(String(buffer: try await api.call(.get, "/v1/admin/auth_providers/fake").body) == before, "nothing changed")
