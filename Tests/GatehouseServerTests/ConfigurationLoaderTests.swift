@@ -194,10 +194,15 @@ import Testing
         #expect(config.flowTTL == 600 && config.refreshSkew == 0 && config.defaultTokenLifetime == 3600)
         #expect(try load("auth: { flow_ttl: 900 }").flowTTL == 900)
         let origins = try load(
-            "auth: { allowed_redirect_origins: ['https://app.example.com/', 'http://localhost:*', 'https://App.example.com:8443/cb'] }")
-        #expect(origins.allowedRedirectOrigins == ["https://app.example.com", "http://localhost:*", "https://app.example.com:8443"])
+            "auth: { allowed_redirect_origins: ['https://app.example.com/', 'http://localhost:*', 'https://App.example.com:8443/cb'] }"
+        )
+        #expect(
+            origins.allowedRedirectOrigins == ["https://app.example.com", "http://localhost:*", "https://app.example.com:8443"])
         // A path worked before (only the origin is compared), and still does, with a word.
-        #expect(origins.warnings == ["auth.allowed_redirect_origins: 'https://App.example.com:8443/cb' is taken as https://app.example.com:8443: only the origin of a next_uri is compared"])
+        #expect(
+            origins.warnings == [
+                "auth.allowed_redirect_origins: 'https://App.example.com:8443/cb' is taken as https://app.example.com:8443: only the origin of a next_uri is compared"
+            ])
     }
 
     /// The root key lives beside the database a file names, not in the `.gatehouse` of whatever

@@ -193,7 +193,8 @@ extension SecurityTests {
                 #expect(response.status == .conflict, "\(field): \(String(buffer: response.body))")
                 #expect(
                     (try api.object(response)["message"] as? String)?.contains(
-                        "oauth2.\(field)\(field == "connection_hosts" ? "" : ".endpoint") would send the tokens of auth provider 'fake''s connections to another host")
+                        "oauth2.\(field)\(field == "connection_hosts" ? "" : ".endpoint") would send the tokens of auth provider 'fake''s connections to another host"
+                    )
                         == true)
             }
             #expect(String(buffer: try await api.call(.get, "/v1/admin/auth_providers/fake").body) == before, "nothing changed")
