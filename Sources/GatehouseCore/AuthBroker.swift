@@ -91,7 +91,7 @@ package final class AuthBroker: Sendable {
         var failed = flow
         failed.status = .failed
         failed.sealedTokens = nil
-        failed.failureReason = reason
+        failed.failureReason = Self.storable(reason: reason)
         let stored = try await store.updateFlow(failed, expectedVersion: flow.version)
         await notifier.notify(flowID: flow.id)
         if stored != nil { telemetry.flowFailed(provider: flow.providerID, reason: kind) }
@@ -119,6 +119,14 @@ package final class AuthBroker: Sendable {
     }
 
     /// Keeps provider-sent text short and printable before it reaches a page or a log.
+    /// A failure reason as it is kept, and told to the app (`status_reason`): a provider's or an
+    /// error's words may carry control characters, which a terminal showing them would act on
+    /// (C0 and C1 become spaces), and any length (500 characters are kept).
+    static func storable(reason: String) -> String {
+        let scalars = reason.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }
+        return String(String.UnicodeScalarView(scalars.prefix(500)))
+    }
+
     static func printable(_ text: String) -> String {
         String(text.prefix(100).filter { $0.isLetter || $0.isNumber || "_-. ".contains($0) })
     }

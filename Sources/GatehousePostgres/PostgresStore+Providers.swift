@@ -34,10 +34,12 @@ extension PostgresStore {
         }
     }
 
-    /// Replaces a provider, possibly renaming it. A rename is refused while connections are stored
-    /// under the old id (checked in the transaction); it deletes the old id's flows and whatever an
-    /// earlier provider left under the new one. A connection committed under the old id after the
-    /// check is not deleted: it stays under that id, which no provider has any more.
+    /// Replaces a provider, possibly renaming it. A rename, or any change with `refusal`, is refused
+    /// while connections are stored under the old id (checked in the transaction); a rename
+    /// deletes the old id's flows and whatever an earlier provider left under the new one. The
+    /// check takes no lock: a connection committed under the old id after it is not deleted (it
+    /// stays under that id, which no provider has any more), and with `refusal` such a late one
+    /// is kept under the changed provider.
     package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?)
         async throws -> Bool
     {

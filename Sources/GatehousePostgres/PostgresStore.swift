@@ -86,10 +86,13 @@ package final class PostgresStore: Store {
         } catch is Deadline.Passed {
             throw GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
         } catch let error as PSQLError where Self.isUnavailable(error) {
-            logger.warning(
-                "database unreachable",
-                metadata: ["error": "\(error.code)", "sqlstate": "\(error.serverInfo?[.sqlState] ?? "-")"])
-            throw GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
+            let state = error.serverInfo?[.sqlState]
+            logger.warning("database unreachable", metadata: ["error": "\(error.code)", "sqlstate": "\(state ?? "-")"])
+            throw GatehouseError(
+                .storeUnavailable,
+                state == "25006"
+                    ? "the database takes no writes (a read-only standby?); try again shortly"
+                    : "the database cannot be reached; try again shortly")
         } catch let error as ConnectionPoolError where error != .requestCancelled {
             // After failed attempts to connect the pool refuses at once for a while (its circuit
             // breaker), and refuses everything while it shuts down: the database cannot serve, a 503.
@@ -102,10 +105,13 @@ package final class PostgresStore: Store {
     /// wrong: no server answer at all (the connection could not be made or was lost), or the
     /// server's own word that it is going away or cannot take the work (SQLSTATE classes 08
     /// connection exception, 53 insufficient resources, 57 operator intervention, which covers
-    /// the `57P01` every session gets from a restart and the `57P03` of one starting up).
+    /// the `57P01` every session gets from a restart and the `57P03` of one starting up; 58
+    /// system error, an I/O error on the server's disk), a read-only transaction (`25006`: a
+    /// standby, as a failover leaves a replica pointed at one) or damaged data (`XX001`,
+    /// `XX002`).
     static func isUnavailable(_ error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState] else { return true }
-        return ["08", "53", "57"].contains(state.prefix(2))
+        return ["08", "53", "57", "58"].contains(state.prefix(2)) || ["25006", "XX001", "XX002"].contains(state)
     }
 
     /// How long one statement may take before the request gets a 503.

@@ -31,9 +31,10 @@ extension SQLiteStore {
         }
     }
 
-    /// Replaces a provider, possibly renaming it. A rename is refused while connections are stored
-    /// under the old id (checked in the transaction, so a flow completing meanwhile is not lost);
-    /// it deletes the old id's flows and whatever an earlier provider left under the new one.
+    /// Replaces a provider, possibly renaming it. A rename, or any change with `refusal`, is refused
+    /// while connections are stored under the old id (checked in the transaction, so a flow
+    /// completing meanwhile is not lost); a rename deletes the old id's flows and whatever an
+    /// earlier provider left under the new one.
     package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?)
         async throws -> Bool
     {

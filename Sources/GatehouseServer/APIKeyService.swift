@@ -55,9 +55,9 @@ final class APIKeyService: Sendable {
     /// Makes a key, stores its hash and returns it (the only time it is seen). `before` is given
     /// the key before it is stored: a process stopped in between has shown a key that does not
     /// work (and the next start makes another), never stored one that nobody saw.
-    func create(name: String, role: APIKeyRole, before: (String) -> Void = { _ in }) async throws -> String {
+    func create(name: String, role: APIKeyRole, before: (String) throws -> Void = { _ in }) async throws -> String {
         let key = "arc_" + SecureRandom.token(bytes: 32)
-        before(key)
+        try before(key)
         try await store.insertAPIKey(APIKeyRecord(hash: SecretHash.hex(key), name: name, role: role, createdAt: now()))
         return key
     }

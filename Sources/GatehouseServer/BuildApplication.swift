@@ -18,7 +18,7 @@ package func buildApplication(
     catalog: ProviderCatalog = BuiltInProviders.catalog,
     now: @escaping @Sendable () -> Date = Date.init,
     onListening: @escaping @Sendable () async -> Void = {},
-    onNewAPIKey: @escaping @Sendable (String) -> Void = { _ in }
+    onNewAPIKey: @escaping @Sendable (String) throws -> Void = { _ in }
 ) async throws -> BuiltApplication<some ApplicationProtocol> {
     let policy = try configuration.verificationPolicy()
     try DataFilePermissions.secureDirectory(

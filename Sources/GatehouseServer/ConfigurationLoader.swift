@@ -119,7 +119,7 @@ package enum ConfigurationLoader {
         }
         // Seconds, as before, or a duration with its unit, as every other duration setting takes.
         if let value = settings.string("auth.flow_ttl") {
-            config.flowTTL = try duration(value, "auth.flow_ttl", min: 1).timeInterval
+            config.flowTTL = try duration(value, "auth.flow_ttl", min: 1, max: 7 * 86_400).timeInterval
         }
         if let value = settings.string("auth.refresh_skew") {
             config.refreshSkew = try duration(value, "auth.refresh_skew", min: 0).timeInterval

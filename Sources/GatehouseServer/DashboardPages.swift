@@ -13,7 +13,11 @@ struct DashboardPages: Sendable {
         .contentType: "text/html; charset=utf-8",
         .contentSecurityPolicy:
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        .init("Referrer-Policy")!: "no-referrer",
+        // `same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null` with
+        // a form posted to its own origin, and the sign-in's cross-site check
+        // (`CrossSiteFormCheck`) would refuse every sign-in from a browser without
+        // `Sec-Fetch-Site`. No address leaves this origin either way.
+        .init("Referrer-Policy")!: "same-origin",
         .init("X-Frame-Options")!: "DENY",
         .init("X-Content-Type-Options")!: "nosniff",
         .cacheControl: "no-store",

@@ -63,12 +63,22 @@ enum Output {
 
     /// A line on standard output. When its reader has gone (`gatehouse connections list | head
     /// -1`), the command ends as a writer to a closed pipe does (exit 141), where `write(_:)`
-    /// used to stop the process with a crash and a backtrace.
+    /// used to stop the process with a crash and a backtrace; any other failure (a full disk)
+    /// is said, with exit 1, so that output nobody got is not taken for output written.
     static func line(_ text: String) {
-        do {
-            try FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
-        } catch {
-            exit(141)
+        var bytes = Array((text + "\n").utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if written > 0 {
+                bytes = bytes.dropFirst(written)
+            } else if written < 0, errno == EINTR {
+                continue
+            } else if errno == EPIPE {
+                exit(141)
+            } else {
+                Self.error("error: cannot write the output: \(String(cString: strerror(errno)))")
+                exit(1)
+            }
         }
     }
 

@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
             let publicURL = configuration.effectivePublicURL
             let built = try await buildApplication(
                 configuration: configuration, logger: logger, onListening: { Self.say(listening) },
-                onNewAPIKey: { Self.announce(key: $0, publicURL: publicURL) })
+                onNewAPIKey: { try Self.announce(key: $0, publicURL: publicURL) })
             try await run(built: built, configuration, logger)
         } catch let error as ConfigurationError {
             throw Self.refusal("cannot start: \(error)")
@@ -107,16 +107,19 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The first admin key, said before it is stored (`APIKeyService.create`): a stop in between
-    /// must not leave a stored key that was never shown.
-    private static func announce(key: String, publicURL: String) {
-        say(
-            """
-            Gatehouse created an admin API key. It is shown only this once; store it now:
+    /// must not leave a stored key that was never shown, and a key that could not be written out
+    /// is not stored (the start fails, and the next one makes another).
+    private static func announce(key: String, publicURL: String) throws {
+        try FileHandle.standardOutput.write(
+            contentsOf: Data(
+                """
+                Gatehouse created an admin API key. It is shown only this once; store it now:
 
-                export ARCADE_API_KEY=\(key)
-                export ARCADE_BASE_URL=\(publicURL)
+                    export ARCADE_API_KEY=\(key)
+                    export ARCADE_BASE_URL=\(publicURL)
 
-            """)
+
+                """.utf8))
     }
 
     /// Writes a line to standard output at once (unbuffered), so scripts reading a pipe see it.

@@ -93,7 +93,7 @@ import Testing
         ),
         ("api: { public_url: \"${nope:x}\" }", "${env:NAME}"),
         // Values that started and then failed every flow, or every long-poll.
-        ("auth: { flow_ttl: -3 }", "auth.flow_ttl must be a duration from 1s to 24h"),
+        ("auth: { flow_ttl: -3 }", "auth.flow_ttl must be a duration from 1s to 7d"),
         ("auth: { flow_ttl: 0 }", "auth.flow_ttl"),
         ("auth: { refresh_skew: -5 }", "auth.refresh_skew must be a duration from 0"),
         ("auth: { default_token_lifetime: -1 }", "auth.default_token_lifetime"),

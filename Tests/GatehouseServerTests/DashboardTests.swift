@@ -89,6 +89,8 @@ import Testing
                 #expect(page.status == .ok && String(buffer: page.body).contains("<h1>\(heading)</h1>"), "\(path)")
                 #expect(page.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
                 #expect(page.headers[.contentSecurityPolicy]?.contains("form-action 'self'") == true)
+                // Not `no-referrer`, under which a form posted here carries `Origin: null`.
+                #expect(page.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
             }
             // A cookie changed anywhere is no session: a later end, another key id, another signature.
             let parts = browser.cookie.split(separator: ".").map(String.init)

@@ -39,4 +39,34 @@ struct PostgresUnavailableTests {
             }
         }
     }
+
+    /// A failover can leave a replica on a standby: its writes are refused (`25006`), which is
+    /// the database not serving (503), not a bug (500).
+    @Test func aReadOnlyDatabaseIsStoreUnavailable() async throws {
+        try await StoreBackend.withPostgres { store, settings in
+            try await StoreBackend.withClient(settings) { other in
+                _ = try await other.query(
+                    "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_read_only = on', current_database()); END $$",
+                    logger: logger)
+                // The store's sessions began read-write: ended, so that new ones take the setting.
+                _ = try await other.query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                    logger: logger)
+                var read = false
+                for _ in 0..<200 where !read {
+                    do {
+                        try await store.ping()
+                        read = true
+                    } catch {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                }
+                #expect(read, "the store reads again")
+                let error = await #expect(throws: GatehouseError.self) { try await store.setSetting("x", value: "y") }
+                #expect(
+                    error?.code == .storeUnavailable && error?.message.contains("read-only") == true,
+                    "\(String(describing: error))")
+            }
+        }
+    }
 }
