@@ -172,6 +172,20 @@ extension ProviderRegistry {
         return nil
     }
 
+    /// The refusal of a change to provider `id` that `newTokenDestination` finds, or nil.
+    static func newTokenDestinationRefusal(id: String, from old: OAuth2Config, to new: OAuth2Config, tenant: String?)
+        -> GatehouseError?
+    {
+        newTokenDestination(from: old, to: new).map { field in
+            // A tenant moves the endpoints that carry it: said as the tenant, which the patch named.
+            let change = tenant.map { "tenant '\($0)' moves oauth2.\(field), which" } ?? "oauth2.\(field)"
+            return GatehouseError(
+                .conflict,
+                "\(change) would send the tokens of auth provider '\(id)''s connections to another host, port or scheme: delete its connections first (their users authorize again), or add the new endpoint as a provider of its own"
+            )
+        }
+    }
+
     /// Where a request goes: its endpoint's origin (scheme, host and port), or for an origin from
     /// the connection its placeholder (the hosts it may name are compared apart).
     private static func origin(_ request: RequestConfig?) -> String? {

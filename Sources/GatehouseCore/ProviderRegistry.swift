@@ -4,7 +4,7 @@ import Synchronization
 
 /// Providers: built-in templates merged with configuration, stored with encrypted secrets.
 package final class ProviderRegistry: Sendable {
-    private let store: any Store
+    let store: any Store
     private let cipher: TokenCipher
     /// The built-in templates.
     package let catalog: ProviderCatalog
@@ -144,14 +144,8 @@ package final class ProviderRegistry: Sendable {
             ))
         // The stored grants' refresh and access tokens would go to the new place: refused while
         // there are any, checked in the store's transaction (as a rename is).
-        let refusal = Self.newTokenDestination(from: current.oauth2, to: updated.oauth2).map { field in
-            // A tenant moves the endpoints that carry it: said as the tenant, which the patch named.
-            let change = patch.request.tenant.map { "tenant '\($0)' moves oauth2.\(field), which" } ?? "oauth2.\(field)"
-            return GatehouseError(
-                .conflict,
-                "\(change) would send the tokens of auth provider '\(id)''s connections to another host, port or scheme: delete its connections first (their users authorize again), or add the new endpoint as a provider of its own"
-            )
-        }
+        let refusal = Self.newTokenDestinationRefusal(
+            id: id, from: current.oauth2, to: updated.oauth2, tenant: patch.request.tenant)
         guard try await store.updateProvider(id: id, with: record(for: updated), unlessConnected: refusal) else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
@@ -180,31 +174,6 @@ package final class ProviderRegistry: Sendable {
         provider.source == .config && (fileProviders?.contains(provider.id) ?? true)
     }
 
-    /// The stored providers that came from a config file that `listed` (this file's ids) leaves
-    /// out.
-    package func unlistedConfigProviders(listed: Set<String>) async throws -> [String] {
-        try await unlisted(listed).map(\.id).sorted()
-    }
-
-    private func unlisted(_ listed: Set<String>) async throws -> [ProviderRecord] {
-        try await store.providers().filter { $0.source == Provider.Source.config.rawValue && !listed.contains($0.id) }
-    }
-
-    /// Hands the providers the config file no longer lists to the admin API, inactive, with
-    /// their connections (a file that lists one again takes it back); deleting them would end
-    /// every grant on a file edited by mistake. Returns their ids.
-    package func releaseConfigProviders(keeping listed: Set<String>) async throws -> [String] {
-        var released: [String] = []
-        for var record in try await unlisted(listed) {
-            record.source = Provider.Source.api.rawValue
-            record.enabled = false
-            record.updatedAt = now()
-            if try await store.updateProvider(id: record.id, with: record) { released.append(record.id) }
-        }
-        if !released.isEmpty { await changed() }
-        return released.sorted()
-    }
-
     /// The secret's hint shown by the API: its last four characters when it is long enough.
     package static func hint(for secret: String?) -> String? {
         guard let secret, secret.count >= 12 else { return nil }
@@ -230,7 +199,7 @@ package final class ProviderRegistry: Sendable {
     }
 
     /// Drops the cache here and tells the other replicas to drop theirs.
-    private func changed() async {
+    func changed() async {
         invalidate()
         try? await store.publish(.providers)
     }

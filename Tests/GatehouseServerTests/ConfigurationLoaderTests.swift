@@ -188,36 +188,6 @@ import Testing
                 .contains("name sqlite or postgres, not both"))
     }
 
-    /// Durations take their unit, as every other duration setting does; bare seconds as before.
-    @Test func flowAndTokenTimesTakeAUnit() throws {
-        let config = try load("auth: { flow_ttl: 10m, refresh_skew: 0, default_token_lifetime: 1h }")
-        #expect(config.flowTTL == 600 && config.refreshSkew == 0 && config.defaultTokenLifetime == 3600)
-        #expect(try load("auth: { flow_ttl: 900 }").flowTTL == 900)
-        let origins = try load(
-            "auth: { allowed_redirect_origins: ['https://app.example.com/', 'http://localhost:*', 'https://App.example.com:8443/cb'] }"
-        )
-        #expect(
-            origins.allowedRedirectOrigins == ["https://app.example.com", "http://localhost:*", "https://app.example.com:8443"])
-        // A path worked before (only the origin is compared), and still does, with a word.
-        #expect(
-            origins.warnings == [
-                "auth.allowed_redirect_origins: 'https://App.example.com:8443/cb' is taken as https://app.example.com:8443: only the origin of a next_uri is compared"
-            ])
-    }
-
-    /// The root key lives beside the database a file names, not in the `.gatehouse` of whatever
-    /// directory the service starts in (a backup of the database's directory would miss it); a
-    /// data directory that is named still wins.
-    @Test func theRootKeyLivesBesideTheDatabaseTheFileNames() throws {
-        let path = try write("storage: { sqlite: { path: /var/lib/gatehouse/gatehouse.sqlite } }")
-        let beside = try ConfigurationLoader.load(path: path, environment: [:], overrides: (nil, nil, nil))
-        #expect(beside.dataDirectory == "/var/lib/gatehouse" && beside.databasePath == "/var/lib/gatehouse/gatehouse.sqlite")
-        #expect(try load("storage: { sqlite: { path: g.sqlite } }").dataDirectory == ".")
-        let named = try ConfigurationLoader.load(path: path, environment: ["GATEHOUSE_HOME": "/keys"], overrides: (nil, nil, nil))
-        #expect(named.dataDirectory == "/keys" && named.databasePath == "/var/lib/gatehouse/gatehouse.sqlite")
-        #expect(try load("api: { port: 9100 }").dataDirectory == ".gatehouse")
-    }
-
     @Test func theCommandLineBeatsTheEnvironmentWhichBeatsTheFile() throws {
         let path = try write("api: { host: 10.0.0.1, port: 9100 }\nstorage: { sqlite: { path: '@ARCADE_HOME/g.sqlite' } }")
         let environment = ["GATEHOUSE_PORT": "9200", "GATEHOUSE_HOME": "/env-home", "API_HOST": "ignored"]
