@@ -118,7 +118,6 @@ package final class AuthBroker: Sendable {
         return ScopeSet.normalize(scopes)
     }
 
-    /// Keeps provider-sent text short and printable before it reaches a page or a log.
     /// A failure reason as it is kept, and told to the app (`status_reason`): a provider's or an
     /// error's words may carry control characters, which a terminal showing them would act on
     /// (C0 and C1 become spaces), and any length (500 characters are kept).
@@ -127,6 +126,7 @@ package final class AuthBroker: Sendable {
         return String(String.UnicodeScalarView(scalars.prefix(500)))
     }
 
+    /// Keeps provider-sent text short and printable before it reaches a page or a log.
     static func printable(_ text: String) -> String {
         String(text.prefix(100).filter { $0.isLetter || $0.isNumber || "_-. ".contains($0) })
     }

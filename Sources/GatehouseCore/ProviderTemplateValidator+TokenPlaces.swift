@@ -14,16 +14,17 @@ extension ProviderTemplateValidator {
     /// code, a refresh token or a token to revoke must POST (RFC 6749 §3.2, RFC 7009 §2.1), and
     /// no other GET may carry a secret in its params.
     static func validateTokenPlaces(_ config: OAuth2Config, prefix: String) throws {
-        let posted: [String: (call: Telemetry.ProviderCall, carries: String)] = [
-            "token_request": (.exchange, "the code"), "refresh_request": (.refresh, "the refresh token"),
-            "token_revocation_request": (.revocation, "the token to revoke"),
+        // What each request that must POST carries.
+        let posted = [
+            "token_request": "the code", "refresh_request": "the refresh token",
+            "token_revocation_request": "the token to revoke",
         ]
         for (field, request) in requests(of: config) where field != "authorize_request" {
             let name = "\(prefix).\(field)"
             guard (request.method ?? "POST").uppercased() == "GET" else { continue }
-            if let post = posted[field] {
+            if let carried = posted[field] {
                 throw GatehouseError.invalid(
-                    "\(name).method must be POST: a GET would put \(post.carries) in the URL, where logs keep it")
+                    "\(name).method must be POST: a GET would put \(carried) in the URL, where logs keep it")
             }
             let call: Telemetry.ProviderCall = field == "user_info_request" ? .userInfo : .introspection
             if effectiveAuthMethod(call, request, in: config) == "client_secret_post" {

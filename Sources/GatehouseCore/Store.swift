@@ -79,8 +79,9 @@ package protocol Store: Sendable {
     /// Replaces the provider stored under `id` (which may rename it); throws `conflict` when the new id is taken.
     /// A rename throws `conflict` while connections are stored under the old id (each is sealed for
     /// it), checked in the same transaction; it deletes the old id's flows and the connections and
-    /// flows left under the new id. With `refusal`, any change is refused so while connections are
-    /// stored under `id` (a token-side endpoint that moves would receive their refresh tokens).
+    /// flows left under the new id. With `refusal`, any change is refused (with it) while
+    /// connections are stored under `id` (a token-side endpoint that moves would receive their
+    /// refresh tokens).
     func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?) async throws
         -> Bool
     /// Inserts or replaces a provider (config-file providers on start).
