@@ -89,19 +89,16 @@ extension ConfigurationLoader {
     /// credentials; anything else would match nothing, without a word. Only the origin is
     /// compared: a path, query or fragment is cut off, with a warning saying so.
     static func redirectOrigin(_ text: String, warnings: inout [String]) throws -> String {
-        let anyPort = text.range(of: ":*")
-        let parsed = URLComponents(string: text.replacingOccurrences(of: ":*", with: ""))
-        guard let parsed, let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
-            let host = parsed.host, !host.isEmpty, parsed.user == nil, parsed.password == nil
+        let bare = text.replacingOccurrences(of: ":*", with: "")
+        guard let parsed = URLComponents(string: bare), parsed.user == nil, parsed.password == nil,
+            let base = IssuerCheck.origin(of: bare)
         else {
             throw ConfigurationError(
                 description:
                     "auth.allowed_redirect_origins: '\(text.prefix(200))' is not an origin; give scheme://host[:port], such as https://app.example.com or http://localhost:*"
             )
         }
-        let port = anyPort != nil ? ":*" : parsed.port.map { ":\($0)" } ?? ""
-        let name = host.contains(":") && !host.hasPrefix("[") ? "[\(host.lowercased())]" : host.lowercased()
-        let origin = "\(scheme)://\(name)\(port)"
+        let origin = base + (bare == text ? "" : ":*")
         if !(parsed.path.isEmpty || parsed.path == "/") || parsed.query != nil || parsed.fragment != nil {
             warnings.append(
                 "auth.allowed_redirect_origins: '\(text.prefix(200))' is taken as \(origin): only the origin of a next_uri is compared"

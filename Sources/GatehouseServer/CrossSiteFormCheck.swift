@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import HTTPTypes
 
 /// Whether a form post came from another site: the sign-in form carries no CSRF token (there is no
@@ -12,7 +13,7 @@ struct CrossSiteFormCheck: Sendable {
     let publicOrigin: String
 
     init(publicURL: String) {
-        publicOrigin = Self.origin(of: publicURL) ?? publicURL
+        publicOrigin = IssuerCheck.origin(of: publicURL) ?? publicURL
     }
 
     /// Why the request's headers say the post came from another site, or nil when it did not;
@@ -23,10 +24,10 @@ struct CrossSiteFormCheck: Sendable {
             return ["same-origin", "none"].contains(site.lowercased()) ? nil : "Sec-Fetch-Site: \(site)"
         }
         guard let origin = headers[Self.originHeader] else { return nil }
-        let sent = Self.origin(of: origin)
+        let sent = IssuerCheck.origin(of: origin)
         if let sent, sent == publicOrigin { return nil }
         if let sent, let authority, let scheme = sent.split(separator: ":").first,
-            Self.origin(of: "\(scheme)://\(authority)") == sent
+            IssuerCheck.origin(of: "\(scheme)://\(authority)") == sent
         {
             return nil
         }
@@ -35,15 +36,4 @@ struct CrossSiteFormCheck: Sendable {
 
     private static let fetchSite = HTTPField.Name("Sec-Fetch-Site")!
     private static let originHeader = HTTPField.Name("Origin")!
-
-    /// `scheme://host[:port]` of `url`, lowercased, with a default port left out; nil when `url`
-    /// has no scheme and host (`Origin: null`).
-    private static func origin(of url: String) -> String? {
-        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
-            let host = parts.host?.lowercased(), !host.isEmpty
-        else { return nil }
-        let defaultPort = scheme == "https" ? 443 : 80
-        let port = parts.port.flatMap { $0 == defaultPort ? nil : ":\($0)" } ?? ""
-        return "\(scheme)://\(host)\(port)"
-    }
 }

@@ -19,12 +19,10 @@ import Testing
 struct ListenCheckTests {
     @Test func aPortInUseIsRefusedByTheCheck() async throws {
         try await withListener { port in
-            #expect(throws: ConfigurationError.self) { try ListenCheck.verify(host: "127.0.0.1", port: port) }
-            do {
-                try ListenCheck.verify(host: "127.0.0.1", port: port)
-            } catch let error as ConfigurationError {
-                #expect("\(error)".contains("cannot listen on 127.0.0.1:\(port): another process listens on that port"))
-            }
+            let error = #expect(throws: ConfigurationError.self) { try ListenCheck.verify(host: "127.0.0.1", port: port) }
+            #expect(
+                "\(error.map { "\($0)" } ?? "")".contains(
+                    "cannot listen on 127.0.0.1:\(port): another process listens on that port"))
         }
     }
 
