@@ -102,8 +102,11 @@ extension AuthBroker {
             _ = try await fail(flow, .noVerifier, reason: "no user verifier is configured")
             return .failure(.noVerifier, detail: "no user verifier is configured")
         }
-        let completed = try await complete(flow, tokens: tokens, userInfo: userInfo)
-        return finishOutcome(completed)
+        do {
+            return finishOutcome(try await complete(flow, tokens: tokens, userInfo: userInfo))
+        } catch let error as GatehouseError where error.code == .flowState {
+            return .failure(.changedMeanwhile, detail: error.message)
+        }
     }
 
     func finishOutcome(_ flow: Flow) -> CallbackOutcome {

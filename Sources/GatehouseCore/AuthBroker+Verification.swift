@@ -29,6 +29,9 @@ extension AuthBroker {
             return ConfirmUserResponse(authID: flow.id, nextURI: nextURI)
         }
         guard flow.status == .pending, let sealed = flow.sealedTokens, flow.expiresAt > now() else {
+            if flow.status == .failed, let reason = flow.failureReason {
+                throw GatehouseError(.flowState, "the flow is not awaiting verification: it failed (\(reason))")
+            }
             throw GatehouseError(.flowState, "the flow is not awaiting verification (it completed, failed or expired)")
         }
         guard sameUser else {

@@ -72,7 +72,9 @@ package final class AuthBroker: Sendable {
         // completed without its grant (and the callback waits for one durable commit, not two).
         guard let stored = try await store.completeFlow(completed, expectedVersion: flow.version, connection: connection)
         else {
-            throw GatehouseError(.flowState, "the flow changed while it was being completed")
+            // Failed meanwhile (its provider's template changed, or it expired): say why.
+            let reason = (try? await store.flow(id: flow.id))??.failureReason
+            throw GatehouseError(.flowState, "the flow changed while it was being completed" + (reason.map { ": " + $0 } ?? ""))
         }
         completed.version = flow.version + 1
         refresher.forgetBackoff(connectionID: stored.id)

@@ -74,6 +74,9 @@ package struct Flow: Sendable, Equatable {
     /// The failure reason of a flow whose verifier named another user than the one who started it.
     package static let userMismatchReason = "user verification failed: user mismatch"
 
+    /// The failure reason of an open flow whose provider's template changed (`ProviderReplacement`).
+    package static let providerChangedReason = "the provider's settings changed while the authorization was under way"
+
     /// The key under which identical open flows are shared.
     package var dedupeKey: String {
         Flow.dedupeKey(userID: userID, providerID: providerID, scopes: requestedScopes)

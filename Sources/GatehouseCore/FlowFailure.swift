@@ -12,6 +12,8 @@ package enum FlowFailure: String, Sendable, CaseIterable {
     case noCode = "no_code"
     /// The provider was removed while the flow was open.
     case providerRemoved = "provider_removed"
+    /// The provider's template changed while the flow was open (`ProviderReplacement`).
+    case providerChanged = "provider_changed"
     /// The token endpoint refused the code or could not be reached.
     case exchangeFailed = "exchange_failed"
     /// No user verifier is configured and skipping is not allowed.

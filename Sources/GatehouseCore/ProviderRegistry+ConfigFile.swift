@@ -21,7 +21,7 @@ extension ProviderRegistry {
             record.source = Provider.Source.api.rawValue
             record.enabled = false
             record.updatedAt = now()
-            if try await store.updateProvider(id: record.id, with: record) { released.append(record.id) }
+            if try await store.updateProvider(id: record.id, with: record) != nil { released.append(record.id) }
         }
         if !released.isEmpty { await changed() }
         return released.sorted()

@@ -30,14 +30,18 @@ package final class ProviderRegistry: Sendable {
     // The ids this process's config file lists (nil: unknown, every config provider is the
     // file's). A config provider the file does not list is the admin API's to disable or delete.
     private let fileProviders: Set<String>?
+    // Wakes the waits parked on flows a change of template failed; nil: they are announced
+    // through the store only (a start's config-file providers, when nothing here waits yet).
+    private let notifier: (any Notifier)?
 
-    /// Creates a registry.
+    /// Creates a registry; `notifier` is the broker's, to wake waits on flows a change fails.
     package init(
         store: any Store, cipher: TokenCipher, catalog: ProviderCatalog, telemetry: Telemetry = .none,
         connections: ConnectionCache? = nil, channelUp: Bool = true, fileProviders: Set<String>? = nil,
-        now: @escaping @Sendable () -> Date = Date.init
+        notifier: (any Notifier)? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.connections = connections
+        self.notifier = notifier
         self.fileProviders = fileProviders
         self.channelUp = Atomic(channelUp)
         self.store = store
@@ -104,11 +108,11 @@ package final class ProviderRegistry: Sendable {
         let provider = try build(from: request, base: nil, source: source)
         let record = try record(for: provider)
         if source == .config {
-            try await store.upsertProvider(record)
+            await changed(failing: try await store.upsertProvider(record), of: provider.id)
         } else {
             try await store.insertProvider(record)
+            await changed()
         }
-        await changed()
         return provider
     }
 
@@ -146,10 +150,11 @@ package final class ProviderRegistry: Sendable {
         // there are any, checked in the store's transaction (as a rename is).
         let refusal = Self.newTokenDestinationRefusal(
             id: id, from: current.oauth2, to: updated.oauth2, tenant: patch.request.tenant)
-        guard try await store.updateProvider(id: id, with: record(for: updated), unlessConnected: refusal) else {
+        guard let replacement = try await store.updateProvider(id: id, with: record(for: updated), unlessConnected: refusal)
+        else {
             throw GatehouseError.notFound("auth provider '\(id)' not found")
         }
-        await changed()
+        await changed(failing: replacement, of: id)
         return updated
     }
 
@@ -202,6 +207,20 @@ package final class ProviderRegistry: Sendable {
     func changed() async {
         invalidate()
         try? await store.publish(.providers)
+    }
+
+    /// `changed()`, after a replacement of provider `id` that failed open flows: counts them, and
+    /// wakes the waits parked on them to read the failure.
+    private func changed(failing replacement: ProviderReplacement, of id: String) async {
+        await changed()
+        for flowID in replacement.failedFlowIDs {
+            telemetry.flowFailed(provider: id, reason: .providerChanged)
+            if let notifier {
+                await notifier.notify(flowID: flowID)
+            } else {
+                try? await store.publish(.flow(flowID))
+            }
+        }
     }
 
     private func existing(id: String) async throws -> Provider? {

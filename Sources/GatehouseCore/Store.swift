@@ -81,11 +81,15 @@ package protocol Store: Sendable {
     /// it), checked in the same transaction; it deletes the old id's flows and the connections and
     /// flows left under the new id. With `refusal`, any change is refused (with it) while
     /// connections are stored under `id` (a token-side endpoint that moves would receive their
-    /// refresh tokens).
+    /// refresh tokens). A change of template fails the provider's open flows in the same
+    /// transaction, before the connections check (see `ProviderReplacement`). Nil when no
+    /// provider has `id`.
     func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?) async throws
-        -> Bool
-    /// Inserts or replaces a provider (config-file providers on start).
-    func upsertProvider(_ record: ProviderRecord) async throws
+        -> ProviderReplacement?
+    /// Inserts or replaces a provider (config-file providers on start); a change of template
+    /// fails its open flows, as `updateProvider` does.
+    @discardableResult
+    func upsertProvider(_ record: ProviderRecord) async throws -> ProviderReplacement
     /// Removes a provider with its connections and flows, in one transaction; returns what was
     /// removed.
     func deleteProvider(id: String) async throws -> ProviderRecord?
@@ -214,7 +218,7 @@ package protocol Store: Sendable {
 
 extension Store {
     /// Replaces a provider; see `updateProvider(id:with:unlessConnected:)`.
-    package func updateProvider(id: String, with record: ProviderRecord) async throws -> Bool {
+    package func updateProvider(id: String, with record: ProviderRecord) async throws -> ProviderReplacement? {
         try await updateProvider(id: id, with: record, unlessConnected: nil)
     }
 }

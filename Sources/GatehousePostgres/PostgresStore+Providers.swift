@@ -36,15 +36,19 @@ extension PostgresStore {
 
     /// Replaces a provider, possibly renaming it. A rename, or any change with `refusal`, is refused
     /// while connections are stored under the old id (checked in the transaction); a rename
-    /// deletes the old id's flows and whatever an earlier provider left under the new one. The
-    /// check takes no lock: a connection committed under the old id after it is not deleted (it
-    /// stays under that id, which no provider has any more), and with `refusal` such a late one
-    /// is kept under the changed provider.
+    /// deletes the old id's flows and whatever an earlier provider left under the new one. A new
+    /// template fails the open flows first: a flow that completed before that statement is
+    /// counted by the check (the statement waits for a completion under way, which updates the
+    /// flow's row before it stores the connection), and one that completes after it finds its
+    /// flow failed and stores nothing. So no grant lands under a template its tokens were not
+    /// issued for. On a rename without a new template, a connection committed under the old id
+    /// after the check stays under that id, which no provider has any more.
     package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?)
-        async throws -> Bool
+        async throws -> ProviderReplacement?
     {
         do {
             return try await inTransaction { run in
+                let failed = try await Self.failOpenFlows(ofProvider: id, changingTo: record, run)
                 if record.id != id || refusal != nil,
                     try await !run("SELECT 1 FROM connections WHERE provider_id = \(id) LIMIT 1").isEmpty
                 {
@@ -60,31 +64,55 @@ extension PostgresStore {
                     WHERE id = \(id) RETURNING id
                     """
                 ).isEmpty
-                if updated, record.id != id {
+                guard updated else { return nil }
+                if record.id != id {
                     _ = try await run("DELETE FROM flows WHERE provider_id = \(id)")
                     try await Self.deleteGrants(ofProvider: record.id, run)
                 }
-                return updated
+                return ProviderReplacement(failedFlowIDs: failed)
             }
         } catch  where Self.isUniqueViolation(error) {
             throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
         }
     }
 
-    /// Inserts or replaces a provider.
-    package func upsertProvider(_ record: ProviderRecord) async throws {
-        _ = try await rows(
+    /// Inserts or replaces a provider; a new template fails the open flows.
+    @discardableResult
+    package func upsertProvider(_ record: ProviderRecord) async throws -> ProviderReplacement {
+        try await inTransaction { run in
+            let failed = try await Self.failOpenFlows(ofProvider: record.id, changingTo: record, run)
+            _ = try await run(
+                """
+                INSERT INTO providers (id, description, provider_type, enabled, source, template, sealed_secret,
+                    secret_hint, created_at, updated_at)
+                VALUES (\(record.id), \(record.description), \(record.providerType), \(record.enabled), \(record.source),
+                    \(Self.blob(record.templateJSON)), \(Self.blob(record.sealedSecret)), \(record.secretHint),
+                    \(record.createdAt.timeIntervalSince1970), \(record.updatedAt.timeIntervalSince1970))
+                ON CONFLICT (id) DO UPDATE SET description = excluded.description,
+                    provider_type = excluded.provider_type, enabled = excluded.enabled, source = excluded.source,
+                    template = excluded.template, sealed_secret = excluded.sealed_secret,
+                    secret_hint = excluded.secret_hint, updated_at = excluded.updated_at
+                """)
+            return ProviderReplacement(failedFlowIDs: failed)
+        }
+    }
+
+    /// Fails provider `id`'s open flows when `record` stores another template than the stored
+    /// one (`ProviderReplacement`); returns their ids.
+    private static func failOpenFlows(
+        ofProvider id: String, changingTo record: ProviderRecord,
+        _ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]
+    ) async throws -> [String] {
+        try await run(
             """
-            INSERT INTO providers (id, description, provider_type, enabled, source, template, sealed_secret,
-                secret_hint, created_at, updated_at)
-            VALUES (\(record.id), \(record.description), \(record.providerType), \(record.enabled), \(record.source),
-                \(Self.blob(record.templateJSON)), \(Self.blob(record.sealedSecret)), \(record.secretHint),
-                \(record.createdAt.timeIntervalSince1970), \(record.updatedAt.timeIntervalSince1970))
-            ON CONFLICT (id) DO UPDATE SET description = excluded.description,
-                provider_type = excluded.provider_type, enabled = excluded.enabled, source = excluded.source,
-                template = excluded.template, sealed_secret = excluded.sealed_secret,
-                secret_hint = excluded.secret_hint, updated_at = excluded.updated_at
-            """)
+            UPDATE flows SET status = 'failed', failure_reason = \(Flow.providerChangedReason), sealed_tokens = NULL,
+                open_key = NULL, version = version + 1
+            WHERE provider_id = \(id) AND status = 'pending' AND expires_at > \(record.updatedAt.timeIntervalSince1970)
+                AND EXISTS (
+                    SELECT 1 FROM providers WHERE id = \(id) AND template IS DISTINCT FROM \(Self.blob(record.templateJSON)))
+            RETURNING id
+            """
+        ).map { try $0["id"].decode(String.self) }
     }
 
     /// Removes a provider with its connections and flows.

@@ -34,12 +34,13 @@ extension SQLiteStore {
     /// Replaces a provider, possibly renaming it. A rename, or any change with `refusal`, is refused
     /// while connections are stored under the old id (checked in the transaction, so a flow
     /// completing meanwhile is not lost); a rename deletes the old id's flows and whatever an
-    /// earlier provider left under the new one.
+    /// earlier provider left under the new one. A new template fails the open flows.
     package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?)
-        async throws -> Bool
+        async throws -> ProviderReplacement?
     {
         do {
             return try await transaction { run in
+                let failed = try await Self.failOpenFlows(ofProvider: id, changingTo: record, run)
                 if record.id != id || refusal != nil,
                     try await !run("SELECT 1 FROM connections WHERE provider_id = ? LIMIT 1", [.text(id)]).isEmpty
                 {
@@ -52,11 +53,12 @@ extension SQLiteStore {
                     WHERE id = ? RETURNING id
                     """, Self.binds(record) + [.text(id)]
                 ).isEmpty
-                if updated, record.id != id {
+                guard updated else { return nil }
+                if record.id != id {
                     _ = try await run("DELETE FROM flows WHERE provider_id = ?", [.text(id)])
                     try await Self.deleteGrants(ofProvider: record.id, run)
                 }
-                return updated
+                return ProviderReplacement(failedFlowIDs: failed)
             }
         } catch let error as SQLiteError
             where [.constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed].contains(error.reason)
@@ -65,18 +67,43 @@ extension SQLiteStore {
         }
     }
 
-    /// Inserts or replaces a provider.
-    package func upsertProvider(_ record: ProviderRecord) async throws {
-        _ = try await rows(
+    /// Inserts or replaces a provider; a new template fails the open flows.
+    @discardableResult
+    package func upsertProvider(_ record: ProviderRecord) async throws -> ProviderReplacement {
+        try await transaction { run in
+            let failed = try await Self.failOpenFlows(ofProvider: record.id, changingTo: record, run)
+            _ = try await run(
+                """
+                INSERT INTO providers (id, description, provider_type, enabled, source, template, sealed_secret,
+                    secret_hint, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET description = excluded.description,
+                    provider_type = excluded.provider_type, enabled = excluded.enabled, source = excluded.source,
+                    template = excluded.template, sealed_secret = excluded.sealed_secret,
+                    secret_hint = excluded.secret_hint, updated_at = excluded.updated_at
+                """, Self.binds(record))
+            return ProviderReplacement(failedFlowIDs: failed)
+        }
+    }
+
+    /// Fails provider `id`'s open flows when `record` stores another template than the stored
+    /// one (`ProviderReplacement`); returns their ids.
+    private static func failOpenFlows(
+        ofProvider id: String, changingTo record: ProviderRecord, _ run: (String, [SQLiteData]) async throws -> [SQLiteRow]
+    ) async throws -> [String] {
+        try await run(
             """
-            INSERT INTO providers (id, description, provider_type, enabled, source, template, sealed_secret,
-                secret_hint, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET description = excluded.description,
-                provider_type = excluded.provider_type, enabled = excluded.enabled, source = excluded.source,
-                template = excluded.template, sealed_secret = excluded.sealed_secret,
-                secret_hint = excluded.secret_hint, updated_at = excluded.updated_at
-            """, Self.binds(record))
+            UPDATE flows SET status = 'failed', failure_reason = ?, sealed_tokens = NULL, open_key = NULL,
+                version = version + 1
+            WHERE provider_id = ? AND status = 'pending' AND expires_at > ?
+                AND EXISTS (SELECT 1 FROM providers WHERE id = ? AND template IS NOT ?)
+            RETURNING id
+            """,
+            [
+                .text(Flow.providerChangedReason), .text(id), .float(record.updatedAt.timeIntervalSince1970), .text(id),
+                blob(record.templateJSON),
+            ]
+        ).map { try text($0, "id") }
     }
 
     /// Removes a provider with its connections and flows.

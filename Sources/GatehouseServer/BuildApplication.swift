@@ -131,9 +131,10 @@ private func assemble(
     let hub = ChangeHub()
     let listener = storage.listener(hub: hub)
     let connectionCache = ConnectionCache(channelUp: listener == nil, telemetry: telemetry, now: now)
+    let notifier = FleetNotifier(store: store, hub: hub)
     let registry = ProviderRegistry(
         store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, connections: connectionCache,
-        channelUp: listener == nil, fileProviders: configuration.providerIDs, now: now)
+        channelUp: listener == nil, fileProviders: configuration.providerIDs, notifier: notifier, now: now)
     let verification = VerificationSettingsService(store: store, settings: settings)
     let unknownKeys = UnknownKeyBudget(
         perSecond: configuration.limits.unknownKeyReadsPerSecond, burst: configuration.limits.unknownKeyBurst, logger: logger)
@@ -160,7 +161,7 @@ private func assemble(
         services.append(OIDCStartupCheck(verifier: identity, issuer: issuer, logger: logger))
     }
     let broker = AuthBroker(
-        store: store, notifier: FleetNotifier(store: store, hub: hub), providers: registry, client: client,
+        store: store, notifier: notifier, providers: registry, client: client,
         cipher: cipher, settings: settings, verification: verification, connections: connectionCache,
         identity: identity, telemetry: telemetry, logger: logger, now: now)
 

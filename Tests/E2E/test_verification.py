@@ -1,4 +1,7 @@
 """The custom user verifier: 303 to verifier_url?flow_id=, then confirm_user decides."""
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 
@@ -72,3 +75,40 @@ def test_unknown_flow_is_404(gatehouse, verifier):
         f"{gatehouse.base}/v1/auth/confirm_user", json={"flow_id": "af_nope", "user_id": "x"},
         headers={"Authorization": f"Bearer {gatehouse.api_key}"}, timeout=5)
     assert answer.status_code == 404
+
+
+def test_a_change_of_template_fails_a_grant_waiting_for_verification(client, dot, verifier, user_id, gatehouse):
+    """Its code was exchanged under the old template: it is not stored under the new one, and
+    a wait parked on it hears so at once."""
+    r = client.auth.start(user_id=user_id, provider="dot", scopes=["read"])
+    flow_id = flow_id_from(consent(r.url, "alice"), verifier)
+    url = f"{gatehouse.base}/v1/admin/auth_providers/dot"
+    headers = {"Authorization": gatehouse.api_key}
+    with ThreadPoolExecutor(1) as pool:
+        # Gatehouse's `return_failed`: Arcade's clients keep a wait on a failed flow parked.
+        parked = pool.submit(lambda: requests.get(
+            f"{gatehouse.base}/v1/auth/status", params={"id": r.id, "wait": 30, "return_failed": "true"},
+            headers=headers, timeout=40).json())
+        time.sleep(0.5)
+        prompt = {"oauth2": {"authorize_request": {"params": {"prompt": "consent"}}}}
+        changed_at = time.monotonic()
+        assert requests.patch(url, json=prompt, headers=headers, timeout=5).status_code == 200
+        try:
+            answer = parked.result(timeout=10)
+            woke_after = time.monotonic() - changed_at
+        finally:
+            back = {"oauth2": {"authorize_request": {"params": {"prompt": None}}}}
+            assert requests.patch(url, json=back, headers=headers, timeout=5).status_code == 200
+    reason = "the provider's settings changed while the authorization was under way"
+    assert answer["status"] == "failed" and answer["status_reason"] == reason, answer
+    assert client.auth.status(id=r.id).status_reason == reason
+    assert woke_after < 5, f"the parked wait answered {woke_after:.1f} s after the change"
+    confirmed = requests.post(
+        f"{gatehouse.base}/v1/auth/confirm_user", json={"flow_id": flow_id, "user_id": user_id},
+        headers={"Authorization": gatehouse.api_key}, timeout=5)
+    assert confirmed.status_code == 400 and reason in confirmed.json()["message"], confirmed.text
+    assert client.admin.user_connections.list(user={"id": user_id}).total_count == 0
+    # A flow started after the change completes as before.
+    again = client.auth.start(user_id=user_id, provider="dot", scopes=["read"])
+    assert client.auth.confirm_user(flow_id=flow_id_from(consent(again.url, "alice"), verifier), user_id=user_id)
+    assert client.auth.wait_for_completion(again.id).status == "completed"

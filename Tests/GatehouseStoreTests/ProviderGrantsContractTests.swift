@@ -76,11 +76,11 @@ import Testing
             #expect(try await Self.held(store, leftOver) == (true, true))
             #expect(try await store.provider(id: "p") != nil)
             _ = try await store.deleteConnection(id: old.0.id)
-            #expect(try await store.updateProvider(id: "p", with: Self.record("r")))
+            #expect(try await store.updateProvider(id: "p", with: Self.record("r")) != nil)
             #expect(try await Self.held(store, old) == (false, false))
             #expect(try await Self.held(store, leftOver) == (false, false))
             let current = try await Self.grant(store, user: "u6", provider: "r")
-            #expect(try await store.updateProvider(id: "r", with: Self.record("r", description: "two")))
+            #expect(try await store.updateProvider(id: "r", with: Self.record("r", description: "two")) != nil)
             #expect(try await Self.held(store, current) == (true, true))
         }
     }
@@ -100,7 +100,9 @@ import Testing
             #expect(try await store.provider(id: "p")?.description != "moved")
             #expect(try await Self.held(store, held) == (true, true))
             _ = try await store.deleteConnection(id: held.0.id)
-            #expect(try await store.updateProvider(id: "p", with: Self.record("p", description: "moved"), unlessConnected: moved))
+            #expect(
+                try await store.updateProvider(id: "p", with: Self.record("p", description: "moved"), unlessConnected: moved)
+                    != nil)
             #expect(try await store.provider(id: "p")?.description == "moved")
         }
     }

@@ -191,10 +191,10 @@ import Testing
             renamed.id = "p3"
             renamed.enabled = false
             renamed.sealedSecret = nil
-            #expect(try await store.updateProvider(id: "p1", with: renamed))
+            #expect(try await store.updateProvider(id: "p1", with: renamed) != nil)
             #expect(try await store.provider(id: "p1") == nil)
             #expect(try await store.provider(id: "p3") == renamed)
-            #expect(!(try await store.updateProvider(id: "nope", with: renamed)))
+            #expect(try await store.updateProvider(id: "nope", with: renamed) == nil)
             var changed = second
             changed.description = "two"
             changed.source = "config"
