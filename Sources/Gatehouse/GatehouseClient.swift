@@ -41,8 +41,10 @@ public struct GatehouseClient: Sendable {
     /// Administration: providers and user connections.
     public var admin: AdminResource { AdminResource(transport: transport) }
 
-    /// Creates a client. The key and URL default to `ARCADE_API_KEY`/`GATEHOUSE_API_KEY` and
-    /// `ARCADE_BASE_URL`/`GATEHOUSE_BASE_URL` (else `http://127.0.0.1:9099`).
+    /// Creates a client. The key defaults to `GATEHOUSE_API_KEY`, else `ARCADE_API_KEY`; the URL
+    /// to `GATEHOUSE_BASE_URL`, else `ARCADE_BASE_URL`, else `http://127.0.0.1:9099`. The
+    /// Gatehouse names come first: set, they are meant for Gatehouse, where an `ARCADE_*` one
+    /// may be meant for Arcade's own service.
     public init(
         apiKey: String? = nil, baseURL: String? = nil, configuration: Configuration = .init(),
         httpClient: HTTPClient = GatehouseClient.sharedHTTPClient,
@@ -56,7 +58,8 @@ public struct GatehouseClient: Sendable {
             httpClient: httpClient)
     }
 
-    static func baseURL(_ given: String?, environment: [String: String]) throws -> String {
+    /// The base URL: `given`, else `GATEHOUSE_BASE_URL`, else `ARCADE_BASE_URL`, else the default.
+    package static func baseURL(_ given: String?, environment: [String: String]) throws -> String {
         var base = given ?? environment["GATEHOUSE_BASE_URL"] ?? environment["ARCADE_BASE_URL"] ?? "http://127.0.0.1:9099"
         while base.hasSuffix("/") { base.removeLast() }
         guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https" else {

@@ -29,7 +29,7 @@ enum SealedDataCheck {
                 description: """
                     the stored secrets were sealed with a root key this server does not have: none of the \(fields.count) \
                     stored client and tool secrets (key id \(stored)) opens with its key \
-                    \(cipher.keyIDs.joined(separator: ", ")). \(keyFile.map { "Restore the root.key they were sealed with to \($0.path)" } ?? "List the keys they were sealed with in security.root_keys") \
+                    \(cipher.keyIDs.joined(separator: ", ")). \(keyFile.map { "Restore the root.key they were sealed with to \($0.path)\(formerPlace(of: $0.path))" } ?? "List the keys they were sealed with in security.root_keys") \
                     (docs/operations.md, "Backups")
                     """)
         }

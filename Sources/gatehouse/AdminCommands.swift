@@ -117,7 +117,8 @@ struct ProvidersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the built-in provider templates, with the redirect URI to register at each provider.")
         @Option(
-            name: .customLong("public-url"), help: "Gatehouse's public URL (default ARCADE_BASE_URL or http://127.0.0.1:9099).")
+            name: .customLong("public-url"),
+            help: "Gatehouse's public URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else http://127.0.0.1:9099).")
         var publicURL: String?
         @Flag(help: "Print JSON instead of a table.") var json = false
 
@@ -136,7 +137,9 @@ struct ProvidersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var base = publicURL ?? ProcessInfo.processInfo.environment["ARCADE_BASE_URL"] ?? "http://127.0.0.1:9099"
+            let environment = ProcessInfo.processInfo.environment
+            // The same order as every client command's (`GatehouseClient`).
+            var base = publicURL ?? environment["GATEHOUSE_BASE_URL"] ?? environment["ARCADE_BASE_URL"] ?? "http://127.0.0.1:9099"
             while base.hasSuffix("/") { base.removeLast() }
             let items = BuiltInProviders.catalog.entries.values.sorted { $0.id < $1.id }.map {
                 Item(

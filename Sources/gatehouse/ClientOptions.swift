@@ -6,10 +6,10 @@ import Gatehouse
 struct ClientOptions: ParsableArguments {
     @Option(
         name: .customLong("base-url"),
-        help: "Gatehouse's URL (default ARCADE_BASE_URL, GATEHOUSE_BASE_URL or http://127.0.0.1:9099).")
+        help: "Gatehouse's URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else http://127.0.0.1:9099).")
     var baseURL: String?
 
-    @Option(name: .customLong("api-key"), help: "The API key (default ARCADE_API_KEY or GATEHOUSE_API_KEY).")
+    @Option(name: .customLong("api-key"), help: "The API key (default GATEHOUSE_API_KEY, else ARCADE_API_KEY).")
     var apiKey: String?
 
     @Flag(help: "Print JSON instead of a table.")
@@ -101,6 +101,8 @@ func runClient(_ body: () async throws -> Void) async throws {
     } catch let error as GatehouseClientError {
         Output.error("error: \(error)")
         if case .connection = error { throw ExitCode(CLIError.Code.unavailable.rawValue) }
+        // `auth start --wait --timeout`: the user has not finished, so authorization is still required.
+        if case .timedOut = error { throw ExitCode(CLIError.Code.authorizationRequired.rawValue) }
         throw ExitCode(CLIError.Code.failure.rawValue)
     }
 }

@@ -317,9 +317,11 @@ def test_the_root_key_is_made_beside_the_database_a_config_file_names(tmp_path):
     database.parent.mkdir()
     elsewhere.mkdir()
     config = tmp_path / "gatehouse.yaml"
+    # A stored client secret: the start that cannot open it names the old place too.
     config.write_text(
         f"storage: {{ sqlite: {{ path: {database} }} }}\n"
-        "auth: { user_verification: { unsafe_skip_verification: true } }\n")
+        "auth: { user_verification: { unsafe_skip_verification: true },\n"
+        "  providers: [ { id: g, provider_id: google, client_id: x, client_secret: y } ] }\n")
     database.parent.chmod(0o755)
 
     def serve(*extra):

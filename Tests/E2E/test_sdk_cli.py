@@ -97,9 +97,17 @@ def test_auth_start_wait_learns_of_a_denial_at_once(gatehouse, dot, user_id):
         took = time.monotonic() - denied
     finally:
         process.kill()
-    assert process.returncode != 0, out
+    assert process.returncode == 1, out
     assert "failed: the user denied access" in err, out + err
     assert took < 15, f"the CLI waited {took:.1f} s after the denial"
+
+
+def test_auth_start_wait_that_runs_out_says_authorization_is_still_required(gatehouse, dot, user_id):
+    done = cli(gatehouse, "auth", "start", "--user", user_id, "--provider", "dot", "--scope", "read", "--wait",
+               "--timeout", "1")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "Open this URL to authorize" in done.stdout
+    assert "did not complete in time" in done.stderr, done.stderr
 
 
 def test_connections_and_providers_commands(gatehouse, dot, user_id, tmp_path):

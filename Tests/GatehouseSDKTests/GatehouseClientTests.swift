@@ -159,6 +159,15 @@ import Testing
         }
     }
 
+    /// The order the README and `--help` state: the argument, GATEHOUSE_*, ARCADE_*, the default.
+    @Test func theBaseURLComesFromTheArgumentThenGatehouseThenArcade() throws {
+        let both = ["GATEHOUSE_BASE_URL": "http://g:1/", "ARCADE_BASE_URL": "http://a:1"]
+        #expect(try GatehouseClient.baseURL("http://x:1", environment: both) == "http://x:1")
+        #expect(try GatehouseClient.baseURL(nil, environment: both) == "http://g:1")
+        #expect(try GatehouseClient.baseURL(nil, environment: ["ARCADE_BASE_URL": "http://a:1"]) == "http://a:1")
+        #expect(try GatehouseClient.baseURL(nil, environment: [:]) == "http://127.0.0.1:9099")
+    }
+
     @Test func connectionFailuresBecomeAClientError() async throws {
         let client = try GatehouseClient(
             apiKey: "k", baseURL: "http://127.0.0.1:1",
