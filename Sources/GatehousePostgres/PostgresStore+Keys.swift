@@ -51,4 +51,18 @@ extension PostgresStore {
         _ = try await rows(
             "INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
     }
+
+    /// The settings whose key starts with `prefix`.
+    package func settings(prefix: String) async throws -> [String: String] {
+        var found: [String: String] = [:]
+        for row in try await rows("SELECT key, value FROM settings WHERE left(key, \(Int32(prefix.count))) = \(prefix)") {
+            found[try row["key"].decode(String.self)] = try row["value"].decode(String.self)
+        }
+        return found
+    }
+
+    /// Removes a setting.
+    package func deleteSetting(_ key: String) async throws {
+        _ = try await rows("DELETE FROM settings WHERE key = \(key)")
+    }
 }

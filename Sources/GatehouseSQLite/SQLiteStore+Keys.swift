@@ -61,4 +61,20 @@ extension SQLiteStore {
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [.text(key), .text(value)])
     }
+
+    /// The settings whose key starts with `prefix`.
+    package func settings(prefix: String) async throws -> [String: String] {
+        var found: [String: String] = [:]
+        for row in try await rows(
+            "SELECT key, value FROM settings WHERE substr(key, 1, ?) = ?", [.integer(prefix.count), .text(prefix)])
+        {
+            found[try Self.text(row, "key")] = try Self.text(row, "value")
+        }
+        return found
+    }
+
+    /// Removes a setting.
+    package func deleteSetting(_ key: String) async throws {
+        _ = try await rows("DELETE FROM settings WHERE key = ?", [.text(key)])
+    }
 }

@@ -208,7 +208,12 @@ private func assemble(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
         // The storage's services start first and stop last.
         services: storage.services + [listener].compactMap { $0 }
-            + [FlowJanitor(store: store, logger: logger, now: now)] + services
+            + [
+                FlowJanitor(store: store, logger: logger, now: now),
+                // What `reencrypt` checks: the root keys this server can open.
+                ServerHeartbeat(
+                    store: store, keyIDs: cipher.keyIDs, defaultKeyID: cipher.defaultKey.id, logger: logger, now: now),
+            ] as [any Service] + services
             + (configuration.refreshSweep.enabled
                 ? [
                     RefreshSweep(

@@ -81,11 +81,30 @@ package struct OperatorStore: Sendable {
         }
     }
 
-    /// Re-seals every stored secret and token under the default root key; returns the counts.
-    package func reencrypt() async throws -> [(kind: SealedField.Kind, counts: Reencryptor.Counts)] {
+    /// Re-seals every stored secret and token under the default root key; returns the counts,
+    /// and the running servers that seal under another key (they go on writing under it until
+    /// restarted). Refused while a running server cannot open the default key, unless `force`:
+    /// what it re-seals would be unreadable there.
+    package func reencrypt(force: Bool = false, now: @Sendable () -> Date = Date.init) async throws -> (
+        kinds: [(kind: SealedField.Kind, counts: Reencryptor.Counts)], sealingUnderAnother: [RunningServer]
+    ) {
         let cipher = try configuration.makeCipher(createKeyFile: false).cipher
+        let key = cipher.defaultKey.id
         // The bootstrap first: it says a database it cannot reach as every command does.
         return try await storage.bootstrap { store in
+            let running = try await RunningServer.running(in: store, now: now())
+            let lacking = running.filter { !$0.keyIDs.contains(key) }
+            if !lacking.isEmpty, !force {
+                let one = lacking.count == 1
+                throw ConfigurationError(
+                    description: """
+                        \(lacking.count) running server\(one ? " does" : "s do") not have root key '\(key)', this run's \
+                        default: \(lacking.map(\.described).joined(separator: "; ")). What this run re-seals would be \
+                        unreadable to \(one ? "it" : "them"). Restart every server with the new key first \
+                        (docs/security.md, "Root key rotation"), or pass --force if \(one ? "it has" : "they have") stopped \
+                        (a server killed without a stop counts as running for \(Int(RunningServer.liveFor)) s)
+                        """)
+            }
             // A newer build's migrations may hold sealed columns this build would not re-seal:
             // once the old root key is gone, they could no longer be opened.
             let (version, known) = try await schema()
@@ -95,7 +114,9 @@ package struct OperatorStore: Sendable {
                         "the schema is version \(version), newer than this Gatehouse knows (\(known)): re-encrypt with the Gatehouse that made it"
                 )
             }
-            return try await Reencryptor(store: store, cipher: cipher).run()
+            return (
+                try await Reencryptor(store: store, cipher: cipher).run(), running.filter { $0.defaultKeyID != key }
+            )
         }
     }
 

@@ -15,8 +15,17 @@ struct ReencryptCommand: AsyncParsableCommand {
 
     @OptionGroup var options: KeysCommand.StoreOptions
 
+    @Flag(help: "Re-seal even while a running server lacks the default key (one that was killed, not stopped).")
+    var force = false
+
     func run() async throws {
-        let report = try await options.withStore { try await $0.reencrypt() }
+        let (report, sealingUnderAnother) = try await options.withStore { try await $0.reencrypt(force: force) }
+        for server in sealingUnderAnother {
+            // Not an error: it reads the new key. What it writes until restarted is left for the next run.
+            Output.error(
+                "warning: running server \(server.described) seals under root key '\(server.defaultKeyID)': restart it with the new default, then run reencrypt again"
+            )
+        }
         let unreadable = report.reduce(0) { $0 + $1.counts.unreadable }
         if options.json {
             try Output.json(

@@ -1002,7 +1002,15 @@ security:
             headers={"Authorization": server.api_key}, timeout=5)
         assert secret.status_code == 200
 
-        # k2 becomes the default while k1 still decrypts; reencrypt runs beside the server.
+        # k2 becomes the default in the file, but the server still runs without it: what reencrypt
+        # re-sealed would be unreadable there, so it refuses, naming the server.
+        server.config.write_text(config(("k2", True), ("k1", False)))
+        early = subprocess.run(
+            [GATEHOUSE_BIN, "reencrypt", "--config", str(server.config), "--data-dir", str(server.data)],
+            capture_output=True, text=True, timeout=60, env=server.env)
+        assert early.returncode == 2, early.stdout + early.stderr
+        assert f"(pid {server.process.pid}, root keys k1)" in early.stderr and "--force" in early.stderr, early.stderr
+        # Restarted with k2 as its default while k1 still decrypts; reencrypt runs beside it.
         server.restart(config(("k2", True), ("k1", False)))
         report = json.loads(server.cli("reencrypt", "--json"))
         assert report["provider secrets"]["resealed"] == 1

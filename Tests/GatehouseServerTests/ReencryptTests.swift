@@ -27,7 +27,7 @@ import Testing
         let store = try await OperatorStore.open(configuration(directory, keys: keys))
         let report = try await store.reencrypt()
         try await store.close()
-        return Dictionary(uniqueKeysWithValues: report.map { ($0.kind, $0.counts) })
+        return Dictionary(uniqueKeysWithValues: report.kinds.map { ($0.kind, $0.counts) })
     }
 
     @Test func retiringTheOldKeyLosesNothing() async throws {

@@ -242,6 +242,17 @@ import Testing
             try await store.setSetting("s", value: "1")
             try await store.setSetting("s", value: "2")
             #expect(try await store.setting("s") == "2")
+            // By prefix, bytes not patterns: `%` and `_` match only themselves.
+            try await store.setSetting("server:a", value: "A")
+            try await store.setSetting("server:b", value: "B")
+            try await store.setSetting("serverx", value: "X")
+            try await store.setSetting("s%:c", value: "C")
+            #expect(try await store.settings(prefix: "server:") == ["server:a": "A", "server:b": "B"])
+            #expect(try await store.settings(prefix: "s%:") == ["s%:c": "C"])
+            try await store.deleteSetting("server:a")
+            try await store.deleteSetting("server:nope")
+            #expect(try await store.settings(prefix: "server:") == ["server:b": "B"])
+            #expect(try await store.setting("s") == "2")
         }
     }
 

@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps this server's `RunningServer` record in the store: written at start and every
+/// `RunningServer.heartbeat`, removed at a graceful stop. Each beat also removes the records of
+/// servers that ended without removing theirs, once `RunningServer.forgottenAfter` old.
+package final class ServerHeartbeat: Service, Sendable {
+    let store: any Store
+    let server: RunningServer
+    /// This start's setting: a restarted server is another record.
+    let key: String
+    let logger: Logger
+    let now: @Sendable () -> Date
+    // A failing write is said once, not every beat, and its recovery once.
+    private let failing = Atomic<Bool>(false)
+
+    /// Creates the heartbeat of a server holding these root keys.
+    package init(
+        store: any Store, keyIDs: [String], defaultKeyID: String, logger: Logger,
+        host: String = ProcessInfo.processInfo.hostName, pid: Int32 = ProcessInfo.processInfo.processIdentifier,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.server = RunningServer(host: host, pid: pid, keyIDs: keyIDs, defaultKeyID: defaultKeyID, seen: now())
+        self.key = RunningServer.settingPrefix + SecureRandom.identifier(prefix: "")
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Beats until shutdown, then removes the record.
+    package func run() async throws {
+        try await runPeriodically(every: RunningServer.heartbeat, immediately: true) { await self.beat() }
+        await remove()
+    }
+
+    /// Writes the record now, and removes forgotten ones.
+    package func beat() async {
+        do {
+            var current = server
+            current.seen = now()
+            try await store.setSetting(key, value: try current.encoded)
+            for (other, value) in try await store.settings(prefix: RunningServer.settingPrefix) where other != key {
+                if let record = RunningServer.decoded(value), current.seen.timeIntervalSince(record.seen) < RunningServer.forgottenAfter { continue }
+                try await store.deleteSetting(other)
+            }
+            if failing.exchange(false, ordering: .relaxed) {
+                logger.notice("the server's record in the store is written again")
+            }
+        } catch {
+            // Until it is written, `reencrypt` cannot see that this server runs with these keys.
+            if !failing.exchange(true, ordering: .relaxed) {
+                logger.warning(
+                    "could not write the server's record in the store; reencrypt will not see this server",
+                    metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Removes the record (a stopping server holds no keys any more).
+    package func remove() async {
+        do {
+            try await store.deleteSetting(key)
+        } catch {
+            logger.debug("could not remove the server's record", metadata: ["error": "\(error)"])
+        }
+    }
+}
