@@ -29,10 +29,9 @@ package struct RootKey: Sendable {
         try self.init(id: id, bytes: bytes)
     }
 
-    /// A new random key.
-    package static func generate(id: String) -> RootKey {
-        // 32 random bytes always make a valid key.
-        try! RootKey(id: id, bytes: SecureRandom.bytes(32))
+    /// A new random key; throws for an id `init(id:bytes:)` refuses.
+    package static func generate(id: String) throws -> RootKey {
+        try RootKey(id: id, bytes: SecureRandom.bytes(32))
     }
 
     /// The key material as base64url, for the key file.

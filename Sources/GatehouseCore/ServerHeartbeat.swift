@@ -42,7 +42,11 @@ package final class ServerHeartbeat: Service, Sendable {
             current.seen = now()
             try await store.setSetting(key, value: try current.encoded)
             for (other, value) in try await store.settings(prefix: RunningServer.settingPrefix) where other != key {
-                if let record = RunningServer.decoded(value), current.seen.timeIntervalSince(record.seen) < RunningServer.forgottenAfter { continue }
+                if let record = RunningServer.decoded(value),
+                    current.seen.timeIntervalSince(record.seen) < RunningServer.forgottenAfter
+                {
+                    continue
+                }
                 try await store.deleteSetting(other)
             }
             if failing.exchange(false, ordering: .relaxed) {

@@ -6,7 +6,9 @@ package struct TemplateProviderClient: ProviderClient {
     let transport: any HTTPTransport
     private let now: @Sendable () -> Date
     let telemetry: Telemetry
-    /// The lifetime assumed when a provider says nothing about expiry: never "forever".
+    /// The lifetime assumed for a refreshable grant when neither the provider's answer nor the
+    /// template says when it expires (`assumedLifetime`); a token that cannot be refreshed is
+    /// taken as long-lived instead.
     package let defaultLifetime: TimeInterval
     /// `auth.default_token_lifetime` when not configured: refreshed before a typical 30-minute
     /// token runs out (docs/providers.md, "Token lifetimes").

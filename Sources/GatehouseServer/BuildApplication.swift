@@ -190,7 +190,7 @@ private func assemble(
                 providers: registry, store: store, verification: verification, settings: settings, broker: broker
             ).collection
         )
-        .addRoutes(SecretRoutes(store: store, cipher: cipher).collection)
+        .addRoutes(SecretRoutes(store: store, cipher: cipher, now: now).collection)
     router.group("metrics").add(middleware: adminKeys).addRoutes(MetricsRoutes(registry: metricsRegistry).collection)
     router.addRoutes(
         DashboardRoutes(

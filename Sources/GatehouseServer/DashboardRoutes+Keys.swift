@@ -11,11 +11,12 @@ extension DashboardRoutes {
         }
         routes.post("/dashboard/keys") { request, _ in
             try await form(request) { session, fields in
-                guard let name = Self.nonEmpty(fields["name"]), name.count <= 100,
-                    let role = APIKeyRole(rawValue: fields["role"] ?? "")
+                guard let name = APIKeyName.validated(fields["name"] ?? ""), let role = APIKeyRole(rawValue: fields["role"] ?? "")
                 else {
                     return try await keysPage(
-                        session, extra: ["error": "A key needs a name (up to 100 characters) and a role."], status: .badRequest)
+                        session,
+                        extra: ["error": "A key needs a name (up to 100 characters, no control characters) and a role."],
+                        status: .badRequest)
                 }
                 // A reload of the answer below sends the form again: a key of the same name made a
                 // minute ago is taken as that, not as a wish for a second key nobody sees.
@@ -61,7 +62,7 @@ extension DashboardRoutes {
                         extra: [
                             "error": error.message, "verifierURL": fields["verifier_url"] ?? "",
                             "unsafeSkip": update.unsafeSkipVerification == true,
-                        ], status: .badRequest)
+                        ], status: error.status)
                 }
                 return DashboardPages.redirect("/dashboard/verification?done=saved")
             }

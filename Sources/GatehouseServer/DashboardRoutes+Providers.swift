@@ -15,7 +15,7 @@ extension DashboardRoutes {
                 try await changing(
                     session, done: "added",
                     failed: {
-                        try await providersPage(session, extra: ["error": $0, "typed": Self.typed(fields)], status: .badRequest)
+                        try await providersPage(session, extra: ["error": $0.message, "typed": Self.typed(fields)], status: $0.status)
                     }
                 ) {
                     _ = try await providers.create(try Self.newProvider(fields), source: .api)
@@ -80,7 +80,9 @@ extension DashboardRoutes {
 
     /// A provider's page; after a refused edit, with the error and what was typed (the secret
     /// apart) in place of what is stored.
-    private func providerPage(_ id: String, _ session: Session, error: String? = nil, typed: [String: String] = [:])
+    private func providerPage(
+        _ id: String, _ session: Session, error: GatehouseError? = nil, typed: [String: String] = [:]
+    )
         async throws -> Response
     {
         guard let provider = try await providers.configured(id: id) else {
@@ -94,8 +96,8 @@ extension DashboardRoutes {
             shown["templateJSON"] = typed["oauth2"] ?? shown["templateJSON"]
         }
         return pages.render(
-            "provider", pageContext(session, nav: "providers", ["provider": shown, "error": error as Any]),
-            status: error == nil ? .ok : .badRequest)
+            "provider", pageContext(session, nav: "providers", ["provider": shown, "error": error?.message as Any]),
+            status: error?.status ?? .ok)
     }
 
     /// What the add forms had typed, to fill them again (never the secret).
@@ -109,7 +111,7 @@ extension DashboardRoutes {
     /// Patches a provider with what `changes` makes (inside `changing`, so that a template the
     /// operator got wrong is shown on the page).
     private func change(
-        _ id: String, session: Session, done: String, failed: ((String) async throws -> Response)? = nil,
+        _ id: String, session: Session, done: String, failed: ((GatehouseError) async throws -> Response)? = nil,
         _ changes: () async throws -> [String: JSONValue]
     ) async throws -> Response {
         try await changing(session, done: done, failed: failed) {
@@ -140,14 +142,15 @@ extension DashboardRoutes {
     /// is shown by `failed` (the providers page unless given) instead (ours go to the error
     /// middleware).
     private func changing(
-        _ session: Session, done: String, failed: ((String) async throws -> Response)? = nil,
+        _ session: Session, done: String, failed: ((GatehouseError) async throws -> Response)? = nil,
         _ body: () async throws -> Void
     ) async throws -> Response {
         do {
             try await body()
         } catch let error as GatehouseError where error.code != .internalError && error.code != .storeUnavailable {
-            if let failed { return try await failed(error.message) }
-            return try await providersPage(session, extra: ["error": error.message], status: .badRequest)
+            // The status the API gives the same error (a 409 for a provider with connections).
+            if let failed { return try await failed(error) }
+            return try await providersPage(session, extra: ["error": error.message], status: error.status)
         }
         return DashboardPages.redirect("/dashboard/providers?done=\(done)")
     }

@@ -63,9 +63,10 @@ package struct GatehouseConfiguration: Sendable {
         /// The defaults.
         package init() {}
     }
-    /// Lifetime assumed when a provider gives no expiry and its template names none
-    /// (`auth.default_token_lifetime`, 30 minutes): refreshed at 25 minutes (the skew), before a
-    /// token of the common 30-minute lifetime runs out.
+    /// Lifetime assumed for a refreshable grant when the provider gives no expiry and its
+    /// template names none (`auth.default_token_lifetime`, 30 minutes): refreshed at 25 minutes
+    /// (the skew), before a token of the common 30-minute lifetime runs out. A token that cannot
+    /// be refreshed is taken as long-lived.
     package var defaultTokenLifetime: Double
     /// How log lines are written (`log.format`): logfmt text, or JSON.
     package var logFormat: LineLogHandler.Format = .text

@@ -27,7 +27,7 @@ enum RootKeyFile {
             throw ConfigurationError(
                 description: "no root key at \(path): point --data-dir (or --config) at the server's data")
         }
-        let key = RootKey.generate(id: keyID)
+        let key = try RootKey.generate(id: keyID)
         // Written whole to a file of its own (0600 from the start, so never readable by others),
         // then linked into place: two replicas starting together on one data directory cannot
         // see half a key, and the one that loses the race reads the winner's.

@@ -7,6 +7,7 @@ import Hummingbird
 struct SecretRoutes {
     let store: any Store
     let cipher: TokenCipher
+    let now: @Sendable () -> Date
 
     /// The routes, relative to `/v1/admin`.
     var collection: RouteCollection<GatehouseRequestContext> {
@@ -29,7 +30,7 @@ struct SecretRoutes {
             if let description = body.description, description.count > 1000 {
                 throw GatehouseError.invalid("description must be at most 1000 characters")
             }
-            let now = Date()
+            let now = now()
             let stored = try await store.upsertSecret(
                 SecretRecord(
                     id: SecureRandom.identifier(prefix: "sec_"), key: key,

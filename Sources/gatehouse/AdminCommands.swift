@@ -137,10 +137,14 @@ struct ProvidersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let environment = ProcessInfo.processInfo.environment
-            // The same order as every client command's (`GatehouseClient`).
-            var base = publicURL ?? environment["GATEHOUSE_BASE_URL"] ?? environment["ARCADE_BASE_URL"] ?? "http://127.0.0.1:9099"
-            while base.hasSuffix("/") { base.removeLast() }
+            // The same rule as every client command's.
+            let base: String
+            do {
+                base = try GatehouseClient.baseURL(publicURL, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                Output.error("error: \(error)")
+                throw ExitCode(CLIError.Code.usage.rawValue)
+            }
             let items = BuiltInProviders.catalog.entries.values.sorted { $0.id < $1.id }.map {
                 Item(
                     id: $0.id, description: $0.description, docs: $0.docsURL,

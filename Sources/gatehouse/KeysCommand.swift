@@ -56,17 +56,15 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "app (authorize users, read status; the default) or admin (also /v1/admin/*).")
         var role: APIKeyRole = .app
 
-        /// The dashboard's rule: a name shows in lists, so it is 1 to 100 characters of text.
+        /// The dashboard's rule (`APIKeyName`).
         func validate() throws {
-            let trimmed = name.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty, trimmed.count <= 100,
-                !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-            else {
+            guard APIKeyName.validated(name) != nil else {
                 throw ValidationError("--name must be 1 to 100 characters, without control characters")
             }
         }
 
         func run() async throws {
+            let name = APIKeyName.validated(name) ?? name
             let key = try await options.withStore { try await $0.createAPIKey(name: name, role: role) }
             if options.json {
                 try Output.json(["api_key": key, "name": name, "role": role.rawValue])

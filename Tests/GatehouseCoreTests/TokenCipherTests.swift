@@ -4,8 +4,8 @@ import Testing
 @testable import GatehouseCore
 
 @Suite struct TokenCipherTests {
-    let keyA = RootKey.generate(id: "a")
-    let keyB = RootKey.generate(id: "b")
+    let keyA = try! RootKey.generate(id: "a")
+    let keyB = try! RootKey.generate(id: "b")
 
     @Test func roundTripsAndBindsTheRow() throws {
         let cipher = try TokenCipher(keys: [keyA], defaultKeyID: "a")

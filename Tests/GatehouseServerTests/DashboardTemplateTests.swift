@@ -1,4 +1,7 @@
 import Foundation
+import GatehouseCore
+import GatehouseSQLite
+import Logging
 import GatehouseTestSupport
 import HTTPTypes
 import HummingbirdTesting
@@ -92,6 +95,32 @@ import Testing
             #expect(String(buffer: refused.body).contains(says), "\(String(buffer: refused.body))")
             let list = try api.object(try await api.call(.get, "/v1/admin/auth_providers"))
             #expect(list["total_count"] as? Int == 0)
+        }
+    }
+}
+
+extension DashboardTemplateTests {
+    /// The page answers with the status the API gives the same refusal: a 409 for a provider
+    /// whose connections would go elsewhere (it said 400 for every refusal).
+    @Test func anEditRefusedForItsConnectionsIsAConflictAsInTheAPI() async throws {
+        try await APIHarness.run { api in
+            let browser = try await DashboardTests.browser(api)
+            let added = try await browser.post(
+                "/dashboard/providers",
+                ["kind": "custom", "id": "hooli", "client_id": "cid", "client_secret": "csecret", "oauth2": Self.template])
+            #expect(added.status == .seeOther)
+            let store = try await SQLiteStore.open(path: api.configuration.databasePath, logger: Logger(label: "test"))
+            _ = try await store.upsertConnection(
+                Connection(
+                    id: "uc_1", userID: "u", providerID: "hooli", scopes: [], sealedTokens: [1, 2, 3], expiresAt: Date(),
+                    userInfo: nil, status: .active, authID: "ac_1", createdAt: Date(), updatedAt: Date()))
+            try await store.close()
+            let moved = Self.template.replacingOccurrences(of: "hooli.example/token", with: "elsewhere.example/token")
+            let refused = try await browser.post(
+                "/dashboard/providers/hooli", ["client_id": "cid", "client_secret": "csecret", "oauth2": moved])
+            #expect(refused.status == .conflict)
+            #expect(String(buffer: refused.body).contains("delete its connections first"), "\(String(buffer: refused.body))")
+            #expect(try await oauth2(api)["token_request"].map { "\($0)" }?.contains("hooli.example/token") == true)
         }
     }
 }

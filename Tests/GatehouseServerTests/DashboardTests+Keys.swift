@@ -43,6 +43,23 @@ extension DashboardTests {
         }
     }
 
+    /// The CLI's rule: a name with a terminal escape would run in `gatehouse keys list`.
+    @Test(arguments: ["", "   ", String(repeating: "n", count: 101), "red\u{1B}[31m", "a\u{85}b", "tab\there"])
+    func aKeyNameThatIsNotPlainTextIsRefusedAndNoKeyIsMade(name: String) async throws {
+        try await APIHarness.run { api in
+            let browser = try await Self.browser(api)
+            let refused = try await browser.post("/dashboard/keys", ["name": name, "role": "app"])
+            #expect(refused.status == .badRequest && String(buffer: refused.body).contains("no control characters"))
+            #expect(!String(buffer: refused.body).contains(#"value="arc_"#))
+            #expect(APIKeyName.validated(name) == nil)
+        }
+    }
+
+    @Test func aKeyNameIsStoredTrimmed() {
+        #expect(APIKeyName.validated("  worker  ") == "worker")
+        #expect(APIKeyName.validated("Ünïcode ok") == "Ünïcode ok")
+    }
+
     @Test func theVerificationSettingIsChangedHere() async throws {
         try await APIHarness.run { api in
             let browser = try await Self.browser(api)
