@@ -35,6 +35,8 @@ package struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertib
         package static let rateLimited = Code(rawValue: "rate_limited")
         /// The store (the database) cannot be reached right now; try again shortly.
         package static let storeUnavailable = Code(rawValue: "store_unavailable")
+        /// The server holds as many connections as it takes (`api.max_connections`); try again shortly.
+        package static let serverBusy = Code(rawValue: "server_busy")
         /// Something failed inside Gatehouse.
         package static let internalError = Code(rawValue: "internal_error")
         /// The request's body did not arrive in time.

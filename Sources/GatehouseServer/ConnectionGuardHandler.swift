@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseWire
 import HTTPTypes
 import NIOCore
@@ -249,13 +250,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// A short, complete 503 and a close: the client learns why at once instead of waiting.
     private func refuse(context: ChannelHandlerContext) {
         owner.recordRefusedOverCap()
-        let error = ErrorBody(
-            status: 503, name: "server_busy",
-            message: "Gatehouse has too many open connections (api.max_connections); retry shortly")
-        let body = ByteBuffer(bytes: (try? JSONResponse.encoder.encode(error)) ?? Data())
-        var head = HTTPResponse(status: .serviceUnavailable)
-        head.headerFields[.contentType] = "application/json"
-        head.headerFields[.contentLength] = String(body.readableBytes)
+        let busy = GatehouseError(
+            .serverBusy, "Gatehouse has too many open connections (api.max_connections); retry shortly")
+        var (head, body) = HTTPErrorMapping.written(busy, head: HTTPResponse(status: busy.status))
         head.headerFields[.connection] = "close"
         head.headerFields[.retryAfter] = "1"
         context.write(wrapOutboundOut(.head(head)), promise: nil)

@@ -15,7 +15,8 @@ extension DashboardRoutes {
                 try await changing(
                     session, done: "added",
                     failed: {
-                        try await providersPage(session, extra: ["error": $0.message, "typed": Self.typed(fields)], status: $0.status)
+                        try await providersPage(
+                            session, extra: ["error": $0.message, "typed": Self.typed(fields)], status: $0.status)
                     }
                 ) {
                     _ = try await providers.create(try Self.newProvider(fields), source: .api)

@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseCore
 import GatehouseWire
 import HTTPTypes
@@ -16,7 +17,7 @@ enum HTTPErrorMapping {
         case .unsupportedMediaType: .unsupportedMediaType
         case .payloadTooLarge: .contentTooLarge
         case .providerError: .badGateway
-        case .providerUnavailable, .storeUnavailable: .serviceUnavailable
+        case .providerUnavailable, .storeUnavailable, .serverBusy: .serviceUnavailable
         case .rateLimited: .tooManyRequests
         case .notImplemented: .notImplemented
         case .requestTimeout: .requestTimeout
@@ -41,6 +42,16 @@ enum HTTPErrorMapping {
     /// The body, whose `code` is the status the response is sent with.
     static func body(for error: GatehouseError, status: HTTPResponse.Status? = nil) -> ErrorBody {
         ErrorBody(status: Int((status ?? self.status(for: error.code)).code), name: error.code.rawValue, message: error.message)
+    }
+
+    /// The error written by hand, below Hummingbird's router (a connection refused over the cap, a
+    /// request the parser refused): `head` with the JSON headers every answer has, and the body.
+    static func written(_ error: GatehouseError, head: HTTPResponse) -> (HTTPResponse, ByteBuffer) {
+        let bytes = ByteBuffer(bytes: (try? JSONResponse.encoder.encode(body(for: error, status: head.status))) ?? Data())
+        var head = head
+        for field in JSONResponse.headers { head.headerFields[field.name] = field.value }
+        head.headerFields[.contentLength] = String(bytes.readableBytes)
+        return (head, bytes)
     }
 
     /// Hummingbird's own `HTTPError` (no such route, wrong method, body too large) as a Gatehouse

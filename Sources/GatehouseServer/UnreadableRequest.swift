@@ -12,14 +12,8 @@ import NIOHTTP1
 enum UnreadableRequest {
     /// The head and body that replace Hummingbird's empty 400.
     static func answer(to error: HTTPParserError, head: HTTPResponse) -> (HTTPResponse, ByteBuffer) {
-        let body = ErrorBody(
-            status: 400, name: GatehouseError.Code.invalidRequest.rawValue,
-            message: "the request is not HTTP/1.1 that Gatehouse reads: \(reason(error))")
-        let bytes = ByteBuffer(bytes: (try? JSONResponse.encoder.encode(body)) ?? Data())
-        var head = head
-        head.headerFields[.contentType] = "application/json"
-        head.headerFields[.contentLength] = String(bytes.readableBytes)
-        return (head, bytes)
+        let refusal = GatehouseError(.invalidRequest, "the request is not HTTP/1.1 that Gatehouse reads: \(reason(error))")
+        return HTTPErrorMapping.written(refusal, head: head)
     }
 
     static func reason(_ error: HTTPParserError) -> String {

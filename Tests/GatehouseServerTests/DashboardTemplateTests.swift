@@ -1,10 +1,10 @@
 import Foundation
 import GatehouseCore
 import GatehouseSQLite
-import Logging
 import GatehouseTestSupport
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import Testing
 
 @testable import GatehouseServer

@@ -34,7 +34,7 @@ struct UnreadableRequestTests {
             return
         }
         #expect(head.status == .badRequest && head.headerFields[.connection] == "close")
-        #expect(head.headerFields[.contentType] == "application/json")
+        #expect(head.headerFields[.contentType] == "application/json; charset=utf-8" && head.headerFields[.cacheControl] == "no-store")
         #expect(head.headerFields[.contentLength] == String(bytes.readableBytes))
         let body = try JSONDecoder().decode(ErrorBody.self, from: Data(bytes.readableBytesView))
         #expect(body.code == 400 && body.name == "invalid_request")
@@ -69,7 +69,7 @@ struct UnreadableRequestTests {
             Issue.record("no head")
             return
         }
-        #expect(second.headerFields[.contentType] == "application/json")
+        #expect(second.headerFields[.contentType] == "application/json; charset=utf-8")
         _ = try channel.readOutbound(as: HTTPResponsePart.self)
         try channel.writeOutbound(emptyBadRequest())
         guard case .head(let head) = try channel.readOutbound(as: HTTPResponsePart.self) else {
