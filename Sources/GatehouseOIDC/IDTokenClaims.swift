@@ -34,12 +34,15 @@ struct IDTokenClaims: JWTIdentityToken {
         try all.encode(to: encoder)
     }
 
-    /// Called by jwt-kit once the signature holds. The clock may run a minute apart from the
-    /// OpenID Provider's; a token not valid yet (`nbf`), or issued in the future (`iat`), past
-    /// that minute is refused.
-    func verify(using algorithm: some JWTAlgorithm) async throws {
-        try expiration.verifyNotExpired(currentDate: Date().addingTimeInterval(-60))
-        let latest = Date().addingTimeInterval(60).timeIntervalSince1970
+    /// Called by jwt-kit once the signature holds. Its times are checked apart, against the
+    /// verifier's clock (`checkTimes(now:)`), which jwt-kit cannot be given.
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+
+    /// The clock may run a minute apart from the OpenID Provider's: a token expired (`exp`), not
+    /// valid yet (`nbf`), or issued in the future (`iat`), past that minute, is refused.
+    func checkTimes(now: Date) throws {
+        try expiration.verifyNotExpired(currentDate: now.addingTimeInterval(-60))
+        let latest = now.addingTimeInterval(60).timeIntervalSince1970
         for claim in ["nbf", "iat"] {
             guard let value = all[claim] else { continue }
             guard let seconds = value.doubleValue else {

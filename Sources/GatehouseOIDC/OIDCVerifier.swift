@@ -122,7 +122,9 @@ package actor OIDCVerifier: IdentityVerifier {
         }
         let collection = try await keyCollection()
         do {
-            return try await collection.verify(token, as: IDTokenClaims.self, expectedAudience: settings.clientID)
+            let claims = try await collection.verify(token, as: IDTokenClaims.self, expectedAudience: settings.clientID)
+            try claims.checkTimes(now: now())
+            return claims
         } catch let error as JWTError {
             throw IdentityVerificationError("the ID token does not verify: \(error.errorType) \(error.reason ?? "")")
         }
