@@ -17,8 +17,8 @@ extension OIDCVerificationTests {
         let clock = TestClock()
         let signIn = verifier(op, transport, now: clock.now)
         #expect(try await signIn() == "alice")
-        // The provider's tokens last 300 s: seven minutes on (past the minute of skew), one it issued just now has expired
-        // by the server's clock, whatever the machine's says.
+        // The provider's tokens last 300 s: seven minutes on (past the minute of skew), one it
+        // issued just now has expired by the server's clock, whatever the machine's says.
         clock.advance(by: 420)
         await #expect(throws: IdentityVerificationError.self) { try await signIn() }
         // A day back, the same token was issued in the future.

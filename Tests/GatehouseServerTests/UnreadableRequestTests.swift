@@ -34,7 +34,9 @@ struct UnreadableRequestTests {
             return
         }
         #expect(head.status == .badRequest && head.headerFields[.connection] == "close")
-        #expect(head.headerFields[.contentType] == "application/json; charset=utf-8" && head.headerFields[.cacheControl] == "no-store")
+        #expect(
+            head.headerFields[.contentType] == "application/json; charset=utf-8" && head.headerFields[.cacheControl] == "no-store"
+        )
         #expect(head.headerFields[.contentLength] == String(bytes.readableBytes))
         let body = try JSONDecoder().decode(ErrorBody.self, from: Data(bytes.readableBytesView))
         #expect(body.code == 400 && body.name == "invalid_request")
