@@ -1,0 +1,57 @@
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+import GatehouseWire
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// PostgreSQL: the serving pool runs as a service; start-up work runs on a short-lived pool
+/// of its own, after the migrations.
+struct PostgresStorage: Storage {
+    let settings: PostgresSettings
+    let client: PostgresClient
+    let logger: Logger
+    var store: any Store { PostgresStore(client: client, logger: logger) }
+    var services: [any Service] { [client] }
+
+    func bootstrap<T: Sendable>(_ body: (any Store) async throws -> T) async throws -> T {
+        let bootstrap = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await bootstrap.run() }
+            defer { group.cancelAll() }
+            do {
+                // An unreachable server must stop the start with a message, not hang it; and a
+                // wrong role, database or TLS setting must say so, at once.
+                try await PostgresProbe.check(settings, logger: logger, within: .seconds(15))
+                try await Self.within(.seconds(15), "no answer within 15 s") {
+                    try await PostgresMigrations.run(on: bootstrap, logger: logger)
+                }
+            } catch let error as GatehouseError {
+                throw ConfigurationError(description: "storage.postgres (\(settings.redacted)): \(error.message)")
+            } catch {
+                throw ConfigurationError(
+                    description: "storage.postgres: cannot use \(settings.redacted): \(String(reflecting: error).prefix(300))")
+            }
+            // One replica at a time: two replicas starting on an empty database must not both
+            // make a first admin key.
+            let store = PostgresStore(client: bootstrap, logger: logger)
+            return try await store.runSerially("bootstrap") { try await body(store) }
+        }
+    }
+
+    func abandon() async {}
+
+    func listener(hub: ChangeHub) -> (any Service)? {
+        PostgresListener(settings: settings, hub: hub, logger: logger)
+    }
+
+    /// Runs `body`, or fails with `reason` when it takes longer than `limit`.
+    static func within(_ limit: Duration, _ reason: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        do {
+            try await Deadline.run(within: limit, body)
+        } catch is Deadline.Passed {
+            throw PostgresSettingsError(reason: reason)
+        }
+    }
+}
