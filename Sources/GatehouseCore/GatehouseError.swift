@@ -67,6 +67,11 @@ package struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertib
     package static func invalid(_ message: String) -> GatehouseError { .init(.invalidRequest, message) }
     /// A missing record.
     package static func notFound(_ message: String) -> GatehouseError { .init(.notFound, message) }
+    /// No provider has this id.
+    package static func providerNotFound(_ id: String) -> GatehouseError {
+        .notFound("auth provider '\(id)' not found")
+    }
+
     /// A rename of a provider that has connections: each is sealed for its provider's id, so it
     /// cannot follow the provider to a new one.
     package static func providerHasConnections(_ id: String) -> GatehouseError {

@@ -120,7 +120,7 @@ package final class ProviderRegistry: Sendable {
     /// level of `oauth2`, `null` clears one (and `description` or `client_secret` at the top).
     package func patch(id: String, with patch: ProviderPatch) async throws -> Provider {
         guard let current = try await existing(id: id) else {
-            throw GatehouseError.notFound("auth provider '\(id)' not found")
+            throw GatehouseError.providerNotFound(id)
         }
         guard !listedInFile(current) else {
             throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; change it there")
@@ -152,7 +152,7 @@ package final class ProviderRegistry: Sendable {
             id: id, from: current.oauth2, to: updated.oauth2, tenant: patch.request.tenant)
         guard let replacement = try await store.updateProvider(id: id, with: record(for: updated), unlessConnected: refusal)
         else {
-            throw GatehouseError.notFound("auth provider '\(id)' not found")
+            throw GatehouseError.providerNotFound(id)
         }
         await changed(failing: replacement, of: id)
         return updated
@@ -161,13 +161,13 @@ package final class ProviderRegistry: Sendable {
     /// Removes a provider made through the API, with its connections and flows; returns it.
     package func delete(id: String) async throws -> Provider {
         guard let current = try await existing(id: id) else {
-            throw GatehouseError.notFound("auth provider '\(id)' not found")
+            throw GatehouseError.providerNotFound(id)
         }
         guard !listedInFile(current) else {
             throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; remove it there")
         }
         guard try await store.deleteProvider(id: id) != nil else {
-            throw GatehouseError.notFound("auth provider '\(id)' not found")
+            throw GatehouseError.providerNotFound(id)
         }
         await changed()
         return current
@@ -185,7 +185,7 @@ package final class ProviderRegistry: Sendable {
         return String(secret.suffix(4))
     }
 
-    // MARK: - internals
+    // MARK: - the cache and what lies under it
 
     /// Drops the cache: the next read loads from the store (another replica changed a provider).
     package func invalidate() {

@@ -10,9 +10,14 @@ import Synchronization
 package struct RefreshSweep: Service {
     /// What one sweep did.
     package struct Report: Sendable, Equatable {
+        /// Connections refreshed.
         package var refreshed = 0
+        /// Connections whose provider refused the refresh token: the user must authorize again.
         package var reauthorizationRequired = 0
+        /// Refreshes that failed for another reason (left for the next sweep).
         package var failed = 0
+        /// Connections left as they were: their provider cannot refresh them (gone, inactive, no
+        /// refresh request), or the refresh changed nothing (another replica or request got there first).
         package var skipped = 0
 
         mutating func add(_ outcome: Outcome) {
@@ -44,6 +49,7 @@ package struct RefreshSweep: Service {
         self.batch = batch
     }
 
+    /// Sweeps every `interval` until shutdown.
     package func run() async throws {
         try await runPeriodically(every: interval, immediately: false) { _ = await sweep() }
     }

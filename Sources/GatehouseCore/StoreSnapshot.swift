@@ -5,11 +5,17 @@ import GatehouseWire
 /// Everything a store holds, for moving an install between backends (`gatehouse store copy`).
 /// Refresh leases are not part of it: they are moments, not state.
 package struct StoreSnapshot: Sendable {
+    /// Every provider, its client secret sealed.
     package var providers: [ProviderRecord] = []
+    /// Every flow, open and ended.
     package var flows: [Flow] = []
+    /// Every connection, its tokens sealed.
     package var connections: [Connection] = []
+    /// Every API key's hash, name and role.
     package var apiKeys: [APIKeyRecord] = []
+    /// Every setting, by key.
     package var settings: [String: String] = [:]
+    /// Every tool secret, sealed.
     package var secrets: [SecretRecord] = []
 
     /// An empty snapshot.

@@ -33,6 +33,8 @@ package actor OIDCVerifier: IdentityVerifier {
         self.now = now
     }
 
+    /// Where to send the browser to sign in at the OpenID Provider, with this leg's state, nonce
+    /// and PKCE challenge.
     package func signInURL(state: String, nonce: String, codeChallenge: String) async throws -> String {
         let endpoint = try await document().authorizationEndpoint
         let query = FormEncoding.encode([
@@ -43,6 +45,8 @@ package actor OIDCVerifier: IdentityVerifier {
         return endpoint + (endpoint.contains("?") ? "&" : "?") + query
     }
 
+    /// The user the OpenID Provider says signed in (the configured claim of a verified ID token),
+    /// once its code is redeemed; throws `IdentityVerificationError` saying what failed.
     package func signedInUser(code: String, codeVerifier: String, nonce: String) async throws -> String {
         let idToken = try await redeem(code: code, codeVerifier: codeVerifier)
         let claims = try await verified(idToken)

@@ -26,6 +26,7 @@ package struct PostgresListener: Service {
         self.retryDelay = retryDelay
     }
 
+    /// Listens until shutdown, connecting again whenever the connection is lost.
     package func run() async throws {
         await cancelWhenGracefulShutdown {
             // Since when it has been down, and when that was last said at warning: an outage is

@@ -83,6 +83,7 @@ package enum PostgresMigrations {
         /// How long the tries go on before the start stops.
         package var total: Duration
 
+        /// Waits of these lengths.
         package init(perTry: Duration = .seconds(2), pause: Duration = .milliseconds(500), total: Duration = .seconds(10)) {
             self.perTry = perTry
             self.pause = pause

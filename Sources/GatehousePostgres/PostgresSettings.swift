@@ -17,11 +17,17 @@ package struct PostgresSettings: Sendable, Equatable {
         case verifyFull = "verify-full"
     }
 
+    /// The server's host name or address.
     package var host: String
+    /// Its port (5432 unless given).
     package var port: Int
+    /// The role to connect as.
     package var username: String
+    /// Its password, if the server asks for one.
     package var password: String?
+    /// The database; nil: the server's default (the user's name).
     package var database: String?
+    /// `sslmode`: whether the connection is encrypted, and whether its certificate is checked.
     package var tls: TLSMode
     /// The most connections this replica opens.
     package var poolSize: Int

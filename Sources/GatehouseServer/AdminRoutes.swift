@@ -28,7 +28,7 @@ struct AdminRoutes {
         routes.get("auth_providers/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let provider = try await providers.configured(id: id) else {
-                throw GatehouseError.notFound("auth provider '\(id)' not found")
+                throw GatehouseError.providerNotFound(id)
             }
             return view(provider)
         }

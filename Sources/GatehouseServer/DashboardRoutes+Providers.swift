@@ -67,7 +67,7 @@ extension DashboardRoutes {
                 guard fields["confirm"] == "yes" else {
                     guard try await providers.configured(id: id) != nil else {
                         return try await providersPage(
-                            session, extra: ["error": "auth provider '\(id)' not found"], status: .notFound)
+                            session, extra: ["error": GatehouseError.providerNotFound(id).message], status: .notFound)
                     }
                     let held = try await store.connections(ConnectionQuery(providerID: id, limit: 1)).total
                     return pages.render(
@@ -87,7 +87,8 @@ extension DashboardRoutes {
         async throws -> Response
     {
         guard let provider = try await providers.configured(id: id) else {
-            return try await providersPage(session, extra: ["error": "auth provider '\(id)' not found"], status: .notFound)
+            return try await providersPage(
+                session, extra: ["error": GatehouseError.providerNotFound(id).message], status: .notFound)
         }
         var shown = row(provider, session)
         shown["templateJSON"] = try ProviderTemplateText.text(of: provider.oauth2)

@@ -6,10 +6,12 @@ import Hummingbird
 // answer: Arcade's error body, with `Retry-After` when there is one. (On the dashboard's paths,
 // `ErrorMiddleware` answers with `HTMLPage.page(for:status:reference:)` instead.)
 extension GatehouseError: HTTPResponseError {
+    /// The status the error is answered with (`HTTPErrorMapping`).
     package var status: HTTPResponse.Status { HTTPErrorMapping.status(for: code) }
 
     static let shouldRetry = HTTPField.Name("x-should-retry")!
 
+    /// Arcade's JSON error body under `status`.
     package func response(from request: Request, context: some RequestContext) throws -> Response {
         try response(status: status)
     }

@@ -11,7 +11,7 @@ final class ParkingSlot: Sendable {
         self.giveBack = Mutex(giveBack)
     }
 
-    /// Gives the wait back to the key; later calls do nothing.
+    /// Gives back what the slot holds (the key's place, or the connection's watch); later calls do nothing.
     func release() {
         giveBack.withLock { taken in
             defer { taken = nil }

@@ -9,9 +9,12 @@ import Logging
 package enum StoreCopy {
     /// One table's figures on both sides.
     package struct Table: Sendable {
+        /// The table.
         package let name: String
+        /// Its rows in the source, and in the target after the copy.
         package let sourceRows: Int
         package let targetRows: Int
+        /// SHA-256 of its rows in a fixed order, on each side.
         package let sourceChecksum: String
         package let targetChecksum: String
         /// Whether the copy has every row unchanged.

@@ -9,6 +9,7 @@ import Yams
 package enum YAMLReader {
     /// YAML that parses but that this reader does not turn into values.
     package struct Unsupported: Error, CustomStringConvertible {
+        /// What it is, and where.
         package let description: String
     }
 
