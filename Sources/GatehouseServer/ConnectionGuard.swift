@@ -23,11 +23,23 @@ final class ConnectionGuard: Sendable {
     let parked = ParkedConnections()
     private let requestLog: RequestLog
     private let telemetry: Telemetry
-    // Refusals over the cap since the last warning, and when that was: one line per 10 s at
-    // most, where a burst past the cap wrote a line per connection.
-    private let overCap = Mutex<(refused: Int, warned: NIODeadline?)>((0, nil))
+    // Refusals over the cap since the last warning, and when that was: one line per
+    // `warningInterval` at most, where a burst past the cap wrote a line per connection. While
+    // `tallying`, a task says the refusals left over at the end of each interval, so the last
+    // burst's count is not held back until the next refusal, however much later that comes.
+    private struct OverCap {
+        var refused = 0
+        var warned: ContinuousClock.Instant?
+        var tallying = false
+    }
+    private let overCap = Mutex(OverCap())
+    private let warningInterval: Duration
 
-    init(limits: RequestLimits, logger: Logger, requestLog: RequestLog = .off, telemetry: Telemetry = .none) {
+    init(
+        limits: RequestLimits, logger: Logger, requestLog: RequestLog = .off, telemetry: Telemetry = .none,
+        warningInterval: Duration = .seconds(10)
+    ) {
+        self.warningInterval = warningInterval
         self.limits = limits
         self.logger = logger
         self.requestLog = requestLog
@@ -68,21 +80,55 @@ final class ConnectionGuard: Sendable {
         return id
     }
 
-    /// A connection refused over the cap: counted, and said at most once per 10 seconds with how
-    /// many were refused since the last time.
+    /// A connection refused over the cap: counted, and said at most once per `warningInterval`
+    /// with how many were refused since the last time.
     func recordRefusedOverCap() {
         telemetry.connectionRefusedOverCap()
-        let now = NIODeadline.now()
-        let refused: Int? = overCap.withLock { state in
+        let now = ContinuousClock.now
+        let (refused, tally): (Int?, Bool) = overCap.withLock { state in
             state.refused += 1
-            if let warned = state.warned, now - warned < .seconds(10) { return nil }
-            defer { state = (0, now) }
-            return state.refused
+            if let warned = state.warned, warned.duration(to: now) < warningInterval { return (nil, false) }
+            defer {
+                state.refused = 0
+                state.warned = now
+                state.tallying = true
+            }
+            return (state.refused, !state.tallying)
         }
-        guard let refused else { return }
+        if let refused { warnOverCap(refused) }
+        if tally { tallyOverCap() }
+    }
+
+    /// At the end of each interval, says the refusals since the last warning; stops after an
+    /// interval without any (the next refusal then warns at once).
+    private func tallyOverCap() {
+        Task { [self] in
+            while true {
+                try? await Task.sleep(for: warningInterval)
+                let refused = overCap.withLock { state in
+                    let refused = state.refused
+                    if refused > 0 {
+                        state.refused = 0
+                        state.warned = ContinuousClock.now
+                    } else {
+                        // `warned` stays an interval old: the next refusal warns at once.
+                        state.tallying = false
+                    }
+                    return refused
+                }
+                guard refused > 0 else { return }
+                warnOverCap(refused)
+            }
+        }
+    }
+
+    private func warnOverCap(_ refused: Int) {
         logger.warning(
             "connections refused: open connection cap reached",
-            metadata: ["cap": "\(maxConnections)", "refused": "\(refused)", "next_said_in": "10s"])
+            metadata: [
+                "cap": "\(maxConnections)", "refused": "\(refused)",
+                "next_said_in": "\(Int(warningInterval.timeInterval))s",
+            ])
     }
 
     /// The handler for one new connection.

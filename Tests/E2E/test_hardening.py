@@ -801,6 +801,15 @@ auth:
         assert counted and int(counted.group(1)) >= refused, metrics[:2000]
         lines = [line for line in server.log.read_text().splitlines() if "open connection cap reached" in line]
         assert 1 <= len(lines) <= 3, lines
+        # Every refusal is said within the interval after it, without a later refusal to carry it.
+        said = 0
+        for _ in range(30):
+            lines = [line for line in server.log.read_text().splitlines() if "open connection cap reached" in line]
+            said = sum(int(re.search(r"refused=(\d+)", line).group(1)) for line in lines)
+            if said == int(counted.group(1)):
+                break
+            time.sleep(0.5)
+        assert said == int(counted.group(1)), lines
     finally:
         for s in sockets:
             s.close()
