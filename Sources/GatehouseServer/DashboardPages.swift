@@ -31,6 +31,8 @@ struct DashboardPages: Sendable {
             ("connections", PackageResources.connections_mustache), ("flows", PackageResources.flows_mustache),
             ("keys", PackageResources.keys_mustache),
             ("provider-remove", PackageResources.provider_remove_mustache),
+            ("key-revoke", PackageResources.key_revoke_mustache),
+            ("connection-delete", PackageResources.connection_delete_mustache),
             ("verification", PackageResources.verification_mustache),
         ]
         for (name, bytes) in templates {

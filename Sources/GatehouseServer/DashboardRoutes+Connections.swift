@@ -44,21 +44,36 @@ extension DashboardRoutes {
                         ]))
             }
         }
+        // A delete asks first, naming the user and the provider: the user must consent again.
         routes.post("/dashboard/connections/:id/delete") { request, context in
             let id = try context.parameters.require("id")
-            return try await form(request) { _, fields in
-                let done =
-                    switch try await broker.deleteConnection(id: id) {
-                    // Deleted meanwhile (another tab, the API): nothing was done here.
-                    case .notFound: "gone"
-                    case .deleted: "deleted"
-                    case .revoked: "deleted-revoked"
-                    case .notRevoked: "deleted-not-revoked"
-                    }
+            return try await form(request) { session, fields in
                 // Back to the search it came from (only its own fields are taken from the form).
                 let back = FormEncoding.decode(fields["back"] ?? "").filter { ["user", "provider", "page"].contains($0.key) }
-                return DashboardPages.redirect(
-                    "/dashboard/connections?" + FormEncoding.encode(back.merging(["done": done]) { $1 }))
+                func done(_ done: String) -> Response {
+                    DashboardPages.redirect(
+                        "/dashboard/connections?" + FormEncoding.encode(back.merging(["done": done]) { $1 }))
+                }
+                guard fields["confirm"] == "yes" else {
+                    // Deleted meanwhile (another tab, the API): nothing to ask about.
+                    guard let connection = try await store.connection(id: id) else { return done("gone") }
+                    let revokes =
+                        try await providers.configured(id: connection.providerID)?.oauth2.tokenRevocationRequest != nil
+                    return pages.render(
+                        "connection-delete",
+                        pageContext(
+                            session, nav: "connections",
+                            [
+                                "id": id, "userID": connection.userID, "providerID": connection.providerID,
+                                "back": FormEncoding.encode(back), "revokes": revokes,
+                            ]))
+                }
+                switch try await broker.deleteConnection(id: id) {
+                case .notFound: return done("gone")
+                case .deleted: return done("deleted")
+                case .revoked: return done("deleted-revoked")
+                case .notRevoked: return done("deleted-not-revoked")
+                }
             }
         }
         routes.get("/dashboard/flows") { request, _ in

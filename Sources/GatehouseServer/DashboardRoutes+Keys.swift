@@ -31,18 +31,43 @@ extension DashboardRoutes {
                 }
                 // Shown on this answer only: it is not stored anywhere it could be shown again.
                 let key = try await keys.create(name: name, role: role)
-                return try await keysPage(session, extra: ["newKey": key])
+                return try await keysPage(
+                    session, extra: ["newKey": key, "newKeyName": name, "newKeyRole": role.rawValue])
             }
         }
+        // Revoking asks first, naming the key; the last admin key is not revoked here (nothing
+        // would sign in again: `gatehouse keys` on the server is the way back, and says so).
         routes.post("/dashboard/keys/:id/revoke") { request, context in
             let id = try context.parameters.require("id")
-            return try await form(request) { _, _ in
-                guard id.count == 12, try await store.deleteAPIKeys(hashPrefix: id) > 0 else {
+            return try await form(request) { session, fields in
+                let all = try await store.apiKeys()
+                guard id.count == 12, let key = all.first(where: { $0.id == id }) else {
+                    return DashboardPages.redirect("/dashboard/keys?done=key-gone")
+                }
+                if key.role == .admin, !all.contains(where: { $0.role == .admin && $0.id != id }) {
+                    return try await keysPage(
+                        session,
+                        extra: [
+                            "error":
+                                "Key \(id) (\(key.name)) is the only admin key: revoked, it would leave no way into this dashboard or the admin API. Create another admin key first."
+                        ], status: .conflict)
+                }
+                let own = id == session.keyID
+                guard fields["confirm"] == "yes" else {
+                    return pages.render(
+                        "key-revoke",
+                        pageContext(
+                            session, nav: "keys",
+                            ["id": id, "name": key.name, "role": key.role.rawValue, "own": own, "admin": key.role == .admin]))
+                }
+                guard try await store.deleteAPIKeys(hashPrefix: id) > 0 else {
                     return DashboardPages.redirect("/dashboard/keys?done=key-gone")
                 }
                 // Every replica drops its cached keys at once.
                 try await store.publish(.apiKeys)
                 keys.forgetAll()
+                // The session went with its key: the sign-in page says why.
+                if own { return DashboardPages.redirect("/dashboard/sign-in?reason=revoked") }
                 return DashboardPages.redirect("/dashboard/keys?done=revoked")
             }
         }
@@ -89,9 +114,21 @@ extension DashboardRoutes {
             pageContext(
                 session, nav: "verification",
                 extra.merging([
+                    "inEffect": Self.verificationInEffect(skip: view.unsafeSkipVerification, verifierURL: view.verifierURL),
                     "oidcIssuer": settings.identityIssuer as Any, "verifierURL": view.verifierURL ?? "",
                     "unsafeSkip": view.unsafeSkipVerification, "skipAllowed": view.unsafeSkipVerificationChoiceAllowed,
                 ]) { first, _ in first }),
             status: status)
+    }
+
+    /// What the stored setting does, in words: skipping wins over a verifier URL kept beside it.
+    static func verificationInEffect(skip: Bool, verifierURL: String?) -> String {
+        if skip {
+            return verifierURL == nil
+                ? "In effect: verification is SKIPPED. Whoever finishes a consent link attaches their account to the user it was made for."
+                : "In effect: verification is SKIPPED. The verifier URL below is kept but not used until skipping is turned off."
+        }
+        if let verifierURL { return "In effect: every consent goes to \(verifierURL), which confirms the user." }
+        return "In effect: nothing verifies users, so consents cannot finish. Set a verifier URL."
     }
 }

@@ -26,7 +26,24 @@ struct DashboardRoutes: Sendable {
         routes.get("/dashboard") { request, _ in
             DashboardPages.redirect(try await signedIn(request) == nil ? "/dashboard/sign-in" : "/dashboard/providers")
         }
-        routes.get("/dashboard/sign-in") { _, _ in pages.render("sign-in", [:]) }
+        routes.get("/dashboard/sign-in") { request, _ in
+            let query = request.uri.queryParameters
+            var context: [String: Any] = ["next": Self.returnPath(query["next"].map(String.init)) ?? ""]
+            switch query["reason"].map(String.init) {
+            case "ended":
+                context["error"] =
+                    "Your session ended (a session lasts \(Int(DashboardSessions.lifetime / 3600)) hours, and ends when it is signed out or its key revoked). Sign in again."
+            case "unsaved":
+                context["error"] =
+                    "Your session ended before that form was sent, so nothing was changed. Sign in again and make the change again."
+            case "revoked":
+                context["error"] =
+                    "You revoked the key this session signed in with. Sign in with another admin key; `gatehouse keys create --role admin` on the server makes one."
+            case "signed-out": context["notice"] = "You are signed out."
+            default: break
+            }
+            return pages.render("sign-in", context)
+        }
         routes.post("/dashboard/sign-in") { request, _ in try await signIn(request) }
         routes.post("/dashboard/sign-out") { request, _ in try await signOut(request) }
         addProviderRoutes(to: routes)
@@ -62,11 +79,31 @@ struct DashboardRoutes: Sendable {
             return pages.render("sign-in", ["error": "That is not an admin API key."], status: .unauthorized)
         }
         let cookie = sessions.issue(keyID: found.id, now: now())
-        // Marked with the time, so that a browser that does not send the cookie back at once
-        // is told why (and the same address opened later is not).
+        // Back to the page that sent here. Marked with the time, so that a browser that does
+        // not send the cookie back at once is told why (and the same address opened later is not).
+        let next = Self.returnPath(fields["next"]) ?? "/dashboard/providers"
         return DashboardPages.redirect(
-            "/dashboard/providers?signed-in=\(Int(now().timeIntervalSince1970))",
+            next + (next.contains("?") ? "&" : "?") + "signed-in=\(Int(now().timeIntervalSince1970))",
             headers: [.setCookie: sessions.setCookie(cookie)])
+    }
+
+    /// A dashboard page to go back to after signing in: a path of this dashboard only, never
+    /// another site (`//host`, `/\host`) nor the sign-in page itself.
+    static func returnPath(_ given: String?) -> String? {
+        guard let given, given.hasPrefix("/dashboard/"), !given.hasPrefix("/dashboard/sign-"), given.count <= 2048,
+            !given.contains("//"), !given.contains("\\"), !given.unicodeScalars.contains(where: { $0.value < 0x21 })
+        else { return nil }
+        return given
+    }
+
+    /// The sign-in page for a request without a session, saying why: a page asked with a
+    /// session that ended, or a form that was not saved (whether or not the browser still held
+    /// the cookie, which it drops when it lapses); and the page to come back to.
+    private func signInAgain(_ request: Request, lost reason: String) -> Response {
+        var query: [String: String] = [:]
+        if request.method != .get || Self.cookie(request) != nil { query["reason"] = reason }
+        if request.method == .get, let back = Self.returnPath(request.uri.string) { query["next"] = back }
+        return DashboardPages.redirect("/dashboard/sign-in" + (query.isEmpty ? "" : "?" + FormEncoding.encode(query)))
     }
 
     /// Whether `request` follows a sign-in of the last minute without its cookie.
@@ -95,7 +132,8 @@ struct DashboardRoutes: Sendable {
         // No cookie, nothing to clear: a form posted from another site, which a `SameSite=Strict`
         // cookie does not accompany, changes nothing.
         guard let cookie = Self.cookie(request) else { return DashboardPages.redirect("/dashboard/sign-in") }
-        let signedOut = DashboardPages.redirect("/dashboard/sign-in", headers: [.setCookie: sessions.clearCookie])
+        let signedOut = DashboardPages.redirect(
+            "/dashboard/sign-in?reason=signed-out", headers: [.setCookie: sessions.clearCookie])
         // The cookie and the form token are checked without the store.
         guard let session = sessions.session(cookie: cookie, now: now()) else { return signedOut }
         guard sessions.accepts(csrf: try await Self.fields(request)["csrf"], for: session) else {
@@ -137,14 +175,14 @@ struct DashboardRoutes: Sendable {
     func page(_ request: Request, _ body: (Session) async throws -> Response) async throws -> Response {
         guard let session = try await signedIn(request) else {
             if cookieLost(request) { return cookieNotReturned() }
-            return DashboardPages.redirect("/dashboard/sign-in")
+            return signInAgain(request, lost: "ended")
         }
         return try await body(session)
     }
 
     /// A form post from a signed-in operator carrying the session's CSRF token; its fields go to `body`.
     func form(_ request: Request, _ body: (Session, [String: String]) async throws -> Response) async throws -> Response {
-        guard let session = try await signedIn(request) else { return DashboardPages.redirect("/dashboard/sign-in") }
+        guard let session = try await signedIn(request) else { return signInAgain(request, lost: "unsaved") }
         let fields = try await Self.fields(request)
         guard sessions.accepts(csrf: fields["csrf"], for: session) else { return Self.expiredForm() }
         return try await body(session, fields)
@@ -155,7 +193,7 @@ struct DashboardRoutes: Sendable {
         HTMLPage.page(
             status: .forbidden, title: "This form has expired",
             message: "The form was not sent from this dashboard's current page. Go back, reload the page and try again.",
-            reference: RequestCorrelation.id)
+            reference: RequestCorrelation.id, back: ("/dashboard", "Back to the dashboard"))
     }
 
     /// What every signed-in page shows: the menu, with `nav` marked, and the CSRF token.

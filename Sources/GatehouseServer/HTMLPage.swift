@@ -18,7 +18,11 @@ enum HTMLPage {
                 status: .ok, title: "Connected",
                 message: "You connected \(provider). You can close this window and return to the app.")
         case .waiting:
-            return page(status: .ok, title: "Almost done", message: "This sign-in is waiting for the app to confirm who you are.")
+            return page(
+                status: .ok, title: "Almost done",
+                message:
+                    "This sign-in is waiting for the app to confirm who you are. Go back to the app to finish; once it has, this page says Connected when you reload it."
+            )
         case .failure(let reason, _):
             return page(
                 status: HTTPErrorMapping.status(for: reason), title: reason.title, message: reason.explanation,
@@ -34,18 +38,24 @@ enum HTMLPage {
         .cacheControl: "no-store",
     ]
 
-    static func page(status: HTTPResponse.Status, title: String, message: String, reference: String? = nil) -> Response {
+    /// A page saying `message` under `title`; with `reference` to quote, and `back` (a link of
+    /// this server's, such as the dashboard's) to go on from.
+    static func page(
+        status: HTTPResponse.Status, title: String, message: String, reference: String? = nil,
+        back: (href: String, label: String)? = nil
+    ) -> Response {
         let quoted =
             reference.map {
                 "<p class=\"ref\">If you ask for help, quote this reference: <code>\(escape($0))</code></p>"
             } ?? ""
+        let link = back.map { "<p><a href=\"\(escape($0.href))\">\(escape($0.label))</a></p>" } ?? ""
         let html = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
             <title>\(escape(title)) · Gatehouse</title>
             <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}
-            h1{font-size:1.4rem}.ref{color:#666;font-size:.9rem}code{word-break:break-all}</style></head>
-            <body><h1>\(escape(title))</h1><p>\(escape(message))</p>\(quoted)</body></html>
+            h1{font-size:1.4rem}.ref{color:#666;font-size:.9rem}code{overflow-wrap:anywhere}</style></head>
+            <body><h1>\(escape(title))</h1><p>\(escape(message))</p>\(link)\(quoted)</body></html>
             """
         var headers = securityHeaders
         headers[.contentType] = "text/html; charset=utf-8"
@@ -68,7 +78,9 @@ enum HTMLPage {
             default: "That request could not be used"
             }
         let message = ours ? "The server's log says what happened, under the reference below." : error.message
-        var response = page(status: status, title: title, message: message, reference: reference)
+        var response = page(
+            status: status, title: title, message: message, reference: reference,
+            back: ("/dashboard", "Back to the dashboard"))
         if let retryAfter = error.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }

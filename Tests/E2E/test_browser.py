@@ -277,8 +277,8 @@ def test_the_dashboard_adds_a_provider_finds_a_connection_and_deletes_it(browser
     browser.find_element(By.NAME, "client_secret").send_keys("dash-secret")
     browser.find_element(By.XPATH, "//button[text()='Add']").click()
     shows(browser, "Provider added.")
-    shown = browser.find_element(By.CSS_SELECTOR, "input[aria-label='Redirect URI of gh-dash']").get_attribute("value")
-    assert shown == gatehouse.redirect_uri("gh-dash")
+    # The redirect URI to register is shown whole (it wraps; an input cut it off).
+    assert f"<code>{gatehouse.redirect_uri('gh-dash')}</code>" in browser.page_source
     shot(browser, shots, "dashboard-providers")
     assert client.admin.auth_providers.get("gh-dash").provider_id == "github"
 
@@ -290,7 +290,14 @@ def test_the_dashboard_adds_a_provider_finds_a_connection_and_deletes_it(browser
     shows(browser, "1 connection(s)")
     assert user_id in browser.page_source
     shot(browser, shots, "dashboard-connections")
+    # Delete asks first, naming the user and the provider; Cancel keeps it.
     browser.find_element(By.XPATH, "//button[text()='Delete']").click()
+    shows(browser, "connection with dot?")
+    assert user_id in browser.find_element(By.TAG_NAME, "h1").text
+    browser.find_element(By.LINK_TEXT, "Cancel").click()
+    shows(browser, "1 connection(s)")
+    browser.find_element(By.XPATH, "//button[text()='Delete']").click()
+    browser.find_element(By.XPATH, "//button[text()='Delete the connection']").click()
     shows(browser, "Connection deleted")
     assert client.auth.start(user_id=user_id, provider="dot", scopes=["read"]).status == "pending"
 
@@ -310,13 +317,15 @@ def test_the_dashboard_adds_a_provider_finds_a_connection_and_deletes_it(browser
     shows(browser, "Provider removed")
 
     browser.find_element(By.XPATH, "//button[text()='Sign out']").click()
-    shows(browser, "<h1>Sign in</h1>")
+    shows(browser, "You are signed out.")
     browser.get(f"{gatehouse.base}/dashboard/providers")
     assert heading(browser) == "Sign in"
-    # A copy of the cookie taken before signing out signs nobody in either.
+    # A copy of the cookie taken before signing out signs nobody in either; the page it asked
+    # for says the session ended, and a sign-in would return to it.
     copied = requests.get(f"{gatehouse.base}/dashboard/providers", cookies={"gatehouse_dashboard": cookie["value"]},
                           allow_redirects=False, timeout=5)
-    assert copied.status_code == 303 and copied.headers["location"] == "/dashboard/sign-in"
+    assert copied.status_code == 303, copied.status_code
+    assert copied.headers["location"] == "/dashboard/sign-in?next=%2Fdashboard%2Fproviders&reason=ended"
 
 
 def test_the_dashboard_adds_a_custom_provider_that_completes_a_real_consent_and_edits_its_template(

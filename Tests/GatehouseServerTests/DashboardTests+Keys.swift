@@ -30,16 +30,33 @@ extension DashboardTests {
             #expect(listed.components(separatedBy: "<td>worker</td>").count == 2, "one key named worker")
 
             let id = String(SecretHash.hex(key).prefix(12))
-            #expect(try await browser.post("/dashboard/keys/\(id)/revoke").status == .seeOther)
+            // The first post asks, naming the key; only the confirmation revokes.
+            let asked = try await browser.post("/dashboard/keys/\(id)/revoke")
+            #expect(asked.status == .ok && String(buffer: asked.body).contains("Revoke key \(id)?"))
+            #expect(String(buffer: asked.body).contains("<strong>worker</strong>"))
+            #expect(try await api.call(.get, "/v1/auth/status?id=x", authorization: key).status == .notFound)
+            let revoked = try await browser.post("/dashboard/keys/\(id)/revoke", ["confirm": "yes"])
+            #expect(revoked.headers[.location] == "/dashboard/keys?done=revoked")
             // Revoked again (a second tab): it says so.
-            let again = try await browser.post("/dashboard/keys/\(id)/revoke")
+            let again = try await browser.post("/dashboard/keys/\(id)/revoke", ["confirm": "yes"])
             #expect(again.headers[.location] == "/dashboard/keys?done=key-gone")
             try await Task.sleep(for: .milliseconds(1100))  // past the key cache's second
             #expect(try await api.call(.get, "/v1/auth/status?id=x", authorization: key).status == .unauthorized)
-            // Revoking the session's own key ends the session.
+            // The only admin key is not revoked: nothing could sign in again.
             let own = String(SecretHash.hex(api.key).prefix(12))
-            #expect(try await browser.post("/dashboard/keys/\(own)/revoke").status == .seeOther)
-            #expect(try await browser.get("/dashboard/keys").headers[.location] == "/dashboard/sign-in")
+            let last = try await browser.post("/dashboard/keys/\(own)/revoke", ["confirm": "yes"])
+            #expect(last.status == .conflict && String(buffer: last.body).contains("is the only admin key"))
+            #expect(try await browser.get("/dashboard/keys").status == .ok)
+            // With another admin key, the session's own may go: the page warns, and the sign-in
+            // page says what happened.
+            _ = try await api.makeKey(role: .admin)
+            let warned = String(buffer: try await browser.post("/dashboard/keys/\(own)/revoke").body)
+            #expect(warned.contains("This is the key this session signed in with"))
+            let gone = try await browser.post("/dashboard/keys/\(own)/revoke", ["confirm": "yes"])
+            #expect(gone.headers[.location] == "/dashboard/sign-in?reason=revoked")
+            let signIn = String(buffer: try await api.client.execute(uri: "/dashboard/sign-in?reason=revoked", method: .get).body)
+            #expect(signIn.contains("You revoked the key this session signed in with"))
+            #expect(try await browser.get("/dashboard/keys").headers[.location]?.hasPrefix("/dashboard/sign-in?") == true)
         }
     }
 

@@ -53,7 +53,10 @@ import Testing
     @Test func signingInNeedsAnAdminKeyAndSetsAStrictCookie() async throws {
         try await APIHarness.run { api in
             let anonymous = try await api.client.execute(uri: "/dashboard/providers", method: .get)
-            #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/dashboard/sign-in")
+            // Without a cookie, no word of a session that ended; the page is where a sign-in returns.
+            #expect(
+                anonymous.status == .seeOther
+                    && anonymous.headers[.location] == "/dashboard/sign-in?next=%2Fdashboard%2Fproviders")
             // Right after a sign-in, a browser that did not send the cookie back is told so; the
             // same address opened later goes to the sign-in page as any other.
             let signedIn = Int(Date().timeIntervalSince1970)
@@ -61,7 +64,7 @@ import Testing
             #expect(lost.status == .unauthorized)
             #expect(String(buffer: lost.body).contains("You signed in, but this browser did not send the session back."))
             let later = try await api.client.execute(uri: "/dashboard/providers?signed-in=\(signedIn - 3600)", method: .get)
-            #expect(later.status == .seeOther && later.headers[.location] == "/dashboard/sign-in")
+            #expect(later.status == .seeOther && later.headers[.location]?.hasPrefix("/dashboard/sign-in?next=") == true)
             #expect(try await Self.signIn(api, key: "arc_nope").status == .unauthorized)
             #expect(try await Self.signIn(api, key: try await api.makeKey(role: .app)).status == .unauthorized)
             // A form larger than the dashboard takes is refused as such, not as a server error.
@@ -110,7 +113,9 @@ import Testing
             let out = try await browser.post("/dashboard/sign-out")
             #expect(out.status == .seeOther && out.headers[.setCookie]?.contains("Max-Age=0") == true)
             #expect(try await browser.get("/dashboard/keys").status == .seeOther)
-            #expect(try await browser.post("/dashboard/sign-out", csrf: "any").headers[.location] == "/dashboard/sign-in")
+            #expect(
+                try await browser.post("/dashboard/sign-out", csrf: "any").headers[.location]
+                    == "/dashboard/sign-in?reason=signed-out")
             #expect(try await other.get("/dashboard/keys").status == .ok)
         }
     }
@@ -179,7 +184,13 @@ import Testing
             #expect(found.contains("1 connection(s)") && found.contains("alice") && !found.contains("bob"))
             let start = try #require(found.range(of: "/dashboard/connections/"))
             let id = String(found[start.upperBound...].prefix { $0 != "/" })
-            let deleted = try await browser.post("/dashboard/connections/\(id)/delete")
+            // The first post asks, naming the user and the provider; only the confirmation deletes.
+            let asked = try await browser.post("/dashboard/connections/\(id)/delete")
+            #expect(
+                asked.status == .ok && String(buffer: asked.body).contains("<h1>Delete alice")
+                    && String(buffer: asked.body).contains("connection with fake?"), "\(String(buffer: asked.body))")
+            #expect(try await api.authorize(user: "alice")["status"] as? String == "completed")
+            let deleted = try await browser.post("/dashboard/connections/\(id)/delete", ["confirm": "yes"])
             #expect(deleted.status == .seeOther && deleted.headers[.location] == "/dashboard/connections?done=deleted")
             #expect(try await api.authorize(user: "alice")["status"] as? String == "pending")
             #expect(try await api.authorize(user: "bob")["status"] as? String == "completed")
