@@ -50,9 +50,15 @@ extension AuthBroker {
         guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
             return .failure(.incompleteLink, detail: "the OpenID Provider's redirect carries no usable state")
         }
-        guard let flow = try await store.flow(verificationHash: SecretHash.hex(state)), flow.status == .pending,
-            let sealedTokens = flow.sealedTokens, let sealedVerifier = flow.sealedVerifier, flow.expiresAt > now()
+        let found = try await store.flow(verificationHash: SecretHash.hex(state))
+        guard let flow = found, flow.status == .pending, let sealedTokens = flow.sealedTokens,
+            let sealedVerifier = flow.sealedVerifier, flow.expiresAt > now()
         else {
+            // A flow that failed while the person was signing in to the app (its provider's
+            // template changed) says so, rather than calling the link expired.
+            if let found, found.status == .failed, found.failureReason == Flow.providerChangedReason {
+                return .failure(.notCompleted, detail: Flow.providerChangedReason)
+            }
             return .failure(.expiredOrUsed, detail: "the verification state is unknown, used, or its flow expired")
         }
         if let error = query["error"] {
@@ -81,7 +87,12 @@ extension AuthBroker {
             _ = try await fail(flow, .userMismatch, reason: Flow.userMismatchReason)
             return .failure(.wrongUser, detail: "the app's sign-in names another user than the flow's")
         }
-        return finishOutcome(try await completeParked(flow, sealedTokens: sealedTokens))
+        do {
+            return finishOutcome(try await completeParked(flow, sealedTokens: sealedTokens))
+        } catch let error as GatehouseError where error.code == .flowState {
+            // Failed meanwhile (its provider's template changed): the person starts again.
+            return .failure(.changedMeanwhile, detail: error.message)
+        }
     }
 
     /// The OIDC nonce of a verification leg: derived from its state, which only this server and

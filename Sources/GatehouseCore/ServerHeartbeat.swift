@@ -42,11 +42,10 @@ package final class ServerHeartbeat: Service, Sendable {
             current.seen = now()
             try await store.setSetting(key, value: try current.encoded)
             for (other, value) in try await store.settings(prefix: RunningServer.settingPrefix) where other != key {
-                if let record = RunningServer.decoded(value),
-                    current.seen.timeIntervalSince(record.seen) < RunningServer.forgottenAfter
-                {
-                    continue
-                }
+                // One this build cannot read is a newer build's, which removes it when it is old.
+                guard let record = RunningServer.decoded(value),
+                    current.seen.timeIntervalSince(record.seen) >= RunningServer.forgottenAfter
+                else { continue }
                 try await store.deleteSetting(other)
             }
             if failing.exchange(false, ordering: .relaxed) {

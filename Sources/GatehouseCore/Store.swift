@@ -152,7 +152,7 @@ package protocol Store: Sendable {
     func setting(_ key: String) async throws -> String?
     /// Writes a setting.
     func setSetting(_ key: String, value: String) async throws
-    /// The settings whose key starts with `prefix` (ASCII), by key.
+    /// The settings whose key starts with `prefix`, by key.
     func settings(prefix: String) async throws -> [String: String]
     /// Removes a setting, if it is there.
     func deleteSetting(_ key: String) async throws

@@ -5,6 +5,12 @@ import GatehouseWire
 /// Everything a store holds, for moving an install between backends (`gatehouse store copy`).
 /// Refresh leases are not part of it: they are moments, not state.
 package struct StoreSnapshot: Sendable {
+    /// Whether a setting is part of the store's data: the records of servers running on the
+    /// source (`RunningServer`) are not, since no server runs on the copy yet.
+    package static func copies(setting key: String) -> Bool {
+        !key.hasPrefix(RunningServer.settingPrefix)
+    }
+
     /// Every provider, its client secret sealed.
     package var providers: [ProviderRecord] = []
     /// Every flow, open and ended.
@@ -13,7 +19,7 @@ package struct StoreSnapshot: Sendable {
     package var connections: [Connection] = []
     /// Every API key's hash, name and role.
     package var apiKeys: [APIKeyRecord] = []
-    /// Every setting, by key.
+    /// Every setting, by key, but the records of running servers (`copies(setting:)`).
     package var settings: [String: String] = [:]
     /// Every tool secret, sealed.
     package var secrets: [SecretRecord] = []

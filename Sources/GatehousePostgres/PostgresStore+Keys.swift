@@ -55,7 +55,7 @@ extension PostgresStore {
     /// The settings whose key starts with `prefix`.
     package func settings(prefix: String) async throws -> [String: String] {
         var found: [String: String] = [:]
-        for row in try await rows("SELECT key, value FROM settings WHERE left(key, \(Int32(prefix.count))) = \(prefix)") {
+        for row in try await rows("SELECT key, value FROM settings WHERE left(key, length(\(prefix))) = \(prefix)") {
             found[try row["key"].decode(String.self)] = try row["value"].decode(String.self)
         }
         return found

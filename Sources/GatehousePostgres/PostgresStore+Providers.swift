@@ -41,14 +41,20 @@ extension PostgresStore {
     /// counted by the check (the statement waits for a completion under way, which updates the
     /// flow's row before it stores the connection), and one that completes after it finds its
     /// flow failed and stores nothing. So no grant lands under a template its tokens were not
-    /// issued for. On a rename without a new template, a connection committed under the old id
-    /// after the check stays under that id, which no provider has any more.
+    /// issued for. A rename deletes the old id's flows before the check in the same way, so a
+    /// connection under the old id is either counted (and the rename refused) or never stored.
+    /// This rests on READ COMMITTED, PostgreSQL's default: each statement sees what committed
+    /// before it, and one that waited on a row lock checks the row again (under REPEATABLE READ
+    /// the waiting statement fails instead, a 500, not a wrong result).
     package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?)
         async throws -> ProviderReplacement?
     {
         do {
             return try await inTransaction { run in
+                // Concurrent changes of one provider take turns.
+                guard try await !run("SELECT 1 FROM providers WHERE id = \(id) FOR UPDATE").isEmpty else { return nil }
                 let failed = try await Self.failOpenFlows(ofProvider: id, changingTo: record, run)
+                if record.id != id { _ = try await run("DELETE FROM flows WHERE provider_id = \(id)") }
                 if record.id != id || refusal != nil,
                     try await !run("SELECT 1 FROM connections WHERE provider_id = \(id) LIMIT 1").isEmpty
                 {
@@ -65,10 +71,7 @@ extension PostgresStore {
                     """
                 ).isEmpty
                 guard updated else { return nil }
-                if record.id != id {
-                    _ = try await run("DELETE FROM flows WHERE provider_id = \(id)")
-                    try await Self.deleteGrants(ofProvider: record.id, run)
-                }
+                if record.id != id { try await Self.deleteGrants(ofProvider: record.id, run) }
                 return ProviderReplacement(failedFlowIDs: failed)
             }
         } catch  where Self.isUniqueViolation(error) {
@@ -98,7 +101,8 @@ extension PostgresStore {
     }
 
     /// Fails provider `id`'s open flows when `record` stores another template than the stored
-    /// one (`ProviderReplacement`); returns their ids.
+    /// one (`ProviderReplacement`); returns their ids. A flow past its expiry whose state was
+    /// used counts as open: its callback, or its wait for verification, may still complete it.
     private static func failOpenFlows(
         ofProvider id: String, changingTo record: ProviderRecord,
         _ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]
@@ -107,7 +111,8 @@ extension PostgresStore {
             """
             UPDATE flows SET status = 'failed', failure_reason = \(Flow.providerChangedReason), sealed_tokens = NULL,
                 open_key = NULL, version = version + 1
-            WHERE provider_id = \(id) AND status = 'pending' AND expires_at > \(record.updatedAt.timeIntervalSince1970)
+            WHERE provider_id = \(id) AND status = 'pending'
+                AND (expires_at > \(record.updatedAt.timeIntervalSince1970) OR state_used)
                 AND EXISTS (
                     SELECT 1 FROM providers WHERE id = \(id) AND template IS DISTINCT FROM \(Self.blob(record.templateJSON)))
             RETURNING id

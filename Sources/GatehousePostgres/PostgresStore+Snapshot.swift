@@ -11,7 +11,8 @@ extension PostgresStore {
         snapshot.flows = try await rows("SELECT * FROM flows").map(Self.flow)
         snapshot.connections = try await rows("SELECT * FROM connections").map(Self.connection)
         snapshot.apiKeys = try await rows("SELECT hash, name, role, created_at FROM api_keys").map(Self.apiKey)
-        for row in try await rows("SELECT key, value FROM settings") {
+        for row in try await rows("SELECT key, value FROM settings")
+        where StoreSnapshot.copies(setting: try row["key"].decode(String.self)) {
             snapshot.settings[try row["key"].decode(String.self)] = try row["value"].decode(String.self)
         }
         snapshot.secrets = try await rows("SELECT * FROM secrets").map(Self.secret)

@@ -66,7 +66,7 @@ extension SQLiteStore {
     package func settings(prefix: String) async throws -> [String: String] {
         var found: [String: String] = [:]
         for row in try await rows(
-            "SELECT key, value FROM settings WHERE substr(key, 1, ?) = ?", [.integer(prefix.count), .text(prefix)])
+            "SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1", [.text(prefix)])
         {
             found[try Self.text(row, "key")] = try Self.text(row, "value")
         }

@@ -40,7 +40,9 @@ extension SQLiteStore {
     {
         do {
             return try await transaction { run in
+                guard try await !run("SELECT 1 FROM providers WHERE id = ?", [.text(id)]).isEmpty else { return nil }
                 let failed = try await Self.failOpenFlows(ofProvider: id, changingTo: record, run)
+                if record.id != id { _ = try await run("DELETE FROM flows WHERE provider_id = ?", [.text(id)]) }
                 if record.id != id || refusal != nil,
                     try await !run("SELECT 1 FROM connections WHERE provider_id = ? LIMIT 1", [.text(id)]).isEmpty
                 {
@@ -54,10 +56,7 @@ extension SQLiteStore {
                     """, Self.binds(record) + [.text(id)]
                 ).isEmpty
                 guard updated else { return nil }
-                if record.id != id {
-                    _ = try await run("DELETE FROM flows WHERE provider_id = ?", [.text(id)])
-                    try await Self.deleteGrants(ofProvider: record.id, run)
-                }
+                if record.id != id { try await Self.deleteGrants(ofProvider: record.id, run) }
                 return ProviderReplacement(failedFlowIDs: failed)
             }
         } catch let error as SQLiteError
@@ -87,7 +86,8 @@ extension SQLiteStore {
     }
 
     /// Fails provider `id`'s open flows when `record` stores another template than the stored
-    /// one (`ProviderReplacement`); returns their ids.
+    /// one (`ProviderReplacement`); returns their ids. A flow past its expiry whose state was
+    /// used counts as open: its callback, or its wait for verification, may still complete it.
     private static func failOpenFlows(
         ofProvider id: String, changingTo record: ProviderRecord, _ run: (String, [SQLiteData]) async throws -> [SQLiteRow]
     ) async throws -> [String] {
@@ -95,7 +95,7 @@ extension SQLiteStore {
             """
             UPDATE flows SET status = 'failed', failure_reason = ?, sealed_tokens = NULL, open_key = NULL,
                 version = version + 1
-            WHERE provider_id = ? AND status = 'pending' AND expires_at > ?
+            WHERE provider_id = ? AND status = 'pending' AND (expires_at > ? OR state_used = 1)
                 AND EXISTS (SELECT 1 FROM providers WHERE id = ? AND template IS NOT ?)
             RETURNING id
             """,

@@ -11,7 +11,8 @@ extension SQLiteStore {
         snapshot.flows = try await rows("SELECT * FROM flows").map(Self.flow)
         snapshot.connections = try await rows("SELECT * FROM connections").map(Self.connection)
         snapshot.apiKeys = try await rows("SELECT hash, name, role, created_at FROM api_keys").map(Self.apiKey)
-        for row in try await rows("SELECT key, value FROM settings") {
+        for row in try await rows("SELECT key, value FROM settings")
+        where StoreSnapshot.copies(setting: try Self.text(row, "key")) {
             snapshot.settings[try Self.text(row, "key")] = try Self.text(row, "value")
         }
         snapshot.secrets = try await rows("SELECT * FROM secrets").map(Self.secret)

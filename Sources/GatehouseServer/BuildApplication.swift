@@ -213,6 +213,8 @@ private func assemble(
                 // What `reencrypt` checks: the root keys this server can open.
                 ServerHeartbeat(
                     store: store, keyIDs: cipher.keyIDs, defaultKeyID: cipher.defaultKey.id, logger: logger, now: now),
+                // Says refusals over the connection cap as they go on.
+                connections,
             ] as [any Service] + services
             + (configuration.refreshSweep.enabled
                 ? [

@@ -2,6 +2,7 @@ import GatehouseCore
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
@@ -13,7 +14,7 @@ import Synchronization
 #endif
 
 /// Counts open connections across the server and holds the limits each connection enforces.
-final class ConnectionGuard: Sendable {
+final class ConnectionGuard: Service, Sendable {
     let limits: RequestLimits
     /// The effective cap: the configured one, lowered to fit the open-file limit.
     let maxConnections: Int
@@ -23,23 +24,25 @@ final class ConnectionGuard: Sendable {
     let parked = ParkedConnections()
     private let requestLog: RequestLog
     private let telemetry: Telemetry
-    // Refusals over the cap since the last warning, and when that was: one line per
-    // `warningInterval` at most, where a burst past the cap wrote a line per connection. While
-    // `tallying`, a task says the refusals left over at the end of each interval, so the last
-    // burst's count is not held back until the next refusal, however much later that comes.
+    // Refusals over the cap: the first of a burst is said at once; after it, the service's run
+    // (`tally`) says how many more came at the end of each `warningInterval`, until an interval
+    // without any. One line per interval at most, where a burst wrote a line per connection, and
+    // the last of a burst said within an interval of it, not held until some later refusal.
     private struct OverCap {
         var refused = 0
-        var warned: ContinuousClock.Instant?
         var tallying = false
     }
     private let overCap = Mutex(OverCap())
     private let warningInterval: Duration
+    private let tallies: AsyncStream<Void>
+    private let startTally: AsyncStream<Void>.Continuation
 
     init(
         limits: RequestLimits, logger: Logger, requestLog: RequestLog = .off, telemetry: Telemetry = .none,
         warningInterval: Duration = .seconds(10)
     ) {
         self.warningInterval = warningInterval
+        (tallies, startTally) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.limits = limits
         self.logger = logger
         self.requestLog = requestLog
@@ -80,44 +83,43 @@ final class ConnectionGuard: Sendable {
         return id
     }
 
-    /// A connection refused over the cap: counted, and said at most once per `warningInterval`
-    /// with how many were refused since the last time.
+    /// A connection refused over the cap: counted, and said at once when no tally is under way
+    /// (then one starts), else by the tally.
     func recordRefusedOverCap() {
         telemetry.connectionRefusedOverCap()
-        let now = ContinuousClock.now
-        let (refused, tally): (Int?, Bool) = overCap.withLock { state in
-            state.refused += 1
-            if let warned = state.warned, warned.duration(to: now) < warningInterval { return (nil, false) }
-            defer {
-                state.refused = 0
-                state.warned = now
-                state.tallying = true
+        let first = overCap.withLock { state in
+            guard !state.tallying else {
+                state.refused += 1
+                return false
             }
-            return (state.refused, !state.tallying)
+            state.tallying = true
+            return true
         }
-        if let refused { warnOverCap(refused) }
-        if tally { tallyOverCap() }
+        guard first else { return }
+        warnOverCap(1)
+        startTally.yield()
     }
 
-    /// At the end of each interval, says the refusals since the last warning; stops after an
-    /// interval without any (the next refusal then warns at once).
-    private func tallyOverCap() {
-        Task { [self] in
-            while true {
-                try? await Task.sleep(for: warningInterval)
-                let refused = overCap.withLock { state in
-                    let refused = state.refused
-                    if refused > 0 {
-                        state.refused = 0
-                        state.warned = ContinuousClock.now
-                    } else {
-                        // `warned` stays an interval old: the next refusal warns at once.
-                        state.tallying = false
+    /// Says the refusals of each interval at its end while they go on, whenever a burst starts,
+    /// until shutdown.
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await _ in self.tallies {
+                while true {
+                    do {
+                        try await Task.sleep(for: self.warningInterval)
+                    } catch {
+                        return
                     }
-                    return refused
+                    let refused = self.overCap.withLock { state in
+                        defer { state.refused = 0 }
+                        // A quiet interval ends the tally: the next refusal is said at once.
+                        if state.refused == 0 { state.tallying = false }
+                        return state.refused
+                    }
+                    guard refused > 0 else { break }
+                    self.warnOverCap(refused)
                 }
-                guard refused > 0 else { return }
-                warnOverCap(refused)
             }
         }
     }

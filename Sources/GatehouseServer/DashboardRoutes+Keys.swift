@@ -115,6 +115,7 @@ extension DashboardRoutes {
                 session, nav: "verification",
                 extra.merging([
                     "inEffect": Self.verificationInEffect(skip: view.unsafeSkipVerification, verifierURL: view.verifierURL),
+                    "skipInEffect": view.unsafeSkipVerification,
                     "oidcIssuer": settings.identityIssuer as Any, "verifierURL": view.verifierURL ?? "",
                     "unsafeSkip": view.unsafeSkipVerification, "skipAllowed": view.unsafeSkipVerificationChoiceAllowed,
                 ]) { first, _ in first }),

@@ -38,7 +38,7 @@ struct DashboardRoutes: Sendable {
                     "Your session ended before that form was sent, so nothing was changed. Sign in again and make the change again."
             case "revoked":
                 context["error"] =
-                    "You revoked the key this session signed in with. Sign in with another admin key; `gatehouse keys create --role admin` on the server makes one."
+                    "You revoked the key this session signed in with. Sign in with another admin key; on the server, gatehouse keys create --role admin makes one."
             case "signed-out": context["notice"] = "You are signed out."
             default: break
             }
@@ -64,19 +64,25 @@ struct DashboardRoutes: Sendable {
                 ], status: .forbidden)
         }
         let fields = try await Self.fields(request)
+        // A refused sign-in keeps the page to return to.
+        let returning: [String: Any] = ["next": Self.returnPath(fields["next"]) ?? ""]
         var found: AuthenticatedKey?
         do {
             if let key = fields["key"] { found = try await keys.authenticate(key) }
         } catch let error as GatehouseError where error.code == .rateLimited {
             // A flood of wrong keys (`UnknownKeyBudget`): said on the page, not as JSON.
             var page = pages.render(
-                "sign-in", ["error": "Too many wrong keys reach this server just now; wait a moment and try again."],
+                "sign-in",
+                returning.merging(["error": "Too many wrong keys reach this server just now; wait a moment and try again."]) {
+                    $1
+                },
                 status: .tooManyRequests)
             page.headers[.retryAfter] = error.retryAfter.map(String.init)
             return page
         }
         guard let found, found.role == .admin else {
-            return pages.render("sign-in", ["error": "That is not an admin API key."], status: .unauthorized)
+            return pages.render(
+                "sign-in", returning.merging(["error": "That is not an admin API key."]) { $1 }, status: .unauthorized)
         }
         let cookie = sessions.issue(keyID: found.id, now: now())
         // Back to the page that sent here. Marked with the time, so that a browser that does
@@ -85,6 +91,15 @@ struct DashboardRoutes: Sendable {
         return DashboardPages.redirect(
             next + (next.contains("?") ? "&" : "?") + "signed-in=\(Int(now().timeIntervalSince1970))",
             headers: [.setCookie: sessions.setCookie(cookie)])
+    }
+
+    /// The request's path and query without the mark of an earlier sign-in (`signed-in`): the
+    /// next sign-in adds its own.
+    private static func withoutSignInMark(_ request: Request) -> String {
+        var parameters = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+        parameters.removeAll { $0.0 == "signed-in" }
+        guard !parameters.isEmpty else { return request.uri.path }
+        return request.uri.path + "?" + FormEncoding.encode(Dictionary(parameters) { first, _ in first })
     }
 
     /// A dashboard page to go back to after signing in: a path of this dashboard only, never
@@ -102,7 +117,7 @@ struct DashboardRoutes: Sendable {
     private func signInAgain(_ request: Request, lost reason: String) -> Response {
         var query: [String: String] = [:]
         if request.method != .get || Self.cookie(request) != nil { query["reason"] = reason }
-        if request.method == .get, let back = Self.returnPath(request.uri.string) { query["next"] = back }
+        if request.method == .get, let back = Self.returnPath(Self.withoutSignInMark(request)) { query["next"] = back }
         return DashboardPages.redirect("/dashboard/sign-in" + (query.isEmpty ? "" : "?" + FormEncoding.encode(query)))
     }
 

@@ -11,11 +11,13 @@ package enum StoreCopy {
     package struct Table: Sendable {
         /// The table.
         package let name: String
-        /// Its rows in the source, and in the target after the copy.
+        /// Its rows in the source.
         package let sourceRows: Int
+        /// Its rows in the target, after the copy.
         package let targetRows: Int
-        /// SHA-256 of its rows in a fixed order, on each side.
+        /// SHA-256 of its rows in a fixed order, in the source.
         package let sourceChecksum: String
+        /// The same in the target, after the copy.
         package let targetChecksum: String
         /// Whether the copy has every row unchanged.
         package var matches: Bool { sourceRows == targetRows && sourceChecksum == targetChecksum }

@@ -297,6 +297,7 @@ def test_the_dashboard_adds_a_provider_finds_a_connection_and_deletes_it(browser
     browser.find_element(By.LINK_TEXT, "Cancel").click()
     shows(browser, "1 connection(s)")
     browser.find_element(By.XPATH, "//button[text()='Delete']").click()
+    shows(browser, "Delete the connection")
     browser.find_element(By.XPATH, "//button[text()='Delete the connection']").click()
     shows(browser, "Connection deleted")
     assert client.auth.start(user_id=user_id, provider="dot", scopes=["read"]).status == "pending"

@@ -921,7 +921,8 @@ def test_a_dashboard_session_signed_out_on_one_replica_is_refused_by_another(wor
         assert out.status_code == 303 and "Max-Age=0" in out.headers["set-cookie"]
         for replica in (a, b):
             again = requests.get(f"{replica.base}/dashboard/providers", cookies=cookie, allow_redirects=False, timeout=10)
-            assert again.status_code == 303 and again.headers["location"] == "/dashboard/sign-in", replica.base
+            assert again.status_code == 303, replica.base
+            assert again.headers["location"] == "/dashboard/sign-in?next=%2Fdashboard%2Fproviders&reason=ended", replica.base
     finally:
         stop(a.process)
         stop(b.process)

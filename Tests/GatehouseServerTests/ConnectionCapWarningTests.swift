@@ -16,6 +16,8 @@ import Testing
         let log = LogRecorder()
         let connections = ConnectionGuard(
             limits: RequestLimits(), logger: log.logger(), warningInterval: .milliseconds(300))
+        let running = Task { try await connections.run() }
+        defer { running.cancel() }
         for _ in 0..<5 { connections.recordRefusedOverCap() }
         #expect(warnings(log) == ["1"])
         // The other four, with no refusal after them.

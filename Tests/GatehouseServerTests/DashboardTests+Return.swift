@@ -24,6 +24,13 @@ extension DashboardTests {
             #expect(page.contains(#"name="next" value="/dashboard/connections?user=alice""#), "\(page)")
             let back = try await signIn(api, next: "/dashboard/connections?user=alice")
             #expect(back.headers[.location]?.hasPrefix("/dashboard/connections?user=alice&signed-in=") == true)
+            // A wrong key keeps the page to return to; an earlier sign-in's mark is not carried on.
+            let refused = try await api.client.execute(
+                uri: "/dashboard/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: FormEncoding.encode(["key": "arc_nope", "next": "/dashboard/flows"])))
+            #expect(String(buffer: refused.body).contains(#"name="next" value="/dashboard/flows""#))
+            let marked = try await api.client.execute(uri: "/dashboard/flows?signed-in=1", method: .get)
+            #expect(marked.headers[.location] == "/dashboard/sign-in?next=%2Fdashboard%2Fflows")
             for elsewhere in [
                 "//evil.example/dashboard/", "https://evil.example/", "/dashboard//evil.example", "/dashboard/\\evil",
                 "/dashboard/sign-in", "/v1/admin/auth_providers", "/dashboard/x y",

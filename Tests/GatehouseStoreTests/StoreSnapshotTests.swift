@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseTestSupport
+import Logging
 import Testing
 
 /// Moving an install: what one backend exports, every backend imports, row for row.
@@ -30,6 +31,8 @@ import Testing
         try await store.insertAPIKey(
             APIKeyRecord(hash: String(repeating: "a", count: 64), name: "admin", role: .admin, createdAt: now))
         try await store.setSetting("session_verification", value: #"{"unsafeSkip":false}"#)
+        // A server running on the source: not part of the data, not copied.
+        await ServerHeartbeat(store: store, keyIDs: ["k"], defaultKeyID: "k", logger: Logger(label: "test")).beat()
         _ = try await store.upsertSecret(
             SecretRecord(id: "sec_1", key: "k", sealedValue: [9], description: nil, hint: "h", createdAt: now, updatedAt: now))
     }
@@ -46,6 +49,8 @@ import Testing
                 #expect(copied.summary.map(\.rows) == exported.summary.map(\.rows))
                 #expect(copied.summary.map(\.checksum) == exported.summary.map(\.checksum))
                 #expect(copied.summary.allSatisfy { $0.rows > 0 })
+                #expect(exported.settings.keys.sorted() == ["session_verification"])
+                #expect(try await target.settings(prefix: RunningServer.settingPrefix).isEmpty)
                 let used = try #require(copied.flows.first { $0.userID == "used" })
                 #expect(used.stateUsed && used.stateUsedAt == Date(timeIntervalSince1970: 1_700_000_000.123_456))
                 // The copy works as a store: the open flow still holds its dedupe key.
