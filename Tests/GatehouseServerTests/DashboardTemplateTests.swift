@@ -20,6 +20,16 @@ import Testing
           "params": {"grant_type": "authorization_code", "redirect_uri": "{{redirect_uri}}"}}}
         """
 
+    /// A signed-in browser that added the custom provider `hooli` (`template`) through the form.
+    static func browserWithHooli(_ api: APIHarness) async throws -> DashboardTests.Browser {
+        let browser = try await DashboardTests.browser(api)
+        let added = try await browser.post(
+            "/dashboard/providers",
+            ["kind": "custom", "id": "hooli", "client_id": "cid", "client_secret": "csecret", "oauth2": template])
+        #expect(added.status == .seeOther, "\(String(buffer: added.body))")
+        return browser
+    }
+
     func oauth2(_ api: APIHarness) async throws -> [String: Any] {
         try #require(try api.object(try await api.call(.get, "/v1/admin/auth_providers/hooli"))["oauth2"] as? [String: Any])
     }
@@ -30,11 +40,7 @@ import Testing
 
     @Test func aCustomProviderIsAddedAndItsTemplateEditedWhole() async throws {
         try await APIHarness.run { api in
-            let browser = try await DashboardTests.browser(api)
-            let added = try await browser.post(
-                "/dashboard/providers",
-                ["kind": "custom", "id": "hooli", "client_id": "cid", "client_secret": "csecret", "oauth2": Self.template])
-            #expect(added.status == .seeOther, "\(String(buffer: added.body))")
+            let browser = try await Self.browserWithHooli(api)
             #expect(params(try await oauth2(api))["audience"] as? String == "all")
             let pending = try await api.authorize(user: "u", provider: "hooli")
             #expect((pending["url"] as? String)?.hasPrefix("https://hooli.example/authorize?") == true)
@@ -68,11 +74,7 @@ import Testing
     ])
     func aBadEditIsNamedAndChangesNothing(text: String, says: String) async throws {
         try await APIHarness.run { api in
-            let browser = try await DashboardTests.browser(api)
-            let added = try await browser.post(
-                "/dashboard/providers",
-                ["kind": "custom", "id": "hooli", "client_id": "cid", "client_secret": "csecret", "oauth2": Self.template])
-            #expect(added.status == .seeOther)
+            let browser = try await Self.browserWithHooli(api)
             let before = try await oauth2(api) as NSDictionary
             let refused = try await browser.post("/dashboard/providers/hooli", ["client_id": "cid", "oauth2": text])
             #expect(refused.status == .badRequest)
@@ -104,11 +106,7 @@ extension DashboardTemplateTests {
     /// whose connections would go elsewhere (it said 400 for every refusal).
     @Test func anEditRefusedForItsConnectionsIsAConflictAsInTheAPI() async throws {
         try await APIHarness.run { api in
-            let browser = try await DashboardTests.browser(api)
-            let added = try await browser.post(
-                "/dashboard/providers",
-                ["kind": "custom", "id": "hooli", "client_id": "cid", "client_secret": "csecret", "oauth2": Self.template])
-            #expect(added.status == .seeOther)
+            let browser = try await Self.browserWithHooli(api)
             let store = try await SQLiteStore.open(path: api.configuration.databasePath, logger: Logger(label: "test"))
             _ = try await store.upsertConnection(
                 Connection(

@@ -8,14 +8,21 @@ import Testing
 
 // An ID token's times are judged by the verifier's clock, the one the server injects.
 extension OIDCVerificationTests {
-    @Test func anIDTokensTimesAreJudgedByTheInjectedClock() async throws {
+    /// An OpenID Provider signing alice in with key k1, and a sign-in through it on `clock`.
+    func aliceSignsIn(on clock: TestClock) async throws -> (
+        op: FakeOpenIDProvider, transport: ScriptedTransport, signIn: @Sendable () async throws -> String
+    ) {
         let op = FakeOpenIDProvider()
         try await op.addKey(kid: "k1")
         op.user.withLock { $0 = ["sub": .string("alice")] }
         let transport = ScriptedTransport()
         op.serve(on: transport)
+        return (op, transport, verifier(op, transport, now: clock.now))
+    }
+
+    @Test func anIDTokensTimesAreJudgedByTheInjectedClock() async throws {
         let clock = TestClock()
-        let signIn = verifier(op, transport, now: clock.now)
+        let signIn = try await aliceSignsIn(on: clock).signIn
         #expect(try await signIn() == "alice")
         // The provider's tokens last 300 s: seven minutes on (past the minute of skew), one it
         // issued just now has expired by the server's clock, whatever the machine's says.

@@ -206,13 +206,8 @@ import Testing
     }
 
     @Test func aRotatedKeyIsFetchedOnceItSigns() async throws {
-        let op = FakeOpenIDProvider()
-        try await op.addKey(kid: "k1")
-        op.user.withLock { $0 = ["sub": .string("alice")] }
-        let transport = ScriptedTransport()
-        op.serve(on: transport)
         let clock = TestClock()
-        let signIn = verifier(op, transport, now: clock.now)
+        let (op, transport, signIn) = try await aliceSignsIn(on: clock)
         #expect(try await signIn() == "alice")
         // The provider rotates: a new key, published, signs from now on.
         try await op.addKey(kid: "k2")
