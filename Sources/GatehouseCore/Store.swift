@@ -142,8 +142,10 @@ package protocol Store: Sendable {
     func insertAPIKey(_ record: APIKeyRecord) async throws
     /// Every API key (hash, name, role, creation time), oldest first.
     func apiKeys() async throws -> [APIKeyRecord]
-    /// Removes the API keys whose hash starts with `hashPrefix`; returns how many.
-    func deleteAPIKeys(hashPrefix: String) async throws -> Int
+    /// Removes the API keys whose hash starts with `hashPrefix`; returns how many. With
+    /// `keepingAnAdmin`, nil instead when that would remove the last admin key, checked in the
+    /// transaction (two revocations of the last two admin keys at once take turns).
+    func deleteAPIKeys(hashPrefix: String, keepingAnAdmin: Bool) async throws -> Int?
     /// The API key with this hash, if it exists.
     func apiKey(hash: String) async throws -> APIKeyRecord?
     /// The number of API keys.
@@ -159,6 +161,12 @@ package protocol Store: Sendable {
 }
 
 extension Store {
+    /// Removes the API keys whose hash starts with `hashPrefix`, the last admin key too (the
+    /// operator's commands on the server, which can make another); returns how many.
+    package func deleteAPIKeys(hashPrefix: String) async throws -> Int {
+        try await deleteAPIKeys(hashPrefix: hashPrefix, keepingAnAdmin: false) ?? 0
+    }
+
     /// Replaces a provider; see `updateProvider(id:with:unlessConnected:)`.
     package func updateProvider(id: String, with record: ProviderRecord) async throws -> ProviderReplacement? {
         try await updateProvider(id: id, with: record, unlessConnected: nil)

@@ -24,11 +24,22 @@ extension PostgresStore {
     }
 
     /// Removes keys by hash prefix.
-    package func deleteAPIKeys(hashPrefix: String) async throws -> Int {
+    package func deleteAPIKeys(hashPrefix: String, keepingAnAdmin: Bool) async throws -> Int? {
         guard hashPrefix.count >= 8, hashPrefix.allSatisfy(\.isHexDigit) else { return 0 }
-        return try await rows(
-            "DELETE FROM api_keys WHERE left(hash, \(hashPrefix.count)::integer) = \(hashPrefix.lowercased()) RETURNING hash"
-        ).count
+        let prefix = hashPrefix.lowercased()
+        return try await inTransaction { run in
+            if keepingAnAdmin {
+                // The admin rows locked: a concurrent revocation waits, then sees this one's outcome.
+                let admins = try await run(
+                    "SELECT left(hash, \(prefix.count)::integer) = \(prefix) AS named FROM api_keys WHERE role = 'admin' FOR UPDATE"
+                )
+                let named = try admins.filter { try $0["named"].decode(Bool.self) }.count
+                if named > 0, named == admins.count { return nil }
+            }
+            return try await run(
+                "DELETE FROM api_keys WHERE left(hash, \(prefix.count)::integer) = \(prefix) RETURNING hash"
+            ).count
+        }
     }
 
     /// The key with this hash.

@@ -32,12 +32,17 @@ extension SQLiteStore {
     }
 
     /// Removes keys by hash prefix.
-    package func deleteAPIKeys(hashPrefix: String) async throws -> Int {
+    package func deleteAPIKeys(hashPrefix: String, keepingAnAdmin: Bool) async throws -> Int? {
         guard hashPrefix.count >= 8, hashPrefix.allSatisfy(\.isHexDigit) else { return 0 }
-        return try await rows(
-            "DELETE FROM api_keys WHERE substr(hash, 1, ?) = ? RETURNING hash",
-            [.integer(hashPrefix.count), .text(hashPrefix.lowercased())]
-        ).count
+        let prefix: [SQLiteData] = [.integer(hashPrefix.count), .text(hashPrefix.lowercased())]
+        return try await transaction { run in
+            if keepingAnAdmin {
+                let admins = try await run("SELECT substr(hash, 1, ?) = ? AS named FROM api_keys WHERE role = 'admin'", prefix)
+                let named = admins.filter { $0.column("named")?.integer == 1 }.count
+                if named > 0, named == admins.count { return nil }
+            }
+            return try await run("DELETE FROM api_keys WHERE substr(hash, 1, ?) = ? RETURNING hash", prefix).count
+        }
     }
 
     /// The key with this hash.

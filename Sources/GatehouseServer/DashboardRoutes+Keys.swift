@@ -44,14 +44,15 @@ extension DashboardRoutes {
                 guard id.count == 12, let key = all.first(where: { $0.id == id }) else {
                     return DashboardPages.redirect("/dashboard/keys?done=key-gone")
                 }
-                if key.role == .admin, !all.contains(where: { $0.role == .admin && $0.id != id }) {
-                    return try await keysPage(
+                let lastAdmin = {
+                    try await keysPage(
                         session,
                         extra: [
                             "error":
                                 "Key \(id) (\(key.name)) is the only admin key: revoked, it would leave no way into this dashboard or the admin API. Create another admin key first."
                         ], status: .conflict)
                 }
+                if key.role == .admin, !all.contains(where: { $0.role == .admin && $0.id != id }) { return try await lastAdmin() }
                 let own = id == session.keyID
                 guard fields["confirm"] == "yes" else {
                     return pages.render(
@@ -60,9 +61,11 @@ extension DashboardRoutes {
                             session, nav: "keys",
                             ["id": id, "name": key.name, "role": key.role.rawValue, "own": own, "admin": key.role == .admin]))
                 }
-                guard try await store.deleteAPIKeys(hashPrefix: id) > 0 else {
-                    return DashboardPages.redirect("/dashboard/keys?done=key-gone")
+                // Checked again where it is decided: another tab may have revoked the other admin key.
+                guard let removed = try await store.deleteAPIKeys(hashPrefix: id, keepingAnAdmin: true) else {
+                    return try await lastAdmin()
                 }
+                guard removed > 0 else { return DashboardPages.redirect("/dashboard/keys?done=key-gone") }
                 // Every replica drops its cached keys at once.
                 try await store.publish(.apiKeys)
                 keys.forgetAll()
