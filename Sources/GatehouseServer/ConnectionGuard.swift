@@ -100,6 +100,9 @@ final class ConnectionGuard: Service, Sendable {
         startTally.yield()
     }
 
+    /// Whether refusals are being tallied: false again after an interval without any.
+    var tallying: Bool { overCap.withLock { $0.tallying } }
+
     /// Says the refusals of each interval at its end while they go on, whenever a burst starts,
     /// until shutdown.
     func run() async throws {

@@ -20,14 +20,16 @@ import Testing
         defer { running.cancel() }
         for _ in 0..<5 { connections.recordRefusedOverCap() }
         #expect(warnings(log) == ["1"])
-        // The other four, with no refusal after them.
-        try await Task.sleep(for: .milliseconds(1000))
+        // The other four, with no refusal after them, said when the interval ends.
+        #expect(try await eventually { warnings(log).count == 2 })
         #expect(warnings(log) == ["1", "4"])
         // A quiet interval ends the tally; the next refusal is said at once.
-        try await Task.sleep(for: .milliseconds(1000))
+        #expect(try await eventually { !connections.tallying })
+        #expect(warnings(log) == ["1", "4"])
         connections.recordRefusedOverCap()
         #expect(warnings(log) == ["1", "4", "1"])
-        try await Task.sleep(for: .milliseconds(1000))
+        // Nothing came after it: its tally ends without a line.
+        #expect(try await eventually { !connections.tallying })
         #expect(warnings(log) == ["1", "4", "1"])
     }
 }

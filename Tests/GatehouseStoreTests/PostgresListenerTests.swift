@@ -11,16 +11,6 @@ import Testing
 /// whose connection dies comes back and has everything re-checked.
 @Suite(.enabled(if: StoreBackend.available.contains(.postgres), "needs GATEHOUSE_TEST_POSTGRES_URL (scripts/test.sh)"))
 struct PostgresListenerTests {
-    /// Waits up to `limit` for `condition`.
-    func eventually(_ limit: Duration = .seconds(5), _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
-    }
-
     @Test func changesReachListenersAndALostConnectionComesBack() async throws {
         try await StoreBackend.withPostgres { store, settings in
             let heard = Mutex<[StoreChange]>([])
