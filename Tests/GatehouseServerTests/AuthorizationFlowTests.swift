@@ -111,7 +111,7 @@ import Testing
             let clock = ContinuousClock()
             let started = clock.now
             async let polled = api.call(.get, "/v1/auth/status?id=\(id)&wait=30")
-            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await api.parked(1))
             _ = try await api.callback(for: pending)
             let response = try await polled
             #expect(try api.object(response)["status"] as? String == "completed")

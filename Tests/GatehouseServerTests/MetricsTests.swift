@@ -97,14 +97,7 @@ import Testing
             let pending = try await api.authorize(user: "p1")
             let id = try #require(pending["id"] as? String)
             async let parked = api.call(.get, "/v1/auth/status?id=\(id)&wait=5")
-            var seen: Double?
-            for _ in 0..<100 {
-                let text = String(buffer: try await api.call(.get, "/metrics").body)
-                seen = Self.value(text, "gatehouse_parked_long_polls")
-                if seen == 1 { break }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            #expect(seen == 1)
+            #expect(try await api.parked(1))
             _ = try await api.callback(for: pending)
             #expect(try await parked.status == .ok)
             let after = String(buffer: try await api.call(.get, "/metrics").body)

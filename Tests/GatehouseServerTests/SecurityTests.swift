@@ -63,7 +63,7 @@ import Testing
             let pending = try await api.authorize(user: "nina")
             let id = try #require(pending["id"] as? String)
             async let parked = api.call(.get, "/v1/auth/status?id=\(id)&wait=30", authorization: app)
-            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await api.parked(1))
             let store = try await OperatorStore.open(api.configuration)
             let keyID = try #require(try await store.apiKeys().first { $0.role == .app }?.id)
             #expect(try await store.revokeAPIKey(id: keyID))
@@ -156,7 +156,7 @@ import Testing
                     let parked = try await api.call(.get, "/v1/auth/status?id=\(id)&wait=2")
                     #expect(parked.status == .ok)
                 }
-                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await api.parked(1))
                 let second = try await api.call(.get, "/v1/auth/status?id=\(id)&wait=2")
                 #expect(second.status == .tooManyRequests)
                 #expect(second.headers[.retryAfter] != nil)

@@ -67,6 +67,19 @@ package struct APIHarness: Sendable {
         return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }
 
+    /// Waits up to `limit` until `count` long-polls are parked (the `/metrics` gauge): a test that
+    /// needs a wait parked before its next step waits for it, instead of sleeping a fixed time.
+    package func parked(_ count: Int = 1, within limit: Duration = .seconds(10)) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            let text = String(buffer: try await call(.get, "/metrics").body)
+            let gauge = text.split(separator: "\n").first { $0.hasPrefix("gatehouse_parked_long_polls ") }
+            if gauge.flatMap({ $0.split(separator: " ").last }).flatMap({ Double($0) }) == Double(count) { return true }
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     package func object(_ response: TestResponse) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
     }
