@@ -48,6 +48,10 @@ extension AuthBroker {
                 tokens = try cipher.open(TokenSet.self, from: current.sealedTokens, context: context)
             } catch RefreshCoordinator.Failure.reauthorizationRequired {
                 return nil
+            } catch RefreshCoordinator.Failure.gone {
+                // Deleted while it was refreshed: the delete has answered, so its token is not
+                // handed out; the caller starts a new authorization.
+                return nil
             } catch RefreshCoordinator.Failure.refused {
                 // The refresh token may be dead in a way the provider does not name: while the
                 // token lives it is handed out, then the user is asked to consent again (arcade-api.md

@@ -25,9 +25,9 @@ extension AuthBroker {
     /// in `gatehouse_provider_call_duration_seconds{call="revocation",outcome="error"}`, never
     /// the delete's error.
     package func deleteConnection(id: String) async throws -> ConnectionDeletion {
-        let connection = try await store.connection(id: id)
-        guard try await connections.delete(id: id, from: store) else { return .notFound }
-        guard let connection else { return .deleted }
+        // The row as deleted, not as read before: a refresh that landed in between stored the
+        // token set that is revoked.
+        guard let connection = try await connections.delete(id: id, from: store) else { return .notFound }
         return await revokeGrant(of: connection)
     }
 

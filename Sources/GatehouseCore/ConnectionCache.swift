@@ -96,11 +96,12 @@ package final class ConnectionCache: Sendable {
 
     /// Deletes a connection from the store and forgets it here and, through the store's change
     /// channel, on every replica, before returning: no token of a deleted grant is handed out
-    /// after the delete has answered. False when there was no such connection.
-    package func delete(id: String, from store: any Store) async throws -> Bool {
-        guard try await store.deleteConnection(id: id) else { return false }
+    /// after the delete has answered. Returns the connection as it was deleted (nil: there was
+    /// none).
+    package func delete(id: String, from store: any Store) async throws -> Connection? {
+        guard let deleted = try await store.deleteConnection(id: id) else { return nil }
         await changed(id, announcingThrough: store)
-        return true
+        return deleted
     }
 
     /// Forgets every connection (changes may have been missed).

@@ -26,26 +26,29 @@ package final class RefreshCoordinator: Sendable {
         /// token). The grant is kept, so a fix at the provider or in the template brings it
         /// back; meanwhile a new consent may replace it.
         case refused(String)
+        /// The connection was deleted while it was refreshed: no token of it may be handed
+        /// out, since the delete has answered.
+        case gone
     }
 
-    private let store: any Store
-    private let client: any ProviderClient
-    private let cipher: TokenCipher
-    private let settings: BrokerSettings
-    private let connections: ConnectionCache
-    private let telemetry: Telemetry
-    private let logger: Logger
-    private let now: @Sendable () -> Date
-    private let owner = SecureRandom.identifier(prefix: "lease_")
+    let store: any Store
+    let client: any ProviderClient
+    let cipher: TokenCipher
+    let settings: BrokerSettings
+    let connections: ConnectionCache
+    let telemetry: Telemetry
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let owner = SecureRandom.identifier(prefix: "lease_")
 
-    private struct State {
+    struct State {
         /// The callers waiting for each connection's refresh in flight.
         var inflight: [String: [CheckedContinuation<Connection, any Error>]] = [:]
         // Backoff after failures is a cache: losing it on restart costs one extra try.
         var backoff: [String: (until: Date, failures: Int, failure: Failure)] = [:]
     }
 
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
     /// Creates a coordinator.
     package init(
@@ -91,7 +94,7 @@ package final class RefreshCoordinator: Sendable {
                     do {
                         result = .success(try await self.perform(connection, provider: provider, sweeping: sweeping))
                     } catch {
-                        result = .failure(error)
+                        result = .failure(await self.goneIfDeleted(error, connectionID: connection.id))
                     }
                     let waiters = self.state.withLock { $0.inflight.removeValue(forKey: connection.id) ?? [] }
                     for waiter in waiters { waiter.resume(with: result) }
@@ -122,7 +125,9 @@ package final class RefreshCoordinator: Sendable {
                 throw Failure.unavailable("another replica is refreshing this connection", retryAt: time.addingTimeInterval(1))
             }
             try await Task.sleep(for: .milliseconds(100))
-            if let current = try await store.connection(id: connection.id), current.version != connection.version {
+            // A lease that cannot be taken may be a row that is gone.
+            guard let current = try await store.connection(id: connection.id) else { throw Failure.gone }
+            if current.version != connection.version {
                 let tokens = try cipher.open(TokenSet.self, from: current.sealedTokens, context: context)
                 if tokens.staleAt(skew: settings.refreshSkew) > now() { return current }
             }
@@ -148,33 +153,9 @@ package final class RefreshCoordinator: Sendable {
             return held
         }
         do {
-            let refreshed = try await client.refresh(
-                provider: provider, tokens: tokens, known: held.userInfo,
-                redirectURI: settings.redirectURI(providerID: provider.id))
-            var info = held.userInfo
-            if let fetched = try? await client.userInfo(
-                provider: provider, tokens: refreshed, known: held.userInfo, onRefresh: true)
-            {
-                // A refresh answer may say only part of it (Salesforce's instance_url): what it
-                // does not say is kept.
-                info = (info ?? [:]).merging(fetched) { $1 }
+            return try await renewingLease(of: held.id) {
+                try await refreshAndStore(held, tokens: tokens, provider: provider, context: context)
             }
-            var updated = held
-            updated.sealedTokens = try cipher.seal(json: refreshed, context: context)
-            updated.expiresAt = refreshed.expiresAt
-            updated.userInfo = info
-            if let scopes = refreshed.scopes, !scopes.isEmpty { updated.scopes = scopes }
-            updated.updatedAt = now()
-            updated.status = .active
-            // Persist before the lease is freed, so no one refreshes with the old token.
-            guard let stored = try await store.completeRefresh(updated, owner: owner) else {
-                throw Failure.unavailable("the refresh lease lapsed before the new token was stored", retryAt: now())
-            }
-            await connections.changed(held.id, announcingThrough: store)
-            state.withLock { $0.backoff[held.id] = nil }
-            telemetry.refreshed(provider: provider.id, outcome: .ok)
-            logger.info("refreshed token", metadata: ["connection": "\(held.id)", "provider": "\(provider.id)"])
-            return stored
         } catch let error as ProviderCallError {
             switch error.kind {
             case .invalidGrant:

@@ -93,6 +93,9 @@ package struct RefreshSweep: Service {
             return after.version == connection.version ? .skipped : .refreshed
         } catch RefreshCoordinator.Failure.reauthorizationRequired {
             return .reauthorizationRequired
+        } catch RefreshCoordinator.Failure.gone {
+            // Deleted since the sweep read it.
+            return .skipped
         } catch {
             return .failed
         }

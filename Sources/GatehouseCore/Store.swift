@@ -66,12 +66,15 @@ package protocol Store: Sendable {
     func connection(userID: String, providerID: String) async throws -> Connection?
     /// One connection by id.
     func connection(id: String) async throws -> Connection?
-    /// Inserts or replaces the (user, provider) connection; returns the stored row.
+    /// Inserts or replaces the (user, provider) connection; returns the stored row. A
+    /// replacement is a new grant: it ends any refresh lease on the row, so a refresh of the old
+    /// grant still in flight can neither store its tokens nor set the row's status.
     func upsertConnection(_ connection: Connection) async throws -> Connection
     /// A page of connections and the total count.
     func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int)
-    /// Removes a connection; returns whether it existed.
-    func deleteConnection(id: String) async throws -> Bool
+    /// Removes a connection; returns it as it was when removed (nil: there was none), so that
+    /// what is revoked at the provider is the grant's latest token set.
+    func deleteConnection(id: String) async throws -> Connection?
     /// Active connections of enabled providers whose token expires before `expiringBefore`, or
     /// that were last written before `untouchedSince` (their refresh token may go idle), soonest
     /// expiry first. (An inactive provider's connections, which the sweep leaves alone, would
@@ -80,6 +83,8 @@ package protocol Store: Sendable {
     /// Takes the refresh lease of a connection if it is free or lapsed; returns the row as it
     /// stands once the lease is held, or nil when another holder has it.
     func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection?
+    /// Moves the lease's end to `until` while `owner` holds it; returns whether it does.
+    func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool
     /// Stores a refreshed connection and frees the lease, only while `owner` holds it.
     func completeRefresh(_ connection: Connection, owner: String) async throws -> Connection?
     /// Frees the lease without changing the tokens, setting the status.

@@ -64,7 +64,8 @@ extension PostgresStore {
         ON CONFLICT (user_id, provider_id) DO UPDATE SET scopes = excluded.scopes,
             sealed_tokens = excluded.sealed_tokens, expires_at = excluded.expires_at,
             user_info = excluded.user_info, status = excluded.status, auth_id = excluded.auth_id,
-            updated_at = excluded.updated_at, version = connections.version + 1
+            updated_at = excluded.updated_at, version = connections.version + 1,
+            lease_owner = NULL, lease_until = NULL
         RETURNING *
         """
     }
@@ -90,9 +91,9 @@ extension PostgresStore {
         return (items, total)
     }
 
-    /// Removes a connection.
-    package func deleteConnection(id: String) async throws -> Bool {
-        try await !rows("DELETE FROM connections WHERE id = \(id) RETURNING id").isEmpty
+    /// Removes a connection, returning it as it was.
+    package func deleteConnection(id: String) async throws -> Connection? {
+        try await rows("DELETE FROM connections WHERE id = \(id) RETURNING *").first.map(Self.connection)
     }
 
     /// Connections the refresh sweep should look at.
@@ -116,6 +117,16 @@ extension PostgresStore {
             RETURNING *
             """
         ).first.map(Self.connection)
+    }
+
+    /// Moves the lease's end, if still held.
+    package func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool {
+        try await !rows(
+            """
+            UPDATE connections SET lease_until = \(until.timeIntervalSince1970)
+            WHERE id = \(connectionID) AND lease_owner = \(owner) RETURNING id
+            """
+        ).isEmpty
     }
 
     /// Stores refreshed tokens and frees the lease, if still held and unchanged.

@@ -46,7 +46,8 @@ extension SQLiteStore {
             ON CONFLICT(user_id, provider_id) DO UPDATE SET scopes = excluded.scopes,
                 sealed_tokens = excluded.sealed_tokens, expires_at = excluded.expires_at,
                 user_info = excluded.user_info, status = excluded.status, auth_id = excluded.auth_id,
-                updated_at = excluded.updated_at, version = connections.version + 1
+                updated_at = excluded.updated_at, version = connections.version + 1,
+                lease_owner = NULL, lease_until = NULL
             RETURNING *
             """,
             [
@@ -74,9 +75,9 @@ extension SQLiteStore {
         return (items, Int(total))
     }
 
-    /// Removes a connection.
-    package func deleteConnection(id: String) async throws -> Bool {
-        try await !rows("DELETE FROM connections WHERE id = ? RETURNING id", [.text(id)]).isEmpty
+    /// Removes a connection, returning it as it was.
+    package func deleteConnection(id: String) async throws -> Connection? {
+        try await rows("DELETE FROM connections WHERE id = ? RETURNING *", [.text(id)]).first.map(Self.connection)
     }
 
     /// Connections the refresh sweep should look at.
@@ -99,6 +100,14 @@ extension SQLiteStore {
             WHERE id = ? AND (lease_owner IS NULL OR lease_until <= ?) RETURNING *
             """, [.text(owner), .float(until.timeIntervalSince1970), .text(connectionID), .float(now.timeIntervalSince1970)]
         ).first.map(Self.connection)
+    }
+
+    /// Moves the lease's end, if still held.
+    package func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool {
+        try await !rows(
+            "UPDATE connections SET lease_until = ? WHERE id = ? AND lease_owner = ? RETURNING id",
+            [.float(until.timeIntervalSince1970), .text(connectionID), .text(owner)]
+        ).isEmpty
     }
 
     /// Stores refreshed tokens and frees the lease, if still held and unchanged.

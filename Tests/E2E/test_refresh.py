@@ -230,3 +230,47 @@ def test_a_token_without_refresh_token_or_lifetime_is_served_past_the_assumed_li
     finally:
         gatehouse.stop()
         stop(server.process)
+
+
+def test_a_connection_deleted_during_its_refresh_hands_out_no_token_and_its_new_grant_is_revoked(workdir, user_id):
+    """The provider has issued the refreshed tokens, but its answer is slow; meanwhile an admin
+    deletes the connection, and the delete answers. The request that was waiting for the refresh
+    gets a new authorization, not the old token (which has not expired), and the grant the
+    provider renewed during the delete is revoked there too: no access token of it is left."""
+    delay = workdir / "refresh-answer-delay"
+    delay.write_text("0")
+    # Tokens live 12 s, and are refreshed from half their lifetime.
+    server, gatehouse = provider_and_gatehouse(workdir, "slowanswer", 12, refresh_answer_delay_file=delay)
+    try:
+        client = gatehouse.client()
+        definition = server.provider_definition("slowanswer")
+        definition["oauth2"]["token_revocation_request"] = {"endpoint": f"{server.base}/o/revoke_token/"}
+        client.admin.auth_providers.create(**definition)
+        r = client.auth.start(user_id=user_id, provider="slowanswer", scopes=["read"])
+        consent(r.url, "alice")
+        assert client.auth.wait_for_completion(r).status == "completed"
+        [connection] = client.admin.user_connections.list(user={"id": user_id}).items
+        time.sleep(6.5)  # stale, and 5.5 s before it expires: a failed refresh would hand it out
+        delay.write_text("3")
+        before = server.stats()["refresh_token_grants"]
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(lambda: client.auth.start(user_id=user_id, provider="slowanswer", scopes=["read"]))
+            deadline = time.monotonic() + 10
+            while server.stats()["refresh_token_grants"] == before and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # the provider issues the new tokens, then holds its answer
+            client.admin.user_connections.delete(connection.id)
+            answer = reading.result(timeout=30)
+        assert answer.status == "pending" and answer.url
+        assert answer.context is None or not answer.context.token
+        assert server.stats()["refresh_token_grants"] == before + 1
+        access, _ = server.stored_tokens()
+        assert access == [], "the refreshed grant's access token is still live at the provider"
+        said = "a connection deleted during its refresh: the refreshed grant was revoked at the provider"
+        deadline = time.monotonic() + 10  # the log line may reach the file after the answer
+        while said not in gatehouse.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert said in gatehouse.log.read_text()
+    finally:
+        gatehouse.stop()
+        stop(server.process)

@@ -12,9 +12,12 @@ import Testing
         unsafeSkipAllowed: true)
 
     func coordinator(
-        _ store: any Store, _ client: any ProviderClient, now: @escaping @Sendable () -> Date = Date.init
+        _ store: any Store, _ client: any ProviderClient, leaseDuration: TimeInterval = 30,
+        now: @escaping @Sendable () -> Date = Date.init
     ) -> RefreshCoordinator {
-        RefreshCoordinator(
+        var settings = settings
+        settings.leaseDuration = leaseDuration
+        return RefreshCoordinator(
             store: store, client: client, cipher: cipher, settings: settings, connections: ConnectionCache(),
             logger: Logger(label: "test"), now: now)
     }

@@ -56,29 +56,10 @@ import Testing
             let one = try await store.connections(ConnectionQuery(userID: "u2", providerID: "p"))
             #expect(one.total == 1 && one.items.first?.userID == "u2")
             #expect(try await store.connections(ConnectionQuery(providerID: "nope")).total == 0)
-            #expect(try await store.deleteConnection(id: first.id))
-            #expect(!(try await store.deleteConnection(id: first.id)))
-        }
-    }
-
-    @Test(arguments: StoreBackend.available)
-    func refreshLeaseIsExclusive(backend: StoreBackend) async throws {
-        try await backend.withStore { store in
-            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
-            let connection = try await storeStaleConnection(store, cipher: cipher)
-            let now = Date()
-            #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 30, now: now) != nil)
-            #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 30, now: now) == nil)
-            // A lapsed lease can be taken over.
-            #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 90, now: now + 31)
-                    != nil)
-            try await store.releaseRefreshLease(connectionID: connection.id, owner: "a", status: .active)
-            #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", until: now + 30, now: now + 32)
-                    == nil)
+            // The row as it was deleted: its latest tokens are what a revocation sends.
+            let deleted = try #require(try await store.deleteConnection(id: first.id))
+            #expect(deleted.id == first.id && deleted.scopes == ["a", "b"] && deleted.sealedTokens == again.sealedTokens)
+            #expect(try await store.deleteConnection(id: first.id) == nil)
         }
     }
 

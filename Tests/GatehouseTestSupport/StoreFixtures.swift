@@ -17,17 +17,30 @@ package func makeFlow(
         expiresAt: now.addingTimeInterval(ttl))
 }
 
-/// A provider client whose refresh counts calls, takes a little while, and can be told to fail.
+/// A provider client whose refresh counts calls, takes a little while (`delay`), and can be
+/// told to fail. `rotating`: like a provider that rotates refresh tokens, it refuses a refresh
+/// token used before (`invalid_grant`). Revocations are recorded, by refresh token.
 package final class CountingProviderClient: ProviderClient {
-    private let state = Mutex<(refreshes: Int, failure: ProviderCallError?)>((0, nil))
+    private struct State {
+        var refreshes = 0
+        var failure: ProviderCallError?
+        var used: Set<String> = []
+        var revoked: [String] = []
+    }
+    private let state = Mutex(State())
     /// What a refresh answer says of the user (`user_info.*` in a response map), if anything.
     private let refreshUserInfo: [String: JSONValue]?
+    private let delay: Duration
+    private let rotating: Bool
 
-    package init(refreshUserInfo: [String: JSONValue]? = nil) {
+    package init(refreshUserInfo: [String: JSONValue]? = nil, delay: Duration = .milliseconds(50), rotating: Bool = false) {
         self.refreshUserInfo = refreshUserInfo
+        self.delay = delay
+        self.rotating = rotating
     }
 
     package var refreshes: Int { state.withLock { $0.refreshes } }
+    package var revoked: [String] { state.withLock { $0.revoked } }
     package func fail(with error: ProviderCallError?) { state.withLock { $0.failure = error } }
 
     package func authorizeURL(
@@ -45,9 +58,12 @@ package final class CountingProviderClient: ProviderClient {
     {
         let (count, failure) = state.withLock { state -> (Int, ProviderCallError?) in
             state.refreshes += 1
+            if rotating, let used = tokens.refreshToken, !state.used.insert(used).inserted {
+                return (state.refreshes, ProviderCallError(.invalidGrant, "refresh token \(used) was used before"))
+            }
             return (state.refreshes, state.failure)
         }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Task.sleep(for: delay)
         if let failure { throw failure }
         let now = Date()
         return TokenSet(
@@ -61,7 +77,10 @@ package final class CountingProviderClient: ProviderClient {
         tokens.responseUserInfo
     }
 
-    package func revoke(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?) async throws -> Bool { false }
+    package func revoke(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?) async throws -> Bool {
+        state.withLock { $0.revoked.append(tokens.refreshToken ?? tokens.accessToken) }
+        return true
+    }
 }
 
 package let testProvider = Provider(

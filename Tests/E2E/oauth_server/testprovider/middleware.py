@@ -1,5 +1,6 @@
 import json
 import os
+import time
 from urllib.parse import urlencode
 
 from django.db.models import F
@@ -67,4 +68,23 @@ class AuthorizeIssSwitch:
             iss = file.read().strip()
         if iss:
             response["Location"] = location + ("&" if "?" in location else "?") + urlencode({"iss": iss})
+        return response
+
+
+class RefreshAnswerDelay:
+    """Test switch on refreshes: when REFRESH_ANSWER_DELAY_FILE names a file, a refresh_token
+    grant is answered that many seconds (the file's text, read per request) after the new tokens
+    were issued, as a slow network or provider would. An empty file or 0: at once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = os.environ.get("REFRESH_ANSWER_DELAY_FILE")
+        refresh = request.method == "POST" and request.path == "/o/token/" and \
+            request.POST.get("grant_type") == "refresh_token"
+        response = self.get_response(request)
+        if path and refresh:
+            with open(path) as file:
+                time.sleep(float(file.read().strip() or "0"))
         return response

@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+
+// The refresh while the lease is held: the provider's calls and the write, with the lease kept
+// alive until the new tokens are stored.
+extension RefreshCoordinator {
+    /// Refreshes `held` at the provider and stores the result, freeing the lease.
+    func refreshAndStore(_ held: Connection, tokens: TokenSet, provider: Provider, context: String) async throws
+        -> Connection
+    {
+        let refreshed = try await client.refresh(
+            provider: provider, tokens: tokens, known: held.userInfo,
+            redirectURI: settings.redirectURI(providerID: provider.id))
+        var info = held.userInfo
+        if let fetched = try? await client.userInfo(
+            provider: provider, tokens: refreshed, known: held.userInfo, onRefresh: true)
+        {
+            // A refresh answer may say only part of it (Salesforce's instance_url): what it
+            // does not say is kept.
+            info = (info ?? [:]).merging(fetched) { $1 }
+        }
+        var updated = held
+        updated.sealedTokens = try cipher.seal(json: refreshed, context: context)
+        updated.expiresAt = refreshed.expiresAt
+        updated.userInfo = info
+        if let scopes = refreshed.scopes, !scopes.isEmpty { updated.scopes = scopes }
+        updated.updatedAt = now()
+        updated.status = .active
+        // Persist before the lease is freed, so no one refreshes with the old token.
+        guard let stored = try await store.completeRefresh(updated, owner: owner) else {
+            if try await store.connection(id: held.id) == nil {
+                // Deleted meanwhile: the grant the provider has just renewed ends there too, as
+                // the delete ended the one it knew of.
+                if (try? await client.revoke(provider: provider, tokens: refreshed, known: info)) == true {
+                    logger.info(
+                        "a connection deleted during its refresh: the refreshed grant was revoked at the provider",
+                        metadata: ["connection": "\(held.id)", "provider": "\(provider.id)"])
+                }
+                throw Failure.gone
+            }
+            // A new consent replaced the grant meanwhile (it ends the lease), or the lease lapsed
+            // while the store could not be reached to renew it.
+            throw Failure.unavailable("the refresh lease lapsed before the new token was stored", retryAt: now())
+        }
+        await connections.changed(held.id, announcingThrough: store)
+        state.withLock { $0.backoff[held.id] = nil }
+        telemetry.refreshed(provider: provider.id, outcome: .ok)
+        logger.info("refreshed token", metadata: ["connection": "\(held.id)", "provider": "\(provider.id)"])
+        return stored
+    }
+
+    /// Runs `work` while renewing the lease every third of its duration. A refresh may take
+    /// several calls to the provider (the refresh, an introspection, the user info), each up to
+    /// the transport's timeout: a lease that lapsed meanwhile would let another replica refresh
+    /// with the same refresh token, which a provider that rotates them answers by ending the
+    /// grant. A renewal that fails is tried again at the next third; the write checks that the
+    /// lease is still held.
+    func renewingLease<T: Sendable>(of connectionID: String, _ work: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [store, owner, settings, now, logger] in
+                let interval = Duration.seconds(settings.leaseDuration / 3)
+                while true {
+                    do {
+                        try await Task.sleep(for: interval)
+                    } catch {
+                        return
+                    }
+                    do {
+                        let until = now().addingTimeInterval(settings.leaseDuration)
+                        guard try await store.renewRefreshLease(connectionID: connectionID, owner: owner, until: until)
+                        else { return }
+                    } catch {
+                        logger.debug(
+                            "could not renew a refresh lease", metadata: ["connection": "\(connectionID)", "error": "\(error)"])
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            return try await work()
+        }
+    }
+
+    /// A refresh that failed for a connection deleted meanwhile says so: the caller must not
+    /// hand out the token it had, since the delete has answered.
+    func goneIfDeleted(_ failure: any Error, connectionID: String) async -> any Error {
+        switch failure {
+        case Failure.unavailable, Failure.refused:
+            do {
+                guard try await store.connection(id: connectionID) == nil else { return failure }
+                return Failure.gone
+            } catch {
+                // A read that fails says nothing either way: the failure stands.
+                return failure
+            }
+        default:
+            return failure
+        }
+    }
+}

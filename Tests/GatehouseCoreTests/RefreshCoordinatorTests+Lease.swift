@@ -1,0 +1,104 @@
+import Foundation
+import GatehouseTestSupport
+import GatehouseWire
+import Logging
+import Testing
+
+@testable import GatehouseCore
+
+// A refresh slower than its lease, and a connection deleted while it is refreshed.
+extension RefreshCoordinatorTests {
+    /// The holder renews its lease while the provider is slow: another replica waits instead of
+    /// refreshing with the same refresh token, which a provider that rotates them refuses, and
+    /// the grant stays.
+    @Test func aRefreshSlowerThanItsLeaseKeepsIt() async throws {
+        try await StoreBackend.withSQLite { store in
+            let client = CountingProviderClient(delay: .seconds(3), rotating: true)
+            let stale = try await storeStaleConnection(store, cipher: cipher)
+            let first = coordinator(store, client, leaseDuration: 1)
+            let second = coordinator(store, client, leaseDuration: 1)
+            let refreshing = Task { try await first.refresh(stale, provider: testProvider) }
+            #expect(try await eventually { client.refreshes == 1 })
+            // Past the lease's first end: without renewal the second replica takes it over.
+            try await Task.sleep(for: .milliseconds(1500))
+            // It waits for the lease up to its length, then says the first is refreshing.
+            await #expect(throws: RefreshCoordinator.Failure.self) { try await second.refresh(stale, provider: testProvider) }
+            #expect(try token(of: try await refreshing.value) == "refreshed-1")
+            #expect(client.refreshes == 1)
+            let stored = try #require(try await store.connection(id: stale.id))
+            #expect(stored.status == .active)
+            #expect(try token(of: stored) == "refreshed-1")
+        }
+    }
+
+    /// Deleted while the provider refreshes it: the refresh says the connection is gone, and
+    /// the grant the provider has just renewed is revoked there.
+    @Test func aConnectionDeletedDuringItsRefreshIsGone() async throws {
+        try await StoreBackend.withSQLite { store in
+            let client = CountingProviderClient(delay: .milliseconds(500))
+            let stale = try await storeStaleConnection(store, cipher: cipher)
+            let refreshing = Task { try await coordinator(store, client).refresh(stale, provider: testProvider) }
+            #expect(try await eventually { client.refreshes == 1 })
+            #expect(try await store.deleteConnection(id: stale.id) != nil)
+            await #expect(performing: { try await refreshing.value }, throws: isGone)
+            #expect(client.revoked == ["rt-1"])
+        }
+    }
+
+    /// A replica whose cache still held a connection deleted elsewhere does not wait out a
+    /// lease (30 s) on a row that is gone.
+    @Test func aRefreshOfADeletedConnectionIsGoneAtOnce() async throws {
+        try await StoreBackend.withSQLite { store in
+            let client = CountingProviderClient()
+            let stale = try await storeStaleConnection(store, cipher: cipher)
+            _ = try await store.deleteConnection(id: stale.id)
+            let started = ContinuousClock.now
+            await #expect(
+                performing: { try await coordinator(store, client).refresh(stale, provider: testProvider) }, throws: isGone)
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(client.refreshes == 0)
+        }
+    }
+
+    func isGone(_ error: any Error) -> Bool {
+        if case RefreshCoordinator.Failure.gone = error { return true }
+        return false
+    }
+
+    /// The delete has answered while a request waited for the refresh of a token that has not
+    /// expired yet: the request gets a new authorization, not the deleted grant's token.
+    @Test func anAuthorizeDuringADeleteGetsNoToken() async throws {
+        try await StoreBackend.withSQLite { store in
+            let client = CountingProviderClient(delay: .milliseconds(500))
+            let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
+            try await registry.create(
+                AuthProviderRequest(
+                    id: "p", clientSecret: "s",
+                    oauth2: OAuth2Config(
+                        clientID: "c", authorizeRequest: RequestConfig(endpoint: "https://p.example/authorize"),
+                        tokenRequest: RequestConfig(endpoint: "https://p.example/token"),
+                        refreshRequest: RequestConfig(endpoint: "https://p.example/token"))),
+                source: .config)
+            let broker = AuthBroker(
+                store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher,
+                settings: settings, logger: Logger(label: "test"))
+            // Within the refresh skew, but not expired: a failed refresh would hand it out.
+            let now = Date()
+            let tokens = TokenSet(
+                accessToken: "old", refreshToken: "rt-0", tokenType: "Bearer", obtainedAt: now.addingTimeInterval(-3540),
+                expiresAt: now.addingTimeInterval(60), scopes: ["a"])
+            let connection = try await store.upsertConnection(
+                Connection(
+                    id: "uc_1", userID: "u", providerID: "p", scopes: ["a"],
+                    sealedTokens: try cipher.seal(json: tokens, context: Connection.cipherContext(providerID: "p", userID: "u")),
+                    expiresAt: tokens.expiresAt, userInfo: nil, status: .active, authID: "ac_1", createdAt: now, updatedAt: now))
+            let request = AuthorizationRequest(
+                authRequirement: .init(providerID: "p", oauth2: .init(scopes: ["a"])), userID: "u")
+            let authorizing = Task { try await broker.authorize(request) }
+            #expect(try await eventually { client.refreshes == 1 })
+            #expect(try await broker.deleteConnection(id: connection.id) == .deleted)
+            let answer = try await authorizing.value
+            #expect(answer.status == .pending && answer.context == nil)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GatehouseCore
+import GatehouseTestSupport
+import Testing
+
+// The refresh lease: one holder at a time, kept alive by its holder, and ended by a new grant.
+extension StoreContractTests {
+    @Test(arguments: StoreBackend.available)
+    func refreshLeaseIsExclusive(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+            let connection = try await storeStaleConnection(store, cipher: cipher)
+            let now = Date()
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 30, now: now) != nil)
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 30, now: now) == nil)
+            // A lapsed lease can be taken over.
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 90, now: now + 31)
+                    != nil)
+            try await store.releaseRefreshLease(connectionID: connection.id, owner: "a", status: .active)
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", until: now + 30, now: now + 32)
+                    == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func onlyTheHolderRenewsALease(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+            let connection = try await storeStaleConnection(store, cipher: cipher)
+            let now = Date()
+            _ = try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 30, now: now)
+            #expect(try await !store.renewRefreshLease(connectionID: connection.id, owner: "b", until: now + 90))
+            #expect(try await store.renewRefreshLease(connectionID: connection.id, owner: "a", until: now + 90))
+            // Renewed: still held past its first end, and the row's version did not move (the
+            // holder's write checks it).
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 120, now: now + 60)
+                    == nil)
+            #expect(try await store.connection(id: connection.id)?.version == connection.version)
+            #expect(try await !store.renewRefreshLease(connectionID: "uc_nope", owner: "a", until: now + 90))
+        }
+    }
+
+    /// A new consent while a refresh of the old grant is in flight: the refresh can neither
+    /// store its tokens nor mark the new grant for re-authorization when the provider refuses
+    /// the old refresh token.
+    @Test(arguments: StoreBackend.available)
+    func aNewGrantEndsTheLeaseOfARefreshInFlight(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+            let old = try await storeStaleConnection(store, cipher: cipher)
+            let now = Date()
+            let held = try #require(
+                try await store.acquireRefreshLease(connectionID: old.id, owner: "a", until: now + 30, now: now))
+            var consent = old
+            consent.scopes = ["a", "b"]
+            let granted = try await store.upsertConnection(consent)
+            try await store.releaseRefreshLease(connectionID: old.id, owner: "a", status: .reauthorizationRequired)
+            var refreshed = held
+            refreshed.scopes = ["stale"]
+            #expect(try await store.completeRefresh(refreshed, owner: "a") == nil)
+            let stored = try #require(try await store.connection(id: old.id))
+            #expect(stored.status == .active && stored.scopes == ["a", "b"] && stored.version == granted.version)
+            // The lease is free for a refresh of the new grant.
+            #expect(
+                try await store.acquireRefreshLease(connectionID: old.id, owner: "b", until: now + 30, now: now) != nil)
+        }
+    }
+}
