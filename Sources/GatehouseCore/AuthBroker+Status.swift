@@ -78,9 +78,6 @@ extension AuthBroker {
             var completed = response
             completed.id = flow.id
             return completed
-        case .pending where flow.expiresAt <= now():
-            flow = try await fail(flow, .expired, reason: "the authorization expired") ?? flow
-            return try pendingResponse(flow)
         case .pending where flow.callbackAbandoned(now: now()):
             flow =
                 try await fail(
@@ -89,6 +86,10 @@ extension AuthBroker {
                         "the provider's redirect back was taken but never finished (the server stopped or failed during it); start the authorization again"
                 )
                 ?? flow
+            return try pendingResponse(flow)
+        // A callback still finishing keeps its flow past the expiry (it would lose the grant).
+        case .pending where flow.expiresAt <= now() && !flow.callbackUnderWay(now: now()):
+            flow = try await fail(flow, .expired, reason: "the authorization expired") ?? flow
             return try pendingResponse(flow)
         case .pending, .failed:
             return try pendingResponse(flow)

@@ -22,10 +22,8 @@ import Testing
             let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
 
             // What the callback does first, and all it did before its process stopped.
-            let store = try await SQLiteStore.open(path: directory + "/gatehouse.sqlite", logger: Logger(label: "test"))
-            let used = try await store.consumeState(hash: SecretHash.hex(state), now: clock.now())
-            try await store.close()
-            #expect(abs(try #require(used?.stateUsedAt).timeIntervalSince(clock.now())) < 0.001)
+            let used = try await useState(state, in: directory, now: clock.now())
+            #expect(abs(try #require(used.stateUsedAt).timeIntervalSince(clock.now())) < 0.001)
 
             clock.advance(by: Flow.callbackLimit - 1)
             #expect(try await status(api, id)["status"] as? String == "pending")
@@ -44,6 +42,31 @@ import Testing
         }
     }
 
+    /// A callback that took its state just before the flow expired is still exchanging the code
+    /// when it expires: a status read meanwhile does not fail the flow under it (the callback's
+    /// grant would be lost); it fails as interrupted once the callback is past `callbackLimit`.
+    @Test func aFlowThatExpiresWhileItsCallbackRunsIsNotFailedUnderIt() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-int-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = TestClock()
+        try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), now: clock.now) {
+            api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "alice")
+            let id = try #require(pending["id"] as? String)
+            let url = try #require(pending["url"] as? String)
+            let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
+            clock.advance(by: api.configuration.flowTTL - 1)
+            _ = try await useState(state, in: directory, now: clock.now())
+            clock.advance(by: 2)
+            #expect(try await status(api, id)["status"] as? String == "pending")
+            clock.advance(by: Flow.callbackLimit)
+            let failed = try await status(api, id)
+            #expect(failed["status"] as? String == "failed")
+            #expect((failed["status_reason"] as? String)?.contains("never finished") == true)
+        }
+    }
+
     @Test func onlyAFlowWithNothingFromItsExchangeAndAKnownUseTimeCounts() {
         let now = Date()
         var flow = makeFlow(now: now)
@@ -56,6 +79,20 @@ import Testing
         flow.sealedTokens = nil
         flow.stateUsedAt = nil  // used before Gatehouse recorded when
         #expect(!flow.callbackAbandoned(now: later))
+    }
+
+    /// Takes a flow's state as a callback does first, from another connection to the file.
+    private func useState(_ state: String, in directory: String, now: Date) async throws -> Flow {
+        let store = try await SQLiteStore.open(path: directory + "/gatehouse.sqlite", logger: Logger(label: "test"))
+        let used: Flow?
+        do {
+            used = try await store.consumeState(hash: SecretHash.hex(state), now: now)
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+        return try #require(used)
     }
 
     private func status(_ api: APIHarness, _ id: String) async throws -> [String: Any] {
