@@ -41,7 +41,13 @@ extension AuthBroker {
                 .userMismatch,
                 "An error occurred during verification: the signed-in user is not the user who started this authorization")
         }
-        _ = try await completeParked(flow, sealedTokens: sealed)
+        do {
+            _ = try await completeParked(flow, sealedTokens: sealed)
+        } catch let error as GatehouseError where error.code == .flowState {
+            // A verifier that retried while its first call was completing the flow: that call
+            // completed it for this user, and this one answers as it did.
+            guard let now = try await store.flow(id: flow.id), now.status == .completed else { throw error }
+        }
         return ConfirmUserResponse(authID: flow.id, nextURI: nextURI)
     }
 

@@ -47,6 +47,29 @@ import Testing
         }
     }
 
+    /// A verifier that retries while its first call is still completing the flow: every call
+    /// answers as the first does, none with 409.
+    @Test func concurrentConfirmationsOfTheRightUserAllSucceed() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            try await enableVerifier(api)
+            let pending = try await api.authorize(user: "alice")
+            let id = try #require(pending["id"] as? String)
+            let flow = try flowID(try await api.callback(for: pending))
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        try await api.call(.post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(flow)","user_id":"alice"}"#)
+                            .status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: .ok, count: 10))
+            #expect(try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))["status"] as? String == "completed")
+        }
+    }
+
     @Test func aMismatchIsRefusedAndTheGrantDiscarded() async throws {
         try await APIHarness.run { api in
             try await api.createProvider()
