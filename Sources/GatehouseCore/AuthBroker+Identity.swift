@@ -73,6 +73,14 @@ extension AuthBroker {
         let verifier = String(
             decoding: try cipher.open(sealedVerifier, context: SealedField.context(.flowVerifier, rowID: flow.id)),
             as: UTF8.self)
+        // One arrival redeems the code, holding the leg's PKCE verifier: the same redirect sent
+        // again meanwhile (a reload while the page is slow) finds none and changes nothing,
+        // rather than failing the flow when the OpenID Provider refuses the used code.
+        var claim = flow
+        claim.sealedVerifier = nil
+        guard let flow = try await store.updateFlow(claim, expectedVersion: flow.version) else {
+            return .failure(.expiredOrUsed, detail: "the verification state is being used by another request")
+        }
         let user: String
         do {
             user = try await identity.signedInUser(code: code, codeVerifier: verifier, nonce: Self.nonce(for: state))

@@ -70,6 +70,23 @@ import Testing
         }
     }
 
+    /// The browser sends the OpenID Provider's redirect twice at once (a reload while the page is
+    /// slow): the code is redeemed once, the flow completes, and every arrival says so.
+    @Test func aRedirectArrivingTwiceAtOnceCompletesTheFlow() async throws {
+        try await run(signedIn: "alice@example.com") { api, op in
+            let (url, state, id) = try await signIn(api, user: "alice@example.com")
+            try await op.prepare(signInURL: url)
+            let back = "/v1/oauth/user_verification?code=\(FakeOpenIDProvider.code)&state=\(state)"
+            let pages = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<10 { group.addTask { String(buffer: try await api.call(.get, back, authorization: nil).body) } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(try await status(api, id) == "completed")
+            #expect(pages.contains { $0.contains("Connected") })
+            #expect(!pages.contains { $0.contains("didn't finish") || $0.contains("could not") })
+        }
+    }
+
     /// Some providers send the claim as a string; "true" is as good as true, and a token whose
     /// times are within the minute of clock skew is believed.
     @Test func emailVerifiedAsTheStringTrueCompletes() async throws {
