@@ -64,8 +64,7 @@ final class FakeOpenIDProvider: Sendable {
             let form = request.form
             let basic = "Basic " + Data("\(Self.clientID):\(Self.clientSecret)".utf8).base64EncodedString()
             // A code is redeemed once, as OpenID Providers do: a second try is invalid_grant.
-            guard let prepared = self.prepared.withLock({ prepared in defer { prepared = nil }; return prepared }),
-                form["code"] == Self.code,
+            guard let prepared = self.prepared.withLock({ $0.take() }), form["code"] == Self.code,
                 form["grant_type"] == "authorization_code", request.header("Authorization") == basic,
                 let verifier = form["code_verifier"], PKCE.challenge(for: verifier) == prepared.challenge
             else { return ScriptedTransport.json(400, #"{"error":"invalid_grant"}"#) }
