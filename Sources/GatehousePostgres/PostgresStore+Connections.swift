@@ -91,9 +91,17 @@ extension PostgresStore {
         return (items, total)
     }
 
-    /// Removes a connection, returning it as it was.
+    /// Removes a connection, returning it as it was, and announces it to every replica in the
+    /// same statement: `NOTIFY` is delivered when, and only when, the delete commits, so a lost
+    /// connection between the delete and a separate announcement cannot leave other replicas
+    /// handing out its token until their cache entries lapse.
     package func deleteConnection(id: String) async throws -> Connection? {
-        try await rows("DELETE FROM connections WHERE id = \(id) RETURNING *").first.map(Self.connection)
+        try await rows(
+            """
+            WITH deleted AS (DELETE FROM connections WHERE id = \(id) RETURNING *)
+            SELECT deleted.*, pg_notify(\(Self.channel), \(StoreChange.connection(id).payload)) FROM deleted
+            """
+        ).first.map(Self.connection)
     }
 
     /// Connections the refresh sweep should look at.

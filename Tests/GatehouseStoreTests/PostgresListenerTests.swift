@@ -11,6 +11,31 @@ import Testing
 /// whose connection dies comes back and has everything re-checked.
 @Suite(.enabled(if: StoreBackend.available.contains(.postgres), "needs GATEHOUSE_TEST_POSTGRES_URL (scripts/test.sh)"))
 struct PostgresListenerTests {
+    /// A deleted connection is announced by the delete itself, committed with it: no separate
+    /// announcement that a lost connection could drop.
+    @Test func aConnectionsDeleteAnnouncesItself() async throws {
+        try await StoreBackend.withPostgres { store, settings in
+            let heard = Mutex<[StoreChange]>([])
+            let hub = ChangeHub()
+            hub.register { change in heard.withLock { $0.append(change) } }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await PostgresListener(
+                        settings: settings, hub: hub, logger: Logger(label: "test"), retryDelay: .milliseconds(100)
+                    ).run()
+                }
+                defer { group.cancelAll() }
+                // Listening: the first thing a listener says.
+                #expect(try await eventually { heard.withLock { $0.contains(.everything) } })
+                let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+                let connection = try await storeStaleConnection(store, cipher: cipher)
+                #expect(try await store.deleteConnection(id: connection.id) != nil)
+                #expect(try await eventually { heard.withLock { $0.contains(.connection(connection.id)) } })
+                #expect(try await store.deleteConnection(id: "uc_none") == nil)
+            }
+        }
+    }
+
     @Test func changesReachListenersAndALostConnectionComesBack() async throws {
         try await StoreBackend.withPostgres { store, settings in
             let heard = Mutex<[StoreChange]>([])
