@@ -28,12 +28,15 @@ extension AuthBroker {
         let connection = try await connections.connection(userID: userID, providerID: provider.id) {
             try await store.connection(userID: userID, providerID: provider.id)
         }
+        var granted = connection?.scopes ?? []
         if let connection, connection.status == .active, ScopeSet.covers(granted: connection.scopes, requested: requested) {
             if let response = try await completedResponse(connection, provider: provider) { return response }
+            // The grant must be consented again, or was deleted during its refresh: what it still
+            // grants (nothing, once deleted) is asked for with the new scopes.
+            granted = try await store.connection(userID: userID, providerID: provider.id)?.scopes ?? []
         }
         return try await startFlow(
-            userID: userID, provider: provider, requested: requested, granted: connection?.scopes ?? [],
-            nextURI: request.nextURI)
+            userID: userID, provider: provider, requested: requested, granted: granted, nextURI: request.nextURI)
     }
 
     /// The completed answer for a connection, refreshing first when its token is stale; nil

@@ -59,6 +59,10 @@ extension AuthBroker {
             if let found, found.status == .failed, found.failureReason == Flow.providerChangedReason {
                 return .failure(.notCompleted, detail: Flow.providerChangedReason)
             }
+            // The same redirect again (a reload): another arrival claimed the leg, or finished it.
+            if let found, found.status == .completed || (found.sealedTokens != nil && found.sealedVerifier == nil) {
+                return try await ending(ofClaimed: found.id)
+            }
             return .failure(.expiredOrUsed, detail: "the verification state is unknown, used, or its flow expired")
         }
         if let error = query["error"] {
@@ -79,7 +83,7 @@ extension AuthBroker {
         var claim = flow
         claim.sealedVerifier = nil
         guard let flow = try await store.updateFlow(claim, expectedVersion: flow.version) else {
-            return .failure(.expiredOrUsed, detail: "the verification state is being used by another request")
+            return try await ending(ofClaimed: flow.id)
         }
         let user: String
         do {
@@ -101,6 +105,25 @@ extension AuthBroker {
             // Failed meanwhile (its provider's template changed): the person starts again.
             return .failure(.changedMeanwhile, detail: error.message)
         }
+    }
+
+    /// How a verification leg that another arrival of the same redirect claimed ends, as that
+    /// arrival's page says it: waits up to 5 s for it to finish (a reload while the page is
+    /// slow), then calls the link used.
+    private func ending(ofClaimed flowID: String) async throws -> CallbackOutcome {
+        for _ in 0..<50 {
+            guard let flow = try await store.flow(id: flowID) else { break }
+            switch flow.status {
+            case .completed: return finishOutcome(flow)
+            case .failed where flow.failureReason == Flow.providerChangedReason:
+                return .failure(.notCompleted, detail: Flow.providerChangedReason)
+            case .failed where flow.failureReason == Flow.userMismatchReason:
+                return .failure(.wrongUser, detail: "the app's sign-in names another user than the flow's")
+            case .failed: return .failure(.appSignInFailed, detail: flow.failureReason ?? "the app's sign-in failed")
+            case .pending: try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        return .failure(.expiredOrUsed, detail: "the verification state was used by another request, which did not finish")
     }
 
     /// The OIDC nonce of a verification leg: derived from its state, which only this server and

@@ -87,8 +87,7 @@ extension AuthBroker {
                 )
                 ?? flow
             return try pendingResponse(flow)
-        // A callback still finishing keeps its flow past the expiry (it would lose the grant).
-        case .pending where flow.expiresAt <= now() && !flow.callbackUnderWay(now: now()):
+        case .pending where flow.expiresAt <= now():
             flow = try await fail(flow, .expired, reason: "the authorization expired") ?? flow
             return try pendingResponse(flow)
         case .pending, .failed:

@@ -46,7 +46,7 @@ extension AuthBroker {
         } catch let error as GatehouseError where error.code == .flowState {
             // A verifier that retried while its first call was completing the flow: that call
             // completed it for this user, and this one answers as it did.
-            guard let now = try await store.flow(id: flow.id), now.status == .completed else { throw error }
+            guard let current = try await store.flow(id: flow.id), current.status == .completed else { throw error }
         }
         return ConfirmUserResponse(authID: flow.id, nextURI: nextURI)
     }

@@ -100,6 +100,8 @@ package final class ConnectionCache: Sendable {
     /// none).
     package func delete(id: String, from store: any Store) async throws -> Connection? {
         guard let deleted = try await store.deleteConnection(id: id) else { return nil }
+        // PostgreSQL's delete has announced itself when it committed; this second announcement is
+        // the one the other stores make, and on PostgreSQL a harmless repeat.
         await changed(id, announcingThrough: store)
         return deleted
     }

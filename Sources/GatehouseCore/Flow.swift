@@ -71,14 +71,6 @@ package struct Flow: Sendable, Equatable {
         return now.timeIntervalSince(stateUsedAt) > Flow.callbackLimit
     }
 
-    /// Whether a callback took this flow's state within `callbackLimit` and may still be
-    /// finishing: the flow is not failed as expired meanwhile, which would lose the grant the
-    /// callback is about to store. (A state used before Gatehouse recorded when does not count.)
-    package func callbackUnderWay(now: Date) -> Bool {
-        guard status == .pending, stateUsed, sealedTokens == nil, let stateUsedAt else { return false }
-        return now.timeIntervalSince(stateUsedAt) <= Flow.callbackLimit
-    }
-
     /// The failure reason of a flow whose verifier named another user than the one who started it.
     package static let userMismatchReason = "user verification failed: user mismatch"
 

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseWire
 import Logging
 
 // The refresh while the lease is held: the provider's calls and the write, with the lease kept
@@ -28,18 +29,20 @@ extension RefreshCoordinator {
         updated.status = .active
         // Persist before the lease is freed, so no one refreshes with the old token.
         guard let stored = try await store.completeRefresh(updated, owner: owner) else {
-            if try await store.connection(id: held.id) == nil {
-                // Deleted meanwhile: the grant the provider has just renewed ends there too, as
-                // the delete ended the one it knew of.
-                if (try? await client.revoke(provider: provider, tokens: refreshed, known: info)) == true {
-                    logger.info(
-                        "a connection deleted during its refresh: the refreshed grant was revoked at the provider",
-                        metadata: ["connection": "\(held.id)", "provider": "\(provider.id)"])
-                }
+            guard let current = try await store.connection(id: held.id) else {
+                await revokeOrphan(refreshed, of: held, provider: provider, userInfo: info)
                 throw Failure.gone
             }
-            // A new consent replaced the grant meanwhile (it ends the lease), or the lease lapsed
-            // while the store could not be reached to renew it.
+            // A new consent replaced the grant meanwhile (it ends the lease): its token serves.
+            // (The grant refreshed here is not revoked: at some providers that would end the
+            // new one too.)
+            if current.version != held.version, current.status == .active,
+                let tokens = try? cipher.open(TokenSet.self, from: current.sealedTokens, context: context),
+                tokens.staleAt(skew: settings.refreshSkew) > now()
+            {
+                return current
+            }
+            // Or the lease lapsed while the store could not be reached to renew it.
             throw Failure.unavailable("the refresh lease lapsed before the new token was stored", retryAt: now())
         }
         await connections.changed(held.id, announcingThrough: store)
@@ -47,6 +50,24 @@ extension RefreshCoordinator {
         telemetry.refreshed(provider: provider.id, outcome: .ok)
         logger.info("refreshed token", metadata: ["connection": "\(held.id)", "provider": "\(provider.id)"])
         return stored
+    }
+
+    /// Revokes, when the template says how, the grant a provider renewed for a connection that
+    /// was deleted during the refresh: the delete ended the one it knew of.
+    private func revokeOrphan(_ refreshed: TokenSet, of held: Connection, provider: Provider, userInfo: [String: JSONValue]?)
+        async
+    {
+        let metadata: Logger.Metadata = ["connection": "\(held.id)", "provider": "\(provider.id)"]
+        do {
+            guard try await client.revoke(provider: provider, tokens: refreshed, known: userInfo) else { return }
+            logger.info(
+                "a connection deleted during its refresh: the refreshed grant was revoked at the provider", metadata: metadata)
+        } catch {
+            let reason = (error as? ProviderCallError)?.message ?? String(describing: error)
+            logger.warning(
+                "a connection deleted during its refresh: the provider did not revoke the refreshed grant; end it at the provider if it must end now",
+                metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+        }
     }
 
     /// Runs `work` while renewing the lease every third of its duration. A refresh may take

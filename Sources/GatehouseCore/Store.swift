@@ -44,7 +44,9 @@ package protocol Store: Sendable {
     /// One flow by the hash of its `state`, used or not (a callback reloaded after its use).
     func flow(stateHash: String) async throws -> Flow?
     /// Marks the state used and returns the flow, only if the state is unused and the flow is
-    /// pending and not expired: the single-use check.
+    /// pending and not expired: the single-use check. The flow then lives at least
+    /// `Flow.callbackLimit` more, so that a callback that came just before its expiry can finish,
+    /// and its user be verified, rather than lose the grant.
     func consumeState(hash: String, now: Date) async throws -> Flow?
     /// Pending flows that have not expired, newest first, at most `limit` (the dashboard's list).
     func openFlows(now: Date, limit: Int) async throws -> [Flow]

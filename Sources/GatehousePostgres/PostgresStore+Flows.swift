@@ -64,7 +64,8 @@ extension PostgresStore {
         try await rows(
             """
             UPDATE flows SET state_used = true, state_used_at = \(now.timeIntervalSince1970), open_key = NULL,
-                version = version + 1
+                version = version + 1,
+                expires_at = GREATEST(expires_at, \(now.addingTimeInterval(Flow.callbackLimit).timeIntervalSince1970))
             WHERE state_hash = \(hash) AND NOT state_used AND status = 'pending' AND expires_at > \(now.timeIntervalSince1970)
             RETURNING *
             """

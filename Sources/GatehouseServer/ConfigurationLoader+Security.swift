@@ -70,7 +70,8 @@ extension ConfigurationLoader {
     static func duration(_ value: Any, _ key: String, min: Double = 0.001, max: Double = 86_400) throws -> Duration {
         let lowest = min == 0 ? "0" : min < 1 ? "\(Int(min * 1000))ms" : "\(Int(min))s"
         let highest = max >= 2 * 86_400 ? "\(Int(max / 86_400))d" : "\(Int(max / 3600))h"
-        let examples = max >= 7 * 86_400 ? "30s, 1m, 2h or 7d" : "30s, 1m, 500ms or 2h"
+        let examples =
+            max >= 7 * 86_400 ? "30s, 1m, 2h or 7d" : min >= 1 ? "30s, 1m, 5m or 2h" : "30s, 1m, 500ms or 2h"
         let seconds = try measure(
             value, key, units: [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)], range: min...max,
             expected: "a duration from \(lowest) to \(highest), such as \(examples)")

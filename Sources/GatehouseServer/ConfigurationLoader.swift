@@ -125,7 +125,8 @@ package enum ConfigurationLoader {
             config.refreshSkew = try duration(value, "auth.refresh_skew", min: 0).timeInterval
         }
         if let value = settings.string("auth.refresh_lease") {
-            config.refreshLease = try duration(value, "auth.refresh_lease").timeInterval
+            // Renewed every third while a refresh runs: a shorter lease would be writes, not a lease.
+            config.refreshLease = try duration(value, "auth.refresh_lease", min: 1).timeInterval
         }
         if let enabled = try settings.bool("auth.refresh_sweep.enabled") { config.refreshSweep.enabled = enabled }
         if let value = settings.string("auth.refresh_sweep.interval") {

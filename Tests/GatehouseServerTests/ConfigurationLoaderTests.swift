@@ -169,7 +169,10 @@ import Testing
         #expect(zero.refreshSweep.window == 0)
         #expect(
             try problem("auth: { refresh_lease: 7d }")
-                == "auth.refresh_lease must be a duration from 1ms to 24h, such as 30s, 1m, 500ms or 2h")
+                == "auth.refresh_lease must be a duration from 1s to 24h, such as 30s, 1m, 5m or 2h")
+        #expect(
+            try problem("auth: { refresh_lease: 500ms }")
+                == "auth.refresh_lease must be a duration from 1s to 24h, such as 30s, 1m, 5m or 2h")
         #expect(
             try problem("auth: { refresh_sweep: { idle_refresh_age: 400d } }")
                 == "auth.refresh_sweep.idle_refresh_age must be a duration from 1ms to 366d, such as 30s, 1m, 2h or 7d")

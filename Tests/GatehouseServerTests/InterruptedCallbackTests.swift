@@ -43,8 +43,9 @@ import Testing
     }
 
     /// A callback that took its state just before the flow expired is still exchanging the code
-    /// when it expires: a status read meanwhile does not fail the flow under it (the callback's
-    /// grant would be lost); it fails as interrupted once the callback is past `callbackLimit`.
+    /// when it expires: the flow lives `callbackLimit` from the state's use, so a status read
+    /// meanwhile does not fail it under the callback (whose grant would be lost); it fails as
+    /// interrupted once the callback is past `callbackLimit`.
     @Test func aFlowThatExpiresWhileItsCallbackRunsIsNotFailedUnderIt() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-int-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }

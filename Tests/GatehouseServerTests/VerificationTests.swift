@@ -70,6 +70,27 @@ import Testing
         }
     }
 
+    /// The provider's redirect came a second before the flow expired: the flow lives on from
+    /// the state's use, so the user can still be confirmed after the original expiry.
+    @Test func aCallbackJustBeforeTheExpiryCanStillBeConfirmed() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-ver-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = TestClock()
+        try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), now: clock.now) {
+            api in
+            try await api.createProvider()
+            try await enableVerifier(api)
+            let pending = try await api.authorize(user: "alice")
+            let id = try #require(pending["id"] as? String)
+            clock.advance(by: api.configuration.flowTTL - 1)
+            let flow = try flowID(try await api.callback(for: pending))
+            clock.advance(by: 60)
+            let confirmed = try await api.call(.post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(flow)","user_id":"alice"}"#)
+            #expect(confirmed.status == .ok)
+            #expect(try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))["status"] as? String == "completed")
+        }
+    }
+
     @Test func aMismatchIsRefusedAndTheGrantDiscarded() async throws {
         try await APIHarness.run { api in
             try await api.createProvider()

@@ -25,6 +25,12 @@ import Testing
             #expect(try await store.flow(stateHash: "no-such-state") == nil)
             // Once its state is used, the flow no longer holds the dedupe key.
             #expect(try await store.insertFlowDeduplicated(makeFlow(now: now), now: now).id != flow.id)
+            // A flow whose state is used lives `callbackLimit` more at least: its callback, and the
+            // user's verification, can finish.
+            let short = try await store.insertFlowDeduplicated(makeFlow(user: "s", now: now, ttl: 10), now: now)
+            let late = try #require(try await store.consumeState(hash: short.stateHash, now: now.addingTimeInterval(9)))
+            #expect(abs(late.expiresAt.timeIntervalSince(now) - (9 + Flow.callbackLimit)) < 0.001)
+            #expect(try await store.flow(id: short.id)?.expiresAt == late.expiresAt)
         }
     }
 

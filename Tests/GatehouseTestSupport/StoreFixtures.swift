@@ -19,13 +19,16 @@ package func makeFlow(
 
 /// A provider client whose refresh counts calls, takes a little while (`delay`), and can be
 /// told to fail. `rotating`: like a provider that rotates refresh tokens, it refuses a refresh
-/// token used before (`invalid_grant`). Revocations are recorded, by refresh token.
+/// token used before (`invalid_grant`). `gated`: refreshes wait, once counted, until `release()`.
+/// Revocations are recorded, by refresh token.
 package final class CountingProviderClient: ProviderClient {
     private struct State {
         var refreshes = 0
         var failure: ProviderCallError?
         var used: Set<String> = []
         var revoked: [String] = []
+        var open = true
+        var waiting: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
     /// What a refresh answer says of the user (`user_info.*` in a response map), if anything.
@@ -33,14 +36,29 @@ package final class CountingProviderClient: ProviderClient {
     private let delay: Duration
     private let rotating: Bool
 
-    package init(refreshUserInfo: [String: JSONValue]? = nil, delay: Duration = .milliseconds(50), rotating: Bool = false) {
+    package init(
+        refreshUserInfo: [String: JSONValue]? = nil, delay: Duration = .milliseconds(50), rotating: Bool = false,
+        gated: Bool = false
+    ) {
         self.refreshUserInfo = refreshUserInfo
         self.delay = delay
         self.rotating = rotating
+        state.withLock { $0.open = !gated }
     }
 
     package var refreshes: Int { state.withLock { $0.refreshes } }
+    /// The refresh (else access) tokens revoked, in order.
     package var revoked: [String] { state.withLock { $0.revoked } }
+
+    /// Lets the refreshes waiting at the gate, and every later one, go on.
+    package func release() {
+        let waiting = state.withLock { state in
+            state.open = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
     package func fail(with error: ProviderCallError?) { state.withLock { $0.failure = error } }
 
     package func authorizeURL(
@@ -62,6 +80,13 @@ package final class CountingProviderClient: ProviderClient {
                 return (state.refreshes, ProviderCallError(.invalidGrant, "refresh token \(used) was used before"))
             }
             return (state.refreshes, state.failure)
+        }
+        await withCheckedContinuation { continuation in
+            let open = state.withLock { state in
+                if !state.open { state.waiting.append(continuation) }
+                return state.open
+            }
+            if open { continuation.resume() }
         }
         try await Task.sleep(for: delay)
         if let failure { throw failure }
