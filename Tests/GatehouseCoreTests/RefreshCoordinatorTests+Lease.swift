@@ -104,14 +104,7 @@ extension RefreshCoordinatorTests {
         try await StoreBackend.withSQLite { store in
             let client = CountingProviderClient(gated: true)
             let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
-            try await registry.create(
-                AuthProviderRequest(
-                    id: "p", clientSecret: "s",
-                    oauth2: OAuth2Config(
-                        clientID: "c", authorizeRequest: RequestConfig(endpoint: "https://p.example/authorize"),
-                        tokenRequest: RequestConfig(endpoint: "https://p.example/token"),
-                        refreshRequest: RequestConfig(endpoint: "https://p.example/token"))),
-                source: .config)
+            try await registry.create(refreshableProviderRequest(), source: .config)
             let broker = AuthBroker(
                 store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher,
                 settings: settings, logger: Logger(label: "test"))

@@ -33,12 +33,7 @@ import Testing
             publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
             unsafeSkipAllowed: true)
         let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
-        var request = AuthProviderRequest(
-            id: "p", clientSecret: "s",
-            oauth2: OAuth2Config(
-                clientID: "c", authorizeRequest: RequestConfig(endpoint: "https://p.example/authorize"),
-                tokenRequest: RequestConfig(endpoint: "https://p.example/token"),
-                refreshRequest: RequestConfig(endpoint: "https://p.example/token")))
+        var request = refreshableProviderRequest()
         request.enabled = enabled
         try await registry.create(request, source: .config)
         let broker = AuthBroker(

@@ -21,13 +21,21 @@ import Testing
         return try #require(location.queryItems?.first?.value)
     }
 
+    /// The fake provider, the verifier on, and alice's flow through the provider's callback
+    /// (`beforeCallback` runs between the two): the authorization's id, and the flow id the
+    /// verifier is given.
+    func awaitingVerification(_ api: APIHarness, beforeCallback: () -> Void = {}) async throws -> (id: String, flow: String) {
+        try await api.createProvider()
+        try await enableVerifier(api)
+        let pending = try await api.authorize(user: "alice")
+        let id = try #require(pending["id"] as? String)
+        beforeCallback()
+        return (id, try flowID(try await api.callback(for: pending)))
+    }
+
     @Test func confirmUserCompletesTheFlowForTheRightUser() async throws {
         try await APIHarness.run { api in
-            try await api.createProvider()
-            try await enableVerifier(api)
-            let pending = try await api.authorize(user: "alice")
-            let id = try #require(pending["id"] as? String)
-            let flow = try flowID(try await api.callback(for: pending))
+            let (id, flow) = try await awaitingVerification(api)
             #expect(flow.hasPrefix("af_") && flow != id)
             #expect(try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))["status"] as? String == "pending")
 
@@ -51,11 +59,7 @@ import Testing
     /// answers as the first does, none with 409.
     @Test func concurrentConfirmationsOfTheRightUserAllSucceed() async throws {
         try await APIHarness.run { api in
-            try await api.createProvider()
-            try await enableVerifier(api)
-            let pending = try await api.authorize(user: "alice")
-            let id = try #require(pending["id"] as? String)
-            let flow = try flowID(try await api.callback(for: pending))
+            let (id, flow) = try await awaitingVerification(api)
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<10 {
                     group.addTask {
@@ -78,12 +82,7 @@ import Testing
         let clock = TestClock()
         try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), now: clock.now) {
             api in
-            try await api.createProvider()
-            try await enableVerifier(api)
-            let pending = try await api.authorize(user: "alice")
-            let id = try #require(pending["id"] as? String)
-            clock.advance(by: api.configuration.flowTTL - 1)
-            let flow = try flowID(try await api.callback(for: pending))
+            let (id, flow) = try await awaitingVerification(api) { clock.advance(by: api.configuration.flowTTL - 1) }
             clock.advance(by: 60)
             let confirmed = try await api.call(.post, "/v1/auth/confirm_user", json: #"{"flow_id":"\#(flow)","user_id":"alice"}"#)
             #expect(confirmed.status == .ok)
@@ -93,10 +92,7 @@ import Testing
 
     @Test func aMismatchIsRefusedAndTheGrantDiscarded() async throws {
         try await APIHarness.run { api in
-            try await api.createProvider()
-            try await enableVerifier(api)
-            let pending = try await api.authorize(user: "alice")
-            let flow = try flowID(try await api.callback(for: pending))
+            let (_, flow) = try await awaitingVerification(api)
             let refused = try await api.call(
                 .post, "/api/v1/oauth/confirm_user", json: #"{"flow_id":"\#(flow)","user_id":"mallory"}"#)
             #expect(refused.status == .badRequest)

@@ -5,14 +5,21 @@ import Testing
 
 // The refresh lease: one holder at a time, kept alive by its holder, and ended by a new grant.
 extension StoreContractTests {
+    /// A stored connection whose token is stale, and the row as its refresh lease (owner "a",
+    /// 30 s from `now`) holds it.
+    func leased(in store: any Store, now: Date) async throws -> (connection: Connection, held: Connection) {
+        let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+        let connection = try await storeStaleConnection(store, cipher: cipher)
+        let held = try #require(
+            try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 30, now: now))
+        return (connection, held)
+    }
+
     @Test(arguments: StoreBackend.available)
     func refreshLeaseIsExclusive(backend: StoreBackend) async throws {
         try await backend.withStore { store in
-            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
-            let connection = try await storeStaleConnection(store, cipher: cipher)
             let now = Date()
-            #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 30, now: now) != nil)
+            let (connection, _) = try await leased(in: store, now: now)
             #expect(
                 try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 30, now: now) == nil)
             // A lapsed lease can be taken over.
@@ -27,12 +34,31 @@ extension StoreContractTests {
     }
 
     @Test(arguments: StoreBackend.available)
+    func completeRefreshIsFencedByOwnerAndVersion(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let now = Date()
+            let (connection, held) = try await leased(in: store, now: now)
+            var refreshed = held
+            refreshed.scopes = ["a", "b"]
+            // Another owner cannot write.
+            #expect(try await store.completeRefresh(refreshed, owner: "b") == nil)
+            let stored = try #require(try await store.completeRefresh(refreshed, owner: "a"))
+            #expect(stored.scopes == ["a", "b"] && stored.version == held.version + 1)
+            // The lease is free again, and a write from the stale version is refused.
+            #expect(try await store.completeRefresh(refreshed, owner: "a") == nil)
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", until: now + 30, now: now) != nil)
+            try await store.releaseRefreshLease(connectionID: connection.id, owner: "c", status: .reauthorizationRequired)
+            let released = try #require(try await store.connection(id: connection.id))
+            #expect(released.status == .reauthorizationRequired && released.version == stored.version + 1)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
     func onlyTheHolderRenewsALease(backend: StoreBackend) async throws {
         try await backend.withStore { store in
-            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
-            let connection = try await storeStaleConnection(store, cipher: cipher)
             let now = Date()
-            _ = try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 30, now: now)
+            let (connection, _) = try await leased(in: store, now: now)
             #expect(try await !store.renewRefreshLease(connectionID: connection.id, owner: "b", until: now + 90))
             #expect(try await store.renewRefreshLease(connectionID: connection.id, owner: "a", until: now + 90))
             // Renewed: still held past its first end, and the row's version did not move (the
@@ -51,11 +77,8 @@ extension StoreContractTests {
     @Test(arguments: StoreBackend.available)
     func aNewGrantEndsTheLeaseOfARefreshInFlight(backend: StoreBackend) async throws {
         try await backend.withStore { store in
-            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
-            let old = try await storeStaleConnection(store, cipher: cipher)
             let now = Date()
-            let held = try #require(
-                try await store.acquireRefreshLease(connectionID: old.id, owner: "a", until: now + 30, now: now))
+            let (old, held) = try await leased(in: store, now: now)
             var consent = old
             consent.scopes = ["a", "b"]
             let granted = try await store.upsertConnection(consent)

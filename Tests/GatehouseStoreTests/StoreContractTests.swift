@@ -136,30 +136,6 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
-    func completeRefreshIsFencedByOwnerAndVersion(backend: StoreBackend) async throws {
-        try await backend.withStore { store in
-            let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
-            let connection = try await storeStaleConnection(store, cipher: cipher)
-            let now = Date()
-            let held = try #require(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 30, now: now))
-            var refreshed = held
-            refreshed.scopes = ["a", "b"]
-            // Another owner cannot write.
-            #expect(try await store.completeRefresh(refreshed, owner: "b") == nil)
-            let stored = try #require(try await store.completeRefresh(refreshed, owner: "a"))
-            #expect(stored.scopes == ["a", "b"] && stored.version == held.version + 1)
-            // The lease is free again, and a write from the stale version is refused.
-            #expect(try await store.completeRefresh(refreshed, owner: "a") == nil)
-            #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", until: now + 30, now: now) != nil)
-            try await store.releaseRefreshLease(connectionID: connection.id, owner: "c", status: .reauthorizationRequired)
-            let released = try #require(try await store.connection(id: connection.id))
-            #expect(released.status == .reauthorizationRequired && released.version == stored.version + 1)
-        }
-    }
-
-    @Test(arguments: StoreBackend.available)
     func providersInsertUpdateUpsertAndDelete(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             let now = Date(timeIntervalSince1970: 1_700_000_000)

@@ -108,6 +108,16 @@ package final class CountingProviderClient: ProviderClient {
     }
 }
 
+/// Provider `p` as an admin creates it: an authorize, a token and a refresh endpoint.
+package func refreshableProviderRequest() -> AuthProviderRequest {
+    AuthProviderRequest(
+        id: "p", clientSecret: "s",
+        oauth2: OAuth2Config(
+            clientID: "c", authorizeRequest: RequestConfig(endpoint: "https://p.example/authorize"),
+            tokenRequest: RequestConfig(endpoint: "https://p.example/token"),
+            refreshRequest: RequestConfig(endpoint: "https://p.example/token")))
+}
+
 package let testProvider = Provider(
     id: "p", description: nil, providerType: "", enabled: true, source: .api, oauth2: OAuth2Config(clientID: "c"),
     clientSecret: "s", createdAt: Date(), updatedAt: Date())
