@@ -190,8 +190,11 @@ package struct TemplateProviderClient: ProviderClient {
         let obtained = now()
         var lifetime = fields["expires_in"]?.doubleValue
         var scopes = fields["scope"].map(Self.scopes(provider: provider))
+        // An introspection that fails does not throw away what the provider issued: with a
+        // refresh token that rotates, the grant would be lost with it. The lifetime is then
+        // assumed, as for an answer without one (the failed call is in the provider call metric).
         if lifetime == nil || scopes == nil,
-            let introspected = try await introspect(
+            let introspected = try? await introspect(
                 provider: provider, accessToken: access, onRefresh: previous != nil,
                 known: (known ?? [:]).merging(userInfo) { $1 })
         {
