@@ -63,7 +63,7 @@ struct PostgresListenerTests {
                     // The listening backend dies: the listener says so, comes back and has
                     // everything re-checked.
                     _ = try await client.query(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid() AND datname = current_database()"
                     )
                     #expect(try await eventually { heard.withLock { $0.contains(.everything) } })
                     // (An announcement published twice by the loop above may still arrive late.)
