@@ -43,10 +43,7 @@ extension RefreshCoordinatorTests {
     /// the grant the provider has just renewed is revoked there.
     @Test func aConnectionDeletedDuringItsRefreshIsGone() async throws {
         try await StoreBackend.withSQLite { store in
-            let client = CountingProviderClient(gated: true)
-            let stale = try await storeStaleConnection(store, cipher: cipher)
-            let refreshing = Task { try await coordinator(store, client).refresh(stale, provider: testProvider) }
-            #expect(try await eventually { client.refreshes == 1 })
+            let (client, stale, refreshing) = try await refreshHeldAtProvider(store)
             #expect(try await store.deleteConnection(id: stale.id) != nil)
             client.release()
             await #expect(performing: { try await refreshing.value }, throws: isGone)
@@ -58,10 +55,7 @@ extension RefreshCoordinatorTests {
     /// nothing, and those waiting for it get the new grant (the refreshed one is not revoked).
     @Test func aConsentDuringARefreshServesItsWaiters() async throws {
         try await StoreBackend.withSQLite { store in
-            let client = CountingProviderClient(gated: true)
-            let stale = try await storeStaleConnection(store, cipher: cipher)
-            let refreshing = Task { try await coordinator(store, client).refresh(stale, provider: testProvider) }
-            #expect(try await eventually { client.refreshes == 1 })
+            let (client, stale, refreshing) = try await refreshHeldAtProvider(store)
             let now = Date()
             let fresh = TokenSet(
                 accessToken: "consented", refreshToken: "rt-new", tokenType: "Bearer", obtainedAt: now,
@@ -91,6 +85,18 @@ extension RefreshCoordinatorTests {
             #expect(ContinuousClock.now - started < .seconds(10))
             #expect(client.refreshes == 0)
         }
+    }
+
+    /// A stale connection whose refresh has reached the provider, which holds it until
+    /// `client.release()`.
+    func refreshHeldAtProvider(_ store: any Store) async throws
+        -> (client: CountingProviderClient, stale: Connection, refreshing: Task<Connection, any Error>)
+    {
+        let client = CountingProviderClient(gated: true)
+        let stale = try await storeStaleConnection(store, cipher: cipher)
+        let refreshing = Task { try await coordinator(store, client).refresh(stale, provider: testProvider) }
+        #expect(try await eventually { client.refreshes == 1 })
+        return (client, stale, refreshing)
     }
 
     func isGone(_ error: any Error) -> Bool {

@@ -10,17 +10,7 @@ import Testing
 /// exchange): the flow fails once that is long past, instead of staying pending until it expires.
 @Suite struct InterruptedCallbackTests {
     @Test func aFlowWhoseCallbackStoppedFailsFiveMinutesAfterItsStateWasUsed() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-int-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let configuration = GatehouseConfiguration(port: 0, dataDirectory: directory)
-        let clock = TestClock()
-        try await APIHarness.run(configuration: configuration, now: clock.now) { api in
-            try await api.createProvider()
-            let pending = try await api.authorize(user: "alice")
-            let id = try #require(pending["id"] as? String)
-            let url = try #require(pending["url"] as? String)
-            let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
-
+        try await withPendingFlow { api, clock, directory, pending, id, state in
             // What the callback does first, and all it did before its process stopped.
             let used = try await useState(state, in: directory, now: clock.now())
             #expect(abs(try #require(used.stateUsedAt).timeIntervalSince(clock.now())) < 0.001)
@@ -47,16 +37,7 @@ import Testing
     /// meanwhile does not fail it under the callback (whose grant would be lost); it fails as
     /// interrupted once the callback is past `callbackLimit`.
     @Test func aFlowThatExpiresWhileItsCallbackRunsIsNotFailedUnderIt() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-int-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let clock = TestClock()
-        try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), now: clock.now) {
-            api in
-            try await api.createProvider()
-            let pending = try await api.authorize(user: "alice")
-            let id = try #require(pending["id"] as? String)
-            let url = try #require(pending["url"] as? String)
-            let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
+        try await withPendingFlow { api, clock, directory, _, id, state in
             clock.advance(by: api.configuration.flowTTL - 1)
             _ = try await useState(state, in: directory, now: clock.now())
             clock.advance(by: 2)
@@ -80,6 +61,25 @@ import Testing
         flow.sealedTokens = nil
         flow.stateUsedAt = nil  // used before Gatehouse recorded when
         #expect(!flow.callbackAbandoned(now: later))
+    }
+
+    /// Runs `body` on a server with the fake provider, on a test clock, with alice's pending
+    /// authorization: the harness, the clock, the data directory, the answer, its id and state.
+    private func withPendingFlow(
+        _ body: @escaping @Sendable (APIHarness, TestClock, String, [String: Any], String, String) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-int-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock = TestClock()
+        try await APIHarness.run(configuration: GatehouseConfiguration(port: 0, dataDirectory: directory), now: clock.now) {
+            api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "alice")
+            let id = try #require(pending["id"] as? String)
+            let url = try #require(pending["url"] as? String)
+            let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
+            try await body(api, clock, directory, pending, id, state)
+        }
     }
 
     /// Takes a flow's state as a callback does first, from another connection to the file.

@@ -70,13 +70,10 @@ package struct APIHarness: Sendable {
     /// Waits up to `limit` until `count` long-polls are parked (the `/metrics` gauge): a test that
     /// needs a wait parked before its next step waits for it, instead of sleeping a fixed time.
     package func parked(_ count: Int = 1, within limit: Duration = .seconds(10)) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while true {
+        try await eventually(limit) {
             let text = String(buffer: try await call(.get, "/metrics").body)
             let gauge = text.split(separator: "\n").first { $0.hasPrefix("gatehouse_parked_long_polls ") }
-            if gauge.flatMap({ $0.split(separator: " ").last }).flatMap({ Double($0) }) == Double(count) { return true }
-            guard ContinuousClock.now < deadline else { return false }
-            try await Task.sleep(for: .milliseconds(20))
+            return gauge.flatMap({ $0.split(separator: " ").last }).flatMap({ Double($0) }) == Double(count)
         }
     }
 

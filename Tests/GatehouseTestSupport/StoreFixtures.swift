@@ -17,8 +17,8 @@ package func makeFlow(
         expiresAt: now.addingTimeInterval(ttl))
 }
 
-/// A provider client whose refresh counts calls, takes a little while (`delay`), and can be
-/// told to fail. `rotating`: like a provider that rotates refresh tokens, it refuses a refresh
+/// A provider client whose refresh counts calls, takes a little while, and can be told to
+/// fail. `rotating`: like a provider that rotates refresh tokens, it refuses a refresh
 /// token used before (`invalid_grant`). `gated`: refreshes wait, once counted, until `release()`.
 /// Revocations are recorded, by refresh token.
 package final class CountingProviderClient: ProviderClient {
@@ -33,15 +33,12 @@ package final class CountingProviderClient: ProviderClient {
     private let state = Mutex(State())
     /// What a refresh answer says of the user (`user_info.*` in a response map), if anything.
     private let refreshUserInfo: [String: JSONValue]?
-    private let delay: Duration
     private let rotating: Bool
 
     package init(
-        refreshUserInfo: [String: JSONValue]? = nil, delay: Duration = .milliseconds(50), rotating: Bool = false,
-        gated: Bool = false
+        refreshUserInfo: [String: JSONValue]? = nil, rotating: Bool = false, gated: Bool = false
     ) {
         self.refreshUserInfo = refreshUserInfo
-        self.delay = delay
         self.rotating = rotating
         state.withLock { $0.open = !gated }
     }
@@ -88,7 +85,7 @@ package final class CountingProviderClient: ProviderClient {
             }
             if open { continuation.resume() }
         }
-        try await Task.sleep(for: delay)
+        try await Task.sleep(for: .milliseconds(50))
         if let failure { throw failure }
         let now = Date()
         return TokenSet(
