@@ -28,7 +28,7 @@ extension RefreshCoordinator {
         updated.updatedAt = now()
         updated.status = .active
         // Persist before the lease is freed, so no one refreshes with the old token.
-        guard let stored = try await store.completeRefresh(updated, owner: owner) else {
+        guard let stored = try await storingRefresh(updated) else {
             guard let current = try await store.connection(id: held.id) else {
                 await revokeOrphan(refreshed, of: held, provider: provider, userInfo: info)
                 throw Failure.gone
@@ -50,6 +50,35 @@ extension RefreshCoordinator {
         telemetry.refreshed(provider: provider.id, outcome: .ok)
         logger.info("refreshed token", metadata: ["connection": "\(held.id)", "provider": "\(provider.id)"])
         return stored
+    }
+
+    /// Writes a refresh's result, trying again while the store cannot be reached, for up to one
+    /// lease length from the first failure. The provider may have rotated the refresh token: one
+    /// that is not stored is lost, and the user must consent again. The write checks that the
+    /// lease is still held and the row unchanged, so a try that follows one whose answer was
+    /// lost finds the row already written (nil), which the caller reads back.
+    private func storingRefresh(_ updated: Connection) async throws -> Connection? {
+        var giveUpAt: ContinuousClock.Instant?
+        var pause = Duration.milliseconds(100)
+        while true {
+            do {
+                return try await store.completeRefresh(updated, owner: owner)
+            } catch {
+                let time = ContinuousClock.now
+                let metadata: Logger.Metadata = ["connection": "\(updated.id)", "error": "\(error)"]
+                if giveUpAt == nil { logger.warning("could not store a refreshed token; trying again", metadata: metadata) }
+                let deadline = giveUpAt ?? time + .seconds(settings.leaseDuration)
+                giveUpAt = deadline
+                guard time + pause < deadline else {
+                    logger.error(
+                        "could not store a refreshed token: if the provider rotates refresh tokens, the user must consent again",
+                        metadata: metadata)
+                    throw error
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
+            }
+        }
     }
 
     /// Revokes, when the template says how, the grant a provider renewed for a connection that

@@ -32,12 +32,16 @@ package func buildApplication(
     // checked as a read one at the next start. It is not removed on such a failure: a replica
     // starting beside this one on the same data directory may have read it and be serving.
     let storage = try await configuration.storage.open(logger: logger)
+    // Metrics: one registry per application, served at /metrics. Made before the start-up
+    // work, which counts the open flows a changed config-file template fails.
+    let metricsRegistry = PrometheusCollectorRegistry()
+    let telemetry = Telemetry(factory: PrometheusMetricsFactory.gatehouse(registry: metricsRegistry))
     do {
         // Start-up work on a ready store: config-file providers, the first key, stored templates.
         let (newAPIKey, refused, leftOut) = try await storage.bootstrap { store in
             // Before the config-file providers are sealed again under this start's key.
             try await SealedDataCheck.verify(store: store, cipher: cipher, keyFile: keyFile)
-            let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, now: now)
+            let registry = ProviderRegistry(store: store, cipher: cipher, catalog: catalog, telemetry: telemetry, now: now)
             for provider in configuration.providers {
                 do {
                     try await registry.create(provider, source: .config)
@@ -78,7 +82,8 @@ package func buildApplication(
         let (app, endWaits) = try assemble(
             configuration: configuration, storage: storage, cipher: cipher, policy: policy, logger: logger,
             requestLog: requestLog ?? RequestLog(format: configuration.logFormat, level: configuration.logLevel),
-            transport: transport, catalog: catalog, now: now, onListening: onListening)
+            transport: transport, catalog: catalog, metrics: (metricsRegistry, telemetry), now: now,
+            onListening: onListening)
         return BuiltApplication(app: app, endWaits: endWaits, newAPIKey: newAPIKey, warnings: warnings)
     } catch {
         // A start that fails after the storage opened releases it again.
@@ -92,7 +97,8 @@ package func buildApplication(
 private func assemble(
     configuration: GatehouseConfiguration, storage: any Storage, cipher: TokenCipher,
     policy: (default: VerificationSetting, skipAllowed: Bool, warning: String?), logger: Logger, requestLog: RequestLog,
-    transport: (any HTTPTransport)?, catalog: ProviderCatalog, now: @escaping @Sendable () -> Date,
+    transport: (any HTTPTransport)?, catalog: ProviderCatalog,
+    metrics: (registry: PrometheusCollectorRegistry, telemetry: Telemetry), now: @escaping @Sendable () -> Date,
     onListening: @escaping @Sendable () async -> Void
 ) throws -> (some ApplicationProtocol, @Sendable () -> Void) {
     let store = storage.store
@@ -120,9 +126,7 @@ private func assemble(
         services.append(guarded)
         outbound = guarded
     }
-    // Metrics: one registry per application, served at /metrics.
-    let metricsRegistry = PrometheusCollectorRegistry()
-    let telemetry = Telemetry(factory: PrometheusMetricsFactory.gatehouse(registry: metricsRegistry))
+    let (metricsRegistry, telemetry) = metrics
     let client = TemplateProviderClient(
         transport: outbound, defaultLifetime: configuration.defaultTokenLifetime, telemetry: telemetry, now: now)
     // What other replicas change reaches this one through the hub: flows wake parked

@@ -1,4 +1,5 @@
 """Refresh against a real server whose access tokens live 6 seconds and whose refresh tokens rotate."""
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -273,6 +274,50 @@ def test_a_connection_deleted_during_its_refresh_hands_out_no_token_and_its_new_
         while said not in gatehouse.log.read_text() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert said in gatehouse.log.read_text()
+    finally:
+        gatehouse.stop()
+        stop(server.process)
+
+
+def test_a_refresh_answered_while_the_database_is_locked_keeps_the_rotated_refresh_token(workdir, user_id):
+    """The provider rotates refresh tokens, and when its refresh answer arrives another process
+    holds the database file's write lock for longer than Gatehouse's own 5 s wait (a `gatehouse`
+    command beside the server, a stalled disk). Gatehouse tries the write again once the file is
+    free: the request gets the new token, and the next refresh works with the new refresh token,
+    where the old one would be refused and the user asked to consent again."""
+    delay = workdir / "locked-answer-delay"
+    delay.write_text("0")
+    server, gatehouse = provider_and_gatehouse(workdir, "lockedstore", 12, refresh_answer_delay_file=delay)
+    try:
+        client, first = connected(server, gatehouse, "lockedstore", user_id)
+        time.sleep(6.5)  # stale: the next read refreshes
+        delay.write_text("1")  # the answer waits at the provider while the lock is taken
+        issued, _ = server.stored_tokens()
+        other = sqlite3.connect(gatehouse.data / "gatehouse.sqlite", isolation_level=None, timeout=10)
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(lambda: client.auth.start(user_id=user_id, provider="lockedstore", scopes=["read"]))
+            deadline = time.monotonic() + 10
+            while set(server.stored_tokens()[0]) - set(issued) == set() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            other.execute("BEGIN IMMEDIATE")
+            try:
+                said = "could not store a refreshed token; trying again"
+                deadline = time.monotonic() + 20
+                while said not in gatehouse.log.read_text() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert said in gatehouse.log.read_text()
+            finally:
+                other.execute("COMMIT")
+                other.close()
+            answer = reading.result(timeout=60)
+        assert answer.status == "completed" and answer.context.token != first
+        assert works(server, answer.context.token)
+        delay.write_text("0")
+        time.sleep(6.5)
+        again = client.auth.start(user_id=user_id, provider="lockedstore", scopes=["read"])
+        assert again.status == "completed", "the rotated refresh token was lost"
+        assert again.context.token != answer.context.token and works(server, again.context.token)
+        assert server.stats()["refresh_token_grants"] == 2
     finally:
         gatehouse.stop()
         stop(server.process)

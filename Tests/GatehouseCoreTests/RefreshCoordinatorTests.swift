@@ -13,13 +13,13 @@ import Testing
 
     func coordinator(
         _ store: any Store, _ client: any ProviderClient, leaseDuration: TimeInterval = 30,
-        now: @escaping @Sendable () -> Date = Date.init
+        logger: Logger = Logger(label: "test"), now: @escaping @Sendable () -> Date = Date.init
     ) -> RefreshCoordinator {
         var settings = settings
         settings.leaseDuration = leaseDuration
         return RefreshCoordinator(
             store: store, client: client, cipher: cipher, settings: settings, connections: ConnectionCache(),
-            logger: Logger(label: "test"), now: now)
+            logger: logger, now: now)
     }
 
     func token(of connection: Connection) throws -> String {

@@ -8,14 +8,40 @@ import Testing
 /// A provider the config file stops listing: kept with its connections, inactive, and the admin
 /// API's to delete; listed again, it serves them again.
 @Suite struct ConfigProviderReleaseTests {
-    static func configuration(_ directory: String, listed: Bool) throws -> GatehouseConfiguration {
+    static func configuration(_ directory: String, listed: Bool, clientID: String = "client-1") throws
+        -> GatehouseConfiguration
+    {
         var configuration = GatehouseConfiguration(port: 0, dataDirectory: directory)
         if listed {
-            configuration.providers = [
-                try JSONDecoder().decode(AuthProviderRequest.self, from: Data(FakeProvider.definition.utf8))
-            ]
+            let definition = FakeProvider.definition.replacingOccurrences(of: "client-1", with: clientID)
+            configuration.providers = [try JSONDecoder().decode(AuthProviderRequest.self, from: Data(definition.utf8))]
         }
         return configuration
+    }
+
+    /// The file changes a provider's template between two starts: the flows open under the old
+    /// one fail, say why, and are counted as `provider_changed`, as a change through the admin
+    /// API is.
+    @Test func aTemplateChangedInTheFileFailsOpenFlowsAndCountsThem() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-change-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = Mutex<(key: String, auth: String)?>(nil)
+        try await APIHarness.run(configuration: try Self.configuration(directory, listed: true)) { api in
+            let id = try #require(try await api.authorize(user: "bob")["id"] as? String)
+            first.withLock { $0 = (api.key, id) }
+        }
+        let (key, auth) = try #require(first.withLock { $0 })
+        try await APIHarness.run(
+            configuration: try Self.configuration(directory, listed: true, clientID: "client-2"), key: key
+        ) { api in
+            let status = try api.object(try await api.call(.get, "/v1/auth/status?id=\(auth)"))
+            #expect(status["status"] as? String == "failed")
+            #expect(status["status_reason"] as? String == "the provider's settings changed while the authorization was under way")
+            let metrics = String(buffer: try await api.call(.get, "/metrics").body)
+            #expect(
+                MetricsTests.value(metrics, "gatehouse_flows_failed_total", ["provider": "fake", "reason": "provider_changed"])
+                    == 1)
+        }
     }
 
     @Test func aProviderLeftOutOfTheFileIsKeptInactiveAndServesNoToken() async throws {
