@@ -87,6 +87,8 @@ struct APITransport: Sendable {
         case let error as HTTPClientError where error == .connectTimeout: "no connection within the connect timeout"
         case let error as HTTPClientError where error == .deadlineExceeded: "no answer within the timeout"
         case is Deadline.Passed: "no answer within the timeout"
+        // Its own description quotes what it refused, such as a header with the API key.
+        case let error as HTTPClientError: error.shortDescription
         default: String(describing: error)
         }
     }

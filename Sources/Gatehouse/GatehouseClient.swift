@@ -50,8 +50,18 @@ public struct GatehouseClient: Sendable {
         httpClient: HTTPClient = GatehouseClient.sharedHTTPClient,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
-        guard let key = apiKey ?? environment["GATEHOUSE_API_KEY"] ?? environment["ARCADE_API_KEY"], !key.isEmpty else {
+        // A key read from a file (a Kubernetes secret, `$(cat key)` of a CRLF file) may end in
+        // a line break, which no key holds.
+        guard
+            let key = (apiKey ?? environment["GATEHOUSE_API_KEY"] ?? environment["ARCADE_API_KEY"])?
+                .trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty
+        else {
             throw GatehouseClientError.missingAPIKey
+        }
+        // Any other control character would be refused by the HTTP client, in an error that
+        // quotes the whole header, key and all.
+        guard !key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw GatehouseClientError.invalidAPIKey
         }
         self.transport = APITransport(
             baseURL: try Self.baseURL(baseURL, environment: environment), apiKey: key, configuration: configuration,

@@ -2,6 +2,8 @@
 public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No API key was given or found in the environment.
     case missingAPIKey
+    /// The API key holds a control character (not shown: it is a secret).
+    case invalidAPIKey
     /// The base URL is not an http(s) URL.
     case invalidBaseURL(String)
     /// The server could not be reached (after retries).
@@ -17,6 +19,7 @@ public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConver
     public var description: String {
         switch self {
         case .missingAPIKey: "no API key: pass apiKey: or set ARCADE_API_KEY (or GATEHOUSE_API_KEY)"
+        case .invalidAPIKey: "the API key holds a control character: check how it was copied or read"
         case .invalidBaseURL(let url): "the base URL '\(url)' is not an http(s) URL"
         case .connection(let reason): "cannot reach the server: \(reason)"
         case .authorizationFailed(let response):

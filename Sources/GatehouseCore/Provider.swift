@@ -60,3 +60,14 @@ package struct Provider: Sendable, Equatable {
     /// Whether PKCE (S256) is on: unless the template turns it off (RFC 9700 §2.1.1).
     package var usesPKCE: Bool { oauth2.pkce?.enabled ?? true }
 }
+
+// Printed (`"\(provider)"`, `String(reflecting:)`) without its client secret. (Not
+// `CustomStringConvertible`: `description` is the provider's own text.)
+extension Provider: CustomDebugStringConvertible {
+    /// The id, the template and the source; the client secret only as whether there is one.
+    package var debugDescription: String {
+        let secret = clientSecret == nil ? "none" : "<redacted>"
+        return "Provider(id: \(id), type: \(providerType.isEmpty ? "custom" : providerType), source: \(source), "
+            + "enabled: \(enabled), client secret: \(secret))"
+    }
+}

@@ -39,3 +39,11 @@ package struct RootKey: Sendable {
         Base64URL.encode(material)
     }
 }
+
+// Printed by its id only, never its material.
+extension RootKey: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The id, the material redacted.
+    package var description: String { "RootKey(id: \(id), <redacted>)" }
+    /// As `description`.
+    package var debugDescription: String { description }
+}

@@ -59,10 +59,11 @@ extension TemplateProviderClient {
         default:
             break
         }
-        // A value from a provider's answer ({{user_info.*}}) must not start a header of its own.
-        // (By bytes: "\r\n" is one Character, equal to neither "\r" nor "\n".)
-        for (name, value) in headers where value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) {
-            throw ProviderCallError(.rejected, "header \(name) would carry a line break")
+        // A value from a provider's answer ({{user_info.*}}) must not start a header of its own,
+        // nor hold another control character, which the HTTP client refuses. (By bytes: "\r\n"
+        // is one Character, equal to neither "\r" nor "\n".)
+        for (name, value) in headers where value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+            throw ProviderCallError(.rejected, "header \(name) would carry a line break or another control character")
         }
         let method = (config.method ?? "POST").uppercased()
         var url = endpoint
@@ -90,10 +91,20 @@ extension TemplateProviderClient {
         if emptyAnswer, (200..<300).contains(response.status), response.body.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 }) {
             return .object([:])
         }
-        return try Self.parse(response, config: config, host: Self.host(of: endpoint))
+        // What this request carried that a provider's error text must not repeat to logs and apps
+        // (a token endpoint may quote the code or refresh token it refused).
+        let sent = [provider.clientSecret, accessToken] + ["code", "code_verifier", "refresh_token", "token"].map { params[$0] }
+        return try Self.parse(response, config: config, host: Self.host(of: endpoint), sent: sent.compactMap { $0 })
     }
 
-    static func parse(_ response: OutboundResponse, config: RequestConfig, host: String) throws -> JSONValue {
+    /// `text` with every occurrence of a `secret` of 4 characters or more replaced.
+    static func redacting(_ text: String, _ secrets: [String]) -> String {
+        secrets.filter { $0.count >= 4 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+    }
+
+    static func parse(_ response: OutboundResponse, config: RequestConfig, host: String, sent: [String] = []) throws
+        -> JSONValue
+    {
         let contentType = response.headers["content-type"] ?? config.responseContentType ?? "application/json"
         var document: JSONValue?
         if contentType.contains("x-www-form-urlencoded") || contentType.hasPrefix("text/plain") {
@@ -106,7 +117,8 @@ extension TemplateProviderClient {
         // Slack and GitHub say errors with a 200 and an `error` member.
         if let error = object?["error"]?.stringValue, !(200..<300).contains(response.status) || object?["ok"] != .bool(true) {
             // Both are the provider's words, logged and kept with a failed flow: bounded.
-            let description = object?["error_description"]?.stringValue.map { ": \(Self.bounded($0, 300))" } ?? ""
+            let description =
+                object?["error_description"]?.stringValue.map { ": \(Self.bounded(redacting($0, sent), 300))" } ?? ""
             let kind: ProviderCallError.Kind
             if ["invalid_grant", "invalid_refresh_token", "token_revoked", "bad_refresh_token", "token_expired"].contains(error) {
                 kind = .invalidGrant
@@ -122,7 +134,8 @@ extension TemplateProviderClient {
             } else {
                 kind = .rejected
             }
-            throw ProviderCallError(kind, "\(host) answered \(response.status) \(Self.bounded(error, 100))\(description)")
+            throw ProviderCallError(
+                kind, "\(host) answered \(response.status) \(Self.bounded(redacting(error, sent), 100))\(description)")
         }
         guard (200..<300).contains(response.status) else {
             let kind: ProviderCallError.Kind =
@@ -145,7 +158,7 @@ extension TemplateProviderClient {
         }
         // GraphQL (Linear's user info) says errors with a 200 and a non-empty `errors` array.
         if case .array(let errors)? = object?["errors"], let first = errors.first {
-            let message = first.objectValue?["message"]?.stringValue ?? "no message"
+            let message = redacting(first.objectValue?["message"]?.stringValue ?? "no message", sent)
             throw ProviderCallError(
                 .rejected, "\(host) answered \(response.status) with GraphQL errors: \(String(message.prefix(200)))")
         }

@@ -26,7 +26,8 @@ package struct OutboundFailure: Error, CustomStringConvertible {
             case .bodyLengthMismatch:
                 return OutboundFailure(description: "the answer's body was not the length its head said")
             default:
-                return error
+                // Its own description may quote the request (a refused header's value: a token).
+                return OutboundFailure(description: error.shortDescription.lowercased())
             }
         default:
             return error

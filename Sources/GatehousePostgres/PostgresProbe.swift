@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import PostgresNIO
 
 /// One connection opened directly before a start uses the database, to say why it cannot be
@@ -10,6 +11,7 @@ package enum PostgresProbe {
     /// up, too many connections) until `limit`; a refusal no retry mends fails at once.
     package static func check(_ settings: PostgresSettings, logger: Logger, within limit: Duration) async throws {
         let deadline = ContinuousClock.now + limit
+        var said: String?
         while true {
             let attempt = ContinuousClock.now
             do {
@@ -23,13 +25,22 @@ package enum PostgresProbe {
             } catch let error as PSQLError {
                 let (reason, permanent) = describe(error, settings: settings)
                 if permanent { throw PostgresSettingsError(reason: reason) }
+                // A last attempt cut short by the deadline says less than the one before it (a
+                // refusal, on a loaded machine): that one is said.
+                if said == nil || !Self.timedOut(error) { said = reason }
                 guard ContinuousClock.now + .milliseconds(500) < deadline else {
-                    throw PostgresSettingsError(reason: "no connection within \(limit.components.seconds) s: \(reason)")
+                    throw PostgresSettingsError(
+                        reason: "no connection within \(limit.components.seconds) s: \(said ?? reason)")
                 }
             }
             // At most one attempt each half second.
             try await Task.sleep(until: attempt + .milliseconds(500))
         }
+    }
+
+    static func timedOut(_ error: PSQLError) -> Bool {
+        if case .connectTimeout? = error.underlying as? ChannelError { return true }
+        return false
     }
 
     /// What went wrong, for the operator, and whether trying again can mend it.

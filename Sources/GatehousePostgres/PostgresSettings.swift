@@ -137,3 +137,11 @@ package struct PostgresSettingsError: Error, CustomStringConvertible {
         self.reason = reason
     }
 }
+
+// Printed as the redacted URL: never the password.
+extension PostgresSettings: CustomStringConvertible, CustomDebugStringConvertible {
+    /// `redacted`.
+    package var description: String { redacted }
+    /// `redacted`.
+    package var debugDescription: String { redacted }
+}

@@ -33,7 +33,7 @@ enum StorageChoice: Sendable, Equatable {
     func schemaVersion(logger: Logger) async throws -> Int? {
         switch self {
         case .sqlite(let path): try await SQLiteStore.schemaVersion(path: path, logger: logger)
-        case .postgres(let settings): try await PostgresMigrations.schemaVersion(settings, logger: logger)
+        case .postgres(let settings): try await PostgresMigrations.schemaVersion(settings, logger: logger.forPostgresNIO)
         }
     }
 
@@ -57,6 +57,7 @@ enum StorageChoice: Sendable, Equatable {
             }
             return SQLiteStorage(sqlite: store)
         case .postgres(let settings):
+            let logger = logger.forPostgresNIO
             return PostgresStorage(
                 settings: settings,
                 client: PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger),

@@ -41,8 +41,10 @@ package enum StoreCopy {
         do {
             return .postgres(try PostgresSettings(url: text))
         } catch let error as PostgresSettingsError {
+            // A URL only by its scheme: the rest may carry a password.
+            let shown = text.range(of: "://").map { "\(text[..<$0.upperBound])…" } ?? text
             throw ConfigurationError(
-                description: "'\(text.prefix(20))…' is neither sqlite:PATH nor a postgres:// URL: \(error.reason)")
+                description: "'\(shown)' is neither sqlite:PATH nor a postgres:// URL: \(error.reason)")
         }
     }
 

@@ -13,6 +13,24 @@ package enum YAMLReader {
         package let description: String
     }
 
+    /// Where and why `text` is not YAML, without the text: Yams' own description quotes the
+    /// offending line, which in a config file may hold a secret (a tab for indentation on the
+    /// line of a `client_secret` is enough).
+    package static func problem(_ error: any Error) -> String {
+        switch error as? YamlError {
+        case .scanner(let context, let problem, let mark, _)?, .parser(let context, let problem, let mark, _)?,
+            .composer(let context, let problem, let mark, _)?:
+            let within = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            return "line \(mark.line), column \(mark.column): \(problem)\(within)"
+        case .reader(let problem, let offset, _, _)?:
+            return problem + (offset.map { " at byte \($0)" } ?? "")
+        case .duplicatedKeysInMapping(let duplicates, let context)?:
+            return "duplicated keys \(duplicates.sorted().joined(separator: ", ")) at line \(context.mark.line)"
+        default:
+            return "\(error)"
+        }
+    }
+
     /// The first document of `text`: `[String: Any]`, `[Any]`, `String`, `Int`, `Double`, `Bool`
     /// or `NSNull`, nested; nil when there is no document.
     package static func load(_ text: String) throws -> Any? {

@@ -6,7 +6,9 @@ import Testing
 @testable import GatehouseCore
 
 // The user info is handed to apps and stored unsealed: whatever the template maps there, the
-// grant's tokens never reach it.
+// grant's tokens never reach it. A provider's error text goes to logs and apps: what the request
+// carried is taken out of it, and a header that the HTTP client would refuse (quoting it) is
+// refused first.
 extension TemplateProviderClientTests {
     @Test func theTokensAreTakenOutOfUserInfoFromTheTokenAnswer() async throws {
         // A member that holds a token among others (Slack's `authed_user`), mapped whole.
@@ -43,5 +45,30 @@ extension TemplateProviderClientTests {
         let old = TokenSet(accessToken: "AT", refreshToken: "RT", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
         let fresh = try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
         #expect(fresh.responseUserInfo == ["session": .object(["org": .string("o")])])
+    }
+
+    @Test func aProvidersErrorTextDoesNotRepeatWhatWasSent() async throws {
+        transport.answer(
+            "https://hooli.test/token", status: 400,
+            json:
+                #"{"error":"invalid_grant","error_description":"refresh token rt-0123456789 is unknown (client secret s3cret)"}"#)
+        let old = TokenSet(
+            accessToken: "AT", refreshToken: "rt-0123456789", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let error = await #expect(throws: ProviderCallError.self) {
+            try await client.refresh(provider: Self.provider(), tokens: old, known: nil, redirectURI: "http://gh/cb")
+        }
+        #expect(
+            error?.message
+                == "hooli.test answered 400 invalid_grant: refresh token [redacted] is unknown (client secret [redacted])")
+    }
+
+    @Test func aTokenWithAControlCharacterIsNotSent() async throws {
+        let tokens = TokenSet(
+            accessToken: "AT\u{1}secret", refreshToken: nil, tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let error = await #expect(throws: ProviderCallError.self) {
+            try await client.userInfo(provider: Self.provider(), tokens: tokens, known: nil, onRefresh: false)
+        }
+        #expect(error?.message == "header Authorization would carry a line break or another control character")
+        #expect(transport.requests.isEmpty)
     }
 }

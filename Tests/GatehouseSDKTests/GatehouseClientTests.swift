@@ -159,6 +159,20 @@ import Testing
         }
     }
 
+    /// A key read from a file keeps no line break; one with another control character is
+    /// refused before any request, and no error quotes it.
+    @Test func aKeyLosesItsLineBreakAndOneWithAControlCharacterIsRefused() async throws {
+        #expect(throws: GatehouseClientError.invalidAPIKey) { try GatehouseClient(apiKey: "arc_se\u{1}cret", environment: [:]) }
+        #expect(throws: GatehouseClientError.missingAPIKey) { try GatehouseClient(environment: ["ARCADE_API_KEY": " \r\n"]) }
+        let server = ScriptedServer()
+        server.script("/v1/auth/authorize", .init(body: Self.completed))
+        try await server.serve { base in
+            let client = try GatehouseClient(apiKey: nil, baseURL: base, environment: ["ARCADE_API_KEY": "arc_test\r\n"])
+            _ = try await client.auth.start(userID: "alice", provider: "google", scopes: ["s"])
+        }
+        #expect(server.recorded.first?.authorization == "Bearer arc_test")
+    }
+
     /// The order the README and `--help` state: the argument, GATEHOUSE_*, ARCADE_*, the default.
     @Test func theBaseURLComesFromTheArgumentThenGatehouseThenArcade() throws {
         let both = ["GATEHOUSE_BASE_URL": "http://g:1/", "ARCADE_BASE_URL": "http://a:1"]

@@ -3,8 +3,17 @@ import Testing
 
 @testable import GatehouseServer
 
-// Durations with their units, origins cut to their origin, and where the root key lives.
+// Durations with their units, origins cut to their origin, where the root key lives, and a file
+// that is not YAML.
 extension ConfigurationLoaderTests {
+    /// Refused with where and why, without the text: the offending line may hold a secret.
+    @Test func aYAMLErrorSaysWhereWithoutQuotingTheLine() throws {
+        // A tab indents the secret's line, which YAML forbids.
+        let said = try problem("auth:\n  providers:\n    - id: acme\n\tclient_secret: hunter2-secret\n")
+        #expect(said.hasPrefix("the config file is not valid YAML: line 4, column 1: "), "\(said)")
+        #expect(!said.contains("hunter2"))
+    }
+
     /// Durations take their unit, as every other duration setting does; bare seconds as before.
     @Test func flowAndTokenTimesTakeAUnit() throws {
         let config = try load("auth: { flow_ttl: 10m, refresh_skew: 0, default_token_lifetime: 1h }")

@@ -59,7 +59,7 @@ import Testing
     @Test(arguments: [
         ("api: { prot: 1 }", "api.prot"),
         ("api: { port: 70000 }", "api.port"),
-        ("auth: { providers: [ { id: x, client_id: ${env:MISSING} } ] }", "MISSING"),
+        ("auth: { providers: [ { id: x, client_id: \"${env:MISSING}\" } ] }", "MISSING"),
         ("auth: { providers: [ { client_id: a } ] }", "auth.providers[0].id"),
         ("auth: { providers: [ { id: x, client_id: a } ] }", "provider_id"),
         ("security: { root_keys: [] }", "security.root_keys"),

@@ -129,4 +129,16 @@ import Testing
         } throws: { String(describing: $0) == "connection refused" }
         try await transport.shutdown()
     }
+
+    /// A request the HTTP client refuses before sending (a header value with a control
+    /// character) is described without the value, which may be a token.
+    @Test func aRefusedHeaderIsNotQuoted() async throws {
+        let transport = AsyncHTTPTransport(policy: ProviderNetworkPolicy(allowed: ProviderNetworkPolicy.loopback))
+        await #expect {
+            _ = try await transport.send(
+                OutboundRequest(method: "GET", url: "http://127.0.0.1:1/me", headers: [("Authorization", "Bearer AT\u{1}secret")])
+            )
+        } throws: { !String(describing: $0).contains("secret") }
+        try await transport.shutdown()
+    }
 }
