@@ -28,22 +28,30 @@ extension RefreshCoordinator {
         updated.updatedAt = now()
         updated.status = .active
         // Persist before the lease is freed, so no one refreshes with the old token.
-        guard let stored = try await storingRefresh(updated) else {
+        let stored: Connection
+        if let written = try await storingRefresh(updated) {
+            stored = written
+        } else {
             guard let current = try await store.connection(id: held.id) else {
                 await revokeOrphan(refreshed, of: held, provider: provider, userInfo: info)
                 throw Failure.gone
             }
-            // A new consent replaced the grant meanwhile (it ends the lease): its token serves.
-            // (The grant refreshed here is not revoked: at some providers that would end the
-            // new one too.)
-            if current.version != held.version, current.status == .active,
+            if current.sealedTokens == updated.sealedTokens {
+                // A try whose answer was lost had written it (the seal's nonce is random: no
+                // one else wrote these bytes).
+                stored = current
+            } else if current.version != held.version, current.status == .active,
                 let tokens = try? cipher.open(TokenSet.self, from: current.sealedTokens, context: context),
                 tokens.staleAt(skew: settings.refreshSkew) > now()
             {
+                // A new consent replaced the grant meanwhile (it ends the lease): its token
+                // serves. (The grant refreshed here is not revoked: at some providers that
+                // would end the new one too.)
                 return current
+            } else {
+                // Or the lease lapsed while the store could not be reached to renew it.
+                throw Failure.unavailable("the refresh lease lapsed before the new token was stored", retryAt: now())
             }
-            // Or the lease lapsed while the store could not be reached to renew it.
-            throw Failure.unavailable("the refresh lease lapsed before the new token was stored", retryAt: now())
         }
         await connections.changed(held.id, announcingThrough: store)
         state.withLock { $0.backoff[held.id] = nil }
@@ -62,8 +70,11 @@ extension RefreshCoordinator {
         var pause = Duration.milliseconds(100)
         while true {
             do {
-                return try await store.completeRefresh(updated, owner: owner)
-            } catch {
+                let written = try await store.completeRefresh(updated, owner: owner)
+                if giveUpAt != nil { logger.notice("stored the refreshed token", metadata: ["connection": "\(updated.id)"]) }
+                return written
+            } catch let error as GatehouseError where error.code == .storeUnavailable {
+                // Only the store being away is waited out; any other error is not a moment's.
                 let time = ContinuousClock.now
                 let metadata: Logger.Metadata = ["connection": "\(updated.id)", "error": "\(error)"]
                 if giveUpAt == nil { logger.warning("could not store a refreshed token; trying again", metadata: metadata) }

@@ -97,9 +97,11 @@ extension TemplateProviderClient {
         return try Self.parse(response, config: config, host: Self.host(of: endpoint), sent: sent.compactMap { $0 })
     }
 
-    /// `text` with every occurrence of a `secret` of 4 characters or more replaced.
+    /// `text` with every occurrence of a `secret` of 4 characters or more replaced; the longest
+    /// first, so that a short one inside a longer one does not leave the rest of that showing.
     static func redacting(_ text: String, _ secrets: [String]) -> String {
-        secrets.filter { $0.count >= 4 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+        secrets.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
+            .reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
     }
 
     static func parse(_ response: OutboundResponse, config: RequestConfig, host: String, sent: [String] = []) throws

@@ -9,8 +9,8 @@ package struct OutboundFailure: Error, CustomStringConvertible {
     /// What went wrong, in a few plain words.
     package let description: String
 
-    /// The plain account of `error`, or `error` itself when it is not one this knows (a
-    /// cancellation among them, which must stay one).
+    /// The plain account of `error`: AsyncHTTPClient's by its short description, which never
+    /// quotes the request; any other error (a task's cancellation among them) as it is.
     static func plain(_ error: any Error, timeout: TimeAmount, connectTimeout: TimeAmount) -> any Error {
         switch error {
         case let error as IOError:

@@ -14,10 +14,10 @@ package enum PostgresProbe {
         var said: String?
         while true {
             let attempt = ContinuousClock.now
+            // Each attempt ends by the deadline (PostgresNIO's own connect timeout is 10 s).
+            let milliseconds = Int64((deadline - attempt) / .milliseconds(1))
             do {
-                // Each attempt ends by the deadline (PostgresNIO's own connect timeout is 10 s).
                 var configuration = try settings.connectionConfiguration()
-                let milliseconds = Int64((deadline - attempt) / .milliseconds(1))
                 configuration.options.connectTimeout = .milliseconds(max(100, min(10_000, milliseconds)))
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
                 try? await connection.close()
@@ -25,9 +25,9 @@ package enum PostgresProbe {
             } catch let error as PSQLError {
                 let (reason, permanent) = describe(error, settings: settings)
                 if permanent { throw PostgresSettingsError(reason: reason) }
-                // A last attempt cut short by the deadline says less than the one before it (a
-                // refusal, on a loaded machine): that one is said.
-                if said == nil || !Self.timedOut(error) { said = reason }
+                // An attempt whose time the deadline cut short, and that timed out, says less
+                // than the one before it (a refusal, on a loaded machine): that one is said.
+                if said == nil || !(Self.timedOut(error) && milliseconds < 10_000) { said = reason }
                 guard ContinuousClock.now + .milliseconds(500) < deadline else {
                     throw PostgresSettingsError(
                         reason: "no connection within \(limit.components.seconds) s: \(said ?? reason)")

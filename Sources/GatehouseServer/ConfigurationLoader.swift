@@ -63,7 +63,7 @@ package enum ConfigurationLoader {
         do {
             loaded = try YAMLReader.load(text)
         } catch {
-            throw ConfigurationError(description: "the config file is not valid YAML: \(YAMLReader.problem(error))")
+            throw ConfigurationError(description: "the config file is not valid YAML: \(error)")
         }
         guard let root = loaded as? [String: Any] else {
             if loaded == nil { return [:] }

@@ -41,8 +41,11 @@ package enum StoreCopy {
         do {
             return .postgres(try PostgresSettings(url: text))
         } catch let error as PostgresSettingsError {
-            // A URL only by its scheme: the rest may carry a password.
-            let shown = text.range(of: "://").map { "\(text[..<$0.upperBound])…" } ?? text
+            // A URL only by its scheme, and text that may carry a password (`user:pw@host`,
+            // `password=`) not at all.
+            let shown =
+                text.range(of: "://").map { "\(text[..<$0.upperBound])…" }
+                ?? (text.contains("@") || text.contains("=") ? "…" : text)
             throw ConfigurationError(
                 description: "'\(shown)' is neither sqlite:PATH nor a postgres:// URL: \(error.reason)")
         }

@@ -13,17 +13,22 @@ package enum YAMLReader {
         package let description: String
     }
 
-    /// Where and why `text` is not YAML, without the text: Yams' own description quotes the
-    /// offending line, which in a config file may hold a secret (a tab for indentation on the
-    /// line of a `client_secret` is enough).
-    package static func problem(_ error: any Error) -> String {
+    /// Text that is not YAML: where and why, without the text. Yams' own description quotes the
+    /// offending line, which in a config or provider file may hold a secret (a tab for
+    /// indentation on the line of a `client_secret` is enough).
+    package struct Invalid: Error, CustomStringConvertible {
+        /// The line, the column and the problem.
+        package let description: String
+    }
+
+    static func problem(_ error: any Error) -> String {
         switch error as? YamlError {
         case .scanner(let context, let problem, let mark, _)?, .parser(let context, let problem, let mark, _)?,
             .composer(let context, let problem, let mark, _)?:
             let within = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
             return "line \(mark.line), column \(mark.column): \(problem)\(within)"
         case .reader(let problem, let offset, _, _)?:
-            return problem + (offset.map { " at byte \($0)" } ?? "")
+            return problem + (offset.map { " at character \($0)" } ?? "")
         case .duplicatedKeysInMapping(let duplicates, let context)?:
             return "duplicated keys \(duplicates.sorted().joined(separator: ", ")) at line \(context.mark.line)"
         default:
@@ -34,7 +39,13 @@ package enum YAMLReader {
     /// The first document of `text`: `[String: Any]`, `[Any]`, `String`, `Int`, `Double`, `Bool`
     /// or `NSNull`, nested; nil when there is no document.
     package static func load(_ text: String) throws -> Any? {
-        guard let node = try Yams.compose(yaml: text, .basic, .default) else { return nil }
+        let composed: Node?
+        do {
+            composed = try Yams.compose(yaml: text, .basic, .default)
+        } catch {
+            throw Invalid(description: problem(error))
+        }
+        guard let node = composed else { return nil }
         return try value(of: node)
     }
 

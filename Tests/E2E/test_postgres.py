@@ -459,7 +459,9 @@ def test_concurrent_authorizes_over_three_replicas_refresh_each_connection_once(
     replicas = [Replica(workdir, "refresh-a", database)]
     public = replicas[0].base
     replicas += [Replica(workdir, f"refresh-{n}", database, public_url=public) for n in ("b", "c")]
-    oauth = OAuthServer(workdir, "pg-short", 6, f"{public}/v1/oauth/pgshort/callback")
+    # Tokens live 20 s: a refreshed one is stale again after half of that, and the burst below
+    # must end before then (a run that took 4 s saw every connection refreshed twice with 6 s).
+    oauth = OAuthServer(workdir, "pg-short", 20, f"{public}/v1/oauth/pgshort/callback")
     try:
         key = replicas[0].admin_key()
         admin = replicas[0].client(key)
@@ -469,7 +471,7 @@ def test_concurrent_authorizes_over_three_replicas_refresh_each_connection_once(
             r = admin.auth.start(user_id=user, provider="pgshort", scopes=["read"])
             browser = requests.Session()
             assert browser.get(consent_until_redirect(browser, r.url), timeout=30, allow_redirects=False).status_code == 200
-        time.sleep(6.5)  # every access token has expired
+        time.sleep(20.5)  # every access token has expired
         before = oauth.stats()["refresh_token_grants"]
 
         def authorize(n):

@@ -291,7 +291,7 @@ def test_a_refresh_answered_while_the_database_is_locked_keeps_the_rotated_refre
     try:
         client, first = connected(server, gatehouse, "lockedstore", user_id)
         time.sleep(6.5)  # stale: the next read refreshes
-        delay.write_text("1")  # the answer waits at the provider while the lock is taken
+        delay.write_text("3")  # the answer waits at the provider while the lock is taken
         issued, _ = server.stored_tokens()
         other = sqlite3.connect(gatehouse.data / "gatehouse.sqlite", isolation_level=None, timeout=10)
         with ThreadPoolExecutor(1) as pool:

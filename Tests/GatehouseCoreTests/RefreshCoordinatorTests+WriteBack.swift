@@ -2,6 +2,7 @@ import Foundation
 import GatehouseTestSupport
 import Logging
 import SQLiteNIO
+import Synchronization
 import Testing
 
 @testable import GatehouseCore
@@ -38,6 +39,29 @@ extension RefreshCoordinatorTests {
                 TokenSet.self, from: stored.sealedTokens, context: Connection.cipherContext(providerID: "p", userID: "u"))
             #expect(tokens.accessToken == "refreshed-1" && tokens.refreshToken == "rt-1")
             #expect(stored.status == .active)
+            #expect(client.refreshes == 1)
+        }
+    }
+
+    /// The write committed but its answer was lost (a connection that dropped after the
+    /// commit): the next try finds the row this refresh wrote, and the refresh ends as one that
+    /// stored its tokens (announced, counted, logged), not as one that lost its lease.
+    @Test func aWriteWhoseAnswerWasLostIsKnownAsItsOwn() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let answerLost = Atomic(true)
+            let store = InterposedStore(sqlite) { connection, owner, base in
+                let written = try await base.completeRefresh(connection, owner: owner)
+                if answerLost.exchange(false, ordering: .relaxed) {
+                    throw GatehouseError(.storeUnavailable, "the connection ended before the answer")
+                }
+                return written
+            }
+            let log = LogRecorder()
+            let client = CountingProviderClient(rotating: true)
+            let stale = try await storeStaleConnection(store, cipher: cipher)
+            let refreshed = try await coordinator(store, client, logger: log.logger()).refresh(stale, provider: testProvider)
+            #expect(try token(of: refreshed) == "refreshed-1")
+            #expect(log.logged.contains { $0.message == "refreshed token" })
             #expect(client.refreshes == 1)
         }
     }

@@ -36,6 +36,18 @@ extension TemplateProviderClientTests {
         #expect(info == ["sub": .string("s1"), "grant": .object(["n": .number(1)])])
     }
 
+    @Test func aStringThatHoldsATokenIsTakenOutToo() async throws {
+        var provider = Self.provider()
+        provider.oauth2.userInfoRequest?.responseMap = nil
+        transport.answer(
+            "https://hooli.test/me",
+            json: #"{"sub":"s1","auth":"Bearer AT-0123456789","avatar":"https://hooli.test/a.png?access_token=AT-0123456789"}"#)
+        let tokens = TokenSet(
+            accessToken: "AT-0123456789", refreshToken: nil, tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let info = try await client.userInfo(provider: provider, tokens: tokens, known: nil, onRefresh: false)
+        #expect(info == ["sub": .string("s1")])
+    }
+
     @Test func aRefreshAnswerMappedIntoUserInfoLosesItsTokensToo() async throws {
         var provider = Self.provider()
         provider.oauth2.refreshRequest?.responseMap = ["user_info.session": "$.session"]

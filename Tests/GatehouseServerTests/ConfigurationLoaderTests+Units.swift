@@ -12,6 +12,12 @@ extension ConfigurationLoaderTests {
         let said = try problem("auth:\n  providers:\n    - id: acme\n\tclient_secret: hunter2-secret\n")
         #expect(said.hasPrefix("the config file is not valid YAML: line 4, column 1: "), "\(said)")
         #expect(!said.contains("hunter2"))
+        // The same in a provider's own file (`gatehouse providers add -f`).
+        let error = try #require(throws: YAMLReader.Invalid.self) {
+            try ConfigurationLoader.providerEntry(
+                file: "acme.yaml", text: "id: acme\n\tclient_secret: hunter2-secret\n", environment: [:])
+        }
+        #expect(error.description.hasPrefix("line 2, column 1: ") && !error.description.contains("hunter2"), "\(error)")
     }
 
     /// Durations take their unit, as every other duration setting does; bare seconds as before.

@@ -138,7 +138,7 @@ import Testing
             _ = try await transport.send(
                 OutboundRequest(method: "GET", url: "http://127.0.0.1:1/me", headers: [("Authorization", "Bearer AT\u{1}secret")])
             )
-        } throws: { !String(describing: $0).contains("secret") }
+        } throws: { String(describing: $0) == "invalid header field values" }
         try await transport.shutdown()
     }
 }

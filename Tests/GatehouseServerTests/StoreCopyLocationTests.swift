@@ -15,5 +15,10 @@ import Testing
         )
         let path = try #require(throws: ConfigurationError.self) { try StoreCopy.check(location: "/var/lib/g.sqlite") }
         #expect(path.description.hasPrefix("'/var/lib/g.sqlite' is neither sqlite:PATH nor a postgres:// URL"))
+        // A mistyped URL or a keyword string may hold a password: not shown at all.
+        for text in ["postgres:gh:S3cr3t@db/gh", "host=db user=gh password=S3cr3t"] {
+            let error = try #require(throws: ConfigurationError.self) { try StoreCopy.check(location: text) }
+            #expect(error.description.hasPrefix("'…' is neither"), "\(error)")
+        }
     }
 }

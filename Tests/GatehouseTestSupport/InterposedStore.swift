@@ -1,0 +1,208 @@
+import Foundation
+import GatehouseCore
+
+/// A store that forwards every call to `base`, except the refresh's write-back, which goes
+/// through `completing`: a test makes that write fail, or answer after it committed, on cue.
+package final class InterposedStore: Store {
+    /// What `completeRefresh` does instead: given the call's arguments and the real store.
+    package typealias Completing = @Sendable (Connection, String, any Store) async throws -> Connection?
+
+    let base: any Store
+    let completing: Completing
+
+    /// Wraps `base`.
+    package init(_ base: any Store, completing: @escaping Completing) {
+        self.base = base
+        self.completing = completing
+    }
+
+    package func providers() async throws -> [ProviderRecord] {
+        try await base.providers()
+    }
+
+    package func provider(id: String) async throws -> ProviderRecord? {
+        try await base.provider(id: id)
+    }
+
+    package func insertProvider(_ record: ProviderRecord) async throws {
+        try await base.insertProvider(record)
+    }
+
+    package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?) async throws
+        -> ProviderReplacement?
+    {
+        try await base.updateProvider(id: id, with: record, unlessConnected: refusal)
+    }
+
+    package func upsertProvider(_ record: ProviderRecord) async throws -> ProviderReplacement {
+        try await base.upsertProvider(record)
+    }
+
+    package func deleteProvider(id: String) async throws -> ProviderRecord? {
+        try await base.deleteProvider(id: id)
+    }
+
+    package func insertFlowDeduplicated(_ flow: Flow, now: Date) async throws -> Flow {
+        try await base.insertFlowDeduplicated(flow, now: now)
+    }
+
+    package func flow(id: String) async throws -> Flow? {
+        try await base.flow(id: id)
+    }
+
+    package func flow(verificationHash: String) async throws -> Flow? {
+        try await base.flow(verificationHash: verificationHash)
+    }
+
+    package func flow(stateHash: String) async throws -> Flow? {
+        try await base.flow(stateHash: stateHash)
+    }
+
+    package func consumeState(hash: String, now: Date) async throws -> Flow? {
+        try await base.consumeState(hash: hash, now: now)
+    }
+
+    package func openFlows(now: Date, limit: Int) async throws -> [Flow] {
+        try await base.openFlows(now: now, limit: limit)
+    }
+
+    package func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow? {
+        try await base.updateFlow(flow, expectedVersion: expectedVersion)
+    }
+
+    package func completeFlow(_ flow: Flow, expectedVersion: Int, connection: Connection) async throws -> Connection? {
+        try await base.completeFlow(flow, expectedVersion: expectedVersion, connection: connection)
+    }
+
+    package func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int {
+        try await base.deleteEndedFlows(createdBefore: cutoff)
+    }
+
+    package func connection(userID: String, providerID: String) async throws -> Connection? {
+        try await base.connection(userID: userID, providerID: providerID)
+    }
+
+    package func connection(id: String) async throws -> Connection? {
+        try await base.connection(id: id)
+    }
+
+    package func upsertConnection(_ connection: Connection) async throws -> Connection {
+        try await base.upsertConnection(connection)
+    }
+
+    package func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int) {
+        try await base.connections(query)
+    }
+
+    package func deleteConnection(id: String) async throws -> Connection? {
+        try await base.deleteConnection(id: id)
+    }
+
+    package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection] {
+        try await base.connectionsToRefresh(expiringBefore: expiringBefore, untouchedSince: untouchedSince, limit: limit)
+    }
+
+    package func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
+        try await base.acquireRefreshLease(connectionID: connectionID, owner: owner, until: until, now: now)
+    }
+
+    package func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool {
+        try await base.renewRefreshLease(connectionID: connectionID, owner: owner, until: until)
+    }
+
+    package func completeRefresh(_ connection: Connection, owner: String) async throws -> Connection? {
+        try await completing(connection, owner, base)
+    }
+
+    package func releaseRefreshLease(connectionID: String, owner: String, status: Connection.Status) async throws {
+        try await base.releaseRefreshLease(connectionID: connectionID, owner: owner, status: status)
+    }
+
+    package func secrets() async throws -> [SecretRecord] {
+        try await base.secrets()
+    }
+
+    package func upsertSecret(_ record: SecretRecord) async throws -> SecretRecord {
+        try await base.upsertSecret(record)
+    }
+
+    package func deleteSecret(id: String) async throws -> Bool {
+        try await base.deleteSecret(id: id)
+    }
+
+    package func sealedFields(_ kind: SealedField.Kind) async throws -> [SealedField] {
+        try await base.sealedFields(kind)
+    }
+
+    package func replaceSealedField(_ field: SealedField, with blob: [UInt8]) async throws -> Bool {
+        try await base.replaceSealedField(field, with: blob)
+    }
+
+    package func exportAll() async throws -> StoreSnapshot {
+        try await base.exportAll()
+    }
+
+    package func importAll(_ snapshot: StoreSnapshot, replacing: Bool) async throws {
+        try await base.importAll(snapshot, replacing: replacing)
+    }
+
+    package func runExclusively(_ job: String, _ body: @Sendable () async throws -> Void) async throws -> Bool {
+        try await base.runExclusively(job, body)
+    }
+
+    package func ping() async throws {
+        try await base.ping()
+    }
+
+    package func publish(_ change: StoreChange) async throws {
+        try await base.publish(change)
+    }
+
+    package func endDashboardSession(_ session: String, until: Date) async throws {
+        try await base.endDashboardSession(session, until: until)
+    }
+
+    package func dashboardSessionEnded(_ session: String) async throws -> Bool {
+        try await base.dashboardSessionEnded(session)
+    }
+
+    package func deleteLapsedDashboardSignOuts(before: Date) async throws -> Int {
+        try await base.deleteLapsedDashboardSignOuts(before: before)
+    }
+
+    package func insertAPIKey(_ record: APIKeyRecord) async throws {
+        try await base.insertAPIKey(record)
+    }
+
+    package func apiKeys() async throws -> [APIKeyRecord] {
+        try await base.apiKeys()
+    }
+
+    package func deleteAPIKeys(hashPrefix: String, keepingAnAdmin: Bool) async throws -> Int? {
+        try await base.deleteAPIKeys(hashPrefix: hashPrefix, keepingAnAdmin: keepingAnAdmin)
+    }
+
+    package func apiKey(hash: String) async throws -> APIKeyRecord? {
+        try await base.apiKey(hash: hash)
+    }
+
+    package func apiKeyCount() async throws -> Int {
+        try await base.apiKeyCount()
+    }
+
+    package func setting(_ key: String) async throws -> String? {
+        try await base.setting(key)
+    }
+
+    package func setSetting(_ key: String, value: String) async throws {
+        try await base.setSetting(key, value: value)
+    }
+
+    package func settings(prefix: String) async throws -> [String: String] {
+        try await base.settings(prefix: prefix)
+    }
+
+    package func deleteSetting(_ key: String) async throws {
+        try await base.deleteSetting(key)
+    }
+}
