@@ -195,3 +195,11 @@ package struct GatehouseConfiguration: Sendable {
         )
     }
 }
+
+// Printed by its id only: the value is the root key.
+extension GatehouseConfiguration.RootKeyEntry: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The id and whether it is the default; the value redacted.
+    package var description: String { "RootKeyEntry(id: \(id), default: \(isDefault), <redacted>)" }
+    /// As `description`.
+    package var debugDescription: String { description }
+}

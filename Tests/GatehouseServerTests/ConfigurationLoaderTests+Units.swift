@@ -1,11 +1,26 @@
 import Foundation
+import GatehousePostgres
+import GatehouseWire
 import Testing
 
 @testable import GatehouseServer
 
-// Durations with their units, origins cut to their origin, where the root key lives, and a file
-// that is not YAML.
+// Durations with their units, origins cut to their origin, where the root key lives, a file that
+// is not YAML, and a configuration's secrets kept out of its printing.
 extension ConfigurationLoaderTests {
+    /// A configuration, printed whole, shows none of the secrets it holds.
+    @Test func aConfigurationPrintsWithoutItsSecrets() throws {
+        var configuration = GatehouseConfiguration(port: 0, dataDirectory: "/tmp/none")
+        configuration.rootKeys = [.init(id: "k1", value: "cm9vdC1rZXktbWF0ZXJpYWw", isDefault: true)]
+        configuration.postgres = try PostgresSettings(url: "postgres://gh:pg-s3cret@db/gh")
+        configuration.providers = [
+            AuthProviderRequest(id: "p", clientSecret: "top-s3cret", oauth2: OAuth2Config(clientSecret: "inner-s3cret"))
+        ]
+        for printed in ["\(configuration)", String(reflecting: configuration)] {
+            #expect(!printed.contains("s3cret") && !printed.contains("cm9vdC1rZXktbWF0ZXJpYWw"), "\(printed)")
+        }
+    }
+
     /// Refused with where and why, without the text: the offending line may hold a secret.
     @Test func aYAMLErrorSaysWhereWithoutQuotingTheLine() throws {
         // A tab indents the secret's line, which YAML forbids.

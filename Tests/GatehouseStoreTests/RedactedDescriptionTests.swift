@@ -26,6 +26,14 @@ import Testing
         }
     }
 
+    @Test func aProviderDefinitionPrintsWithoutItsClientSecrets() {
+        let request = AuthProviderRequest(
+            id: "p", clientSecret: "top-s3cret", oauth2: OAuth2Config(clientID: "c", clientSecret: "inner-s3cret"))
+        for printed in printings(request) + printings(request.oauth2) {
+            #expect(!printed.contains("s3cret") && printed.contains(#""client_secret":"<redacted>""#), "\(printed)")
+        }
+    }
+
     @Test func postgresSettingsPrintWithoutThePassword() throws {
         let settings = try PostgresSettings(url: "postgres://gh:S3cr3t@db:5432/gh")
         for printed in printings(settings) {
