@@ -55,12 +55,12 @@ extension AuthBroker {
             let sealedVerifier = flow.sealedVerifier, flow.expiresAt > now()
         else {
             // A flow that failed while the person was signing in to the app (its provider's
-            // template changed) says so, rather than calling the link expired.
-            if let found, found.status == .failed, found.failureReason == Flow.providerChangedReason {
-                return .failure(.notCompleted, detail: Flow.providerChangedReason)
-            }
-            // The same redirect again (a reload): another arrival claimed the leg, or finished it.
-            if let found, found.status == .completed || (found.sealedTokens != nil && found.sealedVerifier == nil) {
+            // template changed), or the same redirect again (a reload: another arrival claimed
+            // the leg, or finished it), says how it ended rather than calling the link expired.
+            if let found,
+                found.status == .completed || (found.sealedTokens != nil && found.sealedVerifier == nil)
+                    || (found.status == .failed && found.failureReason == Flow.providerChangedReason)
+            {
                 return try await ending(ofClaimed: found.id)
             }
             return .failure(.expiredOrUsed, detail: "the verification state is unknown, used, or its flow expired")
