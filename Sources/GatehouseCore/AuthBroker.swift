@@ -53,16 +53,42 @@ package final class AuthBroker: Sendable {
 
     /// Attaches a verified grant to the user's connection and completes the flow.
     func complete(_ flow: Flow, tokens: TokenSet, userInfo: [String: JSONValue]?) async throws -> Flow {
+        // Sealed once: a try after one whose answer was lost knows its own write by these bytes
+        // (the seal's nonce is random).
+        let sealed = try cipher.seal(
+            json: tokens, context: Connection.cipherContext(providerID: flow.providerID, userID: flow.userID))
+        let stored = try await grantWrite(flowID: flow.id).run {
+            try await storeGrant(sealed, of: flow, tokens: tokens, userInfo: userInfo)
+        }
+        var completed = flow
+        completed.status = .completed
+        completed.sealedTokens = nil
+        completed.version = flow.version + 1
+        refresher.forgetBackoff(connectionID: stored.id)
+        await connections.changed(stored.id, announcingThrough: store)
+        // What a parked wait on this flow would read now, handed to the waits parked here (a
+        // token already stale reads again, and refreshes, as any read would).
+        let answer = tokens.staleAt(skew: settings.refreshSkew) > now() ? completedAnswer(stored, tokens: tokens) : nil
+        await notifier.notify(flowID: flow.id, answer: answer)
+        telemetry.flowCompleted(provider: flow.providerID)
+        logger.info("authorization completed", metadata: ["auth_id": "\(flow.id)", "provider": "\(flow.providerID)"])
+        return completed
+    }
+
+    /// One try at storing a new grant with its flow's completion.
+    private func storeGrant(_ sealed: [UInt8], of flow: Flow, tokens: TokenSet, userInfo: [String: JSONValue]?)
+        async throws -> Connection
+    {
         let existing = try await store.connection(userID: flow.userID, providerID: flow.providerID)
+        // A try whose answer was lost stored it.
+        if let existing, existing.sealedTokens == sealed { return existing }
         let scopes =
             tokens.scopes.map { ScopeSet.union($0, []) }.flatMap { $0.isEmpty ? nil : $0 }
             ?? ScopeSet.union(flow.authorizeScopes, existing?.scopes ?? [])
         let time = now()
         let connection = Connection(
             id: existing?.id ?? SecureRandom.identifier(prefix: "uc_"), userID: flow.userID,
-            providerID: flow.providerID, scopes: scopes,
-            sealedTokens: try cipher.seal(
-                json: tokens, context: Connection.cipherContext(providerID: flow.providerID, userID: flow.userID)),
+            providerID: flow.providerID, scopes: scopes, sealedTokens: sealed,
             expiresAt: tokens.expiresAt, userInfo: userInfo ?? existing?.userInfo, status: .active, authID: flow.id,
             createdAt: existing?.createdAt ?? time, updatedAt: time)
         var completed = flow
@@ -76,16 +102,16 @@ package final class AuthBroker: Sendable {
             let reason = (try? await store.flow(id: flow.id))??.failureReason
             throw GatehouseError(.flowState, "the flow changed while it was being completed" + (reason.map { ": " + $0 } ?? ""))
         }
-        completed.version = flow.version + 1
-        refresher.forgetBackoff(connectionID: stored.id)
-        await connections.changed(stored.id, announcingThrough: store)
-        // What a parked wait on this flow would read now, handed to the waits parked here (a
-        // token already stale reads again, and refreshes, as any read would).
-        let answer = tokens.staleAt(skew: settings.refreshSkew) > time ? completedAnswer(stored, tokens: tokens) : nil
-        await notifier.notify(flowID: flow.id, answer: answer)
-        telemetry.flowCompleted(provider: flow.providerID)
-        logger.info("authorization completed", metadata: ["auth_id": "\(flow.id)", "provider": "\(flow.providerID)"])
-        return completed
+        return stored
+    }
+
+    /// The retry of a write that holds a new grant: the provider's code is spent, so a grant
+    /// lost to a moment's outage would send the user through consent again.
+    func grantWrite(flowID: String) -> OutageRetry {
+        OutageRetry(
+            limit: .seconds(settings.grantWriteRetry), logger: logger, metadata: ["auth_id": "\(flowID)"],
+            failed: "could not store a new grant; trying again", stored: "stored the new grant",
+            gaveUp: "could not store a new grant: the user must authorize again")
     }
 
     /// Marks a flow failed and wakes its waiters; `kind` is what the metric counts.

@@ -10,6 +10,9 @@ package struct BrokerSettings: Sendable {
     package var refreshSkew: TimeInterval
     /// How long one replica may hold a connection's refresh lease.
     package var leaseDuration: TimeInterval
+    /// How long a callback tries again to store a new grant while the store is away (the
+    /// browser waits meanwhile): the code is spent, so a grant not stored means a new consent.
+    package var grantWriteRetry: TimeInterval = 30
     /// Origins (`scheme://host[:port]`) that `next_uri` and verifier URLs may point at; a
     /// `*` port matches any port.
     package var allowedRedirectOrigins: [String]

@@ -66,30 +66,11 @@ extension RefreshCoordinator {
     /// lease is still held and the row unchanged, so a try that follows one whose answer was
     /// lost finds the row already written (nil), which the caller reads back.
     private func storingRefresh(_ updated: Connection) async throws -> Connection? {
-        var giveUpAt: ContinuousClock.Instant?
-        var pause = Duration.milliseconds(100)
-        while true {
-            do {
-                let written = try await store.completeRefresh(updated, owner: owner)
-                if giveUpAt != nil { logger.notice("stored the refreshed token", metadata: ["connection": "\(updated.id)"]) }
-                return written
-            } catch let error as GatehouseError where error.code == .storeUnavailable {
-                // Only the store being away is waited out; any other error is not a moment's.
-                let time = ContinuousClock.now
-                let metadata: Logger.Metadata = ["connection": "\(updated.id)", "error": "\(error)"]
-                if giveUpAt == nil { logger.warning("could not store a refreshed token; trying again", metadata: metadata) }
-                let deadline = giveUpAt ?? time + .seconds(settings.leaseDuration)
-                giveUpAt = deadline
-                guard time + pause < deadline else {
-                    logger.error(
-                        "could not store a refreshed token: if the provider rotates refresh tokens, the user must consent again",
-                        metadata: metadata)
-                    throw error
-                }
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(1))
-            }
-        }
+        let retry = OutageRetry(
+            limit: .seconds(settings.leaseDuration), logger: logger, metadata: ["connection": "\(updated.id)"],
+            failed: "could not store a refreshed token; trying again", stored: "stored the refreshed token",
+            gaveUp: "could not store a refreshed token: if the provider rotates refresh tokens, the user must consent again")
+        return try await retry.run { try await store.completeRefresh(updated, owner: owner) }
     }
 
     /// Revokes, when the template says how, the grant a provider renewed for a connection that

@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 
 /// Refreshes connections, one refresh per connection at a time: a single-flight map in this
-/// process and a lease in the store across replicas. Rotating refresh tokens make this a
+/// process and a lease in the store across replicas (and between the sweep and a request). Rotating refresh tokens make this a
 /// correctness rule: two refreshes with one refresh token can revoke the user's grant.
 ///
 /// The map is behind a mutex, not an actor, and the refresh runs in a task of its own at high
@@ -41,9 +41,18 @@ package final class RefreshCoordinator: Sendable {
     let now: @Sendable () -> Date
     let owner = SecureRandom.identifier(prefix: "lease_")
 
+    /// A refresh in flight: a connection's, for a request or for the sweep.
+    struct Flight: Hashable {
+        let connectionID: String
+        // A request does not join the sweep's refresh: the sweep leaves alone what a request
+        // must refresh (a row without a refresh token), and the request would hand out the
+        // stale token it came for. The store's lease keeps the two from refreshing at once.
+        let sweeping: Bool
+    }
+
     struct State {
-        /// The callers waiting for each connection's refresh in flight.
-        var inflight: [String: [CheckedContinuation<Connection, any Error>]] = [:]
+        /// The callers waiting for each refresh in flight.
+        var inflight: [Flight: [CheckedContinuation<Connection, any Error>]] = [:]
         // Backoff after failures is a cache: losing it on restart costs one extra try.
         var backoff: [String: (until: Date, failures: Int, failure: Failure)] = [:]
     }
@@ -67,22 +76,23 @@ package final class RefreshCoordinator: Sendable {
     }
 
     /// Returns the connection with a fresh token, refreshing it if needed. Concurrent callers
-    /// for one connection share one refresh.
+    /// for one connection share one refresh (the sweep's apart from the requests').
     /// With `sweeping` (the background sweep), a connection is refreshed even when its token is
     /// fresh, unless someone refreshed it since the sweep read it; one without a refresh token
     /// is left alone (there is nothing to keep alive).
     package func refresh(_ connection: Connection, provider: Provider, sweeping: Bool = false) async throws -> Connection {
         let time = now()
+        let flight = Flight(connectionID: connection.id, sweeping: sweeping)
         return try await withCheckedThrowingContinuation { continuation in
             let decision = state.withLock { state -> Result<Bool, Failure> in
                 if let pending = state.backoff[connection.id], pending.until > time {
                     return .failure(pending.failure)
                 }
-                if state.inflight[connection.id] != nil {
-                    state.inflight[connection.id]?.append(continuation)
+                if state.inflight[flight] != nil {
+                    state.inflight[flight]?.append(continuation)
                     return .success(false)
                 }
-                state.inflight[connection.id] = [continuation]
+                state.inflight[flight] = [continuation]
                 return .success(true)
             }
             switch decision {
@@ -96,7 +106,7 @@ package final class RefreshCoordinator: Sendable {
                     } catch {
                         result = .failure(await self.goneIfDeleted(error, connectionID: connection.id))
                     }
-                    let waiters = self.state.withLock { $0.inflight.removeValue(forKey: connection.id) ?? [] }
+                    let waiters = self.state.withLock { $0.inflight.removeValue(forKey: flight) ?? [] }
                     for waiter in waiters { waiter.resume(with: result) }
                 }
             }
@@ -144,11 +154,12 @@ package final class RefreshCoordinator: Sendable {
             try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: held.status)
             throw error
         }
-        // Re-read after winning the lease: if someone already refreshed, use theirs.
+        // Re-read after winning the lease: if someone already refreshed, use theirs. The sweep
+        // also leaves a row changed since it read it (marked for a new consent, say) as it is.
         let nothingToDo =
             version.map { held.version != $0 || tokens.refreshToken == nil }
-            ?? (tokens.staleAt(skew: settings.refreshSkew) > now())
-        if held.status == .active, nothingToDo {
+            ?? (held.status == .active && tokens.staleAt(skew: settings.refreshSkew) > now())
+        if nothingToDo {
             try await store.releaseRefreshLease(connectionID: held.id, owner: owner, status: held.status)
             return held
         }

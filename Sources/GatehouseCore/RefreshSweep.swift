@@ -90,7 +90,7 @@ package struct RefreshSweep: Service {
         else { return .skipped }
         do {
             let after = try await broker.refresher.refresh(connection, provider: provider, sweeping: true)
-            return after.version == connection.version ? .skipped : .refreshed
+            return after.version == connection.version || after.status != .active ? .skipped : .refreshed
         } catch RefreshCoordinator.Failure.reauthorizationRequired {
             return .reauthorizationRequired
         } catch RefreshCoordinator.Failure.gone {

@@ -93,8 +93,14 @@ extension TemplateProviderClient {
         }
         // What this request carried that a provider's error text must not repeat to logs and apps
         // (a token endpoint may quote the code or refresh token it refused).
-        let sent = [provider.clientSecret, accessToken] + ["code", "code_verifier", "refresh_token", "token"].map { params[$0] }
-        return try Self.parse(response, config: config, host: Self.host(of: endpoint), sent: sent.compactMap { $0 })
+        let secrets = ([provider.clientSecret, accessToken] + ["code", "code_verifier", "refresh_token", "token"].map { params[$0] })
+            .compactMap { $0 }
+        // Also as they went: percent-encoded in the form or the query, and the Authorization
+        // header's credentials (the client's, base64-encoded, with `client_secret_basic`).
+        let credentials = headers.filter { $0.0.lowercased() == "authorization" }
+            .map { String($0.1.split(separator: " ", maxSplits: 1).last ?? "") }
+        let sent = secrets + secrets.map(FormEncoding.escape) + credentials
+        return try Self.parse(response, config: config, host: Self.host(of: endpoint), sent: sent)
     }
 
     /// `text` with every occurrence of a `secret` of 4 characters or more replaced; the longest

@@ -74,7 +74,7 @@ class OAuthServer:
 
     def __init__(self, workdir, name, token_lifetime, redirect_uri, openid=False, port=None, omit_expires_in=False,
                  answer_instance_url=False, authorize_iss_file=None, omit_refresh_token=False,
-                 refresh_answer_delay_file=None):
+                 refresh_answer_delay_file=None, code_answer_delay_file=None):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.client_id = f"gatehouse-{name}"
@@ -87,7 +87,8 @@ class OAuthServer:
                         ANSWER_INSTANCE_URL="1" if answer_instance_url else "0",
                         OMIT_REFRESH_TOKEN="1" if omit_refresh_token else "0",
                         AUTHORIZE_ISS_FILE=str(authorize_iss_file or ""),
-                        REFRESH_ANSWER_DELAY_FILE=str(refresh_answer_delay_file or ""))
+                        REFRESH_ANSWER_DELAY_FILE=str(refresh_answer_delay_file or ""),
+                        CODE_ANSWER_DELAY_FILE=str(code_answer_delay_file or ""))
         # As an OpenID Provider: an RS256 key of its own, and the issuer it names in ID tokens.
         self.issuer = f"{self.base}/o"
         if openid:
@@ -250,6 +251,22 @@ class ConfiguredGatehouse:
 
     def stop(self):
         stop(self.process)
+
+
+def provider_and_gatehouse(workdir, name, token_lifetime, auth="", **server_options):
+    """A django-oauth-toolkit server of its own (`server_options` are OAuthServer's test switches)
+    and a Gatehouse on the port its redirect URI names, verification skipped, `auth` added to its
+    auth block."""
+    port = free_port()
+    server = OAuthServer(
+        workdir, name, token_lifetime, f"http://127.0.0.1:{port}/v1/oauth/{name}/callback", **server_options)
+    gatehouse = ConfiguredGatehouse(workdir, f"{name}-gh", f"""
+auth:
+  user_verification: {{ unsafe_skip_verification: true }}
+{auth}security:
+  allowed_provider_networks: [127.0.0.1/32]
+""", port=port)
+    return server, gatehouse
 
 
 @pytest.fixture(scope="session")

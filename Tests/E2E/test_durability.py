@@ -6,10 +6,11 @@ import sqlite3
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import GATEHOUSE_BIN, ConfiguredGatehouse, consent, query
+from conftest import GATEHOUSE_BIN, ConfiguredGatehouse, consent, provider_and_gatehouse, query, stop
 
 
 def test_restart_keeps_the_connection_and_the_key(gatehouse, dot, user_id):
@@ -107,6 +108,47 @@ def test_a_crash_during_the_code_exchange_leaves_the_used_state_on_record(gateho
     # The state stays spent: the same redirect again does not run a second exchange.
     again = requests.get(f"{gatehouse.base}/v1/oauth/silent/callback?code=c1&state={state}", timeout=10)
     assert "This link has expired" in again.text
+
+
+def test_a_callback_answered_while_the_database_is_locked_keeps_the_grant(workdir, user_id):
+    """When the provider's answer to the code exchange arrives, another process holds the
+    database file's write lock for longer than Gatehouse's own 5 s wait (a `gatehouse` command
+    beside the server, a stalled disk). The code is spent, so Gatehouse tries the write again
+    once the file is free, while the browser waits: the person sees the success page and the app
+    gets the token, where before the grant was lost and the person had to consent again."""
+    delay = workdir / "locked-code-delay"
+    delay.write_text("3")  # the exchange's answer waits at the provider while the lock is taken
+    server, gatehouse = provider_and_gatehouse(workdir, "lockedgrant", 3600, code_answer_delay_file=delay)
+    try:
+        client = gatehouse.client()
+        client.admin.auth_providers.create(**server.provider_definition("lockedgrant"))
+        r = client.auth.start(user_id=user_id, provider="lockedgrant", scopes=["read"])
+        other = sqlite3.connect(gatehouse.data / "gatehouse.sqlite", isolation_level=None, timeout=10)
+        with ThreadPoolExecutor(1) as pool:
+            returning = pool.submit(consent, r.url, "alice")
+            deadline = time.monotonic() + 20
+            while server.stats()["authorization_code_grants"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            other.execute("BEGIN IMMEDIATE")
+            try:
+                said = "could not store a new grant; trying again"
+                deadline = time.monotonic() + 20
+                while said not in gatehouse.log.read_text() and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert said in gatehouse.log.read_text()
+            finally:
+                other.execute("COMMIT")
+                other.close()
+            page = returning.result(timeout=60)
+        assert page.status_code == 200 and "You connected lockedgrant" in page.text, page.text[:300]
+        assert "stored the new grant" in gatehouse.log.read_text()
+        done = client.auth.status(id=r.id)
+        assert done.status == "completed"
+        access, _ = server.stored_tokens()
+        assert done.context.token in access
+    finally:
+        gatehouse.stop()
+        stop(server.process)
 
 
 def test_a_schema_whose_later_migrations_only_added_keeps_this_version_running(workdir):

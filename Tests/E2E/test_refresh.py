@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import ConfiguredGatehouse, OAuthServer, consent, free_port, stop
+from conftest import consent, provider_and_gatehouse, stop
 
 
 def authorize(client, server, user_id):
@@ -16,22 +16,6 @@ def authorize(client, server, user_id):
 
 def works(server, token):
     return requests.get(f"{server.base}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 200
-
-
-def provider_and_gatehouse(workdir, name, token_lifetime, auth="", **server_options):
-    """A django-oauth-toolkit server of its own (`server_options` are OAuthServer's test switches)
-    and a Gatehouse on the port its redirect URI names, verification skipped, `auth` added to its
-    auth block."""
-    port = free_port()
-    server = OAuthServer(
-        workdir, name, token_lifetime, f"http://127.0.0.1:{port}/v1/oauth/{name}/callback", **server_options)
-    gatehouse = ConfiguredGatehouse(workdir, f"{name}-gh", f"""
-auth:
-  user_verification: {{ unsafe_skip_verification: true }}
-{auth}security:
-  allowed_provider_networks: [127.0.0.1/32]
-""", port=port)
-    return server, gatehouse
 
 
 def connected(server, gatehouse, name, user_id):

@@ -59,6 +59,23 @@ extension TemplateProviderClientTests {
         #expect(fresh.responseUserInfo == ["session": .object(["org": .string("o")])])
     }
 
+    @Test func aProvidersErrorTextDoesNotRepeatWhatWasSentAsItWentEither() async throws {
+        // The refresh token percent-encoded, as the form carried it, and the client's
+        // credentials as the Authorization header carried them.
+        let provider = Self.provider()
+        let basic = FormEncoding.basicCredentials(clientID: provider.clientID, secret: provider.clientSecret ?? "")
+        transport.answer(
+            "https://hooli.test/token", status: 400,
+            json: #"{"error":"invalid_grant","error_description":"refresh_token=rt%2F0123%2B456789 with \#(basic) is unknown"}"#)
+        let old = TokenSet(
+            accessToken: "AT", refreshToken: "rt/0123+456789", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let error = await #expect(throws: ProviderCallError.self) {
+            try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
+        }
+        #expect(
+            error?.message == "hooli.test answered 400 invalid_grant: refresh_token=[redacted] with Basic [redacted] is unknown")
+    }
+
     @Test func aProvidersErrorTextDoesNotRepeatWhatWasSent() async throws {
         transport.answer(
             "https://hooli.test/token", status: 400,

@@ -1,19 +1,35 @@
 import Foundation
 import GatehouseCore
 
-/// A store that forwards every call to `base`, except the refresh's write-back, which goes
-/// through `completing`: a test makes that write fail, or answer after it committed, on cue.
+/// A store that forwards every call to `base`, except those a test gives a hook for: the refresh
+/// lease's taking, the refresh's write-back, a flow's update and its completion with a grant. A
+/// test holds a refresh at the lease, or makes a write fail, or answer after it committed, on cue.
 package final class InterposedStore: Store {
+    /// What `acquireRefreshLease` does instead: given the connection's id and the real store's call.
+    package typealias Acquiring = @Sendable (String, () async throws -> Connection?) async throws -> Connection?
     /// What `completeRefresh` does instead: given the call's arguments and the real store.
     package typealias Completing = @Sendable (Connection, String, any Store) async throws -> Connection?
+    /// What `updateFlow` does instead: given the flow and the real store's call.
+    package typealias UpdatingFlow = @Sendable (Flow, () async throws -> Flow?) async throws -> Flow?
+    /// What `completeFlow` does instead: given the flow and the real store's call.
+    package typealias CompletingFlow = @Sendable (Flow, () async throws -> Connection?) async throws -> Connection?
 
     let base: any Store
+    let acquiring: Acquiring
     let completing: Completing
+    let updatingFlow: UpdatingFlow
+    let completingFlow: CompletingFlow
 
     /// Wraps `base`.
-    package init(_ base: any Store, completing: @escaping Completing) {
+    package init(
+        _ base: any Store, acquiring: Acquiring? = nil, completing: Completing? = nil, updatingFlow: UpdatingFlow? = nil,
+        completingFlow: CompletingFlow? = nil
+    ) {
         self.base = base
-        self.completing = completing
+        self.acquiring = acquiring ?? { _, call in try await call() }
+        self.completing = completing ?? { connection, owner, base in try await base.completeRefresh(connection, owner: owner) }
+        self.updatingFlow = updatingFlow ?? { _, call in try await call() }
+        self.completingFlow = completingFlow ?? { _, call in try await call() }
     }
 
     package func providers() async throws -> [ProviderRecord] {
@@ -67,11 +83,13 @@ package final class InterposedStore: Store {
     }
 
     package func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow? {
-        try await base.updateFlow(flow, expectedVersion: expectedVersion)
+        try await updatingFlow(flow) { [base] in try await base.updateFlow(flow, expectedVersion: expectedVersion) }
     }
 
     package func completeFlow(_ flow: Flow, expectedVersion: Int, connection: Connection) async throws -> Connection? {
-        try await base.completeFlow(flow, expectedVersion: expectedVersion, connection: connection)
+        try await completingFlow(flow) { [base] in
+            try await base.completeFlow(flow, expectedVersion: expectedVersion, connection: connection)
+        }
     }
 
     package func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int {
@@ -103,7 +121,9 @@ package final class InterposedStore: Store {
     }
 
     package func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
-        try await base.acquireRefreshLease(connectionID: connectionID, owner: owner, until: until, now: now)
+        try await acquiring(connectionID) { [base] in
+            try await base.acquireRefreshLease(connectionID: connectionID, owner: owner, until: until, now: now)
+        }
     }
 
     package func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool {

@@ -62,10 +62,14 @@ package final class CountingProviderClient: ProviderClient {
         provider: Provider, redirectURI: String, state: String, codeChallenge: String?, requested: [String], existing: [String]
     ) throws
         -> String
-    { "https://p/authorize" }
+    { "https://p/authorize?state=\(state)" }
 
+    /// A grant for any code: `issued` and `rt-issued`, for an hour.
     package func exchange(provider: Provider, code: String, redirectURI: String, codeVerifier: String?) async throws -> TokenSet {
-        throw ProviderCallError(.rejected, "not used")
+        let now = Date()
+        return TokenSet(
+            accessToken: "issued", refreshToken: "rt-issued", tokenType: "Bearer", obtainedAt: now,
+            expiresAt: now.addingTimeInterval(3600), scopes: nil)
     }
 
     package func refresh(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?, redirectURI: String)
@@ -119,11 +123,13 @@ package let testProvider = Provider(
     id: "p", description: nil, providerType: "", enabled: true, source: .api, oauth2: OAuth2Config(clientID: "c"),
     clientSecret: "s", createdAt: Date(), updatedAt: Date())
 
-/// Stores a connection whose token expired a minute ago.
-package func storeStaleConnection(_ store: any Store, cipher: TokenCipher, user: String = "u") async throws -> Connection {
+/// Stores a connection whose token expired ten minutes ago.
+package func storeStaleConnection(
+    _ store: any Store, cipher: TokenCipher, user: String = "u", refreshToken: String? = "rt-0"
+) async throws -> Connection {
     let past = Date().addingTimeInterval(-3600)
     let tokens = TokenSet(
-        accessToken: "old", refreshToken: "rt-0", tokenType: "Bearer", obtainedAt: past, expiresAt: past.addingTimeInterval(3000),
+        accessToken: "old", refreshToken: refreshToken, tokenType: "Bearer", obtainedAt: past, expiresAt: past.addingTimeInterval(3000),
         scopes: ["a"])
     return try await store.upsertConnection(
         Connection(

@@ -19,7 +19,7 @@ MIDDLEWARE = [
     "testprovider.middleware.TokenGrantCounter",
     "testprovider.middleware.TokenAnswerSwitches",
     "testprovider.middleware.AuthorizeIssSwitch",
-    "testprovider.middleware.RefreshAnswerDelay",
+    "testprovider.middleware.TokenAnswerDelay",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -71,20 +71,24 @@ class AuthorizeIssSwitch:
         return response
 
 
-class RefreshAnswerDelay:
-    """Test switch on refreshes: when REFRESH_ANSWER_DELAY_FILE names a file, a refresh_token
-    grant is answered that many seconds (the file's text, read per request) after the new tokens
-    were issued, as a slow network or provider would. An empty file or 0: at once."""
+class TokenAnswerDelay:
+    """Test switches on the token endpoint: when REFRESH_ANSWER_DELAY_FILE (refresh_token grants)
+    or CODE_ANSWER_DELAY_FILE (authorization_code grants) names a file, the grant is answered that
+    many seconds (the file's text, read per request) after the tokens were issued, as a slow
+    network or provider would. An empty file or 0: at once."""
+
+    SWITCHES = {"refresh_token": "REFRESH_ANSWER_DELAY_FILE", "authorization_code": "CODE_ANSWER_DELAY_FILE"}
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        path = os.environ.get("REFRESH_ANSWER_DELAY_FILE")
-        refresh = request.method == "POST" and request.path == "/o/token/" and \
-            request.POST.get("grant_type") == "refresh_token"
+        switch = None
+        if request.method == "POST" and request.path == "/o/token/":
+            switch = self.SWITCHES.get(request.POST.get("grant_type"))
         response = self.get_response(request)
-        if path and refresh:
+        path = os.environ.get(switch) if switch else None
+        if path:
             with open(path) as file:
                 time.sleep(float(file.read().strip() or "0"))
         return response

@@ -1,0 +1,106 @@
+import Foundation
+import GatehouseTestSupport
+import GatehouseWire
+import Logging
+import Synchronization
+import Testing
+
+@testable import GatehouseCore
+
+/// The callback's write of a new grant while the store is away: the code is spent, so the
+/// grant is written again until the store answers (within `grantWriteRetry`), and a try after
+/// one whose answer was lost knows the row it wrote.
+@Suite struct GrantWriteTests {
+    let cipher = try! TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+    let log = LogRecorder()
+
+    func broker(_ store: any Store, verifierURL: String? = nil, retry: TimeInterval = 30) async throws -> AuthBroker {
+        var settings = BrokerSettings(
+            publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: verifierURL, unsafeSkip: verifierURL == nil),
+            unsafeSkipAllowed: true)
+        settings.grantWriteRetry = retry
+        let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
+        try await registry.create(refreshableProviderRequest(), source: .config)
+        return AuthBroker(
+            store: store, notifier: LocalNotifier(), providers: registry, client: CountingProviderClient(), cipher: cipher,
+            settings: settings, logger: log.logger())
+    }
+
+    /// Starts a flow for user `u` and brings the provider's redirect back with a code.
+    func consent(_ broker: AuthBroker) async throws -> (Flow?, CallbackOutcome) {
+        let started = try await broker.authorize(
+            AuthorizationRequest(authRequirement: .init(providerID: "p", oauth2: .init(scopes: ["a"])), userID: "u"))
+        let state = try #require(started.url.flatMap { URLComponents(string: $0)?.queryItems?.first?.value })
+        let outcome = await broker.callback(providerID: "p", query: ["state": state, "code": "c"])
+        return (try await broker.store.flow(id: try #require(started.id)), outcome)
+    }
+
+    func storeAway() -> GatehouseError { GatehouseError(.storeUnavailable, "the store did not answer") }
+
+    @Test func aGrantIsStoredOnceTheStoreIsBack() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let failures = Atomic(2)
+            let store = InterposedStore(
+                sqlite,
+                completingFlow: { [storeAway] _, write in
+                    if failures.subtract(1, ordering: .relaxed).oldValue > 0 { throw storeAway() }
+                    return try await write()
+                })
+            let (flow, outcome) = try await consent(try await broker(store))
+            #expect(outcome == .success(providerID: "p"))
+            #expect(flow?.status == .completed)
+            #expect(try await sqlite.connection(userID: "u", providerID: "p")?.authID == flow?.id)
+            #expect(log.logged.filter { $0.message == "could not store a new grant; trying again" }.count == 1)
+            #expect(log.logged.contains { $0.level == .notice && $0.message == "stored the new grant" })
+        }
+    }
+
+    @Test func aGrantWriteWhoseAnswerWasLostIsKnownAsItsOwn() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let answerLost = Atomic(true)
+            let store = InterposedStore(
+                sqlite,
+                completingFlow: { [storeAway] _, write in
+                    let written = try await write()
+                    if answerLost.exchange(false, ordering: .relaxed) { throw storeAway() }
+                    return written
+                })
+            let (flow, outcome) = try await consent(try await broker(store))
+            #expect(outcome == .success(providerID: "p"))
+            #expect(flow?.status == .completed)
+            #expect(log.logged.contains { $0.message == "authorization completed" })
+        }
+    }
+
+    /// With a verifier, the grant waits on the flow: its write is tried again the same way.
+    @Test func aParkedGrantWhoseAnswerWasLostIsKnownAsItsOwn() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let answerLost = Atomic(true)
+            let store = InterposedStore(
+                sqlite,
+                updatingFlow: { [storeAway] flow, write in
+                    let written = try await write()
+                    if flow.sealedTokens != nil, answerLost.exchange(false, ordering: .relaxed) { throw storeAway() }
+                    return written
+                })
+            let (flow, outcome) = try await consent(try await broker(store, verifierURL: "https://app.example/verify"))
+            guard case .redirect(let url) = outcome else {
+                Issue.record("expected the verifier's redirect, got \(outcome)")
+                return
+            }
+            #expect(url.hasPrefix("https://app.example/verify?flow_id=af_"))
+            #expect(flow?.status == .pending && flow?.sealedTokens != nil)
+        }
+    }
+
+    /// Past `grantWriteRetry` the callback fails as before, and says so in the log.
+    @Test func aStoreAwayLongerThanTheRetryFailsTheCallback() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let store = InterposedStore(sqlite, completingFlow: { [storeAway] _, _ in throw storeAway() })
+            let (flow, outcome) = try await consent(try await broker(store, retry: 0.5))
+            #expect(outcome == .failure(.internalError, detail: "the store did not answer"))
+            #expect(flow?.status == .pending)
+            #expect(log.logged.contains { $0.level == .error && $0.message.hasPrefix("could not store a new grant:") })
+        }
+    }
+}
