@@ -93,7 +93,8 @@ extension TemplateProviderClient {
         }
         // What this request carried that a provider's error text must not repeat to logs and apps
         // (a token endpoint may quote the code or refresh token it refused).
-        let secrets = ([provider.clientSecret, accessToken] + ["code", "code_verifier", "refresh_token", "token"].map { params[$0] })
+        let secrets =
+            ([provider.clientSecret, accessToken] + ["code", "code_verifier", "refresh_token", "token"].map { params[$0] })
             .compactMap { $0 }
         // Also as they went: percent-encoded in the form or the query, and the Authorization
         // header's credentials (the client's, base64-encoded, with `client_secret_basic`).

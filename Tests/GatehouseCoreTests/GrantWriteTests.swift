@@ -16,7 +16,8 @@ import Testing
 
     func broker(_ store: any Store, verifierURL: String? = nil, retry: TimeInterval = 30) async throws -> AuthBroker {
         var settings = BrokerSettings(
-            publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: verifierURL, unsafeSkip: verifierURL == nil),
+            publicURL: "http://gh",
+            defaultVerification: VerificationSetting(verifierURL: verifierURL, unsafeSkip: verifierURL == nil),
             unsafeSkipAllowed: true)
         settings.grantWriteRetry = retry
         let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))

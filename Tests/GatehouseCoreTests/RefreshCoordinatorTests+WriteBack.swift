@@ -49,13 +49,15 @@ extension RefreshCoordinatorTests {
     @Test func aWriteWhoseAnswerWasLostIsKnownAsItsOwn() async throws {
         try await StoreBackend.withSQLite { sqlite in
             let answerLost = Atomic(true)
-            let store = InterposedStore(sqlite, completing: { connection, owner, base in
-                let written = try await base.completeRefresh(connection, owner: owner)
-                if answerLost.exchange(false, ordering: .relaxed) {
-                    throw GatehouseError(.storeUnavailable, "the connection ended before the answer")
-                }
-                return written
-            })
+            let store = InterposedStore(
+                sqlite,
+                completing: { connection, owner, base in
+                    let written = try await base.completeRefresh(connection, owner: owner)
+                    if answerLost.exchange(false, ordering: .relaxed) {
+                        throw GatehouseError(.storeUnavailable, "the connection ended before the answer")
+                    }
+                    return written
+                })
             let log = LogRecorder()
             let client = CountingProviderClient(rotating: true)
             let stale = try await storeStaleConnection(store, cipher: cipher)

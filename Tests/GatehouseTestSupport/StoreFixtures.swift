@@ -129,8 +129,8 @@ package func storeStaleConnection(
 ) async throws -> Connection {
     let past = Date().addingTimeInterval(-3600)
     let tokens = TokenSet(
-        accessToken: "old", refreshToken: refreshToken, tokenType: "Bearer", obtainedAt: past, expiresAt: past.addingTimeInterval(3000),
-        scopes: ["a"])
+        accessToken: "old", refreshToken: refreshToken, tokenType: "Bearer", obtainedAt: past,
+        expiresAt: past.addingTimeInterval(3000), scopes: ["a"])
     return try await store.upsertConnection(
         Connection(
             id: SecureRandom.identifier(prefix: "uc_"), userID: user, providerID: "p", scopes: ["a"],
