@@ -89,7 +89,14 @@ extension AuthBroker {
         if let identity {
             return try await askIdentity(identity, flow: flow, tokens: tokens, userInfo: userInfo)
         }
-        let mode = try await setting
+        let mode: VerificationSetting
+        do {
+            mode = try await setting
+        } catch let error as GatehouseError where error.code == .storeUnavailable {
+            // The code is spent: the setting is read again while the store is away, rather than
+            // the grant lost.
+            mode = try await settingRead(flowID: flow.id).run { try await verification.current() }
+        }
         if !mode.unsafeSkip, let verifierURL = mode.verifierURL {
             let verificationID = SecureRandom.identifier(prefix: "af_") + SecureRandom.token(bytes: 16)
             guard try await park(tokens, userInfo: userInfo, on: flow, verificationID: verificationID) else {

@@ -25,18 +25,20 @@ extension AuthBroker {
     /// in `gatehouse_provider_call_duration_seconds{call="revocation",outcome="error"}`, never
     /// the delete's error.
     package func deleteConnection(id: String) async throws -> ConnectionDeletion {
+        // The provider is read before the delete: a store that fails to answer then fails the
+        // delete with nothing done, where after it the tokens would be gone unrevoked.
+        guard let before = try await store.connection(id: id) else { return .notFound }
+        let provider = try await providers.provider(id: before.providerID)
         // The row as deleted, not as read before: a refresh that landed in between stored the
         // token set that is revoked.
         guard let connection = try await connections.delete(id: id, from: store) else { return .notFound }
-        return await revokeGrant(of: connection)
+        return await revokeGrant(of: connection, at: provider)
     }
 
-    private func revokeGrant(of connection: Connection) async -> ConnectionDeletion {
+    private func revokeGrant(of connection: Connection, at provider: Provider?) async -> ConnectionDeletion {
         let metadata: Logger.Metadata = ["provider": "\(connection.providerID)", "connection": "\(connection.id)"]
         do {
-            guard let provider = try await providers.provider(id: connection.providerID),
-                provider.oauth2.tokenRevocationRequest != nil
-            else { return .deleted }
+            guard let provider, provider.oauth2.tokenRevocationRequest != nil else { return .deleted }
             let tokens = try cipher.open(
                 TokenSet.self, from: connection.sealedTokens,
                 context: Connection.cipherContext(providerID: connection.providerID, userID: connection.userID))

@@ -110,8 +110,16 @@ package final class AuthBroker: Sendable {
     func grantWrite(flowID: String) -> OutageRetry {
         OutageRetry(
             limit: .seconds(settings.grantWriteRetry), logger: logger, metadata: ["auth_id": "\(flowID)"],
-            failed: "could not store a new grant; trying again", stored: "stored the new grant",
+            failed: "could not store a new grant; trying again", recovered: "stored the new grant",
             gaveUp: "could not store a new grant: the user must authorize again")
+    }
+
+    /// The retry of the verification setting's read once the code is spent, for the same reason.
+    func settingRead(flowID: String) -> OutageRetry {
+        OutageRetry(
+            limit: .seconds(settings.grantWriteRetry), logger: logger, metadata: ["auth_id": "\(flowID)"],
+            failed: "could not read the verification setting for a new grant; trying again",
+            recovered: "read the verification setting", gaveUp: "could not read the verification setting: the user must authorize again")
     }
 
     /// Marks a flow failed and wakes its waiters; `kind` is what the metric counts.

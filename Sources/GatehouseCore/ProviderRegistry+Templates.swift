@@ -2,7 +2,8 @@ import Foundation
 import GatehouseWire
 
 // How a provider's template is made from a request: a built-in instantiated for its tenant,
-// fields merged over a base, and the endpoint moves that need the secret again.
+// fields merged over a base, and the endpoint moves that need the secret again; and which
+// stored templates today's rules refuse.
 extension ProviderRegistry {
     /// Merges a request into a base (an existing provider, or a built-in template) and validates.
     /// `replacingOAuth2` is a patch's merged template, taken whole; `clearing` names what a patch
@@ -210,5 +211,24 @@ extension ProviderRegistry {
         if let value = given.issuer { merged.issuer = value }
         merged.clientSecret = nil
         return merged
+    }
+
+    /// Stored providers whose id or template the current rules refuse (stored before a rule
+    /// existed), with the reason and the fix; they are served as inactive until an admin fixes them.
+    package func refusedTemplates() async throws -> [(id: String, reason: String)] {
+        try await store.providers().compactMap { record in
+            do {
+                try ProviderTemplateValidator.validate(id: record.id)
+            } catch let error as GatehouseError {
+                return (record.id, "\(error.message); delete it and add it again under another id")
+            }
+            let template = try JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
+            do {
+                try ProviderTemplateValidator.validate(template)
+                return nil
+            } catch let error as GatehouseError {
+                return (record.id, "\(error.message); fix it with PATCH /v1/admin/auth_providers/\(record.id)")
+            }
+        }
     }
 }

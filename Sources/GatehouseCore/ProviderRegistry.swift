@@ -108,9 +108,9 @@ package final class ProviderRegistry: Sendable {
         let provider = try build(from: request, base: nil, source: source)
         let record = try record(for: provider)
         if source == .config {
-            await changed(failing: try await store.upsertProvider(record), of: provider.id)
+            await changed(failing: try await writing { try await store.upsertProvider(record) }, of: provider.id)
         } else {
-            try await store.insertProvider(record)
+            try await writing { try await store.insertProvider(record) }
             await changed()
         }
         return provider
@@ -150,7 +150,10 @@ package final class ProviderRegistry: Sendable {
         // there are any, checked in the store's transaction (as a rename is).
         let refusal = Self.newTokenDestinationRefusal(
             id: id, from: current.oauth2, to: updated.oauth2, tenant: patch.request.tenant)
-        guard let replacement = try await store.updateProvider(id: id, with: record(for: updated), unlessConnected: refusal)
+        guard
+            let replacement = try await writing({
+                try await store.updateProvider(id: id, with: record(for: updated), unlessConnected: refusal)
+            })
         else {
             throw GatehouseError.providerNotFound(id)
         }
@@ -166,7 +169,7 @@ package final class ProviderRegistry: Sendable {
         guard !listedInFile(current) else {
             throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; remove it there")
         }
-        guard try await store.deleteProvider(id: id) != nil else {
+        guard try await writing({ try await store.deleteProvider(id: id) }) != nil else {
             throw GatehouseError.providerNotFound(id)
         }
         await changed()
@@ -201,6 +204,18 @@ package final class ProviderRegistry: Sendable {
     package func channel(up: Bool) {
         channelUp.store(up, ordering: .relaxed)
         invalidate()
+    }
+
+    /// Runs a write to the providers; when it fails, the caches are dropped here and on the
+    /// other replicas all the same: a write whose answer was lost (its connection went after the
+    /// commit) may have changed the provider, and deleted its connections.
+    private func writing<T>(_ write: () async throws -> T) async throws -> T {
+        do {
+            return try await write()
+        } catch {
+            await changed()
+            throw error
+        }
     }
 
     /// Drops the cache here and tells the other replicas to drop theirs.
@@ -263,25 +278,6 @@ package final class ProviderRegistry: Sendable {
             templateJSON: Array(try JSONEncoder.sorted.encode(provider.oauth2)), sealedSecret: sealed,
             secretHint: Self.hint(for: provider.clientSecret), createdAt: provider.createdAt,
             updatedAt: provider.updatedAt)
-    }
-
-    /// Stored providers whose id or template the current rules refuse (stored before a rule
-    /// existed), with the reason and the fix; they are served as inactive until an admin fixes them.
-    package func refusedTemplates() async throws -> [(id: String, reason: String)] {
-        try await store.providers().compactMap { record in
-            do {
-                try ProviderTemplateValidator.validate(id: record.id)
-            } catch let error as GatehouseError {
-                return (record.id, "\(error.message); delete it and add it again under another id")
-            }
-            let template = try JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
-            do {
-                try ProviderTemplateValidator.validate(template)
-                return nil
-            } catch let error as GatehouseError {
-                return (record.id, "\(error.message); fix it with PATCH /v1/admin/auth_providers/\(record.id)")
-            }
-        }
     }
 
     private func provider(from record: ProviderRecord) throws -> Provider {

@@ -68,7 +68,7 @@ extension RefreshCoordinator {
     private func storingRefresh(_ updated: Connection) async throws -> Connection? {
         let retry = OutageRetry(
             limit: .seconds(settings.leaseDuration), logger: logger, metadata: ["connection": "\(updated.id)"],
-            failed: "could not store a refreshed token; trying again", stored: "stored the refreshed token",
+            failed: "could not store a refreshed token; trying again", recovered: "stored the refreshed token",
             gaveUp: "could not store a refreshed token: if the provider rotates refresh tokens, the user must consent again")
         return try await retry.run { try await store.completeRefresh(updated, owner: owner) }
     }

@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 
 /// Refreshes connections, one refresh per connection at a time: a single-flight map in this
-/// process and a lease in the store across replicas (and between the sweep and a request). Rotating refresh tokens make this a
+/// process and a lease in the store across replicas. Rotating refresh tokens make this a
 /// correctness rule: two refreshes with one refresh token can revoke the user's grant.
 ///
 /// The map is behind a mutex, not an actor, and the refresh runs in a task of its own at high
@@ -41,18 +41,15 @@ package final class RefreshCoordinator: Sendable {
     let now: @Sendable () -> Date
     let owner = SecureRandom.identifier(prefix: "lease_")
 
-    /// A refresh in flight: a connection's, for a request or for the sweep.
-    struct Flight: Hashable {
-        let connectionID: String
-        // A request does not join the sweep's refresh: the sweep leaves alone what a request
-        // must refresh (a row without a refresh token), and the request would hand out the
-        // stale token it came for. The store's lease keeps the two from refreshing at once.
+    /// A connection's refresh in flight: whether the sweep started it, and who waits for it.
+    struct Flight {
         let sweeping: Bool
+        var waiters: [CheckedContinuation<Connection, any Error>]
     }
 
     struct State {
-        /// The callers waiting for each refresh in flight.
-        var inflight: [Flight: [CheckedContinuation<Connection, any Error>]] = [:]
+        /// The refresh in flight for each connection.
+        var inflight: [String: Flight] = [:]
         // Backoff after failures is a cache: losing it on restart costs one extra try.
         var backoff: [String: (until: Date, failures: Int, failure: Failure)] = [:]
     }
@@ -76,23 +73,35 @@ package final class RefreshCoordinator: Sendable {
     }
 
     /// Returns the connection with a fresh token, refreshing it if needed. Concurrent callers
-    /// for one connection share one refresh (the sweep's apart from the requests').
+    /// for one connection share one refresh.
     /// With `sweeping` (the background sweep), a connection is refreshed even when its token is
     /// fresh, unless someone refreshed it since the sweep read it; one without a refresh token
     /// is left alone (there is nothing to keep alive).
     package func refresh(_ connection: Connection, provider: Provider, sweeping: Bool = false) async throws -> Connection {
+        let (refreshed, joinedSweep) = try await shared(connection, provider: provider, sweeping: sweeping)
+        // The sweep leaves alone what a request must refresh (a row without a refresh token): a
+        // request that joined the sweep's refresh and got a stale token back refreshes itself.
+        guard joinedSweep, !sweeping, isStale(refreshed) else { return refreshed }
+        return try await shared(refreshed, provider: provider, sweeping: false).connection
+    }
+
+    /// Joins the connection's refresh in flight, or starts one; says whether it joined the sweep's.
+    private func shared(_ connection: Connection, provider: Provider, sweeping: Bool) async throws
+        -> (connection: Connection, joinedSweep: Bool)
+    {
         let time = now()
-        let flight = Flight(connectionID: connection.id, sweeping: sweeping)
-        return try await withCheckedThrowingContinuation { continuation in
+        var joinedSweep = false
+        let refreshed = try await withCheckedThrowingContinuation { continuation in
             let decision = state.withLock { state -> Result<Bool, Failure> in
                 if let pending = state.backoff[connection.id], pending.until > time {
                     return .failure(pending.failure)
                 }
-                if state.inflight[flight] != nil {
-                    state.inflight[flight]?.append(continuation)
+                if let flight = state.inflight[connection.id] {
+                    state.inflight[connection.id]?.waiters.append(continuation)
+                    joinedSweep = flight.sweeping
                     return .success(false)
                 }
-                state.inflight[flight] = [continuation]
+                state.inflight[connection.id] = Flight(sweeping: sweeping, waiters: [continuation])
                 return .success(true)
             }
             switch decision {
@@ -106,11 +115,20 @@ package final class RefreshCoordinator: Sendable {
                     } catch {
                         result = .failure(await self.goneIfDeleted(error, connectionID: connection.id))
                     }
-                    let waiters = self.state.withLock { $0.inflight.removeValue(forKey: flight) ?? [] }
+                    let waiters = self.state.withLock { $0.inflight.removeValue(forKey: connection.id)?.waiters ?? [] }
                     for waiter in waiters { waiter.resume(with: result) }
                 }
             }
         }
+        return (refreshed, joinedSweep)
+    }
+
+    /// Whether a connection's token is due for a refresh (one that cannot be opened is left to
+    /// the caller, which opens it next).
+    private func isStale(_ connection: Connection) -> Bool {
+        let context = Connection.cipherContext(providerID: connection.providerID, userID: connection.userID)
+        guard let tokens = try? cipher.open(TokenSet.self, from: connection.sealedTokens, context: context) else { return false }
+        return tokens.staleAt(skew: settings.refreshSkew) <= now()
     }
 
     /// Forgets a connection's backoff: a new consent gave it a new grant, which the old one's

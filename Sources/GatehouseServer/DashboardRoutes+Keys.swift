@@ -32,7 +32,7 @@ extension DashboardRoutes {
                 // Shown on this answer only: it is not stored anywhere it could be shown again.
                 let key = try await keys.create(name: name, role: role)
                 return try await keysPage(
-                    session, extra: ["newKey": key, "newKeyName": name, "newKeyRole": role.rawValue])
+                    session, extra: ["newKey": key, "newKeyName": name, "newKeyRole": role.rawValue], showingKey: true)
             }
         }
         // Revoking asks first, naming the key; the last admin key is not revoked here (nothing
@@ -66,9 +66,10 @@ extension DashboardRoutes {
                     return try await lastAdmin()
                 }
                 guard removed > 0 else { return DashboardPages.redirect("/dashboard/keys?done=key-gone") }
-                // Every replica drops its cached keys at once.
-                try await store.publish(.apiKeys)
+                // Every replica drops its cached keys at once (or within the cache's second, when
+                // the others cannot be told: the key is revoked either way).
                 keys.forgetAll()
+                try? await store.publish(.apiKeys)
                 // The session went with its key: the sign-in page says why.
                 if own { return DashboardPages.redirect("/dashboard/sign-in?reason=revoked") }
                 return DashboardPages.redirect("/dashboard/keys?done=revoked")
@@ -97,8 +98,20 @@ extension DashboardRoutes {
         }
     }
 
-    private func keysPage(_ session: Session, extra: [String: Any], status: HTTPResponse.Status = .ok) async throws -> Response {
-        let rows: [[String: Any]] = try await store.apiKeys().sorted { $0.createdAt < $1.createdAt }.map {
+    /// The keys page; `showingKey`: the answer that shows a new key once, which a failed read of
+    /// the list must not lose (the key is stored, and shown nowhere else).
+    private func keysPage(
+        _ session: Session, extra: [String: Any], status: HTTPResponse.Status = .ok, showingKey: Bool = false
+    ) async throws -> Response {
+        var extra = extra
+        let records: [APIKeyRecord]
+        do {
+            records = try await store.apiKeys()
+        } catch let error as GatehouseError where showingKey {
+            records = []
+            extra["error"] = "The list of keys could not be read just now (\(error.message)); reload the page to see it."
+        }
+        let rows: [[String: Any]] = records.sorted { $0.createdAt < $1.createdAt }.map {
             [
                 "id": $0.id, "name": $0.name, "role": $0.role.rawValue, "created": $0.createdAt.iso8601,
                 "current": $0.id == session.keyID, "csrf": session.csrf,

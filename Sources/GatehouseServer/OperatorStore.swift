@@ -61,7 +61,8 @@ package struct OperatorStore: Sendable {
     package func createAPIKey(name: String, role: APIKeyRole) async throws -> String {
         try await storage.bootstrap { store in
             let key = try await APIKeyService(store: store).create(name: name, role: role)
-            try await store.publish(.apiKeys)
+            // Stored: it is shown whatever the other replicas hear (a new key needs no cache dropped).
+            try? await store.publish(.apiKeys)
             return key
         }
     }

@@ -94,6 +94,29 @@ import Testing
         }
     }
 
+    /// The verification setting, read while the code is exchanged, could not be read: the code
+    /// is spent, so it is read again rather than the grant lost.
+    @Test func aSettingReadThatFailsWhileTheCodeIsExchangedIsTriedAgain() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let failures = Atomic(0)
+            let store = InterposedStore(
+                sqlite,
+                before: { [storeAway] name in
+                    if name == "setting", failures.subtract(1, ordering: .relaxed).oldValue > 0 { throw storeAway() }
+                })
+            let broker = try await broker(store, verifierURL: "https://app.example/verify")
+            failures.store(2, ordering: .relaxed)
+            let (flow, outcome) = try await consent(broker)
+            guard case .redirect(let url) = outcome else {
+                Issue.record("expected the verifier's redirect, got \(outcome)")
+                return
+            }
+            #expect(url.hasPrefix("https://app.example/verify?flow_id=af_"))
+            #expect(flow?.sealedTokens != nil)
+            #expect(failures.load(ordering: .relaxed) < 0)
+        }
+    }
+
     /// Past `grantWriteRetry` the callback fails as before, and says so in the log.
     @Test func aStoreAwayLongerThanTheRetryFailsTheCallback() async throws {
         try await StoreBackend.withSQLite { sqlite in

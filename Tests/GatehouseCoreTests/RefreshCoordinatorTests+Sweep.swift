@@ -8,9 +8,9 @@ import Testing
 // The sweep's refresh of a connection and a request's at the same time.
 extension RefreshCoordinatorTests {
     /// The sweep leaves a connection without a refresh token as it is. A request that needs a
-    /// fresh token for it meanwhile does not take the sweep's answer, which is the expired token
-    /// it came with: it refreshes, and the provider's refusal sends the user to consent again.
-    /// The sweep, which waited for the lease, then leaves the row the request marked.
+    /// fresh token for it joins the sweep's refresh, but does not take its answer, which is the
+    /// expired token the request came with: it refreshes after it, and the provider's refusal
+    /// sends the user to consent again.
     @Test func aRequestDoesNotTakeTheSweepsAnswerForAConnectionTheSweepLeaves() async throws {
         try await StoreBackend.withSQLite { sqlite in
             let gate = Gate()
@@ -29,15 +29,27 @@ extension RefreshCoordinatorTests {
             let sweeping = Task { try await refresher.refresh(stale, provider: testProvider, sweeping: true) }
             #expect(try await eventually { takes.load(ordering: .relaxed) == 1 })
             let requesting = Task { try await refresher.refresh(stale, provider: testProvider) }
-            // The request refreshes while the sweep is held at the lease.
-            let refreshedAlone = try await eventually { client.refreshes == 1 }
+            #expect(try await eventually { refresher.state.withLock { $0.inflight[stale.id]?.waiters.count } == 2 })
             gate.open()
-            #expect(refreshedAlone)
+            #expect(try await sweeping.value.version == stale.version)
             await #expect(performing: { try await requesting.value }, throws: needsConsent)
-            let swept = try await sweeping.value
-            #expect(swept.status == .reauthorizationRequired)
             #expect(client.refreshes == 1)
             #expect(try await store.connection(id: stale.id)?.status == .reauthorizationRequired)
+        }
+    }
+
+    /// Another replica's request found the grant refused since this replica's sweep read the
+    /// connection: the sweep leaves the row as it is, without asking the provider again.
+    @Test func theSweepLeavesARowMarkedForConsentSinceItReadIt() async throws {
+        try await StoreBackend.withSQLite { store in
+            let client = CountingProviderClient()
+            client.fail(with: ProviderCallError(.invalidGrant, "revoked"))
+            let stale = try await storeStaleConnection(store, cipher: cipher)
+            await #expect(
+                performing: { try await coordinator(store, client).refresh(stale, provider: testProvider) }, throws: needsConsent)
+            let swept = try await coordinator(store, client).refresh(stale, provider: testProvider, sweeping: true)
+            #expect(swept.status == .reauthorizationRequired)
+            #expect(client.refreshes == 1)
         }
     }
 

@@ -1,9 +1,10 @@
 import Foundation
 import GatehouseCore
 
-/// A store that forwards every call to `base`, except those a test gives a hook for: the refresh
-/// lease's taking, the refresh's write-back, a flow's update and its completion with a grant. A
-/// test holds a refresh at the lease, or makes a write fail, or answer after it committed, on cue.
+/// A store that forwards every call to `base`. A test makes any call fail before it reaches the
+/// store (`before`, given the method's name), or after it did its work, as if its answer was lost
+/// (`after`); and holds a refresh at the lease, or replaces the refresh's write-back, a flow's
+/// update or its completion, through the hooks for those.
 package final class InterposedStore: Store {
     /// What `acquireRefreshLease` does instead: given the connection's id and the real store's call.
     package typealias Acquiring = @Sendable (String, () async throws -> Connection?) async throws -> Connection?
@@ -14,7 +15,12 @@ package final class InterposedStore: Store {
     /// What `completeFlow` does instead: given the flow and the real store's call.
     package typealias CompletingFlow = @Sendable (Flow, () async throws -> Connection?) async throws -> Connection?
 
+    /// Runs before and after a forwarded call, given the method's name (`"deleteProvider"`).
+    package typealias Step = @Sendable (String) async throws -> Void
+
     let base: any Store
+    let before: Step
+    let after: Step
     let acquiring: Acquiring
     let completing: Completing
     let updatingFlow: UpdatingFlow
@@ -22,64 +28,73 @@ package final class InterposedStore: Store {
 
     /// Wraps `base`.
     package init(
-        _ base: any Store, acquiring: Acquiring? = nil, completing: Completing? = nil, updatingFlow: UpdatingFlow? = nil,
-        completingFlow: CompletingFlow? = nil
+        _ base: any Store, before: Step? = nil, after: Step? = nil, acquiring: Acquiring? = nil, completing: Completing? = nil,
+        updatingFlow: UpdatingFlow? = nil, completingFlow: CompletingFlow? = nil
     ) {
         self.base = base
+        self.before = before ?? { _ in }
+        self.after = after ?? { _ in }
         self.acquiring = acquiring ?? { _, call in try await call() }
         self.completing = completing ?? { connection, owner, base in try await base.completeRefresh(connection, owner: owner) }
         self.updatingFlow = updatingFlow ?? { _, call in try await call() }
         self.completingFlow = completingFlow ?? { _, call in try await call() }
     }
 
+    private func forward<T>(_ name: String, _ call: () async throws -> T) async throws -> T {
+        try await before(name)
+        let result = try await call()
+        try await after(name)
+        return result
+    }
+
     package func providers() async throws -> [ProviderRecord] {
-        try await base.providers()
+        try await forward("providers") { try await base.providers() }
     }
 
     package func provider(id: String) async throws -> ProviderRecord? {
-        try await base.provider(id: id)
+        try await forward("provider") { try await base.provider(id: id) }
     }
 
     package func insertProvider(_ record: ProviderRecord) async throws {
-        try await base.insertProvider(record)
+        try await forward("insertProvider") { try await base.insertProvider(record) }
     }
 
     package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?) async throws
         -> ProviderReplacement?
     {
-        try await base.updateProvider(id: id, with: record, unlessConnected: refusal)
+        try await forward("updateProvider") { try await base.updateProvider(id: id, with: record, unlessConnected: refusal) }
     }
 
     package func upsertProvider(_ record: ProviderRecord) async throws -> ProviderReplacement {
-        try await base.upsertProvider(record)
+        try await forward("upsertProvider") { try await base.upsertProvider(record) }
     }
 
     package func deleteProvider(id: String) async throws -> ProviderRecord? {
-        try await base.deleteProvider(id: id)
+        try await forward("deleteProvider") { try await base.deleteProvider(id: id) }
     }
 
     package func insertFlowDeduplicated(_ flow: Flow, now: Date) async throws -> Flow {
-        try await base.insertFlowDeduplicated(flow, now: now)
+        try await forward("insertFlowDeduplicated") { try await base.insertFlowDeduplicated(flow, now: now) }
     }
 
     package func flow(id: String) async throws -> Flow? {
-        try await base.flow(id: id)
+        try await forward("flow") { try await base.flow(id: id) }
     }
 
     package func flow(verificationHash: String) async throws -> Flow? {
-        try await base.flow(verificationHash: verificationHash)
+        try await forward("flow") { try await base.flow(verificationHash: verificationHash) }
     }
 
     package func flow(stateHash: String) async throws -> Flow? {
-        try await base.flow(stateHash: stateHash)
+        try await forward("flow") { try await base.flow(stateHash: stateHash) }
     }
 
     package func consumeState(hash: String, now: Date) async throws -> Flow? {
-        try await base.consumeState(hash: hash, now: now)
+        try await forward("consumeState") { try await base.consumeState(hash: hash, now: now) }
     }
 
     package func openFlows(now: Date, limit: Int) async throws -> [Flow] {
-        try await base.openFlows(now: now, limit: limit)
+        try await forward("openFlows") { try await base.openFlows(now: now, limit: limit) }
     }
 
     package func updateFlow(_ flow: Flow, expectedVersion: Int) async throws -> Flow? {
@@ -93,31 +108,33 @@ package final class InterposedStore: Store {
     }
 
     package func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int {
-        try await base.deleteEndedFlows(createdBefore: cutoff)
+        try await forward("deleteEndedFlows") { try await base.deleteEndedFlows(createdBefore: cutoff) }
     }
 
     package func connection(userID: String, providerID: String) async throws -> Connection? {
-        try await base.connection(userID: userID, providerID: providerID)
+        try await forward("connection") { try await base.connection(userID: userID, providerID: providerID) }
     }
 
     package func connection(id: String) async throws -> Connection? {
-        try await base.connection(id: id)
+        try await forward("connection") { try await base.connection(id: id) }
     }
 
     package func upsertConnection(_ connection: Connection) async throws -> Connection {
-        try await base.upsertConnection(connection)
+        try await forward("upsertConnection") { try await base.upsertConnection(connection) }
     }
 
     package func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int) {
-        try await base.connections(query)
+        try await forward("connections") { try await base.connections(query) }
     }
 
     package func deleteConnection(id: String) async throws -> Connection? {
-        try await base.deleteConnection(id: id)
+        try await forward("deleteConnection") { try await base.deleteConnection(id: id) }
     }
 
     package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection] {
-        try await base.connectionsToRefresh(expiringBefore: expiringBefore, untouchedSince: untouchedSince, limit: limit)
+        try await forward("connectionsToRefresh") {
+            try await base.connectionsToRefresh(expiringBefore: expiringBefore, untouchedSince: untouchedSince, limit: limit)
+        }
     }
 
     package func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
@@ -127,7 +144,9 @@ package final class InterposedStore: Store {
     }
 
     package func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool {
-        try await base.renewRefreshLease(connectionID: connectionID, owner: owner, until: until)
+        try await forward("renewRefreshLease") {
+            try await base.renewRefreshLease(connectionID: connectionID, owner: owner, until: until)
+        }
     }
 
     package func completeRefresh(_ connection: Connection, owner: String) async throws -> Connection? {
@@ -135,94 +154,98 @@ package final class InterposedStore: Store {
     }
 
     package func releaseRefreshLease(connectionID: String, owner: String, status: Connection.Status) async throws {
-        try await base.releaseRefreshLease(connectionID: connectionID, owner: owner, status: status)
+        try await forward("releaseRefreshLease") {
+            try await base.releaseRefreshLease(connectionID: connectionID, owner: owner, status: status)
+        }
     }
 
     package func secrets() async throws -> [SecretRecord] {
-        try await base.secrets()
+        try await forward("secrets") { try await base.secrets() }
     }
 
     package func upsertSecret(_ record: SecretRecord) async throws -> SecretRecord {
-        try await base.upsertSecret(record)
+        try await forward("upsertSecret") { try await base.upsertSecret(record) }
     }
 
     package func deleteSecret(id: String) async throws -> Bool {
-        try await base.deleteSecret(id: id)
+        try await forward("deleteSecret") { try await base.deleteSecret(id: id) }
     }
 
     package func sealedFields(_ kind: SealedField.Kind) async throws -> [SealedField] {
-        try await base.sealedFields(kind)
+        try await forward("sealedFields") { try await base.sealedFields(kind) }
     }
 
     package func replaceSealedField(_ field: SealedField, with blob: [UInt8]) async throws -> Bool {
-        try await base.replaceSealedField(field, with: blob)
+        try await forward("replaceSealedField") { try await base.replaceSealedField(field, with: blob) }
     }
 
     package func exportAll() async throws -> StoreSnapshot {
-        try await base.exportAll()
+        try await forward("exportAll") { try await base.exportAll() }
     }
 
     package func importAll(_ snapshot: StoreSnapshot, replacing: Bool) async throws {
-        try await base.importAll(snapshot, replacing: replacing)
+        try await forward("importAll") { try await base.importAll(snapshot, replacing: replacing) }
     }
 
     package func runExclusively(_ job: String, _ body: @Sendable () async throws -> Void) async throws -> Bool {
-        try await base.runExclusively(job, body)
+        try await forward("runExclusively") { try await base.runExclusively(job, body) }
     }
 
     package func ping() async throws {
-        try await base.ping()
+        try await forward("ping") { try await base.ping() }
     }
 
     package func publish(_ change: StoreChange) async throws {
-        try await base.publish(change)
+        try await forward("publish") { try await base.publish(change) }
     }
 
     package func endDashboardSession(_ session: String, until: Date) async throws {
-        try await base.endDashboardSession(session, until: until)
+        try await forward("endDashboardSession") { try await base.endDashboardSession(session, until: until) }
     }
 
     package func dashboardSessionEnded(_ session: String) async throws -> Bool {
-        try await base.dashboardSessionEnded(session)
+        try await forward("dashboardSessionEnded") { try await base.dashboardSessionEnded(session) }
     }
 
     package func deleteLapsedDashboardSignOuts(before: Date) async throws -> Int {
-        try await base.deleteLapsedDashboardSignOuts(before: before)
+        try await forward("deleteLapsedDashboardSignOuts") { try await base.deleteLapsedDashboardSignOuts(before: before) }
     }
 
     package func insertAPIKey(_ record: APIKeyRecord) async throws {
-        try await base.insertAPIKey(record)
+        try await forward("insertAPIKey") { try await base.insertAPIKey(record) }
     }
 
     package func apiKeys() async throws -> [APIKeyRecord] {
-        try await base.apiKeys()
+        try await forward("apiKeys") { try await base.apiKeys() }
     }
 
     package func deleteAPIKeys(hashPrefix: String, keepingAnAdmin: Bool) async throws -> Int? {
-        try await base.deleteAPIKeys(hashPrefix: hashPrefix, keepingAnAdmin: keepingAnAdmin)
+        try await forward("deleteAPIKeys") {
+            try await base.deleteAPIKeys(hashPrefix: hashPrefix, keepingAnAdmin: keepingAnAdmin)
+        }
     }
 
     package func apiKey(hash: String) async throws -> APIKeyRecord? {
-        try await base.apiKey(hash: hash)
+        try await forward("apiKey") { try await base.apiKey(hash: hash) }
     }
 
     package func apiKeyCount() async throws -> Int {
-        try await base.apiKeyCount()
+        try await forward("apiKeyCount") { try await base.apiKeyCount() }
     }
 
     package func setting(_ key: String) async throws -> String? {
-        try await base.setting(key)
+        try await forward("setting") { try await base.setting(key) }
     }
 
     package func setSetting(_ key: String, value: String) async throws {
-        try await base.setSetting(key, value: value)
+        try await forward("setSetting") { try await base.setSetting(key, value: value) }
     }
 
     package func settings(prefix: String) async throws -> [String: String] {
-        try await base.settings(prefix: prefix)
+        try await forward("settings") { try await base.settings(prefix: prefix) }
     }
 
     package func deleteSetting(_ key: String) async throws {
-        try await base.deleteSetting(key)
+        try await forward("deleteSetting") { try await base.deleteSetting(key) }
     }
 }
