@@ -58,18 +58,21 @@ import Testing
 
     @Test func aGrantWriteWhoseAnswerWasLostIsKnownAsItsOwn() async throws {
         try await StoreBackend.withSQLite { sqlite in
-            let answerLost = Atomic(true)
+            let commits = Atomic(0)
             let store = InterposedStore(
                 sqlite,
                 completingFlow: { [storeAway] _, write in
                     let written = try await write()
-                    if answerLost.exchange(false, ordering: .relaxed) { throw storeAway() }
+                    if written != nil, commits.add(1, ordering: .relaxed).newValue == 1 { throw storeAway() }
                     return written
                 })
             let (flow, outcome) = try await consent(try await broker(store))
             #expect(outcome == .success(providerID: "p"))
             #expect(flow?.status == .completed)
-            #expect(log.logged.contains { $0.message == "authorization completed" })
+            // Written once: the next try found it, and wrote nothing again.
+            #expect(commits.load(ordering: .relaxed) == 1)
+            #expect(try await sqlite.connection(userID: "u", providerID: "p")?.authID == flow?.id)
+            #expect(log.logged.filter { $0.message == "authorization completed" }.count == 1)
         }
     }
 
