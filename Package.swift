@@ -222,6 +222,7 @@ let package = Package(
                 "Gatehouse",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: settings

@@ -25,8 +25,7 @@ extension AuthBroker {
             return try await handleCallback(providerID: providerID, query: query)
         } catch let error as GatehouseError {
             logger.warning("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error.code.rawValue)"])
-            return .failure(
-                error.code == .providerUnavailable ? .providerUnavailable : .internalError, detail: error.message)
+            return .failure(CallbackFailure(error.code), detail: error.message)
         } catch {
             logger.error("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error)"])
             return .failure(.internalError, detail: String(reflecting: type(of: error)))

@@ -37,6 +37,9 @@ extension AuthBroker {
     package func identityCallback(query: [String: String]) async -> CallbackOutcome {
         do {
             return try await handleIdentityCallback(query: query)
+        } catch let error as GatehouseError {
+            logger.warning("user verification failed", metadata: ["error": "\(error.code.rawValue)"])
+            return .failure(CallbackFailure(error.code), detail: error.message)
         } catch {
             logger.error("user verification failed", metadata: ["error": "\(error)"])
             return .failure(.internalError, detail: String(reflecting: type(of: error)))

@@ -12,6 +12,18 @@ package enum CallbackOutcome: Sendable, Equatable {
     case failure(CallbackFailure, detail: String)
 }
 
+extension CallbackFailure {
+    /// The page for an error that ended a callback early: a provider that could not be reached,
+    /// a store that could not be used (reloading may help), or else an internal error.
+    package init(_ code: GatehouseError.Code) {
+        switch code {
+        case .providerUnavailable: self = .providerUnavailable
+        case .storeUnavailable: self = .storeUnavailable
+        default: self = .internalError
+        }
+    }
+}
+
 /// Why a callback or a continuation did not end in success. Core says why; the server alone
 /// turns a reason into an HTTP status.
 package enum CallbackFailure: Sendable, Equatable {
@@ -41,6 +53,8 @@ package enum CallbackFailure: Sendable, Equatable {
     case noVerifier
     /// Something failed inside Gatehouse.
     case internalError
+    /// Gatehouse's store could not be used just then (`store_unavailable`).
+    case storeUnavailable
     /// No flow has this verification id.
     case unknownFlow
     /// The flow ended without completing.

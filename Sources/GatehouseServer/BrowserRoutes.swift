@@ -22,7 +22,8 @@ struct BrowserRoutes {
             do {
                 return Self.page(for: try await broker.continuation(verificationID: flow), context)
             } catch {
-                return Self.page(for: .failure(.internalError, detail: "continuation lookup failed: \(error)"), context)
+                let reason = (error as? GatehouseError).map { CallbackFailure($0.code) } ?? .internalError
+                return Self.page(for: .failure(reason, detail: "continuation lookup failed: \(error)"), context)
             }
         }
         // HEAD does not do what GET does here: a callback's state and code work once, and a

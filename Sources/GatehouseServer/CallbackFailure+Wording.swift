@@ -18,6 +18,7 @@ extension CallbackFailure {
         case .providerRemoved: "This connection is no longer offered"
         case .changedMeanwhile, .notCompleted: "The sign-in didn't finish"
         case .noVerifier, .internalError: "Something went wrong on our side"
+        case .storeUnavailable: "We couldn't finish just now"
         }
     }
 
@@ -42,6 +43,8 @@ extension CallbackFailure {
             "The sign-in ended before it was finished. Go back to the app and start again."
         case .noVerifier, .internalError:
             "We could not finish connecting your account. Go back to the app and try again; if it keeps happening, contact the app's support."
+        case .storeUnavailable:
+            "We could not reach our records for a moment. Reload this page in a little while; if it then says the link has expired, go back to the app and start again."
         }
     }
 

@@ -36,6 +36,7 @@ enum HTTPErrorMapping {
         case .changedMeanwhile: .conflict
         case .unknownFlow: .notFound
         case .noVerifier, .internalError: .internalServerError
+        case .storeUnavailable: .serviceUnavailable
         }
     }
 

@@ -3,6 +3,7 @@ import GatehouseTestSupport
 import HTTPTypes
 import HummingbirdTesting
 import Logging
+import SQLiteNIO
 import Testing
 
 @testable import GatehouseServer
@@ -51,6 +52,27 @@ import Testing
             #expect(line["request_id"] as? String == reference)
             #expect(line["level"] as? String == "warning" && line["reason"] as? String == "exchangeRefused")
             #expect((line["detail"] as? String)?.contains("invalid_grant") == true)
+        }
+    }
+
+    /// Another process holds the database file's write lock past the store's own wait when the
+    /// provider's redirect arrives: the page says to reload in a while (503), not that
+    /// something broke for good, and the reload, once the file is free, connects.
+    @Test func aStoreThatCannotBeUsedSaysReloadAndTheReloadConnects() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let pending = try await api.authorize(user: "d4")
+            let other = try await SQLiteConnection.open(storage: .file(path: api.configuration.databasePath))
+            _ = try await other.query("BEGIN IMMEDIATE", [])
+            let response = try await api.callback(for: pending)
+            _ = try await other.query("COMMIT", [])
+            try await other.close()
+            #expect(response.status == .serviceUnavailable)
+            let html = Self.page(response)
+            #expect(html.contains("We couldn&#39;t finish just now") && html.contains("Reload this page"))
+            let reload = try await api.callback(for: pending)
+            #expect(reload.status == .ok)
+            #expect(Self.page(reload).contains("Connected"))
         }
     }
 
