@@ -119,7 +119,8 @@ package final class AuthBroker: Sendable {
         OutageRetry(
             limit: .seconds(settings.grantWriteRetry), logger: logger, metadata: ["auth_id": "\(flowID)"],
             failed: "could not read the verification setting for a new grant; trying again",
-            recovered: "read the verification setting", gaveUp: "could not read the verification setting: the user must authorize again")
+            recovered: "read the verification setting",
+            gaveUp: "could not read the verification setting: the user must authorize again")
     }
 
     /// Marks a flow failed and wakes its waiters; `kind` is what the metric counts.
