@@ -31,6 +31,7 @@ extension PostgresStore {
                 throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
             }
             try await Self.deleteGrants(ofProvider: record.id, run)
+            try await Self.announceProviders(run)
         }
     }
 
@@ -72,6 +73,7 @@ extension PostgresStore {
                 ).isEmpty
                 guard updated else { return nil }
                 if record.id != id { try await Self.deleteGrants(ofProvider: record.id, run) }
+                try await Self.announceProviders(run)
                 return ProviderReplacement(failedFlowIDs: failed)
             }
         } catch  where Self.isUniqueViolation(error) {
@@ -96,6 +98,7 @@ extension PostgresStore {
                     template = excluded.template, sealed_secret = excluded.sealed_secret,
                     secret_hint = excluded.secret_hint, updated_at = excluded.updated_at
                 """)
+            try await Self.announceProviders(run)
             return ProviderReplacement(failedFlowIDs: failed)
         }
     }
@@ -125,8 +128,17 @@ extension PostgresStore {
         try await inTransaction { run in
             guard let row = try await run("DELETE FROM providers WHERE id = \(id) RETURNING *").first else { return nil }
             try await Self.deleteGrants(ofProvider: id, run)
+            try await Self.announceProviders(run)
             return try Self.provider(row)
         }
+    }
+
+    /// Tells every replica, with the write: `NOTIFY` in a transaction is delivered when, and
+    /// only when, it commits. A provider write may delete connections, which the replicas'
+    /// caches would otherwise serve until the write's own announcement, sent after the commit's
+    /// answer, arrived (or for their cache's 30 s, when that answer was lost).
+    private static func announceProviders(_ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]) async throws {
+        _ = try await run("SELECT pg_notify(\(Self.channel), \(StoreChange.providers.payload))")
     }
 
     /// Deletes the connections and flows stored under a provider id.

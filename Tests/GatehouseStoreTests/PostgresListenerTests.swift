@@ -36,6 +36,33 @@ struct PostgresListenerTests {
         }
     }
 
+    /// A provider's delete, which deletes its connections, is announced with it in the same way.
+    @Test func aProvidersDeleteAnnouncesItself() async throws {
+        try await StoreBackend.withPostgres { store, settings in
+            let heard = Mutex<[StoreChange]>([])
+            let hub = ChangeHub()
+            hub.register { change in heard.withLock { $0.append(change) } }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await PostgresListener(
+                        settings: settings, hub: hub, logger: Logger(label: "test"), retryDelay: .milliseconds(100)
+                    ).run()
+                }
+                defer { group.cancelAll() }
+                #expect(try await eventually { heard.withLock { $0.contains(.everything) } })
+                let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+                let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
+                try await registry.create(refreshableProviderRequest(), source: .api)
+                _ = try await storeStaleConnection(store, cipher: cipher)
+                #expect(try await eventually { heard.withLock { $0.contains(.providers) } })
+                heard.withLock { $0.removeAll() }
+                // The store alone, without the registry's own announcement after it.
+                #expect(try await store.deleteProvider(id: "p") != nil)
+                #expect(try await eventually { heard.withLock { $0.contains(.providers) } })
+            }
+        }
+    }
+
     @Test func changesReachListenersAndALostConnectionComesBack() async throws {
         try await StoreBackend.withPostgres { store, settings in
             let heard = Mutex<[StoreChange]>([])
