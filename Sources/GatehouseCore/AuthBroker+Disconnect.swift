@@ -28,7 +28,19 @@ extension AuthBroker {
         // The provider is read before the delete: a store that fails to answer then fails the
         // delete with nothing done, where after it the tokens would be gone unrevoked.
         guard let before = try await store.connection(id: id) else { return .notFound }
-        let provider = try await providers.provider(id: before.providerID)
+        let provider: Provider?
+        do {
+            provider = try await providers.provider(id: before.providerID)
+        } catch let error as GatehouseError where error.code == .storeUnavailable {
+            throw error
+        } catch {
+            // A stored provider this build cannot read (a damaged row) does not keep the
+            // connection: it is deleted, and not revoked.
+            logger.warning(
+                "could not read the provider of a connection being deleted; its grant is not revoked",
+                metadata: ["connection": "\(id)", "error": "\(error)"])
+            provider = nil
+        }
         // The row as deleted, not as read before: a refresh that landed in between stored the
         // token set that is revoked.
         guard let connection = try await connections.delete(id: id, from: store) else { return .notFound }

@@ -14,11 +14,12 @@ package enum CallbackOutcome: Sendable, Equatable {
 
 extension CallbackFailure {
     /// The page for an error that ended a callback early: a provider that could not be reached,
-    /// a store that could not be used (reloading may help), or else an internal error.
-    package init(_ code: GatehouseError.Code) {
+    /// a store that could not be used, or else an internal error. `reloadable`: nothing single-use
+    /// was spent yet, so the same link may work once the store is back.
+    package init(_ code: GatehouseError.Code, reloadable: Bool) {
         switch code {
         case .providerUnavailable: self = .providerUnavailable
-        case .storeUnavailable: self = .storeUnavailable
+        case .storeUnavailable: self = .storeUnavailable(reloadable: reloadable)
         default: self = .internalError
         }
     }
@@ -53,8 +54,9 @@ package enum CallbackFailure: Sendable, Equatable {
     case noVerifier
     /// Something failed inside Gatehouse.
     case internalError
-    /// Gatehouse's store could not be used just then (`store_unavailable`).
-    case storeUnavailable
+    /// Gatehouse's store could not be used just then (`store_unavailable`); `reloadable` when the
+    /// link was not spent, so reloading it later may finish the sign-in.
+    case storeUnavailable(reloadable: Bool)
     /// No flow has this verification id.
     case unknownFlow
     /// The flow ended without completing.

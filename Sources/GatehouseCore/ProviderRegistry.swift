@@ -206,12 +206,15 @@ package final class ProviderRegistry: Sendable {
         invalidate()
     }
 
-    /// Runs a write to the providers; when it fails, the caches are dropped here and on the
-    /// other replicas all the same: a write whose answer was lost (its connection went after the
-    /// commit) may have changed the provider, and deleted its connections.
+    /// Runs a write to the providers; when the store fails under it, the caches are dropped
+    /// here (and the other replicas told, if they can be): a write whose answer was lost (its
+    /// connection went after the commit) may have changed the provider, and deleted its
+    /// connections. A refusal (a taken id, stored connections) changed nothing.
     private func writing<T>(_ write: () async throws -> T) async throws -> T {
         do {
             return try await write()
+        } catch let error as GatehouseError where error.code != .storeUnavailable && error.code != .internalError {
+            throw error
         } catch {
             await changed()
             throw error

@@ -79,9 +79,15 @@ package final class RefreshCoordinator: Sendable {
     /// is left alone (there is nothing to keep alive).
     package func refresh(_ connection: Connection, provider: Provider, sweeping: Bool = false) async throws -> Connection {
         let (refreshed, joinedSweep) = try await shared(connection, provider: provider, sweeping: sweeping)
-        // The sweep leaves alone what a request must refresh (a row without a refresh token): a
-        // request that joined the sweep's refresh and got a stale token back refreshes itself.
-        guard joinedSweep, !sweeping, isStale(refreshed) else { return refreshed }
+        guard joinedSweep, !sweeping else { return refreshed }
+        // The sweep leaves alone a row marked for consent since it read it: for a request, that
+        // grant is gone.
+        if refreshed.status == .reauthorizationRequired {
+            throw Failure.reauthorizationRequired("the provider refused the grant's refresh token")
+        }
+        // And a row without a refresh token: a request that got a stale token back from the
+        // sweep's refresh refreshes itself.
+        guard isStale(refreshed) else { return refreshed }
         return try await shared(refreshed, provider: provider, sweeping: false).connection
     }
 

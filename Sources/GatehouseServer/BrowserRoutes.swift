@@ -22,7 +22,7 @@ struct BrowserRoutes {
             do {
                 return Self.page(for: try await broker.continuation(verificationID: flow), context)
             } catch {
-                let reason = (error as? GatehouseError).map { CallbackFailure($0.code) } ?? .internalError
+                let reason = (error as? GatehouseError).map { CallbackFailure($0.code, reloadable: true) } ?? .internalError
                 return Self.page(for: .failure(reason, detail: "continuation lookup failed: \(error)"), context)
             }
         }

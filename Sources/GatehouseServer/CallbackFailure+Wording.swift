@@ -43,8 +43,10 @@ extension CallbackFailure {
             "The sign-in ended before it was finished. Go back to the app and start again."
         case .noVerifier, .internalError:
             "We could not finish connecting your account. Go back to the app and try again; if it keeps happening, contact the app's support."
-        case .storeUnavailable:
+        case .storeUnavailable(reloadable: true):
             "We could not reach our records for a moment. Reload this page in a little while; if it then says the link has expired, go back to the app and start again."
+        case .storeUnavailable(reloadable: false):
+            "We could not reach our records, so the sign-in did not finish. Go back to the app and start again in a little while."
         }
     }
 

@@ -109,7 +109,8 @@ extension DashboardRoutes {
             records = try await store.apiKeys()
         } catch let error as GatehouseError where showingKey {
             records = []
-            extra["error"] = "The list of keys could not be read just now (\(error.message)); reload the page to see it."
+            extra["error"] =
+                "The list of keys could not be read just now (\(error.message)). Copy the new key first; then open API keys from the menu to see the list (reloading this page would send the form again)."
         }
         let rows: [[String: Any]] = records.sorted { $0.createdAt < $1.createdAt }.map {
             [

@@ -125,7 +125,7 @@ import Testing
         try await StoreBackend.withSQLite { sqlite in
             let store = InterposedStore(sqlite, completingFlow: { [storeAway] _, _ in throw storeAway() })
             let (flow, outcome) = try await consent(try await broker(store, retry: 0.5))
-            #expect(outcome == .failure(.storeUnavailable, detail: "the store did not answer"))
+            #expect(outcome == .failure(.storeUnavailable(reloadable: false), detail: "the store did not answer"))
             #expect(flow?.status == .pending)
             #expect(log.logged.contains { $0.level == .error && $0.message.hasPrefix("could not store a new grant:") })
         }

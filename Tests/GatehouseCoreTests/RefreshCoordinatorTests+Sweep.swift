@@ -53,6 +53,62 @@ extension RefreshCoordinatorTests {
         }
     }
 
+    /// A request that joins a sweep which does refresh gets the sweep's new token: one call at
+    /// the provider, no second refresh after it.
+    @Test func aRequestThatJoinsARefreshingSweepTakesItsToken() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let gate = Gate()
+            let takes = Atomic(0)
+            let store = InterposedStore(
+                sqlite,
+                acquiring: { _, take in
+                    if takes.add(1, ordering: .relaxed).newValue == 1 { await gate.wait() }
+                    return try await take()
+                })
+            let client = CountingProviderClient()
+            let stale = try await storeStaleConnection(store, cipher: cipher)
+            let refresher = coordinator(store, client)
+            let sweeping = Task { try await refresher.refresh(stale, provider: testProvider, sweeping: true) }
+            #expect(try await eventually { takes.load(ordering: .relaxed) == 1 })
+            let requesting = Task { try await refresher.refresh(stale, provider: testProvider) }
+            #expect(try await eventually { refresher.state.withLock { $0.inflight[stale.id]?.waiters.count } == 2 })
+            gate.open()
+            #expect(try token(of: try await requesting.value) == "refreshed-1")
+            #expect(try token(of: try await sweeping.value) == "refreshed-1")
+            #expect(client.refreshes == 1 && takes.load(ordering: .relaxed) == 1)
+        }
+    }
+
+    /// Another replica found the grant refused while this replica's sweep waited for the lease: a
+    /// request that joined the sweep hears that the user must consent again, without a second
+    /// call to the provider.
+    @Test func aRequestThatJoinsTheSweepOfARowMarkedSinceHearsItIsGone() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let gate = Gate()
+            let takes = Atomic(0)
+            let store = InterposedStore(
+                sqlite,
+                acquiring: { _, take in
+                    if takes.add(1, ordering: .relaxed).newValue == 1 { await gate.wait() }
+                    return try await take()
+                })
+            let client = CountingProviderClient()
+            client.fail(with: ProviderCallError(.invalidGrant, "revoked"))
+            let stale = try await storeStaleConnection(store, cipher: cipher)
+            let refresher = coordinator(store, client)
+            let sweeping = Task { try await refresher.refresh(stale, provider: testProvider, sweeping: true) }
+            #expect(try await eventually { takes.load(ordering: .relaxed) == 1 })
+            let requesting = Task { try await refresher.refresh(stale, provider: testProvider) }
+            #expect(try await eventually { refresher.state.withLock { $0.inflight[stale.id]?.waiters.count } == 2 })
+            let other = coordinator(sqlite, client)
+            await #expect(performing: { try await other.refresh(stale, provider: testProvider) }, throws: needsConsent)
+            gate.open()
+            #expect(try await sweeping.value.status == .reauthorizationRequired)
+            await #expect(performing: { try await requesting.value }, throws: needsConsent)
+            #expect(client.refreshes == 1)
+        }
+    }
+
     func needsConsent(_ error: any Error) -> Bool {
         if case RefreshCoordinator.Failure.reauthorizationRequired = error { return true }
         return false

@@ -63,10 +63,18 @@ import Testing
             try await api.createProvider()
             let pending = try await api.authorize(user: "d4")
             let other = try await SQLiteConnection.open(storage: .file(path: api.configuration.databasePath))
-            _ = try await other.query("BEGIN IMMEDIATE", [])
-            let response = try await api.callback(for: pending)
-            _ = try await other.query("COMMIT", [])
-            try await other.close()
+            let response: TestResponse
+            do {
+                // Waits its turn if the server is writing just then.
+                _ = try await other.query("PRAGMA busy_timeout = 5000", [])
+                _ = try await other.query("BEGIN IMMEDIATE", [])
+                response = try await api.callback(for: pending)
+                _ = try await other.query("COMMIT", [])
+                try await other.close()
+            } catch {
+                try await other.close()
+                throw error
+            }
             #expect(response.status == .serviceUnavailable)
             let html = Self.page(response)
             #expect(html.contains("We couldn&#39;t finish just now") && html.contains("Reload this page"))

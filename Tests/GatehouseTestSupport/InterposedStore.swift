@@ -1,10 +1,11 @@
 import Foundation
 import GatehouseCore
 
-/// A store that forwards every call to `base`. A test makes any call fail before it reaches the
-/// store (`before`, given the method's name), or after it did its work, as if its answer was lost
-/// (`after`); and holds a refresh at the lease, or replaces the refresh's write-back, a flow's
-/// update or its completion, through the hooks for those.
+/// A store that forwards every call to `base`. A test makes a call fail before it reaches the
+/// store (`before`, given the method's name; overloads share it), or after it did its work, as if
+/// its answer was lost (`after`); and holds a refresh at the lease, or replaces the refresh's
+/// write-back, a flow's update or its completion, through the hooks for those four (which do not
+/// run `before` and `after`).
 package final class InterposedStore: Store {
     /// What `acquireRefreshLease` does instead: given the connection's id and the real store's call.
     package typealias Acquiring = @Sendable (String, () async throws -> Connection?) async throws -> Connection?
