@@ -59,9 +59,9 @@ package struct Flow: Sendable, Equatable {
     /// provider calls (the code exchange, introspection, user info, the app's sign-in discovery)
     /// have 15 s each once their host's name is resolved, its writes wait at most 5 s each for
     /// another writer, and the verification setting's read and the grant's write are each tried
-    /// again for `grantWriteRetry` (30 s): a few minutes at the very worst. Past five, the callback stopped (its
-    /// process ended, or it failed without failing the flow); failing the flow sooner could race
-    /// a callback still finishing, whose grant would then be lost.
+    /// again for `grantWriteRetry` (30 s): a few minutes at the very worst. Past five, the
+    /// callback stopped (its process ended, or it failed without failing the flow); failing the
+    /// flow sooner could race a callback still finishing, whose grant would then be lost.
     package static let callbackLimit: TimeInterval = 300
 
     /// Whether the callback took this flow's state and stopped (the process ended) before

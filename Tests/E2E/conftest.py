@@ -5,6 +5,7 @@ import re
 import resource
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -251,6 +252,21 @@ class ConfiguredGatehouse:
 
     def stop(self):
         stop(self.process)
+
+
+def lock_database_until_logged(gatehouse, said, timeout=20):
+    """Holds the database file's write lock, as another process beside the server would, until
+    Gatehouse logs `said` (it has waited the lock out once and is trying again), then frees it."""
+    other = sqlite3.connect(gatehouse.data / "gatehouse.sqlite", isolation_level=None, timeout=10)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        deadline = time.monotonic() + timeout
+        while said not in gatehouse.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert said in gatehouse.log.read_text()
+    finally:
+        other.execute("COMMIT")
+        other.close()
 
 
 def provider_and_gatehouse(workdir, name, token_lifetime, auth="", **server_options):

@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import GATEHOUSE_BIN, ConfiguredGatehouse, consent, provider_and_gatehouse, query, stop
+from conftest import (GATEHOUSE_BIN, ConfiguredGatehouse, consent, lock_database_until_logged, provider_and_gatehouse,
+                      query, stop)
 
 
 def test_restart_keeps_the_connection_and_the_key(gatehouse, dot, user_id):
@@ -123,22 +124,12 @@ def test_a_callback_answered_while_the_database_is_locked_keeps_the_grant(workdi
         client = gatehouse.client()
         client.admin.auth_providers.create(**server.provider_definition("lockedgrant"))
         r = client.auth.start(user_id=user_id, provider="lockedgrant", scopes=["read"])
-        other = sqlite3.connect(gatehouse.data / "gatehouse.sqlite", isolation_level=None, timeout=10)
         with ThreadPoolExecutor(1) as pool:
             returning = pool.submit(consent, r.url, "alice")
             deadline = time.monotonic() + 20
             while server.stats()["authorization_code_grants"] == 0 and time.monotonic() < deadline:
                 time.sleep(0.05)
-            other.execute("BEGIN IMMEDIATE")
-            try:
-                said = "could not store a new grant; trying again"
-                deadline = time.monotonic() + 20
-                while said not in gatehouse.log.read_text() and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                assert said in gatehouse.log.read_text()
-            finally:
-                other.execute("COMMIT")
-                other.close()
+            lock_database_until_logged(gatehouse, "could not store a new grant; trying again")
             page = returning.result(timeout=60)
         assert page.status_code == 200 and "You connected lockedgrant" in page.text, page.text[:300]
         assert "stored the new grant" in gatehouse.log.read_text()

@@ -1,11 +1,10 @@
 """Refresh against a real server whose access tokens live 6 seconds and whose refresh tokens rotate."""
-import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from conftest import consent, provider_and_gatehouse, stop
+from conftest import consent, lock_database_until_logged, provider_and_gatehouse, stop
 
 
 def authorize(client, server, user_id):
@@ -277,22 +276,12 @@ def test_a_refresh_answered_while_the_database_is_locked_keeps_the_rotated_refre
         time.sleep(6.5)  # stale: the next read refreshes
         delay.write_text("3")  # the answer waits at the provider while the lock is taken
         issued, _ = server.stored_tokens()
-        other = sqlite3.connect(gatehouse.data / "gatehouse.sqlite", isolation_level=None, timeout=10)
         with ThreadPoolExecutor(1) as pool:
             reading = pool.submit(lambda: client.auth.start(user_id=user_id, provider="lockedstore", scopes=["read"]))
             deadline = time.monotonic() + 10
             while set(server.stored_tokens()[0]) - set(issued) == set() and time.monotonic() < deadline:
                 time.sleep(0.05)
-            other.execute("BEGIN IMMEDIATE")
-            try:
-                said = "could not store a refreshed token; trying again"
-                deadline = time.monotonic() + 20
-                while said not in gatehouse.log.read_text() and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                assert said in gatehouse.log.read_text()
-            finally:
-                other.execute("COMMIT")
-                other.close()
+            lock_database_until_logged(gatehouse, "could not store a refreshed token; trying again")
             answer = reading.result(timeout=60)
         assert answer.status == "completed" and answer.context.token != first
         assert works(server, answer.context.token)

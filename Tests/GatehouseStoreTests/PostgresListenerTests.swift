@@ -12,8 +12,9 @@ import Testing
 @Suite(.enabled(if: StoreBackend.available.contains(.postgres), "needs GATEHOUSE_TEST_POSTGRES_URL (scripts/test.sh)"))
 struct PostgresListenerTests {
     /// A deleted connection is announced by the delete itself, committed with it: no separate
-    /// announcement that a lost connection could drop.
-    @Test func aConnectionsDeleteAnnouncesItself() async throws {
+    /// announcement that a lost connection could drop. So is a provider's delete, which deletes
+    /// its connections.
+    @Test func deletesAnnounceThemselves() async throws {
         try await StoreBackend.withPostgres { store, settings in
             let heard = Mutex<[StoreChange]>([])
             let hub = ChangeHub()
@@ -32,25 +33,6 @@ struct PostgresListenerTests {
                 #expect(try await store.deleteConnection(id: connection.id) != nil)
                 #expect(try await eventually { heard.withLock { $0.contains(.connection(connection.id)) } })
                 #expect(try await store.deleteConnection(id: "uc_none") == nil)
-            }
-        }
-    }
-
-    /// A provider's delete, which deletes its connections, is announced with it in the same way.
-    @Test func aProvidersDeleteAnnouncesItself() async throws {
-        try await StoreBackend.withPostgres { store, settings in
-            let heard = Mutex<[StoreChange]>([])
-            let hub = ChangeHub()
-            hub.register { change in heard.withLock { $0.append(change) } }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    try await PostgresListener(
-                        settings: settings, hub: hub, logger: Logger(label: "test"), retryDelay: .milliseconds(100)
-                    ).run()
-                }
-                defer { group.cancelAll() }
-                #expect(try await eventually { heard.withLock { $0.contains(.everything) } })
-                let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
                 let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
                 try await registry.create(refreshableProviderRequest(), source: .api)
                 _ = try await storeStaleConnection(store, cipher: cipher)

@@ -5,6 +5,7 @@ import Synchronization
 package final class Gate: Sendable {
     private struct State {
         var open = false
+        var arrivals = 0
         var waiting: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
@@ -12,10 +13,14 @@ package final class Gate: Sendable {
     /// A closed gate.
     package init() {}
 
+    /// How many tasks reached the gate, open or not.
+    package var arrivals: Int { state.withLock { $0.arrivals } }
+
     /// Returns once the gate is open.
     package func wait() async {
         await withCheckedContinuation { continuation in
             let open = state.withLock { state in
+                state.arrivals += 1
                 if !state.open { state.waiting.append(continuation) }
                 return state.open
             }

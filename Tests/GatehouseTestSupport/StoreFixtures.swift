@@ -27,10 +27,9 @@ package final class CountingProviderClient: ProviderClient {
         var failure: ProviderCallError?
         var used: Set<String> = []
         var revoked: [String] = []
-        var open = true
-        var waiting: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
+    private let gate = Gate()
     /// What a refresh answer says of the user (`user_info.*` in a response map), if anything.
     private let refreshUserInfo: [String: JSONValue]?
     private let rotating: Bool
@@ -40,7 +39,7 @@ package final class CountingProviderClient: ProviderClient {
     ) {
         self.refreshUserInfo = refreshUserInfo
         self.rotating = rotating
-        state.withLock { $0.open = !gated }
+        if !gated { gate.open() }
     }
 
     package var refreshes: Int { state.withLock { $0.refreshes } }
@@ -48,14 +47,7 @@ package final class CountingProviderClient: ProviderClient {
     package var revoked: [String] { state.withLock { $0.revoked } }
 
     /// Lets the refreshes waiting at the gate, and every later one, go on.
-    package func release() {
-        let waiting = state.withLock { state in
-            state.open = true
-            defer { state.waiting = [] }
-            return state.waiting
-        }
-        for continuation in waiting { continuation.resume() }
-    }
+    package func release() { gate.open() }
     package func fail(with error: ProviderCallError?) { state.withLock { $0.failure = error } }
 
     package func authorizeURL(
@@ -82,13 +74,7 @@ package final class CountingProviderClient: ProviderClient {
             }
             return (state.refreshes, state.failure)
         }
-        await withCheckedContinuation { continuation in
-            let open = state.withLock { state in
-                if !state.open { state.waiting.append(continuation) }
-                return state.open
-            }
-            if open { continuation.resume() }
-        }
+        await gate.wait()
         try await Task.sleep(for: .milliseconds(50))
         if let failure { throw failure }
         let now = Date()
