@@ -107,7 +107,7 @@ extension AuthBroker {
         guard ScopeSet.sameBytes(user, flow.userID) else {
             // Someone other than the user who started the flow finished it: never attach it.
             _ = try await fail(flow, .userMismatch, reason: Flow.userMismatchReason)
-            return .failure(.wrongUser, detail: "the app's sign-in names another user than the flow's")
+            return .failure(.wrongUser, detail: Self.wrongUserDetail)
         }
         do {
             return finishOutcome(try await completeParked(flow, sealedTokens: sealedTokens))
@@ -128,13 +128,16 @@ extension AuthBroker {
             case .failed where flow.failureReason == Flow.providerChangedReason:
                 return .failure(.notCompleted, detail: Flow.providerChangedReason)
             case .failed where flow.failureReason == Flow.userMismatchReason:
-                return .failure(.wrongUser, detail: "the app's sign-in names another user than the flow's")
+                return .failure(.wrongUser, detail: Self.wrongUserDetail)
             case .failed: return .failure(.appSignInFailed, detail: flow.failureReason ?? "the app's sign-in failed")
             case .pending: try await Task.sleep(for: .milliseconds(100))
             }
         }
         return .failure(.expiredOrUsed, detail: "the verification state was used by another request, which did not finish")
     }
+
+    /// What the log says of a leg whose ID token named another user than the flow's.
+    static let wrongUserDetail = "the app's sign-in names another user than the flow's"
 
     /// The OIDC nonce of a verification leg: derived from its state, which only this server and
     /// the person's browser know, so nothing more is stored and an ID token minted for another
