@@ -60,9 +60,11 @@ package struct RefreshSweep: Service {
         do {
             let ran = try await broker.store.runExclusively("refresh-sweep") { [self] in
                 let time = broker.now()
+                // With no window, tokens are refreshed on read, expired ones too: refreshing every
+                // expired token here would cost a refresh per lifetime for every connection.
                 let candidates = try await broker.store.connectionsToRefresh(
-                    expiringBefore: time.addingTimeInterval(window), untouchedSince: time.addingTimeInterval(-idleAge),
-                    limit: batch)
+                    expiringBefore: window > 0 ? time.addingTimeInterval(window) : .distantPast,
+                    untouchedSince: time.addingTimeInterval(-idleAge), limit: batch)
                 for connection in candidates {
                     let outcome = await refresh(connection)
                     report.withLock { $0.add(outcome) }

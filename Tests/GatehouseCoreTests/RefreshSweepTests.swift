@@ -60,9 +60,11 @@ import Testing
             for untouched in [fresh, longLived] {
                 #expect(try await store.connection(id: untouched.id)?.version == untouched.version)
             }
-            // With no window, expiring tokens wait for a read; only idle ones are swept.
+            // With no window, expiring and expired tokens wait for a read; only idle ones are swept.
+            let expired = try await connection(store, user: "expired", expiresIn: -60, updatedAgo: 120)
             let second = try await sweep(store, CountingProviderClient(), window: 0).sweep()
             #expect(second.refreshed == 0)
+            #expect(try await store.connection(id: expired.id)?.version == expired.version)
         }
     }
 
