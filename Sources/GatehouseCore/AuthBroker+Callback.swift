@@ -1,7 +1,6 @@
 import Foundation
 import GatehouseWire
 import Logging
-import Synchronization
 
 // The provider's redirect back: single-use state, code exchange, then verification or completion.
 extension AuthBroker {
@@ -22,12 +21,12 @@ extension AuthBroker {
 
     /// The provider's redirect back to `/v1/oauth/{provider}/callback`.
     package func callback(providerID: String, query: [String: String]) async -> CallbackOutcome {
-        let spent = Atomic(false)
+        var spent = false
         do {
-            return try await handleCallback(providerID: providerID, query: query, spent: spent)
+            return try await handleCallback(providerID: providerID, query: query, spent: &spent)
         } catch let error as GatehouseError {
             logger.warning("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error.code.rawValue)"])
-            return .failure(CallbackFailure(error.code, reloadable: !spent.load(ordering: .relaxed)), detail: error.message)
+            return .failure(CallbackFailure(error.code, reloadable: !spent), detail: error.message)
         } catch {
             logger.error("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error)"])
             return .failure(.internalError, detail: String(reflecting: type(of: error)))
@@ -35,7 +34,7 @@ extension AuthBroker {
     }
 
     /// `spent` is set once the state is used: from then on a reload of the link cannot finish.
-    private func handleCallback(providerID: String, query: [String: String], spent: borrowing Atomic<Bool>) async throws
+    private func handleCallback(providerID: String, query: [String: String], spent: inout Bool) async throws
         -> CallbackOutcome
     {
         guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
@@ -44,7 +43,7 @@ extension AuthBroker {
         guard let flow = try await store.consumeState(hash: SecretHash.hex(state), now: now()) else {
             return try await reloaded(stateHash: SecretHash.hex(state), providerID: providerID)
         }
-        spent.store(true, ordering: .relaxed)
+        spent = true
         guard flow.providerID == providerID else {
             _ = try await fail(flow, .wrongProvider, reason: "the callback came to the wrong provider path")
             return .failure(.wrongProvider, detail: "the callback came to the wrong provider path")

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import GatehouseWire
 import Logging
-import Synchronization
 
 // User verification through the app's own sign-in (OIDC): after the provider's callback the
 // browser goes to the app's OpenID Provider, and the flow completes only when the ID token it
@@ -36,13 +35,13 @@ extension AuthBroker {
     /// `GET /v1/oauth/user_verification`: the OpenID Provider's redirect back. Completes the
     /// flow when the signed-in user is the flow's user; otherwise discards the grant.
     package func identityCallback(query: [String: String]) async -> CallbackOutcome {
-        let claimed = Atomic(false)
+        var claimed = false
         do {
-            return try await handleIdentityCallback(query: query, claimed: claimed)
+            return try await handleIdentityCallback(query: query, claimed: &claimed)
         } catch let error as GatehouseError where error.code != .internalError {
             logger.warning("user verification failed", metadata: ["error": "\(error.code.rawValue)"])
             return .failure(
-                CallbackFailure(error.code, reloadable: !claimed.load(ordering: .relaxed)), detail: error.message)
+                CallbackFailure(error.code, reloadable: !claimed), detail: error.message)
         } catch {
             logger.error("user verification failed", metadata: ["error": "\(error)"])
             return .failure(.internalError, detail: String(reflecting: type(of: error)))
@@ -50,8 +49,7 @@ extension AuthBroker {
     }
 
     /// `claimed` is set once this arrival has claimed the leg: from then on a reload cannot finish it.
-    private func handleIdentityCallback(query: [String: String], claimed: borrowing Atomic<Bool>) async throws -> CallbackOutcome
-    {
+    private func handleIdentityCallback(query: [String: String], claimed: inout Bool) async throws -> CallbackOutcome {
         guard let identity else {
             return .failure(.incompleteLink, detail: "user verification through OIDC is not configured")
         }
@@ -91,7 +89,7 @@ extension AuthBroker {
         var claim = flow
         claim.sealedVerifier = nil
         // Set before the write: a claim whose answer was lost may have been made.
-        claimed.store(true, ordering: .relaxed)
+        claimed = true
         guard let flow = try await store.updateFlow(claim, expectedVersion: flow.version) else {
             return try await ending(ofClaimed: flow.id)
         }
