@@ -13,6 +13,13 @@ package struct BrokerSettings: Sendable {
     /// How long a callback tries again to store a new grant while the store is away (the
     /// browser waits meanwhile): the code is spent, so a grant not stored means a new consent.
     package var grantWriteRetry: TimeInterval = 30
+    /// How long after a failed revocation of a deleted connection's grant the next try comes,
+    /// doubling with each failure up to an hour (`auth.revocation_retry.interval`); also how often
+    /// the `RevocationRetrier` looks for revocations due.
+    package var revocationRetryInterval: TimeInterval = 60
+    /// How long after the delete Gatehouse stops trying to revoke a grant
+    /// (`auth.revocation_retry.give_up_after`).
+    package var revocationGiveUp: TimeInterval = 3 * 86_400
     /// Origins (`scheme://host[:port]`) that `next_uri` and verifier URLs may point at; a
     /// `*` port matches any port.
     package var allowedRedirectOrigins: [String]

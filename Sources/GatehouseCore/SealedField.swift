@@ -14,6 +14,8 @@ package struct SealedField: Sendable, Equatable {
         case flowURL = "flow URLs"
         /// A flow's token set awaiting verification (`flow:<id>`).
         case flowTokens = "flow token sets"
+        /// A deleted connection's token set awaiting revocation (sealed as the connection's was).
+        case revocationTokens = "pending revocation token sets"
     }
 
     /// Which column.
@@ -42,6 +44,7 @@ package struct SealedField: Sendable, Equatable {
         case .flowVerifier: ("flows", "id", "sealed_verifier")
         case .flowURL: ("flows", "id", "sealed_url")
         case .flowTokens: ("flows", "id", "sealed_tokens")
+        case .revocationTokens: ("revocations", "id", "sealed_tokens")
         }
     }
 
@@ -49,7 +52,7 @@ package struct SealedField: Sendable, Equatable {
     package static func contextColumns(_ kind: Kind) -> String {
         switch kind {
         case .toolSecret: ", key AS name"
-        case .connectionTokens: ", provider_id, user_id"
+        case .connectionTokens, .revocationTokens: ", provider_id, user_id"
         default: ""
         }
     }
@@ -61,7 +64,7 @@ package struct SealedField: Sendable, Equatable {
         switch kind {
         case .providerSecret: "provider:\(rowID)"
         case .toolSecret: "secret:\(name ?? rowID)"
-        case .connectionTokens: Connection.cipherContext(providerID: providerID, userID: userID)
+        case .connectionTokens, .revocationTokens: Connection.cipherContext(providerID: providerID, userID: userID)
         case .flowVerifier, .flowTokens: "flow:\(rowID)"
         case .flowURL: "flow-url:\(rowID)"
         }

@@ -10,26 +10,27 @@ package protocol Store: Sendable {
     /// One provider.
     func provider(id: String) async throws -> ProviderRecord?
     /// Adds a provider; throws `conflict` when the id is taken.
-    /// Connections and flows left under its id (by a provider of that id deleted before they were
-    /// deleted with it) are deleted in the same transaction: a grant belongs to the server that
-    /// issued it, never to a later provider that takes the id.
+    /// Connections, flows and pending revocations left under its id (by a provider of that id
+    /// deleted before they were deleted with it) are deleted in the same transaction: a grant
+    /// belongs to the server that issued it, never to a later provider that takes the id.
     func insertProvider(_ record: ProviderRecord) async throws
-    /// Replaces the provider stored under `id` (which may rename it); throws `conflict` when the new id is taken.
-    /// A rename throws `conflict` while connections are stored under the old id (each is sealed for
-    /// it), checked in the same transaction; it deletes the old id's flows and the connections and
-    /// flows left under the new id. With `refusal`, any change is refused (with it) while
-    /// connections are stored under `id` (a token-side endpoint that moves would receive their
-    /// refresh tokens). A change of template fails the provider's open flows in the same
-    /// transaction, before the connections check (see `ProviderReplacement`). Nil when no
-    /// provider has `id`.
+    /// Replaces the provider stored under `id` (which may rename it); throws `conflict` when the
+    /// new id is taken. A rename throws `conflict` while connections are stored under the old id
+    /// (each is sealed for it), checked in the same transaction; it deletes the old id's flows and
+    /// pending revocations, and the connections, flows and pending revocations left under the new
+    /// id. With `refusal`, any change is refused (with it) while connections are stored under `id`
+    /// (a token-side endpoint that moves would receive their refresh tokens); one that goes
+    /// through deletes the provider's pending revocations, whose tokens go to no other place
+    /// either. A change of template fails the provider's open flows in the same transaction,
+    /// before the connections check (see `ProviderReplacement`). Nil when no provider has `id`.
     func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?) async throws
         -> ProviderReplacement?
     /// Inserts or replaces a provider (config-file providers on start); a change of template
     /// fails its open flows, as `updateProvider` does.
     @discardableResult
     func upsertProvider(_ record: ProviderRecord) async throws -> ProviderReplacement
-    /// Removes a provider with its connections and flows, in one transaction; returns what was
-    /// removed.
+    /// Removes a provider with its connections, flows and pending revocations, in one
+    /// transaction; returns what was removed.
     func deleteProvider(id: String) async throws -> ProviderRecord?
 
     // MARK: flows
@@ -75,8 +76,10 @@ package protocol Store: Sendable {
     /// A page of connections and the total count.
     func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int)
     /// Removes a connection; returns it as it was when removed (nil: there was none), so that
-    /// what is revoked at the provider is the grant's latest token set.
-    func deleteConnection(id: String) async throws -> Connection?
+    /// what is revoked at the provider is the grant's latest token set. With `revocationAt`, a
+    /// `PendingRevocation` of that token set (created then, first due
+    /// `PendingRevocation.firstRetryDelay` later) is written in the same transaction.
+    func deleteConnection(id: String, revocationAt: Date?) async throws -> Connection?
     /// Active connections of enabled providers whose token expires before `expiringBefore`, or
     /// that were last written before `untouchedSince` (their refresh token may go idle), soonest
     /// expiry first. (An inactive provider's connections, which the sweep leaves alone, would
@@ -91,6 +94,16 @@ package protocol Store: Sendable {
     func completeRefresh(_ connection: Connection, owner: String) async throws -> Connection?
     /// Frees the lease without changing the tokens, setting the status.
     func releaseRefreshLease(connectionID: String, owner: String, status: Connection.Status) async throws
+
+    // MARK: pending revocations
+
+    /// Pending revocations due at `now`, soonest first, at most `limit`.
+    func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation]
+    /// Removes a pending revocation (revoked, or given up); returns whether it was there.
+    @discardableResult
+    func deleteRevocation(id: String) async throws -> Bool
+    /// Records a failed try: one attempt more, the next at `next`, and why.
+    func postponeRevocation(id: String, until next: Date, reason: String) async throws
 
     // MARK: tool secrets
 
@@ -172,6 +185,11 @@ extension Store {
     /// operator's commands on the server, which can make another); returns how many.
     package func deleteAPIKeys(hashPrefix: String) async throws -> Int {
         try await deleteAPIKeys(hashPrefix: hashPrefix, keepingAnAdmin: false) ?? 0
+    }
+
+    /// Removes a connection, with no revocation to follow; see `deleteConnection(id:revocationAt:)`.
+    package func deleteConnection(id: String) async throws -> Connection? {
+        try await deleteConnection(id: id, revocationAt: nil)
     }
 
     /// Replaces a provider; see `updateProvider(id:with:unlessConnected:)`.

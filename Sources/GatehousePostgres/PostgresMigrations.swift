@@ -65,6 +65,19 @@ package enum PostgresMigrations {
         Migration(
             statements: ["CREATE TABLE dashboard_sign_outs (session TEXT PRIMARY KEY, until DOUBLE PRECISION NOT NULL)"],
             additive: true),
+        // Deleted connections' grants still to be revoked at their providers (`PendingRevocation`).
+        // Additive: an older build neither writes nor reads it, so a delete on an older replica
+        // during a rollout revokes once, as that build always did.
+        Migration(
+            statements: [
+                """
+                CREATE TABLE revocations (
+                    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider_id TEXT NOT NULL, sealed_tokens BYTEA NOT NULL,
+                    user_info TEXT, created_at DOUBLE PRECISION NOT NULL, attempts BIGINT NOT NULL,
+                    next_attempt_at DOUBLE PRECISION NOT NULL, last_error TEXT)
+                """,
+                "CREATE INDEX revocations_due ON revocations (next_attempt_at)",
+            ], additive: true),
     ]
 
     /// How many migrations this build knows.

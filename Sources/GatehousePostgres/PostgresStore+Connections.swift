@@ -95,10 +95,19 @@ extension PostgresStore {
     /// same statement: `NOTIFY` is delivered when, and only when, the delete commits, so a lost
     /// connection between the delete and a separate announcement cannot leave other replicas
     /// handing out its token until their cache entries lapse.
-    package func deleteConnection(id: String) async throws -> Connection? {
-        try await rows(
+    package func deleteConnection(id: String, revocationAt: Date?) async throws -> Connection? {
+        // One statement, so the pending revocation is written exactly when the delete commits.
+        let created = revocationAt?.timeIntervalSince1970
+        let due = revocationAt?.addingTimeInterval(PendingRevocation.firstRetryDelay).timeIntervalSince1970
+        return try await rows(
             """
-            WITH deleted AS (DELETE FROM connections WHERE id = \(id) RETURNING *)
+            WITH deleted AS (DELETE FROM connections WHERE id = \(id) RETURNING *),
+            queued AS (
+                INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
+                    next_attempt_at)
+                SELECT id, user_id, provider_id, sealed_tokens, user_info, \(created)::DOUBLE PRECISION, 0,
+                    \(due)::DOUBLE PRECISION
+                FROM deleted WHERE \(created)::DOUBLE PRECISION IS NOT NULL)
             SELECT deleted.*, pg_notify(\(Self.channel), \(StoreChange.connection(id).payload)) FROM deleted
             """
         ).first.map(Self.connection)

@@ -61,6 +61,9 @@ extension PostgresStore {
                 {
                     throw refusal ?? GatehouseError.providerHasConnections(id)
                 }
+                if record.id != id || refusal != nil {
+                    _ = try await run("DELETE FROM revocations WHERE provider_id = \(id)")
+                }
                 let updated = try await !run(
                     """
                     UPDATE providers SET id = \(record.id), description = \(record.description),
@@ -141,11 +144,12 @@ extension PostgresStore {
         _ = try await run("SELECT pg_notify(\(Self.channel), \(StoreChange.providers.payload))")
     }
 
-    /// Deletes the connections and flows stored under a provider id.
+    /// Deletes the connections, flows and pending revocations stored under a provider id.
     private static func deleteGrants(
         ofProvider id: String, _ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]
     ) async throws {
         _ = try await run("DELETE FROM connections WHERE provider_id = \(id)")
         _ = try await run("DELETE FROM flows WHERE provider_id = \(id)")
+        _ = try await run("DELETE FROM revocations WHERE provider_id = \(id)")
     }
 }

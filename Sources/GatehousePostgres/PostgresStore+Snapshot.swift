@@ -16,6 +16,7 @@ extension PostgresStore {
             snapshot.settings[try row["key"].decode(String.self)] = try row["value"].decode(String.self)
         }
         snapshot.secrets = try await rows("SELECT * FROM secrets").map(Self.secret)
+        snapshot.revocations = try await rows("SELECT * FROM revocations").map(Self.revocation)
         return snapshot
     }
 
@@ -24,7 +25,7 @@ extension PostgresStore {
         try await client.withTransaction(logger: logger) { connection in
             func run(_ query: PostgresQuery) async throws { _ = try await connection.query(query, logger: logger) }
             if replacing {
-                try await run("TRUNCATE connections, flows, providers, api_keys, settings, secrets")
+                try await run("TRUNCATE connections, flows, providers, api_keys, settings, secrets, revocations")
             }
             for p in snapshot.providers {
                 try await run(
@@ -76,6 +77,16 @@ extension PostgresStore {
                     INSERT INTO secrets (id, key, sealed_value, description, hint, created_at, updated_at)
                     VALUES (\(s.id), \(s.key), \(Self.blob(s.sealedValue)), \(s.description), \(s.hint),
                         \(s.createdAt.timeIntervalSince1970), \(s.updatedAt.timeIntervalSince1970))
+                    """)
+            }
+            for r in snapshot.revocations {
+                try await run(
+                    """
+                    INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
+                        next_attempt_at, last_error)
+                    VALUES (\(r.id), \(r.userID), \(r.providerID), \(Self.blob(r.sealedTokens)), \(Self.textOrNull(r.userInfo)),
+                        \(r.createdAt.timeIntervalSince1970), \(r.attempts), \(r.nextAttemptAt.timeIntervalSince1970),
+                        \(r.lastError))
                     """)
             }
         }

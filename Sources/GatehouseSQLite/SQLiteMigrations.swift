@@ -20,10 +20,24 @@ enum SQLiteMigrations {
         }
     }
 
-    static let all: [Migration] = statementMigrations.map { Migration($0) } + [atRest, callbackTime, signOuts]
+    static let all: [Migration] = statementMigrations.map { Migration($0) } + [atRest, callbackTime, signOuts, revocations]
 
     /// The oldest reader recorded with each migration, in order.
     static let oldestReaders = SchemaCompatibility.oldestReaders(additive: all.map(\.additive))
+
+    // Deleted connections' grants still to be revoked at their providers (`PendingRevocation`).
+    // Additive: an older build neither writes nor reads it, so a delete on an older replica
+    // during a rollout revokes once, as that build always did.
+    static let revocations = Migration(
+        [
+            """
+            CREATE TABLE revocations (
+                id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider_id TEXT NOT NULL, sealed_tokens BLOB NOT NULL,
+                user_info TEXT, created_at REAL NOT NULL, attempts INTEGER NOT NULL, next_attempt_at REAL NOT NULL,
+                last_error TEXT)
+            """,
+            "CREATE INDEX revocations_due ON revocations(next_attempt_at)",
+        ], additive: true)
 
     // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`). Additive,
     // though an older build does not honour it: a session signed out on a newer replica still

@@ -75,9 +75,20 @@ extension SQLiteStore {
         return (items, Int(total))
     }
 
-    /// Removes a connection, returning it as it was.
-    package func deleteConnection(id: String) async throws -> Connection? {
-        try await rows("DELETE FROM connections WHERE id = ? RETURNING *", [.text(id)]).first.map(Self.connection)
+    /// Removes a connection, returning it as it was; with `revocationAt`, queues its revocation
+    /// in the same transaction.
+    package func deleteConnection(id: String, revocationAt: Date?) async throws -> Connection? {
+        guard let revocationAt else {
+            return try await rows("DELETE FROM connections WHERE id = ? RETURNING *", [.text(id)]).first.map(Self.connection)
+        }
+        return try await transaction { run in
+            guard let row = try await run("DELETE FROM connections WHERE id = ? RETURNING *", [.text(id)]).first else {
+                return nil
+            }
+            let connection = try Self.connection(row)
+            try await Self.queueRevocation(of: connection, at: revocationAt, run)
+            return connection
+        }
     }
 
     /// Connections the refresh sweep should look at.

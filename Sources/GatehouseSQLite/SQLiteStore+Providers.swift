@@ -33,8 +33,9 @@ extension SQLiteStore {
 
     /// Replaces a provider, possibly renaming it. A rename, or any change with `refusal`, is refused
     /// while connections are stored under the old id (checked in the transaction, so a flow
-    /// completing meanwhile is not lost); a rename deletes the old id's flows and whatever an
-    /// earlier provider left under the new one. A new template fails the open flows.
+    /// completing meanwhile is not lost), and deletes the old id's pending revocations; a rename
+    /// deletes the old id's flows and whatever an earlier provider left under the new one. A new
+    /// template fails the open flows.
     package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?)
         async throws -> ProviderReplacement?
     {
@@ -47,6 +48,9 @@ extension SQLiteStore {
                     try await !run("SELECT 1 FROM connections WHERE provider_id = ? LIMIT 1", [.text(id)]).isEmpty
                 {
                     throw refusal ?? GatehouseError.providerHasConnections(id)
+                }
+                if record.id != id || refusal != nil {
+                    _ = try await run("DELETE FROM revocations WHERE provider_id = ?", [.text(id)])
                 }
                 let updated = try await !run(
                     """
@@ -117,11 +121,12 @@ extension SQLiteStore {
         }
     }
 
-    /// Deletes the connections and flows stored under a provider id.
+    /// Deletes the connections, flows and pending revocations stored under a provider id.
     private static func deleteGrants(
         ofProvider id: String, _ run: (String, [SQLiteData]) async throws -> [SQLiteRow]
     ) async throws {
-        _ = try await run("DELETE FROM connections WHERE provider_id = ?", [.text(id)])
-        _ = try await run("DELETE FROM flows WHERE provider_id = ?", [.text(id)])
+        for table in ["connections", "flows", "revocations"] {
+            _ = try await run("DELETE FROM \(table) WHERE provider_id = ?", [.text(id)])
+        }
     }
 }

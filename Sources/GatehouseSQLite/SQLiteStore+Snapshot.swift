@@ -16,6 +16,7 @@ extension SQLiteStore {
             snapshot.settings[try Self.text(row, "key")] = try Self.text(row, "value")
         }
         snapshot.secrets = try await rows("SELECT * FROM secrets").map(Self.secret)
+        snapshot.revocations = try await rows("SELECT * FROM revocations").map(Self.revocation)
         return snapshot
     }
 
@@ -24,7 +25,7 @@ extension SQLiteStore {
         _ = try await rows("BEGIN IMMEDIATE")
         do {
             if replacing {
-                for table in ["connections", "flows", "providers", "api_keys", "settings", "secrets"] {
+                for table in ["connections", "flows", "providers", "api_keys", "settings", "secrets", "revocations"] {
                     _ = try await rows("DELETE FROM \(table)")
                 }
             }
@@ -77,6 +78,10 @@ extension SQLiteStore {
             for key in snapshot.apiKeys { try await insertAPIKey(key) }
             for (key, value) in snapshot.settings { try await setSetting(key, value: value) }
             for secret in snapshot.secrets { _ = try await upsertSecret(secret) }
+            for revocation in snapshot.revocations {
+                let (sql, binds) = Self.insert(revocation)
+                _ = try await rows(sql, binds)
+            }
             _ = try await rows("COMMIT")
         } catch {
             _ = try? await rows("ROLLBACK")

@@ -111,11 +111,13 @@ private func assemble(
     {
         origins.append("\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? ""))
     }
-    let settings = BrokerSettings(
+    var settings = BrokerSettings(
         publicURL: configuration.effectivePublicURL, flowTTL: configuration.flowTTL,
         refreshSkew: configuration.refreshSkew, leaseDuration: configuration.refreshLease, allowedRedirectOrigins: origins,
         defaultVerification: policy.default, unsafeSkipAllowed: policy.skipAllowed,
         identityIssuer: configuration.oidc?.issuer)
+    settings.revocationRetryInterval = configuration.revocationRetry.interval
+    settings.revocationGiveUp = configuration.revocationRetry.giveUpAfter
     var services: [any Service] = []
     let outbound: any HTTPTransport
     if let transport {
@@ -214,6 +216,8 @@ private func assemble(
         services: storage.services + [listener].compactMap { $0 }
             + [
                 FlowJanitor(store: store, logger: logger, now: now),
+                // Revocations of deleted connections' grants that failed, or never ended.
+                RevocationRetrier(broker: broker),
                 // What `reencrypt` checks: the root keys this server can open.
                 ServerHeartbeat(
                     store: store, keyIDs: cipher.keyIDs, defaultKeyID: cipher.defaultKey.id, logger: logger, now: now),

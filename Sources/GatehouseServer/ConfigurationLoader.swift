@@ -15,11 +15,12 @@ package enum ConfigurationLoader {
         "api.unknown_key_rate_limit": ["limit", "time_unit", "burst", "noop"],
         "auth": [
             "providers", "user_verification", "allowed_redirect_origins", "flow_ttl", "refresh_skew", "default_token_lifetime",
-            "token_store", "refresh_lease", "refresh_sweep",
+            "token_store", "refresh_lease", "refresh_sweep", "revocation_retry",
         ],
         "auth.user_verification": ["verifier_url", "unsafe_skip_verification", "oidc"],
         "auth.user_verification.oidc": ["issuer", "client_id", "client_secret", "user_claim", "scopes"],
         "auth.refresh_sweep": ["enabled", "interval", "window", "idle_refresh_age"],
+        "auth.revocation_retry": ["interval", "give_up_after"],
         "security": ["root_keys", "allowed_provider_networks", "static_hosts"],
         "storage": ["sqlite", "in_memory", "postgres"],
         "storage.sqlite": ["path", "connection_string"],
@@ -139,6 +140,14 @@ package enum ConfigurationLoader {
         if let value = settings.string("auth.refresh_sweep.idle_refresh_age") {
             config.refreshSweep.idleAge =
                 try duration(value, "auth.refresh_sweep.idle_refresh_age", max: 366 * 86_400).timeInterval
+        }
+        if let value = settings.string("auth.revocation_retry.interval") {
+            config.revocationRetry.interval =
+                try duration(value, "auth.revocation_retry.interval", min: 1, max: 86_400).timeInterval
+        }
+        if let value = settings.string("auth.revocation_retry.give_up_after") {
+            config.revocationRetry.giveUpAfter =
+                try duration(value, "auth.revocation_retry.give_up_after", min: 0, max: 366 * 86_400).timeInterval
         }
         if let value = settings.string("auth.default_token_lifetime") {
             config.defaultTokenLifetime =

@@ -47,6 +47,21 @@ package struct GatehouseConfiguration: Sendable {
     package var refreshLease: Double = 30
     /// The background refresh sweep (`auth.refresh_sweep`).
     package var refreshSweep = RefreshSweepSettings()
+    /// How a failed revocation of a deleted connection's grant is tried again
+    /// (`auth.revocation_retry`).
+    package var revocationRetry = RevocationRetrySettings()
+
+    /// How a failed revocation is tried again.
+    package struct RevocationRetrySettings: Sendable, Equatable {
+        /// The first wait after a failure, doubling with each failure up to an hour; also how
+        /// often due revocations are looked for.
+        package var interval: Double = 60
+        /// How long after the delete the tries stop.
+        package var giveUpAfter: Double = 3 * 86_400
+
+        /// The defaults.
+        package init() {}
+    }
 
     /// When the sweep runs and what it refreshes.
     package struct RefreshSweepSettings: Sendable, Equatable {

@@ -15,7 +15,7 @@ struct SettingsReader {
         "api.unknown_key_rate_limit.limit", "api.unknown_key_rate_limit.time_unit", "api.unknown_key_rate_limit.burst",
         "auth.flow_ttl", "auth.refresh_skew", "auth.refresh_lease", "auth.refresh_sweep.enabled",
         "auth.refresh_sweep.interval", "auth.refresh_sweep.window", "auth.refresh_sweep.idle_refresh_age",
-        "auth.default_token_lifetime",
+        "auth.revocation_retry.interval", "auth.revocation_retry.give_up_after", "auth.default_token_lifetime",
         "auth.user_verification.verifier_url",
         "auth.user_verification.unsafe_skip_verification", "auth.user_verification.oidc.issuer",
         "auth.user_verification.oidc.client_id", "auth.user_verification.oidc.client_secret",

@@ -78,7 +78,10 @@ import Testing
         #expect(!output.lines.contains { $0.contains("rt-1") || $0.contains("at-1") || $0.contains("secret-1") })
     }
 
-    @Test(arguments: [(200, "deleted-revoked", "revoked at the provider"), (400, "deleted-not-revoked", "did not revoke")])
+    @Test(arguments: [
+        (200, "deleted-revoked", "revoked at the provider"), (400, "deleted-not-revoked", "did not revoke"),
+        (503, "deleted-revocation-pending", "Gatehouse tries again"),
+    ])
     func theDashboardSaysWhatTheProviderDid(status: Int, done: String, says: String) async throws {
         try await run(revocationStatus: status) { api in
             _ = try await api.completedToken(user: "dana")

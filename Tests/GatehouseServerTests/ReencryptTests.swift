@@ -40,6 +40,21 @@ import Testing
         // Everything written under k1.
         try await APIHarness.run(configuration: configuration(directory, keys: [Self.oldKey]), provider: provider) { api in
             try await api.createProvider()
+            // A deleted connection whose grant the provider cannot revoke now: its tokens wait,
+            // sealed, for the next try.
+            provider.transport.respond { request in
+                request.bareURL == FakeProvider.base + "/revoke" ? OutboundResponse(status: 503, headers: [:], body: []) : nil
+            }
+            let revocation = #"{"endpoint":"\#(FakeProvider.base)/revoke"}"#
+            #expect(
+                try await api.call(
+                    .patch, "/v1/admin/auth_providers/fake",
+                    json: #"{"oauth2":{"client_secret":"secret-1","token_revocation_request":\#(revocation)}}"#
+                ).status == .ok)
+            _ = try await api.completedToken(user: "carol")
+            let list = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=carol"))
+            let carol = try #require((list["items"] as? [[String: Any]])?.first?["id"] as? String)
+            #expect(try await api.call(.delete, "/v1/admin/user_connections/\(carol)").status == .noContent)
             _ = try await api.completedToken(user: "alice")
             #expect(
                 try await api.call(.post, "/v1/admin/secrets/github-token", json: #"{"value":"tool-secret-value"}"#).status == .ok
@@ -55,7 +70,7 @@ import Testing
             keys: [Self.newKey, GatehouseConfiguration.RootKeyEntry(id: "k1", value: Self.oldKey.value, isDefault: false)])
         #expect(rotated[.providerSecret]?.resealed == 1)
         #expect(rotated[.toolSecret]?.resealed == 1)
-        #expect(rotated[.connectionTokens]?.resealed == 1)
+        #expect(rotated[.connectionTokens]?.resealed == 1 && rotated[.revocationTokens]?.resealed == 1)
         #expect((rotated[.flowURL]?.resealed ?? 0) >= 2 && (rotated[.flowVerifier]?.resealed ?? 0) >= 1)
         #expect(rotated.values.allSatisfy { $0.unreadable == 0 })
 
@@ -69,6 +84,7 @@ import Testing
         let after = try await counts(directory, keys: [Self.newKey])
         #expect(after.values.allSatisfy { $0.resealed == 0 && $0.unreadable == 0 && $0.changed == 0 })
         #expect(after[.providerSecret]?.current == 1 && after[.connectionTokens]?.current == 1)
+        #expect(after[.revocationTokens]?.current == 1)
 
         // The server on k2 alone: the expired token refreshes, the pending flow completes. (The
         // first server may have refreshed too: its 1 s tokens go stale after 0.5 s, which a

@@ -28,6 +28,10 @@ import Testing
         var connection = try await storeStaleConnection(store, cipher: cipher, user: "u\u{301}")
         connection.authID = done.id
         _ = try await store.upsertConnection(connection)
+        // A deleted connection whose revocation failed once.
+        let gone = try await storeStaleConnection(store, cipher: cipher, user: "gone")
+        _ = try await store.deleteConnection(id: gone.id, revocationAt: now)
+        try await store.postponeRevocation(id: gone.id, until: now.addingTimeInterval(60), reason: "HTTP 503")
         try await store.insertAPIKey(
             APIKeyRecord(hash: String(repeating: "a", count: 64), name: "admin", role: .admin, createdAt: now))
         try await store.setSetting("session_verification", value: #"{"unsafeSkip":false}"#)

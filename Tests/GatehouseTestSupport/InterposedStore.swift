@@ -128,8 +128,20 @@ package final class InterposedStore: Store {
         try await forward("connections") { try await base.connections(query) }
     }
 
-    package func deleteConnection(id: String) async throws -> Connection? {
-        try await forward("deleteConnection") { try await base.deleteConnection(id: id) }
+    package func deleteConnection(id: String, revocationAt: Date?) async throws -> Connection? {
+        try await forward("deleteConnection") { try await base.deleteConnection(id: id, revocationAt: revocationAt) }
+    }
+
+    package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
+        try await forward("dueRevocations") { try await base.dueRevocations(now: now, limit: limit) }
+    }
+
+    package func deleteRevocation(id: String) async throws -> Bool {
+        try await forward("deleteRevocation") { try await base.deleteRevocation(id: id) }
+    }
+
+    package func postponeRevocation(id: String, until next: Date, reason: String) async throws {
+        try await forward("postponeRevocation") { try await base.postponeRevocation(id: id, until: next, reason: reason) }
     }
 
     package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection] {

@@ -20,13 +20,15 @@ package func makeFlow(
 /// A provider client whose refresh counts calls, takes a little while, and can be told to
 /// fail. `rotating`: like a provider that rotates refresh tokens, it refuses a refresh
 /// token used before (`invalid_grant`). `gated`: refreshes wait, once counted, until `release()`.
-/// Revocations are recorded, by refresh token.
+/// Revocations are recorded, by refresh token, and can be told to fail.
 package final class CountingProviderClient: ProviderClient {
     private struct State {
         var refreshes = 0
         var failure: ProviderCallError?
         var used: Set<String> = []
         var revoked: [String] = []
+        var revocationFailure: ProviderCallError?
+        var revocationTries = 0
     }
     private let state = Mutex(State())
     private let gate = Gate()
@@ -49,6 +51,10 @@ package final class CountingProviderClient: ProviderClient {
     /// Lets the refreshes waiting at the gate, and every later one, go on.
     package func release() { gate.open() }
     package func fail(with error: ProviderCallError?) { state.withLock { $0.failure = error } }
+    /// Makes revocations fail with `error` (nil: succeed again).
+    package func failRevocations(with error: ProviderCallError?) { state.withLock { $0.revocationFailure = error } }
+    /// Revocations asked for, failed ones included.
+    package var revocationTries: Int { state.withLock { $0.revocationTries } }
 
     package func authorizeURL(
         provider: Provider, redirectURI: String, state: String, codeChallenge: String?, requested: [String], existing: [String]
@@ -90,7 +96,11 @@ package final class CountingProviderClient: ProviderClient {
     }
 
     package func revoke(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?) async throws -> Bool {
-        state.withLock { $0.revoked.append(tokens.refreshToken ?? tokens.accessToken) }
+        try state.withLock { state in
+            state.revocationTries += 1
+            if let failure = state.revocationFailure { throw failure }
+            state.revoked.append(tokens.refreshToken ?? tokens.accessToken)
+        }
         return true
     }
 }

@@ -1,0 +1,88 @@
+import Foundation
+import GatehouseWire
+import Logging
+
+/// What one try at a pending revocation came to.
+package enum RevocationOutcome: Sendable, Equatable {
+    /// The provider revoked the grant.
+    case revoked
+    /// The provider refused for good (it does not know the token, or the request), or no longer
+    /// has a revocation request: not tried again.
+    case refused(String)
+    /// A failure that may pass: tried again later.
+    case postponed(String)
+    /// A failure that may pass, but the grant was deleted longer ago than
+    /// `BrokerSettings.revocationGiveUp`: not tried again.
+    case gaveUp(String)
+}
+
+// Revoking a deleted connection's grant, at the delete and again until it is done.
+extension AuthBroker {
+    /// Tries a pending revocation once at its provider (`provider` is how reading it went: nil
+    /// when it is gone) and records the outcome: the row is removed once the provider revoked the
+    /// grant, refused for good, or the tries ran out; otherwise it is due again after
+    /// `settings.revocationRetryInterval`, doubled for each earlier failure, up to an hour.
+    package func tryRevocation(_ pending: PendingRevocation, at provider: Result<Provider?, any Error>) async
+        -> RevocationOutcome
+    {
+        let outcome: RevocationOutcome
+        do {
+            guard let provider = try provider.get(), provider.revokes else {
+                throw ProviderCallError(.rejected, "its provider is gone, or no longer has a token_revocation_request")
+            }
+            let tokens = try cipher.open(
+                TokenSet.self, from: pending.sealedTokens,
+                context: Connection.cipherContext(providerID: pending.providerID, userID: pending.userID))
+            guard try await client.revoke(provider: provider, tokens: tokens, known: pending.userInfo) else {
+                throw ProviderCallError(.rejected, "its provider has no revocation endpoint")
+            }
+            outcome = .revoked
+        } catch let error as ProviderCallError where error.kind == .rejected || error.kind == .invalidGrant {
+            outcome = .refused(error.message)
+        } catch {
+            // Unreachable, a 5xx or 429, refused client credentials (the operator may mend
+            // them), tokens that need a root key not configured now, a provider not readable now.
+            let reason = (error as? ProviderCallError)?.message ?? String(describing: error)
+            outcome =
+                now() >= pending.createdAt.addingTimeInterval(settings.revocationGiveUp)
+                ? .gaveUp(reason) : .postponed(reason)
+        }
+        await record(outcome, of: pending)
+        return outcome
+    }
+
+    private func record(_ outcome: RevocationOutcome, of pending: PendingRevocation) async {
+        var metadata: Logger.Metadata = ["provider": "\(pending.providerID)", "connection": "\(pending.id)"]
+        if pending.attempts > 0 { metadata["attempt"] = "\(pending.attempts + 1)" }
+        do {
+            switch outcome {
+            case .revoked:
+                logger.info("connection deleted and its grant revoked at the provider", metadata: metadata)
+                try await store.deleteRevocation(id: pending.id)
+            case .refused(let reason):
+                logger.warning(
+                    "connection deleted, but the provider did not revoke its grant; end it at the provider if it must end now",
+                    metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+                try await store.deleteRevocation(id: pending.id)
+            case .gaveUp(let reason):
+                logger.error(
+                    "connection deleted, but its grant could not be revoked at the provider since; no more tries: end it at the provider",
+                    metadata: metadata.merging(["reason": "\(reason)", "deleted_at": "\(pending.createdAt.iso8601)"]) { $1 })
+                try await store.deleteRevocation(id: pending.id)
+            case .postponed(let reason):
+                let delay = settings.revocationRetryInterval * Double(1 << min(pending.attempts, 12))
+                let next = now().addingTimeInterval(min(delay, max(3600, settings.revocationRetryInterval)))
+                logger.warning(
+                    "connection deleted, but the provider could not revoke its grant now; trying again",
+                    metadata: metadata.merging(["reason": "\(reason)", "next_try": "\(next.iso8601)"]) { $1 })
+                try await store.postponeRevocation(id: pending.id, until: next, reason: reason)
+            }
+        } catch {
+            // The row stays as it was: due again (at once, or after the delete's first-retry
+            // delay), and a grant revoked twice is no harm (RFC 7009).
+            logger.warning(
+                "could not record a revocation's outcome; it is tried again",
+                metadata: metadata.merging(["error": "\(error)"]) { $1 })
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Tries again the revocations of deleted connections' grants that are due: those whose first
+/// try failed for a reason that may pass, and those whose first try never ended (the deleting
+/// process died, or could not record the outcome). Runs on one replica of the fleet at a time,
+/// every `BrokerSettings.revocationRetryInterval`.
+package struct RevocationRetrier: Service {
+    /// What one run did.
+    package struct Report: Sendable, Equatable {
+        /// Grants revoked.
+        package var revoked = 0
+        /// Revocations the provider refused for good, or that ran out of time: not tried again.
+        package var dropped = 0
+        /// Revocations that failed again, and are tried later.
+        package var postponed = 0
+
+        mutating func add(_ outcome: RevocationOutcome) {
+            switch outcome {
+            case .revoked: revoked += 1
+            case .refused, .gaveUp: dropped += 1
+            case .postponed: postponed += 1
+            }
+        }
+    }
+
+    let broker: AuthBroker
+    let batch: Int
+    let batchesPerRun: Int
+
+    /// A retrier for `broker`'s store and providers, taking `batch` revocations at a time and at
+    /// most `batchesPerRun` batches per run.
+    package init(broker: AuthBroker, batch: Int = 100, batchesPerRun: Int = 10) {
+        self.broker = broker
+        self.batch = batch
+        self.batchesPerRun = batchesPerRun
+    }
+
+    /// Runs now, then every `revocationRetryInterval` until shutdown.
+    package func run() async throws {
+        try await runPeriodically(every: .seconds(broker.settings.revocationRetryInterval), immediately: true) {
+            _ = await retry()
+        }
+    }
+
+    /// One run (skipped when another replica is running it); failures are logged.
+    package func retry() async -> Report {
+        let report = Mutex(Report())
+        do {
+            let ran = try await broker.store.runExclusively("revocation-retrier") { [broker, batch, batchesPerRun] in
+                // Bounded: a row whose outcome could not be recorded stays due, and is not tried
+                // over and over within one run.
+                for _ in 0..<batchesPerRun {
+                    let due = try await broker.store.dueRevocations(now: broker.now(), limit: batch)
+                    for pending in due {
+                        let provider: Result<Provider?, any Error>
+                        do {
+                            provider = .success(try await broker.providers.provider(id: pending.providerID))
+                        } catch {
+                            provider = .failure(error)
+                        }
+                        let outcome = await broker.tryRevocation(pending, at: provider)
+                        report.withLock { $0.add(outcome) }
+                    }
+                    if due.count < batch { break }
+                }
+            }
+            if !ran { broker.logger.debug("revocation retry skipped: another replica is running it") }
+        } catch {
+            broker.logger.warning("revocation retry failed", metadata: ["error": "\(error)"])
+        }
+        let done = report.withLock { $0 }
+        if done != Report() {
+            broker.logger.info(
+                "revocation retry", metadata: ["revoked": "\(done.revoked)", "dropped": "\(done.dropped)", "postponed": "\(done.postponed)"])
+        }
+        return done
+    }
+}

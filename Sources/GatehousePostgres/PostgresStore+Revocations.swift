@@ -1,0 +1,43 @@
+import Foundation
+import GatehouseCore
+import GatehouseWire
+import PostgresNIO
+
+// Deleted connections' grants still to be revoked at their providers (queued by
+// `deleteConnection(id:revocationAt:)`).
+extension PostgresStore {
+    /// Pending revocations due at `now`, soonest first.
+    package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
+        try await rows(
+            """
+            SELECT * FROM revocations WHERE next_attempt_at <= \(now.timeIntervalSince1970)
+            ORDER BY next_attempt_at LIMIT \(limit)
+            """
+        ).map(Self.revocation)
+    }
+
+    /// Removes a pending revocation.
+    @discardableResult
+    package func deleteRevocation(id: String) async throws -> Bool {
+        try await !rows("DELETE FROM revocations WHERE id = \(id) RETURNING id").isEmpty
+    }
+
+    /// Records a failed try.
+    package func postponeRevocation(id: String, until next: Date, reason: String) async throws {
+        _ = try await rows(
+            """
+            UPDATE revocations SET attempts = attempts + 1, next_attempt_at = \(next.timeIntervalSince1970),
+                last_error = \(reason)
+            WHERE id = \(id)
+            """)
+    }
+
+    static func revocation(_ row: PostgresRandomAccessRow) throws -> PendingRevocation {
+        PendingRevocation(
+            id: try row["id"].decode(String.self), userID: try row["user_id"].decode(String.self),
+            providerID: try row["provider_id"].decode(String.self), sealedTokens: try bytes(row, "sealed_tokens") ?? [],
+            userInfo: try json([String: JSONValue].self, row, "user_info"), createdAt: try date(row, "created_at"),
+            attempts: try row["attempts"].decode(Int.self), nextAttemptAt: try date(row, "next_attempt_at"),
+            lastError: try row["last_error"].decode(String?.self))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import GatehouseCore
+import GatehouseWire
+import SQLiteNIO
+
+// Deleted connections' grants still to be revoked at their providers.
+extension SQLiteStore {
+    /// Writes a deleted connection's pending revocation, inside the delete's transaction.
+    static func queueRevocation(
+        of connection: Connection, at now: Date, _ run: (String, [SQLiteData]) async throws -> [SQLiteRow]
+    ) async throws {
+        let (sql, binds) = insert(PendingRevocation(of: connection, deletedAt: now))
+        _ = try await run(sql, binds)
+    }
+
+    /// The statement that inserts a pending revocation.
+    static func insert(_ revocation: PendingRevocation) -> (String, [SQLiteData]) {
+        (
+            """
+            INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
+                next_attempt_at, last_error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(revocation.id), .text(revocation.userID), .text(revocation.providerID), blob(revocation.sealedTokens),
+                jsonOrNull(revocation.userInfo), .float(revocation.createdAt.timeIntervalSince1970),
+                .integer(revocation.attempts), .float(revocation.nextAttemptAt.timeIntervalSince1970),
+                revocation.lastError.map(SQLiteData.text) ?? .null,
+            ]
+        )
+    }
+
+    /// Pending revocations due at `now`, soonest first.
+    package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
+        try await rows(
+            "SELECT * FROM revocations WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+            [.float(now.timeIntervalSince1970), .integer(limit)]
+        ).map(Self.revocation)
+    }
+
+    /// Removes a pending revocation.
+    @discardableResult
+    package func deleteRevocation(id: String) async throws -> Bool {
+        try await !rows("DELETE FROM revocations WHERE id = ? RETURNING id", [.text(id)]).isEmpty
+    }
+
+    /// Records a failed try.
+    package func postponeRevocation(id: String, until next: Date, reason: String) async throws {
+        _ = try await rows(
+            "UPDATE revocations SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            [.float(next.timeIntervalSince1970), .text(reason), .text(id)])
+    }
+
+    static func revocation(_ row: SQLiteRow) throws -> PendingRevocation {
+        PendingRevocation(
+            id: try text(row, "id"), userID: try text(row, "user_id"), providerID: try text(row, "provider_id"),
+            sealedTokens: bytes(row, "sealed_tokens") ?? [],
+            userInfo: try decode([String: JSONValue].self, row, "user_info"), createdAt: date(row, "created_at"),
+            attempts: Int(row.column("attempts")?.integer ?? 0), nextAttemptAt: date(row, "next_attempt_at"),
+            lastError: row.column("last_error")?.string)
+    }
+}

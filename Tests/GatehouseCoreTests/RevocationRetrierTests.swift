@@ -1,0 +1,136 @@
+import Foundation
+import GatehouseTestSupport
+import GatehouseWire
+import Logging
+import Synchronization
+import Testing
+
+@testable import GatehouseCore
+
+/// A deleted connection's grant is revoked at its provider even when the first try fails for a
+/// reason that may pass, or never ends: the delete queues the revocation in its transaction, and
+/// the `RevocationRetrier` tries again until the provider revokes it, refuses for good, or the
+/// tries run out.
+@Suite struct RevocationRetrierTests {
+    let cipher = try! TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
+    let client = CountingProviderClient()
+    /// The broker's clock, moved by `advance`.
+    final class Clock: Sendable {
+        let time = Mutex(Date())
+    }
+    let clock = Clock()
+
+    static let unavailable = ProviderCallError(.transient, "HTTP 503")
+
+    /// A broker on `store` whose provider `p` has a revocation request; every minute counts.
+    func broker(_ store: any Store) async throws -> AuthBroker {
+        let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
+        var request = refreshableProviderRequest()
+        request.oauth2?.tokenRevocationRequest = RequestConfig(endpoint: "https://p.example/revoke")
+        try await registry.create(request, source: .api)
+        var settings = BrokerSettings(
+            publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
+            unsafeSkipAllowed: true)
+        settings.revocationRetryInterval = 60
+        settings.revocationGiveUp = 3600
+        return AuthBroker(
+            store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher, settings: settings,
+            logger: Logger(label: "test"), now: { [clock] in clock.time.withLock { $0 } })
+    }
+
+    func advance(_ seconds: TimeInterval) { clock.time.withLock { $0 += seconds } }
+
+    func pending(_ store: any Store) async throws -> [PendingRevocation] {
+        try await store.dueRevocations(now: .distantFuture, limit: 10)
+    }
+
+    @Test func aRevocationThatFailsForNowIsTriedAgainUntilTheProviderRevokes() async throws {
+        try await StoreBackend.withSQLite { store in
+            let broker = try await broker(store)
+            let retrier = RevocationRetrier(broker: broker)
+            let connection = try await storeStaleConnection(store, cipher: cipher)
+            client.failRevocations(with: Self.unavailable)
+            #expect(try await broker.deleteConnection(id: connection.id) == .revocationPending("HTTP 503"))
+            #expect(try await store.connection(id: connection.id) == nil)
+            let queued = try #require(try await pending(store).first)
+            #expect(queued.attempts == 1 && queued.lastError == "HTTP 503")
+            #expect(queued.nextAttemptAt == clock.time.withLock { $0 } + 60)
+            // Not due yet: nothing is tried.
+            #expect(await retrier.retry() == RevocationRetrier.Report())
+            #expect(client.revocationTries == 1)
+            // Due, and failing again: the wait doubles.
+            advance(60)
+            #expect(await retrier.retry() == RevocationRetrier.Report(postponed: 1))
+            let again = try #require(try await pending(store).first)
+            #expect(again.attempts == 2 && again.nextAttemptAt == clock.time.withLock { $0 } + 120)
+            // The provider is back.
+            client.failRevocations(with: nil)
+            advance(120)
+            #expect(await retrier.retry() == RevocationRetrier.Report(revoked: 1))
+            #expect(client.revoked == ["rt-0"])
+            #expect(try await pending(store).isEmpty)
+        }
+    }
+
+    @Test func aRefusalForGoodOrTheEndOfTheTriesEndsIt() async throws {
+        try await StoreBackend.withSQLite { store in
+            let broker = try await broker(store)
+            let refused = try await storeStaleConnection(store, cipher: cipher, user: "refused")
+            client.failRevocations(with: ProviderCallError(.rejected, "unsupported_token_type"))
+            #expect(try await broker.deleteConnection(id: refused.id) == .notRevoked("unsupported_token_type"))
+            #expect(try await pending(store).isEmpty)
+
+            let late = try await storeStaleConnection(store, cipher: cipher, user: "late")
+            client.failRevocations(with: Self.unavailable)
+            #expect(try await broker.deleteConnection(id: late.id) == .revocationPending("HTTP 503"))
+            advance(3600)
+            #expect(await RevocationRetrier(broker: broker).retry() == RevocationRetrier.Report(dropped: 1))
+            #expect(try await pending(store).isEmpty)
+        }
+    }
+
+    /// The delete committed but its first try never ran (the process died), or the delete's
+    /// answer was lost (the caller saw an error): the retrier takes the revocation over once
+    /// the first try's time is past.
+    @Test func aRevocationWhoseFirstTryNeverEndedIsTakenOver() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let answerLost = Atomic(false)
+            let store = InterposedStore(
+                sqlite,
+                after: { name in
+                    if name == "deleteConnection", answerLost.load(ordering: .relaxed) {
+                        throw GatehouseError(.storeUnavailable, "the answer was lost")
+                    }
+                })
+            let broker = try await broker(store)
+            let died = try await storeStaleConnection(store, cipher: cipher, user: "died")
+            _ = try #require(try await store.deleteConnection(id: died.id, revocationAt: clock.time.withLock { $0 }))
+            let lost = try await storeStaleConnection(store, cipher: cipher, user: "lost", refreshToken: "rt-lost")
+            answerLost.store(true, ordering: .relaxed)
+            await #expect(throws: GatehouseError.self) { try await broker.deleteConnection(id: lost.id) }
+            answerLost.store(false, ordering: .relaxed)
+            #expect(client.revocationTries == 0)
+            let retrier = RevocationRetrier(broker: broker)
+            advance(PendingRevocation.firstRetryDelay - 1)
+            #expect(await retrier.retry() == RevocationRetrier.Report())
+            advance(1)
+            #expect(await retrier.retry() == RevocationRetrier.Report(revoked: 2))
+            #expect(Set(client.revoked) == ["rt-0", "rt-lost"])
+        }
+    }
+
+    /// A revocation whose provider was deleted, or no longer revokes, is not sent anywhere.
+    @Test func aProviderThatNoLongerRevokesEndsIt() async throws {
+        try await StoreBackend.withSQLite { store in
+            let broker = try await broker(store)
+            let connection = try await storeStaleConnection(store, cipher: cipher)
+            _ = try await store.deleteConnection(id: connection.id, revocationAt: clock.time.withLock { $0 })
+            let patch = Data(#"{"oauth2":{"token_revocation_request":null}}"#.utf8)
+            _ = try await broker.providers.patch(id: "p", with: try JSONDecoder().decode(ProviderPatch.self, from: patch))
+            advance(PendingRevocation.firstRetryDelay)
+            _ = await RevocationRetrier(broker: broker).retry()
+            #expect(client.revocationTries == 0)
+            #expect(try await pending(store).isEmpty)
+        }
+    }
+}
