@@ -74,7 +74,8 @@ package struct RevocationRetrier: Service {
         let done = report.withLock { $0 }
         if done != Report() {
             broker.logger.info(
-                "revocation retry", metadata: ["revoked": "\(done.revoked)", "dropped": "\(done.dropped)", "postponed": "\(done.postponed)"])
+                "revocation retry",
+                metadata: ["revoked": "\(done.revoked)", "dropped": "\(done.dropped)", "postponed": "\(done.postponed)"])
         }
         return done
     }

@@ -75,7 +75,7 @@ class OAuthServer:
 
     def __init__(self, workdir, name, token_lifetime, redirect_uri, openid=False, port=None, omit_expires_in=False,
                  answer_instance_url=False, authorize_iss_file=None, omit_refresh_token=False,
-                 refresh_answer_delay_file=None, code_answer_delay_file=None):
+                 refresh_answer_delay_file=None, code_answer_delay_file=None, revocation_outage_file=None):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.client_id = f"gatehouse-{name}"
@@ -89,7 +89,8 @@ class OAuthServer:
                         OMIT_REFRESH_TOKEN="1" if omit_refresh_token else "0",
                         AUTHORIZE_ISS_FILE=str(authorize_iss_file or ""),
                         REFRESH_ANSWER_DELAY_FILE=str(refresh_answer_delay_file or ""),
-                        CODE_ANSWER_DELAY_FILE=str(code_answer_delay_file or ""))
+                        CODE_ANSWER_DELAY_FILE=str(code_answer_delay_file or ""),
+                        REVOCATION_OUTAGE_FILE=str(revocation_outage_file or ""))
         # As an OpenID Provider: an RS256 key of its own, and the issuer it names in ID tokens.
         self.issuer = f"{self.base}/o"
         if openid:

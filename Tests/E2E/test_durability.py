@@ -176,3 +176,60 @@ def test_a_schema_whose_later_migrations_only_added_keeps_this_version_running(w
                               "--data-dir", str(server.data)], capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0
     assert f"needs a Gatehouse that knows {known + 2} or more" in refused.stdout + refused.stderr
+
+
+def test_a_grant_deleted_while_the_provider_is_down_is_revoked_once_it_is_back_restart_or_not(workdir, user_id):
+    """A delete whose revocation the provider cannot take (django-oauth-toolkit answering 503)
+    leaves the grant alive there only until the provider is back: the revocation waits in the
+    database, through a restart of Gatehouse, and is tried again until the provider revokes it."""
+    outage = workdir / "revocation-outage"
+    outage.write_text("down")
+    server, gatehouse = provider_and_gatehouse(
+        workdir, "revokelater", 3600, auth="  revocation_retry: { interval: 1s }\n", revocation_outage_file=outage)
+    try:
+        client = gatehouse.client()
+        definition = server.provider_definition("revokelater")
+        definition["oauth2"]["token_revocation_request"] = {"endpoint": f"{server.base}/o/revoke_token/"}
+        client.admin.auth_providers.create(**definition)
+        r = client.auth.start(user_id=user_id, provider="revokelater", scopes=["read"])
+        consent(r.url, "alice")
+        token = client.auth.wait_for_completion(r).context.token
+        _, [refresh] = server.stored_tokens()
+
+        def works():
+            return requests.get(
+                f"{server.base}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 200
+
+        def tries():
+            return gatehouse.log.read_text().count("the provider could not revoke its grant now; trying again")
+
+        [connection] = client.admin.user_connections.list(user={"id": user_id}).items
+        client.admin.user_connections.delete(connection.id)
+        assert client.admin.user_connections.list(user={"id": user_id}).total_count == 0
+        assert works() and tries() >= 1
+
+        # Stopped and started again while the provider is still down: the revocation is still
+        # owed, and the new process tries it.
+        gatehouse.restart(gatehouse.config.read_text())
+        before = tries()
+        deadline = time.monotonic() + 20
+        while tries() == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert tries() > before and works()
+
+        outage.unlink()
+        revoked = "connection deleted and its grant revoked at the provider"
+        deadline = time.monotonic() + 30
+        while revoked not in gatehouse.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert revoked in gatehouse.log.read_text()
+        assert not works()
+        refreshed = requests.post(
+            f"{server.base}/o/token/", data={"grant_type": "refresh_token", "refresh_token": refresh},
+            auth=(server.client_id, server.client_secret), timeout=5)
+        assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+        log = gatehouse.log.read_text()
+        assert token not in log and refresh not in log
+    finally:
+        gatehouse.stop()
+        stop(server.process)

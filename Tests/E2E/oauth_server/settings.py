@@ -20,6 +20,7 @@ MIDDLEWARE = [
     "testprovider.middleware.TokenAnswerSwitches",
     "testprovider.middleware.AuthorizeIssSwitch",
     "testprovider.middleware.TokenAnswerDelay",
+    "testprovider.middleware.RevocationOutage",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -4,6 +4,7 @@ import time
 from urllib.parse import urlencode
 
 from django.db.models import F
+from django.http import HttpResponse
 
 from .models import GrantCount
 
@@ -92,3 +93,18 @@ class TokenAnswerDelay:
             with open(path) as file:
                 time.sleep(float(file.read().strip() or "0"))
         return response
+
+
+class RevocationOutage:
+    """Test switch on the revocation endpoint: while the file REVOCATION_OUTAGE_FILE names
+    exists, a revocation is answered 503 and nothing is revoked, as by a provider that is down."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = os.environ.get("REVOCATION_OUTAGE_FILE")
+        if path and request.path == "/o/revoke_token/" and os.path.exists(path):
+            return HttpResponse(
+                b'{"error":"temporarily_unavailable"}', status=503, content_type="application/json")
+        return self.get_response(request)
