@@ -98,7 +98,10 @@ extension AuthBroker {
             mode = try await setting
         } catch let error as GatehouseError where error.code == .storeUnavailable {
             // The code is spent: the setting is read again while the store is away, rather than
-            // the grant lost.
+            // the grant lost. (The retry logs its own failures, not this first one.)
+            logger.warning(
+                "could not read the verification setting for a new grant; trying again",
+                metadata: ["auth_id": "\(flow.id)", "error": "\(error)"])
             mode = try await settingRead(flowID: flow.id).run { try await verification.current() }
         }
         if !mode.unsafeSkip, let verifierURL = mode.verifierURL {

@@ -27,8 +27,7 @@ extension AuthBroker {
     /// writes a `PendingRevocation` in its own transaction, tried here at once and, until the
     /// provider has revoked the grant or refused for good, again by the `RevocationRetrier`. The
     /// delete stands whatever the provider answers: a failed revocation is logged at warning and
-    /// counted in `gatehouse_provider_call_duration_seconds{call="revocation",outcome="error"}`,
-    /// never the delete's error.
+    /// counted in `gatehouse_revocations_total`, never the delete's error.
     package func deleteConnection(id: String) async throws -> ConnectionDeletion {
         // The provider is read before the delete: a store that fails to answer then fails the
         // delete with nothing done, where after it the tokens would be gone unrevoked.
@@ -46,14 +45,14 @@ extension AuthBroker {
                 metadata: ["connection": "\(id)", "error": "\(error)"])
             provider = nil
         }
-        let revocable = provider?.revokes == true
-        let deletedAt = now()
+        let order = provider.flatMap { provider in
+            provider.revocationDestination.map { RevocationOrder(deletedAt: now(), destination: $0) }
+        }
         // The row as deleted, not as read before: a refresh that landed in between stored the
         // token set that is revoked.
-        guard let connection = try await connections.delete(id: id, from: store, revocationAt: revocable ? deletedAt : nil)
-        else { return .notFound }
-        guard revocable else { return .deleted }
-        switch await tryRevocation(PendingRevocation(of: connection, deletedAt: deletedAt), at: .success(provider)) {
+        guard let connection = try await connections.delete(id: id, from: store, queueing: order) else { return .notFound }
+        guard let order else { return .deleted }
+        switch await tryRevocation(PendingRevocation(of: connection, order), at: .success(provider)) {
         case .revoked: return .revoked
         case .refused(let reason), .gaveUp(let reason): return .notRevoked(reason)
         case .postponed(let reason): return .revocationPending(reason)

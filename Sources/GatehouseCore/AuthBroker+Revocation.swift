@@ -14,6 +14,16 @@ package enum RevocationOutcome: Sendable, Equatable {
     /// A failure that may pass, but the grant was deleted longer ago than
     /// `BrokerSettings.revocationGiveUp`: not tried again.
     case gaveUp(String)
+
+    /// The metric's label (`gatehouse_revocations_total{outcome}`).
+    package var label: String {
+        switch self {
+        case .revoked: "revoked"
+        case .refused: "refused"
+        case .postponed: "postponed"
+        case .gaveUp: "gave_up"
+        }
+    }
 }
 
 // Revoking a deleted connection's grant, at the delete and again until it is done.
@@ -27,8 +37,19 @@ extension AuthBroker {
     {
         let outcome: RevocationOutcome
         do {
-            guard let provider = try provider.get(), provider.revokes else {
+            guard now() < pending.createdAt.addingTimeInterval(settings.revocationGiveUp) else {
+                throw GaveUp(reason: pending.lastError ?? "no try ended")
+            }
+            guard let provider = try provider.get(), let destination = provider.revocationDestination else {
                 throw ProviderCallError(.rejected, "its provider is gone, or no longer has a token_revocation_request")
+            }
+            // Tokens go only where they would have gone at the delete: not to another server
+            // that took the provider's id, or that its template now names.
+            guard destination == pending.destination else {
+                throw ProviderCallError(
+                    .rejected,
+                    "its provider's revocation endpoint moved from \(pending.destination) to \(destination) since the delete; the tokens are not sent there"
+                )
             }
             let tokens = try cipher.open(
                 TokenSet.self, from: pending.sealedTokens,
@@ -37,6 +58,8 @@ extension AuthBroker {
                 throw ProviderCallError(.rejected, "its provider has no revocation endpoint")
             }
             outcome = .revoked
+        } catch let error as GaveUp {
+            outcome = .gaveUp(error.reason)
         } catch let error as ProviderCallError where error.kind == .rejected || error.kind == .invalidGrant {
             outcome = .refused(error.message)
         } catch {
@@ -47,8 +70,14 @@ extension AuthBroker {
                 now() >= pending.createdAt.addingTimeInterval(settings.revocationGiveUp)
                 ? .gaveUp(reason) : .postponed(reason)
         }
+        telemetry.revocationTried(provider: pending.providerID, outcome: outcome)
         await record(outcome, of: pending)
         return outcome
+    }
+
+    /// A revocation past `settings.revocationGiveUp`: not tried.
+    private struct GaveUp: Error {
+        let reason: String
     }
 
     private func record(_ outcome: RevocationOutcome, of pending: PendingRevocation) async {

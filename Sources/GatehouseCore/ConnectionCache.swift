@@ -97,9 +97,11 @@ package final class ConnectionCache: Sendable {
     /// Deletes a connection from the store and forgets it here and, through the store's change
     /// channel, on every replica, before returning: no token of a deleted grant is handed out
     /// after the delete has answered. Returns the connection as it was deleted (nil: there was
-    /// none); with `revocationAt`, the store queues its revocation in the delete's transaction.
-    package func delete(id: String, from store: any Store, revocationAt: Date? = nil) async throws -> Connection? {
-        guard let deleted = try await store.deleteConnection(id: id, revocationAt: revocationAt) else { return nil }
+    /// none); with an `order`, the store queues its revocation in the delete's transaction.
+    package func delete(id: String, from store: any Store, queueing order: RevocationOrder? = nil) async throws
+        -> Connection?
+    {
+        guard let deleted = try await store.deleteConnection(id: id, queueing: order) else { return nil }
         // PostgreSQL's delete has announced itself when it committed; this second announcement is
         // the one the other stores make, and on PostgreSQL a harmless repeat.
         await changed(id, announcingThrough: store)

@@ -1,6 +1,21 @@
 import Foundation
 import GatehouseWire
 
+/// What a connection's delete needs to queue the revocation of its grant.
+package struct RevocationOrder: Sendable, Equatable {
+    /// When the connection is deleted.
+    package var deletedAt: Date
+    /// Where the revocation goes: the origin of the provider's revocation endpoint at the delete
+    /// (`Provider.revocationDestination`). A later try goes nowhere else.
+    package var destination: String
+
+    /// Creates an order.
+    package init(deletedAt: Date, destination: String) {
+        self.deletedAt = deletedAt
+        self.destination = destination
+    }
+}
+
 /// A deleted connection's grant still to be revoked at its provider: written in the delete's own
 /// transaction, so neither a crash after the delete nor a provider that is down at that moment
 /// leaves the grant alive at the provider with nothing left to end it. Removed once the provider
@@ -24,6 +39,8 @@ package struct PendingRevocation: Sendable, Equatable {
     package var nextAttemptAt: Date
     /// Why the last try failed.
     package var lastError: String?
+    /// Where the revocation may go (`RevocationOrder.destination`).
+    package var destination: String
 
     /// How long after the delete a pending revocation is first due: the deleting replica tries
     /// at once, and the retrier takes the row over only if that try has not ended it by then
@@ -32,18 +49,18 @@ package struct PendingRevocation: Sendable, Equatable {
     /// RFC 7009 allows.
     package static let firstRetryDelay: TimeInterval = 120
 
-    /// The pending revocation of a connection deleted at `now`.
-    package init(of connection: Connection, deletedAt now: Date) {
+    /// The pending revocation of a connection deleted by `order`.
+    package init(of connection: Connection, _ order: RevocationOrder) {
         self.init(
             id: connection.id, userID: connection.userID, providerID: connection.providerID,
-            sealedTokens: connection.sealedTokens, userInfo: connection.userInfo, createdAt: now,
-            nextAttemptAt: now.addingTimeInterval(Self.firstRetryDelay))
+            sealedTokens: connection.sealedTokens, userInfo: connection.userInfo, createdAt: order.deletedAt,
+            nextAttemptAt: order.deletedAt.addingTimeInterval(Self.firstRetryDelay), destination: order.destination)
     }
 
     /// Creates a pending revocation.
     package init(
         id: String, userID: String, providerID: String, sealedTokens: [UInt8], userInfo: [String: JSONValue]?,
-        createdAt: Date, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil
+        createdAt: Date, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil, destination: String
     ) {
         self.id = id
         self.userID = userID
@@ -54,5 +71,6 @@ package struct PendingRevocation: Sendable, Equatable {
         self.attempts = attempts
         self.nextAttemptAt = nextAttemptAt
         self.lastError = lastError
+        self.destination = destination
     }
 }

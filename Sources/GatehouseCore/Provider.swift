@@ -59,9 +59,12 @@ package struct Provider: Sendable, Equatable {
     package var scopeDelimiter: String { oauth2.scopeDelimiter ?? " " }
     /// Whether PKCE (S256) is on: unless the template turns it off (RFC 9700 §2.1.1).
     package var usesPKCE: Bool { oauth2.pkce?.enabled ?? true }
-    /// Whether a deleted connection's grant is revoked here: the template has a
-    /// `token_revocation_request` with an endpoint.
-    package var revokes: Bool { oauth2.tokenRevocationRequest?.endpoint != nil }
+    /// Where a deleted connection's grant is revoked: the origin of the template's
+    /// `token_revocation_request` endpoint (or its placeholder, for an endpoint the connection
+    /// names); nil when the template has none.
+    package var revocationDestination: String? {
+        oauth2.tokenRevocationRequest?.endpoint.map { ProviderRegistry.origin(oauth2.tokenRevocationRequest) ?? $0 }
+    }
 }
 
 // Printed (`"\(provider)"`, `String(reflecting:)`) without its client secret. (Not

@@ -189,7 +189,7 @@ extension ProviderRegistry {
 
     /// Where a request goes: its endpoint's origin (scheme, host and port), or for an origin from
     /// the connection its placeholder (the hosts it may name are compared apart).
-    private static func origin(_ request: RequestConfig?) -> String? {
+    static func origin(_ request: RequestConfig?) -> String? {
         guard let endpoint = request?.endpoint else { return nil }
         if let origin = ConnectionEndpoint.originPlaceholder(of: endpoint) { return "{{\(origin)}}" }
         return IssuerCheck.origin(of: ConnectionEndpoint.standIn(endpoint))

@@ -26,6 +26,16 @@ package struct RevocationRetrier: Service {
         }
     }
 
+    /// After this many failed tries in a row at one provider, its other revocations due in the
+    /// run are postponed without a call.
+    static let failuresBeforeSkipping = 3
+
+    /// Why a revocation was postponed without a call.
+    struct Skipped: Error, CustomStringConvertible {
+        let failures: Int
+        var description: String { "not tried: its provider failed the \(failures) tries before it in this run" }
+    }
+
     let broker: AuthBroker
     let batch: Int
     let batchesPerRun: Int
@@ -50,21 +60,35 @@ package struct RevocationRetrier: Service {
         let report = Mutex(Report())
         do {
             let ran = try await broker.store.runExclusively("revocation-retrier") { [broker, batch, batchesPerRun] in
-                // Bounded: a row whose outcome could not be recorded stays due, and is not tried
-                // over and over within one run.
+                // Each revocation is tried once per run: one whose outcome could not be
+                // recorded stays due, and comes back in the next batch.
+                var tried: Set<String> = []
+                // Failures in a row per provider in this run: one that is down (each try up to
+                // the provider timeout) does not hold up the others' revocations.
+                var failures: [String: Int] = [:]
                 for _ in 0..<batchesPerRun {
                     let due = try await broker.store.dueRevocations(now: broker.now(), limit: batch)
-                    for pending in due {
+                    let fresh = due.filter { tried.insert($0.id).inserted }
+                    for pending in fresh {
                         let provider: Result<Provider?, any Error>
-                        do {
-                            provider = .success(try await broker.providers.provider(id: pending.providerID))
-                        } catch {
-                            provider = .failure(error)
+                        if failures[pending.providerID, default: 0] >= Self.failuresBeforeSkipping {
+                            provider = .failure(Skipped(failures: Self.failuresBeforeSkipping))
+                        } else {
+                            do {
+                                provider = .success(try await broker.providers.provider(id: pending.providerID))
+                            } catch {
+                                provider = .failure(error)
+                            }
                         }
                         let outcome = await broker.tryRevocation(pending, at: provider)
                         report.withLock { $0.add(outcome) }
+                        if case .postponed = outcome {
+                            failures[pending.providerID, default: 0] += 1
+                        } else {
+                            failures[pending.providerID] = 0
+                        }
                     }
-                    if due.count < batch { break }
+                    if fresh.isEmpty || due.count < batch { break }
                 }
             }
             if !ran { broker.logger.debug("revocation retry skipped: another replica is running it") }

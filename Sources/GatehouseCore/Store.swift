@@ -76,10 +76,10 @@ package protocol Store: Sendable {
     /// A page of connections and the total count.
     func connections(_ query: ConnectionQuery) async throws -> (items: [Connection], total: Int)
     /// Removes a connection; returns it as it was when removed (nil: there was none), so that
-    /// what is revoked at the provider is the grant's latest token set. With `revocationAt`, a
-    /// `PendingRevocation` of that token set (created then, first due
-    /// `PendingRevocation.firstRetryDelay` later) is written in the same transaction.
-    func deleteConnection(id: String, revocationAt: Date?) async throws -> Connection?
+    /// what is revoked at the provider is the grant's latest token set. With an `order`, a
+    /// `PendingRevocation` of that token set (`PendingRevocation(of:_:)`) is written in the same
+    /// transaction.
+    func deleteConnection(id: String, queueing order: RevocationOrder?) async throws -> Connection?
     /// Active connections of enabled providers whose token expires before `expiringBefore`, or
     /// that were last written before `untouchedSince` (their refresh token may go idle), soonest
     /// expiry first. (An inactive provider's connections, which the sweep leaves alone, would
@@ -187,9 +187,9 @@ extension Store {
         try await deleteAPIKeys(hashPrefix: hashPrefix, keepingAnAdmin: false) ?? 0
     }
 
-    /// Removes a connection, with no revocation to follow; see `deleteConnection(id:revocationAt:)`.
+    /// Removes a connection, with no revocation to follow; see `deleteConnection(id:queueing:)`.
     package func deleteConnection(id: String) async throws -> Connection? {
-        try await deleteConnection(id: id, revocationAt: nil)
+        try await deleteConnection(id: id, queueing: nil)
     }
 
     /// Replaces a provider; see `updateProvider(id:with:unlessConnected:)`.

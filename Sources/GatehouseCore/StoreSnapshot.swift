@@ -97,7 +97,7 @@ package struct StoreSnapshot: Sendable {
     private static func line(_ r: PendingRevocation) -> String {
         line([
             r.id, r.userID, r.providerID, hex(r.sealedTokens), json(r.userInfo), time(r.createdAt), String(r.attempts),
-            time(r.nextAttemptAt), r.lastError,
+            time(r.nextAttemptAt), r.lastError, r.destination,
         ])
     }
 }

@@ -123,6 +123,11 @@ package final class Telemetry: Sendable {
         counter("gatehouse_refreshes_total", [("provider", provider), ("outcome", outcome.rawValue)]).increment()
     }
 
+    /// A try at revoking a deleted connection's grant ended.
+    package func revocationTried(provider: String, outcome: RevocationOutcome) {
+        counter("gatehouse_revocations_total", [("provider", provider), ("outcome", outcome.label)]).increment()
+    }
+
     /// A call to a provider's endpoint took `duration`; `succeeded` when it gave a usable answer.
     package func providerCall(provider: String, call: ProviderCall, succeeded: Bool, duration: Duration) {
         timer(

@@ -6,7 +6,7 @@ import GatehouseWire
 // timed, and its answer read by the template's rules.
 extension TemplateProviderClient {
     /// One call to the provider, timed for `gatehouse_provider_call_duration_seconds`.
-    /// `emptyAnswer`: a 2xx without a body is an empty object (a revocation's answer, RFC 7009).
+    /// `emptyAnswer`: a 2xx without a JSON body is an empty object (a revocation's answer, RFC 7009).
     func call(
         _ kind: Telemetry.ProviderCall, _ config: RequestConfig, provider: Provider, renderer: TemplateRenderer,
         autoParams: [String: String], accessToken: String?, emptyAnswer: Bool = false
@@ -88,20 +88,18 @@ extension TemplateProviderClient {
         } catch {
             throw ProviderCallError(.transient, "could not reach \(Self.host(of: endpoint)): \(Self.describe(error))")
         }
-        if emptyAnswer, (200..<300).contains(response.status), response.body.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 }) {
-            return .object([:])
-        }
         // What this request carried that a provider's error text must not repeat to logs and apps
-        // (a token endpoint may quote the code or refresh token it refused).
-        let secrets =
-            ([provider.clientSecret, accessToken] + ["code", "code_verifier", "refresh_token", "token"].map { params[$0] })
+        // (a token endpoint may quote the code or refresh token it refused), under the standard
+        // names or any other a template gave them (a parameter, a header).
+        let names = ["code", "code_verifier", "refresh_token", "token", "access_token"]
+        let secrets = ([provider.clientSecret, accessToken] + names.map { params[$0] } + names.map { renderer.values[$0] })
             .compactMap { $0 }
         // Also as they went: percent-encoded in the form or the query, and the Authorization
         // header's credentials (the client's, base64-encoded, with `client_secret_basic`).
         let credentials = headers.filter { $0.0.lowercased() == "authorization" }
             .map { String($0.1.split(separator: " ", maxSplits: 1).last ?? "") }
         let sent = secrets + secrets.map(FormEncoding.escape) + credentials
-        return try Self.parse(response, config: config, host: Self.host(of: endpoint), sent: sent)
+        return try Self.parse(response, config: config, host: Self.host(of: endpoint), sent: sent, bodyOptional: emptyAnswer)
     }
 
     /// `text` with every occurrence of a `secret` of 4 characters or more replaced; the longest
@@ -111,9 +109,12 @@ extension TemplateProviderClient {
             .reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
     }
 
-    static func parse(_ response: OutboundResponse, config: RequestConfig, host: String, sent: [String] = []) throws
-        -> JSONValue
-    {
+    /// Reads a provider's answer. `bodyOptional`: a 2xx whose body is not JSON (or is empty) is an
+    /// empty object, as RFC 7009 §2.2 reads a revocation's answer by its status alone; a JSON
+    /// body is still read for an error that a 2xx may carry (Slack's `ok: false`).
+    static func parse(
+        _ response: OutboundResponse, config: RequestConfig, host: String, sent: [String] = [], bodyOptional: Bool = false
+    ) throws -> JSONValue {
         let contentType = response.headers["content-type"] ?? config.responseContentType ?? "application/json"
         var document: JSONValue?
         if contentType.contains("x-www-form-urlencoded") || contentType.hasPrefix("text/plain") {
@@ -159,6 +160,7 @@ extension TemplateProviderClient {
             throw ProviderCallError(kind, "\(host) answered HTTP \(response.status)")
         }
         guard let document else {
+            if bodyOptional { return .object([:]) }
             // Form and plain-text answers always read; anything else was read as JSON. A page
             // where JSON belongs is most often a maintenance or gateway page: tried again later.
             throw ProviderCallError(

@@ -74,7 +74,7 @@ package enum PostgresMigrations {
                 CREATE TABLE revocations (
                     id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider_id TEXT NOT NULL, sealed_tokens BYTEA NOT NULL,
                     user_info TEXT, created_at DOUBLE PRECISION NOT NULL, attempts BIGINT NOT NULL,
-                    next_attempt_at DOUBLE PRECISION NOT NULL, last_error TEXT)
+                    next_attempt_at DOUBLE PRECISION NOT NULL, last_error TEXT, destination TEXT NOT NULL)
                 """,
                 "CREATE INDEX revocations_due ON revocations (next_attempt_at)",
             ], additive: true),

@@ -95,18 +95,18 @@ extension PostgresStore {
     /// same statement: `NOTIFY` is delivered when, and only when, the delete commits, so a lost
     /// connection between the delete and a separate announcement cannot leave other replicas
     /// handing out its token until their cache entries lapse.
-    package func deleteConnection(id: String, revocationAt: Date?) async throws -> Connection? {
+    package func deleteConnection(id: String, queueing order: RevocationOrder?) async throws -> Connection? {
         // One statement, so the pending revocation is written exactly when the delete commits.
-        let created = revocationAt?.timeIntervalSince1970
-        let due = revocationAt?.addingTimeInterval(PendingRevocation.firstRetryDelay).timeIntervalSince1970
+        let created = order?.deletedAt.timeIntervalSince1970
+        let due = order?.deletedAt.addingTimeInterval(PendingRevocation.firstRetryDelay).timeIntervalSince1970
         return try await rows(
             """
             WITH deleted AS (DELETE FROM connections WHERE id = \(id) RETURNING *),
             queued AS (
                 INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
-                    next_attempt_at)
+                    next_attempt_at, destination)
                 SELECT id, user_id, provider_id, sealed_tokens, user_info, \(created)::DOUBLE PRECISION, 0,
-                    \(due)::DOUBLE PRECISION
+                    \(due)::DOUBLE PRECISION, \(order?.destination)::TEXT
                 FROM deleted WHERE \(created)::DOUBLE PRECISION IS NOT NULL)
             SELECT deleted.*, pg_notify(\(Self.channel), \(StoreChange.connection(id).payload)) FROM deleted
             """

@@ -4,7 +4,7 @@ import GatehouseWire
 import PostgresNIO
 
 // Deleted connections' grants still to be revoked at their providers (queued by
-// `deleteConnection(id:revocationAt:)`).
+// `deleteConnection(id:queueing:)`).
 extension PostgresStore {
     /// Pending revocations due at `now`, soonest first.
     package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
@@ -38,6 +38,6 @@ extension PostgresStore {
             providerID: try row["provider_id"].decode(String.self), sealedTokens: try bytes(row, "sealed_tokens") ?? [],
             userInfo: try json([String: JSONValue].self, row, "user_info"), createdAt: try date(row, "created_at"),
             attempts: try row["attempts"].decode(Int.self), nextAttemptAt: try date(row, "next_attempt_at"),
-            lastError: try row["last_error"].decode(String?.self))
+            lastError: try row["last_error"].decode(String?.self), destination: try row["destination"].decode(String.self))
     }
 }

@@ -83,10 +83,10 @@ extension PostgresStore {
                 try await run(
                     """
                     INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
-                        next_attempt_at, last_error)
+                        next_attempt_at, last_error, destination)
                     VALUES (\(r.id), \(r.userID), \(r.providerID), \(Self.blob(r.sealedTokens)), \(Self.textOrNull(r.userInfo)),
                         \(r.createdAt.timeIntervalSince1970), \(r.attempts), \(r.nextAttemptAt.timeIntervalSince1970),
-                        \(r.lastError))
+                        \(r.lastError), \(r.destination))
                     """)
             }
         }

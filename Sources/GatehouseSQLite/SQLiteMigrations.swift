@@ -34,7 +34,7 @@ enum SQLiteMigrations {
             CREATE TABLE revocations (
                 id TEXT PRIMARY KEY, user_id TEXT NOT NULL, provider_id TEXT NOT NULL, sealed_tokens BLOB NOT NULL,
                 user_info TEXT, created_at REAL NOT NULL, attempts INTEGER NOT NULL, next_attempt_at REAL NOT NULL,
-                last_error TEXT)
+                last_error TEXT, destination TEXT NOT NULL)
             """,
             "CREATE INDEX revocations_due ON revocations(next_attempt_at)",
         ], additive: true)

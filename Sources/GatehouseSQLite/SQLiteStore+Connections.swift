@@ -75,10 +75,10 @@ extension SQLiteStore {
         return (items, Int(total))
     }
 
-    /// Removes a connection, returning it as it was; with `revocationAt`, queues its revocation
-    /// in the same transaction.
-    package func deleteConnection(id: String, revocationAt: Date?) async throws -> Connection? {
-        guard let revocationAt else {
+    /// Removes a connection, returning it as it was; with an `order`, queues its revocation in
+    /// the same transaction.
+    package func deleteConnection(id: String, queueing order: RevocationOrder?) async throws -> Connection? {
+        guard let order else {
             return try await rows("DELETE FROM connections WHERE id = ? RETURNING *", [.text(id)]).first.map(Self.connection)
         }
         return try await transaction { run in
@@ -86,7 +86,8 @@ extension SQLiteStore {
                 return nil
             }
             let connection = try Self.connection(row)
-            try await Self.queueRevocation(of: connection, at: revocationAt, run)
+            let (sql, binds) = Self.insert(PendingRevocation(of: connection, order))
+            _ = try await run(sql, binds)
             return connection
         }
     }

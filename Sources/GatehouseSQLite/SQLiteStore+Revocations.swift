@@ -5,27 +5,19 @@ import SQLiteNIO
 
 // Deleted connections' grants still to be revoked at their providers.
 extension SQLiteStore {
-    /// Writes a deleted connection's pending revocation, inside the delete's transaction.
-    static func queueRevocation(
-        of connection: Connection, at now: Date, _ run: (String, [SQLiteData]) async throws -> [SQLiteRow]
-    ) async throws {
-        let (sql, binds) = insert(PendingRevocation(of: connection, deletedAt: now))
-        _ = try await run(sql, binds)
-    }
-
     /// The statement that inserts a pending revocation.
     static func insert(_ revocation: PendingRevocation) -> (String, [SQLiteData]) {
         (
             """
             INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
-                next_attempt_at, last_error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                next_attempt_at, last_error, destination)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(revocation.id), .text(revocation.userID), .text(revocation.providerID), blob(revocation.sealedTokens),
                 jsonOrNull(revocation.userInfo), .float(revocation.createdAt.timeIntervalSince1970),
                 .integer(revocation.attempts), .float(revocation.nextAttemptAt.timeIntervalSince1970),
-                revocation.lastError.map(SQLiteData.text) ?? .null,
+                revocation.lastError.map(SQLiteData.text) ?? .null, .text(revocation.destination),
             ]
         )
     }
@@ -57,6 +49,6 @@ extension SQLiteStore {
             sealedTokens: bytes(row, "sealed_tokens") ?? [],
             userInfo: try decode([String: JSONValue].self, row, "user_info"), createdAt: date(row, "created_at"),
             attempts: Int(row.column("attempts")?.integer ?? 0), nextAttemptAt: date(row, "next_attempt_at"),
-            lastError: row.column("last_error")?.string)
+            lastError: row.column("last_error")?.string, destination: try text(row, "destination"))
     }
 }

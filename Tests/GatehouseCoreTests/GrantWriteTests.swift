@@ -117,6 +117,9 @@ import Testing
             #expect(url.hasPrefix("https://app.example/verify?flow_id=af_"))
             #expect(flow?.sealedTokens != nil)
             #expect(failures.load(ordering: .relaxed) < 0)
+            // Each failed read is logged: the first (while the code was exchanged) and the retry's.
+            let said = log.logged.filter { $0.message.hasPrefix("could not read the verification setting for a new grant") }
+            #expect(said.count == 2 && said.allSatisfy { $0.level == .warning }, "\(said)")
         }
     }
 

@@ -16,18 +16,25 @@ import Testing
     let client = CountingProviderClient()
     /// The broker's clock, moved by `advance`.
     final class Clock: Sendable {
-        let time = Mutex(Date())
+        // A time a store keeps to the bit (a `Date` made now may lose its last bit on the way
+        // through seconds since 1970).
+        let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
     }
     let clock = Clock()
 
     static let unavailable = ProviderCallError(.transient, "HTTP 503")
 
-    /// A broker on `store` whose provider `p` has a revocation request; every minute counts.
-    func broker(_ store: any Store) async throws -> AuthBroker {
-        let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
+    /// Provider `p` with a revocation request at `endpoint`.
+    static func revoking(at endpoint: String = "https://p.example/revoke") -> AuthProviderRequest {
         var request = refreshableProviderRequest()
-        request.oauth2?.tokenRevocationRequest = RequestConfig(endpoint: "https://p.example/revoke")
-        try await registry.create(request, source: .api)
+        request.oauth2?.tokenRevocationRequest = RequestConfig(endpoint: endpoint)
+        return request
+    }
+
+    /// A broker on `store` whose provider `p` (from `source`) has a revocation request.
+    func broker(_ store: any Store, source: Provider.Source = .api) async throws -> AuthBroker {
+        let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
+        try await registry.create(Self.revoking(), source: source)
         var settings = BrokerSettings(
             publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
             unsafeSkipAllowed: true)
@@ -39,6 +46,11 @@ import Testing
     }
 
     func advance(_ seconds: TimeInterval) { clock.time.withLock { $0 += seconds } }
+
+    /// A delete's order now, for provider `p` as `broker` made it.
+    func order() -> RevocationOrder {
+        RevocationOrder(deletedAt: clock.time.withLock { $0 }, destination: "https://p.example")
+    }
 
     func pending(_ store: any Store) async throws -> [PendingRevocation] {
         try await store.dueRevocations(now: .distantFuture, limit: 10)
@@ -104,7 +116,7 @@ import Testing
                 })
             let broker = try await broker(store)
             let died = try await storeStaleConnection(store, cipher: cipher, user: "died")
-            _ = try #require(try await store.deleteConnection(id: died.id, revocationAt: clock.time.withLock { $0 }))
+            _ = try #require(try await store.deleteConnection(id: died.id, queueing: order()))
             let lost = try await storeStaleConnection(store, cipher: cipher, user: "lost", refreshToken: "rt-lost")
             answerLost.store(true, ordering: .relaxed)
             await #expect(throws: GatehouseError.self) { try await broker.deleteConnection(id: lost.id) }
@@ -124,13 +136,69 @@ import Testing
         try await StoreBackend.withSQLite { store in
             let broker = try await broker(store)
             let connection = try await storeStaleConnection(store, cipher: cipher)
-            _ = try await store.deleteConnection(id: connection.id, revocationAt: clock.time.withLock { $0 })
+            _ = try await store.deleteConnection(id: connection.id, queueing: order())
             let patch = Data(#"{"oauth2":{"token_revocation_request":null}}"#.utf8)
             _ = try await broker.providers.patch(id: "p", with: try JSONDecoder().decode(ProviderPatch.self, from: patch))
             advance(PendingRevocation.firstRetryDelay)
             _ = await RevocationRetrier(broker: broker).retry()
             #expect(client.revocationTries == 0)
             #expect(try await pending(store).isEmpty)
+        }
+    }
+
+    /// Tokens go only where the revocation would have gone at the delete: a config file that now
+    /// names another server for the provider's id (no refusal guards that path) does not get them.
+    @Test func aRevocationGoesNowhereButWhereItWouldHaveGoneAtTheDelete() async throws {
+        try await StoreBackend.withSQLite { store in
+            let broker = try await broker(store, source: .config)
+            #expect(try await broker.providers.provider(id: "p")?.revocationDestination == "https://p.example")
+            let connection = try await storeStaleConnection(store, cipher: cipher)
+            client.failRevocations(with: Self.unavailable)
+            #expect(try await broker.deleteConnection(id: connection.id) == .revocationPending("HTTP 503"))
+            client.failRevocations(with: nil)
+            try await broker.providers.create(Self.revoking(at: "https://elsewhere.example/revoke"), source: .config)
+            advance(60)
+            #expect(await RevocationRetrier(broker: broker).retry() == RevocationRetrier.Report(dropped: 1))
+            #expect(client.revocationTries == 1)
+            #expect(try await pending(store).isEmpty)
+        }
+    }
+
+    /// A run tries each revocation at most once, even when it cannot record what came of it (the
+    /// row stays due), and stops calling a provider that failed three tries in a row in it.
+    @Test func aRunTriesEachOnceAndLetsAProviderThatIsDownGo() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let recordingFails = Atomic(true)
+            let store = InterposedStore(
+                sqlite,
+                before: { name in
+                    if name == "deleteRevocation", recordingFails.load(ordering: .relaxed) {
+                        throw GatehouseError(.storeUnavailable, "the store did not answer")
+                    }
+                })
+            let broker = try await broker(store)
+            for user in ["a", "b", "c"] {
+                let connection = try await storeStaleConnection(store, cipher: cipher, user: user)
+                _ = try await store.deleteConnection(id: connection.id, queueing: order())
+            }
+            advance(PendingRevocation.firstRetryDelay)
+            // The first batch's rows stay due, and come back as the second batch: the run ends
+            // there, rather than sending them again.
+            let retrier = RevocationRetrier(broker: broker, batch: 2)
+            #expect(await retrier.retry() == RevocationRetrier.Report(revoked: 2))
+            #expect(client.revocationTries == 2)
+            #expect(try await pending(store).count == 3)
+
+            recordingFails.store(false, ordering: .relaxed)
+            for user in ["d", "e"] {
+                let connection = try await storeStaleConnection(store, cipher: cipher, user: user)
+                _ = try await store.deleteConnection(id: connection.id, queueing: order())
+            }
+            advance(PendingRevocation.firstRetryDelay)
+            client.failRevocations(with: Self.unavailable)
+            #expect(await retrier.retry() == RevocationRetrier.Report(postponed: 5))
+            #expect(client.revocationTries == 2 + RevocationRetrier.failuresBeforeSkipping)
+            #expect(try await pending(store).allSatisfy { $0.attempts == 1 && $0.lastError != nil })
         }
     }
 }

@@ -86,6 +86,30 @@ import Testing
         #expect(error?.message.contains("rt-1") == false)
     }
 
+    // RFC 7009 §2.2: the status says it; a body that is not JSON (a page) is no failure.
+    @Test func aSuccessWhoseBodyIsNotJSONIsASuccess() async throws {
+        transport.respond { request in
+            guard request.bareURL == "https://hooli.test/revoke" else { return nil }
+            return OutboundResponse(status: 200, headers: ["content-type": "text/html"], body: Array("<p>Revoked</p>".utf8))
+        }
+        #expect(
+            try await client.revoke(
+                provider: Self.provider(RequestConfig(endpoint: "https://hooli.test/revoke")), tokens: Self.tokens, known: nil))
+    }
+
+    // The tokens are redacted from a provider's answer under whatever name the template sent
+    // them (a parameter of its own, a header), not only RFC 7009's `token`.
+    @Test func aTokenSentUnderAnotherNameIsNotRepeated() async throws {
+        answer(status: 400, body: #"{"error":"invalid_request","error_description":"rt-1 and at-1 are not tokens here"}"#)
+        let request = RequestConfig(
+            endpoint: "https://hooli.test/revoke", params: ["revoke": "{{refresh_token}}"],
+            headers: ["X-Access": "{{access_token}}"])
+        let error = await #expect(throws: ProviderCallError.self) {
+            try await client.revoke(provider: Self.provider(request), tokens: Self.tokens, known: nil)
+        }
+        #expect(error?.message.contains("[redacted] and [redacted]") == true, "\(String(describing: error))")
+    }
+
     @Test func theValidatorKeepsRevocationsSecretsToItsOwnRequestAndChecksItsEndpoint() throws {
         var config = Self.provider(nil).oauth2
         config.tokenRevocationRequest = RequestConfig(

@@ -79,10 +79,11 @@ import Testing
     }
 
     @Test(arguments: [
-        (200, "deleted-revoked", "revoked at the provider"), (400, "deleted-not-revoked", "did not revoke"),
-        (503, "deleted-revocation-pending", "Gatehouse tries again"),
+        (200, "deleted-revoked", "revoked at the provider", "revoked"), (400, "deleted-not-revoked", "did not revoke", "refused"),
+        (503, "deleted-revocation-pending", "Gatehouse tries again", "postponed"),
     ])
-    func theDashboardSaysWhatTheProviderDid(status: Int, done: String, says: String) async throws {
+    func theDashboardAndTheMetricsSayWhatTheProviderDid(status: Int, done: String, says: String, outcome: String) async throws
+    {
         try await run(revocationStatus: status) { api in
             _ = try await api.completedToken(user: "dana")
             let browser = try await DashboardTests.browser(api)
@@ -96,6 +97,10 @@ import Testing
             #expect(revocations(api).count == 1)
             let page = String(buffer: try await browser.get("/dashboard/connections?done=\(done)").body)
             #expect(page.contains(says) && page.contains("0 connection(s)"), "\(page)")
+            let metrics = String(buffer: try await api.call(.get, "/metrics").body)
+            #expect(
+                MetricsTests.value(metrics, "gatehouse_revocations_total", ["provider": "fake", "outcome": outcome]) == 1,
+                "\(metrics)")
         }
     }
 

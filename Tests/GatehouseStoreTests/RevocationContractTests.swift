@@ -9,6 +9,10 @@ import Testing
 @Suite struct RevocationContractTests {
     static let deletedAt = Date(timeIntervalSince1970: 1_700_000_000.25)
 
+    static func order(at: Date = deletedAt) -> RevocationOrder {
+        RevocationOrder(deletedAt: at, destination: "https://p.example")
+    }
+
     func pending(_ store: any Store) async throws -> [PendingRevocation] {
         try await store.dueRevocations(now: .distantFuture, limit: 100)
     }
@@ -18,7 +22,7 @@ import Testing
         -> Connection
     {
         let (connection, _) = try await ProviderGrantsContractTests.grant(store, user: user, provider: provider)
-        _ = try #require(try await store.deleteConnection(id: connection.id, revocationAt: at))
+        _ = try #require(try await store.deleteConnection(id: connection.id, queueing: Self.order(at: at)))
         return connection
     }
 
@@ -29,17 +33,18 @@ import Testing
                 store, cipher: try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k"))
             connection.userInfo = ["sub": .string("u-1")]
             connection = try await store.upsertConnection(connection)
-            let deleted = try #require(try await store.deleteConnection(id: connection.id, revocationAt: Self.deletedAt))
+            let deleted = try #require(try await store.deleteConnection(id: connection.id, queueing: Self.order()))
             #expect(deleted == connection)
             #expect(try await store.connection(id: connection.id) == nil)
             let revocation = try #require(try await pending(store).first)
-            #expect(revocation == PendingRevocation(of: connection, deletedAt: Self.deletedAt))
+            #expect(revocation == PendingRevocation(of: connection, Self.order()))
+            #expect(revocation.destination == "https://p.example")
             #expect(revocation.nextAttemptAt == Self.deletedAt + PendingRevocation.firstRetryDelay)
             // Without a revocation time, a delete queues nothing; a delete of nothing neither.
             let plain = try await storeStaleConnection(
                 store, cipher: try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k"), user: "plain")
             _ = try await store.deleteConnection(id: plain.id)
-            #expect(try await store.deleteConnection(id: "uc_none", revocationAt: Self.deletedAt) == nil)
+            #expect(try await store.deleteConnection(id: "uc_none", queueing: Self.order()) == nil)
             #expect(try await pending(store).map(\.id) == [connection.id])
         }
     }

@@ -30,7 +30,7 @@ import Testing
         _ = try await store.upsertConnection(connection)
         // A deleted connection whose revocation failed once.
         let gone = try await storeStaleConnection(store, cipher: cipher, user: "gone")
-        _ = try await store.deleteConnection(id: gone.id, revocationAt: now)
+        _ = try await store.deleteConnection(id: gone.id, queueing: RevocationOrder(deletedAt: now, destination: "https://p"))
         try await store.postponeRevocation(id: gone.id, until: now.addingTimeInterval(60), reason: "HTTP 503")
         try await store.insertAPIKey(
             APIKeyRecord(hash: String(repeating: "a", count: 64), name: "admin", role: .admin, createdAt: now))

@@ -128,8 +128,8 @@ package final class InterposedStore: Store {
         try await forward("connections") { try await base.connections(query) }
     }
 
-    package func deleteConnection(id: String, revocationAt: Date?) async throws -> Connection? {
-        try await forward("deleteConnection") { try await base.deleteConnection(id: id, revocationAt: revocationAt) }
+    package func deleteConnection(id: String, queueing order: RevocationOrder?) async throws -> Connection? {
+        try await forward("deleteConnection") { try await base.deleteConnection(id: id, queueing: order) }
     }
 
     package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
