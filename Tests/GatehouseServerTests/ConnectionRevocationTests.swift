@@ -82,8 +82,7 @@ import Testing
         (200, "deleted-revoked", "revoked at the provider", "revoked"), (400, "deleted-not-revoked", "did not revoke", "refused"),
         (503, "deleted-revocation-pending", "Gatehouse tries again", "postponed"),
     ])
-    func theDashboardAndTheMetricsSayWhatTheProviderDid(status: Int, done: String, says: String, outcome: String) async throws
-    {
+    func theDashboardAndTheMetricsSayWhatTheProviderDid(status: Int, done: String, says: String, outcome: String) async throws {
         try await run(revocationStatus: status) { api in
             _ = try await api.completedToken(user: "dana")
             let browser = try await DashboardTests.browser(api)
