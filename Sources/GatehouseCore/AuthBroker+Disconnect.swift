@@ -52,7 +52,7 @@ extension AuthBroker {
         // token set that is revoked.
         guard let connection = try await connections.delete(id: id, from: store, queueing: order) else { return .notFound }
         guard let order else { return .deleted }
-        switch await tryRevocation(PendingRevocation(of: connection, order), at: .success(provider)) {
+        switch await refresher.revoker.attempt(PendingRevocation(of: connection, order), at: .success(provider)) {
         case .revoked: return .revoked
         case .refused(let reason), .gaveUp(let reason): return .notRevoked(reason)
         case .postponed(let reason): return .revocationPending(reason)

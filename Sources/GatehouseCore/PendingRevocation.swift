@@ -21,7 +21,8 @@ package struct RevocationOrder: Sendable, Equatable {
 /// leaves the grant alive at the provider with nothing left to end it. Removed once the provider
 /// has revoked it or refused for good (`RevocationRetrier`).
 package struct PendingRevocation: Sendable, Equatable {
-    /// The deleted connection's id.
+    /// The deleted connection's id (with `renewedSuffix` for a grant a refresh renewed while
+    /// the connection was deleted).
     package var id: String
     /// The app's user id.
     package var userID: String
@@ -48,6 +49,9 @@ package struct PendingRevocation: Sendable, Equatable {
     /// can last, so the two rarely overlap; when they do, the provider is asked twice, which
     /// RFC 7009 allows.
     package static let firstRetryDelay: TimeInterval = 120
+    /// Added to a connection's id for the revocation of the grant a refresh renewed while the
+    /// connection was being deleted (the delete's own revocation has the bare id).
+    package static let renewedSuffix = ".renewed"
 
     /// The pending revocation of a connection deleted by `order`.
     package init(of connection: Connection, _ order: RevocationOrder) {

@@ -33,7 +33,7 @@ extension RefreshCoordinator {
             stored = written
         } else {
             guard let current = try await store.connection(id: held.id) else {
-                await revokeOrphan(refreshed, of: held, provider: provider, userInfo: info)
+                await revokeOrphan(updated, provider: provider)
                 throw Failure.gone
             }
             if current.sealedTokens == updated.sealedTokens {
@@ -74,21 +74,25 @@ extension RefreshCoordinator {
     }
 
     /// Revokes, when the template says how, the grant a provider renewed for a connection that
-    /// was deleted during the refresh: the delete ended the one it knew of.
-    private func revokeOrphan(_ refreshed: TokenSet, of held: Connection, provider: Provider, userInfo: [String: JSONValue]?)
-        async
-    {
-        let metadata: Logger.Metadata = ["connection": "\(held.id)", "provider": "\(provider.id)"]
+    /// was deleted during the refresh (`renewed`: the row with the new tokens): the delete ended
+    /// the one it knew of. Queued first, under an id of its own, so a failed try is tried again
+    /// as the delete's own revocation is.
+    private func revokeOrphan(_ renewed: Connection, provider: Provider) async {
+        guard let destination = provider.revocationDestination else { return }
+        var orphan = renewed
+        orphan.id = renewed.id + PendingRevocation.renewedSuffix
+        let pending = PendingRevocation(of: orphan, RevocationOrder(deletedAt: now(), destination: destination))
+        logger.info(
+            "a connection deleted during its refresh: revoking the grant the provider renewed",
+            metadata: ["connection": "\(renewed.id)", "provider": "\(provider.id)"])
         do {
-            guard try await client.revoke(provider: provider, tokens: refreshed, known: userInfo) else { return }
-            logger.info(
-                "a connection deleted during its refresh: the refreshed grant was revoked at the provider", metadata: metadata)
+            try await store.queueRevocation(pending)
         } catch {
-            let reason = (error as? ProviderCallError)?.message ?? String(describing: error)
             logger.warning(
-                "a connection deleted during its refresh: the provider did not revoke the refreshed grant; end it at the provider if it must end now",
-                metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+                "could not keep the revocation of a renewed grant for later tries; trying it once",
+                metadata: ["connection": "\(renewed.id)", "error": "\(error)"])
         }
+        _ = await revoker.attempt(pending, at: .success(provider))
     }
 
     /// Runs `work` while renewing the lease every third of its duration. A refresh may take

@@ -40,6 +40,9 @@ package final class RefreshCoordinator: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     let owner = SecureRandom.identifier(prefix: "lease_")
+    /// Revokes grants: a deleted connection's, and one a refresh renewed for a connection
+    /// deleted meanwhile.
+    package let revoker: Revoker
 
     /// A connection's refresh in flight: whether the sweep started it, and who waits for it.
     struct Flight {
@@ -70,6 +73,8 @@ package final class RefreshCoordinator: Sendable {
         self.telemetry = telemetry
         self.logger = logger
         self.now = now
+        self.revoker = Revoker(
+            store: store, client: client, cipher: cipher, settings: settings, telemetry: telemetry, logger: logger, now: now)
     }
 
     /// Returns the connection with a fresh token, refreshing it if needed. Concurrent callers

@@ -80,7 +80,7 @@ package struct RevocationRetrier: Service {
                                 provider = .failure(error)
                             }
                         }
-                        let outcome = await broker.tryRevocation(pending, at: provider)
+                        let outcome = await broker.refresher.revoker.attempt(pending, at: provider)
                         report.withLock { $0.add(outcome) }
                         if case .postponed = outcome {
                             failures[pending.providerID, default: 0] += 1

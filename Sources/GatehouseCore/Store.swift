@@ -97,6 +97,8 @@ package protocol Store: Sendable {
 
     // MARK: pending revocations
 
+    /// Adds a pending revocation unless one with its id is there.
+    func queueRevocation(_ revocation: PendingRevocation) async throws
     /// Pending revocations due at `now`, soonest first, at most `limit`.
     func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation]
     /// Removes a pending revocation (revoked, or given up); returns whether it was there.

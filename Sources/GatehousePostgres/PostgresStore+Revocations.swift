@@ -6,6 +6,23 @@ import PostgresNIO
 // Deleted connections' grants still to be revoked at their providers (queued by
 // `deleteConnection(id:queueing:)`).
 extension PostgresStore {
+    /// Adds a pending revocation unless one with its id is there.
+    package func queueRevocation(_ revocation: PendingRevocation) async throws {
+        _ = try await rows(Self.insert(revocation, unlessThere: true))
+    }
+
+    /// The statement that inserts a pending revocation; `unlessThere`: nothing when its id is taken.
+    static func insert(_ r: PendingRevocation, unlessThere: Bool = false) -> PostgresQuery {
+        """
+        INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
+            next_attempt_at, last_error, destination)
+        VALUES (\(r.id), \(r.userID), \(r.providerID), \(Self.blob(r.sealedTokens)), \(Self.textOrNull(r.userInfo)),
+            \(r.createdAt.timeIntervalSince1970), \(r.attempts), \(r.nextAttemptAt.timeIntervalSince1970),
+            \(r.lastError), \(r.destination))
+        \(unescaped: unlessThere ? "ON CONFLICT (id) DO NOTHING" : "")
+        """
+    }
+
     /// Pending revocations due at `now`, soonest first.
     package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
         try await rows(

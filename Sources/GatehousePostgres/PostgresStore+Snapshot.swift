@@ -79,16 +79,7 @@ extension PostgresStore {
                         \(s.createdAt.timeIntervalSince1970), \(s.updatedAt.timeIntervalSince1970))
                     """)
             }
-            for r in snapshot.revocations {
-                try await run(
-                    """
-                    INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
-                        next_attempt_at, last_error, destination)
-                    VALUES (\(r.id), \(r.userID), \(r.providerID), \(Self.blob(r.sealedTokens)), \(Self.textOrNull(r.userInfo)),
-                        \(r.createdAt.timeIntervalSince1970), \(r.attempts), \(r.nextAttemptAt.timeIntervalSince1970),
-                        \(r.lastError), \(r.destination))
-                    """)
-            }
+            for revocation in snapshot.revocations { try await run(Self.insert(revocation)) }
         }
     }
 }

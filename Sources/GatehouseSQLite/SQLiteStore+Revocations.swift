@@ -22,6 +22,12 @@ extension SQLiteStore {
         )
     }
 
+    /// Adds a pending revocation unless one with its id is there.
+    package func queueRevocation(_ revocation: PendingRevocation) async throws {
+        let (sql, binds) = Self.insert(revocation)
+        _ = try await rows(sql + " ON CONFLICT(id) DO NOTHING", binds)
+    }
+
     /// Pending revocations due at `now`, soonest first.
     package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
         try await rows(

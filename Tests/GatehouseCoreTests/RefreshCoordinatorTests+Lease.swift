@@ -40,14 +40,30 @@ extension RefreshCoordinatorTests {
     }
 
     /// Deleted while the provider refreshes it: the refresh says the connection is gone, and
-    /// the grant the provider has just renewed is revoked there.
-    @Test func aConnectionDeletedDuringItsRefreshIsGone() async throws {
+    /// the grant the provider has just renewed is revoked there; when that try fails, the
+    /// revocation is kept for the `RevocationRetrier`, as the delete's own is.
+    @Test(arguments: [false, true])
+    func aConnectionDeletedDuringItsRefreshIsGone(revocationFails: Bool) async throws {
         try await StoreBackend.withSQLite { store in
-            let (client, stale, refreshing) = try await refreshHeldAtProvider(store)
+            var provider = testProvider
+            provider.oauth2.tokenRevocationRequest = RequestConfig(endpoint: "https://p.example/revoke")
+            let (client, stale, refreshing) = try await refreshHeldAtProvider(store, provider: provider)
             #expect(try await store.deleteConnection(id: stale.id) != nil)
+            if revocationFails { client.failRevocations(with: ProviderCallError(.transient, "HTTP 503")) }
             client.release()
             await #expect(performing: { try await refreshing.value }, throws: isGone)
-            #expect(client.revoked == ["rt-1"])
+            #expect(client.revocationTries == 1)
+            let kept = try await store.dueRevocations(now: .distantFuture, limit: 5)
+            guard revocationFails else {
+                #expect(client.revoked == ["rt-1"] && kept.isEmpty)
+                return
+            }
+            let renewed = try #require(kept.first)
+            #expect(renewed.id == stale.id + PendingRevocation.renewedSuffix && renewed.attempts == 1)
+            let tokens = try cipher.open(
+                TokenSet.self, from: renewed.sealedTokens,
+                context: Connection.cipherContext(providerID: "p", userID: stale.userID))
+            #expect(tokens.refreshToken == "rt-1")
         }
     }
 
@@ -89,12 +105,12 @@ extension RefreshCoordinatorTests {
 
     /// A stale connection whose refresh has reached the provider, which holds it until
     /// `client.release()`.
-    func refreshHeldAtProvider(_ store: any Store) async throws
+    func refreshHeldAtProvider(_ store: any Store, provider: Provider = testProvider) async throws
         -> (client: CountingProviderClient, stale: Connection, refreshing: Task<Connection, any Error>)
     {
         let client = CountingProviderClient(gated: true)
         let stale = try await storeStaleConnection(store, cipher: cipher)
-        let refreshing = Task { try await coordinator(store, client).refresh(stale, provider: testProvider) }
+        let refreshing = Task { try await coordinator(store, client).refresh(stale, provider: provider) }
         #expect(try await eventually { client.refreshes == 1 })
         return (client, stale, refreshing)
     }

@@ -74,6 +74,22 @@ import Testing
         }
     }
 
+    /// A revocation queued on its own (a grant renewed during its connection's delete) is added
+    /// once: a second with its id changes nothing.
+    @Test(arguments: StoreBackend.available)
+    func aQueuedRevocationIsAddedOnce(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let first = PendingRevocation(
+                id: "uc_1.renewed", userID: "u", providerID: "p", sealedTokens: [1, 2, 3], userInfo: ["sub": .string("s")],
+                createdAt: Self.deletedAt, nextAttemptAt: Self.deletedAt + 120, destination: "https://p.example")
+            try await store.queueRevocation(first)
+            var second = first
+            second.sealedTokens = [4]
+            try await store.queueRevocation(second)
+            #expect(try await pending(store) == [first])
+        }
+    }
+
     /// A provider's pending revocations go with it, and never pass to a later provider of the
     /// id, nor to a provider whose tokens now go elsewhere (a rename, a refused-if-connected
     /// change that went through).

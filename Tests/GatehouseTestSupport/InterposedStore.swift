@@ -132,6 +132,10 @@ package final class InterposedStore: Store {
         try await forward("deleteConnection") { try await base.deleteConnection(id: id, queueing: order) }
     }
 
+    package func queueRevocation(_ revocation: PendingRevocation) async throws {
+        try await forward("queueRevocation") { try await base.queueRevocation(revocation) }
+    }
+
     package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
         try await forward("dueRevocations") { try await base.dueRevocations(now: now, limit: limit) }
     }

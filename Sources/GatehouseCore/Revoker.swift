@@ -2,37 +2,23 @@ import Foundation
 import GatehouseWire
 import Logging
 
-/// What one try at a pending revocation came to.
-package enum RevocationOutcome: Sendable, Equatable {
-    /// The provider revoked the grant.
-    case revoked
-    /// The provider refused for good (it does not know the token, or the request), or no longer
-    /// has a revocation request: not tried again.
-    case refused(String)
-    /// A failure that may pass: tried again later.
-    case postponed(String)
-    /// A failure that may pass, but the grant was deleted longer ago than
-    /// `BrokerSettings.revocationGiveUp`: not tried again.
-    case gaveUp(String)
+/// Revokes deleted connections' grants at their providers: one try at a `PendingRevocation`,
+/// its outcome recorded in the store. Used by the delete (at once), by a refresh that outlived
+/// its connection, and by the `RevocationRetrier`.
+package struct Revoker: Sendable {
+    let store: any Store
+    let client: any ProviderClient
+    let cipher: TokenCipher
+    let settings: BrokerSettings
+    let telemetry: Telemetry
+    let logger: Logger
+    let now: @Sendable () -> Date
 
-    /// The metric's label (`gatehouse_revocations_total{outcome}`).
-    package var label: String {
-        switch self {
-        case .revoked: "revoked"
-        case .refused: "refused"
-        case .postponed: "postponed"
-        case .gaveUp: "gave_up"
-        }
-    }
-}
-
-// Revoking a deleted connection's grant, at the delete and again until it is done.
-extension AuthBroker {
     /// Tries a pending revocation once at its provider (`provider` is how reading it went: nil
     /// when it is gone) and records the outcome: the row is removed once the provider revoked the
     /// grant, refused for good, or the tries ran out; otherwise it is due again after
     /// `settings.revocationRetryInterval`, doubled for each earlier failure, up to an hour.
-    package func tryRevocation(_ pending: PendingRevocation, at provider: Result<Provider?, any Error>) async
+    package func attempt(_ pending: PendingRevocation, at provider: Result<Provider?, any Error>) async
         -> RevocationOutcome
     {
         let outcome: RevocationOutcome
