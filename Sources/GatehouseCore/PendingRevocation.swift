@@ -49,8 +49,8 @@ package struct PendingRevocation: Sendable, Equatable {
     /// can last, so the two rarely overlap; when they do, the provider is asked twice, which
     /// RFC 7009 allows.
     package static let firstRetryDelay: TimeInterval = 120
-    /// Added to a connection's id for the revocation of the grant a refresh renewed while the
-    /// connection was being deleted (the delete's own revocation has the bare id).
+    /// Added to a connection's id, with a random part, for the revocation of the grant a refresh
+    /// renewed while the connection was being deleted (the delete's own has the bare id).
     package static let renewedSuffix = ".renewed"
 
     /// The pending revocation of a connection deleted by `order`.

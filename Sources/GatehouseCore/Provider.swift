@@ -60,10 +60,15 @@ package struct Provider: Sendable, Equatable {
     /// Whether PKCE (S256) is on: unless the template turns it off (RFC 9700 §2.1.1).
     package var usesPKCE: Bool { oauth2.pkce?.enabled ?? true }
     /// Where a deleted connection's grant is revoked: the origin of the template's
-    /// `token_revocation_request` endpoint (or its placeholder, for an endpoint the connection
-    /// names); nil when the template has none.
+    /// `token_revocation_request` endpoint; for an endpoint whose origin the connection names
+    /// (`{{user_info.instance_url}}`), that placeholder with the `connection_hosts` it may be.
+    /// Nil when the template has none.
     package var revocationDestination: String? {
-        oauth2.tokenRevocationRequest?.endpoint.map { ProviderRegistry.origin(oauth2.tokenRevocationRequest) ?? $0 }
+        guard let endpoint = oauth2.tokenRevocationRequest?.endpoint else { return nil }
+        guard let origin = ProviderRegistry.origin(oauth2.tokenRevocationRequest) else { return endpoint }
+        guard origin.hasPrefix("{{") else { return origin }
+        return origin + " within [" + (oauth2.connectionHosts ?? []).map { $0.lowercased() }.sorted().joined(separator: ", ")
+            + "]"
     }
 }
 

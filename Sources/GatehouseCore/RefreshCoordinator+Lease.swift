@@ -80,7 +80,8 @@ extension RefreshCoordinator {
     private func revokeOrphan(_ renewed: Connection, provider: Provider) async {
         guard let destination = provider.revocationDestination else { return }
         var orphan = renewed
-        orphan.id = renewed.id + PendingRevocation.renewedSuffix
+        // An id of its own: two refreshes of the connection (a lapsed lease) keep one each.
+        orphan.id = renewed.id + PendingRevocation.renewedSuffix + "-" + SecureRandom.token(bytes: 6)
         let pending = PendingRevocation(of: orphan, RevocationOrder(deletedAt: now(), destination: destination))
         logger.info(
             "a connection deleted during its refresh: revoking the grant the provider renewed",

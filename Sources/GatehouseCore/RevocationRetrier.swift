@@ -16,6 +16,8 @@ package struct RevocationRetrier: Service {
         package var dropped = 0
         /// Revocations that failed again, and are tried later.
         package var postponed = 0
+        /// Revocations left for the next run, untried: their provider failed the tries before.
+        package var skipped = 0
 
         mutating func add(_ outcome: RevocationOutcome) {
             switch outcome {
@@ -26,15 +28,9 @@ package struct RevocationRetrier: Service {
         }
     }
 
-    /// After this many failed tries in a row at one provider, its other revocations due in the
-    /// run are postponed without a call.
+    /// After this many failed tries in a row at one provider, its other revocations are left,
+    /// untouched, for the next run.
     static let failuresBeforeSkipping = 3
-
-    /// Why a revocation was postponed without a call.
-    struct Skipped: Error, CustomStringConvertible {
-        let failures: Int
-        var description: String { "not tried: its provider failed the \(failures) tries before it in this run" }
-    }
 
     let broker: AuthBroker
     let batch: Int
@@ -60,32 +56,36 @@ package struct RevocationRetrier: Service {
         let report = Mutex(Report())
         do {
             let ran = try await broker.store.runExclusively("revocation-retrier") { [broker, batch, batchesPerRun] in
-                // Each revocation is tried once per run: one whose outcome could not be
+                // Each revocation is tried at most once per run: one whose outcome could not be
                 // recorded stays due, and comes back in the next batch.
                 var tried: Set<String> = []
-                // Failures in a row per provider in this run: one that is down (each try up to
-                // the provider timeout) does not hold up the others' revocations.
+                // Failures in a row per provider in this run; a provider that reaches
+                // `failuresBeforeSkipping` (down, each try up to the provider timeout) is left
+                // for the next run, so it does not hold up the others' revocations.
                 var failures: [String: Int] = [:]
+                var down: Set<String> = []
                 for _ in 0..<batchesPerRun {
-                    let due = try await broker.store.dueRevocations(now: broker.now(), limit: batch)
+                    let due = try await broker.store.dueRevocations(now: broker.now(), limit: batch, excluding: down)
                     let fresh = due.filter { tried.insert($0.id).inserted }
                     for pending in fresh {
+                        guard !down.contains(pending.providerID) else {
+                            report.withLock { $0.skipped += 1 }
+                            continue
+                        }
                         let provider: Result<Provider?, any Error>
-                        if failures[pending.providerID, default: 0] >= Self.failuresBeforeSkipping {
-                            provider = .failure(Skipped(failures: Self.failuresBeforeSkipping))
-                        } else {
-                            do {
-                                provider = .success(try await broker.providers.provider(id: pending.providerID))
-                            } catch {
-                                provider = .failure(error)
-                            }
+                        do {
+                            provider = .success(try await broker.providers.provider(id: pending.providerID))
+                        } catch {
+                            provider = .failure(error)
                         }
                         let outcome = await broker.refresher.revoker.attempt(pending, at: provider)
                         report.withLock { $0.add(outcome) }
-                        if case .postponed = outcome {
+                        switch outcome {
+                        case .postponed:
                             failures[pending.providerID, default: 0] += 1
-                        } else {
-                            failures[pending.providerID] = 0
+                            if failures[pending.providerID] == Self.failuresBeforeSkipping { down.insert(pending.providerID) }
+                        case .revoked: failures[pending.providerID] = 0
+                        case .refused, .gaveUp: break
                         }
                     }
                     if fresh.isEmpty || due.count < batch { break }
@@ -99,7 +99,10 @@ package struct RevocationRetrier: Service {
         if done != Report() {
             broker.logger.info(
                 "revocation retry",
-                metadata: ["revoked": "\(done.revoked)", "dropped": "\(done.dropped)", "postponed": "\(done.postponed)"])
+                metadata: [
+                    "revoked": "\(done.revoked)", "dropped": "\(done.dropped)", "postponed": "\(done.postponed)",
+                    "skipped": "\(done.skipped)",
+                ])
         }
         return done
     }

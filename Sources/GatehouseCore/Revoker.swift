@@ -23,7 +23,9 @@ package struct Revoker: Sendable {
     {
         let outcome: RevocationOutcome
         do {
-            guard now() < pending.createdAt.addingTimeInterval(settings.revocationGiveUp) else {
+            // Past the tries' time, a revocation that failed before is not sent again; one never
+            // tried (its first try died with its process) gets its one try.
+            guard pending.attempts == 0 || now() < pending.createdAt.addingTimeInterval(settings.revocationGiveUp) else {
                 throw GaveUp(reason: pending.lastError ?? "no try ended")
             }
             guard let provider = try provider.get(), let destination = provider.revocationDestination else {
@@ -35,6 +37,14 @@ package struct Revoker: Sendable {
                 throw ProviderCallError(
                     .rejected,
                     "its provider's revocation endpoint moved from \(pending.destination) to \(destination) since the delete; the tokens are not sent there"
+                )
+            }
+            // The user connected again since the delete: at some providers (Google) revoking the
+            // old grant ends every grant of the client for that user, the new one too.
+            if try await store.connection(userID: pending.userID, providerID: pending.providerID) != nil {
+                throw ProviderCallError(
+                    .rejected,
+                    "the user connected again since the delete; revoking the old grant now could end the new one at some providers"
                 )
             }
             let tokens = try cipher.open(

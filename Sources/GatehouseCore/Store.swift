@@ -99,8 +99,9 @@ package protocol Store: Sendable {
 
     /// Adds a pending revocation unless one with its id is there.
     func queueRevocation(_ revocation: PendingRevocation) async throws
-    /// Pending revocations due at `now`, soonest first, at most `limit`.
-    func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation]
+    /// Pending revocations due at `now`, soonest first, at most `limit`, but those of the
+    /// providers in `excluding`.
+    func dueRevocations(now: Date, limit: Int, excluding: Set<String>) async throws -> [PendingRevocation]
     /// Removes a pending revocation (revoked, or given up); returns whether it was there.
     @discardableResult
     func deleteRevocation(id: String) async throws -> Bool
@@ -187,6 +188,11 @@ extension Store {
     /// operator's commands on the server, which can make another); returns how many.
     package func deleteAPIKeys(hashPrefix: String) async throws -> Int {
         try await deleteAPIKeys(hashPrefix: hashPrefix, keepingAnAdmin: false) ?? 0
+    }
+
+    /// Pending revocations due at `now`, soonest first, at most `limit`.
+    package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
+        try await dueRevocations(now: now, limit: limit, excluding: [])
     }
 
     /// Removes a connection, with no revocation to follow; see `deleteConnection(id:queueing:)`.

@@ -110,8 +110,8 @@ extension TemplateProviderClient {
     }
 
     /// Reads a provider's answer. `bodyOptional`: a 2xx whose body is not JSON (or is empty) is an
-    /// empty object, as RFC 7009 §2.2 reads a revocation's answer by its status alone; a JSON
-    /// body is still read for an error that a 2xx may carry (Slack's `ok: false`).
+    /// empty object, as RFC 7009 §2.2 reads a revocation's answer by its status alone, but for an
+    /// HTML page; a JSON body is still read for an error that a 2xx may carry (Slack's `ok: false`).
     static func parse(
         _ response: OutboundResponse, config: RequestConfig, host: String, sent: [String] = [], bodyOptional: Bool = false
     ) throws -> JSONValue {
@@ -160,7 +160,8 @@ extension TemplateProviderClient {
             throw ProviderCallError(kind, "\(host) answered HTTP \(response.status)")
         }
         guard let document else {
-            if bodyOptional { return .object([:]) }
+            // (A page, though, is most often a wrong path's or a sign-in page: not taken as a yes.)
+            if bodyOptional, !contentType.contains("html") { return .object([:]) }
             // Form and plain-text answers always read; anything else was read as JSON. A page
             // where JSON belongs is most often a maintenance or gateway page: tried again later.
             throw ProviderCallError(

@@ -24,10 +24,11 @@ extension PostgresStore {
     }
 
     /// Pending revocations due at `now`, soonest first.
-    package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
+    package func dueRevocations(now: Date, limit: Int, excluding: Set<String>) async throws -> [PendingRevocation] {
         try await rows(
             """
             SELECT * FROM revocations WHERE next_attempt_at <= \(now.timeIntervalSince1970)
+                AND provider_id <> ALL(\(excluding.sorted())::TEXT[])
             ORDER BY next_attempt_at LIMIT \(limit)
             """
         ).map(Self.revocation)

@@ -29,10 +29,12 @@ extension SQLiteStore {
     }
 
     /// Pending revocations due at `now`, soonest first.
-    package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
-        try await rows(
-            "SELECT * FROM revocations WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
-            [.float(now.timeIntervalSince1970), .integer(limit)]
+    package func dueRevocations(now: Date, limit: Int, excluding: Set<String>) async throws -> [PendingRevocation] {
+        let skipped = excluding.sorted()
+        let filter = skipped.isEmpty ? "" : " AND provider_id NOT IN (" + skipped.map { _ in "?" }.joined(separator: ", ") + ")"
+        return try await rows(
+            "SELECT * FROM revocations WHERE next_attempt_at <= ?\(filter) ORDER BY next_attempt_at LIMIT ?",
+            [.float(now.timeIntervalSince1970)] + skipped.map(SQLiteData.text) + [.integer(limit)]
         ).map(Self.revocation)
     }
 

@@ -59,7 +59,7 @@ extension RefreshCoordinatorTests {
                 return
             }
             let renewed = try #require(kept.first)
-            #expect(renewed.id == stale.id + PendingRevocation.renewedSuffix && renewed.attempts == 1)
+            #expect(renewed.id.hasPrefix(stale.id + PendingRevocation.renewedSuffix + "-") && renewed.attempts == 1)
             let tokens = try cipher.open(
                 TokenSet.self, from: renewed.sealedTokens,
                 context: Connection.cipherContext(providerID: "p", userID: stale.userID))

@@ -31,15 +31,16 @@ import Testing
         return request
     }
 
-    /// A broker on `store` whose provider `p` (from `source`) has a revocation request.
-    func broker(_ store: any Store, source: Provider.Source = .api) async throws -> AuthBroker {
+    /// A broker on `store` whose provider `p` (from `source`) has a revocation request, and whose
+    /// tries stop `giveUp` after the delete.
+    func broker(_ store: any Store, source: Provider.Source = .api, giveUp: TimeInterval = 3600) async throws -> AuthBroker {
         let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
         try await registry.create(Self.revoking(), source: source)
         var settings = BrokerSettings(
             publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
             unsafeSkipAllowed: true)
         settings.revocationRetryInterval = 60
-        settings.revocationGiveUp = 3600
+        settings.revocationGiveUp = giveUp
         return AuthBroker(
             store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher, settings: settings,
             logger: Logger(label: "test"), now: { [clock] in clock.time.withLock { $0 } })
@@ -96,8 +97,10 @@ import Testing
             client.failRevocations(with: Self.unavailable)
             #expect(try await broker.deleteConnection(id: late.id) == .revocationPending("HTTP 503"))
             advance(3600)
+            // Past the tries' time: dropped, not sent again.
             #expect(await RevocationRetrier(broker: broker).retry() == RevocationRetrier.Report(dropped: 1))
             #expect(try await pending(store).isEmpty)
+            #expect(client.revocationTries == 2)
         }
     }
 
@@ -165,7 +168,8 @@ import Testing
     }
 
     /// A run tries each revocation at most once, even when it cannot record what came of it (the
-    /// row stays due), and stops calling a provider that failed three tries in a row in it.
+    /// row stays due), and leaves a provider that failed three tries in a row in it for the next
+    /// run, its other revocations untouched.
     @Test func aRunTriesEachOnceAndLetsAProviderThatIsDownGo() async throws {
         try await StoreBackend.withSQLite { sqlite in
             let recordingFails = Atomic(true)
@@ -196,9 +200,94 @@ import Testing
             }
             advance(PendingRevocation.firstRetryDelay)
             client.failRevocations(with: Self.unavailable)
-            #expect(await retrier.retry() == RevocationRetrier.Report(postponed: 5))
+            #expect(await RevocationRetrier(broker: broker).retry() == RevocationRetrier.Report(postponed: 3, skipped: 2))
             #expect(client.revocationTries == 2 + RevocationRetrier.failuresBeforeSkipping)
-            #expect(try await pending(store).allSatisfy { $0.attempts == 1 && $0.lastError != nil })
+            // The rest are left as they were, for the next run.
+            #expect(try await pending(store).map(\.attempts).sorted() == [0, 0, 1, 1, 1])
+        }
+    }
+
+    /// With no time for tries again (`give_up_after: 0`), the delete's own try still goes; a
+    /// failure ends it.
+    @Test func withNoTimeForTriesTheFirstStillGoes() async throws {
+        try await StoreBackend.withSQLite { store in
+            let broker = try await broker(store, giveUp: 0)
+            let connection = try await storeStaleConnection(store, cipher: cipher)
+            client.failRevocations(with: Self.unavailable)
+            #expect(try await broker.deleteConnection(id: connection.id) == .notRevoked("HTTP 503"))
+            #expect(client.revocationTries == 1)
+            #expect(try await pending(store).isEmpty)
+            // One whose first try died with its process gets that try from the retrier.
+            let died = try await storeStaleConnection(store, cipher: cipher, user: "died")
+            _ = try await store.deleteConnection(id: died.id, queueing: order())
+            client.failRevocations(with: nil)
+            advance(PendingRevocation.firstRetryDelay)
+            #expect(await RevocationRetrier(broker: broker).retry() == RevocationRetrier.Report(revoked: 1))
+        }
+    }
+
+    /// The user connected again before a later try: the old grant is left alone, since at some
+    /// providers (Google) revoking it would end the new one too. A provider deleted meanwhile
+    /// takes its pending revocations with it.
+    @Test func aReconnectedUserOrADeletedProviderEndsIt() async throws {
+        try await StoreBackend.withSQLite { store in
+            let broker = try await broker(store)
+            let connection = try await storeStaleConnection(store, cipher: cipher)
+            client.failRevocations(with: Self.unavailable)
+            #expect(try await broker.deleteConnection(id: connection.id) == .revocationPending("HTTP 503"))
+            _ = try await storeStaleConnection(store, cipher: cipher)
+            client.failRevocations(with: nil)
+            advance(60)
+            #expect(await RevocationRetrier(broker: broker).retry() == RevocationRetrier.Report(dropped: 1))
+            #expect(client.revocationTries == 1)
+
+            let other = try await storeStaleConnection(store, cipher: cipher, user: "other")
+            _ = try await store.deleteConnection(id: other.id, queueing: order())
+            _ = try await broker.providers.delete(id: "p")
+            #expect(try await pending(store).isEmpty)
+        }
+    }
+
+    /// The destination of an endpoint the connection names is its placeholder with the hosts it
+    /// may be: a config that lets it go to more hosts is another destination.
+    @Test func aDestinationNamedByTheConnectionCountsItsHosts() {
+        var provider = testProvider
+        provider.oauth2.tokenRevocationRequest = RequestConfig(endpoint: "{{user_info.instance_url}}/services/oauth2/revoke")
+        provider.oauth2.connectionHosts = ["*.my.salesforce.com", "login.salesforce.com"]
+        let before = provider.revocationDestination
+        #expect(before == "{{user_info.instance_url}} within [*.my.salesforce.com, login.salesforce.com]")
+        provider.oauth2.connectionHosts = ["login.salesforce.com", "*.my.salesforce.com"]
+        #expect(provider.revocationDestination == before)
+        provider.oauth2.connectionHosts?.append("evil.example")
+        #expect(provider.revocationDestination != before)
+        provider.oauth2.tokenRevocationRequest = RequestConfig(endpoint: "https://login.salesforce.com:443/revoke?x=1")
+        #expect(provider.revocationDestination == "https://login.salesforce.com")
+    }
+
+    /// A provider left for the next run does not hold up another's revocations behind its own,
+    /// however many it has.
+    @Test func anotherProvidersRevocationsAreReachedPastOneThatIsDown() async throws {
+        try await StoreBackend.withSQLite { store in
+            let broker = try await broker(store)
+            var other = Self.revoking(at: "https://q.example/revoke")
+            other.id = "q"
+            try await broker.providers.create(other, source: .api)
+            for user in ["a", "b", "c", "d", "e", "f"] {
+                let connection = try await storeStaleConnection(store, cipher: cipher, user: user)
+                _ = try await store.deleteConnection(id: connection.id, queueing: order())
+            }
+            advance(1)
+            var atQ = try await storeStaleConnection(store, cipher: cipher, user: "g")
+            _ = try await store.deleteConnection(id: atQ.id)
+            atQ.providerID = "q"
+            atQ = try await store.upsertConnection(atQ)
+            let q = RevocationOrder(deletedAt: clock.time.withLock { $0 }, destination: "https://q.example")
+            _ = try await store.deleteConnection(id: atQ.id, queueing: q)
+            advance(PendingRevocation.firstRetryDelay)
+            client.failRevocations(with: Self.unavailable)
+            let report = await RevocationRetrier(broker: broker, batch: 2).retry()
+            #expect(report.postponed == RevocationRetrier.failuresBeforeSkipping + 1, "\(report)")
+            #expect(try await pending(store).first { $0.providerID == "q" }?.attempts == 1)
         }
     }
 }

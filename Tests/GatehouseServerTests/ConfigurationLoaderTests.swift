@@ -138,6 +138,7 @@ import Testing
               user_verification: { unsafe_skip_verification: true }
               refresh_lease: 10s
               refresh_sweep: { interval: 1m, window: 10m, idle_refresh_age: 14d }
+              revocation_retry: { interval: 30s, give_up_after: 7d }
             security:
               allowed_provider_networks: [127.0.0.1/32, "fc00::/7"]
               static_hosts: { idp.internal: [10.1.2.3, "fd00::1"] }
@@ -155,6 +156,7 @@ import Testing
         #expect(config.providerNetworkPolicy.allowed.count == 2)
         #expect(config.refreshLease == 10 && config.refreshSweep.interval == .seconds(60))
         #expect(config.refreshSweep.window == 600 && config.refreshSweep.idleAge == 14 * 86_400)
+        #expect(config.revocationRetry.interval == 30 && config.revocationRetry.giveUpAfter == 7 * 86_400)
         let noop = try ConfigurationLoader.load(
             path: try write("api: { rate_limit: { noop: {} }, unknown_key_rate_limit: { noop: {} } }"), environment: [:],
             overrides: (nil, nil, nil))
@@ -177,6 +179,10 @@ import Testing
             try problem("auth: { refresh_sweep: { idle_refresh_age: 400d } }")
                 == "auth.refresh_sweep.idle_refresh_age must be a duration from 1ms to 366d, such as 30s, 1m, 2h or 7d")
         #expect(try problem("auth: { refresh_sweep: { window: -1s } }").contains("from 0 to 24h"))
+        #expect(
+            try problem("auth: { revocation_retry: { interval: 500ms } }")
+                == "auth.revocation_retry.interval must be a duration from 1s to 24h, such as 30s, 1m, 5m or 2h")
+        #expect(try problem("auth: { revocation_retry: { give_up_after: 400d } }").contains("from 0 to 366d"))
     }
 
     @Test func theDatabaseURLFromTheEnvironmentBeatsTheFilesSQLite() throws {

@@ -60,6 +60,11 @@ import Testing
             #expect(try await store.dueRevocations(now: first, limit: 10).map(\.id) == [sooner.id])
             #expect(try await store.dueRevocations(now: first + 10, limit: 10).map(\.id) == [sooner.id, later.id])
             #expect(try await store.dueRevocations(now: first + 10, limit: 1).map(\.id) == [sooner.id])
+            let elsewhere = try await queued(store, user: "elsewhere", provider: "q", at: Self.deletedAt + 5)
+            #expect(
+                try await store.dueRevocations(now: first + 10, limit: 10, excluding: ["p"]).map(\.id) == [elsewhere.id])
+            #expect(try await store.dueRevocations(now: first + 10, limit: 10, excluding: ["p", "q"]).isEmpty)
+            #expect(try await store.deleteRevocation(id: elsewhere.id))
 
             try await store.postponeRevocation(id: sooner.id, until: first + 60, reason: "HTTP 503")
             let postponed = try #require(try await pending(store).last)

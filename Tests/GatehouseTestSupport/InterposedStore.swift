@@ -136,8 +136,8 @@ package final class InterposedStore: Store {
         try await forward("queueRevocation") { try await base.queueRevocation(revocation) }
     }
 
-    package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
-        try await forward("dueRevocations") { try await base.dueRevocations(now: now, limit: limit) }
+    package func dueRevocations(now: Date, limit: Int, excluding: Set<String>) async throws -> [PendingRevocation] {
+        try await forward("dueRevocations") { try await base.dueRevocations(now: now, limit: limit, excluding: excluding) }
     }
 
     package func deleteRevocation(id: String) async throws -> Bool {
