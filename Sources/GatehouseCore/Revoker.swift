@@ -95,7 +95,7 @@ package struct Revoker: Sendable {
                     metadata: metadata.merging(["reason": "\(reason)", "deleted_at": "\(pending.createdAt.iso8601)"]) { $1 })
                 try await store.deleteRevocation(id: pending.id)
             case .postponed(let reason):
-                let delay = settings.revocationRetryInterval * Double(1 << min(pending.attempts, 12))
+                let delay = settings.revocationRetryInterval * Double(1 << min(max(pending.attempts, 0), 12))
                 let next = now().addingTimeInterval(min(delay, max(3600, settings.revocationRetryInterval)))
                 logger.warning(
                     "connection deleted, but the provider could not revoke its grant now; trying again",

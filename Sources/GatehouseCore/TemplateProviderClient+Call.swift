@@ -160,8 +160,13 @@ extension TemplateProviderClient {
             throw ProviderCallError(kind, "\(host) answered HTTP \(response.status)")
         }
         guard let document else {
-            // (A page, though, is most often a wrong path's or a sign-in page: not taken as a yes.)
-            if bodyOptional, !contentType.contains("html") { return .object([:]) }
+            // (A page, though, is most often a wrong path's or a sign-in page: not taken as a yes.
+            // An empty body is, whatever its type: Django's default is text/html.)
+            if bodyOptional,
+                !contentType.contains("html") || response.body.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 })
+            {
+                return .object([:])
+            }
             // Form and plain-text answers always read; anything else was read as JSON. A page
             // where JSON belongs is most often a maintenance or gateway page: tried again later.
             throw ProviderCallError(

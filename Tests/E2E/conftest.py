@@ -114,6 +114,12 @@ class OAuthServer:
     def stats(self):
         return requests.get(f"{self.base}/test/stats", timeout=5).json()
 
+    def revoking_definition(self, provider_id):
+        """The custom provider, with this server's RFC 7009 endpoint as its revocation request."""
+        definition = self.provider_definition(provider_id)
+        definition["oauth2"]["token_revocation_request"] = {"endpoint": f"{self.base}/o/revoke_token/"}
+        return definition
+
     def provider_definition(self, provider_id):
         """The custom provider, in Arcade's admin API shape."""
         return {

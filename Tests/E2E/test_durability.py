@@ -188,9 +188,7 @@ def test_a_grant_deleted_while_the_provider_is_down_is_revoked_once_it_is_back_r
         workdir, "revokelater", 3600, auth="  revocation_retry: { interval: 1s }\n", revocation_outage_file=outage)
     try:
         client = gatehouse.client()
-        definition = server.provider_definition("revokelater")
-        definition["oauth2"]["token_revocation_request"] = {"endpoint": f"{server.base}/o/revoke_token/"}
-        client.admin.auth_providers.create(**definition)
+        client.admin.auth_providers.create(**server.revoking_definition("revokelater"))
         r = client.auth.start(user_id=user_id, provider="revokelater", scopes=["read"])
         consent(r.url, "alice")
         token = client.auth.wait_for_completion(r).context.token

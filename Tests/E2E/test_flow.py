@@ -111,9 +111,7 @@ def test_a_deleted_connection_is_revoked_at_the_provider_when_its_template_says_
     delete stands when the provider refuses."""
     server = OAuthServer(workdir, "revoking", 3600, gatehouse.redirect_uri("revoking"))
     try:
-        definition = server.provider_definition("revoking")
-        definition["oauth2"]["token_revocation_request"] = {"endpoint": f"{server.base}/o/revoke_token/"}
-        created = client.admin.auth_providers.create(**definition)
+        created = client.admin.auth_providers.create(**server.revoking_definition("revoking"))
         # arcadepy does not know the extension: it keeps it as a plain dict.
         assert created.oauth2.token_revocation_request["endpoint"] == f"{server.base}/o/revoke_token/"
 

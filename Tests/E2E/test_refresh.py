@@ -227,9 +227,7 @@ def test_a_connection_deleted_during_its_refresh_hands_out_no_token_and_its_new_
     server, gatehouse = provider_and_gatehouse(workdir, "slowanswer", 12, refresh_answer_delay_file=delay)
     try:
         client = gatehouse.client()
-        definition = server.provider_definition("slowanswer")
-        definition["oauth2"]["token_revocation_request"] = {"endpoint": f"{server.base}/o/revoke_token/"}
-        client.admin.auth_providers.create(**definition)
+        client.admin.auth_providers.create(**server.revoking_definition("slowanswer"))
         r = client.auth.start(user_id=user_id, provider="slowanswer", scopes=["read"])
         consent(r.url, "alice")
         assert client.auth.wait_for_completion(r).status == "completed"
