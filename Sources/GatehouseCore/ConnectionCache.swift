@@ -98,7 +98,7 @@ package final class ConnectionCache: Sendable {
     /// channel, on every replica, before returning: no token of a deleted grant is handed out
     /// after the delete has answered. Returns the connection as it was deleted (nil: there was
     /// none); with an `order`, the store queues its revocation in the delete's transaction.
-    package func delete(id: String, from store: any Store, queueing order: RevocationOrder? = nil) async throws
+    package func delete(id: String, from store: any Store, queueing order: RevocationOrder?) async throws
         -> Connection?
     {
         guard let deleted = try await store.deleteConnection(id: id, queueing: order) else { return nil }

@@ -1,21 +1,6 @@
 import Foundation
 import GatehouseWire
 
-/// What a connection's delete needs to queue the revocation of its grant.
-package struct RevocationOrder: Sendable, Equatable {
-    /// When the connection is deleted.
-    package var deletedAt: Date
-    /// Where the revocation goes: the origin of the provider's revocation endpoint at the delete
-    /// (`Provider.revocationDestination`). A later try goes nowhere else.
-    package var destination: String
-
-    /// Creates an order.
-    package init(deletedAt: Date, destination: String) {
-        self.deletedAt = deletedAt
-        self.destination = destination
-    }
-}
-
 /// A deleted connection's grant still to be revoked at its provider: written in the delete's own
 /// transaction, so neither a crash after the delete nor a provider that is down at that moment
 /// leaves the grant alive at the provider with nothing left to end it. Removed once the provider
