@@ -187,6 +187,7 @@ let package = Package(
             dependencies: [
                 "GatehouseCore", "GatehouseSQLite", "GatehouseWire", "GatehouseTestSupport",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: settings
         ),

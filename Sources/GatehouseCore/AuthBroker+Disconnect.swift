@@ -55,6 +55,7 @@ extension AuthBroker {
         switch await refresher.revoker.attempt(PendingRevocation(of: connection, order), at: .success(provider)) {
         case .revoked: return .revoked
         case .refused(let reason), .gaveUp(let reason): return .notRevoked(reason)
+        case .superseded: return .notRevoked(RevocationOutcome.supersededReason)
         case .postponed(let reason): return .revocationPending(reason)
         }
     }

@@ -27,6 +27,9 @@ package struct PendingRevocation: Sendable, Equatable {
     package var lastError: String?
     /// Where the revocation may go (`RevocationOrder.destination`).
     package var destination: String
+    /// The provider as it was deleted (`RetiredProvider.key`), when the connection went with its
+    /// provider; nil when the provider of `providerID` sends it.
+    package var retiredProvider: String?
 
     /// How long after the delete a pending revocation is first due: the deleting replica tries
     /// at once, and the retrier takes the row over only if that try has not ended it by then
@@ -49,7 +52,8 @@ package struct PendingRevocation: Sendable, Equatable {
     /// Creates a pending revocation.
     package init(
         id: String, userID: String, providerID: String, sealedTokens: [UInt8], userInfo: [String: JSONValue]?,
-        createdAt: Date, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil, destination: String
+        createdAt: Date, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil, destination: String,
+        retiredProvider: String? = nil
     ) {
         self.id = id
         self.userID = userID
@@ -61,5 +65,6 @@ package struct PendingRevocation: Sendable, Equatable {
         self.nextAttemptAt = nextAttemptAt
         self.lastError = lastError
         self.destination = destination
+        self.retiredProvider = retiredProvider
     }
 }

@@ -5,7 +5,7 @@ import Synchronization
 /// Providers: built-in templates merged with configuration, stored with encrypted secrets.
 package final class ProviderRegistry: Sendable {
     let store: any Store
-    private let cipher: TokenCipher
+    let cipher: TokenCipher
     /// The built-in templates.
     package let catalog: ProviderCatalog
     let now: @Sendable () -> Date
@@ -162,6 +162,8 @@ package final class ProviderRegistry: Sendable {
     }
 
     /// Removes a provider made through the API, with its connections and flows; returns it.
+    /// When it can revoke grants, each connection's grant is queued for revocation at the
+    /// provider as it is now (`RetiredProvider`), which the `RevocationRetrier` sends.
     package func delete(id: String) async throws -> Provider {
         guard let current = try await existing(id: id) else {
             throw GatehouseError.providerNotFound(id)
@@ -169,7 +171,8 @@ package final class ProviderRegistry: Sendable {
         guard !listedInFile(current) else {
             throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; remove it there")
         }
-        guard try await writing({ try await store.deleteProvider(id: id) }) != nil else {
+        let order = current.revocationDestination.map { RevocationOrder(deletedAt: now(), destination: $0) }
+        guard try await writing({ try await store.deleteProvider(id: id, queueing: order) }) != nil else {
             throw GatehouseError.providerNotFound(id)
         }
         await changed()
@@ -269,29 +272,5 @@ package final class ProviderRegistry: Sendable {
             self.cache.withLock { if $0.generation == generation { $0.entry = (current, byID, servable) } }
             return (byID, servable)
         }
-    }
-
-    private func record(for provider: Provider) throws -> ProviderRecord {
-        let sealed = try provider.clientSecret.map {
-            try cipher.seal(Array($0.utf8), context: SealedField.context(.providerSecret, rowID: provider.id))
-        }
-        return ProviderRecord(
-            id: provider.id, description: provider.description, providerType: provider.providerType,
-            enabled: provider.enabled, source: provider.source.rawValue,
-            templateJSON: Array(try JSONEncoder.sorted.encode(provider.oauth2)), sealedSecret: sealed,
-            secretHint: Self.hint(for: provider.clientSecret), createdAt: provider.createdAt,
-            updatedAt: provider.updatedAt)
-    }
-
-    private func provider(from record: ProviderRecord) throws -> Provider {
-        let template = try JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
-        let secret = try record.sealedSecret.map {
-            String(decoding: try cipher.open($0, context: SealedField.context(.providerSecret, rowID: record.id)), as: UTF8.self)
-        }
-        return Provider(
-            id: record.id, description: record.description, providerType: record.providerType,
-            enabled: record.enabled, source: Provider.Source(rawValue: record.source) ?? .api,
-            oauth2: template, clientSecret: secret, createdAt: record.createdAt, updatedAt: record.updatedAt,
-            defaultTokenLifetime: catalog.entry(record.providerType)?.defaultTokenLifetime)
     }
 }

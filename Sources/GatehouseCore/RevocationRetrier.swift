@@ -22,7 +22,7 @@ package struct RevocationRetrier: Service {
         mutating func add(_ outcome: RevocationOutcome) {
             switch outcome {
             case .revoked: revoked += 1
-            case .refused, .gaveUp: dropped += 1
+            case .refused, .gaveUp, .superseded: dropped += 1
             case .postponed: postponed += 1
             }
         }
@@ -51,7 +51,8 @@ package struct RevocationRetrier: Service {
         }
     }
 
-    /// One run (skipped when another replica is running it); failures are logged.
+    /// One run (skipped when another replica is running it), then the pending revocation gauges
+    /// set (`countBacklog`); failures are logged.
     package func retry() async -> Report {
         let report = Mutex(Report())
         do {
@@ -64,6 +65,8 @@ package struct RevocationRetrier: Service {
                 // for the next run, so it does not hold up the others' revocations.
                 var failures: [String: Int] = [:]
                 var down: Set<String> = []
+                // Deleted providers read in this run, by key.
+                var retired: [String: Provider?] = [:]
                 for _ in 0..<batchesPerRun {
                     let due = try await broker.store.dueRevocations(now: broker.now(), limit: batch, excluding: down)
                     let fresh = due.filter { tried.insert($0.id).inserted }
@@ -74,7 +77,13 @@ package struct RevocationRetrier: Service {
                         }
                         let provider: Result<Provider?, any Error>
                         do {
-                            provider = .success(try await broker.providers.provider(id: pending.providerID))
+                            if let key = pending.retiredProvider {
+                                // A deleted provider's grants go through it as it was deleted.
+                                if retired[key] == nil { retired[key] = try await broker.providers.retired(key: key) }
+                                provider = .success(retired[key] ?? nil)
+                            } else {
+                                provider = .success(try await broker.providers.provider(id: pending.providerID))
+                            }
                         } catch {
                             provider = .failure(error)
                         }
@@ -85,16 +94,18 @@ package struct RevocationRetrier: Service {
                             failures[pending.providerID, default: 0] += 1
                             if failures[pending.providerID] == Self.failuresBeforeSkipping { down.insert(pending.providerID) }
                         case .revoked: failures[pending.providerID] = 0
-                        case .refused, .gaveUp: break
+                        case .refused, .gaveUp, .superseded: break
                         }
                     }
                     if fresh.isEmpty || due.count < batch { break }
                 }
+                try await broker.store.dropRetiredProviders()
             }
             if !ran { broker.logger.debug("revocation retry skipped: another replica is running it") }
         } catch {
             broker.logger.warning("revocation retry failed", metadata: ["error": "\(error)"])
         }
+        await countBacklog()
         let done = report.withLock { $0 }
         if done != Report() {
             broker.logger.info(
@@ -105,5 +116,15 @@ package struct RevocationRetrier: Service {
                 ])
         }
         return done
+    }
+
+    /// Sets the pending revocation gauges from the store. Every replica counts at each run,
+    /// whether it ran the retries or not, so each shows the fleet's figure as of its last run.
+    func countBacklog() async {
+        do {
+            broker.telemetry.revocationBacklog(try await broker.store.revocationBacklog(), now: broker.now())
+        } catch {
+            broker.logger.warning("could not count the pending revocations", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -42,10 +42,7 @@ package struct Revoker: Sendable {
             // The user connected again since the delete: at some providers (Google) revoking the
             // old grant ends every grant of the client for that user, the new one too.
             if try await store.connection(userID: pending.userID, providerID: pending.providerID) != nil {
-                throw ProviderCallError(
-                    .rejected,
-                    "the user connected again since the delete; revoking the old grant now could end the new one at some providers"
-                )
+                throw Superseded()
             }
             let tokens = try cipher.open(
                 TokenSet.self, from: pending.sealedTokens,
@@ -56,6 +53,8 @@ package struct Revoker: Sendable {
             outcome = .revoked
         } catch let error as GaveUp {
             outcome = .gaveUp(error.reason)
+        } catch is Superseded {
+            outcome = .superseded
         } catch let error as ProviderCallError where error.kind == .rejected || error.kind == .invalidGrant {
             outcome = .refused(error.message)
         } catch {
@@ -76,6 +75,9 @@ package struct Revoker: Sendable {
         let reason: String
     }
 
+    /// A revocation whose user connected again since the delete: not sent.
+    private struct Superseded: Error {}
+
     private func record(_ outcome: RevocationOutcome, of pending: PendingRevocation) async {
         var metadata: Logger.Metadata = ["provider": "\(pending.providerID)", "connection": "\(pending.id)"]
         if pending.attempts > 0 { metadata["attempt"] = "\(pending.attempts + 1)" }
@@ -88,6 +90,12 @@ package struct Revoker: Sendable {
                 logger.warning(
                     "connection deleted, but the provider did not revoke its grant; end it at the provider if it must end now",
                     metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+                try await store.deleteRevocation(id: pending.id)
+            case .superseded:
+                // Not "end it at the provider": that would end the user's new grant too.
+                logger.notice(
+                    "connection deleted, and its grant left at the provider: the user connected again since",
+                    metadata: metadata.merging(["reason": "\(RevocationOutcome.supersededReason)"]) { $1 })
                 try await store.deleteRevocation(id: pending.id)
             case .gaveUp(let reason):
                 logger.error(

@@ -16,6 +16,8 @@ package struct SealedField: Sendable, Equatable {
         case flowTokens = "flow token sets"
         /// A deleted connection's token set awaiting revocation (sealed as the connection's was).
         case revocationTokens = "pending revocation token sets"
+        /// A deleted provider's client secret, kept for its grants' revocations (`provider:<id>`).
+        case retiredProviderSecret = "retired provider secrets"
     }
 
     /// Which column.
@@ -45,6 +47,7 @@ package struct SealedField: Sendable, Equatable {
         case .flowURL: ("flows", "id", "sealed_url")
         case .flowTokens: ("flows", "id", "sealed_tokens")
         case .revocationTokens: ("revocations", "id", "sealed_tokens")
+        case .retiredProviderSecret: ("retired_providers", "key", "sealed_secret")
         }
     }
 
@@ -53,6 +56,7 @@ package struct SealedField: Sendable, Equatable {
         switch kind {
         case .toolSecret: ", key AS name"
         case .connectionTokens, .revocationTokens: ", provider_id, user_id"
+        case .retiredProviderSecret: ", id AS provider_id"
         default: ""
         }
     }
@@ -63,6 +67,7 @@ package struct SealedField: Sendable, Equatable {
     {
         switch kind {
         case .providerSecret: "provider:\(rowID)"
+        case .retiredProviderSecret: "provider:\(providerID)"
         case .toolSecret: "secret:\(name ?? rowID)"
         case .connectionTokens, .revocationTokens: Connection.cipherContext(providerID: providerID, userID: userID)
         case .flowVerifier, .flowTokens: "flow:\(rowID)"

@@ -29,9 +29,17 @@ package protocol Store: Sendable {
     /// fails its open flows, as `updateProvider` does.
     @discardableResult
     func upsertProvider(_ record: ProviderRecord) async throws -> ProviderReplacement
-    /// Removes a provider with its connections, flows and pending revocations, in one
-    /// transaction; returns what was removed.
-    func deleteProvider(id: String) async throws -> ProviderRecord?
+    /// Removes a provider with its connections and flows, in one transaction; returns what was
+    /// removed. With an `order` (the provider can revoke grants), the provider is kept as a
+    /// `RetiredProvider` and each connection's grant queued for revocation through it, due at
+    /// once (`PendingRevocation`, `createdAt` and `nextAttemptAt` the order's `deletedAt`), as are
+    /// the provider's own pending revocations; without one, those pending revocations go too.
+    func deleteProvider(id: String, queueing order: RevocationOrder?) async throws -> ProviderRecord?
+    /// A deleted provider kept for its grants' revocations.
+    func retiredProvider(key: String) async throws -> RetiredProvider?
+    /// Removes the retired providers that no pending revocation names any more; returns how many.
+    @discardableResult
+    func dropRetiredProviders() async throws -> Int
 
     // MARK: flows
 
@@ -107,6 +115,8 @@ package protocol Store: Sendable {
     func deleteRevocation(id: String) async throws -> Bool
     /// Records a failed try: one attempt more, the next at `next`, and why.
     func postponeRevocation(id: String, until next: Date, reason: String) async throws
+    /// The pending revocations per provider id: how many, and the oldest's delete time.
+    func revocationBacklog() async throws -> [String: RevocationBacklog]
 
     // MARK: tool secrets
 
@@ -198,6 +208,12 @@ extension Store {
     /// Removes a connection, with no revocation to follow; see `deleteConnection(id:queueing:)`.
     package func deleteConnection(id: String) async throws -> Connection? {
         try await deleteConnection(id: id, queueing: nil)
+    }
+
+    /// Removes a provider, with its connections, flows and pending revocations; see
+    /// `deleteProvider(id:queueing:)`.
+    package func deleteProvider(id: String) async throws -> ProviderRecord? {
+        try await deleteProvider(id: id, queueing: nil)
     }
 
     /// Replaces a provider; see `updateProvider(id:with:unlessConnected:)`.

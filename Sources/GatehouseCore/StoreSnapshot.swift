@@ -25,6 +25,8 @@ package struct StoreSnapshot: Sendable {
     package var secrets: [SecretRecord] = []
     /// Every deleted connection's grant still to be revoked, its tokens sealed.
     package var revocations: [PendingRevocation] = []
+    /// Every deleted provider kept for its grants' revocations, its client secret sealed.
+    package var retiredProviders: [RetiredProvider] = []
 
     /// An empty snapshot.
     package init() {}
@@ -32,7 +34,7 @@ package struct StoreSnapshot: Sendable {
     /// Whether it holds nothing at all.
     package var isEmpty: Bool {
         providers.isEmpty && flows.isEmpty && connections.isEmpty && apiKeys.isEmpty && settings.isEmpty && secrets.isEmpty
-            && revocations.isEmpty
+            && revocations.isEmpty && retiredProviders.isEmpty
     }
 
     /// Per table: the row count and a SHA-256 over every row in a canonical form, so two stores
@@ -43,6 +45,7 @@ package struct StoreSnapshot: Sendable {
             ("connections", connections.map(Self.line)), ("api_keys", apiKeys.map(Self.line)),
             ("settings", settings.map { [$0.key, $0.value].joined(separator: "\u{1F}") }),
             ("secrets", secrets.map(Self.line)), ("revocations", revocations.map(Self.line)),
+            ("retired_providers", retiredProviders.map(Self.line)),
         ].map { table, lines in
             let digest = SHA256.hash(data: Array(lines.sorted().joined(separator: "\n").utf8))
             return (table, lines.count, digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined())
@@ -94,10 +97,14 @@ package struct StoreSnapshot: Sendable {
         line([s.id, s.key, hex(s.sealedValue), s.description, s.hint, time(s.createdAt), time(s.updatedAt)])
     }
 
+    private static func line(_ r: RetiredProvider) -> String {
+        line([r.key, time(r.retiredAt), line(r.record)])
+    }
+
     private static func line(_ r: PendingRevocation) -> String {
         line([
             r.id, r.userID, r.providerID, hex(r.sealedTokens), json(r.userInfo), time(r.createdAt), String(r.attempts),
-            time(r.nextAttemptAt), r.lastError, r.destination,
+            time(r.nextAttemptAt), r.lastError, r.destination, r.retiredProvider,
         ])
     }
 }

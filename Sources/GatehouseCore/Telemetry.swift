@@ -1,6 +1,8 @@
 import CoreMetrics
 import Synchronization
 
+import struct Foundation.Date
+
 /// Gatehouse's metrics, through swift-metrics: the composition root gives the factory
 /// (Prometheus in `serve`), tests that do not look get `Telemetry.none`.
 ///
@@ -66,6 +68,8 @@ package final class Telemetry: Sendable {
     private let cacheHits: [Cache: Counter]
     private let cacheMisses: [Cache: Counter]
     private let parked: Meter
+    // Per provider: pending revocations and the oldest one's age.
+    private let backlog = Mutex<[String: (count: Meter, age: Meter)]>([:])
 
     /// Telemetry recorded through `factory`.
     package init(factory: any MetricsFactory) {
@@ -126,6 +130,26 @@ package final class Telemetry: Sendable {
     /// A try at revoking a deleted connection's grant ended.
     package func revocationTried(provider: String, outcome: RevocationOutcome) {
         counter("gatehouse_revocations_total", [("provider", provider), ("outcome", outcome.label)]).increment()
+    }
+
+    /// The pending revocations per provider, as the store has them at `now`. Every replica
+    /// counts the whole fleet's; a provider counted before that has none left shows 0.
+    package func revocationBacklog(_ backlog: [String: RevocationBacklog], now: Date) {
+        self.backlog.withLock { gauges in
+            for provider in Set(gauges.keys).union(backlog.keys) {
+                let dimensions = [("provider", provider)]
+                let handles =
+                    gauges[provider]
+                    ?? (
+                        count: Meter(label: "gatehouse_revocations_pending", dimensions: dimensions, factory: factory),
+                        age: Meter(
+                            label: "gatehouse_revocations_oldest_pending_seconds", dimensions: dimensions, factory: factory)
+                    )
+                gauges[provider] = handles
+                handles.count.set(backlog[provider]?.count ?? 0)
+                handles.age.set(backlog[provider].map { max(0, now.timeIntervalSince($0.oldest).rounded()) } ?? 0)
+            }
+        }
     }
 
     /// A call to a provider's endpoint took `duration`; `succeeded` when it gave a usable answer.

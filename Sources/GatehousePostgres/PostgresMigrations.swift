@@ -78,6 +78,20 @@ package enum PostgresMigrations {
                 """,
                 "CREATE INDEX revocations_due ON revocations (next_attempt_at)",
             ], additive: true),
+        // Deleted providers kept for their grants' revocations (`RetiredProvider`), which name
+        // them. Additive: an older build neither reads the table nor the column (its retrier,
+        // finding no provider of the id, drops such a revocation: operations.md says so).
+        Migration(
+            statements: [
+                """
+                CREATE TABLE retired_providers (
+                    key TEXT PRIMARY KEY, retired_at DOUBLE PRECISION NOT NULL, id TEXT NOT NULL, description TEXT,
+                    provider_type TEXT NOT NULL, enabled BOOLEAN NOT NULL, source TEXT NOT NULL, template BYTEA NOT NULL,
+                    sealed_secret BYTEA, secret_hint TEXT, created_at DOUBLE PRECISION NOT NULL,
+                    updated_at DOUBLE PRECISION NOT NULL)
+                """,
+                "ALTER TABLE revocations ADD COLUMN retired_provider TEXT",
+            ], additive: true),
     ]
 
     /// How many migrations this build knows.

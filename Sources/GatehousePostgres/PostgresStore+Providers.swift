@@ -62,7 +62,7 @@ extension PostgresStore {
                     throw refusal ?? GatehouseError.providerHasConnections(id)
                 }
                 if record.id != id || refusal != nil {
-                    _ = try await run("DELETE FROM revocations WHERE provider_id = \(id)")
+                    _ = try await run("DELETE FROM revocations WHERE provider_id = \(id) AND retired_provider IS NULL")
                 }
                 let updated = try await !run(
                     """
@@ -126,13 +126,16 @@ extension PostgresStore {
         ).map { try $0["id"].decode(String.self) }
     }
 
-    /// Removes a provider with its connections and flows.
-    package func deleteProvider(id: String) async throws -> ProviderRecord? {
+    /// Removes a provider with its connections and flows; with an `order`, their grants are
+    /// queued for revocation through the provider as it was (`retire`).
+    package func deleteProvider(id: String, queueing order: RevocationOrder?) async throws -> ProviderRecord? {
         try await inTransaction { run in
             guard let row = try await run("DELETE FROM providers WHERE id = \(id) RETURNING *").first else { return nil }
+            let deleted = try Self.provider(row)
+            if let order { try await Self.retire(deleted, order, run) }
             try await Self.deleteGrants(ofProvider: id, run)
             try await Self.announceProviders(run)
-            return try Self.provider(row)
+            return deleted
         }
     }
 
@@ -144,12 +147,13 @@ extension PostgresStore {
         _ = try await run("SELECT pg_notify(\(Self.channel), \(StoreChange.providers.payload))")
     }
 
-    /// Deletes the connections, flows and pending revocations stored under a provider id.
+    /// Deletes the connections, flows and pending revocations stored under a provider id (but
+    /// those a deleted provider of the id sends, which go where its grants came from).
     private static func deleteGrants(
         ofProvider id: String, _ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]
     ) async throws {
         _ = try await run("DELETE FROM connections WHERE provider_id = \(id)")
         _ = try await run("DELETE FROM flows WHERE provider_id = \(id)")
-        _ = try await run("DELETE FROM revocations WHERE provider_id = \(id)")
+        _ = try await run("DELETE FROM revocations WHERE provider_id = \(id) AND retired_provider IS NULL")
     }
 }

@@ -15,10 +15,10 @@ extension PostgresStore {
     static func insert(_ r: PendingRevocation, unlessThere: Bool = false) -> PostgresQuery {
         """
         INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
-            next_attempt_at, last_error, destination)
+            next_attempt_at, last_error, destination, retired_provider)
         VALUES (\(r.id), \(r.userID), \(r.providerID), \(Self.blob(r.sealedTokens)), \(Self.textOrNull(r.userInfo)),
             \(r.createdAt.timeIntervalSince1970), \(r.attempts), \(r.nextAttemptAt.timeIntervalSince1970),
-            \(r.lastError), \(r.destination))
+            \(r.lastError), \(r.destination), \(r.retiredProvider))
         \(unescaped: unlessThere ? "ON CONFLICT (id) DO NOTHING" : "")
         """
     }
@@ -50,12 +50,89 @@ extension PostgresStore {
             """)
     }
 
+    /// The pending revocations per provider.
+    package func revocationBacklog() async throws -> [String: RevocationBacklog] {
+        var backlog: [String: RevocationBacklog] = [:]
+        for row in try await rows(
+            "SELECT provider_id, COUNT(*) AS pending, MIN(created_at) AS oldest FROM revocations GROUP BY provider_id")
+        {
+            backlog[try row["provider_id"].decode(String.self)] = RevocationBacklog(
+                count: try row["pending"].decode(Int.self), oldest: try Self.date(row, "oldest"))
+        }
+        return backlog
+    }
+
+    /// A deleted provider kept for its grants' revocations.
+    package func retiredProvider(key: String) async throws -> RetiredProvider? {
+        try await rows("SELECT * FROM retired_providers WHERE key = \(key)").first.map(Self.retiredProvider)
+    }
+
+    /// Removes the retired providers no pending revocation names.
+    @discardableResult
+    package func dropRetiredProviders() async throws -> Int {
+        try await rows(
+            """
+            DELETE FROM retired_providers
+            WHERE NOT EXISTS (SELECT 1 FROM revocations WHERE retired_provider = retired_providers.key) RETURNING key
+            """
+        ).count
+    }
+
+    /// The statements of a provider's delete that queue its grants' revocations (`order`), in its
+    /// transaction, once the provider's row `deleted` is gone: the provider kept as it was, its
+    /// pending revocations moved to it, and every connection's grant queued, due at once. The
+    /// connections are deleted here, by the statement that queues them: one stored meanwhile
+    /// is queued too, or left to the delete after.
+    static func retire(
+        _ deleted: ProviderRecord, _ order: RevocationOrder,
+        _ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]
+    ) async throws {
+        let key = RetiredProvider.newKey()
+        let at = order.deletedAt.timeIntervalSince1970
+        _ = try await run(insert(RetiredProvider(key: key, record: deleted, retiredAt: order.deletedAt)))
+        _ = try await run(
+            "UPDATE revocations SET retired_provider = \(key) WHERE provider_id = \(deleted.id) AND retired_provider IS NULL")
+        _ = try await run(
+            """
+            WITH gone AS (DELETE FROM connections WHERE provider_id = \(deleted.id) RETURNING *)
+            INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
+                next_attempt_at, last_error, destination, retired_provider)
+            SELECT id, user_id, provider_id, sealed_tokens, user_info, \(at), 0, \(at), NULL, \(order.destination), \(key)
+            FROM gone
+            ON CONFLICT (id) DO NOTHING
+            """)
+        // Nothing to revoke: nothing kept.
+        _ = try await run(
+            """
+            DELETE FROM retired_providers
+            WHERE key = \(key) AND NOT EXISTS (SELECT 1 FROM revocations WHERE retired_provider = \(key))
+            """)
+    }
+
+    /// The statement that inserts a retired provider.
+    static func insert(_ retired: RetiredProvider) -> PostgresQuery {
+        let p = retired.record
+        return """
+            INSERT INTO retired_providers (key, retired_at, id, description, provider_type, enabled, source, template,
+                sealed_secret, secret_hint, created_at, updated_at)
+            VALUES (\(retired.key), \(retired.retiredAt.timeIntervalSince1970), \(p.id), \(p.description), \(p.providerType),
+                \(p.enabled), \(p.source), \(Self.blob(p.templateJSON)), \(Self.blob(p.sealedSecret)), \(p.secretHint),
+                \(p.createdAt.timeIntervalSince1970), \(p.updatedAt.timeIntervalSince1970))
+            """
+    }
+
+    static func retiredProvider(_ row: PostgresRandomAccessRow) throws -> RetiredProvider {
+        RetiredProvider(
+            key: try row["key"].decode(String.self), record: try provider(row), retiredAt: try date(row, "retired_at"))
+    }
+
     static func revocation(_ row: PostgresRandomAccessRow) throws -> PendingRevocation {
         PendingRevocation(
             id: try row["id"].decode(String.self), userID: try row["user_id"].decode(String.self),
             providerID: try row["provider_id"].decode(String.self), sealedTokens: try bytes(row, "sealed_tokens") ?? [],
             userInfo: try json([String: JSONValue].self, row, "user_info"), createdAt: try date(row, "created_at"),
             attempts: try row["attempts"].decode(Int.self), nextAttemptAt: try date(row, "next_attempt_at"),
-            lastError: try row["last_error"].decode(String?.self), destination: try row["destination"].decode(String.self))
+            lastError: try row["last_error"].decode(String?.self), destination: try row["destination"].decode(String.self),
+            retiredProvider: try row["retired_provider"].decode(String?.self))
     }
 }

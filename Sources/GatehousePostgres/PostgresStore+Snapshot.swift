@@ -17,6 +17,7 @@ extension PostgresStore {
         }
         snapshot.secrets = try await rows("SELECT * FROM secrets").map(Self.secret)
         snapshot.revocations = try await rows("SELECT * FROM revocations").map(Self.revocation)
+        snapshot.retiredProviders = try await rows("SELECT * FROM retired_providers").map(Self.retiredProvider)
         return snapshot
     }
 
@@ -25,7 +26,8 @@ extension PostgresStore {
         try await client.withTransaction(logger: logger) { connection in
             func run(_ query: PostgresQuery) async throws { _ = try await connection.query(query, logger: logger) }
             if replacing {
-                try await run("TRUNCATE connections, flows, providers, api_keys, settings, secrets, revocations")
+                try await run(
+                    "TRUNCATE connections, flows, providers, api_keys, settings, secrets, revocations, retired_providers")
             }
             for p in snapshot.providers {
                 try await run(
@@ -80,6 +82,7 @@ extension PostgresStore {
                     """)
             }
             for revocation in snapshot.revocations { try await run(Self.insert(revocation)) }
+            for retired in snapshot.retiredProviders { try await run(Self.insert(retired)) }
         }
     }
 }

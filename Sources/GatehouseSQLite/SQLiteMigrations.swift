@@ -20,7 +20,10 @@ enum SQLiteMigrations {
         }
     }
 
-    static let all: [Migration] = statementMigrations.map { Migration($0) } + [atRest, callbackTime, signOuts, revocations]
+    static let all: [Migration] =
+        statementMigrations.map { Migration($0) } + [
+            atRest, callbackTime, signOuts, revocations, retiredProviders,
+        ]
 
     /// The oldest reader recorded with each migration, in order.
     static let oldestReaders = SchemaCompatibility.oldestReaders(additive: all.map(\.additive))
@@ -37,6 +40,20 @@ enum SQLiteMigrations {
                 last_error TEXT, destination TEXT NOT NULL)
             """,
             "CREATE INDEX revocations_due ON revocations(next_attempt_at)",
+        ], additive: true)
+
+    // Deleted providers kept for their grants' revocations (`RetiredProvider`), which name them.
+    // Additive: an older build neither reads the table nor the column (its retrier, finding no
+    // provider of the id, drops such a revocation: operations.md says so).
+    static let retiredProviders = Migration(
+        [
+            """
+            CREATE TABLE retired_providers (
+                key TEXT PRIMARY KEY, retired_at REAL NOT NULL, id TEXT NOT NULL, description TEXT,
+                provider_type TEXT NOT NULL, enabled INTEGER NOT NULL, source TEXT NOT NULL, template BLOB NOT NULL,
+                sealed_secret BLOB, secret_hint TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL)
+            """,
+            "ALTER TABLE revocations ADD COLUMN retired_provider TEXT",
         ], additive: true)
 
     // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`). Additive,

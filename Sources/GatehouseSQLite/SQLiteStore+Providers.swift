@@ -50,7 +50,8 @@ extension SQLiteStore {
                     throw refusal ?? GatehouseError.providerHasConnections(id)
                 }
                 if record.id != id || refusal != nil {
-                    _ = try await run("DELETE FROM revocations WHERE provider_id = ?", [.text(id)])
+                    _ = try await run(
+                        "DELETE FROM revocations WHERE provider_id = ? AND retired_provider IS NULL", [.text(id)])
                 }
                 let updated = try await !run(
                     """
@@ -110,23 +111,28 @@ extension SQLiteStore {
         ).map { try text($0, "id") }
     }
 
-    /// Removes a provider with its connections and flows.
-    package func deleteProvider(id: String) async throws -> ProviderRecord? {
+    /// Removes a provider with its connections and flows; with an `order`, their grants are
+    /// queued for revocation through the provider as it was (`retire`).
+    package func deleteProvider(id: String, queueing order: RevocationOrder?) async throws -> ProviderRecord? {
         try await transaction { run in
             guard let row = try await run("DELETE FROM providers WHERE id = ? RETURNING *", [.text(id)]).first else {
                 return nil
             }
+            let deleted = try Self.provider(row)
+            if let order { try await Self.retire(deleted, order, run) }
             try await Self.deleteGrants(ofProvider: id, run)
-            return try Self.provider(row)
+            return deleted
         }
     }
 
-    /// Deletes the connections, flows and pending revocations stored under a provider id.
+    /// Deletes the connections, flows and pending revocations stored under a provider id (but
+    /// those a deleted provider of the id sends, which go where its grants came from).
     private static func deleteGrants(
         ofProvider id: String, _ run: (String, [SQLiteData]) async throws -> [SQLiteRow]
     ) async throws {
-        for table in ["connections", "flows", "revocations"] {
+        for table in ["connections", "flows"] {
             _ = try await run("DELETE FROM \(table) WHERE provider_id = ?", [.text(id)])
         }
+        _ = try await run("DELETE FROM revocations WHERE provider_id = ? AND retired_provider IS NULL", [.text(id)])
     }
 }

@@ -17,6 +17,7 @@ extension SQLiteStore {
         }
         snapshot.secrets = try await rows("SELECT * FROM secrets").map(Self.secret)
         snapshot.revocations = try await rows("SELECT * FROM revocations").map(Self.revocation)
+        snapshot.retiredProviders = try await rows("SELECT * FROM retired_providers").map(Self.retiredProvider)
         return snapshot
     }
 
@@ -25,7 +26,9 @@ extension SQLiteStore {
         _ = try await rows("BEGIN IMMEDIATE")
         do {
             if replacing {
-                for table in ["connections", "flows", "providers", "api_keys", "settings", "secrets", "revocations"] {
+                for table in [
+                    "connections", "flows", "providers", "api_keys", "settings", "secrets", "revocations", "retired_providers",
+                ] {
                     _ = try await rows("DELETE FROM \(table)")
                 }
             }
@@ -80,6 +83,10 @@ extension SQLiteStore {
             for secret in snapshot.secrets { _ = try await upsertSecret(secret) }
             for revocation in snapshot.revocations {
                 let (sql, binds) = Self.insert(revocation)
+                _ = try await rows(sql, binds)
+            }
+            for retired in snapshot.retiredProviders {
+                let (sql, binds) = Self.insert(retired)
                 _ = try await rows(sql, binds)
             }
             _ = try await rows("COMMIT")

@@ -65,14 +65,19 @@ extension DashboardRoutes {
             let id = try context.parameters.require("id")
             return try await form(request) { session, fields in
                 guard fields["confirm"] == "yes" else {
-                    guard try await providers.configured(id: id) != nil else {
+                    guard let provider = try await providers.configured(id: id) else {
                         return try await providersPage(
                             session, extra: ["error": GatehouseError.providerNotFound(id).message], status: .notFound)
                     }
                     let held = try await store.connections(ConnectionQuery(providerID: id, limit: 1)).total
                     return pages.render(
                         "provider-remove",
-                        pageContext(session, nav: "providers", ["id": id, "connections": held > 0 ? held as Any : false]))
+                        pageContext(
+                            session, nav: "providers",
+                            [
+                                "id": id, "connections": held > 0 ? held as Any : false,
+                                "revokes": provider.oauth2.tokenRevocationRequest != nil,
+                            ]))
                 }
                 return try await changing(session, done: "removed") { _ = try await providers.delete(id: id) }
             }

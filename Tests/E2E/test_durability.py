@@ -233,3 +233,49 @@ def test_a_grant_deleted_while_the_provider_is_down_is_revoked_once_it_is_back_r
     finally:
         gatehouse.stop()
         stop(server.process)
+
+
+def test_a_deleted_providers_grants_are_revoked_where_they_were_issued(workdir, user_id):
+    """Deleting a provider deletes its users' connections and has their grants revoked at the
+    provider as it was deleted (django-oauth-toolkit): a provider made at once under the same id,
+    whose revocation endpoint is elsewhere, changes nothing of that."""
+    server, gatehouse = provider_and_gatehouse(
+        workdir, "retiring", 3600, auth="  revocation_retry: { interval: 1s }\n")
+    try:
+        client = gatehouse.client()
+        client.admin.auth_providers.create(**server.revoking_definition("retiring"))
+        tokens = []
+        for user in (user_id, user_id + "-2"):
+            r = client.auth.start(user_id=user, provider="retiring", scopes=["read"])
+            consent(r.url, "alice")
+            tokens.append(client.auth.wait_for_completion(r).context.token)
+        _, refreshes = server.stored_tokens()
+        assert len(refreshes) == 2
+
+        def works(token):
+            return requests.get(
+                f"{server.base}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 200
+
+        assert all(works(token) for token in tokens)
+        client.admin.auth_providers.delete("retiring")
+        elsewhere = server.revoking_definition("retiring")
+        elsewhere["oauth2"]["token_revocation_request"] = {"endpoint": "http://127.0.0.1:9/elsewhere"}
+        client.admin.auth_providers.create(**elsewhere)
+        assert client.admin.user_connections.list(provider={"id": "retiring"}).total_count == 0
+
+        deadline = time.monotonic() + 30
+        while any(works(token) for token in tokens) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(works(token) for token in tokens)
+        for refresh in refreshes:
+            refreshed = requests.post(
+                f"{server.base}/o/token/", data={"grant_type": "refresh_token", "refresh_token": refresh},
+                auth=(server.client_id, server.client_secret), timeout=5)
+            assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
+        log = gatehouse.log.read_text()
+        assert log.count("connection deleted and its grant revoked at the provider") == 2
+        assert "/elsewhere" not in log
+        assert not any(secret in log for secret in tokens + refreshes)
+    finally:
+        gatehouse.stop()
+        stop(server.process)

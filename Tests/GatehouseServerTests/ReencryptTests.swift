@@ -55,6 +55,14 @@ import Testing
             let list = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=carol"))
             let carol = try #require((list["items"] as? [[String: Any]])?.first?["id"] as? String)
             #expect(try await api.call(.delete, "/v1/admin/user_connections/\(carol)").status == .noContent)
+            // A provider deleted with a user's connection: kept, its secret sealed, for the
+            // revocation of that grant.
+            let retiring = FakeProvider.definition.replacingOccurrences(of: #""id":"fake""#, with: #""id":"gone""#)
+                .replacingOccurrences(of: #""pkce":"#, with: #""token_revocation_request":\#(revocation),"pkce":"#)
+            #expect(try await api.call(.post, "/v1/admin/auth_providers", json: retiring).status == .ok)
+            let dave = try await api.authorize(user: "dave", provider: "gone")
+            #expect(try await api.callback(for: dave, provider: "gone").status == .ok)
+            #expect(try await api.call(.delete, "/v1/admin/auth_providers/gone").status == .ok)
             _ = try await api.completedToken(user: "alice")
             #expect(
                 try await api.call(.post, "/v1/admin/secrets/github-token", json: #"{"value":"tool-secret-value"}"#).status == .ok
@@ -70,7 +78,8 @@ import Testing
             keys: [Self.newKey, GatehouseConfiguration.RootKeyEntry(id: "k1", value: Self.oldKey.value, isDefault: false)])
         #expect(rotated[.providerSecret]?.resealed == 1)
         #expect(rotated[.toolSecret]?.resealed == 1)
-        #expect(rotated[.connectionTokens]?.resealed == 1 && rotated[.revocationTokens]?.resealed == 1)
+        #expect(rotated[.connectionTokens]?.resealed == 1 && rotated[.revocationTokens]?.resealed == 2)
+        #expect(rotated[.retiredProviderSecret]?.resealed == 1)
         #expect((rotated[.flowURL]?.resealed ?? 0) >= 2 && (rotated[.flowVerifier]?.resealed ?? 0) >= 1)
         #expect(rotated.values.allSatisfy { $0.unreadable == 0 })
 
@@ -84,7 +93,7 @@ import Testing
         let after = try await counts(directory, keys: [Self.newKey])
         #expect(after.values.allSatisfy { $0.resealed == 0 && $0.unreadable == 0 && $0.changed == 0 })
         #expect(after[.providerSecret]?.current == 1 && after[.connectionTokens]?.current == 1)
-        #expect(after[.revocationTokens]?.current == 1)
+        #expect(after[.revocationTokens]?.current == 2 && after[.retiredProviderSecret]?.current == 1)
 
         // The server on k2 alone: the expired token refreshes, the pending flow completes. (The
         // first server may have refreshed too: its 1 s tokens go stale after 0.5 s, which a

@@ -50,6 +50,25 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
+    func theBacklogCountsEachProvidersPendingRevocationsAndTheOldest(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            #expect(try await store.revocationBacklog().isEmpty)
+            _ = try await queued(store, user: "later", at: Self.deletedAt + 10)
+            let sooner = try await queued(store, user: "sooner")
+            _ = try await queued(store, user: "elsewhere", provider: "q", at: Self.deletedAt + 5)
+            // A try that failed changes neither the count nor the delete's time.
+            try await store.postponeRevocation(id: sooner.id, until: Self.deletedAt + 600, reason: "HTTP 503")
+            #expect(
+                try await store.revocationBacklog() == [
+                    "p": RevocationBacklog(count: 2, oldest: Self.deletedAt),
+                    "q": RevocationBacklog(count: 1, oldest: Self.deletedAt + 5),
+                ])
+            #expect(try await store.deleteRevocation(id: sooner.id))
+            #expect(try await store.revocationBacklog()["p"] == RevocationBacklog(count: 1, oldest: Self.deletedAt + 10))
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
     func dueRevocationsComeSoonestFirstAndAPostponementCounts(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             try await store.insertProvider(ProviderGrantsContractTests.record("p"))

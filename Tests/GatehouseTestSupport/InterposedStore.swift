@@ -70,8 +70,16 @@ package final class InterposedStore: Store {
         try await forward("upsertProvider") { try await base.upsertProvider(record) }
     }
 
-    package func deleteProvider(id: String) async throws -> ProviderRecord? {
-        try await forward("deleteProvider") { try await base.deleteProvider(id: id) }
+    package func deleteProvider(id: String, queueing order: RevocationOrder?) async throws -> ProviderRecord? {
+        try await forward("deleteProvider") { try await base.deleteProvider(id: id, queueing: order) }
+    }
+
+    package func retiredProvider(key: String) async throws -> RetiredProvider? {
+        try await forward("retiredProvider") { try await base.retiredProvider(key: key) }
+    }
+
+    package func dropRetiredProviders() async throws -> Int {
+        try await forward("dropRetiredProviders") { try await base.dropRetiredProviders() }
     }
 
     package func insertFlowDeduplicated(_ flow: Flow, now: Date) async throws -> Flow {
@@ -146,6 +154,10 @@ package final class InterposedStore: Store {
 
     package func postponeRevocation(id: String, until next: Date, reason: String) async throws {
         try await forward("postponeRevocation") { try await base.postponeRevocation(id: id, until: next, reason: reason) }
+    }
+
+    package func revocationBacklog() async throws -> [String: RevocationBacklog] {
+        try await forward("revocationBacklog") { try await base.revocationBacklog() }
     }
 
     package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection] {

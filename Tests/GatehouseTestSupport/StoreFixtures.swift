@@ -29,6 +29,7 @@ package final class CountingProviderClient: ProviderClient {
         var revoked: [String] = []
         var revocationFailure: ProviderCallError?
         var revocationTries = 0
+        var revokedThrough: [String] = []
     }
     private let state = Mutex(State())
     private let gate = Gate()
@@ -55,6 +56,8 @@ package final class CountingProviderClient: ProviderClient {
     package func failRevocations(with error: ProviderCallError?) { state.withLock { $0.revocationFailure = error } }
     /// Revocations asked for, failed ones included.
     package var revocationTries: Int { state.withLock { $0.revocationTries } }
+    /// Per revocation sent: the endpoint and client secret it went to, as `endpoint secret`.
+    package var revokedThrough: [String] { state.withLock { $0.revokedThrough } }
 
     package func authorizeURL(
         provider: Provider, redirectURI: String, state: String, codeChallenge: String?, requested: [String], existing: [String]
@@ -98,6 +101,8 @@ package final class CountingProviderClient: ProviderClient {
     package func revoke(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?) async throws -> Bool {
         try state.withLock { state in
             state.revocationTries += 1
+            state.revokedThrough.append(
+                "\(provider.oauth2.tokenRevocationRequest?.endpoint ?? "-") \(provider.clientSecret ?? "-")")
             if let failure = state.revocationFailure { throw failure }
             state.revoked.append(tokens.refreshToken ?? tokens.accessToken)
         }
