@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseSQLite
 import GatehouseTestSupport
 import Logging
 import Synchronization
@@ -100,6 +101,29 @@ import Testing
             #expect(
                 MetricsTests.value(metrics, "gatehouse_revocations_total", ["provider": "fake", "outcome": outcome]) == 1,
                 "\(metrics)")
+        }
+    }
+
+    /// Removing the provider queues its users' grants for revocation (the revocation job sends
+    /// them, through the provider as it was), and the dashboard says so before and after.
+    @Test func removingAProviderThatRevokesSaysItsGrantsAreRevoked() async throws {
+        try await run(revocationStatus: 200) { api in
+            _ = try await api.completedToken(user: "erin")
+            let browser = try await DashboardTests.browser(api)
+            let asked = String(buffer: try await browser.post("/dashboard/providers/fake/delete").body)
+            #expect(asked.contains("Gatehouse asks fake to revoke their grants, in the background"), "\(asked)")
+            let removed = try await browser.post("/dashboard/providers/fake/delete", ["confirm": "yes"])
+            #expect(removed.headers[.location] == "/dashboard/providers?done=removed")
+            let page = String(buffer: try await browser.get("/dashboard/providers?done=removed").body)
+            #expect(page.contains("Gatehouse asks the provider to revoke theirs in the background"))
+            let store = try await SQLiteStore.open(
+                path: api.configuration.dataDirectory + "/gatehouse.sqlite", logger: Logger(label: "test"))
+            let queued = try await store.dueRevocations(now: .distantFuture, limit: 10)
+            let retired = try await store.retiredProvider(key: queued.first?.retiredProvider ?? "")
+            try await store.close()
+            #expect(queued.map(\.userID) == ["erin"] && retired?.record.id == "fake")
+            // Nothing is sent by the delete itself.
+            #expect(revocations(api).isEmpty)
         }
     }
 

@@ -275,6 +275,7 @@ import Testing
             let asked = String(buffer: try await browser.post("/dashboard/providers/fake/delete").body)
             #expect(asked.contains("Its 2 user connection(s) are deleted with it"))
             #expect(asked.contains("Remove fake and 2 connection(s)"))
+            #expect(asked.contains("fake's template has no revocation request, so their grants stay valid at the provider"))
             #expect(try await api.authorize(user: "alice")["status"] as? String == "completed", "nothing removed yet")
             #expect(try await browser.post("/dashboard/providers/fake/delete", ["confirm": "yes"]).status == .seeOther)
             let left = try api.object(try await api.call(.get, "/v1/admin/user_connections?provider_id=fake"))
