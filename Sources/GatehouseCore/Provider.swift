@@ -63,12 +63,16 @@ package struct Provider: Sendable, Equatable {
     /// `token_revocation_request` endpoint; for an endpoint whose origin the connection names
     /// (`{{user_info.instance_url}}`), that placeholder with the `connection_hosts` it may be.
     /// Nil when the template has none.
+    package var revocationDestination: String? { oauth2.revocationDestination }
+}
+
+extension OAuth2Config {
+    /// Where a deleted connection's grant is revoked (`Provider.revocationDestination`).
     package var revocationDestination: String? {
-        guard let endpoint = oauth2.tokenRevocationRequest?.endpoint else { return nil }
-        guard let origin = ProviderRegistry.origin(oauth2.tokenRevocationRequest) else { return endpoint }
+        guard let endpoint = tokenRevocationRequest?.endpoint else { return nil }
+        guard let origin = ProviderRegistry.origin(tokenRevocationRequest) else { return endpoint }
         guard origin.hasPrefix("{{") else { return origin }
-        return origin + " within [" + (oauth2.connectionHosts ?? []).map { $0.lowercased() }.sorted().joined(separator: ", ")
-            + "]"
+        return origin + " within [" + (connectionHosts ?? []).map { $0.lowercased() }.sorted().joined(separator: ", ") + "]"
     }
 }
 

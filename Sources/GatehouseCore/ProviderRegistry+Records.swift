@@ -4,9 +4,11 @@ import GatehouseWire
 // Providers to and from their stored rows, the client secret sealed.
 extension ProviderRegistry {
     /// A deleted provider as it was when it was deleted, kept for its grants' revocations; nil
-    /// once none waits.
+    /// once none waits, or when its template breaks a rule of today's (it is not used then).
     package func retired(key: String) async throws -> Provider? {
-        try await store.retiredProvider(key: key).map { try provider(from: $0.record) }
+        guard let retired = try await store.retiredProvider(key: key) else { return nil }
+        let provider = try provider(from: retired.record)
+        return (try? ProviderTemplateValidator.validateStored(id: provider.id, provider.oauth2)) == nil ? nil : provider
     }
 
     func record(for provider: Provider) throws -> ProviderRecord {

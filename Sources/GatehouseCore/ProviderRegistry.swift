@@ -163,7 +163,7 @@ package final class ProviderRegistry: Sendable {
 
     /// Removes a provider made through the API, with its connections and flows; returns it.
     /// When it can revoke grants, each connection's grant is queued for revocation at the
-    /// provider as it is now (`RetiredProvider`), which the `RevocationRetrier` sends.
+    /// provider as it is deleted (`RetiredProvider`), which the `RevocationRetrier` sends.
     package func delete(id: String) async throws -> Provider {
         guard let current = try await existing(id: id) else {
             throw GatehouseError.providerNotFound(id)
@@ -171,8 +171,9 @@ package final class ProviderRegistry: Sendable {
         guard !listedInFile(current) else {
             throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; remove it there")
         }
-        let order = current.revocationDestination.map { RevocationOrder(deletedAt: now(), destination: $0) }
-        guard try await writing({ try await store.deleteProvider(id: id, queueing: order) }) != nil else {
+        // Whether its grants are revoked is read from the row the delete removes, not from this
+        // cache, which a change on another replica may not have reached yet.
+        guard try await writing({ try await store.deleteProvider(id: id, revokingAt: now()) }) != nil else {
             throw GatehouseError.providerNotFound(id)
         }
         await changed()

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseWire
 
 /// What a connection's delete needs to queue the revocation of its grant.
 package struct RevocationOrder: Sendable, Equatable {
@@ -7,6 +8,17 @@ package struct RevocationOrder: Sendable, Equatable {
     /// Where the revocation goes: the origin of the provider's revocation endpoint at the delete
     /// (`Provider.revocationDestination`). A later try goes nowhere else.
     package var destination: String
+
+    /// The order of a provider deleted at `deletedAt`, read from its row as the delete removes
+    /// it: nil when its template has no revocation request, or breaks a rule of today's (such
+    /// a provider never served, and its tokens are not sent through it now).
+    package init?(retiring record: ProviderRecord, at deletedAt: Date) {
+        guard let template = try? JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON)),
+            (try? ProviderTemplateValidator.validateStored(id: record.id, template)) != nil,
+            let destination = template.revocationDestination
+        else { return nil }
+        self.init(deletedAt: deletedAt, destination: destination)
+    }
 
     /// Creates an order.
     package init(deletedAt: Date, destination: String) {

@@ -71,7 +71,9 @@ package struct RevocationRetrier: Service {
                     let due = try await broker.store.dueRevocations(now: broker.now(), limit: batch, excluding: down)
                     let fresh = due.filter { tried.insert($0.id).inserted }
                     for pending in fresh {
-                        guard !down.contains(pending.providerID) else {
+                        // A deleted provider's revocations go to it, not to the provider of its id.
+                        let destination = pending.retiredProvider ?? pending.providerID
+                        guard !down.contains(destination) else {
                             report.withLock { $0.skipped += 1 }
                             continue
                         }
@@ -91,9 +93,9 @@ package struct RevocationRetrier: Service {
                         report.withLock { $0.add(outcome) }
                         switch outcome {
                         case .postponed:
-                            failures[pending.providerID, default: 0] += 1
-                            if failures[pending.providerID] == Self.failuresBeforeSkipping { down.insert(pending.providerID) }
-                        case .revoked: failures[pending.providerID] = 0
+                            failures[destination, default: 0] += 1
+                            if failures[destination] == Self.failuresBeforeSkipping { down.insert(destination) }
+                        case .revoked: failures[destination] = 0
                         case .refused, .gaveUp, .superseded: break
                         }
                     }

@@ -41,9 +41,7 @@ package struct Revoker: Sendable {
             }
             // The user connected again since the delete: at some providers (Google) revoking the
             // old grant ends every grant of the client for that user, the new one too.
-            if try await store.connection(userID: pending.userID, providerID: pending.providerID) != nil {
-                throw Superseded()
-            }
+            if try await holdsAGrant(ofTheSameClient: provider, as: pending) { throw Superseded() }
             let tokens = try cipher.open(
                 TokenSet.self, from: pending.sealedTokens,
                 context: Connection.cipherContext(providerID: pending.providerID, userID: pending.userID))
@@ -70,6 +68,22 @@ package struct Revoker: Sendable {
         return outcome
     }
 
+    /// Whether `pending`'s user has a connection, under any provider id, of `provider`'s client
+    /// at the same revocation destination: a grant that revoking the old one could end. (A
+    /// provider deleted and made again under another id with the same client counts; another
+    /// client that took the id does not.)
+    private func holdsAGrant(ofTheSameClient provider: Provider, as pending: PendingRevocation) async throws -> Bool {
+        for connection in try await store.connections(ConnectionQuery(userID: pending.userID, limit: 1000)).items {
+            guard let record = try await store.provider(id: connection.providerID),
+                let template = try? JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
+            else { continue }
+            if template.clientID == provider.oauth2.clientID, template.revocationDestination == pending.destination {
+                return true
+            }
+        }
+        return false
+    }
+
     /// A revocation past `settings.revocationGiveUp`: not tried.
     private struct GaveUp: Error {
         let reason: String
@@ -81,6 +95,7 @@ package struct Revoker: Sendable {
     private func record(_ outcome: RevocationOutcome, of pending: PendingRevocation) async {
         var metadata: Logger.Metadata = ["provider": "\(pending.providerID)", "connection": "\(pending.id)"]
         if pending.attempts > 0 { metadata["attempt"] = "\(pending.attempts + 1)" }
+        if let key = pending.retiredProvider { metadata["retired_provider"] = "\(key)" }
         do {
             switch outcome {
             case .revoked:

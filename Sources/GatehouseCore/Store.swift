@@ -30,11 +30,14 @@ package protocol Store: Sendable {
     @discardableResult
     func upsertProvider(_ record: ProviderRecord) async throws -> ProviderReplacement
     /// Removes a provider with its connections and flows, in one transaction; returns what was
-    /// removed. With an `order` (the provider can revoke grants), the provider is kept as a
-    /// `RetiredProvider` and each connection's grant queued for revocation through it, due at
-    /// once (`PendingRevocation`, `createdAt` and `nextAttemptAt` the order's `deletedAt`), as are
-    /// the provider's own pending revocations; without one, those pending revocations go too.
-    func deleteProvider(id: String, queueing order: RevocationOrder?) async throws -> ProviderRecord?
+    /// removed. With `revokingAt`, when the removed row can revoke grants
+    /// (`RevocationOrder(retiring:at:)`), the provider is kept as a `RetiredProvider` and each
+    /// connection's grant queued for revocation through it, due at once (`createdAt` and
+    /// `nextAttemptAt` that time, the id the connection's with the retired provider's key), as
+    /// are the provider's own pending revocations; otherwise those pending revocations go too.
+    /// Flows go before connections, so a flow completing meanwhile either stores its connection
+    /// before the grants are queued or stores nothing.
+    func deleteProvider(id: String, revokingAt deletedAt: Date?) async throws -> ProviderRecord?
     /// A deleted provider kept for its grants' revocations.
     func retiredProvider(key: String) async throws -> RetiredProvider?
     /// Removes the retired providers that no pending revocation names any more; returns how many.
@@ -105,10 +108,12 @@ package protocol Store: Sendable {
 
     // MARK: pending revocations
 
-    /// Adds a pending revocation unless one with its id is there.
+    /// Adds a pending revocation unless one with its id is there. One without a
+    /// `retiredProvider` whose provider id no provider has, but a deleted provider had, is sent
+    /// through the last such (a grant a refresh renewed while its provider was deleted).
     func queueRevocation(_ revocation: PendingRevocation) async throws
-    /// Pending revocations due at `now`, soonest first, at most `limit`, but those of the
-    /// providers in `excluding`.
+    /// Pending revocations due at `now`, soonest first, at most `limit`, but those sent through
+    /// the providers in `excluding` (by id; a deleted provider's by its `RetiredProvider.key`).
     func dueRevocations(now: Date, limit: Int, excluding: Set<String>) async throws -> [PendingRevocation]
     /// Removes a pending revocation (revoked, or given up); returns whether it was there.
     @discardableResult
@@ -211,9 +216,9 @@ extension Store {
     }
 
     /// Removes a provider, with its connections, flows and pending revocations; see
-    /// `deleteProvider(id:queueing:)`.
+    /// `deleteProvider(id:revokingAt:)`.
     package func deleteProvider(id: String) async throws -> ProviderRecord? {
-        try await deleteProvider(id: id, queueing: nil)
+        try await deleteProvider(id: id, revokingAt: nil)
     }
 
     /// Replaces a provider; see `updateProvider(id:with:unlessConnected:)`.

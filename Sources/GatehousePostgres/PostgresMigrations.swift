@@ -78,9 +78,11 @@ package enum PostgresMigrations {
                 """,
                 "CREATE INDEX revocations_due ON revocations (next_attempt_at)",
             ], additive: true),
-        // Deleted providers kept for their grants' revocations (`RetiredProvider`), which name
-        // them. Additive: an older build neither reads the table nor the column (its retrier,
-        // finding no provider of the id, drops such a revocation: operations.md says so).
+        // Deleted providers kept for their grants' revocations (`RetiredProvider`), which name them.
+        // Additive, but an older build does not know them: its revocation job drops such a
+        // revocation (no provider of the id) or sends it with the credentials of a provider made
+        // again under the id at the same origin, and its provider writes under the id delete
+        // them (operations.md: delete providers once a rollout has ended).
         Migration(
             statements: [
                 """
@@ -91,6 +93,7 @@ package enum PostgresMigrations {
                     updated_at DOUBLE PRECISION NOT NULL)
                 """,
                 "ALTER TABLE revocations ADD COLUMN retired_provider TEXT",
+                "CREATE INDEX revocations_retired ON revocations (retired_provider)",
             ], additive: true),
     ]
 

@@ -126,14 +126,21 @@ extension PostgresStore {
         ).map { try $0["id"].decode(String.self) }
     }
 
-    /// Removes a provider with its connections and flows; with an `order`, their grants are
-    /// queued for revocation through the provider as it was (`retire`).
-    package func deleteProvider(id: String, queueing order: RevocationOrder?) async throws -> ProviderRecord? {
+    /// Removes a provider with its connections and flows; with `revokingAt`, their grants are
+    /// queued for revocation through the provider as it was (`retire`). Flows go first: the
+    /// statement waits for a flow completion under way (which updated the flow's row before it
+    /// stores the connection), whose connection the statements after it then see; a completion
+    /// after it finds no flow and stores nothing (READ COMMITTED, as `updateProvider`).
+    package func deleteProvider(id: String, revokingAt deletedAt: Date?) async throws -> ProviderRecord? {
         try await inTransaction { run in
             guard let row = try await run("DELETE FROM providers WHERE id = \(id) RETURNING *").first else { return nil }
             let deleted = try Self.provider(row)
-            if let order { try await Self.retire(deleted, order, run) }
-            try await Self.deleteGrants(ofProvider: id, run)
+            if let order = deletedAt.flatMap({ RevocationOrder(retiring: deleted, at: $0) }) {
+                _ = try await run("DELETE FROM flows WHERE provider_id = \(id)")
+                try await Self.retire(deleted, order, run)
+            } else {
+                try await Self.deleteGrants(ofProvider: id, run)
+            }
             try await Self.announceProviders(run)
             return deleted
         }
@@ -152,8 +159,8 @@ extension PostgresStore {
     private static func deleteGrants(
         ofProvider id: String, _ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]
     ) async throws {
-        _ = try await run("DELETE FROM connections WHERE provider_id = \(id)")
         _ = try await run("DELETE FROM flows WHERE provider_id = \(id)")
+        _ = try await run("DELETE FROM connections WHERE provider_id = \(id)")
         _ = try await run("DELETE FROM revocations WHERE provider_id = \(id) AND retired_provider IS NULL")
     }
 }

@@ -6,20 +6,33 @@ import PostgresNIO
 // Deleted connections' grants still to be revoked at their providers (queued by
 // `deleteConnection(id:queueing:)`).
 extension PostgresStore {
-    /// Adds a pending revocation unless one with its id is there.
-    package func queueRevocation(_ revocation: PendingRevocation) async throws {
-        _ = try await rows(Self.insert(revocation, unlessThere: true))
+    /// Adds a pending revocation unless one with its id is there; one whose provider was deleted
+    /// goes through the provider as it was: without a retired provider of its own, it takes the
+    /// last deleted provider of its id while no provider has that id.
+    package func queueRevocation(_ r: PendingRevocation) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
+                next_attempt_at, last_error, destination, retired_provider)
+            VALUES (\(r.id), \(r.userID), \(r.providerID), \(Self.blob(r.sealedTokens)), \(Self.textOrNull(r.userInfo)),
+                \(r.createdAt.timeIntervalSince1970), \(r.attempts), \(r.nextAttemptAt.timeIntervalSince1970),
+                \(r.lastError), \(r.destination),
+                COALESCE(\(r.retiredProvider), (
+                    SELECT key FROM retired_providers WHERE id = \(r.providerID)
+                        AND NOT EXISTS (SELECT 1 FROM providers WHERE id = \(r.providerID))
+                    ORDER BY retired_at DESC LIMIT 1)))
+            ON CONFLICT (id) DO NOTHING
+            """)
     }
 
-    /// The statement that inserts a pending revocation; `unlessThere`: nothing when its id is taken.
-    static func insert(_ r: PendingRevocation, unlessThere: Bool = false) -> PostgresQuery {
+    /// The statement that inserts a pending revocation.
+    static func insert(_ r: PendingRevocation) -> PostgresQuery {
         """
         INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
             next_attempt_at, last_error, destination, retired_provider)
         VALUES (\(r.id), \(r.userID), \(r.providerID), \(Self.blob(r.sealedTokens)), \(Self.textOrNull(r.userInfo)),
             \(r.createdAt.timeIntervalSince1970), \(r.attempts), \(r.nextAttemptAt.timeIntervalSince1970),
             \(r.lastError), \(r.destination), \(r.retiredProvider))
-        \(unescaped: unlessThere ? "ON CONFLICT (id) DO NOTHING" : "")
         """
     }
 
@@ -28,7 +41,7 @@ extension PostgresStore {
         try await rows(
             """
             SELECT * FROM revocations WHERE next_attempt_at <= \(now.timeIntervalSince1970)
-                AND provider_id <> ALL(\(excluding.sorted())::TEXT[])
+                AND COALESCE(retired_provider, provider_id) <> ALL(\(excluding.sorted())::TEXT[])
             ORDER BY next_attempt_at LIMIT \(limit)
             """
         ).map(Self.revocation)
@@ -79,10 +92,11 @@ extension PostgresStore {
     }
 
     /// The statements of a provider's delete that queue its grants' revocations (`order`), in its
-    /// transaction, once the provider's row `deleted` is gone: the provider kept as it was, its
-    /// pending revocations moved to it, and every connection's grant queued, due at once. The
-    /// connections are deleted here, by the statement that queues them: one stored meanwhile
-    /// is queued too, or left to the delete after.
+    /// transaction, once the provider's row `deleted` and its flows are gone: the provider kept
+    /// as it was; every connection deleted and its grant queued (under `<connection id>.<key>`,
+    /// which no other revocation has) by one statement, so none is deleted unqueued; then the
+    /// provider's pending revocations moved to it, those a connection delete committed meanwhile
+    /// too.
     static func retire(
         _ deleted: ProviderRecord, _ order: RevocationOrder,
         _ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]
@@ -91,16 +105,16 @@ extension PostgresStore {
         let at = order.deletedAt.timeIntervalSince1970
         _ = try await run(insert(RetiredProvider(key: key, record: deleted, retiredAt: order.deletedAt)))
         _ = try await run(
-            "UPDATE revocations SET retired_provider = \(key) WHERE provider_id = \(deleted.id) AND retired_provider IS NULL")
-        _ = try await run(
             """
             WITH gone AS (DELETE FROM connections WHERE provider_id = \(deleted.id) RETURNING *)
             INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
                 next_attempt_at, last_error, destination, retired_provider)
-            SELECT id, user_id, provider_id, sealed_tokens, user_info, \(at), 0, \(at), NULL, \(order.destination), \(key)
+            SELECT id || '.' || \(key), user_id, provider_id, sealed_tokens, user_info, \(at), 0, \(at), NULL,
+                \(order.destination), \(key)
             FROM gone
-            ON CONFLICT (id) DO NOTHING
             """)
+        _ = try await run(
+            "UPDATE revocations SET retired_provider = \(key) WHERE provider_id = \(deleted.id) AND retired_provider IS NULL")
         // Nothing to revoke: nothing kept.
         _ = try await run(
             """

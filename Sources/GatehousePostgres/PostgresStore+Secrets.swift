@@ -38,10 +38,12 @@ extension PostgresStore {
             "SELECT \(unescaped: key) AS row_id, \(unescaped: column) AS blob\(unescaped: extra) FROM \(unescaped: table) WHERE \(unescaped: column) IS NOT NULL"
         ).map { row in
             let id = try row["row_id"].decode(String.self)
+            // The columns `SealedField.contextColumns` named for the kind.
             let byUser = kind == .connectionTokens || kind == .revocationTokens
+            let byProvider = byUser || kind == .retiredProviderSecret
             let context = SealedField.context(
                 kind, rowID: id, name: kind == .toolSecret ? try row["name"].decode(String.self) : nil,
-                providerID: byUser ? try row["provider_id"].decode(String.self) : "",
+                providerID: byProvider ? try row["provider_id"].decode(String.self) : "",
                 userID: byUser ? try row["user_id"].decode(String.self) : "")
             return SealedField(kind: kind, rowID: id, context: context, blob: try Self.bytes(row, "blob") ?? [])
         }

@@ -43,8 +43,10 @@ enum SQLiteMigrations {
         ], additive: true)
 
     // Deleted providers kept for their grants' revocations (`RetiredProvider`), which name them.
-    // Additive: an older build neither reads the table nor the column (its retrier, finding no
-    // provider of the id, drops such a revocation: operations.md says so).
+    // Additive, but an older build does not know them: its revocation job drops such a
+    // revocation (no provider of the id) or sends it with the credentials of a provider made
+    // again under the id at the same origin, and its provider writes under the id delete
+    // them (operations.md: delete providers once a rollout has ended).
     static let retiredProviders = Migration(
         [
             """
@@ -54,6 +56,7 @@ enum SQLiteMigrations {
                 sealed_secret BLOB, secret_hint TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL)
             """,
             "ALTER TABLE revocations ADD COLUMN retired_provider TEXT",
+            "CREATE INDEX revocations_retired ON revocations (retired_provider)",
         ], additive: true)
 
     // Dashboard sessions signed out before their cookies lapse (`DashboardSessions`). Additive,

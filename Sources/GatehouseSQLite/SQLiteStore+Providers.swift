@@ -111,16 +111,20 @@ extension SQLiteStore {
         ).map { try text($0, "id") }
     }
 
-    /// Removes a provider with its connections and flows; with an `order`, their grants are
+    /// Removes a provider with its connections and flows; with `revokingAt`, their grants are
     /// queued for revocation through the provider as it was (`retire`).
-    package func deleteProvider(id: String, queueing order: RevocationOrder?) async throws -> ProviderRecord? {
+    package func deleteProvider(id: String, revokingAt deletedAt: Date?) async throws -> ProviderRecord? {
         try await transaction { run in
             guard let row = try await run("DELETE FROM providers WHERE id = ? RETURNING *", [.text(id)]).first else {
                 return nil
             }
             let deleted = try Self.provider(row)
-            if let order { try await Self.retire(deleted, order, run) }
-            try await Self.deleteGrants(ofProvider: id, run)
+            if let order = deletedAt.flatMap({ RevocationOrder(retiring: deleted, at: $0) }) {
+                _ = try await run("DELETE FROM flows WHERE provider_id = ?", [.text(id)])
+                try await Self.retire(deleted, order, run)
+            } else {
+                try await Self.deleteGrants(ofProvider: id, run)
+            }
             return deleted
         }
     }
@@ -130,7 +134,7 @@ extension SQLiteStore {
     private static func deleteGrants(
         ofProvider id: String, _ run: (String, [SQLiteData]) async throws -> [SQLiteRow]
     ) async throws {
-        for table in ["connections", "flows"] {
+        for table in ["flows", "connections"] {
             _ = try await run("DELETE FROM \(table) WHERE provider_id = ?", [.text(id)])
         }
         _ = try await run("DELETE FROM revocations WHERE provider_id = ? AND retired_provider IS NULL", [.text(id)])

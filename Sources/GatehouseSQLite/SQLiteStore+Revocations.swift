@@ -5,13 +5,21 @@ import SQLiteNIO
 
 // Deleted connections' grants still to be revoked at their providers.
 extension SQLiteStore {
-    /// The statement that inserts a pending revocation.
-    static func insert(_ revocation: PendingRevocation) -> (String, [SQLiteData]) {
-        (
+    /// The statement that inserts a pending revocation; `linkingRetired`: without a retired
+    /// provider of its own, it takes the last deleted provider of its id while no provider has
+    /// that id (`Store.queueRevocation`).
+    static func insert(_ revocation: PendingRevocation, linkingRetired: Bool = false) -> (String, [SQLiteData]) {
+        let retired =
+            linkingRetired
+            ? """
+            COALESCE(?, (SELECT key FROM retired_providers WHERE id = ?
+                    AND NOT EXISTS (SELECT 1 FROM providers WHERE id = ?) ORDER BY retired_at DESC LIMIT 1))
+            """ : "?"
+        return (
             """
             INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
                 next_attempt_at, last_error, destination, retired_provider)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(retired))
             """,
             [
                 .text(revocation.id), .text(revocation.userID), .text(revocation.providerID), blob(revocation.sealedTokens),
@@ -19,20 +27,24 @@ extension SQLiteStore {
                 .integer(revocation.attempts), .float(revocation.nextAttemptAt.timeIntervalSince1970),
                 revocation.lastError.map(SQLiteData.text) ?? .null, .text(revocation.destination),
                 revocation.retiredProvider.map(SQLiteData.text) ?? .null,
-            ]
+            ] + (linkingRetired ? [.text(revocation.providerID), .text(revocation.providerID)] : [])
         )
     }
 
-    /// Adds a pending revocation unless one with its id is there.
+    /// Adds a pending revocation unless one with its id is there; one whose provider was deleted
+    /// goes through the provider as it was.
     package func queueRevocation(_ revocation: PendingRevocation) async throws {
-        let (sql, binds) = Self.insert(revocation)
+        let (sql, binds) = Self.insert(revocation, linkingRetired: true)
         _ = try await rows(sql + " ON CONFLICT(id) DO NOTHING", binds)
     }
 
     /// Pending revocations due at `now`, soonest first.
     package func dueRevocations(now: Date, limit: Int, excluding: Set<String>) async throws -> [PendingRevocation] {
         let skipped = excluding.sorted()
-        let filter = skipped.isEmpty ? "" : " AND provider_id NOT IN (" + skipped.map { _ in "?" }.joined(separator: ", ") + ")"
+        let filter =
+            skipped.isEmpty
+            ? ""
+            : " AND COALESCE(retired_provider, provider_id) NOT IN (" + skipped.map { _ in "?" }.joined(separator: ", ") + ")"
         return try await rows(
             "SELECT * FROM revocations WHERE next_attempt_at <= ?\(filter) ORDER BY next_attempt_at LIMIT ?",
             [.float(now.timeIntervalSince1970)] + skipped.map(SQLiteData.text) + [.integer(limit)]
@@ -81,8 +93,9 @@ extension SQLiteStore {
     }
 
     /// The statements of a provider's delete that queue its grants' revocations (`order`), in its
-    /// transaction, once the provider's row `deleted` is gone: the provider kept as it was, its
-    /// pending revocations moved to it, and every connection's grant queued, due at once.
+    /// transaction, once the provider's row `deleted` and its flows are gone: the provider kept
+    /// as it was, every connection's grant queued (under `<connection id>.<key>`, which no other
+    /// revocation has) and deleted, and the provider's pending revocations moved to it.
     static func retire(
         _ deleted: ProviderRecord, _ order: RevocationOrder, _ run: (String, [SQLiteData]) async throws -> [SQLiteRow]
     ) async throws {
@@ -91,16 +104,16 @@ extension SQLiteStore {
         let (sql, binds) = insert(RetiredProvider(key: key, record: deleted, retiredAt: order.deletedAt))
         _ = try await run(sql, binds)
         _ = try await run(
-            "UPDATE revocations SET retired_provider = ? WHERE provider_id = ? AND retired_provider IS NULL",
-            [.text(key), .text(deleted.id)])
-        _ = try await run(
             """
             INSERT INTO revocations (id, user_id, provider_id, sealed_tokens, user_info, created_at, attempts,
                 next_attempt_at, last_error, destination, retired_provider)
-            SELECT id, user_id, provider_id, sealed_tokens, user_info, ?, 0, ?, NULL, ?, ?
+            SELECT id || '.' || ?, user_id, provider_id, sealed_tokens, user_info, ?, 0, ?, NULL, ?, ?
             FROM connections WHERE provider_id = ?
-            ON CONFLICT(id) DO NOTHING
-            """, [at, at, .text(order.destination), .text(key), .text(deleted.id)])
+            """, [.text(key), at, at, .text(order.destination), .text(key), .text(deleted.id)])
+        _ = try await run("DELETE FROM connections WHERE provider_id = ?", [.text(deleted.id)])
+        _ = try await run(
+            "UPDATE revocations SET retired_provider = ? WHERE provider_id = ? AND retired_provider IS NULL",
+            [.text(key), .text(deleted.id)])
         // Nothing to revoke: nothing kept.
         _ = try await run(
             "DELETE FROM retired_providers WHERE key = ? AND NOT EXISTS (SELECT 1 FROM revocations WHERE retired_provider = ?)",

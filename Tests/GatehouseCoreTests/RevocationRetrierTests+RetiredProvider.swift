@@ -8,11 +8,19 @@ import Testing
 // A provider deleted with its users' connections: their grants are revoked at the provider as it
 // was deleted, whatever takes its id afterwards.
 extension RevocationRetrierTests {
+    /// A connection of `user` under provider `id`.
+    func connect(_ store: any Store, user: String, provider id: String, refreshToken: String) async throws {
+        var connection = try await storeStaleConnection(store, cipher: cipher, user: user, refreshToken: refreshToken)
+        _ = try await store.deleteConnection(id: connection.id)
+        connection.providerID = id
+        _ = try await store.upsertConnection(connection)
+    }
+
     @Test func aDeletedProvidersGrantsAreRevokedThroughItAsItWasDeleted() async throws {
         try await StoreBackend.withSQLite { store in
             let broker = try await broker(store)
             let retrier = RevocationRetrier(broker: broker)
-            for user in ["a", "b"] { _ = try await storeStaleConnection(store, cipher: cipher, user: user) }
+            for user in ["a", "b"] { try await connect(store, user: user, provider: "p", refreshToken: "rt-\(user)") }
             _ = try await broker.providers.delete(id: "p")
             #expect(try await store.connections(ConnectionQuery(providerID: "p")).total == 0)
             // Nothing is sent by the delete itself: the next run sends them.
@@ -27,11 +35,31 @@ extension RevocationRetrierTests {
             client.failRevocations(with: nil)
             advance(60)
             #expect(await retrier.retry() == RevocationRetrier.Report(revoked: 2))
-            #expect(client.revoked == ["rt-0", "rt-0"])
+            #expect(client.revoked.sorted() == ["rt-a", "rt-b"])
             #expect(Set(client.revokedThrough) == ["https://p.example/revoke s"])
             #expect(try await pending(store).isEmpty)
             // Nothing waits for the deleted provider: it is not kept.
             #expect(try await store.exportAll().retiredProviders.isEmpty)
+        }
+    }
+
+    /// The same client made again under another id holds the user's new grant, which revoking
+    /// the old one could end: it is left. Another client that took the id holds no such grant.
+    @Test func aUserWhoConnectedAgainToTheSameClientKeepsTheNewGrant() async throws {
+        try await StoreBackend.withSQLite { store in
+            let broker = try await broker(store)
+            for user in ["a", "b"] { try await connect(store, user: user, provider: "p", refreshToken: "rt-\(user)") }
+            _ = try await broker.providers.delete(id: "p")
+            var sameClient = Self.revoking()
+            sameClient.id = "p2"
+            try await broker.providers.create(sameClient, source: .api)
+            var otherClient = Self.revoking()
+            otherClient.oauth2?.clientID = "another-client"
+            try await broker.providers.create(otherClient, source: .api)
+            try await connect(store, user: "a", provider: "p2", refreshToken: "rt-a-new")
+            try await connect(store, user: "b", provider: "p", refreshToken: "rt-b-new")
+            #expect(await RevocationRetrier(broker: broker).retry() == RevocationRetrier.Report(revoked: 1, dropped: 1))
+            #expect(client.revoked == ["rt-b"])
         }
     }
 

@@ -233,7 +233,7 @@ import Testing
     /// The user connected again before a later try: the old grant is left alone, since at some
     /// providers (Google) revoking it would end the new one too. A provider deleted meanwhile
     /// keeps its pending revocations, sent through it as it was deleted.
-    @Test func aReconnectedUserOrADeletedProviderEndsIt() async throws {
+    @Test func aReconnectedUserEndsItAndADeletedProviderKeepsIt() async throws {
         try await StoreBackend.withSQLite { store in
             let broker = try await broker(store)
             let connection = try await storeStaleConnection(store, cipher: cipher)

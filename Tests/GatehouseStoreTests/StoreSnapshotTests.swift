@@ -33,10 +33,9 @@ import Testing
         _ = try await store.deleteConnection(id: gone.id, queueing: RevocationOrder(deletedAt: now, destination: "https://p"))
         try await store.postponeRevocation(id: gone.id, until: now.addingTimeInterval(60), reason: "HTTP 503")
         // A provider deleted with a connection, kept for that grant's revocation.
-        try await store.insertProvider(ProviderGrantsContractTests.record("retired"))
+        try await store.insertProvider(RetiredProviderContractTests.record("retired"))
         _ = try await ProviderGrantsContractTests.grant(store, user: "u", provider: "retired")
-        _ = try await store.deleteProvider(
-            id: "retired", queueing: RevocationOrder(deletedAt: now, destination: "https://retired"))
+        _ = try await store.deleteProvider(id: "retired", revokingAt: now)
         try await store.insertAPIKey(
             APIKeyRecord(hash: String(repeating: "a", count: 64), name: "admin", role: .admin, createdAt: now))
         try await store.setSetting("session_verification", value: #"{"unsafeSkip":false}"#)

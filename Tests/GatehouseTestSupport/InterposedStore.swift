@@ -70,8 +70,8 @@ package final class InterposedStore: Store {
         try await forward("upsertProvider") { try await base.upsertProvider(record) }
     }
 
-    package func deleteProvider(id: String, queueing order: RevocationOrder?) async throws -> ProviderRecord? {
-        try await forward("deleteProvider") { try await base.deleteProvider(id: id, queueing: order) }
+    package func deleteProvider(id: String, revokingAt deletedAt: Date?) async throws -> ProviderRecord? {
+        try await forward("deleteProvider") { try await base.deleteProvider(id: id, revokingAt: deletedAt) }
     }
 
     package func retiredProvider(key: String) async throws -> RetiredProvider? {
