@@ -12,6 +12,9 @@ package enum ConnectionDeletion: Sendable, Equatable {
     case revoked
     /// Deleted, but the provider refused to revoke the grant, for this reason; not tried again.
     case notRevoked(String)
+    /// Deleted, and the grant left at the provider: the user holds another grant of the same
+    /// client there, which revoking this one could end (`RevocationOutcome.superseded`).
+    case keptForAnotherGrant
     /// Deleted; the revocation failed for a reason that may pass (the provider unreachable, a
     /// 5xx, refused credentials), and is tried again (`RevocationRetrier`).
     case revocationPending(String)
@@ -55,7 +58,7 @@ extension AuthBroker {
         switch await refresher.revoker.attempt(PendingRevocation(of: connection, order), at: .success(provider)) {
         case .revoked: return .revoked
         case .refused(let reason), .gaveUp(let reason): return .notRevoked(reason)
-        case .superseded: return .notRevoked(RevocationOutcome.supersededReason)
+        case .superseded: return .keptForAnotherGrant
         case .postponed(let reason): return .revocationPending(reason)
         }
     }

@@ -12,13 +12,14 @@ package enum RevocationOutcome: Sendable, Equatable {
     /// A failure that may pass, but the grant was deleted longer ago than
     /// `BrokerSettings.revocationGiveUp`: not tried again.
     case gaveUp(String)
-    /// The user connected to the provider again since the delete: the old grant is left alone,
-    /// since at some providers (Google) revoking it would end the new grant too. Not tried again.
+    /// The user holds another grant of the same client at the provider (connected again since
+    /// the delete, or under another provider id): the deleted one is left alone, since at some
+    /// providers (Google) revoking it would end the other too. Not tried again.
     case superseded
 
     /// Why the revocation was left, for the log line of `superseded`.
     package static let supersededReason =
-        "the user connected again since the delete; revoking the old grant now could end the new one at some providers"
+        "the user holds another grant of the same client at the provider (connected again, or under another provider id); revoking this one could end it at some providers"
 
     /// The metric's label (`gatehouse_revocations_total{outcome}`).
     package var label: String {

@@ -39,8 +39,9 @@ package struct Revoker: Sendable {
                     "its provider's revocation endpoint moved from \(pending.destination) to \(destination) since the delete; the tokens are not sent there"
                 )
             }
-            // The user connected again since the delete: at some providers (Google) revoking the
-            // old grant ends every grant of the client for that user, the new one too.
+            // The user holds another grant of the client (connected again since the delete, or
+            // under another provider id): at some providers (Google) revoking one grant ends
+            // every grant of the client for that user.
             if try await holdsAGrant(ofTheSameClient: provider, as: pending) { throw Superseded() }
             let tokens = try cipher.open(
                 TokenSet.self, from: pending.sealedTokens,
@@ -89,7 +90,7 @@ package struct Revoker: Sendable {
         let reason: String
     }
 
-    /// A revocation whose user connected again since the delete: not sent.
+    /// A revocation whose user holds another grant of the same client: not sent.
     private struct Superseded: Error {}
 
     private func record(_ outcome: RevocationOutcome, of pending: PendingRevocation) async {
@@ -109,7 +110,7 @@ package struct Revoker: Sendable {
             case .superseded:
                 // Not "end it at the provider": that would end the user's new grant too.
                 logger.notice(
-                    "connection deleted, and its grant left at the provider: the user connected again since",
+                    "connection deleted, and its grant left at the provider: the user holds another grant of the same client",
                     metadata: metadata.merging(["reason": "\(RevocationOutcome.supersededReason)"]) { $1 })
                 try await store.deleteRevocation(id: pending.id)
             case .gaveUp(let reason):

@@ -63,6 +63,22 @@ extension RevocationRetrierTests {
         }
     }
 
+    /// Two provider ids for one client: deleting the user's connection under one leaves its grant,
+    /// which revoking could end the other's; the delete says so.
+    @Test func aDeleteLeavesTheGrantWhenTheUserHoldsAnotherOfTheSameClient() async throws {
+        try await StoreBackend.withSQLite { store in
+            let broker = try await broker(store)
+            var sameClient = Self.revoking()
+            sameClient.id = "p2"
+            try await broker.providers.create(sameClient, source: .api)
+            try await connect(store, user: "a", provider: "p2", refreshToken: "rt-a2")
+            let connection = try await storeStaleConnection(store, cipher: cipher, user: "a", refreshToken: "rt-a")
+            #expect(try await broker.deleteConnection(id: connection.id) == .keptForAnotherGrant)
+            #expect(client.revocationTries == 0)
+            #expect(try await pending(store).isEmpty)
+        }
+    }
+
     /// A provider that cannot revoke is deleted with its grants, and nothing is queued.
     @Test func aProviderWithoutARevocationRequestQueuesNothing() async throws {
         try await StoreBackend.withSQLite { store in
