@@ -12,9 +12,6 @@ package enum ConnectionDeletion: Sendable, Equatable {
     case revoked
     /// Deleted, but the provider refused to revoke the grant, for this reason; not tried again.
     case notRevoked(String)
-    /// Deleted, and the grant left at the provider: the user holds another grant of the same
-    /// client there, which revoking this one could end (`RevocationOutcome.superseded`).
-    case keptForAnotherGrant
     /// Deleted; the revocation failed for a reason that may pass (the provider unreachable, a
     /// 5xx, refused credentials), and is tried again (`RevocationRetrier`).
     case revocationPending(String)
@@ -55,10 +52,13 @@ extension AuthBroker {
         // token set that is revoked.
         guard let connection = try await connections.delete(id: id, from: store, queueing: order) else { return .notFound }
         guard let order else { return .deleted }
-        switch await refresher.revoker.attempt(PendingRevocation(of: connection, order), at: .success(provider)) {
+        // The delete's own try is sent whatever other grants the user holds (later tries, of a
+        // revocation whose user connected again meanwhile, are not: `RevocationRetrier`).
+        let pending = PendingRevocation(of: connection, order)
+        switch await refresher.revoker.attempt(pending, at: .success(provider), checkingOtherGrants: false) {
         case .revoked: return .revoked
         case .refused(let reason), .gaveUp(let reason): return .notRevoked(reason)
-        case .superseded: return .keptForAnotherGrant
+        case .superseded: return .notRevoked(RevocationOutcome.supersededReason)
         case .postponed(let reason): return .revocationPending(reason)
         }
     }

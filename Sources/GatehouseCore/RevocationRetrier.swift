@@ -92,7 +92,10 @@ package struct RevocationRetrier: Service {
                         let outcome = await broker.refresher.revoker.attempt(pending, at: provider)
                         report.withLock { $0.add(outcome) }
                         switch outcome {
-                        case .postponed:
+                        // A first try that failed past `give_up_after` (a dead server's grants
+                        // queued by its provider's delete) cost a call as much as a postponed one.
+                        case .postponed,
+                            .gaveUp where pending.attempts == 0:
                             failures[destination, default: 0] += 1
                             if failures[destination] == Self.failuresBeforeSkipping { down.insert(destination) }
                         case .revoked: failures[destination] = 0

@@ -15,12 +15,13 @@ package struct Revoker: Sendable {
     let now: @Sendable () -> Date
 
     /// Tries a pending revocation once at its provider (`provider` is how reading it went: nil
-    /// when it is gone) and records the outcome: the row is removed once the provider revoked the
+    /// when it is gone) unless, `checkingOtherGrants`, the user holds another grant of the same
+    /// client (`superseded`), and records the outcome: the row is removed once the provider revoked the
     /// grant, refused for good, or the tries ran out; otherwise it is due again after
     /// `settings.revocationRetryInterval`, doubled for each earlier failure, up to an hour.
-    package func attempt(_ pending: PendingRevocation, at provider: Result<Provider?, any Error>) async
-        -> RevocationOutcome
-    {
+    package func attempt(
+        _ pending: PendingRevocation, at provider: Result<Provider?, any Error>, checkingOtherGrants: Bool = true
+    ) async -> RevocationOutcome {
         let outcome: RevocationOutcome
         do {
             // Past the tries' time, a revocation that failed before is not sent again; one never
@@ -42,7 +43,7 @@ package struct Revoker: Sendable {
             // The user holds another grant of the client (connected again since the delete, or
             // under another provider id): at some providers (Google) revoking one grant ends
             // every grant of the client for that user.
-            if try await holdsAGrant(ofTheSameClient: provider, as: pending) { throw Superseded() }
+            if checkingOtherGrants, try await holdsAGrant(ofTheSameClient: provider, as: pending) { throw Superseded() }
             let tokens = try cipher.open(
                 TokenSet.self, from: pending.sealedTokens,
                 context: Connection.cipherContext(providerID: pending.providerID, userID: pending.userID))
@@ -70,15 +71,17 @@ package struct Revoker: Sendable {
     }
 
     /// Whether `pending`'s user has a connection, under any provider id, of `provider`'s client
-    /// at the same revocation destination: a grant that revoking the old one could end. (A
-    /// provider deleted and made again under another id with the same client counts; another
-    /// client that took the id does not.)
+    /// (the same client id at the same token endpoint origin): a grant that revoking the old one
+    /// could end. (A provider deleted and made again, under its id or another, with the same
+    /// client counts, with or without a revocation request; another client that took the id
+    /// does not.)
     private func holdsAGrant(ofTheSameClient provider: Provider, as pending: PendingRevocation) async throws -> Bool {
+        let server = ProviderRegistry.origin(provider.oauth2.tokenRequest)
         for connection in try await store.connections(ConnectionQuery(userID: pending.userID, limit: 1000)).items {
             guard let record = try await store.provider(id: connection.providerID),
                 let template = try? JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
             else { continue }
-            if template.clientID == provider.oauth2.clientID, template.revocationDestination == pending.destination {
+            if template.clientID == provider.oauth2.clientID, ProviderRegistry.origin(template.tokenRequest) == server {
                 return true
             }
         }

@@ -73,7 +73,6 @@ extension DashboardRoutes {
                 case .deleted: return done("deleted")
                 case .revoked: return done("deleted-revoked")
                 case .notRevoked: return done("deleted-not-revoked")
-                case .keptForAnotherGrant: return done("deleted-kept")
                 case .revocationPending: return done("deleted-revocation-pending")
                 }
             }

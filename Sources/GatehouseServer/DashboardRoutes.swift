@@ -230,8 +230,6 @@ struct DashboardRoutes: Sendable {
         case "deleted-revoked": "Connection deleted and its grant revoked at the provider."
         case "deleted-not-revoked":
             "Connection deleted, but the provider did not revoke its grant (the server's log says why): end it at the provider if it must end now."
-        case "deleted-kept":
-            "Connection deleted. Its grant was left at the provider: the user holds another grant of the same client there (under another provider id), which revoking this one could end."
         case "deleted-revocation-pending":
             "Connection deleted, but the provider could not revoke its grant just now (the server's log says why): Gatehouse tries again, and logs the outcome."
         case "gone": "No such connection: it was already deleted."

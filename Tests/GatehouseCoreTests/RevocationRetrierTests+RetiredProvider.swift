@@ -43,14 +43,15 @@ extension RevocationRetrierTests {
         }
     }
 
-    /// The same client made again under another id holds the user's new grant, which revoking
-    /// the old one could end: it is left. Another client that took the id holds no such grant.
+    /// The same client made again under another id (here without a revocation request) holds
+    /// the user's new grant, which revoking the old one could end: it is left. Another client
+    /// that took the id holds no such grant.
     @Test func aUserWhoConnectedAgainToTheSameClientKeepsTheNewGrant() async throws {
         try await StoreBackend.withSQLite { store in
             let broker = try await broker(store)
             for user in ["a", "b"] { try await connect(store, user: user, provider: "p", refreshToken: "rt-\(user)") }
             _ = try await broker.providers.delete(id: "p")
-            var sameClient = Self.revoking()
+            var sameClient = refreshableProviderRequest()
             sameClient.id = "p2"
             try await broker.providers.create(sameClient, source: .api)
             var otherClient = Self.revoking()
@@ -63,9 +64,9 @@ extension RevocationRetrierTests {
         }
     }
 
-    /// Two provider ids for one client: deleting the user's connection under one leaves its grant,
-    /// which revoking could end the other's; the delete says so.
-    @Test func aDeleteLeavesTheGrantWhenTheUserHoldsAnotherOfTheSameClient() async throws {
+    /// The delete's own try goes whatever other grants the user holds: two provider ids for one
+    /// client, the user connected under both, one connection deleted.
+    @Test func aDeletesOwnTryIsSentWhenTheUserHoldsAnotherGrantOfTheClient() async throws {
         try await StoreBackend.withSQLite { store in
             let broker = try await broker(store)
             var sameClient = Self.revoking()
@@ -73,9 +74,24 @@ extension RevocationRetrierTests {
             try await broker.providers.create(sameClient, source: .api)
             try await connect(store, user: "a", provider: "p2", refreshToken: "rt-a2")
             let connection = try await storeStaleConnection(store, cipher: cipher, user: "a", refreshToken: "rt-a")
-            #expect(try await broker.deleteConnection(id: connection.id) == .keptForAnotherGrant)
-            #expect(client.revocationTries == 0)
-            #expect(try await pending(store).isEmpty)
+            #expect(try await broker.deleteConnection(id: connection.id) == .revoked)
+            #expect(client.revoked == ["rt-a"])
+        }
+    }
+
+    /// A deleted provider whose server is gone, past `give_up_after` at once: its grants' first
+    /// tries fail and are dropped, and after three the run leaves the others for the next.
+    @Test func aDeletedProviderWhoseServerIsGoneDoesNotHoldUpARun() async throws {
+        try await StoreBackend.withSQLite { store in
+            let broker = try await broker(store, giveUp: 0)
+            for user in ["a", "b", "c", "d", "e"] {
+                try await connect(store, user: user, provider: "p", refreshToken: "rt-\(user)")
+            }
+            _ = try await broker.providers.delete(id: "p")
+            client.failRevocations(with: Self.unavailable)
+            #expect(await RevocationRetrier(broker: broker).retry() == RevocationRetrier.Report(dropped: 3, skipped: 2))
+            #expect(client.revocationTries == 3)
+            #expect(try await pending(store).count == 2)
         }
     }
 

@@ -117,6 +117,16 @@ import Testing
             }
             try await store.insertProvider(Self.record("empty"))
             #expect(try await store.deleteProvider(id: "empty", revokingAt: Self.deletedAt) != nil)
+            // A template that breaks a rule (a revocation by GET would put the token in the URL):
+            // its grants are not sent through it.
+            var broken = Self.record("broken")
+            var template = try JSONDecoder().decode(OAuth2Config.self, from: Data(broken.templateJSON))
+            template.tokenRevocationRequest?.method = "GET"
+            broken.templateJSON = Array(try JSONEncoder.sorted.encode(template))
+            try await store.insertProvider(broken)
+            _ = try await ProviderGrantsContractTests.grant(store, user: "a", provider: "broken")
+            #expect(try await store.deleteProvider(id: "broken", revokingAt: Self.deletedAt) != nil)
+            #expect(try await pending(store).isEmpty)
             #expect(try await store.exportAll().retiredProviders.isEmpty)
         }
     }
