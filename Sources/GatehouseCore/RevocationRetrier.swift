@@ -71,9 +71,10 @@ package struct RevocationRetrier: Service {
                     let due = try await broker.store.dueRevocations(now: broker.now(), limit: batch, excluding: down)
                     let fresh = due.filter { tried.insert($0.id).inserted }
                     for pending in fresh {
-                        // A deleted provider's revocations go to it, not to the provider of its id.
-                        let destination = pending.retiredProvider ?? pending.providerID
-                        guard !down.contains(destination) else {
+                        // Who sends it: a deleted provider's revocations go through it, not
+                        // through the provider of its id.
+                        let sender = pending.retiredProvider ?? pending.providerID
+                        guard !down.contains(sender) else {
                             report.withLock { $0.skipped += 1 }
                             continue
                         }
@@ -96,9 +97,9 @@ package struct RevocationRetrier: Service {
                         // queued by its provider's delete) cost a call as much as a postponed one.
                         case .postponed,
                             .gaveUp where pending.attempts == 0:
-                            failures[destination, default: 0] += 1
-                            if failures[destination] == Self.failuresBeforeSkipping { down.insert(destination) }
-                        case .revoked: failures[destination] = 0
+                            failures[sender, default: 0] += 1
+                            if failures[sender] == Self.failuresBeforeSkipping { down.insert(sender) }
+                        case .revoked: failures[sender] = 0
                         case .refused, .gaveUp, .superseded: break
                         }
                     }

@@ -15,9 +15,9 @@ package struct Revoker: Sendable {
     let now: @Sendable () -> Date
 
     /// Tries a pending revocation once at its provider (`provider` is how reading it went: nil
-    /// when it is gone) unless, `checkingOtherGrants`, the user holds another grant of the same
-    /// client (`superseded`), and records the outcome: the row is removed once the provider revoked the
-    /// grant, refused for good, or the tries ran out; otherwise it is due again after
+    /// when it is gone), unless (`checkingOtherGrants`) the user holds another grant of the same
+    /// client (`superseded`), and records the outcome: the row is removed once the provider
+    /// revoked the grant, refused for good, or the tries ran out; otherwise it is due again after
     /// `settings.revocationRetryInterval`, doubled for each earlier failure, up to an hour.
     package func attempt(
         _ pending: PendingRevocation, at provider: Result<Provider?, any Error>, checkingOtherGrants: Bool = true
