@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseWire
 
 /// A stored provider row: the template as JSON and the client secret encrypted.
 package struct ProviderRecord: Sendable, Equatable {
@@ -39,5 +40,12 @@ package struct ProviderRecord: Sendable, Equatable {
         self.secretHint = secretHint
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+}
+
+extension ProviderRecord {
+    /// The stored `oauth2` template, decoded.
+    package func template() throws -> OAuth2Config {
+        try JSONDecoder().decode(OAuth2Config.self, from: Data(templateJSON))
     }
 }

@@ -24,7 +24,7 @@ extension ProviderRegistry {
     }
 
     func provider(from record: ProviderRecord) throws -> Provider {
-        let template = try JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
+        let template = try record.template()
         let secret = try record.sealedSecret.map {
             String(decoding: try cipher.open($0, context: SealedField.context(.providerSecret, rowID: record.id)), as: UTF8.self)
         }

@@ -222,7 +222,7 @@ extension ProviderRegistry {
             } catch let error as GatehouseError {
                 return (record.id, "\(error.message); delete it and add it again under another id")
             }
-            let template = try JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
+            let template = try record.template()
             do {
                 try ProviderTemplateValidator.validate(template)
                 return nil

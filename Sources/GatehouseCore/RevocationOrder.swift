@@ -13,7 +13,7 @@ package struct RevocationOrder: Sendable, Equatable {
     /// it: nil when its template has no revocation request, or breaks a rule of today's (such
     /// a provider never served, and its tokens are not sent through it now).
     package init?(retiring record: ProviderRecord, at deletedAt: Date) {
-        guard let template = try? JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON)),
+        guard let template = try? record.template(),
             (try? ProviderTemplateValidator.validateStored(id: record.id, template)) != nil,
             let destination = template.revocationDestination
         else { return nil }

@@ -79,7 +79,7 @@ package struct Revoker: Sendable {
         let server = ProviderRegistry.origin(provider.oauth2.tokenRequest)
         for connection in try await store.connections(ConnectionQuery(userID: pending.userID, limit: 1000)).items {
             guard let record = try await store.provider(id: connection.providerID),
-                let template = try? JSONDecoder().decode(OAuth2Config.self, from: Data(record.templateJSON))
+                let template = try? record.template()
             else { continue }
             if template.clientID == provider.oauth2.clientID, ProviderRegistry.origin(template.tokenRequest) == server {
                 return true
