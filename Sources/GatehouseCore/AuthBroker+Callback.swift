@@ -5,17 +5,28 @@ import Logging
 // The provider's redirect back: single-use state, code exchange, then verification or completion.
 extension AuthBroker {
     /// A callback whose state was used already: a reload of the page, or the browser coming
-    /// back. It says how the flow ended (a completed one as the first answer did, with nothing
-    /// done again) rather than calling a finished sign-in expired.
+    /// back. It says where the flow is (a completed one as the first answer did, with nothing
+    /// done again; one whose first callback is still at work as such) rather than calling a
+    /// sign-in expired that has not.
     private func reloaded(stateHash: String, providerID: String) async throws -> CallbackOutcome {
+        // Asked before the flow is read: a callback that leaves after the read wrote its end first.
+        let atWorkHere = callbacksAtWork.contains(stateHash)
         let expired = CallbackOutcome.failure(.expiredOrUsed, detail: "the state is unknown, used, or its flow expired")
         guard let flow = try await store.flow(stateHash: stateHash), flow.providerID == providerID, flow.stateUsed else {
             return expired
         }
         switch flow.status {
-        case .completed: return flow.nextURI.map(CallbackOutcome.redirect) ?? .success(providerID: flow.providerID)
-        case .pending where flow.verificationHash != nil && flow.expiresAt > now(): return .waiting
-        case .pending, .failed: return expired
+        case .completed: return finishOutcome(flow)
+        case .failed: return failedOutcome(flow)
+        case .pending where flow.verificationHash != nil: return flow.expiresAt > now() ? .waiting : expired
+        // The first callback is still exchanging the code or storing the grant (a slow provider,
+        // a store tried again): the person reloaded, or opened the link twice.
+        case .pending where atWorkHere: return .finishing
+        // On a store this process serves alone, a callback not at work here is at work nowhere:
+        // its process stopped. On a shared one, another replica's may be, until `callbackLimit`.
+        case .pending where settings.soleServer || flow.callbackAbandoned(now: now()):
+            return .failure(.notCompleted, detail: "the callback that took the state stopped before it finished the flow")
+        case .pending: return .finishing
         }
     }
 
@@ -40,9 +51,22 @@ extension AuthBroker {
         guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
             return .failure(.incompleteLink, detail: "the callback carries no usable state")
         }
-        guard let flow = try await store.consumeState(hash: SecretHash.hex(state), now: now()) else {
-            return try await reloaded(stateHash: SecretHash.hex(state), providerID: providerID)
+        let stateHash = SecretHash.hex(state)
+        // Counted before the state is taken, so that a reload never finds the state taken and
+        // its callback nowhere at work.
+        callbacksAtWork.enter(stateHash)
+        let taken: Flow?
+        do {
+            taken = try await store.consumeState(hash: stateHash, now: now())
+        } catch {
+            callbacksAtWork.leave(stateHash)
+            throw error
         }
+        guard let flow = taken else {
+            callbacksAtWork.leave(stateHash)
+            return try await reloaded(stateHash: stateHash, providerID: providerID)
+        }
+        defer { callbacksAtWork.leave(stateHash) }
         spent = true
         guard flow.providerID == providerID else {
             _ = try await fail(flow, .wrongProvider, reason: "the callback came to the wrong provider path")
@@ -55,7 +79,7 @@ extension AuthBroker {
             return .failure(.issuerMismatch, detail: problem)
         }
         if let error = query["error"] {
-            let reason = error == "access_denied" ? "the user denied access" : "the provider reported \(Self.printable(error))"
+            let reason = error == "access_denied" ? Flow.deniedReason : "the provider reported \(Self.printable(error))"
             _ = try await fail(flow, error == "access_denied" ? .denied : .providerError, reason: reason)
             return .failure(error == "access_denied" ? .declined : .providerReportedError, detail: reason)
         }
@@ -126,5 +150,16 @@ extension AuthBroker {
     func finishOutcome(_ flow: Flow) -> CallbackOutcome {
         if let next = flow.nextURI { return .redirect(next) }
         return .success(providerID: flow.providerID)
+    }
+
+    /// The page for a flow that failed, asked for again (a reload of the callback, the verifier's
+    /// link): what the first answer said when the reason is the person's, else that it ended.
+    func failedOutcome(_ flow: Flow) -> CallbackOutcome {
+        let reason = flow.failureReason ?? "the flow failed"
+        switch reason {
+        case Flow.deniedReason: return .failure(.declined, detail: reason)
+        case Flow.userMismatchReason: return .failure(.wrongUser, detail: reason)
+        default: return .failure(.notCompleted, detail: reason)
+        }
     }
 }

@@ -87,10 +87,7 @@ extension AuthBroker {
         }
         switch flow.status {
         case .completed: return finishOutcome(flow)
-        case .failed where flow.failureReason == Flow.userMismatchReason:
-            return .failure(.wrongUser, detail: Flow.userMismatchReason)
-        case .failed:
-            return .failure(.notCompleted, detail: flow.failureReason ?? "the flow failed")
+        case .failed: return failedOutcome(flow)
         case .pending: return .waiting
         }
     }

@@ -24,6 +24,8 @@ package final class AuthBroker: Sendable {
     let now: @Sendable () -> Date
     /// Whether `endWaits` was called: the server is shutting down.
     let waitsEnded = Atomic(false)
+    /// The callbacks at work in this process (what a reload of one is told).
+    let callbacksAtWork = CallbacksAtWork()
 
     /// Creates a broker.
     package init(

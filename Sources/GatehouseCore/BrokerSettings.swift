@@ -20,6 +20,9 @@ package struct BrokerSettings: Sendable {
     /// How long after the delete Gatehouse stops trying to revoke a grant
     /// (`auth.revocation_retry.give_up_after`).
     package var revocationGiveUp: TimeInterval = 3 * 86_400
+    /// Whether this process is the only server on its store (SQLite: one `serve` at a time), so
+    /// what is not at work here is at work nowhere; false on a store replicas share.
+    package var soleServer = false
     /// Origins (`scheme://host[:port]`) that `next_uri` and verifier URLs may point at; a
     /// `*` port matches any port.
     package var allowedRedirectOrigins: [String]

@@ -72,6 +72,9 @@ package struct Flow: Sendable, Equatable {
         return now.timeIntervalSince(stateUsedAt) > Flow.callbackLimit
     }
 
+    /// The failure reason of a flow the user declined at the provider (`error=access_denied`).
+    package static let deniedReason = "the user denied access"
+
     /// The failure reason of a flow whose verifier named another user than the one who started it.
     package static let userMismatchReason = "user verification failed: user mismatch"
 

@@ -136,6 +136,8 @@ private func assemble(
     // the caches hold entries briefly until the listener's channel is first up.
     let hub = ChangeHub()
     let listener = storage.listener(hub: hub)
+    // No listener: a store this process serves alone (`ServeLock` keeps a second `serve` off it).
+    settings.soleServer = listener == nil
     let connectionCache = ConnectionCache(channelUp: listener == nil, telemetry: telemetry, now: now)
     let notifier = FleetNotifier(store: store, hub: hub)
     let registry = ProviderRegistry(

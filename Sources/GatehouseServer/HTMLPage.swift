@@ -23,12 +23,22 @@ enum HTMLPage {
                 message:
                     "This sign-in is waiting for the app to confirm who you are. Go back to the app to finish; once it has, this page says Connected when you reload it."
             )
+        case .finishing:
+            // A meta refresh, not a script: the pages run none (`default-src 'none'`).
+            return page(
+                status: .ok, title: "Still connecting",
+                message:
+                    "We are still connecting your account. This page checks again every few seconds and says Connected once it is done; the app sees the connection as soon as it is made.",
+                refreshAfter: finishingRefresh)
         case .failure(let reason, _):
             return page(
                 status: HTTPErrorMapping.status(for: reason), title: reason.title, message: reason.explanation,
                 reference: reference)
         }
     }
+
+    /// Seconds between the reloads of the page of a sign-in still finishing.
+    static let finishingRefresh = 2
 
     static let securityHeaders: HTTPFields = [
         .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'",
@@ -38,20 +48,22 @@ enum HTMLPage {
         .cacheControl: "no-store",
     ]
 
-    /// A page saying `message` under `title`; with `reference` to quote, and `back` (a link of
-    /// this server's, such as the dashboard's) to go on from.
+    /// A page saying `message` under `title`; with `reference` to quote, `back` (a link of this
+    /// server's, such as the dashboard's) to go on from, and `refreshAfter` seconds after which
+    /// the browser loads it again.
     static func page(
         status: HTTPResponse.Status, title: String, message: String, reference: String? = nil,
-        back: (href: String, label: String)? = nil
+        back: (href: String, label: String)? = nil, refreshAfter: Int? = nil
     ) -> Response {
         let quoted =
             reference.map {
                 "<p class=\"ref\">If you ask for help, quote this reference: <code>\(escape($0))</code></p>"
             } ?? ""
+        let refresh = refreshAfter.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? ""
         let link = back.map { "<p><a href=\"\(escape($0.href))\">\(escape($0.label))</a></p>" } ?? ""
         let html = """
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">\(refresh)
             <title>\(escape(title)) · Gatehouse</title>
             <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}
             h1{font-size:1.4rem}.ref{color:#666;font-size:.9rem}code{overflow-wrap:anywhere}</style></head>

@@ -368,6 +368,13 @@ SEEN_SECRETS = set()
 def consent(url, username, password=None, allow=True):
     """Drives a browser through the provider's real login and consent forms, then delivers the
     provider's redirect to Gatehouse's callback. Returns Gatehouse's answer (redirects not followed)."""
+    browser, callback = provider_redirect(url, username, password, allow)
+    return browser.get(callback, timeout=30, allow_redirects=False)
+
+
+def provider_redirect(url, username, password=None, allow=True):
+    """What `consent` does up to the provider's redirect: the browser's session and the callback
+    URL the provider sent it to, not yet delivered."""
     browser = requests.Session()
     page = browser.get(url, timeout=10)
     assert "/accounts/login/" in page.url, f"expected the login page, got {page.url}"
@@ -384,7 +391,7 @@ def consent(url, username, password=None, allow=True):
     callback = answer.headers["Location"]
     assert callback.startswith("http://127.0.0.1:"), callback
     SEEN_SECRETS.update(v for k, v in query(callback).items() if k in ("code", "state"))
-    return browser.get(callback, timeout=30, allow_redirects=False)
+    return browser, callback
 
 
 def query(url):

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -17,7 +18,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import HERE, ConfiguredGatehouse, OAuthServer, consent, free_port, stop
+from conftest import (HERE, ConfiguredGatehouse, OAuthServer, consent, free_port, provider_and_gatehouse,
+                      provider_redirect, stop)
 
 DOCS_SHOTS = HERE.parents[1] / "docs" / "screenshots"
 
@@ -87,6 +89,38 @@ def test_a_consent_in_a_real_browser_ends_on_the_success_page_and_a_reload_says_
     assert heading(browser) == "This link has expired"
     assert "quote this reference" in browser.page_source
     shot(browser, shots, "expired")
+
+
+def test_a_reload_while_the_provider_is_slow_says_still_connecting_and_turns_to_connected_by_itself(
+        browser, shots, workdir, user_id):
+    """The person opens the callback link again (a reload, a second tab) while the provider is
+    still answering the first arrival's code exchange: the page says "Still connecting" and loads
+    itself again (a meta refresh: the pages run no script) until it says "Connected". The code is
+    exchanged once, and the first arrival's own page says Connected too."""
+    delay = workdir / "slow-code-delay"
+    delay.write_text("4")  # the exchange's answer waits at the provider
+    server, gatehouse = provider_and_gatehouse(workdir, "slowcode", 3600, code_answer_delay_file=delay)
+    try:
+        client = gatehouse.client()
+        client.admin.auth_providers.create(**server.provider_definition("slowcode"))
+        r = client.auth.start(user_id=user_id, provider="slowcode", scopes=["read"])
+        _, callback = provider_redirect(r.url, "alice")
+        with ThreadPoolExecutor(1) as pool:
+            first = pool.submit(requests.get, callback, timeout=30, allow_redirects=False)
+            deadline = time.monotonic() + 20
+            while server.stats()["authorization_code_grants"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            browser.get(callback)
+            assert heading(browser) == "Still connecting", browser.page_source[:500]
+            shot(browser, shots, "still-connecting")
+            WebDriverWait(browser, 30).until(lambda b: heading(b) == "Connected", message=browser.page_source[:500])
+            page = first.result(timeout=30)
+        assert page.status_code == 200 and "You connected slowcode" in page.text, page.text[:300]
+        assert server.stats()["authorization_code_grants"] == 1
+        assert client.auth.status(id=r.id).status == "completed"
+    finally:
+        gatehouse.stop()
+        stop(server.process)
 
 
 def test_a_denial_in_a_real_browser_says_so_with_a_reference(browser, shots, gatehouse, dot, user_id):

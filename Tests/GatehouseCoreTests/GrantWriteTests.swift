@@ -14,26 +14,36 @@ import Testing
     let cipher = try! TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
     let log = LogRecorder()
 
-    func broker(_ store: any Store, verifierURL: String? = nil, retry: TimeInterval = 30) async throws -> AuthBroker {
+    func broker(
+        _ store: any Store, verifierURL: String? = nil, retry: TimeInterval = 30, soleServer: Bool = false,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) async throws -> AuthBroker {
         var settings = BrokerSettings(
             publicURL: "http://gh",
             defaultVerification: VerificationSetting(verifierURL: verifierURL, unsafeSkip: verifierURL == nil),
             unsafeSkipAllowed: true)
         settings.grantWriteRetry = retry
+        settings.soleServer = soleServer
         let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
         try await registry.create(refreshableProviderRequest(), source: .config)
         return AuthBroker(
             store: store, notifier: LocalNotifier(), providers: registry, client: CountingProviderClient(), cipher: cipher,
-            settings: settings, logger: log.logger())
+            settings: settings, logger: log.logger(), now: now)
+    }
+
+    /// Starts a flow for user `u`: its id and state.
+    func start(_ broker: AuthBroker) async throws -> (id: String, state: String) {
+        let started = try await broker.authorize(
+            AuthorizationRequest(authRequirement: .init(providerID: "p", oauth2: .init(scopes: ["a"])), userID: "u"))
+        let state = try #require(started.url.flatMap { URLComponents(string: $0)?.queryItems?.first?.value })
+        return (try #require(started.id), state)
     }
 
     /// Starts a flow for user `u` and brings the provider's redirect back with a code.
     func consent(_ broker: AuthBroker) async throws -> (Flow?, CallbackOutcome) {
-        let started = try await broker.authorize(
-            AuthorizationRequest(authRequirement: .init(providerID: "p", oauth2: .init(scopes: ["a"])), userID: "u"))
-        let state = try #require(started.url.flatMap { URLComponents(string: $0)?.queryItems?.first?.value })
+        let (id, state) = try await start(broker)
         let outcome = await broker.callback(providerID: "p", query: ["state": state, "code": "c"])
-        return (try await broker.store.flow(id: try #require(started.id)), outcome)
+        return (try await broker.store.flow(id: id), outcome)
     }
 
     func storeAway() -> GatehouseError { GatehouseError(.storeUnavailable, "the store did not answer") }

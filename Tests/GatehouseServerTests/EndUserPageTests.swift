@@ -26,10 +26,11 @@ import Testing
             #expect(!html.contains("access_denied"))
             #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
 
-            // The link works once.
+            // The link works once: again, it says how the sign-in ended, and asks the provider nothing.
             let replay = try await api.callback(for: pending)
             #expect(replay.status == .badRequest)
-            #expect(Self.page(replay).contains("This link has expired"))
+            #expect(Self.page(replay).contains("Access not granted"))
+            #expect(api.provider.transport.requests.isEmpty)
         }
     }
 

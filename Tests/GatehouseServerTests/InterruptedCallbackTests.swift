@@ -24,11 +24,23 @@ import Testing
             #expect(failed["url"] == nil)
             // The state stays spent: the provider's late redirect does not revive the flow.
             let late = try await api.callback(for: pending)
-            #expect(String(buffer: late.body).contains("expired"))
+            #expect(String(buffer: late.body).contains("The sign-in didn&#39;t finish"))
             #expect(try await status(api, id)["status"] as? String == "failed")
             // A new authorization for the same user starts afresh.
             let again = try await api.authorize(user: "alice")
             #expect(again["status"] as? String == "pending" && again["id"] as? String != id)
+        }
+    }
+
+    /// On SQLite the server is the store's only one: a reload of the link whose callback stopped
+    /// says at once that the sign-in did not finish, rather than asking the person to wait.
+    @Test func aReloadOfALinkWhoseCallbackStoppedSaysItDidNotFinish() async throws {
+        try await withPendingFlow { api, clock, directory, pending, _, state in
+            _ = try await useState(state, in: directory, now: clock.now())
+            let reload = try await api.callback(for: pending)
+            #expect(reload.status == .badRequest)
+            #expect(String(buffer: reload.body).contains("The sign-in didn&#39;t finish"))
+            #expect(!String(buffer: reload.body).contains("http-equiv"))
         }
     }
 
