@@ -167,13 +167,26 @@ extension DashboardRoutes {
     private func providersPage(_ session: Session, extra: [String: Any], status: HTTPResponse.Status = .ok) async throws
         -> Response
     {
-        let rows = try await providers.all().map { row($0, session) }
+        let all = try await providers.all()
+        // The deleted connections' grants still to be revoked (`RevocationRetrier`), by provider
+        // id as the gauges count them: a deleted provider's under the id it had.
+        let backlog = try await store.revocationBacklog()
+        let time = now()
+        let rows = all.map { provider in
+            row(provider, session).merging(["waiting": backlog[provider.id].map { Self.waiting($0, now: time) } as Any]) {
+                _, new in new
+            }
+        }
+        let ids = Set(all.map(\.id))
+        let deleted = backlog.filter { !ids.contains($0.key) }.sorted { $0.key < $1.key }.map { id, waiting in
+            ["id": id, "waiting": Self.waiting(waiting, now: time)]
+        }
         return pages.render(
             "providers",
             pageContext(
                 session, nav: "providers",
                 extra.merging([
-                    "providers": rows,
+                    "providers": rows, "deletedWaiting": deleted, "hasDeletedWaiting": !deleted.isEmpty,
                     "catalogue": catalog.entries.keys.sorted().map { name -> [String: Any] in
                         ["name": name, "selected": (extra["typed"] as? [String: Any])?["template"] as? String == name]
                     },
@@ -181,6 +194,20 @@ extension DashboardRoutes {
                     "customExample": ProviderTemplateText.example,
                 ]) { first, _ in first }),
             status: status)
+    }
+
+    /// "3 grants waiting to be revoked, the oldest deleted 2 h ago".
+    static func waiting(_ backlog: RevocationBacklog, now: Date) -> String {
+        let seconds = max(0, Int(now.timeIntervalSince(backlog.oldest)))
+        let age =
+            switch seconds {
+            case ..<90: "\(seconds) s"
+            case ..<(90 * 60): "\(seconds / 60) min"
+            case ..<(48 * 3600): "\(seconds / 3600) h"
+            default: "\(seconds / 86_400) days"
+            }
+        let grants = backlog.count == 1 ? "1 grant" : "\(backlog.count) grants"
+        return "\(grants) waiting to be revoked, the oldest deleted \(age) ago"
     }
 
     private func row(_ provider: Provider, _ session: Session) -> [String: Any] {

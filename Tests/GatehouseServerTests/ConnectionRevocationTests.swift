@@ -116,6 +116,9 @@ import Testing
             #expect(removed.headers[.location] == "/dashboard/providers?done=removed")
             let page = String(buffer: try await browser.get("/dashboard/providers?done=removed").body)
             #expect(page.contains("Gatehouse asks the provider to revoke theirs in the background"))
+            // Until the job has sent them, the list says they wait, under the removed id.
+            #expect(page.contains("Removed providers' grants"))
+            #expect(page.contains("<li><strong>fake</strong>: 1 grant waiting to be revoked, the oldest deleted "))
             let store = try await SQLiteStore.open(
                 path: api.configuration.dataDirectory + "/gatehouse.sqlite", logger: Logger(label: "test"))
             let queued = try await store.dueRevocations(now: .distantFuture, limit: 10)
@@ -125,6 +128,36 @@ import Testing
             // Nothing is sent by the delete itself.
             #expect(revocations(api).isEmpty)
         }
+    }
+
+    /// A provider that could not revoke a deleted connection's grant: the providers page says
+    /// how many of its grants wait to be revoked, and how long the oldest has waited.
+    @Test func theProvidersPageSaysWhichGrantsWaitToBeRevoked() async throws {
+        try await run(revocationStatus: 503) { api in
+            for user in ["gil", "hal"] {
+                _ = try await api.completedToken(user: user)
+                let list = try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=\(user)"))
+                let connection = try #require((list["items"] as? [[String: Any]])?.first?["id"] as? String)
+                #expect(try await api.call(.delete, "/v1/admin/user_connections/\(connection)").status == .noContent)
+            }
+            let browser = try await DashboardTests.browser(api)
+            let page = String(buffer: try await browser.get("/dashboard/providers").body)
+            #expect(page.contains("<small>2 grants waiting to be revoked, the oldest deleted "), "\(page)")
+            #expect(!page.contains("Removed providers' grants"))
+        }
+    }
+
+    @Test func theWaitIsSaidInTheUnitThatReadsBest() {
+        let now = Date()
+        func said(_ count: Int, _ age: TimeInterval) -> String {
+            DashboardRoutes.waiting(RevocationBacklog(count: count, oldest: now.addingTimeInterval(-age)), now: now)
+        }
+        #expect(said(1, 5) == "1 grant waiting to be revoked, the oldest deleted 5 s ago")
+        #expect(said(2, 600) == "2 grants waiting to be revoked, the oldest deleted 10 min ago")
+        #expect(said(3, 3 * 3600) == "3 grants waiting to be revoked, the oldest deleted 3 h ago")
+        #expect(said(4, 3 * 86_400) == "4 grants waiting to be revoked, the oldest deleted 3 days ago")
+        // A clock behind another replica's says no time, not a negative one.
+        #expect(said(1, -30) == "1 grant waiting to be revoked, the oldest deleted 0 s ago")
     }
 
     @Test func withoutARevocationRequestADeleteSendsNothing() async throws {
