@@ -41,6 +41,7 @@ extension ProviderTemplateValidator {
                 }
             }
         }
+        try validateExposedMappings(config, prefix: prefix)
         for (field, request) in [("token_request", config.tokenRequest), ("refresh_request", config.refreshRequest)] {
             for (key, expression) in (request?.responseMap ?? [:]).sorted(by: { $0.key < $1.key })
             where key.hasPrefix(ConnectionEndpoint.prefix) {
@@ -54,6 +55,66 @@ extension ProviderTemplateValidator {
                 }
             }
         }
+    }
+
+    /// The granted scopes reach apps (every completed `authorize`) and the store keeps them
+    /// unsealed; the access token reaches apps. A response map may not fill the scopes from a
+    /// token (or from the whole answer), nor the access token from the refresh token, which never
+    /// leaves the server. (Paths this cannot read, and functions, are checked on each answer:
+    /// `TemplateProviderClient.checkExposure`.)
+    static func validateExposedMappings(_ config: OAuth2Config, prefix: String) throws {
+        let maps = [
+            ("token_request", config.tokenRequest), ("refresh_request", config.refreshRequest),
+            ("token_introspection_request", config.tokenIntrospectionRequest),
+        ]
+        for (field, request) in maps {
+            let map = request?.responseMap ?? [:]
+            if let scope = map["scope"], let last = lastMember(of: scope),
+                last == "$" || last == "*" || tokenMembers.contains(last)
+            {
+                throw GatehouseError.invalid(
+                    "\(prefix).\(field).response_map.scope may not read the answer's tokens (or the whole answer): apps read the scopes, and the store keeps them unsealed"
+                )
+            }
+            if let access = map["access_token"], lastMember(of: access) == "refresh_token" {
+                throw GatehouseError.invalid(
+                    "\(prefix).\(field).response_map.access_token may not read a refresh token: apps read the access token, and a refresh token never leaves Gatehouse"
+                )
+            }
+        }
+    }
+
+    /// The member a plain JSONPath ends at (`$.a.b` and `$['a']['b']` give `b`, `$.a[0]` gives
+    /// `[0]`), `$` for the whole document; nil for a function, or a path it cannot read.
+    static func lastMember(of expression: String) -> String? {
+        var rest = Substring(expression.trimmingCharacters(in: .whitespaces))
+        guard rest.hasPrefix("$") else { return nil }
+        rest = rest.dropFirst()
+        var last = "$"
+        while let next = rest.first {
+            if rest.hasPrefix("['") || rest.hasPrefix("[\"") {
+                let quote = rest.dropFirst().first!
+                let name = rest.dropFirst(2).prefix { $0 != quote }
+                rest = rest.dropFirst(2 + name.count)
+                guard rest.hasPrefix("\(quote)]") else { return nil }
+                rest = rest.dropFirst(2)
+                last = String(name)
+            } else if next == "[" {
+                let index = rest.prefix { $0 != "]" }
+                rest = rest.dropFirst(index.count)
+                guard rest.hasPrefix("]") else { return nil }
+                rest = rest.dropFirst()
+                last = index + "]"
+            } else if next == "." {
+                // `$..name` (any depth) ends at `name` as well.
+                let name = rest.dropFirst().prefix { $0 != "." && $0 != "[" }
+                rest = rest.dropFirst(1 + name.count)
+                if !name.isEmpty { last = String(name) }
+            } else {
+                return nil
+            }
+        }
+        return last
     }
 
     /// The member a plain JSONPath starts at (`$.a.b` and `$['a']` give `a`), `$` for the whole

@@ -98,7 +98,8 @@ package struct TemplateProviderClient: ProviderClient {
                 request, provider: provider, tokens: tokens, known: (known ?? [:]).merging(info ?? [:]) { $1 })
             info = info.map { $0.merging(fetched ?? [:]) { $1 } } ?? fetched
         }
-        info = info?.redacting(tokens: [tokens.accessToken, tokens.refreshToken])
+        info = info?.redacting(
+            tokens: [tokens.accessToken, tokens.refreshToken] + Self.clientSecrets(of: provider).map(Optional.some))
         // Stored with the grant and sent with every completed `authorize`: a provider's answer of
         // hundreds of keys would slow each one down for that user.
         if let info, let size = try? JSONEncoder.sorted.encode(info).count, size > Self.maxUserInfoBytes {
@@ -202,7 +203,12 @@ package struct TemplateProviderClient: ProviderClient {
             scopes = scopes ?? introspected.scopes
         }
         let refreshToken = fields["refresh_token"]?.stringValue ?? previous?.refreshToken
-        userInfo = userInfo.redacting(tokens: [access, refreshToken, document.objectValue?["id_token"]?.stringValue])
+        try Self.checkExposure(
+            access: access, refreshToken: refreshToken, scopes: scopes, answer: document,
+            clientSecrets: Self.clientSecrets(of: provider))
+        userInfo = userInfo.redacting(
+            tokens: [access, refreshToken, document.objectValue?["id_token"]?.stringValue]
+                + Self.clientSecrets(of: provider).map(Optional.some))
         // With nothing to renew the token, a lifetime of 0 or less (some servers' "does not
         // expire") is taken as not said: a token dead on arrival would only send the user
         // through consent again, at once and on every read.

@@ -109,6 +109,24 @@ extension SecurityTests {
             #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"user_info.t":"$['id_token']"}}}}"#,
             "oauth2.token_request.response_map.user_info.t may not read the answer's tokens"
         ),
+        // The scopes go to apps, unsealed, and the access token to apps: neither may be a token
+        // the map reads there (a refresh token never leaves the server).
+        (
+            #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"scope":"$.refresh_token"}}}}"#,
+            "oauth2.refresh_request.response_map.scope may not read the answer's tokens"
+        ),
+        (
+            #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"scope":"$.authed_user['access_token']"}}}}"#,
+            "oauth2.token_request.response_map.scope may not read the answer's tokens"
+        ),
+        (
+            #"{"oauth2":{"token_introspection_request":{"endpoint":"http://127.0.0.1:1/i","response_map":{"scope":"$..id_token"}}}}"#,
+            "oauth2.token_introspection_request.response_map.scope may not read the answer's tokens"
+        ),
+        (
+            #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"access_token":"$.data.refresh_token"}}}}"#,
+            "oauth2.refresh_request.response_map.access_token may not read a refresh token"
+        ),
     ])
     func aTemplateCannotSendSecretsElsewhere(patch: String, message: String) async throws {
         try await APIHarness.run { api in
