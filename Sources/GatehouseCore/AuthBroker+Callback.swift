@@ -4,6 +4,10 @@ import Logging
 
 // The provider's redirect back: single-use state, code exchange, then verification or completion.
 extension AuthBroker {
+    /// What a state that names no flow (or a flow that expired) gets.
+    static let expiredLink = CallbackOutcome.failure(
+        .expiredOrUsed, detail: "the state is unknown, used, or its flow expired")
+
     /// A callback whose state was used already: a reload of the page, or the browser coming
     /// back. It says where the flow is (a completed one as the first answer did, with nothing
     /// done again; one whose first callback is still at work as such) rather than calling a
@@ -11,14 +15,16 @@ extension AuthBroker {
     private func reloaded(stateHash: String, providerID: String) async throws -> CallbackOutcome {
         // Asked before the flow is read: a callback that leaves after the read wrote its end first.
         let atWorkHere = callbacksAtWork.contains(stateHash)
-        let expired = CallbackOutcome.failure(.expiredOrUsed, detail: "the state is unknown, used, or its flow expired")
-        guard let flow = try await store.flow(stateHash: stateHash), flow.providerID == providerID, flow.stateUsed else {
-            return expired
-        }
+        return reload(of: try await store.flow(stateHash: stateHash), providerID: providerID, atWorkHere: atWorkHere)
+    }
+
+    /// What `reloaded` says of `flow`, read after `atWorkHere` was asked.
+    private func reload(of flow: Flow?, providerID: String, atWorkHere: Bool) -> CallbackOutcome {
+        guard let flow, flow.providerID == providerID, flow.stateUsed else { return Self.expiredLink }
         switch flow.status {
         case .completed: return finishOutcome(flow)
         case .failed: return failedOutcome(flow)
-        case .pending where flow.verificationHash != nil: return flow.expiresAt > now() ? .waiting : expired
+        case .pending where flow.verificationHash != nil: return flow.expiresAt > now() ? .waiting : Self.expiredLink
         // The first callback is still exchanging the code or storing the grant (a slow provider,
         // a store tried again): the person reloaded, or opened the link twice.
         case .pending where atWorkHere: return .finishing
@@ -51,7 +57,14 @@ extension AuthBroker {
         guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
             return .failure(.incompleteLink, detail: "the callback carries no usable state")
         }
+        // Anyone can send this request, without a key: a state that cannot be one of ours costs
+        // nothing, and one that names no flow, or a used one (a reload), a read but no write
+        // (on SQLite, the store's exclusive section).
+        guard SecureRandom.isToken(state) else { return Self.expiredLink }
         let stateHash = SecretHash.hex(state)
+        let atWorkHere = callbacksAtWork.contains(stateHash)
+        guard let found = try await store.flow(stateHash: stateHash) else { return Self.expiredLink }
+        if found.stateUsed { return reload(of: found, providerID: providerID, atWorkHere: atWorkHere) }
         // Counted before the state is taken, so that a reload never finds the state taken and
         // its callback nowhere at work.
         callbacksAtWork.enter(stateHash)

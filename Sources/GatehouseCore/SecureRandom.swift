@@ -11,6 +11,13 @@ package enum SecureRandom {
         Base64URL.encode(bytes(count))
     }
 
+    /// Whether `text` has the shape of a `token(bytes:)` of `count` bytes: its length, in the
+    /// base64url alphabet. What a value a request brings back must have before it is looked up.
+    package static func isToken(_ text: String, bytes count: Int = 32) -> Bool {
+        text.utf8.count == (count * 4 + 2) / 3
+            && text.utf8.allSatisfy { Base64URL.isAlphabet($0) }
+    }
+
     /// An identifier with a prefix, such as `ac_...`, carrying 128 random bits.
     package static func identifier(prefix: String) -> String {
         prefix + token(bytes: 16)
@@ -20,6 +27,16 @@ package enum SecureRandom {
 /// Base64url without padding (RFC 4648 §5), as PKCE and JWTs use it.
 package enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// Whether `byte` is one of the alphabet's (`A-Z`, `a-z`, `0-9`, `-`, `_`).
+    package static func isAlphabet(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+            true
+        default: false
+        }
+    }
 
     /// Encodes bytes.
     package static func encode<Bytes: Collection>(_ data: Bytes) -> String where Bytes.Element == UInt8 {

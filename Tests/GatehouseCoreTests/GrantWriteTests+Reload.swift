@@ -74,4 +74,31 @@ extension GrantWriteTests {
             #expect(reason(await broker.callback(providerID: "p", query: wrongPath)) == .notCompleted)
         }
     }
+
+    /// Anyone can send the callback, without a key: a state that cannot be one of ours costs no
+    /// store access, one that names no flow (or a used one: a reload) a read, and only a state
+    /// to take costs a write.
+    @Test func aCallbackWritesOnlyToTakeAState() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let calls = Mutex<[String]>([])
+            let store = InterposedStore(sqlite, before: { name in calls.withLock { $0.append(name) } })
+            let broker = try await broker(store)
+            let (_, state) = try await start(broker)
+            calls.withLock { $0 = [] }
+            for junk in ["x", String(repeating: "a", count: 42), String(repeating: "~", count: 43), state + "a"] {
+                #expect(reason(await broker.callback(providerID: "p", query: ["state": junk, "code": "c"])) == .expiredOrUsed)
+            }
+            #expect(calls.withLock { $0 }.isEmpty)
+            let unknown = ["state": SecureRandom.token(), "code": "c"]
+            #expect(reason(await broker.callback(providerID: "p", query: unknown)) == .expiredOrUsed)
+            #expect(calls.withLock { $0 } == ["flow"])
+
+            let query = ["state": state, "code": "c"]
+            #expect(await broker.callback(providerID: "p", query: query) == .success(providerID: "p"))
+            #expect(calls.withLock { $0 }.filter { $0 == "consumeState" }.count == 1)
+            calls.withLock { $0 = [] }
+            #expect(await broker.callback(providerID: "p", query: query) == .success(providerID: "p"))
+            #expect(calls.withLock { $0 } == ["flow"])
+        }
+    }
 }
