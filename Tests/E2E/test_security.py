@@ -1,10 +1,11 @@
 """Replayed, tampered and mixed-up callbacks (RFC 9207 `iss`), and API authentication, as a browser and a client meet them."""
 import html
+import time
 
 import pytest
 import requests
 
-from conftest import OAuthServer, consent, query, stop
+from conftest import OAuthServer, consent, provider_and_gatehouse, query, stop
 
 
 def test_a_replayed_callback_changes_nothing_and_says_how_the_sign_in_ended(client, dot, user_id):
@@ -101,3 +102,45 @@ def test_api_needs_the_key_in_either_spelling(gatehouse):
     assert requests.get(url, headers={"Authorization": gatehouse.api_key}, timeout=5).status_code == 200
     assert requests.get(url, headers={"Authorization": f"Bearer {gatehouse.api_key}"}, timeout=5).status_code == 200
     assert requests.get(f"{gatehouse.base}/v1/health", timeout=5).json() == {"healthy": True}
+
+
+def test_a_template_cannot_hand_out_the_refresh_token_through_the_scopes(workdir, user_id):
+    """An admin key maps the refresh answer's refresh token into the granted scopes, which apps
+    and the admin API read and the store keeps unsealed. The plain path is refused (400); a
+    function that reads it all the same makes the refresh answer refused, not stored: no refresh
+    token the provider issued ever shows in the connection's scopes or an authorize answer."""
+    server, gatehouse = provider_and_gatehouse(workdir, "mapleak", 2)  # tokens stale within a second
+    try:
+        client = gatehouse.client()
+        client.admin.auth_providers.create(**server.provider_definition("mapleak"))
+        r = client.auth.start(user_id=user_id, provider="mapleak", scopes=["read"])
+        assert consent(r.url, "alice").status_code == 200
+        assert client.auth.status(id=r.id).status == "completed"
+
+        def patch_scope(path):
+            return requests.patch(
+                f"{gatehouse.base}/v1/admin/auth_providers/mapleak",
+                json={"oauth2": {"refresh_request": {"response_map": {"scope": path}}}},
+                headers={"Authorization": gatehouse.api_key}, timeout=5)
+
+        refused = patch_scope("$.refresh_token")
+        assert refused.status_code == 400, refused.text
+        assert "response_map.scope may not read the answer's tokens" in refused.json()["message"]
+        assert patch_scope("join('$.refresh_token', ' ')").status_code == 200
+
+        time.sleep(2.5)
+        answer = requests.post(
+            f"{gatehouse.base}/v1/auth/authorize",
+            json={"auth_requirement": {"provider_id": "mapleak", "oauth2": {"scopes": ["read"]}}, "user_id": user_id},
+            headers={"Authorization": gatehouse.api_key}, timeout=30)
+        assert answer.status_code >= 500, answer.text
+        _, refresh_tokens = server.stored_tokens()
+        assert refresh_tokens and not any(token in answer.text for token in refresh_tokens)
+        listed = requests.get(f"{gatehouse.base}/v1/admin/user_connections", params={"user_id": user_id},
+                              headers={"Authorization": gatehouse.api_key}, timeout=5)
+        assert listed.status_code == 200
+        assert [item["scopes"] for item in listed.json()["items"]] == [["read"]], listed.text
+        assert not any(token in listed.text or token in gatehouse.log.read_text() for token in refresh_tokens)
+    finally:
+        gatehouse.stop()
+        stop(server.process)
