@@ -33,6 +33,8 @@ package final class CountingProviderClient: ProviderClient {
     }
     private let state = Mutex(State())
     private let gate = Gate()
+    /// Gates that revocations to an endpoint wait at (`holdRevocations`).
+    private let held = Mutex<[String: Gate]>([:])
     /// What a refresh answer says of the user (`user_info.*` in a response map), if anything.
     private let refreshUserInfo: [String: JSONValue]?
     private let rotating: Bool
@@ -54,6 +56,8 @@ package final class CountingProviderClient: ProviderClient {
     package func fail(with error: ProviderCallError?) { state.withLock { $0.failure = error } }
     /// Makes revocations fail with `error` (nil: succeed again).
     package func failRevocations(with error: ProviderCallError?) { state.withLock { $0.revocationFailure = error } }
+    /// Makes each revocation sent to `endpoint` wait at `gate` before it is answered.
+    package func holdRevocations(to endpoint: String, at gate: Gate) { held.withLock { $0[endpoint] = gate } }
     /// Revocations asked for, failed ones included.
     package var revocationTries: Int { state.withLock { $0.revocationTries } }
     /// Per revocation sent: the endpoint and client secret it went to, as `endpoint secret`.
@@ -99,6 +103,7 @@ package final class CountingProviderClient: ProviderClient {
     }
 
     package func revoke(provider: Provider, tokens: TokenSet, known: [String: JSONValue]?) async throws -> Bool {
+        if let gate = held.withLock({ $0[provider.oauth2.tokenRevocationRequest?.endpoint ?? ""] }) { await gate.wait() }
         try state.withLock { state in
             state.revocationTries += 1
             state.revokedThrough.append(
