@@ -203,12 +203,11 @@ package struct TemplateProviderClient: ProviderClient {
             scopes = scopes ?? introspected.scopes
         }
         let refreshToken = fields["refresh_token"]?.stringValue ?? previous?.refreshToken
+        let clientSecrets = Self.clientSecrets(of: provider)
         try Self.checkExposure(
-            access: access, refreshToken: refreshToken, scopes: scopes, answer: document,
-            clientSecrets: Self.clientSecrets(of: provider))
+            access: access, refreshToken: refreshToken, scopes: scopes, answer: document, clientSecrets: clientSecrets)
         userInfo = userInfo.redacting(
-            tokens: [access, refreshToken, document.objectValue?["id_token"]?.stringValue]
-                + Self.clientSecrets(of: provider).map(Optional.some))
+            tokens: [access, refreshToken, document.objectValue?["id_token"]?.stringValue] + clientSecrets.map(Optional.some))
         // With nothing to renew the token, a lifetime of 0 or less (some servers' "does not
         // expire") is taken as not said: a token dead on arrival would only send the user
         // through consent again, at once and on every read.

@@ -21,11 +21,6 @@ struct HeldExchangeTransport: HTTPTransport {
 /// A reload of the callback while the first one is still at work, or after it ended: the page
 /// says where the sign-in is, and nothing is done twice.
 extension EndUserPageTests {
-    static func state(of authorization: [String: Any]) throws -> String {
-        let url = try #require(authorization["url"] as? String)
-        return try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
-    }
-
     /// Runs `body` with the code exchange held at `gate`.
     static func withHeldExchange(_ body: @escaping @Sendable (APIHarness, Gate) async throws -> Void) async throws {
         let gate = Gate()
@@ -43,7 +38,7 @@ extension EndUserPageTests {
     @Test func aReloadWhileTheExchangeIsUnderWaySaysStillConnectingAndReloadsItself() async throws {
         try await Self.withHeldExchange { api, gate in
             try await api.createProvider()
-            let path = "/v1/oauth/fake/callback?code=good-code&state=\(try Self.state(of: try await api.authorize(user: "r1")))"
+            let path = try api.callbackPath(for: try await api.authorize(user: "r1"))
             let first = Task { try await api.call(.get, path, authorization: nil) }
             #expect(try await eventually { gate.arrivals == 1 })
 

@@ -102,9 +102,17 @@ package struct APIHarness: Sendable {
     )
         async throws -> TestResponse
     {
+        try await call(
+            .get, try callbackPath(for: authorization, code: code, provider: provider, extra: extra), authorization: nil)
+    }
+
+    /// The path `callback(for:)` gets.
+    package func callbackPath(
+        for authorization: [String: Any], code: String = "good-code", provider: String = "fake", extra: String = ""
+    ) throws -> String {
         let url = try #require(authorization["url"] as? String)
         let state = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "state" }?.value)
-        return try await call(.get, "/v1/oauth/\(provider)/callback?code=\(code)&state=\(state)\(extra)", authorization: nil)
+        return "/v1/oauth/\(provider)/callback?code=\(code)&state=\(state)\(extra)"
     }
 
     package func completedToken(user: String, scopes: [String] = ["read"]) async throws -> (id: String, token: String) {
