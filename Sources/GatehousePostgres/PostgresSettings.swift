@@ -109,8 +109,19 @@ package struct PostgresSettings: Sendable, Equatable {
             host: host, port: port, username: username, password: password, database: database, tls: mode)
         configuration.options.maximumConnections = poolSize
         configuration.options.minimumConnections = 0
+        // The pool's keep-alive `SELECT 1` has no time limit: on a connection the database left
+        // without a word it would hold that connection's place for as long as the operating
+        // system waits (about 15 minutes). Idle connections are closed after a minute anyway.
+        configuration.options.keepAliveBehavior = nil
+        configuration.options.additionalStartupParameters = Self.sessionParameters
         return configuration
     }
+
+    /// Set on every session: the stores' statements are written for READ COMMITTED (a row
+    /// locked by another transaction is read again once it commits), whatever the database's
+    /// `default_transaction_isolation`; under REPEATABLE READ ordinary races would fail with
+    /// serialization errors.
+    static let sessionParameters = [("default_transaction_isolation", "read committed")]
 
     /// PostgresNIO's configuration for one connection of its own, outside the pool.
     package func connectionConfiguration() throws -> PostgresConnection.Configuration {
@@ -120,8 +131,10 @@ package struct PostgresSettings: Sendable, Equatable {
             case (.prefer, let configuration?): .prefer(try NIOSSLContext(configuration: configuration))
             case (_, let configuration?): .require(try NIOSSLContext(configuration: configuration))
             }
-        return PostgresConnection.Configuration(
+        var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: mode)
+        configuration.options.additionalStartupParameters = Self.sessionParameters
+        return configuration
     }
 }
 

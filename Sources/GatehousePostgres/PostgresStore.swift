@@ -22,9 +22,9 @@ package final class PostgresStore: Store {
     /// `queryTimeout`, or a connection that fails, is `storeUnavailable` (503), not a hang.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
         let logger = logger
-        return try await withinDeadline { client in
+        return try await withinDeadline { connection in
             var rows: [PostgresRandomAccessRow] = []
-            for try await row in try await client.query(query, logger: logger) {
+            for try await row in try await connection.query(query, logger: logger) {
                 rows.append(row.makeRandomAccess())
             }
             return rows
@@ -56,9 +56,9 @@ package final class PostgresStore: Store {
         _ body: @escaping @Sendable (_ run: (PostgresQuery) async throws -> [PostgresRandomAccessRow]) async throws -> T
     ) async throws -> T {
         let logger = logger
-        return try await withinDeadline { client in
+        return try await withinDeadline { connection in
             do {
-                return try await client.withTransaction(logger: logger) { connection in
+                return try await connection.withTransaction(logger: logger) { connection in
                     try await body { query in
                         var rows: [PostgresRandomAccessRow] = []
                         for try await row in try await connection.query(query, logger: logger) {
@@ -77,13 +77,27 @@ package final class PostgresStore: Store {
         }
     }
 
+    /// Runs `work` on a pooled connection within `queryTimeout`. A connection still silent
+    /// `silenceLimit` after that is closed: a database lost without a word (a host that died, a
+    /// partition, a failover behind a virtual address) leaves its connections waiting for an
+    /// answer until the operating system gives up, about 15 minutes, and each of them held its
+    /// place in the pool meanwhile, so the replica stayed unavailable long after the database was
+    /// back. Closed, it gives its place back and the pool connects again.
     private func withinDeadline<T: Sendable>(
-        _ work: @escaping @Sendable (PostgresClient) async throws -> T
+        _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let client = client
+        let lease = ConnectionLease()
         do {
-            return try await Deadline.run(within: Self.queryTimeout) { try await work(client) }
+            return try await Deadline.run(within: Self.queryTimeout) {
+                try await client.withConnection { connection in
+                    lease.hold(connection)
+                    defer { lease.end() }
+                    return try await work(connection)
+                }
+            }
         } catch is Deadline.Passed {
+            lease.close(ifSilentFor: Self.silenceLimit, logger: logger)
             throw GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
         } catch let error as PSQLError where Self.isUnavailable(error) {
             let state = error.serverInfo?[.sqlState]
@@ -116,27 +130,54 @@ package final class PostgresStore: Store {
 
     /// How long one statement may take before the request gets a 503.
     static let queryTimeout: Duration = .seconds(5)
+    /// How long after `queryTimeout` a connection that has still not answered is closed: a
+    /// database that is only slow has answered by then.
+    static let silenceLimit: Duration = .seconds(5)
 
     /// A session advisory lock per job name, held on one pooled connection while `body` runs:
     /// a replica that dies drops its connection, and with it the lock.
     package func runExclusively(_ job: String, _ body: @Sendable () async throws -> Void) async throws -> Bool {
         let key = Self.lockKey(job)
         return try await client.withConnection { connection in
-            var locked = false
-            for try await value in try await connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger)
-                .decode(Bool.self)
-            {
-                locked = value
-            }
-            guard locked else { return false }
+            guard try await lockStatement("SELECT pg_try_advisory_lock(\(key))", on: connection) else { return false }
             do {
                 try await body()
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+                try? await unlock(job, key: key, on: connection)
                 throw error
             }
-            _ = try await connection.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
+            try await unlock(job, key: key, on: connection)
             return true
+        }
+    }
+
+    private func unlock(_ job: String, key: Int64, on connection: PostgresConnection) async throws {
+        if try await !lockStatement("SELECT pg_advisory_unlock(\(key))", on: connection) {
+            // The lock was taken in another server session: the connection goes through a pooler
+            // that hands each transaction to any session.
+            logger.error(
+                "the lock of job '\(job)' was not held by its own session: storage.postgres must reach PostgreSQL directly, or through a pooler in session mode (in transaction mode the jobs' locks and the change channel do not work)"
+            )
+        }
+    }
+
+    /// A statement of a job's lock, answered within `queryTimeout`; otherwise the connection is
+    /// closed at once (which ends its session's locks), or a database lost without a word would
+    /// hold it, and the job, for as long as the operating system waits (about 15 minutes).
+    private func lockStatement(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> Bool {
+        let logger = logger
+        do {
+            return try await Deadline.run(within: Self.queryTimeout) {
+                var answer = false
+                for try await value in try await connection.query(query, logger: logger).decode(Bool.self) {
+                    answer = value
+                }
+                return answer
+            }
+        } catch is Deadline.Passed {
+            logger.warning("closing the database connection of a job's lock: it did not answer in time")
+            connection.close().whenComplete { _ in }
+            throw GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
         }
     }
 

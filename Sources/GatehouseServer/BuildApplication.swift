@@ -214,8 +214,11 @@ private func assemble(
         responder: RequestTaskResponder(inner: router.buildResponder()),
         server: .http1(configuration: .init(additionalChannelHandlers: [connections.handler()], idleTimeout: nil)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Gatehouse"),
-        // The storage's services start first and stop last.
-        services: storage.services + [listener].compactMap { $0 }
+        // A service group stops its services in the reverse of their order here. The storage's
+        // start first and stop last; the outbound transport (and the check that calls the
+        // identity provider) next, so that it is still open while the jobs that call providers
+        // stop: a revocation cut off by a closed transport would count as a failed try.
+        services: storage.services + [listener].compactMap { $0 } + services
             + [
                 FlowJanitor(store: store, logger: logger, now: now),
                 // Revocations of deleted connections' grants that failed, or never ended.
@@ -225,7 +228,7 @@ private func assemble(
                     store: store, keyIDs: cipher.keyIDs, defaultKeyID: cipher.defaultKey.id, logger: logger, now: now),
                 // Says refusals over the connection cap as they go on.
                 connections,
-            ] as [any Service] + services
+            ] as [any Service]
             + (configuration.refreshSweep.enabled
                 ? [
                     RefreshSweep(
