@@ -137,7 +137,8 @@ package struct PostgresListener: Service {
             let number = sent
             let logger = logger
             let answered: Void? = try? await Deadline.run(within: pingTimeout) {
-                try await connection.query("SELECT pg_notify(\(PostgresStore.channel), \(prefix + String(number)))", logger: logger)
+                let payload = prefix + String(number)
+                try await connection.query("SELECT pg_notify(\(PostgresStore.channel), \(payload))", logger: logger)
                 while echo.last < number { try await Task.sleep(for: .milliseconds(10)) }
             }
             if Task.isCancelled { return }
