@@ -88,11 +88,14 @@ package final class AuthBroker: Sendable {
             tokens.scopes.map { ScopeSet.union($0, []) }.flatMap { $0.isEmpty ? nil : $0 }
             ?? ScopeSet.union(flow.authorizeScopes, existing?.scopes ?? [])
         let time = now()
+        // A new id and time even over an existing row: the upsert keeps a stored row's own, and
+        // a row deleted since the read (another replica's delete, its revocation queued under
+        // the old id) is a new connection.
         let connection = Connection(
-            id: existing?.id ?? SecureRandom.identifier(prefix: "uc_"), userID: flow.userID,
+            id: SecureRandom.identifier(prefix: "uc_"), userID: flow.userID,
             providerID: flow.providerID, scopes: scopes, sealedTokens: sealed,
             expiresAt: tokens.expiresAt, userInfo: userInfo ?? existing?.userInfo, status: .active, authID: flow.id,
-            createdAt: existing?.createdAt ?? time, updatedAt: time)
+            createdAt: time, updatedAt: time)
         var completed = flow
         completed.status = .completed
         completed.sealedTokens = nil
