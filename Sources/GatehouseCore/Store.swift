@@ -96,8 +96,9 @@ package protocol Store: Sendable {
     /// expiry first. (An inactive provider's connections, which the sweep leaves alone, would
     /// otherwise hold the head of every batch.)
     func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection]
-    /// Takes the refresh lease of a connection if it is free or lapsed; returns the row as it
-    /// stands once the lease is held, or nil when another holder has it.
+    /// Takes the refresh lease of a connection if it is free, lapsed or `owner`'s own (one it
+    /// could not release: the store was away; an owner refreshes a connection once at a time);
+    /// returns the row as it stands once the lease is held, or nil when another holder has it.
     func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection?
     /// Moves the lease's end to `until` while `owner` holds it; returns whether it does.
     func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool

@@ -130,7 +130,8 @@ extension PostgresStore {
         try await rows(
             """
             UPDATE connections SET lease_owner = \(owner), lease_until = \(until.timeIntervalSince1970)
-            WHERE id = \(connectionID) AND (lease_owner IS NULL OR lease_until <= \(now.timeIntervalSince1970))
+            WHERE id = \(connectionID)
+                AND (lease_owner IS NULL OR lease_owner = \(owner) OR lease_until <= \(now.timeIntervalSince1970))
             RETURNING *
             """
         ).first.map(Self.connection)

@@ -109,8 +109,12 @@ extension SQLiteStore {
         try await rows(
             """
             UPDATE connections SET lease_owner = ?, lease_until = ?
-            WHERE id = ? AND (lease_owner IS NULL OR lease_until <= ?) RETURNING *
-            """, [.text(owner), .float(until.timeIntervalSince1970), .text(connectionID), .float(now.timeIntervalSince1970)]
+            WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until <= ?) RETURNING *
+            """,
+            [
+                .text(owner), .float(until.timeIntervalSince1970), .text(connectionID), .text(owner),
+                .float(now.timeIntervalSince1970),
+            ]
         ).first.map(Self.connection)
     }
 

@@ -33,6 +33,25 @@ extension StoreContractTests {
         }
     }
 
+    /// A lease its owner could not release (the store was away) does not hold the owner's next
+    /// refresh for a lease length; another owner still waits for it to lapse.
+    @Test(arguments: StoreBackend.available)
+    func aLeaseLeftBehindIsItsOwnersToTakeAgain(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let now = Date()
+            let (connection, _) = try await leased(in: store, now: now)
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 31, now: now + 1)
+                    == nil)
+            let again = try #require(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 31, now: now + 1))
+            #expect(again.id == connection.id)
+            #expect(
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 60, now: now + 30)
+                    == nil)
+        }
+    }
+
     @Test(arguments: StoreBackend.available)
     func completeRefreshIsFencedByOwnerAndVersion(backend: StoreBackend) async throws {
         try await backend.withStore { store in
