@@ -116,51 +116,6 @@ package final class ProviderRegistry: Sendable {
         return provider
     }
 
-    /// Changes a provider by JSON Merge Patch (RFC 7396): absent fields stay as they are at every
-    /// level of `oauth2`, `null` clears one (and `description` or `client_secret` at the top).
-    package func patch(id: String, with patch: ProviderPatch) async throws -> Provider {
-        guard let current = try await existing(id: id) else {
-            throw GatehouseError.providerNotFound(id)
-        }
-        guard !listedInFile(current) else {
-            throw GatehouseError(.forbidden, "auth provider '\(id)' comes from the config file; change it there")
-        }
-        var oauth2: OAuth2Config?
-        let sameTemplate = patch.request.providerID == nil || patch.request.providerID == current.providerType
-        if let given = patch.document["oauth2"], sameTemplate {
-            guard case .object(var fields) = given else {
-                throw GatehouseError.invalid("oauth2 cannot be cleared; send the fields to change, or delete the provider")
-            }
-            fields["client_secret"] = nil  // kept sealed apart from the template
-            let base = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(current.oauth2))
-            do {
-                oauth2 = try JSONDecoder().decode(
-                    OAuth2Config.self, from: JSONEncoder().encode(base.merged(with: .object(fields))))
-            } catch {
-                throw GatehouseError.invalid("oauth2 after this patch is not a valid template: \(error)")
-            }
-        }
-        let updated = try build(
-            from: patch.request, base: current, source: .api, replacingOAuth2: oauth2,
-            clearing: (
-                description: patch.clears("description"),
-                secret: patch.clears("client_secret") || patch.clears("client_secret", inOAuth2: true)
-            ))
-        // The stored grants' refresh and access tokens would go to the new place: refused while
-        // there are any, checked in the store's transaction (as a rename is).
-        let refusal = Self.newTokenDestinationRefusal(
-            id: id, from: current.oauth2, to: updated.oauth2, tenant: patch.request.tenant)
-        guard
-            let replacement = try await writing({
-                try await store.updateProvider(id: id, with: record(for: updated), unlessConnected: refusal)
-            })
-        else {
-            throw GatehouseError.providerNotFound(id)
-        }
-        await changed(failing: replacement, of: id)
-        return updated
-    }
-
     /// Removes a provider made through the API, with its connections and flows; returns it.
     /// When it can revoke grants, each connection's grant is queued for revocation at the
     /// provider as it is deleted (`RetiredProvider`), which the `RevocationRetrier` sends.
@@ -182,7 +137,7 @@ package final class ProviderRegistry: Sendable {
 
     /// Whether the config file owns the provider: it came from a config file, and this
     /// process's file lists it (or which ids it lists is not known here).
-    private func listedInFile(_ provider: Provider) -> Bool {
+    func listedInFile(_ provider: Provider) -> Bool {
         provider.source == .config && (fileProviders?.contains(provider.id) ?? true)
     }
 
@@ -214,10 +169,13 @@ package final class ProviderRegistry: Sendable {
     /// here (and the other replicas told, if they can be): a write whose answer was lost (its
     /// connection went after the commit) may have changed the provider, and deleted its
     /// connections. A refusal (a taken id, stored connections) changed nothing.
-    private func writing<T>(_ write: () async throws -> T) async throws -> T {
+    func writing<T>(_ write: () async throws -> T) async throws -> T {
         do {
             return try await write()
         } catch let error as GatehouseError where error.code != .storeUnavailable && error.code != .internalError {
+            throw error
+        } catch let error as ProviderChangedMeanwhile {
+            // Nothing was written.
             throw error
         } catch {
             await changed()
@@ -233,7 +191,7 @@ package final class ProviderRegistry: Sendable {
 
     /// `changed()`, after a replacement of provider `id` that failed open flows: counts them, and
     /// wakes the waits parked on them to read the failure.
-    private func changed(failing replacement: ProviderReplacement, of id: String) async {
+    func changed(failing replacement: ProviderReplacement, of id: String) async {
         await changed()
         for flowID in replacement.failedFlowIDs {
             telemetry.flowFailed(provider: id, reason: .providerChanged)

@@ -23,8 +23,11 @@ package protocol Store: Sendable {
     /// through deletes the provider's pending revocations, whose tokens go to no other place
     /// either. A change of template fails the provider's open flows in the same transaction,
     /// before the connections check (see `ProviderReplacement`). Nil when no provider has `id`.
-    func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?) async throws
-        -> ProviderReplacement?
+    /// With `basedOn`, the `updatedAt` of the row the change was made from: a row changed since
+    /// (another request, on any replica) is left as it is, and `ProviderChangedMeanwhile` thrown.
+    func updateProvider(
+        id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?, basedOn: Date?
+    ) async throws -> ProviderReplacement?
     /// Inserts or replaces a provider (config-file providers on start); a change of template
     /// fails its open flows, as `updateProvider` does.
     @discardableResult
@@ -222,8 +225,8 @@ extension Store {
         try await deleteProvider(id: id, revokingAt: nil)
     }
 
-    /// Replaces a provider; see `updateProvider(id:with:unlessConnected:)`.
+    /// Replaces a provider; see `updateProvider(id:with:unlessConnected:basedOn:)`.
     package func updateProvider(id: String, with record: ProviderRecord) async throws -> ProviderReplacement? {
-        try await updateProvider(id: id, with: record, unlessConnected: nil)
+        try await updateProvider(id: id, with: record, unlessConnected: nil, basedOn: nil)
     }
 }

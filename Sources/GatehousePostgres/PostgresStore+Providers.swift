@@ -47,13 +47,18 @@ extension PostgresStore {
     /// This rests on READ COMMITTED, PostgreSQL's default: each statement sees what committed
     /// before it, and one that waited on a row lock checks the row again (under REPEATABLE READ
     /// the waiting statement fails instead, a 500, not a wrong result).
-    package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?)
-        async throws -> ProviderReplacement?
-    {
+    package func updateProvider(
+        id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?, basedOn: Date?
+    ) async throws -> ProviderReplacement? {
         do {
             return try await inTransaction { run in
                 // Concurrent changes of one provider take turns.
-                guard try await !run("SELECT 1 FROM providers WHERE id = \(id) FOR UPDATE").isEmpty else { return nil }
+                guard let row = try await run("SELECT updated_at FROM providers WHERE id = \(id) FOR UPDATE").first else {
+                    return nil
+                }
+                if let basedOn, !ProviderChangedMeanwhile.same(try row["updated_at"].decode(Double.self), basedOn) {
+                    throw ProviderChangedMeanwhile(id: id)
+                }
                 let failed = try await Self.failOpenFlows(ofProvider: id, changingTo: record, run)
                 if record.id != id { _ = try await run("DELETE FROM flows WHERE provider_id = \(id)") }
                 if record.id != id || refusal != nil,

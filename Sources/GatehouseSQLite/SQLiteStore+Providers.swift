@@ -36,12 +36,17 @@ extension SQLiteStore {
     /// completing meanwhile is not lost), and deletes the old id's pending revocations; a rename
     /// deletes the old id's flows and whatever an earlier provider left under the new one. A new
     /// template fails the open flows.
-    package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?)
-        async throws -> ProviderReplacement?
-    {
+    package func updateProvider(
+        id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?, basedOn: Date?
+    ) async throws -> ProviderReplacement? {
         do {
             return try await transaction { run in
-                guard try await !run("SELECT 1 FROM providers WHERE id = ?", [.text(id)]).isEmpty else { return nil }
+                guard let row = try await run("SELECT updated_at FROM providers WHERE id = ?", [.text(id)]).first else {
+                    return nil
+                }
+                if let basedOn, !ProviderChangedMeanwhile.same(row.column("updated_at")?.double, basedOn) {
+                    throw ProviderChangedMeanwhile(id: id)
+                }
                 let failed = try await Self.failOpenFlows(ofProvider: id, changingTo: record, run)
                 if record.id != id { _ = try await run("DELETE FROM flows WHERE provider_id = ?", [.text(id)]) }
                 if record.id != id || refusal != nil,

@@ -69,7 +69,7 @@ struct PostgresProviderChangeTests {
         let error = try await changeDuringACompletion { store in
             try await store.updateProvider(
                 id: "p", with: ProviderGrantsContractTests.record("p", template: #"{"moved":true}"#),
-                unlessConnected: GatehouseError(.conflict, "moves"))
+                unlessConnected: GatehouseError(.conflict, "moves"), basedOn: nil)
         }
         #expect(error?.message == "moves")
     }

@@ -87,7 +87,7 @@ import Testing
             try await store.insertProvider(Self.record("p"))
             let moved = GatehouseError(.conflict, "moves")
             _ = try await store.updateProvider(
-                id: "p", with: Self.record("p", secret: [4]), unlessConnected: moved)
+                id: "p", with: Self.record("p", secret: [4]), unlessConnected: moved, basedOn: nil)
             _ = try await store.updateProvider(id: "p", with: Self.record("r"))
             try await store.insertProvider(Self.record("p", secret: [5]))
             _ = try await ProviderGrantsContractTests.grant(store, user: "b", provider: "p")

@@ -60,10 +60,12 @@ package final class InterposedStore: Store {
         try await forward("insertProvider") { try await base.insertProvider(record) }
     }
 
-    package func updateProvider(id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?) async throws
-        -> ProviderReplacement?
-    {
-        try await forward("updateProvider") { try await base.updateProvider(id: id, with: record, unlessConnected: refusal) }
+    package func updateProvider(
+        id: String, with record: ProviderRecord, unlessConnected refusal: GatehouseError?, basedOn: Date?
+    ) async throws -> ProviderReplacement? {
+        try await forward("updateProvider") {
+            try await base.updateProvider(id: id, with: record, unlessConnected: refusal, basedOn: basedOn)
+        }
     }
 
     package func upsertProvider(_ record: ProviderRecord) async throws -> ProviderReplacement {
