@@ -94,14 +94,16 @@ import Testing
             let held = try await Self.grant(store, user: "u7", provider: "p")
             let moved = GatehouseError(.conflict, "moves")
             let refused = await #expect(throws: GatehouseError.self) {
-                try await store.updateProvider(id: "p", with: Self.record("p", description: "moved"), unlessConnected: moved, basedOn: nil)
+                try await store.updateProvider(
+                    id: "p", with: Self.record("p", description: "moved"), unlessConnected: moved, basedOn: nil)
             }
             #expect(refused?.message == "moves")
             #expect(try await store.provider(id: "p")?.description != "moved")
             #expect(try await Self.held(store, held) == (true, true))
             _ = try await store.deleteConnection(id: held.0.id)
             #expect(
-                try await store.updateProvider(id: "p", with: Self.record("p", description: "moved"), unlessConnected: moved, basedOn: nil)
+                try await store.updateProvider(
+                    id: "p", with: Self.record("p", description: "moved"), unlessConnected: moved, basedOn: nil)
                     != nil)
             #expect(try await store.provider(id: "p")?.description == "moved")
         }

@@ -138,7 +138,8 @@ import Testing
             #expect(try await pending(store).count == 2)
             let moved = GatehouseError(.conflict, "moves")
             _ = try await store.updateProvider(
-                id: "p", with: ProviderGrantsContractTests.record("p", description: "three"), unlessConnected: moved, basedOn: nil)
+                id: "p", with: ProviderGrantsContractTests.record("p", description: "three"), unlessConnected: moved, basedOn: nil
+            )
             #expect(try await pending(store).map(\.id) == [other.id])
             _ = try await queued(store, user: "e")
             _ = try await store.updateProvider(id: "p", with: ProviderGrantsContractTests.record("r"))
