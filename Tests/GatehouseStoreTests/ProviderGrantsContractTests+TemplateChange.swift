@@ -84,7 +84,8 @@ extension ProviderGrantsContractTests {
             let (open, _) = try await Self.openFlows(store, user: "t3-open")
             await #expect(throws: GatehouseError.self) {
                 try await store.updateProvider(
-                    id: "p", with: Self.record("p", template: #"{"c":3}"#), unlessConnected: GatehouseError(.conflict, "moves"), basedOn: nil)
+                    id: "p", with: Self.record("p", template: #"{"c":3}"#), unlessConnected: GatehouseError(.conflict, "moves"),
+                    basedOn: nil)
             }
             #expect(try await store.flow(id: open.id)?.status == .pending)
             #expect(try await store.flow(id: held.1.id)?.status == .pending)
