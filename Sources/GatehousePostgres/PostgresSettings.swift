@@ -31,6 +31,10 @@ package struct PostgresSettings: Sendable, Equatable {
     package var tls: TLSMode
     /// The most connections this replica opens.
     package var poolSize: Int
+    /// The pool sizes a replica can run with. The jobs (the flow janitor, the refresh sweep, the
+    /// revocation job) each hold a connection for their lock while their statements take others:
+    /// below 4, they could leave requests none, and with 1 no server could start.
+    package static let poolSizes = 4...1000
 
     /// Settings from the parts.
     package init(
@@ -66,8 +70,9 @@ package struct PostgresSettings: Sendable, Equatable {
                 }
                 settings.tls = mode
             case "pool_size":
-                guard let size = Int(item.value ?? ""), (1...1000).contains(size) else {
-                    throw PostgresSettingsError(reason: "pool_size must be from 1 to 1000")
+                guard let size = Int(item.value ?? ""), Self.poolSizes.contains(size) else {
+                    throw PostgresSettingsError(
+                        reason: "pool_size must be from \(Self.poolSizes.lowerBound) to \(Self.poolSizes.upperBound)")
                 }
                 settings.poolSize = size
             default:

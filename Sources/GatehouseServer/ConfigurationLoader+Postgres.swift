@@ -27,7 +27,7 @@ extension ConfigurationLoader {
             postgres.tls = tls
         }
         if let size = settings.string("storage.postgres.pool_size") {
-            postgres.poolSize = try bounded(size, "storage.postgres.pool_size", 1...1000)
+            postgres.poolSize = try bounded(size, "storage.postgres.pool_size", PostgresSettings.poolSizes)
         }
         return postgres
     }

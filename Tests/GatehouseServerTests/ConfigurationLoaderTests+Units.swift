@@ -64,4 +64,15 @@ extension ConfigurationLoaderTests {
         #expect(named.dataDirectory == "/keys" && named.databasePath == "/var/lib/gatehouse/gatehouse.sqlite")
         #expect(try load("api: { port: 9100 }").dataDirectory == ".gatehouse")
     }
+
+    /// A pool too small for the jobs' locks beside the requests is refused, in the URL and as a
+    /// setting, naming the range.
+    @Test func aPoolTooSmallForTheJobsIsRefused() throws {
+        let url = #expect(throws: PostgresSettingsError.self) { try PostgresSettings(url: "postgres://gh@db/gh?pool_size=3") }
+        #expect(url?.reason == "pool_size must be from 4 to 1000")
+        #expect(try PostgresSettings(url: "postgres://gh@db/gh?pool_size=4").poolSize == 4)
+        let said = try problem("storage: { postgres: { host: db, user: gh, pool_size: 2 } }")
+        #expect(said == "storage.postgres.pool_size must be from 4 to 1000", "\(said)")
+        #expect(try load("storage: { postgres: { host: db, user: gh, pool_size: 4 } }").postgres?.poolSize == 4)
+    }
 }
