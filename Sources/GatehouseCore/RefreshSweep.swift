@@ -39,6 +39,10 @@ package struct RefreshSweep: Service {
     let window: TimeInterval
     let idleAge: TimeInterval
     let batch: Int
+    /// Where the last full batch ended. Connections whose refresh keeps failing (a provider
+    /// that refuses the client, one that is down) keep their expired tokens and stay first in
+    /// line: started from the head each time, a batch of them would be all the sweep ever did.
+    private let position = Position()
 
     /// A sweep every `interval`; `window` 0 leaves expiring tokens to refresh on read.
     package init(broker: AuthBroker, interval: Duration, window: TimeInterval, idleAge: TimeInterval, batch: Int = 500) {
@@ -64,11 +68,14 @@ package struct RefreshSweep: Service {
                 // expired token here would cost a refresh per lifetime for every connection.
                 let candidates = try await broker.store.connectionsToRefresh(
                     expiringBefore: window > 0 ? time.addingTimeInterval(window) : .distantPast,
-                    untouchedSince: time.addingTimeInterval(-idleAge), limit: batch)
+                    untouchedSince: time.addingTimeInterval(-idleAge), after: position.current, limit: batch)
                 for connection in candidates {
                     let outcome = await refresh(connection)
                     report.withLock { $0.add(outcome) }
                 }
+                // A full batch: the next sweep goes on after it; a short one reached the end, and
+                // the next starts from the head again.
+                position.current = candidates.count < batch ? nil : candidates.last.map(SweepPosition.init(after:))
             }
             if !ran { broker.logger.debug("refresh sweep skipped: another replica is sweeping") }
         } catch {
@@ -100,6 +107,16 @@ package struct RefreshSweep: Service {
             return .skipped
         } catch {
             return .failed
+        }
+    }
+
+    /// The position, shared by the sweeps of this replica (another replica's sweep starts from
+    /// the head).
+    private final class Position: Sendable {
+        private let value = Mutex<SweepPosition?>(nil)
+        var current: SweepPosition? {
+            get { value.withLock { $0 } }
+            set { value.withLock { $0 = newValue } }
         }
     }
 }

@@ -96,9 +96,11 @@ package protocol Store: Sendable {
     func deleteConnection(id: String, queueing order: RevocationOrder?) async throws -> Connection?
     /// Active connections of enabled providers whose token expires before `expiringBefore`, or
     /// that were last written before `untouchedSince` (their refresh token may go idle), soonest
-    /// expiry first. (An inactive provider's connections, which the sweep leaves alone, would
-    /// otherwise hold the head of every batch.)
-    func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection]
+    /// expiry first, then by id; with `after`, only those that come after that position in that
+    /// order. (An inactive provider's connections, which the sweep leaves alone, would otherwise
+    /// hold the head of every batch.)
+    func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, after: SweepPosition?, limit: Int)
+        async throws -> [Connection]
     /// Takes the refresh lease of a connection if it is free, lapsed or `owner`'s own (one it
     /// could not release: the store was away; an owner refreshes a connection once at a time);
     /// returns the row as it stands once the lease is held, or nil when another holder has it.

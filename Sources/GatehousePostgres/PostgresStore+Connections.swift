@@ -114,13 +114,18 @@ extension PostgresStore {
     }
 
     /// Connections the refresh sweep should look at.
-    package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection] {
-        try await rows(
+    package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, after: SweepPosition?, limit: Int)
+        async throws -> [Connection]
+    {
+        let expiry = after?.expiresAt.timeIntervalSince1970
+        return try await rows(
             """
             SELECT * FROM connections WHERE status = 'active'
                 AND (expires_at < \(expiringBefore.timeIntervalSince1970) OR updated_at < \(untouchedSince.timeIntervalSince1970))
                 AND provider_id IN (SELECT id FROM providers WHERE enabled)
-            ORDER BY expires_at LIMIT \(limit)
+                AND (\(expiry)::DOUBLE PRECISION IS NULL OR expires_at > \(expiry)
+                    OR (expires_at = \(expiry) AND id COLLATE "C" > \(after?.id)))
+            ORDER BY expires_at, id COLLATE "C" LIMIT \(limit)
             """
         ).map(Self.connection)
     }

@@ -93,14 +93,21 @@ extension SQLiteStore {
     }
 
     /// Connections the refresh sweep should look at.
-    package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection] {
-        try await rows(
+    package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, after: SweepPosition?, limit: Int)
+        async throws -> [Connection]
+    {
+        let expiry = after.map { SQLiteData.float($0.expiresAt.timeIntervalSince1970) } ?? .null
+        return try await rows(
             """
             SELECT * FROM connections WHERE status = 'active' AND (expires_at < ? OR updated_at < ?)
                 AND provider_id IN (SELECT id FROM providers WHERE enabled = 1)
-            ORDER BY expires_at LIMIT ?
+                AND (? IS NULL OR expires_at > ? OR (expires_at = ? AND id > ?))
+            ORDER BY expires_at, id LIMIT ?
             """,
-            [.float(expiringBefore.timeIntervalSince1970), .float(untouchedSince.timeIntervalSince1970), .integer(limit)]
+            [
+                .float(expiringBefore.timeIntervalSince1970), .float(untouchedSince.timeIntervalSince1970), expiry, expiry,
+                expiry, after.map { .text($0.id) } ?? .null, .integer(limit),
+            ]
         ).map(Self.connection)
     }
 

@@ -26,9 +26,9 @@ import Testing
                 createdAt: now.addingTimeInterval(-updatedAgo), updatedAt: now.addingTimeInterval(-updatedAgo)))
     }
 
-    func sweep(_ store: any Store, _ client: any ProviderClient, window: TimeInterval, enabled: Bool = true) async throws
-        -> RefreshSweep
-    {
+    func sweep(
+        _ store: any Store, _ client: any ProviderClient, window: TimeInterval, enabled: Bool = true, batch: Int = 500
+    ) async throws -> RefreshSweep {
         let settings = BrokerSettings(
             publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
             unsafeSkipAllowed: true)
@@ -39,7 +39,7 @@ import Testing
         let broker = AuthBroker(
             store: store, notifier: LocalNotifier(), providers: registry, client: client, cipher: cipher, settings: settings,
             logger: Logger(label: "test"))
-        return RefreshSweep(broker: broker, interval: .seconds(60), window: window, idleAge: 86_400)
+        return RefreshSweep(broker: broker, interval: .seconds(60), window: window, idleAge: 86_400, batch: batch)
     }
 
     @Test(arguments: StoreBackend.available)
@@ -88,6 +88,28 @@ import Testing
             let report = try await sweep(store, client, window: 600, enabled: false).sweep()
             #expect(report.refreshed == 0 && client.refreshes == 0)
             #expect(try await store.connection(id: idle.id)?.version == idle.version)
+        }
+    }
+
+    /// Connections whose refresh keeps failing keep their expired tokens, so they come first in
+    /// line: the next sweep goes on after the last batch, so that they do not hold up the others.
+    @Test(arguments: StoreBackend.available)
+    func connectionsWhoseRefreshKeepsFailingDoNotHoldUpTheOthers(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let client = CountingProviderClient()
+            client.failRefreshes(of: "rt-bad", with: ProviderCallError(.transient, "the provider is down"))
+            for n in 0..<3 {
+                _ = try await connection(
+                    store, user: "failing-\(n)", expiresIn: -3600 - Double(n), updatedAgo: 60, refreshToken: "rt-bad")
+            }
+            let good = try await connection(store, user: "good", expiresIn: 120, updatedAgo: 60)
+            let sweep = try await sweep(store, client, window: 600, batch: 2)
+            #expect(await sweep.sweep() == RefreshSweep.Report(failed: 2))
+            #expect(await sweep.sweep() == RefreshSweep.Report(refreshed: 1, failed: 1))
+            #expect(try await store.connection(id: good.id)?.version == good.version + 1)
+            // Nothing after that batch: the end, and the next sweep starts from the head again.
+            #expect(await sweep.sweep() == RefreshSweep.Report())
+            #expect(await sweep.sweep() == RefreshSweep.Report(failed: 2))
         }
     }
 }

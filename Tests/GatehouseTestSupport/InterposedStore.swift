@@ -162,9 +162,12 @@ package final class InterposedStore: Store {
         try await forward("revocationBacklog") { try await base.revocationBacklog() }
     }
 
-    package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, limit: Int) async throws -> [Connection] {
+    package func connectionsToRefresh(expiringBefore: Date, untouchedSince: Date, after: SweepPosition?, limit: Int)
+        async throws -> [Connection]
+    {
         try await forward("connectionsToRefresh") {
-            try await base.connectionsToRefresh(expiringBefore: expiringBefore, untouchedSince: untouchedSince, limit: limit)
+            try await base.connectionsToRefresh(
+                expiringBefore: expiringBefore, untouchedSince: untouchedSince, after: after, limit: limit)
         }
     }
 

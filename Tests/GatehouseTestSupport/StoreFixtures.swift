@@ -25,6 +25,7 @@ package final class CountingProviderClient: ProviderClient {
     private struct State {
         var refreshes = 0
         var failure: ProviderCallError?
+        var failures: [String: ProviderCallError] = [:]
         var used: Set<String> = []
         var revoked: [String] = []
         var revocationFailure: ProviderCallError?
@@ -54,6 +55,10 @@ package final class CountingProviderClient: ProviderClient {
     /// Lets the refreshes waiting at the gate, and every later one, go on.
     package func release() { gate.open() }
     package func fail(with error: ProviderCallError?) { state.withLock { $0.failure = error } }
+    /// Makes the refreshes of `refreshToken` fail with `error`, and no other.
+    package func failRefreshes(of refreshToken: String, with error: ProviderCallError) {
+        state.withLock { $0.failures[refreshToken] = error }
+    }
     /// Makes revocations fail with `error` (nil: succeed again).
     package func failRevocations(with error: ProviderCallError?) { state.withLock { $0.revocationFailure = error } }
     /// Makes each revocation sent to `endpoint` wait at `gate` before it is answered.
@@ -85,7 +90,7 @@ package final class CountingProviderClient: ProviderClient {
             if rotating, let used = tokens.refreshToken, !state.used.insert(used).inserted {
                 return (state.refreshes, ProviderCallError(.invalidGrant, "refresh token \(used) was used before"))
             }
-            return (state.refreshes, state.failure)
+            return (state.refreshes, state.failure ?? tokens.refreshToken.flatMap { state.failures[$0] })
         }
         await gate.wait()
         try await Task.sleep(for: .milliseconds(50))
