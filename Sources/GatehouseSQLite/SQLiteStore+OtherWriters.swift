@@ -20,6 +20,9 @@ extension SQLiteStore {
                 return try await attempt()
             } catch let error as SQLiteError where Self.isLocked(error) {
                 let now = ContinuousClock.now
+                if deadline == nil {
+                    logger.debug("the database file is locked by another process's write; waiting for it")
+                }
                 let giveUp = deadline ?? now + Self.otherWritersWait
                 deadline = giveUp
                 guard now + pause < giveUp else {

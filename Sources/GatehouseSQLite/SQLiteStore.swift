@@ -22,12 +22,14 @@ package final class SQLiteStore: Store {
     private let opened: SQLiteFileIdentity?
     /// When a statement last found the file unusable (full disk, damaged file), and why.
     let unusableAt = Mutex<(at: ContinuousClock.Instant, why: String)?>(nil)
+    let logger: Logger
 
-    private init(connection: SQLiteConnection, unsynced: SQLiteConnection, path: String) {
+    private init(connection: SQLiteConnection, unsynced: SQLiteConnection, path: String, logger: Logger) {
         self.connection = connection
         self.unsynced = unsynced
         self.path = path
         self.opened = SQLiteFileIdentity(path: path)
+        self.logger = logger
     }
 
     /// Throws when the file at `path` is no longer the one this store opened, or a statement
@@ -83,7 +85,7 @@ package final class SQLiteStore: Store {
             try? await connection.close()
             throw error
         }
-        let store = SQLiteStore(connection: connection, unsynced: unsynced, path: path)
+        let store = SQLiteStore(connection: connection, unsynced: unsynced, path: path, logger: logger)
         do {
             // WAL lets readers run during a write; FULL sync makes a committed grant survive a crash.
             _ = try await store.rows("PRAGMA journal_mode=WAL")

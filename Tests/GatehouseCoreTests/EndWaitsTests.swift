@@ -50,7 +50,7 @@ import Testing
             let started = clock.now
             async let first = notifier.wait(tickets[0], timeout: .seconds(30))
             async let second = notifier.wait(tickets[1], timeout: .seconds(30))
-            try await Task.sleep(for: .milliseconds(50))
+            #expect(try await eventually { await notifier.local.parkedCount == 2 })
             for _ in 0..<100 { broker.endWaits() }  // asked again and again: the work is done once
             let ended = await [first, second]
             #expect(ended.map(\.changed) == [false, false])

@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import GatehouseWire
 import Testing
 
@@ -12,23 +13,23 @@ extension NotifierWake {
 }
 
 @Suite struct LocalNotifierTests {
-    @Test func aWaiterWakesOnNotify() async {
+    @Test func aWaiterWakesOnNotify() async throws {
         let notifier = LocalNotifier()
         let ticket = await notifier.prepare(flowID: "f")
         async let woke = notifier.wait(ticket, timeout: .seconds(30))
-        try? await Task.sleep(for: .milliseconds(50))
+        #expect(try await eventually { await notifier.parkedCount == 1 })
         await notifier.notify(flowID: "f")
         #expect(await woke.changed)
         #expect(await notifier.waiterCount == 0)
     }
 
     /// A change made here hands its answer to the waits: parked, and prepared but not parked yet.
-    @Test func theAnswerOfAChangeGoesToEveryWaiter() async {
+    @Test func theAnswerOfAChangeGoesToEveryWaiter() async throws {
         let notifier = LocalNotifier()
         let parkedTicket = await notifier.prepare(flowID: "f")
         let preparedTicket = await notifier.prepare(flowID: "f")
         async let parked = notifier.wait(parkedTicket, timeout: .seconds(30))
-        try? await Task.sleep(for: .milliseconds(50))
+        #expect(try await eventually { await notifier.parkedCount == 1 })
         let answer = AuthorizationResponse(id: "f", status: .completed, userID: "u")
         await notifier.notify(flowID: "f", answer: answer)
         let prepared = await notifier.wait(preparedTicket, timeout: .seconds(30))
@@ -68,11 +69,11 @@ extension NotifierWake {
 }
 
 @Suite struct LocalNotifierEndingTests {
-    @Test func endingWaitsAnswersTheParkedAndEveryLaterOneAtOnce() async {
+    @Test func endingWaitsAnswersTheParkedAndEveryLaterOneAtOnce() async throws {
         let notifier = LocalNotifier()
         let ticket = await notifier.prepare(flowID: "f")
         async let parked = notifier.wait(ticket, timeout: .seconds(30))
-        try? await Task.sleep(for: .milliseconds(50))
+        #expect(try await eventually { await notifier.parkedCount == 1 })
         let clock = ContinuousClock()
         let started = clock.now
         await notifier.endWaits()
@@ -83,11 +84,11 @@ extension NotifierWake {
         #expect(await notifier.waiterCount == 0)
     }
 
-    @Test func cancellingTheWaiterEndsItsWait() async {
+    @Test func cancellingTheWaiterEndsItsWait() async throws {
         let notifier = LocalNotifier()
         let ticket = await notifier.prepare(flowID: "f")
         let waiter = Task { await notifier.wait(ticket, timeout: .seconds(30)) }
-        try? await Task.sleep(for: .milliseconds(50))
+        #expect(try await eventually { await notifier.parkedCount == 1 })
         let clock = ContinuousClock()
         let started = clock.now
         waiter.cancel()

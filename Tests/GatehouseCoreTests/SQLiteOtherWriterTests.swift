@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
 import Logging
 import SQLiteNIO
 import Synchronization
@@ -11,13 +12,20 @@ import Testing
 /// store's transaction waits for it without holding back the store's other statements, goes on
 /// when it ends, and gives up with a 503 if it does not.
 @Suite struct SQLiteOtherWriterTests {
+    let log = LogRecorder()
+
+    /// Whether a statement has found the file locked by the other process.
+    func foundLocked() -> Bool {
+        log.logged.contains { $0.message == "the database file is locked by another process's write; waiting for it" }
+    }
+
     /// A store and, on the same file, a second connection standing for the other process.
     func withStoreAndOtherProcess(_ body: (SQLiteStore, SQLiteConnection) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-other-\(UUID().uuidString).sqlite").path
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
-        let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
+        let store = try await SQLiteStore.open(path: path, logger: log.logger())
         let other = try await SQLiteConnection.open(storage: .file(path: path))
         do {
             _ = try await store.rows("CREATE TABLE marks (n INTEGER)")
@@ -42,8 +50,7 @@ import Testing
                     #expect(committed.withLock { $0 })
                 }
             }
-            // Time for the transaction to find the file locked (ordering only; nothing is timed).
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await eventually { foundLocked() })
             // SQLite's own wait would hold the gate: this read would wait for the transaction,
             // which waits for the other process, which waits for this read.
             let read = try await store.rows("SELECT COUNT(*) AS n FROM marks")

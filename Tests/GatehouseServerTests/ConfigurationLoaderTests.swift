@@ -280,6 +280,9 @@ import Testing
         var configuration = GatehouseConfiguration(
             dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path)
         configuration.rootKeys = [.init(id: "k", value: "dG9vIHNob3J0", isDefault: true)]
-        await #expect(throws: (any Error).self) { _ = try await buildApplication(configuration: configuration) }
+        let error = await #expect(throws: ConfigurationError.self) {
+            _ = try await buildApplication(configuration: configuration)
+        }
+        #expect(error?.description == "security.root_keys: root key 'k' must be 32 bytes (base64 of 32 random bytes), not 9")
     }
 }

@@ -143,13 +143,20 @@ import Testing
     @Test func aConfigWithoutAVerifierDoesNotStart() async throws {
         var configuration = GatehouseConfiguration(dataDirectory: "/tmp/unused")
         configuration.hasConfigFile = true
-        #expect(throws: (any Error).self) { try configuration.verificationPolicy() }
+        let withAFile = #expect(throws: ConfigurationError.self) { try configuration.verificationPolicy() }
+        #expect(withAFile?.description.hasPrefix("auth.user_verification") == true, "\(String(describing: withAFile))")
         configuration.hasConfigFile = false
         configuration.host = "0.0.0.0"
-        #expect(throws: (any Error).self) { try configuration.verificationPolicy() }
+        let listening = #expect(throws: ConfigurationError.self) { try configuration.verificationPolicy() }
+        #expect(
+            listening?.description.hasPrefix("user verification can be skipped only when both the listener (0.0.0.0)") == true,
+            "\(String(describing: listening))")
         // Naming the unsafe skip does not make it safe on a public listener.
         configuration.unsafeSkipVerification = true
-        #expect(throws: (any Error).self) { try configuration.verificationPolicy() }
+        let skipping = #expect(throws: ConfigurationError.self) { try configuration.verificationPolicy() }
+        #expect(
+            skipping?.description.hasPrefix("auth.user_verification.unsafe_skip_verification is allowed only when") == true,
+            "\(String(describing: skipping))")
         configuration.host = "127.0.0.1"
         configuration.hasConfigFile = true
         #expect(try configuration.verificationPolicy().warning != nil)
