@@ -68,10 +68,10 @@ extension SQLiteStore {
         }
     }
 
-    /// How an error of SQLite's reads in the log: its reason and SQLite's message, which names
-    /// what failed (a table, a constraint) but holds no bound value; nil for any other error.
-    package static func loggable(_ error: any Error) -> String? {
-        guard let error = error as? SQLiteError else { return nil }
-        return "SQLiteError \(error.reason): \(error.message.prefix(200))"
-    }
+}
+
+extension SQLiteError: LoggableStoreError {
+    /// Its reason and SQLite's message, which names what failed (a table, a constraint) but
+    /// holds no bound value.
+    package var loggable: String { "SQLiteError \(reason): \(message.prefix(200))" }
 }

@@ -2,7 +2,6 @@ import Foundation
 import GatehouseCore
 import GatehouseOIDC
 import GatehouseOutbound
-import GatehouseSQLite
 import GatehouseWire
 import Hummingbird
 import Logging

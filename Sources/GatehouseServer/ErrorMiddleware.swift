@@ -1,5 +1,4 @@
 import GatehouseCore
-import GatehouseSQLite
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -63,9 +62,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // A route that reads its body itself (the dashboard's forms) and got more than it takes.
             return (GatehouseError(.payloadTooLarge, "the request body is larger than this route takes"), .contentTooLarge, [:])
         default:
-            // The type only: an error's description may quote what it was given. SQLite's say
-            // which statement failed and why, without values.
-            let described = SQLiteStore.loggable(error) ?? String(reflecting: type(of: error))
+            // The type only: an error's description may quote what it was given. A store's
+            // driver says what failed, without values.
+            let described = (error as? any LoggableStoreError)?.loggable ?? String(reflecting: type(of: error))
             context.logger.error("request failed", metadata: ["error": "\(described)"])
             return (GatehouseError(.internalError, "internal error"), .internalServerError, [:])
         }

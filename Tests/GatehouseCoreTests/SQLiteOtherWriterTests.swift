@@ -98,7 +98,7 @@ import Testing
                 return 42
             }
             #expect(answer == 42 && calls.withLock { $0 } == 2)
-            #expect(SQLiteStore.loggable(refusal) == "SQLiteError busyInSnapshot: database is locked")
+            #expect(refusal.loggable == "SQLiteError busyInSnapshot: database is locked")
         }
     }
 }
