@@ -20,6 +20,13 @@ package enum ConnectionDeletion: Sendable, Equatable {
 // Deleting a connection: forgotten on every replica first, then ended at the provider when its
 // template says how.
 extension AuthBroker {
+    /// Whether deleting `connection` now would revoke its grant: its provider serves (a template
+    /// that breaks a rule of today's does not) and has a revocation request. What the delete
+    /// below decides, for the dashboard to say before it.
+    package func deletionRevokes(_ connection: Connection) async throws -> Bool {
+        try await providers.provider(id: connection.providerID)?.revocationDestination != nil
+    }
+
     /// Deletes a connection (the admin API's `DELETE /v1/admin/user_connections/{id}`, the
     /// dashboard): gone from the store and from every replica's cache before anything else, so no
     /// token of it is handed out once this returns. Then, when the provider's template has a
@@ -45,9 +52,7 @@ extension AuthBroker {
                 metadata: ["connection": "\(id)", "error": "\(error)"])
             provider = nil
         }
-        let order = provider.flatMap { provider in
-            provider.revocationDestination.map { RevocationOrder(deletedAt: now(), destination: $0) }
-        }
+        let order = provider?.revocationDestination.map { RevocationOrder(deletedAt: now(), destination: $0) }
         // The row as deleted, not as read before: a refresh that landed in between stored the
         // token set that is revoked.
         guard let connection = try await connections.delete(id: id, from: store, queueing: order) else { return .notFound }

@@ -57,8 +57,7 @@ extension DashboardRoutes {
                 guard fields["confirm"] == "yes" else {
                     // Deleted meanwhile (another tab, the API): nothing to ask about.
                     guard let connection = try await store.connection(id: id) else { return done("gone") }
-                    let revokes =
-                        try await providers.configured(id: connection.providerID)?.oauth2.tokenRevocationRequest != nil
+                    let revokes = try await broker.deletionRevokes(connection)
                     return pages.render(
                         "connection-delete",
                         pageContext(

@@ -76,9 +76,8 @@ extension DashboardRoutes {
                             session, nav: "providers",
                             [
                                 "id": id, "connections": held > 0 ? held as Any : false,
-                                // As the delete decides (`RevocationOrder(retiring:at:)`).
-                                "revokes": provider.oauth2.tokenRevocationRequest != nil
-                                    && (try? ProviderTemplateValidator.validateStored(id: id, provider.oauth2)) != nil,
+                                // As the delete decides.
+                                "revokes": RevocationOrder.destination(retiring: id, provider.oauth2) != nil,
                             ]))
                 }
                 return try await changing(session, done: "removed") { _ = try await providers.delete(id: id) }
