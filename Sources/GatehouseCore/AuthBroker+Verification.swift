@@ -81,7 +81,18 @@ extension AuthBroker {
     }
 
     /// `GET /v1/oauth/complete/{flow_id}`: where `confirm_user`'s `next_uri` leads; only reads.
-    package func continuation(verificationID: String) async throws -> CallbackOutcome {
+    package func continuation(verificationID: String) async -> CallbackOutcome {
+        do {
+            return try await continuationOutcome(verificationID: verificationID)
+        } catch let error as GatehouseError {
+            return .failure(CallbackFailure(error.code, reloadable: true), detail: "continuation lookup failed: \(error.message)")
+        } catch {
+            logger.error("continuation lookup failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            return .failure(.internalError, detail: String(reflecting: type(of: error)))
+        }
+    }
+
+    private func continuationOutcome(verificationID: String) async throws -> CallbackOutcome {
         guard let flow = try await store.flow(verificationHash: SecretHash.hex(verificationID)) else {
             return .failure(.unknownFlow, detail: "no flow has this verification id")
         }

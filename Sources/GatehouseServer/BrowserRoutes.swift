@@ -19,12 +19,7 @@ struct BrowserRoutes {
         }
         routes.get("/v1/oauth/complete/:flow") { _, context in
             let flow = try context.parameters.require("flow")
-            do {
-                return Self.page(for: try await broker.continuation(verificationID: flow), context)
-            } catch {
-                let reason = (error as? GatehouseError).map { CallbackFailure($0.code, reloadable: true) } ?? .internalError
-                return Self.page(for: .failure(reason, detail: "continuation lookup failed: \(error)"), context)
-            }
+            return Self.page(for: await broker.continuation(verificationID: flow), context)
         }
         // HEAD does not do what GET does here: a callback's state and code work once, and a
         // HEAD (a link checker, a prefetch) would spend them before the person's GET.

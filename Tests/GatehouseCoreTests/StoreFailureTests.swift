@@ -42,6 +42,29 @@ import Testing
         }
     }
 
+    /// The continuation page's read fails: the page says the store is away and a reload may
+    /// help (it only reads), as the callback's does.
+    @Test func aContinuationWhoseReadFailsSaysTheStoreIsAway() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let store = InterposedStore(sqlite, before: { name in if name == "flow" { throw Self.storeAway() } })
+            let broker = AuthBroker(
+                store: store, notifier: LocalNotifier(),
+                providers: ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([])),
+                client: CountingProviderClient(), cipher: cipher,
+                settings: BrokerSettings(
+                    publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
+                    unsafeSkipAllowed: true),
+                logger: Logger(label: "test"))
+            let outcome = await broker.continuation(verificationID: "v")
+            guard case .failure(let reason, let detail) = outcome else {
+                Issue.record("not a failure: \(outcome)")
+                return
+            }
+            #expect(reason == .storeUnavailable(reloadable: true))
+            #expect(detail == "continuation lookup failed: the store did not answer")
+        }
+    }
+
     /// A provider's delete committed, but its answer was lost: the registry does not go on
     /// serving the provider (and its deleted connections) from its cache.
     @Test func aProviderDeleteWhoseAnswerWasLostDropsTheCaches() async throws {
