@@ -1,3 +1,4 @@
+import GatehouseCore
 import HTTPTypes
 import Hummingbird
 import Mustache
@@ -49,6 +50,14 @@ struct DashboardPages: Sendable {
         var headers = Self.headers
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The page `name` refusing what was sent: `error`'s message on it, under the status (and
+    /// `Retry-After`) the one error mapping gives it.
+    func render(_ name: String, _ context: [String: Any], refusing error: GatehouseError) -> Response {
+        render(
+            name, context.merging(["error": error.message]) { _, message in message }, status: error.status,
+            headers: error.retryAfter.map { [.retryAfter: String($0)] } ?? [:])
     }
 
     /// `context` with every `nil` (an optional passed `as Any`) left out, at any depth: Mustache

@@ -14,20 +14,19 @@ extension DashboardRoutes {
                 guard let name = APIKeyName.validated(fields["name"] ?? ""), let role = APIKeyRole(rawValue: fields["role"] ?? "")
                 else {
                     return try await keysPage(
-                        session,
-                        extra: ["error": "A key needs a name (up to 100 characters, no control characters) and a role."],
-                        status: .badRequest)
+                        session, extra: [:],
+                        refusing: .invalid("A key needs a name (up to 100 characters, no control characters) and a role."))
                 }
                 // A reload of the answer below sends the form again: a key of the same name made a
                 // minute ago is taken as that, not as a wish for a second key nobody sees.
                 let recent = now().addingTimeInterval(-60)
                 if try await store.apiKeys().contains(where: { $0.name == name && $0.createdAt > recent }) {
                     return try await keysPage(
-                        session,
-                        extra: [
-                            "error":
-                                "A key named '\(name)' was made less than a minute ago and shown once then; this looks like the form sent again, so no second key was made. To make another, give it another name."
-                        ], status: .conflict)
+                        session, extra: [:],
+                        refusing: GatehouseError(
+                            .conflict,
+                            "A key named '\(name)' was made less than a minute ago and shown once then; this looks like the form sent again, so no second key was made. To make another, give it another name."
+                        ))
                 }
                 // Shown on this answer only: it is not stored anywhere it could be shown again.
                 let key = try await keys.create(name: name, role: role)
@@ -46,11 +45,11 @@ extension DashboardRoutes {
                 }
                 let lastAdmin = {
                     try await keysPage(
-                        session,
-                        extra: [
-                            "error":
-                                "Key \(id) (\(key.name)) is the only admin key: revoked, it would leave no way into this dashboard or the admin API. Create another admin key first."
-                        ], status: .conflict)
+                        session, extra: [:],
+                        refusing: GatehouseError(
+                            .conflict,
+                            "Key \(id) (\(key.name)) is the only admin key: revoked, it would leave no way into this dashboard or the admin API. Create another admin key first."
+                        ))
                 }
                 if key.role == .admin, !all.contains(where: { $0.role == .admin && $0.id != id }) { return try await lastAdmin() }
                 let own = id == session.keyID
@@ -101,9 +100,10 @@ extension DashboardRoutes {
     /// The keys page; `showingKey`: the answer that shows a new key once, which a failed read of
     /// the list must not lose (the key is stored, and shown nowhere else).
     private func keysPage(
-        _ session: Session, extra: [String: Any], status: HTTPResponse.Status = .ok, showingKey: Bool = false
+        _ session: Session, extra: [String: Any], refusing refusal: GatehouseError? = nil, showingKey: Bool = false
     ) async throws -> Response {
         var extra = extra
+        if let refusal { extra["error"] = refusal.message }
         let records: [APIKeyRecord]
         do {
             records = try await store.apiKeys()
@@ -119,7 +119,8 @@ extension DashboardRoutes {
             ]
         }
         return pages.render(
-            "keys", pageContext(session, nav: "keys", extra.merging(["keys": rows]) { first, _ in first }), status: status)
+            "keys", pageContext(session, nav: "keys", extra.merging(["keys": rows]) { first, _ in first }),
+            status: refusal?.status ?? .ok)
     }
 
     private func verificationPage(_ session: Session, extra: [String: Any], status: HTTPResponse.Status = .ok) async throws

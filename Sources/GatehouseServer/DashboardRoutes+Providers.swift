@@ -15,8 +15,7 @@ extension DashboardRoutes {
                 try await changing(
                     session, done: "added",
                     failed: {
-                        try await providersPage(
-                            session, extra: ["error": $0.message, "typed": Self.typed(fields)], status: $0.status)
+                        try await providersPage(session, extra: ["typed": Self.typed(fields)], refusing: $0)
                     }
                 ) {
                     _ = try await providers.create(try Self.newProvider(fields), source: .api)
@@ -67,7 +66,7 @@ extension DashboardRoutes {
                 guard fields["confirm"] == "yes" else {
                     guard let provider = try await providers.configured(id: id) else {
                         return try await providersPage(
-                            session, extra: ["error": GatehouseError.providerNotFound(id).message], status: .notFound)
+                            session, extra: [:], refusing: .providerNotFound(id))
                     }
                     let held = try await store.connections(ConnectionQuery(providerID: id, limit: 1)).total
                     return pages.render(
@@ -94,7 +93,7 @@ extension DashboardRoutes {
     {
         guard let provider = try await providers.configured(id: id) else {
             return try await providersPage(
-                session, extra: ["error": GatehouseError.providerNotFound(id).message], status: .notFound)
+                session, extra: [:], refusing: .providerNotFound(id))
         }
         var shown = row(provider, session)
         shown["templateJSON"] = try ProviderTemplateText.text(of: provider.oauth2)
@@ -158,14 +157,16 @@ extension DashboardRoutes {
         } catch let error as GatehouseError where error.code != .internalError && error.code != .storeUnavailable {
             // The status the API gives the same error (a 409 for a provider with connections).
             if let failed { return try await failed(error) }
-            return try await providersPage(session, extra: ["error": error.message], status: error.status)
+            return try await providersPage(session, extra: [:], refusing: error)
         }
         return DashboardPages.redirect("/dashboard/providers?done=\(done)")
     }
 
-    private func providersPage(_ session: Session, extra: [String: Any], status: HTTPResponse.Status = .ok) async throws
-        -> Response
+    private func providersPage(_ session: Session, extra: [String: Any], refusing refusal: GatehouseError? = nil)
+        async throws -> Response
     {
+        var extra = extra
+        if let refusal { extra["error"] = refusal.message }
         let all = try await providers.all()
         // The deleted connections' grants still to be revoked (`RevocationRetrier`), by provider
         // id as the gauges count them: a deleted provider's under the id it had.
@@ -192,7 +193,7 @@ extension DashboardRoutes {
                     "publicURL": settings.publicURL,
                     "customExample": ProviderTemplateText.example,
                 ]) { first, _ in first }),
-            status: status)
+            status: refusal?.status ?? .ok)
     }
 
     /// "3 grants waiting to be revoked, the oldest deleted 2 h ago".

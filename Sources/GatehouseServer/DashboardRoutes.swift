@@ -57,11 +57,9 @@ struct DashboardRoutes: Sendable {
             request.headers, authority: request.head.authority)
         {
             return pages.render(
-                "sign-in",
-                [
-                    "error":
-                        "This sign-in was sent from another site (\(reason)), so it was refused. Sign in on this page."
-                ], status: .forbidden)
+                "sign-in", [:],
+                refusing: GatehouseError(
+                    .forbidden, "This sign-in was sent from another site (\(reason)), so it was refused. Sign in on this page."))
         }
         let fields = try await Self.fields(request)
         // A refused sign-in keeps the page to return to.
@@ -69,20 +67,13 @@ struct DashboardRoutes: Sendable {
         var found: AuthenticatedKey?
         do {
             if let key = fields["key"] { found = try await keys.authenticate(key) }
-        } catch let error as GatehouseError where error.code == .rateLimited {
+        } catch var error as GatehouseError where error.code == .rateLimited {
             // A flood of wrong keys (`UnknownKeyBudget`): said on the page, not as JSON.
-            var page = pages.render(
-                "sign-in",
-                returning.merging(["error": "Too many wrong keys reach this server just now; wait a moment and try again."]) {
-                    $1
-                },
-                status: .tooManyRequests)
-            page.headers[.retryAfter] = error.retryAfter.map(String.init)
-            return page
+            error.message = "Too many wrong keys reach this server just now; wait a moment and try again."
+            return pages.render("sign-in", returning, refusing: error)
         }
         guard let found, found.role == .admin else {
-            return pages.render(
-                "sign-in", returning.merging(["error": "That is not an admin API key."]) { $1 }, status: .unauthorized)
+            return pages.render("sign-in", returning, refusing: GatehouseError(.unauthenticated, "That is not an admin API key."))
         }
         let cookie = sessions.issue(keyID: found.id, now: now())
         // Back to the page that sent here. Marked with the time, so that a browser that does
@@ -137,8 +128,8 @@ struct DashboardRoutes: Sendable {
             ? "Its cookie is Secure because the public URL (\(settings.publicURL)) is https, and a browser returns such a cookie only over https: open the dashboard at \(settings.publicURL)/dashboard."
             : "It may block cookies for this site."
         return pages.render(
-            "sign-in", ["error": "You signed in, but this browser did not send the session back. \(why)"],
-            status: .unauthorized)
+            "sign-in", [:],
+            refusing: GatehouseError(.unauthenticated, "You signed in, but this browser did not send the session back. \(why)"))
     }
 
     /// Ends the session on every replica (`Store.endDashboardSession`) and in this browser; while
@@ -206,7 +197,7 @@ struct DashboardRoutes: Sendable {
     /// A form whose CSRF token is not the session's.
     static func expiredForm() -> Response {
         HTMLPage.page(
-            status: .forbidden, title: "This form has expired",
+            status: HTTPErrorMapping.status(for: .forbidden), title: "This form has expired",
             message: "The form was not sent from this dashboard's current page. Go back, reload the page and try again.",
             reference: RequestCorrelation.id, back: ("/dashboard", "Back to the dashboard"))
     }

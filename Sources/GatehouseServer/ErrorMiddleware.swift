@@ -54,13 +54,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return (HTTPErrorMapping.error(for: error, path: request.uri.path), error.status, [:])
         case let error as RequestBodyTimeout:
-            return (
-                GatehouseError(.requestTimeout, "the request body did not arrive within \(error.limit) (api.read_timeout)"),
-                .requestTimeout, [:]
-            )
+            let timeout = GatehouseError(
+                .requestTimeout, "the request body did not arrive within \(error.limit) (api.read_timeout)")
+            return (timeout, timeout.status, [:])
         case is NIOTooManyBytesError:
             // A route that reads its body itself (the dashboard's forms) and got more than it takes.
-            return (GatehouseError(.payloadTooLarge, "the request body is larger than this route takes"), .contentTooLarge, [:])
+            let tooLarge = GatehouseError(.payloadTooLarge, "the request body is larger than this route takes")
+            return (tooLarge, tooLarge.status, [:])
         default:
             // The type only: an error's description may quote what it was given. A store's
             // driver says what failed, without values.

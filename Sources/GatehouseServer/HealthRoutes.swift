@@ -19,9 +19,10 @@ struct HealthRoutes {
                 return try JSONResponse.make(GatehouseWire.HealthResponse(healthy: true))
             } catch {
                 context.logger.warning("not ready: the store does not answer", metadata: ["error": "\(error)"])
+                // The health body, not Arcade's error body: clients and the SDK read `reason`.
                 return try JSONResponse.make(
                     GatehouseWire.HealthResponse(healthy: false, reason: "the store does not answer"),
-                    status: .serviceUnavailable)
+                    status: HTTPErrorMapping.status(for: .storeUnavailable))
             }
         }
         return routes
