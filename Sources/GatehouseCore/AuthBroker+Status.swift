@@ -88,7 +88,7 @@ extension AuthBroker {
                 ?? flow
             return try pendingResponse(flow)
         case .pending where flow.expiresAt <= now():
-            flow = try await fail(flow, .expired, reason: "the authorization expired") ?? flow
+            flow = try await fail(flow, .expired, reason: Flow.expiredReason) ?? flow
             return try pendingResponse(flow)
         case .pending, .failed:
             return try pendingResponse(flow)

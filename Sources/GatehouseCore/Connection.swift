@@ -5,6 +5,12 @@ import GatehouseWire
 package struct Connection: Sendable, Equatable {
     /// Where a connection stands.
     package enum Status: String, Sendable {
+        /// A status as a store holds it; one this build does not know (a newer release's) reads
+        /// as needing a new consent, which serves no token.
+        package init(stored: String) {
+            self = Status(rawValue: stored) ?? .reauthorizationRequired
+        }
+
         /// Usable.
         case active
         /// The provider refused the refresh token; the user must authorize again.

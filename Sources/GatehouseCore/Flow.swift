@@ -5,6 +5,12 @@ import GatehouseWire
 package struct Flow: Sendable, Equatable {
     /// Where a flow stands.
     package enum Status: String, Sendable {
+        /// A status as a store holds it; one this build does not know (a newer release's) reads
+        /// as failed, which serves nothing.
+        package init(stored: String) {
+            self = Status(rawValue: stored) ?? .failed
+        }
+
         /// Waiting for the user at the provider, or for verification.
         case pending
         /// The connection holds the grant.
@@ -71,6 +77,10 @@ package struct Flow: Sendable, Equatable {
         guard status == .pending, stateUsed, sealedTokens == nil, let stateUsedAt else { return false }
         return now.timeIntervalSince(stateUsedAt) > Flow.callbackLimit
     }
+
+    /// The failure reason of a flow that expired before it completed (the stores write it too,
+    /// when an expired flow gives its key up to a new one).
+    package static let expiredReason = "the authorization expired"
 
     /// The failure reason of a flow the user declined at the provider (`error=access_denied`).
     package static let deniedReason = "the user denied access"

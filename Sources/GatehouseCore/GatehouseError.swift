@@ -72,6 +72,11 @@ package struct GatehouseError: Error, Sendable, Equatable, CustomStringConvertib
         .notFound("auth provider '\(id)' not found")
     }
 
+    /// A provider created, or renamed, under an id another has.
+    package static func providerExists(_ id: String) -> GatehouseError {
+        .init(.conflict, "auth provider '\(id)' already exists")
+    }
+
     /// A rename of a provider that has connections: each is sealed for its provider's id, so it
     /// cannot follow the provider to a new one.
     package static func providerHasConnections(_ id: String) -> GatehouseError {

@@ -12,7 +12,7 @@ extension PostgresStore {
             // An expired holder gives the key up.
             _ = try await rows(
                 """
-                UPDATE flows SET open_key = NULL, status = 'failed', failure_reason = 'the authorization expired',
+                UPDATE flows SET open_key = NULL, status = 'failed', failure_reason = \(Flow.expiredReason),
                     version = version + 1
                 WHERE open_key = \(key) AND expires_at <= \(time)
                 """)

@@ -28,7 +28,7 @@ extension PostgresStore {
                 ON CONFLICT (id) DO NOTHING RETURNING id
                 """)
             guard !inserted.isEmpty else {
-                throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
+                throw GatehouseError.providerExists(record.id)
             }
             try await Self.deleteGrants(ofProvider: record.id, run)
             try await Self.announceProviders(run)
@@ -85,7 +85,7 @@ extension PostgresStore {
                 return ProviderReplacement(failedFlowIDs: failed)
             }
         } catch  where Self.isUniqueViolation(error) {
-            throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
+            throw GatehouseError.providerExists(record.id)
         }
     }
 

@@ -23,7 +23,7 @@ extension PostgresStore {
             authorizeScopes: try json([String].self, row, "authorize_scopes") ?? [],
             stateHash: try row["state_hash"].decode(String.self), sealedVerifier: try bytes(row, "sealed_verifier"),
             sealedURL: try bytes(row, "sealed_url"), nextURI: try row["next_uri"].decode(String?.self),
-            status: Flow.Status(rawValue: try row["status"].decode(String.self)) ?? .failed,
+            status: Flow.Status(stored: try row["status"].decode(String.self)),
             stateUsed: try row["state_used"].decode(Bool.self),
             stateUsedAt: try row["state_used_at"].decode(Double?.self).map(Date.init(timeIntervalSince1970:)),
             verificationHash: try row["verification_id"].decode(String?.self), sealedTokens: try bytes(row, "sealed_tokens"),
@@ -38,7 +38,7 @@ extension PostgresStore {
             providerID: try row["provider_id"].decode(String.self), scopes: try json([String].self, row, "scopes") ?? [],
             sealedTokens: try bytes(row, "sealed_tokens") ?? [], expiresAt: try date(row, "expires_at"),
             userInfo: try json([String: JSONValue].self, row, "user_info"),
-            status: Connection.Status(rawValue: try row["status"].decode(String.self)) ?? .reauthorizationRequired,
+            status: Connection.Status(stored: try row["status"].decode(String.self)),
             authID: try row["auth_id"].decode(String.self), createdAt: try date(row, "created_at"),
             updatedAt: try date(row, "updated_at"), version: try row["version"].decode(Int.self))
     }
@@ -54,7 +54,7 @@ extension PostgresStore {
     static func apiKey(_ row: PostgresRandomAccessRow) throws -> APIKeyRecord {
         APIKeyRecord(
             hash: try row["hash"].decode(String.self), name: try row["name"].decode(String.self),
-            role: APIKeyRole(rawValue: try row["role"].decode(String.self)) ?? .app, createdAt: try date(row, "created_at"))
+            role: APIKeyRole(stored: try row["role"].decode(String.self)), createdAt: try date(row, "created_at"))
     }
 
     static func bytes(_ row: PostgresRandomAccessRow, _ name: String) throws -> [UInt8]? {

@@ -11,10 +11,9 @@ extension SQLiteStore {
             // An expired holder gives the key up.
             _ = try await rows(
                 """
-                UPDATE flows SET open_key = NULL, status = 'failed', failure_reason = 'the authorization expired',
-                    version = version + 1
+                UPDATE flows SET open_key = NULL, status = 'failed', failure_reason = ?, version = version + 1
                 WHERE open_key = ? AND expires_at <= ?
-                """, [.text(key), .float(now.timeIntervalSince1970)])
+                """, [.text(Flow.expiredReason), .text(key), .float(now.timeIntervalSince1970)])
             _ = try await rows(
                 """
                 INSERT INTO flows (id, user_id, provider_id, requested_scopes, authorize_scopes, state_hash,

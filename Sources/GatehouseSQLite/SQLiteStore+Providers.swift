@@ -25,7 +25,7 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING RETURNING id
                 """, Self.binds(record))
             guard !inserted.isEmpty else {
-                throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
+                throw GatehouseError.providerExists(record.id)
             }
             try await Self.deleteGrants(ofProvider: record.id, run)
         }
@@ -72,7 +72,7 @@ extension SQLiteStore {
         } catch let error as SQLiteError
             where [.constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed].contains(error.reason)
         {
-            throw GatehouseError(.conflict, "auth provider '\(record.id)' already exists")
+            throw GatehouseError.providerExists(record.id)
         }
     }
 

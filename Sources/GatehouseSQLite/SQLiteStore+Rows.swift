@@ -24,10 +24,9 @@ extension SQLiteStore {
     }
 
     static func apiKey(_ row: SQLiteRow) throws -> APIKeyRecord {
-        // An unknown role reads as the least privilege.
         APIKeyRecord(
             hash: try text(row, "hash"), name: try text(row, "name"),
-            role: APIKeyRole(rawValue: row.column("role")?.string ?? "") ?? .app, createdAt: date(row, "created_at"))
+            role: APIKeyRole(stored: row.column("role")?.string ?? ""), createdAt: date(row, "created_at"))
     }
 
     static func flow(_ row: SQLiteRow) throws -> Flow {
@@ -37,7 +36,7 @@ extension SQLiteStore {
             authorizeScopes: try decode([String].self, row, "authorize_scopes") ?? [],
             stateHash: try text(row, "state_hash"), sealedVerifier: bytes(row, "sealed_verifier"),
             sealedURL: bytes(row, "sealed_url"), nextURI: row.column("next_uri")?.string,
-            status: Flow.Status(rawValue: try text(row, "status")) ?? .failed,
+            status: Flow.Status(stored: try text(row, "status")),
             stateUsed: row.column("state_used")?.integer == 1,
             stateUsedAt: row.column("state_used_at")?.double.map(Date.init(timeIntervalSince1970:)),
             verificationHash: row.column("verification_id")?.string, sealedTokens: bytes(row, "sealed_tokens"),
@@ -51,7 +50,7 @@ extension SQLiteStore {
             id: try text(row, "id"), userID: try text(row, "user_id"), providerID: try text(row, "provider_id"),
             scopes: try decode([String].self, row, "scopes") ?? [], sealedTokens: bytes(row, "sealed_tokens") ?? [],
             expiresAt: date(row, "expires_at"), userInfo: try decode([String: JSONValue].self, row, "user_info"),
-            status: Connection.Status(rawValue: try text(row, "status")) ?? .reauthorizationRequired,
+            status: Connection.Status(stored: try text(row, "status")),
             authID: try text(row, "auth_id"), createdAt: date(row, "created_at"), updatedAt: date(row, "updated_at"),
             version: Int(row.column("version")?.integer ?? 0))
     }
