@@ -119,6 +119,9 @@ package final class RefreshCoordinator: Sendable {
             case .failure(let failure): continuation.resume(throwing: failure)
             case .success(false): break
             case .success(true):
+                // A task of its own, not the first caller's: the refresh must go on for the other
+                // waiters if that caller is cancelled (its client left), and at high priority so
+                // that its steps are not queued behind the requests of a storm (docs/performance.md).
                 Task(priority: .high) {
                     let result: Result<Connection, any Error>
                     do {

@@ -211,22 +211,6 @@ extension Store {
         try await deleteAPIKeys(hashPrefix: hashPrefix, keepingAnAdmin: false) ?? 0
     }
 
-    /// Pending revocations due at `now`, soonest first, at most `limit`.
-    package func dueRevocations(now: Date, limit: Int) async throws -> [PendingRevocation] {
-        try await dueRevocations(now: now, limit: limit, excluding: [])
-    }
-
-    /// Removes a connection, with no revocation to follow; see `deleteConnection(id:queueing:)`.
-    package func deleteConnection(id: String) async throws -> Connection? {
-        try await deleteConnection(id: id, queueing: nil)
-    }
-
-    /// Removes a provider, with its connections, flows and pending revocations; see
-    /// `deleteProvider(id:revokingAt:)`.
-    package func deleteProvider(id: String) async throws -> ProviderRecord? {
-        try await deleteProvider(id: id, revokingAt: nil)
-    }
-
     /// Replaces a provider; see `updateProvider(id:with:unlessConnected:basedOn:)`.
     package func updateProvider(id: String, with record: ProviderRecord) async throws -> ProviderReplacement? {
         try await updateProvider(id: id, with: record, unlessConnected: nil, basedOn: nil)
