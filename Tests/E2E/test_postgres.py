@@ -298,8 +298,12 @@ class Proxy:
             upstream = socket.create_connection(self.target)
             self.sockets += [client, upstream]
             self.upstream_ports.append(upstream.getsockname()[1])
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._answers, args=(upstream, client), daemon=True).start()
+            self._relay(client, upstream)
+
+    def _relay(self, client, upstream):
+        """Passes bytes both ways between a client and its connection to the server."""
+        threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=self._answers, args=(upstream, client), daemon=True).start()
 
     def _answers(self, server, client):
         """What the server says, to the client."""

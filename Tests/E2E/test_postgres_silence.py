@@ -2,7 +2,6 @@
 closes them (a host that died, a partition, a failover behind the same address), while new
 connections reach a database that answers. The replica must not wait for the operating system
 to give up on its connections (about 15 minutes, or never behind a proxy that keeps them open)."""
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,20 +25,12 @@ class SilentProxy(Proxy):
         self.released = threading.Event()
         super().__init__(target_port)
 
-    def _accept(self, listener):
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            self.sockets += [client, upstream]
-            self.upstream_ports.append(upstream.getsockname()[1])
-            number = self.accepted
-            self.accepted += 1
-            self.open.add(number)
-            threading.Thread(target=self._forward, args=(client, upstream, number), daemon=True).start()
-            threading.Thread(target=self._forward, args=(upstream, client, number), daemon=True).start()
+    def _relay(self, client, upstream):
+        number = self.accepted
+        self.accepted += 1
+        self.open.add(number)
+        threading.Thread(target=self._forward, args=(client, upstream, number), daemon=True).start()
+        threading.Thread(target=self._forward, args=(upstream, client, number), daemon=True).start()
 
     def _forward(self, source, sink, number):
         try:
