@@ -67,6 +67,7 @@ extension SQLiteStore {
         default: false
         }
     }
+
 }
 
 extension SQLiteError: LoggableStoreError {

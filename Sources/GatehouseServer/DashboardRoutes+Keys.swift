@@ -103,6 +103,7 @@ extension DashboardRoutes {
         _ session: Session, extra: [String: Any], refusing refusal: GatehouseError? = nil, showingKey: Bool = false
     ) async throws -> Response {
         var extra = extra
+        if let refusal { extra["error"] = refusal.message }
         let records: [APIKeyRecord]
         do {
             records = try await store.apiKeys()
@@ -119,7 +120,7 @@ extension DashboardRoutes {
         }
         return pages.render(
             "keys", pageContext(session, nav: "keys", extra.merging(["keys": rows]) { first, _ in first }),
-            refusing: refusal)
+            status: refusal?.status ?? .ok)
     }
 
     private func verificationPage(_ session: Session, extra: [String: Any], status: HTTPResponse.Status = .ok) async throws
