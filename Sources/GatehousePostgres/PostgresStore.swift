@@ -98,7 +98,7 @@ package final class PostgresStore: Store {
             }
         } catch is Deadline.Passed {
             lease.close(ifSilentFor: Self.silenceLimit, logger: logger)
-            throw GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
+            throw Self.noAnswerInTime
         } catch let error as PSQLError where Self.isUnavailable(error) {
             let state = error.serverInfo?[.sqlState]
             logger.warning("database unreachable", metadata: ["error": "\(error.code)", "sqlstate": "\(state ?? "-")"])
@@ -130,6 +130,8 @@ package final class PostgresStore: Store {
 
     /// How long one statement may take before the request gets a 503.
     static let queryTimeout: Duration = .seconds(5)
+    /// The 503 of a statement that took longer.
+    static let noAnswerInTime = GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
     /// How long after `queryTimeout` a connection that has still not answered is closed: a
     /// database that is only slow has answered by then.
     static let silenceLimit: Duration = .seconds(5)
@@ -177,7 +179,7 @@ package final class PostgresStore: Store {
         } catch is Deadline.Passed {
             logger.warning("closing the database connection of a job's lock: it did not answer in time")
             connection.close().whenComplete { _ in }
-            throw GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
+            throw Self.noAnswerInTime
         }
     }
 

@@ -67,7 +67,6 @@ extension SQLiteStore {
         default: false
         }
     }
-
 }
 
 extension SQLiteError: LoggableStoreError {

@@ -53,9 +53,10 @@ struct DashboardPages: Sendable {
     }
 
     /// The page `name` refusing what was sent: `error`'s message on it, under the status (and
-    /// `Retry-After`) the one error mapping gives it.
-    func render(_ name: String, _ context: [String: Any], refusing error: GatehouseError) -> Response {
-        render(
+    /// `Retry-After`) the one error mapping gives it; with no error, the page as it is.
+    func render(_ name: String, _ context: [String: Any], refusing error: GatehouseError?) -> Response {
+        guard let error else { return render(name, context) }
+        return render(
             name, context.merging(["error": error.message]) { _, message in message }, status: error.status,
             headers: error.retryAfter.map { [.retryAfter: String($0)] } ?? [:])
     }

@@ -103,7 +103,6 @@ extension DashboardRoutes {
         _ session: Session, extra: [String: Any], refusing refusal: GatehouseError? = nil, showingKey: Bool = false
     ) async throws -> Response {
         var extra = extra
-        if let refusal { extra["error"] = refusal.message }
         let records: [APIKeyRecord]
         do {
             records = try await store.apiKeys()
@@ -120,7 +119,7 @@ extension DashboardRoutes {
         }
         return pages.render(
             "keys", pageContext(session, nav: "keys", extra.merging(["keys": rows]) { first, _ in first }),
-            status: refusal?.status ?? .ok)
+            refusing: refusal)
     }
 
     private func verificationPage(_ session: Session, extra: [String: Any], status: HTTPResponse.Status = .ok) async throws

@@ -165,8 +165,6 @@ extension DashboardRoutes {
     private func providersPage(_ session: Session, extra: [String: Any], refusing refusal: GatehouseError? = nil)
         async throws -> Response
     {
-        var extra = extra
-        if let refusal { extra["error"] = refusal.message }
         let all = try await providers.all()
         // The deleted connections' grants still to be revoked (`RevocationRetrier`), by provider
         // id as the gauges count them: a deleted provider's under the id it had.
@@ -193,7 +191,7 @@ extension DashboardRoutes {
                     "publicURL": settings.publicURL,
                     "customExample": ProviderTemplateText.example,
                 ]) { first, _ in first }),
-            status: refusal?.status ?? .ok)
+            refusing: refusal)
     }
 
     /// "3 grants waiting to be revoked, the oldest deleted 2 h ago".

@@ -10,8 +10,6 @@ import Testing
 /// served as inactive, its stored template breaking a rule of today's, revokes nothing, though
 /// the template has a revocation request.
 @Suite struct DeletionRevokesTests {
-    let cipher = try! TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
-
     func template(authorizeParams: String) -> [UInt8] {
         Array(
             """
@@ -31,13 +29,8 @@ import Testing
                         templateJSON: template(authorizeParams: params), sealedSecret: nil, secretHint: nil, createdAt: now,
                         updatedAt: now))
             }
-            let registry = ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([]))
-            let broker = AuthBroker(
-                store: store, notifier: LocalNotifier(), providers: registry, client: CountingProviderClient(), cipher: cipher,
-                settings: BrokerSettings(
-                    publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
-                    unsafeSkipAllowed: true),
-                logger: Logger(label: "test"))
+            let broker = try testBroker(store: store)
+            let registry = broker.providers
             for (provider, revokes) in [("good", true), ("broken", false)] {
                 let connection = try await store.upsertConnection(
                     Connection(

@@ -29,22 +29,10 @@ import Testing
         }
     }
 
-    static func broker(store: any Store, notifier: any Notifier) throws -> AuthBroker {
-        let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
-        return AuthBroker(
-            store: store, notifier: notifier,
-            providers: ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([])),
-            client: CountingProviderClient(), cipher: cipher,
-            settings: BrokerSettings(
-                publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
-                unsafeSkipAllowed: true),
-            logger: Logger(label: "test"))
-    }
-
     @Test func everyParkedWaitEndsWithOneCallHoweverOftenItIsAsked() async throws {
         try await StoreBackend.withSQLite { store in
             let notifier = CountingNotifier()
-            let broker = try Self.broker(store: store, notifier: notifier)
+            let broker = try testBroker(store: store, notifier: notifier)
             let tickets = [await notifier.prepare(flowID: "f1"), await notifier.prepare(flowID: "f2")]
             let clock = ContinuousClock()
             let started = clock.now
@@ -67,7 +55,7 @@ import Testing
     func anAbandonedWaitAnswersAtOnceAndLeavesNoWaiter(parkedFirst: Bool) async throws {
         try await StoreBackend.withSQLite { store in
             let notifier = LocalNotifier()
-            let broker = try Self.broker(store: store, notifier: notifier)
+            let broker = try testBroker(store: store, notifier: notifier)
             var flow = makeFlow()
             flow.sealedURL = nil
             _ = try await store.insertFlowDeduplicated(flow, now: Date())

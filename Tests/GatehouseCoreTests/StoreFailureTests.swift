@@ -47,15 +47,7 @@ import Testing
     @Test func aContinuationWhoseReadFailsSaysTheStoreIsAway() async throws {
         try await StoreBackend.withSQLite { sqlite in
             let store = InterposedStore(sqlite, before: { name in if name == "flow" { throw Self.storeAway() } })
-            let broker = AuthBroker(
-                store: store, notifier: LocalNotifier(),
-                providers: ProviderRegistry(store: store, cipher: cipher, catalog: ProviderCatalog([])),
-                client: CountingProviderClient(), cipher: cipher,
-                settings: BrokerSettings(
-                    publicURL: "http://gh", defaultVerification: VerificationSetting(verifierURL: nil, unsafeSkip: true),
-                    unsafeSkipAllowed: true),
-                logger: Logger(label: "test"))
-            let outcome = await broker.continuation(verificationID: "v")
+            let outcome = await try testBroker(store: store).continuation(verificationID: "v")
             guard case .failure(let reason, let detail) = outcome else {
                 Issue.record("not a failure: \(outcome)")
                 return
