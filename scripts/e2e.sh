@@ -10,14 +10,15 @@ if [ ! -x "$GATEHOUSE_BIN" ]; then
   exit 1
 fi
 
-# The browser tests drive Debian's Chromium through its driver.
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+# The browser tests drive Debian's Chromium through its driver; a replica whose clock runs
+# ahead runs under libfaketime.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v faketime >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
-    echo "== installing Chromium and its driver from Debian's packages"
+    echo "== installing Chromium, its driver and faketime from Debian's packages"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver faketime >/dev/null
   else
-    echo "e2e: the browser tests need Debian's chromium and chromium-driver packages" >&2
+    echo "e2e: the tests need Debian's chromium, chromium-driver and faketime packages" >&2
     exit 1
   fi
 fi

@@ -113,8 +113,9 @@ extension RefreshCoordinator {
                         return
                     }
                     do {
-                        let until = now().addingTimeInterval(settings.leaseDuration)
-                        guard try await store.renewRefreshLease(connectionID: connectionID, owner: owner, until: until)
+                        guard
+                            try await store.renewRefreshLease(
+                                connectionID: connectionID, owner: owner, lasting: settings.leaseDuration, now: now())
                         else { return }
                     } catch {
                         logger.debug(

@@ -157,7 +157,7 @@ package final class RefreshCoordinator: Sendable {
         while true {
             let time = now()
             if let held = try await store.acquireRefreshLease(
-                connectionID: connection.id, owner: owner, until: time.addingTimeInterval(settings.leaseDuration), now: time)
+                connectionID: connection.id, owner: owner, lasting: settings.leaseDuration, now: time)
             {
                 return try await refreshHolding(
                     held, provider: provider, context: context, sweepingFrom: sweeping ? connection.version : nil)

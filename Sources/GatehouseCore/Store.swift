@@ -104,9 +104,15 @@ package protocol Store: Sendable {
     /// Takes the refresh lease of a connection if it is free, lapsed or `owner`'s own (one it
     /// could not release: the store was away; an owner refreshes a connection once at a time);
     /// returns the row as it stands once the lease is held, or nil when another holder has it.
-    func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection?
-    /// Moves the lease's end to `until` while `owner` holds it; returns whether it does.
-    func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool
+    /// The lease lasts `duration` seconds. `now` is the caller's clock; a store that several
+    /// hosts share may measure leases on a clock of its own (PostgreSQL's), so that hosts whose
+    /// clocks disagree still keep each other out.
+    func acquireRefreshLease(connectionID: String, owner: String, lasting duration: TimeInterval, now: Date)
+        async throws -> Connection?
+    /// Moves the lease's end to `duration` seconds from now (on the clock the lease is measured
+    /// on) while `owner` holds it; returns whether it does.
+    func renewRefreshLease(connectionID: String, owner: String, lasting duration: TimeInterval, now: Date)
+        async throws -> Bool
     /// Stores a refreshed connection and frees the lease, only while `owner` holds it.
     func completeRefresh(_ connection: Connection, owner: String) async throws -> Connection?
     /// Frees the lease without changing the tokens, setting the status.

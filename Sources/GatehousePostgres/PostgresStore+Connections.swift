@@ -130,23 +130,32 @@ extension PostgresStore {
         ).map(Self.connection)
     }
 
-    /// Takes the refresh lease if free or lapsed.
-    package func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
-        try await rows(
+    /// Takes the refresh lease if free or lapsed, measured on `leaseClock`.
+    package func acquireRefreshLease(connectionID: String, owner: String, lasting duration: TimeInterval, now: Date)
+        async throws -> Connection?
+    {
+        let callerNow = leaseClock.callerTime(now)
+        return try await rows(
             """
-            UPDATE connections SET lease_owner = \(owner), lease_until = \(until.timeIntervalSince1970)
+            UPDATE connections SET lease_owner = \(owner),
+                lease_until = COALESCE(\(callerNow)::DOUBLE PRECISION, \(unescaped: LeaseClock.databaseNow)) + \(duration)
             WHERE id = \(connectionID)
-                AND (lease_owner IS NULL OR lease_owner = \(owner) OR lease_until <= \(now.timeIntervalSince1970))
+                AND (lease_owner IS NULL OR lease_owner = \(owner)
+                    OR lease_until <= COALESCE(\(callerNow)::DOUBLE PRECISION, \(unescaped: LeaseClock.databaseNow)))
             RETURNING *
             """
         ).first.map(Self.connection)
     }
 
-    /// Moves the lease's end, if still held.
-    package func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool {
-        try await !rows(
+    /// Moves the lease's end, if still held, measured on `leaseClock`.
+    package func renewRefreshLease(connectionID: String, owner: String, lasting duration: TimeInterval, now: Date)
+        async throws -> Bool
+    {
+        let callerNow = leaseClock.callerTime(now)
+        return try await !rows(
             """
-            UPDATE connections SET lease_until = \(until.timeIntervalSince1970)
+            UPDATE connections
+            SET lease_until = COALESCE(\(callerNow)::DOUBLE PRECISION, \(unescaped: LeaseClock.databaseNow)) + \(duration)
             WHERE id = \(connectionID) AND lease_owner = \(owner) RETURNING id
             """
         ).isEmpty

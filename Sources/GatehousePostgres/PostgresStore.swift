@@ -11,11 +11,14 @@ import _ConnectionPoolModule
 package final class PostgresStore: Store {
     let client: PostgresClient
     let logger: Logger
+    let leaseClock: LeaseClock
 
-    /// A store over a client that runs (or will run) in the application's service group.
-    package init(client: PostgresClient, logger: Logger) {
+    /// A store over a client that runs (or will run) in the application's service group, with
+    /// refresh leases measured on `leaseClock` (the database's, but in tests that move time).
+    package init(client: PostgresClient, logger: Logger, leaseClock: LeaseClock = .database) {
         self.client = client
         self.logger = logger
+        self.leaseClock = leaseClock
     }
 
     /// Runs a statement and reads every row. A server that does not answer within

@@ -111,25 +111,30 @@ extension SQLiteStore {
         ).map(Self.connection)
     }
 
-    /// Takes the refresh lease if free or lapsed.
-    package func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
+    /// Takes the refresh lease if free or lapsed. The lease is on the caller's clock: the
+    /// processes that share a database file share a host, and so a clock.
+    package func acquireRefreshLease(connectionID: String, owner: String, lasting duration: TimeInterval, now: Date)
+        async throws -> Connection?
+    {
         try await rows(
             """
             UPDATE connections SET lease_owner = ?, lease_until = ?
             WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until <= ?) RETURNING *
             """,
             [
-                .text(owner), .float(until.timeIntervalSince1970), .text(connectionID), .text(owner),
+                .text(owner), .float(now.timeIntervalSince1970 + duration), .text(connectionID), .text(owner),
                 .float(now.timeIntervalSince1970),
             ]
         ).first.map(Self.connection)
     }
 
     /// Moves the lease's end, if still held.
-    package func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool {
+    package func renewRefreshLease(connectionID: String, owner: String, lasting duration: TimeInterval, now: Date)
+        async throws -> Bool
+    {
         try await !rows(
             "UPDATE connections SET lease_until = ? WHERE id = ? AND lease_owner = ? RETURNING id",
-            [.float(until.timeIntervalSince1970), .text(connectionID), .text(owner)]
+            [.float(now.timeIntervalSince1970 + duration), .text(connectionID), .text(owner)]
         ).isEmpty
     }
 

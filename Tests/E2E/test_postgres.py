@@ -38,12 +38,14 @@ class Replica:
     """One `gatehouse serve` on the shared database; all replicas share the data directory that
     holds the root key, and one public URL (what a load balancer would give them)."""
 
-    def __init__(self, workdir, name, database, public_url=None, port=None, config=None):
+    def __init__(self, workdir, name, database, public_url=None, port=None, config=None, env=None, launcher=()):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"{name}.log"
-        self.env = dict(os.environ, GATEHOUSE_DATABASE_URL=database, GATEHOUSE_PUBLIC_URL=public_url or self.base)
+        self.env = dict(os.environ, GATEHOUSE_DATABASE_URL=database, GATEHOUSE_PUBLIC_URL=public_url or self.base,
+                        **(env or {}))
         self.data = workdir / "replicas-data"
+        self.launcher = list(launcher)
         self.config = []
         if config:
             (workdir / f"{name}.yaml").write_text(config)
@@ -52,7 +54,7 @@ class Replica:
 
     def start(self):
         self.process = subprocess.Popen(
-            [GATEHOUSE_BIN, "serve", "--port", str(self.port), "--data-dir", str(self.data), *self.config],
+            [*self.launcher, GATEHOUSE_BIN, "serve", "--port", str(self.port), "--data-dir", str(self.data), *self.config],
             env=self.env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
         wait_http(f"{self.base}/v1/health", process=self.process, log=self.log)
 

@@ -11,7 +11,7 @@ extension StoreContractTests {
         let cipher = try TokenCipher(keys: [RootKey.generate(id: "k")], defaultKeyID: "k")
         let connection = try await storeStaleConnection(store, cipher: cipher)
         let held = try #require(
-            try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 30, now: now))
+            try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", lasting: 30, now: now))
         return (connection, held)
     }
 
@@ -21,14 +21,14 @@ extension StoreContractTests {
             let now = Date()
             let (connection, _) = try await leased(in: store, now: now)
             #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 30, now: now) == nil)
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", lasting: 30, now: now) == nil)
             // A lapsed lease can be taken over.
             #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 90, now: now + 31)
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", lasting: 59, now: now + 31)
                     != nil)
             try await store.releaseRefreshLease(connectionID: connection.id, owner: "a", status: .active)
             #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", until: now + 30, now: now + 32)
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", lasting: 30, now: now + 32)
                     == nil)
         }
     }
@@ -41,13 +41,13 @@ extension StoreContractTests {
             let now = Date()
             let (connection, _) = try await leased(in: store, now: now)
             #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 31, now: now + 1)
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", lasting: 30, now: now + 1)
                     == nil)
             let again = try #require(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", until: now + 31, now: now + 1))
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "a", lasting: 30, now: now + 1))
             #expect(again.id == connection.id)
             #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 60, now: now + 30)
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", lasting: 30, now: now + 30)
                     == nil)
         }
     }
@@ -66,7 +66,7 @@ extension StoreContractTests {
             // The lease is free again, and a write from the stale version is refused.
             #expect(try await store.completeRefresh(refreshed, owner: "a") == nil)
             #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", until: now + 30, now: now) != nil)
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "c", lasting: 30, now: now) != nil)
             try await store.releaseRefreshLease(connectionID: connection.id, owner: "c", status: .reauthorizationRequired)
             let released = try #require(try await store.connection(id: connection.id))
             #expect(released.status == .reauthorizationRequired && released.version == stored.version + 1)
@@ -78,15 +78,15 @@ extension StoreContractTests {
         try await backend.withStore { store in
             let now = Date()
             let (connection, _) = try await leased(in: store, now: now)
-            #expect(try await !store.renewRefreshLease(connectionID: connection.id, owner: "b", until: now + 90))
-            #expect(try await store.renewRefreshLease(connectionID: connection.id, owner: "a", until: now + 90))
+            #expect(try await !store.renewRefreshLease(connectionID: connection.id, owner: "b", lasting: 90, now: now))
+            #expect(try await store.renewRefreshLease(connectionID: connection.id, owner: "a", lasting: 90, now: now))
             // Renewed: still held past its first end, and the row's version did not move (the
             // holder's write checks it).
             #expect(
-                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", until: now + 120, now: now + 60)
+                try await store.acquireRefreshLease(connectionID: connection.id, owner: "b", lasting: 60, now: now + 60)
                     == nil)
             #expect(try await store.connection(id: connection.id)?.version == connection.version)
-            #expect(try await !store.renewRefreshLease(connectionID: "uc_nope", owner: "a", until: now + 90))
+            #expect(try await !store.renewRefreshLease(connectionID: "uc_nope", owner: "a", lasting: 90, now: now))
         }
     }
 
@@ -109,7 +109,7 @@ extension StoreContractTests {
             #expect(stored.status == .active && stored.scopes == ["a", "b"] && stored.version == granted.version)
             // The lease is free for a refresh of the new grant.
             #expect(
-                try await store.acquireRefreshLease(connectionID: old.id, owner: "b", until: now + 30, now: now) != nil)
+                try await store.acquireRefreshLease(connectionID: old.id, owner: "b", lasting: 30, now: now) != nil)
         }
     }
 }

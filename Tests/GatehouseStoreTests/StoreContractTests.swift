@@ -126,7 +126,7 @@ import Testing
                 for owner in 0..<8 {
                     group.addTask {
                         try await store.acquireRefreshLease(
-                            connectionID: connection.id, owner: "o\(owner)", until: now + 30, now: now) != nil
+                            connectionID: connection.id, owner: "o\(owner)", lasting: 30, now: now) != nil
                     }
                 }
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }

@@ -171,15 +171,19 @@ package final class InterposedStore: Store {
         }
     }
 
-    package func acquireRefreshLease(connectionID: String, owner: String, until: Date, now: Date) async throws -> Connection? {
+    package func acquireRefreshLease(connectionID: String, owner: String, lasting duration: TimeInterval, now: Date)
+        async throws -> Connection?
+    {
         try await acquiring(connectionID) { [base] in
-            try await base.acquireRefreshLease(connectionID: connectionID, owner: owner, until: until, now: now)
+            try await base.acquireRefreshLease(connectionID: connectionID, owner: owner, lasting: duration, now: now)
         }
     }
 
-    package func renewRefreshLease(connectionID: String, owner: String, until: Date) async throws -> Bool {
+    package func renewRefreshLease(connectionID: String, owner: String, lasting duration: TimeInterval, now: Date)
+        async throws -> Bool
+    {
         try await forward("renewRefreshLease") {
-            try await base.renewRefreshLease(connectionID: connectionID, owner: owner, until: until)
+            try await base.renewRefreshLease(connectionID: connectionID, owner: owner, lasting: duration, now: now)
         }
     }
 

@@ -59,8 +59,11 @@ package enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertib
         try await withPostgres { store, _ in try await body(store) }
     }
 
-    /// The same, with the settings that reach the fresh database.
-    package static func withPostgres(_ body: (PostgresStore, PostgresSettings) async throws -> Void) async throws {
+    /// The same, with the settings that reach the fresh database. The store measures refresh
+    /// leases on the caller's clock, so that a test can move time by hand, unless told otherwise.
+    package static func withPostgres(
+        leaseClock: LeaseClock = .caller, _ body: (PostgresStore, PostgresSettings) async throws -> Void
+    ) async throws {
         var settings = try postgresSettings()
         let name = "gh_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await withClient(settings) { admin in
@@ -70,7 +73,7 @@ package enum StoreBackend: String, CaseIterable, Sendable, CustomStringConvertib
         do {
             try await withClient(settings) { client in
                 try await PostgresMigrations.run(on: client, logger: Logger(label: "test"))
-                try await body(PostgresStore(client: client, logger: Logger(label: "test")), settings)
+                try await body(PostgresStore(client: client, logger: Logger(label: "test"), leaseClock: leaseClock), settings)
             }
         } catch {
             try? await dropDatabase(name)
