@@ -45,7 +45,7 @@ struct PostgresLeaseClockTests {
                     != nil
             }
             #expect(taken, "the lease never lapsed")
-            // Not before its second was up (as the database counts them; less a little for the clocks' reading).
+            // Not before its second was up (as the database counts it, less a little for reading the clocks).
             #expect(ContinuousClock.now - started >= .milliseconds(980))
         }
     }
