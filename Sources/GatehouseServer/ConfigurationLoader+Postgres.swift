@@ -2,8 +2,21 @@ import GatehousePostgres
 
 // `storage.postgres`: a URL (or `GATEHOUSE_DATABASE_URL`), or the parts.
 extension ConfigurationLoader {
+    /// The parts of `storage.postgres` that a URL holds itself.
+    static let postgresParts = ["host", "port", "user", "password", "database", "db", "sslmode", "pool_size"]
+
     static func readPostgres(_ settings: SettingsReader, configured: Bool) throws -> PostgresSettings? {
         if let url = settings.string("storage.postgres.url") {
+            // Both would leave one of them unused without a word: a file's `sslmode: verify-full`
+            // under a URL from the environment would connect without checking the certificate.
+            let parts = postgresParts.filter { settings.string("storage.postgres.\($0)") != nil }
+            guard parts.isEmpty else {
+                throw ConfigurationError(
+                    description: "storage.postgres.url (GATEHOUSE_DATABASE_URL) is set, and so is "
+                        + parts.map { "storage.postgres.\($0)" }.joined(separator: ", ")
+                        + ": give the URL or the parts, not both (a URL takes sslmode and pool_size in its query, "
+                        + "as in postgres://user@host/database?sslmode=verify-full&pool_size=20)")
+            }
             do {
                 return try PostgresSettings(url: url)
             } catch let error as PostgresSettingsError {

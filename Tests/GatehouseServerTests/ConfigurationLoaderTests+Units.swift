@@ -75,4 +75,22 @@ extension ConfigurationLoaderTests {
         #expect(said == "storage.postgres.pool_size must be from 4 to 1000", "\(said)")
         #expect(try load("storage: { postgres: { host: db, user: gh, pool_size: 4 } }").postgres?.poolSize == 4)
     }
+
+    /// A URL and parts together would leave one unused without a word (a file's verify-full under
+    /// a URL from the environment would not check the certificate): refused, naming the parts.
+    @Test func aDatabaseURLWithPartsBesideItIsRefused() throws {
+        let file = try problem("storage: { postgres: { url: 'postgres://gh@db/gh', sslmode: verify-full } }")
+        #expect(
+            file.contains("storage.postgres.url (GATEHOUSE_DATABASE_URL) is set, and so is storage.postgres.sslmode:"), "\(file)")
+        let environment = try problem(
+            "storage: { postgres: { host: db, user: gh, sslmode: verify-full, pool_size: 50 } }",
+            environment: ["GATEHOUSE_DATABASE_URL": "postgres://gh@db/gh"])
+        #expect(
+            environment.contains(
+                "is set, and so is storage.postgres.host, storage.postgres.user, storage.postgres.sslmode, storage.postgres.pool_size: give the URL or the parts, not both"
+            ),
+            "\(environment)")
+        #expect(
+            try load("storage: { postgres: { url: 'postgres://gh@db/gh?sslmode=verify-full' } }").postgres?.tls == .verifyFull)
+    }
 }
