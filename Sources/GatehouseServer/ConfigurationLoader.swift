@@ -176,6 +176,7 @@ package enum ConfigurationLoader {
                 throw ConfigurationError(description: "api.public_url must be an absolute http(s) URL, not '\(url)'")
             }
         }
+        if let warning = publicURLWarning(config) { config.warnings.append(warning) }
     }
 
     /// `security.root_keys`: `{id, value, default}` entries, at most one default.

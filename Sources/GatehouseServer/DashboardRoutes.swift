@@ -124,9 +124,11 @@ struct DashboardRoutes: Sendable {
     /// sign-in page came back with no word.
     private func cookieNotReturned() -> Response {
         let why =
-            sessions.secure
-            ? "Its cookie is Secure because the public URL (\(settings.publicURL)) is https, and a browser returns such a cookie only over https: open the dashboard at \(settings.publicURL)/dashboard."
-            : "It may block cookies for this site."
+            !sessions.secure
+            ? "It may block cookies for this site."
+            : settings.publicURL.hasPrefix("https://")
+                ? "Its cookie is Secure because the public URL (\(settings.publicURL)) is https, and a browser returns such a cookie only over https: open the dashboard at \(settings.publicURL)/dashboard."
+                : "Its cookie is Secure, and a browser keeps such a cookie only over https, but the public URL (\(settings.publicURL)) is plain http: serve Gatehouse behind TLS and set api.public_url to its https:// address."
         return pages.render(
             "sign-in", [:],
             refusing: GatehouseError(.unauthenticated, "You signed in, but this browser did not send the session back. \(why)"))

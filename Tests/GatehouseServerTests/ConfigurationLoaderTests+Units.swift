@@ -93,4 +93,19 @@ extension ConfigurationLoaderTests {
         #expect(
             try load("storage: { postgres: { url: 'postgres://gh@db/gh?sslmode=verify-full' } }").postgres?.tls == .verifyFull)
     }
+
+    /// A public URL that browsers and providers cannot reach (the listen address, 0.0.0.0), or
+    /// that sends keys and the dashboard's session in clear, is said at the start.
+    @Test func aPublicURLThatCannotServeIsSaid() throws {
+        let unset = try load("api: { host: 0.0.0.0, port: 9100 }").warnings
+        #expect(
+            unset == [
+                "api.public_url is not set, so redirect URIs and links use the listen address (http://0.0.0.0:9100); set api.public_url (GATEHOUSE_PUBLIC_URL) to the https:// address browsers and providers reach"
+            ])
+        let plain = try load("api: { host: 0.0.0.0, public_url: 'http://auth.example.com' }").warnings
+        #expect(plain.count == 1 && plain[0].hasPrefix("api.public_url (http://auth.example.com) is plain http off loopback"))
+        #expect(try load("api: { host: 0.0.0.0, public_url: 'https://auth.example.com' }").warnings.isEmpty)
+        #expect(try load("api: { host: 127.0.0.1, public_url: 'http://localhost:9099' }").warnings.isEmpty)
+        #expect(try load("api: { port: 9100 }").warnings.isEmpty)
+    }
 }
