@@ -111,7 +111,7 @@ extension AuthBroker {
         // The verification setting does not depend on the exchange: it is read while the exchange
         // is under way (with an identity provider it is not needed).
         async let setting = identity == nil ? verification.current() : settings.defaultVerification
-        let tokens: TokenSet
+        var tokens: TokenSet
         do {
             tokens = try await client.exchange(
                 provider: provider, code: code, redirectURI: settings.redirectURI(providerID: provider.id),
@@ -121,6 +121,8 @@ extension AuthBroker {
             logger.warning("token exchange failed", metadata: ["provider": "\(provider.id)", "reason": "\(error.message)"])
             return .failure(.exchangeRefused, detail: "token exchange failed: \(error.message)")
         }
+        // Granted: what the answer names, and what was asked that it names otherwise.
+        tokens.scopes = tokens.scopes.map { provider.grantedScopes(answered: $0, requested: flow.authorizeScopes) }
         var userInfo: [String: JSONValue]?
         do {
             userInfo = try await client.userInfo(provider: provider, tokens: tokens, known: nil, onRefresh: false)

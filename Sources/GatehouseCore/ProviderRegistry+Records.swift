@@ -32,6 +32,7 @@ extension ProviderRegistry {
             id: record.id, description: record.description, providerType: record.providerType,
             enabled: record.enabled, source: Provider.Source(rawValue: record.source) ?? .api,
             oauth2: template, clientSecret: secret, createdAt: record.createdAt, updatedAt: record.updatedAt,
-            defaultTokenLifetime: catalog.entry(record.providerType)?.defaultTokenLifetime)
+            defaultTokenLifetime: catalog.entry(record.providerType)?.defaultTokenLifetime,
+            scopeAliases: catalog.entry(record.providerType)?.scopeAliases ?? [:])
     }
 }

@@ -24,7 +24,9 @@ extension RefreshCoordinator {
         updated.sealedTokens = try cipher.seal(json: refreshed, context: context)
         updated.expiresAt = refreshed.expiresAt
         updated.userInfo = info
-        if let scopes = refreshed.scopes, !scopes.isEmpty { updated.scopes = scopes }
+        if let scopes = refreshed.scopes, !scopes.isEmpty {
+            updated.scopes = provider.grantedScopes(answered: scopes, requested: held.scopes)
+        }
         updated.updatedAt = now()
         updated.status = .active
         // Persist before the lease is freed, so no one refreshes with the old token.

@@ -43,6 +43,18 @@ package enum ScopeSet {
         return Set(requested.map { Array($0.utf8) }).isSubset(of: Set(granted.map { Array($0.utf8) }))
     }
 
+    /// The scopes to record for a grant whose answer named `answered`: those, and each of
+    /// `requested` that the answer names by its alias in `aliases` (a scope as tools ask for it
+    /// → as the provider's answer names it). A requested scope the answer names by no name
+    /// stays ungranted: the user may have declined it.
+    package static func granted(answered: [String], requested: [String], aliases: [String: String]) -> [String] {
+        guard !aliases.isEmpty else { return normalize(answered) }
+        let aliased = requested.filter { scope in
+            aliases[scope].map { alias in answered.contains { sameBytes($0, alias) } } ?? false
+        }
+        return union(answered, aliased)
+    }
+
     /// The union of two scope lists, first list first.
     package static func union(_ first: [String], _ second: [String]) -> [String] {
         normalize(first + second)

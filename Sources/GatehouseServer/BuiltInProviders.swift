@@ -67,6 +67,7 @@ package enum BuiltInProviders {
         return ProviderCatalog.Entry(
             id: id, description: entry["description"] as? String ?? "", docsURL: entry["docs"] as? String,
             oauth2: oauth2, tenant: tenant, quirks: entry["quirks"] as? String,
-            defaultTokenLifetime: (entry["default_token_lifetime"] as? Int).map(TimeInterval.init))
+            defaultTokenLifetime: (entry["default_token_lifetime"] as? Int).map(TimeInterval.init),
+            scopeAliases: entry["scope_aliases"] as? [String: String] ?? [:])
     }
 }

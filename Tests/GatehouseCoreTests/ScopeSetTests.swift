@@ -26,4 +26,17 @@ import Testing
         #expect(ScopeSet.key(["b", "a", "b"]) == ScopeSet.key(["a", "b"]))
         #expect(ScopeSet.key(["a"]) != ScopeSet.key(["a", "b"]))
     }
+
+    /// A requested scope the answer names by its alias is granted under both names; one the
+    /// answer names by no name is not (the user may have declined it).
+    @Test func aScopeAnsweredByItsAliasIsGrantedAsAsked() {
+        let aliases = ["email": "https://www.googleapis.com/auth/userinfo.email"]
+        let answered = ["openid", "https://www.googleapis.com/auth/userinfo.email"]
+        #expect(
+            ScopeSet.granted(answered: answered, requested: ["email", "drive"], aliases: aliases)
+                == ["openid", "https://www.googleapis.com/auth/userinfo.email", "email"])
+        #expect(ScopeSet.granted(answered: ["openid"], requested: ["email"], aliases: aliases) == ["openid"])
+        #expect(ScopeSet.granted(answered: answered, requested: ["email"], aliases: [:]) == answered)
+        #expect(ScopeSet.granted(answered: [], requested: ["email"], aliases: aliases) == [])
+    }
 }

@@ -16,16 +16,17 @@ package struct APIHarness: Sendable {
     package let provider: FakeProvider
     package let configuration: GatehouseConfiguration
 
-    /// A fresh data directory, removed afterwards; `configure` adjusts the configuration.
+    /// A fresh data directory, removed afterwards; `configure` adjusts the configuration; the
+    /// fake provider answers unless `transport` is given.
     package static func run(
-        configure: (inout GatehouseConfiguration) -> Void = { _ in },
+        configure: (inout GatehouseConfiguration) -> Void = { _ in }, transport: (any HTTPTransport)? = nil,
         _ body: @escaping @Sendable (APIHarness) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-api-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var configuration = GatehouseConfiguration(port: 0, dataDirectory: directory)
         configure(&configuration)
-        try await run(configuration: configuration, body)
+        try await run(configuration: configuration, transport: transport, body)
     }
 
     /// The application on `configuration` (its data directory is the caller's): the fake
