@@ -79,13 +79,7 @@ extension AuthBroker {
             completed.id = flow.id
             return completed
         case .pending where flow.callbackAbandoned(now: now()):
-            flow =
-                try await fail(
-                    flow, .callbackInterrupted,
-                    reason:
-                        "the provider's redirect back was taken but never finished (the server stopped or failed during it); start the authorization again"
-                )
-                ?? flow
+            flow = try await fail(flow, .callbackInterrupted, reason: Flow.callbackInterruptedReason) ?? flow
             return try pendingResponse(flow)
         case .pending where flow.expiresAt <= now():
             flow = try await fail(flow, .expired, reason: Flow.expiredReason) ?? flow

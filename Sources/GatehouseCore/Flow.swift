@@ -82,6 +82,10 @@ package struct Flow: Sendable, Equatable {
     /// when an expired flow gives its key up to a new one).
     package static let expiredReason = "the authorization expired"
 
+    /// The failure reason of a flow whose callback took its state and stopped (`callbackAbandoned`).
+    package static let callbackInterruptedReason =
+        "the provider's redirect back was taken but never finished (the server stopped or failed during it); start the authorization again"
+
     /// The failure reason of a flow the user declined at the provider (`error=access_denied`).
     package static let deniedReason = "the user denied access"
 

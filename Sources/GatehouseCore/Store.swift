@@ -73,6 +73,12 @@ package protocol Store: Sendable {
     /// `expectedVersion`; the flow's version is then `expectedVersion + 1`.
     func completeFlow(_ flow: Flow, expectedVersion: Int, connection: Connection) async throws -> Connection?
 
+    /// Fails the pending flows whose time ran out at `now`, at most `limit` of them, soonest
+    /// expired first, and returns them as stored: with `Flow.expiredReason`, or with
+    /// `Flow.callbackInterruptedReason` when a callback took the state and left nothing (its
+    /// flow lives `Flow.callbackLimit` past that, so it has stopped). What a status read would
+    /// find; whoever fails a flow first counts it.
+    func expireFlows(now: Date, limit: Int) async throws -> [Flow]
     /// Removes ended (or long expired) flows created before `cutoff`, except the ones a
     /// connection still names as its authorization; returns how many went.
     func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int

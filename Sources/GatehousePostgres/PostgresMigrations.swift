@@ -95,6 +95,11 @@ package enum PostgresMigrations {
                 "ALTER TABLE revocations ADD COLUMN retired_provider TEXT",
                 "CREATE INDEX revocations_retired ON revocations (retired_provider)",
             ], additive: true),
+        // The pending flows by expiry, for the janitor that fails (and counts) the expired ones
+        // (`Store.expireFlows`). Additive: an older build never uses it.
+        Migration(
+            statements: ["CREATE INDEX flows_pending_expiry ON flows (expires_at) WHERE status = 'pending'"],
+            additive: true),
     ]
 
     /// How many migrations this build knows.

@@ -9,13 +9,10 @@ extension PostgresStore {
         let key = flow.dedupeKey
         let time = now.timeIntervalSince1970
         for _ in 0..<3 {
-            // An expired holder gives the key up.
+            // An expired holder gives the key up; it is failed (and counted) by whoever finds it
+            // next: a status read, or the janitor (`expireFlows`).
             _ = try await rows(
-                """
-                UPDATE flows SET open_key = NULL, status = 'failed', failure_reason = \(Flow.expiredReason),
-                    version = version + 1
-                WHERE open_key = \(key) AND expires_at <= \(time)
-                """)
+                "UPDATE flows SET open_key = NULL, version = version + 1 WHERE open_key = \(key) AND expires_at <= \(time)")
             _ = try await rows(
                 """
                 INSERT INTO flows (id, user_id, provider_id, requested_scopes, authorize_scopes, state_hash,
@@ -32,6 +29,24 @@ extension PostgresStore {
             }
         }
         throw GatehouseError(.internalError, "could not store the flow")
+    }
+
+    /// Fails pending flows whose time ran out (`flows_pending_expiry` finds them); a flow taken
+    /// by another replica's status read meanwhile is skipped, not failed twice. (The rows are
+    /// chosen in a CTE, which runs once: as an `IN` subquery, its `LIMIT` did not hold.)
+    package func expireFlows(now: Date, limit: Int) async throws -> [Flow] {
+        try await rows(
+            """
+            WITH due AS (
+                SELECT id FROM flows WHERE status = 'pending' AND expires_at <= \(now.timeIntervalSince1970)
+                ORDER BY expires_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            UPDATE flows SET status = 'failed', open_key = NULL, version = flows.version + 1,
+                failure_reason = CASE WHEN state_used AND sealed_tokens IS NULL AND state_used_at IS NOT NULL
+                    THEN \(Flow.callbackInterruptedReason) ELSE \(Flow.expiredReason) END
+            FROM due WHERE flows.id = due.id AND flows.status = 'pending'
+            RETURNING flows.*
+            """
+        ).map(Self.flow)
     }
 
     /// One flow by id.

@@ -22,11 +22,16 @@ enum SQLiteMigrations {
 
     static let all: [Migration] =
         statementMigrations.map { Migration($0) } + [
-            atRest, callbackTime, signOuts, revocations, retiredProviders,
+            atRest, callbackTime, signOuts, revocations, retiredProviders, pendingExpiry,
         ]
 
     /// The oldest reader recorded with each migration, in order.
     static let oldestReaders = SchemaCompatibility.oldestReaders(additive: all.map(\.additive))
+
+    // The pending flows by expiry, for the janitor that fails (and counts) the expired ones
+    // (`Store.expireFlows`). Additive: an older build never uses it.
+    static let pendingExpiry = Migration(
+        ["CREATE INDEX flows_pending_expiry ON flows(expires_at) WHERE status = 'pending'"], additive: true)
 
     // Deleted connections' grants still to be revoked at their providers (`PendingRevocation`).
     // Additive: an older build neither writes nor reads it, so a delete on an older replica

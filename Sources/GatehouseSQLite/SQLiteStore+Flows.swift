@@ -8,12 +8,11 @@ extension SQLiteStore {
     package func insertFlowDeduplicated(_ flow: Flow, now: Date) async throws -> Flow {
         let key = flow.dedupeKey
         for _ in 0..<3 {
-            // An expired holder gives the key up.
+            // An expired holder gives the key up; it is failed (and counted) by whoever finds it
+            // next: a status read, or the janitor (`expireFlows`).
             _ = try await rows(
-                """
-                UPDATE flows SET open_key = NULL, status = 'failed', failure_reason = ?, version = version + 1
-                WHERE open_key = ? AND expires_at <= ?
-                """, [.text(Flow.expiredReason), .text(key), .float(now.timeIntervalSince1970)])
+                "UPDATE flows SET open_key = NULL, version = version + 1 WHERE open_key = ? AND expires_at <= ?",
+                [.text(key), .float(now.timeIntervalSince1970)])
             _ = try await rows(
                 """
                 INSERT INTO flows (id, user_id, provider_id, requested_scopes, authorize_scopes, state_hash,
@@ -55,6 +54,24 @@ extension SQLiteStore {
         try await rows(
             "SELECT * FROM flows WHERE status = 'pending' AND expires_at > ? ORDER BY created_at DESC LIMIT ?",
             [.float(now.timeIntervalSince1970), .integer(limit)]
+        ).map(Self.flow)
+    }
+
+    /// Fails pending flows whose time ran out (`flows_pending_expiry` finds them).
+    package func expireFlows(now: Date, limit: Int) async throws -> [Flow] {
+        try await rows(
+            """
+            UPDATE flows SET status = 'failed', open_key = NULL, version = version + 1,
+                failure_reason = CASE WHEN state_used = 1 AND sealed_tokens IS NULL AND state_used_at IS NOT NULL
+                    THEN ? ELSE ? END
+            WHERE id IN (
+                SELECT id FROM flows WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?)
+            RETURNING *
+            """,
+            [
+                .text(Flow.callbackInterruptedReason), .text(Flow.expiredReason), .float(now.timeIntervalSince1970),
+                .integer(limit),
+            ]
         ).map(Self.flow)
     }
 

@@ -219,7 +219,7 @@ private func assemble(
         // stop: a revocation cut off by a closed transport would count as a failed try.
         services: storage.services + [listener].compactMap { $0 } + services
             + [
-                FlowJanitor(store: store, logger: logger, now: now),
+                FlowJanitor(store: store, telemetry: metrics.telemetry, logger: logger, now: now),
                 // Revocations of deleted connections' grants that failed, or never ended.
                 RevocationRetrier(broker: broker),
                 // What `reencrypt` checks: the root keys this server can open.

@@ -118,6 +118,10 @@ package final class InterposedStore: Store {
         }
     }
 
+    package func expireFlows(now: Date, limit: Int) async throws -> [Flow] {
+        try await forward("expireFlows") { try await base.expireFlows(now: now, limit: limit) }
+    }
+
     package func deleteEndedFlows(createdBefore cutoff: Date) async throws -> Int {
         try await forward("deleteEndedFlows") { try await base.deleteEndedFlows(createdBefore: cutoff) }
     }
