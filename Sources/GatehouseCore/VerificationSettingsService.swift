@@ -55,7 +55,10 @@ package struct VerificationSettingsService: Sendable {
                     "verifier_url must be an http(s) URL whose origin is in auth.allowed_redirect_origins")
             }
         } else if !skip {
-            throw GatehouseError.invalid("set verifier_url, or unsafe_skip_verification to true")
+            // On Arcade, no verifier_url means Arcade's own verifier; Gatehouse has none.
+            throw GatehouseError.invalid(
+                "verifier_url is required: Gatehouse has no verifier of its own (on Arcade, none means Arcade's); set it to your app's verifier route, or unsafe_skip_verification to true for development"
+            )
         }
         let value = VerificationSetting(verifierURL: update.verifierURL, unsafeSkip: skip)
         try await store.setSetting(Self.key, value: String(decoding: try JSONEncoder.sorted.encode(value), as: UTF8.self))

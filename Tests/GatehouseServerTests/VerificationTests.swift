@@ -123,6 +123,12 @@ import Testing
             let outside = try await api.call(
                 .put, "/v1/admin/settings/session_verification", json: #"{"verifier_url":"https://evil.example/v"}"#)
             #expect(outside.status == .badRequest)
+            // Arcade's "its own verifier": Gatehouse has none, and says so.
+            let none = try await api.call(
+                .put, "/v1/admin/settings/session_verification",
+                json: #"{"verifier_url":null,"unsafe_skip_verification":false}"#)
+            #expect(none.status == .badRequest)
+            #expect(String(buffer: none.body).contains("Gatehouse has no verifier of its own"))
         }
     }
 
