@@ -20,6 +20,9 @@ struct APIKeyAuthenticator: RouterMiddleware {
         guard let key = try await keys.authenticate(value) else {
             throw GatehouseError(.unauthenticated, "invalid API key")
         }
+        // Only a key that exists is named: a hash of whatever else was sent (a password pasted
+        // by mistake) could be guessed back from the log.
+        context.notes.keyID = key.id
         if requiredRole == .admin, key.role != .admin {
             throw GatehouseError(
                 .forbidden,

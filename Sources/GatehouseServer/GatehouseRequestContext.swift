@@ -13,6 +13,9 @@ struct GatehouseRequestContext: RequestContext {
     var maxUploadSize: Int = RequestLimits.defaultMaxBodyBytes
     /// The connection the request came on: a parked wait ends when it closes.
     let channel: any Channel
+    /// What the request line says of the request beyond its route: shared with the middleware
+    /// outside the one that learns it (a context is a value; this is not).
+    let notes = RequestNotes()
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

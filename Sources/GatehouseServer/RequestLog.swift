@@ -1,7 +1,8 @@
 import Logging
 
 /// The line per request, written by hand in a fixed field order (`time level msg method route
-/// status duration_ms request_id`) in the server's log format, at `info`. It is the same line
+/// status duration_ms request_id`, then `key_id` when an API key was accepted and `client`, the
+/// peer's address, when known) in the server's log format, at `info`. It is the same line
 /// `LineLogHandler` would write, without building and sorting a metadata dictionary per request:
 /// this runs on every call of the hot path.
 package final class RequestLog: Sendable {
@@ -19,7 +20,10 @@ package final class RequestLog: Sendable {
     /// No request lines.
     package static let off = RequestLog(format: .text, level: .critical)
 
-    func record(method: String, route: String, status: Int, milliseconds: Double, requestID: String) {
+    func record(
+        method: String, route: String, status: Int, milliseconds: Double, requestID: String, keyID: String? = nil,
+        client: String? = nil
+    ) {
         guard enabled else { return }
         let time = LineLogHandler.timestamp()
         var line: String
@@ -31,6 +35,14 @@ package final class RequestLog: Sendable {
             LogLine.appendJSONString(route, to: &line)
             line += ",\"status\":\(status),\"duration_ms\":\(milliseconds),\"request_id\":"
             LogLine.appendJSONString(requestID, to: &line)
+            if let keyID {
+                line += ",\"key_id\":"
+                LogLine.appendJSONString(keyID, to: &line)
+            }
+            if let client {
+                line += ",\"client\":"
+                LogLine.appendJSONString(client, to: &line)
+            }
             line += "}"
         case .text:
             line = "time=\(time) level=info msg=request method="
@@ -39,6 +51,14 @@ package final class RequestLog: Sendable {
             LogLine.appendTextValue(route, to: &line)
             line += " status=\(status) duration_ms=\(milliseconds) request_id="
             LogLine.appendTextValue(requestID, to: &line)
+            if let keyID {
+                line += " key_id="
+                LogLine.appendTextValue(keyID, to: &line)
+            }
+            if let client {
+                line += " client="
+                LogLine.appendTextValue(client, to: &line)
+            }
         }
         output.write(line, urgent: false)
     }

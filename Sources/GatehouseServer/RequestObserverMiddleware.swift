@@ -6,9 +6,10 @@ import NIOHTTP1
 
 /// The outermost middleware: gives each request its id (the caller's `X-Request-Id`, or one made
 /// here), echoes it in the response, and writes one line per request: method, route pattern
-/// (never the path or query, which may hold a code or a state), status, duration and the id.
+/// (never the path or query, which may hold a code or a state), status, duration, the id, the
+/// accepted API key's public id and the peer's address.
 /// The duration is to the response's head; a body is written after.
-struct RequestObserverMiddleware<Context: RequestContext>: RouterMiddleware {
+struct RequestObserverMiddleware<Context: ObservedRequestContext>: RouterMiddleware {
     let log: RequestLog
     let telemetry: Telemetry
 
@@ -56,6 +57,8 @@ struct RequestObserverMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         telemetry.request(method: method, route: route, status: status, duration: duration)
         let milliseconds = Double(duration.nanoseconds / 1000) / 1000  // to the microsecond
-        log.record(method: request.method.rawValue, route: route, status: status, milliseconds: milliseconds, requestID: id)
+        log.record(
+            method: request.method.rawValue, route: route, status: status, milliseconds: milliseconds, requestID: id,
+            keyID: context.notes.keyID, client: context.channel.remoteAddress?.ipAddress)
     }
 }

@@ -1,5 +1,6 @@
 """Runs last (by name): what the whole session's log holds. One JSON line per request with its id,
 and not one token, code, state, client secret or API key that the tests saw."""
+import hashlib
 import json
 import time
 import uuid
@@ -28,8 +29,14 @@ def test_each_request_is_one_json_line_with_the_callers_request_id(gatehouse):
             break
         time.sleep(0.05)
     assert len(mine) == 1, mine
-    assert {k: mine[0][k] for k in ("msg", "method", "route", "status")} == {
-        "msg": "request", "method": "GET", "route": "/v1/health", "status": 200}
+    assert {k: mine[0][k] for k in ("msg", "method", "route", "status", "client")} == {
+        "msg": "request", "method": "GET", "route": "/v1/health", "status": 200, "client": "127.0.0.1"}
+    assert "key_id" not in mine[0], "no key was sent"
+    # A request with a key names it by its public id (`gatehouse keys list`), never the key.
+    key_id = hashlib.sha256(gatehouse.api_key.encode()).hexdigest()[:12]
+    keyed = [line for line in lines if line.get("msg") == "request" and line.get("route") == "/v1/auth/authorize"]
+    assert keyed and all(line.get("key_id") for line in keyed), keyed[:3]
+    assert any(line["key_id"] == key_id for line in keyed), (key_id, {line["key_id"] for line in keyed})
     assert isinstance(mine[0]["duration_ms"], (int, float)) and mine[0]["level"] == "info"
     assert [line["request_id"] for line in lines if line.get("request_id") == made] == [made]
     requests_logged = [line for line in lines if line.get("msg") == "request"]

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseTestSupport
 import HTTPTypes
 import Logging
@@ -40,6 +41,12 @@ import Testing
                 headers: [.authorization: api.key, RequestCorrelation.header: "trace-42.a:b_c"])
             #expect(response.status == .notFound)
             #expect(response.headers[RequestCorrelation.header] == "trace-42.a:b_c")
+            // Named by its public id (what `gatehouse keys list` shows), never the key.
+            let keyID = String(SecretHash.hex(api.key).prefix(12))
+            let named = try await eventually {
+                try Self.lines(output).contains { $0["msg"] as? String == "request" && $0["key_id"] as? String == keyID }
+            }
+            #expect(named)
         }
         let requests = try Self.lines(output).filter { $0["msg"] as? String == "request" }
         #expect(requests.count == 1)
@@ -52,6 +59,18 @@ import Testing
         #expect(line["level"] as? String == "info")
         #expect(line["hb.request.id"] == nil)
         #expect(!output.lines.joined().contains("secret-looking-query"), "a query string was logged")
+    }
+
+    /// A key that is not accepted is not named, by any hash of it.
+    @Test func aRefusedKeyIsNotNamed() async throws {
+        let output = LineOutput.capture()
+        try await Self.run(loggingTo: output) { api in
+            let response = try await api.client.execute(
+                uri: "/v1/auth/status?id=x", method: .get, headers: [.authorization: "arc_not-a-key"])
+            #expect(response.status == .unauthorized)
+        }
+        let line = try #require(try Self.lines(output).first { $0["msg"] as? String == "request" })
+        #expect(line["status"] as? Int == 401 && line["key_id"] == nil)
     }
 
     @Test(arguments: ["", "has space", "quote\"", String(repeating: "a", count: 129), "é"])
@@ -138,6 +157,20 @@ import Testing
             output.lines[1].hasSuffix(
                 #"level=info msg=request method=GET route="/v1/odd \"route\"" status=404 duration_ms=1.25 request_id=r-1"#),
             "\(output.lines[1])")
+    }
+
+    /// The accepted key's public id and the peer's address follow the request id, when known.
+    @Test func requestLinesNameTheKeyAndTheClientWhenKnown() throws {
+        let output = LineOutput.capture()
+        for format in LineLogHandler.Format.allCases {
+            RequestLog(format: format, level: .info, output: output)
+                .record(
+                    method: "POST", route: "/v1/auth/authorize", status: 200, milliseconds: 0.5, requestID: "r-3",
+                    keyID: "d99f10aba10f", client: "10.0.0.7")
+        }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.lines[0].utf8)) as? [String: Any])
+        #expect(json["key_id"] as? String == "d99f10aba10f" && json["client"] as? String == "10.0.0.7")
+        #expect(output.lines[1].hasSuffix(" request_id=r-3 key_id=d99f10aba10f client=10.0.0.7"), "\(output.lines[1])")
     }
 
     @Test func jsonLinesEscapeAndTypeTheirValues() throws {
