@@ -198,7 +198,8 @@ private func assemble(
             ).collection
         )
         .addRoutes(SecretRoutes(store: store, cipher: cipher, now: now).collection)
-    router.group("metrics").add(middleware: adminKeys).addRoutes(MetricsRoutes(registry: metricsRegistry).collection)
+    router.group("metrics").add(middleware: MetricsAuthenticator(token: configuration.metricsToken, adminKeys: adminKeys))
+        .addRoutes(MetricsRoutes(registry: metricsRegistry).collection)
     router.addRoutes(
         DashboardRoutes(
             sessions: DashboardSessions(

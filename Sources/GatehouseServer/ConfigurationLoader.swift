@@ -26,6 +26,7 @@ package enum ConfigurationLoader {
         "storage.sqlite": ["path", "connection_string"],
         "storage.postgres": ["url", "host", "port", "user", "password", "database", "db", "sslmode", "pool_size"],
         "log": ["format", "level"],
+        "metrics": ["token"],
     ]
 
     /// Sections of Arcade's engine.yaml that belong to parts Gatehouse does not have: read past
@@ -142,6 +143,7 @@ package enum ConfigurationLoader {
 
         if let keys = value(at: "security.root_keys", in: document) { config.rootKeys = try readRootKeys(keys) }
         try applyNetworkSettings(settings, document: document, to: &config)
+        config.metricsToken = try readMetricsToken(settings)
 
         if value(at: "storage.in_memory", in: document) != nil {
             throw ConfigurationError(

@@ -34,6 +34,8 @@ package struct GatehouseConfiguration: Sendable {
     package var unsafeSkipVerification: Bool
     /// The app's OpenID Provider (`auth.user_verification.oidc`), when user verification goes through it.
     package var oidc: OIDCSettings?
+    /// What Prometheus may scrape `/metrics` with instead of an admin key (`metrics.token`).
+    package var metricsToken: ScrapeToken?
     /// Whether a config file was given at all.
     package var hasConfigFile: Bool
     /// Extra allowed redirect origins.

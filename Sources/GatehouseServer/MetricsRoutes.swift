@@ -3,7 +3,7 @@ import Hummingbird
 import NIOCore
 import Prometheus
 
-/// `GET /metrics`: every metric in Prometheus' text format, for an admin key (Prometheus sends it
+/// `GET /metrics`: every metric in Prometheus' text format, for the scrape token of `metrics.token` or an admin key (Prometheus sends it
 /// with `authorization: {credentials: arc_…}`), so it is never public by accident.
 struct MetricsRoutes {
     let registry: PrometheusCollectorRegistry

@@ -16,6 +16,7 @@ extension ConfigurationLoaderTests {
         configuration.providers = [
             AuthProviderRequest(id: "p", clientSecret: "top-s3cret", oauth2: OAuth2Config(clientSecret: "inner-s3cret"))
         ]
+        configuration.metricsToken = ScrapeToken("scrape-s3cret-" + String(repeating: "0", count: 32))
         for printed in ["\(configuration)", String(reflecting: configuration)] {
             #expect(!printed.contains("s3cret") && !printed.contains("cm9vdC1rZXktbWF0ZXJpYWw"), "\(printed)")
         }
@@ -107,5 +108,15 @@ extension ConfigurationLoaderTests {
         #expect(try load("api: { host: 0.0.0.0, public_url: 'https://auth.example.com' }").warnings.isEmpty)
         #expect(try load("api: { host: 127.0.0.1, public_url: 'http://localhost:9099' }").warnings.isEmpty)
         #expect(try load("api: { port: 9100 }").warnings.isEmpty)
+    }
+
+    /// The scrape token is read as given, and a short one is refused.
+    @Test func theMetricsTokenIsReadAndAShortOneRefused() throws {
+        let token = String(repeating: "ab", count: 16)
+        #expect(try load("metrics: { token: \(token) }").metricsToken == ScrapeToken(token))
+        #expect(try load("api: { port: 9100 }").metricsToken == nil)
+        let short = try problem("metrics: { token: short }")
+        #expect(short.hasPrefix("metrics.token must be at least 32 characters"), "\(short)")
+        #expect(!short.contains("short }"))
     }
 }
