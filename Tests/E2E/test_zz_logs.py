@@ -33,10 +33,14 @@ def test_each_request_is_one_json_line_with_the_callers_request_id(gatehouse):
         "msg": "request", "method": "GET", "route": "/v1/health", "status": 200, "client": "127.0.0.1"}
     assert "key_id" not in mine[0], "no key was sent"
     # A request with a key names it by its public id (`gatehouse keys list`), never the key.
-    key_id = hashlib.sha256(gatehouse.api_key.encode()).hexdigest()[:12]
-    keyed = [line for line in lines if line.get("msg") == "request" and line.get("route") == "/v1/auth/authorize"]
-    assert keyed and all(line.get("key_id") for line in keyed), keyed[:3]
-    assert any(line["key_id"] == key_id for line in keyed), (key_id, {line["key_id"] for line in keyed})
+    keyed_id = f"e2e-{uuid.uuid4().hex}"
+    requests.get(f"{gatehouse.base}/v1/auth/status?id=ac_none", timeout=5,
+                 headers={"X-Request-Id": keyed_id, "Authorization": gatehouse.api_key})
+    deadline = time.monotonic() + 5
+    while not (keyed := [line for line in json_lines(gatehouse) if line.get("request_id") == keyed_id]):
+        assert time.monotonic() < deadline, "the keyed request's line never came"
+        time.sleep(0.05)
+    assert keyed[0]["key_id"] == hashlib.sha256(gatehouse.api_key.encode()).hexdigest()[:12], keyed
     assert isinstance(mine[0]["duration_ms"], (int, float)) and mine[0]["level"] == "info"
     assert [line["request_id"] for line in lines if line.get("request_id") == made] == [made]
     requests_logged = [line for line in lines if line.get("msg") == "request"]
