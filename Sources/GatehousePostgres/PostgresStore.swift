@@ -12,6 +12,8 @@ package final class PostgresStore: Store {
     let client: PostgresClient
     let logger: Logger
     let leaseClock: LeaseClock
+    /// The warnings of a database that cannot serve, at a bounded rate.
+    let trouble = StoreTroubleLog()
 
     /// A store over a client that runs (or will run) in the application's service group, with
     /// refresh leases measured on `leaseClock` (the database's, but in tests that move time).
@@ -100,11 +102,15 @@ package final class PostgresStore: Store {
                 }
             }
         } catch is Deadline.Passed {
+            trouble.warn(
+                .noAnswer, "a database statement had no answer within \(Self.queryTimeout.components.seconds) s", logger: logger)
             lease.close(ifSilentFor: Self.silenceLimit, logger: logger)
             throw Self.noAnswerInTime
         } catch let error as PSQLError where Self.isUnavailable(error) {
             let state = error.serverInfo?[.sqlState]
-            logger.warning("database unreachable", metadata: ["error": "\(error.code)", "sqlstate": "\(state ?? "-")"])
+            trouble.warn(
+                .unreachable, "database unreachable", metadata: ["error": "\(error.code)", "sqlstate": "\(state ?? "-")"],
+                logger: logger)
             throw GatehouseError(
                 .storeUnavailable,
                 state == "25006"
@@ -113,7 +119,7 @@ package final class PostgresStore: Store {
         } catch let error as ConnectionPoolError where error != .requestCancelled {
             // After failed attempts to connect the pool refuses at once for a while (its circuit
             // breaker), and refuses everything while it shuts down: the database cannot serve, a 503.
-            logger.warning("database unreachable", metadata: ["error": "\(error)"])
+            trouble.warn(.unreachable, "database unreachable", metadata: ["error": "\(error)"], logger: logger)
             throw GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
         }
     }

@@ -35,15 +35,6 @@ package final class RequestLog: Sendable {
             LogLine.appendJSONString(route, to: &line)
             line += ",\"status\":\(status),\"duration_ms\":\(milliseconds),\"request_id\":"
             LogLine.appendJSONString(requestID, to: &line)
-            if let keyID {
-                line += ",\"key_id\":"
-                LogLine.appendJSONString(keyID, to: &line)
-            }
-            if let client {
-                line += ",\"client\":"
-                LogLine.appendJSONString(client, to: &line)
-            }
-            line += "}"
         case .text:
             line = "time=\(time) level=info msg=request method="
             LogLine.appendTextValue(method, to: &line)
@@ -51,15 +42,23 @@ package final class RequestLog: Sendable {
             LogLine.appendTextValue(route, to: &line)
             line += " status=\(status) duration_ms=\(milliseconds) request_id="
             LogLine.appendTextValue(requestID, to: &line)
-            if let keyID {
-                line += " key_id="
-                LogLine.appendTextValue(keyID, to: &line)
-            }
-            if let client {
-                line += " client="
-                LogLine.appendTextValue(client, to: &line)
-            }
         }
+        append("key_id", keyID, to: &line)
+        append("client", client, to: &line)
+        if format == .json { line += "}" }
         output.write(line, urgent: false)
+    }
+
+    /// Appends a field that a request line has only when it is known.
+    private func append(_ name: String, _ value: String?, to line: inout String) {
+        guard let value else { return }
+        switch format {
+        case .json:
+            line += ",\"\(name)\":"
+            LogLine.appendJSONString(value, to: &line)
+        case .text:
+            line += " \(name)="
+            LogLine.appendTextValue(value, to: &line)
+        }
     }
 }
