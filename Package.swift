@@ -197,6 +197,8 @@ let package = Package(
             dependencies: [
                 "GatehouseCore", "GatehouseSQLite", "GatehousePostgres", "GatehouseTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // A listener that answers PostgreSQL's TLS request with "no", as a server without TLS does.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: settings
         ),

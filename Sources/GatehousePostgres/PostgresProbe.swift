@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 
 /// One connection opened directly before a start uses the database, to say why it cannot be
@@ -45,6 +46,7 @@ package enum PostgresProbe {
 
     /// What went wrong, for the operator, and whether trying again can mend it.
     static func describe(_ error: PSQLError, settings: PostgresSettings) -> (String, permanent: Bool) {
+        if let refusal = certificateRefusal(error, settings: settings) { return (refusal, true) }
         switch error.code {
         case .server:
             let message = error.serverInfo?[.message] ?? "no message"
@@ -68,6 +70,23 @@ package enum PostgresProbe {
             )
         default:
             return ("\(error.code)", false)
+        }
+    }
+
+    /// A server certificate the TLS mode did not accept: no retry mends it.
+    static func certificateRefusal(_ error: PSQLError, settings: PostgresSettings) -> String? {
+        let mode = "sslmode=\(settings.tls.rawValue)"
+        switch error.underlying {
+        case let extra as NIOSSLExtraError where extra == .failedToValidateHostname:
+            return "the server's certificate does not name \(settings.host) (\(mode) checks the name; verify-ca does not)"
+        case .handshakeFailed(let failure) as NIOSSLError:
+            guard "\(failure)".contains("CERTIFICATE_VERIFY_FAILED") else {
+                return "the TLS handshake failed (\(mode)): \(String(describing: failure).prefix(200))"
+            }
+            let roots = settings.rootCertificates.flatMap { $0 == "system" ? nil : "sslrootcert \($0)" }
+            return "the server's certificate is not signed by a CA in \(roots ?? "the system's trust store") (\(mode))"
+        default:
+            return nil
         }
     }
 }

@@ -13,8 +13,16 @@ package struct PostgresSettings: Sendable, Equatable {
         case prefer
         /// TLS always, without checking the certificate.
         case require
-        /// TLS always, with the certificate checked against the host name.
+        /// TLS always, with the certificate checked against the trusted CAs, not the host name.
+        case verifyCA = "verify-ca"
+        /// TLS always, with the certificate checked against the trusted CAs and the host name.
         case verifyFull = "verify-full"
+
+        /// Whether the server's certificate is checked (and `sslrootcert` used).
+        package var checksCertificate: Bool { self == .verifyCA || self == .verifyFull }
+
+        /// The modes, as a sentence lists them.
+        package static let listed = "disable, prefer, require, verify-ca, verify-full"
     }
 
     /// The server's host name or address.
@@ -29,6 +37,9 @@ package struct PostgresSettings: Sendable, Equatable {
     package var database: String?
     /// `sslmode`: whether the connection is encrypted, and whether its certificate is checked.
     package var tls: TLSMode
+    /// `sslrootcert`: a PEM file of the CA certificates a checked certificate must come from;
+    /// nil or `system`: the system's trust store. Only with `verify-ca` and `verify-full`.
+    package var rootCertificates: String?
     /// The most connections this replica opens.
     package var poolSize: Int
     /// The pool sizes a replica can run with. The jobs (the flow janitor, the refresh sweep, the
@@ -39,7 +50,7 @@ package struct PostgresSettings: Sendable, Equatable {
     /// Settings from the parts.
     package init(
         host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil,
-        tls: TLSMode = .prefer, poolSize: Int = 20
+        tls: TLSMode = .prefer, rootCertificates: String? = nil, poolSize: Int = 20
     ) {
         self.host = host
         self.port = port
@@ -47,10 +58,11 @@ package struct PostgresSettings: Sendable, Equatable {
         self.password = password
         self.database = database
         self.tls = tls
+        self.rootCertificates = rootCertificates
         self.poolSize = poolSize
     }
 
-    /// Settings from `postgres://user:password@host:port/database?sslmode=...&pool_size=...`.
+    /// Settings from `postgres://user:password@host:port/database?sslmode=...&sslrootcert=...&pool_size=...`.
     package init(url text: String) throws {
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
             let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
@@ -66,9 +78,14 @@ package struct PostgresSettings: Sendable, Equatable {
             switch item.name {
             case "sslmode":
                 guard let mode = TLSMode(rawValue: item.value ?? "") else {
-                    throw PostgresSettingsError(reason: "sslmode must be one of disable, prefer, require, verify-full")
+                    throw PostgresSettingsError(reason: "sslmode must be one of \(TLSMode.listed)")
                 }
                 settings.tls = mode
+            case "sslrootcert":
+                guard let path = item.value, !path.isEmpty else {
+                    throw PostgresSettingsError(reason: "sslrootcert must name a PEM file of CA certificates, or system")
+                }
+                settings.rootCertificates = path
             case "pool_size":
                 guard let size = Int(item.value ?? ""), Self.poolSizes.contains(size) else {
                     throw PostgresSettingsError(
@@ -76,36 +93,73 @@ package struct PostgresSettings: Sendable, Equatable {
                 }
                 settings.poolSize = size
             default:
-                throw PostgresSettingsError(reason: "unknown parameter '\(item.name)' (known: sslmode, pool_size)")
+                throw PostgresSettingsError(
+                    reason: "unknown parameter '\(item.name)' (known: sslmode, sslrootcert, pool_size)")
             }
         }
+        try settings.checkRootCertificatesMode()
         self = settings
+    }
+
+    /// Refuses `sslrootcert` beside a mode that checks no certificate. libpq would check the
+    /// chain for `require` when a root file is given; here the mode says what is checked, so a
+    /// file that would be read for nothing is an error rather than a silent difference.
+    package func checkRootCertificatesMode() throws {
+        guard rootCertificates == nil || tls.checksCertificate else {
+            throw PostgresSettingsError(
+                reason: "sslrootcert is used only with sslmode=verify-ca or verify-full, not sslmode=\(tls.rawValue)")
+        }
+    }
+
+    /// The CA certificates `sslrootcert` names: nil for the system's trust store.
+    package func trustedCertificates() throws -> [NIOSSLCertificate]? {
+        guard let path = rootCertificates, path != "system" else { return nil }
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            let readable = FileManager.default.isReadableFile(atPath: path)
+            throw PostgresSettingsError(
+                reason: readable
+                    ? "sslrootcert \(path) is not a PEM file of certificates"
+                    : "sslrootcert \(path) cannot be read")
+        }
+        guard !certificates.isEmpty else {
+            throw PostgresSettingsError(reason: "sslrootcert \(path) holds no PEM certificate")
+        }
+        return certificates
     }
 
     /// The settings in a URL with the password hidden, for messages and logs.
     package var redacted: String {
         "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database ?? "")?sslmode=\(tls.rawValue)"
+            + (rootCertificates.map { "&sslrootcert=\($0)" } ?? "")
     }
 
     /// The TLS this mode asks for: none, or a client configuration (checking the server's
-    /// certificate and name only for `verify-full`).
-    private var tlsConfiguration: TLSConfiguration? {
+    /// certificate for `verify-ca`, and its name too for `verify-full`).
+    private func tlsConfiguration() throws -> TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
         switch tls {
         case .disable:
             return nil
         case .prefer, .require:
-            var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .none
-            return configuration
+        case .verifyCA:
+            configuration.certificateVerification = .noHostnameVerification
         case .verifyFull:
-            return TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .fullVerification
         }
+        if tls.checksCertificate, let certificates = try trustedCertificates() {
+            configuration.trustRoots = .certificates(certificates)
+        }
+        return configuration
     }
 
     /// PostgresNIO's client (pool) configuration.
     package func clientConfiguration() throws -> PostgresClient.Configuration {
         let mode: PostgresClient.Configuration.TLS =
-            switch (tls, tlsConfiguration) {
+            switch (tls, try tlsConfiguration()) {
             case (_, nil): .disable
             case (.prefer, let configuration?): .prefer(configuration)
             case (_, let configuration?): .require(configuration)
@@ -131,7 +185,7 @@ package struct PostgresSettings: Sendable, Equatable {
     /// PostgresNIO's configuration for one connection of its own, outside the pool.
     package func connectionConfiguration() throws -> PostgresConnection.Configuration {
         let mode: PostgresConnection.Configuration.TLS =
-            switch (tls, tlsConfiguration) {
+            switch (tls, try tlsConfiguration()) {
             case (_, nil): .disable
             case (.prefer, let configuration?): .prefer(try NIOSSLContext(configuration: configuration))
             case (_, let configuration?): .require(try NIOSSLContext(configuration: configuration))

@@ -3,7 +3,7 @@ import GatehousePostgres
 // `storage.postgres`: a URL (or `GATEHOUSE_DATABASE_URL`), or the parts.
 extension ConfigurationLoader {
     /// The parts of `storage.postgres` that a URL holds itself.
-    static let postgresParts = ["host", "port", "user", "password", "database", "db", "sslmode", "pool_size"]
+    static let postgresParts = ["host", "port", "user", "password", "database", "db", "sslmode", "sslrootcert", "pool_size"]
 
     static func readPostgres(_ settings: SettingsReader, configured: Bool) throws -> PostgresSettings? {
         if let url = settings.string("storage.postgres.url") {
@@ -14,11 +14,13 @@ extension ConfigurationLoader {
                 throw ConfigurationError(
                     description: "storage.postgres.url (GATEHOUSE_DATABASE_URL) is set, and so is "
                         + parts.map { "storage.postgres.\($0)" }.joined(separator: ", ")
-                        + ": give the URL or the parts, not both (a URL takes sslmode and pool_size in its query, "
+                        + ": give the URL or the parts, not both (a URL takes sslmode, sslrootcert and pool_size in its query, "
                         + "as in postgres://user@host/database?sslmode=verify-full&pool_size=20)")
             }
             do {
-                return try PostgresSettings(url: url)
+                let postgres = try PostgresSettings(url: url)
+                _ = try postgres.trustedCertificates()
+                return postgres
             } catch let error as PostgresSettingsError {
                 throw ConfigurationError(description: "storage.postgres.url (GATEHOUSE_DATABASE_URL) \(error.reason)")
             }
@@ -35,9 +37,16 @@ extension ConfigurationLoader {
         if let mode = settings.string("storage.postgres.sslmode") {
             guard let tls = PostgresSettings.TLSMode(rawValue: mode) else {
                 throw ConfigurationError(
-                    description: "storage.postgres.sslmode must be one of disable, prefer, require, verify-full")
+                    description: "storage.postgres.sslmode must be one of \(PostgresSettings.TLSMode.listed)")
             }
             postgres.tls = tls
+        }
+        postgres.rootCertificates = settings.string("storage.postgres.sslrootcert")
+        do {
+            try postgres.checkRootCertificatesMode()
+            _ = try postgres.trustedCertificates()
+        } catch let error as PostgresSettingsError {
+            throw ConfigurationError(description: "storage.postgres: \(error.reason)")
         }
         if let size = settings.string("storage.postgres.pool_size") {
             postgres.poolSize = try bounded(size, "storage.postgres.pool_size", PostgresSettings.poolSizes)

@@ -6,8 +6,23 @@ import Gatehouse
 struct ClientOptions: ParsableArguments {
     @Option(
         name: .customLong("base-url"),
-        help: "Gatehouse's URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else http://127.0.0.1:9099).")
-    var baseURL: String?
+        help:
+            "Gatehouse's URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else http://127.0.0.1 on GATEHOUSE_PORT or 9099)."
+    )
+    var givenBaseURL: String?
+
+    /// The URL given, else nil for the SDK's own default (`GATEHOUSE_BASE_URL`, `ARCADE_BASE_URL`),
+    /// unless neither is set and `GATEHOUSE_PORT` is: then this host on that port. The commands
+    /// run beside the server as often as not (a container's health check), where `serve` took
+    /// its port from `GATEHOUSE_PORT`; checking 9099 there would call a healthy server down.
+    var baseURL: String? {
+        if let givenBaseURL { return givenBaseURL }
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["GATEHOUSE_BASE_URL"] == nil, environment["ARCADE_BASE_URL"] == nil,
+            let port = environment["GATEHOUSE_PORT"]
+        else { return nil }
+        return "http://127.0.0.1:\(port)"
+    }
 
     @Option(name: .customLong("api-key"), help: "The API key (default GATEHOUSE_API_KEY, else ARCADE_API_KEY).")
     var apiKey: String?

@@ -40,6 +40,14 @@ def test_health_and_a_bad_key(gatehouse):
         keyless = subprocess.run([GATEHOUSE_BIN, *args, "--base-url", gatehouse.base], env=env, capture_output=True,
                                  text=True, timeout=30)
         assert keyless.returncode == 0 and answer in keyless.stdout, (args, keyless.stdout, keyless.stderr)
+    # Beside a server that `serve` started on GATEHOUSE_PORT (a container's health check): that port.
+    bare = {k: v for k, v in env.items() if k not in ("ARCADE_BASE_URL", "GATEHOUSE_BASE_URL")}
+    beside = subprocess.run([GATEHOUSE_BIN, "health"], env=dict(bare, GATEHOUSE_PORT=str(gatehouse.port)),
+                            capture_output=True, text=True, timeout=30)
+    assert beside.returncode == 0 and beside.stdout.strip() == "healthy", beside.stderr
+    elsewhere = subprocess.run([GATEHOUSE_BIN, "health"], env=dict(bare, GATEHOUSE_PORT="1"), capture_output=True,
+                               text=True, timeout=30)
+    assert elsewhere.returncode == 5 and "127.0.0.1:1" in elsewhere.stderr, elsewhere.stderr
     gone = subprocess.run([GATEHOUSE_BIN, "health", "--base-url", "http://127.0.0.1:1"], env=env, capture_output=True,
                           text=True, timeout=30)
     assert gone.returncode == 5 and "cannot reach the server" in gone.stderr, gone.stderr

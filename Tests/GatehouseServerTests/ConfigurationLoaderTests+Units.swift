@@ -95,6 +95,26 @@ extension ConfigurationLoaderTests {
             try load("storage: { postgres: { url: 'postgres://gh@db/gh?sslmode=verify-full' } }").postgres?.tls == .verifyFull)
     }
 
+    /// `sslrootcert` from the parts or a URL: read at the start, so a file that cannot be used,
+    /// or one beside a mode that checks no certificate, stops it there.
+    @Test func rootCertificatesAreCheckedAtTheStart() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("ca.pem").path
+        let parts = try problem("storage: { postgres: { host: db, user: gh, sslmode: verify-full, sslrootcert: '\(missing)' } }")
+        #expect(parts == "storage.postgres: sslrootcert \(missing) cannot be read", "\(parts)")
+        let url = try problem("storage: { postgres: { url: 'postgres://gh@db/gh?sslmode=verify-ca&sslrootcert=\(missing)' } }")
+        #expect(url == "storage.postgres.url (GATEHOUSE_DATABASE_URL) sslrootcert \(missing) cannot be read", "\(url)")
+        let unchecked = try problem("storage: { postgres: { host: db, user: gh, sslmode: require, sslrootcert: system } }")
+        #expect(
+            unchecked == "storage.postgres: sslrootcert is used only with sslmode=verify-ca or verify-full, not sslmode=require",
+            "\(unchecked)")
+        let system = try load("storage: { postgres: { host: db, user: gh, sslmode: verify-ca, sslrootcert: system } }")
+        #expect(system.postgres?.tls == .verifyCA)
+        #expect(system.postgres?.rootCertificates == "system")
+    }
+
     /// A public URL that browsers and providers cannot reach (the listen address, 0.0.0.0), or
     /// that sends keys and the dashboard's session in clear, is said at the start.
     @Test func aPublicURLThatCannotServeIsSaid() throws {

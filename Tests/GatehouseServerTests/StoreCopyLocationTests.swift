@@ -7,11 +7,11 @@ import Testing
 @Suite struct StoreCopyLocationTests {
     @Test func aURLThatCannotBeReadIsShownByItsSchemeOnly() throws {
         let error = try #require(throws: ConfigurationError.self) {
-            try StoreCopy.check(location: "postgres://gh:S3cr3t@db/gh?sslmode=verify-ca")
+            try StoreCopy.check(location: "postgres://gh:S3cr3t@db/gh?sslmode=verify")
         }
         #expect(
             error.description
-                == "'postgres://…' is neither sqlite:PATH nor a postgres:// URL: sslmode must be one of disable, prefer, require, verify-full"
+                == "'postgres://…' is neither sqlite:PATH nor a postgres:// URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full"
         )
         let path = try #require(throws: ConfigurationError.self) { try StoreCopy.check(location: "/var/lib/g.sqlite") }
         #expect(path.description.hasPrefix("'/var/lib/g.sqlite' is neither sqlite:PATH nor a postgres:// URL"))
