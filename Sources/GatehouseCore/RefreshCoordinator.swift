@@ -58,6 +58,15 @@ package final class RefreshCoordinator: Sendable {
     }
 
     let state = Mutex(State())
+    /// The failures a provider's outage or a wrong client secret repeats for every connection
+    /// used, said once per 10 s per provider and kind, with how many went unsaid.
+    let failureLog = BoundedLog<ProviderTrouble>()
+
+    /// A provider's trouble, as `failureLog` counts it.
+    struct ProviderTrouble: Hashable, Sendable {
+        let provider: String
+        let configuration: Bool
+    }
 
     /// Creates a coordinator.
     package init(
@@ -226,13 +235,16 @@ package final class RefreshCoordinator: Sendable {
                     state.backoff[held.id] = (until, failures, failure)
                     return failure
                 }
-                let metadata: Logger.Metadata = ["connection": "\(held.id)", "reason": "\(error.message)"]
+                let metadata: Logger.Metadata = [
+                    "provider": "\(provider.id)", "connection": "\(held.id)", "reason": "\(error.message)",
+                ]
                 switch error.kind {
                 case .configuration:
                     telemetry.refreshed(provider: provider.id, outcome: .configuration)
-                    logger.error(
+                    failureLog.log(
+                        ProviderTrouble(provider: provider.id, configuration: true), level: .error,
                         "refresh refused: the provider does not accept this configuration (check the provider's client_id, client_secret and endpoints); backing off",
-                        metadata: metadata)
+                        metadata: metadata, logger: logger)
                 case .rejected:
                     telemetry.refreshed(provider: provider.id, outcome: .refused)
                     logger.warning(
@@ -240,7 +252,9 @@ package final class RefreshCoordinator: Sendable {
                         metadata: metadata)
                 default:
                     telemetry.refreshed(provider: provider.id, outcome: .transient)
-                    logger.warning("refresh failed; backing off", metadata: metadata)
+                    failureLog.log(
+                        ProviderTrouble(provider: provider.id, configuration: false), "refresh failed; backing off",
+                        metadata: metadata, logger: logger)
                 }
                 throw failure
             }

@@ -13,7 +13,7 @@ package final class PostgresStore: Store {
     let logger: Logger
     let leaseClock: LeaseClock
     /// The warnings of a database that cannot serve, at a bounded rate.
-    let trouble = StoreTroubleLog()
+    let trouble = BoundedLog<StoreTrouble>()
 
     /// A store over a client that runs (or will run) in the application's service group, with
     /// refresh leases measured on `leaseClock` (the database's, but in tests that move time).
@@ -102,13 +102,13 @@ package final class PostgresStore: Store {
                 }
             }
         } catch is Deadline.Passed {
-            trouble.warn(
+            trouble.log(
                 .noAnswer, "a database statement had no answer within \(Self.queryTimeout.components.seconds) s", logger: logger)
             lease.close(ifSilentFor: Self.silenceLimit, logger: logger)
             throw Self.noAnswerInTime
         } catch let error as PSQLError where Self.isUnavailable(error) {
             let state = error.serverInfo?[.sqlState]
-            trouble.warn(
+            trouble.log(
                 .unreachable, "database unreachable", metadata: ["error": "\(error.code)", "sqlstate": "\(state ?? "-")"],
                 logger: logger)
             throw GatehouseError(
@@ -119,7 +119,7 @@ package final class PostgresStore: Store {
         } catch let error as ConnectionPoolError where error != .requestCancelled {
             // After failed attempts to connect the pool refuses at once for a while (its circuit
             // breaker), and refuses everything while it shuts down: the database cannot serve, a 503.
-            trouble.warn(.unreachable, "database unreachable", metadata: ["error": "\(error)"], logger: logger)
+            trouble.log(.unreachable, "database unreachable", metadata: ["error": "\(error)"], logger: logger)
             throw GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
         }
     }
@@ -230,4 +230,13 @@ package final class PostgresStore: Store {
     static func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
+}
+
+/// What went wrong with the database, for `BoundedLog`.
+enum StoreTrouble: Hashable, Sendable {
+    /// The database could not be reached, or said it cannot serve.
+    case unreachable
+    /// A statement had no answer within its deadline: a slow database, a lock wait, or a
+    /// silent connection.
+    case noAnswer
 }
