@@ -4,7 +4,8 @@
 # GATEHOUSE_TEST_POSTGRES_URL, GATEHOUSE_REQUIRE_POSTGRES=1 and GATEHOUSE_TEST_POSTGRES_CTL (its
 # pg_ctl), and stops and removes it when the sourcing shell exits. The cluster offers TLS with a
 # certificate for 127.0.0.1 from a CA of its own, whose certificate is in
-# GATEHOUSE_TEST_POSTGRES_CA (the tests of sslmode=verify-ca and verify-full use it).
+# GATEHOUSE_TEST_POSTGRES_CA (the tests of sslmode=verify-ca and verify-full use it); beside it,
+# client.crt and client.key are the role gh_cert's, which logs in with them only.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
@@ -45,8 +46,13 @@ as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U gatehouse --auth=trust -E UTF8 >/dev
   printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n' >server.ext
   openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext \
     -out server.crt 2>/dev/null
-  chmod 600 server.key ca.key
-  chmod 644 ca.crt server.crt
+  # A client certificate for the role gh_cert, which may log in with it only (pg_hba.conf below).
+  openssl req "${ec[@]}" -subj "/CN=gh_cert" -keyout client.key -out client.csr 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' >client.ext
+  openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile client.ext \
+    -out client.crt 2>/dev/null
+  chmod 600 server.key ca.key client.key
+  chmod 644 ca.crt server.crt client.crt
   [ "$(id -u)" = 0 ] && chown postgres server.key server.crt
   true
 )
@@ -61,7 +67,10 @@ max_connections = 300
 ssl = on
 ssl_cert_file = '$PG_DIR/server.crt'
 ssl_key_file = '$PG_DIR/server.key'
+ssl_ca_file = '$PG_DIR/ca.crt'
 CONF
+# gh_cert logs in over TLS with its client certificate, and no other way.
+as_pg sed -i '/^# TYPE/a hostssl all gh_cert 127.0.0.1/32 cert\nhost all gh_cert 0.0.0.0/0 reject' "$PG_DIR/data/pg_hba.conf"
 # GATEHOUSE_TEST_POSTGRES_CTL runs pg_ctl on this cluster as its owner: `"$GATEHOUSE_TEST_POSTGRES_CTL" stop`.
 cat >"$PG_DIR/ctl" <<CTL
 #!/usr/bin/env bash
@@ -70,6 +79,7 @@ exec "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w "\$@"
 CTL
 chmod 755 "$PG_DIR/ctl"
 "$PG_DIR/ctl" start >/dev/null
+"$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U gatehouse -d postgres -c "CREATE ROLE gh_cert LOGIN" >/dev/null
 
 stop_postgres() {
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true

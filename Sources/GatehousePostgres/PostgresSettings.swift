@@ -40,6 +40,11 @@ package struct PostgresSettings: Sendable, Equatable {
     /// `sslrootcert`: a PEM file of the CA certificates a checked certificate must come from;
     /// nil or `system`: the system's trust store. Only with `verify-ca` and `verify-full`.
     package var rootCertificates: String?
+    /// `sslcert` and `sslkey`: PEM files of the certificate (and its chain) this client shows,
+    /// and its private key, for a server that asks for one (`cert` in `pg_hba.conf`).
+    package var clientCertificate: String?
+    /// `sslkey`: see `clientCertificate`.
+    package var clientKey: String?
     /// The most connections this replica opens.
     package var poolSize: Int
     /// The pool sizes a replica can run with. The jobs (the flow janitor, the refresh sweep, the
@@ -86,6 +91,11 @@ package struct PostgresSettings: Sendable, Equatable {
                     throw PostgresSettingsError(reason: "sslrootcert must name a PEM file of CA certificates, or system")
                 }
                 settings.rootCertificates = path
+            case "sslcert", "sslkey":
+                guard let path = item.value, !path.isEmpty else {
+                    throw PostgresSettingsError(reason: "\(item.name) must name a PEM file")
+                }
+                if item.name == "sslcert" { settings.clientCertificate = path } else { settings.clientKey = path }
             case "pool_size":
                 guard let size = Int(item.value ?? ""), Self.poolSizes.contains(size) else {
                     throw PostgresSettingsError(
@@ -94,66 +104,18 @@ package struct PostgresSettings: Sendable, Equatable {
                 settings.poolSize = size
             default:
                 throw PostgresSettingsError(
-                    reason: "unknown parameter '\(item.name)' (known: sslmode, sslrootcert, pool_size)")
+                    reason: "unknown parameter '\(item.name)' (known: sslmode, sslrootcert, sslcert, sslkey, pool_size)")
             }
         }
-        try settings.checkRootCertificatesMode()
+        try settings.checkTLSFilesMode()
         self = settings
-    }
-
-    /// Refuses `sslrootcert` beside a mode that checks no certificate. libpq would check the
-    /// chain for `require` when a root file is given; here the mode says what is checked, so a
-    /// file that would be read for nothing is an error rather than a silent difference.
-    package func checkRootCertificatesMode() throws {
-        guard rootCertificates == nil || tls.checksCertificate else {
-            throw PostgresSettingsError(
-                reason: "sslrootcert is used only with sslmode=verify-ca or verify-full, not sslmode=\(tls.rawValue)")
-        }
-    }
-
-    /// The CA certificates `sslrootcert` names: nil for the system's trust store.
-    package func trustedCertificates() throws -> [NIOSSLCertificate]? {
-        guard let path = rootCertificates, path != "system" else { return nil }
-        let certificates: [NIOSSLCertificate]
-        do {
-            certificates = try NIOSSLCertificate.fromPEMFile(path)
-        } catch {
-            let readable = FileManager.default.isReadableFile(atPath: path)
-            throw PostgresSettingsError(
-                reason: readable
-                    ? "sslrootcert \(path) is not a PEM file of certificates"
-                    : "sslrootcert \(path) cannot be read")
-        }
-        guard !certificates.isEmpty else {
-            throw PostgresSettingsError(reason: "sslrootcert \(path) holds no PEM certificate")
-        }
-        return certificates
     }
 
     /// The settings in a URL with the password hidden, for messages and logs.
     package var redacted: String {
         "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database ?? "")?sslmode=\(tls.rawValue)"
-            + (rootCertificates.map { "&sslrootcert=\($0)" } ?? "")
-    }
-
-    /// The TLS this mode asks for: none, or a client configuration (checking the server's
-    /// certificate for `verify-ca`, and its name too for `verify-full`).
-    private func tlsConfiguration() throws -> TLSConfiguration? {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        switch tls {
-        case .disable:
-            return nil
-        case .prefer, .require:
-            configuration.certificateVerification = .none
-        case .verifyCA:
-            configuration.certificateVerification = .noHostnameVerification
-        case .verifyFull:
-            configuration.certificateVerification = .fullVerification
-        }
-        if tls.checksCertificate, let certificates = try trustedCertificates() {
-            configuration.trustRoots = .certificates(certificates)
-        }
-        return configuration
+            + (rootCertificates.map { "&sslrootcert=\($0)" } ?? "") + (clientCertificate.map { "&sslcert=\($0)" } ?? "")
+            + (clientKey.map { "&sslkey=\($0)" } ?? "")
     }
 
     /// PostgresNIO's client (pool) configuration.

@@ -3,7 +3,7 @@ import GatehousePostgres
 // `storage.postgres`: a URL (or `GATEHOUSE_DATABASE_URL`), or the parts.
 extension ConfigurationLoader {
     /// The parts of `storage.postgres` that a URL holds itself.
-    static let postgresParts = ["host", "port", "user", "password", "database", "db", "sslmode", "sslrootcert", "pool_size"]
+    static let postgresParts = ["host", "port", "user", "password", "database", "db", "sslmode", "sslrootcert", "sslcert", "sslkey", "pool_size"]
 
     static func readPostgres(_ settings: SettingsReader, configured: Bool) throws -> PostgresSettings? {
         if let url = settings.string("storage.postgres.url") {
@@ -14,12 +14,12 @@ extension ConfigurationLoader {
                 throw ConfigurationError(
                     description: "storage.postgres.url (GATEHOUSE_DATABASE_URL) is set, and so is "
                         + parts.map { "storage.postgres.\($0)" }.joined(separator: ", ")
-                        + ": give the URL or the parts, not both (a URL takes sslmode, sslrootcert and pool_size in its query, "
+                        + ": give the URL or the parts, not both (a URL takes sslmode, sslrootcert, sslcert, sslkey and pool_size in its query, "
                         + "as in postgres://user@host/database?sslmode=verify-full&pool_size=20)")
             }
             do {
                 let postgres = try PostgresSettings(url: url)
-                _ = try postgres.trustedCertificates()
+                try postgres.checkTLSFiles()
                 return postgres
             } catch let error as PostgresSettingsError {
                 throw ConfigurationError(description: "storage.postgres.url (GATEHOUSE_DATABASE_URL) \(error.reason)")
@@ -42,9 +42,10 @@ extension ConfigurationLoader {
             postgres.tls = tls
         }
         postgres.rootCertificates = settings.string("storage.postgres.sslrootcert")
+        postgres.clientCertificate = settings.string("storage.postgres.sslcert")
+        postgres.clientKey = settings.string("storage.postgres.sslkey")
         do {
-            try postgres.checkRootCertificatesMode()
-            _ = try postgres.trustedCertificates()
+            try postgres.checkTLSFiles()
         } catch let error as PostgresSettingsError {
             throw ConfigurationError(description: "storage.postgres: \(error.reason)")
         }

@@ -22,7 +22,7 @@ struct SettingsReader {
         "auth.user_verification.oidc.user_claim", "storage.sqlite.path", "storage.sqlite.connection_string",
         "storage.postgres.url", "storage.postgres.host", "storage.postgres.port", "storage.postgres.user",
         "storage.postgres.password", "storage.postgres.database", "storage.postgres.db", "storage.postgres.sslmode",
-        "storage.postgres.sslrootcert",
+        "storage.postgres.sslrootcert", "storage.postgres.sslcert", "storage.postgres.sslkey",
         "storage.postgres.pool_size", "log.format", "log.level", "metrics.token",
     ]
     static let listKeys: Set<String> = [

@@ -1,0 +1,88 @@
+import Foundation
+import NIOSSL
+
+// The files TLS reads (`sslrootcert`, `sslcert`, `sslkey`) and the configuration they make.
+extension PostgresSettings {
+    /// Refuses a file beside a mode that would not use it: `sslrootcert` with a mode that checks
+    /// no certificate, `sslcert` and `sslkey` without TLS or one without the other. libpq would
+    /// check the chain for `require` when a root file is given; here the mode says what is
+    /// checked, so a file that would be read for nothing is an error rather than a silent
+    /// difference.
+    package func checkTLSFilesMode() throws {
+        guard rootCertificates == nil || tls.checksCertificate else {
+            throw PostgresSettingsError(
+                reason: "sslrootcert is used only with sslmode=verify-ca or verify-full, not sslmode=\(tls.rawValue)")
+        }
+        guard (clientCertificate == nil) == (clientKey == nil) else {
+            throw PostgresSettingsError(reason: "sslcert and sslkey go together: give both or neither")
+        }
+        guard clientCertificate == nil || tls != .disable else {
+            throw PostgresSettingsError(reason: "sslcert and sslkey need TLS, not sslmode=disable")
+        }
+    }
+
+    /// Reads every file the settings name, so that one that cannot be used stops the start.
+    package func checkTLSFiles() throws {
+        try checkTLSFilesMode()
+        _ = try trustedCertificates()
+        _ = try clientIdentity()
+    }
+
+    /// The CA certificates `sslrootcert` names: nil for the system's trust store.
+    package func trustedCertificates() throws -> [NIOSSLCertificate]? {
+        guard let path = rootCertificates, path != "system" else { return nil }
+        return try Self.certificates(at: path, named: "sslrootcert")
+    }
+
+    /// The certificate chain and private key `sslcert` and `sslkey` name, if they do.
+    func clientIdentity() throws -> (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)? {
+        guard let certificatePath = clientCertificate, let keyPath = clientKey else { return nil }
+        let chain = try Self.certificates(at: certificatePath, named: "sslcert")
+        do {
+            return (chain, try NIOSSLPrivateKey(file: keyPath, format: .pem))
+        } catch {
+            throw PostgresSettingsError(
+                reason: FileManager.default.isReadableFile(atPath: keyPath)
+                    ? "sslkey \(keyPath) is not a PEM private key (an encrypted one is not supported)"
+                    : "sslkey \(keyPath) cannot be read")
+        }
+    }
+
+    private static func certificates(at path: String, named name: String) throws -> [NIOSSLCertificate] {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw PostgresSettingsError(
+                reason: FileManager.default.isReadableFile(atPath: path)
+                    ? "\(name) \(path) is not a PEM file of certificates" : "\(name) \(path) cannot be read")
+        }
+        guard !certificates.isEmpty else { throw PostgresSettingsError(reason: "\(name) \(path) holds no PEM certificate") }
+        return certificates
+    }
+
+    /// The TLS this mode asks for: none, or a client configuration (checking the server's
+    /// certificate for `verify-ca`, and its name too for `verify-full`), showing the client's
+    /// certificate when one is given.
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch tls {
+        case .disable:
+            return nil
+        case .prefer, .require:
+            configuration.certificateVerification = .none
+        case .verifyCA:
+            configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull:
+            configuration.certificateVerification = .fullVerification
+        }
+        if tls.checksCertificate, let certificates = try trustedCertificates() {
+            configuration.trustRoots = .certificates(certificates)
+        }
+        if let identity = try clientIdentity() {
+            configuration.certificateChain = identity.chain.map { .certificate($0) }
+            configuration.privateKey = .privateKey(identity.key)
+        }
+        return configuration
+    }
+}
