@@ -2,7 +2,7 @@
 (scripts/postgres.sh) offers TLS with a certificate for localhost from a CA of its own. With
 `sslmode=verify-full` and that CA in `sslrootcert`, a grant is made and served and every session
 Gatehouse holds is encrypted; a certificate from a CA not trusted, or for another name, stops
-the start at once, saying which."""
+the start at once, saying which. The role gh_cert logs in with its client certificate only."""
 import os
 import subprocess
 import time
@@ -10,8 +10,8 @@ from urllib.parse import urlencode, urlparse, urlunparse
 
 import requests
 
-from conftest import GATEHOUSE_BIN, OAuthServer, free_port, stop
-from test_postgres import Replica, consent_until_redirect, database, pytestmark  # noqa: F401
+from conftest import GATEHOUSE_BIN, OAuthServer, free_port, stop, wait_http
+from test_postgres import Replica, consent_until_redirect, database, psql, pytestmark  # noqa: F401
 
 CA = os.environ.get("GATEHOUSE_TEST_POSTGRES_CA", "")
 
@@ -80,3 +80,42 @@ def test_verify_full_refuses_a_certificate_for_another_name_and_verify_ca_takes_
         assert requests.get(f"{a.base}/v1/health", timeout=5).status_code == 200
     finally:
         stop(a.process)
+
+
+def test_a_client_certificate_named_in_the_config_files_parts_logs_in(workdir, database):
+    parsed = urlparse(database)
+    name = parsed.path.lstrip("/")
+    psql(f"ALTER DATABASE {name} OWNER TO gh_cert")  # so that its migrations may create tables
+    directory = os.path.dirname(CA)
+    config = workdir / "client-cert.yaml"
+    config.write_text(f"""auth: {{ user_verification: {{ unsafe_skip_verification: true }} }}
+storage:
+  postgres:
+    host: localhost
+    port: {parsed.port}
+    user: gh_cert
+    database: {name}
+    sslmode: verify-full
+    sslrootcert: {CA}
+    sslcert: {directory}/client.crt
+    sslkey: {directory}/client.key
+""")
+    port, log = free_port(), workdir / "client-cert.log"
+    env = {k: v for k, v in os.environ.items() if k != "GATEHOUSE_DATABASE_URL"}
+    process = subprocess.Popen(
+        [GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(workdir / "client-cert-data"), "--config",
+         str(config)], env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/v1/health", process=process, log=log)
+        assert requests.get(f"http://127.0.0.1:{port}/v1/health/ready", timeout=5).status_code == 200
+        assert "ARCADE_API_KEY=arc_" in log.read_text(), "the first start made its admin key in the database"
+        assert sessions(name) and all(sessions(name))
+    finally:
+        stop(process)
+    # Without the certificate the server refuses gh_cert, and the start says so at once.
+    config.write_text("\n".join(line for line in config.read_text().splitlines() if "sslcert" not in line
+                                and "sslkey" not in line) + "\n")
+    done = subprocess.run([GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(workdir / "no-cert"),
+                           "--config", str(config)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "SQLSTATE 28000" in done.stderr
