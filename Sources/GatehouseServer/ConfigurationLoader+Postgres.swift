@@ -1,3 +1,4 @@
+import GatehouseCore
 import GatehousePostgres
 
 // `storage.postgres`: a URL (or `GATEHOUSE_DATABASE_URL`), or the parts.
@@ -53,5 +54,20 @@ extension ConfigurationLoader {
             postgres.poolSize = try bounded(size, "storage.postgres.pool_size", PostgresSettings.poolSizes)
         }
         return postgres
+    }
+
+    /// What the start says of a database off this host reached without a certificate check:
+    /// anyone on the path could pose as it and read what Gatehouse sends (the password, and every
+    /// sealed token and key hash it writes).
+    static func postgresWarning(_ postgres: PostgresSettings) -> String? {
+        guard !postgres.tls.checksCertificate, !ProviderNetworkPolicy.isLiteralLoopback(host: postgres.host) else {
+            return nil
+        }
+        let what =
+            postgres.tls == .disable
+            ? "sends everything to \(postgres.host) unencrypted"
+            : "encrypts the connection to \(postgres.host) but checks no certificate, so anyone on the network path can pose as the database"
+        return
+            "storage.postgres: sslmode=\(postgres.tls.rawValue) \(what); across a network you do not own, use sslmode=verify-full (with sslrootcert for a database with its own CA)"
     }
 }

@@ -157,6 +157,7 @@ package enum ConfigurationLoader {
             throw ConfigurationError(description: "storage: name sqlite or postgres, not both")
         }
         config.postgres = try readPostgres(settings, configured: namesPostgres)
+        if let postgres = config.postgres, let warning = postgresWarning(postgres) { config.warnings.append(warning) }
         if config.postgres != nil, namesSQLite {
             // GATEHOUSE_DATABASE_URL, as any variable, overrides the file.
             config.warnings.append("storage.sqlite is ignored: GATEHOUSE_DATABASE_URL names a PostgreSQL server")

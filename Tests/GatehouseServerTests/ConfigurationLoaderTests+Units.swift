@@ -115,6 +115,25 @@ extension ConfigurationLoaderTests {
         #expect(system.postgres?.rootCertificates == "system")
     }
 
+    /// A database off this host without a certificate check is said at the start.
+    @Test func aDatabaseAcrossANetworkWithoutACertificateCheckIsSaid() throws {
+        let prefer = try load("storage: { postgres: { host: db.example.com, user: gh } }").warnings
+        #expect(
+            prefer == [
+                "storage.postgres: sslmode=prefer encrypts the connection to db.example.com but checks no certificate, so anyone on the network path can pose as the database; across a network you do not own, use sslmode=verify-full (with sslrootcert for a database with its own CA)"
+            ])
+        let disable = try load("storage: { postgres: { url: 'postgres://gh@10.0.0.5/gh?sslmode=disable' } }").warnings
+        #expect(disable.first?.hasPrefix("storage.postgres: sslmode=disable sends everything to 10.0.0.5 unencrypted;") == true)
+        for quiet in [
+            "storage: { postgres: { host: db.example.com, user: gh, sslmode: verify-full } }",
+            "storage: { postgres: { host: db.example.com, user: gh, sslmode: verify-ca } }",
+            "storage: { postgres: { url: 'postgres://gh@127.0.0.1/gh?sslmode=disable' } }",
+            "storage: { postgres: { host: localhost, user: gh } }",
+        ] {
+            #expect(try load(quiet).warnings == [], "\(quiet)")
+        }
+    }
+
     /// A public URL that browsers and providers cannot reach (the listen address, 0.0.0.0), or
     /// that sends keys and the dashboard's session in clear, is said at the start.
     @Test func aPublicURLThatCannotServeIsSaid() throws {
