@@ -76,7 +76,11 @@ package struct FlowJanitor: Service {
                 // Five minutes late: a replica whose clock is behind still takes the cookie as live.
                 _ = try await store.deleteLapsedDashboardSignOuts(before: now().addingTimeInterval(-300))
             }
-            if !ran { logger.debug("flow janitor skipped: another replica is at it") }
+            if ran {
+                telemetry.jobSucceeded(.flowJanitor, at: now())
+            } else {
+                logger.debug("flow janitor skipped: another replica is at it")
+            }
         } catch {
             logger.warning("flow janitor failed", metadata: ["error": "\(error)"])
         }

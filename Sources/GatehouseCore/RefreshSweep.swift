@@ -77,7 +77,11 @@ package struct RefreshSweep: Service {
                 // the next starts from the head again.
                 position.current = candidates.count < batch ? nil : candidates.last.map(SweepPosition.init(after:))
             }
-            if !ran { broker.logger.debug("refresh sweep skipped: another replica is sweeping") }
+            if ran {
+                broker.telemetry.jobSucceeded(.refreshSweep, at: broker.now())
+            } else {
+                broker.logger.debug("refresh sweep skipped: another replica is sweeping")
+            }
         } catch {
             broker.logger.warning("refresh sweep failed", metadata: ["error": "\(error)"])
         }

@@ -108,7 +108,11 @@ package struct RevocationRetrier: Service {
                 }
                 try await broker.store.dropRetiredProviders()
             }
-            if !ran { broker.logger.debug("revocation retry skipped: another replica is running it") }
+            if ran {
+                broker.telemetry.jobSucceeded(.revocationRetry, at: broker.now())
+            } else {
+                broker.logger.debug("revocation retry skipped: another replica is running it")
+            }
         } catch {
             broker.logger.warning("revocation retry failed", metadata: ["error": "\(error)"])
         }

@@ -64,6 +64,7 @@ package final class Telemetry: Sendable {
     private let requests = Mutex<[RequestSeries: (count: Counter, duration: Timer)]>([:])
     private let counters = Mutex<[String: Counter]>([:])
     private let timers = Mutex<[String: Timer]>([:])
+    private let meters = Mutex<[String: Meter]>([:])
     // The hot path's counters, made up front: no lookup at all.
     private let cacheHits: [Cache: Counter]
     private let cacheMisses: [Cache: Counter]
@@ -175,13 +176,24 @@ package final class Telemetry: Sendable {
         (hit ? cacheHits : cacheMisses)[cache]!.increment()
     }
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+    func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
         let key = Self.key(label, dimensions)
         return counters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = Counter(label: label, dimensions: dimensions, factory: factory)
             counters[key] = counter
             return counter
+        }
+    }
+
+    /// A gauge, made at its first use (so a gauge of what has not happened yet is absent, not 0).
+    func meter(_ label: String, _ dimensions: [(String, String)]) -> Meter {
+        let key = Self.key(label, dimensions)
+        return meters.withLock { meters in
+            if let meter = meters[key] { return meter }
+            let meter = Meter(label: label, dimensions: dimensions, factory: factory)
+            meters[key] = meter
+            return meter
         }
     }
 

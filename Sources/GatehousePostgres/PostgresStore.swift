@@ -12,15 +12,26 @@ package final class PostgresStore: Store {
     let client: PostgresClient
     let logger: Logger
     let leaseClock: LeaseClock
+    let telemetry: Telemetry
     /// The warnings of a database that cannot serve, at a bounded rate.
-    let trouble = BoundedLog<StoreTrouble>()
+    let trouble = BoundedLog<Telemetry.StoreTrouble>()
 
     /// A store over a client that runs (or will run) in the application's service group, with
-    /// refresh leases measured on `leaseClock` (the database's, but in tests that move time).
-    package init(client: PostgresClient, logger: Logger, leaseClock: LeaseClock = .database) {
+    /// refresh leases measured on `leaseClock` (the database's, but in tests that move time),
+    /// counting the statements the database failed in `telemetry`.
+    package init(
+        client: PostgresClient, logger: Logger, leaseClock: LeaseClock = .database, telemetry: Telemetry = .none
+    ) {
         self.client = client
         self.logger = logger
         self.leaseClock = leaseClock
+        self.telemetry = telemetry
+    }
+
+    /// A statement the database failed: counted each time, said at a bounded rate.
+    func troubled(_ kind: Telemetry.StoreTrouble, _ message: Logger.Message, metadata: Logger.Metadata = [:]) {
+        telemetry.storeFailed(kind)
+        trouble.log(kind, message, metadata: metadata, logger: logger)
     }
 
     /// Runs a statement and reads every row. A server that does not answer within
@@ -102,15 +113,12 @@ package final class PostgresStore: Store {
                 }
             }
         } catch is Deadline.Passed {
-            trouble.log(
-                .noAnswer, "a database statement had no answer within \(Self.queryTimeout.components.seconds) s", logger: logger)
+            troubled(.noAnswer, "a database statement had no answer within \(Self.queryTimeout.components.seconds) s")
             lease.close(ifSilentFor: Self.silenceLimit, logger: logger)
             throw Self.noAnswerInTime
         } catch let error as PSQLError where Self.isUnavailable(error) {
             let state = error.serverInfo?[.sqlState]
-            trouble.log(
-                .unreachable, "database unreachable", metadata: ["error": "\(error.code)", "sqlstate": "\(state ?? "-")"],
-                logger: logger)
+            troubled(.unreachable, "database unreachable", metadata: ["error": "\(error.code)", "sqlstate": "\(state ?? "-")"])
             throw GatehouseError(
                 .storeUnavailable,
                 state == "25006"
@@ -119,7 +127,7 @@ package final class PostgresStore: Store {
         } catch let error as ConnectionPoolError where error != .requestCancelled {
             // After failed attempts to connect the pool refuses at once for a while (its circuit
             // breaker), and refuses everything while it shuts down: the database cannot serve, a 503.
-            trouble.log(.unreachable, "database unreachable", metadata: ["error": "\(error)"], logger: logger)
+            troubled(.unreachable, "database unreachable", metadata: ["error": "\(error)"])
             throw GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
         }
     }
@@ -230,13 +238,4 @@ package final class PostgresStore: Store {
     static func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
-}
-
-/// What went wrong with the database, for `BoundedLog`.
-enum StoreTrouble: Hashable, Sendable {
-    /// The database could not be reached, or said it cannot serve.
-    case unreachable
-    /// A statement had no answer within its deadline: a slow database, a lock wait, or a
-    /// silent connection.
-    case noAnswer
 }

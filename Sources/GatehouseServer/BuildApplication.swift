@@ -100,7 +100,7 @@ private func assemble(
     metrics: (registry: PrometheusCollectorRegistry, telemetry: Telemetry), now: @escaping @Sendable () -> Date,
     onListening: @escaping @Sendable () async -> Void
 ) throws -> (some ApplicationProtocol, @Sendable () -> Void) {
-    let store = storage.store
+    let store = storage.store(telemetry: metrics.telemetry)
     var origins = configuration.allowedRedirectOrigins
     if configuration.isLoopback, !configuration.hasConfigFile {
         origins += ["http://127.0.0.1:*", "http://localhost:*"]
@@ -137,6 +137,7 @@ private func assemble(
     let listener = storage.listener(hub: hub)
     // No listener: a store this process serves alone (`ServeLock` keeps a second `serve` off it).
     settings.soleServer = listener == nil
+    if listener != nil { telemetry.changeChannel(up: false) }
     let connectionCache = ConnectionCache(channelUp: listener == nil, telemetry: telemetry, now: now)
     let notifier = FleetNotifier(store: store, hub: hub)
     let registry = ProviderRegistry(
@@ -153,6 +154,7 @@ private func assemble(
         case .connection(let id): connectionCache.forget(connectionID: id)
         case .everything, .channelLost:
             let up = change == .everything
+            telemetry.changeChannel(up: up)
             registry.channel(up: up)
             keys.forgetAll()
             connectionCache.channel(up: up)
@@ -199,7 +201,9 @@ private func assemble(
         )
         .addRoutes(SecretRoutes(store: store, cipher: cipher, now: now).collection)
     router.group("metrics").add(middleware: MetricsAuthenticator(token: configuration.metricsToken, adminKeys: adminKeys))
-        .addRoutes(MetricsRoutes(registry: metricsRegistry).collection)
+        .addRoutes(
+            MetricsRoutes(registry: metricsRegistry) { telemetry.openConnections(connections.open.load(ordering: .relaxed)) }
+                .collection)
     router.addRoutes(
         DashboardRoutes(
             sessions: DashboardSessions(

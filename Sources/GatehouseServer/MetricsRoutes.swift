@@ -7,10 +7,13 @@ import Prometheus
 /// with `authorization: {credentials: arc_…}`), so it is never public by accident.
 struct MetricsRoutes {
     let registry: PrometheusCollectorRegistry
+    /// Sets the gauges read when scraped (open connections), before the text is written.
+    let sample: @Sendable () -> Void
 
     var collection: RouteCollection<GatehouseRequestContext> {
         let routes = RouteCollection(context: GatehouseRequestContext.self)
         routes.get { _, _ in
+            sample()
             var text: [UInt8] = []
             text.reserveCapacity(16_384)
             registry.emit(into: &text)

@@ -12,7 +12,7 @@ struct PostgresStorage: Storage {
     let settings: PostgresSettings
     let client: PostgresClient
     let logger: Logger
-    var store: any Store { PostgresStore(client: client, logger: logger) }
+    func store(telemetry: Telemetry) -> any Store { PostgresStore(client: client, logger: logger, telemetry: telemetry) }
     var services: [any Service] { [client] }
 
     func bootstrap<T: Sendable>(_ body: (any Store) async throws -> T) async throws -> T {

@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// The embedded store: one connection, opened now, closed after the server stops.
 struct SQLiteStorage: Storage {
     let sqlite: SQLiteStore
-    var store: any Store { sqlite }
+    func store(telemetry: Telemetry) -> any Store { sqlite }
     var services: [any Service] { [StoreService(store: sqlite)] }
 
     func bootstrap<T: Sendable>(_ body: (any Store) async throws -> T) async throws -> T {

@@ -5,8 +5,9 @@ import ServiceLifecycle
 /// Configuration picks the backend; the backend gives the store that serves, the services that
 /// must run beside it, and a scope for the start-up work done before those services run.
 protocol Storage: Sendable {
-    /// The store that serves requests (ready once `services` run).
-    var store: any Store { get }
+    /// The store that serves requests (ready once `services` run), counting its failures in
+    /// `telemetry`. Made once per call: the composition root makes one.
+    func store(telemetry: Telemetry) -> any Store
     /// What must run in the application's service group for `store` to work.
     var services: [any Service] { get }
     /// Runs start-up work (the first API key, config-file providers) on a ready, migrated store.

@@ -1,0 +1,83 @@
+"""The gauges an operator alerts on, from the real binary: when each background job last ran,
+how many HTTP connections are open, and on PostgreSQL whether the replica hears the others
+(the change channel) and how often the database failed it."""
+import re
+import socket
+import time
+from urllib.parse import urlparse, urlunparse
+
+import requests
+
+from conftest import ConfiguredGatehouse, stop
+from test_postgres import Proxy, Replica, database, pytestmark as postgres_only  # noqa: F401
+
+SCRAPE = "scrape-" + "t" * 33
+CONFIG = f"""metrics: {{ token: {SCRAPE} }}
+auth:
+  user_verification: {{ unsafe_skip_verification: true }}
+  refresh_sweep: {{ interval: 1s }}
+"""
+
+
+def value(base, name, **labels):
+    """The sample's value on the scrape, or None when the series is absent."""
+    text = requests.get(f"{base}/metrics", headers={"Authorization": f"Bearer {SCRAPE}"}, timeout=10).text
+    for line in text.splitlines():
+        match = re.fullmatch(r"(\w+)(?:\{(.*)\})? (\S+)", line)
+        if not match or match[1] != name:
+            continue
+        found = dict(re.findall(r'(\w+)="([^"]*)"', match[2] or ""))
+        if all(found.get(k) == v for k, v in labels.items()):
+            return float(match[3])
+    return None
+
+
+def eventually(check, limit=10):
+    deadline = time.monotonic() + limit
+    while not check():
+        assert time.monotonic() < deadline, "not within the limit"
+        time.sleep(0.1)
+
+
+def test_jobs_and_open_connections_are_gauges(workdir):
+    started = time.time()
+    server = ConfiguredGatehouse(workdir, "gauges", CONFIG)
+    try:
+        for job in ("refresh_sweep", "flow_janitor", "revocation_retry"):
+            eventually(lambda: value(server.base, "gatehouse_job_last_success_timestamp_seconds", job=job) is not None)
+            ran = value(server.base, "gatehouse_job_last_success_timestamp_seconds", job=job)
+            assert started - 1 <= ran <= time.time() + 1, (job, ran, started)
+        # One replica alone on its file: no change channel to watch.
+        assert value(server.base, "gatehouse_change_channel_up") is None
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)]
+        try:
+            # The three idle ones and the scrape's own.
+            eventually(lambda: value(server.base, "gatehouse_http_connections_open") == 4)
+        finally:
+            for connection in idle:
+                connection.close()
+        eventually(lambda: value(server.base, "gatehouse_http_connections_open") == 1)
+    finally:
+        stop(server.process)
+
+
+@postgres_only
+def test_the_change_channel_and_the_databases_failures_on_postgres(workdir, database):
+    parsed = urlparse(database)
+    proxy = Proxy(parsed.port)
+    through_proxy = urlunparse(parsed._replace(netloc=f"{parsed.username}@127.0.0.1:{proxy.port}"))
+    replica = Replica(workdir, "gauges-pg", through_proxy, config=CONFIG)
+    try:
+        eventually(lambda: value(replica.base, "gatehouse_change_channel_up") == 1)
+        assert value(replica.base, "gatehouse_store_errors_total", kind="unreachable") is None
+        proxy.stop()
+        answer = requests.get(f"{replica.base}/v1/health/ready", timeout=30)
+        assert answer.status_code == 503
+        # The scrape token needs no database: the gauges are read during the outage.
+        eventually(lambda: value(replica.base, "gatehouse_change_channel_up") == 0)
+        assert value(replica.base, "gatehouse_store_errors_total", kind="unreachable") >= 1
+        proxy.start()
+        eventually(lambda: value(replica.base, "gatehouse_change_channel_up") == 1, limit=20)
+    finally:
+        stop(replica.process)
+        proxy.stop()
