@@ -4,7 +4,9 @@ import GatehousePostgres
 // `storage.postgres`: a URL (or `GATEHOUSE_DATABASE_URL`), or the parts.
 extension ConfigurationLoader {
     /// The parts of `storage.postgres` that a URL holds itself.
-    static let postgresParts = ["host", "port", "user", "password", "database", "db", "sslmode", "sslrootcert", "sslcert", "sslkey", "pool_size"]
+    static let postgresParts = [
+        "host", "port", "user", "password", "database", "db", "sslmode", "sslrootcert", "sslcert", "sslkey", "pool_size",
+    ]
 
     static func readPostgres(_ settings: SettingsReader, configured: Bool) throws -> PostgresSettings? {
         if let url = settings.string("storage.postgres.url") {

@@ -24,7 +24,10 @@ package enum ConfigurationLoader {
         "security": ["root_keys", "allowed_provider_networks", "static_hosts"],
         "storage": ["sqlite", "in_memory", "postgres"],
         "storage.sqlite": ["path", "connection_string"],
-        "storage.postgres": ["url", "host", "port", "user", "password", "database", "db", "sslmode", "sslrootcert", "sslcert", "sslkey", "pool_size"],
+        "storage.postgres": [
+            "url", "host", "port", "user", "password", "database", "db", "sslmode", "sslrootcert", "sslcert", "sslkey",
+            "pool_size",
+        ],
         "log": ["format", "level"],
         "metrics": ["token"],
     ]
