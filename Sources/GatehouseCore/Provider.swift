@@ -32,15 +32,14 @@ package struct Provider: Sendable, Equatable {
     /// The lifetime assumed for a token whose answer does not say (the built-in template's
     /// `default_token_lifetime`); nil for the engine-wide default.
     package var defaultTokenLifetime: TimeInterval?
-    /// The built-in template's scope aliases: a scope as tools ask for it → as the provider's
-    /// token answers name it.
-    package var scopeAliases: [String: String]
+    /// How the built-in template's provider names granted scopes in its answers.
+    package var scopeRules: ScopeAnswerRules
 
     /// Creates a provider.
     package init(
         id: String, description: String?, providerType: String, enabled: Bool, source: Source,
         oauth2: OAuth2Config, clientSecret: String?, createdAt: Date, updatedAt: Date,
-        defaultTokenLifetime: TimeInterval? = nil, scopeAliases: [String: String] = [:]
+        defaultTokenLifetime: TimeInterval? = nil, scopeRules: ScopeAnswerRules = .exact
     ) {
         self.id = id
         self.description = description
@@ -54,13 +53,13 @@ package struct Provider: Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.defaultTokenLifetime = defaultTokenLifetime
-        self.scopeAliases = scopeAliases
+        self.scopeRules = scopeRules
     }
 
     /// The scopes to record for a grant the provider answered with `answered`, when `requested`
-    /// was asked: `ScopeSet.granted` with this provider's aliases.
+    /// was asked: `ScopeSet.granted` with this provider's rules.
     package func grantedScopes(answered: [String], requested: [String]) -> [String] {
-        ScopeSet.granted(answered: answered, requested: requested, aliases: scopeAliases)
+        ScopeSet.granted(answered: answered, requested: requested, rules: scopeRules)
     }
 
     /// The client id.

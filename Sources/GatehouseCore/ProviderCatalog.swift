@@ -37,14 +37,14 @@ package struct ProviderCatalog: Sendable {
         /// How long a token lives when the provider's answer does not say and nothing can be
         /// introspected; nil for the engine-wide `auth.default_token_lifetime`.
         package var defaultTokenLifetime: TimeInterval?
-        /// Scopes the provider's token answers name otherwise than tools ask for them: a scope
-        /// as asked → as answered (Google answers `email` as `…/auth/userinfo.email`).
-        package var scopeAliases: [String: String]
+        /// How the provider's token answers name granted scopes, where that differs from how
+        /// tools ask for them.
+        package var scopeRules: ScopeAnswerRules
 
         /// Creates an entry.
         package init(
             id: String, description: String, docsURL: String?, oauth2: OAuth2Config, tenant: TenantSpec? = nil,
-            quirks: String? = nil, defaultTokenLifetime: TimeInterval? = nil, scopeAliases: [String: String] = [:]
+            quirks: String? = nil, defaultTokenLifetime: TimeInterval? = nil, scopeRules: ScopeAnswerRules = .exact
         ) {
             self.id = id
             self.description = description
@@ -53,7 +53,7 @@ package struct ProviderCatalog: Sendable {
             self.tenant = tenant
             self.quirks = quirks
             self.defaultTokenLifetime = defaultTokenLifetime
-            self.scopeAliases = scopeAliases
+            self.scopeRules = scopeRules
         }
     }
 

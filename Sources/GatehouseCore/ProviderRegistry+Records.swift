@@ -33,6 +33,6 @@ extension ProviderRegistry {
             enabled: record.enabled, source: Provider.Source(rawValue: record.source) ?? .api,
             oauth2: template, clientSecret: secret, createdAt: record.createdAt, updatedAt: record.updatedAt,
             defaultTokenLifetime: catalog.entry(record.providerType)?.defaultTokenLifetime,
-            scopeAliases: catalog.entry(record.providerType)?.scopeAliases ?? [:])
+            scopeRules: catalog.entry(record.providerType)?.scopeRules ?? .exact)
     }
 }

@@ -44,15 +44,12 @@ package enum ScopeSet {
     }
 
     /// The scopes to record for a grant whose answer named `answered`: those, and each of
-    /// `requested` that the answer names by its alias in `aliases` (a scope as tools ask for it
-    /// → as the provider's answer names it). A requested scope the answer names by no name
+    /// `requested` that the answer names under `rules` (by an alias, in another case, or not at
+    /// all for a scope every consent grants). A requested scope the answer names by no rule
     /// stays ungranted: the user may have declined it.
-    package static func granted(answered: [String], requested: [String], aliases: [String: String]) -> [String] {
-        guard !aliases.isEmpty else { return normalize(answered) }
-        let aliased = requested.filter { scope in
-            aliases[scope].map { alias in answered.contains { sameBytes($0, alias) } } ?? false
-        }
-        return union(answered, aliased)
+    package static func granted(answered: [String], requested: [String], rules: ScopeAnswerRules) -> [String] {
+        guard rules != .exact else { return normalize(answered) }
+        return union(answered, requested.filter { rules.answerNames($0, in: answered) })
     }
 
     /// The union of two scope lists, first list first.

@@ -68,6 +68,9 @@ package enum BuiltInProviders {
             id: id, description: entry["description"] as? String ?? "", docsURL: entry["docs"] as? String,
             oauth2: oauth2, tenant: tenant, quirks: entry["quirks"] as? String,
             defaultTokenLifetime: (entry["default_token_lifetime"] as? Int).map(TimeInterval.init),
-            scopeAliases: entry["scope_aliases"] as? [String: String] ?? [:])
+            scopeRules: ScopeAnswerRules(
+                aliases: entry["scope_aliases"] as? [String: String] ?? [:],
+                caseInsensitive: entry["scopes_case_insensitive"] as? Bool ?? false,
+                grantedUnnamed: entry["scopes_granted_unnamed"] as? [String] ?? []))
     }
 }
