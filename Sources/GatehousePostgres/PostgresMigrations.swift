@@ -7,7 +7,7 @@ import PostgresNIO
 /// time (`pg_advisory_lock`), each in its own transaction.
 package enum PostgresMigrations {
     /// The advisory lock every replica takes to migrate ("gatehouse" in ASCII).
-    static let lockID: Int64 = 0x6761_7465_686F_7573
+    package static let lockID: Int64 = 0x6761_7465_686F_7573
 
     /// One migration: its statements, and whether it only adds, so that a build that predates it
     /// keeps working on the schema it leaves (`SchemaCompatibility`).
@@ -163,7 +163,18 @@ package enum PostgresMigrations {
         on client: PostgresClient, logger: Logger, through last: Int? = nil, lockWait: LockWait = LockWait()
     ) async throws -> Int {
         try await client.withConnection { connection in
-            _ = try await connection.query("SELECT pg_advisory_lock(\(lockID))", logger: logger)
+            var free = false
+            for try await taken in try await connection.query("SELECT pg_try_advisory_lock(\(lockID))", logger: logger)
+                .decode(Bool.self)
+            {
+                free = taken
+            }
+            if !free {
+                // Said, so that a start or `gatehouse migrate` that waits does not look hung.
+                logger.warning(
+                    "waiting for the schema's migrations that another replica or `gatehouse migrate` is running")
+                _ = try await connection.query("SELECT pg_advisory_lock(\(lockID))", logger: logger)
+            }
             do {
                 let applied = try await migrate(connection, through: last ?? all.count, lockWait: lockWait, logger: logger)
                 _ = try await connection.query("SELECT pg_advisory_unlock(\(lockID))", logger: logger)
@@ -236,6 +247,7 @@ package enum PostgresMigrations {
         _ migration: Migration, number: Int, oldestReader: Int, _ connection: PostgresConnection, _ lockWait: LockWait,
         _ logger: Logger
     ) async throws {
+        logger.info("applying schema migration \(number) of \(all.count)")
         try await withLockRetry("migration \(number)", connection, lockWait, logger) { transaction in
             for statement in migration.statements {
                 _ = try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)

@@ -8,6 +8,13 @@ extension ConfigurationLoader {
         "host", "port", "user", "password", "database", "db", "sslmode", "sslrootcert", "sslcert", "sslkey", "pool_size",
     ]
 
+    /// `storage.postgres.migration_timeout`: how long a start lets the migrations run.
+    static func readMigrationLimit(_ settings: SettingsReader) throws -> Duration? {
+        try settings.string("storage.postgres.migration_timeout").map {
+            try duration($0, "storage.postgres.migration_timeout", min: 1, max: 86_400)
+        }
+    }
+
     static func readPostgres(_ settings: SettingsReader, configured: Bool) throws -> PostgresSettings? {
         if let url = settings.string("storage.postgres.url") {
             // Both would leave one of them unused without a word: a file's `sslmode: verify-full`

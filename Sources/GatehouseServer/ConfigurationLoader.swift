@@ -26,7 +26,7 @@ package enum ConfigurationLoader {
         "storage.sqlite": ["path", "connection_string"],
         "storage.postgres": [
             "url", "host", "port", "user", "password", "database", "db", "sslmode", "sslrootcert", "sslcert", "sslkey",
-            "pool_size",
+            "pool_size", "migration_timeout",
         ],
         "log": ["format", "level"],
         "metrics": ["token"],
@@ -161,6 +161,7 @@ package enum ConfigurationLoader {
         }
         config.postgres = try readPostgres(settings, configured: namesPostgres)
         if let postgres = config.postgres, let warning = postgresWarning(postgres) { config.warnings.append(warning) }
+        if let limit = try readMigrationLimit(settings) { config.migrationLimit = limit }
         if config.postgres != nil, namesSQLite {
             // GATEHOUSE_DATABASE_URL, as any variable, overrides the file.
             config.warnings.append("storage.sqlite is ignored: GATEHOUSE_DATABASE_URL names a PostgreSQL server")

@@ -22,6 +22,9 @@ package struct GatehouseConfiguration: Sendable {
     package var sqlitePath: String?
     /// The PostgreSQL server (`storage.postgres`, `GATEHOUSE_DATABASE_URL`); SQLite when nil.
     package var postgres: PostgresSettings?
+    /// How long `serve` lets PostgreSQL's migrations run at its start
+    /// (`storage.postgres.migration_timeout`); `gatehouse migrate` waits for as long as they take.
+    package var migrationLimit: Duration = .seconds(300)
     /// Root keys from the config file; when empty, a key file in the data directory is used.
     package var rootKeys: [RootKeyEntry]
     /// Providers from the config file.

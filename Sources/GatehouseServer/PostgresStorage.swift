@@ -12,6 +12,8 @@ struct PostgresStorage: Storage {
     let settings: PostgresSettings
     let client: PostgresClient
     let logger: Logger
+    /// How long the migrations may take at a start; nil: as long as they take.
+    let migrationLimit: Duration?
     func store(telemetry: Telemetry) -> any Store { PostgresStore(client: client, logger: logger, telemetry: telemetry) }
     var services: [any Service] { [client] }
 
@@ -24,9 +26,7 @@ struct PostgresStorage: Storage {
                 // An unreachable server must stop the start with a message, not hang it; and a
                 // wrong role, database or TLS setting must say so, at once.
                 try await PostgresProbe.check(settings, logger: logger, within: .seconds(15))
-                try await Self.within(.seconds(15), "no answer within 15 s") {
-                    try await PostgresMigrations.run(on: bootstrap, logger: logger)
-                }
+                try await migrate(on: bootstrap)
             } catch let error as GatehouseError {
                 throw ConfigurationError(description: "storage.postgres (\(settings.redacted)): \(error.message)")
             } catch {
@@ -37,6 +37,24 @@ struct PostgresStorage: Storage {
             // make a first admin key.
             let store = PostgresStore(client: bootstrap, logger: logger)
             return try await store.runSerially("bootstrap") { try await body(store) }
+        }
+    }
+
+    /// Brings the schema up to date, within `migrationLimit` when there is one. A migration
+    /// that builds an index on a large table can take minutes: cut at a limit it is rolled back
+    /// and would be cut again at every start, so the limit says how to let it finish.
+    private func migrate(on client: PostgresClient) async throws {
+        guard let limit = migrationLimit else {
+            try await PostgresMigrations.run(on: client, logger: logger)
+            return
+        }
+        try await Self.within(
+            limit,
+            "the schema's migrations did not finish within \(limit.components.seconds) s (storage.postgres.migration_timeout); one may "
+                + "be building an index on a large table, here or on another replica: run `gatehouse migrate`, which "
+                + "waits for as long as they take, then start the replicas"
+        ) {
+            try await PostgresMigrations.run(on: client, logger: logger)
         }
     }
 

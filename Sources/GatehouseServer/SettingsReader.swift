@@ -23,6 +23,7 @@ struct SettingsReader {
         "storage.postgres.url", "storage.postgres.host", "storage.postgres.port", "storage.postgres.user",
         "storage.postgres.password", "storage.postgres.database", "storage.postgres.db", "storage.postgres.sslmode",
         "storage.postgres.sslrootcert", "storage.postgres.sslcert", "storage.postgres.sslkey",
+        "storage.postgres.migration_timeout",
         "storage.postgres.pool_size", "log.format", "log.level", "metrics.token",
     ]
     static let listKeys: Set<String> = [

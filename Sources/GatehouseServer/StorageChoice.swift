@@ -37,8 +37,10 @@ enum StorageChoice: Sendable, Equatable {
         }
     }
 
-    /// Opens it: SQLite migrates at once; PostgreSQL migrates in `bootstrap`, under the lock.
-    func open(logger: Logger) async throws -> any Storage {
+    /// Opens it: SQLite migrates at once; PostgreSQL migrates in `bootstrap`, under the lock,
+    /// within `migrationLimit` (nil: for as long as the migrations take, as an operator command
+    /// waits).
+    func open(logger: Logger, migrationLimit: Duration? = nil) async throws -> any Storage {
         switch self {
         case .sqlite(let path):
             try DataFilePermissions.secureDatabase(path)
@@ -61,7 +63,7 @@ enum StorageChoice: Sendable, Equatable {
             return PostgresStorage(
                 settings: settings,
                 client: PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger),
-                logger: logger)
+                logger: logger, migrationLimit: migrationLimit)
         }
     }
 }

@@ -140,6 +140,44 @@ def test_migrate_waits_for_a_table_another_transaction_holds_and_says_so(databas
     assert 2 < took < 10, took
 
 
+MIGRATION_LOCK = 0x6761_7465_686F_7573  # PostgresMigrations.lockID
+
+
+def test_a_migration_longer_than_a_start_allows_is_left_to_migrate_which_waits_as_long_as_it_takes(database, tmp_path):
+    """Another replica (here a session holding the migration lock for 18 s, as one building an
+    index on a large table would) is migrating: a start waits at most
+    `storage.postgres.migration_timeout` and says what to do; `gatehouse migrate` says it waits,
+    and waits past the 15 s that used to cut every migration (which, rolled back, was cut again
+    at every start)."""
+    url = database.split("?")[0]
+    holder = subprocess.Popen(["psql", url, "-v", "ON_ERROR_STOP=1", "-qc",
+                               f"SELECT pg_advisory_lock({MIGRATION_LOCK}); SELECT pg_sleep(18);"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        config = tmp_path / "gatehouse.yaml"
+        config.write_text("auth: { user_verification: { unsafe_skip_verification: true } }\n"
+                          "storage: { postgres: { migration_timeout: 2s } }\n")
+        env = dict(os.environ, GATEHOUSE_DATABASE_URL=database)
+        started = time.monotonic()
+        serve = subprocess.run([GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "a"),
+                                "--config", str(config)], env=env, capture_output=True, text=True, timeout=60)
+        assert serve.returncode == 2, serve.stderr
+        assert "the schema's migrations did not finish within 2 s (storage.postgres.migration_timeout)" in serve.stderr
+        assert "run `gatehouse migrate`" in serve.stderr
+        assert time.monotonic() - started < 10
+        started = time.monotonic()
+        done = subprocess.run([GATEHOUSE_BIN, "migrate", "--data-dir", str(tmp_path / "b")], env=env,
+                              capture_output=True, text=True, timeout=90)
+        took = time.monotonic() - started
+    finally:
+        holder.wait(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "waiting for the schema's migrations that another replica or `gatehouse migrate` is running" in done.stderr
+    assert re.fullmatch(r"the schema went from version 0 to \d+, and is up to date", done.stdout.strip()), done.stdout
+    assert took > 15, took
+
+
 def test_a_schema_that_needs_a_newer_gatehouse_stops_every_command_the_same_way(database, tmp_path):
     """The same refusal, the same words and exit 2 from serve, migrate and keys, as on SQLite
     (operator commands exited 1 with ArgumentParser's `Error:` on PostgreSQL)."""

@@ -57,4 +57,30 @@ struct PostgresMigrationTests {
             }
         }
     }
+
+    /// A replica that finds another migrating (which can take minutes on a large table) says
+    /// so, waits, and finds the schema up to date or brings it there once the lock is free.
+    @Test func aMigrationWaitsForAnotherThatHoldsTheLockAndSaysSo() async throws {
+        try await withEmptyDatabase { settings in
+            let logger = Logger(label: "test")
+            let holder = try await PostgresConnection.connect(
+                configuration: try settings.connectionConfiguration(), id: 8, logger: logger)
+            _ = try await holder.query("SELECT pg_advisory_lock(\(PostgresMigrations.lockID))", logger: logger)
+            let recorder = LogRecorder()
+            try await StoreBackend.withClient(settings) { client in
+                let run = Task { try await PostgresMigrations.run(on: client, logger: recorder.logger()) }
+                let said = try await eventually(.seconds(10)) {
+                    recorder.logged.contains {
+                        $0.level == .warning && $0.message.contains("waiting for the schema's migrations")
+                    }
+                }
+                #expect(said)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(!recorder.logged.contains { $0.message.hasPrefix("applying schema migration") }, "it waited")
+                _ = try await holder.query("SELECT pg_advisory_unlock(\(PostgresMigrations.lockID))", logger: logger)
+                #expect(try await run.value == PostgresMigrations.count)
+            }
+            try await holder.close()
+        }
+    }
 }
