@@ -29,7 +29,7 @@ extension AuthBroker {
             try await store.connection(userID: userID, providerID: provider.id)
         }
         var granted = connection?.scopes ?? []
-        if let connection, connection.status == .active, ScopeSet.covers(granted: connection.scopes, requested: requested) {
+        if let connection, connection.status == .active, provider.covers(granted: connection.scopes, requested: requested) {
             if let response = try await completedResponse(connection, provider: provider) { return response }
             // The grant must be consented again, or was deleted during its refresh: what it still
             // grants (nothing, once deleted) is asked for with the new scopes.

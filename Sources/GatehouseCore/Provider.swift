@@ -62,6 +62,16 @@ package struct Provider: Sendable, Equatable {
         ScopeSet.granted(answered: answered, requested: requested, rules: scopeRules)
     }
 
+    /// Whether a grant of `granted` covers `requested`: exactly, or under this provider's rules
+    /// (in another case; a scope every consent grants needs no naming).
+    package func covers(granted: [String], requested: [String]) -> Bool {
+        if ScopeSet.covers(granted: granted, requested: requested) { return true }
+        guard scopeRules != .exact else { return false }
+        let named = requested.filter { scope in !scopeRules.grantedUnnamed.contains { ScopeSet.sameBytes($0, scope) } }
+        guard scopeRules.caseInsensitive else { return ScopeSet.covers(granted: granted, requested: named) }
+        return ScopeSet.covers(granted: granted.map { $0.lowercased() }, requested: named.map { $0.lowercased() })
+    }
+
     /// The client id.
     package var clientID: String { oauth2.clientID ?? "" }
     /// The delimiter that joins scopes.

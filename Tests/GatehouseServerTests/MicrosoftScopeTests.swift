@@ -44,7 +44,8 @@ import Testing
             let pending = try await api.authorize(user: "alice", scopes: Self.asked, provider: "microsoft")
             #expect(pending["status"] as? String == "pending")
             #expect(try await api.callback(for: pending, provider: "microsoft").status == .ok)
-            for scopes in [Self.asked, ["Mail.Read"], ["MAIL.READ", "user.read"]] {
+            // Later, in any case; and the scopes every consent grants, whether asked before or not.
+            for scopes in [Self.asked, ["Mail.Read"], ["MAIL.READ", "user.read"], ["openid", "profile", "offline_access"]] {
                 let again = try await api.authorize(user: "alice", scopes: scopes, provider: "microsoft")
                 #expect(again["status"] as? String == "completed", "\(scopes): \(again)")
             }
