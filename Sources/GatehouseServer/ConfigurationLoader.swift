@@ -180,7 +180,8 @@ package enum ConfigurationLoader {
         if let url = config.publicURL {
             guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
             else {
-                throw ConfigurationError(description: "api.public_url must be an absolute http(s) URL, not '\(url)'")
+                throw ConfigurationError(
+                    description: "api.public_url (GATEHOUSE_PUBLIC_URL) must be an absolute http(s) URL, not '\(url)'")
             }
         }
         if let warning = publicURLWarning(config) { config.warnings.append(warning) }

@@ -100,14 +100,20 @@ struct SettingsReader {
         reader.string(forKey: ConfigKey(key))
     }
 
-    /// A whole number, naming the key when it is not one.
+    /// A whole number, naming the key (and the variable that may have set it) when it is not one.
     func integer(_ key: String) throws -> Int? {
-        try string(key).map { try ConfigurationLoader.integer($0, key) }
+        try string(key).map { try ConfigurationLoader.integer($0, Self.described(key)) }
     }
 
-    /// `true` or `false`, naming the key otherwise.
+    /// `true` or `false`, naming the key (and the variable) otherwise.
     func bool(_ key: String) throws -> Bool? {
-        try string(key).map { try ConfigurationLoader.bool($0, key) }
+        try string(key).map { try ConfigurationLoader.bool($0, Self.described(key)) }
+    }
+
+    /// The key as a message names it: with the environment variable that may set it, since a
+    /// value from `GATEHOUSE_PORT` said as `api.port` sends the operator to a file that lacks it.
+    static func described(_ key: String) -> String {
+        environmentNames[key].map { "\(key) (\($0))" } ?? key
     }
 
     /// A list of strings.

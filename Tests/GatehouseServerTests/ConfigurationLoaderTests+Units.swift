@@ -115,6 +115,16 @@ extension ConfigurationLoaderTests {
         #expect(system.postgres?.rootCertificates == "system")
     }
 
+    /// A bad value from an environment variable is said with the variable's name.
+    @Test func aBadValueNamesTheVariableThatMayHaveSetIt() throws {
+        #expect(try problem("", environment: ["GATEHOUSE_PORT": "abc"]) == "api.port (GATEHOUSE_PORT) must be a whole number")
+        #expect(try problem("api: { port: abc }") == "api.port (GATEHOUSE_PORT) must be a whole number")
+        #expect(try problem("api: { max_connections: abc }") == "api.max_connections must be a whole number")
+        #expect(
+            try problem("", environment: ["GATEHOUSE_PUBLIC_URL": "gatehouse.example.com"])
+                == "api.public_url (GATEHOUSE_PUBLIC_URL) must be an absolute http(s) URL, not 'gatehouse.example.com'")
+    }
+
     /// A database off this host without a certificate check is said at the start.
     @Test func aDatabaseAcrossANetworkWithoutACertificateCheckIsSaid() throws {
         let prefer = try load("storage: { postgres: { host: db.example.com, user: gh } }").warnings
