@@ -36,21 +36,12 @@ package struct FlowJanitor: Service {
         self.now = now
     }
 
-    /// A round every `expiryInterval`, the first now, until shutdown; every `interval` the
-    /// round sweeps too.
+    /// A round every `expiryInterval`, the first now, until shutdown; the first round and then
+    /// one in every `interval / expiryInterval` sweeps too.
     package func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                var sweptAt: ContinuousClock.Instant?
-                while !Task.isCancelled {
-                    let sweeping = sweptAt.map { ContinuousClock.now - $0 >= interval } ?? true
-                    if sweeping { sweptAt = .now }
-                    await round(sweeping: sweeping)
-                    try await Task.sleep(for: expiryInterval)
-                }
-            }
-        } catch is CancellationError {
-            // Shutdown interrupted the sleep.
+        let sweepEvery = max(1, Int(interval / expiryInterval))
+        try await runPeriodically(every: expiryInterval, immediately: true) { round in
+            await self.round(sweeping: round % sweepEvery == 0)
         }
     }
 

@@ -55,7 +55,7 @@ package struct RefreshSweep: Service {
 
     /// Sweeps every `interval` until shutdown.
     package func run() async throws {
-        try await runPeriodically(every: interval, immediately: false) { _ = await sweep() }
+        try await runPeriodically(every: interval, immediately: false) { _ in _ = await sweep() }
     }
 
     /// One sweep (skipped when another replica is sweeping); failures are counted and logged.

@@ -58,7 +58,7 @@ package struct RevocationRetrier: Service {
 
     /// Runs now, then every `revocationRetryInterval` until shutdown.
     package func run() async throws {
-        try await runPeriodically(every: .seconds(broker.settings.revocationRetryInterval), immediately: true) {
+        try await runPeriodically(every: .seconds(broker.settings.revocationRetryInterval), immediately: true) { _ in
             _ = await retry()
         }
     }

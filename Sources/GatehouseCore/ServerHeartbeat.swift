@@ -31,7 +31,7 @@ package final class ServerHeartbeat: Service, Sendable {
 
     /// Beats until shutdown, then removes the record.
     package func run() async throws {
-        try await runPeriodically(every: RunningServer.heartbeat, immediately: true) { await self.beat() }
+        try await runPeriodically(every: RunningServer.heartbeat, immediately: true) { _ in await self.beat() }
         await remove()
     }
 

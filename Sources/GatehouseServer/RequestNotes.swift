@@ -1,5 +1,3 @@
-import Hummingbird
-import NIOCore
 import Synchronization
 
 /// What the request line says of a request beyond its route, learnt inside the middleware that
@@ -13,13 +11,3 @@ final class RequestNotes: Sendable {
         set { key.withLock { $0 = newValue } }
     }
 }
-
-/// A request context the request line can read: its notes, and the connection it came on.
-protocol ObservedRequestContext: RequestContext {
-    /// What the request line says beyond the route.
-    var notes: RequestNotes { get }
-    /// The connection the request came on.
-    var channel: any Channel { get }
-}
-
-extension GatehouseRequestContext: ObservedRequestContext {}

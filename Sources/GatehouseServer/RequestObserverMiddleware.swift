@@ -9,7 +9,9 @@ import NIOHTTP1
 /// (never the path or query, which may hold a code or a state), status, duration, the id, the
 /// accepted API key's public id and the peer's address.
 /// The duration is to the response's head; a body is written after.
-struct RequestObserverMiddleware<Context: ObservedRequestContext>: RouterMiddleware {
+struct RequestObserverMiddleware: RouterMiddleware {
+    typealias Context = GatehouseRequestContext
+
     let log: RequestLog
     let telemetry: Telemetry
 
