@@ -36,16 +36,23 @@ package enum ConfigurationLoader {
     /// with a warning, so a ported file starts but nobody thinks they took effect.
     static let foreignSections: Set<String> = ["llm", "tools", "telemetry", "cache", "workers", "worker", "mcp"]
 
+    /// The sections the operator commands (`keys`, `migrate`, `reencrypt`) read: where the store
+    /// is and the root keys. The others are left unread, so that a provider's
+    /// `${env:CLIENT_SECRET}` need not be set in the shell that creates a key.
+    package static let storeSections: Set<String> = ["data_dir", "storage", "security"]
+
     /// Loads the configuration: the file (optional), under the environment (`GATEHOUSE_*`), under
-    /// the command line, layered by one `ConfigReader`.
+    /// the command line, layered by one `ConfigReader`; of the file, only `sections` when given.
     package static func load(
-        path: String?, environment: [String: String], overrides: (host: String?, port: Int?, dataDirectory: String?)
+        path: String?, environment: [String: String], overrides: (host: String?, port: Int?, dataDirectory: String?),
+        sections: Set<String>? = nil
     ) throws -> GatehouseConfiguration {
         var config = GatehouseConfiguration()
         var document: [String: Any] = [:]
         var secrets: Set<String> = []
         if let path {
-            document = try readFile(path, environment: environment, secrets: &secrets, warnings: &config.warnings)
+            document = try readFile(
+                path, environment: environment, sections: sections, secrets: &secrets, warnings: &config.warnings)
             config.hasConfigFile = true
         }
         let settings = try SettingsReader(document: document, secrets: secrets, environment: environment, overrides: overrides)
@@ -55,9 +62,10 @@ package enum ConfigurationLoader {
 
     /// Reads, expands and checks the file: every section and key is known (or an Arcade section
     /// Gatehouse has no part for, with a warning). Records which values came from `${...}`.
-    static func readFile(_ path: String, environment: [String: String], secrets: inout Set<String>, warnings: inout [String])
-        throws -> [String: Any]
-    {
+    static func readFile(
+        _ path: String, environment: [String: String], sections: Set<String>? = nil, secrets: inout Set<String>,
+        warnings: inout [String]
+    ) throws -> [String: Any] {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -76,8 +84,9 @@ package enum ConfigurationLoader {
                 description: "the config file must be a mapping of sections (api, auth, log, security, storage)")
         }
         let baseDirectory = (path as NSString).deletingLastPathComponent
+        let read = sections.map { wanted in root.filter { wanted.contains($0.key) } } ?? root
         let document =
-            try expand(root, path: "", environment: environment, baseDirectory: baseDirectory, secrets: &secrets)
+            try expand(read, path: "", environment: environment, baseDirectory: baseDirectory, secrets: &secrets)
             as? [String: Any] ?? [:]
         for section in document.keys.sorted() where knownKeys[section] == nil {
             guard foreignSections.contains(section) else {
@@ -202,67 +211,6 @@ package enum ConfigurationLoader {
             throw ConfigurationError(description: "security.root_keys: only one key may be default")
         }
         return keys
-    }
-
-    /// Expands `${env:NAME}` and `${file:path}` in every string.
-    static func expand(
-        _ value: Any, path: String, environment: [String: String], baseDirectory: String, secrets: inout Set<String>
-    ) throws -> Any {
-        switch value {
-        case let object as [String: Any]:
-            var result: [String: Any] = [:]
-            for (key, child) in object {
-                result[key] = try expand(
-                    child, path: path.isEmpty ? key : "\(path).\(key)", environment: environment, baseDirectory: baseDirectory,
-                    secrets: &secrets)
-            }
-            return result
-        case let list as [Any]:
-            var result: [Any] = []
-            for (index, item) in list.enumerated() {
-                result.append(
-                    try expand(
-                        item, path: "\(path)[\(index)]", environment: environment, baseDirectory: baseDirectory,
-                        secrets: &secrets))
-            }
-            return result
-        case let text as String:
-            // A value that names its source is a secret by convention: keys, client secrets.
-            if text.contains("${") { secrets.insert(path) }
-            return try expand(string: text, path: path, environment: environment, baseDirectory: baseDirectory)
-        default:
-            return value
-        }
-    }
-
-    static func expand(string text: String, path: String, environment: [String: String], baseDirectory: String) throws -> String {
-        var output = ""
-        var rest = Substring(text)
-        while let open = rest.range(of: "${") {
-            output += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
-                throw ConfigurationError(description: "\(path): unclosed '${' in '\(text)'")
-            }
-            let reference = rest[open.upperBound..<close]
-            if reference.hasPrefix("env:") {
-                let name = String(reference.dropFirst(4))
-                guard let value = environment[name] else {
-                    throw ConfigurationError(description: "\(path): environment variable \(name) is not set")
-                }
-                output += value
-            } else if reference.hasPrefix("file:") {
-                var file = String(reference.dropFirst(5))
-                if !file.hasPrefix("/") { file = (baseDirectory as NSString).appendingPathComponent(file) }
-                guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
-                    throw ConfigurationError(description: "\(path): cannot read file \(file)")
-                }
-                output += contents.trimmingCharacters(in: .whitespacesAndNewlines)
-            } else {
-                throw ConfigurationError(description: "\(path): '${\(reference)}' must be ${env:NAME} or ${file:path}")
-            }
-            rest = rest[rest.index(after: close)...]
-        }
-        return output + rest
     }
 
     static func value(at dotted: String, in document: [String: Any]) -> Any? {

@@ -25,7 +25,7 @@ struct KeysCommand: AsyncParsableCommand {
             do {
                 configuration = try ConfigurationLoader.load(
                     path: config, environment: ProcessInfo.processInfo.environment,
-                    overrides: (nil, nil, dataDirectory))
+                    overrides: (nil, nil, dataDirectory), sections: ConfigurationLoader.storeSections)
                 store = try await OperatorStore.open(
                     configuration, create: !existing, logLevel: logLevel, readingVersion: readingVersion)
             } catch {

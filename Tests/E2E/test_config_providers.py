@@ -72,3 +72,30 @@ def test_a_provider_entry_that_cannot_serve_stops_the_start(tmp_path, entries, s
                            str(tmp_path / "data")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
     assert said in done.stderr, done.stderr
+
+
+def test_operator_commands_need_only_the_stores_settings_not_every_secret_the_file_names(workdir):
+    """A provider's `${env:...}` secret is the server's: `gatehouse keys` in a shell that does not
+    have it still reads the store (it refused, naming the variable). The store's own settings are
+    still read and checked."""
+    config = """auth:
+  user_verification: { unsafe_skip_verification: true }
+  providers:
+    - { id: g, provider_id: google, client_id: x, client_secret: "${env:GH_E2E_PROVIDER_SECRET}" }
+metrics: { token: "${env:GH_E2E_SCRAPE_TOKEN}" }
+"""
+    gatehouse = ConfiguredGatehouse(workdir, "operator-env", config,
+                                    env={"GH_E2E_PROVIDER_SECRET": "s3cret", "GH_E2E_SCRAPE_TOKEN": "t" * 40})
+    try:
+        shell = {k: v for k, v in gatehouse.env.items() if not k.startswith("GH_E2E_")}
+        keys = subprocess.run([GATEHOUSE_BIN, "keys", "list", "--config", str(gatehouse.config), "--data-dir",
+                               str(gatehouse.data)], env=shell, capture_output=True, text=True, timeout=60)
+        assert keys.returncode == 0, keys.stderr
+        assert "admin" in keys.stdout
+        # The store's settings are read as before: a reference there that is not set is said.
+        gatehouse.config.write_text(config + "storage: { sqlite: { path: \"${env:GH_E2E_DB}\" } }\n")
+        missing = subprocess.run([GATEHOUSE_BIN, "keys", "list", "--config", str(gatehouse.config)], env=shell,
+                                 capture_output=True, text=True, timeout=60)
+        assert missing.returncode == 2 and "storage.sqlite.path: environment variable GH_E2E_DB is not set" in missing.stderr
+    finally:
+        gatehouse.stop()

@@ -115,6 +115,27 @@ extension ConfigurationLoaderTests {
         #expect(system.postgres?.rootCertificates == "system")
     }
 
+    /// The operator commands read the store's sections only: a provider's secret from a variable
+    /// the operator's shell lacks is not needed there; one in the store's settings still is.
+    @Test func theStoresSectionsAreReadAlone() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("gatehouse.yaml").path
+        try Data(
+            """
+            auth: { providers: [ { id: g, provider_id: google, client_id: x, client_secret: "${env:GH_UNSET_SECRET}" } ] }
+            storage: { sqlite: { path: /var/lib/gh/g.sqlite } }
+            """.utf8
+        ).write(to: URL(fileURLWithPath: path))
+        let load = { (sections: Set<String>?) in
+            try ConfigurationLoader.load(path: path, environment: [:], overrides: (nil, nil, nil), sections: sections)
+        }
+        #expect(throws: ConfigurationError.self) { try load(nil) }
+        let store = try load(ConfigurationLoader.storeSections)
+        #expect(store.sqlitePath == "/var/lib/gh/g.sqlite" && store.providers.isEmpty)
+    }
+
     /// A bad value from an environment variable is said with the variable's name.
     @Test func aBadValueNamesTheVariableThatMayHaveSetIt() throws {
         #expect(try problem("", environment: ["GATEHOUSE_PORT": "abc"]) == "api.port (GATEHOUSE_PORT) must be a whole number")
