@@ -5,7 +5,8 @@
 # pg_ctl), and stops and removes it when the sourcing shell exits. The cluster offers TLS with a
 # certificate for 127.0.0.1 from a CA of its own, whose certificate is in
 # GATEHOUSE_TEST_POSTGRES_CA (the tests of sslmode=verify-ca and verify-full use it); beside it,
-# client.crt and client.key are the role gh_cert's, which logs in with them only.
+# other-ca.crt is a CA that signed nothing here, and client.crt and client.key are the role
+# gh_cert's, which logs in over TCP with them only.
 set -euo pipefail
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
@@ -42,17 +43,19 @@ as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U gatehouse --auth=trust -E UTF8 >/dev
   cd "$PG_DIR"
   ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
   openssl req -x509 "${ec[@]}" -days 2 -subj "/CN=Gatehouse test CA" -keyout ca.key -out ca.crt 2>/dev/null
+  # Another CA, which signed nothing here: a root file that does not hold the server's.
+  openssl req -x509 "${ec[@]}" -days 2 -subj "/CN=Another CA" -keyout other-ca.key -out other-ca.crt 2>/dev/null
   openssl req "${ec[@]}" -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
   printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n' >server.ext
   openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext \
     -out server.crt 2>/dev/null
-  # A client certificate for the role gh_cert, which may log in with it only (pg_hba.conf below).
+  # A client certificate for the role gh_cert, which may log in over TCP with it only (pg_hba.conf below).
   openssl req "${ec[@]}" -subj "/CN=gh_cert" -keyout client.key -out client.csr 2>/dev/null
   printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' >client.ext
   openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile client.ext \
     -out client.crt 2>/dev/null
-  chmod 600 server.key ca.key client.key
-  chmod 644 ca.crt server.crt client.crt
+  chmod 600 server.key ca.key other-ca.key client.key
+  chmod 644 ca.crt other-ca.crt server.crt client.crt
   [ "$(id -u)" = 0 ] && chown postgres server.key server.crt
   true
 )
@@ -69,7 +72,7 @@ ssl_cert_file = '$PG_DIR/server.crt'
 ssl_key_file = '$PG_DIR/server.key'
 ssl_ca_file = '$PG_DIR/ca.crt'
 CONF
-# gh_cert logs in over TLS with its client certificate, and no other way.
+# Over TCP, gh_cert logs in with TLS and its client certificate, and no other way.
 as_pg sed -i '/^# TYPE/a hostssl all gh_cert 127.0.0.1/32 cert\nhost all gh_cert 0.0.0.0/0 reject' "$PG_DIR/data/pg_hba.conf"
 # GATEHOUSE_TEST_POSTGRES_CTL runs pg_ctl on this cluster as its owner: `"$GATEHOUSE_TEST_POSTGRES_CTL" stop`.
 cat >"$PG_DIR/ctl" <<CTL

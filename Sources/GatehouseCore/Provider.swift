@@ -67,9 +67,9 @@ package struct Provider: Sendable, Equatable {
     package func covers(granted: [String], requested: [String]) -> Bool {
         if ScopeSet.covers(granted: granted, requested: requested) { return true }
         guard scopeRules != .exact else { return false }
-        let named = requested.filter { scope in !scopeRules.grantedUnnamed.contains { ScopeSet.sameBytes($0, scope) } }
-        guard scopeRules.caseInsensitive else { return ScopeSet.covers(granted: granted, requested: named) }
-        return ScopeSet.covers(granted: granted.map { $0.lowercased() }, requested: named.map { $0.lowercased() })
+        return requested.allSatisfy { scope in
+            scopeRules.isGrantedUnnamed(scope) || granted.contains { scopeRules.same($0, scope) }
+        }
     }
 
     /// The client id.

@@ -25,10 +25,19 @@ package struct ScopeAnswerRules: Sendable, Equatable {
 
     /// Whether the answer names `scope` under these rules.
     func answerNames(_ scope: String, in answered: [String]) -> Bool {
-        if grantedUnnamed.contains(where: { ScopeSet.sameBytes($0, scope) }) { return true }
+        if isGrantedUnnamed(scope) { return true }
         let names = [scope] + (aliases[scope].map { [$0] } ?? [])
-        return names.contains { name in
-            answered.contains { caseInsensitive ? $0.lowercased() == name.lowercased() : ScopeSet.sameBytes($0, name) }
-        }
+        return names.contains { name in answered.contains { same($0, name) } }
+    }
+
+    /// Whether every consent grants `scope`, named or not.
+    func isGrantedUnnamed(_ scope: String) -> Bool {
+        grantedUnnamed.contains { same($0, scope) }
+    }
+
+    /// Whether two scopes are the same under these rules: the same bytes, or the same but for
+    /// case.
+    func same(_ a: String, _ b: String) -> Bool {
+        caseInsensitive ? a.lowercased() == b.lowercased() : ScopeSet.sameBytes(a, b)
     }
 }

@@ -78,7 +78,7 @@ package enum PostgresProbe {
         let mode = "sslmode=\(settings.tls.rawValue)"
         switch error.underlying {
         case let extra as NIOSSLExtraError where extra == .failedToValidateHostname:
-            return "the server's certificate does not name \(settings.host) (\(mode) checks the name; verify-ca does not)"
+            return "the server's certificate does not name \(settings.host) (\(mode) checks the name): connect by a name it holds"
         case .handshakeFailed(let failure) as NIOSSLError:
             guard "\(failure)".contains("CERTIFICATE_VERIFY_FAILED") else {
                 return "the TLS handshake failed (\(mode)): \(String(describing: failure).prefix(200))"

@@ -4,7 +4,8 @@ import NIOSSL
 // The files TLS reads (`sslrootcert`, `sslcert`, `sslkey`) and the configuration they make.
 extension PostgresSettings {
     /// Refuses a file beside a mode that would not use it: `sslrootcert` with a mode that checks
-    /// no certificate, `sslcert` and `sslkey` without TLS or one without the other. libpq would
+    /// no certificate, `sslcert` and `sslkey` without TLS or one without the other; and
+    /// `verify-ca` without a CA file of its own. libpq would
     /// check the chain for `require` when a root file is given; here the mode says what is
     /// checked, so a file that would be read for nothing is an error rather than a silent
     /// difference.
@@ -12,6 +13,13 @@ extension PostgresSettings {
         guard rootCertificates == nil || tls.checksCertificate else {
             throw PostgresSettingsError(
                 reason: "sslrootcert is used only with sslmode=verify-ca or verify-full, not sslmode=\(tls.rawValue)")
+        }
+        // The system's store trusts every public CA, each of which certifies names for anyone:
+        // a chain check without the name would take any of them (libpq refuses it too).
+        guard tls != .verifyCA || (rootCertificates != nil && rootCertificates != "system") else {
+            throw PostgresSettingsError(
+                reason: "sslmode=verify-ca needs sslrootcert naming the database's own CA file: against the system's "
+                    + "trust store, any public certificate for any name would pass; use sslmode=verify-full")
         }
         guard (clientCertificate == nil) == (clientKey == nil) else {
             throw PostgresSettingsError(reason: "sslcert and sslkey go together: give both or neither")

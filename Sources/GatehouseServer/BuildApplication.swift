@@ -30,7 +30,9 @@ package func buildApplication(
     // A key file left by a start that failed before the check (the database not up yet) is
     // checked as a read one at the next start. It is not removed on such a failure: a replica
     // starting beside this one on the same data directory may have read it and be serving.
-    let storage = try await configuration.storage.open(logger: logger, migrationLimit: configuration.migrationLimit)
+    let storage = try await configuration.storage.open(
+        logger: logger,
+        migrationLimit: MigrationLimit(duration: configuration.migrationLimit, setting: "storage.postgres.migration_timeout"))
     // Metrics: one registry per application, served at /metrics. Made before the start-up
     // work, which counts the open flows a changed config-file template fails.
     let metricsRegistry = PrometheusCollectorRegistry()

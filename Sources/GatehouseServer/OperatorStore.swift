@@ -13,10 +13,11 @@ package struct OperatorStore: Sendable {
 
     /// Opens the store the configuration names; a SQLite file must exist already unless `create`.
     /// The store logs at `logLevel` and above (to standard error): errors only, unless a command
-    /// has more to say while it waits (`migrate`).
+    /// has more to say while it waits (`migrate`). PostgreSQL's migrations run for 15 s at most,
+    /// unless `migrating` (`gatehouse migrate`, which waits for as long as they take).
     package static func open(
         _ configuration: GatehouseConfiguration, create: Bool = false, logLevel: Logger.Level = .error,
-        readingVersion: Bool = false
+        readingVersion: Bool = false, migrating: Bool = false
     ) async throws -> OperatorStore {
         if case .sqlite(let path) = configuration.storage, !FileManager.default.fileExists(atPath: path) {
             guard create else {
@@ -33,7 +34,8 @@ package struct OperatorStore: Sendable {
             before = try await configuration.storage.schemaVersion(logger: logger) ?? 0
         }
         return OperatorStore(
-            storage: try await configuration.storage.open(logger: logger), configuration: configuration,
+            storage: try await configuration.storage.open(logger: logger, migrationLimit: migrating ? nil : .command),
+            configuration: configuration,
             versionBeforeOpen: before)
     }
 

@@ -12,8 +12,9 @@ struct PostgresStorage: Storage {
     let settings: PostgresSettings
     let client: PostgresClient
     let logger: Logger
-    /// How long the migrations may take at a start; nil: as long as they take.
-    let migrationLimit: Duration?
+    /// How long the migrations may take (and the setting that says so, if one does); nil: as
+    /// long as they take.
+    let migrationLimit: MigrationLimit?
     func store(telemetry: Telemetry) -> any Store { PostgresStore(client: client, logger: logger, telemetry: telemetry) }
     var services: [any Service] { [client] }
 
@@ -49,10 +50,11 @@ struct PostgresStorage: Storage {
             return
         }
         try await Self.within(
-            limit,
-            "the schema's migrations did not finish within \(limit.components.seconds) s (storage.postgres.migration_timeout); one may "
-                + "be building an index on a large table, here or on another replica: run `gatehouse migrate`, which "
-                + "waits for as long as they take, then start the replicas"
+            limit.duration,
+            "the schema's migrations did not finish within \(limit.duration.components.seconds) s"
+                + (limit.setting.map { " (\($0))" } ?? "") + "; one may be building an index on a large table, here "
+                + "or on another replica: run `gatehouse migrate`, which waits for as long as they take, then start "
+                + "the replicas"
         ) {
             try await PostgresMigrations.run(on: client, logger: logger)
         }
@@ -72,4 +74,13 @@ struct PostgresStorage: Storage {
             throw PostgresSettingsError(reason: reason)
         }
     }
+}
+
+/// How long a start or a command lets the schema's migrations run, and the setting that says so.
+struct MigrationLimit: Sendable {
+    let duration: Duration
+    let setting: String?
+
+    /// What the operator commands other than `migrate` wait: they do not wait for migrations.
+    static let command = MigrationLimit(duration: .seconds(15), setting: nil)
 }

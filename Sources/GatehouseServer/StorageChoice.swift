@@ -38,9 +38,9 @@ enum StorageChoice: Sendable, Equatable {
     }
 
     /// Opens it: SQLite migrates at once; PostgreSQL migrates in `bootstrap`, under the lock,
-    /// within `migrationLimit` (nil: for as long as the migrations take, as an operator command
+    /// within `migrationLimit` (nil: for as long as the migrations take, as `gatehouse migrate`
     /// waits).
-    func open(logger: Logger, migrationLimit: Duration? = nil) async throws -> any Storage {
+    func open(logger: Logger, migrationLimit: MigrationLimit?) async throws -> any Storage {
         switch self {
         case .sqlite(let path):
             try DataFilePermissions.secureDatabase(path)

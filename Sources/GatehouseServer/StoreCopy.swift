@@ -108,7 +108,7 @@ package enum StoreCopy {
     private static func using<T: Sendable>(
         _ choice: StorageChoice, _ logger: Logger, _ body: (any Store) async throws -> T
     ) async throws -> T {
-        let storage = try await choice.open(logger: logger)
+        let storage = try await choice.open(logger: logger, migrationLimit: .command)
         do {
             let result = try await storage.bootstrap(body)
             await storage.abandon()

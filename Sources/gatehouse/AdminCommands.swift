@@ -118,7 +118,9 @@ struct ProvidersCommand: AsyncParsableCommand {
             abstract: "List the built-in provider templates, with the redirect URI to register at each provider.")
         @Option(
             name: .customLong("public-url"),
-            help: "Gatehouse's public URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else http://127.0.0.1:9099).")
+            help:
+                "Gatehouse's public URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else http://127.0.0.1 on GATEHOUSE_PORT or 9099)."
+        )
         var publicURL: String?
         @Flag(help: "Print JSON instead of a table.") var json = false
 
@@ -139,8 +141,10 @@ struct ProvidersCommand: AsyncParsableCommand {
         func run() async throws {
             // The same rule as every client command's.
             let base: String
+            let environment = ProcessInfo.processInfo.environment
             do {
-                base = try GatehouseClient.baseURL(publicURL, environment: ProcessInfo.processInfo.environment)
+                base = try GatehouseClient.baseURL(
+                    publicURL ?? ClientOptions.serverBeside(environment), environment: environment)
             } catch {
                 Output.error("error: \(error)")
                 throw ExitCode(CLIError.Code.usage.rawValue)

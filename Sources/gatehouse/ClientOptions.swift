@@ -16,8 +16,12 @@ struct ClientOptions: ParsableArguments {
     /// run beside the server as often as not (a container's health check), where `serve` took
     /// its port from `GATEHOUSE_PORT`; checking 9099 there would call a healthy server down.
     var baseURL: String? {
-        if let givenBaseURL { return givenBaseURL }
-        let environment = ProcessInfo.processInfo.environment
+        givenBaseURL ?? Self.serverBeside(ProcessInfo.processInfo.environment)
+    }
+
+    /// This host on `GATEHOUSE_PORT`, when neither `GATEHOUSE_BASE_URL` nor `ARCADE_BASE_URL` is
+    /// set and it is: the server `serve` started in this environment.
+    static func serverBeside(_ environment: [String: String]) -> String? {
         guard environment["GATEHOUSE_BASE_URL"] == nil, environment["ARCADE_BASE_URL"] == nil,
             let port = environment["GATEHOUSE_PORT"]
         else { return nil }

@@ -17,7 +17,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON instead of a table.") var json = false
 
         func withStore<T>(
-            existing: Bool = true, logLevel: Logger.Level = .error, readingVersion: Bool = false,
+            existing: Bool = true, logLevel: Logger.Level = .error, readingVersion: Bool = false, migrating: Bool = false,
             _ body: (OperatorStore) async throws -> T
         ) async throws -> T {
             let configuration: GatehouseConfiguration
@@ -27,7 +27,8 @@ struct KeysCommand: AsyncParsableCommand {
                     path: config, environment: ProcessInfo.processInfo.environment,
                     overrides: (nil, nil, dataDirectory), sections: ConfigurationLoader.storeSections)
                 store = try await OperatorStore.open(
-                    configuration, create: !existing, logLevel: logLevel, readingVersion: readingVersion)
+                    configuration, create: !existing, logLevel: logLevel, readingVersion: readingVersion,
+                    migrating: migrating)
             } catch {
                 Output.error("error: \(error)")
                 throw ExitCode(CLIError.Code.usage.rawValue)

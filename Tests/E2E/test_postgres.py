@@ -144,14 +144,14 @@ MIGRATION_LOCK = 0x6761_7465_686F_7573  # PostgresMigrations.lockID
 
 
 def test_a_migration_longer_than_a_start_allows_is_left_to_migrate_which_waits_as_long_as_it_takes(database, tmp_path):
-    """Another replica (here a session holding the migration lock for 18 s, as one building an
+    """Another replica (here a session holding the migration lock for 23 s, as one building an
     index on a large table would) is migrating: a start waits at most
     `storage.postgres.migration_timeout` and says what to do; `gatehouse migrate` says it waits,
     and waits past the 15 s that used to cut every migration (which, rolled back, was cut again
     at every start)."""
     url = database.split("?")[0]
     holder = subprocess.Popen(["psql", url, "-v", "ON_ERROR_STOP=1", "-qc",
-                               f"SELECT pg_advisory_lock({MIGRATION_LOCK}); SELECT pg_sleep(18);"],
+                               f"SELECT pg_advisory_lock({MIGRATION_LOCK}); SELECT pg_sleep(23);"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.5)

@@ -110,9 +110,15 @@ extension ConfigurationLoaderTests {
         #expect(
             unchecked == "storage.postgres: sslrootcert is used only with sslmode=verify-ca or verify-full, not sslmode=require",
             "\(unchecked)")
-        let system = try load("storage: { postgres: { host: db, user: gh, sslmode: verify-ca, sslrootcert: system } }")
-        #expect(system.postgres?.tls == .verifyCA)
+        let system = try load("storage: { postgres: { host: db, user: gh, sslmode: verify-full, sslrootcert: system } }")
+        #expect(system.postgres?.tls == .verifyFull)
         #expect(system.postgres?.rootCertificates == "system")
+        // A chain check without the name against the system's store would take any public
+        // certificate: verify-ca needs the database's own CA.
+        for roots in ["", ", sslrootcert: system"] {
+            let said = try problem("storage: { postgres: { host: db, user: gh, sslmode: verify-ca\(roots) } }")
+            #expect(said.hasPrefix("storage.postgres: sslmode=verify-ca needs sslrootcert naming the database's own CA file"), "\(said)")
+        }
     }
 
     /// The operator commands read the store's sections only: a provider's secret from a variable
@@ -157,7 +163,6 @@ extension ConfigurationLoaderTests {
         #expect(disable.first?.hasPrefix("storage.postgres: sslmode=disable sends everything to 10.0.0.5 unencrypted;") == true)
         for quiet in [
             "storage: { postgres: { host: db.example.com, user: gh, sslmode: verify-full } }",
-            "storage: { postgres: { host: db.example.com, user: gh, sslmode: verify-ca } }",
             "storage: { postgres: { url: 'postgres://gh@127.0.0.1/gh?sslmode=disable' } }",
             "storage: { postgres: { host: localhost, user: gh } }",
         ] {

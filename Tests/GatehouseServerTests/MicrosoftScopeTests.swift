@@ -45,7 +45,7 @@ import Testing
             #expect(pending["status"] as? String == "pending")
             #expect(try await api.callback(for: pending, provider: "microsoft").status == .ok)
             // Later, in any case; and the scopes every consent grants, whether asked before or not.
-            for scopes in [Self.asked, ["Mail.Read"], ["MAIL.READ", "user.read"], ["openid", "profile", "offline_access"]] {
+            for scopes in [Self.asked, ["Mail.Read"], ["MAIL.READ", "user.read"], ["openid", "profile", "OFFLINE_ACCESS"]] {
                 let again = try await api.authorize(user: "alice", scopes: scopes, provider: "microsoft")
                 #expect(again["status"] as? String == "completed", "\(scopes): \(again)")
             }

@@ -55,11 +55,14 @@ struct PostgresTLSTests {
         try await PostgresProbe.check(settings, logger: logger, within: .seconds(5))
     }
 
-    @Test func verifyFullRefusesACertificateFromACANotTrusted() async throws {
-        // The system's trust store, and then another CA bundle in sslrootcert: neither holds the test CA.
-        for roots in [nil, "/etc/ssl/certs/ca-certificates.crt"] {
-            if let roots, !FileManager.default.fileExists(atPath: roots) { continue }
-            let settings = try settings(.verifyFull, trusting: roots)
+    @Test(arguments: [PostgresSettings.TLSMode.verifyFull, .verifyCA])
+    func aCertificateFromACANotTrustedIsRefused(mode: PostgresSettings.TLSMode) async throws {
+        // The system's trust store (verify-full only: verify-ca refuses it), and another CA in
+        // sslrootcert: neither holds the test CA.
+        let other = URL(fileURLWithPath: try Self.testCA).deletingLastPathComponent().appendingPathComponent("other-ca.crt").path
+        let choices: [String?] = mode == .verifyCA ? [other] : [nil, other]
+        for roots in choices {
+            let settings = try settings(mode, trusting: roots)
             let started = ContinuousClock.now
             let error = await #expect(throws: PostgresSettingsError.self) {
                 try await PostgresProbe.check(settings, logger: logger, within: .seconds(10))
@@ -77,7 +80,7 @@ struct PostgresTLSTests {
         let error = await #expect(throws: PostgresSettingsError.self) {
             try await PostgresProbe.check(full, logger: logger, within: .seconds(10))
         }
-        #expect(error?.reason.contains("does not name 127.0.0.1") == true, "\(error?.reason ?? "")")
+        #expect(error?.reason.hasPrefix("the server's certificate does not name 127.0.0.1") == true, "\(error?.reason ?? "")")
         let ca = try settings(.verifyCA, trusting: Self.testCA, host: "127.0.0.1")
         try await PostgresProbe.check(ca, logger: logger, within: .seconds(5))
         #expect(try await encrypted(ca))
