@@ -117,7 +117,9 @@ extension ConfigurationLoaderTests {
         // certificate: verify-ca needs the database's own CA.
         for roots in ["", ", sslrootcert: system"] {
             let said = try problem("storage: { postgres: { host: db, user: gh, sslmode: verify-ca\(roots) } }")
-            #expect(said.hasPrefix("storage.postgres: sslmode=verify-ca needs sslrootcert naming the database's own CA file"), "\(said)")
+            #expect(
+                said.hasPrefix("storage.postgres: sslmode=verify-ca needs sslrootcert naming the database's own CA file"),
+                "\(said)")
         }
     }
 

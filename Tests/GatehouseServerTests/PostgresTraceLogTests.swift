@@ -9,7 +9,8 @@ import Testing
     @Test func postgresNIOLogsNoRowsAtTrace() async throws {
         try await StoreBackend.withPostgres { _, settings in
             let log = LogRecorder()
-            let storage = try await StorageChoice.postgres(settings).open(logger: log.logger(level: .trace), migrationLimit: .command)
+            let storage = try await StorageChoice.postgres(settings).open(
+                logger: log.logger(level: .trace), migrationLimit: .command)
             _ = try await storage.bootstrap { store in try await store.apiKey(hash: "0123456789abcdef") }
             await storage.abandon()
             #expect(!log.logged.isEmpty, "PostgresNIO logs at debug")
