@@ -247,7 +247,7 @@ package enum PostgresMigrations {
         _ migration: Migration, number: Int, oldestReader: Int, _ connection: PostgresConnection, _ lockWait: LockWait,
         _ logger: Logger
     ) async throws {
-        logger.info("applying schema migration \(number) of \(all.count)")
+        logger.notice("applying schema migration \(number) of \(all.count)")
         try await withLockRetry("migration \(number)", connection, lockWait, logger) { transaction in
             for statement in migration.statements {
                 _ = try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)

@@ -15,7 +15,7 @@ struct MigrateCommand: AsyncParsableCommand {
         // An SQLite file is made by `serve`; a mistyped --data-dir is said, not given a new one.
         // Warnings too: a migration that waits for a lock says so at each try.
         let (before, version, known) = try await options.withStore(
-            existing: true, logLevel: .warning, readingVersion: true, migrating: true
+            existing: true, logLevel: .notice, readingVersion: true, migrating: true
         ) {
             try await $0.migrate()
         }
