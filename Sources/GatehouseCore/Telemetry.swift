@@ -176,34 +176,31 @@ package final class Telemetry: Sendable {
         (hit ? cacheHits : cacheMisses)[cache]!.increment()
     }
 
+    /// A counter, made at its first use and kept.
     func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = Self.key(label, dimensions)
-        return counters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
-            counters[key] = counter
-            return counter
-        }
+        Self.kept(counters, Self.key(label, dimensions)) { Counter(label: label, dimensions: dimensions, factory: factory) }
     }
 
     /// A gauge, made at its first use (so a gauge of what has not happened yet is absent, not 0).
     func meter(_ label: String, _ dimensions: [(String, String)]) -> Meter {
-        let key = Self.key(label, dimensions)
-        return meters.withLock { meters in
-            if let meter = meters[key] { return meter }
-            let meter = Meter(label: label, dimensions: dimensions, factory: factory)
-            meters[key] = meter
-            return meter
-        }
+        Self.kept(meters, Self.key(label, dimensions)) { Meter(label: label, dimensions: dimensions, factory: factory) }
     }
 
     private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
-        let key = Self.key(label, dimensions)
-        return timers.withLock { timers in
-            if let timer = timers[key] { return timer }
-            let timer = Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
-            timers[key] = timer
-            return timer
+        Self.kept(timers, Self.key(label, dimensions)) {
+            Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
+        }
+    }
+
+    /// The handle kept under `key`, made by `make` the first time.
+    private static func kept<Handle>(
+        _ handles: borrowing Mutex<[String: Handle]>, _ key: String, _ make: () -> Handle
+    ) -> Handle {
+        handles.withLock { handles in
+            if let handle = handles[key] { return handle }
+            let handle = make()
+            handles[key] = handle
+            return handle
         }
     }
 

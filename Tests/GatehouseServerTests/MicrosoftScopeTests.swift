@@ -1,7 +1,6 @@
 import Foundation
 import GatehouseCore
 import GatehouseTestSupport
-import Synchronization
 import Testing
 
 /// Microsoft Entra answers permission names in its own case and does not always name the
@@ -9,30 +8,12 @@ import Testing
 /// that asks for `mail.read`, `email` or `offline_access` is covered by the grant it just made,
 /// and still after a refresh; a permission the answer does not name is not.
 @Suite struct MicrosoftScopeTests {
-    /// How many grants the token endpoint answered.
-    final class Grants: Sendable {
-        let count = Mutex(0)
-    }
-
     /// Entra's token endpoint as far as these tests need it: numbered tokens that live
     /// `lifetime` seconds, the permission in its own case, without `email` or `offline_access`.
-    static func entra(lifetime: Int) -> (ScriptedTransport, Grants) {
-        let transport = ScriptedTransport()
-        let grants = Grants()
-        transport.respond { request in
-            guard request.url.hasPrefix("https://login.microsoftonline.com/common/oauth2/v2.0/token") else {
-                return ScriptedTransport.json(200, #"{"sub":"42","email":"alice@example.com"}"#)
-            }
-            let n = grants.count.withLock { count in
-                count += 1
-                return count
-            }
-            return ScriptedTransport.json(
-                200,
-                #"{"access_token":"at-\#(n)","refresh_token":"rt-\#(n)","expires_in":\#(lifetime),"token_type":"Bearer","scope":"Mail.Read User.Read profile openid"}"#
-            )
-        }
-        return (transport, grants)
+    static func entra(lifetime: Int) -> (ScriptedTransport, ScriptedTokenEndpoint.Grants) {
+        ScriptedTokenEndpoint.make(
+            tokenURL: "https://login.microsoftonline.com/common/oauth2/v2.0/token", scope: "Mail.Read User.Read profile openid",
+            lifetime: lifetime)
     }
 
     static let asked = ["mail.read", "email", "offline_access"]
@@ -40,7 +21,7 @@ import Testing
     @Test func aScopeEntraAnswersInItsOwnCaseOrLeavesOutIsCovered() async throws {
         let (transport, grants) = Self.entra(lifetime: 3600)
         try await APIHarness.run(transport: transport) { api in
-            try await api.createMicrosoft()
+            try await api.createBuiltIn("microsoft")
             let pending = try await api.authorize(user: "alice", scopes: Self.asked, provider: "microsoft")
             #expect(pending["status"] as? String == "pending")
             #expect(try await api.callback(for: pending, provider: "microsoft").status == .ok)
@@ -60,7 +41,7 @@ import Testing
         // Tokens that live 0 s: every read refreshes.
         let (transport, grants) = Self.entra(lifetime: 0)
         try await APIHarness.run(transport: transport) { api in
-            try await api.createMicrosoft()
+            try await api.createBuiltIn("microsoft")
             let pending = try await api.authorize(user: "alice", scopes: Self.asked, provider: "microsoft")
             #expect(try await api.callback(for: pending, provider: "microsoft").status == .ok)
             for round in 2...3 {
@@ -69,15 +50,5 @@ import Testing
                 #expect(grants.count.withLock { $0 } == round, "the read refreshed")
             }
         }
-    }
-}
-
-extension APIHarness {
-    /// The built-in `microsoft` provider, with made-up credentials.
-    fileprivate func createMicrosoft() async throws {
-        let created = try await call(
-            .post, "/v1/admin/auth_providers",
-            json: #"{"id":"microsoft","provider_id":"microsoft","oauth2":{"client_id":"m","client_secret":"s"}}"#)
-        #expect(created.status == .ok, "\(String(buffer: created.body))")
     }
 }

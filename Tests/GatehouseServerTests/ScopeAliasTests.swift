@@ -1,46 +1,25 @@
 import Foundation
 import GatehouseCore
 import GatehouseTestSupport
-import Synchronization
 import Testing
 
 /// Google answers `email` and `profile` as `…/auth/userinfo.email` and `…/auth/userinfo.profile`
 /// (its token answer's `scope`). A tool that asks for the short names is covered by the grant
 /// it just made, and still after a refresh; a scope the answer names by no name is not.
 @Suite struct ScopeAliasTests {
-    /// How many grants the token endpoint answered.
-    final class Grants: Sendable {
-        let count = Mutex(0)
-    }
-
     static let answered =
         "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/gmail.readonly"
 
     /// Google's token endpoint as far as these tests need it: numbered tokens that live
     /// `lifetime` seconds, with the long names in `scope`.
-    static func google(lifetime: Int) -> (ScriptedTransport, Grants) {
-        let transport = ScriptedTransport()
-        let grants = Grants()
-        transport.respond { request in
-            guard request.url.hasPrefix("https://oauth2.googleapis.com/token") else {
-                return ScriptedTransport.json(200, #"{"sub":"42","email":"alice@example.com"}"#)
-            }
-            let n = grants.count.withLock { count in
-                count += 1
-                return count
-            }
-            return ScriptedTransport.json(
-                200,
-                #"{"access_token":"at-\#(n)","refresh_token":"rt","expires_in":\#(lifetime),"token_type":"Bearer","scope":"\#(answered)"}"#
-            )
-        }
-        return (transport, grants)
+    static func google(lifetime: Int) -> (ScriptedTransport, ScriptedTokenEndpoint.Grants) {
+        ScriptedTokenEndpoint.make(tokenURL: "https://oauth2.googleapis.com/token", scope: answered, lifetime: lifetime)
     }
 
     @Test func aScopeGoogleAnswersByItsLongNameIsCovered() async throws {
         let (transport, grants) = Self.google(lifetime: 3600)
         try await APIHarness.run(transport: transport) { api in
-            try await api.createGoogle()
+            try await api.createBuiltIn("google")
             let asked = ["email", "profile", "https://www.googleapis.com/auth/gmail.readonly"]
             let pending = try await api.authorize(user: "alice", scopes: asked, provider: "google")
             #expect(pending["status"] as? String == "pending")
@@ -59,7 +38,7 @@ import Testing
         // Tokens that live 0 s: every read refreshes.
         let (transport, grants) = Self.google(lifetime: 0)
         try await APIHarness.run(transport: transport) { api in
-            try await api.createGoogle()
+            try await api.createBuiltIn("google")
             let pending = try await api.authorize(user: "alice", scopes: ["email"], provider: "google")
             #expect(try await api.callback(for: pending, provider: "google").status == .ok)
             let refreshed = try await api.authorize(user: "alice", scopes: ["email"], provider: "google")
@@ -69,15 +48,5 @@ import Testing
             #expect(after["status"] as? String == "completed", "\(after)")
             #expect(grants.count.withLock { $0 } == 3)
         }
-    }
-}
-
-extension APIHarness {
-    /// The built-in `google` provider, with made-up credentials.
-    fileprivate func createGoogle() async throws {
-        let created = try await call(
-            .post, "/v1/admin/auth_providers",
-            json: #"{"id":"google","provider_id":"google","oauth2":{"client_id":"g","client_secret":"s"}}"#)
-        #expect(created.status == .ok, "\(String(buffer: created.body))")
     }
 }
