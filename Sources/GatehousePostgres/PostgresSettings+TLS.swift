@@ -3,12 +3,11 @@ import NIOSSL
 
 // The files TLS reads (`sslrootcert`, `sslcert`, `sslkey`) and the configuration they make.
 extension PostgresSettings {
-    /// Refuses a file beside a mode that would not use it: `sslrootcert` with a mode that checks
-    /// no certificate, `sslcert` and `sslkey` without TLS or one without the other; and
-    /// `verify-ca` without a CA file of its own. libpq would
-    /// check the chain for `require` when a root file is given; here the mode says what is
-    /// checked, so a file that would be read for nothing is an error rather than a silent
-    /// difference.
+    /// Refuses a file beside a mode that would not use it (`sslrootcert` with a mode that checks
+    /// no certificate; `sslcert` and `sslkey` without TLS, or one without the other), and
+    /// `verify-ca` without a CA file of its own. libpq would check the chain for `require` when a
+    /// root file is given; here the mode says what is checked, so a file that would be read for
+    /// nothing is an error rather than a silent difference.
     package func checkTLSFilesMode() throws {
         guard rootCertificates == nil || tls.checksCertificate else {
             throw PostgresSettingsError(
