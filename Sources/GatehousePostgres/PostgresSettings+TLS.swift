@@ -73,6 +73,8 @@ extension PostgresSettings {
     /// certificate when one is given.
     func tlsConfiguration() throws -> TLSConfiguration? {
         var configuration = TLSConfiguration.makeClientConfiguration()
+        // PostgreSQL has refused anything older by default since version 12.
+        configuration.minimumTLSVersion = .tlsv12
         switch tls {
         case .disable:
             return nil

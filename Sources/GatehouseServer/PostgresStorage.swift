@@ -49,14 +49,16 @@ struct PostgresStorage: Storage {
             try await PostgresMigrations.run(on: client, logger: logger)
             return
         }
-        try await Self.within(
-            limit.duration,
-            "the schema's migrations did not finish within \(limit.duration.components.seconds) s"
-                + (limit.setting.map { " (\($0))" } ?? "") + "; one may be building an index on a large table, here "
-                + "or on another replica: run `gatehouse migrate`, which waits for as long as they take, then start "
-                + "the replicas"
-        ) {
-            try await PostgresMigrations.run(on: client, logger: logger)
+        do {
+            try await Deadline.run(within: limit.duration) { try await PostgresMigrations.run(on: client, logger: logger) }
+        } catch is Deadline.Passed {
+            // Said as what it is, not as a database that "cannot be used".
+            throw GatehouseError(
+                .storeUnavailable,
+                "the schema's migrations did not finish within \(limit.duration.components.seconds) s"
+                    + (limit.setting.map { " (\($0))" } ?? "") + "; one may be building an index on a large table, "
+                    + "here or on another replica: run `gatehouse migrate`, which waits for as long as they take, then "
+                    + "start the replicas")
         }
     }
 
@@ -64,15 +66,6 @@ struct PostgresStorage: Storage {
 
     func listener(hub: ChangeHub) -> (any Service)? {
         PostgresListener(settings: settings, hub: hub, logger: logger)
-    }
-
-    /// Runs `body`, or fails with `reason` when it takes longer than `limit`.
-    static func within(_ limit: Duration, _ reason: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        do {
-            try await Deadline.run(within: limit, body)
-        } catch is Deadline.Passed {
-            throw PostgresSettingsError(reason: reason)
-        }
     }
 }
 
