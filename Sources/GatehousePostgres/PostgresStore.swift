@@ -62,9 +62,10 @@ package final class PostgresStore: Store {
         }
     }
 
-    /// The 503 for a commit whose answer was lost, logged as an unreachable database is.
+    /// The 503 for a commit whose answer was lost, logged and counted as an unreachable
+    /// database is.
     func unavailable(after lost: CommitAnswerLost) -> GatehouseError {
-        logger.warning("database unreachable at a commit", metadata: ["error": "\(lost.error.code)"])
+        troubled(.unreachable, "database unreachable at a commit", metadata: ["error": "\(lost.error.code)"])
         return GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
     }
 

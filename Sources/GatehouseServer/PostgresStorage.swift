@@ -50,7 +50,7 @@ struct PostgresStorage: Storage {
             return
         }
         do {
-            try await Deadline.run(within: limit.duration) { try await PostgresMigrations.run(on: client, logger: logger) }
+            _ = try await Deadline.run(within: limit.duration) { try await PostgresMigrations.run(on: client, logger: logger) }
         } catch is Deadline.Passed {
             // Said as what it is, not as a database that "cannot be used".
             throw GatehouseError(
