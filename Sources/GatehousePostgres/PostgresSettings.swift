@@ -22,7 +22,7 @@ package struct PostgresSettings: Sendable, Equatable {
         package var checksCertificate: Bool { self == .verifyCA || self == .verifyFull }
 
         /// The modes, as a sentence lists them.
-        package static let listed = "disable, prefer, require, verify-ca, verify-full"
+        package static let listed = allCases.map(\.rawValue).joined(separator: ", ")
     }
 
     /// The server's host name or address.
@@ -55,7 +55,7 @@ package struct PostgresSettings: Sendable, Equatable {
     /// Settings from the parts.
     package init(
         host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil,
-        tls: TLSMode = .prefer, rootCertificates: String? = nil, poolSize: Int = 20
+        tls: TLSMode = .prefer, poolSize: Int = 20
     ) {
         self.host = host
         self.port = port
@@ -63,7 +63,6 @@ package struct PostgresSettings: Sendable, Equatable {
         self.password = password
         self.database = database
         self.tls = tls
-        self.rootCertificates = rootCertificates
         self.poolSize = poolSize
     }
 
