@@ -45,13 +45,29 @@ extension PostgresSettings {
     func clientIdentity() throws -> (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)? {
         guard let certificatePath = clientCertificate, let keyPath = clientKey else { return nil }
         let chain = try Self.certificates(at: certificatePath, named: "sslcert")
+        let key: NIOSSLPrivateKey
         do {
-            return (chain, try NIOSSLPrivateKey(file: keyPath, format: .pem))
+            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
         } catch {
             throw PostgresSettingsError(
                 reason: FileManager.default.isReadableFile(atPath: keyPath)
                     ? "sslkey \(keyPath) is not a PEM private key (an encrypted one is not supported)"
                     : "sslkey \(keyPath) cannot be read")
+        }
+        try Self.requireKeptPrivate(keyPath)
+        return (chain, key)
+    }
+
+    /// libpq's rule for the key file: no access for others, and none for the group either
+    /// unless root owns the file (then the group may read it, for a group that holds keys).
+    private static func requireKeptPrivate(_ path: String) throws {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw PostgresSettingsError(reason: "sslkey \(path) cannot be read") }
+        let byRoot = status.st_uid == 0
+        guard status.st_mode & (byRoot ? 0o037 : 0o077) == 0 else {
+            throw PostgresSettingsError(
+                reason: "sslkey \(path) must not be readable by others: chmod \(byRoot ? "640" : "600") \(path)"
+                    + (byRoot ? " (root owns it, so its group may read it)" : " (its owner only)"))
         }
     }
 

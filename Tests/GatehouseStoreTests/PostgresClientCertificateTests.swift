@@ -72,6 +72,32 @@ struct PostgresClientCertificateTests {
         try good.checkTLSFiles()
     }
 
+    /// libpq's rule: a key others may read is refused; root's may be read by its group.
+    @Test func aKeyOthersMayReadIsRefused() throws {
+        let good = try settings()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-key-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let copy = directory.appendingPathComponent("client.key").path
+        try FileManager.default.copyItem(atPath: try #require(good.clientKey), toPath: copy)
+        var settings = good
+        settings.clientKey = copy
+        let root = getuid() == 0
+        for (mode, owner, allowed) in [
+            (0o600, getuid(), true), (0o644, getuid(), false), (0o604, getuid(), false), (0o640, getuid(), root),
+            // As root, the same file owned by someone else follows the owner's rule.
+        ] + (root ? [(0o640, uid_t(65534), false), (0o600, uid_t(65534), true)] : []) {
+            #expect(chmod(copy, mode_t(mode)) == 0 && chown(copy, owner, getgid()) == 0)
+            if allowed {
+                try settings.checkTLSFiles()
+            } else {
+                let error = #expect(throws: PostgresSettingsError.self) { try settings.checkTLSFiles() }
+                let chmod = owner == 0 ? "chmod 640 \(copy) (root owns it, so its group may read it)" : "chmod 600 \(copy) (its owner only)"
+                #expect(error?.reason == "sslkey \(copy) must not be readable by others: \(chmod)", "mode \(String(mode, radix: 8))")
+            }
+        }
+    }
+
     @Test func aURLCarriesThem() throws {
         let settings = try PostgresSettings(
             url: "postgres://gh@db/gh?sslmode=verify-full&sslcert=/etc/gh/client.crt&sslkey=/etc/gh/client.key")
