@@ -92,8 +92,11 @@ struct PostgresClientCertificateTests {
                 try settings.checkTLSFiles()
             } else {
                 let error = #expect(throws: PostgresSettingsError.self) { try settings.checkTLSFiles() }
-                let chmod = owner == 0 ? "chmod 640 \(copy) (root owns it, so its group may read it)" : "chmod 600 \(copy) (its owner only)"
-                #expect(error?.reason == "sslkey \(copy) must not be readable by others: \(chmod)", "mode \(String(mode, radix: 8))")
+                let chmod =
+                    owner == 0
+                    ? "chmod 640 \(copy) (root owns it, so its group may read it)" : "chmod 600 \(copy) (its owner only)"
+                #expect(
+                    error?.reason == "sslkey \(copy) must not be readable by others: \(chmod)", "mode \(String(mode, radix: 8))")
             }
         }
     }
