@@ -22,16 +22,21 @@ final class ConnectionLease: Sendable {
         state.withLock { $0.ended = true }
     }
 
-    /// Closes the connection if the statement has not ended `limit` from now. Closing it fails
-    /// the statement, which gives the connection back to the pool, and the pool replaces it.
-    func close(ifSilentFor limit: Duration, logger: Logger) {
+    /// Closes the connection if the statement has not ended `limit` from now, saying that `what`
+    /// (a statement, a probe) had no answer for `after` plus `limit`. Closing it fails the
+    /// statement, which gives the connection back to the pool, and the pool replaces it. Returns
+    /// whether the lease holds a connection whose statement has not ended yet.
+    @discardableResult
+    func close(ifSilentFor limit: Duration, saying what: String, after: Duration, logger: Logger) -> Bool {
+        guard state.withLock({ !$0.ended && $0.connection != nil }) else { return false }
         Task {
-            try? await Task.sleep(for: limit)
+            if limit > .zero { try? await Task.sleep(for: limit) }
             guard let connection = state.withLock({ $0.ended ? nil : $0.connection }) else { return }
             logger.warning(
-                "closing a database connection that has not answered a statement for \((PostgresStore.queryTimeout + limit).components.seconds) s; the pool connects again",
+                "closing a database connection that has not answered \(what) for \((after + limit).components.seconds) s; the pool connects again",
                 metadata: ["connection": "\(connection.id)"])
             connection.close().whenComplete { _ in }
         }
+        return true
     }
 }

@@ -51,11 +51,13 @@ package struct PostgresSettings: Sendable, Equatable {
     /// revocation job) each hold a connection for their lock while their statements take others:
     /// below 4, they could leave requests none, and with 1 no server could start.
     package static let poolSizes = 4...1000
+    /// The pool's size when none is given.
+    package static let defaultPoolSize = 20
 
     /// Settings from the parts.
     package init(
         host: String, port: Int = 5432, username: String, password: String? = nil, database: String? = nil,
-        tls: TLSMode = .prefer, poolSize: Int = 20
+        tls: TLSMode = .prefer, poolSize: Int = defaultPoolSize
     ) {
         self.host = host
         self.port = port

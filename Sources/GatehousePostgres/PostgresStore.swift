@@ -15,17 +15,22 @@ package final class PostgresStore: Store {
     let telemetry: Telemetry
     /// The warnings of a database that cannot serve, at a bounded rate.
     let trouble = BoundedLog<Telemetry.StoreTrouble>()
+    /// Finds the pool's other silent connections once a statement has found one.
+    let silenceSweep: SilenceSweep
 
     /// A store over a client that runs (or will run) in the application's service group, with
     /// refresh leases measured on `leaseClock` (the database's, but in tests that move time),
-    /// counting the statements the database failed in `telemetry`.
+    /// counting the statements the database failed in `telemetry`; `poolSize` is the pool's
+    /// (`PostgresSettings.poolSize`), which a sweep of silent connections probes.
     package init(
-        client: PostgresClient, logger: Logger, leaseClock: LeaseClock = .database, telemetry: Telemetry = .none
+        client: PostgresClient, logger: Logger, leaseClock: LeaseClock = .database, telemetry: Telemetry = .none,
+        poolSize: Int = PostgresSettings.defaultPoolSize
     ) {
         self.client = client
         self.logger = logger
         self.leaseClock = leaseClock
         self.telemetry = telemetry
+        self.silenceSweep = SilenceSweep(client: client, connections: poolSize, limit: Self.queryTimeout, logger: logger)
     }
 
     /// A statement the database failed: counted each time, said at a bounded rate.
@@ -95,11 +100,12 @@ package final class PostgresStore: Store {
     }
 
     /// Runs `work` on a pooled connection within `queryTimeout`. A connection still silent
-    /// `silenceLimit` after that is closed: a database lost without a word (a host that died, a
-    /// partition, a failover behind a virtual address) leaves its connections waiting for an
-    /// answer until the operating system gives up, about 15 minutes, and each of them held its
-    /// place in the pool meanwhile, so the replica stayed unavailable long after the database was
-    /// back. Closed, it gives its place back and the pool connects again.
+    /// `silenceLimit` after that is closed, and the pool's others are probed (`SilenceSweep`): a
+    /// database lost without a word (a host that died, a partition, a failover behind a virtual
+    /// address) leaves its connections waiting for an answer until the operating system gives
+    /// up, about 15 minutes, and each of them held its place in the pool meanwhile, so the
+    /// replica stayed unavailable long after the database was back. Closed, it gives its place
+    /// back and the pool connects again.
     private func withinDeadline<T: Sendable>(
         _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
@@ -115,7 +121,9 @@ package final class PostgresStore: Store {
             }
         } catch is Deadline.Passed {
             troubled(.noAnswer, "a database statement had no answer within \(Self.queryTimeout.components.seconds) s")
-            lease.close(ifSilentFor: Self.silenceLimit, logger: logger)
+            if lease.close(ifSilentFor: Self.silenceLimit, saying: "a statement", after: Self.queryTimeout, logger: logger) {
+                silenceSweep.start()
+            }
             throw Self.noAnswerInTime
         } catch let error as PSQLError where Self.isUnavailable(error) {
             let state = error.serverInfo?[.sqlState]
@@ -197,6 +205,7 @@ package final class PostgresStore: Store {
         } catch is Deadline.Passed {
             logger.warning("closing the database connection of a job's lock: it did not answer in time")
             connection.close().whenComplete { _ in }
+            silenceSweep.start()
             throw Self.noAnswerInTime
         }
     }

@@ -15,7 +15,9 @@ struct PostgresStorage: Storage {
     /// How long the migrations may take (and the setting that says so, if one does); nil: as
     /// long as they take.
     let migrationLimit: MigrationLimit?
-    func store(telemetry: Telemetry) -> any Store { PostgresStore(client: client, logger: logger, telemetry: telemetry) }
+    func store(telemetry: Telemetry) -> any Store {
+        PostgresStore(client: client, logger: logger, telemetry: telemetry, poolSize: settings.poolSize)
+    }
     var services: [any Service] { [client] }
 
     func bootstrap<T: Sendable>(_ body: (any Store) async throws -> T) async throws -> T {

@@ -61,7 +61,8 @@ def status_of_no_flow(replica, key):
 def test_a_replica_whose_database_goes_silent_serves_again_and_hears_the_others_again(workdir, database, user_id):
     """B reaches the database through a proxy that goes silent on B's connections: its pool's
     (a pool of 4, all open) and its change channel's. B closes a connection that has not answered
-    a statement for 10 s, so its pool connects again and it serves; and its change channel, whose
+    a statement for 10 s, and probes its pool's other connections side by side, closing those
+    that do not answer, so its pool connects again and it serves; and its change channel, whose
     ping did not come back, so it hears A's changes again."""
     parsed = urlparse(database)
     proxy = SilentProxy(parsed.port)
@@ -91,6 +92,11 @@ def test_a_replica_whose_database_goes_silent_serves_again_and_hears_the_others_
             assert time.monotonic() - silent < 45, f"B still answers 503 {time.monotonic() - silent:.0f}s on: {answers}"
         serving = time.monotonic() - silent
         assert "closing a database connection that has not answered a statement for 10 s" in b.log.read_text()
+        # The first silent connection starts a probe of the pool's others, side by side: they are
+        # not met one per request, 5 s and a 503 each (four 503s and 20 s with this pool of 4).
+        assert "a database connection went silent: probing the pool's others side by side" in b.log.read_text()
+        assert "closing a database connection that has not answered a probe for 5 s" in b.log.read_text()
+        assert len(answers) <= 2 and serving < 15, f"B served again after {serving:.1f}s, {answers}"
 
         while "change channel back" not in b.log.read_text():
             assert time.monotonic() - silent < 45, "B did not notice that its change channel went silent"
