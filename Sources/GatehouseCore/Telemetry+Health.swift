@@ -28,6 +28,12 @@ extension Telemetry {
         meter("gatehouse_job_last_success_timestamp_seconds", [("job", job.rawValue)]).set(time.timeIntervalSince1970)
     }
 
+    /// Which Gatehouse is running (`gatehouse_build_info{version}`, always 1), so a dashboard
+    /// can tell the replicas of a rolling upgrade apart.
+    package func built(version: String) {
+        meter("gatehouse_build_info", [("version", version)]).set(1)
+    }
+
     /// The change channel (PostgreSQL's `LISTEN`) came up or was lost
     /// (`gatehouse_change_channel_up`: 1 or 0; absent with SQLite, which has none).
     package func changeChannel(up: Bool) {

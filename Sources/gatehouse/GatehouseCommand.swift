@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import GatehouseCore
+import GatehouseServer
 
 /// The `gatehouse` executable.
 @main
@@ -7,6 +9,7 @@ struct GatehouseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse",
         abstract: "Gatehouse: a self-hosted OAuth broker that speaks Arcade's auth API.",
+        version: GatehouseVersion.described,
         subcommands: [
             ServeCommand.self, AuthCommand.self, TokenCommand.self, ConnectionsCommand.self, ProvidersCommand.self,
             HealthCommand.self, KeysCommand.self, ReencryptCommand.self, MigrateCommand.self, StoreCommand.self,

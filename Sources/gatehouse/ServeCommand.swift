@@ -71,7 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
         if configuration.postgres == nil { try ServeLock.acquire(beside: configuration.databasePath) }
         do {
             let data = configuration.postgres == nil ? "data in \(configuration.databasePath)" : "data in PostgreSQL"
-            let listening = "Gatehouse listening on http://\(configuration.host):\(configuration.port) (\(data))"
+            let listening =
+                "Gatehouse \(GatehouseVersion.release) listening on http://\(configuration.host):\(configuration.port) (\(data))"
             let publicURL = configuration.effectivePublicURL
             let built = try await buildApplication(
                 configuration: configuration, logger: logger, onListening: { Self.say(listening) },
