@@ -90,7 +90,7 @@ struct HealthCommand: AsyncParsableCommand {
         try await runClient {
             let health: HealthResponse
             do {
-                health = try await GatehouseClient.health(ready: ready, baseURL: options.baseURL)
+                health = try await GatehouseClient.health(ready: ready, baseURL: try options.baseURL())
             } catch let error as GatehouseClientError {
                 if case .invalidBaseURL = error { throw CLIError(message: "\(error)", code: .usage) }
                 throw error

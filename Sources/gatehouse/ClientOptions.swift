@@ -15,17 +15,24 @@ struct ClientOptions: ParsableArguments {
     /// unless neither is set and `GATEHOUSE_PORT` is: then this host on that port. The commands
     /// run beside the server as often as not (a container's health check), where `serve` took
     /// its port from `GATEHOUSE_PORT`; checking 9099 there would call a healthy server down.
-    var baseURL: String? {
-        givenBaseURL ?? Self.serverBeside(ProcessInfo.processInfo.environment)
+    func baseURL() throws -> String? {
+        try givenBaseURL ?? Self.serverBeside(ProcessInfo.processInfo.environment)
     }
 
     /// This host on `GATEHOUSE_PORT`, when neither `GATEHOUSE_BASE_URL` nor `ARCADE_BASE_URL` is
-    /// set and it is: the server `serve` started in this environment.
-    static func serverBeside(_ environment: [String: String]) -> String? {
+    /// set and it is: the server `serve` started in this environment. A value that is no port is
+    /// refused as `serve` refuses it, naming the variable.
+    static func serverBeside(_ environment: [String: String]) throws -> String? {
         guard environment["GATEHOUSE_BASE_URL"] == nil, environment["ARCADE_BASE_URL"] == nil,
             let port = environment["GATEHOUSE_PORT"]
         else { return nil }
-        return "http://127.0.0.1:\(port)"
+        guard let number = Int(port), (1...65535).contains(number) else {
+            throw CLIError(
+                message: "GATEHOUSE_PORT must be a port from 1 to 65535, not '\(port)' (without GATEHOUSE_BASE_URL or "
+                    + "ARCADE_BASE_URL, it says where the server beside this command listens)",
+                code: .usage)
+        }
+        return "http://127.0.0.1:\(number)"
     }
 
     @Option(name: .customLong("api-key"), help: "The API key (default GATEHOUSE_API_KEY, else ARCADE_API_KEY).")
@@ -36,7 +43,7 @@ struct ClientOptions: ParsableArguments {
 
     func client() throws -> GatehouseClient {
         do {
-            return try GatehouseClient(apiKey: apiKey, baseURL: baseURL)
+            return try GatehouseClient(apiKey: apiKey, baseURL: try baseURL())
         } catch GatehouseClientError.missingAPIKey {
             // The SDK's own words name its `apiKey:` parameter; here it is an option.
             throw CLIError(message: "no API key: pass --api-key or set ARCADE_API_KEY (or GATEHOUSE_API_KEY)", code: .usage)

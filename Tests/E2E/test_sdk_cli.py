@@ -48,6 +48,13 @@ def test_health_and_a_bad_key(gatehouse):
     elsewhere = subprocess.run([GATEHOUSE_BIN, "health"], env=dict(bare, GATEHOUSE_PORT="1"), capture_output=True,
                                text=True, timeout=30)
     assert elsewhere.returncode == 5 and "127.0.0.1:1" in elsewhere.stderr, elsewhere.stderr
+    # A value that is no port is said as serve says it, naming the variable (usage, exit 2).
+    for port in ("abc", "0", "70000"):
+        for args in (["health"], ["connections", "list"], ["providers", "catalog"]):
+            wrong = subprocess.run([GATEHOUSE_BIN, *args], env=dict(bare, GATEHOUSE_PORT=port), capture_output=True,
+                                   text=True, timeout=30)
+            assert wrong.returncode == 2, (args, wrong.stderr)
+            assert f"GATEHOUSE_PORT must be a port from 1 to 65535, not '{port}'" in wrong.stderr, (args, wrong.stderr)
     gone = subprocess.run([GATEHOUSE_BIN, "health", "--base-url", "http://127.0.0.1:1"], env=env, capture_output=True,
                           text=True, timeout=30)
     assert gone.returncode == 5 and "cannot reach the server" in gone.stderr, gone.stderr
