@@ -83,11 +83,19 @@ package enum ConfigurationLoader {
             throw ConfigurationError(
                 description: "the config file must be a mapping of sections (api, auth, log, security, storage)")
         }
+        // The whole file's sections and keys are checked, also where only some sections are
+        // read: a mistake is said by `gatehouse keys` as by `serve`. Expansion makes strings
+        // only, so the keys are the same before it.
+        try checkKeys(root, warnings: &warnings)
         let baseDirectory = (path as NSString).deletingLastPathComponent
         let read = sections.map { wanted in root.filter { wanted.contains($0.key) } } ?? root
-        let document =
-            try expand(read, path: "", environment: environment, baseDirectory: baseDirectory, secrets: &secrets)
+        return try expand(read, path: "", environment: environment, baseDirectory: baseDirectory, secrets: &secrets)
             as? [String: Any] ?? [:]
+    }
+
+    /// Throws at a section or key that is not known (an Arcade section Gatehouse has no part for
+    /// is a warning), or a section that is not a mapping.
+    private static func checkKeys(_ document: [String: Any], warnings: inout [String]) throws {
         for section in document.keys.sorted() where knownKeys[section] == nil {
             guard foreignSections.contains(section) else {
                 throw ConfigurationError(
@@ -105,7 +113,6 @@ package enum ConfigurationLoader {
                     description: "\(section).\(key) is not a known setting (known: \(keys.sorted().joined(separator: ", ")))")
             }
         }
-        return document
     }
 
     /// Fills the configuration from the layered settings, and the structured parts of the file.

@@ -142,6 +142,15 @@ extension ConfigurationLoaderTests {
         #expect(throws: ConfigurationError.self) { try load(nil) }
         let store = try load(ConfigurationLoader.storeSections)
         #expect(store.sqlitePath == "/var/lib/gh/g.sqlite" && store.providers.isEmpty)
+        // The other sections' keys are still checked: a mistake is said by `keys` as by `serve`.
+        for (text, says) in [
+            ("api: { prot: 9 }", "api.prot is not a known setting"), ("metric: {}", "metric is not a known section"),
+            ("auth: { user_verification: { skip: true } }", "auth.user_verification.skip is not a known setting"),
+        ] {
+            try Data((text + "\nstorage: { sqlite: { path: /var/lib/gh/g.sqlite } }").utf8).write(to: URL(fileURLWithPath: path))
+            let error = #expect(throws: ConfigurationError.self) { try load(ConfigurationLoader.storeSections) }
+            #expect(error?.description.hasPrefix(says) == true, "\(error?.description ?? "")")
+        }
     }
 
     /// A bad value from an environment variable is said with the variable's name.
