@@ -12,6 +12,10 @@ def test_the_document_is_served_as_written(gatehouse):
     assert served.status_code == 200 and served.headers["Content-Type"] == "application/json"
     assert served.json() == json.loads(openapi_check.DOCUMENT.read_text())
     assert served.json()["openapi"].startswith("3.1")
+    # Where Arcade's Engine serves its own document, without a key, as is.
+    swagger = requests.get(f"{gatehouse.base}/v1/swagger", timeout=5)
+    assert swagger.status_code == 200 and swagger.headers["Content-Type"] == "application/json"
+    assert swagger.content == served.content
 
 
 def test_every_response_of_the_session_was_checked_against_it():

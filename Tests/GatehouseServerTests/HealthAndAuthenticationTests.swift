@@ -60,7 +60,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["/v1/health", "/v1/openapi.json", "/v1/admin/auth_providers"])
+    @Test(arguments: ["/v1/health", "/v1/openapi.json", "/v1/swagger", "/v1/admin/auth_providers"])
     func headAnswersAsGetWithoutTheBody(path: String) async throws {
         try await APIHarness.run { api in
             let get = try await api.call(.get, path)
