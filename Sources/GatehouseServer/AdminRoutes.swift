@@ -12,6 +12,8 @@ struct AdminRoutes {
     let settings: BrokerSettings
     /// Deletes connections (and revokes their grants at the provider).
     let broker: AuthBroker
+    /// Where each change is recorded.
+    let audit: AuditTrail
 
     /// The routes, relative to `/v1/admin`.
     var collection: RouteCollection<GatehouseRequestContext> {
@@ -23,7 +25,9 @@ struct AdminRoutes {
         routes.post("auth_providers") { request, context in
             let body = try await request.decode(as: AuthProviderRequest.self, context: context)
             guard body.id != nil else { throw GatehouseError.invalid("missing required field 'id'") }
-            return view(try await providers.create(body, source: .api))
+            let provider = try await providers.create(body, source: .api)
+            audit.record(.providerCreated, target: provider.id, keyID: context.apiKey?.id, context: context)
+            return view(provider)
         }
         routes.get("auth_providers/:id") { _, context in
             let id = try context.parameters.require("id")
@@ -34,10 +38,16 @@ struct AdminRoutes {
         }
         routes.patch("auth_providers/:id") { request, context in
             let body = try await request.decode(as: ProviderPatch.self, context: context)
-            return view(try await providers.patch(id: try context.parameters.require("id"), with: body))
+            let provider = try await providers.patch(id: try context.parameters.require("id"), with: body)
+            audit.record(
+                .providerChanged, target: provider.id, keyID: context.apiKey?.id, context: context,
+                detail: ["fields": .string(body.fieldNames)])
+            return view(provider)
         }
         routes.delete("auth_providers/:id") { _, context in
-            view(try await providers.delete(id: try context.parameters.require("id")))
+            let provider = try await providers.delete(id: try context.parameters.require("id"))
+            audit.record(.providerDeleted, target: provider.id, keyID: context.apiKey?.id, context: context)
+            return view(provider)
         }
         routes.get("user_connections") { request, _ in
             let query = request.decodedQuery
@@ -62,16 +72,21 @@ struct AdminRoutes {
         }
         routes.delete("user_connections/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard try await broker.deleteConnection(id: id) != .notFound else {
-                throw GatehouseError.notFound("user connection '\(id)' not found")
-            }
+            let deletion = try await broker.deleteConnection(id: id)
+            guard deletion != .notFound else { throw GatehouseError.notFound("user connection '\(id)' not found") }
+            audit.record(
+                .connectionDeleted, target: id, keyID: context.apiKey?.id, context: context,
+                detail: ["outcome": .string("\(deletion)")])
             return Response(status: .noContent)
         }
         routes.get("settings/session_verification") { _, _ in
             try await verification.view()
         }
         routes.put("settings/session_verification") { request, context in
-            try await verification.update(try await request.decode(as: SessionVerificationUpdate.self, context: context))
+            let view = try await verification.update(
+                try await request.decode(as: SessionVerificationUpdate.self, context: context))
+            audit.record(.verificationChanged, target: nil, keyID: context.apiKey?.id, context: context)
+            return view
         }
         return routes
     }

@@ -196,13 +196,15 @@ private func assemble(
     let auth = AuthRoutes(broker: broker, keys: keys, limiter: limiter, parked: connections.parked)
     router.group("v1").add(middleware: appKeys).addRoutes(auth.collection)
     router.group("api/v1/oauth").add(middleware: appKeys).addRoutes(auth.confirmUser)
+    let audit = AuditTrail(logger: logger)
     router.group("v1/admin").add(middleware: adminKeys)
         .addRoutes(
             AdminRoutes(
-                providers: registry, store: store, verification: verification, settings: settings, broker: broker
+                providers: registry, store: store, verification: verification, settings: settings, broker: broker,
+                audit: audit
             ).collection
         )
-        .addRoutes(SecretRoutes(store: store, cipher: cipher, now: now).collection)
+        .addRoutes(SecretRoutes(store: store, cipher: cipher, now: now, audit: audit).collection)
     router.group("metrics").add(middleware: MetricsAuthenticator(token: configuration.metricsToken, adminKeys: adminKeys))
         .addRoutes(
             MetricsRoutes(registry: metricsRegistry) { telemetry.openConnections(connections.open.load(ordering: .relaxed)) }
@@ -212,7 +214,7 @@ private func assemble(
             sessions: DashboardSessions(
                 key: cipher.derivedKey(purpose: "dashboard-session"), secure: !configuration.isPublicURLLoopback),
             pages: try DashboardPages(), providers: registry, catalog: catalog, store: store, keys: keys,
-            verification: verification, settings: settings, broker: broker, now: now
+            verification: verification, settings: settings, broker: broker, audit: audit, now: now
         ).collection)
 
     routeMethods.record(router.routes)

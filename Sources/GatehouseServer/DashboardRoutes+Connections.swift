@@ -47,7 +47,7 @@ extension DashboardRoutes {
         // A delete asks first, naming the user and the provider: the user must consent again.
         routes.post("/dashboard/connections/:id/delete") { request, context in
             let id = try context.parameters.require("id")
-            return try await form(request) { session, fields in
+            return try await form(request, context) { session, fields in
                 // Back to the search it came from (only its own fields are taken from the form).
                 let back = FormEncoding.decode(fields["back"] ?? "").filter { ["user", "provider", "page"].contains($0.key) }
                 func done(_ done: String) -> Response {
@@ -67,7 +67,13 @@ extension DashboardRoutes {
                                 "back": FormEncoding.encode(back), "revokes": revokes,
                             ]))
                 }
-                switch try await broker.deleteConnection(id: id) {
+                let deletion = try await broker.deleteConnection(id: id)
+                if deletion != .notFound {
+                    audit.record(
+                        .connectionDeleted, target: id, keyID: session.keyID, context: context,
+                        detail: ["outcome": .string("\(deletion)")])
+                }
+                switch deletion {
                 case .notFound: return done("gone")
                 case .deleted: return done("deleted")
                 case .revoked: return done("deleted-revoked")

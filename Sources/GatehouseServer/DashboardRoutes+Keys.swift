@@ -9,8 +9,8 @@ extension DashboardRoutes {
         routes.get("/dashboard/keys") { request, _ in
             try await page(request) { try await keysPage($0, extra: ["notice": Self.notice(request) as Any]) }
         }
-        routes.post("/dashboard/keys") { request, _ in
-            try await form(request) { session, fields in
+        routes.post("/dashboard/keys") { request, context in
+            try await form(request, context) { session, fields in
                 guard let name = APIKeyName.validated(fields["name"] ?? ""), let role = APIKeyRole(rawValue: fields["role"] ?? "")
                 else {
                     return try await keysPage(
@@ -30,6 +30,9 @@ extension DashboardRoutes {
                 }
                 // Shown on this answer only: it is not stored anywhere it could be shown again.
                 let key = try await keys.create(name: name, role: role)
+                audit.record(
+                    .keyCreated, target: String(SecretHash.hex(key).prefix(12)), keyID: session.keyID, context: context,
+                    detail: ["name": .string(name), "role": .string(role.rawValue)])
                 return try await keysPage(
                     session, extra: ["newKey": key, "newKeyName": name, "newKeyRole": role.rawValue], showingKey: true)
             }
@@ -38,7 +41,7 @@ extension DashboardRoutes {
         // would sign in again: `gatehouse keys` on the server is the way back, and says so).
         routes.post("/dashboard/keys/:id/revoke") { request, context in
             let id = try context.parameters.require("id")
-            return try await form(request) { session, fields in
+            return try await form(request, context) { session, fields in
                 let all = try await store.apiKeys()
                 guard id.count == 12, let key = all.first(where: { $0.id == id }) else {
                     return DashboardPages.redirect("/dashboard/keys?done=key-gone")
@@ -65,6 +68,9 @@ extension DashboardRoutes {
                     return try await lastAdmin()
                 }
                 guard removed > 0 else { return DashboardPages.redirect("/dashboard/keys?done=key-gone") }
+                audit.record(
+                    .keyRevoked, target: id, keyID: session.keyID, context: context,
+                    detail: ["name": .string(key.name), "role": .string(key.role.rawValue)])
                 // Every replica drops its cached keys at once (or within the cache's second, when
                 // the others cannot be told: the key is revoked either way).
                 keys.forgetAll()
@@ -77,8 +83,8 @@ extension DashboardRoutes {
         routes.get("/dashboard/verification") { request, _ in
             try await page(request) { try await verificationPage($0, extra: ["notice": Self.notice(request) as Any]) }
         }
-        routes.post("/dashboard/verification") { request, _ in
-            try await form(request) { session, fields in
+        routes.post("/dashboard/verification") { request, context in
+            try await form(request, context) { session, fields in
                 let update = SessionVerificationUpdate(
                     verifierURL: Self.nonEmpty(fields["verifier_url"]), unsafeSkipVerification: fields["unsafe_skip"] == "1")
                 do {
@@ -92,6 +98,7 @@ extension DashboardRoutes {
                             "unsafeSkip": update.unsafeSkipVerification == true,
                         ], status: error.status)
                 }
+                audit.record(.verificationChanged, target: nil, keyID: session.keyID, context: context)
                 return DashboardPages.redirect("/dashboard/verification?done=saved")
             }
         }

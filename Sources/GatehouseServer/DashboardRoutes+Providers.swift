@@ -9,8 +9,8 @@ extension DashboardRoutes {
         routes.get("/dashboard/providers") { request, _ in
             try await page(request) { try await providersPage($0, extra: ["notice": Self.notice(request) as Any]) }
         }
-        routes.post("/dashboard/providers") { request, _ in
-            try await form(request) { session, fields in
+        routes.post("/dashboard/providers") { request, context in
+            try await form(request, context) { session, fields in
                 // Refused: the page again, with what was typed (the secret apart) kept.
                 try await changing(
                     session, done: "added",
@@ -18,7 +18,8 @@ extension DashboardRoutes {
                         try await providersPage(session, extra: ["typed": Self.typed(fields)], refusing: $0)
                     }
                 ) {
-                    _ = try await providers.create(try Self.newProvider(fields), source: .api)
+                    let provider = try await providers.create(try Self.newProvider(fields), source: .api)
+                    audit.record(.providerCreated, target: provider.id, keyID: session.keyID, context: context)
                 }
             }
         }
@@ -30,9 +31,9 @@ extension DashboardRoutes {
         }
         routes.post("/dashboard/providers/:id") { request, context in
             let id = try context.parameters.require("id")
-            return try await form(request) { session, fields in
+            return try await form(request, context) { session, fields in
                 try await change(
-                    id, session: session, done: "saved",
+                    id, session: session, context: context, done: "saved",
                     failed: { try await providerPage(id, session, error: $0, typed: fields) }
                 ) {
                     var changes: [String: JSONValue] = [
@@ -53,8 +54,10 @@ extension DashboardRoutes {
         for (action, enabled) in [("enable", true), ("disable", false)] {
             routes.post("/dashboard/providers/:id/\(action)") { request, context in
                 let id = try context.parameters.require("id")
-                return try await form(request) { session, _ in
-                    try await change(id, session: session, done: "\(action)d") { ["enabled": .bool(enabled)] }
+                return try await form(request, context) { session, _ in
+                    try await change(id, session: session, context: context, done: "\(action)d") {
+                        ["enabled": .bool(enabled)]
+                    }
                 }
             }
         }
@@ -62,7 +65,7 @@ extension DashboardRoutes {
         // naming how many; the confirmation's post removes.
         routes.post("/dashboard/providers/:id/delete") { request, context in
             let id = try context.parameters.require("id")
-            return try await form(request) { session, fields in
+            return try await form(request, context) { session, fields in
                 guard fields["confirm"] == "yes" else {
                     guard let provider = try await providers.configured(id: id) else {
                         return try await providersPage(
@@ -79,7 +82,10 @@ extension DashboardRoutes {
                                 "revokes": RevocationOrder.destination(retiring: id, provider.oauth2) != nil,
                             ]))
                 }
-                return try await changing(session, done: "removed") { _ = try await providers.delete(id: id) }
+                return try await changing(session, done: "removed") {
+                    _ = try await providers.delete(id: id)
+                    audit.record(.providerDeleted, target: id, keyID: session.keyID, context: context)
+                }
             }
         }
     }
@@ -118,12 +124,15 @@ extension DashboardRoutes {
     /// Patches a provider with what `changes` makes (inside `changing`, so that a template the
     /// operator got wrong is shown on the page).
     private func change(
-        _ id: String, session: Session, done: String, failed: ((GatehouseError) async throws -> Response)? = nil,
-        _ changes: () async throws -> [String: JSONValue]
+        _ id: String, session: Session, context: GatehouseRequestContext, done: String,
+        failed: ((GatehouseError) async throws -> Response)? = nil, _ changes: () async throws -> [String: JSONValue]
     ) async throws -> Response {
         try await changing(session, done: done, failed: failed) {
             let patch = try ProviderTemplateText.decode(ProviderPatch.self, from: try await changes())
             _ = try await providers.patch(id: id, with: patch)
+            audit.record(
+                .providerChanged, target: id, keyID: session.keyID, context: context,
+                detail: ["fields": .string(patch.fieldNames)])
         }
     }
 

@@ -16,6 +16,8 @@ struct DashboardRoutes: Sendable {
     let settings: BrokerSettings
     /// Deletes connections (and revokes their grants at the provider).
     let broker: AuthBroker
+    /// Where each change and sign-in is recorded.
+    let audit: AuditTrail
     let now: @Sendable () -> Date
 
     typealias Session = DashboardSessions.Session
@@ -44,15 +46,15 @@ struct DashboardRoutes: Sendable {
             }
             return pages.render("sign-in", context)
         }
-        routes.post("/dashboard/sign-in") { request, _ in try await signIn(request) }
-        routes.post("/dashboard/sign-out") { request, _ in try await signOut(request) }
+        routes.post("/dashboard/sign-in") { request, context in try await signIn(request, context) }
+        routes.post("/dashboard/sign-out") { request, context in try await signOut(request, context) }
         addProviderRoutes(to: routes)
         addConnectionRoutes(to: routes)
         addKeyRoutes(to: routes)
         return routes
     }
 
-    private func signIn(_ request: Request) async throws -> Response {
+    private func signIn(_ request: Request, _ context: GatehouseRequestContext) async throws -> Response {
         if let reason = CrossSiteFormCheck(publicURL: settings.publicURL).crossSite(
             request.headers, authority: request.head.authority)
         {
@@ -73,9 +75,12 @@ struct DashboardRoutes: Sendable {
             return pages.render("sign-in", returning, refusing: error)
         }
         guard let found, found.role == .admin else {
+            audit.refusedSignIn(context: context)
             return pages.render("sign-in", returning, refusing: GatehouseError(.unauthenticated, "That is not an admin API key."))
         }
         let cookie = sessions.issue(keyID: found.id, now: now())
+        context.notes.keyID = found.id
+        audit.record(.signedIn, target: nil, keyID: found.id, context: context)
         // Back to the page that sent here. Marked with the time, so that a browser that does
         // not send the cookie back at once is told why (and the same address opened later is not).
         let next = Self.returnPath(fields["next"]) ?? "/dashboard/providers"
@@ -136,7 +141,7 @@ struct DashboardRoutes: Sendable {
 
     /// Ends the session on every replica (`Store.endDashboardSession`) and in this browser; while
     /// the database cannot be reached, in this browser only, and the page says so.
-    private func signOut(_ request: Request) async throws -> Response {
+    private func signOut(_ request: Request, _ context: GatehouseRequestContext) async throws -> Response {
         // No cookie, nothing to clear: a form posted from another site, which a `SameSite=Strict`
         // cookie does not accompany, changes nothing.
         guard let cookie = Self.cookie(request) else { return DashboardPages.redirect("/dashboard/sign-in") }
@@ -158,6 +163,8 @@ struct DashboardRoutes: Sendable {
             page.headers[.setCookie] = sessions.clearCookie
             return page
         }
+        context.notes.keyID = session.keyID
+        audit.record(.signedOut, target: nil, keyID: session.keyID, context: context)
         return signedOut
     }
 
@@ -188,9 +195,13 @@ struct DashboardRoutes: Sendable {
         return try await body(session)
     }
 
-    /// A form post from a signed-in operator carrying the session's CSRF token; its fields go to `body`.
-    func form(_ request: Request, _ body: (Session, [String: String]) async throws -> Response) async throws -> Response {
+    /// A form post from a signed-in operator carrying the session's CSRF token; its fields go to
+    /// `body`. The request line names the session's key.
+    func form(
+        _ request: Request, _ context: GatehouseRequestContext, _ body: (Session, [String: String]) async throws -> Response
+    ) async throws -> Response {
         guard let session = try await signedIn(request) else { return signInAgain(request, lost: "unsaved") }
+        context.notes.keyID = session.keyID
         let fields = try await Self.fields(request)
         guard sessions.accepts(csrf: fields["csrf"], for: session) else { return Self.expiredForm() }
         return try await body(session, fields)

@@ -8,6 +8,8 @@ struct SecretRoutes {
     let store: any Store
     let cipher: TokenCipher
     let now: @Sendable () -> Date
+    /// Where each change is recorded.
+    let audit: AuditTrail
 
     /// The routes, relative to `/v1/admin`.
     var collection: RouteCollection<GatehouseRequestContext> {
@@ -38,12 +40,14 @@ struct SecretRoutes {
                         Array(body.value.utf8), context: SealedField.context(.toolSecret, rowID: "", name: key)),
                     description: body.description,
                     hint: ProviderRegistry.hint(for: body.value), createdAt: now, updatedAt: now))
+            audit.record(.secretSet, target: key, keyID: context.apiKey?.id, context: context)
             return view(stored)
         }
         // Arcade upserts by key and deletes by id on the same path; one parameter name serves both.
         routes.delete("secrets/:secret") { _, context in
             let id = try context.parameters.require("secret")
             guard try await store.deleteSecret(id: id) else { throw GatehouseError.notFound("secret '\(id)' not found") }
+            audit.record(.secretDeleted, target: id, keyID: context.apiKey?.id, context: context)
             return Response(status: .noContent)
         }
         return routes
