@@ -74,9 +74,7 @@ struct AdminRoutes {
             let id = try context.parameters.require("id")
             let deletion = try await broker.deleteConnection(id: id)
             guard deletion != .notFound else { throw GatehouseError.notFound("user connection '\(id)' not found") }
-            audit.record(
-                .connectionDeleted, target: id, keyID: context.apiKey?.id, context: context,
-                detail: ["outcome": .string("\(deletion)")])
+            audit.deleted(connection: id, deletion, keyID: context.apiKey?.id, context: context)
             return Response(status: .noContent)
         }
         routes.get("settings/session_verification") { _, _ in

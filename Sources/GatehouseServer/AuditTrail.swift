@@ -44,6 +44,20 @@ struct AuditTrail: Sendable {
         logger.notice("audit", metadata: metadata(action, target: target, keyID: keyID, context: context).merging(detail) { $1 })
     }
 
+    /// A connection deleted, with how its grant ended at the provider (`outcome`).
+    func deleted(
+        connection id: String, _ deletion: ConnectionDeletion, keyID: String?, context: GatehouseRequestContext
+    ) {
+        let outcome =
+            switch deletion {
+            case .notFound, .deleted: "deleted"
+            case .revoked: "revoked"
+            case .notRevoked: "not_revoked"
+            case .revocationPending: "revocation_pending"
+            }
+        record(.connectionDeleted, target: id, keyID: keyID, context: context, detail: ["outcome": .string(outcome)])
+    }
+
     /// A dashboard sign-in refused (a wrong key, or one that is not an admin's): at most one line
     /// per 10 s, counting the others.
     func refusedSignIn(context: GatehouseRequestContext) {

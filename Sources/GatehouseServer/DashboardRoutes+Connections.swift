@@ -68,11 +68,7 @@ extension DashboardRoutes {
                             ]))
                 }
                 let deletion = try await broker.deleteConnection(id: id)
-                if deletion != .notFound {
-                    audit.record(
-                        .connectionDeleted, target: id, keyID: session.keyID, context: context,
-                        detail: ["outcome": .string("\(deletion)")])
-                }
+                if deletion != .notFound { audit.deleted(connection: id, deletion, keyID: session.keyID, context: context) }
                 switch deletion {
                 case .notFound: return done("gone")
                 case .deleted: return done("deleted")
