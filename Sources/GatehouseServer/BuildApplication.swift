@@ -81,12 +81,13 @@ package func buildApplication(
                 "auth provider '\(template.id)' is served as inactive: it breaks a rule (\(template.reason))"
             )
         }
+        let drain = ShutdownDrain(delay: configuration.shutdownDelay, logger: logger)
         let (app, endWaits) = try assemble(
-            configuration: configuration, storage: storage, cipher: cipher, policy: policy, logger: logger,
+            configuration: configuration, storage: storage, cipher: cipher, policy: policy, drain: drain, logger: logger,
             requestLog: requestLog ?? RequestLog(format: configuration.logFormat, level: configuration.logLevel),
             transport: transport, catalog: catalog, metrics: (metricsRegistry, telemetry), now: now,
             onListening: onListening)
-        return BuiltApplication(app: app, endWaits: endWaits, newAPIKey: newAPIKey, warnings: warnings)
+        return BuiltApplication(app: app, endWaits: endWaits, drain: drain, newAPIKey: newAPIKey, warnings: warnings)
     } catch {
         // A start that fails after the storage opened releases it again.
         await storage.abandon()
@@ -98,7 +99,8 @@ package func buildApplication(
 /// parked waits when it shuts down.
 private func assemble(
     configuration: GatehouseConfiguration, storage: any Storage, cipher: TokenCipher,
-    policy: (default: VerificationSetting, skipAllowed: Bool, warning: String?), logger: Logger, requestLog: RequestLog,
+    policy: (default: VerificationSetting, skipAllowed: Bool, warning: String?), drain: ShutdownDrain, logger: Logger,
+    requestLog: RequestLog,
     transport: (any HTTPTransport)?, catalog: ProviderCatalog,
     metrics: (registry: PrometheusCollectorRegistry, telemetry: Telemetry), now: @escaping @Sendable () -> Date,
     onListening: @escaping @Sendable () async -> Void
@@ -184,7 +186,7 @@ private func assemble(
     router.add(middleware: RequestObserverMiddleware(log: requestLog, telemetry: telemetry))
     let routeMethods = RouteMethods()
     router.add(middleware: ErrorMiddleware(routeMethods: routeMethods))
-    router.addRoutes(HealthRoutes(store: store).collection)
+    router.addRoutes(HealthRoutes(store: store, drain: drain).collection)
     router.addRoutes(OpenAPIRoutes().collection)
     router.addRoutes(BrowserRoutes(broker: broker).collection)
     // App keys reach /v1/auth/* (and Arcade's Coordinator alias, which third-party verifiers

@@ -8,19 +8,22 @@ package struct BuiltApplication<App: ApplicationProtocol>: Sendable {
     package let app: App
     /// Ends every parked `status?wait` now, and every later one at once.
     let endWaits: @Sendable () -> Void
+    /// The pause before the application stops (`api.shutdown_delay`).
+    let drain: ShutdownDrain
     /// The admin API key, when this start created it (first start); shown once.
     package let newAPIKey: String?
     /// Warnings for the operator.
     package let warnings: [String]
 
     /// Runs the application until SIGTERM or SIGINT, as `Application.runService` does, and ends
-    /// the parked waits as soon as the shutdown begins: the server waits for the requests it is
-    /// answering, and a parked wait would otherwise hold it up to 59 s.
+    /// the parked waits as soon as the application's shutdown begins: the server waits for the
+    /// requests it is answering, and a parked wait would otherwise hold it up to 59 s. The group
+    /// shuts its services down last first, so `drain` pauses before the application stops.
     package func runService() async throws {
         try await ServiceGroup(
             configuration: .init(
-                services: [WaitEndingService(app: app, endWaits: endWaits)], gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: app.logger)
+                services: [WaitEndingService(app: app, endWaits: endWaits), drain],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
         ).run()
     }
 }

@@ -10,6 +10,7 @@ package enum ConfigurationLoader {
         "api": [
             "host", "port", "public_url", "public_host", "development", "read_timeout", "write_timeout", "idle_timeout",
             "max_request_body_size", "rate_limit", "max_connections", "max_parked_waits_per_key", "unknown_key_rate_limit",
+            "shutdown_delay",
         ],
         "api.rate_limit": ["limit", "time_unit", "burst", "noop", "redis"],
         "api.unknown_key_rate_limit": ["limit", "time_unit", "burst", "noop"],
@@ -125,6 +126,9 @@ package enum ConfigurationLoader {
                     description: "the port (--port, GATEHOUSE_PORT or api.port) must be from 1 to 65535, not \(port)")
             }
             config.port = port
+        }
+        if let value = settings.string("api.shutdown_delay") {
+            config.shutdownDelay = try duration(value, "api.shutdown_delay", min: 0, max: 3600)
         }
         config.publicURL = settings.string("api.public_url") ?? settings.string("api.public_host").map { "https://\($0)" }
         if let directory = settings.string("data_dir") { config.dataDirectory = directory }

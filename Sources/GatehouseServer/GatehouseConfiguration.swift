@@ -99,6 +99,9 @@ package struct GatehouseConfiguration: Sendable {
     package var staticHosts: [String: [IPAddress]]
     /// Request sizes, timeouts, connection and per-key caps (`api.*`).
     package var limits: RequestLimits = RequestLimits()
+    /// How long a stop waits, readiness answering 503 and requests still served, before the
+    /// listener closes (`api.shutdown_delay`).
+    package var shutdownDelay: Duration = .zero
     /// What the operator should know about the file (sections read but not used).
     package var warnings: [String] = []
 

@@ -4,9 +4,12 @@ import Hummingbird
 
 /// `/v1/health`, the liveness check Arcade's clients call: the process answers, nothing else is
 /// touched, so an orchestrator does not restart replicas because their database is down. And
-/// `/v1/health/ready`, the readiness check for load balancers: the store answers.
+/// `/v1/health/ready`, the readiness check for load balancers: the store answers, and no stop
+/// has begun.
 struct HealthRoutes {
     let store: any Store
+    /// Says when a stop has begun (`api.shutdown_delay`).
+    let drain: ShutdownDrain
 
     var collection: RouteCollection<GatehouseRequestContext> {
         let routes = RouteCollection(context: GatehouseRequestContext.self)
@@ -14,6 +17,11 @@ struct HealthRoutes {
             try JSONResponse.make(GatehouseWire.HealthResponse(healthy: true))
         }
         routes.get("/v1/health/ready") { _, context in
+            guard !drain.isDraining else {
+                return try JSONResponse.make(
+                    GatehouseWire.HealthResponse(healthy: false, reason: "the server is shutting down"),
+                    status: HTTPErrorMapping.status(for: .storeUnavailable))
+            }
             do {
                 try await store.ping()
                 return try JSONResponse.make(GatehouseWire.HealthResponse(healthy: true))

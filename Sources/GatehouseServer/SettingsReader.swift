@@ -11,7 +11,8 @@ struct SettingsReader {
     static let scalarKeys: Set<String> = [
         "api.host", "api.port", "api.public_url", "api.public_host", "api.development", "api.read_timeout",
         "api.write_timeout", "api.idle_timeout", "api.max_request_body_size", "api.max_connections",
-        "api.max_parked_waits_per_key", "api.rate_limit.limit", "api.rate_limit.time_unit", "api.rate_limit.burst",
+        "api.max_parked_waits_per_key", "api.shutdown_delay", "api.rate_limit.limit", "api.rate_limit.time_unit",
+        "api.rate_limit.burst",
         "api.unknown_key_rate_limit.limit", "api.unknown_key_rate_limit.time_unit", "api.unknown_key_rate_limit.burst",
         "auth.flow_ttl", "auth.refresh_skew", "auth.refresh_lease", "auth.refresh_sweep.enabled",
         "auth.refresh_sweep.interval", "auth.refresh_sweep.window", "auth.refresh_sweep.idle_refresh_age",

@@ -8,6 +8,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from conftest import (GATEHOUSE_BIN, ConfiguredGatehouse, consent, lock_database_until_logged, provider_and_gatehouse,
@@ -70,6 +71,38 @@ def test_shutdown_answers_parked_long_polls(gatehouse, dot, user_id):
     gatehouse.start()
     assert result["response"].status == "pending"
     assert stopped_after < 10, f"shutdown waited {stopped_after:.1f}s for a parked request"
+
+
+def test_a_shutdown_delay_turns_readiness_off_and_keeps_serving_until_it_ends(workdir):
+    """`api.shutdown_delay`: from SIGTERM on, readiness answers 503 while the server still serves
+    every request (a load balancer acts on readiness only at its next probe); then it stops."""
+    server = ConfiguredGatehouse(
+        workdir, "draining", "api: { shutdown_delay: 3s }\nauth: { user_verification: { unsafe_skip_verification: true } }\n")
+    key = {"Authorization": server.api_key}
+    assert requests.get(f"{server.base}/v1/health/ready", timeout=5).status_code == 200
+    signalled = time.monotonic()
+    server.process.terminate()
+    seen = []
+    while time.monotonic() - signalled < 2.2:
+        ready = requests.get(f"{server.base}/v1/health/ready", timeout=5)
+        assert ready.status_code == 503, ready.text
+        assert ready.json() == {"healthy": False, "reason": "the server is shutting down"}
+        # New connections are taken and served, with a key and without.
+        with requests.Session() as fresh:
+            assert fresh.get(f"{server.base}/v1/health", timeout=5).json() == {"healthy": True}
+            assert fresh.get(f"{server.base}/v1/auth/status?id=ac_none", headers=key, timeout=5).status_code == 404
+        seen.append(time.monotonic() - signalled)
+        time.sleep(0.2)
+    assert server.process.poll() is None, "stopped before its delay ran out"
+    assert server.process.wait(timeout=15) == 0
+    stopped = time.monotonic() - signalled
+    assert 3 <= stopped < 10, stopped
+    assert len(seen) >= 5, seen
+    log = server.log.read_text()
+    assert "stopping in 3 s (api.shutdown_delay): readiness answers 503 meanwhile, and requests are still served" in log
+    assert log.index("stopping in 3 s") < log.index("stopping: parked waits are answered now") < log.index("stopped")
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{server.base}/v1/health", timeout=2)
 
 
 def test_a_crash_during_the_code_exchange_leaves_the_used_state_on_record(gatehouse, dot, user_id):

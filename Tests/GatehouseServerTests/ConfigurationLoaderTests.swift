@@ -76,6 +76,7 @@ import Testing
         ("api: { read_timeout: 99999999999999999999h }", "api.read_timeout"),
         ("api: { max_request_body_size: 99999999999999Mb }", "api.max_request_body_size"),
         ("api: { max_connections: 0 }", "api.max_connections"),
+        ("api: { shutdown_delay: 2h }", "api.shutdown_delay"),
         ("auth: { token_store: { in_memory: {} } }", "auth.token_store"),
         ("storage: { in_memory: {} }", "storage.in_memory"),
         ("security: { allowed_provider_networks: [10.0.0.0/99] }", "security.allowed_provider_networks[0]"),
@@ -132,6 +133,7 @@ import Testing
               max_request_body_size: 4Mb
               max_connections: 300
               max_parked_waits_per_key: 7
+              shutdown_delay: 10s
               rate_limit: { limit: 120, time_unit: m, burst: 10 }
               unknown_key_rate_limit: { limit: 5, burst: 50 }
             auth:
@@ -148,6 +150,7 @@ import Testing
         #expect(config.limits.readTimeout == .seconds(5) && config.limits.writeTimeout == .seconds(60))
         #expect(config.limits.idleTimeout == .milliseconds(500) && config.limits.maxBodyBytes == 4 << 20)
         #expect(config.limits.maxConnections == 300 && config.limits.maxParkedWaitsPerKey == 7)
+        #expect(config.shutdownDelay == .seconds(10))
         #expect(config.limits.requestsPerSecond == 2 && config.limits.burst == 10)
         #expect(config.limits.unknownKeyReadsPerSecond == 5 && config.limits.unknownKeyBurst == 50)
         #expect(config.allowedProviderNetworks?.map(\.description) == ["127.0.0.1/32", "fc00::/7"])
