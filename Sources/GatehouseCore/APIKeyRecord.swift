@@ -21,4 +21,7 @@ package struct APIKeyRecord: Sendable, Equatable {
 
     /// The public id of a key: the first 12 hex digits of its hash.
     package var id: String { String(hash.prefix(12)) }
+
+    /// The public id of `key`, as its record has it.
+    package static func id(of key: String) -> String { String(SecretHash.hex(key).prefix(12)) }
 }

@@ -30,7 +30,7 @@ extension Telemetry {
 
     /// Which Gatehouse is running (`gatehouse_build_info{version}`, always 1), so a dashboard
     /// can tell the replicas of a rolling upgrade apart.
-    package func built(version: String) {
+    package func buildInfo(version: String) {
         meter("gatehouse_build_info", [("version", version)]).set(1)
     }
 

@@ -45,6 +45,8 @@ extension PostgresSettings {
     func clientIdentity() throws -> (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)? {
         guard let certificatePath = clientCertificate, let keyPath = clientKey else { return nil }
         let chain = try Self.certificates(at: certificatePath, named: "sslcert")
+        // Before reading it: a named pipe would hold the start.
+        let status = try Self.keyFileStatus(keyPath)
         let key: NIOSSLPrivateKey
         do {
             key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
@@ -54,20 +56,31 @@ extension PostgresSettings {
                     ? "sslkey \(keyPath) is not a PEM private key (an encrypted one is not supported)"
                     : "sslkey \(keyPath) cannot be read")
         }
-        try Self.requireKeptPrivate(keyPath)
+        try Self.requireKeptPrivate(keyPath, status)
         return (chain, key)
     }
 
-    /// libpq's rule for the key file: no access for others, and none for the group either
-    /// unless root owns the file (then the group may read it, for a group that holds keys).
-    private static func requireKeptPrivate(_ path: String) throws {
+    /// The key file's owner and mode; throws when it is missing or not a regular file (a link
+    /// to one counts).
+    private static func keyFileStatus(_ path: String) throws -> stat {
         var status = stat()
         guard stat(path, &status) == 0 else { throw PostgresSettingsError(reason: "sslkey \(path) cannot be read") }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw PostgresSettingsError(reason: "sslkey \(path) is not a regular file")
+        }
+        return status
+    }
+
+    /// libpq's rule for the key file's mode: no access for others, and none for the group either
+    /// unless root owns the file (then the group may read it: a group that holds keys, as a
+    /// secret mount gives one).
+    private static func requireKeptPrivate(_ path: String, _ status: stat) throws {
         let byRoot = status.st_uid == 0
         guard status.st_mode & (byRoot ? 0o037 : 0o077) == 0 else {
             throw PostgresSettingsError(
-                reason: "sslkey \(path) must not be readable by others: chmod \(byRoot ? "640" : "600") \(path)"
-                    + (byRoot ? " (root owns it, so its group may read it)" : " (its owner only)"))
+                reason: byRoot
+                    ? "sslkey \(path) has access for others, or more than reading for its group: chmod 640 \(path) (root owns it, so its group may read it)"
+                    : "sslkey \(path) has group or world access: chmod 600 \(path) (its owner only)")
         }
     }
 

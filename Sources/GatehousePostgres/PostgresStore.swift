@@ -99,8 +99,9 @@ package final class PostgresStore: Store {
         }
     }
 
-    /// Runs `work` on a pooled connection within `queryTimeout`. A connection still silent
-    /// `silenceLimit` after that is closed, and the pool's others are probed (`SilenceSweep`): a
+    /// Runs `work` on a pooled connection within `queryTimeout`. A connection whose statement
+    /// has run `silenceLimit` longer than that (counted from when the pool handed it over) is
+    /// closed, and the pool's others are then probed (`SilenceSweep`): a
     /// database lost without a word (a host that died, a partition, a failover behind a virtual
     /// address) leaves its connections waiting for an answer until the operating system gives
     /// up, about 15 minutes, and each of them held its place in the pool meanwhile, so the
@@ -121,9 +122,13 @@ package final class PostgresStore: Store {
             }
         } catch is Deadline.Passed {
             troubled(.noAnswer, "a database statement had no answer within \(Self.queryTimeout.components.seconds) s")
-            if lease.close(ifSilentFor: Self.silenceLimit, saying: "a statement", after: Self.queryTimeout, logger: logger) {
-                silenceSweep.start()
-            }
+            // A statement that had its connection for most of its time, not one that waited for
+            // a busy pool, makes the pool's others suspect at once; any closed for silence does.
+            if let running = lease.running, running >= Self.queryTimeout * 0.8 { silenceSweep.start() }
+            let sweep = silenceSweep
+            lease.close(
+                whenSilentFor: Self.queryTimeout + Self.silenceLimit, saying: "a statement", logger: logger,
+                onClose: { sweep.start() })
             throw Self.noAnswerInTime
         } catch let error as PSQLError where Self.isUnavailable(error) {
             let state = error.serverInfo?[.sqlState]
@@ -158,8 +163,8 @@ package final class PostgresStore: Store {
     static let queryTimeout: Duration = .seconds(5)
     /// The 503 of a statement that took longer.
     static let noAnswerInTime = GatehouseError(.storeUnavailable, "the database did not answer in time; try again shortly")
-    /// How long after `queryTimeout` a connection that has still not answered is closed: a
-    /// database that is only slow has answered by then.
+    /// How much longer than `queryTimeout` a statement may run on its connection before the
+    /// connection is closed: a database that is only slow has answered by then.
     static let silenceLimit: Duration = .seconds(5)
 
     /// A session advisory lock per job name, held on one pooled connection while `body` runs:

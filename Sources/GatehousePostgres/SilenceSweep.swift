@@ -3,66 +3,79 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// Probes the pool's connections side by side once a statement has found its connection silent.
+/// Probes the pool's connections side by side once a statement's connection was closed for
+/// silence.
 ///
 /// A database lost without a word leaves every connection open to it silent, not only the one a
-/// statement just waited on; left alone, each is found by the next request that takes it, five
-/// seconds and a 503 each, so with requests one at a time a pool of 20 would answer 503s for
-/// about 100 s after the database was back. The sweep takes up to a pool's worth of connections
-/// at once (the idle ones first, as the pool hands them out), runs `SELECT 1` on each, and
-/// closes every one that has not answered within `limit`: the pool then connects again. One
-/// sweep runs at a time; a statement that finds silence while one runs starts none.
+/// statement waited on; left alone, each is found by the next request that takes it, 10 s and a
+/// 503 each, so with requests one at a time a pool of 20 would answer 503s for minutes after the
+/// database was back. The sweep asks the pool for up to a pool's worth of connections at once
+/// (it hands out the idle ones first, and opens new ones up to `pool_size` for the rest, which
+/// the pool closes again after a minute idle), runs `SELECT 1` on each, and closes every one that
+/// has not answered within `limit` of being handed over: the pool then connects again. One sweep
+/// at a time, and none within `spacing` of the last one's start.
 final class SilenceSweep: Sendable {
-    private let running = Atomic(false)
+    private let started = Mutex<(running: Bool, last: ContinuousClock.Instant?)>((false, nil))
     private let client: PostgresClient
     private let connections: Int
     private let limit: Duration
+    private let spacing: Duration
     private let logger: Logger
 
-    /// Sweeps of `client`'s pool of `connections`, each probe answered within `limit`.
-    init(client: PostgresClient, connections: Int, limit: Duration, logger: Logger) {
+    /// Sweeps of `client`'s pool of `connections`, each probe answered within `limit`, at most
+    /// one per `spacing`.
+    init(client: PostgresClient, connections: Int, limit: Duration, spacing: Duration = .seconds(30), logger: Logger) {
         self.client = client
         self.connections = connections
         self.limit = limit
+        self.spacing = spacing
         self.logger = logger
     }
 
-    /// Starts a sweep in the background unless one is running.
+    /// Starts a sweep in the background unless one is running or began within `spacing`.
     func start() {
-        guard running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
-            return
+        let now = ContinuousClock.now
+        let starting = started.withLock { started in
+            guard !started.running, started.last.map({ now - $0 >= spacing }) ?? true else { return false }
+            started = (true, now)
+            return true
         }
-        logger.notice(
-            "a database connection went silent: probing the pool's others side by side",
-            metadata: ["connections": "\(connections)"])
-        Task {
-            defer { running.store(false, ordering: .releasing) }
+        guard starting else { return }
+        // Detached: the sweep is no request's, and its lines carry no request's id.
+        Task.detached { [self] in
+            logger.notice(
+                "a database connection went silent: probing the pool's others side by side",
+                metadata: ["connections": "\(connections)"])
             let closed = await withTaskGroup(of: Bool.self) { group in
                 for _ in 0..<connections { group.addTask { await self.probe() } }
                 return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
-            logger.notice("the pool's probe ended", metadata: ["closed": "\(closed)"])
+            logger.notice("the pool's probe ended", metadata: ["silent": "\(closed)"])
+            started.withLock { $0.running = false }
         }
     }
 
-    /// One probe: true when its connection did not answer and is being closed.
+    /// One probe: true when its connection did not answer within `limit` of being handed over,
+    /// and was closed. The wait for a connection is bounded too (by `limit` more), but is not
+    /// counted as silence.
     private func probe() async -> Bool {
-        let (client, logger) = (client, logger)
+        let (client, logger, limit) = (client, logger, limit)
         let lease = ConnectionLease()
         do {
-            try await Deadline.run(within: limit) {
+            try await Deadline.run(within: limit + limit) {
                 try await client.withConnection { connection in
                     lease.hold(connection)
+                    lease.close(whenSilentFor: limit, saying: "a probe", logger: logger)
                     defer { lease.end() }
                     _ = try await connection.query("SELECT 1", logger: logger).collect()
                 }
             }
             return false
-        } catch is Deadline.Passed {
-            // A probe that waited for the pool and got no connection holds none: nothing to close.
-            return lease.close(ifSilentFor: .zero, saying: "a probe", after: limit, logger: logger)
         } catch {
-            return false
+            // Closed for silence (its query then fails), or handed a connection late and still
+            // waiting when the time ran out: the close comes within `limit`.
+            if !lease.closedForSilence, lease.running != nil { try? await Task.sleep(for: limit) }
+            return lease.closedForSilence
         }
     }
 }

@@ -38,10 +38,9 @@ struct AdminRoutes {
         }
         routes.patch("auth_providers/:id") { request, context in
             let body = try await request.decode(as: ProviderPatch.self, context: context)
-            let provider = try await providers.patch(id: try context.parameters.require("id"), with: body)
-            audit.record(
-                .providerChanged, target: provider.id, keyID: context.apiKey?.id, context: context,
-                detail: ["fields": .string(body.fieldNames)])
+            let id = try context.parameters.require("id")
+            let provider = try await providers.patch(id: id, with: body)
+            audit.changed(provider: id, by: body, now: provider.id, keyID: context.apiKey?.id, context: context)
             return view(provider)
         }
         routes.delete("auth_providers/:id") { _, context in
@@ -81,10 +80,10 @@ struct AdminRoutes {
             try await verification.view()
         }
         routes.put("settings/session_verification") { request, context in
-            let view = try await verification.update(
+            let setting = try await verification.update(
                 try await request.decode(as: SessionVerificationUpdate.self, context: context))
-            audit.record(.verificationChanged, target: nil, keyID: context.apiKey?.id, context: context)
-            return view
+            audit.verificationChanged(to: setting, keyID: context.apiKey?.id, context: context)
+            return setting
         }
         return routes
     }

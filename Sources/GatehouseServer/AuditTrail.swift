@@ -1,4 +1,6 @@
+import Foundation
 import GatehouseCore
+import GatehouseWire
 import Logging
 
 /// The administrative changes and dashboard sign-ins, one log line each (`audit`, at notice):
@@ -27,6 +29,7 @@ struct AuditTrail: Sendable {
         case signInRefused = "dashboard.sign_in_refused"
     }
 
+    /// Where the lines go (the server's log).
     let logger: Logger
     // A flood of wrong keys at the sign-in form would write a line each.
     private let refusals = BoundedLog<String>()
@@ -50,7 +53,8 @@ struct AuditTrail: Sendable {
     ) {
         let outcome =
             switch deletion {
-            case .notFound, .deleted: "deleted"
+            case .notFound: "not_found"
+            case .deleted: "deleted"
             case .revoked: "revoked"
             case .notRevoked: "not_revoked"
             case .revocationPending: "revocation_pending"
@@ -58,12 +62,41 @@ struct AuditTrail: Sendable {
         record(.connectionDeleted, target: id, keyID: keyID, context: context, detail: ["outcome": .string(outcome)])
     }
 
-    /// A dashboard sign-in refused (a wrong key, or one that is not an admin's): at most one line
-    /// per 10 s, counting the others.
-    func refusedSignIn(context: GatehouseRequestContext) {
+    /// A provider changed by `patch` (the fields it sent; none sent, nothing recorded), under
+    /// the id it now has when the patch renamed it (`renamed_to`).
+    func changed(
+        provider id: String, by patch: ProviderPatch, now current: String, keyID: String?, context: GatehouseRequestContext
+    ) {
+        let fields = patch.fieldNames
+        guard !fields.isEmpty else { return }
+        var detail: Logger.Metadata = ["fields": .string(fields)]
+        if current != id { detail["renamed_to"] = .string(current) }
+        record(.providerChanged, target: id, keyID: keyID, context: context, detail: detail)
+    }
+
+    /// The user-verification setting changed to `setting`: `mode` (`verifier_url`,
+    /// `unsafe_skip_verification`, or `default`: the configuration's), and the verifier's origin.
+    func verificationChanged(to setting: SessionVerificationSettings, keyID: String?, context: GatehouseRequestContext) {
+        var detail: Logger.Metadata = [
+            "mode": .string(
+                setting.unsafeSkipVerification ? "unsafe_skip_verification" : setting.verifierURL == nil ? "default" : "verifier_url")
+        ]
+        // The origin only: a path or query is the app's, and may carry what it would not log.
+        if let url = setting.verifierURL.flatMap(URLComponents.init(string:)), let scheme = url.scheme, let host = url.host {
+            detail["verifier"] = .string("\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? ""))
+        }
+        record(.verificationChanged, target: nil, keyID: keyID, context: context, detail: detail)
+    }
+
+    /// A dashboard sign-in refused, and why (`not_a_key`, `not_admin` with the key's id,
+    /// `rate_limited`, `cross_site`): at most one line per 10 s, and the next says how many
+    /// went unsaid (`unsaid_since_last`), so a flood of guesses writes few lines.
+    func refusedSignIn(_ reason: String, keyID: String? = nil, context: GatehouseRequestContext) {
         refusals.log(
             "sign-in", level: .notice, "audit",
-            metadata: metadata(.signInRefused, target: nil, keyID: nil, context: context), logger: logger)
+            metadata: metadata(.signInRefused, target: nil, keyID: keyID, context: context).merging(
+                ["reason": .string(reason)]) { $1 },
+            logger: logger)
     }
 
     private func metadata(_ action: Action, target: String?, keyID: String?, context: GatehouseRequestContext)

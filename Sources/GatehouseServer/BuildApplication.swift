@@ -37,7 +37,7 @@ package func buildApplication(
     // work, which counts the open flows a changed config-file template fails.
     let metricsRegistry = PrometheusCollectorRegistry()
     let telemetry = Telemetry(factory: PrometheusMetricsFactory.gatehouse(registry: metricsRegistry))
-    telemetry.built(version: GatehouseVersion.release)
+    telemetry.buildInfo(version: GatehouseVersion.release)
     do {
         // Start-up work on a ready store: config-file providers, the first key, stored templates.
         let (newAPIKey, refused, leftOut) = try await storage.bootstrap { store in

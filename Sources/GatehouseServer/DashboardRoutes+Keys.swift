@@ -31,7 +31,7 @@ extension DashboardRoutes {
                 // Shown on this answer only: it is not stored anywhere it could be shown again.
                 let key = try await keys.create(name: name, role: role)
                 audit.record(
-                    .keyCreated, target: String(SecretHash.hex(key).prefix(12)), keyID: session.keyID, context: context,
+                    .keyCreated, target: APIKeyRecord.id(of: key), keyID: session.keyID, context: context,
                     detail: ["name": .string(name), "role": .string(role.rawValue)])
                 return try await keysPage(
                     session, extra: ["newKey": key, "newKeyName": name, "newKeyRole": role.rawValue], showingKey: true)
@@ -87,8 +87,9 @@ extension DashboardRoutes {
             try await form(request, context) { session, fields in
                 let update = SessionVerificationUpdate(
                     verifierURL: Self.nonEmpty(fields["verifier_url"]), unsafeSkipVerification: fields["unsafe_skip"] == "1")
+                let setting: SessionVerificationSettings
                 do {
-                    _ = try await verification.update(update)
+                    setting = try await verification.update(update)
                 } catch let error as GatehouseError where error.code != .internalError && error.code != .storeUnavailable {
                     // The form again as it was sent, so that what was typed is not lost.
                     return try await verificationPage(
@@ -98,7 +99,7 @@ extension DashboardRoutes {
                             "unsafeSkip": update.unsafeSkipVerification == true,
                         ], status: error.status)
                 }
-                audit.record(.verificationChanged, target: nil, keyID: session.keyID, context: context)
+                audit.verificationChanged(to: setting, keyID: session.keyID, context: context)
                 return DashboardPages.redirect("/dashboard/verification?done=saved")
             }
         }

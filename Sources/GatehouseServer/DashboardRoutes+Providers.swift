@@ -36,13 +36,17 @@ extension DashboardRoutes {
                     id, session: session, context: context, done: "saved",
                     failed: { try await providerPage(id, session, error: $0, typed: fields) }
                 ) {
-                    var changes: [String: JSONValue] = [
-                        "description": Self.nonEmpty(fields["description"]).map(JSONValue.string) ?? .null
-                    ]
-                    if let clientID = Self.nonEmpty(fields["client_id"]) { changes["client_id"] = .string(clientID) }
+                    // The form sends every field back: only what differs is changed (and recorded).
+                    let current = try await providers.configured(id: id)
+                    var changes: [String: JSONValue] = [:]
+                    let description = Self.nonEmpty(fields["description"])
+                    if description != current?.description { changes["description"] = description.map(JSONValue.string) ?? .null }
+                    if let clientID = Self.nonEmpty(fields["client_id"]), clientID != current?.clientID {
+                        changes["client_id"] = .string(clientID)
+                    }
                     if let secret = Self.nonEmpty(fields["client_secret"]) { changes["client_secret"] = .string(secret) }
                     // The text is the whole template: what it leaves out is removed.
-                    if let text = fields["oauth2"], let current = try await providers.configured(id: id) {
+                    if let text = fields["oauth2"], let current {
                         let patch = try ProviderTemplateText.fields(of: current.oauth2)
                             .mergePatch(to: .object(try ProviderTemplateText.parse(text)))
                         if patch != .object([:]) { changes["oauth2"] = patch }
@@ -129,10 +133,8 @@ extension DashboardRoutes {
     ) async throws -> Response {
         try await changing(session, done: done, failed: failed) {
             let patch = try ProviderTemplateText.decode(ProviderPatch.self, from: try await changes())
-            _ = try await providers.patch(id: id, with: patch)
-            audit.record(
-                .providerChanged, target: id, keyID: session.keyID, context: context,
-                detail: ["fields": .string(patch.fieldNames)])
+            let provider = try await providers.patch(id: id, with: patch)
+            audit.changed(provider: id, by: patch, now: provider.id, keyID: session.keyID, context: context)
         }
     }
 

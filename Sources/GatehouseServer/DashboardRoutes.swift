@@ -58,6 +58,7 @@ struct DashboardRoutes: Sendable {
         if let reason = CrossSiteFormCheck(publicURL: settings.publicURL).crossSite(
             request.headers, authority: request.head.authority)
         {
+            audit.refusedSignIn("cross_site", context: context)
             return pages.render(
                 "sign-in", [:],
                 refusing: GatehouseError(
@@ -72,10 +73,11 @@ struct DashboardRoutes: Sendable {
         } catch var error as GatehouseError where error.code == .rateLimited {
             // A flood of wrong keys (`UnknownKeyBudget`): said on the page, not as JSON.
             error.message = "Too many wrong keys reach this server just now; wait a moment and try again."
+            audit.refusedSignIn("rate_limited", context: context)
             return pages.render("sign-in", returning, refusing: error)
         }
         guard let found, found.role == .admin else {
-            audit.refusedSignIn(context: context)
+            audit.refusedSignIn(found == nil ? "not_a_key" : "not_admin", keyID: found?.id, context: context)
             return pages.render("sign-in", returning, refusing: GatehouseError(.unauthenticated, "That is not an admin API key."))
         }
         let cookie = sessions.issue(keyID: found.id, now: now())
@@ -161,6 +163,8 @@ struct DashboardRoutes: Sendable {
                     "This browser no longer holds the session, but the server could not reach its database to record the sign-out: a copy of the session's cookie would still be accepted until it lapses at \(session.expiresAt.iso8601). If a copy may exist, revoke the admin key it was signed in with once the database is back.",
                 reference: RequestCorrelation.id)
             page.headers[.setCookie] = sessions.clearCookie
+            audit.record(
+                .signedOut, target: nil, keyID: session.keyID, context: context, detail: ["ended": "this_browser_only"])
             return page
         }
         context.notes.keyID = session.keyID

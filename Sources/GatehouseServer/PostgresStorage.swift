@@ -38,7 +38,7 @@ struct PostgresStorage: Storage {
             }
             // One replica at a time: two replicas starting on an empty database must not both
             // make a first admin key.
-            let store = PostgresStore(client: bootstrap, logger: logger)
+            let store = PostgresStore(client: bootstrap, logger: logger, poolSize: settings.poolSize)
             return try await store.runSerially("bootstrap") { try await body(store) }
         }
     }

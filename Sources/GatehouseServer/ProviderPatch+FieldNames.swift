@@ -2,11 +2,20 @@ import GatehouseCore
 
 extension ProviderPatch {
     /// The fields the patch sends, as `oauth2.authorize_request` for those inside `oauth2`: the
-    /// audit trail's record of what a change touched, without the values.
+    /// audit trail's record of what a change touched, without the values. A name no field could
+    /// have (the body is the caller's) is left out.
     var fieldNames: String {
         document.flatMap { key, value -> [String] in
             guard key == "oauth2", case .object(let inner) = value, !inner.isEmpty else { return [key] }
             return inner.keys.map { "oauth2.\($0)" }
-        }.sorted().joined(separator: ",")
+        }
+        .filter { name in
+            name.utf8.count <= 80
+                && name.utf8.allSatisfy { byte in
+                    byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                }
+        }
+        .sorted().joined(separator: ",")
     }
 }

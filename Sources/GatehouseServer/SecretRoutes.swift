@@ -40,7 +40,7 @@ struct SecretRoutes {
                         Array(body.value.utf8), context: SealedField.context(.toolSecret, rowID: "", name: key)),
                     description: body.description,
                     hint: ProviderRegistry.hint(for: body.value), createdAt: now, updatedAt: now))
-            audit.record(.secretSet, target: key, keyID: context.apiKey?.id, context: context)
+            audit.record(.secretSet, target: key, keyID: context.apiKey?.id, context: context, detail: ["id": .string(stored.id)])
             return view(stored)
         }
         // Arcade upserts by key and deletes by id on the same path; one parameter name serves both.

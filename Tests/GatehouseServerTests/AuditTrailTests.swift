@@ -33,7 +33,7 @@ import Testing
 
     @Test func theAdminAPIsChangesAreRecordedWithoutTheirValues() async throws {
         try await Self.run { api, recorder in
-            let admin = String(SecretHash.hex(api.key).prefix(12))
+            let admin = APIKeyRecord.id(of: api.key)
             try await api.createProvider()
             _ = try await api.completedToken(user: "alice")
             let listed = try api.object(try await api.call(.get, "/v1/admin/user_connections"))
@@ -44,27 +44,36 @@ import Testing
                 .patch, "/v1/admin/auth_providers/fake",
                 json: #"{"description":"Fake","oauth2":{"client_secret":"rotated-secret-value"}}"#)
             #expect(patched.status == .ok, "\(String(buffer: patched.body))")
-            // A refused change is not recorded: nothing changed.
+            // A refused change is not recorded, nor one that sends nothing: nothing changed.
             #expect(try await api.call(.patch, "/v1/admin/auth_providers/nope", json: "{}").status == .notFound)
+            #expect(try await api.call(.patch, "/v1/admin/auth_providers/fake", json: "{}").status == .ok)
 
             let secret = try api.object(
                 try await api.call(.post, "/v1/admin/secrets/SLACK_TOKEN", json: #"{"value":"tool-secret-value"}"#))
             let secretID = try #require(secret["id"] as? String)
             #expect(try await api.call(.delete, "/v1/admin/secrets/\(secretID)").status == .noContent)
+            let verifier = try await api.call(
+                .put, "/v1/admin/settings/session_verification",
+                json: #"{"verifier_url":"http://127.0.0.1:8080/gatehouse/verify?team=7"}"#)
+            #expect(verifier.status == .ok, "\(String(buffer: verifier.body))")
             let verification = try await api.call(
                 .put, "/v1/admin/settings/session_verification", json: #"{"unsafe_skip_verification":true}"#)
             #expect(verification.status == .ok, "\(String(buffer: verification.body))")
-            #expect(try await api.call(.delete, "/v1/admin/auth_providers/fake").status == .ok)
+            let renamed = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: #"{"id":"fake2"}"#)
+            #expect(renamed.status == .ok, "\(String(buffer: renamed.body))")
+            #expect(try await api.call(.delete, "/v1/admin/auth_providers/fake2").status == .ok)
 
             #expect(
                 Self.lines(recorder) == [
                     "provider.create fake \(admin)",
                     "connection.delete \(connection) \(admin) outcome=deleted",
                     "provider.update fake \(admin) fields=description,oauth2.client_secret",
-                    "secret.set SLACK_TOKEN \(admin)",
+                    "secret.set SLACK_TOKEN \(admin) id=\(secretID)",
                     "secret.delete \(secretID) \(admin)",
-                    "settings.session_verification.update - \(admin)",
-                    "provider.delete fake \(admin)",
+                    "settings.session_verification.update - \(admin) mode=verifier_url verifier=http://127.0.0.1:8080",
+                    "settings.session_verification.update - \(admin) mode=unsafe_skip_verification",
+                    "provider.update fake \(admin) fields=id renamed_to=fake2",
+                    "provider.delete fake2 \(admin)",
                 ])
             let everything = recorder.logged.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
             #expect(!everything.contains("rotated-secret-value") && !everything.contains("tool-secret-value"))
@@ -74,34 +83,41 @@ import Testing
 
     @Test func theDashboardsChangesAndSignInsAreRecordedWithTheSessionsKey() async throws {
         try await Self.run { api, recorder in
-            let admin = String(SecretHash.hex(api.key).prefix(12))
+            let admin = APIKeyRecord.id(of: api.key)
             let browser = try await DashboardTests.browser(api)
             let added = try await browser.post(
                 "/dashboard/providers",
                 ["kind": "builtIn", "template": "github", "id": "gh", "client_id": "id", "client_secret": "dashboard-secret"])
             #expect(added.status == .seeOther, "\(String(buffer: added.body))")
+            // The form sends every field back; only what differs is changed, and recorded.
+            let edited = try await browser.post("/dashboard/providers/gh", ["description": "GitHub at work", "client_id": "id"])
+            #expect(edited.status == .seeOther, "\(String(buffer: edited.body))")
+            #expect(try await browser.post("/dashboard/providers/gh", ["description": "GitHub at work", "client_id": "id"]).status == .seeOther)
             #expect(try await browser.post("/dashboard/providers/gh/disable").status == .seeOther)
             let created = try await browser.post("/dashboard/keys", ["name": "ci", "role": "app"])
             let html = String(buffer: created.body)
             let key = try #require(
                 html.range(of: #"arc_[A-Za-z0-9_-]{43}"#, options: .regularExpression).map { String(html[$0]) })
-            let keyID = String(SecretHash.hex(key).prefix(12))
+            let keyID = APIKeyRecord.id(of: key)
             #expect(try await browser.post("/dashboard/keys/\(keyID)/revoke", ["confirm": "yes"]).status == .seeOther)
             #expect(try await browser.post("/dashboard/providers/gh/delete", ["confirm": "yes"]).status == .seeOther)
-            // Two wrong keys: the first is said, the second only counted (a flood would write a line each).
+            // Refusals: the first is said, the next within 10 s only counted (a flood would write a
+            // line each).
+            let app = try await api.makeKey(role: .app)
+            #expect(try await DashboardTests.signIn(api, key: app).status == .unauthorized)
             #expect(try await DashboardTests.signIn(api, key: "arc_wrong").status == .unauthorized)
-            #expect(try await DashboardTests.signIn(api, key: "arc_wrong2").status == .unauthorized)
             #expect(try await browser.post("/dashboard/sign-out").status == .seeOther)
 
             #expect(
                 Self.lines(recorder) == [
                     "dashboard.sign_in - \(admin)",
                     "provider.create gh \(admin)",
+                    "provider.update gh \(admin) fields=description",
                     "provider.update gh \(admin) fields=enabled",
                     "api_key.create \(keyID) \(admin) name=ci role=app",
                     "api_key.revoke \(keyID) \(admin) name=ci role=app",
                     "provider.delete gh \(admin)",
-                    "dashboard.sign_in_refused - -",
+                    "dashboard.sign_in_refused - \(APIKeyRecord.id(of: app)) reason=not_admin",
                     "dashboard.sign_out - \(admin)",
                 ])
             let everything = recorder.logged.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")

@@ -56,6 +56,8 @@ struct PostgresClientCertificateTests {
         swapped.clientKey = good.clientCertificate
         var alone = good
         alone.clientKey = nil
+        var directory = good
+        directory.clientKey = FileManager.default.temporaryDirectory.path
         var plain = good
         plain.tls = .disable
         plain.rootCertificates = nil
@@ -63,6 +65,7 @@ struct PostgresClientCertificateTests {
             (missing, "sslkey /nonexistent/client.key cannot be read"),
             (swapped, "sslkey \(good.clientCertificate ?? "") is not a PEM private key (an encrypted one is not supported)"),
             (alone, "sslcert and sslkey go together: give both or neither"),
+            (directory, "sslkey \(FileManager.default.temporaryDirectory.path) is not a regular file"),
             (plain, "sslcert and sslkey need TLS, not sslmode=disable"),
         ]
         for (settings, says) in cases {
@@ -84,7 +87,8 @@ struct PostgresClientCertificateTests {
         settings.clientKey = copy
         let root = getuid() == 0
         for (mode, owner, allowed) in [
-            (0o600, getuid(), true), (0o644, getuid(), false), (0o604, getuid(), false), (0o640, getuid(), root),
+            (0o600, getuid(), true), (0o400, getuid(), true), (0o644, getuid(), false), (0o604, getuid(), false),
+            (0o640, getuid(), root), (0o660, getuid(), false), (0o610, getuid(), false),
             // As root, the same file owned by someone else follows the owner's rule.
         ] + (root ? [(0o640, uid_t(65534), false), (0o600, uid_t(65534), true)] : []) {
             #expect(chmod(copy, mode_t(mode)) == 0 && chown(copy, owner, getgid()) == 0)
@@ -92,11 +96,11 @@ struct PostgresClientCertificateTests {
                 try settings.checkTLSFiles()
             } else {
                 let error = #expect(throws: PostgresSettingsError.self) { try settings.checkTLSFiles() }
-                let chmod =
+                let says =
                     owner == 0
-                    ? "chmod 640 \(copy) (root owns it, so its group may read it)" : "chmod 600 \(copy) (its owner only)"
-                #expect(
-                    error?.reason == "sslkey \(copy) must not be readable by others: \(chmod)", "mode \(String(mode, radix: 8))")
+                    ? "has access for others, or more than reading for its group: chmod 640 \(copy) (root owns it, so its group may read it)"
+                    : "has group or world access: chmod 600 \(copy) (its owner only)"
+                #expect(error?.reason == "sslkey \(copy) \(says)", "mode \(String(mode, radix: 8))")
             }
         }
     }
