@@ -54,6 +54,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
             configuration.logFormat = format
         }
+        if configuration.logLevel > .notice {
+            configuration.warnings.append(
+                "log.level \(configuration.logLevel) leaves out the audit trail, whose lines are at notice (docs/operations.md, \"Logs\")")
+        }
         let (format, level) = (configuration.logFormat, configuration.logLevel)
         LoggingSystem.bootstrap(
             { label, provider in

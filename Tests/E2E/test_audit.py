@@ -6,7 +6,7 @@ import json
 
 import requests
 
-from conftest import OAuthServer, consent, stop
+from conftest import ConfiguredGatehouse, OAuthServer, consent, stop
 
 
 def audit_lines(gatehouse, since):
@@ -52,3 +52,12 @@ def test_admin_changes_are_audit_lines_without_their_values(client, gatehouse, w
     assert lines[1]["outcome"] == "revoked"
     log = gatehouse.log.read_text()
     assert "audit-rotated-secret" not in log and "audit-tool-secret" not in log
+
+
+def test_a_log_level_that_leaves_the_trail_out_is_said_at_the_start(workdir):
+    server = ConfiguredGatehouse(
+        workdir, "quiet", "log: { level: warning }\nauth: { user_verification: { unsafe_skip_verification: true } }\n")
+    try:
+        assert ("log.level warning leaves out the audit trail, whose lines are at notice" in server.log.read_text())
+    finally:
+        stop(server.process)
