@@ -79,7 +79,8 @@ struct AuditTrail: Sendable {
     func verificationChanged(to setting: SessionVerificationSettings, keyID: String?, context: GatehouseRequestContext) {
         var detail: Logger.Metadata = [
             "mode": .string(
-                setting.unsafeSkipVerification ? "unsafe_skip_verification" : setting.verifierURL == nil ? "default" : "verifier_url")
+                setting.unsafeSkipVerification
+                    ? "unsafe_skip_verification" : setting.verifierURL == nil ? "default" : "verifier_url")
         ]
         // The origin only: a path or query is the app's, and may carry what it would not log.
         if let url = setting.verifierURL.flatMap(URLComponents.init(string:)), let scheme = url.scheme, let host = url.host {

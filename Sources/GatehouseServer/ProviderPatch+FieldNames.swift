@@ -12,7 +12,8 @@ extension ProviderPatch {
         .filter { name in
             name.utf8.count <= 80
                 && name.utf8.allSatisfy { byte in
-                    byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+                        || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
                         || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 }
         }

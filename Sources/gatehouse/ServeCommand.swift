@@ -56,7 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if configuration.logLevel > .notice {
             configuration.warnings.append(
-                "log.level \(configuration.logLevel) leaves out the audit trail, whose lines are at notice (docs/operations.md, \"Logs\")")
+                "log.level \(configuration.logLevel) leaves out the audit trail, whose lines are at notice (docs/operations.md, \"Logs\")"
+            )
         }
         let (format, level) = (configuration.logFormat, configuration.logLevel)
         LoggingSystem.bootstrap(

@@ -92,7 +92,9 @@ import Testing
             // The form sends every field back; only what differs is changed, and recorded.
             let edited = try await browser.post("/dashboard/providers/gh", ["description": "GitHub at work", "client_id": "id"])
             #expect(edited.status == .seeOther, "\(String(buffer: edited.body))")
-            #expect(try await browser.post("/dashboard/providers/gh", ["description": "GitHub at work", "client_id": "id"]).status == .seeOther)
+            #expect(
+                try await browser.post("/dashboard/providers/gh", ["description": "GitHub at work", "client_id": "id"]).status
+                    == .seeOther)
             #expect(try await browser.post("/dashboard/providers/gh/disable").status == .seeOther)
             let created = try await browser.post("/dashboard/keys", ["name": "ci", "role": "app"])
             let html = String(buffer: created.body)
