@@ -45,6 +45,12 @@ extension Telemetry {
         meter("gatehouse_http_connections_open", []).set(count)
     }
 
+    /// An entry of the audit trail (`gatehouse_audit_events_total{action}`): every one, also the
+    /// refused sign-ins the log says only some of.
+    package func audited(_ action: String) {
+        counter("gatehouse_audit_events_total", [("action", action)]).increment()
+    }
+
     /// A statement the database failed (`gatehouse_store_errors_total`).
     package func storeFailed(_ trouble: StoreTrouble) {
         counter("gatehouse_store_errors_total", [("kind", trouble.rawValue)]).increment()

@@ -31,12 +31,15 @@ struct AuditTrail: Sendable {
 
     /// Where the lines go (the server's log).
     let logger: Logger
+    /// Where each entry is counted, by action.
+    let telemetry: Telemetry
     // A flood of wrong keys at the sign-in form would write a line each.
     private let refusals = BoundedLog<String>()
 
-    /// A trail written to `logger`.
-    init(logger: Logger) {
+    /// A trail written to `logger` and counted in `telemetry`.
+    init(logger: Logger, telemetry: Telemetry) {
         self.logger = logger
+        self.telemetry = telemetry
     }
 
     /// Records `action` on `target`, done with the key `keyID` in the request of `context`;
@@ -44,6 +47,7 @@ struct AuditTrail: Sendable {
     func record(
         _ action: Action, target: String?, keyID: String?, context: GatehouseRequestContext, detail: Logger.Metadata = [:]
     ) {
+        telemetry.audited(action.rawValue)
         logger.notice("audit", metadata: metadata(action, target: target, keyID: keyID, context: context).merging(detail) { $1 })
     }
 
@@ -93,6 +97,7 @@ struct AuditTrail: Sendable {
     /// `rate_limited`, `cross_site`): at most one line per 10 s, and the next says how many
     /// went unsaid (`unsaid_since_last`), so a flood of guesses writes few lines.
     func refusedSignIn(_ reason: String, keyID: String? = nil, context: GatehouseRequestContext) {
+        telemetry.audited(Action.signInRefused.rawValue)
         refusals.log(
             "sign-in", level: .notice, "audit",
             metadata: metadata(.signInRefused, target: nil, keyID: keyID, context: context).merging(

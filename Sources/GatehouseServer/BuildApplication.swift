@@ -198,7 +198,7 @@ private func assemble(
     let auth = AuthRoutes(broker: broker, keys: keys, limiter: limiter, parked: connections.parked)
     router.group("v1").add(middleware: appKeys).addRoutes(auth.collection)
     router.group("api/v1/oauth").add(middleware: appKeys).addRoutes(auth.confirmUser)
-    let audit = AuditTrail(logger: logger)
+    let audit = AuditTrail(logger: logger, telemetry: telemetry)
     router.group("v1/admin").add(middleware: adminKeys)
         .addRoutes(
             AdminRoutes(

@@ -124,6 +124,11 @@ import Testing
                 ])
             let everything = recorder.logged.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
             #expect(!everything.contains("dashboard-secret") && !everything.contains(key))
+            // The metric counts every entry, the refusals the log sampled included.
+            let metrics = String(buffer: try await api.call(.get, "/metrics").body)
+            for (action, count) in [("dashboard.sign_in_refused", 2), ("provider.update", 2), ("dashboard.sign_in", 1)] {
+                #expect(metrics.contains("gatehouse_audit_events_total{action=\"\(action)\"} \(count)"), "\(action)")
+            }
         }
     }
 }
