@@ -16,6 +16,8 @@ def test_the_document_is_served_as_written(gatehouse):
     swagger = requests.get(f"{gatehouse.base}/v1/swagger", timeout=5)
     assert swagger.status_code == 200 and swagger.headers["Content-Type"] == "application/json"
     assert swagger.content == served.content
+    # Public, so a Swagger UI served from elsewhere may read it.
+    assert swagger.headers["Access-Control-Allow-Origin"] == served.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_every_response_of_the_session_was_checked_against_it():
