@@ -15,24 +15,23 @@ extension AuthBroker {
     private func reloaded(stateHash: String, providerID: String) async throws -> CallbackOutcome {
         // Asked before the flow is read: a callback that leaves after the read wrote its end first.
         let atWorkHere = callbacksAtWork.contains(stateHash)
-        return reload(of: try await store.flow(stateHash: stateHash), providerID: providerID, atWorkHere: atWorkHere)
+        return try await reload(of: try await store.flow(stateHash: stateHash), providerID: providerID, atWorkHere: atWorkHere)
     }
 
     /// What `reloaded` says of `flow`, read after `atWorkHere` was asked.
-    private func reload(of flow: Flow?, providerID: String, atWorkHere: Bool) -> CallbackOutcome {
+    private func reload(of flow: Flow?, providerID: String, atWorkHere: Bool) async throws -> CallbackOutcome {
         guard let flow, flow.providerID == providerID, flow.stateUsed else { return Self.expiredLink }
         switch flow.status {
         case .completed: return finishOutcome(flow)
         case .failed: return failedOutcome(flow)
         case .pending where flow.verificationHash != nil: return flow.expiresAt > now() ? .waiting : Self.expiredLink
         // The first callback is still exchanging the code or storing the grant (a slow provider,
-        // a store tried again): the person reloaded, or opened the link twice.
-        case .pending where atWorkHere: return .finishing
-        // On a store this process serves alone, a callback not at work here is at work nowhere:
-        // its process stopped. On a shared one, another replica's may be, until `callbackLimit`.
-        case .pending where settings.soleServer || flow.callbackAbandoned(now: now()):
+        // a store tried again): the person reloaded, or opened the link twice; or it stopped
+        // (`callbackStopped`: at once on a store this process serves alone, where a callback not
+        // at work here is at work nowhere; on a shared one, once its replica is seen gone).
+        case .pending:
+            guard try await callbackStopped(flow, atWork: atWorkHere) else { return .finishing }
             return .failure(.notCompleted, detail: "the callback that took the state stopped before it finished the flow")
-        case .pending: return .finishing
         }
     }
 
@@ -64,13 +63,13 @@ extension AuthBroker {
         let stateHash = SecretHash.hex(state)
         let atWorkHere = callbacksAtWork.contains(stateHash)
         guard let found = try await store.flow(stateHash: stateHash) else { return Self.expiredLink }
-        if found.stateUsed { return reload(of: found, providerID: providerID, atWorkHere: atWorkHere) }
+        if found.stateUsed { return try await reload(of: found, providerID: providerID, atWorkHere: atWorkHere) }
         // Counted before the state is taken, so that a reload never finds the state taken and
         // its callback nowhere at work.
         callbacksAtWork.enter(stateHash)
         let taken: Flow?
         do {
-            taken = try await store.consumeState(hash: stateHash, now: now())
+            taken = try await store.consumeState(hash: stateHash, now: now(), by: settings.serverRecord)
         } catch {
             callbacksAtWork.leave(stateHash)
             throw error

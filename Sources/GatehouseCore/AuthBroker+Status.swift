@@ -59,6 +59,17 @@ extension AuthBroker {
         guard var flow = try await store.flow(id: id) else {
             throw GatehouseError.notFound("authorization '\(id)' not found")
         }
+        // Only a flow whose state was used may have a callback at work (one lock, not on every read).
+        let atWork = flow.stateUsed && flow.status == .pending && callbacksAtWork.contains(flow.stateHash)
+        if try await callbackStopped(flow, atWork: atWork) {
+            // Read again, after the question: a callback that finished between the first read
+            // and it wrote its end first.
+            flow = try await store.flow(id: id) ?? flow
+            if try await callbackStopped(flow, atWork: atWork) {
+                flow = try await fail(flow, .callbackInterrupted, reason: Flow.callbackInterruptedReason) ?? flow
+                return try pendingResponse(flow)
+            }
+        }
         switch flow.status {
         case .completed:
             guard let provider = try await providers.provider(id: flow.providerID), provider.enabled,
@@ -78,9 +89,6 @@ extension AuthBroker {
             var completed = response
             completed.id = flow.id
             return completed
-        case .pending where flow.callbackAbandoned(now: now()):
-            flow = try await fail(flow, .callbackInterrupted, reason: Flow.callbackInterruptedReason) ?? flow
-            return try pendingResponse(flow)
         case .pending where flow.expiresAt <= now():
             flow = try await fail(flow, .expired, reason: Flow.expiredReason) ?? flow
             return try pendingResponse(flow)

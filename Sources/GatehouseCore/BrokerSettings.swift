@@ -23,6 +23,9 @@ package struct BrokerSettings: Sendable {
     /// Whether this process is the only server on its store (SQLite: one `serve` at a time), so
     /// what is not at work here is at work nowhere; false on a store replicas share.
     package var soleServer = false
+    /// This start's `RunningServer` record, which a callback writes on the flow whose state it
+    /// takes: a replica that finds that record gone knows the callback stopped.
+    package var serverRecord: String?
     /// Origins (`scheme://host[:port]`) that `next_uri` and verifier URLs may point at; a
     /// `*` port matches any port.
     package var allowedRedirectOrigins: [String]

@@ -45,6 +45,9 @@ package struct Flow: Sendable, Equatable {
     /// When the callback used the state (nil before, and for flows whose state was used before
     /// Gatehouse recorded it).
     package var stateUsedAt: Date?
+    /// The record (`RunningServer`, by its setting's key) of the server whose callback used the
+    /// state; nil for flows whose state was used before Gatehouse recorded it.
+    package var stateUsedBy: String?
     /// SHA-256 (hex) of the id handed to the verifier after the callback (`af_...`); the id
     /// itself is known only to that browser and the app's verifier.
     package var verificationHash: String?
@@ -110,7 +113,7 @@ package struct Flow: Sendable, Equatable {
         id: String, userID: String, providerID: String, requestedScopes: [String],
         authorizeScopes: [String], stateHash: String, sealedVerifier: [UInt8]?, sealedURL: [UInt8]? = nil,
         nextURI: String?, status: Flow.Status = .pending, stateUsed: Bool = false, stateUsedAt: Date? = nil,
-        verificationHash: String? = nil, sealedTokens: [UInt8]? = nil,
+        stateUsedBy: String? = nil, verificationHash: String? = nil, sealedTokens: [UInt8]? = nil,
         userInfo: [String: JSONValue]? = nil, failureReason: String? = nil,
         createdAt: Date, expiresAt: Date, version: Int = 1
     ) {
@@ -126,6 +129,7 @@ package struct Flow: Sendable, Equatable {
         self.status = status
         self.stateUsed = stateUsed
         self.stateUsedAt = stateUsedAt
+        self.stateUsedBy = stateUsedBy
         self.verificationHash = verificationHash
         self.sealedTokens = sealedTokens
         self.userInfo = userInfo

@@ -41,6 +41,17 @@ package struct RunningServer: Codable, Sendable, Equatable {
     /// heartbeat of any server removes it.
     package static let forgottenAfter: TimeInterval = 24 * 3600
 
+    /// A key for a new start's record.
+    package static func newKey() -> String { settingPrefix + SecureRandom.identifier(prefix: "") }
+
+    /// The keys of the records of servers that said they were running within `liveFor` of `now`.
+    package static func liveKeys(in store: any Store, now: Date) async throws -> Set<String> {
+        Set(
+            try await store.settings(prefix: settingPrefix).compactMap { key, value in
+                decoded(value).flatMap { now.timeIntervalSince($0.seen) < liveFor ? key : nil }
+            })
+    }
+
     /// The servers that said they were running within `liveFor` of `now`, by host and pid.
     package static func running(in store: any Store, now: Date) async throws -> [RunningServer] {
         try await store.settings(prefix: settingPrefix).values.compactMap(decoded)

@@ -16,15 +16,16 @@ package final class ServerHeartbeat: Service, Sendable {
     // A failing write is said once, not every beat, and its recovery once.
     private let failing = Atomic<Bool>(false)
 
-    /// Creates the heartbeat of a server holding these root keys.
+    /// Creates the heartbeat of a server holding these root keys, under `key` (this start's:
+    /// `RunningServer.newKey()`, which the broker records on the flows its callbacks take).
     package init(
-        store: any Store, keyIDs: [String], defaultKeyID: String, logger: Logger,
+        store: any Store, keyIDs: [String], defaultKeyID: String, logger: Logger, key: String = RunningServer.newKey(),
         host: String = ProcessInfo.processInfo.hostName, pid: Int32 = ProcessInfo.processInfo.processIdentifier,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.server = RunningServer(host: host, pid: pid, keyIDs: keyIDs, defaultKeyID: defaultKeyID, seen: now())
-        self.key = RunningServer.settingPrefix + SecureRandom.identifier(prefix: "")
+        self.key = key
         self.logger = logger
         self.now = now
     }

@@ -62,7 +62,7 @@ package protocol Store: Sendable {
     /// pending and not expired: the single-use check. The flow then lives at least
     /// `Flow.callbackLimit` more, so that a callback that came just before its expiry can finish,
     /// and its user be verified, rather than lose the grant.
-    func consumeState(hash: String, now: Date) async throws -> Flow?
+    func consumeState(hash: String, now: Date, by server: String?) async throws -> Flow?
     /// Pending flows that have not expired, newest first, at most `limit` (the dashboard's list).
     func openFlows(now: Date, limit: Int) async throws -> [Flow]
     /// Writes a changed flow if its version is still `expectedVersion`; bumps the version.
@@ -226,5 +226,12 @@ extension Store {
     /// Replaces a provider; see `updateProvider(id:with:unlessConnected:basedOn:)`.
     package func updateProvider(id: String, with record: ProviderRecord) async throws -> ProviderReplacement? {
         try await updateProvider(id: id, with: record, unlessConnected: nil, basedOn: nil)
+    }
+}
+
+extension Store {
+    /// `consumeState(hash:now:by:)` without a server's record (tests, tools).
+    package func consumeState(hash: String, now: Date) async throws -> Flow? {
+        try await consumeState(hash: hash, now: now, by: nil)
     }
 }

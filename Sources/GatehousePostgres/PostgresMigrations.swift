@@ -100,6 +100,10 @@ package enum PostgresMigrations {
         Migration(
             statements: ["CREATE INDEX flows_pending_expiry ON flows (expires_at) WHERE status = 'pending'"],
             additive: true),
+        // Which replica's callback used a flow's state (`Flow.stateUsedBy`), so that another can
+        // tell one that stopped from its heartbeat. Additive: an older build leaves it empty, and
+        // a newer one then waits out `Flow.callbackLimit` as before.
+        Migration(statements: ["ALTER TABLE flows ADD COLUMN state_used_by TEXT"], additive: true),
     ]
 
     /// How many migrations this build knows.

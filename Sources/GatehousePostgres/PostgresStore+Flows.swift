@@ -75,10 +75,11 @@ extension PostgresStore {
     }
 
     /// Single-use state: marks it used and returns the flow, if it was unused, pending and fresh.
-    package func consumeState(hash: String, now: Date) async throws -> Flow? {
+    package func consumeState(hash: String, now: Date, by server: String?) async throws -> Flow? {
         try await rows(
             """
-            UPDATE flows SET state_used = true, state_used_at = \(now.timeIntervalSince1970), open_key = NULL,
+            UPDATE flows SET state_used = true, state_used_at = \(now.timeIntervalSince1970), state_used_by = \(server),
+                open_key = NULL,
                 version = version + 1,
                 expires_at = GREATEST(expires_at, \(now.addingTimeInterval(Flow.callbackLimit).timeIntervalSince1970))
             WHERE state_hash = \(hash) AND NOT state_used AND status = 'pending' AND expires_at > \(now.timeIntervalSince1970)

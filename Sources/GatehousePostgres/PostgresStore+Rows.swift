@@ -26,6 +26,7 @@ extension PostgresStore {
             status: Flow.Status(stored: try row["status"].decode(String.self)),
             stateUsed: try row["state_used"].decode(Bool.self),
             stateUsedAt: try row["state_used_at"].decode(Double?.self).map(Date.init(timeIntervalSince1970:)),
+            stateUsedBy: try row["state_used_by"].decode(String?.self),
             verificationHash: try row["verification_id"].decode(String?.self), sealedTokens: try bytes(row, "sealed_tokens"),
             userInfo: try json([String: JSONValue].self, row, "user_info"),
             failureReason: try row["failure_reason"].decode(String?.self), createdAt: try date(row, "created_at"),

@@ -22,7 +22,7 @@ enum SQLiteMigrations {
 
     static let all: [Migration] =
         statementMigrations.map { Migration($0) } + [
-            atRest, callbackTime, signOuts, revocations, retiredProviders, pendingExpiry,
+            atRest, callbackTime, signOuts, revocations, retiredProviders, pendingExpiry, callbackServer,
         ]
 
     /// The oldest reader recorded with each migration, in order.
@@ -73,6 +73,9 @@ enum SQLiteMigrations {
     // When a callback used its flow's state: a flow whose callback never finished (the process
     // stopped during the code exchange) is failed once that is long past (`AuthBroker.statusNow`).
     static let callbackTime = Migration(["ALTER TABLE flows ADD COLUMN state_used_at REAL"], additive: true)
+    // Which server's callback used a flow's state (`Flow.stateUsedBy`). Additive: an older build
+    // leaves it empty, and a newer one then waits out `Flow.callbackLimit` as before.
+    static let callbackServer = Migration(["ALTER TABLE flows ADD COLUMN state_used_by TEXT"], additive: true)
 
     // Nothing usable at rest in clear: the authorize URL (it carries `state`) is sealed from
     // now on and the `url` column stays empty; a flow still waiting for its callback with a

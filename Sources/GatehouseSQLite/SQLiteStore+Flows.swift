@@ -84,17 +84,18 @@ extension SQLiteStore {
     /// pending again, its code not exchanged, or exchanged with nothing kept (a provider refuses a
     /// code used twice). It saves the callback one fsync of the two it waited for
     /// (`docs/performance.md`).
-    package func consumeState(hash: String, now: Date) async throws -> Flow? {
+    package func consumeState(hash: String, now: Date, by server: String?) async throws -> Flow? {
         try await unsyncedRows(
             """
-            UPDATE flows SET state_used = 1, state_used_at = ?, open_key = NULL, version = version + 1,
+            UPDATE flows SET state_used = 1, state_used_at = ?, state_used_by = ?, open_key = NULL, version = version + 1,
                 expires_at = MAX(expires_at, ?)
             WHERE state_hash = ? AND state_used = 0 AND status = 'pending' AND expires_at > ?
             RETURNING *
             """,
             [
-                .float(now.timeIntervalSince1970), .float(now.addingTimeInterval(Flow.callbackLimit).timeIntervalSince1970),
-                .text(hash), .float(now.timeIntervalSince1970),
+                .float(now.timeIntervalSince1970), server.map(SQLiteData.text) ?? .null,
+                .float(now.addingTimeInterval(Flow.callbackLimit).timeIntervalSince1970), .text(hash),
+                .float(now.timeIntervalSince1970),
             ]
         ).first.map(Self.flow)
     }

@@ -39,6 +39,7 @@ extension SQLiteStore {
             status: Flow.Status(stored: try text(row, "status")),
             stateUsed: row.column("state_used")?.integer == 1,
             stateUsedAt: row.column("state_used_at")?.double.map(Date.init(timeIntervalSince1970:)),
+            stateUsedBy: row.column("state_used_by")?.string,
             verificationHash: row.column("verification_id")?.string, sealedTokens: bytes(row, "sealed_tokens"),
             userInfo: try decode([String: JSONValue].self, row, "user_info"),
             failureReason: row.column("failure_reason")?.string, createdAt: date(row, "created_at"),

@@ -142,6 +142,8 @@ private func assemble(
     let listener = storage.listener(hub: hub)
     // No listener: a store this process serves alone (`ServeLock` keeps a second `serve` off it).
     settings.soleServer = listener == nil
+    let serverRecord = RunningServer.newKey()
+    settings.serverRecord = serverRecord
     if listener != nil { telemetry.changeChannel(up: false) }
     let connectionCache = ConnectionCache(channelUp: listener == nil, telemetry: telemetry, now: now)
     let notifier = FleetNotifier(store: store, hub: hub)
@@ -236,7 +238,8 @@ private func assemble(
                 RevocationRetrier(broker: broker),
                 // What `reencrypt` checks: the root keys this server can open.
                 ServerHeartbeat(
-                    store: store, keyIDs: cipher.keyIDs, defaultKeyID: cipher.defaultKey.id, logger: logger, now: now),
+                    store: store, keyIDs: cipher.keyIDs, defaultKeyID: cipher.defaultKey.id, logger: logger,
+                    key: serverRecord, now: now),
                 // Says refusals over the connection cap as they go on.
                 connections,
             ] as [any Service]

@@ -100,8 +100,8 @@ package final class InterposedStore: Store {
         try await forward("flow") { try await base.flow(stateHash: stateHash) }
     }
 
-    package func consumeState(hash: String, now: Date) async throws -> Flow? {
-        try await forward("consumeState") { try await base.consumeState(hash: hash, now: now) }
+    package func consumeState(hash: String, now: Date, by server: String?) async throws -> Flow? {
+        try await forward("consumeState") { try await base.consumeState(hash: hash, now: now, by: server) }
     }
 
     package func openFlows(now: Date, limit: Int) async throws -> [Flow] {
