@@ -121,7 +121,8 @@ def test_migrate_waits_for_a_table_another_transaction_holds_and_says_so(databas
     assert subprocess.run(migrate, env=env, capture_output=True, timeout=60).returncode == 0
     # Back to the schema before the migrations after the first two.
     url = database.split("?")[0]
-    psql("ALTER TABLE flows DROP COLUMN state_used_at; DROP TABLE dashboard_sign_outs; DROP TABLE revocations; "
+    psql("ALTER TABLE flows DROP COLUMN state_used_at, DROP COLUMN state_used_by; DROP TABLE dashboard_sign_outs; "
+         "DROP TABLE revocations; "
          "DROP TABLE retired_providers; DROP INDEX flows_pending_expiry; DELETE FROM schema_migrations WHERE version > 1",
          url=url)
     holder = subprocess.Popen(["psql", url, "-v", "ON_ERROR_STOP=1", "-qc",
