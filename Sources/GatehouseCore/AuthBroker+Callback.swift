@@ -30,7 +30,11 @@ extension AuthBroker {
         // (`callbackStopped`: at once on a store this process serves alone, where a callback not
         // at work here is at work nowhere; on a shared one, once its replica is seen gone).
         case .pending:
-            guard try await callbackStopped(flow, atWork: atWorkHere) else { return .finishing }
+            let stateHash = flow.stateHash
+            guard
+                try await stoppedCallback(flow, atWork: atWorkHere, reread: { try await store.flow(stateHash: stateHash) })
+                    != nil
+            else { return .finishing }
             return .failure(.notCompleted, detail: "the callback that took the state stopped before it finished the flow")
         }
     }

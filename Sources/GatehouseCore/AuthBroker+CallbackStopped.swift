@@ -18,3 +18,18 @@ extension AuthBroker {
         return try await !RunningServer.liveKeys(in: store, now: now()).contains(taker)
     }
 }
+
+extension AuthBroker {
+    /// `flow` read again by `reread`, when its callback stopped (`callbackStopped`) and still
+    /// has once this process was asked again whether it is at work, after the first read: a
+    /// callback that entered between the first question and the read is seen at work, and one
+    /// that left since wrote its end first. Nil when it has not stopped.
+    func stoppedCallback(
+        _ flow: Flow, atWork: Bool, reread: () async throws -> Flow?
+    ) async throws -> Flow? {
+        guard try await callbackStopped(flow, atWork: atWork) else { return nil }
+        let atWorkNow = callbacksAtWork.contains(flow.stateHash)
+        guard let again = try await reread(), try await callbackStopped(again, atWork: atWorkNow) else { return nil }
+        return again
+    }
+}

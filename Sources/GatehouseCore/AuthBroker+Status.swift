@@ -61,14 +61,9 @@ extension AuthBroker {
         }
         // Only a flow whose state was used may have a callback at work (one lock, not on every read).
         let atWork = flow.stateUsed && flow.status == .pending && callbacksAtWork.contains(flow.stateHash)
-        if try await callbackStopped(flow, atWork: atWork) {
-            // Read again, after the question: a callback that finished between the first read
-            // and it wrote its end first.
-            flow = try await store.flow(id: id) ?? flow
-            if try await callbackStopped(flow, atWork: atWork) {
-                flow = try await fail(flow, .callbackInterrupted, reason: Flow.callbackInterruptedReason) ?? flow
-                return try pendingResponse(flow)
-            }
+        if let stopped = try await stoppedCallback(flow, atWork: atWork, reread: { try await store.flow(id: id) }) {
+            flow = try await fail(stopped, .callbackInterrupted, reason: Flow.callbackInterruptedReason) ?? stopped
+            return try pendingResponse(flow)
         }
         switch flow.status {
         case .completed:

@@ -44,11 +44,13 @@ package struct RunningServer: Codable, Sendable, Equatable {
     /// A key for a new start's record.
     package static func newKey() -> String { settingPrefix + SecureRandom.identifier(prefix: "") }
 
-    /// The keys of the records of servers that said they were running within `liveFor` of `now`.
+    /// The keys of the records of servers that said they were running within `liveFor` of `now`;
+    /// a record this build cannot read counts (a newer build's, during a rolling upgrade).
     package static func liveKeys(in store: any Store, now: Date) async throws -> Set<String> {
         Set(
             try await store.settings(prefix: settingPrefix).compactMap { key, value in
-                decoded(value).flatMap { now.timeIntervalSince($0.seen) < liveFor ? key : nil }
+                guard let record = decoded(value) else { return key }
+                return now.timeIntervalSince(record.seen) < liveFor ? key : nil
             })
     }
 

@@ -30,14 +30,22 @@ package final class ServerHeartbeat: Service, Sendable {
         self.now = now
     }
 
-    /// Beats until shutdown, then removes the record.
+    /// Beats until shutdown, then removes the record. A beat that could not be written is tried
+    /// again every 5 s until the next: other replicas take a record older than
+    /// `RunningServer.liveFor` for a server that stopped, and the callbacks it took for stopped.
     package func run() async throws {
-        try await runPeriodically(every: RunningServer.heartbeat, immediately: true) { _ in await self.beat() }
+        try await runPeriodically(every: RunningServer.heartbeat, immediately: true) { _ in
+            for _ in 0..<5 {
+                guard await !self.beat(), !Task.isCancelled else { return }
+                try? await Task.sleep(for: .seconds(5))
+            }
+        }
         await remove()
     }
 
-    /// Writes the record now, and removes forgotten ones.
-    package func beat() async {
+    /// Writes the record now, and removes forgotten ones; returns whether the record was written.
+    @discardableResult
+    package func beat() async -> Bool {
         do {
             var current = server
             current.seen = now()
@@ -52,6 +60,7 @@ package final class ServerHeartbeat: Service, Sendable {
             if failing.exchange(false, ordering: .relaxed) {
                 logger.notice("the server's record in the store is written again")
             }
+            return true
         } catch {
             // Until it is written, `reencrypt` cannot see that this server runs with these keys.
             if !failing.exchange(true, ordering: .relaxed) {
@@ -59,6 +68,7 @@ package final class ServerHeartbeat: Service, Sendable {
                     "could not write the server's record in the store; reencrypt will not see this server",
                     metadata: ["error": "\(error)"])
             }
+            return false
         }
     }
 

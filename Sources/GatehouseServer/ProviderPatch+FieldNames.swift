@@ -6,7 +6,7 @@ extension ProviderPatch {
     /// have (the body is the caller's) is left out.
     var fieldNames: String {
         document.flatMap { key, value -> [String] in
-            guard key == "oauth2", case .object(let inner) = value, !inner.isEmpty else { return [key] }
+            guard key == "oauth2", case .object(let inner) = value else { return [key] }
             return inner.keys.map { "oauth2.\($0)" }
         }
         .filter { name in

@@ -55,8 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.logFormat = format
         }
         if configuration.logLevel > .notice {
-            configuration.warnings.append(
-                "log.level \(configuration.logLevel) leaves out the audit trail, whose lines are at notice (docs/operations.md, \"Logs\")"
+            // On standard error as it is: at `error` a logged warning would be left out too.
+            Output.error(
+                "gatehouse: warning: log.level \(configuration.logLevel) leaves out the audit trail, whose lines are at notice (docs/operations.md, \"Logs\")"
             )
         }
         let (format, level) = (configuration.logFormat, configuration.logLevel)

@@ -4,6 +4,7 @@ naming the action, the target, the key and the client, under the request's id; n
 import hashlib
 import json
 
+import pytest
 import requests
 
 from conftest import ConfiguredGatehouse, OAuthServer, consent, stop
@@ -54,10 +55,12 @@ def test_admin_changes_are_audit_lines_without_their_values(client, gatehouse, w
     assert "audit-rotated-secret" not in log and "audit-tool-secret" not in log
 
 
-def test_a_log_level_that_leaves_the_trail_out_is_said_at_the_start(workdir):
+@pytest.mark.parametrize("level", ["warning", "error"])
+def test_a_log_level_that_leaves_the_trail_out_is_said_at_the_start(workdir, level):
     server = ConfiguredGatehouse(
-        workdir, "quiet", "log: { level: warning }\nauth: { user_verification: { unsafe_skip_verification: true } }\n")
+        workdir, f"quiet-{level}", f"log: {{ level: {level} }}\nauth: {{ user_verification: {{ unsafe_skip_verification: true }} }}\n")
     try:
-        assert ("log.level warning leaves out the audit trail, whose lines are at notice" in server.log.read_text())
+        assert (f"gatehouse: warning: log.level {level} leaves out the audit trail, whose lines are at notice"
+                in server.log.read_text())
     finally:
         stop(server.process)

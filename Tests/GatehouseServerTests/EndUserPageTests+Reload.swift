@@ -38,9 +38,15 @@ extension EndUserPageTests {
     @Test func aReloadWhileTheExchangeIsUnderWaySaysStillConnectingAndReloadsItself() async throws {
         try await Self.withHeldExchange { api, gate in
             try await api.createProvider()
-            let path = try api.callbackPath(for: try await api.authorize(user: "r1"))
+            let authorization = try await api.authorize(user: "r1")
+            let path = try api.callbackPath(for: authorization)
             let first = Task { try await api.call(.get, path, authorization: nil) }
             #expect(try await eventually { gate.arrivals == 1 })
+            // The app's status read meanwhile does not fail the flow under its callback, which
+            // is at work in this process (on SQLite, one not at work is failed at once).
+            let id = try #require(authorization["id"] as? String)
+            let status = try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))
+            #expect(status["status"] as? String == "pending", "\(status)")
 
             let reload = try await api.call(.get, path, authorization: nil)
             #expect(reload.status == .ok)

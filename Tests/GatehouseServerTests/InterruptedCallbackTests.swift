@@ -9,7 +9,7 @@ import Testing
 /// A callback that took its state and never finished (the process stopped during the code
 /// exchange): the flow fails once that is known, instead of staying pending until it expires. On
 /// SQLite the server is its store's only one, so a callback not at work in it is at work nowhere:
-/// at once. (Replicas on PostgreSQL: `test_postgres.py`, by the taker's heartbeat.)
+/// at once. (Replicas on PostgreSQL: `test_postgres_callback.py`, by the taker's heartbeat.)
 @Suite struct InterruptedCallbackTests {
     @Test func aFlowWhoseCallbackStoppedFailsAtOnceOnItsStoresOnlyServer() async throws {
         try await withPendingFlow { api, clock, directory, pending, id, state in

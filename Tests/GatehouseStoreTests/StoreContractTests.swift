@@ -14,14 +14,16 @@ import Testing
             let now = Date()
             let flow = try await store.insertFlowDeduplicated(makeFlow(now: now), now: now)
             #expect(try await store.consumeState(hash: flow.stateHash, now: now.addingTimeInterval(601)) == nil)
-            let consumed = try #require(try await store.consumeState(hash: flow.stateHash, now: now))
-            #expect(consumed.id == flow.id && consumed.stateUsed)
+            let consumed = try #require(try await store.consumeState(hash: flow.stateHash, now: now, by: "server:taker"))
+            #expect(consumed.id == flow.id && consumed.stateUsed && consumed.stateUsedBy == "server:taker")
             // When, to the millisecond: an interrupted callback is judged by it.
             #expect(abs(try #require(consumed.stateUsedAt).timeIntervalSince(now)) < 0.001)
             #expect(try await store.consumeState(hash: flow.stateHash, now: now) == nil)
             // Found by its state still, used (a reload of the callback).
             let found = try #require(try await store.flow(stateHash: flow.stateHash))
             #expect(found.id == flow.id && found.stateUsed && found.stateUsedAt == consumed.stateUsedAt)
+            // And by whom: a replica whose record is gone took it (`AuthBroker.callbackStopped`).
+            #expect(try await store.flow(id: flow.id)?.stateUsedBy == "server:taker")
             #expect(try await store.flow(stateHash: "no-such-state") == nil)
             // Once its state is used, the flow no longer holds the dedupe key.
             #expect(try await store.insertFlowDeduplicated(makeFlow(now: now), now: now).id != flow.id)
