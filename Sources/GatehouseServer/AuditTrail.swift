@@ -1,4 +1,3 @@
-import Foundation
 import GatehouseCore
 import GatehouseWire
 import Logging
@@ -87,9 +86,7 @@ struct AuditTrail: Sendable {
                     ? "unsafe_skip_verification" : setting.verifierURL == nil ? "default" : "verifier_url")
         ]
         // The origin only: a path or query is the app's, and may carry what it would not log.
-        if let url = setting.verifierURL.flatMap(URLComponents.init(string:)), let scheme = url.scheme, let host = url.host {
-            detail["verifier"] = .string("\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? ""))
-        }
+        if let origin = setting.verifierURL.flatMap(IssuerCheck.origin(of:)) { detail["verifier"] = .string(origin) }
         record(.verificationChanged, target: nil, keyID: keyID, context: context, detail: detail)
     }
 

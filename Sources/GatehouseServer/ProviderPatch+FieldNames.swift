@@ -10,12 +10,7 @@ extension ProviderPatch {
             return inner.keys.map { "oauth2.\($0)" }
         }
         .filter { name in
-            name.utf8.count <= 80
-                && name.utf8.allSatisfy { byte in
-                    byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-                        || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                }
+            name.count <= 80 && name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || "_.".contains($0)) }
         }
         .sorted().joined(separator: ",")
     }
