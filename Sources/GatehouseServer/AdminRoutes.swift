@@ -26,7 +26,7 @@ struct AdminRoutes {
             let body = try await request.decode(as: AuthProviderRequest.self, context: context)
             guard body.id != nil else { throw GatehouseError.invalid("missing required field 'id'") }
             let provider = try await providers.create(body, source: .api)
-            audit.record(.providerCreated, target: provider.id, keyID: context.apiKey?.id, context: context)
+            audit.record(.providerCreated, target: provider.id, context: context)
             return view(provider)
         }
         routes.get("auth_providers/:id") { _, context in
@@ -40,12 +40,12 @@ struct AdminRoutes {
             let body = try await request.decode(as: ProviderPatch.self, context: context)
             let id = try context.parameters.require("id")
             let provider = try await providers.patch(id: id, with: body)
-            audit.changed(provider: id, by: body, now: provider.id, keyID: context.apiKey?.id, context: context)
+            audit.changed(provider: id, by: body, now: provider.id, context: context)
             return view(provider)
         }
         routes.delete("auth_providers/:id") { _, context in
             let provider = try await providers.delete(id: try context.parameters.require("id"))
-            audit.record(.providerDeleted, target: provider.id, keyID: context.apiKey?.id, context: context)
+            audit.record(.providerDeleted, target: provider.id, context: context)
             return view(provider)
         }
         routes.get("user_connections") { request, _ in
@@ -73,7 +73,7 @@ struct AdminRoutes {
             let id = try context.parameters.require("id")
             let deletion = try await broker.deleteConnection(id: id)
             guard deletion != .notFound else { throw GatehouseError.notFound("user connection '\(id)' not found") }
-            audit.deleted(connection: id, deletion, keyID: context.apiKey?.id, context: context)
+            audit.deleted(connection: id, deletion, context: context)
             return Response(status: .noContent)
         }
         routes.get("settings/session_verification") { _, _ in
@@ -82,7 +82,7 @@ struct AdminRoutes {
         routes.put("settings/session_verification") { request, context in
             let setting = try await verification.update(
                 try await request.decode(as: SessionVerificationUpdate.self, context: context))
-            audit.verificationChanged(to: setting, keyID: context.apiKey?.id, context: context)
+            audit.verificationChanged(to: setting, context: context)
             return setting
         }
         return routes

@@ -41,19 +41,18 @@ struct AuditTrail: Sendable {
         self.telemetry = telemetry
     }
 
-    /// Records `action` on `target`, done with the key `keyID` in the request of `context`;
-    /// `detail` adds names (never values), such as the fields a change sent.
-    func record(
-        _ action: Action, target: String?, keyID: String?, context: GatehouseRequestContext, detail: Logger.Metadata = [:]
-    ) {
+    /// Records `action` on `target` in the request of `context`, done with the key its request
+    /// line names (`RequestNotes.keyID`: the admin key, or the dashboard session's); `detail`
+    /// adds names (never values), such as the fields a change sent.
+    func record(_ action: Action, target: String?, context: GatehouseRequestContext, detail: Logger.Metadata = [:]) {
         telemetry.audited(action.rawValue)
-        logger.notice("audit", metadata: metadata(action, target: target, keyID: keyID, context: context).merging(detail) { $1 })
+        logger.notice(
+            "audit",
+            metadata: metadata(action, target: target, keyID: context.notes.keyID, context: context).merging(detail) { $1 })
     }
 
     /// A connection deleted, with how its grant ended at the provider (`outcome`).
-    func deleted(
-        connection id: String, _ deletion: ConnectionDeletion, keyID: String?, context: GatehouseRequestContext
-    ) {
+    func deleted(connection id: String, _ deletion: ConnectionDeletion, context: GatehouseRequestContext) {
         let outcome =
             switch deletion {
             case .notFound: "not_found"
@@ -62,24 +61,22 @@ struct AuditTrail: Sendable {
             case .notRevoked: "not_revoked"
             case .revocationPending: "revocation_pending"
             }
-        record(.connectionDeleted, target: id, keyID: keyID, context: context, detail: ["outcome": .string(outcome)])
+        record(.connectionDeleted, target: id, context: context, detail: ["outcome": .string(outcome)])
     }
 
     /// A provider changed by `patch` (the fields it sent; none sent, nothing recorded), under
     /// the id it now has when the patch renamed it (`renamed_to`).
-    func changed(
-        provider id: String, by patch: ProviderPatch, now current: String, keyID: String?, context: GatehouseRequestContext
-    ) {
+    func changed(provider id: String, by patch: ProviderPatch, now current: String, context: GatehouseRequestContext) {
         let fields = patch.fieldNames
         guard !fields.isEmpty else { return }
         var detail: Logger.Metadata = ["fields": .string(fields)]
         if current != id { detail["renamed_to"] = .string(current) }
-        record(.providerChanged, target: id, keyID: keyID, context: context, detail: detail)
+        record(.providerChanged, target: id, context: context, detail: detail)
     }
 
     /// The user-verification setting changed to `setting`: `mode` (`verifier_url`,
     /// `unsafe_skip_verification`, or `default`: the configuration's), and the verifier's origin.
-    func verificationChanged(to setting: SessionVerificationSettings, keyID: String?, context: GatehouseRequestContext) {
+    func verificationChanged(to setting: SessionVerificationSettings, context: GatehouseRequestContext) {
         var detail: Logger.Metadata = [
             "mode": .string(
                 setting.unsafeSkipVerification
@@ -87,7 +84,7 @@ struct AuditTrail: Sendable {
         ]
         // The origin only: a path or query is the app's, and may carry what it would not log.
         if let origin = setting.verifierURL.flatMap(IssuerCheck.origin(of:)) { detail["verifier"] = .string(origin) }
-        record(.verificationChanged, target: nil, keyID: keyID, context: context, detail: detail)
+        record(.verificationChanged, target: nil, context: context, detail: detail)
     }
 
     /// A dashboard sign-in refused, and why (`not_a_key`, `not_admin` with the key's id,

@@ -68,7 +68,7 @@ extension DashboardRoutes {
                             ]))
                 }
                 let deletion = try await broker.deleteConnection(id: id)
-                if deletion != .notFound { audit.deleted(connection: id, deletion, keyID: session.keyID, context: context) }
+                if deletion != .notFound { audit.deleted(connection: id, deletion, context: context) }
                 switch deletion {
                 case .notFound: return done("gone")
                 case .deleted: return done("deleted")

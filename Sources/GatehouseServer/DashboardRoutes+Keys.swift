@@ -31,7 +31,7 @@ extension DashboardRoutes {
                 // Shown on this answer only: it is not stored anywhere it could be shown again.
                 let key = try await keys.create(name: name, role: role)
                 audit.record(
-                    .keyCreated, target: APIKeyRecord.id(of: key), keyID: session.keyID, context: context,
+                    .keyCreated, target: APIKeyRecord.id(of: key), context: context,
                     detail: ["name": .string(name), "role": .string(role.rawValue)])
                 return try await keysPage(
                     session, extra: ["newKey": key, "newKeyName": name, "newKeyRole": role.rawValue], showingKey: true)
@@ -69,7 +69,7 @@ extension DashboardRoutes {
                 }
                 guard removed > 0 else { return DashboardPages.redirect("/dashboard/keys?done=key-gone") }
                 audit.record(
-                    .keyRevoked, target: id, keyID: session.keyID, context: context,
+                    .keyRevoked, target: id, context: context,
                     detail: ["name": .string(key.name), "role": .string(key.role.rawValue)])
                 // Every replica drops its cached keys at once (or within the cache's second, when
                 // the others cannot be told: the key is revoked either way).
@@ -99,7 +99,7 @@ extension DashboardRoutes {
                             "unsafeSkip": update.unsafeSkipVerification == true,
                         ], status: error.status)
                 }
-                audit.verificationChanged(to: setting, keyID: session.keyID, context: context)
+                audit.verificationChanged(to: setting, context: context)
                 return DashboardPages.redirect("/dashboard/verification?done=saved")
             }
         }

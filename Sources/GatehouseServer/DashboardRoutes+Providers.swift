@@ -19,7 +19,7 @@ extension DashboardRoutes {
                     }
                 ) {
                     let provider = try await providers.create(try Self.newProvider(fields), source: .api)
-                    audit.record(.providerCreated, target: provider.id, keyID: session.keyID, context: context)
+                    audit.record(.providerCreated, target: provider.id, context: context)
                 }
             }
         }
@@ -88,7 +88,7 @@ extension DashboardRoutes {
                 }
                 return try await changing(session, done: "removed") {
                     _ = try await providers.delete(id: id)
-                    audit.record(.providerDeleted, target: id, keyID: session.keyID, context: context)
+                    audit.record(.providerDeleted, target: id, context: context)
                 }
             }
         }
@@ -134,7 +134,7 @@ extension DashboardRoutes {
         try await changing(session, done: done, failed: failed) {
             let patch = try ProviderTemplateText.decode(ProviderPatch.self, from: try await changes())
             let provider = try await providers.patch(id: id, with: patch)
-            audit.changed(provider: id, by: patch, now: provider.id, keyID: session.keyID, context: context)
+            audit.changed(provider: id, by: patch, now: provider.id, context: context)
         }
     }
 

@@ -82,7 +82,7 @@ struct DashboardRoutes: Sendable {
         }
         let cookie = sessions.issue(keyID: found.id, now: now())
         context.notes.keyID = found.id
-        audit.record(.signedIn, target: nil, keyID: found.id, context: context)
+        audit.record(.signedIn, target: nil, context: context)
         // Back to the page that sent here. Marked with the time, so that a browser that does
         // not send the cookie back at once is told why (and the same address opened later is not).
         let next = Self.returnPath(fields["next"]) ?? "/dashboard/providers"
@@ -154,6 +154,7 @@ struct DashboardRoutes: Sendable {
         guard sessions.accepts(csrf: try await Self.fields(request)["csrf"], for: session) else {
             return try await signedIn(request) == nil ? signedOut : Self.expiredForm()
         }
+        context.notes.keyID = session.keyID
         do {
             try await store.endDashboardSession(session.id, until: session.expiresAt)
         } catch let error as GatehouseError where error.code == .storeUnavailable {
@@ -163,12 +164,10 @@ struct DashboardRoutes: Sendable {
                     "This browser no longer holds the session, but the server could not reach its database to record the sign-out: a copy of the session's cookie would still be accepted until it lapses at \(session.expiresAt.iso8601). If a copy may exist, revoke the admin key it was signed in with once the database is back.",
                 reference: RequestCorrelation.id)
             page.headers[.setCookie] = sessions.clearCookie
-            audit.record(
-                .signedOut, target: nil, keyID: session.keyID, context: context, detail: ["ended": "this_browser_only"])
+            audit.record(.signedOut, target: nil, context: context, detail: ["ended": "this_browser_only"])
             return page
         }
-        context.notes.keyID = session.keyID
-        audit.record(.signedOut, target: nil, keyID: session.keyID, context: context)
+        audit.record(.signedOut, target: nil, context: context)
         return signedOut
     }
 

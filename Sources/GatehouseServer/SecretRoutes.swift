@@ -40,14 +40,14 @@ struct SecretRoutes {
                         Array(body.value.utf8), context: SealedField.context(.toolSecret, rowID: "", name: key)),
                     description: body.description,
                     hint: ProviderRegistry.hint(for: body.value), createdAt: now, updatedAt: now))
-            audit.record(.secretSet, target: key, keyID: context.apiKey?.id, context: context, detail: ["id": .string(stored.id)])
+            audit.record(.secretSet, target: key, context: context, detail: ["id": .string(stored.id)])
             return view(stored)
         }
         // Arcade upserts by key and deletes by id on the same path; one parameter name serves both.
         routes.delete("secrets/:secret") { _, context in
             let id = try context.parameters.require("secret")
             guard try await store.deleteSecret(id: id) else { throw GatehouseError.notFound("secret '\(id)' not found") }
-            audit.record(.secretDeleted, target: id, keyID: context.apiKey?.id, context: context)
+            audit.record(.secretDeleted, target: id, context: context)
             return Response(status: .noContent)
         }
         return routes
