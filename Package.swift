@@ -132,6 +132,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // A second stop signal during `api.shutdown_delay` (the service group reads the first).
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             // One file per built-in provider, the OpenAPI document and the dashboard's templates,
             // compiled into the binary (no resource bundle to ship).

@@ -196,7 +196,7 @@ private func assemble(
     let appKeys = APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .app)
     let adminKeys = APIKeyAuthenticator(keys: keys, limiter: limiter, requiredRole: .admin)
     let connections = ConnectionGuard(
-        limits: configuration.limits, logger: logger, requestLog: requestLog, telemetry: telemetry)
+        limits: configuration.limits, logger: logger, requestLog: requestLog, telemetry: telemetry, drain: drain)
     let auth = AuthRoutes(broker: broker, keys: keys, limiter: limiter, parked: connections.parked)
     router.group("v1").add(middleware: appKeys).addRoutes(auth.collection)
     router.group("api/v1/oauth").add(middleware: appKeys).addRoutes(auth.confirmUser)

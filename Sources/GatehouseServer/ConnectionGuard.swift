@@ -20,6 +20,9 @@ final class ConnectionGuard: Service, Sendable {
     let maxConnections: Int
     let open = Atomic<Int>(0)
     let logger: Logger
+    /// The stop's pause, from whose start every answer ends its connection; none in tests
+    /// without one.
+    let drain: ShutdownDrain?
     /// The parked waits of open connections, ended when their client closes its side.
     let parked = ParkedConnections()
     private let requestLog: RequestLog
@@ -39,8 +42,9 @@ final class ConnectionGuard: Service, Sendable {
 
     init(
         limits: RequestLimits, logger: Logger, requestLog: RequestLog = .off, telemetry: Telemetry = .none,
-        warningInterval: Duration = .seconds(10)
+        drain: ShutdownDrain? = nil, warningInterval: Duration = .seconds(10)
     ) {
+        self.drain = drain
         self.warningInterval = warningInterval
         (tallies, startTally) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.limits = limits

@@ -20,6 +20,10 @@ import NIOHTTP1
 ///   other than chunked) is not told to send it; nor is one after the connection's last answer.
 ///   A request that waited for `100 Continue` and got its final answer instead may never send
 ///   its body, so that answer ends the connection (RFC 9110 §10.1.1 asks the server to say so).
+/// - From a stop signal on (`ShutdownDrain`), each answer ends its connection and says so: a
+///   client reusing a connection would meet the listener's close once the pause ends, with a
+///   request sent into it; told `Connection: close`, it opens a new one, which the load balancer
+///   sends to another replica.
 final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -27,6 +31,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     typealias OutboundOut = HTTPServerResponsePart
 
     private let maxBodyBytes: Int
+    private let drain: ShutdownDrain?
     // Heads read, final answers' heads written and answers ended, counted from one: the answer to
     // request number `closing` is the connection's last (pipelined requests after it are not
     // answered), and the requests in `continuing` wait for their `100 Continue`.
@@ -44,9 +49,12 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     // What follows the connection's last request is dropped.
     private var droppingRest = false
 
-    init(maxBodyBytes: Int) {
+    init(maxBodyBytes: Int, drain: ShutdownDrain? = nil) {
         self.maxBodyBytes = maxBodyBytes
+        self.drain = drain
     }
+
+    private var draining: Bool { drain?.isDraining ?? false }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // Nothing after the connection's last request reaches a route: Hummingbird would not
@@ -67,6 +75,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         // for HTTP/1.1 it reads `close` already).
         let keepAlive =
             head.isKeepAlive && (http11 || !head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" })
+            && !draining
         if !http11 { http10.append((requests, keepAlive, head.method == .HEAD)) }
         if !keepAlive {
             if closing == nil { closing = requests }
@@ -90,7 +99,9 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
             var unsent = false
             if continuing.first == answers { continuing.removeFirst(); unsent = true }
             if withheld.first == answers { withheld.removeFirst(); unsent = true }
-            if unsent {
+            // A request read before the stop began and answered after it; not while a pipelined
+            // one waits, read already and owed its answer.
+            if unsent || (closing == nil && answers == requests && draining) {
                 closeAfterEnd = true
                 closing = min(closing ?? answers, answers)
             }

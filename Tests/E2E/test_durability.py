@@ -1,5 +1,6 @@
 """A restart keeps connections and the API key; nothing secret is stored in the clear; a crash in
 the middle of a callback leaves a record of it."""
+import http.client
 import json
 import socket
 import sqlite3
@@ -80,8 +81,19 @@ def test_a_shutdown_delay_turns_readiness_off_and_keeps_serving_until_it_ends(wo
         workdir, "draining", "api: { shutdown_delay: 3s }\nauth: { user_verification: { unsafe_skip_verification: true } }\n")
     key = {"Authorization": server.api_key}
     assert requests.get(f"{server.base}/v1/health/ready", timeout=5).status_code == 200
+    # A client's kept connection, opened before the signal: its next answer ends it.
+    kept = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    kept.request("GET", "/v1/health")
+    before = kept.getresponse()
+    assert before.read() and before.getheader("Connection") is None
     signalled = time.monotonic()
     server.process.terminate()
+    time.sleep(0.3)
+    kept.request("GET", "/v1/health")
+    after = kept.getresponse()
+    assert after.status == 200 and after.getheader("Connection") == "close"
+    after.read()
+    assert kept.sock is None, "http.client closes a connection its answer ended"
     seen = []
     while time.monotonic() - signalled < 2.2:
         ready = requests.get(f"{server.base}/v1/health/ready", timeout=5)
@@ -99,10 +111,29 @@ def test_a_shutdown_delay_turns_readiness_off_and_keeps_serving_until_it_ends(wo
     assert 3 <= stopped < 10, stopped
     assert len(seen) >= 5, seen
     log = server.log.read_text()
-    assert "stopping in 3 s (api.shutdown_delay): readiness answers 503 meanwhile, and requests are still served" in log
+    assert ("stopping in 3 s (api.shutdown_delay): readiness answers 503 meanwhile, and requests are still served; "
+            "a second signal stops now") in log
     assert log.index("stopping in 3 s") < log.index("stopping: parked waits are answered now") < log.index("stopped")
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{server.base}/v1/health", timeout=2)
+
+
+def test_a_second_signal_ends_the_shutdown_delay(workdir):
+    server = ConfiguredGatehouse(
+        workdir, "impatient", "api: { shutdown_delay: 60s }\nauth: { user_verification: { unsafe_skip_verification: true } }\n")
+    server.process.terminate()
+    deadline = time.monotonic() + 10
+    while "stopping in 60 s" not in server.log.read_text():
+        assert time.monotonic() < deadline, server.log.read_text()
+        time.sleep(0.1)
+    assert requests.get(f"{server.base}/v1/health/ready", timeout=5).status_code == 503
+    signalled = time.monotonic()
+    server.process.terminate()
+    assert server.process.wait(timeout=15) == 0
+    assert time.monotonic() - signalled < 5
+    log = server.log.read_text()
+    assert "a second signal (SIGTERM): stopping now, before api.shutdown_delay ran out" in log, log
+    assert log.index("a second signal") < log.index("stopping: parked waits are answered now") < log.index("stopped")
 
 
 def test_a_crash_during_the_code_exchange_leaves_the_used_state_on_record(gatehouse, dot, user_id):

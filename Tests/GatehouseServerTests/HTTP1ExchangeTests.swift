@@ -26,13 +26,14 @@ struct HTTP1ExchangeTests {
     }
 
     /// The server's pipeline as Hummingbird builds it, the connection guard included (it puts the
-    /// exchange handler before the HTTP types codec); `closes` records what it closes.
-    func connection(closes: CloseRecorder = CloseRecorder()) throws -> EmbeddedChannel {
+    /// exchange handler before the HTTP types codec); `closes` records what it closes, and `drain`
+    /// is the stop's pause.
+    func connection(closes: CloseRecorder = CloseRecorder(), drain: ShutdownDrain? = nil) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel(handler: closes)
         let pipeline = channel.pipeline.syncOperations
         try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
         try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-        try pipeline.addHandler(ConnectionGuard(limits: RequestLimits(), logger: Logger(label: "test")).handler())
+        try pipeline.addHandler(ConnectionGuard(limits: RequestLimits(), logger: Logger(label: "test"), drain: drain).handler())
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }
