@@ -59,7 +59,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         // that answers it goes before the codec.
         let pipeline = context.pipeline.syncOperations
         if let decoder = try? pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self) {
-            try? pipeline.addHandler(HTTP1ExchangeHandler(maxBodyBytes: owner.limits.maxBodyBytes, drain: owner.drain), position: .after(decoder))
+            try? pipeline.addHandler(
+                HTTP1ExchangeHandler(maxBodyBytes: owner.limits.maxBodyBytes, drain: owner.drain), position: .after(decoder))
         }
         if context.channel.isActive { opened(context: context) }
     }
