@@ -14,8 +14,11 @@ extension AuthBroker {
         if settings.soleServer || flow.callbackAbandoned(now: now()) { return true }
         guard let taker = flow.stateUsedBy else { return false }
         if taker == settings.serverRecord { return true }
-        guard let usedAt = flow.stateUsedAt, now().timeIntervalSince(usedAt) > RunningServer.liveFor else { return false }
-        return try await !RunningServer.liveKeys(in: store, now: now()).contains(taker)
+        // The record's time and the state's use were written on the store's clock (another
+        // replica's own could run ahead or behind this one's).
+        let shared = try await store.sharedTime(now())
+        guard let usedAt = flow.stateUsedAt, shared.timeIntervalSince(usedAt) > RunningServer.liveFor else { return false }
+        return try await !RunningServer.liveKeys(in: store, now: shared).contains(taker)
     }
 }
 

@@ -48,7 +48,8 @@ package final class ServerHeartbeat: Service, Sendable {
     package func beat() async -> Bool {
         do {
             var current = server
-            current.seen = now()
+            // On the store's clock, which the replicas that read the record compare it with.
+            current.seen = try await store.sharedTime(now())
             try await store.setSetting(key, value: try current.encoded)
             for (other, value) in try await store.settings(prefix: RunningServer.settingPrefix) where other != key {
                 // One this build cannot read is a newer build's, which removes it when it is old.

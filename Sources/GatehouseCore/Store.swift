@@ -214,6 +214,11 @@ package protocol Store: Sendable {
     func settings(prefix: String) async throws -> [String: String]
     /// Removes a setting, if it is there.
     func deleteSetting(_ key: String) async throws
+    /// The time on the clock every server of this store reads, where `now` is this process's:
+    /// the database server's for PostgreSQL (`now` in tests that move time by hand); `now` for
+    /// SQLite, whose servers share a host. What replicas compare across one another's records
+    /// (the heartbeats) is measured on it, so that their own clocks need not agree.
+    func sharedTime(_ now: Date) async throws -> Date
 }
 
 extension Store {

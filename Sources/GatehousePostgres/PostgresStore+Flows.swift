@@ -78,7 +78,9 @@ extension PostgresStore {
     package func consumeState(hash: String, now: Date, by server: String?) async throws -> Flow? {
         try await rows(
             """
-            UPDATE flows SET state_used = true, state_used_at = \(now.timeIntervalSince1970), state_used_by = \(server),
+            UPDATE flows SET state_used = true, state_used_by = \(server),
+                -- On the database's clock: other replicas compare it with the heartbeats (`sharedTime`).
+                state_used_at = COALESCE(\(leaseClock.callerTime(now))::DOUBLE PRECISION, \(unescaped: LeaseClock.databaseNow)),
                 open_key = NULL,
                 version = version + 1,
                 expires_at = GREATEST(expires_at, \(now.addingTimeInterval(Flow.callbackLimit).timeIntervalSince1970))

@@ -57,6 +57,13 @@ extension PostgresStore {
         try await rows("SELECT value FROM settings WHERE key = \(key)").first?["value"].decode(String.self)
     }
 
+    /// The database server's time (`now` when `leaseClock` is the caller's).
+    package func sharedTime(_ now: Date) async throws -> Date {
+        guard leaseClock == .database else { return now }
+        let row = try await rows("SELECT \(unescaped: LeaseClock.databaseNow) AS now").first
+        return Date(timeIntervalSince1970: try row.map { try $0["now"].decode(Double.self) } ?? now.timeIntervalSince1970)
+    }
+
     /// Writes a setting.
     package func setSetting(_ key: String, value: String) async throws {
         _ = try await rows(

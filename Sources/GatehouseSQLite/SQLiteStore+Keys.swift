@@ -60,6 +60,9 @@ extension SQLiteStore {
         try await rows("SELECT value FROM settings WHERE key = ?", [.text(key)]).first?.column("value")?.string
     }
 
+    /// `now`: the processes that open one file run on one host, and its clock.
+    package func sharedTime(_ now: Date) async throws -> Date { now }
+
     /// Writes a setting.
     package func setSetting(_ key: String, value: String) async throws {
         _ = try await rows(

@@ -95,7 +95,7 @@ package struct OperatorStore: Sendable {
         let key = cipher.defaultKey.id
         // The bootstrap first: it says a database it cannot reach as every command does.
         return try await storage.bootstrap { store in
-            let running = try await RunningServer.running(in: store, now: now())
+            let running = try await RunningServer.running(in: store, now: try await store.sharedTime(now()))
             let lacking = running.filter { !$0.keyIDs.contains(key) }
             if !lacking.isEmpty, !force {
                 let one = lacking.count == 1

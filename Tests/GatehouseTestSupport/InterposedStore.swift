@@ -287,6 +287,10 @@ package final class InterposedStore: Store {
         try await forward("settings") { try await base.settings(prefix: prefix) }
     }
 
+    package func sharedTime(_ now: Date) async throws -> Date {
+        try await forward("sharedTime") { try await base.sharedTime(now) }
+    }
+
     package func deleteSetting(_ key: String) async throws {
         try await forward("deleteSetting") { try await base.deleteSetting(key) }
     }
