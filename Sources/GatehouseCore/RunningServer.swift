@@ -12,7 +12,7 @@ package struct RunningServer: Codable, Sendable, Equatable {
     package var keyIDs: [String]
     /// The root key id it seals under.
     package var defaultKeyID: String
-    /// When it last said so.
+    /// When it last said so, on the store's clock (`Store.sharedTime`).
     package var seen: Date
 
     enum CodingKeys: String, CodingKey {
@@ -44,8 +44,9 @@ package struct RunningServer: Codable, Sendable, Equatable {
     /// A key for a new start's record.
     package static func newKey() -> String { settingPrefix + SecureRandom.identifier(prefix: "") }
 
-    /// The keys of the records of servers that said they were running within `liveFor` of `now`;
-    /// a record this build cannot read counts (a newer build's, during a rolling upgrade).
+    /// The keys of the records of servers that said they were running within `liveFor` of `now`
+    /// (the store's time); a record this build cannot read counts (a newer build's, during a
+    /// rolling upgrade).
     package static func liveKeys(in store: any Store, now: Date) async throws -> Set<String> {
         Set(
             try await store.settings(prefix: settingPrefix).compactMap { key, value in
