@@ -36,9 +36,15 @@ extension AuthBroker {
     /// delete stands whatever the provider answers: a failed revocation is logged at warning and
     /// counted in `gatehouse_revocations_total`, never the delete's error.
     package func deleteConnection(id: String) async throws -> ConnectionDeletion {
+        try await disconnect(id: id)?.outcome ?? .notFound
+    }
+
+    /// `deleteConnection(id:)`, with the provider of the connection deleted (for the audit
+    /// trail, once the row is gone); nil when there was no such connection.
+    package func disconnect(id: String) async throws -> (providerID: String, outcome: ConnectionDeletion)? {
         // The provider is read before the delete: a store that fails to answer then fails the
         // delete with nothing done, where after it the tokens would be gone unrevoked.
-        guard let before = try await store.connection(id: id) else { return .notFound }
+        guard let before = try await store.connection(id: id) else { return nil }
         let provider: Provider?
         do {
             provider = try await providers.provider(id: before.providerID)
@@ -55,16 +61,18 @@ extension AuthBroker {
         let order = provider?.revocationDestination.map { RevocationOrder(deletedAt: now(), destination: $0) }
         // The row as deleted, not as read before: a refresh that landed in between stored the
         // token set that is revoked.
-        guard let connection = try await connections.delete(id: id, from: store, queueing: order) else { return .notFound }
-        guard let order else { return .deleted }
+        guard let connection = try await connections.delete(id: id, from: store, queueing: order) else { return nil }
+        guard let order else { return (connection.providerID, .deleted) }
         // The delete's own try is sent whatever other grants the user holds (later tries, of a
         // revocation whose user connected again meanwhile, are not: `RevocationRetrier`).
         let pending = PendingRevocation(of: connection, order)
-        switch await refresher.revoker.attempt(pending, at: .success(provider), checkingOtherGrants: false) {
-        case .revoked: return .revoked
-        case .refused(let reason), .gaveUp(let reason): return .notRevoked(reason)
-        case .superseded: return .notRevoked(RevocationOutcome.supersededReason)
-        case .postponed(let reason): return .revocationPending(reason)
-        }
+        let outcome: ConnectionDeletion =
+            switch await refresher.revoker.attempt(pending, at: .success(provider), checkingOtherGrants: false) {
+            case .revoked: .revoked
+            case .refused(let reason), .gaveUp(let reason): .notRevoked(reason)
+            case .superseded: .notRevoked(RevocationOutcome.supersededReason)
+            case .postponed(let reason): .revocationPending(reason)
+            }
+        return (connection.providerID, outcome)
     }
 }

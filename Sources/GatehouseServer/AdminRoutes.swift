@@ -71,9 +71,10 @@ struct AdminRoutes {
         }
         routes.delete("user_connections/:id") { _, context in
             let id = try context.parameters.require("id")
-            let deletion = try await broker.deleteConnection(id: id)
-            guard deletion != .notFound else { throw GatehouseError.notFound("user connection '\(id)' not found") }
-            audit.deleted(connection: id, deletion, context: context)
+            guard let deleted = try await broker.disconnect(id: id) else {
+                throw GatehouseError.notFound("user connection '\(id)' not found")
+            }
+            audit.deleted(connection: id, of: deleted.providerID, deleted.outcome, context: context)
             return Response(status: .noContent)
         }
         routes.get("settings/session_verification") { _, _ in

@@ -51,8 +51,11 @@ struct AuditTrail: Sendable {
             metadata: metadata(action, target: target, keyID: context.notes.keyID, context: context).merging(detail) { $1 })
     }
 
-    /// A connection deleted, with how its grant ended at the provider (`outcome`).
-    func deleted(connection id: String, _ deletion: ConnectionDeletion, context: GatehouseRequestContext) {
+    /// A connection to `provider` deleted, with how its grant ended there (`outcome`). Its user's
+    /// id is not logged (no log line holds one): the connection's id is the request's.
+    func deleted(
+        connection id: String, of provider: String, _ deletion: ConnectionDeletion, context: GatehouseRequestContext
+    ) {
         let outcome =
             switch deletion {
             case .notFound: "not_found"
@@ -61,7 +64,9 @@ struct AuditTrail: Sendable {
             case .notRevoked: "not_revoked"
             case .revocationPending: "revocation_pending"
             }
-        record(.connectionDeleted, target: id, context: context, detail: ["outcome": .string(outcome)])
+        record(
+            .connectionDeleted, target: id, context: context,
+            detail: ["provider": .string(provider), "outcome": .string(outcome)])
     }
 
     /// A provider changed by `patch` (the fields it sent; none sent, nothing recorded), under

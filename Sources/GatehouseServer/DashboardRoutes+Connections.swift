@@ -67,9 +67,9 @@ extension DashboardRoutes {
                                 "back": FormEncoding.encode(back), "revokes": revokes,
                             ]))
                 }
-                let deletion = try await broker.deleteConnection(id: id)
-                if deletion != .notFound { audit.deleted(connection: id, deletion, context: context) }
-                switch deletion {
+                guard let deleted = try await broker.disconnect(id: id) else { return done("gone") }
+                audit.deleted(connection: id, of: deleted.providerID, deleted.outcome, context: context)
+                switch deleted.outcome {
                 case .notFound: return done("gone")
                 case .deleted: return done("deleted")
                 case .revoked: return done("deleted-revoked")

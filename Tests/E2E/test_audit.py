@@ -50,7 +50,7 @@ def test_admin_changes_are_audit_lines_without_their_values(client, gatehouse, w
         assert line["level"] == "notice" and line["key_id"] == key_id and line["client"] == "127.0.0.1", line
         assert len(line["request_id"]) > 0, line
     # Its template revokes grants (RFC 7009), and django-oauth-toolkit did.
-    assert lines[1]["outcome"] == "revoked"
+    assert lines[1]["outcome"] == "revoked" and lines[1]["provider"] == "audited"
     log = gatehouse.log.read_text()
     assert "audit-rotated-secret" not in log and "audit-tool-secret" not in log
 

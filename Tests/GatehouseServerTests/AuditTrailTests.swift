@@ -66,7 +66,7 @@ import Testing
             #expect(
                 Self.lines(recorder) == [
                     "provider.create fake \(admin)",
-                    "connection.delete \(connection) \(admin) outcome=deleted",
+                    "connection.delete \(connection) \(admin) outcome=deleted provider=fake",
                     "provider.update fake \(admin) fields=description,oauth2.client_secret",
                     "secret.set SLACK_TOKEN \(admin) id=\(secretID)",
                     "secret.delete \(secretID) \(admin)",
@@ -103,6 +103,13 @@ import Testing
             let keyID = APIKeyRecord.id(of: key)
             #expect(try await browser.post("/dashboard/keys/\(keyID)/revoke", ["confirm": "yes"]).status == .seeOther)
             #expect(try await browser.post("/dashboard/providers/gh/delete", ["confirm": "yes"]).status == .seeOther)
+            try await api.createProvider()
+            _ = try await api.completedToken(user: "bob")
+            let listed = try api.object(try await api.call(.get, "/v1/admin/user_connections"))
+            let connection = try #require((listed["items"] as? [[String: Any]])?.first?["id"] as? String)
+            // Asked first: nothing changed yet.
+            #expect(try await browser.post("/dashboard/connections/\(connection)/delete").status == .ok)
+            #expect(try await browser.post("/dashboard/connections/\(connection)/delete", ["confirm": "yes"]).status == .seeOther)
             // Refusals: the first is said, the next within 10 s only counted (a flood would write a
             // line each).
             let app = try await api.makeKey(role: .app)
@@ -119,6 +126,8 @@ import Testing
                     "api_key.create \(keyID) \(admin) name=ci role=app",
                     "api_key.revoke \(keyID) \(admin) name=ci role=app",
                     "provider.delete gh \(admin)",
+                    "provider.create fake \(admin)",
+                    "connection.delete \(connection) \(admin) outcome=deleted provider=fake",
                     "dashboard.sign_in_refused - \(APIKeyRecord.id(of: app)) reason=not_admin",
                     "dashboard.sign_out - \(admin)",
                 ])
