@@ -147,7 +147,7 @@ extension AuthBroker {
             mode = try await settingRead(flowID: flow.id).run { try await verification.current() }
         }
         if !mode.unsafeSkip, let verifierURL = mode.verifierURL {
-            let verificationID = SecureRandom.identifier(prefix: "af_") + SecureRandom.token(bytes: 16)
+            let verificationID = Flow.newVerificationID()
             guard try await park(tokens, userInfo: userInfo, on: flow, verificationID: verificationID) else {
                 return .failure(.changedMeanwhile, detail: "the flow changed while the callback was finishing it")
             }

@@ -56,6 +56,10 @@ extension AuthBroker {
         guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
             return .failure(.incompleteLink, detail: "the OpenID Provider's redirect carries no usable state")
         }
+        // Anyone can send this request: a state that cannot be one of ours is not looked up.
+        guard SecureRandom.isToken(state) else {
+            return .failure(.expiredOrUsed, detail: "the verification state is unknown, used, or its flow expired")
+        }
         let found = try await store.flow(verificationHash: SecretHash.hex(state))
         guard let flow = found, flow.status == .pending, let sealedTokens = flow.sealedTokens,
             let sealedVerifier = flow.sealedVerifier, flow.expiresAt > now()

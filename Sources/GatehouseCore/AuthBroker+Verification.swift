@@ -93,7 +93,10 @@ extension AuthBroker {
     }
 
     private func continuationOutcome(verificationID: String) async throws -> CallbackOutcome {
-        guard let flow = try await store.flow(verificationHash: SecretHash.hex(verificationID)) else {
+        // Anyone can open this page: an id that cannot be one of ours is not looked up.
+        guard Flow.mayBeVerificationID(verificationID),
+            let flow = try await store.flow(verificationHash: SecretHash.hex(verificationID))
+        else {
             return .failure(.unknownFlow, detail: "no flow has this verification id")
         }
         switch flow.status {

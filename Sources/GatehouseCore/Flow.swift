@@ -73,6 +73,20 @@ package struct Flow: Sendable, Equatable {
     /// flow sooner could race a callback still finishing, whose grant would then be lost.
     package static let callbackLimit: TimeInterval = 300
 
+    /// A new verification id: what the verifier's `flow_id` and the continuation page's path
+    /// carry, stored as a hash.
+    package static func newVerificationID() -> String {
+        SecureRandom.identifier(prefix: "af_") + SecureRandom.token(bytes: 16)
+    }
+
+    /// Whether `text` has the shape of `newVerificationID()`, which a page anyone can open checks
+    /// before it looks the flow up.
+    package static func mayBeVerificationID(_ text: String) -> Bool {
+        // Two 16-byte tokens after the prefix: 22 characters each.
+        let random = text.utf8.dropFirst(3)
+        return text.hasPrefix("af_") && random.count == 44 && random.allSatisfy { Base64URL.isAlphabet($0) }
+    }
+
     /// Whether the callback took this flow's state and stopped (the process ended) before
     /// storing the tokens or failing the flow: it is still pending, with nothing from the
     /// exchange, `callbackLimit` after the state was used.

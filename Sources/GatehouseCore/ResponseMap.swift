@@ -81,8 +81,13 @@ package enum ResponseMap {
 
 /// A small recursive-descent parser for response-map expressions.
 private struct ExpressionParser {
+    /// The deepest `join(`/`jwt_decode(` nesting taken. Each level is a frame of this parser's
+    /// recursion: an admin's template nested thousands deep would overflow the stack, which ends
+    /// the process. Arcade's own templates nest two deep.
+    static let maxNesting = 16
     let text: [Character]
     var offset = 0
+    var nesting = 0
 
     init(text: String) { self.text = Array(text) }
 
@@ -95,6 +100,8 @@ private struct ExpressionParser {
     mutating func parseExpression(in document: JSONValue) throws -> JSONValue? {
         skipSpaces()
         if consume("join(") {
+            try enter()
+            defer { nesting -= 1 }
             let source = try parseExpression(in: document)
             try expect(",")
             let delimiter = try parseString()
@@ -106,6 +113,8 @@ private struct ExpressionParser {
             return source
         }
         if consume("jwt_decode(") {
+            try enter()
+            defer { nesting -= 1 }
             let token = try parseExpression(in: document)
             try expect(",")
             let claimPath = try parseString()
@@ -129,6 +138,15 @@ private struct ExpressionParser {
             offset += 1
         }
         return try ResponseMap.select(path: String(text[start..<offset]), in: document)
+    }
+
+    /// One level deeper into `join(`/`jwt_decode(`, if `maxNesting` allows.
+    mutating func enter() throws {
+        nesting += 1
+        guard nesting <= Self.maxNesting else {
+            throw GatehouseError.invalid(
+                "response_map expression nests join() and jwt_decode() more than \(Self.maxNesting) deep")
+        }
     }
 
     mutating func parseString() throws -> String {

@@ -46,6 +46,20 @@ import Testing
         #expect(throws: GatehouseError.self) { try ResponseMap.validate(expression) }
     }
 
+    @Test func nestingIsBoundedSoThatNoTemplateOverflowsTheStack() throws {
+        func nested(_ depth: Int) -> String {
+            String(repeating: "join(", count: depth) + "'$.scope'" + String(repeating: ", ' ')", count: depth)
+        }
+        #expect(try ResponseMap.evaluate(nested(16), in: document) == .string("x y"))
+        #expect(throws: GatehouseError.invalid("response_map expression nests join() and jwt_decode() more than 16 deep")) {
+            try ResponseMap.validate(nested(17))
+        }
+        // Deep enough to end the process on recursion alone: refused at the first level past the bound.
+        #expect(throws: GatehouseError.self) { try ResponseMap.validate(nested(200_000)) }
+        let mixed = String(repeating: "jwt_decode(", count: 17) + "'$.a'" + String(repeating: ", '$.b')", count: 17)
+        #expect(throws: GatehouseError.self) { try ResponseMap.validate(mixed) }
+    }
+
     @Test func appliesAMap() throws {
         let result = try ResponseMap.apply(
             ["access_token": "$.authed_user.access_token", "scope": "join('$.scope', ' ')", "gone": "$.nope"], to: document)
