@@ -23,13 +23,14 @@ struct APIKeyAuthenticator: RouterMiddleware {
         // Only a key that exists is named: a hash of whatever else was sent (a password pasted
         // by mistake) could be guessed back from the log.
         context.notes.keyID = key.id
+        // Before the role: a refusal is a request of the key's like any other.
+        try limiter.admit(key)
         if requiredRole == .admin, key.role != .admin {
             throw GatehouseError(
                 .forbidden,
                 "this API key has the \(key.role.rawValue) role; \(Self.area(of: request.uri.path)) needs a key with the admin role"
             )
         }
-        try limiter.admit(key)
         var context = context
         context.apiKey = key
         context.maxUploadSize = limiter.limits.maxBodyBytes

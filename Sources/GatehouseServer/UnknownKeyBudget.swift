@@ -15,6 +15,9 @@ final class UnknownKeyBudget: Sendable {
     static let defaultBurst: Double = 1000
     /// How often the refusals are logged, at most.
     static let warningInterval: TimeInterval = 10
+    /// How far behind the last read a clock read is taken for the clock stepped back, not for a
+    /// caller that read it a little before another.
+    static let stepBack: TimeInterval = 1
 
     private struct State {
         var tokens: Double
@@ -44,7 +47,13 @@ final class UnknownKeyBudget: Sendable {
         guard let perSecond else { return true }
         let (taken, report) = state.withLock { state -> (Bool, Int?) in
             // Callers read the clock before the lock: one a little behind refills nothing, and
-            // moves nothing back.
+            // moves nothing back. A clock stepped back (NTP) counts on from its new time: held
+            // where it was, nothing would refill until the clock caught up, and every key this
+            // replica has not seen would be answered 429 meanwhile.
+            if let updated = state.updated, now < updated - Self.stepBack {
+                state.updated = now
+                state.lastWarning = state.lastWarning.map { min($0, now) }
+            }
             if let updated = state.updated {
                 state.tokens = min(burst, state.tokens + max(0, now.timeIntervalSince(updated)) * perSecond)
             }

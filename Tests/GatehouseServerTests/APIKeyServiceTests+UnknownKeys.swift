@@ -78,12 +78,15 @@ extension APIKeyServiceTests {
             return taken
         }
         #expect(drain(at: start) == 30)
-        // A caller whose clock read is behind: nothing refilled, nothing moved back.
-        #expect(drain(at: start - 5) == 0)
+        // A caller whose clock read is a little behind: nothing refilled, nothing moved back.
+        #expect(drain(at: start - 0.5) == 0)
         #expect(drain(at: start + 1) == 10)
         #expect(drain(at: start + 3600) == 30)
         budget.giveBack()
         #expect(drain(at: start + 3600) == 1)
+        // The clock stepped back an hour: it refills from its new time, not an hour later.
+        #expect(drain(at: start) == 0)
+        #expect(drain(at: start + 2) == 20)
         #expect(UnknownKeyBudget(perSecond: nil, burst: 0).take(now: start))
     }
 }

@@ -147,6 +147,19 @@ import Testing
         }
     }
 
+    @Test func anAppKeyRefusedAtTheAdminRoutesSpendsItsRateToo() async throws {
+        try await APIHarness.run(configure: {
+            $0.limits.requestsPerSecond = 0.1
+            $0.limits.burst = 3
+        }) { api in
+            let app = try await api.makeKey(role: .app)
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<4 { statuses.append(try await api.call(.get, "/v1/admin/auth_providers", authorization: app).status) }
+            #expect(statuses == [.forbidden, .forbidden, .forbidden, .tooManyRequests])
+            #expect(try await api.call(.get, "/v1/auth/status?id=ac_none", authorization: app).status == .tooManyRequests)
+        }
+    }
+
     @Test func parkedWaitsPerKeyAreCapped() async throws {
         try await APIHarness.run(configure: { $0.limits.maxParkedWaitsPerKey = 1 }) { api in
             try await api.createProvider()
