@@ -52,7 +52,13 @@ public struct AuthResource: Sendable {
             var wait = Self.longPollWait
             if let deadline {
                 let left = clock.now.duration(to: deadline)
-                wait = max(0, min(wait, Int(left.components.seconds)))
+                wait = min(wait, Int(left.components.seconds))
+                // The server waits in whole seconds, and a wait of 0 answers at once: under a
+                // second left, the rest is slept here, and the status asked once at the deadline.
+                if wait < 1 {
+                    if left > .zero { try await Task.sleep(until: deadline, clock: clock) }
+                    wait = 0
+                }
             }
             let current = try await status(id: id, wait: wait, returnFailed: true)
             switch current.status {

@@ -119,6 +119,28 @@ import Testing
         #expect(failing.recorded.count == 1)
     }
 
+    @Test func aTimeoutEndsTheWaitWithoutPollingInItsLastSecond() async throws {
+        let server = ScriptedServer()
+        server.script("/v1/auth/status", .init(body: Self.pending, heldForWait: true))
+        let started = ContinuousClock.now
+        try await server.run { client in
+            await #expect {
+                try await client.auth.waitForCompletion(id: "ac_1", timeout: .milliseconds(2500))
+            } throws: { error in
+                guard case .timedOut(let response)? = error as? GatehouseClientError else { return false }
+                return response.status == .pending
+            }
+        }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(2500) && waited < .seconds(4), "\(waited)")
+        // Two whole seconds long-polled, the last half slept, then one look at the deadline: a
+        // wait of 0 answers at once, and asked again until the deadline it made hundreds of calls.
+        #expect(
+            server.recorded.map(\.uri) == [
+                "/v1/auth/status?id=ac_1&wait=2&return_failed=true", "/v1/auth/status?id=ac_1&wait=0&return_failed=true",
+            ])
+    }
+
     @Test func waitForCompletionReturnsACompletedResponseWithoutCalling() async throws {
         let server = ScriptedServer()
         try await server.run { client in

@@ -20,6 +20,8 @@ final class ScriptedServer: Sendable {
         var headers: HTTPFields = [:]
         /// The head goes at once, the body this much later (a server that stalls mid-answer).
         var bodyAfter: Duration?
+        /// Held for the request's `wait` seconds first, as a long-poll that sees no change is.
+        var heldForWait = false
     }
 
     private let state = Mutex<(recorded: [Recorded], answers: [String: [Answer]])>(([], [:]))
@@ -69,6 +71,9 @@ final class ScriptedServer: Sendable {
             let next = queue.count > 1 ? queue.removeFirst() : queue[0]
             state.answers[path] = queue
             return next
+        }
+        if answer.heldForWait, let wait = request.uri.queryParameters.get("wait", as: Int.self) {
+            try await Task.sleep(for: .seconds(wait))
         }
         var headers = answer.headers
         headers[.contentType] = "application/json"
