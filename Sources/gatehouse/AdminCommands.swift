@@ -119,7 +119,7 @@ struct ProvidersCommand: AsyncParsableCommand {
         @Option(
             name: .customLong("public-url"),
             help:
-                "Gatehouse's public URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else http://127.0.0.1 on GATEHOUSE_PORT or 9099)."
+                "Gatehouse's public URL, its api.public_url (default GATEHOUSE_PUBLIC_URL, else the server's address as other commands reach it: GATEHOUSE_BASE_URL, ARCADE_BASE_URL, or http://127.0.0.1 on GATEHOUSE_PORT or 9099)."
         )
         var publicURL: String?
         @Flag(help: "Print JSON instead of a table.") var json = false
@@ -139,15 +139,21 @@ struct ProvidersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            // The same rule as every client command's.
+            // The public URL the server is given (the variable `serve` reads); else the address
+            // other commands reach the server at, which may not be where providers send browsers.
             let base: String
             let environment = ProcessInfo.processInfo.environment
+            let given = publicURL ?? environment["GATEHOUSE_PUBLIC_URL"]
             do {
-                base = try GatehouseClient.baseURL(
-                    publicURL ?? ClientOptions.serverBeside(environment), environment: environment)
+                base = try GatehouseClient.baseURL(given ?? ClientOptions.serverBeside(environment), environment: environment)
             } catch {
                 Output.error("error: \(error)")
                 throw ExitCode(CLIError.Code.usage.rawValue)
+            }
+            if given == nil {
+                Output.error(
+                    "note: redirect URIs built from \(base), the address this command reaches the server at; if the server's "
+                        + "api.public_url is another, pass it with --public-url or GATEHOUSE_PUBLIC_URL")
             }
             let items = BuiltInProviders.catalog.entries.values.sorted { $0.id < $1.id }.map {
                 Item(

@@ -51,7 +51,8 @@ struct KeysCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an API key; it is printed once.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create an API key; it is printed once, alone on standard output, and its id on standard error.")
         @OptionGroup var options: StoreOptions
         @Option(help: "A name for the key.") var name: String = "cli"
         @Option(help: "app (authorize users, read status; the default) or admin (also /v1/admin/*).")
@@ -67,10 +68,14 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let name = APIKeyName.validated(name) ?? name
             let key = try await options.withStore { try await $0.createAPIKey(name: name, role: role) }
+            // The id is what `keys list`, `keys revoke` and the logs' `key_id` name it by; the
+            // key alone goes to standard output, for `KEY=$(gatehouse keys create)`.
+            let id = APIKeyRecord.id(of: key)
             if options.json {
-                try Output.json(["api_key": key, "name": name, "role": role.rawValue])
+                try Output.json(["api_key": key, "id": id, "name": name, "role": role.rawValue])
             } else {
                 Output.line(key)
+                Output.error("created key \(id) (name \(name), role \(role.rawValue)); `gatehouse keys revoke \(id)` revokes it")
             }
         }
     }

@@ -34,7 +34,21 @@ def cli(gatehouse, *args):
 def app_key(gatehouse):
     created = json.loads(cli(gatehouse, "keys", "create", "--role", "app", "--name", "agent", "--json"))
     assert created["role"] == "app"
+    # Its id, which `keys list` and the logs' key_id name it by.
+    assert {"id": created["id"], "name": "agent", "role": "app"}.items() <= next(
+        k for k in json.loads(cli(gatehouse, "keys", "list", "--json")) if k["id"] == created["id"]).items()
     return created["api_key"]
+
+
+def test_keys_create_prints_the_key_alone_and_its_id_on_standard_error(gatehouse):
+    done = subprocess.run([GATEHOUSE_BIN, "keys", "create", "--name", "plain", "--data-dir", str(gatehouse.data)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.removesuffix("\n")
+    assert key.startswith("arc_") and "\n" not in key  # KEY=$(gatehouse keys create)
+    [made] = [k for k in json.loads(cli(gatehouse, "keys", "list", "--json")) if k["name"] == "plain"]
+    assert done.stderr == f"created key {made['id']} (name plain, role app); `gatehouse keys revoke {made['id']}` revokes it\n"
+    assert cli(gatehouse, "keys", "revoke", made["id"]).strip() == f"revoked {made['id']}"
 
 
 class Recorder:

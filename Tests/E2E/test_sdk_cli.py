@@ -168,6 +168,16 @@ def test_connections_and_providers_commands(gatehouse, dot, user_id, tmp_path):
     assert len(catalog) >= 25
     assert {"id": "slack", "redirect_uri": f"{gatehouse.base}/v1/oauth/slack/callback"}.items() <= next(
         c for c in catalog if c["id"] == "slack").items()
+    # The variable `serve` reads its public URL from, over the address the command reaches it at.
+    public = cli(gatehouse, "providers", "catalog", "--json", env={"GATEHOUSE_PUBLIC_URL": "https://auth.example.com/"})
+    assert public.returncode == 0 and public.stderr == "", public.stderr
+    assert {"id": "slack", "redirect_uri": "https://auth.example.com/v1/oauth/slack/callback"}.items() <= next(
+        c for c in json.loads(public.stdout) if c["id"] == "slack").items()
+    beside = cli(gatehouse, "providers", "catalog")
+    assert f"{gatehouse.base}/v1/oauth/slack/callback" in beside.stdout
+    assert beside.stderr == (f"note: redirect URIs built from {gatehouse.base}, the address this command reaches the "
+                             "server at; if the server's api.public_url is another, pass it with --public-url or "
+                             "GATEHOUSE_PUBLIC_URL\n")
 
 
 def test_output_to_a_pipe_closed_early_ends_quietly(gatehouse):
