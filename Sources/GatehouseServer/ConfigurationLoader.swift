@@ -82,7 +82,7 @@ package enum ConfigurationLoader {
         guard let root = loaded as? [String: Any] else {
             if loaded == nil { return [:] }
             throw ConfigurationError(
-                description: "the config file must be a mapping of sections (api, auth, log, security, storage)")
+                description: "the config file must be a mapping of sections (api, auth, log, metrics, security, storage)")
         }
         // The whole file's sections and keys are checked, also where only some sections are
         // read: a mistake is said by `gatehouse keys` as by `serve`. Expansion makes strings
@@ -99,8 +99,12 @@ package enum ConfigurationLoader {
     private static func checkKeys(_ document: [String: Any], warnings: inout [String]) throws {
         for section in document.keys.sorted() where knownKeys[section] == nil {
             guard foreignSections.contains(section) else {
+                let known = knownKeys.keys.filter { !$0.contains(".") }.sorted().joined(separator: ", ")
+                let foreign = foreignSections.sorted().joined(separator: ", ")
                 throw ConfigurationError(
-                    description: "\(section) is not a known section (known: api, auth, log, security, storage)")
+                    description:
+                        "\(section) is not a known section (known: \(known); Arcade's \(foreign) are read past with a warning)"
+                )
             }
             warnings.append("\(section): this section of Arcade's engine.yaml has no effect in Gatehouse")
         }

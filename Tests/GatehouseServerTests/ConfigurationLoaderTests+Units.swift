@@ -151,6 +151,11 @@ extension ConfigurationLoaderTests {
             let error = #expect(throws: ConfigurationError.self) { try load(ConfigurationLoader.storeSections) }
             #expect(error?.description.hasPrefix(says) == true, "\(error?.description ?? "")")
         }
+        // Every section it knows, and the ones of Arcade's it reads past.
+        #expect(
+            try problem("metric: {}")
+                == "metric is not a known section (known: api, auth, log, metrics, security, storage; Arcade's cache, llm, mcp, telemetry, tools, worker, workers are read past with a warning)"
+        )
     }
 
     /// A bad value from an environment variable is said with the variable's name.
