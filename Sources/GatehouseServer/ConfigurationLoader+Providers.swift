@@ -61,7 +61,18 @@ extension ConfigurationLoader {
     /// path from the file's directory), a key no part of Gatehouse reads refused.
     package static func providerEntry(file: String, text: String, environment: [String: String]) throws -> [String: Any] {
         guard let entry = try YAMLReader.load(text) else { throw ConfigurationError(description: "\(file) is empty") }
-        try checkProviderKeys(entry, path: file)
+        // A whole config file given where one of its provider entries belongs.
+        if let mapping = entry as? [String: Any], mapping["id"] == nil,
+            let section = mapping.keys.sorted().first(where: { knownKeys[$0] != nil || foreignSections.contains($0) })
+        {
+            throw ConfigurationError(
+                description:
+                    "\(file) has a config file's sections (\(section)); it must hold one provider entry, as an item of auth.providers is (id, provider_id or oauth2, client_id, ...)"
+            )
+        }
+        guard entry is [String: Any] else { throw ConfigurationError(description: "\(file) must be a mapping") }
+        // Its keys are named as the entry's own (`oauth2.scope`), not as a path under the file's name.
+        try checkProviderKeys(entry, path: "")
         var secrets: Set<String> = []
         let directory = (file as NSString).deletingLastPathComponent
         let expanded = try expand(
@@ -70,28 +81,30 @@ extension ConfigurationLoader {
         return object
     }
 
-    /// Refuses a key no part of Gatehouse reads, naming it.
+    /// Refuses a key no part of Gatehouse reads, naming it under `path` (none: as the entry's own).
     static func checkProviderKeys(_ entry: Any, path: String) throws {
+        let oauth2Path = path.isEmpty ? "oauth2" : "\(path).oauth2"
         guard let provider = entry as? [String: Any] else { throw ConfigurationError(description: "\(path) must be a mapping") }
         try check(provider, allowed: providerKeys, path: path)
         guard let oauth2 = provider["oauth2"] as? [String: Any] else { return }
-        try check(oauth2, allowed: oauth2Keys, path: "\(path).oauth2")
+        try check(oauth2, allowed: oauth2Keys, path: oauth2Path)
         if let pkce = oauth2["pkce"] as? [String: Any] {
-            try check(pkce, allowed: ["enabled", "code_challenge_method"], path: "\(path).oauth2.pkce")
+            try check(pkce, allowed: ["enabled", "code_challenge_method"], path: "\(oauth2Path).pkce")
         }
         for block in requestBlocks.sorted() {
             guard let request = oauth2[block] as? [String: Any] else { continue }
-            try check(request, allowed: requestKeys, path: "\(path).oauth2.\(block)")
+            try check(request, allowed: requestKeys, path: "\(oauth2Path).\(block)")
             if let triggers = request["triggers"] as? [String: Any] {
-                try check(triggers, allowed: ["on_token_grant", "on_token_refresh"], path: "\(path).oauth2.\(block).triggers")
+                try check(triggers, allowed: ["on_token_grant", "on_token_refresh"], path: "\(oauth2Path).\(block).triggers")
             }
         }
     }
 
     private static func check(_ mapping: [String: Any], allowed: Set<String>, path: String) throws {
         if let unknown = mapping.keys.sorted().first(where: { !allowed.contains($0) }) {
+            let name = path.isEmpty ? unknown : "\(path).\(unknown)"
             throw ConfigurationError(
-                description: "\(path).\(unknown) is not a known setting (known: \(allowed.sorted().joined(separator: ", ")))")
+                description: "\(name) is not a known setting (known: \(allowed.sorted().joined(separator: ", ")))")
         }
     }
 }

@@ -106,7 +106,16 @@ struct ProvidersCommand: AsyncParsableCommand {
                 } catch {
                     throw CLIError(message: "\(file) is not a provider definition: \(error)", code: .usage)
                 }
-                let created = try await options.client().admin.authProviders.create(request)
+                let created: AuthProviderResponse
+                do {
+                    created = try await options.client().admin.authProviders.create(request)
+                } catch let error as GatehouseAPIError where error.kind == .conflict {
+                    // Removing it and adding it again would delete its users' connections.
+                    throw CLIError(
+                        message:
+                            "\(error); to change it, edit it in the dashboard (/dashboard/providers) or send the fields that change to PATCH /v1/admin/auth_providers/\(request.id ?? "ID")",
+                        code: .failure)
+                }
                 if options.json { return try Output.json(created) }
                 Output.line("added \(created.id); register this redirect URI at the provider:\n    \(created.oauth2.redirectURI)")
             }

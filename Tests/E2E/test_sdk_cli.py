@@ -158,6 +158,10 @@ def test_connections_and_providers_commands(gatehouse, dot, user_id, tmp_path):
     assert refused.returncode == 2 and "client_idd" in refused.stderr, refused.stderr
     added = cli(gatehouse, "providers", "add", "-f", str(definition), env={"EXTRA_CLIENT_ID": "abc.apps.googleusercontent.com"})
     assert added.returncode == 0, added.stderr
+    again = cli(gatehouse, "providers", "add", "-f", str(definition), env={"EXTRA_CLIENT_ID": "abc.apps.googleusercontent.com"})
+    assert again.returncode == 1 and "already exists" in again.stderr, again.stderr
+    assert "edit it in the dashboard (/dashboard/providers) or send the fields that change to PATCH " \
+        "/v1/admin/auth_providers/extra-cli" in again.stderr, again.stderr
     assert f"{gatehouse.base}/v1/oauth/extra-cli/callback" in added.stdout
     stored = json.loads(cli(gatehouse, "providers", "get", "extra-cli").stdout)["oauth2"]
     assert stored["client_id"] == "abc.apps.googleusercontent.com"

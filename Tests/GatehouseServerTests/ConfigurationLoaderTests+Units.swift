@@ -36,6 +36,23 @@ extension ConfigurationLoaderTests {
         #expect(error.description.hasPrefix("line 2, column 1: ") && !error.description.contains("hunter2"), "\(error)")
     }
 
+    /// `providers add -f`: a key the entry does not take is named as the entry's own, and a whole
+    /// config file given in its place is said as such.
+    @Test func aProviderFileNamesItsOwnKeysAndTellsAConfigFileApart() throws {
+        func problem(_ text: String) -> String? {
+            #expect(throws: ConfigurationError.self) {
+                try ConfigurationLoader.providerEntry(file: "acme.yaml", text: text, environment: [:])
+            }?.description
+        }
+        #expect(problem("id: acme\nclient_idd: x\n")?.hasPrefix("client_idd is not a known setting (known: ") == true)
+        #expect(problem("id: acme\noauth2: { scope: [a] }\n")?.hasPrefix("oauth2.scope is not a known setting") == true)
+        #expect(
+            problem("auth: { providers: [ { id: acme } ] }\n")
+                == "acme.yaml has a config file's sections (auth); it must hold one provider entry, as an item of auth.providers is (id, provider_id or oauth2, client_id, ...)"
+        )
+        #expect(problem("- id: acme\n") == "acme.yaml must be a mapping")
+    }
+
     /// Durations take their unit, as every other duration setting does; bare seconds as before.
     @Test func flowAndTokenTimesTakeAUnit() throws {
         let config = try load("auth: { flow_ttl: 10m, refresh_skew: 0, default_token_lifetime: 1h }")
