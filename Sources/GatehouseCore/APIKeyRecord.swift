@@ -10,13 +10,27 @@ package struct APIKeyRecord: Sendable, Equatable {
     package var role: APIKeyRole
     /// When it was made.
     package var createdAt: Date
+    /// When a request last came with it, to within `APIKeyRecord.useRecordedEvery`; nil when
+    /// none has since uses were recorded.
+    package var lastUsedAt: Date?
+
+    /// How often a key's use is written, at most: once per key per this many seconds across
+    /// the replicas (each reads the time back with the key), not once per request.
+    package static let useRecordedEvery: TimeInterval = 60
 
     /// Creates a record.
-    package init(hash: String, name: String, role: APIKeyRole, createdAt: Date) {
+    package init(hash: String, name: String, role: APIKeyRole, createdAt: Date, lastUsedAt: Date? = nil) {
         self.hash = hash
         self.name = name
         self.role = role
         self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+
+    /// Whether a use at `now` is to be written: none recorded, or the last one
+    /// `useRecordedEvery` ago or more.
+    package func useIsDue(at now: Date) -> Bool {
+        lastUsedAt.map { now.timeIntervalSince($0) >= Self.useRecordedEvery } ?? true
     }
 
     /// The public id of a key: the first 12 hex digits of its hash.

@@ -206,6 +206,9 @@ package protocol Store: Sendable {
     func apiKey(hash: String) async throws -> APIKeyRecord?
     /// The number of API keys.
     func apiKeyCount() async throws -> Int
+    /// Records that the key with this hash was used at `time`, unless a later use is recorded
+    /// (another replica's); nothing when there is no such key.
+    func recordAPIKeyUse(hash: String, at time: Date) async throws
     /// A setting's value.
     func setting(_ key: String) async throws -> String?
     /// Writes a setting.

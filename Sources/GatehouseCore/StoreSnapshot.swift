@@ -90,7 +90,7 @@ package struct StoreSnapshot: Sendable {
     }
 
     private static func line(_ k: APIKeyRecord) -> String {
-        line([k.hash, k.name, k.role.rawValue, time(k.createdAt)])
+        line([k.hash, k.name, k.role.rawValue, time(k.createdAt), k.lastUsedAt.map(time)])
     }
 
     private static func line(_ s: SecretRecord) -> String {

@@ -104,6 +104,9 @@ package enum PostgresMigrations {
         // tell one that stopped from its heartbeat. Additive: an older build leaves it empty, and
         // a newer one then waits out `Flow.callbackLimit` as before.
         Migration(statements: ["ALTER TABLE flows ADD COLUMN state_used_by TEXT"], additive: true),
+        // When each API key was last used (`APIKeyRecord.lastUsedAt`). Additive: an older build
+        // neither writes nor reads it, so a key only it serves shows an older use.
+        Migration(statements: ["ALTER TABLE api_keys ADD COLUMN last_used_at DOUBLE PRECISION"], additive: true),
     ]
 
     /// How many migrations this build knows.

@@ -13,14 +13,15 @@ extension PostgresStore {
     package func insertAPIKey(_ record: APIKeyRecord) async throws {
         _ = try await rows(
             """
-            INSERT INTO api_keys (hash, name, role, created_at)
-            VALUES (\(record.hash), \(record.name), \(record.role.rawValue), \(record.createdAt.timeIntervalSince1970))
+            INSERT INTO api_keys (hash, name, role, created_at, last_used_at)
+            VALUES (\(record.hash), \(record.name), \(record.role.rawValue), \(record.createdAt.timeIntervalSince1970),
+                \(record.lastUsedAt?.timeIntervalSince1970))
             """)
     }
 
     /// Every API key, oldest first.
     package func apiKeys() async throws -> [APIKeyRecord] {
-        try await rows("SELECT hash, name, role, created_at FROM api_keys ORDER BY created_at").map(Self.apiKey)
+        try await rows("SELECT hash, name, role, created_at, last_used_at FROM api_keys ORDER BY created_at").map(Self.apiKey)
     }
 
     /// Removes keys by hash prefix.
@@ -44,7 +45,7 @@ extension PostgresStore {
 
     /// The key with this hash.
     package func apiKey(hash: String) async throws -> APIKeyRecord? {
-        try await rows("SELECT hash, name, role, created_at FROM api_keys WHERE hash = \(hash)").first.map(Self.apiKey)
+        try await rows("SELECT hash, name, role, created_at, last_used_at FROM api_keys WHERE hash = \(hash)").first.map(Self.apiKey)
     }
 
     /// The number of keys.
@@ -62,6 +63,16 @@ extension PostgresStore {
         guard leaseClock == .database else { return now }
         let row = try await rows("SELECT \(unescaped: LeaseClock.databaseNow) AS now").first
         return Date(timeIntervalSince1970: try row.map { try $0["now"].decode(Double.self) } ?? now.timeIntervalSince1970)
+    }
+
+    /// Moves the key's last use on to `time`, never back.
+    package func recordAPIKeyUse(hash: String, at time: Date) async throws {
+        let seconds = time.timeIntervalSince1970
+        _ = try await rows(
+            """
+            UPDATE api_keys SET last_used_at = \(seconds)
+            WHERE hash = \(hash) AND (last_used_at IS NULL OR last_used_at < \(seconds))
+            """)
     }
 
     /// Writes a setting.

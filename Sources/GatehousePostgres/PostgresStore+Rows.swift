@@ -55,7 +55,8 @@ extension PostgresStore {
     static func apiKey(_ row: PostgresRandomAccessRow) throws -> APIKeyRecord {
         APIKeyRecord(
             hash: try row["hash"].decode(String.self), name: try row["name"].decode(String.self),
-            role: APIKeyRole(stored: try row["role"].decode(String.self)), createdAt: try date(row, "created_at"))
+            role: APIKeyRole(stored: try row["role"].decode(String.self)), createdAt: try date(row, "created_at"),
+            lastUsedAt: try row["last_used_at"].decode(Double?.self).map(Date.init(timeIntervalSince1970:)))
     }
 
     static func bytes(_ row: PostgresRandomAccessRow, _ name: String) throws -> [UInt8]? {

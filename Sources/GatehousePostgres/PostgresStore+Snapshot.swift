@@ -10,7 +10,7 @@ extension PostgresStore {
         snapshot.providers = try await rows("SELECT * FROM providers").map(Self.provider)
         snapshot.flows = try await rows("SELECT * FROM flows").map(Self.flow)
         snapshot.connections = try await rows("SELECT * FROM connections").map(Self.connection)
-        snapshot.apiKeys = try await rows("SELECT hash, name, role, created_at FROM api_keys").map(Self.apiKey)
+        snapshot.apiKeys = try await rows("SELECT hash, name, role, created_at, last_used_at FROM api_keys").map(Self.apiKey)
         for row in try await rows("SELECT key, value FROM settings")
         where StoreSnapshot.copies(setting: try row["key"].decode(String.self)) {
             snapshot.settings[try row["key"].decode(String.self)] = try row["value"].decode(String.self)
@@ -66,8 +66,9 @@ extension PostgresStore {
             for k in snapshot.apiKeys {
                 try await run(
                     """
-                    INSERT INTO api_keys (hash, name, role, created_at)
-                    VALUES (\(k.hash), \(k.name), \(k.role.rawValue), \(k.createdAt.timeIntervalSince1970))
+                    INSERT INTO api_keys (hash, name, role, created_at, last_used_at)
+                    VALUES (\(k.hash), \(k.name), \(k.role.rawValue), \(k.createdAt.timeIntervalSince1970),
+                        \(k.lastUsedAt?.timeIntervalSince1970))
                     """)
             }
             for (key, value) in snapshot.settings {

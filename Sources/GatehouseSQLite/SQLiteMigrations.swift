@@ -22,7 +22,7 @@ enum SQLiteMigrations {
 
     static let all: [Migration] =
         statementMigrations.map { Migration($0) } + [
-            atRest, callbackTime, signOuts, revocations, retiredProviders, pendingExpiry, callbackServer,
+            atRest, callbackTime, signOuts, revocations, retiredProviders, pendingExpiry, callbackServer, keyUse,
         ]
 
     /// The oldest reader recorded with each migration, in order.
@@ -76,6 +76,9 @@ enum SQLiteMigrations {
     // Which server's callback used a flow's state (`Flow.stateUsedBy`). Additive: an older build
     // leaves it empty, and a newer one then waits out `Flow.callbackLimit` as before.
     static let callbackServer = Migration(["ALTER TABLE flows ADD COLUMN state_used_by TEXT"], additive: true)
+    // When each API key was last used (`APIKeyRecord.lastUsedAt`). Additive: an older build
+    // neither writes nor reads it, so a key only it serves shows an older use.
+    static let keyUse = Migration(["ALTER TABLE api_keys ADD COLUMN last_used_at REAL"], additive: true)
 
     // Nothing usable at rest in clear: the authorize URL (it carries `state`) is sealed from
     // now on and the `url` column stays empty; a flow still waiting for its callback with a

@@ -22,13 +22,16 @@ extension SQLiteStore {
     /// Adds an API key.
     package func insertAPIKey(_ record: APIKeyRecord) async throws {
         _ = try await rows(
-            "INSERT INTO api_keys (hash, name, role, created_at) VALUES (?, ?, ?, ?)",
-            [.text(record.hash), .text(record.name), .text(record.role.rawValue), .float(record.createdAt.timeIntervalSince1970)])
+            "INSERT INTO api_keys (hash, name, role, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                .text(record.hash), .text(record.name), .text(record.role.rawValue),
+                .float(record.createdAt.timeIntervalSince1970), record.lastUsedAt.map { .float($0.timeIntervalSince1970) } ?? .null,
+            ])
     }
 
     /// Every API key.
     package func apiKeys() async throws -> [APIKeyRecord] {
-        try await rows("SELECT hash, name, role, created_at FROM api_keys ORDER BY created_at").map(Self.apiKey)
+        try await rows("SELECT hash, name, role, created_at, last_used_at FROM api_keys ORDER BY created_at").map(Self.apiKey)
     }
 
     /// Removes keys by hash prefix.
@@ -47,12 +50,19 @@ extension SQLiteStore {
 
     /// The key with this hash.
     package func apiKey(hash: String) async throws -> APIKeyRecord? {
-        try await rows("SELECT hash, name, role, created_at FROM api_keys WHERE hash = ?", [.text(hash)]).first.map(Self.apiKey)
+        try await rows("SELECT hash, name, role, created_at, last_used_at FROM api_keys WHERE hash = ?", [.text(hash)]).first.map(Self.apiKey)
     }
 
     /// The number of keys.
     package func apiKeyCount() async throws -> Int {
         Int(try await rows("SELECT COUNT(*) AS n FROM api_keys").first?.column("n")?.integer ?? 0)
+    }
+
+    /// Moves the key's last use on to `time`, never back.
+    package func recordAPIKeyUse(hash: String, at time: Date) async throws {
+        _ = try await rows(
+            "UPDATE api_keys SET last_used_at = ?2 WHERE hash = ?1 AND (last_used_at IS NULL OR last_used_at < ?2)",
+            [.text(hash), .float(time.timeIntervalSince1970)])
     }
 
     /// A setting.

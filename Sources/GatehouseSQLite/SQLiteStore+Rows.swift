@@ -26,7 +26,8 @@ extension SQLiteStore {
     static func apiKey(_ row: SQLiteRow) throws -> APIKeyRecord {
         APIKeyRecord(
             hash: try text(row, "hash"), name: try text(row, "name"),
-            role: APIKeyRole(stored: row.column("role")?.string ?? ""), createdAt: date(row, "created_at"))
+            role: APIKeyRole(stored: row.column("role")?.string ?? ""), createdAt: date(row, "created_at"),
+            lastUsedAt: row.column("last_used_at")?.double.map(Date.init(timeIntervalSince1970:)))
     }
 
     static func flow(_ row: SQLiteRow) throws -> Flow {

@@ -10,7 +10,7 @@ extension SQLiteStore {
         snapshot.providers = try await rows("SELECT * FROM providers").map(Self.provider)
         snapshot.flows = try await rows("SELECT * FROM flows").map(Self.flow)
         snapshot.connections = try await rows("SELECT * FROM connections").map(Self.connection)
-        snapshot.apiKeys = try await rows("SELECT hash, name, role, created_at FROM api_keys").map(Self.apiKey)
+        snapshot.apiKeys = try await rows("SELECT hash, name, role, created_at, last_used_at FROM api_keys").map(Self.apiKey)
         for row in try await rows("SELECT key, value FROM settings")
         where StoreSnapshot.copies(setting: try Self.text(row, "key")) {
             snapshot.settings[try Self.text(row, "key")] = try Self.text(row, "value")

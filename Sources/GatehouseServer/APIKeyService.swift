@@ -28,17 +28,19 @@ final class APIKeyService: Sendable {
     private let known = Mutex<(hashes: Set<String>, current: Bool)>(([], false))
     private let knownReads = SingleFlight<UInt64, Set<String>>()
     private let unknown: UnknownKeyBudget
+    private let logger: Logger
 
     /// Creates the service; `lookup` finds a key's record by hash (the store's, unless a test
     /// gives its own); `unknownKeys` bounds the reads for keys that turn out not to exist.
     init(
         store: any Store, telemetry: Telemetry = .none, unknownKeys: UnknownKeyBudget = UnknownKeyBudget(),
-        now: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger = Logger(label: "gatehouse"), now: @escaping @Sendable () -> Date = Date.init,
         lookup: (@Sendable (_ hash: String) async throws -> APIKeyRecord?)? = nil
     ) {
         self.store = store
         self.telemetry = telemetry
         self.unknown = unknownKeys
+        self.logger = logger
         self.now = now
         self.lookup = lookup ?? { [store] hash in try await store.apiKey(hash: hash) }
     }
@@ -91,6 +93,7 @@ final class APIKeyService: Sendable {
             }
             let record = try await lookup(hash)
             if record != nil, !isKnown { unknown.giveBack() }
+            if let record, record.useIsDue(at: began) { recordUse(of: record, at: began) }
             known.withLock { state in
                 if record == nil { state.hashes.remove(hash) } else { state.hashes.insert(hash) }
             }
@@ -107,6 +110,20 @@ final class APIKeyService: Sendable {
         let unchanged = recent.withLock { $0.generation == generation }
         if unchanged { known.withLock { $0 = (hashes, true) } }
         return hashes.contains(hash)
+    }
+
+    /// Writes the key's use (`APIKeyRecord.lastUsedAt`) beside the request, not in its way: the
+    /// read that found the key comes at most once a second per key (`cacheTTL`), and the write
+    /// once a minute (`APIKeyRecord.useRecordedEvery`), since every replica reads the time back.
+    private func recordUse(of record: APIKeyRecord, at time: Date) {
+        Task { [store, logger] in
+            do {
+                try await store.recordAPIKeyUse(hash: record.hash, at: time)
+            } catch {
+                // Only the time shown is late: the next read a minute on tries again.
+                logger.debug("could not record an API key's use", metadata: ["key_id": "\(record.id)", "error": "\(error)"])
+            }
+        }
     }
 
     private func remember(_ record: APIKeyRecord?, hash: String, generation: UInt64, seen: Date) -> AuthenticatedKey? {

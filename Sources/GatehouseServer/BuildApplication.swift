@@ -153,7 +153,7 @@ private func assemble(
     let verification = VerificationSettingsService(store: store, settings: settings)
     let unknownKeys = UnknownKeyBudget(
         perSecond: configuration.limits.unknownKeyReadsPerSecond, burst: configuration.limits.unknownKeyBurst, logger: logger)
-    let keys = APIKeyService(store: store, telemetry: telemetry, unknownKeys: unknownKeys, now: now)
+    let keys = APIKeyService(store: store, telemetry: telemetry, unknownKeys: unknownKeys, logger: logger, now: now)
     hub.register { change in
         switch change {
         case .providers: registry.invalidate()

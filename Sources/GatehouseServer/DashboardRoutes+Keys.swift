@@ -122,6 +122,7 @@ extension DashboardRoutes {
         let rows: [[String: Any]] = records.sorted { $0.createdAt < $1.createdAt }.map {
             [
                 "id": $0.id, "name": $0.name, "role": $0.role.rawValue, "created": $0.createdAt.iso8601,
+                "lastUsed": $0.lastUsedAt?.iso8601 ?? "never",
                 "current": $0.id == session.keyID, "csrf": session.csrf,
             ]
         }

@@ -81,7 +81,8 @@ struct KeysCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List API keys (ids and names; keys are never stored).")
+        static let configuration = CommandConfiguration(
+            abstract: "List API keys (ids and names; keys are never stored), with when each was last used (to the minute).")
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
@@ -91,13 +92,13 @@ struct KeysCommand: AsyncParsableCommand {
                     keys.map {
                         [
                             "id": $0.id, "name": $0.name, "role": $0.role.rawValue,
-                            "created_at": $0.createdAt.iso8601,
+                            "created_at": $0.createdAt.iso8601, "last_used_at": $0.lastUsedAt?.iso8601,
                         ]
                     })
             }
             Output.table(
-                ["ID", "NAME", "ROLE", "CREATED"],
-                keys.map { [$0.id, $0.name, $0.role.rawValue, $0.createdAt.iso8601] })
+                ["ID", "NAME", "ROLE", "CREATED", "LAST USED"],
+                keys.map { [$0.id, $0.name, $0.role.rawValue, $0.createdAt.iso8601, $0.lastUsedAt?.iso8601 ?? "never"] })
         }
     }
 

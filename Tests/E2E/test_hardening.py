@@ -14,6 +14,7 @@ import stat
 import subprocess
 import threading
 import time
+from datetime import datetime
 
 import arcadepy
 import pytest
@@ -48,6 +49,17 @@ def test_keys_create_prints_the_key_alone_and_its_id_on_standard_error(gatehouse
     assert key.startswith("arc_") and "\n" not in key  # KEY=$(gatehouse keys create)
     [made] = [k for k in json.loads(cli(gatehouse, "keys", "list", "--json")) if k["name"] == "plain"]
     assert done.stderr == f"created key {made['id']} (name plain, role app); `gatehouse keys revoke {made['id']}` revokes it\n"
+    # When it was last used: never yet, then the time of its first request (written beside it).
+    assert made["last_used_at"] is None
+    assert " never" in next(line for line in cli(gatehouse, "keys", "list").splitlines() if line.startswith(made["id"]))
+    before = time.time()
+    assert requests.get(f"{gatehouse.base}/v1/auth/status?id=ac_none", headers={"Authorization": key}).status_code == 404
+    deadline = time.monotonic() + 5
+    while (used := next(k for k in json.loads(cli(gatehouse, "keys", "list", "--json"))
+                        if k["id"] == made["id"])["last_used_at"]) is None:
+        assert time.monotonic() < deadline, "the key's use was never recorded"
+        time.sleep(0.1)
+    assert before - 1 <= datetime.fromisoformat(used.replace("Z", "+00:00")).timestamp() <= time.time() + 1, used
     assert cli(gatehouse, "keys", "revoke", made["id"]).strip() == f"revoked {made['id']}"
 
 

@@ -287,6 +287,10 @@ package final class InterposedStore: Store {
         try await forward("settings") { try await base.settings(prefix: prefix) }
     }
 
+    package func recordAPIKeyUse(hash: String, at time: Date) async throws {
+        try await forward("recordAPIKeyUse") { try await base.recordAPIKeyUse(hash: hash, at: time) }
+    }
+
     package func sharedTime(_ now: Date) async throws -> Date {
         try await forward("sharedTime") { try await base.sharedTime(now) }
     }
