@@ -45,7 +45,8 @@ extension PostgresStore {
 
     /// The key with this hash.
     package func apiKey(hash: String) async throws -> APIKeyRecord? {
-        try await rows("SELECT hash, name, role, created_at, last_used_at FROM api_keys WHERE hash = \(hash)").first.map(Self.apiKey)
+        try await rows("SELECT hash, name, role, created_at, last_used_at FROM api_keys WHERE hash = \(hash)").first.map(
+            Self.apiKey)
     }
 
     /// The number of keys.

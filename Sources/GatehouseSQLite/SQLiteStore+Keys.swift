@@ -25,7 +25,8 @@ extension SQLiteStore {
             "INSERT INTO api_keys (hash, name, role, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)",
             [
                 .text(record.hash), .text(record.name), .text(record.role.rawValue),
-                .float(record.createdAt.timeIntervalSince1970), record.lastUsedAt.map { .float($0.timeIntervalSince1970) } ?? .null,
+                .float(record.createdAt.timeIntervalSince1970),
+                record.lastUsedAt.map { .float($0.timeIntervalSince1970) } ?? .null,
             ])
     }
 
@@ -50,7 +51,8 @@ extension SQLiteStore {
 
     /// The key with this hash.
     package func apiKey(hash: String) async throws -> APIKeyRecord? {
-        try await rows("SELECT hash, name, role, created_at, last_used_at FROM api_keys WHERE hash = ?", [.text(hash)]).first.map(Self.apiKey)
+        try await rows("SELECT hash, name, role, created_at, last_used_at FROM api_keys WHERE hash = ?", [.text(hash)]).first.map(
+            Self.apiKey)
     }
 
     /// The number of keys.
