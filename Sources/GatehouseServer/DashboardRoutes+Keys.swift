@@ -144,6 +144,8 @@ extension DashboardRoutes {
                     "skipInEffect": view.unsafeSkipVerification,
                     "oidcIssuer": settings.identityIssuer as Any, "verifierURL": view.verifierURL ?? "",
                     "unsafeSkip": view.unsafeSkipVerification, "skipAllowed": view.unsafeSkipVerificationChoiceAllowed,
+                    // Where a verifier may be: what the refusal of another says, with the way to add one.
+                    "publicURL": settings.publicURL, "allowedOrigins": settings.allowedRedirectOrigins.joined(separator: ", "),
                 ]) { first, _ in first }),
             status: status)
     }

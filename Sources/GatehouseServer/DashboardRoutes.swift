@@ -78,7 +78,12 @@ struct DashboardRoutes: Sendable {
         }
         guard let found, found.role == .admin else {
             audit.refusedSignIn(found == nil ? "not_a_key" : "not_admin", keyID: found?.id, context: context)
-            return pages.render("sign-in", returning, refusing: GatehouseError(.unauthenticated, "That is not an admin API key."))
+            // Who holds an app key learns nothing from being told so, and stops looking for a typo.
+            let said =
+                found == nil
+                ? "That is not an API key of this server: check that it was copied whole."
+                : "That is an app key: the dashboard needs a key with the admin role."
+            return pages.render("sign-in", returning, refusing: GatehouseError(.unauthenticated, said))
         }
         let cookie = sessions.issue(keyID: found.id, now: now())
         context.notes.keyID = found.id

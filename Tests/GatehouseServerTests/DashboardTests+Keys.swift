@@ -87,8 +87,12 @@ extension DashboardTests {
             #expect(view["unsafe_skip_verification"] as? Bool == false)
             let bad = try await browser.post("/dashboard/verification", ["verifier_url": "https://evil.example/v"])
             #expect(bad.status == .badRequest)
-            // The refused URL stays in the field to be corrected.
-            #expect(String(buffer: bad.body).contains(#"value="https://evil.example/v""#))
+            // The refused URL stays in the field to be corrected, beside where a verifier may be
+            // and how to allow another origin.
+            let page = String(buffer: bad.body)
+            #expect(page.contains(#"value="https://evil.example/v""#))
+            #expect(page.contains("on an origin the config file allows in <code>auth.allowed_redirect_origins</code>: <code>"))
+            #expect(page.contains("To add your app&#39;s, list its origin there") || page.contains("To add your app's, list its origin there"))
         }
     }
 }

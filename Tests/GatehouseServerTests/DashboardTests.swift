@@ -65,8 +65,14 @@ import Testing
             #expect(String(buffer: lost.body).contains("You signed in, but this browser did not send the session back."))
             let later = try await api.client.execute(uri: "/dashboard/providers?signed-in=\(signedIn - 3600)", method: .get)
             #expect(later.status == .seeOther && later.headers[.location]?.hasPrefix("/dashboard/sign-in?next=") == true)
-            #expect(try await Self.signIn(api, key: "arc_nope").status == .unauthorized)
-            #expect(try await Self.signIn(api, key: try await api.makeKey(role: .app)).status == .unauthorized)
+            let wrong = try await Self.signIn(api, key: "arc_nope")
+            #expect(wrong.status == .unauthorized)
+            #expect(String(buffer: wrong.body).contains("That is not an API key of this server: check that it was copied whole."))
+            let app = try await Self.signIn(api, key: try await api.makeKey(role: .app))
+            #expect(app.status == .unauthorized)
+            #expect(String(buffer: app.body).contains("That is an app key: the dashboard needs a key with the admin role."))
+            // Where an admin key comes from, for whoever missed the first start's.
+            #expect(String(buffer: app.body).contains("<code>gatehouse keys create --role admin</code> makes another"))
             // A form larger than the dashboard takes is refused as such, not as a server error.
             let large = try await api.client.execute(
                 uri: "/dashboard/sign-in", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
