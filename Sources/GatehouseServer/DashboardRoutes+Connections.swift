@@ -38,6 +38,7 @@ extension DashboardRoutes {
                         session, nav: "connections",
                         [
                             "connections": rows, "user": user ?? "", "provider": provider ?? "", "total": found.total,
+                            "searched": user != nil || provider != nil,
                             "page": number, "pages": pages, "notice": Self.notice(request) as Any,
                             "previous": (number > 1 ? link(number - 1) : nil) as Any,
                             "next": (number < pages ? link(number + 1) : nil) as Any,

@@ -111,6 +111,9 @@ extension DashboardRoutes {
             shown["descriptionText"] = typed["description"] ?? ""
             shown["clientID"] = typed["client_id"] ?? ""
             shown["templateJSON"] = typed["oauth2"] ?? shown["templateJSON"]
+            // A new secret typed with the refused edit was not saved, and is not sent back: the
+            // field says so, where it would read as keeping the stored one.
+            shown["secretRetype"] = Self.nonEmpty(typed["client_secret"]) != nil
         }
         return pages.render(
             "provider", pageContext(session, nav: "providers", ["provider": shown, "error": error?.message as Any]),

@@ -186,6 +186,9 @@ import Testing
             _ = try await api.completedToken(user: "alice")
             _ = try await api.completedToken(user: "bob")
             let browser = try await Self.browser(api)
+            // Ids match whole: a part of one finds nothing, and the page says why.
+            let part = String(buffer: try await browser.get("/dashboard/connections?user=ali").body)
+            #expect(part.contains("No connection has exactly this user id and provider id."))
             let found = String(buffer: try await browser.get("/dashboard/connections?user=alice").body)
             #expect(found.contains("1 connection(s)") && found.contains("alice") && !found.contains("bob"))
             let start = try #require(found.range(of: "/dashboard/connections/"))
@@ -268,8 +271,16 @@ import Testing
             let again = String(buffer: edited.body)
             #expect(edited.status == .badRequest && again.contains("<h1>fake</h1>"))
             #expect(again.contains(#"value="Changed""#) && again.contains("[1,"))
+            #expect(!again.contains("type it again"), "no secret was typed")
             #expect(
                 try api.object(try await api.call(.get, "/v1/admin/auth_providers/fake"))["description"] as? String != "Changed")
+            // A new secret typed with it was not saved: the field says so, not "leave empty to keep".
+            let rotated = String(
+                buffer: try await browser.post(
+                    "/dashboard/providers/fake", ["client_id": "client-1", "client_secret": "rotated-5678", "oauth2": "[1,"]
+                ).body)
+            #expect(rotated.contains("(the new one was not saved: type it again)") && !rotated.contains("leave empty to keep"))
+            #expect(!rotated.contains("rotated-5678"), "a secret is never written back")
         }
     }
 
