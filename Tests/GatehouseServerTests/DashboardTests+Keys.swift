@@ -92,7 +92,9 @@ extension DashboardTests {
             let page = String(buffer: bad.body)
             #expect(page.contains(#"value="https://evil.example/v""#))
             #expect(page.contains("on an origin the config file allows in <code>auth.allowed_redirect_origins</code>: <code>"))
-            #expect(page.contains("To add your app&#39;s, list its origin there") || page.contains("To add your app's, list its origin there"))
+            #expect(
+                page.contains("To add your app&#39;s, list its origin there")
+                    || page.contains("To add your app's, list its origin there"))
         }
     }
 }
