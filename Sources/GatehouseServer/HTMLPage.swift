@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseCore
 import HTTPTypes
 import Hummingbird
@@ -6,8 +7,8 @@ import NIOCore
 /// First-party pages: no third-party loads, no referrer, no framing.
 enum HTMLPage {
     /// The page for `outcome`; a failure page shows `reference` (the request id) for the person
-    /// to quote.
-    static func response(for outcome: CallbackOutcome, reference: String?) -> Response {
+    /// to quote, and a link to `back`, the app's page, when there is one.
+    static func response(for outcome: CallbackOutcome, reference: String?, back: String? = nil) -> Response {
         switch outcome {
         case .redirect(let location):
             var headers = securityHeaders
@@ -33,7 +34,7 @@ enum HTMLPage {
         case .failure(let reason, _):
             return page(
                 status: HTTPErrorMapping.status(for: reason), title: reason.title, message: reason.explanation,
-                reference: reference)
+                reference: reference, back: back.map { ($0, "Back to " + (URLComponents(string: $0)?.host ?? "the app")) })
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseTestSupport
 import HTTPTypes
 import HummingbirdTesting
@@ -25,12 +26,34 @@ import Testing
             #expect(html.contains("quote this reference: <code>\(reference)</code>"))
             #expect(!html.contains("access_denied"))
             #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+            // The app gave no page to come back to: no link.
+            #expect(!html.contains("Back to"))
 
             // The link works once: again, it says how the sign-in ended, and asks the provider nothing.
             let replay = try await api.callback(for: pending)
             #expect(replay.status == .badRequest)
             #expect(Self.page(replay).contains("Access not granted"))
             #expect(api.provider.transport.requests.isEmpty)
+        }
+    }
+
+    @Test func aFailurePageLinksBackToTheAppsPageWhenTheAppGaveOne() async throws {
+        try await APIHarness.run { api in
+            try await api.createProvider()
+            let started = try await api.call(
+                .post, "/v1/auth/authorize",
+                json:
+                    #"{"auth_requirement":{"provider_id":"fake"},"user_id":"d4","next_uri":"http://127.0.0.1:4000/done?a=1&b=2"}"#
+            )
+            let pending = try api.object(started)
+            let denied = Self.page(try await api.callback(for: pending, extra: "&error=access_denied"))
+            #expect(
+                denied.contains(#"<p><a href="http://127.0.0.1:4000/done?a=1&amp;b=2">Back to 127.0.0.1</a></p>"#), "\(denied)")
+            // A made-up state names no flow: nothing to link to.
+            let madeUp = Self.page(
+                try await api.call(.get, "/v1/oauth/fake/callback?state=\(SecureRandom.token())&code=c", authorization: nil))
+            #expect(madeUp.contains("This link has expired") || madeUp.contains("expired"))
+            #expect(!madeUp.contains("Back to"))
         }
     }
 
