@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from urllib.parse import urlparse, urlunparse
 
 import pytest
@@ -690,6 +691,41 @@ class SlowRefreshProvider:
             "authorize_request": {"endpoint": "https://idp.example/authorize",
                                   "params": {"response_type": "code", "redirect_uri": "{{redirect_uri}}"}},
             "token_request": token, "refresh_request": token}}
+
+
+@contextmanager
+def callback_held_at_the_code_exchange(replica, user_id, provider_id):
+    """A provider whose token endpoint takes the connection and never answers, an authorization
+    for `user_id`, and its callback on `replica`: yields (pending, link, headers) once `replica`
+    took the state and waits on the code exchange."""
+    provider = SlowRefreshProvider(hold=0)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        silent.settimeout(20)
+        try:
+            headers = {"Authorization": replica.admin_key()}
+            definition = provider.definition(provider_id)
+            definition["oauth2"]["token_request"]["endpoint"] = f"http://127.0.0.1:{silent.getsockname()[1]}/token"
+            replica.client(headers["Authorization"]).admin.auth_providers.create(**definition)
+            body = {"auth_requirement": {"provider_id": provider_id}, "user_id": user_id}
+            pending = requests.post(f"{replica.base}/v1/auth/authorize", json=body, headers=headers, timeout=10).json()
+            link = f"/v1/oauth/{provider_id}/callback?code=c1&state={query(pending['url'])['state']}"
+
+            def browser_returns():
+                try:
+                    requests.get(replica.base + link, timeout=60)
+                except requests.RequestException:
+                    pass  # the replica may be killed under it
+
+            threading.Thread(target=browser_returns, daemon=True).start()
+            exchange, _ = silent.accept()
+            try:
+                yield pending, link, headers
+            finally:
+                exchange.close()
+        finally:
+            provider.server.shutdown()
 
 
 def test_a_replica_killed_while_holding_a_lease_delays_the_refresh_by_at_most_the_lease(workdir, database, user_id):

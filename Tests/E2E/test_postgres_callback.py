@@ -1,14 +1,12 @@
 """A replica killed in the middle of a callback, on PostgreSQL: another replica tells the person
 (the link's page) and the app (the status) that the sign-in did not finish once the killed
 replica's heartbeat record has gone stale, about 90 s after it took the state, not five minutes."""
-import socket
-import threading
 import time
 
 import requests
 
-from conftest import query, stop
-from test_postgres import Replica, SlowRefreshProvider, database, pytestmark  # noqa: F401
+from conftest import stop
+from test_postgres import Replica, callback_held_at_the_code_exchange, database, pytestmark  # noqa: F401
 
 CONFIG = """
 auth:
@@ -22,51 +20,28 @@ def test_a_callback_whose_replica_was_killed_is_said_unfinished_once_its_heartbe
         workdir, database, user_id):
     a = Replica(workdir, "taker-a", database, config=CONFIG)
     b = Replica(workdir, "taker-b", database, public_url=a.base, config=CONFIG)
-    provider = SlowRefreshProvider(hold=0)
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)
-        silent.settimeout(20)
-        try:
-            key = a.admin_key()
-            headers = {"Authorization": key}
-            definition = provider.definition("stuck")
-            definition["oauth2"]["token_request"]["endpoint"] = f"http://127.0.0.1:{silent.getsockname()[1]}/token"
-            a.client(key).admin.auth_providers.create(**definition)
-            body = {"auth_requirement": {"provider_id": "stuck"}, "user_id": user_id}
-            pending = requests.post(f"{a.base}/v1/auth/authorize", json=body, headers=headers, timeout=10).json()
-            link = f"/v1/oauth/stuck/callback?code=c1&state={query(pending['url'])['state']}"
-
-            def browser_returns_to_a():
-                try:
-                    requests.get(a.base + link, timeout=30)
-                except requests.RequestException:
-                    pass  # A is killed under it
-
-            threading.Thread(target=browser_returns_to_a, daemon=True).start()
-            exchange, _ = silent.accept()  # A took the state, and waits on the code exchange
-            taken = time.monotonic()
+    try:
+        with callback_held_at_the_code_exchange(a, user_id, "stuck") as (pending, link, headers):
+            taken = time.monotonic()  # A took the state, and waits on the code exchange
             a.process.kill()
             a.process.wait(timeout=10)
-            exchange.close()
 
-            def status():
-                return requests.get(f"{b.base}/v1/auth/status?id={pending['id']}", headers=headers, timeout=10).json()
+        def status():
+            return requests.get(f"{b.base}/v1/auth/status?id={pending['id']}", headers=headers, timeout=10).json()
 
-            # For now B cannot tell a callback at work on another replica from one that stopped.
-            page = requests.get(b.base + link, timeout=10)
-            assert page.status_code == 200 and "Still connecting" in page.text, page.text
-            assert status()["status"] == "pending"
-            while (answer := status())["status"] == "pending":
-                assert time.monotonic() - taken < 150, "still pending 150 s after the callback's replica was killed"
-                time.sleep(2)
-            said = time.monotonic() - taken
-            print(f"a callback's replica killed: B said the sign-in did not finish {said:.1f}s after it took the state")
-            assert answer["status"] == "failed" and "never finished" in answer["status_reason"], answer
-            assert 85 <= said < 150, said
-            page = requests.get(b.base + link, timeout=10)
-            assert page.status_code == 400 and "The sign-in didn&#39;t finish" in page.text, page.text
-        finally:
-            stop(a.process)
-            stop(b.process)
-            provider.server.shutdown()
+        # For now B cannot tell a callback at work on another replica from one that stopped.
+        page = requests.get(b.base + link, timeout=10)
+        assert page.status_code == 200 and "Still connecting" in page.text, page.text
+        assert status()["status"] == "pending"
+        while (answer := status())["status"] == "pending":
+            assert time.monotonic() - taken < 150, "still pending 150 s after the callback's replica was killed"
+            time.sleep(2)
+        said = time.monotonic() - taken
+        print(f"a callback's replica killed: B said the sign-in did not finish {said:.1f}s after it took the state")
+        assert answer["status"] == "failed" and "never finished" in answer["status_reason"], answer
+        assert 85 <= said < 150, said
+        page = requests.get(b.base + link, timeout=10)
+        assert page.status_code == 400 and "The sign-in didn&#39;t finish" in page.text, page.text
+    finally:
+        stop(a.process)
+        stop(b.process)

@@ -5,16 +5,15 @@ which a provider that rotates refresh tokens (this one does) refuses, and the us
 again. Gatehouse measures leases on the database's clock; replica B here runs five seconds
 ahead (libfaketime, Debian's faketime package), more than the whole 3 s lease."""
 import glob
-import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 
 import requests
 
-from conftest import OAuthServer, query, stop
-from test_postgres import Replica, SlowRefreshProvider, consent_until_redirect, database, pytestmark  # noqa: F401
+from conftest import OAuthServer, stop
+from test_postgres import (Replica, callback_held_at_the_code_exchange, consent_until_redirect, database,  # noqa: F401
+                           pytestmark)
 
 CONFIG = """
 auth:
@@ -98,32 +97,14 @@ def test_a_replica_whose_clock_runs_ahead_does_not_take_a_callback_at_work_for_o
     a = Replica(workdir, "taking-a", database, config=CONFIG)
     ahead, launcher = clock_ahead(120)
     b = Replica(workdir, "ahead-b", database, public_url=a.base, config=CONFIG, env=ahead, launcher=launcher)
-    provider = SlowRefreshProvider(hold=0)
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)
-        silent.settimeout(20)
-        try:
-            said = parsedate_to_datetime(requests.get(f"{b.base}/v1/health", timeout=5).headers["Date"]).timestamp()
-            assert said - time.time() > 100, "replica B's clock is not ahead: is libfaketime working?"
-            key = a.admin_key()
-            headers = {"Authorization": key}
-            definition = provider.definition("held")
-            definition["oauth2"]["token_request"]["endpoint"] = f"http://127.0.0.1:{silent.getsockname()[1]}/token"
-            a.client(key).admin.auth_providers.create(**definition)
-            body = {"auth_requirement": {"provider_id": "held"}, "user_id": user_id}
-            pending = requests.post(f"{a.base}/v1/auth/authorize", json=body, headers=headers, timeout=10).json()
-            link = f"/v1/oauth/held/callback?code=c1&state={query(pending['url'])['state']}"
-            threading.Thread(target=lambda: requests.get(a.base + link, timeout=60), daemon=True).start()
-            exchange, _ = silent.accept()  # A took the state, and waits on the code exchange
-            try:
-                status = requests.get(f"{b.base}/v1/auth/status?id={pending['id']}", headers=headers, timeout=10).json()
-                assert status["status"] == "pending", status
-                page = requests.get(b.base + link, timeout=10)
-                assert page.status_code == 200 and "Still connecting" in page.text, page.text
-            finally:
-                exchange.close()
-        finally:
-            stop(a.process)
-            stop(b.process)
-            provider.server.shutdown()
+    try:
+        said = parsedate_to_datetime(requests.get(f"{b.base}/v1/health", timeout=5).headers["Date"]).timestamp()
+        assert said - time.time() > 100, "replica B's clock is not ahead: is libfaketime working?"
+        with callback_held_at_the_code_exchange(a, user_id, "held") as (pending, link, headers):
+            status = requests.get(f"{b.base}/v1/auth/status?id={pending['id']}", headers=headers, timeout=10).json()
+            assert status["status"] == "pending", status
+            page = requests.get(b.base + link, timeout=10)
+            assert page.status_code == 200 and "Still connecting" in page.text, page.text
+    finally:
+        stop(a.process)
+        stop(b.process)
