@@ -11,7 +11,7 @@ package struct APIKeyRecord: Sendable, Equatable {
     /// When it was made.
     package var createdAt: Date
     /// When a request last came with it, to within `APIKeyRecord.useRecordedEvery`; nil when
-    /// none has since uses were recorded.
+    /// none has come since Gatehouse began recording uses.
     package var lastUsedAt: Date?
 
     /// How often a key's use is written, at most: once per key per this many seconds across

@@ -1,6 +1,8 @@
 import Foundation
 
-/// The clock a PostgreSQL store measures refresh leases on.
+/// The clock a PostgreSQL store measures refresh leases on, and the times replicas compare
+/// across one another's records: heartbeats, and when a callback used a flow's state
+/// (`Store.sharedTime`).
 ///
 /// Replicas write a lease's end and compare it with the time now. On the replicas' own clocks, a
 /// replica whose clock runs ahead by two thirds of a lease finds a held lease lapsed between two

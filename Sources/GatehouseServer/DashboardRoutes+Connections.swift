@@ -5,6 +5,8 @@ import Hummingbird
 // Connections (search by user or provider, paged; delete) and flows in progress.
 extension DashboardRoutes {
     static let pageSize = 25
+    /// The flows the flows page lists, newest first.
+    static let flowsShown = 100
 
     func addConnectionRoutes(to routes: RouteCollection<GatehouseRequestContext>) {
         routes.get("/dashboard/connections") { request, _ in
@@ -81,7 +83,9 @@ extension DashboardRoutes {
         }
         routes.get("/dashboard/flows") { request, _ in
             try await page(request) { session in
-                let rows: [[String: Any]] = try await store.openFlows(now: now(), limit: 100).map {
+                // One more than shown: whether the list stops short is said, not left to guess.
+                let open = try await store.openFlows(now: now(), limit: Self.flowsShown + 1)
+                let rows: [[String: Any]] = open.prefix(Self.flowsShown).map {
                     [
                         "id": $0.id, "userID": $0.userID, "providerID": $0.providerID,
                         "scopes": $0.authorizeScopes.joined(separator: " "), "created": $0.createdAt.iso8601,
@@ -89,7 +93,11 @@ extension DashboardRoutes {
                         "stage": $0.sealedTokens == nil ? "consent at the provider" : "user verification",
                     ]
                 }
-                return pages.render("flows", pageContext(session, nav: "flows", ["flows": rows]))
+                return pages.render(
+                    "flows",
+                    pageContext(
+                        session, nav: "flows",
+                        ["flows": rows, "more": (open.count > Self.flowsShown ? Self.flowsShown : nil) as Any]))
             }
         }
     }

@@ -237,7 +237,7 @@ struct DashboardRoutes: Sendable {
         case "disabled":
             "Provider disabled (inactive): it starts no authorizations and hands out no tokens; its connections are kept for when it is enabled again."
         case "removed":
-            "Provider removed, with its users' connections. Where its template can revoke grants, Gatehouse asks the provider to revoke theirs in the background, and logs the outcome."
+            "Provider removed, and its users' connections, if it had any. Where its template can revoke grants, Gatehouse asks the provider to revoke theirs in the background, and logs the outcome."
         case "deleted": "Connection deleted: the next authorization for that user starts a new consent."
         case "deleted-revoked": "Connection deleted and its grant revoked at the provider."
         case "deleted-not-revoked":

@@ -49,8 +49,8 @@ enum HTMLPage {
         .cacheControl: "no-store",
     ]
 
-    /// A page saying `message` under `title`; with `reference` to quote, `back` (a link of this
-    /// server's, such as the dashboard's) to go on from, and `refreshAfter` seconds after which
+    /// A page saying `message` under `title`; with `reference` to quote, `back` (a link to go on
+    /// from: one of this server's, such as the dashboard's, or the app's), and `refreshAfter` seconds after which
     /// the browser loads it again.
     static func page(
         status: HTTPResponse.Status, title: String, message: String, reference: String? = nil,

@@ -47,7 +47,7 @@ import Testing
     @Test func aContinuationWhoseReadFailsSaysTheStoreIsAway() async throws {
         try await StoreBackend.withSQLite { sqlite in
             let store = InterposedStore(sqlite, before: { name in if name == "flow" { throw Self.storeAway() } })
-            let outcome = try await testBroker(store: store).continuation(verificationID: "v")
+            let outcome = try await testBroker(store: store).continuation(verificationID: Flow.newVerificationID())
             guard case .failure(let reason, let detail) = outcome else {
                 Issue.record("not a failure: \(outcome)")
                 return

@@ -18,7 +18,8 @@ extension APIKeyServiceTests {
         try await StoreBackend.withSQLite { sqlite in
             let clock = TestClock()
             let writes = Mutex(0)
-            let store = InterposedStore(sqlite, after: { name in if name == "recordAPIKeyUse" { writes.withLock { $0 += 1 } } })
+            // Counted as each write starts: one that has landed has been counted.
+            let store = InterposedStore(sqlite, before: { name in if name == "recordAPIKeyUse" { writes.withLock { $0 += 1 } } })
             let service = APIKeyService(store: store, now: clock.now)
             let key = try await service.create(name: "agent", role: .app)
             #expect(try await store.apiKey(hash: SecretHash.hex(key))?.lastUsedAt == nil)
