@@ -25,7 +25,9 @@ struct AdminRoutes {
         routes.post("auth_providers") { request, context in
             let body = try await request.decode(as: AuthProviderRequest.self, context: context)
             guard body.id != nil else { throw GatehouseError.invalid("missing required field 'id'") }
-            let provider = try await providers.create(body, source: .api)
+            let provider = try await audit.attempt(.providerCreated, target: body.id, context: context) {
+                try await providers.create(body, source: .api)
+            }
             audit.record(.providerCreated, target: provider.id, context: context)
             return view(provider)
         }
@@ -39,12 +41,17 @@ struct AdminRoutes {
         routes.patch("auth_providers/:id") { request, context in
             let body = try await request.decode(as: ProviderPatch.self, context: context)
             let id = try context.parameters.require("id")
-            let provider = try await providers.patch(id: id, with: body)
+            let provider = try await audit.attempt(.providerChanged, target: id, context: context) {
+                try await providers.patch(id: id, with: body)
+            }
             audit.changed(provider: id, by: body, now: provider.id, context: context)
             return view(provider)
         }
         routes.delete("auth_providers/:id") { _, context in
-            let provider = try await providers.delete(id: try context.parameters.require("id"))
+            let id = try context.parameters.require("id")
+            let provider = try await audit.attempt(.providerDeleted, target: id, context: context) {
+                try await providers.delete(id: id)
+            }
             audit.record(.providerDeleted, target: provider.id, context: context)
             return view(provider)
         }
@@ -71,7 +78,10 @@ struct AdminRoutes {
         }
         routes.delete("user_connections/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard let deleted = try await broker.disconnect(id: id) else {
+            guard
+                let deleted = try await audit.attempt(
+                    .connectionDeleted, target: id, context: context, { try await broker.disconnect(id: id) })
+            else {
                 throw GatehouseError.notFound("user connection '\(id)' not found")
             }
             audit.deleted(connection: id, of: deleted.providerID, deleted.outcome, context: context)
@@ -81,8 +91,10 @@ struct AdminRoutes {
             try await verification.view()
         }
         routes.put("settings/session_verification") { request, context in
-            let setting = try await verification.update(
-                try await request.decode(as: SessionVerificationUpdate.self, context: context))
+            let update = try await request.decode(as: SessionVerificationUpdate.self, context: context)
+            let setting = try await audit.attempt(.verificationChanged, target: nil, context: context) {
+                try await verification.update(update)
+            }
             audit.verificationChanged(to: setting, context: context)
             return setting
         }

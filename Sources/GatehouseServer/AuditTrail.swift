@@ -51,6 +51,21 @@ struct AuditTrail: Sendable {
             metadata: metadata(action, target: target, keyID: context.notes.keyID, context: context).merging(detail) { $1 })
     }
 
+    /// Runs `change`, a store write the caller records as `action` once it is made. When the
+    /// store did not answer (`storeUnavailable`), the change may have been made all the same (a
+    /// commit whose answer was lost with its connection): it is recorded then with
+    /// `result=unknown`, so that the trail holds every change that may have happened.
+    func attempt<T>(
+        _ action: Action, target: String?, context: GatehouseRequestContext, _ change: () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await change()
+        } catch let error as GatehouseError where error.code == .storeUnavailable {
+            record(action, target: target, context: context, detail: ["result": "unknown"])
+            throw error
+        }
+    }
+
     /// A connection to `provider` deleted, with how its grant ended there (`outcome`). Its user's
     /// id is not logged (no log line holds one): the connection's id is the request's.
     func deleted(

@@ -70,7 +70,10 @@ extension DashboardRoutes {
                                 "back": FormEncoding.encode(back), "revokes": revokes,
                             ]))
                 }
-                guard let deleted = try await broker.disconnect(id: id) else { return done("gone") }
+                guard
+                    let deleted = try await audit.attempt(
+                        .connectionDeleted, target: id, context: context, { try await broker.disconnect(id: id) })
+                else { return done("gone") }
                 audit.deleted(connection: id, of: deleted.providerID, deleted.outcome, context: context)
                 switch deleted.outcome {
                 case .notFound: return done("gone")

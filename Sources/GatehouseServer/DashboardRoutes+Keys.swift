@@ -29,7 +29,9 @@ extension DashboardRoutes {
                         ))
                 }
                 // Shown on this answer only: it is not stored anywhere it could be shown again.
-                let key = try await keys.create(name: name, role: role)
+                let key = try await audit.attempt(.keyCreated, target: nil, context: context) {
+                    try await keys.create(name: name, role: role)
+                }
                 audit.record(
                     .keyCreated, target: APIKeyRecord.id(of: key), context: context,
                     detail: ["name": .string(name), "role": .string(role.rawValue)])
@@ -64,7 +66,10 @@ extension DashboardRoutes {
                             ["id": id, "name": key.name, "role": key.role.rawValue, "own": own, "admin": key.role == .admin]))
                 }
                 // Checked again where it is decided: another tab may have revoked the other admin key.
-                guard let removed = try await store.deleteAPIKeys(hashPrefix: id, keepingAnAdmin: true) else {
+                let removing = try await audit.attempt(.keyRevoked, target: id, context: context) {
+                    try await store.deleteAPIKeys(hashPrefix: id, keepingAnAdmin: true)
+                }
+                guard let removed = removing else {
                     return try await lastAdmin()
                 }
                 guard removed > 0 else { return DashboardPages.redirect("/dashboard/keys?done=key-gone") }
@@ -89,7 +94,9 @@ extension DashboardRoutes {
                     verifierURL: Self.nonEmpty(fields["verifier_url"]), unsafeSkipVerification: fields["unsafe_skip"] == "1")
                 let setting: SessionVerificationSettings
                 do {
-                    setting = try await verification.update(update)
+                    setting = try await audit.attempt(.verificationChanged, target: nil, context: context) {
+                        try await verification.update(update)
+                    }
                 } catch let error as GatehouseError where error.code != .internalError && error.code != .storeUnavailable {
                     // The form again as it was sent, so that what was typed is not lost.
                     return try await verificationPage(

@@ -18,7 +18,10 @@ extension DashboardRoutes {
                         try await providersPage(session, extra: ["typed": Self.typed(fields)], refusing: $0)
                     }
                 ) {
-                    let provider = try await providers.create(try Self.newProvider(fields), source: .api)
+                    let request = try Self.newProvider(fields)
+                    let provider = try await audit.attempt(.providerCreated, target: request.id, context: context) {
+                        try await providers.create(request, source: .api)
+                    }
                     audit.record(.providerCreated, target: provider.id, context: context)
                 }
             }
@@ -87,7 +90,9 @@ extension DashboardRoutes {
                             ]))
                 }
                 return try await changing(session, done: "removed") {
-                    _ = try await providers.delete(id: id)
+                    _ = try await audit.attempt(.providerDeleted, target: id, context: context) {
+                        try await providers.delete(id: id)
+                    }
                     audit.record(.providerDeleted, target: id, context: context)
                 }
             }
@@ -136,7 +141,9 @@ extension DashboardRoutes {
     ) async throws -> Response {
         try await changing(session, done: done, failed: failed) {
             let patch = try ProviderTemplateText.decode(ProviderPatch.self, from: try await changes())
-            let provider = try await providers.patch(id: id, with: patch)
+            let provider = try await audit.attempt(.providerChanged, target: id, context: context) {
+                try await providers.patch(id: id, with: patch)
+            }
             audit.changed(provider: id, by: patch, now: provider.id, context: context)
         }
     }

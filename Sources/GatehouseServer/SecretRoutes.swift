@@ -33,20 +33,25 @@ struct SecretRoutes {
                 throw GatehouseError.invalid("description must be at most 1000 characters")
             }
             let now = now()
-            let stored = try await store.upsertSecret(
-                SecretRecord(
-                    id: SecureRandom.identifier(prefix: "sec_"), key: key,
-                    sealedValue: try cipher.seal(
-                        Array(body.value.utf8), context: SealedField.context(.toolSecret, rowID: "", name: key)),
-                    description: body.description,
-                    hint: ProviderRegistry.hint(for: body.value), createdAt: now, updatedAt: now))
+            let record = SecretRecord(
+                id: SecureRandom.identifier(prefix: "sec_"), key: key,
+                sealedValue: try cipher.seal(
+                    Array(body.value.utf8), context: SealedField.context(.toolSecret, rowID: "", name: key)),
+                description: body.description,
+                hint: ProviderRegistry.hint(for: body.value), createdAt: now, updatedAt: now)
+            let stored = try await audit.attempt(.secretSet, target: key, context: context) {
+                try await store.upsertSecret(record)
+            }
             audit.record(.secretSet, target: key, context: context, detail: ["id": .string(stored.id)])
             return view(stored)
         }
         // Arcade upserts by key and deletes by id on the same path; one parameter name serves both.
         routes.delete("secrets/:secret") { _, context in
             let id = try context.parameters.require("secret")
-            guard try await store.deleteSecret(id: id) else { throw GatehouseError.notFound("secret '\(id)' not found") }
+            let deleted = try await audit.attempt(.secretDeleted, target: id, context: context) {
+                try await store.deleteSecret(id: id)
+            }
+            guard deleted else { throw GatehouseError.notFound("secret '\(id)' not found") }
             audit.record(.secretDeleted, target: id, context: context)
             return Response(status: .noContent)
         }
