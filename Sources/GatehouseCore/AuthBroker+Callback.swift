@@ -41,21 +41,28 @@ extension AuthBroker {
 
     /// The provider's redirect back to `/v1/oauth/{provider}/callback`.
     package func callback(providerID: String, query: [String: String]) async -> CallbackOutcome {
+        await callbackPage(providerID: providerID, query: query).outcome
+    }
+
+    /// `callback(providerID:query:)`, with the way back to the app beside a failure.
+    package func callbackPage(providerID: String, query: [String: String]) async -> SignInPage {
         var spent = false
+        var next: String?
         do {
-            return try await handleCallback(providerID: providerID, query: query, spent: &spent)
+            return page(try await handleCallback(providerID: providerID, query: query, spent: &spent, next: &next), next: next)
         } catch let error as GatehouseError {
             logger.warning("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error.code.rawValue)"])
-            return .failure(CallbackFailure(error.code, reloadable: !spent), detail: error.message)
+            return page(.failure(CallbackFailure(error.code, reloadable: !spent), detail: error.message), next: next)
         } catch {
             logger.error("callback failed", metadata: ["provider": "\(providerID)", "error": "\(error)"])
-            return .failure(.internalError, detail: String(reflecting: type(of: error)))
+            return page(.failure(.internalError, detail: String(reflecting: type(of: error))), next: next)
         }
     }
 
-    /// `spent` is set once the state is used: from then on a reload of the link cannot finish.
-    private func handleCallback(providerID: String, query: [String: String], spent: inout Bool) async throws
-        -> CallbackOutcome
+    /// `spent` is set once the state is used: from then on a reload of the link cannot finish;
+    /// `next`, once the flow is read, to its `next_uri`.
+    private func handleCallback(providerID: String, query: [String: String], spent: inout Bool, next: inout String?)
+        async throws -> CallbackOutcome
     {
         guard let state = query["state"], !state.isEmpty, state.count <= 512 else {
             return .failure(.incompleteLink, detail: "the callback carries no usable state")
@@ -67,6 +74,7 @@ extension AuthBroker {
         let stateHash = SecretHash.hex(state)
         let atWorkHere = callbacksAtWork.contains(stateHash)
         guard let found = try await store.flow(stateHash: stateHash) else { return Self.expiredLink }
+        next = found.nextURI
         if found.stateUsed { return try await reload(of: found, providerID: providerID, atWorkHere: atWorkHere) }
         // Counted before the state is taken, so that a reload never finds the state taken and
         // its callback nowhere at work.

@@ -35,21 +35,29 @@ extension AuthBroker {
     /// `GET /v1/oauth/user_verification`: the OpenID Provider's redirect back. Completes the
     /// flow when the signed-in user is the flow's user; otherwise discards the grant.
     package func identityCallback(query: [String: String]) async -> CallbackOutcome {
+        await identityCallbackPage(query: query).outcome
+    }
+
+    /// `identityCallback(query:)`, with the way back to the app beside a failure.
+    package func identityCallbackPage(query: [String: String]) async -> SignInPage {
         var claimed = false
+        var next: String?
         do {
-            return try await handleIdentityCallback(query: query, claimed: &claimed)
+            return page(try await handleIdentityCallback(query: query, claimed: &claimed, next: &next), next: next)
         } catch let error as GatehouseError where error.code != .internalError {
             logger.warning("user verification failed", metadata: ["error": "\(error.code.rawValue)"])
-            return .failure(
-                CallbackFailure(error.code, reloadable: !claimed), detail: error.message)
+            return page(.failure(CallbackFailure(error.code, reloadable: !claimed), detail: error.message), next: next)
         } catch {
             logger.error("user verification failed", metadata: ["error": "\(error)"])
-            return .failure(.internalError, detail: String(reflecting: type(of: error)))
+            return page(.failure(.internalError, detail: String(reflecting: type(of: error))), next: next)
         }
     }
 
-    /// `claimed` is set once this arrival has claimed the leg: from then on a reload cannot finish it.
-    private func handleIdentityCallback(query: [String: String], claimed: inout Bool) async throws -> CallbackOutcome {
+    /// `claimed` is set once this arrival has claimed the leg: from then on a reload cannot finish
+    /// it; `next`, once the flow is read, to its `next_uri`.
+    private func handleIdentityCallback(query: [String: String], claimed: inout Bool, next: inout String?) async throws
+        -> CallbackOutcome
+    {
         guard let identity else {
             return .failure(.incompleteLink, detail: "user verification through OIDC is not configured")
         }
@@ -61,6 +69,7 @@ extension AuthBroker {
             return .failure(.expiredOrUsed, detail: "the verification state is unknown, used, or its flow expired")
         }
         let found = try await store.flow(verificationHash: SecretHash.hex(state))
+        next = found?.nextURI
         guard let flow = found, flow.status == .pending, let sealedTokens = flow.sealedTokens,
             let sealedVerifier = flow.sealedVerifier, flow.expiresAt > now()
         else {

@@ -82,23 +82,33 @@ extension AuthBroker {
 
     /// `GET /v1/oauth/complete/{flow_id}`: where `confirm_user`'s `next_uri` leads; only reads.
     package func continuation(verificationID: String) async -> CallbackOutcome {
+        await continuationPage(verificationID: verificationID).outcome
+    }
+
+    /// `continuation(verificationID:)`, with the way back to the app beside a failure.
+    package func continuationPage(verificationID: String) async -> SignInPage {
+        var next: String?
         do {
-            return try await continuationOutcome(verificationID: verificationID)
+            return page(try await continuationOutcome(verificationID: verificationID, next: &next), next: next)
         } catch let error as GatehouseError {
-            return .failure(CallbackFailure(error.code, reloadable: true), detail: "continuation lookup failed: \(error.message)")
+            return page(
+                .failure(CallbackFailure(error.code, reloadable: true), detail: "continuation lookup failed: \(error.message)"),
+                next: next)
         } catch {
             logger.error("continuation lookup failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
-            return .failure(.internalError, detail: String(reflecting: type(of: error)))
+            return page(.failure(.internalError, detail: String(reflecting: type(of: error))), next: next)
         }
     }
 
-    private func continuationOutcome(verificationID: String) async throws -> CallbackOutcome {
+    /// `next` is set, once the flow is read, to its `next_uri`.
+    private func continuationOutcome(verificationID: String, next: inout String?) async throws -> CallbackOutcome {
         // Anyone can open this page: an id that cannot be one of ours is not looked up.
         guard Flow.mayBeVerificationID(verificationID),
             let flow = try await store.flow(verificationHash: SecretHash.hex(verificationID))
         else {
             return .failure(.unknownFlow, detail: "no flow has this verification id")
         }
+        next = flow.nextURI
         switch flow.status {
         case .completed: return finishOutcome(flow)
         case .failed: return failedOutcome(flow)

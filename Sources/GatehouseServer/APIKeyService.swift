@@ -85,7 +85,9 @@ final class APIKeyService: Sendable {
         return try await lookups.run("\(generation):\(hash)") { [self] in
             let began = now()
             let isKnown = try await knows(hash, generation: generation)
-            guard isKnown || unknown.take(now: began) else {
+            // The time read now, not at `began`: `knows` may have waited on the store, and a
+            // time read before that wait would look like a clock stepped back to the budget.
+            guard isKnown || unknown.take(now: now()) else {
                 throw GatehouseError(
                     .rateLimited,
                     "too many requests with unknown API keys reach this server: a key it has not seen before is not looked up until they slow down; retry shortly",
