@@ -11,13 +11,14 @@ extension AuthBroker {
     /// without a record (a flow an older build took), `Flow.callbackLimit` after the state was used.
     func callbackStopped(_ flow: Flow, atWork: Bool) async throws -> Bool {
         guard flow.status == .pending, flow.stateUsed, flow.sealedTokens == nil, !atWork else { return false }
-        if settings.soleServer || flow.callbackAbandoned(now: now()) { return true }
-        guard let taker = flow.stateUsedBy else { return false }
-        if taker == settings.serverRecord { return true }
-        // The record's time and the state's use were written on the store's clock (another
-        // replica's own could run ahead or behind this one's).
+        if settings.soleServer || (flow.stateUsedBy.map { $0 == settings.serverRecord } ?? false) { return true }
+        // The state's use and the records' times were written on the store's clock: another
+        // replica's own could run ahead or behind this one's.
         let shared = try await store.sharedTime(now())
-        guard let usedAt = flow.stateUsedAt, shared.timeIntervalSince(usedAt) > RunningServer.liveFor else { return false }
+        if flow.callbackAbandoned(now: shared) { return true }
+        guard let taker = flow.stateUsedBy, let usedAt = flow.stateUsedAt,
+            shared.timeIntervalSince(usedAt) > RunningServer.liveFor
+        else { return false }
         return try await !RunningServer.liveKeys(in: store, now: shared).contains(taker)
     }
 }

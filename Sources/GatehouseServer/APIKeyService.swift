@@ -122,7 +122,7 @@ final class APIKeyService: Sendable {
             do {
                 try await store.recordAPIKeyUse(hash: record.hash, at: time)
             } catch {
-                // Only the time shown is late: the next read a minute on tries again.
+                // Only the time shown is late: the key's next read from the store tries again.
                 logger.debug("could not record an API key's use", metadata: ["key_id": "\(record.id)", "error": "\(error)"])
             }
         }

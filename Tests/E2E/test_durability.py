@@ -88,7 +88,11 @@ def test_a_shutdown_delay_turns_readiness_off_and_keeps_serving_until_it_ends(wo
     assert before.read() and before.getheader("Connection") is None
     signalled = time.monotonic()
     server.process.terminate()
-    time.sleep(0.3)
+    # Once the stop has begun (readiness says so), on a connection of its own.
+    deadline = time.monotonic() + 2
+    while requests.get(f"{server.base}/v1/health/ready", timeout=5).status_code != 503:
+        assert time.monotonic() < deadline, "readiness never said the server is stopping"
+        time.sleep(0.05)
     kept.request("GET", "/v1/health")
     after = kept.getresponse()
     assert after.status == 200 and after.getheader("Connection") == "close"

@@ -122,17 +122,18 @@ import Testing
     @Test func aTimeoutEndsTheWaitWithoutPollingInItsLastSecond() async throws {
         let server = ScriptedServer()
         server.script("/v1/auth/status", .init(body: Self.pending, heldForWait: true))
-        let started = ContinuousClock.now
         try await server.run { client in
+            let started = ContinuousClock.now
             await #expect {
                 try await client.auth.waitForCompletion(id: "ac_1", timeout: .milliseconds(2500))
             } throws: { error in
                 guard case .timedOut(let response)? = error as? GatehouseClientError else { return false }
                 return response.status == .pending
             }
+            // Not given up before the timeout (how long after it depends on the machine's load).
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(2500), "\(waited)")
         }
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(2500) && waited < .seconds(4), "\(waited)")
         // Two whole seconds long-polled, the last half slept, then one look at the deadline: a
         // wait of 0 answers at once, and asked again until the deadline it made hundreds of calls.
         #expect(
