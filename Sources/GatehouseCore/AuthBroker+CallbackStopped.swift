@@ -12,13 +12,17 @@ extension AuthBroker {
     func callbackStopped(_ flow: Flow, atWork: Bool) async throws -> Bool {
         guard flow.status == .pending, flow.stateUsed, flow.sealedTokens == nil, !atWork else { return false }
         if settings.soleServer || (flow.stateUsedBy.map { $0 == settings.serverRecord } ?? false) { return true }
+        // Within a minute less than `liveFor` of its use by this process's clock, no judgement
+        // is due yet whatever the store's clock says, unless this one runs a minute or more
+        // behind (which only delays it): the store is not asked for its time on every read.
+        guard let usedAt = flow.stateUsedAt, now().timeIntervalSince(usedAt) > RunningServer.liveFor - 60 else {
+            return false
+        }
         // The state's use and the records' times were written on the store's clock: another
         // replica's own could run ahead or behind this one's.
         let shared = try await store.sharedTime(now())
         if flow.callbackAbandoned(now: shared) { return true }
-        guard let taker = flow.stateUsedBy, let usedAt = flow.stateUsedAt,
-            shared.timeIntervalSince(usedAt) > RunningServer.liveFor
-        else { return false }
+        guard let taker = flow.stateUsedBy, shared.timeIntervalSince(usedAt) > RunningServer.liveFor else { return false }
         return try await !RunningServer.liveKeys(in: store, now: shared).contains(taker)
     }
 }

@@ -29,6 +29,10 @@ final class APIKeyService: Sendable {
     private let knownReads = SingleFlight<UInt64, Set<String>>()
     private let unknown: UnknownKeyBudget
     private let logger: Logger
+    // When this replica last tried to write each key's use: a write that fails (a store that
+    // takes no writes just then) is tried again a minute on, not at every read. Bounded as the
+    // cache is.
+    private let useWrites = Mutex<[String: Date]>([:])
 
     /// Creates the service; `lookup` finds a key's record by hash (the store's, unless a test
     /// gives its own); `unknownKeys` bounds the reads for keys that turn out not to exist.
@@ -95,7 +99,9 @@ final class APIKeyService: Sendable {
             }
             let record = try await lookup(hash)
             if record != nil, !isKnown { unknown.giveBack() }
-            if let record, record.useIsDue(at: began) { recordUse(of: record, at: began) }
+            if let record, record.useIsDue(at: began), claimUseWrite(of: record.hash, at: began) {
+                recordUse(of: record, at: began)
+            }
             known.withLock { state in
                 if record == nil { state.hashes.remove(hash) } else { state.hashes.insert(hash) }
             }
@@ -114,15 +120,27 @@ final class APIKeyService: Sendable {
         return hashes.contains(hash)
     }
 
+    /// Whether this replica is to write the key's use now: no try of its own within
+    /// `APIKeyRecord.useRecordedEvery`.
+    private func claimUseWrite(of hash: String, at time: Date) -> Bool {
+        useWrites.withLock { tried in
+            if let last = tried[hash], time.timeIntervalSince(last) < APIKeyRecord.useRecordedEvery { return false }
+            if tried.count >= Self.cacheLimit { tried.removeAll() }
+            tried[hash] = time
+            return true
+        }
+    }
+
     /// Writes the key's use (`APIKeyRecord.lastUsedAt`) beside the request, not in its way: the
     /// read that found the key comes at most once a second per key (`cacheTTL`), and the write
-    /// once a minute (`APIKeyRecord.useRecordedEvery`), since every replica reads the time back.
+    /// once a minute (`APIKeyRecord.useRecordedEvery`), since every replica reads the time back
+    /// and tries at most that often itself.
     private func recordUse(of record: APIKeyRecord, at time: Date) {
         Task { [store, logger] in
             do {
                 try await store.recordAPIKeyUse(hash: record.hash, at: time)
             } catch {
-                // Only the time shown is late: the key's next read from the store tries again.
+                // Only the time shown is late: this replica tries again a minute on.
                 logger.debug("could not record an API key's use", metadata: ["key_id": "\(record.id)", "error": "\(error)"])
             }
         }

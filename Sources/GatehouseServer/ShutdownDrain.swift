@@ -10,7 +10,9 @@ import UnixSignals
 /// next probe, and without the pause the listener closed at the signal and refused the requests
 /// routed here meanwhile. Run after the application in the service group, so that it is shut
 /// down first and the application's own shutdown waits for its pause. A second SIGTERM or SIGINT
-/// during the pause ends it (the service group reads only the first).
+/// during the pause ends it (the service group reads only the first), unless it comes within
+/// `repeatedSignal` of the stop: one stop delivered twice (a wrapper that forwards the signal to
+/// a process group that also gets it) is not a second request.
 final class ShutdownDrain: Service, Sendable {
     private let draining = Atomic(false)
     private let delay: Duration
@@ -22,6 +24,9 @@ final class ShutdownDrain: Service, Sendable {
         self.logger = logger
     }
 
+    /// How soon after the stop a second signal is taken for the same one, delivered twice.
+    static let repeatedSignal: Duration = .seconds(1)
+
     /// Whether a stop has begun: readiness then says the server is shutting down, and every
     /// answer ends its connection.
     var isDraining: Bool { draining.load(ordering: .relaxed) }
@@ -32,6 +37,7 @@ final class ShutdownDrain: Service, Sendable {
     func run() async throws {
         // Until the stop begins; a cancelled group ends this at once.
         guard (try? await gracefulShutdown()) != nil else { return }
+        let stopped = ContinuousClock.now
         begin()
         guard delay > .zero else { return }
         // Trapped before the line is written: a second signal sent once it is read is seen.
@@ -46,7 +52,7 @@ final class ShutdownDrain: Service, Sendable {
                 return nil
             }
             group.addTask {
-                for await signal in signals { return signal }
+                for await signal in signals where ContinuousClock.now - stopped >= Self.repeatedSignal { return signal }
                 return nil
             }
             defer { group.cancelAll() }

@@ -124,7 +124,8 @@ def test_migrate_waits_for_a_table_another_transaction_holds_and_says_so(databas
     url = database.split("?")[0]
     psql("ALTER TABLE flows DROP COLUMN state_used_at, DROP COLUMN state_used_by; DROP TABLE dashboard_sign_outs; "
          "DROP TABLE revocations; "
-         "DROP TABLE retired_providers; DROP INDEX flows_pending_expiry; DELETE FROM schema_migrations WHERE version > 1",
+         "DROP TABLE retired_providers; DROP INDEX flows_pending_expiry; ALTER TABLE api_keys DROP COLUMN last_used_at; "
+         "DELETE FROM schema_migrations WHERE version > 1",
          url=url)
     holder = subprocess.Popen(["psql", url, "-v", "ON_ERROR_STOP=1", "-qc",
                                "BEGIN; LOCK TABLE flows IN ACCESS SHARE MODE; SELECT pg_sleep(4); COMMIT;"],

@@ -134,12 +134,12 @@ import Testing
             let waited = ContinuousClock.now - started
             #expect(waited >= .milliseconds(2500), "\(waited)")
         }
-        // Two whole seconds long-polled, the last half slept, then one look at the deadline: a
-        // wait of 0 answers at once, and asked again until the deadline it made hundreds of calls.
-        #expect(
-            server.recorded.map(\.uri) == [
-                "/v1/auth/status?id=ac_1&wait=2&return_failed=true", "/v1/auth/status?id=ac_1&wait=0&return_failed=true",
-            ])
+        // Two whole seconds long-polled, the last half slept, then one look at the deadline (none
+        // when the first answer came after it, on a loaded machine): a wait of 0 answers at once,
+        // and asked again until the deadline it made hundreds of calls.
+        let calls = server.recorded.map(\.uri)
+        #expect(calls.first == "/v1/auth/status?id=ac_1&wait=2&return_failed=true")
+        #expect(calls.dropFirst().allSatisfy { $0 == "/v1/auth/status?id=ac_1&wait=0&return_failed=true" } && calls.count <= 2)
     }
 
     @Test func waitForCompletionReturnsACompletedResponseWithoutCalling() async throws {

@@ -41,6 +41,32 @@ extension APIKeyServiceTests {
         }
     }
 
+    @Test func aWriteThatFailsIsTriedAgainAMinuteOnNotAtEveryRead() async throws {
+        try await StoreBackend.withSQLite { sqlite in
+            let clock = TestClock()
+            let tries = Mutex(0)
+            // A store that takes no writes just then (a read-only standby, say).
+            let store = InterposedStore(
+                sqlite,
+                before: { name in
+                    guard name == "recordAPIKeyUse" else { return }
+                    tries.withLock { $0 += 1 }
+                    throw GatehouseError(.storeUnavailable, "read-only")
+                })
+            let service = APIKeyService(store: store, now: clock.now)
+            let key = try await service.create(name: "agent", role: .app)
+            for _ in 0..<60 {
+                #expect(try await service.authenticate(key) != nil)
+                clock.advance(1)
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(tries.withLock { $0 } == 1)
+            #expect(try await service.authenticate(key) != nil)
+            #expect(try await eventually { tries.withLock { $0 } == 2 })
+            #expect(try await store.apiKey(hash: SecretHash.hex(key))?.lastUsedAt == nil)
+        }
+    }
+
     @Test(arguments: StoreBackend.available)
     func aRecordedUseOnlyMovesOn(backend: StoreBackend) async throws {
         try await backend.withStore { store in
