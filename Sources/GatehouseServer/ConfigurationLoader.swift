@@ -33,6 +33,9 @@ package enum ConfigurationLoader {
         "metrics": ["token"],
     ]
 
+    /// The file's sections, as messages list them: the top level of `knownKeys`.
+    static var sectionNames: String { knownKeys.keys.filter { !$0.contains(".") }.sorted().joined(separator: ", ") }
+
     /// Sections of Arcade's engine.yaml that belong to parts Gatehouse does not have: read past
     /// with a warning, so a ported file starts but nobody thinks they took effect.
     static let foreignSections: Set<String> = ["llm", "tools", "telemetry", "cache", "workers", "worker", "mcp"]
@@ -82,7 +85,7 @@ package enum ConfigurationLoader {
         guard let root = loaded as? [String: Any] else {
             if loaded == nil { return [:] }
             throw ConfigurationError(
-                description: "the config file must be a mapping of sections (api, auth, log, metrics, security, storage)")
+                description: "the config file must be a mapping of sections (\(sectionNames))")
         }
         // The whole file's sections and keys are checked, also where only some sections are
         // read: a mistake is said by `gatehouse keys` as by `serve`. Expansion makes strings
@@ -99,11 +102,10 @@ package enum ConfigurationLoader {
     private static func checkKeys(_ document: [String: Any], warnings: inout [String]) throws {
         for section in document.keys.sorted() where knownKeys[section] == nil {
             guard foreignSections.contains(section) else {
-                let known = knownKeys.keys.filter { !$0.contains(".") }.sorted().joined(separator: ", ")
                 let foreign = foreignSections.sorted().joined(separator: ", ")
                 throw ConfigurationError(
                     description:
-                        "\(section) is not a known section (known: \(known); Arcade's \(foreign) are read past with a warning)"
+                        "\(section) is not a known section (known: \(sectionNames); Arcade's \(foreign) are read past with a warning)"
                 )
             }
             warnings.append("\(section): this section of Arcade's engine.yaml has no effect in Gatehouse")
