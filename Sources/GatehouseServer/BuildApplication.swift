@@ -209,10 +209,13 @@ private func assemble(
             ).collection
         )
         .addRoutes(SecretRoutes(store: store, cipher: cipher, now: now, audit: audit).collection)
-    router.group("metrics").add(middleware: MetricsAuthenticator(token: configuration.metricsToken, adminKeys: adminKeys))
-        .addRoutes(
-            MetricsRoutes(registry: metricsRegistry) { telemetry.openConnections(connections.open.load(ordering: .relaxed)) }
-                .collection)
+    router.group("metrics").add(
+        middleware: MetricsAuthenticator(
+            token: configuration.metricsToken, adminKeys: adminKeys, guesses: ScrapeGuesses(logger: logger))
+    )
+    .addRoutes(
+        MetricsRoutes(registry: metricsRegistry) { telemetry.openConnections(connections.open.load(ordering: .relaxed)) }
+            .collection)
     router.addRoutes(
         DashboardRoutes(
             sessions: DashboardSessions(

@@ -1,3 +1,4 @@
+import GatehouseCore
 import HTTPTypes
 import Hummingbird
 
@@ -7,14 +8,32 @@ struct MetricsAuthenticator: RouterMiddleware {
     typealias Context = GatehouseRequestContext
     let token: ScrapeToken?
     let adminKeys: APIKeyAuthenticator
+    let guesses: ScrapeGuesses
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
-        if let token, let header = request.headers[.authorization], let value = APIKeyAuthenticator.key(in: header),
-            token.matches(value)
-        {
-            return try await next(request, context)
+        guard let token, let header = request.headers[.authorization], let value = APIKeyAuthenticator.key(in: header) else {
+            return try await adminKeys.handle(request, context: context, next: next)
         }
-        return try await adminKeys.handle(request, context: context, next: next)
+        let wait = guesses.wait()
+        if wait == nil, token.matches(value) { return try await next(request, context) }
+        do {
+            return try await adminKeys.handle(request, context: context, next: next)
+        } catch let error as GatehouseError where Self.isGuess(error, context: context) {
+            guard let wait else {
+                guesses.spend()
+                throw error
+            }
+            throw GatehouseError(
+                .rateLimited,
+                "too many wrong keys at /metrics: metrics.token is not checked until they slow down; an admin key still opens it",
+                retryAfter: wait)
+        }
+    }
+
+    /// Whether the admin keys' refusal was of a value that is neither the token nor a key that
+    /// exists (a key that exists sets `notes.keyID`; a store that did not answer is no guess).
+    private static func isGuess(_ error: GatehouseError, context: Context) -> Bool {
+        context.notes.keyID == nil && (error.code == .unauthenticated || error.code == .rateLimited)
     }
 }

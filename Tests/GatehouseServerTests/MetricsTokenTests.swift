@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseTestSupport
+import HummingbirdTesting
 import HTTPTypes
 import Testing
 
@@ -30,5 +31,49 @@ import Testing
             let refused = try await api.call(.get, "/metrics", authorization: "Bearer \(Self.token)")
             #expect(refused.status == .unauthorized)
         }
+    }
+
+    @Test func wrongKeysAtTheMetricsStopTheTokenBeingComparedButNotAnAdminKey() async throws {
+        try await APIHarness.run(configure: { $0.metricsToken = ScrapeToken(Self.token) }) { api in
+            // An app key is a key that exists (403), not a guess: it spends nothing.
+            let app = try await api.makeKey(role: .app)
+            for _ in 0..<Int(ScrapeGuesses.burst) + 5 {
+                #expect(try await api.call(.get, "/metrics", authorization: "Bearer \(app)").status == .forbidden)
+            }
+            #expect(try await api.call(.get, "/metrics", authorization: "Bearer \(Self.token)").status == .ok)
+            // Wrong tokens, each followed by the right one, until the right one is refused: the
+            // bucket refills a token a second, so this ends unless the rounds take a second each.
+            var refused: TestResponse?
+            for _ in 0..<200 where refused == nil {
+                _ = try await api.call(.get, "/metrics", authorization: "Bearer \(Self.token)x")
+                let right = try await api.call(.get, "/metrics", authorization: "Bearer \(Self.token)")
+                if right.status != .ok { refused = right }
+            }
+            #expect(refused?.status == .tooManyRequests)
+            #expect(refused?.headers[.retryAfter] != nil)
+            #expect(refused.map { String(buffer: $0.body) }?.contains("metrics.token is not checked") == true)
+            #expect(try await api.call(.get, "/metrics").status == .ok)
+        }
+    }
+}
+
+/// The bucket of wrong keys at `/metrics`, on a clock the test moves.
+@Suite struct ScrapeGuessesTests {
+    @Test func aBurstOfWrongKeysStopsTheComparisonUntilOneRefills() {
+        let guesses = ScrapeGuesses()
+        let start = ContinuousClock.now
+        for _ in 0..<Int(ScrapeGuesses.burst) {
+            #expect(guesses.wait(now: start) == nil)
+            guesses.spend(now: start)
+        }
+        #expect(guesses.wait(now: start) == 1)
+        #expect(guesses.wait(now: start + .milliseconds(500)) == 1)
+        #expect(guesses.wait(now: start + .seconds(1)) == nil)
+        guesses.spend(now: start + .seconds(1))
+        guesses.spend(now: start + .seconds(1))
+        #expect(guesses.wait(now: start + .seconds(1)) == 1)
+        // An earlier reading (a caller that read the clock first) refills nothing.
+        #expect(guesses.wait(now: start) == 1)
+        #expect(guesses.wait(now: start + .seconds(3)) == nil)
     }
 }
