@@ -154,7 +154,7 @@ struct ProvidersCommand: AsyncParsableCommand {
             let environment = ProcessInfo.processInfo.environment
             let given = publicURL ?? environment["GATEHOUSE_PUBLIC_URL"]
             do {
-                base = try GatehouseClient.baseURL(given ?? ClientOptions.serverBeside(environment), environment: environment)
+                base = try GatehouseClient.baseURL(given ?? ServerOptions.serverBeside(environment), environment: environment)
             } catch {
                 Output.error("error: \(error)")
                 throw ExitCode(CLIError.Code.usage.rawValue)

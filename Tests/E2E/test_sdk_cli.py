@@ -40,6 +40,15 @@ def test_health_and_a_bad_key(gatehouse):
         keyless = subprocess.run([GATEHOUSE_BIN, *args, "--base-url", gatehouse.base], env=env, capture_output=True,
                                  text=True, timeout=30)
         assert keyless.returncode == 0 and answer in keyless.stdout, (args, keyless.stdout, keyless.stderr)
+    # Health needs no key, so its help offers none; a check that still passes one keeps working.
+    helped = subprocess.run([GATEHOUSE_BIN, "health", "--help"], env=env, capture_output=True, text=True, timeout=30)
+    assert helped.returncode == 0 and "--base-url" in helped.stdout and "--api-key" not in helped.stdout, helped.stdout
+    listed = subprocess.run([GATEHOUSE_BIN, "connections", "list", "--help"], env=env, capture_output=True, text=True,
+                            timeout=30)
+    assert "--api-key" in listed.stdout and "--base-url" in listed.stdout and "--json" in listed.stdout, listed.stdout
+    keyed = subprocess.run([GATEHOUSE_BIN, "health", "--api-key", "arc_anything", "--base-url", gatehouse.base], env=env,
+                           capture_output=True, text=True, timeout=30)
+    assert keyed.returncode == 0 and keyed.stdout.strip() == "healthy", keyed.stderr
     # Beside a server that `serve` started on GATEHOUSE_PORT (a container's health check): that port.
     bare = {k: v for k, v in env.items() if k not in ("ARCADE_BASE_URL", "GATEHOUSE_BASE_URL")}
     beside = subprocess.run([GATEHOUSE_BIN, "health"], env=dict(bare, GATEHOUSE_PORT=str(gatehouse.port)),
