@@ -74,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw Self.refusal("cannot start: \(error)")
         }
         // Before anything opens the store: a refused start leaves the other process's file alone.
-        if configuration.postgres == nil { try ServeLock.acquire(beside: configuration.databasePath) }
+        let lock = configuration.postgres == nil ? try ServeLock.acquire(beside: configuration.databasePath) : nil
         do {
             let data = configuration.postgres == nil ? "data in \(configuration.databasePath)" : "data in PostgreSQL"
             let listening =
@@ -85,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
                 onNewAPIKey: { try Self.announce(key: $0, publicURL: publicURL) })
             try await run(built: built, configuration, logger)
         } catch let error as ConfigurationError {
+            lock?.withdraw()
             throw Self.refusal("cannot start: \(error)")
         }
     }

@@ -9,15 +9,23 @@ import Foundation
 /// `serve` on the same file would answer from caches the first one's writes never reach. The
 /// lock is `flock` on a file beside the database, held until the process ends, however it ends;
 /// `gatehouse keys` and the other commands do not take it.
-enum ServeLock {
+struct ServeLock {
+    /// The lock file, and the database it is beside.
+    let path: String
+    let database: String
+    /// The directory this start made for them, if it made one.
+    let madeDirectory: String?
+
     /// Takes the lock for `database`, or says which process holds it.
-    static func acquire(beside database: String) throws {
+    static func acquire(beside database: String) throws -> ServeLock {
         let path = database + ".serve-lock"
         // A first start makes the directory as the store would (private; checked again there).
         let directory = (database as NSString).deletingLastPathComponent
+        var made: String?
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            made = directory
         }
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
@@ -34,5 +42,16 @@ enum ServeLock {
         _ = ftruncate(descriptor, 0)
         _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
         // The descriptor stays open: the lock lasts as long as the process.
+        return ServeLock(path: path, database: database, madeDirectory: made)
+    }
+
+    /// After a start refused before the store was made: removes the lock file, and the directory
+    /// if this start made it and nothing else is in it, so a refused first start leaves nothing
+    /// behind. With a database there, the lock file stays beside it as after any stop.
+    func withdraw() {
+        guard !FileManager.default.fileExists(atPath: database) else { return }
+        unlink(path)
+        // rmdir removes only an empty directory.
+        if let madeDirectory { rmdir(madeDirectory) }
     }
 }

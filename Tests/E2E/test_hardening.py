@@ -249,6 +249,13 @@ def test_the_quick_start_refuses_a_public_url_that_is_not_loopback(tmp_path):
     assert done.returncode == 2
     assert "loopback" in done.stderr and "verifier_url" in done.stderr
     assert "Usage:" not in done.stderr
+    # A refused first start leaves nothing behind: no data directory, no lock file in one.
+    assert not (tmp_path / "data").exists(), list((tmp_path / "data").iterdir())
+    (tmp_path / "kept").mkdir()
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "kept")],
+        env=dict(os.environ, GATEHOUSE_PUBLIC_URL="https://auth.example.com"), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and list((tmp_path / "kept").iterdir()) == [], done.stderr
     for args in (["bogus"], ["keys", "create", "--role", "bogus"], ["serve", "--port", "99999"]):
         refused = subprocess.run([GATEHOUSE_BIN, *args, "--data-dir", str(tmp_path / "data")],
                                  capture_output=True, text=True, timeout=60)
