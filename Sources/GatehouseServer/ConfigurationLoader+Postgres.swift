@@ -22,7 +22,7 @@ extension ConfigurationLoader {
             let parts = postgresParts.filter { settings.string("storage.postgres.\($0)") != nil }
             guard parts.isEmpty else {
                 throw ConfigurationError(
-                    description: "storage.postgres.url (GATEHOUSE_DATABASE_URL) is set, and so is "
+                    description: "\(settings.described("storage.postgres.url")) is set, and so is "
                         + parts.map { "storage.postgres.\($0)" }.joined(separator: ", ")
                         + ": give the URL or the parts, not both (a URL takes sslmode, sslrootcert, sslcert, sslkey and pool_size in its query, "
                         + "as in postgres://user@host/database?sslmode=verify-full&pool_size=20)")
@@ -32,7 +32,7 @@ extension ConfigurationLoader {
                 try postgres.checkTLSFiles()
                 return postgres
             } catch let error as PostgresSettingsError {
-                throw ConfigurationError(description: "storage.postgres.url (GATEHOUSE_DATABASE_URL) \(error.reason)")
+                throw ConfigurationError(description: "\(settings.described("storage.postgres.url")) \(error.reason)")
             }
         }
         guard configured else { return nil }

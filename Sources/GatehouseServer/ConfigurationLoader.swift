@@ -124,15 +124,10 @@ package enum ConfigurationLoader {
 
     /// Fills the configuration from the layered settings, and the structured parts of the file.
     static func apply(_ settings: SettingsReader, document: [String: Any], to config: inout GatehouseConfiguration) throws {
+        if let file = settings.overriddenFileValues { try checkOverridden(file) }
         if let host = settings.string("api.host") { config.host = host }
         try applyLog(settings, to: &config)
-        if let port = try settings.integer("api.port") {
-            guard (1...65535).contains(port) else {
-                throw ConfigurationError(
-                    description: "the port (--port, GATEHOUSE_PORT or api.port) must be from 1 to 65535, not \(port)")
-            }
-            config.port = port
-        }
+        if let port = try readPort(settings) { config.port = port }
         if let value = settings.string("api.shutdown_delay") {
             config.shutdownDelay = try duration(value, "api.shutdown_delay", min: 0, max: 3600)
         }
@@ -204,11 +199,8 @@ package enum ConfigurationLoader {
             }
         }
         if let url = config.publicURL {
-            guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
-            else {
-                throw ConfigurationError(
-                    description: "api.public_url (GATEHOUSE_PUBLIC_URL) must be an absolute http(s) URL, not '\(url)'")
-            }
+            let key = settings.string("api.public_url") == nil ? "api.public_host" : "api.public_url"
+            try checkPublicURL(url, settings.described(key))
         }
         if let warning = publicURLWarning(config) { config.warnings.append(warning) }
     }

@@ -39,20 +39,34 @@ struct SettingsReader {
     ]
 
     private let reader: ConfigReader
+    /// The keys a command-line flag set, and the flag.
+    private let flags: [String: String]
+    /// The keys a documented environment variable set, and the variable.
+    private let variables: [String: String]
+    /// Of a reader of the file's overridden values alone: what overrides each.
+    private let overriddenBy: [String: String]
+    /// The file's values that a flag or variable overrides, and what overrides each.
+    private let overridden: (values: [AbsoluteConfigKey: ConfigValue], by: [String: String])?
+
+    /// The file's values that a flag or variable overrides, alone: checked as if they were in
+    /// use, so that a mistake there is said now, not when the flag goes.
+    var overriddenFileValues: SettingsReader? {
+        overridden.map { SettingsReader(fileValues: $0.values, overriddenBy: $0.by) }
+    }
 
     init(
         document: [String: Any], secrets: Set<String>, environment: [String: String],
         overrides: (host: String?, port: Int?, dataDirectory: String?)
     ) throws {
         var commandLine: [AbsoluteConfigKey: ConfigValue] = [:]
-        if let host = overrides.host {
-            commandLine[AbsoluteConfigKey(["api", "host"])] = ConfigValue(.string(host), isSecret: false)
-        }
-        if let port = overrides.port {
-            commandLine[AbsoluteConfigKey(["api", "port"])] = ConfigValue(.string(String(port)), isSecret: false)
-        }
-        if let directory = overrides.dataDirectory {
-            commandLine[AbsoluteConfigKey(["data_dir"])] = ConfigValue(.string(directory), isSecret: false)
+        var flags: [String: String] = [:]
+        for (key, flag, value) in [
+            ("api.host", "--host", overrides.host), ("api.port", "--port", overrides.port.map(String.init)),
+            ("data_dir", "--data-dir", overrides.dataDirectory),
+        ] {
+            guard let value else { continue }
+            commandLine[Self.absolute(key)] = ConfigValue(.string(value), isSecret: false)
+            flags[key] = flag
         }
         // Only the documented variables: `GATEHOUSE_PORT` answers for `api.port`, and nothing
         // else in the environment is read as a setting.
@@ -62,11 +76,33 @@ struct SettingsReader {
             guard let name = names[key.components.joined(separator: ".")] else { return AbsoluteConfigKey(["-unused-"]) }
             return AbsoluteConfigKey(name.lowercased().split(separator: "_").map(String.init))
         }
+        let variables = names.filter { environment[$0.value] != nil }
+        let fileValues = try Self.flatten(document, secrets: secrets)
         reader = ConfigReader(providers: [
             InMemoryProvider(name: "command line", values: commandLine),
             environmentProvider,
-            InMemoryProvider(name: "config file", values: try Self.flatten(document, secrets: secrets)),
+            InMemoryProvider(name: "config file", values: fileValues),
         ])
+        self.flags = flags
+        self.variables = variables
+        self.overriddenBy = [:]
+        let overriding = variables.merging(flags) { _, flag in flag }
+        let overridden = fileValues.filter { overriding[$0.key.components.joined(separator: ".")] != nil }
+        self.overridden =
+            overridden.isEmpty ? nil : (overridden, overriding.filter { overridden[Self.absolute($0.key)] != nil })
+    }
+
+    /// A reader of some of the file's values alone.
+    private init(fileValues: [AbsoluteConfigKey: ConfigValue], overriddenBy: [String: String]) {
+        reader = ConfigReader(providers: [InMemoryProvider(name: "config file", values: fileValues)])
+        flags = [:]
+        variables = [:]
+        self.overriddenBy = overriddenBy
+        overridden = nil
+    }
+
+    private static func absolute(_ key: String) -> AbsoluteConfigKey {
+        AbsoluteConfigKey(key.split(separator: ".").map(String.init))
     }
 
     /// The file's single values and lists as configuration values; anything else where a single
@@ -83,15 +119,13 @@ struct SettingsReader {
             case let string as String: text = string
             default: throw ConfigurationError(description: "\(key) must be a single value, not a list or a mapping")
             }
-            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(
-                .string(text), isSecret: secrets.contains(key))
+            values[absolute(key)] = ConfigValue(.string(text), isSecret: secrets.contains(key))
         }
         for key in listKeys {
             guard let value = ConfigurationLoader.value(at: key, in: document) else { continue }
             guard let list = value as? [Any] else { throw ConfigurationError(description: "\(key) must be a list") }
             let items = try list.enumerated().map { try ConfigurationLoader.string($1, "\(key)[\($0)]") }
-            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(
-                .stringArray(items), isSecret: false)
+            values[absolute(key)] = ConfigValue(.stringArray(items), isSecret: false)
         }
         return values
     }
@@ -101,20 +135,23 @@ struct SettingsReader {
         reader.string(forKey: ConfigKey(key))
     }
 
-    /// A whole number, naming the key (and the variable that may have set it) when it is not one.
+    /// A whole number, naming the key (and where its value came from) when it is not one.
     func integer(_ key: String) throws -> Int? {
-        try string(key).map { try ConfigurationLoader.integer($0, Self.described(key)) }
+        try string(key).map { try ConfigurationLoader.integer($0, described(key)) }
     }
 
-    /// `true` or `false`, naming the key (and the variable) otherwise.
+    /// `true` or `false`, naming the key (and where its value came from) otherwise.
     func bool(_ key: String) throws -> Bool? {
-        try string(key).map { try ConfigurationLoader.bool($0, Self.described(key)) }
+        try string(key).map { try ConfigurationLoader.bool($0, described(key)) }
     }
 
-    /// The key as a message names it: with the environment variable that may set it, since a
-    /// value from `GATEHOUSE_PORT` said as `api.port` sends the operator to a file that lacks it.
-    static func described(_ key: String) -> String {
-        environmentNames[key].map { "\(key) (\($0))" } ?? key
+    /// The key as a message names it, with where its value came from when that is not the file:
+    /// a value from `GATEHOUSE_PORT` said as `api.port` sends the operator to a file that lacks
+    /// it. A file's value that is overridden says so.
+    func described(_ key: String) -> String {
+        if let over = overriddenBy[key] { return "\(key) in the config file (overridden by \(over) now)" }
+        if let source = flags[key] ?? variables[key] { return "\(key) (from \(source))" }
+        return key
     }
 
     /// A list of strings.

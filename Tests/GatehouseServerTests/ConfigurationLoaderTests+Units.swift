@@ -99,13 +99,13 @@ extension ConfigurationLoaderTests {
     @Test func aDatabaseURLWithPartsBesideItIsRefused() throws {
         let file = try problem("storage: { postgres: { url: 'postgres://gh@db/gh', sslmode: verify-full } }")
         #expect(
-            file.contains("storage.postgres.url (GATEHOUSE_DATABASE_URL) is set, and so is storage.postgres.sslmode:"), "\(file)")
+            file.contains("storage.postgres.url is set, and so is storage.postgres.sslmode:"), "\(file)")
         let environment = try problem(
             "storage: { postgres: { host: db, user: gh, sslmode: verify-full, pool_size: 50 } }",
             environment: ["GATEHOUSE_DATABASE_URL": "postgres://gh@db/gh"])
         #expect(
             environment.contains(
-                "is set, and so is storage.postgres.host, storage.postgres.user, storage.postgres.sslmode, storage.postgres.pool_size: give the URL or the parts, not both"
+                "storage.postgres.url (from GATEHOUSE_DATABASE_URL) is set, and so is storage.postgres.host, storage.postgres.user, storage.postgres.sslmode, storage.postgres.pool_size: give the URL or the parts, not both"
             ),
             "\(environment)")
         #expect(
@@ -122,7 +122,7 @@ extension ConfigurationLoaderTests {
         let parts = try problem("storage: { postgres: { host: db, user: gh, sslmode: verify-full, sslrootcert: '\(missing)' } }")
         #expect(parts == "storage.postgres: sslrootcert \(missing) cannot be read", "\(parts)")
         let url = try problem("storage: { postgres: { url: 'postgres://gh@db/gh?sslmode=verify-ca&sslrootcert=\(missing)' } }")
-        #expect(url == "storage.postgres.url (GATEHOUSE_DATABASE_URL) sslrootcert \(missing) cannot be read", "\(url)")
+        #expect(url == "storage.postgres.url sslrootcert \(missing) cannot be read", "\(url)")
         let unchecked = try problem("storage: { postgres: { host: db, user: gh, sslmode: require, sslrootcert: system } }")
         #expect(
             unchecked == "storage.postgres: sslrootcert is used only with sslmode=verify-ca or verify-full, not sslmode=require",
@@ -175,14 +175,46 @@ extension ConfigurationLoaderTests {
         )
     }
 
-    /// A bad value from an environment variable is said with the variable's name.
-    @Test func aBadValueNamesTheVariableThatMayHaveSetIt() throws {
-        #expect(try problem("", environment: ["GATEHOUSE_PORT": "abc"]) == "api.port (GATEHOUSE_PORT) must be a whole number")
-        #expect(try problem("api: { port: abc }") == "api.port (GATEHOUSE_PORT) must be a whole number")
+    /// A bad value is said with where it came from: the file, a variable or a flag.
+    @Test func aBadValueNamesWhereItCameFrom() throws {
+        #expect(
+            try problem("", environment: ["GATEHOUSE_PORT": "abc"]) == "api.port (from GATEHOUSE_PORT) must be a whole number")
+        #expect(try problem("api: { port: abc }") == "api.port must be a whole number")
         #expect(try problem("api: { max_connections: abc }") == "api.max_connections must be a whole number")
         #expect(
             try problem("", environment: ["GATEHOUSE_PUBLIC_URL": "gatehouse.example.com"])
-                == "api.public_url (GATEHOUSE_PUBLIC_URL) must be an absolute http(s) URL, not 'gatehouse.example.com'")
+                == "api.public_url (from GATEHOUSE_PUBLIC_URL) must be an absolute http(s) URL, not 'gatehouse.example.com'")
+        #expect(try problem("", overrides: (nil, 70000, nil)) == "api.port (from --port) must be from 1 to 65535, not 70000")
+    }
+
+    /// A bad value in the file is said also while a flag or variable overrides it: else it would
+    /// be said only once the override goes, far from the edit that made it.
+    @Test func aBadFileValueIsSaidAlsoWhileOverridden() throws {
+        #expect(
+            try problem("api: { port: abc }", overrides: (nil, 9100, nil))
+                == "api.port in the config file (overridden by --port now) must be a whole number")
+        #expect(
+            try problem("api: { port: 0 }", environment: ["GATEHOUSE_PORT": "9100"])
+                == "api.port in the config file (overridden by GATEHOUSE_PORT now) must be from 1 to 65535, not 0")
+        let level = try problem("log: { level: loud }", environment: ["GATEHOUSE_LOG_LEVEL": "info"])
+        #expect(
+            level.hasPrefix("log.level in the config file (overridden by GATEHOUSE_LOG_LEVEL now) must be one of"), "\(level)")
+        let url = try problem(
+            "api: { public_url: auth.example.com }", environment: ["GATEHOUSE_PUBLIC_URL": "https://auth.example.com"])
+        #expect(
+            url
+                == "api.public_url in the config file (overridden by GATEHOUSE_PUBLIC_URL now) must be an absolute http(s) URL, not 'auth.example.com'"
+        )
+        let database = try problem(
+            "storage: { postgres: { url: 'mysql://db' } }", environment: ["GATEHOUSE_DATABASE_URL": "postgres://gh@db/gh"])
+        #expect(
+            database.hasPrefix("storage.postgres.url in the config file (overridden by GATEHOUSE_DATABASE_URL now)"),
+            "\(database)")
+        // Good values under an override load, the override's in use.
+        let loaded = try ConfigurationLoader.load(
+            path: try write("api: { port: 9200 }\nlog: { level: debug }\n"), environment: ["GATEHOUSE_LOG_LEVEL": "info"],
+            overrides: (nil, 9300, nil))
+        #expect(loaded.port == 9300 && loaded.logLevel == .info)
     }
 
     /// A database off this host without a certificate check is said at the start.

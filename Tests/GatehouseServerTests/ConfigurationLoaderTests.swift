@@ -16,10 +16,13 @@ import Testing
         try ConfigurationLoader.load(path: try write(yaml), environment: [:], overrides: (nil, nil, nil))
     }
 
-    func problem(_ yaml: String, environment: [String: String] = [:]) throws -> String {
+    func problem(
+        _ yaml: String, environment: [String: String] = [:],
+        overrides: (host: String?, port: Int?, dataDirectory: String?) = (nil, nil, nil)
+    ) throws -> String {
         let path = try write(yaml)
         do {
-            _ = try ConfigurationLoader.load(path: path, environment: environment, overrides: (nil, nil, nil))
+            _ = try ConfigurationLoader.load(path: path, environment: environment, overrides: overrides)
             return ""
         } catch {
             return "\(error)"
@@ -118,8 +121,8 @@ import Testing
         #expect(fromEnvironment.logFormat == .json && fromEnvironment.logLevel == .warning)
         let defaults = try ConfigurationLoader.load(path: nil, environment: [:], overrides: (nil, nil, nil))
         #expect(defaults.logFormat == .text && defaults.logLevel == .info)
-        #expect(try problem("log: { format: xml }\n").contains("log.format (GATEHOUSE_LOG_FORMAT) must be text or json"))
-        #expect(try problem("log: { level: loud }\n").contains("log.level (GATEHOUSE_LOG_LEVEL) must be one of trace"))
+        #expect(try problem("log: { format: xml }\n").contains("log.format must be text or json"))
+        #expect(try problem("log: { level: loud }\n").contains("log.level must be one of trace"))
         #expect(try problem("log: { colour: on }\n").contains("log.colour is not a known setting"))
     }
 
