@@ -126,11 +126,14 @@ extension DashboardRoutes {
             extra["error"] =
                 "The list of keys could not be read just now (\(error.message)). Copy the new key first; then open API keys from the menu to see the list (reloading this page would send the form again)."
         }
+        // The only admin key is not revoked here (above): its button says so instead of
+        // offering a click that can only be refused.
+        let admins = records.filter { $0.role == .admin }.count
         let rows: [[String: Any]] = records.sorted { $0.createdAt < $1.createdAt }.map {
             [
                 "id": $0.id, "name": $0.name, "role": $0.role.rawValue, "created": $0.createdAt.iso8601,
                 "lastUsed": $0.lastUsedAt?.iso8601 ?? "never",
-                "current": $0.id == session.keyID, "csrf": session.csrf,
+                "current": $0.id == session.keyID, "csrf": session.csrf, "onlyAdmin": $0.role == .admin && admins == 1,
             ]
         }
         return pages.render(

@@ -200,6 +200,9 @@ struct DashboardRoutes: Sendable {
             if cookieLost(request) { return cookieNotReturned() }
             return signInAgain(request, lost: "ended")
         }
+        // The sign-in's mark has done its work once the cookie came back: off the address, so
+        // that a bookmark or a copied link does not carry it.
+        if request.uri.queryParameters["signed-in"] != nil { return DashboardPages.redirect(Self.withoutSignInMark(request)) }
         return try await body(session)
     }
 

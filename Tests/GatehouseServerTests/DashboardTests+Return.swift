@@ -41,6 +41,18 @@ extension DashboardTests {
         }
     }
 
+    /// The sign-in's mark is taken off the address once the cookie came back: a bookmark or a
+    /// copied link does not carry it.
+    @Test func theSignInMarkLeavesTheAddressOnceTheCookieIsBack() async throws {
+        try await APIHarness.run { api in
+            let browser = try await Self.browser(api)
+            let marked = try await browser.get("/dashboard/connections?user=alice&signed-in=\(Int(Date().timeIntervalSince1970))")
+            #expect(marked.status == .seeOther && marked.headers[.location] == "/dashboard/connections?user=alice")
+            #expect(try await browser.get("/dashboard/flows?signed-in=1").headers[.location] == "/dashboard/flows")
+            #expect(try await browser.get("/dashboard/flows").status == .ok)
+        }
+    }
+
     @Test func aFormSentAfterTheSessionEndedSaysNothingWasSaved() async throws {
         try await APIHarness.run { api in
             // No cookie at all (it lapsed in the browser): the form's work is lost, and said so.
