@@ -39,9 +39,10 @@ extension DashboardRoutes {
                     pageContext(
                         session, nav: "connections",
                         [
-                            "connections": rows, "user": user ?? "", "provider": provider ?? "", "total": found.total,
+                            "connections": rows, "user": user ?? "", "provider": provider ?? "",
+                            "totalCounted": Self.counted(found.total, "connection"),
                             "searched": user != nil || provider != nil,
-                            "page": number, "pages": pages, "notice": Self.notice(request) as Any,
+                            "page": number, "pages": pages > 1 ? pages as Any : false, "notice": Self.notice(request) as Any,
                             "previous": (number > 1 ? link(number - 1) : nil) as Any,
                             "next": (number < pages ? link(number + 1) : nil) as Any,
                         ]))

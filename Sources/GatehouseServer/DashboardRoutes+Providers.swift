@@ -84,7 +84,9 @@ extension DashboardRoutes {
                         pageContext(
                             session, nav: "providers",
                             [
-                                "id": id, "connections": held > 0 ? held as Any : false,
+                                "id": id, "connections": held > 0,
+                                "connectionsSaid": held == 1 ? "Its one user connection is" : "Its \(held) user connections are",
+                                "connectionsCounted": Self.counted(held, "connection"),
                                 // As the delete decides.
                                 "revokes": RevocationOrder.destination(retiring: id, provider.oauth2) != nil,
                             ]))

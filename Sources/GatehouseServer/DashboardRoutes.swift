@@ -254,6 +254,11 @@ struct DashboardRoutes: Sendable {
         }
     }
 
+    /// `1 connection`, `2 connections`: a count with its noun.
+    static func counted(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
+    }
+
     static func fields(_ request: Request) async throws -> [String: String] {
         let body = try await request.body.collect(upTo: 65_536)
         return FormEncoding.decode(String(buffer: body))

@@ -324,7 +324,7 @@ def test_the_dashboard_adds_a_provider_finds_a_connection_and_deletes_it(browser
     shows(browser, "<h1>Connections</h1>")
     browser.find_element(By.NAME, "user").send_keys(user_id)
     browser.find_element(By.XPATH, "//button[text()='Search']").click()
-    shows(browser, "1 connection(s)")
+    shows(browser, "1 connection.")
     assert user_id in browser.page_source
     shot(browser, shots, "dashboard-connections")
     # Delete asks first, naming the user and the provider; Cancel keeps it.
@@ -332,7 +332,7 @@ def test_the_dashboard_adds_a_provider_finds_a_connection_and_deletes_it(browser
     shows(browser, "connection with dot?")
     assert user_id in browser.find_element(By.TAG_NAME, "h1").text
     browser.find_element(By.LINK_TEXT, "Cancel").click()
-    shows(browser, "1 connection(s)")
+    shows(browser, "1 connection.")
     browser.find_element(By.XPATH, "//button[text()='Delete']").click()
     shows(browser, "Delete the connection")
     browser.find_element(By.XPATH, "//button[text()='Delete the connection']").click()

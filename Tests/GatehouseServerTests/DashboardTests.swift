@@ -190,7 +190,7 @@ import Testing
             let part = String(buffer: try await browser.get("/dashboard/connections?user=ali").body)
             #expect(part.contains("No connection has exactly this user id and provider id."))
             let found = String(buffer: try await browser.get("/dashboard/connections?user=alice").body)
-            #expect(found.contains("1 connection(s)") && found.contains("alice") && !found.contains("bob"))
+            #expect(found.contains("<p>1 connection.</p>") && found.contains("alice") && !found.contains("bob"))
             let start = try #require(found.range(of: "/dashboard/connections/"))
             let id = String(found[start.upperBound...].prefix { $0 != "/" })
             // The first post asks, naming the user and the provider; only the confirmation deletes.
@@ -257,8 +257,8 @@ import Testing
             for user in ["alice", "bob"] { _ = try await api.completedToken(user: user) }
             let browser = try await Self.browser(api)
             let asked = String(buffer: try await browser.post("/dashboard/providers/fake/delete").body)
-            #expect(asked.contains("Its 2 user connection(s) are deleted with it"))
-            #expect(asked.contains("Remove fake and 2 connection(s)"))
+            #expect(asked.contains("Its 2 user connections are deleted with it"))
+            #expect(asked.contains("Remove fake and 2 connections"))
             #expect(asked.contains("fake's template has no revocation request, so their grants stay valid at the provider"))
             #expect(try await api.authorize(user: "alice")["status"] as? String == "completed", "nothing removed yet")
             #expect(try await browser.post("/dashboard/providers/fake/delete", ["confirm": "yes"]).status == .seeOther)
