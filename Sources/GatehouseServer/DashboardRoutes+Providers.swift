@@ -29,7 +29,7 @@ extension DashboardRoutes {
         routes.get("/dashboard/providers/:id") { request, context in
             let id = try context.parameters.require("id")
             return try await page(request) { session in
-                try await providerPage(id, session)
+                try await providerPage(id, session, notice: Self.notice(request))
             }
         }
         routes.post("/dashboard/providers/:id") { request, context in
@@ -104,7 +104,7 @@ extension DashboardRoutes {
     /// A provider's page; after a refused edit, with the error and what was typed (the secret
     /// apart) in place of what is stored.
     private func providerPage(
-        _ id: String, _ session: Session, error: GatehouseError? = nil, typed: [String: String] = [:]
+        _ id: String, _ session: Session, error: GatehouseError? = nil, typed: [String: String] = [:], notice: String? = nil
     )
         async throws -> Response
     {
@@ -123,7 +123,9 @@ extension DashboardRoutes {
             shown["secretRetype"] = Self.nonEmpty(typed["client_secret"]) != nil
         }
         return pages.render(
-            "provider", pageContext(session, nav: "providers", ["provider": shown, "error": error?.message as Any]),
+            "provider",
+            pageContext(
+                session, nav: "providers", ["provider": shown, "error": error?.message as Any, "notice": notice as Any]),
             status: error?.status ?? .ok)
     }
 
@@ -141,13 +143,22 @@ extension DashboardRoutes {
         _ id: String, session: Session, context: GatehouseRequestContext, done: String,
         failed: ((GatehouseError) async throws -> Response)? = nil, _ changes: () async throws -> [String: JSONValue]
     ) async throws -> Response {
-        try await changing(session, done: done, failed: failed) {
-            let patch = try ProviderTemplateText.decode(ProviderPatch.self, from: try await changes())
+        // A form sent as the provider is (a save with nothing edited) stays on its page, saying
+        // so, rather than "Saved." for a change that was not made.
+        var unchanged = false
+        let response = try await changing(session, done: done, failed: failed) {
+            let changes = try await changes()
+            guard !changes.isEmpty else {
+                unchanged = true
+                return
+            }
+            let patch = try ProviderTemplateText.decode(ProviderPatch.self, from: changes)
             let provider = try await audit.attempt(.providerChanged, target: id, context: context) {
                 try await providers.patch(id: id, with: patch)
             }
             audit.changed(provider: id, by: patch, now: provider.id, context: context)
         }
+        return unchanged ? DashboardPages.redirect("/dashboard/providers/\(id)?done=unchanged") : response
     }
 
     /// The add form's provider: a built-in template with credentials, or (`kind=custom`) a
@@ -207,7 +218,7 @@ extension DashboardRoutes {
             pageContext(
                 session, nav: "providers",
                 extra.merging([
-                    "providers": rows, "deletedWaiting": deleted, "hasDeletedWaiting": !deleted.isEmpty,
+                    "providers": rows, "hasProviders": !rows.isEmpty, "deletedWaiting": deleted, "hasDeletedWaiting": !deleted.isEmpty,
                     "catalogue": catalog.entries.keys.sorted().map { name -> [String: Any] in
                         ["name": name, "selected": (extra["typed"] as? [String: Any])?["template"] as? String == name]
                     },
@@ -238,6 +249,9 @@ extension DashboardRoutes {
             "template": provider.providerType.isEmpty ? "custom" : provider.providerType,
             "status": provider.enabled ? "active" : "disabled", "fromConfig": provider.source == .config,
             "toggle": provider.enabled ? "disable" : "enable", "toggleLabel": provider.enabled ? "Disable" : "Enable",
+            "toggleHint": provider.enabled
+                ? "Stops its authorizations and token hand-outs at once; its connections are kept until it is enabled again"
+                : "Its authorizations and token hand-outs start again, with the connections it kept",
             "redirectURI": settings.redirectURI(providerID: provider.id), "csrf": session.csrf,
             "clientID": provider.oauth2.clientID ?? "", "secretHint": ProviderRegistry.hint(for: provider.clientSecret) as Any,
         ]

@@ -234,8 +234,9 @@ struct DashboardRoutes: Sendable {
     /// The message for a `?done=` after a change.
     static func notice(_ request: Request) -> String? {
         switch request.uri.queryParameters["done"].map(String.init) {
-        case "added": "Provider added."
+        case "added": "Provider added: register its redirect URI (below) at the provider, if you have not yet."
         case "saved": "Saved."
+        case "unchanged": "Nothing to save: the form was as the provider is."
         case "enabled": "Provider enabled."
         case "disabled":
             "Provider disabled (inactive): it starts no authorizations and hands out no tokens; its connections are kept for when it is enabled again."

@@ -66,7 +66,9 @@ enum HTTPErrorMapping {
             default: error.status.code < 500 ? .invalidRequest : .internalError
             }
         var message = error.body ?? error.status.reasonPhrase
-        if error.status == .notFound, let family = engineRoutes.first(where: { path == $0 || path.hasPrefix($0 + "/") }) {
+        if error.status == .notFound, path == "/dashboard" || path.hasPrefix("/dashboard/") {
+            message = "The dashboard has no page at this address."
+        } else if error.status == .notFound, let family = engineRoutes.first(where: { path == $0 || path.hasPrefix($0 + "/") }) {
             message =
                 "Gatehouse serves Arcade's auth API only (/v1/auth/*, /v1/admin/*, /v1/health); \(family) belongs to Arcade's tool engine, which Gatehouse does not include"
         }

@@ -313,7 +313,7 @@ def test_the_dashboard_adds_a_provider_finds_a_connection_and_deletes_it(browser
     browser.find_element(By.NAME, "client_id").send_keys("dash-client")
     browser.find_element(By.NAME, "client_secret").send_keys("dash-secret")
     browser.find_element(By.XPATH, "//button[text()='Add']").click()
-    shows(browser, "Provider added.")
+    shows(browser, "Provider added: register its redirect URI")
     # The redirect URI to register is shown whole (it wraps; an input cut it off).
     assert f"<code>{gatehouse.redirect_uri('gh-dash')}</code>" in browser.page_source
     shot(browser, shots, "dashboard-providers")
@@ -388,7 +388,7 @@ def test_the_dashboard_adds_a_custom_provider_that_completes_a_real_consent_and_
         assert "provider.example/oauth/authorize" in area.get_attribute("value")  # the example to edit
         browser.execute_script("arguments[0].value = arguments[1]", area, json.dumps(template, indent=2))
         custom.find_element(By.XPATH, ".//button[text()='Add']").click()
-        shows(browser, "Provider added.")
+        shows(browser, "Provider added: register its redirect URI")
 
         client = gatehouse.client()
         r = client.auth.start(user_id=user_id, provider="dot-dash", scopes=["read"])

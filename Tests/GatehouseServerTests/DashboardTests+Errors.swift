@@ -14,7 +14,8 @@ extension DashboardTests {
             let missing = try await api.client.execute(uri: "/dashboard/nothing-here", method: .get)
             #expect(missing.status == .notFound && missing.headers[.contentType] == "text/html; charset=utf-8")
             let html = String(buffer: missing.body)
-            #expect(html.contains("<h1>No such page</h1>"), "\(html)")
+            #expect(
+                html.contains("<h1>No such page</h1>") && html.contains("The dashboard has no page at this address."), "\(html)")
             let reference = try #require(missing.headers[RequestCorrelation.header])
             #expect(html.contains("<code>\(reference)</code>"), "\(html)")
             #expect(missing.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)

@@ -226,8 +226,11 @@ import Testing
             #expect(added.status == .seeOther)
             let page = String(buffer: try await browser.get("/dashboard/providers?done=added").body)
             #expect(
-                page.contains("Provider added.") && page.contains("\(api.configuration.effectivePublicURL)/v1/oauth/gh/callback"))
+                page.contains("Provider added: register its redirect URI")
+                    && page.contains("\(api.configuration.effectivePublicURL)/v1/oauth/gh/callback"))
             #expect(!page.contains("csecret"))
+            #expect(page.contains(#"title="Stops its authorizations and token hand-outs at once; its connections are kept"#))
+            #expect(page.contains("Disable stops a provider's authorizations and token hand-outs at once"))
             let provider = try api.object(try await api.call(.get, "/v1/admin/auth_providers/gh"))
             #expect(provider["provider_id"] as? String == "github" && provider["status"] as? String == "active")
 
@@ -239,6 +242,12 @@ import Testing
                     .status == .seeOther)
             let edited = String(buffer: try await browser.get("/dashboard/providers").body)
             #expect(edited.contains("&lt;script&gt;") && !edited.contains("<script>"))
+            // The same form again changes nothing, and says so on the provider's page.
+            let same = try await browser.post(
+                "/dashboard/providers/gh", ["description": "<script>x</script>", "client_id": "cid"])
+            #expect(same.headers[.location] == "/dashboard/providers/gh?done=unchanged")
+            #expect(
+                String(buffer: try await browser.get("/dashboard/providers/gh?done=unchanged").body).contains("Nothing to save"))
             // A bad template is named, and nothing is stored.
             let bad = try await browser.post("/dashboard/providers", ["template": "nope", "client_id": "x"])
             #expect(bad.status == .badRequest && String(buffer: bad.body).contains("nope"))
