@@ -17,12 +17,40 @@ extension JSONValue {
     }
 }
 
+extension JSONValue {
+    /// The strings under a member named one of `names`, at any depth (a list's strings too).
+    func strings(under names: Set<String>) -> [String] {
+        switch self {
+        case .object(let members):
+            members.flatMap { name, value in
+                (names.contains(name) ? value.allStrings : []) + value.strings(under: names)
+            }
+        case .array(let items): items.flatMap { $0.strings(under: names) }
+        case .string, .null, .bool, .number: []
+        }
+    }
+
+    /// Every string in this value, at any depth.
+    private var allStrings: [String] {
+        switch self {
+        case .string(let text): [text]
+        case .array(let items): items.flatMap(\.allStrings)
+        case .object(let members): members.values.flatMap(\.allStrings)
+        case .null, .bool, .number: []
+        }
+    }
+}
+
 extension [String: JSONValue] {
     /// User info without the grant's tokens: a template that maps them there (a `user_info.*`
     /// mapping of a member that holds one, or a user info endpoint that echoes one) would hand
     /// them to every app, and leave them unsealed in the store.
     func redacting(tokens: [String?]) -> [String: JSONValue] {
-        let secrets = Set(tokens.compactMap { $0 }.filter { !$0.isEmpty })
-        return secrets.isEmpty ? self : compactMapValues { $0.redacting(secrets) }
+        redacting(Set(tokens.compactMap { $0 }.filter { !$0.isEmpty }))
+    }
+
+    /// The same with the secrets given as a set.
+    func redacting(_ secrets: Set<String>) -> [String: JSONValue] {
+        secrets.isEmpty ? self : compactMapValues { $0.redacting(secrets) }
     }
 }

@@ -173,11 +173,35 @@ extension ProviderRegistry {
         return nil
     }
 
-    /// The refusal of a change to provider `id` that `newTokenDestination` finds, or nil.
+    /// The response map entry that would read the grant's refresh token from another place in
+    /// the token or refresh answer than the old template did. With the token taken from
+    /// elsewhere, the answer checks would no longer know the real one for a refresh token
+    /// (`TemplateProviderClient.checkExposure`), and another entry could hand it to apps.
+    static func newRefreshTokenSource(from old: OAuth2Config, to new: OAuth2Config) -> String? {
+        let requests: [(String, KeyPath<OAuth2Config, RequestConfig?>)] = [
+            ("token_request", \.tokenRequest), ("refresh_request", \.refreshRequest),
+        ]
+        for (field, request) in requests {
+            let source = { (config: OAuth2Config) in
+                config[keyPath: request]?.responseMap?["refresh_token"]?.trimmingCharacters(in: .whitespaces)
+            }
+            if source(old) != source(new) { return "\(field).response_map.refresh_token" }
+        }
+        return nil
+    }
+
+    /// The refusal of a change to provider `id` that `newTokenDestination` or
+    /// `newRefreshTokenSource` finds, or nil.
     static func newTokenDestinationRefusal(id: String, from old: OAuth2Config, to new: OAuth2Config, tenant: String?)
         -> GatehouseError?
     {
-        newTokenDestination(from: old, to: new).map { field in
+        if let field = newRefreshTokenSource(from: old, to: new) {
+            return GatehouseError(
+                .conflict,
+                "oauth2.\(field) would read the refresh token of auth provider '\(id)''s connections from another place in the provider's answer: delete its connections first (their users authorize again), or add the changed template as a provider of its own"
+            )
+        }
+        return newTokenDestination(from: old, to: new).map { field in
             // A tenant moves the endpoints that carry it: said as the tenant, which the patch named.
             let change = tenant.map { "tenant '\($0)' moves oauth2.\(field), which" } ?? "oauth2.\(field)"
             return GatehouseError(

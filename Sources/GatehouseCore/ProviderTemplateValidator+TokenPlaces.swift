@@ -45,10 +45,11 @@ extension ProviderTemplateValidator {
         for (field, request) in [("token_request", config.tokenRequest), ("refresh_request", config.refreshRequest)] {
             for (key, expression) in (request?.responseMap ?? [:]).sorted(by: { $0.key < $1.key })
             where key.hasPrefix(ConnectionEndpoint.prefix) {
-                // A path that reads a token member, or the whole answer. A function of one
+                // A path through a token member at any depth (Slack's `$.authed_user.refresh_token`),
+                // or the whole answer. A function of one
                 // (`jwt_decode('$.id_token', '$.email')` reads a claim) is let through: the user
                 // info loses any token it would carry all the same (`redacting(tokens:)`).
-                if let member = Self.firstMember(of: expression), member == "$" || tokenMembers.contains(member) {
+                if let members = Self.members(of: expression), members.isEmpty || members.contains(where: tokenMembers.contains) {
                     throw GatehouseError.invalid(
                         "\(prefix).\(field).response_map.\(key) may not read the answer's tokens (or the whole answer): apps read the user info, and the store keeps it unsealed"
                     )
@@ -84,53 +85,22 @@ extension ProviderTemplateValidator {
         }
     }
 
+    /// The members a plain JSONPath reads, as `ResponseMap.select` reads them (`$.a[0]['b']`
+    /// gives `a`, `[0]`, `b`); empty for the whole document; nil for a function, or a path it
+    /// cannot read.
+    static func members(of expression: String) -> [String]? {
+        guard let steps = try? ResponseMap.steps(of: expression) else { return nil }
+        return steps.map { step in
+            switch step {
+            case .member(let name): name
+            case .index(let index): "[\(index)]"
+            }
+        }
+    }
+
     /// The member a plain JSONPath ends at (`$.a.b` and `$['a']['b']` give `b`, `$.a[0]` gives
     /// `[0]`), `$` for the whole document; nil for a function, or a path it cannot read.
     static func lastMember(of expression: String) -> String? {
-        var rest = Substring(expression.trimmingCharacters(in: .whitespaces))
-        guard rest.hasPrefix("$") else { return nil }
-        rest = rest.dropFirst()
-        var last = "$"
-        while let next = rest.first {
-            if rest.hasPrefix("['") || rest.hasPrefix("[\"") {
-                let quote = rest.dropFirst().first!
-                let name = rest.dropFirst(2).prefix { $0 != quote }
-                rest = rest.dropFirst(2 + name.count)
-                guard rest.hasPrefix("\(quote)]") else { return nil }
-                rest = rest.dropFirst(2)
-                last = String(name)
-            } else if next == "[" {
-                let index = rest.prefix { $0 != "]" }
-                rest = rest.dropFirst(index.count)
-                guard rest.hasPrefix("]") else { return nil }
-                rest = rest.dropFirst()
-                last = index + "]"
-            } else if next == "." {
-                // `$..name` (any depth) ends at `name` as well.
-                let name = rest.dropFirst().prefix { $0 != "." && $0 != "[" }
-                rest = rest.dropFirst(1 + name.count)
-                if !name.isEmpty { last = String(name) }
-            } else {
-                return nil
-            }
-        }
-        return last
-    }
-
-    /// The member a plain JSONPath starts at (`$.a.b` and `$['a']` give `a`), `$` for the whole
-    /// document; nil for a function.
-    static func firstMember(of expression: String) -> String? {
-        var rest = Substring(expression.trimmingCharacters(in: .whitespaces))
-        guard rest.hasPrefix("$") else { return nil }
-        rest = rest.dropFirst()
-        if rest.isEmpty { return "$" }
-        if rest.hasPrefix(".") {
-            return String(rest.dropFirst().prefix { $0 != "." && $0 != "[" })
-        }
-        if rest.hasPrefix("['") || rest.hasPrefix("[\"") {
-            let quote = rest.dropFirst().first!
-            return String(rest.dropFirst(2).prefix { $0 != quote })
-        }
-        return nil
+        members(of: expression).map { $0.last ?? "$" }
     }
 }

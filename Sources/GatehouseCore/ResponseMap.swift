@@ -30,21 +30,29 @@ package enum ResponseMap {
         _ = try evaluate(expression, in: .object([:]))
     }
 
-    /// Reads a JSONPath (`$`, `.name`, `['name']`, `[index]`) from a document.
-    package static func select(path: String, in document: JSONValue) throws -> JSONValue? {
+    /// One step of a JSONPath: a member by name, or an element by index (negative from the end).
+    package enum PathStep: Equatable, Sendable {
+        case member(String)
+        case index(Int)
+    }
+
+    /// The steps of a JSONPath (`$`, `.name`, `['name']`, `[index]`), read as `select` reads
+    /// them; the template checks read paths with it too, so that no spelling `select` takes
+    /// (`[ 'name' ]`) reads differently there.
+    package static func steps(of path: String) throws -> [PathStep] {
         var chars = Substring(path.trimmingCharacters(in: .whitespaces))
         guard chars.first == "$" else {
             throw GatehouseError.invalid("JSONPath '\(path)' must start with '$'")
         }
         chars = chars.dropFirst()
-        var current: JSONValue? = document
+        var steps: [PathStep] = []
         while let first = chars.first {
             if first == "." {
                 chars = chars.dropFirst()
                 let name = chars.prefix { $0 != "." && $0 != "[" }
                 guard !name.isEmpty else { throw GatehouseError.invalid("JSONPath '\(path)' has an empty member name") }
                 chars = chars.dropFirst(name.count)
-                current = current?.objectValue?[String(name)]
+                steps.append(.member(String(name)))
             } else if first == "[" {
                 guard let close = chars.firstIndex(of: "]") else {
                     throw GatehouseError.invalid("JSONPath '\(path)' has an unclosed '['")
@@ -52,19 +60,33 @@ package enum ResponseMap {
                 let inner = chars[chars.index(after: chars.startIndex)..<close].trimmingCharacters(in: .whitespaces)
                 chars = chars[chars.index(after: close)...]
                 if let index = Int(inner) {
-                    if let array = current?.arrayValue {
-                        let resolved = index < 0 ? array.count + index : index
-                        current = array.indices.contains(resolved) ? array[resolved] : nil
-                    } else {
-                        current = nil
-                    }
+                    steps.append(.index(index))
                 } else if inner.count >= 2, let quote = inner.first, quote == "'" || quote == "\"", inner.last == quote {
-                    current = current?.objectValue?[String(inner.dropFirst().dropLast())]
+                    steps.append(.member(String(inner.dropFirst().dropLast())))
                 } else {
                     throw GatehouseError.invalid("JSONPath '\(path)' has an unsupported selector '[\(inner)]'")
                 }
             } else {
                 throw GatehouseError.invalid("JSONPath '\(path)' has unexpected '\(first)'")
+            }
+        }
+        return steps
+    }
+
+    /// Reads a JSONPath (`$`, `.name`, `['name']`, `[index]`) from a document.
+    package static func select(path: String, in document: JSONValue) throws -> JSONValue? {
+        var current: JSONValue? = document
+        for step in try steps(of: path) {
+            switch step {
+            case .member(let name):
+                current = current?.objectValue?[name]
+            case .index(let index):
+                if let array = current?.arrayValue {
+                    let resolved = index < 0 ? array.count + index : index
+                    current = array.indices.contains(resolved) ? array[resolved] : nil
+                } else {
+                    current = nil
+                }
             }
         }
         if case .null? = current { return nil }

@@ -6,27 +6,39 @@ import GatehouseWire
 // or an endpoint that echoes one); the template check refuses the plain paths, these checks the
 // rest (nested paths, functions, echoes) when the answer is read.
 extension TemplateProviderClient {
-    /// Refuses a token set whose access token is the grant's refresh token (the provider did not
-    /// issue it as the access token: a response map chose it), or whose scopes hold a token or the
+    /// Refuses a token set whose access token is or holds a refresh token (the provider did not
+    /// issue it as an access token: a response map chose it), or whose scopes hold a token or the
     /// client secret. Refused, not mended, so that the operator sees the template is wrong.
+    /// `refreshTokens`: the grant's (mapped, and the one it had), to which every string the answer
+    /// holds under a `refresh_token` member at any depth is added: a map that reads the refresh
+    /// token from elsewhere, or none, does not make the one Slack nests (`authed_user`) anything
+    /// else.
     static func checkExposure(
-        access: String, refreshToken: String?, scopes: [String]?, answer: JSONValue, clientSecrets: [String]
+        access: String, refreshTokens: [String?], scopes: [String]?, answer: JSONValue, clientSecrets: [String]
     ) throws {
-        let members = answer.objectValue ?? [:]
-        let refreshTokens = Set([refreshToken, members["refresh_token"]?.stringValue].compactMap { $0 }.filter { !$0.isEmpty })
-        if refreshTokens.contains(access), members["access_token"]?.stringValue != access {
+        let refreshes = Set((refreshTokens.compactMap { $0 } + answer.strings(under: ["refresh_token"])).filter { !$0.isEmpty })
+        let issuedAsAccess = Set(answer.strings(under: ["access_token"]))
+        if !issuedAsAccess.contains(access), refreshes.contains(where: { $0 == access || ($0.count >= 8 && access.contains($0)) })
+        {
             throw ProviderCallError(
                 .configuration,
                 "the response map makes the grant's refresh token the access token, which apps read: correct the template")
         }
-        let secrets = refreshTokens.union(
-            ([access, members["id_token"]?.stringValue] + clientSecrets).compactMap { $0 }.filter { !$0.isEmpty })
+        let secrets = Self.secrets(access: access, refreshTokens: refreshTokens, answer: answer, clientSecrets: clientSecrets)
         if let scopes, scopes.contains(where: { JSONValue.string($0).redacting(secrets) == nil }) {
             throw ProviderCallError(
                 .configuration,
                 "the granted scopes hold a token or the client secret (a response map reads one): apps read the scopes, and the store keeps them unsealed; correct the template"
             )
         }
+    }
+
+    /// What the scopes and the user info must not hold: the access token, the grant's refresh
+    /// tokens, every token the answer holds at any depth (`access_token`, `refresh_token`,
+    /// `id_token` members), and the client secret's forms.
+    static func secrets(access: String, refreshTokens: [String?], answer: JSONValue, clientSecrets: [String]) -> Set<String> {
+        let held = answer.strings(under: ProviderTemplateValidator.tokenMembers)
+        return Set(([access] + refreshTokens.compactMap { $0 } + held + clientSecrets).filter { !$0.isEmpty })
     }
 
     /// The client secret as a request may carry it: itself, and its Basic credentials (an

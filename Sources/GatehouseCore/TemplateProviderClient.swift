@@ -204,10 +204,11 @@ package struct TemplateProviderClient: ProviderClient {
         }
         let refreshToken = fields["refresh_token"]?.stringValue ?? previous?.refreshToken
         let clientSecrets = Self.clientSecrets(of: provider)
+        let grantRefreshTokens = [refreshToken, previous?.refreshToken]
         try Self.checkExposure(
-            access: access, refreshToken: refreshToken, scopes: scopes, answer: document, clientSecrets: clientSecrets)
+            access: access, refreshTokens: grantRefreshTokens, scopes: scopes, answer: document, clientSecrets: clientSecrets)
         userInfo = userInfo.redacting(
-            tokens: [access, refreshToken, document.objectValue?["id_token"]?.stringValue] + clientSecrets.map(Optional.some))
+            Self.secrets(access: access, refreshTokens: grantRefreshTokens, answer: document, clientSecrets: clientSecrets))
         // With nothing to renew the token, a lifetime of 0 or less (some servers' "does not
         // expire") is taken as not said: a token dead on arrival would only send the user
         // through consent again, at once and on every read.

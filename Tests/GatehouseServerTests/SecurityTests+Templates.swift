@@ -120,8 +120,22 @@ extension SecurityTests {
             "oauth2.token_request.response_map.scope may not read the answer's tokens"
         ),
         (
+            // Not a path the response map reads: refused as such.
             #"{"oauth2":{"token_introspection_request":{"endpoint":"http://127.0.0.1:1/i","response_map":{"scope":"$..id_token"}}}}"#,
-            "oauth2.token_introspection_request.response_map.scope may not read the answer's tokens"
+            "oauth2.token_introspection_request.response_map.scope: JSONPath '$..id_token' has an empty member name"
+        ),
+        // Paths read as the response map reads them: spaces in brackets, a token member at any depth.
+        (
+            #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"access_token":"$.authed_user[ 'refresh_token' ]"}}}}"#,
+            "oauth2.refresh_request.response_map.access_token may not read a refresh token"
+        ),
+        (
+            #"{"oauth2":{"token_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"scope":"$.a[ \"id_token\" ]"}}}}"#,
+            "oauth2.token_request.response_map.scope may not read the answer's tokens"
+        ),
+        (
+            #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"user_info.leak":"$.authed_user.refresh_token"}}}}"#,
+            "oauth2.refresh_request.response_map.user_info.leak may not read the answer's tokens"
         ),
         (
             #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","auth_method":"client_secret_basic","response_map":{"access_token":"$.data.refresh_token"}}}}"#,
@@ -214,6 +228,18 @@ extension SecurityTests {
                         "oauth2.\(field)\(field == "connection_hosts" ? "" : ".endpoint") would send the tokens of auth provider 'fake''s connections to another host"
                     )
                         == true)
+            }
+            // Nor may the refresh token be read from elsewhere in the answer: the checks would not
+            // know the real one, and another entry could hand it to apps.
+            for request in ["refresh_request", "token_request"] {
+                let response = try await api.call(
+                    .patch, "/v1/admin/auth_providers/fake",
+                    json: #"{"oauth2":{"\#(request)":{"response_map":{"refresh_token":"$.data.x"}}}}"#)
+                #expect(response.status == .conflict, "\(request): \(String(buffer: response.body))")
+                #expect(
+                    (try api.object(response)["message"] as? String)?.contains(
+                        "oauth2.\(request).response_map.refresh_token would read the refresh token of auth provider 'fake''s connections from another place"
+                    ) == true)
             }
             #expect(String(buffer: try await api.call(.get, "/v1/admin/auth_providers/fake").body) == before, "nothing changed")
             // New flows only: the authorize page may move (with the secret), and a request may

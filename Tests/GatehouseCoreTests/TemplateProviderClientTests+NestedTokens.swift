@@ -1,0 +1,73 @@
+import Foundation
+import GatehouseTestSupport
+import GatehouseWire
+import Testing
+
+@testable import GatehouseCore
+
+// A provider that nests the user's tokens (Slack: `authed_user.refresh_token`), under a map
+// that reads the refresh token from elsewhere or not at all: the nested one is still a refresh
+// token to the answer checks, wherever another entry would put it.
+extension TemplateProviderClientTests {
+    static let nestedRefresh =
+        #"{"ok":true,"access_token":"xoxb-bot-0123456789","authed_user":{"access_token":"xoxp-user-0123456789","refresh_token":"xoxe-1-refresh-0123456789"}}"#
+
+    /// A refresh under the map an admin key made: the refresh token moved to a member that is not
+    /// there, and the nested one read into the access token, the scopes or the user info.
+    func refreshed(_ map: [String: String]) async throws -> TokenSet {
+        var provider = Self.provider()
+        provider.oauth2.refreshRequest?.responseMap = map
+        transport.answer("https://hooli.test/token", json: Self.nestedRefresh)
+        let old = TokenSet(
+            accessToken: "xoxp-old-0123456789", refreshToken: "xoxe-1-old-0123456789", tokenType: nil, obtainedAt: now,
+            expiresAt: now, scopes: nil)
+        return try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
+    }
+
+    @Test(arguments: [
+        "join('$.authed_user.refresh_token', ' ')", "$.authed_user[ 'refresh_token' ]", "join('$.authed_user.refresh_token', '')",
+    ])
+    func aNestedRefreshTokenMadeTheAccessTokenIsRefused(path: String) async throws {
+        let error = await #expect(throws: ProviderCallError.self) {
+            try await self.refreshed(["access_token": path, "refresh_token": "$.authed_user.x"])
+        }
+        #expect(error?.kind == .configuration)
+        #expect(error?.message.contains("0123456789") == false)
+    }
+
+    @Test func aNestedRefreshTokenInTheScopesIsRefused() async throws {
+        let error = await #expect(throws: ProviderCallError.self) {
+            try await self.refreshed([
+                "access_token": "$.authed_user.access_token", "refresh_token": "$.authed_user.x",
+                "scope": "join('$.authed_user.refresh_token', ' ')",
+            ])
+        }
+        #expect(error?.kind == .configuration)
+    }
+
+    @Test func aNestedTokenIsTakenOutOfTheUserInfo() async throws {
+        let tokens = try await refreshed([
+            "access_token": "$.authed_user.access_token", "refresh_token": "$.authed_user.x",
+            "user_info.leak": "join('$.authed_user.refresh_token', ' ')", "user_info.bot": "$.access_token",
+            "user_info.ok": "$.ok",
+        ])
+        #expect(tokens.accessToken == "xoxp-user-0123456789")
+        #expect(tokens.responseUserInfo == ["ok": .bool(true)])
+    }
+
+    /// The built-in Slack map hands out the user's access token and keeps the nested refresh token.
+    @Test func theNestedMapOfSlackStillWorks() async throws {
+        let tokens = try await refreshed([
+            "access_token": "$.authed_user.access_token", "refresh_token": "$.authed_user.refresh_token",
+        ])
+        #expect(tokens.accessToken == "xoxp-user-0123456789" && tokens.refreshToken == "xoxe-1-refresh-0123456789")
+    }
+
+    @Test func stringsUnderAMemberAreFoundAtAnyDepth() {
+        let document = JSONValue.object([
+            "a": .object(["refresh_token": .string("r1"), "list": .array([.object(["refresh_token": .string("r2")])])]),
+            "refresh_token": .array([.string("r3"), .object(["x": .string("r4")])]), "other": .string("o"),
+        ])
+        #expect(Set(document.strings(under: ["refresh_token"])) == ["r1", "r2", "r3", "r4"])
+    }
+}
