@@ -75,7 +75,8 @@ class OAuthServer:
 
     def __init__(self, workdir, name, token_lifetime, redirect_uri, openid=False, port=None, omit_expires_in=False,
                  answer_instance_url=False, authorize_iss_file=None, omit_refresh_token=False,
-                 refresh_answer_delay_file=None, code_answer_delay_file=None, revocation_outage_file=None):
+                 refresh_answer_delay_file=None, code_answer_delay_file=None, revocation_outage_file=None,
+                 nest_user_tokens=False):
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.client_id = f"gatehouse-{name}"
@@ -87,6 +88,7 @@ class OAuthServer:
                         OMIT_EXPIRES_IN="1" if omit_expires_in else "0",
                         ANSWER_INSTANCE_URL="1" if answer_instance_url else "0",
                         OMIT_REFRESH_TOKEN="1" if omit_refresh_token else "0",
+                        NEST_USER_TOKENS="1" if nest_user_tokens else "0",
                         AUTHORIZE_ISS_FILE=str(authorize_iss_file or ""),
                         REFRESH_ANSWER_DELAY_FILE=str(refresh_answer_delay_file or ""),
                         CODE_ANSWER_DELAY_FILE=str(code_answer_delay_file or ""),

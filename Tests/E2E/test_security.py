@@ -144,3 +144,67 @@ def test_a_template_cannot_hand_out_the_refresh_token_through_the_scopes(workdir
     finally:
         gatehouse.stop()
         stop(server.process)
+
+
+def test_a_refresh_token_nested_in_the_answer_never_reaches_an_app(workdir, user_id):
+    """A provider that nests the user's tokens, as Slack does (`authed_user.refresh_token`). An
+    admin key may not move the refresh token's mapping while there are connections (409), so the
+    nested token stays known; a function that hands it out as the access token makes the refresh
+    refused. And a new provider whose map reads the refresh token from nowhere, and hands the
+    nested one out, has its first answer refused: a `refresh_token` member is a refresh token at any
+    depth."""
+    server, gatehouse = provider_and_gatehouse(workdir, "nested", 2, nest_user_tokens=True)
+    try:
+        client = gatehouse.client()
+        definition = server.provider_definition("nested")
+        nested = {"access_token": "$.authed_user.access_token", "refresh_token": "$.authed_user.refresh_token",
+                  "expires_in": "$.expires_in", "scope": "$.scope"}
+        definition["oauth2"]["token_request"]["response_map"] = nested
+        definition["oauth2"]["refresh_request"]["response_map"] = nested
+        client.admin.auth_providers.create(**definition)
+        r = client.auth.start(user_id=user_id, provider="nested", scopes=["read"])
+        assert consent(r.url, "alice").status_code == 200
+        done = client.auth.status(id=r.id)
+        assert done.status == "completed" and not done.context.token.startswith("xoxb-app-")
+        headers = {"Authorization": gatehouse.api_key}
+
+        def patch(response_map):
+            return requests.patch(f"{gatehouse.base}/v1/admin/auth_providers/nested",
+                                  json={"oauth2": {"refresh_request": {"response_map": response_map}}},
+                                  headers=headers, timeout=5)
+
+        moved = patch({"refresh_token": "$.authed_user.x", "access_token": "join('$.authed_user.refresh_token', ' ')"})
+        assert moved.status_code == 409, moved.text
+        assert "response_map.refresh_token would read the refresh token" in moved.json()["message"]
+        leak = patch({"user_info.leak": "$.authed_user.refresh_token"})
+        assert leak.status_code == 400 and "may not read the answer's tokens" in leak.json()["message"], leak.text
+        assert patch({"access_token": "join('$.authed_user.refresh_token', ' ')"}).status_code == 200
+
+        time.sleep(2.5)
+        answer = requests.post(
+            f"{gatehouse.base}/v1/auth/authorize",
+            json={"auth_requirement": {"provider_id": "nested", "oauth2": {"scopes": ["read"]}}, "user_id": user_id},
+            headers=headers, timeout=30)
+        assert answer.status_code >= 500, answer.text
+        _, refresh_tokens = server.stored_tokens()
+        assert refresh_tokens and not any(token in answer.text for token in refresh_tokens)
+
+        # Made again with the map already bent (no connections to hold it now): its first answer
+        # is refused, and nothing is stored.
+        client.admin.auth_providers.delete("nested")
+        bent = server.provider_definition("nested")
+        bent["oauth2"]["token_request"]["response_map"] = dict(
+            nested, refresh_token="$.authed_user.x", access_token="join('$.authed_user.refresh_token', ' ')")
+        client.admin.auth_providers.create(**bent)
+        second = client.auth.start(user_id=f"{user_id}-2", provider="nested", scopes=["read"])
+        consent(second.url, "alice")
+        failed = client.auth.status(id=second.id)
+        assert failed.status == "failed", failed
+        _, refresh_tokens = server.stored_tokens()
+        listed = requests.get(f"{gatehouse.base}/v1/admin/user_connections", params={"user_id": f"{user_id}-2"},
+                              headers=headers, timeout=5)
+        assert listed.json()["items"] == [], listed.text
+        assert not any(token in gatehouse.log.read_text() for token in refresh_tokens)
+    finally:
+        gatehouse.stop()
+        stop(server.process)

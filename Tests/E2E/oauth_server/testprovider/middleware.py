@@ -30,7 +30,8 @@ class TokenAnswerSwitches:
     ANSWER_INSTANCE_URL=1 adds `instance_url`, this server's own origin, as Salesforce names the
     org's host that later calls go to. OMIT_REFRESH_TOKEN=1 leaves out `refresh_token`, as GitHub
     OAuth apps and Slack without rotation answer (with no `expires_in` either: the token does not
-    expire)."""
+    expire). NEST_USER_TOKENS=1 answers as Slack does: the user's tokens under `authed_user`,
+    and a token of the app's own (not the user's) at the top."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -44,6 +45,9 @@ class TokenAnswerSwitches:
             body.pop("expires_in", None)
         if os.environ.get("OMIT_REFRESH_TOKEN") == "1":
             body.pop("refresh_token", None)
+        if os.environ.get("NEST_USER_TOKENS") == "1":
+            user = {key: body.pop(key) for key in ("access_token", "refresh_token") if key in body}
+            body.update(ok=True, access_token="xoxb-app-" + "0" * 24, authed_user=user)
         if os.environ.get("ANSWER_INSTANCE_URL") == "1":
             body["instance_url"] = f"{request.scheme}://{request.get_host()}"
         response.content = json.dumps(body).encode()
