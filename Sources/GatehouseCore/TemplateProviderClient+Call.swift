@@ -102,11 +102,9 @@ extension TemplateProviderClient {
         return try Self.parse(response, config: config, host: Self.host(of: endpoint), sent: sent, bodyOptional: emptyAnswer)
     }
 
-    /// `text` with every occurrence of a `secret` of 4 characters or more replaced; the longest
-    /// first, so that a short one inside a longer one does not leave the rest of that showing.
+    /// `text` without the `secrets` (`ProviderTextRedaction`).
     static func redacting(_ text: String, _ secrets: [String]) -> String {
-        secrets.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
-            .reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+        ProviderTextRedaction.redacting(text, secrets)
     }
 
     /// Reads a provider's answer. `bodyOptional`: a 2xx whose body is not JSON (or is empty) is an
