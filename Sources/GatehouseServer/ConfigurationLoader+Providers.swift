@@ -102,9 +102,7 @@ extension ConfigurationLoader {
 
     private static func check(_ mapping: [String: Any], allowed: Set<String>, path: String) throws {
         if let unknown = mapping.keys.sorted().first(where: { !allowed.contains($0) }) {
-            let name = path.isEmpty ? unknown : "\(path).\(unknown)"
-            throw ConfigurationError(
-                description: "\(name) is not a known setting (known: \(allowed.sorted().joined(separator: ", ")))")
+            throw unknownSetting(unknown, in: path, known: allowed)
         }
     }
 }

@@ -101,6 +101,9 @@ package enum ConfigurationLoader {
     /// is a warning), or a section that is not a mapping.
     private static func checkKeys(_ document: [String: Any], warnings: inout [String]) throws {
         for section in document.keys.sorted() where knownKeys[section] == nil {
+            guard looksLikeAName(section) else {
+                throw unknownSetting(section, in: "", known: Set(knownKeys.keys.filter { !$0.contains(".") }))
+            }
             guard foreignSections.contains(section) else {
                 let foreign = foreignSections.sorted().joined(separator: ", ")
                 throw ConfigurationError(
@@ -116,8 +119,7 @@ package enum ConfigurationLoader {
                 throw ConfigurationError(description: "\(section) must be a mapping")
             }
             for key in object.keys where !keys.contains(key) {
-                throw ConfigurationError(
-                    description: "\(section).\(key) is not a known setting (known: \(keys.sorted().joined(separator: ", ")))")
+                throw unknownSetting(key, in: section, known: keys)
             }
         }
     }

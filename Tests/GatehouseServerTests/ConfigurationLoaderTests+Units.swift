@@ -187,6 +187,24 @@ extension ConfigurationLoaderTests {
         #expect(try problem("", overrides: (nil, 70000, nil)) == "api.port (from --port) must be from 1 to 65535, not 70000")
     }
 
+    /// A value typed as part of a key (a ':' missing) is not repeated in the refusal: it may be a
+    /// secret.
+    @Test func anUnknownKeyThatMayHoldAValueIsNotQuoted() throws {
+        for (text, place) in [
+            ("metrics: { token s3cr3t-0123456789abcdef }", "metrics has a key"),
+            (
+                "auth: { providers: [ { id: x, provider_id: github, oauth2: { client_id: c, client_secret=s3cr3t-0123456789abcdef } } ] }",
+                "auth.providers[0].oauth2 has a key"
+            ),
+            ("\"token s3cr3t-0123456789abcdef\": 1", "the config file has a key"),
+        ] {
+            let said = try problem(text)
+            #expect(said.contains(place) && said.contains("is a ':' missing after a name?"), "\(said)")
+            #expect(!said.contains("s3cr3t"), "\(said)")
+        }
+        #expect(try problem("metrics: { tokn: x }").hasPrefix("metrics.tokn is not a known setting (known: token)"))
+    }
+
     /// A bad value in the file is said also while a flag or variable overrides it: else it would
     /// be said only once the override goes, far from the edit that made it.
     @Test func aBadFileValueIsSaidAlsoWhileOverridden() throws {
