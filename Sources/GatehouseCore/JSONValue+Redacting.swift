@@ -45,11 +45,6 @@ extension [String: JSONValue] {
     /// User info without the grant's tokens: a template that maps them there (a `user_info.*`
     /// mapping of a member that holds one, or a user info endpoint that echoes one) would hand
     /// them to every app, and leave them unsealed in the store.
-    func redacting(tokens: [String?]) -> [String: JSONValue] {
-        redacting(Set(tokens.compactMap { $0 }.filter { !$0.isEmpty }))
-    }
-
-    /// The same with the secrets given as a set.
     func redacting(_ secrets: Set<String>) -> [String: JSONValue] {
         secrets.isEmpty ? self : compactMapValues { $0.redacting(secrets) }
     }

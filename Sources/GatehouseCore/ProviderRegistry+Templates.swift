@@ -72,9 +72,10 @@ extension ProviderRegistry {
             request.clientSecret == nil,
             let moved = Self.movedEndpoint(from: base.oauth2, to: template)
         {
-            // Otherwise a key that may edit templates could send the stored secret to its own host.
+            // Otherwise a key that may edit templates could send the stored secret to its own host,
+            // or to another endpoint of the provider's that stores or echoes what it is sent.
             throw GatehouseError.invalid(
-                "oauth2.\(moved) moves to another host, port or scheme: give the client secret (oauth2.client_secret) again with this change"
+                "oauth2.\(moved.field) \(moved.sameOrigin ? "goes to another URL, and the request sends the client secret" : "moves to another host, port or scheme"): give the client secret (oauth2.client_secret) again with this change"
             )
         }
         var enabled = base?.enabled ?? true
@@ -143,80 +144,6 @@ extension ProviderRegistry {
             \.authorizeRequest, \.tokenRequest, \.refreshRequest, \.userInfoRequest, \.tokenIntrospectionRequest,
             \.tokenRevocationRequest,
         ]
-    }
-
-    /// The first request whose endpoint host differs between two templates (or the hosts a
-    /// connection's endpoints may name, when they differ).
-    static func movedEndpoint(from old: OAuth2Config, to new: OAuth2Config) -> String? {
-        if Set(old.connectionHosts ?? []) != Set(new.connectionHosts ?? []) { return "connection_hosts" }
-        let before = Dictionary(uniqueKeysWithValues: ProviderTemplateValidator.requests(of: old).map { ($0.field, $0.request) })
-        for (field, request) in ProviderTemplateValidator.requests(of: new) {
-            // A request that is new, or unreadable, counts as moved.
-            guard let now = origin(request), now == origin(before[field]) else { return field + ".endpoint" }
-        }
-        return nil
-    }
-
-    /// The first request after the authorize request that would send a stored grant's tokens
-    /// where none of the old template's did: an origin none of those requests had (or a host a
-    /// connection's endpoints may name that the old template did not list; fewer hosts is
-    /// stricter, and allowed).
-    static func newTokenDestination(from old: OAuth2Config, to new: OAuth2Config) -> String? {
-        if !Set(new.connectionHosts ?? []).isSubset(of: old.connectionHosts ?? []) { return "connection_hosts" }
-        let tokenSide = { (config: OAuth2Config) in
-            ProviderTemplateValidator.requests(of: config).filter { $0.field != "authorize_request" }
-        }
-        let known = Set(tokenSide(old).compactMap { origin($0.request) })
-        for (field, request) in tokenSide(new) {
-            guard let now = origin(request), known.contains(now) else { return field + ".endpoint" }
-        }
-        return nil
-    }
-
-    /// The response map entry that would read the grant's refresh token from another place in
-    /// the token or refresh answer than the old template did. With the token taken from
-    /// elsewhere, the answer checks would no longer know the real one for a refresh token
-    /// (`TemplateProviderClient.checkExposure`), and another entry could hand it to apps.
-    static func newRefreshTokenSource(from old: OAuth2Config, to new: OAuth2Config) -> String? {
-        let requests: [(String, KeyPath<OAuth2Config, RequestConfig?>)] = [
-            ("token_request", \.tokenRequest), ("refresh_request", \.refreshRequest),
-        ]
-        for (field, request) in requests {
-            let source = { (config: OAuth2Config) in
-                config[keyPath: request]?.responseMap?["refresh_token"]?.trimmingCharacters(in: .whitespaces)
-            }
-            if source(old) != source(new) { return "\(field).response_map.refresh_token" }
-        }
-        return nil
-    }
-
-    /// The refusal of a change to provider `id` that `newTokenDestination` or
-    /// `newRefreshTokenSource` finds, or nil.
-    static func newTokenDestinationRefusal(id: String, from old: OAuth2Config, to new: OAuth2Config, tenant: String?)
-        -> GatehouseError?
-    {
-        if let field = newRefreshTokenSource(from: old, to: new) {
-            return GatehouseError(
-                .conflict,
-                "oauth2.\(field) would read the refresh token of auth provider '\(id)''s connections from another place in the provider's answer: delete its connections first (their users authorize again), or add the changed template as a provider of its own"
-            )
-        }
-        return newTokenDestination(from: old, to: new).map { field in
-            // A tenant moves the endpoints that carry it: said as the tenant, which the patch named.
-            let change = tenant.map { "tenant '\($0)' moves oauth2.\(field), which" } ?? "oauth2.\(field)"
-            return GatehouseError(
-                .conflict,
-                "\(change) would send the tokens of auth provider '\(id)''s connections to another host, port or scheme: delete its connections first (their users authorize again), or add the new endpoint as a provider of its own"
-            )
-        }
-    }
-
-    /// Where a request goes: its endpoint's origin (scheme, host and port), or for an origin from
-    /// the connection its placeholder (the hosts it may name are compared apart).
-    static func origin(_ request: RequestConfig?) -> String? {
-        guard let endpoint = request?.endpoint else { return nil }
-        if let origin = ConnectionEndpoint.originPlaceholder(of: endpoint) { return "{{\(origin)}}" }
-        return IssuerCheck.origin(of: ConnectionEndpoint.standIn(endpoint))
     }
 
     /// Field-wise merge: what `given` sets wins; each request block is replaced whole.

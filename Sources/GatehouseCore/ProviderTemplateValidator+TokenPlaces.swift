@@ -48,7 +48,7 @@ extension ProviderTemplateValidator {
                 // A path through a token member at any depth (Slack's `$.authed_user.refresh_token`),
                 // or the whole answer. A function of one
                 // (`jwt_decode('$.id_token', '$.email')` reads a claim) is let through: the user
-                // info loses any token it would carry all the same (`redacting(tokens:)`).
+                // info loses any token it would carry all the same (`redacting(_:)`).
                 if let members = Self.members(of: expression), members.isEmpty || members.contains(where: tokenMembers.contains) {
                     throw GatehouseError.invalid(
                         "\(prefix).\(field).response_map.\(key) may not read the answer's tokens (or the whole answer): apps read the user info, and the store keeps it unsealed"

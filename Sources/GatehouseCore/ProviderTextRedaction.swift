@@ -17,17 +17,9 @@ enum ProviderTextRedaction {
     static func redacting(_ text: String, _ secrets: [String]) -> String {
         let secrets = Set(secrets.filter { $0.count >= 4 })
         guard !secrets.isEmpty else { return text }
-        var forms = Set<String>()
-        for secret in secrets {
-            forms.insert(secret)
-            let base64 = Data(secret.utf8).base64EncodedString()
-            let unpadded = base64.trimmingCharacters(in: ["="])
-            forms.formUnion([
-                base64, unpadded, unpadded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"),
-            ])
-        }
+        let forms = Set(secrets.flatMap(SecretForms.of))
         var result = forms.sorted { $0.count > $1.count }.reduce(text) { $0.replacingOccurrences(of: $1, with: mark) }
-        // Percent-encoded, with the hex in either case (RFC 3986 §2.1 takes them as equal).
+        // Percent-encoded with the hex in mixed case (RFC 3986 §2.1 takes all cases as equal).
         for escaped in secrets.map(FormEncoding.escape).filter({ $0.contains("%") }).sorted(by: { $0.count > $1.count }) {
             result = result.replacingOccurrences(of: escaped, with: mark, options: .caseInsensitive)
         }

@@ -7,24 +7,34 @@ import GatehouseWire
 // rest (nested paths, functions, echoes) when the answer is read.
 extension TemplateProviderClient {
     /// Refuses a token set whose access token is or holds a refresh token (the provider did not
-    /// issue it as an access token: a response map chose it), or whose scopes hold a token or the
-    /// client secret. Refused, not mended, so that the operator sees the template is wrong.
-    /// `refreshTokens`: the grant's (mapped, and the one it had), to which every string the answer
-    /// holds under a `refresh_token` member at any depth is added: a map that reads the refresh
-    /// token from elsewhere, or none, does not make the one Slack nests (`authed_user`) anything
-    /// else.
+    /// issue it as an access token: a response map chose it) or the client secret, or whose scopes
+    /// hold a token or the client secret. Refused, not mended, so that the operator sees the
+    /// template is wrong. `sent`: the refresh token this request sent (never an access token);
+    /// `refreshToken`: the grant's as mapped. Every string the answer holds under a
+    /// `refresh_token` member at any depth counts as well: a map that reads the refresh token from
+    /// elsewhere, or none, does not make the one Slack nests (`authed_user`) anything else. Only a
+    /// provider that issues one string as both, at the top of its answer, hands it out.
     static func checkExposure(
-        access: String, refreshTokens: [String?], scopes: [String]?, answer: JSONValue, clientSecrets: [String]
+        access: String, sent: String?, refreshToken: String?, scopes: [String]?, answer: JSONValue, clientSecrets: [String]
     ) throws {
-        let refreshes = Set((refreshTokens.compactMap { $0 } + answer.strings(under: ["refresh_token"])).filter { !$0.isEmpty })
-        let issuedAsAccess = Set(answer.strings(under: ["access_token"]))
-        if !issuedAsAccess.contains(access), refreshes.contains(where: { $0 == access || ($0.count >= 8 && access.contains($0)) })
-        {
+        let holds = { (secret: String) in secret == access || (secret.count >= 8 && access.contains(secret)) }
+        if clientSecrets.flatMap(SecretForms.of).contains(where: holds) {
+            throw ProviderCallError(
+                .configuration,
+                "the response map makes the client secret (or its credentials) the access token, which apps read: correct the template"
+            )
+        }
+        // The refresh token this request sent is never an access token; one the answer holds is
+        // only when the provider issued that string as its access token, at the top.
+        let issued = answer.objectValue?["access_token"]?.stringValue == access
+        let held = ([refreshToken].compactMap { $0 } + answer.strings(under: ["refresh_token"])).filter { !$0.isEmpty }
+        if sent.map({ !$0.isEmpty && holds($0) }) == true || (!issued && held.contains(where: holds)) {
             throw ProviderCallError(
                 .configuration,
                 "the response map makes the grant's refresh token the access token, which apps read: correct the template")
         }
-        let secrets = Self.secrets(access: access, refreshTokens: refreshTokens, answer: answer, clientSecrets: clientSecrets)
+        let secrets = Self.secrets(
+            access: access, refreshTokens: [sent, refreshToken], answer: answer, clientSecrets: clientSecrets)
         if let scopes, scopes.contains(where: { JSONValue.string($0).redacting(secrets) == nil }) {
             throw ProviderCallError(
                 .configuration,
@@ -33,12 +43,13 @@ extension TemplateProviderClient {
         }
     }
 
-    /// What the scopes and the user info must not hold: the access token, the grant's refresh
-    /// tokens, every token the answer holds at any depth (`access_token`, `refresh_token`,
-    /// `id_token` members), and the client secret's forms.
+    /// What the scopes and the user info must not hold, in every form `SecretForms` knows: the
+    /// access token, the grant's refresh tokens, every token the answer holds at any depth
+    /// (`access_token`, `refresh_token`, `id_token` members), and the client secret's forms.
     static func secrets(access: String, refreshTokens: [String?], answer: JSONValue, clientSecrets: [String]) -> Set<String> {
         let held = answer.strings(under: ProviderTemplateValidator.tokenMembers)
-        return Set(([access] + refreshTokens.compactMap { $0 } + held + clientSecrets).filter { !$0.isEmpty })
+        return Set(
+            ([access] + refreshTokens.compactMap { $0 } + held + clientSecrets).filter { !$0.isEmpty }.flatMap(SecretForms.of))
     }
 
     /// The client secret as a request may carry it: itself, and its Basic credentials (an

@@ -98,8 +98,8 @@ package struct TemplateProviderClient: ProviderClient {
                 request, provider: provider, tokens: tokens, known: (known ?? [:]).merging(info ?? [:]) { $1 })
             info = info.map { $0.merging(fetched ?? [:]) { $1 } } ?? fetched
         }
-        info = info?.redacting(
-            tokens: [tokens.accessToken, tokens.refreshToken] + Self.clientSecrets(of: provider).map(Optional.some))
+        let secrets = [tokens.accessToken, tokens.refreshToken].compactMap { $0 } + Self.clientSecrets(of: provider)
+        info = info?.redacting(Set(secrets.filter { !$0.isEmpty }.flatMap(SecretForms.of)))
         // Stored with the grant and sent with every completed `authorize`: a provider's answer of
         // hundreds of keys would slow each one down for that user.
         if let info, let size = try? JSONEncoder.sorted.encode(info).count, size > Self.maxUserInfoBytes {
@@ -191,6 +191,14 @@ package struct TemplateProviderClient: ProviderClient {
         let obtained = now()
         var lifetime = fields["expires_in"]?.doubleValue
         var scopes = fields["scope"].map(Self.scopes(provider: provider))
+        let refreshToken = fields["refresh_token"]?.stringValue ?? previous?.refreshToken
+        let clientSecrets = Self.clientSecrets(of: provider)
+        // Before the introspection, whose request may name the user info (`{{user_info.*}}`):
+        // a token mapped there would go into its URL.
+        userInfo = userInfo.redacting(
+            Self.secrets(
+                access: access, refreshTokens: [previous?.refreshToken, refreshToken], answer: document,
+                clientSecrets: clientSecrets))
         // An introspection that fails does not throw away what the provider issued: with a
         // refresh token that rotates, the grant would be lost with it. The lifetime is then
         // assumed, as for an answer without one (the failed call is in the provider call metric).
@@ -202,13 +210,9 @@ package struct TemplateProviderClient: ProviderClient {
             lifetime = lifetime ?? introspected.lifetime
             scopes = scopes ?? introspected.scopes
         }
-        let refreshToken = fields["refresh_token"]?.stringValue ?? previous?.refreshToken
-        let clientSecrets = Self.clientSecrets(of: provider)
-        let grantRefreshTokens = [refreshToken, previous?.refreshToken]
         try Self.checkExposure(
-            access: access, refreshTokens: grantRefreshTokens, scopes: scopes, answer: document, clientSecrets: clientSecrets)
-        userInfo = userInfo.redacting(
-            Self.secrets(access: access, refreshTokens: grantRefreshTokens, answer: document, clientSecrets: clientSecrets))
+            access: access, sent: previous?.refreshToken, refreshToken: refreshToken, scopes: scopes, answer: document,
+            clientSecrets: clientSecrets)
         // With nothing to renew the token, a lifetime of 0 or less (some servers' "does not
         // expire") is taken as not said: a token dead on arrival would only send the user
         // through consent again, at once and on every read.

@@ -70,4 +70,72 @@ extension TemplateProviderClientTests {
         ])
         #expect(Set(document.strings(under: ["refresh_token"])) == ["r1", "r2", "r3", "r4"])
     }
+
+    /// An endpoint that echoes its arguments (Slack's `api.test`) under `access_token`: the refresh
+    /// token this request sent is never an access token, wherever the answer holds it.
+    @Test func theSentRefreshTokenEchoedUnderAnAccessTokenMemberIsRefused() async throws {
+        var provider = Self.provider()
+        provider.oauth2.refreshRequest?.responseMap = ["access_token": "$.args.access_token"]
+        transport.answer(
+            "https://hooli.test/token", json: #"{"ok":true,"args":{"access_token":"xoxe-1-old-0123456789"}}"#)
+        let old = TokenSet(
+            accessToken: "xoxp-old-0123456789", refreshToken: "xoxe-1-old-0123456789", tokenType: nil, obtainedAt: now,
+            expiresAt: now, scopes: nil)
+        let error = await #expect(throws: ProviderCallError.self) {
+            try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
+        }
+        #expect(error?.kind == .configuration)
+    }
+
+    /// The client secret, or the Basic credentials that carry it, echoed back as the access token.
+    @Test(arguments: ["s3cret-0123456789", "Y2lkOnMzY3JldC0wMTIzNDU2Nzg5"])
+    func theClientSecretAsTheAccessTokenIsRefused(echo: String) async throws {
+        var provider = Self.provider(map: ["access_token": "$.args.access_token"])
+        provider.clientSecret = "s3cret-0123456789"
+        transport.answer("https://hooli.test/token", json: #"{"args":{"access_token":"\#(echo)"}}"#)
+        let error = await #expect(throws: ProviderCallError.self) {
+            try await client.exchange(provider: provider, code: "c", redirectURI: "http://gh/cb", codeVerifier: nil)
+        }
+        #expect(error?.kind == .configuration)
+        #expect(error?.message.contains("client secret") == true)
+    }
+
+    /// The introspection request may name the user info: a token mapped there is taken out
+    /// before it is rendered, so it is not in the introspection's URL.
+    @Test func theIntrospectionDoesNotSeeATokenMappedIntoTheUserInfo() async throws {
+        var provider = Self.provider()
+        provider.oauth2.refreshRequest?.responseMap = [
+            "access_token": "$.authed_user.access_token", "refresh_token": "$.authed_user.refresh_token",
+            "user_info.leak": "join('$.authed_user.refresh_token', ' ')",
+        ]
+        provider.oauth2.tokenIntrospectionRequest = RequestConfig(
+            endpoint: "https://hooli.test/introspect", params: ["q": "{{user_info.leak}}"])
+        transport.answer("https://hooli.test/token", json: Self.nestedRefresh)
+        transport.answer("https://hooli.test/introspect", json: #"{"active":true,"exp":1000600}"#)
+        let old = TokenSet(
+            accessToken: "xoxp-old-0123456789", refreshToken: "xoxe-1-old-0123456789", tokenType: nil, obtainedAt: now,
+            expiresAt: now, scopes: nil)
+        _ = try? await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
+        let sent = transport.requests.filter { $0.bareURL.hasPrefix("https://hooli.test/introspect") }
+        #expect(!sent.isEmpty)
+        for request in sent {
+            #expect(!request.url.contains("refresh-0123456789"), "\(request.url)")
+            #expect(!String(decoding: request.body ?? [], as: UTF8.self).contains("refresh-0123456789"))
+        }
+    }
+
+    /// An echo of the request's body puts a token in the user info percent-encoded: taken out too.
+    @Test func aTokenEchoedPercentEncodedIsTakenOutOfTheUserInfo() async throws {
+        var provider = Self.provider()
+        provider.oauth2.refreshRequest?.responseMap = ["user_info.echo": "$.echo", "user_info.name": "$.name"]
+        transport.answer(
+            "https://hooli.test/token",
+            json:
+                #"{"access_token":"AT-0123456789","name":"n","echo":"grant_type=refresh_token&refresh_token=rt%2f0123%2b456789"}"#
+        )
+        let old = TokenSet(
+            accessToken: "AT-old", refreshToken: "rt/0123+456789", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let tokens = try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
+        #expect(tokens.responseUserInfo == ["name": .string("n")])
+    }
 }

@@ -242,15 +242,27 @@ extension SecurityTests {
                     ) == true)
             }
             #expect(String(buffer: try await api.call(.get, "/v1/admin/auth_providers/fake").body) == before, "nothing changed")
-            // New flows only: the authorize page may move (with the secret), and a request may
-            // be added where the others already go.
-            for patch in [
-                #"{"oauth2":{"client_secret":"s2","authorize_request":{"endpoint":"https://login.example/authorize","params":{"response_type":"code"}}}}"#,
-                #"{"oauth2":{"client_secret":"s2","token_revocation_request":{"endpoint":"http://127.0.0.1:1/revoke"}}}"#,
+            // Nor may the requests that send the refresh token go to another path of the same
+            // host (an endpoint that stores or echoes what it gets), nor one be added.
+            for (field, patch) in [
+                ("refresh_request", #""refresh_request":{"endpoint":"http://127.0.0.1:1/chat.postMessage"}"#),
+                ("token_revocation_request", #""token_revocation_request":{"endpoint":"http://127.0.0.1:1/revoke"}"#),
             ] {
-                let response = try await api.call(.patch, "/v1/admin/auth_providers/fake", json: patch)
-                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let response = try await api.call(
+                    .patch, "/v1/admin/auth_providers/fake", json: #"{"oauth2":{"client_secret":"throwaway",\#(patch)}}"#)
+                #expect(response.status == .conflict, "\(field): \(String(buffer: response.body))")
+                #expect(
+                    (try api.object(response)["message"] as? String)?.contains(
+                        "oauth2.\(field).endpoint would send the refresh tokens of auth provider 'fake''s connections to another URL"
+                    ) == true, "\(String(buffer: response.body))")
             }
+            // New flows only: the authorize page may move (with the secret).
+            let authorize = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json:
+                    #"{"oauth2":{"client_secret":"s2","authorize_request":{"endpoint":"https://login.example/authorize","params":{"response_type":"code"}}}}"#
+            )
+            #expect(authorize.status == .ok, "\(String(buffer: authorize.body))")
             // Without connections, the move is the operator's to make.
             let connection = try #require(
                 (try api.object(try await api.call(.get, "/v1/admin/user_connections?user_id=alice"))["items"] as? [[String: Any]])?
@@ -260,6 +272,24 @@ extension SecurityTests {
                 .patch, "/v1/admin/auth_providers/fake",
                 json: #"{"oauth2":{"client_secret":"s3","refresh_request":{"endpoint":"https://new.example/token"}}}"#)
             #expect(moved.status == .ok, "\(String(buffer: moved.body))")
+            // Another path of the same host, for a request that sends the client secret, needs the
+            // secret again (as another host does); the user info request's path is free to change.
+            let repathed = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json: #"{"oauth2":{"refresh_request":{"endpoint":"https://new.example/api/chat.postMessage"}}}"#)
+            #expect(repathed.status == .badRequest, "\(String(buffer: repathed.body))")
+            #expect(
+                (try api.object(repathed)["message"] as? String)?.contains(
+                    "oauth2.refresh_request.endpoint goes to another URL, and the request sends the client secret: give the client secret"
+                ) == true, "\(String(buffer: repathed.body))")
+            let given = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json: #"{"oauth2":{"client_secret":"s4","refresh_request":{"endpoint":"https://new.example/api/token"}}}"#)
+            #expect(given.status == .ok, "\(String(buffer: given.body))")
+            let userInfo = try await api.call(
+                .patch, "/v1/admin/auth_providers/fake",
+                json: #"{"oauth2":{"user_info_request":{"endpoint":"http://127.0.0.1:1/v2/me"}}}"#)
+            #expect(userInfo.status == .ok, "\(String(buffer: userInfo.body))")
         }
     }
 }
