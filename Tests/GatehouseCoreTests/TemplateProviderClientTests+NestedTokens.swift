@@ -71,13 +71,17 @@ extension TemplateProviderClientTests {
         #expect(Set(document.strings(under: ["refresh_token"])) == ["r1", "r2", "r3", "r4"])
     }
 
-    /// An endpoint that echoes its arguments (Slack's `api.test`) under `access_token`: the refresh
-    /// token this request sent is never an access token, wherever the answer holds it.
-    @Test func theSentRefreshTokenEchoedUnderAnAccessTokenMemberIsRefused() async throws {
+    /// An endpoint that echoes its arguments (Slack's `api.test`) under `access_token`, nested or
+    /// at the top beside a refresh token of its own: the refresh token this request sent is never
+    /// an access token, wherever the answer holds it.
+    @Test(arguments: [
+        (#"{"ok":true,"args":{"access_token":"xoxe-1-old-0123456789"}}"#, "$.args.access_token"),
+        (#"{"access_token":"xoxe-1-old-0123456789","refresh_token":"xoxe-1-new-0123456789"}"#, "$.access_token"),
+    ])
+    func theSentRefreshTokenEchoedAsAnAccessTokenIsRefused(answer: String, path: String) async throws {
         var provider = Self.provider()
-        provider.oauth2.refreshRequest?.responseMap = ["access_token": "$.args.access_token"]
-        transport.answer(
-            "https://hooli.test/token", json: #"{"ok":true,"args":{"access_token":"xoxe-1-old-0123456789"}}"#)
+        provider.oauth2.refreshRequest?.responseMap = ["access_token": path]
+        transport.answer("https://hooli.test/token", json: answer)
         let old = TokenSet(
             accessToken: "xoxp-old-0123456789", refreshToken: "xoxe-1-old-0123456789", tokenType: nil, obtainedAt: now,
             expiresAt: now, scopes: nil)
