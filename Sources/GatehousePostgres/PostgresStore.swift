@@ -17,6 +17,8 @@ package final class PostgresStore: Store {
     let trouble = BoundedLog<Telemetry.StoreTrouble>()
     /// Finds the pool's other silent connections once a statement has found one.
     let silenceSweep: SilenceSweep
+    /// The pool as the store uses it: every statement's connection comes through it.
+    let pool: PooledConnections
 
     /// A store over a client that runs (or will run) in the application's service group, with
     /// refresh leases measured on `leaseClock` (the database's, but in tests that move time),
@@ -30,7 +32,8 @@ package final class PostgresStore: Store {
         self.logger = logger
         self.leaseClock = leaseClock
         self.telemetry = telemetry
-        self.silenceSweep = SilenceSweep(client: client, connections: poolSize, limit: Self.queryTimeout, logger: logger)
+        self.pool = PooledConnections(client: client, logger: logger)
+        self.silenceSweep = SilenceSweep(pool: pool, connections: poolSize, limit: Self.queryTimeout, logger: logger)
     }
 
     /// A statement the database failed: counted each time, said at a bounded rate.
@@ -110,11 +113,11 @@ package final class PostgresStore: Store {
     private func withinDeadline<T: Sendable>(
         _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let client = client
+        let pool = pool
         let lease = ConnectionLease()
         do {
             return try await Deadline.run(within: Self.queryTimeout) {
-                try await client.withConnection { connection in
+                try await pool.withConnection { connection in
                     lease.hold(connection)
                     defer { lease.end() }
                     return try await work(connection)
@@ -171,7 +174,7 @@ package final class PostgresStore: Store {
     /// a replica that dies drops its connection, and with it the lock.
     package func runExclusively(_ job: String, _ body: @Sendable () async throws -> Void) async throws -> Bool {
         let key = Self.lockKey(job)
-        return try await client.withConnection { connection in
+        return try await pool.withConnection { connection in
             guard try await lockStatement("SELECT pg_try_advisory_lock(\(key))", on: connection) else { return false }
             do {
                 try await body()
@@ -218,7 +221,7 @@ package final class PostgresStore: Store {
     /// Runs `body` while holding the job's advisory lock, waiting for another holder to finish.
     package func runSerially<T: Sendable>(_ job: String, _ body: () async throws -> T) async throws -> T {
         let key = Self.lockKey(job)
-        return try await client.withConnection { connection in
+        return try await pool.withConnection { connection in
             _ = try await connection.query("SELECT pg_advisory_lock(\(key))", logger: logger)
             do {
                 let result = try await body()

@@ -16,16 +16,16 @@ import Synchronization
 /// at a time, and none within `spacing` of the last one's start.
 final class SilenceSweep: Sendable {
     private let started = Mutex<(running: Bool, last: ContinuousClock.Instant?)>((false, nil))
-    private let client: PostgresClient
+    private let pool: PooledConnections
     private let connections: Int
     private let limit: Duration
     private let spacing: Duration
     private let logger: Logger
 
-    /// Sweeps of `client`'s pool of `connections`, each probe answered within `limit`, at most
+    /// Sweeps of `pool`'s `connections`, each probe answered within `limit`, at most
     /// one per `spacing`.
-    init(client: PostgresClient, connections: Int, limit: Duration, spacing: Duration = .seconds(30), logger: Logger) {
-        self.client = client
+    init(pool: PooledConnections, connections: Int, limit: Duration, spacing: Duration = .seconds(30), logger: Logger) {
+        self.pool = pool
         self.connections = connections
         self.limit = limit
         self.spacing = spacing
@@ -59,11 +59,11 @@ final class SilenceSweep: Sendable {
     /// and was closed. The wait for a connection is bounded too (by `limit` more), but is not
     /// counted as silence.
     private func probe() async -> Bool {
-        let (client, logger, limit) = (client, logger, limit)
+        let (pool, logger, limit) = (pool, logger, limit)
         let lease = ConnectionLease()
         do {
             try await Deadline.run(within: limit + limit) {
-                try await client.withConnection { connection in
+                try await pool.withConnection { connection in
                     lease.hold(connection)
                     lease.close(whenSilentFor: limit, saying: "a probe", logger: logger)
                     defer { lease.end() }
