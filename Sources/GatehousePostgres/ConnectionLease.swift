@@ -27,6 +27,9 @@ final class ConnectionLease: Sendable {
         state.withLock { state in state.ended ? nil : state.heldAt.map { .now - $0 } }
     }
 
+    /// Whether the pool handed the statement a connection at all.
+    var wasHeld: Bool { state.withLock { $0.heldAt != nil } }
+
     /// Whether `close(whenSilentFor:)` closed the connection.
     var closedForSilence: Bool { state.withLock { $0.closed } }
 

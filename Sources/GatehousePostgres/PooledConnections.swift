@@ -71,6 +71,9 @@ final class PooledConnections: Sendable {
         return idle.count
     }
 
+    /// How many connections the store is using now.
+    var inUse: Int { state.withLock { $0.seen.values.filter { $0.users > 0 }.count } }
+
     /// The requests waiting for a connection now (for tests).
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 

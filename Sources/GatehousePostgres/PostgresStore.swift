@@ -123,6 +123,14 @@ package final class PostgresStore: Store {
                     return try await work(connection)
                 }
             }
+        } catch is Deadline.Passed where !lease.wasHeld && pool.inUse == 0 {
+            // Not a slow statement: none was running, and the pool gave this one no connection
+            // (it could open none: the database is down, or refuses more).
+            troubled(
+                .unreachable,
+                "database unreachable: no connection could be had within \(Self.queryTimeout.components.seconds) s (the pool's own log says why it could open none)"
+            )
+            throw GatehouseError(.storeUnavailable, "the database cannot be reached; try again shortly")
         } catch is Deadline.Passed {
             troubled(.noAnswer, "a database statement had no answer within \(Self.queryTimeout.components.seconds) s")
             // A statement that had its connection for most of its time, not one that waited for

@@ -21,4 +21,20 @@ import Testing
         }
         #expect(error?.code == .storeUnavailable, "\(String(describing: error))")
     }
+
+    /// A database that refuses every connection (stopped) leaves a statement without one until
+    /// its time runs out: said as unreachable, not as a statement the database did not answer.
+    @Test func aDatabaseThatTakesNoConnectionIsUnreachable() async throws {
+        let configuration = PostgresClient.Configuration(
+            host: "127.0.0.1", port: 1, username: "nobody", password: nil, database: nil, tls: .disable)
+        let client = PostgresClient(configuration: configuration)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let store = PostgresStore(client: client, logger: Logger(label: "test"))
+        let error = await #expect(throws: GatehouseError.self) {
+            _ = try await store.connection(userID: "alice", providerID: "github")
+        }
+        #expect(error?.code == .storeUnavailable)
+        #expect(error?.message == "the database cannot be reached; try again shortly", "\(String(describing: error))")
+    }
 }
