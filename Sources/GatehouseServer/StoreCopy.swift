@@ -53,7 +53,9 @@ package enum StoreCopy {
 
     /// Copies everything from `source` to `target`. A target that holds anything is refused
     /// unless `replace` (then its rows are replaced, in the same transaction as the copy).
-    package static func run(from source: String, to target: String, replace: Bool) async throws -> [Table] {
+    package static func run(from source: String, to target: String, replace: Bool, allowRunning: Bool = false) async throws
+        -> [Table]
+    {
         var logger = Logger(label: "gatehouse")
         logger.logLevel = .error
         let from = try location(source)
@@ -78,12 +80,24 @@ package enum StoreCopy {
             let directory = (path as NSString).deletingLastPathComponent
             if !FileManager.default.fileExists(atPath: directory) { try DataFilePermissions.secureDirectory(directory) }
         }
-        let snapshot = try await using(from, logger) { try await $0.exportAll() }
+        let snapshot = try await using(from, logger) { store in
+            if !allowRunning {
+                try await refuseRunning(
+                    on: store, side: "source",
+                    why: "what they write during the copy would be missing from it, or half in it")
+            }
+            return try await store.exportAll()
+        }
         let copied = try await using(to, logger) { store in
             let empty = try await store.exportAll().isEmpty
             guard replace || empty else {
                 throw ConfigurationError(
                     description: "the target already holds data: pass --replace to replace it (every row there is removed)")
+            }
+            if !allowRunning {
+                try await refuseRunning(
+                    on: store, side: "target",
+                    why: "--replace would change the rows under them, and their caches would keep serving the old ones")
             }
             try await store.importAll(snapshot, replacing: replace)
             return try await store.exportAll()
@@ -93,6 +107,19 @@ package enum StoreCopy {
                 name: before.table, sourceRows: before.rows, targetRows: after.rows, sourceChecksum: before.checksum,
                 targetChecksum: after.checksum)
         }
+    }
+
+    /// Throws, naming them, when servers said within `RunningServer.liveFor` that they run on
+    /// `store`.
+    private static func refuseRunning(on store: any Store, side: String, why: String) async throws {
+        let now = try await store.sharedTime(Date())
+        let running = try await RunningServer.running(in: store, now: now)
+        guard !running.isEmpty else { return }
+        let named = running.map { "\($0.host) pid \($0.pid), seen \(max(0, Int(now.timeIntervalSince($0.seen)))) s ago" }
+        throw ConfigurationError(
+            description:
+                "gatehouse serve runs on the \(side) (\(named.joined(separator: "; "))): stop it first, since \(why). A server killed without a stop counts as running for \(Int(RunningServer.liveFor)) s; --allow-running copies all the same"
+        )
     }
 
     /// Reaches the PostgreSQL server as a start does; what it refused is said as the start says it.

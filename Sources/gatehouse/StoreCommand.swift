@@ -11,7 +11,8 @@ struct StoreCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy every row from one store to another, and compare counts and checksums per table.",
             discussion: """
-                Stop the servers writing to the source first. Both sides must use the same root keys: values are \
+                Stop the servers of the source (and, with --replace, of the target) first: a copy is refused while one \
+                runs. Both sides must use the same root keys: values are \
                 copied sealed. Example: gatehouse store copy --from sqlite:.gatehouse/gatehouse.sqlite \
                 --to postgres://gatehouse@db:5432/gatehouse
                 """)
@@ -19,6 +20,8 @@ struct StoreCommand: AsyncParsableCommand {
         @Option(help: "The source: sqlite:PATH or a postgres:// URL.") var from: String
         @Option(help: "The target: sqlite:PATH or a postgres:// URL.") var to: String
         @Flag(help: "Replace whatever the target holds (refused otherwise).") var replace = false
+        @Flag(help: "Copy even while gatehouse serve runs on the source or the target (refused otherwise).")
+        var allowRunning = false
         @Flag(help: "Print JSON instead of a table.") var json = false
 
         func run() async throws {
@@ -32,7 +35,7 @@ struct StoreCommand: AsyncParsableCommand {
             }
             let tables: [StoreCopy.Table]
             do {
-                tables = try await StoreCopy.run(from: from, to: to, replace: replace)
+                tables = try await StoreCopy.run(from: from, to: to, replace: replace, allowRunning: allowRunning)
             } catch let error as ConfigurationError {
                 Output.error("error: \(error)")
                 throw ExitCode(CLIError.Code.failure.rawValue)

@@ -428,16 +428,23 @@ def test_store_copy_leaves_an_existing_directory_as_it_is(gatehouse, tmp_path):
     shared.mkdir()
     shared.chmod(0o755)
     target = shared / "copy.sqlite"
-    done = subprocess.run(
+    # The source's server still runs: refused, naming it, unless told to copy all the same.
+    running = subprocess.run(
         [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{gatehouse.data / 'gatehouse.sqlite'}", "--to",
          f"sqlite:{target}"], capture_output=True, text=True, timeout=120)
+    assert running.returncode == 1, running.stderr
+    assert f"gatehouse serve runs on the source (" in running.stderr and f"pid {gatehouse.process.pid}" in running.stderr
+    assert "--allow-running" in running.stderr and not target.exists()
+    done = subprocess.run(
+        [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{gatehouse.data / 'gatehouse.sqlite'}", "--to",
+         f"sqlite:{target}", "--allow-running"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(shared.stat().st_mode) == 0o755
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     fresh = tmp_path / "made" / "copy.sqlite"
     done = subprocess.run(
         [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{gatehouse.data / 'gatehouse.sqlite'}", "--to",
-         f"sqlite:{fresh}", "--json"], capture_output=True, text=True, timeout=120)
+         f"sqlite:{fresh}", "--json", "--allow-running"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
     # --json: counts as numbers, both checksums.

@@ -583,6 +583,11 @@ def test_store_copy_moves_a_sqlite_install_to_postgres(workdir, database, user_i
             again = Arcade(api_key=key, base_url=base, max_retries=0).auth.start(
                 user_id=user_id, provider="pgcopy", scopes=["read"])
             assert again.status == "completed" and again.context.token == token
+            # A copy that would replace the rows under a running replica is refused, naming it.
+            replacing = subprocess.run(copy + ["--replace"], capture_output=True, text=True, timeout=120)
+            assert replacing.returncode == 1, replacing.stderr
+            assert f"gatehouse serve runs on the target (" in replacing.stderr, replacing.stderr
+            assert f"pid {replica.pid}" in replacing.stderr, replacing.stderr
         finally:
             stop(replica)
     finally:
