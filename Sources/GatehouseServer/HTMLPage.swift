@@ -94,7 +94,7 @@ enum HTMLPage {
         var response = page(
             status: status, title: title, message: message, reference: reference,
             back: ("/dashboard", "Back to the dashboard"))
-        if let retryAfter = error.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        if let retryAfter = error.retryAfterSaid { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
 

@@ -99,7 +99,10 @@ func runClient(_ body: () async throws -> Void) async throws {
         throw ExitCode(error.code.rawValue)
     } catch let error as GatehouseAPIError {
         Output.error("error: \(error)")
-        throw ExitCode(error.kind == .notFound ? CLIError.Code.notFound.rawValue : CLIError.Code.failure.rawValue)
+        // A 503 (its store away, a provider that does not answer), after the SDK's retries: the
+        // server cannot serve now, as when it cannot be reached; a script may try again later.
+        let code: CLIError.Code = error.status == 503 ? .unavailable : error.kind == .notFound ? .notFound : .failure
+        throw ExitCode(code.rawValue)
     } catch let error as GatehouseClientError {
         Output.error("error: \(error)")
         if case .connection = error { throw ExitCode(CLIError.Code.unavailable.rawValue) }

@@ -100,6 +100,13 @@ def test_the_change_channel_and_the_databases_failures_on_postgres(workdir, data
         # Each statement the outage failed, as `unreachable` or, on a connection the proxy left
         # without a word, `no_answer`.
         assert value(replica.base, "gatehouse_store_errors_total") >= 1
+        # The CLI says the server cannot serve now as it says one it cannot reach: exit 5, so a
+        # script can tell it from a failure (after the client's retries, which Retry-After paces).
+        # Any key will do: one this replica has not seen is looked up in the store.
+        listed = subprocess.run(
+            [GATEHOUSE_BIN, "connections", "list", "--base-url", replica.base, "--api-key", "arc_" + "x" * 43],
+            capture_output=True, text=True, timeout=120)
+        assert listed.returncode == 5 and "503" in listed.stderr, (listed.returncode, listed.stderr)
         proxy.start()
         eventually(lambda: value(replica.base, "gatehouse_change_channel_up") == 1, limit=20)
     finally:

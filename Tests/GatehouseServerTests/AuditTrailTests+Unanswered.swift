@@ -17,7 +17,7 @@ extension AuditTrailTests {
             do {
                 _ = try await other.query("BEGIN IMMEDIATE", [])
                 let refused = try await api.call(.post, "/v1/admin/secrets/SLACK_TOKEN", json: #"{"value":"tool-secret-value"}"#)
-                #expect(refused.status == .serviceUnavailable)
+                #expect(refused.status == .serviceUnavailable && refused.headers[.retryAfter] == "2")
                 _ = try await other.query("COMMIT", [])
                 try await other.close()
             } catch {
