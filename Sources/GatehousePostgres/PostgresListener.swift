@@ -81,6 +81,8 @@ package struct PostgresListener: Service {
                     if Task.isCancelled { return }
                     failure = String(reflecting: error)
                 }
+                // A stop ends the listening without an error: not an outage to warn of.
+                if Task.isCancelled { return }
                 let now = ContinuousClock.now
                 if var outage = down {
                     outage.tries += 1

@@ -96,6 +96,25 @@ struct PostgresListenerTests {
 }
 
 extension PostgresListenerTests {
+    /// A stop (the task cancelled, as a graceful shutdown does) ends the listening without a
+    /// warning: it used to say `change channel lost` at every rollout.
+    @Test func aStopIsNoLostChannel() async throws {
+        try await StoreBackend.withPostgres { _, settings in
+            let up = Mutex(false)
+            let hub = ChangeHub()
+            hub.register { change in if change == .everything { up.withLock { $0 = true } } }
+            let log = LogRecorder()
+            let listening = Task {
+                try await PostgresListener(settings: settings, hub: hub, logger: log.logger(), retryDelay: .milliseconds(100))
+                    .run()
+            }
+            #expect(try await eventually { up.withLock { $0 } })
+            listening.cancel()
+            try await listening.value
+            #expect(log.logged.filter { $0.level >= .warning }.isEmpty, "\(log.logged.map(\.message))")
+        }
+    }
+
     /// A database that stays out of reach is one warning, not one a second: the tries that
     /// follow are at debug.
     @Test func anOutageIsOneWarningAndItsTriesAreDebug() async throws {
