@@ -143,10 +143,11 @@ package enum PostgresMigrations {
 
     /// Brings the schema up to date under the advisory lock; refuses a schema that needs a newer
     /// build, and runs on a newer one whose later migrations only added. Returns how many
-    /// migrations it applied.
+    /// migrations it applied. A wait for the lock is said once it lasts `sayingWaitsAfter`.
     @discardableResult
     package static func run(
-        on client: PostgresClient, logger: Logger, through last: Int? = nil, lockWait: LockWait = LockWait()
+        on client: PostgresClient, logger: Logger, through last: Int? = nil, lockWait: LockWait = LockWait(),
+        sayingWaitsAfter: Duration = .seconds(1)
     ) async throws -> Int {
         try await client.withConnection { connection in
             var free = false
@@ -156,9 +157,14 @@ package enum PostgresMigrations {
                 free = taken
             }
             if !free {
-                // Said, so that a start or `gatehouse migrate` that waits does not look hung.
-                logger.warning(
-                    "waiting for the schema's migrations that another replica or `gatehouse migrate` is running")
+                // Said, so that a start or `gatehouse migrate` that waits does not look hung; not
+                // for the moment replicas started together take turns to find nothing to apply.
+                let said = Task {
+                    try await Task.sleep(for: sayingWaitsAfter)
+                    logger.warning(
+                        "waiting for the schema's migrations that another replica or `gatehouse migrate` is running")
+                }
+                defer { said.cancel() }
                 _ = try await connection.query("SELECT pg_advisory_lock(\(lockID))", logger: logger)
             }
             do {

@@ -83,4 +83,30 @@ struct PostgresMigrationTests {
             try await holder.close()
         }
     }
+
+    /// Replicas started together take turns at the lock to find nothing to apply: a wait shorter
+    /// than `sayingWaitsAfter` (a second; longer here, so a slow machine does not reach it) is
+    /// not said.
+    @Test func aShortWaitForTheLockIsNotSaid() async throws {
+        try await withEmptyDatabase { settings in
+            let logger = Logger(label: "test")
+            try await StoreBackend.withClient(settings) { client in
+                try await PostgresMigrations.run(on: client, logger: logger)
+            }
+            let holder = try await PostgresConnection.connect(
+                configuration: try settings.connectionConfiguration(), id: 9, logger: logger)
+            _ = try await holder.query("SELECT pg_advisory_lock(\(PostgresMigrations.lockID))", logger: logger)
+            let recorder = LogRecorder()
+            try await StoreBackend.withClient(settings) { client in
+                let run = Task {
+                    try await PostgresMigrations.run(on: client, logger: recorder.logger(), sayingWaitsAfter: .seconds(60))
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                _ = try await holder.query("SELECT pg_advisory_unlock(\(PostgresMigrations.lockID))", logger: logger)
+                #expect(try await run.value == 0)
+            }
+            #expect(!recorder.logged.contains { $0.message.contains("waiting for the schema's migrations") })
+            try await holder.close()
+        }
+    }
 }
