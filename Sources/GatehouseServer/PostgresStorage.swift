@@ -21,7 +21,8 @@ struct PostgresStorage: Storage {
     var services: [any Service] { [client] }
 
     func bootstrap<T: Sendable>(_ body: (any Store) async throws -> T) async throws -> T {
-        let bootstrap = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        let bootstrap = PostgresClient(
+            configuration: try settings.clientConfiguration(), backgroundLogger: logger.boundingRepeats())
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await bootstrap.run() }
             defer { group.cancelAll() }

@@ -62,7 +62,8 @@ enum StorageChoice: Sendable, Equatable {
             let logger = logger.forPostgresNIO
             return PostgresStorage(
                 settings: settings,
-                client: PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger),
+                client: PostgresClient(
+                    configuration: try settings.clientConfiguration(), backgroundLogger: logger.boundingRepeats()),
                 logger: logger, migrationLimit: migrationLimit)
         }
     }
