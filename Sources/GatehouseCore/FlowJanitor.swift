@@ -73,6 +73,8 @@ package struct FlowJanitor: Service {
                 logger.debug("flow janitor skipped: another replica is at it")
             }
         } catch {
+            // A stop cancelled it (the pool refuses, the query ends): not a failure to report.
+            guard !Task.isCancelled else { return }
             logger.warning("flow janitor failed", metadata: ["error": "\(error)"])
         }
     }

@@ -114,6 +114,8 @@ package struct RevocationRetrier: Service {
                 broker.logger.debug("revocation retry skipped: another replica is running it")
             }
         } catch {
+            // A stop cancelled it (the pool refuses, the query ends): not a failure to report.
+            guard !Task.isCancelled else { return report.withLock { $0 } }
             broker.logger.warning("revocation retry failed", metadata: ["error": "\(error)"])
         }
         await countBacklog()
@@ -180,6 +182,8 @@ package struct RevocationRetrier: Service {
         do {
             broker.telemetry.revocationBacklog(try await broker.store.revocationBacklog(), now: broker.now())
         } catch {
+            // A stop cancelled it (the pool refuses, the query ends): not a failure to report.
+            guard !Task.isCancelled else { return }
             broker.logger.warning("could not count the pending revocations", metadata: ["error": "\(error)"])
         }
     }

@@ -27,4 +27,22 @@ import Testing
             #expect(expired.totalValue == 2 && interrupted.totalValue == 1)
         }
     }
+
+    /// A round a stop cancels (its store call then fails) says nothing; one that fails on its own
+    /// says so.
+    @Test func aRoundAStopCancelsIsNoFailure() async throws {
+        try await StoreBackend.withSQLite { base in
+            let store = InterposedStore(base, before: { _ in throw CancellationError() })
+            let log = LogRecorder()
+            let janitor = FlowJanitor(store: store, logger: log.logger())
+            let cancelled = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                await janitor.round(sweeping: false)
+            }
+            await cancelled.value
+            #expect(log.logged.isEmpty, "\(log.logged.map(\.message))")
+            await janitor.round(sweeping: false)
+            #expect(log.logged.map(\.message) == ["flow janitor failed"])
+        }
+    }
 }
