@@ -46,19 +46,37 @@ final class SilenceSweep: Sendable {
             logger.notice(
                 "a database connection went silent: probing the pool's others side by side",
                 metadata: ["connections": "\(connections)"])
-            let closed = await withTaskGroup(of: Bool.self) { group in
+            let ends = await withTaskGroup(of: ProbeEnd.self) { group in
                 for _ in 0..<connections { group.addTask { await self.probe() } }
-                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                return await group.reduce(into: [ProbeEnd: Int]()) { $0[$1, default: 0] += 1 }
             }
-            logger.notice("the pool's probe ended", metadata: ["silent": "\(closed)"])
+            // Probes that got no connection tested none: said apart, so that a database silent
+            // to every connection attempt does not read as a pool with nothing silent in it.
+            logger.notice(
+                "the pool's probe ended",
+                metadata: [
+                    "silent": "\(ends[.silent, default: 0])", "answered": "\(ends[.answered, default: 0])",
+                    "failed": "\(ends[.failed, default: 0])", "no_connection": "\(ends[.noConnection, default: 0])",
+                ])
             started.withLock { $0.running = false }
         }
     }
 
-    /// One probe: true when its connection did not answer within `limit` of being handed over,
-    /// and was closed. The wait for a connection is bounded too (by `limit` more), but is not
+    /// How a probe ended.
+    enum ProbeEnd: Hashable {
+        /// Its connection answered.
+        case answered
+        /// Its connection did not answer within `limit` of being handed over, and was closed.
+        case silent
+        /// Its connection failed otherwise (closed by the database, say).
+        case failed
+        /// The pool handed it no connection in time.
+        case noConnection
+    }
+
+    /// One probe. The wait for a connection is bounded too (by `limit` more), but is not
     /// counted as silence.
-    private func probe() async -> Bool {
+    private func probe() async -> ProbeEnd {
         let (pool, logger, limit) = (pool, logger, limit)
         let lease = ConnectionLease()
         do {
@@ -70,12 +88,12 @@ final class SilenceSweep: Sendable {
                     _ = try await connection.query("SELECT 1", logger: logger).collect()
                 }
             }
-            return false
+            return .answered
         } catch {
             // Closed for silence (its query then fails), or handed a connection late and still
             // waiting when the time ran out: the close comes within `limit`.
             if !lease.closedForSilence, lease.running != nil { try? await Task.sleep(for: limit) }
-            return lease.closedForSilence
+            return lease.closedForSilence ? .silent : lease.wasHeld ? .failed : .noConnection
         }
     }
 }
