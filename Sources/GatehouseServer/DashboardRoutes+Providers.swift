@@ -246,7 +246,7 @@ extension DashboardRoutes {
         [
             // The input's value is text: an absent description would print as "nil".
             "id": provider.id, "description": provider.description as Any, "descriptionText": provider.description ?? "",
-            "template": provider.providerType.isEmpty ? "custom" : provider.providerType,
+            "template": provider.providerType.isEmpty ? "none (custom)" : provider.providerType,
             "status": provider.enabled ? "active" : "disabled", "fromConfig": provider.source == .config,
             "toggle": provider.enabled ? "disable" : "enable", "toggleLabel": provider.enabled ? "Disable" : "Enable",
             "toggleHint": provider.enabled

@@ -239,7 +239,7 @@ struct DashboardRoutes: Sendable {
         case "unchanged": "Nothing to save: the form was as the provider is."
         case "enabled": "Provider enabled."
         case "disabled":
-            "Provider disabled (inactive): it starts no authorizations and hands out no tokens; its connections are kept for when it is enabled again."
+            "Provider disabled: it starts no authorizations and hands out no tokens; its connections are kept for when it is enabled again."
         case "removed":
             "Provider removed, and its users' connections, if it had any. Where its template can revoke grants, Gatehouse asks the provider to revoke theirs in the background, and logs the outcome."
         case "deleted": "Connection deleted: the next authorization for that user starts a new consent."

@@ -51,7 +51,7 @@ import Testing
             #expect(!page.contains("csecret"))
             // No description: an empty field (it printed "nil", which a save then stored), and
             // the template named as custom.
-            #expect(page.contains(#"name="description" value="""#) && page.contains("Template: custom"))
+            #expect(page.contains(#"name="description" value="""#) && page.contains("Built-in template: none (custom)"))
 
             // What the text leaves out is removed; what it changes is changed; the rest stays.
             var edited = Self.template.replacingOccurrences(of: #""audience": "all", "#, with: "")
