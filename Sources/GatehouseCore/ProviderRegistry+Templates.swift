@@ -89,7 +89,7 @@ extension ProviderRegistry {
         if enabled, secret == nil, let reason = ProviderTemplateValidator.secretNeeded(by: template) {
             // Otherwise every person's consent would end in a failed code exchange.
             throw GatehouseError.invalid(
-                "oauth2.client_secret is required: \(reason). Give it, or make the provider inactive until you have it; a public client (PKCE, no client authentication) sets oauth2.token_request.auth_method to \"\" and no {{client_secret}}"
+                "\(Self.clientSecretRequired): \(reason). Give it, or make the provider inactive until you have it; a public client (PKCE, no client authentication) sets oauth2.token_request.auth_method to \"\" and no {{client_secret}}"
             )
         }
         let time = now()
@@ -145,6 +145,10 @@ extension ProviderRegistry {
             \.tokenRevocationRequest,
         ]
     }
+
+    /// How the refusal of an active provider without a client secret its template needs begins
+    /// (the dashboard says it in its form's words).
+    package static let clientSecretRequired = "oauth2.client_secret is required"
 
     /// Field-wise merge: what `given` sets wins; each request block is replaced whole.
     static func merge(_ given: OAuth2Config, over base: OAuth2Config) -> OAuth2Config {

@@ -15,7 +15,8 @@ extension DashboardRoutes {
                 try await changing(
                     session, done: "added",
                     failed: {
-                        try await providersPage(session, extra: ["typed": Self.typed(fields)], refusing: $0)
+                        try await providersPage(
+                            session, extra: ["typed": Self.typed(fields)], refusing: Self.inFormWords($0, fields))
                     }
                 ) {
                     let request = try Self.newProvider(fields)
@@ -129,6 +130,19 @@ extension DashboardRoutes {
             status: error?.status ?? .ok)
     }
 
+    /// The API's refusal in the add form's words where they differ: the form has a field, not
+    /// `oauth2.client_secret`, and no way to add a provider disabled.
+    static func inFormWords(_ error: GatehouseError, _ fields: [String: String]) -> GatehouseError {
+        guard error.message.hasPrefix(ProviderRegistry.clientSecretRequired), nonEmpty(fields["client_secret"]) == nil else {
+            return error
+        }
+        let name = fields["kind"] == "custom" ? "This provider" : "The \(fields["template"] ?? "") template"
+        return GatehouseError(
+            error.code,
+            "\(name) needs a client secret: its token request sends it. Type it in Client secret (from the provider's developer console)."
+        )
+    }
+
     /// What the add forms had typed, to fill them again (never the secret).
     private static func typed(_ fields: [String: String]) -> [String: Any] {
         var typed: [String: Any] = [:]
@@ -218,7 +232,8 @@ extension DashboardRoutes {
             pageContext(
                 session, nav: "providers",
                 extra.merging([
-                    "providers": rows, "hasProviders": !rows.isEmpty, "deletedWaiting": deleted, "hasDeletedWaiting": !deleted.isEmpty,
+                    "providers": rows, "hasProviders": !rows.isEmpty, "deletedWaiting": deleted,
+                    "hasDeletedWaiting": !deleted.isEmpty,
                     "catalogue": catalog.entries.keys.sorted().map { name -> [String: Any] in
                         ["name": name, "selected": (extra["typed"] as? [String: Any])?["template"] as? String == name]
                     },

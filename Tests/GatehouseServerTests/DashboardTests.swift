@@ -248,6 +248,12 @@ import Testing
             #expect(same.headers[.location] == "/dashboard/providers/gh?done=unchanged")
             #expect(
                 String(buffer: try await browser.get("/dashboard/providers/gh?done=unchanged").body).contains("Nothing to save"))
+            // A built-in provider without its secret: said in the form's words.
+            let secretless = try await browser.post(
+                "/dashboard/providers", ["template": "github", "id": "gh2", "client_id": "c"])
+            #expect(secretless.status == .badRequest)
+            #expect(String(buffer: secretless.body).contains("The github template needs a client secret"))
+            #expect(!String(buffer: secretless.body).contains("oauth2.client_secret"))
             // A bad template is named, and nothing is stored.
             let bad = try await browser.post("/dashboard/providers", ["template": "nope", "client_id": "x"])
             #expect(bad.status == .badRequest && String(buffer: bad.body).contains("nope"))
