@@ -101,7 +101,9 @@ import Testing
             }
             #expect(response.status == .serviceUnavailable)
             let html = Self.page(response)
-            #expect(html.contains("We couldn&#39;t finish just now") && html.contains("Reload this page in a little while, within a minute or so"))
+            #expect(
+                html.contains("We couldn&#39;t finish just now")
+                    && html.contains("Reload this page in a little while, within a minute or so"))
             let reload = try await api.callback(for: pending)
             #expect(reload.status == .ok)
             #expect(Self.page(reload).contains("Connected"))

@@ -1,7 +1,7 @@
 import Foundation
 import GatehouseTestSupport
-import HummingbirdTesting
 import HTTPTypes
+import HummingbirdTesting
 import Testing
 
 @testable import GatehouseServer

@@ -32,7 +32,9 @@ import Testing
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<6 {
                         group.addTask {
-                            _ = try await pool.withConnection { try await $0.query("SELECT pg_sleep(0.3)", logger: Self.logger).collect() }
+                            _ = try await pool.withConnection {
+                                try await $0.query("SELECT pg_sleep(0.3)", logger: Self.logger).collect()
+                            }
                         }
                     }
                     try await group.waitForAll()
@@ -42,7 +44,9 @@ import Testing
                 let answered = try await Deadline.run(within: .seconds(30)) {
                     try await pool.withConnection { connection in
                         var value = 0
-                        for try await one in try await connection.query("SELECT 1", logger: Self.logger).decode(Int.self) { value = one }
+                        for try await one in try await connection.query("SELECT 1", logger: Self.logger).decode(Int.self) {
+                            value = one
+                        }
                         return value
                     }
                 }
