@@ -8,10 +8,12 @@ import Synchronization
 /// connection opens or one in use comes back. With the database's places all taken (by idle
 /// connections, this replica's among them) neither happens, and the replica answered 503 to
 /// everything until the database restarted. So a request that has waited `stallAfter` for a
-/// connection, while one the store gave back has been idle for `idleFor`, closes the idle ones:
-/// the pool opens another in the place that frees (its queue then moves), or a retry of its own
-/// does. Under ordinary load a connection given back is handed out again at once, so none is idle
-/// that long while requests wait.
+/// connection, while one the store gave back before it came has been idle for `idleFor`, closes
+/// the idle ones: that frees places in the database, and the pool's next try to connect (at once
+/// when it has no connection left below its minimum of one, else after its backoff, which grows
+/// to a minute while connections fail) takes one, and its queue moves. Under ordinary load a
+/// connection given back is handed out again at once, so none is idle that long while requests
+/// wait.
 final class PooledConnections: Sendable {
     private struct Seen {
         let connection: PostgresConnection
@@ -51,24 +53,39 @@ final class PooledConnections: Sendable {
         }
     }
 
-    /// Closes the connections given back `idleFor` ago or more while a request has waited
-    /// `stallAfter` or more; returns how many (for tests).
+    /// Closes the connections given back `idleFor` ago or more while a request that came after
+    /// them has waited `stallAfter` or more; returns how many (for tests). Only a stall leaves
+    /// a request waiting that long while a connection idle since before it came sits unused: a
+    /// pool that works hands an idle connection to the next request at once. (One just given
+    /// back and handed out again, whose next user has not begun, shows idle here; a request that
+    /// waited in the queue before it is not evidence against it.)
     @discardableResult
     func breakStall(now: ContinuousClock.Instant = .now) -> Int {
         let idle: [PostgresConnection] = state.withLock { state in
-            guard state.waiting.values.contains(where: { $0.duration(to: now) >= stallAfter }) else { return [] }
-            let idle = state.seen.values.filter { seen in
-                seen.users == 0 && seen.idleSince.map { $0.duration(to: now) >= idleFor } == true
-            }
-            for seen in idle { state.seen[seen.connection.id] = nil }
-            return idle.map(\.connection)
+            let ids = Self.stalled(
+                waitingSince: Array(state.waiting.values), idleSince: state.seen.mapValues { $0.users == 0 ? $0.idleSince : nil },
+                now: now, stallAfter: stallAfter, idleFor: idleFor)
+            return ids.compactMap { id in state.seen.removeValue(forKey: id)?.connection }
         }
         guard !idle.isEmpty else { return 0 }
         logger.warning(
-            "closing \(idle.count) idle database connection(s): requests waited \(stallAfter.components.seconds) s for one while they were idle (the pool cannot open another: the database may refuse more, SQLSTATE 53300); it opens one in their place",
+            "closing \(idle.count) idle database connection(s): requests waited \(stallAfter.components.seconds) s for one while they were idle (the pool opens none while the database refuses new connections, SQLSTATE 53300); the pool's next connection takes a place they free",
             metadata: ["connections": "\(idle.map(\.id))"])
         for connection in idle { connection.close().whenComplete { _ in } }
         return idle.count
+    }
+
+    /// The connections to close: idle (`idleSince`, nil for one in use) for `idleFor` or more,
+    /// and since before a request that has waited `stallAfter` or more came.
+    static func stalled<ID>(
+        waitingSince: [ContinuousClock.Instant], idleSince: [ID: ContinuousClock.Instant?], now: ContinuousClock.Instant,
+        stallAfter: Duration, idleFor: Duration
+    ) -> [ID] {
+        guard let latest = waitingSince.filter({ $0.duration(to: now) >= stallAfter }).max() else { return [] }
+        return idleSince.compactMap { id, since in
+            guard let since, since <= latest, since.duration(to: now) >= idleFor else { return nil }
+            return id
+        }
     }
 
     /// How many connections the store is using now.
@@ -92,9 +109,10 @@ final class PooledConnections: Sendable {
         state.withLock { _ = $0.waiting.removeValue(forKey: token) }
     }
 
-    /// Checks every half `stallAfter` while any request waits.
+    /// Checks every half `stallAfter` while any request waits. Detached: the check is no
+    /// request's, and its lines carry no request's id.
     private func scheduleCheck() {
-        Task { [self] in
+        Task.detached { [self] in
             while true {
                 try? await Task.sleep(for: stallAfter / 2)
                 breakStall()

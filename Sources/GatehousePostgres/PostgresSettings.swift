@@ -130,7 +130,9 @@ package struct PostgresSettings: Sendable, Equatable {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: mode)
         configuration.options.maximumConnections = poolSize
-        configuration.options.minimumConnections = 0
+        // One kept: a pool whose connections were all closed (`PooledConnections` breaking a
+        // stall) opens another at once rather than at its next backoff try.
+        configuration.options.minimumConnections = 1
         // The pool's keep-alive `SELECT 1` has no time limit: on a connection the database left
         // without a word it would hold that connection's place for as long as the operating
         // system waits (about 15 minutes). Idle connections are closed after a minute anyway.
