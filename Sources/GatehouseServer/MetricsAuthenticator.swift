@@ -15,19 +15,25 @@ struct MetricsAuthenticator: RouterMiddleware {
         guard let token, let header = request.headers[.authorization], let value = APIKeyAuthenticator.key(in: header) else {
             return try await adminKeys.handle(request, context: context, next: next)
         }
-        let wait = guesses.wait()
-        if wait == nil, token.matches(value) { return try await next(request, context) }
+        let wait = guesses.take()
+        if wait == nil, token.matches(value) {
+            guesses.refund()
+            return try await next(request, context)
+        }
         do {
-            return try await adminKeys.handle(request, context: context, next: next)
+            let response = try await adminKeys.handle(request, context: context, next: next)
+            if wait == nil { guesses.refund() }
+            return response
         } catch let error as GatehouseError where Self.isGuess(error, context: context) {
-            guard let wait else {
-                guesses.spend()
-                throw error
-            }
+            // Neither the token nor a key that exists: the token taken stays spent.
+            guard let wait else { throw error }
             throw GatehouseError(
                 .rateLimited,
                 "too many wrong keys at /metrics: metrics.token is not checked until they slow down; an admin key still opens it",
                 retryAfter: wait)
+        } catch {
+            if wait == nil { guesses.refund() }
+            throw error
         }
     }
 

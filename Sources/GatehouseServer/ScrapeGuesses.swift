@@ -28,29 +28,36 @@ final class ScrapeGuesses: Sendable {
         self.logger = logger
     }
 
-    /// The seconds until a wrong key may come again, or nil while the token may be compared.
-    func wait(now: ContinuousClock.Instant = .now) -> Int? {
-        state.withLock { state in
+    /// Takes one token before a comparison: nil when taken (the token may be compared), else the
+    /// seconds until one is left. Taken before, not spent after, so that requests arriving while
+    /// a guess's key lookup runs are not compared for free. Warns (at most every
+    /// `warningInterval`) while it refuses.
+    func take(now: ContinuousClock.Instant = .now) -> Int? {
+        let (wait, warn) = state.withLock { state -> (Int?, Bool) in
             refill(&state, now: now)
-            return state.tokens >= 1 ? nil : max(1, Int(((1 - state.tokens) / Self.perSecond).rounded(.up)))
-        }
-    }
-
-    /// Spends one for a wrong key; warns (at most every `warningInterval`) when none is left.
-    func spend(now: ContinuousClock.Instant = .now) {
-        let warn = state.withLock { state -> Bool in
-            refill(&state, now: now)
-            state.tokens = max(0, state.tokens - 1)
-            guard state.tokens < 1, state.lastWarning.map({ $0.duration(to: now) >= Self.warningInterval }) ?? true else {
-                return false
+            if state.tokens >= 1 {
+                state.tokens -= 1
+                return (nil, false)
             }
+            let wait = max(1, Int(((1 - state.tokens) / Self.perSecond).rounded(.up)))
+            guard state.lastWarning.map({ $0.duration(to: now) >= Self.warningInterval }) ?? true else { return (wait, false) }
             state.lastWarning = now
-            return true
+            return (wait, true)
         }
         if warn {
             logger.warning(
                 "wrong keys at /metrics come faster than \(Self.perSecond) a second: metrics.token is not compared (429) until they slow down; admin keys still open /metrics"
             )
+        }
+        return wait
+    }
+
+    /// Gives back a token taken for a request that was no guess: the token itself, or a key that
+    /// exists.
+    func refund(now: ContinuousClock.Instant = .now) {
+        state.withLock { state in
+            refill(&state, now: now)
+            state.tokens = min(Self.burst, state.tokens + 1)
         }
     }
 

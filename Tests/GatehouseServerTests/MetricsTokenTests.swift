@@ -62,18 +62,16 @@ import Testing
     @Test func aBurstOfWrongKeysStopsTheComparisonUntilOneRefills() {
         let guesses = ScrapeGuesses()
         let start = ContinuousClock.now
-        for _ in 0..<Int(ScrapeGuesses.burst) {
-            #expect(guesses.wait(now: start) == nil)
-            guesses.spend(now: start)
-        }
-        #expect(guesses.wait(now: start) == 1)
-        #expect(guesses.wait(now: start + .milliseconds(500)) == 1)
-        #expect(guesses.wait(now: start + .seconds(1)) == nil)
-        guesses.spend(now: start + .seconds(1))
-        guesses.spend(now: start + .seconds(1))
-        #expect(guesses.wait(now: start + .seconds(1)) == 1)
+        for _ in 0..<Int(ScrapeGuesses.burst) { #expect(guesses.take(now: start) == nil) }
+        #expect(guesses.take(now: start) == 1)
+        #expect(guesses.take(now: start + .milliseconds(500)) == 1)
+        #expect(guesses.take(now: start + .seconds(1)) == nil)
+        #expect(guesses.take(now: start + .seconds(1)) == 1)
+        // A request that was no guess gives its token back.
+        guesses.refund(now: start + .seconds(1))
+        #expect(guesses.take(now: start + .seconds(1)) == nil)
         // An earlier reading (a caller that read the clock first) refills nothing.
-        #expect(guesses.wait(now: start) == 1)
-        #expect(guesses.wait(now: start + .seconds(3)) == nil)
+        #expect(guesses.take(now: start) == 1)
+        #expect(guesses.take(now: start + .seconds(3)) == nil)
     }
 }
