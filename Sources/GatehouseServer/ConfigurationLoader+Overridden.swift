@@ -1,4 +1,5 @@
 import Foundation
+import GatehousePostgres
 
 // The settings a flag or a variable may override, read and checked the same way whether the
 // value in use is the file's or not.
@@ -11,7 +12,14 @@ extension ConfigurationLoader {
         try applyLog(file, to: &unused)
         _ = try readPort(file)
         if let url = file.string("api.public_url") { try checkPublicURL(url, file.described("api.public_url")) }
-        if file.string("storage.postgres.url") != nil { _ = try readPostgres(file, configured: false) }
+        // The URL's form only: its certificate files may be the ones of another environment.
+        if let url = file.string("storage.postgres.url") {
+            do {
+                _ = try PostgresSettings(url: url)
+            } catch let error as PostgresSettingsError {
+                throw ConfigurationError(description: "\(file.described("storage.postgres.url")) \(error.reason)")
+            }
+        }
     }
 
     /// `api.port`, from 1 to 65535.

@@ -228,6 +228,11 @@ extension ConfigurationLoaderTests {
         #expect(
             database.hasPrefix("storage.postgres.url in the config file (overridden by GATEHOUSE_DATABASE_URL now)"),
             "\(database)")
+        // Its form only: certificate files of another environment are not looked for.
+        #expect(
+            try problem(
+                "storage: { postgres: { url: 'postgres://gh@db/gh?sslmode=verify-full&sslrootcert=/nowhere/ca.pem' } }",
+                environment: ["GATEHOUSE_DATABASE_URL": "postgres://gh@db/gh"]) == "")
         // Good values under an override load, the override's in use.
         let loaded = try ConfigurationLoader.load(
             path: try write("api: { port: 9200 }\nlog: { level: debug }\n"), environment: ["GATEHOUSE_LOG_LEVEL": "info"],
