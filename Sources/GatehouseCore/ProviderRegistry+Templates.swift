@@ -75,7 +75,7 @@ extension ProviderRegistry {
             // Otherwise a key that may edit templates could send the stored secret to its own host,
             // or to another endpoint of the provider's that stores or echoes what it is sent.
             throw GatehouseError.invalid(
-                "oauth2.\(moved.field) \(moved.sameOrigin ? "goes to another URL, and the request sends the client secret" : "moves to another host, port or scheme"): give the client secret (oauth2.client_secret) again with this change"
+                "oauth2.\(moved.field) \(Self.said(moved.move)): give the client secret (oauth2.client_secret) again with this change"
             )
         }
         var enabled = base?.enabled ?? true
@@ -144,6 +144,15 @@ extension ProviderRegistry {
             \.authorizeRequest, \.tokenRequest, \.refreshRequest, \.userInfoRequest, \.tokenIntrospectionRequest,
             \.tokenRevocationRequest,
         ]
+    }
+
+    /// How a `Move` is said in the refusal that asks for the secret again.
+    static func said(_ move: Move) -> String {
+        switch move {
+        case .origin: "moves to another host, port or scheme (or is new)"
+        case .url: "goes to another URL, and the request sends the client secret"
+        case .secret: "makes the request send the client secret"
+        }
     }
 
     /// How the refusal of an active provider without a client secret its template needs begins

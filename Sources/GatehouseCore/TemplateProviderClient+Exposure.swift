@@ -27,8 +27,10 @@ extension TemplateProviderClient {
         // The refresh token this request sent is never an access token; one the answer holds is
         // only when the provider issued that string as its access token, at the top.
         let issued = answer.objectValue?["access_token"]?.stringValue == access
-        let held = ([refreshToken].compactMap { $0 } + answer.strings(under: ["refresh_token"])).filter { !$0.isEmpty }
-        if sent.map({ !$0.isEmpty && holds($0) }) == true || (!issued && held.contains(where: holds)) {
+        let held = ([refreshToken].compactMap { $0 } + Self.tokens(in: answer, under: ["refresh_token"])).filter { !$0.isEmpty }
+        // In every form: an echo of the request's form carries the sent token percent-encoded.
+        let sentForms = sent.map { $0.isEmpty ? [] : SecretForms.of($0) } ?? []
+        if sentForms.contains(where: holds) || (!issued && held.flatMap(SecretForms.of).contains(where: holds)) {
             throw ProviderCallError(
                 .configuration,
                 "the response map makes the grant's refresh token the access token, which apps read: correct the template")
@@ -47,9 +49,16 @@ extension TemplateProviderClient {
     /// access token, the grant's refresh tokens, every token the answer holds at any depth
     /// (`access_token`, `refresh_token`, `id_token` members), and the client secret's forms.
     static func secrets(access: String, refreshTokens: [String?], answer: JSONValue, clientSecrets: [String]) -> Set<String> {
-        let held = answer.strings(under: ProviderTemplateValidator.tokenMembers)
+        let held = tokens(in: answer, under: ProviderTemplateValidator.tokenMembers)
         return Set(
             ([access] + refreshTokens.compactMap { $0 } + held + clientSecrets).filter { !$0.isEmpty }.flatMap(SecretForms.of))
+    }
+
+    /// The answer's own `members` at its top, and the strings of 8 characters or more under them
+    /// at any depth: tokens, not the short words an object there may hold (`"type": "user"`),
+    /// which would take equal words out of the user info and the scopes.
+    static func tokens(in answer: JSONValue, under members: Set<String>) -> [String] {
+        members.compactMap { answer.objectValue?[$0]?.stringValue } + answer.strings(under: members).filter { $0.count >= 8 }
     }
 
     /// The client secret as a request may carry it: itself, and its Basic credentials (an

@@ -142,4 +142,33 @@ extension TemplateProviderClientTests {
         let tokens = try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
         #expect(tokens.responseUserInfo == ["name": .string("n")])
     }
+
+    /// An echo of the refresh request's form: the sent refresh token percent-encoded in what the
+    /// map makes the access token.
+    @Test func theSentRefreshTokenEchoedPercentEncodedIsRefused() async throws {
+        var provider = Self.provider()
+        provider.oauth2.refreshRequest?.responseMap = ["access_token": "$.echo"]
+        transport.answer(
+            "https://hooli.test/token", json: #"{"echo":"grant_type=refresh_token&refresh_token=RT%2F0123%2B456789"}"#)
+        let old = TokenSet(
+            accessToken: "AT-old", refreshToken: "RT/0123+456789", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let error = await #expect(throws: ProviderCallError.self) {
+            try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
+        }
+        #expect(error?.kind == .configuration)
+    }
+
+    /// Short words under a token member (an object's `type`) are not tokens: an equal user info
+    /// value stays.
+    @Test func shortWordsUnderATokenMemberStayInTheUserInfo() async throws {
+        var provider = Self.provider()
+        provider.oauth2.refreshRequest?.responseMap = ["user_info.kind": "$.kind"]
+        transport.answer(
+            "https://hooli.test/token",
+            json: #"{"access_token":"AT-0123456789","kind":"user","authed_user":{"access_token":{"type":"user"}}}"#)
+        let old = TokenSet(
+            accessToken: "AT-old", refreshToken: "RT-0123456789", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
+        let tokens = try await client.refresh(provider: provider, tokens: old, known: nil, redirectURI: "http://gh/cb")
+        #expect(tokens.responseUserInfo == ["kind": .string("user")])
+    }
 }
