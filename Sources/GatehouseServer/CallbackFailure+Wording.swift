@@ -44,7 +44,7 @@ extension CallbackFailure {
         case .noVerifier, .internalError:
             "We could not finish connecting your account. Go back to the app and try again; if it keeps happening, contact the app's support."
         case .storeUnavailable(reloadable: true):
-            "We could not reach our records for a moment. Reload this page in a little while, within a minute or so: the link from the service you signed in to does not last longer. If it then does not say you are connected, go back to the app and start again."
+            "We could not reach our records for a moment. Reload this page in a little while: the link from the service you signed in to lasts only minutes, at some services one. If it then does not say you are connected, go back to the app and start again."
         case .storeUnavailable(reloadable: false):
             "We could not reach our records, so the sign-in did not finish. Go back to the app and start again in a little while."
         }

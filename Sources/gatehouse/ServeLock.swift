@@ -13,19 +13,24 @@ struct ServeLock {
     /// The lock file, and the database it is beside.
     let path: String
     let database: String
-    /// The directory this start made for them, if it made one.
-    let madeDirectory: String?
+    /// The directories this start made for them, innermost first.
+    let madeDirectories: [String]
 
     /// Takes the lock for `database`, or says which process holds it.
     static func acquire(beside database: String) throws -> ServeLock {
         let path = database + ".serve-lock"
         // A first start makes the directory as the store would (private; checked again there).
         let directory = (database as NSString).deletingLastPathComponent
-        var made: String?
+        var made: [String] = []
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            // Each level this start makes, innermost first, to take back in that order.
+            var missing = directory
+            while !missing.isEmpty, missing != "/", !FileManager.default.fileExists(atPath: missing) {
+                made.append(missing)
+                missing = (missing as NSString).deletingLastPathComponent
+            }
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            made = directory
         }
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
@@ -42,16 +47,16 @@ struct ServeLock {
         _ = ftruncate(descriptor, 0)
         _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
         // The descriptor stays open: the lock lasts as long as the process.
-        return ServeLock(path: path, database: database, madeDirectory: made)
+        return ServeLock(path: path, database: database, madeDirectories: made)
     }
 
-    /// After a start refused before the store was made: removes the lock file, and the directory
-    /// if this start made it and nothing else is in it, so a refused first start leaves nothing
-    /// behind. With a database there, the lock file stays beside it as after any stop.
+    /// After a start refused before the store was made: removes the lock file, and the
+    /// directories this start made that nothing else is in, so a refused first start leaves
+    /// nothing behind. With a database there, the lock file stays beside it as after any stop.
     func withdraw() {
         guard !FileManager.default.fileExists(atPath: database) else { return }
         unlink(path)
-        // rmdir removes only an empty directory.
-        if let madeDirectory { rmdir(madeDirectory) }
+        // rmdir removes only an empty directory: one something else was put in stays.
+        for directory in madeDirectories where rmdir(directory) != 0 { break }
     }
 }

@@ -251,6 +251,10 @@ def test_the_quick_start_refuses_a_public_url_that_is_not_loopback(tmp_path):
     assert "Usage:" not in done.stderr
     # A refused first start leaves nothing behind: no data directory, no lock file in one.
     assert not (tmp_path / "data").exists(), list((tmp_path / "data").iterdir())
+    nested = subprocess.run(
+        [GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "deep" / "er" / "data")],
+        env=dict(os.environ, GATEHOUSE_PUBLIC_URL="https://auth.example.com"), capture_output=True, text=True, timeout=60)
+    assert nested.returncode == 2 and not (tmp_path / "deep").exists(), nested.stderr
     (tmp_path / "kept").mkdir()
     done = subprocess.run(
         [GATEHOUSE_BIN, "serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "kept")],

@@ -103,7 +103,9 @@ import Testing
             let html = Self.page(response)
             #expect(
                 html.contains("We couldn&#39;t finish just now")
-                    && html.contains("Reload this page in a little while, within a minute or so"))
+                    && html.contains(
+                        "Reload this page in a little while: the link from the service you signed in to lasts only minutes")
+            )
             let reload = try await api.callback(for: pending)
             #expect(reload.status == .ok)
             #expect(Self.page(reload).contains("Connected"))

@@ -101,7 +101,17 @@ struct PostgresMigrationTests {
                 let run = Task {
                     try await PostgresMigrations.run(on: client, logger: recorder.logger(), sayingWaitsAfter: .seconds(60))
                 }
-                try await Task.sleep(for: .milliseconds(200))
+                // Released once the run waits for it (its request shows in pg_locks, not granted).
+                var waits = false
+                for _ in 0..<200 where !waits {
+                    for try await count in try await holder.query(
+                        "SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", logger: logger
+                    ).decode(Int.self) {
+                        waits = count > 0
+                    }
+                    if !waits { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(waits, "the run waited for the lock")
                 _ = try await holder.query("SELECT pg_advisory_unlock(\(PostgresMigrations.lockID))", logger: logger)
                 #expect(try await run.value == 0)
             }
