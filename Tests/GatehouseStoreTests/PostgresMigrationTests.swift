@@ -90,7 +90,7 @@ struct PostgresMigrationTests {
     @Test func aShortWaitForTheLockIsNotSaid() async throws {
         try await withEmptyDatabase { settings in
             let logger = Logger(label: "test")
-            try await StoreBackend.withClient(settings) { client in
+            _ = try await StoreBackend.withClient(settings) { client in
                 try await PostgresMigrations.run(on: client, logger: logger)
             }
             let holder = try await PostgresConnection.connect(
