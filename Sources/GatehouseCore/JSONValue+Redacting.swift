@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseWire
 
 extension JSONValue {
@@ -5,15 +6,21 @@ extension JSONValue {
     /// (`Bearer <token>`, a URL with `?access_token=`): an object loses that member, an array
     /// that element; nil when the value itself is one. Within a longer string, only secrets of 8
     /// characters or more count: real tokens are far longer, and a short one would take out
-    /// words.
+    /// words. A percent-encoded form matches with its hex in any case (`%2f`, `%2F`).
     func redacting(_ secrets: Set<String>) -> JSONValue? {
         switch self {
         case .string(let text):
-            secrets.contains(text) || secrets.contains { $0.count >= 8 && text.contains($0) } ? nil : self
+            secrets.contains(text) || secrets.contains { $0.count >= 8 && Self.holds(text, $0) } ? nil : self
         case .array(let items): .array(items.compactMap { $0.redacting(secrets) })
         case .object(let members): .object(members.compactMapValues { $0.redacting(secrets) })
         case .null, .bool, .number: self
         }
+    }
+
+    /// Whether `text` holds `secret`; a percent-encoded one in any case.
+    private static func holds(_ text: String, _ secret: String) -> Bool {
+        guard secret.contains("%"), text.contains("%") else { return text.contains(secret) }
+        return text.range(of: secret, options: .caseInsensitive) != nil
     }
 }
 

@@ -128,14 +128,15 @@ extension TemplateProviderClientTests {
         }
     }
 
-    /// An echo of the request's body puts a token in the user info percent-encoded: taken out too.
+    /// An echo of the request's body puts a token in the user info percent-encoded (its hex in
+    /// mixed case here): taken out too.
     @Test func aTokenEchoedPercentEncodedIsTakenOutOfTheUserInfo() async throws {
         var provider = Self.provider()
         provider.oauth2.refreshRequest?.responseMap = ["user_info.echo": "$.echo", "user_info.name": "$.name"]
         transport.answer(
             "https://hooli.test/token",
             json:
-                #"{"access_token":"AT-0123456789","name":"n","echo":"grant_type=refresh_token&refresh_token=rt%2f0123%2b456789"}"#
+                #"{"access_token":"AT-0123456789","name":"n","echo":"grant_type=refresh_token&refresh_token=rt%2f0123%2B456789"}"#
         )
         let old = TokenSet(
             accessToken: "AT-old", refreshToken: "rt/0123+456789", tokenType: nil, obtainedAt: now, expiresAt: now, scopes: nil)
