@@ -14,8 +14,11 @@ extension TemplateProviderClient {
     /// `refresh_token` member at any depth counts as well: a map that reads the refresh token from
     /// elsewhere, or none, does not make the one Slack nests (`authed_user`) anything else. Only a
     /// provider that issues one string as both, at the top of its answer, hands it out.
+    /// `secrets`: what the scopes must not hold (`secrets(access:refreshTokens:answer:clientSecrets:)`,
+    /// made once for the user info too).
     static func checkExposure(
-        access: String, sent: String?, refreshToken: String?, scopes: [String]?, answer: JSONValue, clientSecrets: [String]
+        access: String, sent: String?, refreshToken: String?, scopes: [String]?, answer: JSONValue, clientSecrets: [String],
+        secrets: Set<String>
     ) throws {
         let holds = { (secret: String) in secret == access || (secret.count >= 8 && access.contains(secret)) }
         if clientSecrets.flatMap(SecretForms.of).contains(where: holds) {
@@ -35,8 +38,6 @@ extension TemplateProviderClient {
                 .configuration,
                 "the response map makes the grant's refresh token the access token, which apps read: correct the template")
         }
-        let secrets = Self.secrets(
-            access: access, refreshTokens: [sent, refreshToken], answer: answer, clientSecrets: clientSecrets)
         if let scopes, scopes.contains(where: { JSONValue.string($0).redacting(secrets) == nil }) {
             throw ProviderCallError(
                 .configuration,

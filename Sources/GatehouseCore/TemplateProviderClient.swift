@@ -195,10 +195,10 @@ package struct TemplateProviderClient: ProviderClient {
         let clientSecrets = Self.clientSecrets(of: provider)
         // Before the introspection, whose request may name the user info (`{{user_info.*}}`):
         // a token mapped there would go into its URL.
-        userInfo = userInfo.redacting(
-            Self.secrets(
-                access: access, refreshTokens: [previous?.refreshToken, refreshToken], answer: document,
-                clientSecrets: clientSecrets))
+        let secrets = Self.secrets(
+            access: access, refreshTokens: [previous?.refreshToken, refreshToken], answer: document,
+            clientSecrets: clientSecrets)
+        userInfo = userInfo.redacting(secrets)
         // An introspection that fails does not throw away what the provider issued: with a
         // refresh token that rotates, the grant would be lost with it. The lifetime is then
         // assumed, as for an answer without one (the failed call is in the provider call metric).
@@ -212,7 +212,7 @@ package struct TemplateProviderClient: ProviderClient {
         }
         try Self.checkExposure(
             access: access, sent: previous?.refreshToken, refreshToken: refreshToken, scopes: scopes, answer: document,
-            clientSecrets: clientSecrets)
+            clientSecrets: clientSecrets, secrets: secrets)
         // With nothing to renew the token, a lifetime of 0 or less (some servers' "does not
         // expire") is taken as not said: a token dead on arrival would only send the user
         // through consent again, at once and on every read.
