@@ -31,6 +31,10 @@ struct ProviderFixture: Decodable, Sendable, CustomTestStringConvertible {
 
     var testDescription: String { providerID }
 
+    /// The addresses the provider's documentation gives, by request (`authorize`, `token`,
+    /// `refresh`, `user_info`, `introspection`), with the fixture's tenant filled in.
+    var endpoints: [String: String] { expect["endpoints"]?.objectValue?.compactMapValues(\.stringValue) ?? [:] }
+
     static func all() throws -> [ProviderFixture] {
         // The fixtures folder beside this file.
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/providers")
@@ -40,37 +44,22 @@ struct ProviderFixture: Decodable, Sendable, CustomTestStringConvertible {
     }
 }
 
-/// A provider that answers with a fixture's documented shapes, scripted on the shared
-/// `ScriptedTransport` (which records what Gatehouse sent).
-final class FixtureProvider: Sendable {
-    struct Endpoints: Sendable {
-        var userInfo: String?
-        var introspection: String?
-    }
-
-    final class Box: Sendable {
-        let endpoints = Mutex(Endpoints())
-    }
-
+/// A provider that answers with a fixture's documented shapes at the endpoints its documentation
+/// names (`expect.endpoints`), scripted on the shared `ScriptedTransport` (which records what
+/// Gatehouse sent); a request to any other address gets a 404.
+struct FixtureProvider: Sendable {
     let transport = ScriptedTransport()
-    private let box = Box()
 
     init(fixture: ProviderFixture) {
-        transport.respond { [box] request in
-            try Self.answer(request, fixture: fixture, endpoints: box.endpoints.withLock { $0 })
-        }
+        transport.respond { request in try Self.answer(request, fixture: fixture) }
     }
 
-    func setEndpoints(_ value: Endpoints) { box.endpoints.withLock { $0 = value } }
-
-    private static func answer(_ request: OutboundRequest, fixture: ProviderFixture, endpoints: Endpoints) throws
-        -> OutboundResponse
-    {
-        if let introspection = endpoints.introspection, request.bareURL == introspection, let body = fixture.introspectionResponse
-        {
+    private static func answer(_ request: OutboundRequest, fixture: ProviderFixture) throws -> OutboundResponse {
+        let endpoints = fixture.endpoints
+        if request.bareURL == endpoints["introspection"], let body = fixture.introspectionResponse {
             return try ScriptedTransport.json(body)
         }
-        if let userInfo = endpoints.userInfo, request.bareURL == userInfo, let body = fixture.userInfoResponse {
+        if request.bareURL == endpoints["user_info"], let body = fixture.userInfoResponse {
             return try ScriptedTransport.json(body)
         }
         // A provider that states the lifetime only when asked for one.
@@ -82,7 +71,7 @@ final class FixtureProvider: Sendable {
             return .object(fields)
         }
         switch request.params["grant_type"] {
-        case "authorization_code":
+        case "authorization_code" where request.bareURL == endpoints["token"]:
             if fixture.tokenResponseContentType == "application/x-www-form-urlencoded" {
                 let fields = (fixture.tokenResponse.objectValue ?? [:]).compactMapValues(\.stringValue)
                 return OutboundResponse(
@@ -90,7 +79,7 @@ final class FixtureProvider: Sendable {
                     body: Array(FormEncoding.encode(fields).utf8))
             }
             return try ScriptedTransport.json(stated(fixture.tokenResponse))
-        case "refresh_token":
+        case "refresh_token" where request.bareURL == endpoints["refresh"]:
             guard let refresh = fixture.refreshResponse else {
                 return OutboundResponse(status: 400, body: Array(#"{"error":"invalid_grant"}"#.utf8))
             }

@@ -40,6 +40,7 @@ import Testing
     @Test(arguments: fixtures)
     func theWholeFlow(fixture: ProviderFixture) async throws {
         let expect = fixture.expect
+        #expect(fixture.endpoints["authorize"] != nil && fixture.endpoints["token"] != nil)
         let clock = Mutex(
             Date(timeIntervalSince1970: fixture.introspectionResponse?.objectValue?["iat"]?.doubleValue ?? 1_700_000_000))
         let provider = FixtureProvider(fixture: fixture)
@@ -61,11 +62,7 @@ import Testing
                 .post, "/v1/admin/auth_providers",
                 #"{"id":"\#(fixture.providerID)","provider_id":"\#(fixture.providerID)","client_id":"\#(Self.clientID)","client_secret":"\#(Self.clientSecret)"\#(tenant)}"#
             )
-            let oauth2 = created.objectValue?["oauth2"]?.objectValue
-            provider.setEndpoints(
-                .init(
-                    userInfo: oauth2?["user_info_request"]?.objectValue?["endpoint"]?.stringValue,
-                    introspection: oauth2?["token_introspection_request"]?.objectValue?["endpoint"]?.stringValue))
+            #expect(created.objectValue?["id"] == .string(fixture.providerID))
 
             // The authorize URL.
             let requested = expect["requested_scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -75,7 +72,9 @@ import Testing
             let pending = try await call(.post, "/v1/auth/authorize", authorize)
             #expect(pending.objectValue?["status"] == .string("pending"))
             let url = try #require(pending.objectValue?["url"]?.stringValue)
-            let query = FormEncoding.decode(String(url.split(separator: "?", maxSplits: 1).last ?? ""))
+            let parts = url.split(separator: "?", maxSplits: 1)
+            #expect(parts.first.map(String.init) == fixture.endpoints["authorize"], "authorize URL \(url)")
+            let query = FormEncoding.decode(String(parts.last ?? ""))
             for (name, value) in expect["authorize_params"]?.objectValue ?? [:] {
                 #expect(query[name] == value.stringValue, "authorize param \(name) in \(url)")
             }
@@ -92,6 +91,7 @@ import Testing
             #expect(page.status == .ok, "\(String(buffer: page.body))")
             let exchange = try #require(
                 transport.requests.first { $0.params["grant_type"] == "authorization_code" })
+            #expect(exchange.bareURL == fixture.endpoints["token"])
             let sent = exchange.params
             #expect(sent["code"] == "fixture-code")
             for (name, value) in expect["token_params"]?.objectValue ?? [:] {
@@ -125,6 +125,12 @@ import Testing
             let granted = Set(done.objectValue?["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             #expect(granted == Set(expect["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []))
             if let info = expect["user_info"] { #expect(context?["user_info"] == info) }
+            if let userInfo = fixture.endpoints["user_info"], fixture.userInfoResponse != nil {
+                #expect(transport.requests.contains { $0.bareURL == userInfo })
+            }
+            // Nothing went anywhere but the documented endpoints.
+            let documented = Set(fixture.endpoints.values)
+            #expect(transport.requests.allSatisfy { documented.contains($0.bareURL) })
 
             // Expiry and refresh: fresh before half the lifetime, refreshed after expiry.
             guard fixture.refreshResponse != nil, expect["refresh_token"] != nil else { return }
@@ -148,13 +154,26 @@ import Testing
             }
             #expect(
                 refreshes.first.map { $0.params["refresh_token"] } == expect["refresh_token"]?.stringValue)
-            if let rotated = expect["refreshed_refresh_token"]?.stringValue {
-                // The rotated refresh token is the one used next time.
+            #expect(refreshes.allSatisfy { $0.bareURL == fixture.endpoints["refresh"] })
+
+            // The refreshed lifetime holds until its own half, then the next refresh sends the
+            // rotated refresh token, or the first one again when the provider keeps it.
+            if let refreshedLifetime = expect["refreshed_expires_in"]?.doubleValue {
+                clock.withLock { $0 += refreshedLifetime / 2 - 5 }
+                #expect(
+                    try await call(.post, "/v1/auth/authorize", authorize).objectValue?["context"]?.objectValue?["token"]
+                        == expect["refreshed_access_token"])
+                #expect(transport.requests.count { $0.params["grant_type"] == "refresh_token" } == 1)
+                clock.withLock { $0 += refreshedLifetime }
+            } else {
                 clock.withLock { $0 += 10 * 365 * 24 * 3600 }
-                _ = try await call(.post, "/v1/auth/authorize", authorize)
-                let last = transport.requests.last { $0.params["grant_type"] == "refresh_token" }
-                #expect(last.map { $0.params["refresh_token"] } == rotated)
             }
+            _ = try await call(.post, "/v1/auth/authorize", authorize)
+            let later = transport.requests.filter { $0.params["grant_type"] == "refresh_token" }
+            #expect(later.count == 2)
+            #expect(
+                later.last.map { $0.params["refresh_token"] }
+                    == (expect["refreshed_refresh_token"] ?? expect["refresh_token"])?.stringValue)
         }
     }
 }
