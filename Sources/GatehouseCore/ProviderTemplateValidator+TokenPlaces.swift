@@ -21,12 +21,14 @@ extension ProviderTemplateValidator {
         ]
         for (field, request) in requests(of: config) where field != "authorize_request" {
             let name = "\(prefix).\(field)"
-            guard (request.method ?? "POST").uppercased() == "GET" else { continue }
             if let carried = posted[field] {
+                guard request.method?.uppercased() == "GET" else { continue }
                 throw GatehouseError.invalid(
                     "\(name).method must be POST: a GET would put \(carried) in the URL, where logs keep it")
             }
             let call: Telemetry.ProviderCall = field == "user_info_request" ? .userInfo : .introspection
+            // Unnamed, these two GET: the checks below hold for them too.
+            guard effectiveMethod(call, request) == "GET" else { continue }
             if effectiveAuthMethod(call, request, in: config) == "client_secret_post" {
                 throw GatehouseError.invalid(
                     "\(name).auth_method client_secret_post with method GET would put the client secret in the URL: use client_secret_basic, or POST"

@@ -197,6 +197,17 @@ package enum ProviderTemplateValidator {
         }
     }
 
+    /// The HTTP method a request is sent with when the template names none: the user info and the
+    /// introspection GET, the others POST. The checks read it from here too, so that what they
+    /// allow is what is sent.
+    static func effectiveMethod(_ call: Telemetry.ProviderCall, _ request: RequestConfig) -> String {
+        if let method = request.method { return method.uppercased() }
+        switch call {
+        case .userInfo, .introspection: return "GET"
+        case .exchange, .refresh, .revocation: return "POST"
+        }
+    }
+
     /// Why the code exchange of `config` cannot work without the client secret, naming the field
     /// that sends it; nil when it sends none (a public client).
     static func secretNeeded(by config: OAuth2Config) -> String? {

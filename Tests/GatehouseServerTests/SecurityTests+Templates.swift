@@ -88,12 +88,17 @@ extension SecurityTests {
             #"{"oauth2":{"refresh_request":{"endpoint":"http://127.0.0.1:1/token","method":"GET","auth_method":"client_secret_basic"}}}"#,
             "oauth2.refresh_request.method must be POST: a GET would put the refresh token in the URL"
         ),
+        // Unnamed, the user info and introspection methods are GET, as they are sent.
         (
-            #"{"oauth2":{"token_introspection_request":{"endpoint":"http://127.0.0.1:1/i","method":"GET","auth_method":"client_secret_post"}}}"#,
+            #"{"oauth2":{"token_introspection_request":{"endpoint":"http://127.0.0.1:1/i","auth_method":"client_secret_post"}}}"#,
             "oauth2.token_introspection_request.auth_method client_secret_post with method GET"
         ),
         (
-            #"{"oauth2":{"user_info_request":{"endpoint":"http://127.0.0.1:1/me","method":"GET","params":{"t":"{{ access_token }}"}}}}"#,
+            #"{"oauth2":{"token_introspection_request":{"endpoint":"http://127.0.0.1:1/i","method":"get","params":{"t":"{{ access_token }}"}}}}"#,
+            "oauth2.token_introspection_request.params.t may not use {{access_token}} with method GET"
+        ),
+        (
+            #"{"oauth2":{"user_info_request":{"endpoint":"http://127.0.0.1:1/me","params":{"t":"{{access_token}}"}}}}"#,
             "oauth2.user_info_request.params.t may not use {{access_token}} with method GET"
         ),
         // The user info goes to apps, unsealed: no token may be mapped into it.
