@@ -83,7 +83,10 @@ class OAuthServer:
         self.client_secret = uuid.uuid4().hex + uuid.uuid4().hex
         self.db = workdir / f"{name}.sqlite3"
         self.log = workdir / f"{name}.log"
+        self.issued = workdir / f"{name}.issued"
+        OAUTH_SERVERS.append(self)
         self.env = dict(os.environ, OAUTH_SERVER_DB=str(self.db), ACCESS_TOKEN_EXPIRE_SECONDS=str(token_lifetime),
+                        ISSUED_TOKENS_FILE=str(self.issued),
                         SESSION_COOKIE_NAME=f"{name}_session", CSRF_COOKIE_NAME=f"{name}_csrf",
                         OMIT_EXPIRES_IN="1" if omit_expires_in else "0",
                         ANSWER_INSTANCE_URL="1" if answer_instance_url else "0",
@@ -169,6 +172,10 @@ class OAuthServer:
             },
         }
 
+    def issued_tokens(self):
+        """Every token this server handed out, as it answered (rotated and revoked ones too)."""
+        return self.issued.read_text().split() if self.issued.exists() else []
+
     def stored_tokens(self):
         """Access and refresh tokens as the provider stored them (Gatehouse never shows the latter)."""
         import sqlite3
@@ -179,6 +186,12 @@ class OAuthServer:
         return access, refresh
 
 
+# Every OAuth server and every Gatehouse log of the session: `test_zz_logs` looks for each
+# server's tokens and client secret in each log.
+OAUTH_SERVERS = []
+GATEHOUSE_LOGS = set()
+
+
 class Gatehouse:
     """The real gatehouse binary on a data directory; can be restarted."""
 
@@ -187,6 +200,7 @@ class Gatehouse:
         self.base = f"http://127.0.0.1:{self.port}"
         self.data = workdir / "gatehouse-data"
         self.log = workdir / "gatehouse.log"
+        GATEHOUSE_LOGS.add(self.log)
         self.process = None
         self.api_key = None
         self.start()
@@ -225,6 +239,7 @@ class ConfiguredGatehouse:
         self.base = f"http://127.0.0.1:{self.port}"
         self.data = workdir / f"{name}-data"
         self.log = workdir / f"{name}.log"
+        GATEHOUSE_LOGS.add(self.log)
         self.config = workdir / f"{name}.yaml"
         self.nofile = nofile
         self.env = dict(os.environ, **(env or {}))
@@ -278,10 +293,10 @@ def lock_database_until_logged(gatehouse, said, timeout=20):
         other.close()
 
 
-def provider_and_gatehouse(workdir, name, token_lifetime, auth="", **server_options):
+def provider_and_gatehouse(workdir, name, token_lifetime, auth="", env=None, **server_options):
     """A django-oauth-toolkit server of its own (`server_options` are OAuthServer's test switches)
     and a Gatehouse on the port its redirect URI names, verification skipped, `auth` added to its
-    auth block."""
+    auth block, `env` added to its environment."""
     port = free_port()
     server = OAuthServer(
         workdir, name, token_lifetime, f"http://127.0.0.1:{port}/v1/oauth/{name}/callback", **server_options)
@@ -290,7 +305,7 @@ auth:
   user_verification: {{ unsafe_skip_verification: true }}
 {auth}security:
   allowed_provider_networks: [127.0.0.1/32]
-""", port=port)
+""", port=port, env=env)
     return server, gatehouse
 
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 from arcadepy import Arcade
 
-from conftest import GATEHOUSE_BIN, OAuthServer, free_port, only_form, query, stop, wait_http
+from conftest import GATEHOUSE_BIN, GATEHOUSE_LOGS, OAuthServer, free_port, only_form, query, stop, wait_http
 
 BASE_URL = os.environ.get("GATEHOUSE_TEST_POSTGRES_URL")
 if not BASE_URL and os.environ.get("GATEHOUSE_REQUIRE_POSTGRES") == "1":
@@ -43,6 +43,7 @@ class Replica:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"{name}.log"
+        GATEHOUSE_LOGS.add(self.log)
         self.env = dict(os.environ, GATEHOUSE_DATABASE_URL=database, GATEHOUSE_PUBLIC_URL=public_url or self.base,
                         **(env or {}))
         self.data = workdir / "replicas-data"

@@ -208,3 +208,49 @@ def test_a_refresh_token_nested_in_the_answer_never_reaches_an_app(workdir, user
     finally:
         gatehouse.stop()
         stop(server.process)
+
+
+def test_a_trace_log_holds_no_token_through_a_grant_a_refresh_a_refused_refresh_and_a_revocation(workdir, user_id):
+    """The most a log says (`trace`, what an operator turns on to chase a fault) through every
+    path that handles a token: the code exchange, a refresh, a refresh the provider refuses, a
+    new consent and the delete that revokes the grant. No token the provider handed out (rotated
+    ones too), no code, no state and no client secret is in it."""
+    server, gatehouse = provider_and_gatehouse(workdir, "tracelog", 4, env={"GATEHOUSE_LOG_LEVEL": "trace"})
+    try:
+        client = gatehouse.client()
+        client.admin.auth_providers.create(**server.revoking_definition("tracelog"))
+
+        def start():
+            return client.auth.start(user_id=user_id, provider="tracelog", scopes=["read"])
+
+        r = start()
+        codes = [query(consent(r.url, "alice").url)]
+        first = client.auth.wait_for_completion(r).context.token
+        time.sleep(2.5)  # past half of the 4 s lifetime
+        second = start()
+        assert second.status == "completed" and second.context.token != first
+        # The provider ends the grant: the next refresh is refused.
+        for refresh in server.stored_tokens()[1]:
+            revoked = requests.post(f"{server.base}/o/revoke_token/", timeout=5, auth=(server.client_id, server.client_secret),
+                                    data={"token": refresh, "token_type_hint": "refresh_token"})
+            assert revoked.status_code == 200
+        time.sleep(2.5)
+        third = start()
+        assert third.status == "pending", "a refused refresh asks for a new consent"
+        consent(third.url, "alice")
+        assert client.auth.wait_for_completion(third).status == "completed"
+        [connection] = client.admin.user_connections.list(user={"id": user_id}).items
+        client.admin.user_connections.delete(connection.id)
+        deadline = time.monotonic() + 10
+        while "grant revoked at the provider" not in gatehouse.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        log = gatehouse.log.read_text()
+        assert "grant revoked at the provider" in log and "refresh refused" in log
+        assert "level=trace" in log, "the log is at trace"
+        issued = server.issued_tokens()
+        assert len(issued) >= 5, issued  # two grants' pairs and a refresh's
+        for secret in issued + [server.client_secret] + [value for found in codes for value in found.values()]:
+            assert secret not in log, f"a secret of {len(secret)} characters is in the trace log"
+    finally:
+        gatehouse.stop()
+        stop(server.process)

@@ -7,7 +7,7 @@ import uuid
 
 import requests
 
-from conftest import SEEN_SECRETS
+from conftest import GATEHOUSE_LOGS, OAUTH_SERVERS, SEEN_SECRETS
 
 
 def json_lines(gatehouse):
@@ -50,13 +50,27 @@ def test_each_request_is_one_json_line_with_the_callers_request_id(gatehouse):
 
 def test_the_whole_log_holds_no_token_code_secret_or_key(gatehouse, dot, dot_short):
     log = gatehouse.log.read_text()
-    access, refresh = dot.stored_tokens()
-    short_access, short_refresh = dot_short.stored_tokens()
-    tokens = access + refresh + short_access + short_refresh
-    assert tokens and SEEN_SECRETS, "the session should have made grants to look for"
-    for secret in tokens + sorted(SEEN_SECRETS) + [dot.client_secret, dot_short.client_secret]:
-        assert secret not in log, f"a secret of {len(secret)} characters is in the log"
     # The admin key is printed once, on the first start, for the operator to copy; never logged.
     assert log.count(gatehouse.api_key) == 1
     root_key = (gatehouse.data / "root.key").read_text().strip()
     assert root_key and root_key not in log
+
+
+def test_no_log_of_any_gatehouse_holds_a_token_code_or_client_secret(gatehouse, dot, dot_short):
+    """Every Gatehouse the session started (the shared one, those with a config file of their own,
+    the PostgreSQL replicas), against every token any OAuth server handed out (rotated and revoked
+    ones too), each server's client secret, and every code and state carried to a callback."""
+    secrets = set(SEEN_SECRETS)
+    for server in OAUTH_SERVERS:
+        secrets.update(server.issued_tokens())
+        secrets.add(server.client_secret)
+    issued = dot.issued_tokens() + dot_short.issued_tokens()
+    assert dot_short.stored_tokens()[1] and set(dot_short.stored_tokens()[1]) <= set(issued)
+    assert len(dot_short.issued_tokens()) > len(sum(dot_short.stored_tokens(), [])), "rotated ones too"
+    assert SEEN_SECRETS, "the session should have made grants to look for"
+    logs = sorted(path for path in GATEHOUSE_LOGS if path.exists())
+    assert gatehouse.log in logs and len(logs) > 10, logs
+    for path in logs:
+        text = path.read_text()
+        for secret in secrets:
+            assert secret not in text, f"a secret of {len(secret)} characters is in {path.name}"

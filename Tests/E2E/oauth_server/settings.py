@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     "testprovider",
 ]
 MIDDLEWARE = [
+    "testprovider.middleware.IssuedTokenLog",
     "testprovider.middleware.TokenGrantCounter",
     "testprovider.middleware.TokenAnswerSwitches",
     "testprovider.middleware.AuthorizeIssSwitch",

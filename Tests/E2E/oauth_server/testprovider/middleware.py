@@ -9,6 +9,38 @@ from django.http import HttpResponse
 from .models import GrantCount
 
 
+class IssuedTokenLog:
+    """Writes every token the token endpoint hands out (the answer as it leaves, switches applied:
+    any string under `access_token`, `refresh_token` or `id_token` at any depth) to the file
+    ISSUED_TOKENS_FILE names, one a line, so the tests can look for each in Gatehouse's logs: the
+    database keeps only the latest, as rotation deletes the others."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        path = os.environ.get("ISSUED_TOKENS_FILE")
+        if not path or request.path != "/o/token/" or response.status_code != 200:
+            return response
+        tokens = []
+
+        def collect(value, under_token=False):
+            if isinstance(value, dict):
+                for key, inner in value.items():
+                    collect(inner, under_token or key in ("access_token", "refresh_token", "id_token"))
+            elif isinstance(value, list):
+                for inner in value:
+                    collect(inner, under_token)
+            elif isinstance(value, str) and under_token and value:
+                tokens.append(value)
+
+        collect(json.loads(response.content))
+        with open(path, "a") as file:
+            file.write("".join(f"{token}\n" for token in tokens))
+        return response
+
+
 class TokenGrantCounter:
     """Counts POSTs to the token endpoint by grant_type, in the database so that every
     runserver thread sees the same numbers."""
