@@ -17,18 +17,26 @@ import Testing
         }
     }
 
-    /// Runs a server on 127.0.0.1 with these routes; `body` gets its port.
+    /// Runs a server on `host` (127.0.0.1 unless told) with these routes; `body` gets its port.
+    /// (Not `app.test(.live)`: it moves every server to localhost.)
     static func withServer(
-        _ routes: (Router<BasicRequestContext>) -> Void, _ body: @escaping @Sendable (Int) async throws -> Void
+        host: String = "127.0.0.1", _ routes: (Router<BasicRequestContext>) -> Void,
+        _ body: @escaping @Sendable (Int) async throws -> Void
     ) async throws {
         let router = Router()
         routes(router)
-        let port = Mutex<Int?>(nil)
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } })
-        try await app.test(.live) { _ in
-            try await body(try #require(port.withLock { $0 }))
+            router: router, configuration: .init(address: .hostname(host, port: 0)),
+            onServerRunning: { channel in
+                listening.yield(channel.localAddress?.port ?? 0)
+                listening.finish()
+            })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            defer { group.cancelAll() }
+            var waiting = ports.makeAsyncIterator()
+            try await body(try #require(await waiting.next()))
         }
     }
 
@@ -47,12 +55,23 @@ import Testing
 
     @Test func aNameThatResolvesToARestrictedAddressIsRefusedBeforeConnecting() async throws {
         let hits = Atomic<Int>(0)
-        try await Self.withServer({
+        try await Self.withServer(host: "127.0.0.2") {
             $0.get("/token") { _, _ in
                 hits.add(1, ordering: .relaxed); return "x"
             }
-        }) { port in
-            // 127.0.0.2 reaches this machine's server; only 127.0.0.1 is allowed.
+        } _: { port in
+            // The server listens on 127.0.0.2 alone: a transport that allows it gets there.
+            let allowing = AsyncHTTPTransport(
+                policy: ProviderNetworkPolicy(allowed: [IPNetwork("127.0.0.2/32")!]),
+                resolver: FixedResolver(answers: ["evil.test": [IPAddress("127.0.0.2")!]]))
+            let reached: Result<Int, any Error>
+            do {
+                reached = .success(
+                    try await allowing.send(OutboundRequest(method: "GET", url: "http://evil.test:\(port)/token")).status)
+            } catch { reached = .failure(error) }
+            try await allowing.shutdown()
+            #expect(try reached.get() == 200)
+            // Only 127.0.0.1 allowed: refused, and nothing reaches the server.
             let transport = AsyncHTTPTransport(
                 policy: ProviderNetworkPolicy(allowed: [IPNetwork("127.0.0.1/32")!]),
                 resolver: FixedResolver(answers: ["evil.test": [IPAddress("127.0.0.2")!]]))
@@ -64,7 +83,7 @@ import Testing
             }
             try await transport.shutdown()
         }
-        #expect(hits.load(ordering: .relaxed) == 0)
+        #expect(hits.load(ordering: .relaxed) == 1)
     }
 
     @Test func redirectsAreNotFollowed() async throws {
