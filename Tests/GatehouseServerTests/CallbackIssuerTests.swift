@@ -66,6 +66,8 @@ import Testing
                 .patch, "/v1/admin/auth_providers/fake", json: #"{"oauth2":{"issuer":"\#(issuer)"}}"#)
             #expect(patched.status == .badRequest)
             #expect((try api.object(patched)["message"] as? String)?.contains("oauth2.issuer") == true)
+            let shown = try api.object(try await api.call(.get, "/v1/admin/auth_providers/fake"))
+            #expect((shown["oauth2"] as? [String: Any])?["issuer"] == nil)
         }
     }
 }

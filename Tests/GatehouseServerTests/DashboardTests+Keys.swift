@@ -70,10 +70,18 @@ extension DashboardTests {
     func aKeyNameThatIsNotPlainTextIsRefusedAndNoKeyIsMade(name: String) async throws {
         try await APIHarness.run { api in
             let browser = try await Self.browser(api)
+            func rows() async throws -> Int {
+                String(buffer: try await browser.get("/dashboard/keys").body).components(separatedBy: "<tr").count
+            }
+            let before = try await rows()
             let refused = try await browser.post("/dashboard/keys", ["name": name, "role": "app"])
             #expect(refused.status == .badRequest && String(buffer: refused.body).contains("no control characters"))
             #expect(!String(buffer: refused.body).contains(#"value="arc_"#))
+            #expect(try await rows() == before)
             #expect(APIKeyName.validated(name) == nil)
+            // The same post with a plain name makes one: the count above would have seen it.
+            #expect(try await browser.post("/dashboard/keys", ["name": "plain", "role": "app"]).status == .ok)
+            #expect(try await rows() == before + 1)
         }
     }
 
@@ -100,6 +108,8 @@ extension DashboardTests {
             #expect(
                 page.contains("To add your app&#39;s, list its origin there")
                     || page.contains("To add your app's, list its origin there"))
+            let kept = try api.object(try await api.call(.get, "/v1/admin/settings/session_verification"))
+            #expect(kept["verifier_url"] as? String == "http://127.0.0.1:4000/verify")
         }
     }
 }

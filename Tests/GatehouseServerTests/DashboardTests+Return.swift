@@ -58,8 +58,9 @@ extension DashboardTests {
             // No cookie at all (it lapsed in the browser): the form's work is lost, and said so.
             let posted = try await api.client.execute(
                 uri: "/dashboard/providers", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "kind=custom&id=x"))
+                body: ByteBuffer(string: "template=github&id=gh&client_id=cid&client_secret=csecret"))
             #expect(posted.headers[.location] == "/dashboard/sign-in?reason=unsaved")
+            #expect(try await api.call(.get, "/v1/admin/auth_providers/gh").status == .notFound)
             let page = String(buffer: try await api.client.execute(uri: "/dashboard/sign-in?reason=unsaved", method: .get).body)
             #expect(page.contains("Your session ended before that form was sent, so nothing was changed."))
             // A page asked with a cookie that no longer signs in (signed out elsewhere).

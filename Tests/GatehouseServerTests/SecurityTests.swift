@@ -26,6 +26,14 @@ import Testing
         try await APIHarness.run { api in
             try await api.createProvider()
             let app = try await api.makeKey(role: .app)
+            // What the writes among the routes would change, read with the admin key before and after.
+            let watched = ["/v1/admin/auth_providers/fake", "/v1/admin/settings/session_verification", "/v1/admin/secrets"]
+            func snapshot() async throws -> [String] {
+                var bodies: [String] = []
+                for path in watched { bodies.append(String(buffer: try await api.call(.get, path).body)) }
+                return bodies
+            }
+            let before = try await snapshot()
             for (method, path, body) in Self.adminRoutes {
                 let response = try await api.call(method, path, json: body, authorization: "Bearer \(app)")
                 #expect(response.status == .forbidden, "\(method) \(path)")
@@ -33,6 +41,7 @@ import Testing
                 #expect(error["name"] as? String == "forbidden")
                 #expect((error["message"] as? String)?.contains("admin role") == true, "\(error)")
             }
+            #expect(try await snapshot() == before)
             let authorized = try await api.call(
                 .post, "/v1/auth/authorize", json: #"{"auth_requirement":{"provider_id":"fake"},"user_id":"u1"}"#,
                 authorization: app)
@@ -107,6 +116,12 @@ import Testing
                 .post, "/v1/auth/authorize",
                 json: #"{"auth_requirement":{"provider_id":"fake","oauth2":{"scopes":["a,\u0301b"]}},"user_id":"u"}"#)
             #expect(response.status == .badRequest)
+            #expect((try api.object(response)["message"] as? String)?.contains("scope") == true)
+            // No flow was begun for it.
+            let store = try await SQLiteStore.open(
+                path: api.configuration.dataDirectory + "/gatehouse.sqlite", logger: Logger(label: "test"))
+            #expect(try await store.rows("SELECT id FROM flows", []).isEmpty)
+            try await store.close()
         }
     }
 
