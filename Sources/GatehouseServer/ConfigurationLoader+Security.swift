@@ -108,6 +108,21 @@ extension ConfigurationLoader {
         return origin
     }
 
+    /// The config file's verifier URL: its origin is allowed as a `next_uri` beside
+    /// `auth.allowed_redirect_origins`, so it must be one (the admin API checks its own against
+    /// that list; this one is the operator's word).
+    static func verifierURL(_ text: String) throws -> String {
+        guard text.count <= 2048, let parsed = URLComponents(string: text), parsed.user == nil, parsed.password == nil,
+            parsed.fragment == nil, IssuerCheck.origin(of: text) != nil
+        else {
+            throw ConfigurationError(
+                description:
+                    "auth.user_verification.verifier_url must be an http(s) URL of your app's verifier route, such as https://app.example.com/verify"
+            )
+        }
+        return text
+    }
+
     /// A number with an optional unit suffix, scaled, and within `range`.
     private static func measure(
         _ value: Any, _ key: String, units: [(suffix: String, scale: Double)], range: ClosedRange<Double>, expected: String

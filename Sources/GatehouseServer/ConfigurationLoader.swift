@@ -137,7 +137,7 @@ package enum ConfigurationLoader {
         if let directory = settings.string("data_dir") { config.dataDirectory = directory }
         try applyLimits(settings, document: document, to: &config)
 
-        if let url = settings.string("auth.user_verification.verifier_url") { config.verifierURL = url }
+        if let url = settings.string("auth.user_verification.verifier_url") { config.verifierURL = try verifierURL(url) }
         if let skip = try settings.bool("auth.user_verification.unsafe_skip_verification") {
             config.unsafeSkipVerification = skip
         }

@@ -8,32 +8,46 @@ struct ServerOptions: ParsableArguments {
     @Option(
         name: .customLong("base-url"),
         help:
-            "Gatehouse's URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else http://127.0.0.1 on GATEHOUSE_PORT or 9099)."
+            "Gatehouse's URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else GATEHOUSE_HOST (127.0.0.1 for 0.0.0.0) on GATEHOUSE_PORT or 9099)."
     )
     var givenBaseURL: String?
 
     /// The URL given, else nil for the SDK's own default (`GATEHOUSE_BASE_URL`, `ARCADE_BASE_URL`),
-    /// unless neither is set and `GATEHOUSE_PORT` is: then this host on that port. The commands
-    /// run beside the server as often as not (a container's health check), where `serve` took
-    /// its port from `GATEHOUSE_PORT`; checking 9099 there would call a healthy server down.
+    /// unless neither is set and `GATEHOUSE_PORT` or `GATEHOUSE_HOST` is: then the server those
+    /// place. The commands run beside the server as often as not (a container's health check),
+    /// where `serve` took its address from them; checking 127.0.0.1:9099 there would call a
+    /// healthy server down.
     func baseURL() throws -> String? {
         try givenBaseURL ?? Self.serverBeside(ProcessInfo.processInfo.environment)
     }
 
-    /// This host on `GATEHOUSE_PORT`, when neither `GATEHOUSE_BASE_URL` nor `ARCADE_BASE_URL` is
-    /// set and it is: the server `serve` started in this environment. A value that is no port is
-    /// refused as `serve` refuses it, naming the variable.
+    /// The server `serve` would start in this environment, when neither `GATEHOUSE_BASE_URL` nor
+    /// `ARCADE_BASE_URL` is set and `GATEHOUSE_PORT` or `GATEHOUSE_HOST` is: its port (9099 unless
+    /// told), on its host, or on 127.0.0.1 when it listens on every address. A value that is no
+    /// port is refused as `serve` refuses it, naming the variable.
     static func serverBeside(_ environment: [String: String]) throws -> String? {
         guard environment["GATEHOUSE_BASE_URL"] == nil, environment["ARCADE_BASE_URL"] == nil,
-            let port = environment["GATEHOUSE_PORT"]
+            environment["GATEHOUSE_PORT"] != nil || environment["GATEHOUSE_HOST"] != nil
         else { return nil }
-        guard let number = Int(port), (1...65535).contains(number) else {
-            throw CLIError(
-                message: "GATEHOUSE_PORT must be a port from 1 to 65535, not '\(port)' (without GATEHOUSE_BASE_URL or "
-                    + "ARCADE_BASE_URL, it says where the server beside this command listens)",
-                code: .usage)
+        var number = 9099
+        if let port = environment["GATEHOUSE_PORT"] {
+            guard let given = Int(port), (1...65535).contains(given) else {
+                throw CLIError(
+                    message: "GATEHOUSE_PORT must be a port from 1 to 65535, not '\(port)' (without GATEHOUSE_BASE_URL or "
+                        + "ARCADE_BASE_URL, it says where the server beside this command listens)",
+                    code: .usage)
+            }
+            number = given
         }
-        return "http://127.0.0.1:\(number)"
+        return "http://\(reachableHost(environment["GATEHOUSE_HOST"])):\(number)"
+    }
+
+    /// Where a server listening on `host` answers: on that address, or on 127.0.0.1 when it
+    /// listens on every address (or none is named).
+    static func reachableHost(_ host: String?) -> String {
+        let host = host?.trimmingCharacters(in: .whitespaces) ?? ""
+        if host.isEmpty || ["0.0.0.0", "::", "[::]"].contains(host) { return "127.0.0.1" }
+        return host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
     }
 
     @Flag(help: "Print JSON instead of a table.")

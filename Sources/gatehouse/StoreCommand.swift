@@ -37,8 +37,11 @@ struct StoreCommand: AsyncParsableCommand {
             do {
                 tables = try await StoreCopy.run(from: from, to: to, replace: replace, allowRunning: allowRunning)
             } catch let error as ConfigurationError {
+                // A side the copy cannot use or will not touch (unreachable, no Gatehouse tables,
+                // a newer schema, a server running on it, a target not empty): exit 2, as the
+                // other commands that open a store say it. A copy that differs is 1 (below).
                 Output.error("error: \(error)")
-                throw ExitCode(CLIError.Code.failure.rawValue)
+                throw ExitCode(CLIError.Code.usage.rawValue)
             }
             if json {
                 try Output.json(tables.map(TableReport.init))

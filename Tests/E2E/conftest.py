@@ -84,6 +84,7 @@ class OAuthServer:
         self.db = workdir / f"{name}.sqlite3"
         self.log = workdir / f"{name}.log"
         self.issued = workdir / f"{name}.issued"
+        assert self.log not in GATEHOUSE_LOGS, f"{name}.log is a Gatehouse's log: name the server otherwise"
         OAUTH_SERVERS.append(self)
         self.env = dict(os.environ, OAUTH_SERVER_DB=str(self.db), ACCESS_TOKEN_EXPIRE_SECONDS=str(token_lifetime),
                         ISSUED_TOKENS_FILE=str(self.issued),
@@ -192,6 +193,13 @@ OAUTH_SERVERS = []
 GATEHOUSE_LOGS = set()
 
 
+def gatehouse_log(path):
+    """Registers a Gatehouse's log; one an OAuth server writes too would be searched for its own
+    tokens."""
+    assert all(server.log != path for server in OAUTH_SERVERS), f"{path.name} is an OAuth server's log"
+    GATEHOUSE_LOGS.add(path)
+
+
 class Gatehouse:
     """The real gatehouse binary on a data directory; can be restarted."""
 
@@ -200,7 +208,7 @@ class Gatehouse:
         self.base = f"http://127.0.0.1:{self.port}"
         self.data = workdir / "gatehouse-data"
         self.log = workdir / "gatehouse.log"
-        GATEHOUSE_LOGS.add(self.log)
+        gatehouse_log(self.log)
         self.process = None
         self.api_key = None
         self.start()
@@ -239,7 +247,7 @@ class ConfiguredGatehouse:
         self.base = f"http://127.0.0.1:{self.port}"
         self.data = workdir / f"{name}-data"
         self.log = workdir / f"{name}.log"
-        GATEHOUSE_LOGS.add(self.log)
+        gatehouse_log(self.log)
         self.config = workdir / f"{name}.yaml"
         self.nofile = nofile
         self.env = dict(os.environ, **(env or {}))

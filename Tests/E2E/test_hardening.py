@@ -436,7 +436,7 @@ def test_store_copy_leaves_an_existing_directory_as_it_is(gatehouse, tmp_path):
     running = subprocess.run(
         [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{gatehouse.data / 'gatehouse.sqlite'}", "--to",
          f"sqlite:{target}"], capture_output=True, text=True, timeout=120)
-    assert running.returncode == 1, running.stderr
+    assert running.returncode == 2, running.stderr
     assert f"gatehouse serve runs on the source (" in running.stderr and f"pid {gatehouse.process.pid}" in running.stderr
     assert "--allow-running" in running.stderr and not target.exists()
     done = subprocess.run(
@@ -1043,7 +1043,7 @@ security:
 """
 
     server = ConfiguredGatehouse(workdir, "rekey", config(("k1", True)), env=keys)
-    oauth = OAuthServer(workdir, "rekey", 6, f"{server.base}/v1/oauth/rekeyed/callback")
+    oauth = OAuthServer(workdir, "rekey-provider", 6, f"{server.base}/v1/oauth/rekeyed/callback")
     try:
         client = server.client()
         client.admin.auth_providers.create(**oauth.provider_definition("rekeyed"))

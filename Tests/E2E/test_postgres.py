@@ -16,7 +16,7 @@ import pytest
 import requests
 from arcadepy import Arcade
 
-from conftest import GATEHOUSE_BIN, GATEHOUSE_LOGS, OAuthServer, free_port, only_form, query, stop, wait_http
+from conftest import GATEHOUSE_BIN, OAuthServer, free_port, gatehouse_log, only_form, query, stop, wait_http
 
 BASE_URL = os.environ.get("GATEHOUSE_TEST_POSTGRES_URL")
 if not BASE_URL and os.environ.get("GATEHOUSE_REQUIRE_POSTGRES") == "1":
@@ -43,7 +43,7 @@ class Replica:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"{name}.log"
-        GATEHOUSE_LOGS.add(self.log)
+        gatehouse_log(self.log)
         self.env = dict(os.environ, GATEHOUSE_DATABASE_URL=database, GATEHOUSE_PUBLIC_URL=public_url or self.base,
                         **(env or {}))
         self.data = workdir / "replicas-data"
@@ -573,7 +573,7 @@ def test_store_copy_moves_a_sqlite_install_to_postgres(workdir, database, user_i
         assert all(row[-1] == "yes" and row[1] == row[2] for row in lines)
         assert next(row for row in lines if row[0] == "connections")[1] == "1"
         refused = subprocess.run(copy, capture_output=True, text=True, timeout=120)
-        assert refused.returncode != 0 and "--replace" in refused.stderr
+        assert refused.returncode == 2 and "--replace" in refused.stderr
 
         # The same install on PostgreSQL: same key, same grant, no consent again.
         replica = subprocess.Popen([GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(data)],
@@ -602,7 +602,7 @@ def test_store_copy_from_a_database_without_gatehouse_refuses_and_leaves_it_as_i
     done = subprocess.run(
         [GATEHOUSE_BIN, "store", "copy", "--from", database, "--to", f"sqlite:{tmp_path}/copy.sqlite"],
         capture_output=True, text=True, timeout=60)
-    assert done.returncode != 0
+    assert done.returncode == 2
     assert "it has no Gatehouse tables" in done.stderr, done.stderr
     tables = subprocess.run(["psql", database.split("?")[0], "-tAc", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"],
                             check=True, capture_output=True, text=True, timeout=30).stdout.strip()
@@ -611,7 +611,7 @@ def test_store_copy_from_a_database_without_gatehouse_refuses_and_leaves_it_as_i
     missing = subprocess.run(
         [GATEHOUSE_BIN, "store", "copy", "--from", f"sqlite:{tmp_path}/typo.sqlite", "--to", f"sqlite:{tmp_path}/copy.sqlite"],
         capture_output=True, text=True, timeout=60)
-    assert missing.returncode != 0 and "it has no Gatehouse tables" in missing.stderr
+    assert missing.returncode == 2 and "it has no Gatehouse tables" in missing.stderr
     assert not (tmp_path / "typo.sqlite").exists()
 
 

@@ -57,6 +57,12 @@ def test_health_and_a_bad_key(gatehouse):
     elsewhere = subprocess.run([GATEHOUSE_BIN, "health"], env=dict(bare, GATEHOUSE_PORT="1"), capture_output=True,
                                text=True, timeout=30)
     assert elsewhere.returncode == 5 and "127.0.0.1:1" in elsewhere.stderr, elsewhere.stderr
+    # And on GATEHOUSE_HOST, unless that is every address (which loopback reaches).
+    for host, reached in (("0.0.0.0", 0), ("127.0.0.2", 5)):
+        placed = subprocess.run([GATEHOUSE_BIN, "health"], env=dict(bare, GATEHOUSE_PORT=str(gatehouse.port),
+                                GATEHOUSE_HOST=host), capture_output=True, text=True, timeout=30)
+        assert placed.returncode == reached, (host, placed.stdout, placed.stderr)
+        assert reached == 0 or f"{host}:{gatehouse.port}" in placed.stderr, placed.stderr
     # A value that is no port is said as serve says it, naming the variable (usage, exit 2).
     for port in ("abc", "0", "70000"):
         for args in (["health"], ["connections", "list"], ["providers", "catalog"]):
