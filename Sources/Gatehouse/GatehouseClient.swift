@@ -5,7 +5,7 @@ import Foundation
 /// A client for Gatehouse (and any server that speaks Arcade's auth API).
 ///
 /// ```swift
-/// let client = try GatehouseClient()   // ARCADE_API_KEY / ARCADE_BASE_URL (or GATEHOUSE_*)
+/// let client = try GatehouseClient()   // GATEHOUSE_API_KEY / _BASE_URL, else ARCADE_*
 /// var auth = try await client.auth.start(userID: "alice", provider: "google", scopes: ["..."])
 /// if auth.status != .completed { print(auth.url!) }
 /// auth = try await client.auth.waitForCompletion(auth)

@@ -19,26 +19,26 @@ extension ProviderTemplateValidator {
             "token_request": "the code", "refresh_request": "the refresh token",
             "token_revocation_request": "the token to revoke",
         ]
-        for (field, request) in requests(of: config) where field != "authorize_request" {
+        for (field, request) in requests(of: config) {
+            guard let call = calls[field], effectiveMethod(call, request) == "GET" else { continue }
             let name = "\(prefix).\(field)"
             if let carried = posted[field] {
-                guard request.method?.uppercased() == "GET" else { continue }
                 throw GatehouseError.invalid(
                     "\(name).method must be POST: a GET would put \(carried) in the URL, where logs keep it")
             }
-            let call: Telemetry.ProviderCall = field == "user_info_request" ? .userInfo : .introspection
-            // Unnamed, these two GET: the checks below hold for them too.
-            guard effectiveMethod(call, request) == "GET" else { continue }
+            // The user info and introspection GET when they name no method: said, since the
+            // template does not show it.
+            let method = request.method == nil ? "method GET (what it sends when it names none)" : "method GET"
             if effectiveAuthMethod(call, request, in: config) == "client_secret_post" {
                 throw GatehouseError.invalid(
-                    "\(name).auth_method client_secret_post with method GET would put the client secret in the URL: use client_secret_basic, or POST"
+                    "\(name).auth_method client_secret_post with \(method) would put the client secret in the URL: use client_secret_basic, or POST"
                 )
             }
             for (param, value) in (request.params ?? [:]).sorted(by: { $0.key < $1.key }) {
                 // As the renderer reads them: `{{ token }}` is `{{token}}`.
                 if let secret = TemplateRenderer.placeholders(in: value).first(where: secretPlaceholders.contains) {
                     throw GatehouseError.invalid(
-                        "\(name).params.\(param) may not use {{\(secret)}} with method GET: it would go in the URL; send it in a header, or POST"
+                        "\(name).params.\(param) may not use {{\(secret)}} with \(method): it would go in the URL; send it in a header, or POST"
                     )
                 }
             }

@@ -12,6 +12,9 @@ extension TemplateProviderClient {
         autoParams: [String: String], accessToken: String?, emptyAnswer: Bool = false
     ) async throws -> JSONValue {
         let started = ContinuousClock.now
+        // The method as the checks read it: a user info or introspection that names none GETs.
+        var config = config
+        config.method = ProviderTemplateValidator.effectiveMethod(kind, config)
         do {
             let document = try await call(
                 config, provider: provider, renderer: renderer, autoParams: autoParams, accessToken: accessToken,

@@ -133,7 +133,6 @@ package struct TemplateProviderClient: ProviderClient {
         _ request: RequestConfig, provider: Provider, tokens: TokenSet, known: [String: JSONValue]
     ) async throws -> [String: JSONValue]? {
         var request2 = request
-        request2.method = ProviderTemplateValidator.effectiveMethod(.userInfo, request2)
         request2.authMethod = ProviderTemplateValidator.effectiveAuthMethod(.userInfo, request2, in: provider.oauth2)
         let renderer = renderer(provider, redirectURI: "", extra: ["access_token": tokens.accessToken], known: known)
         let document = try await call(
@@ -253,7 +252,6 @@ package struct TemplateProviderClient: ProviderClient {
         let triggers = request.triggers
         guard onRefresh ? (triggers?.onTokenRefresh ?? true) : (triggers?.onTokenGrant ?? true) else { return nil }
         request.authMethod = ProviderTemplateValidator.effectiveAuthMethod(.introspection, request, in: provider.oauth2)
-        request.method = ProviderTemplateValidator.effectiveMethod(.introspection, request)
         let renderer = renderer(provider, redirectURI: "", extra: ["access_token": accessToken], known: known)
         let document = try await call(
             .introspection, request, provider: provider, renderer: renderer, autoParams: [:], accessToken: accessToken)

@@ -108,16 +108,18 @@ extension ConfigurationLoader {
         return origin
     }
 
-    /// The config file's verifier URL: its origin is allowed as a `next_uri` beside
-    /// `auth.allowed_redirect_origins`, so it must be one (the admin API checks its own against
-    /// that list; this one is the operator's word).
+    /// The config file's verifier URL: an http(s) URL, whose origin is then allowed as a
+    /// `next_uri` beside `auth.allowed_redirect_origins` (the admin API checks its own against
+    /// that list; this one is the operator's word), or a path on Gatehouse's own origin (an app
+    /// behind the same proxy), which the browser resolves there.
     static func verifierURL(_ text: String) throws -> String {
+        let path = text.hasPrefix("/") && !text.hasPrefix("//")
         guard text.count <= 2048, let parsed = URLComponents(string: text), parsed.user == nil, parsed.password == nil,
-            parsed.fragment == nil, IssuerCheck.origin(of: text) != nil
+            parsed.fragment == nil, path || IssuerCheck.origin(of: text) != nil
         else {
             throw ConfigurationError(
                 description:
-                    "auth.user_verification.verifier_url must be an http(s) URL of your app's verifier route, such as https://app.example.com/verify"
+                    "auth.user_verification.verifier_url must be an http(s) URL of your app's verifier route, such as https://app.example.com/verify, or a path on Gatehouse's own origin"
             )
         }
         return text

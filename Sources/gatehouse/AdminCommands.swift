@@ -128,7 +128,7 @@ struct ProvidersCommand: AsyncParsableCommand {
         @Option(
             name: .customLong("public-url"),
             help:
-                "Gatehouse's public URL, its api.public_url (default GATEHOUSE_PUBLIC_URL, else the server's address as other commands reach it: GATEHOUSE_BASE_URL, ARCADE_BASE_URL, or GATEHOUSE_HOST (127.0.0.1 for 0.0.0.0) on GATEHOUSE_PORT or 9099)."
+                "Gatehouse's public URL, its api.public_url (default GATEHOUSE_PUBLIC_URL, else the server's address as other commands reach it: GATEHOUSE_BASE_URL, ARCADE_BASE_URL, or GATEHOUSE_HOST (loopback for 0.0.0.0 or ::) on GATEHOUSE_PORT or 9099)."
         )
         var publicURL: String?
         @Flag(help: "Print JSON instead of a table.") var json = false

@@ -8,7 +8,7 @@ struct ServerOptions: ParsableArguments {
     @Option(
         name: .customLong("base-url"),
         help:
-            "Gatehouse's URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else GATEHOUSE_HOST (127.0.0.1 for 0.0.0.0) on GATEHOUSE_PORT or 9099)."
+            "Gatehouse's URL (default GATEHOUSE_BASE_URL, else ARCADE_BASE_URL, else GATEHOUSE_HOST (loopback for 0.0.0.0 or ::) on GATEHOUSE_PORT or 9099)."
     )
     var givenBaseURL: String?
 
@@ -42,11 +42,12 @@ struct ServerOptions: ParsableArguments {
         return "http://\(reachableHost(environment["GATEHOUSE_HOST"])):\(number)"
     }
 
-    /// Where a server listening on `host` answers: on that address, or on 127.0.0.1 when it
-    /// listens on every address (or none is named).
+    /// Where a server listening on `host` answers: on that address, or on the loopback address
+    /// of its family when it listens on every address (127.0.0.1 when none is named).
     static func reachableHost(_ host: String?) -> String {
         let host = host?.trimmingCharacters(in: .whitespaces) ?? ""
-        if host.isEmpty || ["0.0.0.0", "::", "[::]"].contains(host) { return "127.0.0.1" }
+        if host.isEmpty || host == "0.0.0.0" { return "127.0.0.1" }
+        if host == "::" || host == "[::]" { return "[::1]" }
         return host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
     }
 

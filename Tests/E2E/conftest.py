@@ -187,7 +187,7 @@ class OAuthServer:
         return access, refresh
 
 
-# Every OAuth server and every Gatehouse log of the session: `test_zz_logs` looks for each
+# Every OAuth server and every Gatehouse log of the session: `test_zzz_logs` looks for each
 # server's tokens and client secret in each log.
 OAUTH_SERVERS = []
 GATEHOUSE_LOGS = set()
@@ -198,6 +198,7 @@ def gatehouse_log(path):
     tokens."""
     assert all(server.log != path for server in OAUTH_SERVERS), f"{path.name} is an OAuth server's log"
     GATEHOUSE_LOGS.add(path)
+    return path
 
 
 class Gatehouse:

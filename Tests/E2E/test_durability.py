@@ -123,19 +123,26 @@ def test_a_shutdown_delay_turns_readiness_off_and_keeps_serving_until_it_ends(wo
 
 
 def test_a_second_signal_ends_the_shutdown_delay(workdir):
-    server = ConfiguredGatehouse(
-        workdir, "impatient", "api: { shutdown_delay: 60s }\nauth: { user_verification: { unsafe_skip_verification: true } }\n")
-    server.process.terminate()
-    first = time.monotonic()
-    deadline = first + 10
-    while "stopping in 60 s" not in server.log.read_text():
-        assert time.monotonic() < deadline, server.log.read_text()
-        time.sleep(0.05)
     # The same stop delivered twice (a wrapper forwarding it to a process group that got it too)
-    # changes nothing: within a second of the first. (Sent before the first was handled, the
-    # kernel would merge the two, so it waits for the line.)
-    if time.monotonic() - first >= 0.7:
-        pytest.fail("the first signal took 0.7 s to be said: the repeat could not be sent within its second")
+    # changes nothing: within a second of the first. The repeat waits for the first's line (sent
+    # before the first was handled, the kernel would merge the two); on a busy machine that line
+    # may come too late for the window, so a fresh server tries again.
+    for attempt in range(3):
+        server = ConfiguredGatehouse(
+            workdir, f"impatient-{attempt}",
+            "api: { shutdown_delay: 60s }\nauth: { user_verification: { unsafe_skip_verification: true } }\n")
+        server.process.terminate()
+        first = time.monotonic()
+        deadline = first + 10
+        while "stopping in 60 s" not in server.log.read_text():
+            assert time.monotonic() < deadline, server.log.read_text()
+            time.sleep(0.05)
+        if time.monotonic() - first < 0.7:
+            break
+        server.process.kill()
+        server.process.wait(timeout=10)
+    else:
+        pytest.fail("three times the first signal took 0.7 s to be said: the repeat could not be sent within its second")
     server.process.terminate()
     time.sleep(1.5)
     assert server.process.poll() is None, "a signal repeated at once ended the pause"

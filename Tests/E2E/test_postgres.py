@@ -340,7 +340,12 @@ class Proxy:
                 client, _ = listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(self.target)
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                # The database is down (the test stopped it): the client's connection ends.
+                client.close()
+                continue
             self.sockets += [client, upstream]
             self.upstream_ports.append(upstream.getsockname()[1])
             self._relay(client, upstream)
@@ -549,6 +554,7 @@ def test_store_copy_moves_a_sqlite_install_to_postgres(workdir, database, user_i
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = workdir / "copy-sqlite.log"
+    gatehouse_log(log)
     oauth = OAuthServer(workdir, "pg-copy", 3600, f"{base}/v1/oauth/pgcopy/callback")
     sqlite = subprocess.Popen([GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(data)],
                               stdout=log.open("w"), stderr=subprocess.STDOUT)
@@ -578,7 +584,7 @@ def test_store_copy_moves_a_sqlite_install_to_postgres(workdir, database, user_i
         # The same install on PostgreSQL: same key, same grant, no consent again.
         replica = subprocess.Popen([GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(data)],
                                    env=dict(os.environ, GATEHOUSE_DATABASE_URL=database),
-                                   stdout=(workdir / "copy-pg.log").open("w"), stderr=subprocess.STDOUT)
+                                   stdout=gatehouse_log(workdir / "copy-pg.log").open("w"), stderr=subprocess.STDOUT)
         try:
             wait_http(f"{base}/v1/health", process=replica)
             again = Arcade(api_key=key, base_url=base, max_retries=0).auth.start(
@@ -586,7 +592,7 @@ def test_store_copy_moves_a_sqlite_install_to_postgres(workdir, database, user_i
             assert again.status == "completed" and again.context.token == token
             # A copy that would replace the rows under a running replica is refused, naming it.
             replacing = subprocess.run(copy + ["--replace"], capture_output=True, text=True, timeout=120)
-            assert replacing.returncode == 1, replacing.stderr
+            assert replacing.returncode == 2, replacing.stderr
             assert f"gatehouse serve runs on the target (" in replacing.stderr, replacing.stderr
             assert f"pid {replica.pid}" in replacing.stderr, replacing.stderr
         finally:
@@ -617,7 +623,7 @@ def test_store_copy_from_a_database_without_gatehouse_refuses_and_leaves_it_as_i
 
 def test_replicas_starting_together_on_an_empty_database_make_one_admin_key(workdir, database):
     ports = [free_port(), free_port()]
-    logs = [workdir / f"together-{n}.log" for n in range(2)]
+    logs = [gatehouse_log(workdir / f"together-{n}.log") for n in range(2)]
     processes = [
         subprocess.Popen([GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(workdir / "together-data")],
                          env=dict(os.environ, GATEHOUSE_DATABASE_URL=database), stdout=log.open("w"),

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlparse, urlunparse
 
 import requests
 
-from conftest import GATEHOUSE_BIN, OAuthServer, free_port, stop, wait_http
+from conftest import GATEHOUSE_BIN, OAuthServer, free_port, gatehouse_log, stop, wait_http
 from test_postgres import Replica, consent_until_redirect, database, psql, pytestmark  # noqa: F401
 
 CA = os.environ.get("GATEHOUSE_TEST_POSTGRES_CA", "")
@@ -100,7 +100,7 @@ storage:
     sslcert: {directory}/client.crt
     sslkey: {directory}/client.key
 """)
-    port, log = free_port(), workdir / "client-cert.log"
+    port, log = free_port(), gatehouse_log(workdir / "client-cert.log")
     env = {k: v for k, v in os.environ.items() if k != "GATEHOUSE_DATABASE_URL"}
     process = subprocess.Popen(
         [GATEHOUSE_BIN, "serve", "--port", str(port), "--data-dir", str(workdir / "client-cert-data"), "--config",

@@ -282,4 +282,11 @@ extension ConfigurationLoaderTests {
         #expect(short.hasPrefix("metrics.token must be at least 32 characters"), "\(short)")
         #expect(!short.contains("short }"))
     }
+
+    /// A verifier behind the same proxy as Gatehouse may be named by its path alone.
+    @Test func theVerifierURLIsAnHTTPURLOrAPathOnGatehousesOrigin() throws {
+        for url in ["https://app.example.com/verify?x=1", "/verify"] {
+            #expect(try load("auth: { user_verification: { verifier_url: '\(url)' } }").verifierURL == url)
+        }
+    }
 }

@@ -107,7 +107,7 @@ import Testing
         ("auth: { allowed_redirect_origins: ['https://user:pw@app.example.com'] }", "is not an origin"),
         // Its origin is allowed as a next_uri: it must have one.
         ("auth: { user_verification: { verifier_url: 'javascript:alert(1)' } }", "verifier_url must be an http(s) URL"),
-        ("auth: { user_verification: { verifier_url: '/verify' } }", "verifier_url must be an http(s) URL"),
+        ("auth: { user_verification: { verifier_url: '//evil.example/verify' } }", "verifier_url must be an http(s) URL"),
     ])
     func badConfigNamesTheKey(yaml: String, key: String) throws {
         let message = try problem(yaml)

@@ -17,23 +17,26 @@ import Testing
         }
     }
 
-    /// Runs a server on `host` (127.0.0.1 unless told) with these routes; `body` gets its port.
-    /// (Not `app.test(.live)`: it moves every server to localhost.)
+    /// Runs a server on 127.0.0.1 with these routes; `body` gets its port. (Not
+    /// `app.test(.live)`, which moves the server to `localhost`: the tests pin addresses.)
     static func withServer(
-        host: String = "127.0.0.1", _ routes: (Router<BasicRequestContext>) -> Void,
-        _ body: @escaping @Sendable (Int) async throws -> Void
+        _ routes: (Router<BasicRequestContext>) -> Void, _ body: @escaping @Sendable (Int) async throws -> Void
     ) async throws {
         let router = Router()
         routes(router)
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: 0)),
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
                 listening.yield(channel.localAddress?.port ?? 0)
                 listening.finish()
             })
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+            group.addTask {
+                // A server that cannot listen ends the wait for its port (the test then fails).
+                defer { listening.finish() }
+                try await app.run()
+            }
             defer { group.cancelAll() }
             var waiting = ports.makeAsyncIterator()
             try await body(try #require(await waiting.next()))
@@ -55,15 +58,15 @@ import Testing
 
     @Test func aNameThatResolvesToARestrictedAddressIsRefusedBeforeConnecting() async throws {
         let hits = Atomic<Int>(0)
-        try await Self.withServer(host: "127.0.0.2") {
+        try await Self.withServer({
             $0.get("/token") { _, _ in
                 hits.add(1, ordering: .relaxed); return "x"
             }
-        } _: { port in
-            // The server listens on 127.0.0.2 alone: a transport that allows it gets there.
+        }) { port in
+            // A transport that allows 127.0.0.1 gets to the server.
             let allowing = AsyncHTTPTransport(
-                policy: ProviderNetworkPolicy(allowed: [IPNetwork("127.0.0.2/32")!]),
-                resolver: FixedResolver(answers: ["evil.test": [IPAddress("127.0.0.2")!]]))
+                policy: ProviderNetworkPolicy(allowed: [IPNetwork("127.0.0.1/32")!]),
+                resolver: FixedResolver(answers: ["evil.test": [IPAddress("127.0.0.1")!]]))
             let reached: Result<Int, any Error>
             do {
                 reached = .success(
@@ -71,15 +74,16 @@ import Testing
             } catch { reached = .failure(error) }
             try await allowing.shutdown()
             #expect(try reached.get() == 200)
-            // Only 127.0.0.1 allowed: refused, and nothing reaches the server.
+            // One that allows only another network: refused, by name and by address, and
+            // nothing more reaches the server.
             let transport = AsyncHTTPTransport(
-                policy: ProviderNetworkPolicy(allowed: [IPNetwork("127.0.0.1/32")!]),
-                resolver: FixedResolver(answers: ["evil.test": [IPAddress("127.0.0.2")!]]))
+                policy: ProviderNetworkPolicy(allowed: [IPNetwork("10.0.0.0/8")!]),
+                resolver: FixedResolver(answers: ["evil.test": [IPAddress("127.0.0.1")!]]))
             await #expect(throws: OutboundRefusal.self) {
                 _ = try await transport.send(OutboundRequest(method: "GET", url: "http://evil.test:\(port)/token"))
             }
             await #expect(throws: OutboundRefusal.self) {
-                _ = try await transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.2:\(port)/token"))
+                _ = try await transport.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(port)/token"))
             }
             try await transport.shutdown()
         }

@@ -17,7 +17,7 @@ import Testing
         (.get, "/v1/admin/auth_providers/fake", nil), (.patch, "/v1/admin/auth_providers/fake", #"{"description":"x"}"#),
         (.delete, "/v1/admin/auth_providers/fake", nil), (.get, "/v1/admin/user_connections", nil),
         (.delete, "/v1/admin/user_connections/uc_x", nil), (.get, "/v1/admin/settings/session_verification", nil),
-        (.put, "/v1/admin/settings/session_verification", #"{"unsafe_skip_verification":true}"#),
+        (.put, "/v1/admin/settings/session_verification", #"{"verifier_url":"http://127.0.0.1:4000/verify"}"#),
         (.get, "/v1/admin/secrets", nil), (.post, "/v1/admin/secrets/k", #"{"value":"v"}"#),
         (.delete, "/v1/admin/secrets/sec_x", nil),
     ]
@@ -26,15 +26,27 @@ import Testing
         try await APIHarness.run { api in
             try await api.createProvider()
             let app = try await api.makeKey(role: .app)
+            // A connection and a secret for the deletes to name (`uc_x`, `sec_x` stand for them).
+            _ = try await api.completedToken(user: "u0")
+            let connection = try #require(
+                try api.object(try await api.call(.get, "/v1/admin/user_connections"))["items"] as? [[String: Any]])
+            let connectionID = try #require(connection.first?["id"] as? String)
+            let secretID = try #require(
+                try api.object(try await api.call(.post, "/v1/admin/secrets/kept", json: #"{"value":"v"}"#))["id"] as? String)
             // What the writes among the routes would change, read with the admin key before and after.
-            let watched = ["/v1/admin/auth_providers/fake", "/v1/admin/settings/session_verification", "/v1/admin/secrets"]
+            let watched = [
+                "/v1/admin/auth_providers/fake", "/v1/admin/settings/session_verification", "/v1/admin/secrets",
+                "/v1/admin/user_connections",
+            ]
             func snapshot() async throws -> [String] {
                 var bodies: [String] = []
                 for path in watched { bodies.append(String(buffer: try await api.call(.get, path).body)) }
                 return bodies
             }
             let before = try await snapshot()
-            for (method, path, body) in Self.adminRoutes {
+            for (method, route, body) in Self.adminRoutes {
+                let path = route.replacingOccurrences(of: "uc_x", with: connectionID)
+                    .replacingOccurrences(of: "sec_x", with: secretID)
                 let response = try await api.call(method, path, json: body, authorization: "Bearer \(app)")
                 #expect(response.status == .forbidden, "\(method) \(path)")
                 let error = try api.object(response)

@@ -29,6 +29,27 @@ import Testing
             })
     }
 
+    // Before session 33 a user info request that named no method was checked as a POST, and sent
+    // as the GET it is: its params, the access token among them, went in the URL.
+    @Test func aStoredUserInfoRequestThatGetsATokenInItsURLIsServedInactiveUntilPatched() async throws {
+        let template =
+            #"{"client_id":"c","authorize_request":{"endpoint":"https://idp.example/authorize"},"token_request":{"endpoint":"https://idp.example/token"},"user_info_request":{"endpoint":"https://idp.example/me","params":{"t":"{{access_token}}"}}}"#
+        let warnings = try await Self.serving(storedProvider: "leaky", template: template) { api in
+            let authorize = #"{"auth_requirement":{"id":"leaky"},"user_id":"u"}"#
+            #expect(try await api.call(.post, "/v1/auth/authorize", json: authorize).status == .badRequest)
+            // The fix the warning names: the token in a header (the default bearer), not the URL.
+            let patched = try await api.call(
+                .patch, "/v1/admin/auth_providers/leaky", json: #"{"oauth2":{"user_info_request":{"params":{"t":null}}}}"#)
+            #expect(patched.status == .ok, "\(String(buffer: patched.body))")
+            #expect(try await api.call(.post, "/v1/auth/authorize", json: authorize).status == .ok)
+        }
+        #expect(
+            warnings.contains {
+                $0.contains("'leaky' is served as inactive")
+                    && $0.contains("user_info_request.params.t may not use {{access_token}} with method GET (what it sends")
+            })
+    }
+
     // Its callback path, /v1/oauth/complete/callback, is the continuation's route: no flow could finish.
     @Test func aStoredProviderWithAReservedIDServesNoFlowAndCanBeDeleted() async throws {
         let template =

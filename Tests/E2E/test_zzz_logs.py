@@ -1,4 +1,4 @@
-"""Runs last (by name): what the whole session's log holds. One JSON line per request with its id,
+"""Runs last (by name, after test_zz_openapi): what the whole session's log holds. One JSON line per request with its id,
 and not one token, code, state, client secret or API key that the tests saw."""
 import hashlib
 import json
@@ -48,7 +48,7 @@ def test_each_request_is_one_json_line_with_the_callers_request_id(gatehouse):
     assert all(line.get("request_id") for line in requests_logged)
 
 
-def test_the_whole_log_holds_no_token_code_secret_or_key(gatehouse, dot, dot_short):
+def test_the_whole_log_holds_no_admin_or_root_key(gatehouse):
     log = gatehouse.log.read_text()
     # The admin key is printed once, on the first start, for the operator to copy; never logged.
     assert log.count(gatehouse.api_key) == 1
@@ -64,12 +64,13 @@ def test_no_log_of_any_gatehouse_holds_a_token_code_or_client_secret(gatehouse, 
     for server in OAUTH_SERVERS:
         secrets.update(server.issued_tokens())
         secrets.add(server.client_secret)
-    issued = dot.issued_tokens() + dot_short.issued_tokens()
-    assert dot_short.stored_tokens()[1] and set(dot_short.stored_tokens()[1]) <= set(issued)
-    assert len(dot_short.issued_tokens()) > len(sum(dot_short.stored_tokens(), [])), "rotated ones too"
-    assert SEEN_SECRETS, "the session should have made grants to look for"
+    # The record of what was issued holds what the providers still store, and more (rotation
+    # deletes the old access tokens there).
+    for server in (dot, dot_short):
+        assert set(sum(server.stored_tokens(), [])) <= set(server.issued_tokens())
+    assert SEEN_SECRETS and dot.issued_tokens(), "the session should have made grants to look for"
     logs = sorted(path for path in GATEHOUSE_LOGS if path.exists())
-    assert gatehouse.log in logs and len(logs) > 10, logs
+    assert gatehouse.log in logs, logs
     for path in logs:
         text = path.read_text()
         for secret in secrets:
