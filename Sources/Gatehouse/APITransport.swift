@@ -62,7 +62,7 @@ struct APITransport: Sendable {
                 let status = Int(response.status.code)
                 if (200..<300).contains(status) { return Data(bytes.readableBytesView) }
                 let error = Self.apiError(status: status, body: Data(bytes.readableBytesView))
-                guard Self.isRetryable(status), attempt < configuration.maxRetries else { throw error }
+                guard Self.isRetryable(status, response.headers), attempt < configuration.maxRetries else { throw error }
                 delay = Self.retryAfter(response.headers) ?? backoff(attempt)
             } catch let error as GatehouseAPIError {
                 throw error
@@ -98,17 +98,24 @@ struct APITransport: Sendable {
         return min(doubled, configuration.maxBackoff)
     }
 
-    static func isRetryable(_ status: Int) -> Bool {
-        status == 408 || status == 429 || status >= 500
+    /// As the official clients decide: the server's `x-should-retry` first (Gatehouse sends
+    /// `false` with every 409), else 408, 429 and 5xx.
+    static func isRetryable(_ status: Int, _ headers: HTTPHeaders = [:]) -> Bool {
+        switch headers.first(name: "x-should-retry")?.lowercased() {
+        case "true": true
+        case "false": false
+        default: status == 408 || status == 429 || status >= 500
+        }
     }
 
-    /// `retry-after-ms` or `retry-after` (seconds), capped at a minute.
+    /// `retry-after-ms` or `retry-after` (seconds) when it is more than 0 and at most a minute,
+    /// as the official clients read it; otherwise (a longer wait, none) the backoff.
     static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
-        if let ms = headers.first(name: "retry-after-ms").flatMap(Double.init), ms >= 0 {
-            return .milliseconds(Int64(min(ms, 60_000)))
+        if let ms = headers.first(name: "retry-after-ms").flatMap(Double.init), ms > 0, ms <= 60_000 {
+            return .milliseconds(Int64(ms))
         }
-        if let seconds = headers.first(name: "retry-after").flatMap(Double.init), seconds >= 0 {
-            return .milliseconds(Int64(min(seconds, 60) * 1000))
+        if let seconds = headers.first(name: "retry-after").flatMap(Double.init), seconds > 0, seconds <= 60 {
+            return .milliseconds(Int64(seconds * 1000))
         }
         return nil
     }

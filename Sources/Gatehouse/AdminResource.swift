@@ -49,8 +49,9 @@ public struct UserConnectionsResource: Sendable {
         -> OffsetPage<UserConnection>
     {
         var query = [("limit", String(limit)), ("offset", String(offset))]
-        if let userID { query.append(("user_id", userID)) }
-        if let providerID { query.append(("provider_id", providerID)) }
+        // The official clients' spelling, which every version of the API takes.
+        if let userID { query.append(("user[id]", userID)) }
+        if let providerID { query.append(("provider[id]", providerID)) }
         return try await transport.send("GET", "/v1/admin/user_connections", query: query, as: OffsetPage<UserConnection>.self)
     }
 

@@ -44,7 +44,9 @@ public struct GatehouseClient: Sendable {
     /// Creates a client. The key defaults to `GATEHOUSE_API_KEY`, else `ARCADE_API_KEY`; the URL
     /// to `GATEHOUSE_BASE_URL`, else `ARCADE_BASE_URL`, else `http://127.0.0.1:9099`. The
     /// Gatehouse names come first: set, they are meant for Gatehouse, where an `ARCADE_*` one
-    /// may be meant for Arcade's own service.
+    /// may be meant for Arcade's own service. So a key from `GATEHOUSE_API_KEY` is not sent to
+    /// `ARCADE_BASE_URL`: with that pair alone (no `GATEHOUSE_BASE_URL`, no `baseURL:`) the
+    /// client is refused (`GatehouseClientError.mixedEnvironment`).
     public init(
         apiKey: String? = nil, baseURL: String? = nil, configuration: Configuration = .init(),
         httpClient: HTTPClient = GatehouseClient.sharedHTTPClient,
@@ -62,6 +64,12 @@ public struct GatehouseClient: Sendable {
         // quotes the whole header, key and all.
         guard !key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw GatehouseClientError.invalidAPIKey
+        }
+        // A Gatehouse key (often an admin's) must not reach a URL meant for Arcade's service.
+        if apiKey == nil, baseURL == nil, environment["GATEHOUSE_API_KEY"] != nil, environment["GATEHOUSE_BASE_URL"] == nil,
+            environment["ARCADE_BASE_URL"] != nil
+        {
+            throw GatehouseClientError.mixedEnvironment
         }
         self.transport = APITransport(
             baseURL: try Self.baseURL(baseURL, environment: environment), apiKey: key, configuration: configuration,

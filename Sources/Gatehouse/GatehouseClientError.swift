@@ -6,6 +6,9 @@ public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConver
     case invalidAPIKey
     /// The base URL is not an http(s) URL.
     case invalidBaseURL(String)
+    /// `GATEHOUSE_API_KEY` is set with `ARCADE_BASE_URL` and no `GATEHOUSE_BASE_URL`: the key is
+    /// not sent to a URL that may be Arcade's own service.
+    case mixedEnvironment
     /// The server could not be reached (after retries).
     case connection(String)
     /// The authorization ended in `failed`.
@@ -21,6 +24,8 @@ public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConver
         case .missingAPIKey: "no API key: pass apiKey: or set ARCADE_API_KEY (or GATEHOUSE_API_KEY)"
         case .invalidAPIKey: "the API key holds a control character: check how it was copied or read"
         case .invalidBaseURL(let url): "the base URL '\(url)' is not an http(s) URL"
+        case .mixedEnvironment:
+            "GATEHOUSE_API_KEY is set with ARCADE_BASE_URL but no GATEHOUSE_BASE_URL: set GATEHOUSE_BASE_URL (or pass baseURL:) to Gatehouse's URL, so that its key does not go to a URL meant for Arcade"
         case .connection(let reason): "cannot reach the server: \(reason)"
         case .authorizationFailed(let response):
             "authorization \(response.id ?? "?") failed" + (response.statusReason.map { ": \($0)" } ?? "")

@@ -23,8 +23,8 @@ struct ServerOptions: ParsableArguments {
 
     /// The server `serve` would start in this environment, when neither `GATEHOUSE_BASE_URL` nor
     /// `ARCADE_BASE_URL` is set and `GATEHOUSE_PORT` or `GATEHOUSE_HOST` is: its port (9099 unless
-    /// told), on its host, or on 127.0.0.1 when it listens on every address. A value that is no
-    /// port is refused as `serve` refuses it, naming the variable.
+    /// told), on its host (`reachableHost`). A value that is no port is refused as `serve` refuses
+    /// it, naming the variable.
     static func serverBeside(_ environment: [String: String]) throws -> String? {
         guard environment["GATEHOUSE_BASE_URL"] == nil, environment["ARCADE_BASE_URL"] == nil,
             environment["GATEHOUSE_PORT"] != nil || environment["GATEHOUSE_HOST"] != nil

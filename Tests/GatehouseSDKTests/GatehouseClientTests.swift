@@ -35,12 +35,32 @@ import Testing
         let server = ScriptedServer()
         server.script(
             "/v1/health", .init(status: .serviceUnavailable, body: "{}"),
-            .init(status: .tooManyRequests, body: "{}", headers: [.retryAfter: "0"]), .init(body: #"{"healthy":true}"#))
+            .init(status: .tooManyRequests, body: "{}", headers: [.retryAfter: "1"]), .init(body: #"{"healthy":true}"#))
+        let started = ContinuousClock.now
         try await server.run { client in
             let health = try await client.health()
             #expect(health.healthy)
         }
         #expect(server.recorded.count == 3)
+        // The backoff is 10 ms here: the second retry waited the second the server asked for.
+        #expect(started.duration(to: .now) >= .milliseconds(950))
+    }
+
+    /// As the official clients: the server's `x-should-retry` decides before the status does, and
+    /// a `Retry-After` past a minute is not waited out (the backoff applies).
+    @Test func theServersShouldRetryHeaderDecides() async throws {
+        let server = ScriptedServer()
+        server.script("/v1/health", .init(status: .serviceUnavailable, body: "{}", headers: [.init("x-should-retry")!: "false"]))
+        server.script(
+            "/v1/auth/status", .init(status: .badRequest, body: "{}", headers: [.init("x-should-retry")!: "true"]),
+            .init(status: .tooManyRequests, body: "{}", headers: [.retryAfter: "3600"]), .init(body: Self.completed))
+        try await server.run { client in
+            await #expect(throws: GatehouseAPIError.self) { try await client.health() }
+            let answered = try await client.auth.status(id: "ac_1")
+            #expect(answered.status == .completed)
+        }
+        #expect(server.recorded.map(\.uri).filter { $0 == "/v1/health" }.count == 1)
+        #expect(server.recorded.count == 4)
     }
 
     @Test func healthChecksNeedNoKeyAndANotReadyServerIsAnAnswer() async throws {
@@ -168,7 +188,8 @@ import Testing
         }
         #expect(
             server.recorded.map(\.uri) == [
-                "/v1/admin/user_connections?limit=2&offset=0&user_id=u", "/v1/admin/user_connections?limit=2&offset=2&user_id=u",
+                "/v1/admin/user_connections?limit=2&offset=0&user%5Bid%5D=u",
+                "/v1/admin/user_connections?limit=2&offset=2&user%5Bid%5D=u",
             ])
     }
 
@@ -180,6 +201,14 @@ import Testing
         #expect(throws: Never.self) {
             try GatehouseClient(environment: ["ARCADE_API_KEY": "k", "ARCADE_BASE_URL": "http://h:1"])
         }
+        // A Gatehouse key is not sent to a URL set for Arcade; with Gatehouse's URL, or one
+        // given, it is.
+        let mixed = ["GATEHOUSE_API_KEY": "k", "ARCADE_BASE_URL": "https://api.arcade.dev"]
+        #expect(throws: GatehouseClientError.mixedEnvironment) { try GatehouseClient(environment: mixed) }
+        #expect(throws: Never.self) {
+            try GatehouseClient(environment: mixed.merging(["GATEHOUSE_BASE_URL": "http://g:1"]) { $1 })
+        }
+        #expect(throws: Never.self) { try GatehouseClient(baseURL: "http://g:1", environment: mixed) }
     }
 
     /// A key read from a file keeps no line break; one with another control character is

@@ -2,7 +2,6 @@ import Foundation
 import GatehouseCore
 import GatehouseTestSupport
 import GatehouseWire
-import Synchronization
 import Testing
 
 /// One provider fixture: documented response shapes and what Gatehouse must make of them.
