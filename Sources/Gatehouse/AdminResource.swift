@@ -1,4 +1,4 @@
-/// `client.admin`: auth providers and user connections.
+/// `client.admin`: auth providers, user connections and secrets.
 public struct AdminResource: Sendable {
     let transport: APITransport
 
@@ -6,6 +6,8 @@ public struct AdminResource: Sendable {
     public var authProviders: AuthProvidersResource { AuthProvidersResource(transport: transport) }
     /// Users' stored grants.
     public var userConnections: UserConnectionsResource { UserConnectionsResource(transport: transport) }
+    /// Tool secrets.
+    public var secrets: SecretsResource { SecretsResource(transport: transport) }
 }
 
 /// `/v1/admin/auth_providers`.

@@ -193,6 +193,27 @@ import Testing
             ])
     }
 
+    @Test func secretsAreListedStoredByKeyAndDeletedByID() async throws {
+        let stored =
+            #"{"id":"sec_1","key":"ORG_SUBDOMAIN","description":"d","hint":null,"binding":{"id":"default","type":"project"},"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","last_accessed_at":null}"#
+        let server = ScriptedServer()
+        server.script(
+            "/v1/admin/secrets", .init(body: #"{"items":[\#(stored)],"limit":1,"offset":0,"page_count":1,"total_count":1}"#))
+        server.script("/v1/admin/secrets/ORG_SUBDOMAIN", .init(body: stored))
+        server.script("/v1/admin/secrets/sec_1", .init(status: .noContent, body: ""))
+        try await server.run { client in
+            #expect(try await client.admin.secrets.list().map(\.key) == ["ORG_SUBDOMAIN"])
+            let made = try await client.admin.secrets.upsert(key: "ORG_SUBDOMAIN", value: "acme", description: "d")
+            #expect(made.id == "sec_1")
+            try await client.admin.secrets.delete(id: made.id)
+        }
+        #expect(
+            server.recorded.map { "\($0.method) \($0.uri)" } == [
+                "GET /v1/admin/secrets", "POST /v1/admin/secrets/ORG_SUBDOMAIN", "DELETE /v1/admin/secrets/sec_1",
+            ])
+        #expect(server.recorded[1].body == #"{"description":"d","value":"acme"}"#)
+    }
+
     @Test func missingKeyAndBadURLAreClientErrors() {
         #expect(throws: GatehouseClientError.missingAPIKey) { try GatehouseClient(environment: [:]) }
         #expect(throws: GatehouseClientError.invalidBaseURL("ftp://x")) {
