@@ -33,8 +33,11 @@ public struct AuthResource: Sendable {
     }
 
     /// Long-polls until the authorization completes. Unlike the official clients it stops on
-    /// `failed` (throwing `GatehouseClientError.authorizationFailed`), and on `timeout`.
-    /// Cancelling the calling task stops it.
+    /// `failed` (throwing `GatehouseClientError.authorizationFailed`), and on `timeout`: by then,
+    /// whatever a request in flight does (`GatehouseClientError.timedOut`), and until then a
+    /// server that cannot answer for a while (unreachable, 408, 429, 5xx, after the client's
+    /// retries) is asked again a second later. Without a timeout such an error ends the wait, as
+    /// with the official clients. Cancelling the calling task stops it.
     public func waitForCompletion(_ response: AuthorizationResponse, timeout: Duration? = nil) async throws
         -> AuthorizationResponse
     {
@@ -47,6 +50,7 @@ public struct AuthResource: Sendable {
     public func waitForCompletion(id: String, timeout: Duration? = nil) async throws -> AuthorizationResponse {
         let clock = ContinuousClock()
         let deadline = timeout.map { clock.now.advanced(by: $0) }
+        var last = AuthorizationResponse(id: id, status: .pending)
         while true {
             try Task.checkCancellation()
             var wait = Self.longPollWait
@@ -60,7 +64,18 @@ public struct AuthResource: Sendable {
                     wait = 0
                 }
             }
-            let current = try await status(id: id, wait: wait, returnFailed: true)
+            let current: AuthorizationResponse
+            do {
+                current = try await poll(id: id, wait: wait, until: deadline, clock: clock)
+            } catch is Deadline.Passed {
+                throw GatehouseClientError.timedOut(last)
+            } catch where deadline != nil && Self.isTransient(error) {
+                // A restart, or an outage shorter than the wait: the flow may still complete.
+                guard let deadline, clock.now < deadline else { throw GatehouseClientError.timedOut(last) }
+                try await Task.sleep(for: min(.seconds(1), clock.now.duration(to: deadline)))
+                continue
+            }
+            last = current
             switch current.status {
             case .completed?: return current
             case .failed?: throw GatehouseClientError.authorizationFailed(current)
@@ -68,6 +83,24 @@ public struct AuthResource: Sendable {
                 if let deadline, clock.now >= deadline { throw GatehouseClientError.timedOut(current) }
             }
         }
+    }
+
+    /// One status long-poll; with a deadline, answered by it (and a second's grace for the
+    /// server's own answer at the end of its wait) whatever the request and its retries do.
+    private func poll(id: String, wait: Int, until deadline: ContinuousClock.Instant?, clock: ContinuousClock)
+        async throws -> AuthorizationResponse
+    {
+        guard let deadline else { return try await status(id: id, wait: wait, returnFailed: true) }
+        return try await Deadline.run(within: clock.now.duration(to: deadline) + .seconds(1)) {
+            try await status(id: id, wait: wait, returnFailed: true)
+        }
+    }
+
+    /// An error a later poll may not meet: no server for now, or one that says to come back.
+    static func isTransient(_ error: any Error) -> Bool {
+        if case .connection? = error as? GatehouseClientError { return true }
+        guard let error = error as? GatehouseAPIError else { return false }
+        return error.status == 408 || error.status == 429 || error.status >= 500
     }
 
     /// `POST /v1/auth/confirm_user`: your verifier says which of your users is signed in.

@@ -139,6 +139,25 @@ import Testing
         #expect(failing.recorded.count == 1)
     }
 
+    /// With a timeout, a server that cannot answer for a while (here three 503s, more than the
+    /// client's two retries) does not end the wait: the flow completes meanwhile.
+    @Test func aTimedWaitOutlastsAShortOutage() async throws {
+        let server = ScriptedServer()
+        let down = ScriptedServer.Answer(status: .serviceUnavailable, body: #"{"name":"store_unavailable"}"#)
+        server.script("/v1/auth/status", down, down, down, .init(body: Self.completed))
+        try await server.run { client in
+            let done = try await client.auth.waitForCompletion(id: "ac_1", timeout: .seconds(20))
+            #expect(done.status == .completed)
+        }
+        #expect(server.recorded.count == 4)
+        // Without one, the outage ends the wait as the official clients' does.
+        let again = ScriptedServer()
+        again.script("/v1/auth/status", down, down, down, .init(body: Self.completed))
+        try await again.run { client in
+            await #expect(throws: GatehouseAPIError.self) { try await client.auth.waitForCompletion(id: "ac_1") }
+        }
+    }
+
     @Test func aTimeoutEndsTheWaitWithoutPollingInItsLastSecond() async throws {
         let server = ScriptedServer()
         server.script("/v1/auth/status", .init(body: Self.pending, heldForWait: true))
