@@ -69,7 +69,7 @@ public struct AuthResource: Sendable {
                 current = try await poll(id: id, wait: wait, until: deadline, clock: clock)
             } catch is Deadline.Passed {
                 throw GatehouseClientError.timedOut(last)
-            } catch where deadline != nil && Self.isTransient(error) {
+            } catch let failure where deadline != nil && Self.isTransient(failure) {
                 // A restart, or an outage shorter than the wait: the flow may still complete.
                 guard let deadline, clock.now < deadline else { throw GatehouseClientError.timedOut(last) }
                 try await Task.sleep(for: min(.seconds(1), clock.now.duration(to: deadline)))
