@@ -31,11 +31,12 @@ package struct APIHarness: Sendable {
 
     /// The application on `configuration` (its data directory is the caller's): the fake
     /// provider answers unless `transport` is given; `key` is the admin key when an earlier
-    /// start made it. Returns the start's warnings.
+    /// start made it; `testing` `.live` serves it on a port of `localhost` (`client.port`), for
+    /// a real HTTP client. Returns the start's warnings.
     @discardableResult
     package static func run(
         configuration: GatehouseConfiguration, provider: FakeProvider = FakeProvider(), transport: (any HTTPTransport)? = nil,
-        key: String? = nil, now: @escaping @Sendable () -> Date = Date.init,
+        key: String? = nil, testing: TestingSetup = .router, now: @escaping @Sendable () -> Date = Date.init,
         logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), requestLog: RequestLog = .off,
         _ body: @escaping @Sendable (APIHarness) async throws -> Void
     ) async throws -> [String] {
@@ -43,7 +44,7 @@ package struct APIHarness: Sendable {
             configuration: configuration, logger: logger, requestLog: requestLog, transport: transport ?? provider.transport,
             now: now)
         let admin = try #require(built.newAPIKey ?? key, "no admin key: pass the one the first start made")
-        try await built.app.test(.router) { client in
+        try await built.app.test(testing) { client in
             try await body(APIHarness(client: client, key: admin, provider: provider, configuration: configuration))
         }
         return built.warnings
