@@ -4,7 +4,10 @@ import GatehouseWire
 import NIOCore
 import NIOHTTP1
 
-/// Sends API requests with the key, decodes answers, maps errors and retries what is safe to.
+/// Sends API requests with the key, decodes answers, maps errors and retries as the official
+/// clients do: connection failures and timeouts, 408, 429 and 5xx, unless the server's
+/// `x-should-retry` says otherwise; like them, a create or delete whose answer was lost is sent
+/// again (a 409 or 404 may then answer a change that took).
 struct APITransport: Sendable {
     let baseURL: String
     /// Sent as the bearer token; nil only for the health checks, which need none.

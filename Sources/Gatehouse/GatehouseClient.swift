@@ -13,16 +13,20 @@ import Foundation
 public struct GatehouseClient: Sendable {
     /// Timeouts and retries.
     public struct Configuration: Sendable {
-        /// The time one HTTP request may take (long-polls add their `wait` to it).
+        /// The time one try of an HTTP request may take (long-polls add their `wait` to it); a call
+        /// with its retries may take up to `maxRetries + 1` times that, and the backoffs.
         public var timeout: Duration
-        /// How often a failed request is retried (connection errors, 408, 429, 5xx).
+        /// How often a failed request is retried (connection errors and timeouts, 408, 429, 5xx;
+        /// the server's `x-should-retry` decides first).
         public var maxRetries: Int
         /// The first retry's delay; it doubles up to `maxBackoff`.
         public var initialBackoff: Duration
         /// The longest delay between retries.
         public var maxBackoff: Duration
 
-        /// Creates a configuration; the defaults match the official Arcade clients.
+        /// Creates a configuration; the defaults (retries, backoff, timeout) are the official Arcade
+        /// clients'. Unlike them, a 409 is not retried unless the server says so, and the backoff
+        /// has no jitter.
         public init(
             timeout: Duration = .seconds(60), maxRetries: Int = 2, initialBackoff: Duration = .milliseconds(500),
             maxBackoff: Duration = .seconds(8)

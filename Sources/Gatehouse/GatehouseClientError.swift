@@ -9,7 +9,7 @@ public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConver
     /// `GATEHOUSE_API_KEY` is set with `ARCADE_BASE_URL` and no `GATEHOUSE_BASE_URL`: the key is
     /// not sent to a URL that may be Arcade's own service.
     case mixedEnvironment
-    /// The server could not be reached (after retries).
+    /// The server could not be reached, or did not answer within the timeout (after retries).
     case connection(String)
     /// The authorization ended in `failed`.
     case authorizationFailed(AuthorizationResponse)

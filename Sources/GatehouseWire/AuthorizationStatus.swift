@@ -1,9 +1,14 @@
 /// The state of an authorization, as Arcade's API names it; unknown values are kept, not rejected.
 public enum AuthorizationStatus: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// `not_started`: no flow yet.
     case notStarted
+    /// `pending`: the user has yet to consent (the response's `url` is where).
     case pending
+    /// `completed`: the grant is stored; `context.token` is its access token.
     case completed
+    /// `failed`: the flow ended without a grant (`status_reason` says why).
     case failed
+    /// A value this version does not know, kept as sent.
     case unknown(String)
 
     /// Creates a status from its wire spelling.

@@ -1,10 +1,16 @@
 /// An arbitrary JSON value, used where the wire carries free-form objects such as `user_info`.
 public enum JSONValue: Codable, Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number, as a `Double` (integers past 2^53 lose precision).
     case number(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object.
     case object([String: JSONValue])
 
     /// Decodes any JSON value.
@@ -44,7 +50,7 @@ public enum JSONValue: Codable, Sendable, Hashable {
         }
     }
 
-    /// The value as a string, when it is a string or a number.
+    /// The value as a string, when it is a string, a number or a boolean.
     public var stringValue: String? {
         switch self {
         case .string(let value): return value
