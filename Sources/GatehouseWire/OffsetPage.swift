@@ -25,6 +25,17 @@ public struct OffsetPage<Item: Codable & Sendable>: Codable, Sendable {
         case pageCount = "page_count"
         case totalCount = "total_count"
     }
+
+    /// Decodes a page as the official clients read one: `items` absent or `null` (as a server
+    /// in Go writes an empty list) is no items, and a count left out is this page's.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        items = try container.decodeIfPresent([Item].self, forKey: .items) ?? []
+        limit = try container.decodeIfPresent(Int.self, forKey: .limit) ?? items.count
+        offset = try container.decodeIfPresent(Int.self, forKey: .offset) ?? 0
+        pageCount = try container.decodeIfPresent(Int.self, forKey: .pageCount) ?? items.count
+        totalCount = try container.decodeIfPresent(Int.self, forKey: .totalCount) ?? offset + items.count
+    }
 }
 
 extension OffsetPage: Equatable where Item: Equatable {}

@@ -45,4 +45,19 @@ public struct UserConnection: Codable, Sendable, Equatable {
         case providerUserInfo = "provider_user_info"
         case userID = "user_id"
     }
+
+    /// Decodes a connection, reading what other servers leave out as Gatehouse writes it:
+    /// `scopes` absent or `null` is none, `connection_id` is the `id`, `provider_type` is `oauth2`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        connectionID = try container.decodeIfPresent(String.self, forKey: .connectionID) ?? id
+        connectionStatus = try container.decode(String.self, forKey: .connectionStatus)
+        providerID = try container.decode(String.self, forKey: .providerID)
+        providerDescription = try container.decodeIfPresent(String.self, forKey: .providerDescription)
+        providerType = try container.decodeIfPresent(String.self, forKey: .providerType) ?? "oauth2"
+        providerUserInfo = try container.decodeIfPresent([String: JSONValue].self, forKey: .providerUserInfo)
+        scopes = try container.decodeIfPresent([String].self, forKey: .scopes) ?? []
+        userID = try container.decode(String.self, forKey: .userID)
+    }
 }

@@ -132,6 +132,21 @@ import Testing
             ])
     }
 
+    /// A list as a server in Go may write it: `null` for an empty list, counts and fields left
+    /// out. The official clients read it; so does this one.
+    @Test func aSparsePageIsRead() throws {
+        let empty = try JSONDecoder().decode(OffsetPage<UserConnection>.self, from: Data(#"{"items":null}"#.utf8))
+        #expect(empty.items.isEmpty && empty.totalCount == 0)
+        let sparse = try JSONDecoder().decode(
+            OffsetPage<UserConnection>.self,
+            from: Data(
+                #"{"items":[{"id":"uc_1","connection_status":"active","provider_id":"p","user_id":"u","scopes":null}],"total_count":1}"#
+                    .utf8))
+        let connection = try #require(sparse.items.first)
+        #expect(connection.scopes.isEmpty && connection.connectionID == "uc_1" && connection.providerType == "oauth2")
+        #expect(sparse.limit == 1 && sparse.offset == 0 && sparse.pageCount == 1)
+    }
+
     @Test func secretsAreListedStoredByKeyAndDeletedByID() async throws {
         let stored =
             #"{"id":"sec_1","key":"ORG_SUBDOMAIN","description":"d","hint":null,"binding":{"id":"default","type":"project"},"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","last_accessed_at":null}"#
