@@ -100,7 +100,7 @@ public struct AuthResource: Sendable {
     static func isTransient(_ error: any Error) -> Bool {
         if case .connection? = error as? GatehouseClientError { return true }
         guard let error = error as? GatehouseAPIError else { return false }
-        return error.status == 408 || error.status == 429 || error.status >= 500
+        return APITransport.isRetryable(error.status)
     }
 
     /// `POST /v1/auth/confirm_user`: your verifier says which of your users is signed in.
