@@ -10,6 +10,12 @@ let strict: [SwiftSetting] =
     Context.environment["CI"] != nil ? [.treatAllWarnings(as: .error)] : []
 let settings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")] + strict
 
+// The server binary exports no symbols: the toolchain's static link (`--static-swift-stdlib`)
+// adds `-export-dynamic`, which put 4.7 MB of dynamic symbol table in the binary for no reader
+// (nothing here looks a symbol up by name), and cost an idle server about 6.5 MB resident while
+// the loader bound them (docs/performance.md, session 34).
+let unexported: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
+
 // The server binary is linked with lld and packed relative relocations (DT_RELR): at start the
 // loader reads about 15 KB of relocations instead of 1.7 MB, about 1.5 MB less resident memory
 // for an idle server (docs/performance.md). Only where the C library understands them (glibc
@@ -149,7 +155,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings,
-            linkerSettings: serverLink
+            linkerSettings: serverLink + unexported
         ),
         // The bare Hummingbird endpoint the hot-path benchmark compares against (Benchmarks/run.sh).
         .executableTarget(
