@@ -64,7 +64,9 @@ struct APITransport: Sendable {
                 let bytes = try await Deadline.run(within: left) { try await response.body.collect(upTo: 8 << 20) }
                 let status = Int(response.status.code)
                 if (200..<300).contains(status) { return Data(bytes.readableBytesView) }
-                let error = Self.apiError(status: status, body: Data(bytes.readableBytesView))
+                let error = Self.apiError(
+                    status: status, body: Data(bytes.readableBytesView),
+                    requestID: response.headers.first(name: "x-request-id"))
                 guard Self.isRetryable(status, response.headers), attempt < configuration.maxRetries else { throw error }
                 delay = Self.retryAfter(response.headers) ?? backoff(attempt)
             } catch let error as GatehouseAPIError {
@@ -73,7 +75,8 @@ struct APITransport: Sendable {
                 throw CancellationError()
             } catch {
                 guard attempt < configuration.maxRetries else {
-                    throw GatehouseClientError.connection("\(baseURL): \(Self.reason(error))")
+                    let reason = "\(baseURL): \(Self.reason(error))"
+                    throw Self.isUnanswered(error) ? GatehouseClientError.noAnswer(reason) : .connection(reason)
                 }
                 delay = backoff(attempt)
             }
@@ -93,6 +96,16 @@ struct APITransport: Sendable {
         // Its own description quotes what it refused, such as a header with the API key.
         case let error as HTTPClientError: error.shortDescription
         default: String(describing: error)
+        }
+    }
+
+    /// Whether the request reached a server that then did not answer in time, as against no
+    /// connection at all.
+    static func isUnanswered(_ error: any Error) -> Bool {
+        switch error {
+        case is Deadline.Passed: true
+        case let error as HTTPClientError: error == .deadlineExceeded || error == .readTimeout
+        default: false
         }
     }
 
@@ -123,14 +136,14 @@ struct APITransport: Sendable {
         return nil
     }
 
-    static func apiError(status: Int, body: Data) -> GatehouseAPIError {
+    static func apiError(status: Int, body: Data, requestID: String? = nil) -> GatehouseAPIError {
         let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
         let message =
             object?["message"] as? String ?? object?["msg"] as? String ?? object?["detail"] as? String
             ?? object?["reason"] as? String
             ?? String(decoding: body.prefix(500), as: UTF8.self)
         let name = object?["name"] as? String ?? object?["error"] as? String
-        return GatehouseAPIError(status: status, name: name, message: message)
+        return GatehouseAPIError(status: status, name: name, message: message, requestID: requestID)
     }
 
     static func escape(_ text: String) -> String {

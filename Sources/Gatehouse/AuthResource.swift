@@ -98,7 +98,10 @@ public struct AuthResource: Sendable {
 
     /// An error a later poll may not meet: no server for now, or one that says to come back.
     static func isTransient(_ error: any Error) -> Bool {
-        if case .connection? = error as? GatehouseClientError { return true }
+        switch error as? GatehouseClientError {
+        case .connection?, .noAnswer?: return true
+        default: break
+        }
         guard let error = error as? GatehouseAPIError else { return false }
         return APITransport.isRetryable(error.status)
     }

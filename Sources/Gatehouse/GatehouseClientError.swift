@@ -9,8 +9,11 @@ public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConver
     /// `GATEHOUSE_API_KEY` is set with `ARCADE_BASE_URL` and no `GATEHOUSE_BASE_URL`: the key is
     /// not sent to a URL that may be Arcade's own service.
     case mixedEnvironment
-    /// The server could not be reached, or did not answer within the timeout (after retries).
+    /// The server could not be reached: no connection (refused, reset, no route, not within the
+    /// connect timeout), after retries.
     case connection(String)
+    /// The server took the request but did not answer it within the timeout, after retries.
+    case noAnswer(String)
     /// The authorization ended in `failed`.
     case authorizationFailed(AuthorizationResponse)
     /// `waitForCompletion` ran out of time.
@@ -27,6 +30,7 @@ public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConver
         case .mixedEnvironment:
             "GATEHOUSE_API_KEY is set with ARCADE_BASE_URL but no GATEHOUSE_BASE_URL: set GATEHOUSE_BASE_URL (or pass baseURL:) to Gatehouse's URL, so that its key does not go to a URL meant for Arcade"
         case .connection(let reason): "cannot reach the server: \(reason)"
+        case .noAnswer(let reason): "the server did not answer in time: \(reason)"
         case .authorizationFailed(let response):
             "authorization \(response.id ?? "?") failed" + (response.statusReason.map { ": \($0)" } ?? "")
         case .timedOut(let response): "authorization \(response.id ?? "?") did not complete in time"
@@ -67,12 +71,15 @@ public struct GatehouseAPIError: Error, Sendable, Equatable, CustomStringConvert
     public var name: String?
     /// The server's message.
     public var message: String
+    /// The answer's `X-Request-Id`: the `request_id` of the server's log line for this request.
+    public var requestID: String?
 
-    /// Creates an error from a status and the body's fields.
-    public init(status: Int, name: String?, message: String) {
+    /// Creates an error from a status, the body's fields and the answer's request id.
+    public init(status: Int, name: String?, message: String, requestID: String? = nil) {
         self.status = status
         self.name = name
         self.message = message
+        self.requestID = requestID
         self.kind =
             switch status {
             case 400: .badRequest
@@ -87,6 +94,8 @@ public struct GatehouseAPIError: Error, Sendable, Equatable, CustomStringConvert
             }
     }
 
-    /// Status, code and message.
-    public var description: String { "HTTP \(status)\(name.map { " \($0)" } ?? ""): \(message)" }
+    /// Status, code, message and request id.
+    public var description: String {
+        "HTTP \(status)\(name.map { " \($0)" } ?? ""): \(message)" + (requestID.map { " (request \($0))" } ?? "")
+    }
 }

@@ -110,11 +110,7 @@ private func assemble(
     if configuration.isLoopback, !configuration.hasConfigFile {
         origins += ["http://127.0.0.1:*", "http://localhost:*"]
     }
-    if let verifier = configuration.verifierURL, let url = URLComponents(string: verifier), let scheme = url.scheme,
-        let host = url.host
-    {
-        origins.append("\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? ""))
-    }
+    if let verifier = configuration.verifierURL.flatMap(IssuerCheck.origin(of:)) { origins.append(verifier) }
     var settings = BrokerSettings(
         publicURL: configuration.effectivePublicURL, flowTTL: configuration.flowTTL,
         refreshSkew: configuration.refreshSkew, leaseDuration: configuration.refreshLease, allowedRedirectOrigins: origins,

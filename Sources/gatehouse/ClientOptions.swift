@@ -105,7 +105,10 @@ func runClient(_ body: () async throws -> Void) async throws {
         throw ExitCode(code.rawValue)
     } catch let error as GatehouseClientError {
         Output.error("error: \(error)")
-        if case .connection = error { throw ExitCode(CLIError.Code.unavailable.rawValue) }
+        switch error {
+        case .connection, .noAnswer: throw ExitCode(CLIError.Code.unavailable.rawValue)
+        default: break
+        }
         // `auth start --wait --timeout`: the user has not finished, so authorization is still required.
         if case .timedOut = error { throw ExitCode(CLIError.Code.authorizationRequired.rawValue) }
         throw ExitCode(CLIError.Code.failure.rawValue)

@@ -45,6 +45,20 @@ import Testing
         }
     }
 
+    /// An error answer names the request, so that its line in the server's log can be found.
+    @Test func anErrorCarriesTheRequestIDTheServerLogged() async throws {
+        try await Self.live { _, client in
+            await #expect {
+                _ = try await client.auth.status(id: "ac_0000000000000000000000")
+            } throws: { error in
+                guard let error = error as? GatehouseAPIError, error.kind == .notFound,
+                    let id = error.requestID, !id.isEmpty
+                else { return false }
+                return "\(error)".hasSuffix("(request \(id))")
+            }
+        }
+    }
+
     @Test func connectionsAreFilteredByUserAndSecretsKeptByKey() async throws {
         try await Self.live { api, client in
             for user in ["alice", "bob"] { _ = try await api.completedToken(user: user) }
