@@ -24,13 +24,7 @@ package enum ConnectionEndpoint {
     package static func values(_ info: [String: JSONValue]?) -> [String: String] {
         var values: [String: String] = [:]
         for (key, value) in info ?? [:] {
-            switch value {
-            case .string(let text): values[prefix + key] = text
-            case .number(let number):
-                values[prefix + key] = number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
-            case .bool(let flag): values[prefix + key] = flag ? "true" : "false"
-            default: break
-            }
+            if let text = value.stringValue { values[prefix + key] = text }
         }
         return values
     }

@@ -13,7 +13,7 @@ extension JSONValue {
             secrets.contains(text) || secrets.contains { $0.count >= 8 && Self.holds(text, $0) } ? nil : self
         case .array(let items): .array(items.compactMap { $0.redacting(secrets) })
         case .object(let members): .object(members.compactMapValues { $0.redacting(secrets) })
-        case .null, .bool, .number: self
+        case .null, .bool, .number, .integer: self
         }
     }
 
@@ -33,7 +33,7 @@ extension JSONValue {
                 (names.contains(name) ? value.allStrings : []) + value.strings(under: names)
             }
         case .array(let items): items.flatMap { $0.strings(under: names) }
-        case .string, .null, .bool, .number: []
+        case .string, .null, .bool, .number, .integer: []
         }
     }
 
@@ -43,7 +43,7 @@ extension JSONValue {
         case .string(let text): [text]
         case .array(let items): items.flatMap(\.allStrings)
         case .object(let members): members.values.flatMap(\.allStrings)
-        case .null, .bool, .number: []
+        case .null, .bool, .number, .integer: []
         }
     }
 }

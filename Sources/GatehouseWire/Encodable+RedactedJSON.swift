@@ -25,7 +25,7 @@ extension JSONValue {
                         ? .string("<redacted>") : member.value.redactingClientSecrets
                 })
         case .array(let items): .array(items.map(\.redactingClientSecrets))
-        case .string, .number, .bool, .null: self
+        case .string, .number, .integer, .bool, .null: self
         }
     }
 }

@@ -4,8 +4,10 @@ public enum JSONValue: Codable, Sendable, Hashable {
     case null
     /// `true` or `false`.
     case bool(Bool)
-    /// A number, as a `Double` (integers past 2^53 lose precision).
+    /// A number, as a `Double`: exact for every integer up to 2^53.
     case number(Double)
+    /// An integer past 2^53 (a 64-bit id, say), which a `Double` would round: kept exact.
+    case integer(Int64)
     /// A string.
     case string(String)
     /// An array.
@@ -20,6 +22,8 @@ public enum JSONValue: Codable, Sendable, Hashable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
+        } else if let value = try? container.decode(Int64.self), value.magnitude > Self.exactInDouble {
+            self = .integer(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
@@ -44,6 +48,7 @@ public enum JSONValue: Codable, Sendable, Hashable {
             } else {
                 try container.encode(value)
             }
+        case .integer(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -56,6 +61,7 @@ public enum JSONValue: Codable, Sendable, Hashable {
         case .string(let value): return value
         case .number(let value):
             return value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        case .integer(let value): return String(value)
         case .bool(let value): return String(value)
         default: return nil
         }
@@ -65,10 +71,14 @@ public enum JSONValue: Codable, Sendable, Hashable {
     public var doubleValue: Double? {
         switch self {
         case .number(let value): return value
+        case .integer(let value): return Double(value)
         case .string(let value): return Double(value)
         default: return nil
         }
     }
+
+    /// 2^53: up to it, every integer is a `Double` of its own.
+    private static let exactInDouble: UInt64 = 1 << 53
 
     /// The members, when the value is an object.
     public var objectValue: [String: JSONValue]? {

@@ -28,7 +28,10 @@ import Testing
             #expect(page.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
             #expect(api.provider.codeGrants == 1)
 
-            let status = try api.object(try await api.call(.get, "/v1/auth/status?id=\(id)"))
+            let answer = try await api.call(.get, "/v1/auth/status?id=\(id)")
+            // The user info as the provider wrote it, a 64-bit id to the last digit.
+            #expect(String(buffer: answer.body).contains(#""account":1234567890123456789"#))
+            let status = try api.object(answer)
             #expect(status["status"] as? String == "completed" && status["id"] as? String == id)
             let context = try #require(status["context"] as? [String: Any])
             #expect(context["token"] as? String == "at-1")

@@ -39,7 +39,8 @@ package final class FakeProvider: Sendable {
             guard request.header("Authorization")?.hasPrefix("Bearer at-") == true else {
                 return ScriptedTransport.json(401, #"{"error":"invalid_token"}"#)
             }
-            return ScriptedTransport.json(200, #"{"sub":"42","email":"alice@example.com"}"#)
+            // `account` is past 2^53, where a Double would round it (to ...784).
+            return ScriptedTransport.json(200, #"{"sub":"42","email":"alice@example.com","account":1234567890123456789}"#)
         }
         guard request.url.hasPrefix("\(base)/token") else { return ScriptedTransport.json(404, "{}") }
         guard request.header("Authorization") == "Basic " + Data("client-1:secret-1".utf8).base64EncodedString() else {
