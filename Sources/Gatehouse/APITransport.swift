@@ -109,9 +109,10 @@ struct APITransport: Sendable {
         }
     }
 
+    /// The delay before retry `attempt + 1`, jittered as the official clients jitter theirs.
     func backoff(_ attempt: Int) -> Duration {
-        let doubled = configuration.initialBackoff * (1 << min(attempt, 16))
-        return min(doubled, configuration.maxBackoff)
+        let doubled = min(configuration.initialBackoff * (1 << min(attempt, 16)), configuration.maxBackoff)
+        return doubled * (1 - 0.25 * Double.random(in: 0..<1))
     }
 
     /// As the official clients decide: the server's `x-should-retry` first (Gatehouse sends

@@ -19,14 +19,14 @@ public struct GatehouseClient: Sendable {
         /// How often a failed request is retried (connection errors and timeouts, 408, 429, 5xx;
         /// the server's `x-should-retry` decides first).
         public var maxRetries: Int
-        /// The first retry's delay; it doubles up to `maxBackoff`.
+        /// The first retry's delay; it doubles up to `maxBackoff`, and each delay is cut by up to
+        /// a quarter at random, so that clients turned away together do not come back together.
         public var initialBackoff: Duration
         /// The longest delay between retries.
         public var maxBackoff: Duration
 
         /// Creates a configuration; the defaults (retries, backoff, timeout) are the official Arcade
-        /// clients'. Unlike them, a 409 is not retried unless the server says so, and the backoff
-        /// has no jitter.
+        /// clients'. Unlike them, a 409 is not retried unless the server says so.
         public init(
             timeout: Duration = .seconds(60), maxRetries: Int = 2, initialBackoff: Duration = .milliseconds(500),
             maxBackoff: Duration = .seconds(8)

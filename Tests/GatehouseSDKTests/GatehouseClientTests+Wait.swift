@@ -1,5 +1,5 @@
 import Foundation
-import Gatehouse
+@testable import Gatehouse
 import Testing
 
 // Long-polls: waitForCompletion's answers, its timeout and what it outlasts.
@@ -82,5 +82,20 @@ extension GatehouseClientTests {
             #expect(result == done)
         }
         #expect(server.recorded.isEmpty)
+    }
+}
+
+/// The retry delays, as the official clients space them.
+@Suite struct BackoffTests {
+    @Test func delaysDoubleUpToTheMostAndAreCutByUpToAQuarterAtRandom() throws {
+        let client = try GatehouseClient(
+            apiKey: "k", baseURL: "http://127.0.0.1:1",
+            configuration: .init(initialBackoff: .milliseconds(400), maxBackoff: .milliseconds(1000)), environment: [:])
+        for (attempt, full) in [(0, 400), (1, 800), (2, 1000), (9, 1000)] {
+            let delays = (0..<200).map { _ in client.transport.backoff(attempt) }
+            #expect(delays.allSatisfy { $0 > .milliseconds(full) * 0.75 - .microseconds(1) && $0 <= .milliseconds(full) })
+            // Spread out, not one delay for every client.
+            #expect(Set(delays).count > 100)
+        }
     }
 }
