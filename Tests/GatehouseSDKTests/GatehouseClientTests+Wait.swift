@@ -1,6 +1,7 @@
 import Foundation
-@testable import Gatehouse
 import Testing
+
+@testable import Gatehouse
 
 // Long-polls: waitForCompletion's answers, its timeout and what it outlasts.
 extension GatehouseClientTests {
