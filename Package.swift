@@ -11,7 +11,7 @@ let strict: [SwiftSetting] =
 let settings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")] + strict
 
 // The server binary exports no symbols: the toolchain's static link (`--static-swift-stdlib`)
-// adds `-export-dynamic`, which put 4.7 MB of dynamic symbol table in the binary for no reader
+// adds `-export-dynamic`, which put a 5 MiB dynamic symbol table in the binary for no reader
 // (nothing here looks a symbol up by name), and the loader read 3.3 MB of it at every start:
 // idle RSS 38.5 -> 37.0 MiB (docs/performance.md, session 34).
 let unexported: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]

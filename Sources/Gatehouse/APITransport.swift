@@ -99,8 +99,9 @@ struct APITransport: Sendable {
         }
     }
 
-    /// Whether the request reached a server that then did not answer in time, as against no
-    /// connection at all.
+    /// Whether the request ran out of time rather than finding no server: once connected (the
+    /// connect timeout, 5 s, fails first when the request's timeout is longer), or waiting for
+    /// a pooled connection the server was slow to give back.
     static func isUnanswered(_ error: any Error) -> Bool {
         switch error {
         case is Deadline.Passed: true

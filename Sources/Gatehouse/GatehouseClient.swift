@@ -96,7 +96,10 @@ public struct GatehouseClient: Sendable {
     public static let sharedHTTPClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = .seconds(10)
+        // Shorter than any usual request timeout, so that a host that never answers the
+        // connection reads as unreachable (`connection`), not as slow (`noAnswer`); the official
+        // clients' 5 s.
+        configuration.timeout.connect = .seconds(5)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 

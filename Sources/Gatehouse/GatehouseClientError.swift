@@ -9,10 +9,11 @@ public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConver
     /// `GATEHOUSE_API_KEY` is set with `ARCADE_BASE_URL` and no `GATEHOUSE_BASE_URL`: the key is
     /// not sent to a URL that may be Arcade's own service.
     case mixedEnvironment
-    /// The server could not be reached: no connection (refused, reset, no route, not within the
-    /// connect timeout), after retries.
+    /// The server could not be reached (refused, no route, not within the 5 s connect timeout),
+    /// or the connection broke before an answer, after retries.
     case connection(String)
-    /// The server took the request but did not answer it within the timeout, after retries.
+    /// No answer came within the timeout, after retries: the server has the request, or (with a
+    /// timeout of 5 s or less) may still have been connecting.
     case noAnswer(String)
     /// The authorization ended in `failed`.
     case authorizationFailed(AuthorizationResponse)

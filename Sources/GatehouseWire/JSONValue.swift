@@ -6,7 +6,8 @@ public enum JSONValue: Codable, Sendable, Hashable {
     case bool(Bool)
     /// A number, as a `Double`: exact for every integer up to 2^53.
     case number(Double)
-    /// An integer past 2^53 (a 64-bit id, say), which a `Double` would round: kept exact.
+    /// A whole number from 2^53 on and within `Int64` (a 64-bit id, say), which a `Double` would
+    /// round: kept exact. Numbers past `Int64`, and fractions, are `number`s, rounded.
     case integer(Int64)
     /// A string.
     case string(String)
@@ -22,10 +23,17 @@ public enum JSONValue: Codable, Sendable, Hashable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
-        } else if let value = try? container.decode(Int64.self), value.magnitude > Self.exactInDouble {
-            self = .integer(value)
         } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
+            // Only a whole number from 2^53 on (what 2^53 + 1 rounds to) is read a second time, as
+            // the integer it was written (one that rounds as the number did: not a fraction that
+            // the integer read cut off).
+            if value.rounded() == value, value.magnitude >= Self.exactInDouble,
+                let exact = (try? container.decode(Int64.self)) ?? Int64(exactly: value), Double(exact) == value
+            {
+                self = .integer(exact)
+            } else {
+                self = .number(value)
+            }
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
@@ -43,8 +51,8 @@ public enum JSONValue: Codable, Sendable, Hashable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             // Whole numbers are written without a fraction, as a provider sent them.
-            if value.rounded() == value, abs(value) < 1e15 {
-                try container.encode(Int64(value))
+            if let whole = Self.whole(value) {
+                try container.encode(whole)
             } else {
                 try container.encode(value)
             }
@@ -60,7 +68,7 @@ public enum JSONValue: Codable, Sendable, Hashable {
         switch self {
         case .string(let value): return value
         case .number(let value):
-            return value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+            return Self.whole(value).map(String.init) ?? String(value)
         case .integer(let value): return String(value)
         case .bool(let value): return String(value)
         default: return nil
@@ -78,7 +86,12 @@ public enum JSONValue: Codable, Sendable, Hashable {
     }
 
     /// 2^53: up to it, every integer is a `Double` of its own.
-    private static let exactInDouble: UInt64 = 1 << 53
+    private static let exactInDouble: Double = 9_007_199_254_740_992
+
+    /// `value` as an integer, when it is one that a `Double` holds exactly.
+    private static func whole(_ value: Double) -> Int64? {
+        value.magnitude <= exactInDouble ? Int64(exactly: value) : nil
+    }
 
     /// The members, when the value is an object.
     public var objectValue: [String: JSONValue]? {

@@ -86,6 +86,31 @@ extension GatehouseClientTests {
     }
 }
 
+/// Which failures say no server was there, and which say it did not answer in time.
+@Suite struct UnansweredTests {
+    @Test func aServerThatTakesTheRequestAndSendsNothingDidNotAnswerInTime() async throws {
+        let server = ScriptedServer()
+        server.script("/v1/auth/status", .init(body: #"{"id":"ac_1","status":"pending"}"#, headAfter: .seconds(4)))
+        try await server.serve { base in
+            let client = try GatehouseClient(
+                apiKey: "k", baseURL: base, configuration: .init(timeout: .seconds(1), maxRetries: 0), environment: [:])
+            await #expect {
+                _ = try await client.auth.status(id: "ac_1")
+            } throws: { error in
+                guard case .noAnswer(let reason)? = error as? GatehouseClientError else { return false }
+                return reason.hasSuffix(": no answer within the timeout")
+            }
+        }
+    }
+
+    /// A timed wait goes on past either: a later poll may find the server again.
+    @Test func bothAreTransient() {
+        #expect(AuthResource.isTransient(GatehouseClientError.noAnswer("x")))
+        #expect(AuthResource.isTransient(GatehouseClientError.connection("x")))
+        #expect(!AuthResource.isTransient(GatehouseClientError.invalidResponse("x")))
+    }
+}
+
 /// The retry delays, as the official clients space them.
 @Suite struct BackoffTests {
     @Test func delaysDoubleUpToTheMostAndAreCutByUpToAQuarterAtRandom() throws {

@@ -22,6 +22,9 @@ final class ScriptedServer: Sendable {
         var bodyAfter: Duration?
         /// Held for the request's `wait` seconds first, as a long-poll that sees no change is.
         var heldForWait = false
+        /// Nothing at all, not even the head, for this long (a server that took the request and
+        /// stalls).
+        var headAfter: Duration?
     }
 
     private let state = Mutex<(recorded: [Recorded], answers: [String: [Answer]])>(([], [:]))
@@ -75,6 +78,7 @@ final class ScriptedServer: Sendable {
         if answer.heldForWait, let wait = request.uri.queryParameters.get("wait", as: Int.self) {
             try await Task.sleep(for: .seconds(wait))
         }
+        if let stall = answer.headAfter { try await Task.sleep(for: stall) }
         var headers = answer.headers
         headers[.contentType] = "application/json"
         guard let delay = answer.bodyAfter else {

@@ -39,7 +39,7 @@ package final class FakeProvider: Sendable {
             guard request.header("Authorization")?.hasPrefix("Bearer at-") == true else {
                 return ScriptedTransport.json(401, #"{"error":"invalid_token"}"#)
             }
-            // `account` is past 2^53, where a Double would round it (to ...784).
+            // `account` is past 2^53, where a Double would round it (to ...768).
             return ScriptedTransport.json(200, #"{"sub":"42","email":"alice@example.com","account":1234567890123456789}"#)
         }
         guard request.url.hasPrefix("\(base)/token") else { return ScriptedTransport.json(404, "{}") }
