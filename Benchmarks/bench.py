@@ -21,6 +21,7 @@ import os
 import re
 import sqlite3
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -515,7 +516,32 @@ async def storm(server, provider_port, baseline_port):
     report("storm p99 vs the bare endpoint's in the same burst", f"{p99 / percentile(bare, 0.99):.2f}x")
 
 
+def dynamic_symbols(path):
+    """How many dynamic symbols the ELF binary at `path` has: those it imports (hundreds linked
+    statically, thousands dynamically), unless the link exported its own, tens of thousands,
+    which cost memory at every start (Package.swift)."""
+    with open(path, "rb") as binary:
+        head = binary.read(64)
+        if head[:5] != b"\x7fELF\x02":
+            return None
+        offset, = struct.unpack_from("<Q", head, 0x28)
+        size, count, names = struct.unpack_from("<HHH", head, 0x3A)
+        binary.seek(offset)
+        table = binary.read(size * count)
+        sections = [struct.unpack_from("<IIQQQQIIQQ", table, n * size) for n in range(count)]
+        binary.seek(sections[names][4])
+        strings = binary.read(sections[names][5])
+    for name, kind, _, _, _, length, _, _, _, entry in sections:
+        if kind == 11 and strings[name:].split(b"\0", 1)[0] == b".dynsym":  # SHT_DYNSYM
+            return length // entry
+    return 0
+
+
 def cold_start():
+    symbols = dynamic_symbols(BIN)
+    if symbols is not None:
+        print(f"the binary's dynamic symbols: {symbols:,}" +
+              (" (more than it imports: was it linked with -export-dynamic?)" if symbols > 10000 else ""))
     print("cold start (3 starts on a fresh data directory each):", flush=True)
     times, idle = [], []
     for n in range(3):
