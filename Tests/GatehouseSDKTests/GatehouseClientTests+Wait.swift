@@ -88,18 +88,26 @@ extension GatehouseClientTests {
 
 /// Which failures say no server was there, and which say it did not answer in time.
 @Suite struct UnansweredTests {
-    @Test func aServerThatTakesTheRequestAndSendsNothingDidNotAnswerInTime() async throws {
+    /// A server that took the request and sends nothing, or stalls after its head, is cut off
+    /// at the timeout, and did not answer in time: it was reached.
+    @Test(arguments: ["no head", "head only"])
+    func aServerThatStallsIsCutOffAtTheTimeout(stall: String) async throws {
         let server = ScriptedServer()
-        server.script("/v1/auth/status", .init(body: #"{"id":"ac_1","status":"pending"}"#, headAfter: .seconds(4)))
+        let body = #"{"id":"ac_1","status":"pending"}"#
+        server.script(
+            "/v1/auth/status",
+            stall == "no head" ? .init(body: body, headAfter: .seconds(4)) : .init(body: body, bodyAfter: .seconds(4)))
         try await server.serve { base in
             let client = try GatehouseClient(
                 apiKey: "k", baseURL: base, configuration: .init(timeout: .seconds(1), maxRetries: 0), environment: [:])
+            let started = ContinuousClock.now
             await #expect {
                 _ = try await client.auth.status(id: "ac_1")
             } throws: { error in
                 guard case .noAnswer(let reason)? = error as? GatehouseClientError else { return false }
                 return reason.hasSuffix(": no answer within the timeout")
             }
+            #expect(started.duration(to: .now) < .seconds(3))
         }
     }
 
