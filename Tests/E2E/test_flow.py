@@ -28,6 +28,8 @@ def test_pending_consent_wait_completed_and_token_works(client, dot, user_id):
     assert done.id == r.id
     assert done.user_id == user_id and done.provider_id == "dot"
     assert done.context.user_info["username"] == "alice"
+    # The provider's 64-bit id to the last digit (a double would end it in ...976 for every user).
+    assert done.context.user_info["account"] == (1 << 60) + int(done.context.user_info["sub"])
     messages = requests.get(
         f"{dot.base}/gmail/v1/users/me/messages", headers={"Authorization": f"Bearer {done.context.token}"}, timeout=5)
     assert messages.status_code == 200

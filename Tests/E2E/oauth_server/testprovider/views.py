@@ -7,7 +7,8 @@ from .models import GrantCount
 @protected_resource(scopes=["read"])
 def me(request):
     user = request.resource_owner
-    return JsonResponse({"sub": str(user.pk), "username": user.username, "email": user.email})
+    # `account` is past 2^53, as 64-bit ids are: a broker that reads it as a double rounds it.
+    return JsonResponse({"sub": str(user.pk), "username": user.username, "email": user.email, "account": (1 << 60) + user.pk})
 
 
 @protected_resource(scopes=["https://www.googleapis.com/auth/gmail.readonly"])
