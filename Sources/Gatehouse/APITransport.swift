@@ -138,7 +138,7 @@ struct APITransport: Sendable {
         return nil
     }
 
-    static func apiError(status: Int, body: Data, requestID: String? = nil) -> GatehouseAPIError {
+    static func apiError(status: Int, body: Data, requestID: String?) -> GatehouseAPIError {
         let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
         let message =
             object?["message"] as? String ?? object?["msg"] as? String ?? object?["detail"] as? String

@@ -98,10 +98,7 @@ public struct AuthResource: Sendable {
 
     /// An error a later poll may not meet: no server for now, or one that says to come back.
     static func isTransient(_ error: any Error) -> Bool {
-        switch error as? GatehouseClientError {
-        case .connection?, .noAnswer?: return true
-        default: break
-        }
+        if (error as? GatehouseClientError)?.isServerUnavailable == true { return true }
         guard let error = error as? GatehouseAPIError else { return false }
         return APITransport.isRetryable(error.status)
     }

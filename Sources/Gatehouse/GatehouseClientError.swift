@@ -22,6 +22,14 @@ public enum GatehouseClientError: Error, Sendable, Equatable, CustomStringConver
     /// The response lacked something the call needs.
     case invalidResponse(String)
 
+    /// Whether no server answered (`connection`, `noAnswer`): a later try may find one.
+    public var isServerUnavailable: Bool {
+        switch self {
+        case .connection, .noAnswer: true
+        default: false
+        }
+    }
+
     /// A readable explanation.
     public var description: String {
         switch self {

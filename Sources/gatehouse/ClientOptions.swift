@@ -105,10 +105,7 @@ func runClient(_ body: () async throws -> Void) async throws {
         throw ExitCode(code.rawValue)
     } catch let error as GatehouseClientError {
         Output.error("error: \(error)")
-        switch error {
-        case .connection, .noAnswer: throw ExitCode(CLIError.Code.unavailable.rawValue)
-        default: break
-        }
+        if error.isServerUnavailable { throw ExitCode(CLIError.Code.unavailable.rawValue) }
         // `auth start --wait --timeout`: the user has not finished, so authorization is still required.
         if case .timedOut = error { throw ExitCode(CLIError.Code.authorizationRequired.rawValue) }
         throw ExitCode(CLIError.Code.failure.rawValue)
